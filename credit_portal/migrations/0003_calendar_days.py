@@ -1,0 +1,7 @@
+# Placeholder, filled in by the work on this part of the foundation.
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("credit_portal", "0002_audit_append_only")]
+    operations = []

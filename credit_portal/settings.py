@@ -1,0 +1,396 @@
+"""Settings for the credit archive portal, read from the environment.
+
+Two profiles:
+
+* the embedded default (no ``DJANGO_ENV``): SQLite, Celery tasks run eagerly, keys
+  generated once into the ignored ``.local/keys.json``, DEBUG on. This is what
+  ``make run`` and ``make test`` use.
+* production (``DJANGO_ENV=production``): PostgreSQL from ``DATABASE_URL``, Redis from
+  ``REDIS_URL`` as Celery broker and cache, every secret required, secure cookies,
+  HSTS and a strict Content-Security-Policy. ``manage.py check --deploy`` is clean.
+
+``DATABASE_URL`` and ``REDIS_URL`` may also be set in the embedded profile (CI does
+so to run the suite against the real servers).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from credit_portal.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    require_secret,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DJANGO_ENV = env_str("DJANGO_ENV", "development")
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(
+        f"Environment variable DJANGO_ENV must be 'development' or 'production', got {DJANGO_ENV!r}."
+    )
+PRODUCTION = DJANGO_ENV == "production"
+DEBUG = env_bool("DJANGO_DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DJANGO_DEBUG must be off when DJANGO_ENV=production.")
+
+LOCAL_DIR = Path(env_str("CREDIT_PORTAL_LOCAL_DIR", str(BASE_DIR / ".local")))
+
+
+def _development_keys() -> dict[str, str]:
+    """Keys for the embedded profile: generated once, kept in an ignored local file.
+
+    Never used in production, where every key must come from the environment or a
+    secrets file.
+    """
+    path = LOCAL_DIR / "keys.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    keys = {
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": f"1:{secrets.token_hex(16)}",
+        "BLIND_INDEX_KEY": secrets.token_hex(32),
+        "PLATFORM_SIGNING_KEY": secrets.token_hex(32),
+    }
+    path.write_text(json.dumps(keys, indent=2), encoding="utf-8")
+    path.chmod(0o600)
+    return keys
+
+
+if PRODUCTION:
+    SECRET_KEY = require_secret("DJANGO_SECRET_KEY")
+    FIELD_ENCRYPTION_KEYS = require_secret("FIELD_ENCRYPTION_KEYS")
+    BLIND_INDEX_KEY = require_secret("BLIND_INDEX_KEY")
+    PLATFORM_SIGNING_KEY = require_secret("PLATFORM_SIGNING_KEY")
+else:
+    _dev_keys = _development_keys()
+    SECRET_KEY = env_secret("DJANGO_SECRET_KEY") or _dev_keys["DJANGO_SECRET_KEY"]
+    FIELD_ENCRYPTION_KEYS = env_secret("FIELD_ENCRYPTION_KEYS") or _dev_keys["FIELD_ENCRYPTION_KEYS"]
+    BLIND_INDEX_KEY = env_secret("BLIND_INDEX_KEY") or _dev_keys["BLIND_INDEX_KEY"]
+    PLATFORM_SIGNING_KEY = env_secret("PLATFORM_SIGNING_KEY") or _dev_keys["PLATFORM_SIGNING_KEY"]
+
+# The key version new ciphertexts use; older versions stay listed to decrypt until
+# `manage.py rotate_field_keys` has re-encrypted every row.
+FIELD_ENCRYPTION_KEY_CURRENT = env_int("FIELD_ENCRYPTION_KEY_CURRENT", 0, minimum=0) or None
+
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Environment variable DJANGO_ALLOWED_HOSTS is required in production.")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# The deployment's region and level, shown in the UI (DESIGN §4): department names in
+# the catalogue are stored without the level prefix.
+PORTAL_REGION = env_str("PORTAL_REGION", "示范市")
+PORTAL_LEVEL = env_str("PORTAL_LEVEL", "city")
+if PORTAL_LEVEL not in {"city", "county", "province"}:
+    raise ImproperlyConfigured(
+        f"Environment variable PORTAL_LEVEL must be city, county or province, got {PORTAL_LEVEL!r}."
+    )
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "credit_portal",
+    "departments",
+    "archives",
+    "disclosure",
+    "repair",
+    "exchange",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "credit_portal.middleware.NoStoreForPersonalDataMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "credit_portal.urls"
+WSGI_APPLICATION = "credit_portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "credit_portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"Environment variable DATABASE_URL is malformed: {exc}") from None
+elif PRODUCTION:
+    raise ImproperlyConfigured("Environment variable DATABASE_URL is required in production.")
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "OPTIONS": {
+                # IMMEDIATE transactions take the write lock at BEGIN, so two writers
+                # serialize instead of one failing half-way (the audit chain relies on it).
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, Celery -----------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+if PRODUCTION and not REDIS_URL:
+    raise ImproperlyConfigured("Environment variable REDIS_URL is required in production.")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"Environment variable REDIS_URL must start with redis://, rediss:// or unix://."
+    )
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "credit_portal",
+        }
+    }
+else:
+    # The embedded profile runs one process (runserver), so a local-memory cache,
+    # whose incr() is atomic under its lock, counts rate limits correctly there.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "credit-portal",
+        }
+    }
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+if REDIS_URL.startswith("rediss://"):
+    import ssl
+
+    # TLS to Redis keeps certificate checks on.
+    CELERY_BROKER_USE_SSL = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+
+# --- Auth ---------------------------------------------------------------------------
+AUTH_USER_MODEL = "credit_portal.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "credit_portal.hashers.PBKDF2SM3PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if env_bool("PASSWORD_HASHER_SM3", default=False):
+    # Deployments that must pass the commercial-cryptography assessment (GB/T 39786)
+    # hash new passwords with PBKDF2-HMAC-SM3; Argon2 hashes still verify and upgrade.
+    PASSWORD_HASHERS.insert(0, PASSWORD_HASHERS.pop(1))
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+GUARDIAN_RAISE_403 = False
+ANONYMOUS_USER_NAME = None
+
+# Staff sign in with a second factor (TOTP). On by default in production; the
+# embedded profile keeps it off so the demo accounts work without an authenticator app.
+STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", default=PRODUCTION)
+
+# django-axes: failed log-ins counted per account and per client IP, in the database
+# (atomic increments), locked out after the limit. Behind a proxy the real client IP
+# comes from the header the proxy sets (AXES_IPWARE_META_PRECEDENCE_ORDER).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_VERBOSE = False
+
+# Sessions expire after 30 minutes idle (DESIGN §8) and rotate at log-in (Django's
+# login() cycles the key).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Internationalization -----------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media ----------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Evidence lives outside the web root and is served only through a
+        # permission-checked view (DESIGN §8); there is deliberately no MEDIA_URL route.
+        "OPTIONS": {"location": env_str("PRIVATE_MEDIA_ROOT", str(LOCAL_DIR / "private-media"))},
+    },
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- REST framework -----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "credit_portal.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Credit archive portal API",
+    "DESCRIPTION": "Department systems and querying institutions.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Security headers ---------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- Notifications ------------------------------------------------------------------
+# Pluggable SMS backend (disclosure and archives notices). The development backend
+# writes messages to the console log and to a file under .local/.
+SMS_BACKEND = env_str("SMS_BACKEND", "credit_portal.notify.FileSMSBackend")
+SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(LOCAL_DIR / "sms.log")))
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+
+# --- Logging ------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "credit_portal.logging.RedactPersonalData"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}

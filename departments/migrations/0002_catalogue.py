@@ -1,0 +1,7 @@
+# Placeholder, filled in by the work on this part of the foundation.
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("departments", "0001_initial")]
+    operations = []

@@ -1,0 +1,235 @@
+"""The catalogue (DESIGN §4) and department memberships (DESIGN §6).
+
+The catalogue is data loaded by migrations from the seeds and edited by the credit
+office in the admin, never an enum in code. Each mapping keeps the seed it came from.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Seed(models.TextChoices):
+    """The policy document a catalogue entry comes from (shared/seeds/README.md)."""
+
+    GANZHOU_2019 = "000", _("000 Ganzhou city credit office notice")
+    ANYANG_2022 = "001", _("001 Anyang county credit office notice, 2022")
+    YANCHENG = "002", _("002 Yancheng city work plan")
+    JIYUAN_2017 = "003", _("003 Jiyuan city government opinion, 2017")
+    GUANGDONG_2017 = "004", _("004 Guangdong provincial implementation, 2017")
+    LOCAL = "local", _("added by the credit office")
+
+
+class Department(models.Model):
+    """A responsible unit (责任单位), an industry association, or the credit office.
+
+    ``name`` is stored without the level prefix (DESIGN §4); ``display_name`` adds the
+    deployment's prefix (市 / 县 / 省, or 市委 for party organs).
+    """
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("government department")
+        PARTY = "party", _("party committee organ")
+        ASSOCIATION = "association", _("industry association")
+        CREDIT_OFFICE = "credit_office", _("credit office")
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    seeds = models.CharField(_("seeds"), max_length=50, blank=True, help_text=_("Seed documents naming this unit."))
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        prefix = {"city": "市", "county": "县", "province": "省"}[settings.PORTAL_LEVEL]
+        if self.kind == self.Kind.PARTY:
+            return f"{prefix}委{self.name}"
+        if self.kind == self.Kind.ASSOCIATION:
+            return self.name
+        return f"{prefix}{self.name}"
+
+
+class Domain(models.Model):
+    """A key domain (重点领域): food and drugs, work safety, fire safety…"""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    seeds = models.CharField(_("seeds"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("key domain")
+        verbose_name_plural = _("key domains")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecordCategory(models.Model):
+    """A kind of information an archive holds (信息类别), with its legal basis.
+
+    The national public credit information catalogue admits only information with a
+    basis in law or a local supplementary catalogue (DESIGN §7), so ``legal_basis`` is
+    required.
+    """
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    legal_basis = models.TextField(_("legal basis"))
+    is_common = models.BooleanField(
+        _("common to every occupation"), default=False,
+        help_text=_("Held by every archive regardless of occupation."),
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("record category")
+        verbose_name_plural = _("record categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Occupation(models.Model):
+    """A key occupation group (重点职业人群)."""
+
+    class Group(models.TextChoices):
+        CORE = "core", _("core group (国办发〔2016〕98号)")
+        LOCAL = "local", _("group named by a local seed")
+        EXTENDED = "extended", _("extended group")
+
+    class Cadence(models.TextChoices):
+        # 001 §三(五): records are updated yearly, quarterly or monthly by kind.
+        MONTHLY = "monthly", _("monthly")
+        QUARTERLY = "quarterly", _("quarterly")
+        YEARLY = "yearly", _("yearly")
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    group = models.CharField(_("group"), max_length=10, choices=Group.choices, default=Group.CORE)
+    update_cadence = models.CharField(
+        _("update cadence"), max_length=10, choices=Cadence.choices, default=Cadence.YEARLY
+    )
+    special_contents = models.TextField(
+        _("specific contents"), blank=True,
+        help_text=_("Occupation-specific information the seed asks the archive to record."),
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    departments = models.ManyToManyField(
+        Department, through="OccupationDepartment", related_name="occupations",
+        verbose_name=_("responsible departments"),
+    )
+    categories = models.ManyToManyField(
+        RecordCategory, through="OccupationCategory", related_name="occupations",
+        verbose_name=_("record categories"),
+    )
+
+    class Meta:
+        verbose_name = _("key occupation group")
+        verbose_name_plural = _("key occupation groups")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OccupationDepartment(models.Model):
+    """A department responsible for an occupation's archives, and the seed saying so."""
+
+    occupation = models.ForeignKey(Occupation, on_delete=models.CASCADE, verbose_name=_("occupation"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, verbose_name=_("department"))
+    seed = models.CharField(_("seed"), max_length=10, choices=Seed.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("responsibility")
+        verbose_name_plural = _("responsibilities")
+        constraints = [
+            models.UniqueConstraint(fields=["occupation", "department"], name="unique_occupation_department")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation} – {self.department}"
+
+
+class OccupationCategory(models.Model):
+    """A record category an occupation's archive holds, and the seed saying so."""
+
+    occupation = models.ForeignKey(Occupation, on_delete=models.CASCADE, verbose_name=_("occupation"))
+    category = models.ForeignKey(RecordCategory, on_delete=models.PROTECT, verbose_name=_("category"))
+    seed = models.CharField(_("seed"), max_length=10, choices=Seed.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("occupation category")
+        verbose_name_plural = _("occupation categories")
+        constraints = [
+            models.UniqueConstraint(fields=["occupation", "category"], name="unique_occupation_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation} – {self.category}"
+
+
+class Membership(models.Model):
+    """A staff user's role in one department: the scope of what they may act on."""
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", _("clerk")
+        REVIEWER = "reviewer", _("reviewer")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("department")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department", "role"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.department} ({self.get_role_display()})"
+
+
+class CoverageEntry(models.Model):
+    """A row of the coverage table of 000's annex (重点人群信用档案建设情况表)."""
+
+    department = models.OneToOneField(
+        Department, on_delete=models.CASCADE, related_name="coverage", verbose_name=_("department")
+    )
+    archive_established = models.BooleanField(_("archive set up"), null=True, blank=True)
+    policy_document = models.CharField(_("policy document"), max_length=300, blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("coverage entry")
+        verbose_name_plural = _("coverage table")
+        ordering = ["department__sort_order"]
+
+    def __str__(self) -> str:
+        return str(self.department)

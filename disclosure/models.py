@@ -1,0 +1,1 @@
+"""Models of the disclosure app (later issues)."""
