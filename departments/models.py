@@ -41,6 +41,10 @@ class Department(models.Model):
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     seeds = models.CharField(_("seeds"), max_length=50, blank=True, help_text=_("Seed documents naming this unit."))
+    seed_references = models.TextField(
+        _("seed references"), blank=True,
+        help_text=_("Where the seeds name this unit and the names they use for it (level, former names)."),
+    )
 
     class Meta:
         verbose_name = _("department")
@@ -128,6 +132,9 @@ class Occupation(models.Model):
     special_contents = models.TextField(
         _("specific contents"), blank=True,
         help_text=_("Occupation-specific information the seed asks the archive to record."),
+    )
+    seed_references = models.TextField(
+        _("seed references"), blank=True, help_text=_("Where the seeds name this group (file and section)."),
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
