@@ -8,4 +8,7 @@ app_name = "departments"
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("coverage/export.xlsx", views.coverage_export, name="coverage_export"),
+    path("coverage/<int:pk>/edit/", views.coverage_edit, name="coverage_edit"),
 ]

@@ -1,0 +1,136 @@
+"""The catalogue in the admin, where the credit office keeps it (DESIGN §4).
+
+Each occupation shows its responsible departments and record categories inline with
+the seed every mapping came from, so the credit office sees why a mapping is there
+before changing it. Who may change what is the model permissions of the role groups.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import (
+    CoverageEntry,
+    Department,
+    Domain,
+    Membership,
+    Occupation,
+    OccupationCategory,
+    OccupationDepartment,
+    RecordCategory,
+)
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "display_name", "kind", "seeds", "sort_order", "is_active")
+    list_filter = ("kind", "is_active")
+    list_editable = ("sort_order", "is_active")
+    search_fields = ("code", "name", "seed_references")
+    ordering = ("sort_order", "code")
+
+    @admin.display(description=_("display name"))
+    def display_name(self, obj: Department) -> str:
+        return obj.display_name
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "seeds", "sort_order")
+    list_editable = ("sort_order",)
+    search_fields = ("code", "name")
+
+
+@admin.register(RecordCategory)
+class RecordCategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "is_common", "sort_order")
+    list_filter = ("is_common",)
+    list_editable = ("sort_order",)
+    search_fields = ("code", "name", "description", "legal_basis")
+
+
+class OccupationDepartmentInline(admin.TabularInline):
+    model = OccupationDepartment
+    extra = 0
+    autocomplete_fields = ("department",)
+    fields = ("department", "seed", "note")
+
+
+class OccupationCategoryInline(admin.TabularInline):
+    model = OccupationCategory
+    extra = 0
+    autocomplete_fields = ("category",)
+    fields = ("category", "seed", "note")
+
+
+class SeedFilter(admin.SimpleListFilter):
+    """Occupations by the seed of any of their department mappings."""
+
+    title = _("seed of a responsibility")
+    parameter_name = "seed"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(OccupationDepartment._meta.get_field("seed").choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Occupation]) -> QuerySet[Occupation]:
+        if self.value():
+            return queryset.filter(occupationdepartment__seed=self.value()).distinct()
+        return queryset
+
+
+@admin.register(Occupation)
+class OccupationAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "group", "update_cadence", "responsible", "sort_order", "is_active")
+    list_filter = ("group", "update_cadence", "is_active", SeedFilter, "departments")
+    search_fields = ("code", "name", "description", "seed_references", "special_contents")
+    inlines = (OccupationDepartmentInline, OccupationCategoryInline)
+    fields = (
+        "code", "name", "group", "update_cadence", "description", "special_contents", "seed_references",
+        "sort_order", "is_active",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Occupation]:
+        return super().get_queryset(request).prefetch_related("departments")
+
+    @admin.display(description=_("responsible departments"))
+    def responsible(self, obj: Occupation) -> str:
+        return "、".join(d.display_name for d in obj.departments.all())
+
+
+@admin.register(OccupationDepartment)
+class OccupationDepartmentAdmin(admin.ModelAdmin):
+    list_display = ("occupation", "department", "seed", "note")
+    list_filter = ("seed", "department")
+    list_select_related = ("occupation", "department")
+    search_fields = ("occupation__name", "department__name", "note")
+    autocomplete_fields = ("occupation", "department")
+
+
+@admin.register(OccupationCategory)
+class OccupationCategoryAdmin(admin.ModelAdmin):
+    list_display = ("occupation", "category", "seed", "note")
+    list_filter = ("seed", "category")
+    list_select_related = ("occupation", "category")
+    search_fields = ("occupation__name", "category__name", "note")
+    autocomplete_fields = ("occupation", "category")
+
+
+@admin.register(CoverageEntry)
+class CoverageEntryAdmin(admin.ModelAdmin):
+    list_display = ("department", "archive_established", "policy_document", "updated_at")
+    list_filter = ("archive_established",)
+    list_select_related = ("department",)
+    search_fields = ("department__name", "policy_document", "next_steps", "remarks")
+    autocomplete_fields = ("department",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "department", "role", "created_at")
+    list_filter = ("role", "department")
+    list_select_related = ("user", "department")
+    search_fields = ("user__username", "user__full_name", "department__name")
+    autocomplete_fields = ("user", "department")
