@@ -1,0 +1,70 @@
+"""Payloads of the events the archives app hands to the exchange (DESIGN §9).
+
+The payload is what the municipal platform needs to know; it never carries the ID
+number or phone in clear. The person is identified by ``subject_id`` (stable, opaque)
+and ``id_number_digest`` (an HMAC-SM3 under the platform key, see exchange docs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archives.models import AnnualFinding, CreditRecord
+from exchange.outbox import emit
+
+
+def _subject_part(record_or_finding: CreditRecord | AnnualFinding) -> dict[str, Any]:
+    subject = record_or_finding.archive.subject
+    return {
+        "subject_id": str(subject.pk),
+        "subject_index": subject.id_number_index,
+        "name": subject.name,
+        "occupation": record_or_finding.archive.occupation.code,
+        "department": record_or_finding.archive.department.code,
+    }
+
+
+def record_payload(record: CreditRecord) -> dict[str, Any]:
+    return {
+        "record_id": record.pk,
+        "lineage": str(record.lineage),
+        "version": record.version,
+        "state": record.state,
+        "category": record.category.code,
+        "polarity": record.polarity,
+        "severity": record.severity or None,
+        "title": record.title,
+        "decision_number": record.decision_number,
+        "deciding_body": record.deciding_body,
+        "occurred_on": record.occurred_on.isoformat(),
+        "decided_on": record.decided_on.isoformat(),
+        "display_until": record.display_until.isoformat() if record.display_until else None,
+        "domain": record.domain.code if record.domain_id else None,
+        "unit_credit_code": record.unit_credit_code or None,
+        "under_objection": record.under_objection,
+        "subject_was_minor": record.subject_was_minor,
+        "supersedes": record.supersedes_id,
+        "reason": record.change_reason or None,
+        **_subject_part(record),
+    }
+
+
+def emit_record_event(event_type: str, record: CreditRecord) -> None:
+    emit(event_type, aggregate=record, payload=record_payload(record))
+
+
+def emit_finding_signed(finding: AnnualFinding) -> None:
+    emit(
+        "finding.signed",
+        aggregate=finding,
+        payload={
+            "finding_id": finding.pk,
+            "year": finding.year,
+            "version": finding.version,
+            "status": finding.status,
+            "basis": finding.basis,
+            "signed_at": finding.signed_at.isoformat() if finding.signed_at else None,
+            "seal": finding.seal,
+            **_subject_part(finding),
+        },
+    )

@@ -1,0 +1,193 @@
+"""Reads that encode who may see what in the archives (DESIGN §6).
+
+Department staff see archives of their own departments, of occupations their
+department is co-responsible for, and archives shared with their department through
+an object permission; the credit office sees everything; nobody else sees anything
+here (citizens and institutions read through ``disclosure``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from archives.models import AnnualFinding, Archive, ArchiveGroupObjectPermission, CreditRecord, Evidence, Subject
+from credit_portal import audit
+from credit_portal.exceptions import NotFound
+from departments.models import Department, Membership, Occupation, OccupationDepartment
+from departments.scope import department_group_name, department_ids, is_credit_office
+
+
+def _scope_filter(user: object, *, prefix: str = "") -> Q | None:
+    """The Q that limits archives (or objects reached through ``prefix``) to the
+    user's scope; ``None`` means unrestricted (credit office)."""
+    if is_credit_office(user):
+        return None
+    dept_ids = department_ids(user)
+    if not dept_ids:
+        return Q(pk__in=[])
+    group_names = [
+        department_group_name(dept) for dept in Department.objects.filter(id__in=dept_ids).only("code")
+    ]
+    return (
+        Q(**{f"{prefix}department_id__in": dept_ids})
+        | Q(
+            **{
+                f"{prefix}occupation_id__in": OccupationDepartment.objects.filter(
+                    department_id__in=dept_ids
+                ).values("occupation_id")
+            }
+        )
+        | Q(
+            **{
+                f"{prefix}id__in": ArchiveGroupObjectPermission.objects.filter(
+                    group__name__in=group_names, permission__codename="share_archive"
+                ).values("content_object_id")
+            }
+        )
+    )
+
+
+def archives_visible_to(user: object) -> QuerySet[Archive]:
+    """Archives ``user`` may see, with subject, occupation and department joined."""
+    qs = Archive.objects.select_related("subject", "occupation", "department")
+    scope = _scope_filter(user)
+    return qs if scope is None else qs.filter(scope)
+
+
+def subjects_visible_to(user: object) -> QuerySet[Subject]:
+    """Subjects with at least one archive ``user`` may see."""
+    if is_credit_office(user):
+        return Subject.objects.all()
+    return Subject.objects.filter(id__in=archives_visible_to(user).values("subject_id"))
+
+
+def records_visible_to(user: object) -> QuerySet[CreditRecord]:
+    return CreditRecord.objects.filter(archive__in=archives_visible_to(user).values("id")).select_related(
+        "category", "domain", "archive"
+    )
+
+
+def acting_department_ids(archive: Archive) -> set[int]:
+    """Departments that may act on ``archive``: the owner, the occupation's other
+    responsible departments, and any department it has been shared with."""
+    ids = {archive.department_id}
+    ids.update(OccupationDepartment.objects.filter(occupation_id=archive.occupation_id).values_list("department_id", flat=True))
+    codes = ArchiveGroupObjectPermission.objects.filter(
+        content_object=archive, permission__codename="share_archive"
+    ).values_list("group__name", flat=True)
+    dept_codes = [name.removeprefix("department:") for name in codes]
+    if dept_codes:
+        ids.update(Department.objects.filter(code__in=dept_codes).values_list("id", flat=True))
+    return ids
+
+
+def can_act_on(user: object, archive: Archive, *, role: str) -> bool:
+    """Whether ``user`` holds ``role`` (clerk or reviewer) in a department that may act on ``archive``."""
+    return bool(department_ids(user, role=role) & acting_department_ids(archive))
+
+
+def get_subject_for_view(user: object, subject_id: object, *, request: object = None) -> Subject:
+    """The subject page read: scoped, and written to the audit trail (DESIGN §8).
+
+    Raises ``NotFound`` when the subject does not exist or is outside the user's scope:
+    a department must not learn that another department keeps someone.
+    """
+    try:
+        subject = subjects_visible_to(user).get(pk=subject_id)
+    except (Subject.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such subject.") from None
+    audit.record("subject.viewed", actor=user, target=subject, subject_ref=str(subject.pk), request=request)
+    return subject
+
+
+def get_archive_for_view(user: object, archive_id: object, *, request: object = None) -> Archive:
+    try:
+        archive = archives_visible_to(user).get(pk=archive_id)
+    except (Archive.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such archive.") from None
+    audit.record(
+        "archive.viewed", actor=user, target=archive, subject_ref=str(archive.subject_id), request=request
+    )
+    return archive
+
+
+def archive_records(archive: Archive, *, include_drafts: bool = True) -> QuerySet[CreditRecord]:
+    """Current versions of an archive's records, with everything the page shows joined."""
+    qs = archive.records.filter(is_current=True).select_related("category", "domain", "created_by", "published_by")
+    if not include_drafts:
+        qs = qs.exclude(state=CreditRecord.State.DRAFT)
+    return qs.prefetch_related("evidence").order_by("category__sort_order", "-decided_on", "-id")
+
+
+def record_history(record: CreditRecord) -> QuerySet[CreditRecord]:
+    """Every version of a record, oldest first."""
+    return CreditRecord.objects.filter(lineage=record.lineage).select_related(
+        "category", "created_by", "published_by"
+    ).order_by("version")
+
+
+def archive_findings(archive: Archive) -> QuerySet[AnnualFinding]:
+    return archive.findings.select_related("signed_by", "created_by").prefetch_related("evidence").order_by(
+        "-year", "-version"
+    )
+
+
+def evidence_visible_to(user: object) -> QuerySet[Evidence]:
+    visible = archives_visible_to(user).values("id")
+    return Evidence.objects.filter(Q(record__archive__in=visible) | Q(finding__archive__in=visible))
+
+
+def review_queue(user: object) -> QuerySet[CreditRecord]:
+    """Submitted records a reviewer may decide, oldest first."""
+    from departments.models import Membership as M
+
+    reviewer_depts = department_ids(user, role=M.Role.REVIEWER)
+    if not reviewer_depts and not is_credit_office(user):
+        return CreditRecord.objects.none()
+    return (
+        records_visible_to(user)
+        .filter(state=CreditRecord.State.SUBMITTED, is_current=True)
+        .select_related("archive__subject", "archive__occupation", "created_by")
+        .order_by("submitted_at", "id")
+    )
+
+
+CADENCE_DAYS = {
+    Occupation.Cadence.MONTHLY: 31,
+    Occupation.Cadence.QUARTERLY: 92,
+    Occupation.Cadence.YEARLY: 366,
+}
+
+
+def overdue_archives(user: object) -> QuerySet[Archive]:
+    """Open archives not updated within their occupation's cadence (001 §三(五):
+    records are refreshed yearly, quarterly or monthly by kind)."""
+    now = timezone.now()
+    condition = Q()
+    for cadence, days in CADENCE_DAYS.items():
+        condition |= Q(occupation__update_cadence=cadence, last_updated_at__lt=now - timedelta(days=days))
+    return archives_visible_to(user).filter(condition, state=Archive.State.OPEN).order_by("last_updated_at")
+
+
+def dashboard(user: object) -> dict[str, object]:
+    """Counts and short lists for a department dashboard."""
+    records = records_visible_to(user).filter(is_current=True)
+    return {
+        "drafts": records.filter(state=CreditRecord.State.DRAFT, created_by=user)
+        .select_related("archive__subject", "archive__occupation")
+        .order_by("-updated_at")[:20],
+        "returned": records.filter(state=CreditRecord.State.RETURNED)
+        .select_related("archive__subject", "archive__occupation")
+        .order_by("-updated_at")[:20],
+        "awaiting_review": review_queue(user)[:20],
+        "overdue": overdue_archives(user)[:20],
+    }
+
+
+def memberships_of(user: object) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("department")
+
+

@@ -1,0 +1,96 @@
+"""Yearly credit-status findings (年度信用状况认定, 001 annex)."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from archives.events import emit_finding_signed
+from archives.models import AnnualFinding, Archive
+from archives.selectors import can_act_on
+from credit_portal import audit
+from credit_portal.crypto import blind_index
+from credit_portal.exceptions import TransitionNotAllowed
+from departments.models import Membership
+
+
+def draft_finding(archive: Archive, *, year: int, status: str, basis: str, by: object) -> AnnualFinding:
+    """Draft the finding of ``year`` for ``archive`` (clerk or reviewer in scope).
+
+    守信 is the default: "原则上如无证据证明从业人员存在警示行为或者严重失信行为，一般认定为
+    守信人员" (001 annex, 填表说明 1). A draft for a year that already has a signed
+    finding becomes its next version once signed.
+    """
+    if status not in AnnualFinding.Status.values:
+        raise ValidationError({"status": _("Choose the credit status.")})
+    if not basis.strip():
+        raise ValidationError({"basis": _("Enter the basis of the finding.")})
+    this_year = timezone.localdate().year
+    if year > this_year or year < 1990:
+        raise ValidationError({"year": _("Enter a year between 1990 and %(year)d.") % {"year": this_year}})
+    with transaction.atomic():
+        archive = Archive.objects.select_for_update().get(pk=archive.pk)
+        if not (can_act_on(by, archive, role=Membership.Role.CLERK) or can_act_on(by, archive, role=Membership.Role.REVIEWER)):
+            raise PermissionDenied(_("Only staff of the responsible department draft findings."))
+        if archive.findings.filter(year=year, state=AnnualFinding.State.DRAFT).exists():
+            raise ValidationError({"year": _("There is already an unsigned finding for this year.")})
+        latest = archive.findings.filter(year=year).order_by("-version").first()
+        finding = AnnualFinding.objects.create(
+            archive=archive, year=year, version=(latest.version + 1) if latest else 1,
+            is_current=False, status=status, basis=basis.strip(), created_by=by,
+        )
+        audit.record("finding.drafted", actor=by, target=finding, subject_ref=str(archive.subject_id))
+    return finding
+
+
+def seal_of(finding: AnnualFinding) -> str:
+    """The electronic seal: a keyed HMAC-SM3 over the finding's canonical content."""
+    content = json.dumps(
+        {
+            "archive": finding.archive_id, "year": finding.year, "version": finding.version,
+            "status": finding.status, "basis": finding.basis,
+            "signed_by": finding.signed_by_id, "signed_at": finding.signed_at.isoformat() if finding.signed_at else None,
+            "evidence": sorted(finding.evidence.values_list("digest", flat=True)),
+        },
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )
+    return blind_index(content, purpose="finding-seal")
+
+
+def sign_finding(finding: AnnualFinding, *, by: object) -> AnnualFinding:
+    """Sign (盖章) a draft finding: a reviewer in scope who did not draft it.
+
+    Warning and serious findings need evidence attached first (001 annex, 填表说明 2).
+    The previous signed version of the same year, if any, is superseded.
+    """
+    with transaction.atomic():
+        locked = AnnualFinding.objects.select_for_update().select_related("archive").get(pk=finding.pk)
+        if not can_act_on(by, locked.archive, role=Membership.Role.REVIEWER):
+            raise PermissionDenied(_("Only a reviewer of the responsible department signs findings."))
+        if locked.state != AnnualFinding.State.DRAFT:
+            raise TransitionNotAllowed(_("This finding is already signed."))
+        if getattr(by, "pk", None) == locked.created_by_id:
+            raise PermissionDenied(_("You cannot sign a finding you drafted: another reviewer must."))
+        if locked.needs_evidence and not locked.evidence.exists():
+            raise ValidationError(_("A warning or serious finding needs evidence attached before it is signed."))
+        previous = AnnualFinding.objects.select_for_update().filter(
+            archive_id=locked.archive_id, year=locked.year, is_current=True
+        ).first()
+        if previous is not None:
+            previous.is_current = False
+            previous.state = AnnualFinding.State.SUPERSEDED
+            previous.save(update_fields=["is_current", "state"])
+        locked.state = AnnualFinding.State.SIGNED
+        locked.is_current = True
+        locked.signed_by = by
+        locked.signed_at = timezone.now()
+        locked.seal = seal_of(locked)
+        locked.save(update_fields=["state", "is_current", "signed_by", "signed_at", "seal"])
+        Archive.objects.filter(pk=locked.archive_id).update(last_updated_at=timezone.now())
+        audit.record("finding.signed", actor=by, target=locked, subject_ref=str(locked.archive.subject_id))
+        emit_finding_signed(locked)
+    return locked

@@ -1,0 +1,419 @@
+"""The credit record lifecycle (DESIGN §5).
+
+draft → submitted → published; submitted → returned → submitted; published →
+corrected (a new version) | withdrawn | repaired | expired. Each transition is one
+function: it locks the row, checks who may act and whether the state allows it, saves,
+writes the audit trail and emits the outbox event in one transaction.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from archives import validators
+from archives.events import emit_record_event
+from archives.models import Archive, CreditRecord, DisplayRule, Notice
+from archives.selectors import can_act_on
+from archives.services.notices import notify_subject
+from credit_portal import audit
+from credit_portal.exceptions import TransitionNotAllowed
+from departments.models import Membership, OccupationCategory, RecordCategory
+from departments.scope import is_credit_office
+
+State = CreditRecord.State
+CLERK = Membership.Role.CLERK
+REVIEWER = Membership.Role.REVIEWER
+
+EDITABLE_FIELDS = {
+    "category", "polarity", "severity", "title", "description", "decision_number", "deciding_body",
+    "occurred_on", "decided_on", "domain", "unit_credit_code", "unit_name", "is_penalty",
+}
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole calendar months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def display_rule_for(tier: str) -> DisplayRule:
+    try:
+        return DisplayRule.objects.get(tier=tier)
+    except DisplayRule.DoesNotExist:
+        raise ValidationError(_("No display rule is configured for this kind of information.")) from None
+
+
+def display_until_for(record: CreditRecord) -> date | None:
+    """When public and third-party display ends: the decision date plus the tier's
+    maximum period (DESIGN §7; 国办发〔2025〕22号 three tiers). Neutral information
+    has no display period."""
+    if record.polarity == CreditRecord.Polarity.NEUTRAL:
+        return None
+    rule = display_rule_for(record.tier)
+    return add_months(record.decided_on, rule.max_months)
+
+
+def categories_for(archive: Archive) -> list[RecordCategory]:
+    """The categories an archive's occupation holds: the common ones and the
+    occupation's own (000 §二)."""
+    own = OccupationCategory.objects.filter(occupation_id=archive.occupation_id).values("category_id")
+    return list(RecordCategory.objects.filter(is_common=True) | RecordCategory.objects.filter(id__in=own))
+
+
+def _clean(archive: Archive, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate record content; raises one ValidationError with every field's message."""
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Unknown record fields: {sorted(unknown)}")
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    category = data.get("category")
+    if category is None:
+        add("category", _("Choose the category."))
+    elif category.pk not in {c.pk for c in categories_for(archive)}:
+        add("category", _("This category is not part of this occupation's archive."))
+    polarity = data.get("polarity") or ""
+    if polarity not in CreditRecord.Polarity.values:
+        add("polarity", _("Choose whether the information is positive, neutral or negative."))
+    severity = data.get("severity") or ""
+    if polarity == CreditRecord.Polarity.NEGATIVE:
+        if severity not in CreditRecord.Severity.values:
+            add("severity", _("Choose the severity of the negative information."))
+    elif severity:
+        add("severity", _("Only negative information has a severity."))
+    data["severity"] = severity if polarity == CreditRecord.Polarity.NEGATIVE else ""
+    if not (data.get("title") or "").strip():
+        add("title", _("Enter a title."))
+    today = timezone.localdate()
+    occurred, decided = data.get("occurred_on"), data.get("decided_on")
+    if occurred is None:
+        add("occurred_on", _("Enter the date of the conduct."))
+    elif occurred > today:
+        add("occurred_on", _("The date of the conduct cannot be in the future."))
+    if decided is None:
+        add("decided_on", _("Enter the date of the decision."))
+    elif decided > today:
+        add("decided_on", _("The date of the decision cannot be in the future."))
+    if occurred and decided and occurred > decided:
+        add("decided_on", _("The decision cannot come before the conduct."))
+    if occurred and occurred < archive.subject.birth_date:
+        add("occurred_on", _("The date of the conduct is before the person's birth date."))
+    code = (data.get("unit_credit_code") or "").strip()
+    if code:
+        try:
+            data["unit_credit_code"] = validators.validate_unit_credit_code(code)
+        except ValidationError as exc:
+            add("unit_credit_code", exc.messages[0])
+    if data.get("is_penalty") and polarity != CreditRecord.Polarity.NEGATIVE:
+        add("is_penalty", _("Only negative information can be an administrative penalty."))
+    if errors:
+        raise ValidationError(errors)
+    for key in ("title", "description", "decision_number", "deciding_body", "unit_name"):
+        if key in data and isinstance(data[key], str):
+            data[key] = data[key].strip()
+    return data
+
+
+def _lock(record: CreditRecord) -> CreditRecord:
+    return CreditRecord.objects.select_for_update().select_related("archive__subject", "archive__occupation",
+                                                                 "archive__department", "category", "domain").get(pk=record.pk)
+
+
+def _touch_archive(archive: Archive) -> None:
+    Archive.objects.filter(pk=archive.pk).update(last_updated_at=timezone.now())
+
+
+def _audit(action: str, record: CreditRecord, by: object, **detail: Any) -> None:
+    audit.record(action, actor=by, target=record, subject_ref=str(record.archive.subject_id), detail=detail or None)
+
+
+def draft_record(archive: Archive, *, by: object, source: str = CreditRecord.Source.WEB_FORM, **data: Any) -> CreditRecord:
+    """Create a draft record in ``archive``.
+
+    Callers: a clerk of a department that may act on the archive. The archive must be
+    open. Categories are limited to the occupation's (000 §二).
+    """
+    with transaction.atomic():
+        archive = Archive.objects.select_for_update().select_related("subject").get(pk=archive.pk)
+        if not can_act_on(by, archive, role=CLERK):
+            raise PermissionDenied(_("Only a clerk of the responsible department enters records."))
+        if archive.state != Archive.State.OPEN:
+            raise TransitionNotAllowed(_("Records cannot be added to a closed archive."))
+        data = _clean(archive, dict(data))
+        record = CreditRecord(archive=archive, source=source, created_by=by, updated_by=by, **data)
+        record.subject_was_minor = archive.subject.is_minor_on(record.occurred_on)
+        record.save(force_insert=True)
+        _audit("record.drafted", record, by)
+    return record
+
+
+def edit_record(record: CreditRecord, *, by: object, **data: Any) -> CreditRecord:
+    """Change a draft or returned record. Published records are never edited in place:
+    use ``correct_record``."""
+    with transaction.atomic():
+        locked = _lock(record)
+        if not can_act_on(by, locked.archive, role=CLERK):
+            raise PermissionDenied(_("Only a clerk of the responsible department edits records."))
+        if not locked.is_editable:
+            raise TransitionNotAllowed(_("Only drafts and returned records can be edited; correct a published record instead."))
+        current = {name: getattr(locked, name) for name in EDITABLE_FIELDS}
+        current.update(data)
+        cleaned = _clean(locked.archive, current)
+        for key, value in cleaned.items():
+            setattr(locked, key, value)
+        locked.subject_was_minor = locked.archive.subject.is_minor_on(locked.occurred_on)
+        locked.updated_by = by
+        locked.save()
+        _audit("record.edited", locked, by, fields=sorted(data))
+    return locked
+
+
+def submit_record(record: CreditRecord, *, by: object) -> CreditRecord:
+    """Send a draft or returned record for review (clerk in scope).
+
+    Negative information: the subject is told now, before a reviewer can publish it
+    (《征信业管理条例》 art. 15; DESIGN §7).
+    """
+    with transaction.atomic():
+        locked = _lock(record)
+        if not can_act_on(by, locked.archive, role=CLERK):
+            raise PermissionDenied(_("Only a clerk of the responsible department submits records."))
+        if locked.state not in {State.DRAFT, State.RETURNED}:
+            raise TransitionNotAllowed(_("Only drafts and returned records can be submitted."))
+        locked.state = State.SUBMITTED
+        locked.submitted_at = timezone.now()
+        locked.updated_by = by
+        locked.save(update_fields=["state", "submitted_at", "updated_by", "updated_at"])
+        _audit("record.submitted", locked, by)
+        if locked.is_negative and not locked.notices.filter(kind=Notice.Kind.PRE_PUBLICATION).exists():
+            notify_subject(
+                locked.archive.subject,
+                kind=Notice.Kind.PRE_PUBLICATION,
+                record=locked,
+                title=_("Negative information is about to be recorded in your credit archive"),
+                body=_(
+                    "%(department)s intends to publish the following negative information in your %(occupation)s "
+                    "credit archive: %(title)s (decision %(number)s of %(date)s). If you believe it is wrong, you "
+                    "may raise an objection in the portal."
+                ) % {
+                    "department": locked.archive.department.display_name,
+                    "occupation": locked.archive.occupation.name,
+                    "title": locked.title,
+                    "number": locked.decision_number or "—",
+                    "date": locked.decided_on.isoformat(),
+                },
+            )
+    return locked
+
+
+def return_record(record: CreditRecord, *, reason: str, by: object) -> CreditRecord:
+    """Send a submitted record back to the clerk with a reason (reviewer in scope)."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the record is returned.")})
+    with transaction.atomic():
+        locked = _lock(record)
+        if not can_act_on(by, locked.archive, role=REVIEWER):
+            raise PermissionDenied(_("Only a reviewer of the responsible department returns records."))
+        if locked.state != State.SUBMITTED:
+            raise TransitionNotAllowed(_("Only records awaiting review can be returned."))
+        locked.state = State.RETURNED
+        locked.return_reason = reason.strip()
+        locked.save(update_fields=["state", "return_reason", "updated_at"])
+        _audit("record.returned", locked, by)
+    return locked
+
+
+def _check_four_eyes(record: CreditRecord, by: object) -> None:
+    """Four eyes (DESIGN §5): nobody publishes content they wrote. Authorship is read
+    from the audit trail, so a reviewer who edited a draft once is caught even if a
+    clerk touched it after them."""
+    from credit_portal.models import AuditEntry
+
+    if getattr(by, "pk", None) in {record.created_by_id, record.updated_by_id}:
+        raise PermissionDenied(_("You cannot publish a record you wrote or edited: another reviewer must."))
+    if AuditEntry.objects.filter(
+        object_type=record._meta.label_lower, object_id=str(record.pk), actor_id=getattr(by, "pk", None),
+        action__in=["record.drafted", "record.edited"],
+    ).exists():
+        raise PermissionDenied(_("You cannot publish a record you wrote or edited: another reviewer must."))
+
+
+def publish_record(record: CreditRecord, *, by: object) -> CreditRecord:
+    """Publish a submitted record.
+
+    Callers: a reviewer of a department that may act on the archive, never the
+    record's author or last editor (four eyes, DESIGN §5). Sets the display period
+    from the configurable rules, counted from the decision date. A penalty record
+    carries the credit repair notice (信用修复告知书, "两书同达").
+    """
+    with transaction.atomic():
+        locked = _lock(record)
+        if not can_act_on(by, locked.archive, role=REVIEWER):
+            raise PermissionDenied(_("Only a reviewer of the responsible department publishes records."))
+        if locked.state != State.SUBMITTED:
+            raise TransitionNotAllowed(_("Only records awaiting review can be published."))
+        _check_four_eyes(locked, by)
+        if locked.is_negative and locked.severity == CreditRecord.Severity.SERIOUS and not locked.evidence.exists():
+            raise ValidationError(_("Serious negative information needs evidence before it is published."))
+        locked.state = State.PUBLISHED
+        locked.published_by = by
+        locked.published_at = timezone.now()
+        locked.display_until = display_until_for(locked)
+        locked.return_reason = ""
+        locked.save(update_fields=["state", "published_by", "published_at", "display_until", "return_reason", "updated_at"])
+        _touch_archive(locked.archive)
+        _audit("record.published", locked, by)
+        emit_record_event("record.published", locked)
+        if locked.is_penalty:
+            _send_repair_notice(locked)
+    return locked
+
+
+def _send_repair_notice(record: CreditRecord) -> None:
+    rule = display_rule_for(record.tier)
+    earliest = add_months(record.decided_on, rule.min_months)
+    notify_subject(
+        record.archive.subject,
+        kind=Notice.Kind.REPAIR_NOTICE,
+        record=record,
+        title=_("Credit repair notice"),
+        body=_(
+            "The administrative penalty \"%(title)s\" (%(number)s) has been recorded in your credit archive and is "
+            "shown until %(until)s. Once you have fulfilled the obligations it sets and made a credit commitment, "
+            "you may apply for credit repair from %(earliest)s to end its display early."
+        ) % {
+            "title": record.title,
+            "number": record.decision_number or "—",
+            "until": record.display_until.isoformat() if record.display_until else "—",
+            "earliest": earliest.isoformat(),
+        },
+    )
+
+
+def correct_record(record: CreditRecord, *, by: object, reason: str, **changes: Any) -> CreditRecord:
+    """Correct a published record: a new published version, the old one kept as
+    ``corrected`` and linked (DESIGN §3: nothing published is edited in place).
+
+    Callers: a reviewer of a department that may act on the archive, or the credit
+    office (objection outcomes, issue 6). The objection flag carries over unless the
+    caller settles the objection.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the record is corrected.")})
+    with transaction.atomic():
+        old = _lock(record)
+        if not (is_credit_office(by) or can_act_on(by, old.archive, role=REVIEWER)):
+            raise PermissionDenied(_("Only a reviewer of the responsible department or the credit office corrects records."))
+        if old.state != State.PUBLISHED or not old.is_current:
+            raise TransitionNotAllowed(_("Only the current published version of a record can be corrected."))
+        data = {name: getattr(old, name) for name in EDITABLE_FIELDS}
+        data.update(changes)
+        data = _clean(old.archive, data)
+        old.state = State.CORRECTED
+        old.is_current = False
+        old.ended_at = timezone.now()
+        old.save(update_fields=["state", "is_current", "ended_at", "updated_at"])
+        new = CreditRecord(
+            archive=old.archive, lineage=old.lineage, version=old.version + 1, supersedes=old,
+            source=old.source, created_by=by, updated_by=by, state=State.PUBLISHED,
+            published_by=by, published_at=timezone.now(), submitted_at=timezone.now(),
+            under_objection=old.under_objection, change_reason=reason.strip(), **data,
+        )
+        new.subject_was_minor = old.archive.subject.is_minor_on(new.occurred_on)
+        new.display_until = display_until_for(new)
+        new.save(force_insert=True)
+        _touch_archive(old.archive)
+        _audit("record.corrected", new, by, previous=old.pk)
+        emit_record_event("record.corrected", new)
+    return new
+
+
+def withdraw_record(record: CreditRecord, *, reason: str, by: object) -> CreditRecord:
+    """Withdraw a published record (it was wrong or its basis was revoked). It stays
+    readable in the history, marked withdrawn. Callers: reviewer in scope or credit office."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the record is withdrawn.")})
+    with transaction.atomic():
+        locked = _lock(record)
+        if not (is_credit_office(by) or can_act_on(by, locked.archive, role=REVIEWER)):
+            raise PermissionDenied(_("Only a reviewer of the responsible department or the credit office withdraws records."))
+        if locked.state != State.PUBLISHED or not locked.is_current:
+            raise TransitionNotAllowed(_("Only a published record can be withdrawn."))
+        locked.state = State.WITHDRAWN
+        locked.change_reason = reason.strip()
+        locked.ended_at = timezone.now()
+        locked.save(update_fields=["state", "change_reason", "ended_at", "updated_at"])
+        _touch_archive(locked.archive)
+        _audit("record.withdrawn", locked, by)
+        emit_record_event("record.withdrawn", locked)
+    return locked
+
+
+def mark_repaired(record: CreditRecord, *, by: object, reason: str) -> CreditRecord:
+    """End the public and third-party display of a negative record after approved credit
+    repair; the record stays in the archive marked repaired (DESIGN §7). Callers: the
+    repair services on behalf of the credit office."""
+    with transaction.atomic():
+        locked = _lock(record)
+        if not is_credit_office(by):
+            raise PermissionDenied(_("Only the credit office approves credit repair."))
+        if locked.state != State.PUBLISHED or not locked.is_negative:
+            raise TransitionNotAllowed(_("Only published negative information can be repaired."))
+        locked.state = State.REPAIRED
+        locked.change_reason = reason.strip()
+        locked.ended_at = timezone.now()
+        locked.save(update_fields=["state", "change_reason", "ended_at", "updated_at"])
+        _audit("record.repaired", locked, by)
+        emit_record_event("record.repaired", locked)
+    return locked
+
+
+def set_objection_flag(record: CreditRecord, *, flagged: bool, by: object) -> CreditRecord:
+    """Flag or unflag a published record as under objection (DESIGN §7: flagged at once
+    wherever it is shown). Callers: the objection services."""
+    with transaction.atomic():
+        locked = _lock(record)
+        if locked.under_objection == flagged:
+            return locked
+        locked.under_objection = flagged
+        locked.save(update_fields=["under_objection", "updated_at"])
+        _audit("record.objection_flag", locked, by, flagged=flagged)
+        emit_record_event("record.objection_flagged" if flagged else "record.objection_cleared", locked)
+    return locked
+
+
+def expire_records(*, today: date | None = None, batch_size: int = 500) -> int:
+    """Move published records whose display period is over to ``expired`` (a beat task
+    calls this daily). Returns how many expired. Safe to run twice."""
+    today = today or timezone.localdate()
+    expired = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                CreditRecord.objects.select_for_update(skip_locked=True)
+                .filter(state=State.PUBLISHED, is_current=True, display_until__lt=today)
+                .select_related("archive__subject", "archive__occupation", "archive__department", "category", "domain")
+                [:batch_size]
+            )
+            if not batch:
+                return expired
+            for record in batch:
+                record.state = State.EXPIRED
+                record.ended_at = timezone.now()
+                record.save(update_fields=["state", "ended_at", "updated_at"])
+                _audit("record.expired", record, None)
+                emit_record_event("record.expired", record)
+            expired += len(batch)
+
+

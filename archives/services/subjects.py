@@ -1,0 +1,235 @@
+"""Subjects and archives: find or create a person, open, edit and close archives."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from archives import validators
+from archives.models import Archive, Subject
+from archives.selectors import can_act_on
+from credit_portal import audit
+from credit_portal.crypto import blind_index
+from credit_portal.exceptions import TransitionNotAllowed
+from departments.models import Department, Membership, Occupation, OccupationDepartment
+from departments.scope import department_ids, is_credit_office
+
+
+def subject_index_for(id_number: str) -> str:
+    """The blind index of a normalized ID number: how a subject is found."""
+    return blind_index(id_number, purpose="id_number")
+
+
+def find_subject_by_id_number(id_number: str) -> Subject | None:
+    """Exact look-up through the blind index; ``id_number`` is validated first."""
+    number = validators.validate_id_number(id_number)
+    return Subject.objects.filter(id_number_index=subject_index_for(number)).first()
+
+
+def _require_staff(by: object) -> None:
+    if not (department_ids(by) or is_credit_office(by)):
+        raise PermissionDenied(_("Only department staff and the credit office keep subjects."))
+
+
+def find_or_create_subject(
+    *,
+    name: str,
+    id_number: str,
+    by: object,
+    phone: str = "",
+    political_status: str = "",
+    education: str = "",
+) -> tuple[Subject, bool]:
+    """Return the subject with this ID number, creating it if there is none.
+
+    Callers: department clerks and reviewers, the credit office. One person is one
+    subject however many departments keep an archive for them (no duplicates: the
+    blind index is unique). An existing subject is returned unchanged; when the name
+    does not match, nothing is created and the caller is told to check the input.
+    """
+    _require_staff(by)
+    number = validators.validate_id_number(id_number)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Enter the person's name.")})
+    index = subject_index_for(number)
+    with transaction.atomic():
+        existing = Subject.objects.select_for_update().filter(id_number_index=index).first()
+        if existing is not None:
+            if existing.name != name:
+                raise ValidationError(
+                    {"name": _("This ID number is already registered under a different name. Check both.")}
+                )
+            return existing, False
+        subject = Subject(
+            name=name,
+            gender=validators.gender_of(number),
+            id_number=number,
+            id_number_index=index,
+            id_number_masked=validators.masked_id_number(number),
+            birth_date=validators.birth_date_of(number),
+            phone=phone.strip(),
+            political_status=political_status,
+            education=education,
+            created_by=by,
+        )
+        try:
+            with transaction.atomic():
+                subject.save(force_insert=True)
+        except IntegrityError:
+            # Another clerk created the same person a moment ago.
+            raise ValidationError({"id_number": _("This person was just registered; search for them.")}) from None
+        audit.record("subject.created", actor=by, target=subject, subject_ref=str(subject.pk))
+    return subject, True
+
+
+def update_subject(subject: Subject, *, by: object, **fields: str) -> Subject:
+    """Change a subject's name, phone, political status or education.
+
+    Callers: staff who can see the subject (one of its archives is in their scope).
+    The ID number never changes: a wrong number is a different person.
+    """
+    from archives.selectors import subjects_visible_to
+
+    allowed = {"name", "phone", "political_status", "education"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Cannot change {sorted(unknown)} through update_subject.")
+    with transaction.atomic():
+        locked = subjects_visible_to(by).select_for_update().filter(pk=subject.pk).first()
+        if locked is None:
+            raise PermissionDenied(_("This subject is not kept by your department."))
+        for key, value in fields.items():
+            setattr(locked, key, value.strip() if isinstance(value, str) else value)
+        if not locked.name:
+            raise ValidationError({"name": _("Enter the person's name.")})
+        locked.save(update_fields=[*fields.keys(), "updated_at"])
+        audit.record(
+            "subject.updated", actor=by, target=locked, subject_ref=str(locked.pk), detail={"fields": sorted(fields)}
+        )
+    return locked
+
+
+def open_archive(
+    *,
+    subject: Subject,
+    occupation: Occupation,
+    department: Department,
+    employer: str,
+    by: object,
+    title: str = "",
+    post: str = "",
+    practice_start: date | None = None,
+    duties: str = "",
+) -> Archive:
+    """Open a subject's archive in one occupation, kept by ``department``.
+
+    Callers: a clerk or reviewer of ``department``, which must be responsible for the
+    occupation in the catalogue (000 §二 names the responsible units). One archive per
+    subject and occupation.
+    """
+    if department.id not in department_ids(by):
+        raise PermissionDenied(_("You can only open archives for your own department."))
+    if not OccupationDepartment.objects.filter(occupation=occupation, department=department).exists():
+        raise ValidationError(
+            {"occupation": _("Your department is not responsible for this occupation in the catalogue.")}
+        )
+    if not employer.strip():
+        raise ValidationError({"employer": _("Enter the employer.")})
+    if practice_start is not None:
+        validators.validate_not_future(practice_start, field="practice_start")
+        if practice_start < subject.birth_date:
+            raise ValidationError({"practice_start": _("The start of practice is before the person's birth date.")})
+    now = timezone.now()
+    archive = Archive(
+        subject=subject,
+        occupation=occupation,
+        department=department,
+        employer=employer.strip(),
+        title=title.strip(),
+        post=post.strip(),
+        practice_start=practice_start,
+        duties=duties.strip(),
+        created_by=by,
+        last_updated_at=now,
+    )
+    with transaction.atomic():
+        if Archive.objects.filter(subject=subject, occupation=occupation).exists():
+            raise ValidationError({"occupation": _("This person already has an archive for this occupation.")})
+        try:
+            with transaction.atomic():
+                archive.save(force_insert=True)
+        except IntegrityError:
+            raise ValidationError({"occupation": _("This person already has an archive for this occupation.")}) from None
+        audit.record("archive.opened", actor=by, target=archive, subject_ref=str(subject.pk))
+    return archive
+
+
+def update_archive(archive: Archive, *, by: object, **fields: object) -> Archive:
+    """Change the employment details of an open archive (clerk or reviewer in scope)."""
+    allowed = {"employer", "title", "post", "practice_start", "duties"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Cannot change {sorted(unknown)} through update_archive.")
+    with transaction.atomic():
+        locked = Archive.objects.select_for_update().select_related("subject").get(pk=archive.pk)
+        if not (can_act_on(by, locked, role=Membership.Role.CLERK) or can_act_on(by, locked, role=Membership.Role.REVIEWER)):
+            raise PermissionDenied(_("This archive is not kept by your department."))
+        if locked.state != Archive.State.OPEN:
+            raise TransitionNotAllowed(_("A closed archive cannot be changed."))
+        if "practice_start" in fields and fields["practice_start"] is not None:
+            validators.validate_not_future(fields["practice_start"], field="practice_start")  # type: ignore[arg-type]
+        for key, value in fields.items():
+            setattr(locked, key, value.strip() if isinstance(value, str) else value)
+        if not locked.employer:
+            raise ValidationError({"employer": _("Enter the employer.")})
+        locked.last_updated_at = timezone.now()
+        locked.save(update_fields=[*fields.keys(), "last_updated_at"])
+        audit.record("archive.updated", actor=by, target=locked, subject_ref=str(locked.subject_id),
+                     detail={"fields": sorted(fields)})
+    return locked
+
+
+def close_archive(archive: Archive, *, reason: str, by: object) -> Archive:
+    """Close an archive (the person left the occupation). Records stay; nothing is deleted.
+
+    Callers: a reviewer of a department that may act on the archive.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the archive is closed.")})
+    with transaction.atomic():
+        locked = Archive.objects.select_for_update().get(pk=archive.pk)
+        if not can_act_on(by, locked, role=Membership.Role.REVIEWER):
+            raise PermissionDenied(_("Only a reviewer of the responsible department closes an archive."))
+        if locked.state != Archive.State.OPEN:
+            raise TransitionNotAllowed(_("The archive is already closed."))
+        locked.state = Archive.State.CLOSED
+        locked.closed_reason = reason.strip()
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["state", "closed_reason", "closed_at"])
+        audit.record("archive.closed", actor=by, target=locked, subject_ref=str(locked.subject_id))
+    return locked
+
+
+def share_archive(archive: Archive, *, department: Department, by: object) -> None:
+    """Let one more department act on ``archive`` (a django-guardian object permission
+    granted to that department's group). Callers: the credit office, or a reviewer of
+    the owning department."""
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    from departments.scope import department_group_name
+
+    if not (is_credit_office(by) or archive.department_id in department_ids(by, role=Membership.Role.REVIEWER)):
+        raise PermissionDenied(_("Only the credit office or the owning department's reviewer shares an archive."))
+    with transaction.atomic():
+        group, _created = Group.objects.get_or_create(name=department_group_name(department))
+        assign_perm("archives.share_archive", group, archive)
+        audit.record(
+            "archive.shared", actor=by, target=archive, subject_ref=str(archive.subject_id),
+            detail={"department": department.code},
+        )

@@ -1,0 +1,69 @@
+"""Validation of identifiers with python-stdnum rather than hand-written checksums."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric, uscc
+
+from credit_portal.crypto import normalize_id_number
+
+
+def validate_id_number(value: str) -> str:
+    """Validate an 18-digit resident ID number (GB 11643-1999) and return it normalized.
+
+    Checks the check digit, that the birth date exists and is not in the future, and
+    that the region code is known to stdnum's table.
+    """
+    number = normalize_id_number(value)
+    if len(number) != 18:
+        raise ValidationError(_("Enter the 18-character resident ID number."), code="id_length")
+    try:
+        ric.validate(number)
+    except stdnum_errors.InvalidChecksum:
+        raise ValidationError(
+            _("The ID number's check digit is wrong: check every digit."), code="id_checksum"
+        ) from None
+    except stdnum_errors.InvalidComponent:
+        raise ValidationError(
+            _("The ID number contains a birth date or region code that does not exist."), code="id_component"
+        ) from None
+    except stdnum_errors.ValidationError:
+        raise ValidationError(_("Enter a valid resident ID number."), code="id_invalid") from None
+    if ric.get_birth_date(number) > timezone.localdate():
+        raise ValidationError(_("The ID number's birth date is in the future."), code="id_future")
+    return number
+
+
+def birth_date_of(number: str) -> date:
+    return ric.get_birth_date(number)
+
+
+def gender_of(number: str) -> str:
+    # GB 11643-1999: the 17th digit is odd for men and even for women.
+    return "male" if int(number[16]) % 2 == 1 else "female"
+
+
+def masked_id_number(number: str) -> str:
+    """First 4 and last 4 characters, the rest as asterisks (DESIGN §6 public lists)."""
+    return f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
+
+
+def validate_unit_credit_code(value: str) -> str:
+    """Validate an 18-character unified social credit code (GB 32100-2015)."""
+    code = normalize_id_number(value)
+    try:
+        return uscc.validate(code)
+    except stdnum_errors.ValidationError:
+        raise ValidationError(
+            _("Enter a valid 18-character unified social credit code."), code="uscc_invalid"
+        ) from None
+
+
+def validate_not_future(value: date, *, field: str) -> None:
+    if value > timezone.localdate():
+        raise ValidationError({field: _("The date cannot be in the future.")}, code="future_date")
