@@ -133,4 +133,6 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("role", "department")
     list_select_related = ("user", "department")
     search_fields = ("user__username", "user__full_name", "department__name")
-    autocomplete_fields = ("user", "department")
+    # raw_id: the user list is large and its admin belongs to another app.
+    raw_id_fields = ("user",)
+    autocomplete_fields = ("department",)
