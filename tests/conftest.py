@@ -52,3 +52,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Uploaded files go to a temporary folder, never the developer's .local/ --------------
+@pytest.fixture(autouse=True)
+def _private_media(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    storages = dict(settings.STORAGES)
+    storages["default"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("private-media"))},
+    }
+    settings.STORAGES = storages
