@@ -8,3 +8,8 @@ class CreditPortalConfig(AppConfig):
     name = "credit_portal"
     verbose_name = _("Portal foundation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from credit_portal import checks
+
+        checks.register()
