@@ -66,10 +66,14 @@ def env_secret(name: str, default: str | None = None) -> str | None:
     """Read a secret from ``NAME`` or from the file named by ``NAME_FILE``.
 
     Returns ``default`` when neither is set; callers in the production profile pass
-    no default and turn ``None`` into ``ImproperlyConfigured`` themselves.
+    no default and turn ``None`` into ``ImproperlyConfigured`` themselves. Setting
+    both is refused. The file's surrounding whitespace (a trailing newline) is dropped.
     """
     file_var = f"{name}_FILE"
     path = os.environ.get(file_var)
+    if path and os.environ.get(name):
+        # Two sources for one secret is a deployment mistake: refuse rather than guess.
+        raise ImproperlyConfigured(f"Set either environment variable {name} or {file_var}, not both.")
     if path:
         try:
             return Path(path).read_text(encoding="utf-8").strip()

@@ -16,7 +16,9 @@ so to run the suite against the real servers).
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,18 +57,34 @@ def _development_keys() -> dict[str, str]:
     secrets file.
     """
     path = LOCAL_DIR / "keys.json"
-    if path.exists():
+    if not path.exists():
+        LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+        keys = {
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "FIELD_ENCRYPTION_KEYS": f"1:{secrets.token_hex(16)}",
+            "BLIND_INDEX_KEY": secrets.token_hex(32),
+            "PLATFORM_SIGNING_KEY": secrets.token_hex(32),
+        }
+        # Written whole to a private temporary file, then linked into place: processes
+        # that start together (test workers, runserver's reloader) never read a
+        # half-written file, and the first link wins so all of them agree on one set.
+        fd, tmp = tempfile.mkstemp(dir=LOCAL_DIR, prefix=".keys-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(keys, handle, indent=2)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(tmp)
+    try:
         return json.loads(path.read_text(encoding="utf-8"))
-    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
-    keys = {
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEYS": f"1:{secrets.token_hex(16)}",
-        "BLIND_INDEX_KEY": secrets.token_hex(32),
-        "PLATFORM_SIGNING_KEY": secrets.token_hex(32),
-    }
-    path.write_text(json.dumps(keys, indent=2), encoding="utf-8")
-    path.chmod(0o600)
-    return keys
+    except (OSError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"{path} (the embedded profile's keys, see CREDIT_PORTAL_LOCAL_DIR) cannot be read: {exc}. "
+            "Restore it, or delete it to generate new keys (data encrypted with the old ones is then lost)."
+        ) from None
 
 
 if PRODUCTION:
@@ -164,12 +182,20 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------
-DATABASE_URL = env_str("DATABASE_URL", "")
+# The URLs may carry passwords, so they too may come from a file (DATABASE_URL_FILE).
+DATABASE_URL = env_secret("DATABASE_URL") or ""
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        # Persistent connections are checked before reuse, so a restarted PostgreSQL
+        # costs one reconnect instead of a failed request.
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
     except ValueError as exc:
         raise ImproperlyConfigured(f"Environment variable DATABASE_URL is malformed: {exc}") from None
+    # The URL itself may hold a password, so the messages below never repeat it.
+    if DATABASES["default"]["ENGINE"] not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
+        raise ImproperlyConfigured("Environment variable DATABASE_URL must use postgres:// (or sqlite:// outside production).")
+    if not DATABASES["default"]["NAME"]:
+        raise ImproperlyConfigured("Environment variable DATABASE_URL names no database (postgres://user@host:5432/NAME).")
 elif PRODUCTION:
     raise ImproperlyConfigured("Environment variable DATABASE_URL is required in production.")
 else:
@@ -191,12 +217,12 @@ if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgres
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -----------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL", "")
+REDIS_URL = env_secret("REDIS_URL") or ""
 if PRODUCTION and not REDIS_URL:
     raise ImproperlyConfigured("Environment variable REDIS_URL is required in production.")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(
-        f"Environment variable REDIS_URL must start with redis://, rediss:// or unix://."
+        "Environment variable REDIS_URL must start with redis://, rediss:// or unix://."
     )
 
 if REDIS_URL:
@@ -229,6 +255,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    # The soft limit raises inside the task so it can clean up; past the hard limit the
+    # worker process is killed. A soft limit at or above the hard one never fires.
+    raise ImproperlyConfigured(
+        "Environment variable CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT."
+    )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 if REDIS_URL.startswith("rediss://"):

@@ -42,7 +42,15 @@ def toggle_elderly_mode(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and readiness: the database and, when configured, Redis and the broker."""
+    """Liveness and readiness: the database and, when configured, Redis and the broker.
+
+    Answers 200 when every check passes and 503 otherwise, so a container healthcheck
+    or a load balancer takes the instance out of rotation. Failures name only the
+    exception type: URLs and messages may hold host names or passwords.
+    """
+    # Each probe fails fast (no retries, short timeouts) so a dead dependency makes
+    # the answer 503 within seconds instead of hanging the probe and a worker.
+    timeout = 2
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
@@ -54,15 +62,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
         import redis
 
         try:
-            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout)
+            try:
+                client.ping()
+            finally:
+                client.close()
             checks["redis"] = "ok"
         except Exception as exc:  # noqa: BLE001
             checks["redis"] = f"error: {type(exc).__name__}"
         from credit_portal.celery import app
 
         try:
-            with app.connection_for_write() as conn:
-                conn.ensure_connection(max_retries=1, timeout=2)
+            # The URL is read from the settings at each request (not from the Celery
+            # app's configuration, frozen at start-up), with the app's transport options.
+            with app.connection_for_write(url=settings.CELERY_BROKER_URL, connect_timeout=timeout) as conn:
+                conn.ensure_connection(max_retries=0, interval_start=0, timeout=timeout)
             checks["broker"] = "ok"
         except Exception as exc:  # noqa: BLE001
             checks["broker"] = f"error: {type(exc).__name__}"
