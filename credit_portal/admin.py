@@ -1,0 +1,59 @@
+"""Admin registrations for the base app.
+
+The audit trail is read-only for everyone, superusers included (DESIGN §8, 三权分立:
+the auditor reads, no one edits); who may view it at all is the ``view_auditentry``
+permission given to the auditor role.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from credit_portal.models import AuditEntry, CalendarDay, User
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    fieldsets = (*UserAdmin.fieldsets, (_("Portal"), {"fields": ("full_name",)}))
+    list_display = ("username", "full_name", "email", "is_staff", "is_active")
+    search_fields = ("username", "full_name", "email")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = (
+        "sequence",
+        "created_at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "subject_ref",
+        "ip_address",
+    )
+    list_filter = ("action",)
+    # Exact match: object ids are looked up, not browsed.
+    search_fields = ("=object_id",)
+    ordering = ("-sequence",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "kind", "name", "source")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    date_hierarchy = "date"

@@ -1,0 +1,55 @@
+"""Small request helpers shared by the apps."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def _normalized_ip(value: str | None) -> str | None:
+    """``value`` as a canonical IP address string, or None when it is not one.
+
+    Proxies may append a port (``203.0.113.7:51234``, ``[2001:db8::1]:443``); it is
+    dropped. The canonical form (``2001:db8::1``, never ``2001:DB8:0::1``) keeps the
+    same client counted once and lets the audit hash survive PostgreSQL's ``inet``
+    round trip.
+    """
+    if not value:
+        return None
+    candidate = value.strip()
+    if candidate.startswith("["):  # [IPv6]:port
+        candidate = candidate[1:].split("]", 1)[0]
+    elif candidate.count(":") == 1:  # IPv4:port (a bare IPv6 address has several colons)
+        candidate = candidate.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address of the client that sent ``request``, as far as it can be trusted.
+
+    ``settings.AXES_IPWARE_PROXY_COUNT`` is the number of reverse proxies we run in
+    front of the application. Each appends the address it received the request from
+    to ``X-Forwarded-For``, so with N proxies the client is the N-th entry from the
+    right; entries further left were written by the client and can be forged, so they
+    are never read. With 0 proxies, or when the header has fewer than N entries (the
+    request did not come through our proxies), the TCP peer ``REMOTE_ADDR`` is used:
+    it cannot be forged.
+
+    Returns None when the address found is not a valid IP address. The same rule
+    serves the audit trail and is meant for django-axes' per-IP lock-out
+    (``AXES_CLIENT_IP_CALLABLE``, DESIGN §8: "per real client IP behind the proxy").
+    """
+    remote_addr = _normalized_ip(request.META.get("REMOTE_ADDR"))
+    proxy_count = int(getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0)
+    if proxy_count <= 0:
+        return remote_addr
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if len(hops) < proxy_count:
+        return remote_addr
+    return _normalized_ip(hops[-proxy_count])
