@@ -126,7 +126,7 @@ def _clean(archive: Archive, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _lock(record: CreditRecord) -> CreditRecord:
-    return CreditRecord.objects.select_for_update().select_related("archive__subject", "archive__occupation",
+    return CreditRecord.objects.select_for_update(of=("self",)).select_related("archive__subject", "archive__occupation",
                                                                  "archive__department", "category", "domain").get(pk=record.pk)
 
 
@@ -401,7 +401,7 @@ def expire_records(*, today: date | None = None, batch_size: int = 500) -> int:
     while True:
         with transaction.atomic():
             batch = list(
-                CreditRecord.objects.select_for_update(skip_locked=True)
+                CreditRecord.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(state=State.PUBLISHED, is_current=True, display_until__lt=today)
                 .select_related("archive__subject", "archive__occupation", "archive__department", "category", "domain")
                 [:batch_size]
