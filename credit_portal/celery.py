@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "credit_portal.settings")
 
@@ -14,4 +15,16 @@ app.autodiscover_tasks()
 
 # The beat schedule lives in code, next to the tasks it names, so a deployment cannot
 # forget an entry. Later issues add their periodic tasks here.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # The outbox sweep (DESIGN §9): delivers whatever a lost nudge, a killed worker or a
+    # Redis restart left pending. Interval: EXCHANGE_SWEEP_SECONDS (default 5).
+    "exchange-deliver-pending": {
+        "task": "exchange.tasks.deliver_pending",
+        "schedule": float(os.environ.get("EXCHANGE_SWEEP_SECONDS") or 5),
+    },
+    # Display periods that ended move records to expired, with an event each (DESIGN §7).
+    "archives-expire-records": {
+        "task": "archives.tasks.expire_due_records",
+        "schedule": crontab(hour=0, minute=10),
+    },
+}

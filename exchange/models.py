@@ -1,11 +1,48 @@
-"""The outbox: every change on its way to the municipal platform (DESIGN §9)."""
+"""The outbox, the platforms it delivers to, and the platform's receiving ledger (DESIGN §9)."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class MunicipalPlatform(models.Model):
+    """A receiving endpoint of the municipal public credit information platform
+    (市公共信用信息平台, seeds 000 §三(一), 001 §三(四)(五)).
+
+    ``signing_key_setting`` names the Django setting (or, failing that, the environment
+    variable) that holds the shared HMAC-SM3 key: the key itself never sits in the
+    database. ``embedded`` marks the in-process default that delivers to this
+    deployment's own ledger through the same receiving function as the HTTP endpoint.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    url = models.URLField(_("endpoint URL"), max_length=500, blank=True)
+    signing_key_setting = models.CharField(
+        _("signing key setting"),
+        max_length=100,
+        default="PLATFORM_SIGNING_KEY",
+        help_text=_("Name of the setting or environment variable holding the key, never the key itself."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    embedded = models.BooleanField(_("embedded (in-process)"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("municipal platform endpoint")
+        verbose_name_plural = _("municipal platform endpoints")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(embedded=True) | ~models.Q(url=""), name="platform_url_unless_embedded"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class OutboxEvent(models.Model):
@@ -13,6 +50,9 @@ class OutboxEvent(models.Model):
 
     The table is the source of truth for delivery, not the Celery queue. ``id`` is the
     idempotency key the platform acknowledges, so a repeated delivery changes nothing.
+    ``state`` is delivered once every active platform acknowledged the event
+    (``PlatformDelivery`` rows); ``next_attempt_at`` is when it is due next (also the
+    lease of a sender that claimed it, so a killed sender's claim simply runs out).
     """
 
     class State(models.TextChoices):
@@ -29,7 +69,7 @@ class OutboxEvent(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, default=timezone.now)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
 
@@ -41,3 +81,47 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.aggregate_type}:{self.aggregate_id}"
+
+
+class PlatformDelivery(models.Model):
+    """One platform's acknowledgement of one event (推送 → 平台回执)."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    platform = models.ForeignKey(MunicipalPlatform, on_delete=models.PROTECT, related_name="deliveries")
+    acknowledged_at = models.DateTimeField(_("acknowledged"), default=timezone.now)
+    receipt = models.CharField(_("receipt"), max_length=10)  # accepted | duplicate
+
+    class Meta:
+        verbose_name = _("platform delivery")
+        verbose_name_plural = _("platform deliveries")
+        constraints = [models.UniqueConstraint(fields=["event", "platform"], name="delivery_once_per_platform")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.platform_id}"
+
+
+class PlatformLedgerEntry(models.Model):
+    """The receiving platform's ledger: each event stored once, by its idempotency key.
+
+    This deployment hosts the platform's receiving side too (DESIGN §9), so one install
+    works end to end. A repeated event meets the unique key and changes nothing.
+    """
+
+    idempotency_key = models.UUIDField(_("idempotency key"), unique=True)
+    event_type = models.CharField(_("event type"), max_length=64)
+    schema_version = models.PositiveSmallIntegerField(_("schema version"))
+    occurred_at = models.DateTimeField(_("occurred"))
+    aggregate_type = models.CharField(_("object type"), max_length=64)
+    aggregate_id = models.CharField(_("object id"), max_length=64)
+    payload = models.JSONField(_("payload"))
+    digest = models.CharField(_("SM3 digest of the event"), max_length=64)
+    source = models.CharField(_("source"), max_length=100)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("platform ledger entry")
+        verbose_name_plural = _("platform ledger entries")
+        ordering = ["received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.idempotency_key}"

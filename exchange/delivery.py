@@ -1,0 +1,220 @@
+"""Delivery of the outbox to the municipal platform endpoints (DESIGN §9).
+
+A sender claims due events in one short transaction (``select_for_update(skip_locked=
+True)`` on PostgreSQL, so concurrent senders take different rows; on SQLite the
+IMMEDIATE transaction serializes claims), moving ``next_attempt_at`` one lease ahead
+and counting the attempt. It then posts the batch, signed, to each active platform
+that has not yet acknowledged those events, records the acknowledgements and marks
+the events delivered. A sender killed mid-way leaves its claim to run out; the next
+sweep sends the batch again and the platform answers ``duplicate``, so nothing is lost
+and nothing takes effect twice. Failures back off exponentially with jitter; after
+``EXCHANGE_MAX_ATTEMPTS`` the event is ``failed`` and shown to the credit office.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from exchange import conf, receiving, schema
+from exchange.models import MunicipalPlatform, OutboxEvent, PlatformDelivery
+from exchange.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, canonical_json, key_from_setting, sign
+
+logger = logging.getLogger(__name__)
+State = OutboxEvent.State
+
+
+class DeliveryError(Exception):
+    """The platform could not be reached or did not answer with receipts."""
+
+
+@dataclass
+class Report:
+    claimed: int = 0
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def source_name() -> str:
+    return f"credit-portal:{settings.PORTAL_REGION}"[:100]
+
+
+def active_platforms() -> list[MunicipalPlatform]:
+    """The endpoints to deliver to. With none configured at all, the embedded default
+    (this deployment's own ledger) is created, so a bare install works end to end."""
+    platforms = list(MunicipalPlatform.objects.filter(active=True))
+    if not platforms and not MunicipalPlatform.objects.filter(embedded=True).exists():
+        embedded, _ = MunicipalPlatform.objects.get_or_create(
+            name="embedded", defaults={"embedded": True, "active": True}
+        )
+        platforms = [embedded] if embedded.active else []
+    return platforms
+
+
+def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
+    """base · 2^(attempts−1), capped, times a jitter in [½, 1] so retries of many
+    senders do not arrive at the platform in step."""
+    base = conf.number("EXCHANGE_BACKOFF_BASE_SECONDS")
+    cap = conf.number("EXCHANGE_BACKOFF_CAP_SECONDS")
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return delay * (0.5 + 0.5 * (rng or random).random())  # noqa: S311 - jitter, not a secret
+
+
+def claim(limit: int) -> list[OutboxEvent]:
+    """Take up to ``limit`` due events for this sender, committed before any sending."""
+    with transaction.atomic():
+        now = timezone.now()
+        events = list(
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(state=State.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")[:limit]
+        )
+        if events:
+            lease = timedelta(seconds=conf.number("EXCHANGE_LEASE_SECONDS"))
+            OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+                next_attempt_at=now + lease, attempts=F("attempts") + 1
+            )
+            for event in events:
+                event.attempts += 1
+    return events
+
+
+def post_batch(platform: MunicipalPlatform, events: list[OutboxEvent]) -> dict[str, dict[str, Any]]:
+    """Send ``events`` to ``platform``; the receipts by idempotency key."""
+    body = canonical_json({
+        "schema_version": schema.SCHEMA_VERSION,
+        "source": source_name(),
+        "events": [schema.envelope_for(e) for e in events],
+    })
+    headers = sign(body, key=key_from_setting(platform.signing_key_setting))
+    if platform.embedded:
+        try:
+            outcome = receiving.receive(
+                body, timestamp=headers[TIMESTAMP_HEADER], signature=headers[SIGNATURE_HEADER]
+            )
+        except Exception as exc:  # the in-process platform failing is a delivery failure like any other
+            raise DeliveryError(f"embedded platform error: {type(exc).__name__}") from exc
+        status, data = outcome.status, outcome.body
+    else:
+        request = urllib.request.Request(  # noqa: S310 - the URL is an https/http endpoint set by the credit office
+            platform.url,
+            data=body,
+            method="POST",
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=conf.number("EXCHANGE_HTTP_TIMEOUT_SECONDS")) as response:  # noqa: S310
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        except (OSError, ValueError) as exc:  # URLError, timeouts, resets
+            raise DeliveryError(f"transport: {type(exc).__name__}: {str(exc)[:200]}") from exc
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            data = {}
+    if status != 200:
+        detail = data.get("error", "") if isinstance(data, dict) else ""
+        raise DeliveryError(f"HTTP {status} {detail}".strip())
+    receipts = data.get("receipts") if isinstance(data, dict) else None
+    if not isinstance(receipts, list):
+        raise DeliveryError("answer without receipts")
+    return {r.get("idempotency_key"): r for r in receipts if isinstance(r, dict)}
+
+
+def deliver_batch(events: list[OutboxEvent], platforms: list[MunicipalPlatform]) -> Report:
+    report = Report(claimed=len(events))
+    ids = [e.pk for e in events]
+    acked = set(PlatformDelivery.objects.filter(event_id__in=ids).values_list("event_id", "platform_id"))
+    errors: dict[Any, str] = {}
+    rejected: dict[Any, str] = {}
+    for platform in platforms:
+        todo = [e for e in events if (e.pk, platform.pk) not in acked and e.pk not in rejected]
+        if not todo:
+            continue
+        try:
+            receipts = post_batch(platform, todo)
+        except DeliveryError as exc:
+            logger.warning("exchange: delivery of %d events to %s failed: %s", len(todo), platform.name, exc)
+            for event in todo:
+                errors[event.pk] = f"{platform.name}: {exc}"
+            continue
+        acks = []
+        for event in todo:
+            receipt = receipts.get(str(event.pk))
+            status = receipt.get("status") if receipt else None
+            if status in (receiving.ACCEPTED, receiving.DUPLICATE):
+                acks.append(PlatformDelivery(event_id=event.pk, platform=platform, receipt=status))
+            elif status == receiving.REJECTED:
+                rejected[event.pk] = f"{platform.name}: rejected: {receipt.get('reason', '')}"
+            else:
+                errors[event.pk] = f"{platform.name}: no receipt for this event"
+        PlatformDelivery.objects.bulk_create(acks, ignore_conflicts=True)
+    now = timezone.now()
+    done = [pk for pk in ids if pk not in errors and pk not in rejected]
+    if done:
+        report.delivered = OutboxEvent.objects.filter(pk__in=done, state=State.PENDING).update(
+            state=State.DELIVERED, delivered_at=now, last_error="", next_attempt_at=None
+        )
+    # A rejection is permanent for this version of the event: retrying cannot help.
+    for pk, reason in rejected.items():
+        report.failed += OutboxEvent.objects.filter(pk=pk, state=State.PENDING).update(
+            state=State.FAILED, last_error=reason[:1000], next_attempt_at=None
+        )
+    if errors:
+        limit = conf.integer("EXCHANGE_MAX_ATTEMPTS")
+        by_attempts: dict[int, list[Any]] = {}
+        for event in events:
+            if event.pk in errors:
+                by_attempts.setdefault(event.attempts, []).append(event.pk)
+        message = next(iter(errors.values()))[:1000]
+        for attempts, pks in by_attempts.items():
+            if attempts >= limit:
+                report.failed += OutboxEvent.objects.filter(pk__in=pks, state=State.PENDING).update(
+                    state=State.FAILED, last_error=message, next_attempt_at=None
+                )
+            else:
+                due = now + timedelta(seconds=backoff_seconds(attempts))
+                report.retrying += OutboxEvent.objects.filter(pk__in=pks, state=State.PENDING).update(
+                    last_error=message, next_attempt_at=due
+                )
+    return report
+
+
+def deliver_pending(*, max_batches: int | None = None, budget_seconds: float | None = None) -> Report:
+    """Deliver due events batch by batch until none is due, ``max_batches`` were sent
+    or the time budget is spent. Safe to run any number of times concurrently."""
+    total = Report()
+    platforms = active_platforms()
+    if not platforms:
+        return total
+    size = conf.integer("EXCHANGE_BATCH_SIZE")
+    budget = conf.number("EXCHANGE_TASK_BUDGET_SECONDS") if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
+    batches = 0
+    while time.monotonic() < deadline and (max_batches is None or batches < max_batches):
+        events = claim(size)
+        if not events:
+            break
+        batches += 1
+        report = deliver_batch(events, platforms)
+        for name in ("claimed", "delivered", "retrying", "failed"):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        if report.retrying == report.claimed:
+            # The platform is down: stop here rather than spend one timeout per batch;
+            # the backoff brings these events back and the sweep tries again.
+            break
+    return total

@@ -1,0 +1,146 @@
+"""The platform's receiving side, hosted by this deployment (DESIGN §9).
+
+``receive`` is the one receiving function: the HTTP endpoint calls it with the request
+body and headers, and the embedded platform calls it in-process with the very bytes
+and headers it would have sent. It verifies the signature, validates each event against
+the schema, stores each idempotency key once (``INSERT … ON CONFLICT DO NOTHING``) and
+answers one receipt per event: ``accepted`` (stored now), ``duplicate`` (stored before,
+nothing changed) or ``rejected`` with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from credit_portal.crypto import sm3_hexdigest
+from exchange import conf, schema
+from exchange.models import PlatformLedgerEntry
+from exchange.signing import SignatureError, canonical_json, key_from_setting, verify
+
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+RECEIVING_KEY_SETTING = "PLATFORM_SIGNING_KEY"
+
+
+@dataclass
+class Outcome:
+    """What the endpoint answers: an HTTP status and a JSON body."""
+
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+def receive(body: bytes, *, timestamp: str | None, signature: str | None) -> Outcome:
+    try:
+        verify(body, timestamp=timestamp, signature=signature, key=key_from_setting(RECEIVING_KEY_SETTING))
+    except SignatureError as exc:
+        return Outcome(401, {"error": str(exc)})
+    try:
+        batch = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return Outcome(400, {"error": "body is not JSON"})
+    if not isinstance(batch, dict) or not isinstance(batch.get("events"), list):
+        return Outcome(400, {"error": "expected an object with an 'events' list"})
+    if batch.get("schema_version") != schema.SCHEMA_VERSION:
+        return Outcome(400, {"error": f"unsupported schema_version; this platform speaks {schema.SCHEMA_VERSION}"})
+    events = batch["events"]
+    if len(events) > conf.integer("EXCHANGE_MAX_BATCH"):
+        return Outcome(413, {"error": f"at most {conf.integer('EXCHANGE_MAX_BATCH')} events per batch"})
+    # The sender names itself inside the signed body, so the name is authenticated too.
+    source = str(batch.get("source") or "")[:100] or "unknown"
+    return Outcome(200, {"receipts": store(events, source=source)})
+
+
+def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
+    """Validate and store a batch; one receipt per event, in order."""
+    receipts: list[dict[str, Any]] = []
+    rows: dict[uuid.UUID, tuple[int, str, dict[str, Any]]] = {}
+    for index, envelope in enumerate(events):
+        key_text = envelope.get("idempotency_key") if isinstance(envelope, dict) else None
+        receipt: dict[str, Any] = {"idempotency_key": key_text if isinstance(key_text, str) else None}
+        receipts.append(receipt)
+        reason = schema.problem(envelope)
+        if reason:
+            receipt.update(status=REJECTED, reason=reason)
+            continue
+        key = uuid.UUID(key_text)
+        try:
+            occurred_at = datetime.fromisoformat(envelope["occurred_at"])
+        except ValueError:
+            occurred_at = None
+        if occurred_at is None or occurred_at.tzinfo is None:
+            receipt.update(status=REJECTED, reason="occurred_at: not an ISO 8601 date-time with offset")
+            continue
+        if key in rows:
+            receipt["status"] = DUPLICATE
+            continue
+        rows[key] = (index, sm3_hexdigest(canonical_json(envelope)), envelope)
+    if rows:
+        now = timezone.now()
+        with transaction.atomic():
+            inserted = _insert_ignoring_conflicts(rows, source=source, now=now)
+            earlier = dict(
+                PlatformLedgerEntry.objects.filter(idempotency_key__in=[k for k in rows if k not in inserted])
+                .values_list("idempotency_key", "digest")
+            ) if len(inserted) < len(rows) else {}
+        for key, (index, digest, _envelope) in rows.items():
+            receipt = receipts[index]
+            if key in inserted:
+                receipt["status"] = ACCEPTED
+            elif earlier.get(key) == digest:
+                receipt["status"] = DUPLICATE
+            else:
+                receipt.update(status=REJECTED, reason="idempotency key already used for a different event")
+    return receipts
+
+
+_FIELDS = [
+    "idempotency_key", "event_type", "schema_version", "occurred_at", "aggregate_type", "aggregate_id",
+    "payload", "digest", "source", "received_at",
+]
+
+
+def _insert_ignoring_conflicts(
+    rows: dict[uuid.UUID, tuple[int, str, dict[str, Any]]], *, source: str, now: datetime
+) -> set[uuid.UUID]:
+    """One ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING`` per chunk
+    (PostgreSQL, and SQLite ≥ 3.35): the keys it returns are exactly the events stored
+    now, even when another receiver stores the same key at the same moment."""
+    meta = PlatformLedgerEntry._meta
+    fields = [meta.get_field(name) for name in _FIELDS]
+    quote = connection.ops.quote_name
+    key_column = quote(meta.get_field("idempotency_key").column)
+    inserted: set[uuid.UUID] = set()
+    items = list(rows.items())
+    for start in range(0, len(items), 500):
+        params: list[Any] = []
+        for key, (_index, digest, env) in items[start:start + 500]:
+            values = {
+                "idempotency_key": key,
+                "event_type": env["event_type"],
+                "schema_version": env["schema_version"],
+                "occurred_at": datetime.fromisoformat(env["occurred_at"]),
+                "aggregate_type": env["aggregate"]["type"],
+                "aggregate_id": env["aggregate"]["id"],
+                "payload": env["payload"],
+                "digest": digest,
+                "source": source,
+                "received_at": now,
+            }
+            params.extend(f.get_db_prep_save(values[f.name], connection) for f in fields)
+        count = len(items[start:start + 500])
+        placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * count)
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names come from the model
+            f"VALUES {placeholders} ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            inserted.update(uuid.UUID(str(value)) for (value,) in cursor.fetchall())
+    return inserted

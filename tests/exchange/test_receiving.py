@@ -1,0 +1,93 @@
+"""The platform's receiving endpoint: signature, replay window, schema, exactly-once ledger."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from exchange.models import PlatformLedgerEntry
+from exchange.signing import canonical_json
+from tests.exchange.conftest import envelope, now_ts, receipts, record_payload, signed_post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_batch_is_stored_once_and_each_event_gets_a_receipt(client):
+    events = [envelope(), envelope()]
+    response = signed_post(client, events)
+    assert response.status_code == 200
+    assert [r["status"] for r in receipts(response)] == ["accepted", "accepted"]
+    assert [r["idempotency_key"] for r in receipts(response)] == [e["idempotency_key"] for e in events]
+    entry = PlatformLedgerEntry.objects.get(idempotency_key=events[0]["idempotency_key"])
+    assert entry.event_type == "record.published"
+    assert entry.payload == events[0]["payload"]
+    assert entry.source == "test"
+
+
+def test_repeated_event_is_acknowledged_again_and_changes_nothing(client):
+    first = envelope()
+    signed_post(client, [first])
+    before = list(PlatformLedgerEntry.objects.values_list("id", "received_at", "payload"))
+    response = signed_post(client, [first, envelope(), first])
+    assert [r["status"] for r in receipts(response)] == ["duplicate", "accepted", "duplicate"]
+    assert PlatformLedgerEntry.objects.count() == 2
+    assert list(PlatformLedgerEntry.objects.filter(idempotency_key=first["idempotency_key"]).values_list(
+        "id", "received_at", "payload")) == before
+
+
+def test_reused_key_with_other_content_is_rejected(client):
+    first = envelope()
+    signed_post(client, [first])
+    altered = {**first, "payload": record_payload(title="另一个标题")}
+    (receipt,) = receipts(signed_post(client, [altered]))
+    assert receipt["status"] == "rejected"
+    assert "different event" in receipt["reason"]
+    assert PlatformLedgerEntry.objects.get().payload["title"] == first["payload"]["title"]
+
+
+def test_event_not_matching_the_schema_is_rejected_without_echoing_values(client):
+    leaky = envelope(payload=record_payload(id_number="110105198506150011"))
+    bad_type = envelope(event_type="record.deleted")
+    good = envelope()
+    result = receipts(signed_post(client, [leaky, bad_type, good]))
+    assert [r["status"] for r in result] == ["rejected", "rejected", "accepted"]
+    assert "id_number" in result[0]["reason"]
+    assert "110105198506150011" not in json.dumps(result)
+    assert PlatformLedgerEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("offset", "reason"), [(-301, "stale timestamp"), (60, "timestamp in the future")]
+)
+def test_stale_or_future_timestamp_is_refused(client, offset, reason):
+    response = signed_post(client, [envelope()], timestamp=now_ts() + offset)
+    assert response.status_code == 401
+    assert json.loads(response.content)["error"] == reason
+    assert not PlatformLedgerEntry.objects.exists()
+
+
+def test_wrong_key_tampered_body_and_missing_signature_are_refused(client):
+    assert signed_post(client, [envelope()], key=b"another key of 32 bytes........").status_code == 401
+    body = canonical_json({"schema_version": 1, "events": [envelope()]})
+    from exchange.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, key_from_setting, sign
+
+    headers = sign(body, key=key_from_setting("PLATFORM_SIGNING_KEY"))
+    tampered = body.replace(b"general", b"serious")
+    response = client.post("/exchange/receive/", data=tampered, content_type="application/json",
+                           headers={TIMESTAMP_HEADER: headers[TIMESTAMP_HEADER], SIGNATURE_HEADER: headers[SIGNATURE_HEADER]})
+    assert response.status_code == 401
+    assert client.post("/exchange/receive/", data=body, content_type="application/json").status_code == 401
+    assert not PlatformLedgerEntry.objects.exists()
+
+
+def test_malformed_and_oversized_batches_are_refused(client, settings):
+    assert signed_post(client, [], body=b"not json").status_code == 400
+    assert signed_post(client, [], body=canonical_json({"schema_version": 2, "events": []})).status_code == 400
+    settings.EXCHANGE_MAX_BATCH = 2
+    assert signed_post(client, [envelope(), envelope(), envelope()]).status_code == 413
+    assert not PlatformLedgerEntry.objects.exists()
+
+
+def test_receiving_endpoint_only_takes_post(client):
+    assert client.get("/exchange/receive/").status_code == 405

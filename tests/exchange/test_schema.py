@@ -1,0 +1,108 @@
+"""Every payload the services emit conforms to docs/exchange/schema-v1.json."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+import time_machine
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+
+from archives import services
+from archives.models import AnnualFinding
+from exchange import schema
+from exchange.models import OutboxEvent
+from tests.archives.conftest import negative_data
+from tests.exchange.conftest import SUBJECT_INDEX, envelope, record_payload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_is_valid_draft_2020_12_and_names_every_event_type():
+    Draft202012Validator.check_schema(schema.schema())
+    assert set(schema.event_types()) == {
+        "record.published", "record.corrected", "record.withdrawn", "record.repaired", "record.expired",
+        "record.objection_flagged", "record.objection_cleared", "finding.signed", "objection.concluded",
+        "repair.concluded", "authorization.granted", "authorization.revoked",
+    }
+
+
+def test_every_event_the_archives_services_emit_conforms(world):
+    with time_machine.travel(date(2026, 5, 1), tick=False):
+        record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+        services.submit_record(record, by=world.edu_clerk)
+        published = services.publish_record(record, by=world.edu_reviewer)
+        services.set_objection_flag(published, flagged=True, by=world.credit_office)
+        services.set_objection_flag(published, flagged=False, by=world.credit_office)
+        corrected = services.correct_record(published, by=world.edu_reviewer, reason="文号有误", decision_number="示教罚〔2026〕13号")
+        services.mark_repaired(corrected, by=world.credit_office, reason="已履行并作出信用承诺")
+        other = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title="另一条"))
+        services.submit_record(other, by=world.edu_clerk)
+        services.withdraw_record(services.publish_record(other, by=world.edu_reviewer), reason="依据被撤销", by=world.edu_reviewer)
+        third = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title="第三条", severity="minor"))
+        services.submit_record(third, by=world.edu_clerk)
+        services.publish_record(third, by=world.edu_reviewer)
+        finding = services.draft_finding(world.archive, year=2025, status=AnnualFinding.Status.TRUSTWORTHY,
+                                         basis="无不良记录", by=world.edu_clerk)
+        services.sign_finding(finding, by=world.edu_reviewer)
+    assert services.expire_records(today=date(2030, 1, 1)) >= 1
+    events = list(OutboxEvent.objects.order_by("created_at"))
+    assert {e.event_type for e in events} == {
+        "record.published", "record.objection_flagged", "record.objection_cleared", "record.corrected",
+        "record.repaired", "record.withdrawn", "record.expired", "finding.signed",
+    }
+    for event in events:
+        assert schema.problem(schema.envelope_for(event)) is None, (event.event_type, schema.problem(schema.envelope_for(event)))
+        assert "id_number" not in event.payload and "phone" not in event.payload
+
+
+def _subject() -> dict[str, str]:
+    return {"subject_id": str(uuid.uuid4()), "subject_index": SUBJECT_INDEX}
+
+
+@pytest.mark.parametrize(
+    ("event_type", "payload"),
+    [
+        ("objection.concluded", {"objection_id": 7, "record_id": 3, "lineage": str(uuid.uuid4()), "outcome": "upheld",
+                                 "result": "corrected", "concluded_at": "2026-05-02T10:00:00+08:00",
+                                 "reason": "核实有误", "department": "education", **_subject()}),
+        ("repair.concluded", {"application_id": "R-2026-1", "record_id": 3, "lineage": str(uuid.uuid4()),
+                              "outcome": "approved", "concluded_at": "2026-05-02T10:00:00+08:00", "reason": "已履约",
+                              "display_ended_on": "2026-05-02", **_subject()}),
+        ("authorization.granted", {"authorization_id": 12, "grantee": "示范市某学校", "grantee_credit_code": None,
+                                   "purpose": "招聘", "scope": {"occupations": ["teacher"], "categories": []},
+                                   "valid_from": "2026-05-01T00:00:00+08:00", "valid_until": "2026-05-31T00:00:00+08:00",
+                                   "max_uses": 3, "granted_at": "2026-05-01T09:00:00+08:00", **_subject()}),
+        ("authorization.revoked", {"authorization_id": 12, "revoked_at": "2026-05-03T09:00:00+08:00", "reason": None,
+                                   **_subject()}),
+    ],
+)
+def test_schema_defines_the_events_of_later_apps(event_type, payload):
+    assert schema.problem(envelope(event_type, payload)) is None
+    with_code = {**payload, "code": "123456"} if event_type.startswith("authorization") else {**payload, "phone": "13800000000"}
+    assert "unexpected field" in schema.problem(envelope(event_type, with_code))
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"payload": record_payload(id_number="110105198506150011")}, "payload"),
+        ({"payload": record_payload(severity="catastrophic")}, "payload/severity"),
+        ({"payload": record_payload(subject_index="not-a-digest")}, "payload/subject_index"),
+        ({"idempotency_key": "42"}, "idempotency_key"),
+        ({"schema_version": 2}, "schema_version"),
+    ],
+)
+def test_schema_refuses_malformed_events(change, where):
+    problem = schema.problem(envelope(**change))
+    assert problem is not None and problem.startswith(where)
+
+
+def test_envelope_of_an_outbox_event_carries_its_id_as_idempotency_key():
+    event = OutboxEvent(event_type="record.published", aggregate_type="archives.creditrecord", aggregate_id="1",
+                        payload=record_payload(), created_at=timezone.now())
+    env = schema.envelope_for(event)
+    assert env["idempotency_key"] == str(event.id)
+    assert schema.problem(env) is None
