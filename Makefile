@@ -3,12 +3,18 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+# Installs are stamped with a checksum of the requirements, so they rerun only when
+# a requirements file changes.
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers (`auto`: one per core; 0 runs in one process). Each worker gets
+# its own test database (test_<name>_gw0, ...); test files stay whole on one worker.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev migrate demo bench lint format messages ci clean
+.PHONY: run test install install-dev messages migrate demo lint format secrets ci clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +32,15 @@ install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
+## Compile the translation catalogues (the zh_Hans .po files under locale/).
 messages: install
-	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+	@if [ -d locale ]; then $(PY) manage.py compilemessages --ignore=$(VENV) --verbosity 0; \
+	else echo "no locale/ directory: nothing to compile"; fi
 
 migrate: install messages
 	$(PY) manage.py migrate --no-input --verbosity 0
 
+## Demo accounts, one per role, printed with their passwords (safe to run twice).
 demo: migrate
 	$(PY) manage.py load_demo_data
 
@@ -40,21 +49,33 @@ run: demo
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## Install what the tests need and run the whole suite.
-test: install-dev
-	$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
-	$(PY) manage.py makemigrations --check --dry-run
+## Install what the tests need and run the whole suite (SQLite unless DATABASE_URL is set).
+test: install-dev messages
+	$(PY) manage.py makemigrations --check --dry-run --verbosity 1
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
-
-bench: install-dev
-	$(PY) bench/run.py
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
 format: install-dev
 	$(VENV)/bin/ruff format .
+
+## Generate the four production keys for docker compose into ./secrets/ (never overwrites).
+secrets:
+	@umask 077; mkdir -p secrets; \
+	for spec in django_secret_key:token_urlsafe:50 blind_index_key:token_hex:32 platform_signing_key:token_hex:32; do \
+	  name=$${spec%%:*}; rest=$${spec#*:}; fn=$${rest%%:*}; n=$${rest#*:}; \
+	  if [ -e secrets/$$name ]; then echo "secrets/$$name exists, kept"; \
+	  else $(PYTHON) -c "import secrets; print(secrets.$$fn($$n))" > secrets/$$name && echo "secrets/$$name written"; fi; \
+	done; \
+	if [ -e secrets/field_encryption_keys ]; then echo "secrets/field_encryption_keys exists, kept"; \
+	else $(PYTHON) -c "import secrets; print('1:' + secrets.token_hex(16))" > secrets/field_encryption_keys \
+	  && echo "secrets/field_encryption_keys written"; fi
+
+## What CI runs: the suite on SQLite and on PostgreSQL and Redis, compose validation, check --deploy.
+ci:
+	bash .ci/run
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -350,3 +350,19 @@ def test_env_secret_refuses_both_the_value_and_the_file(monkeypatch, tmp_path):
     assert env.env_secret("PORTAL_TEST_SECRET", "fallback") == "fallback"
     with pytest.raises(ImproperlyConfigured, match="PORTAL_TEST_SECRET .or PORTAL_TEST_SECRET_FILE. is required"):
         env.require_secret("PORTAL_TEST_SECRET")
+
+
+# --- The image build -----------------------------------------------------------------------
+def test_image_build_collects_static_files_without_any_secret(tmp_path):
+    # What the Dockerfile runs: no production variable at all, production's storage.
+    static_root = tmp_path / "staticfiles"
+    result = run(
+        tmp_path,
+        {"DJANGO_SETTINGS_MODULE": "credit_portal.settings_build", "STATIC_ROOT": str(static_root)},
+        "manage.py", "collectstatic", "--no-input", "--verbosity", "0",
+    )
+
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((static_root / "staticfiles.json").read_text(encoding="utf-8"))
+    assert manifest["paths"], "no static file was hashed"
+    assert any(path.endswith(".gz") for path in map(str, static_root.rglob("*"))), "no compressed copies"

@@ -1,0 +1,47 @@
+"""gunicorn settings for the web container (docker-compose.yml's ``web`` service).
+
+Each value can be changed through the environment; a malformed one stops start-up
+with a message naming the variable, as the Django settings do.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"Environment variable {name} must be an integer, got {raw!r}.") from None
+    if value < 1:
+        raise SystemExit(f"Environment variable {name} must be at least 1.")
+    return value
+
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # noqa: S104 - inside the container, behind the proxy
+# Synchronous workers: each request is one short transaction. CPU count inside a
+# container is the host's, so the default is modest and meant to be set per host.
+workers = _int("GUNICORN_WORKERS", 3)
+threads = _int("GUNICORN_THREADS", 1)
+timeout = _int("GUNICORN_TIMEOUT", 60)
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so slow memory growth cannot build up.
+max_requests = 2000
+max_requests_jitter = 200
+# Heartbeat files on tmpfs: a container's overlay filesystem can stall them.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - tmpfs, gunicorn's own files
+# Access log without query strings (%(U)s is the path alone): personal data never
+# travels in URLs, and this keeps it so even if a client puts it there.
+accesslog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
+# The proxy in front terminates TLS; Django reads X-Forwarded-Proto itself
+# (SECURE_PROXY_SSL_HEADER), so gunicorn trusts forwarded headers from any peer on
+# the container network only when told to.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
