@@ -45,3 +45,6 @@ loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
 # (SECURE_PROXY_SSL_HEADER), so gunicorn trusts forwarded headers from any peer on
 # the container network only when told to.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No runtime control socket (gunicorn 24+): it would be created under $HOME, which the
+# image's unprivileged user cannot write, and the container is managed by restarting.
+control_socket_disable = True
