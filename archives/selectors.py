@@ -191,3 +191,34 @@ def memberships_of(user: object) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("department")
 
 
+
+
+def get_record_for_view(user: object, record_id: object, *, request: object = None) -> CreditRecord:
+    """One record version in ``user``'s scope, its read written to the audit trail;
+    ``NotFound`` when it does not exist or is out of scope (DESIGN §6)."""
+    try:
+        record = records_visible_to(user).select_related(
+            "archive__subject", "archive__occupation", "archive__department", "created_by", "published_by"
+        ).get(pk=record_id)
+    except (CreditRecord.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such record.") from None
+    audit.record("record.viewed", actor=user, target=record, subject_ref=str(record.archive.subject_id), request=request)
+    return record
+
+
+def get_finding_for_view(user: object, finding_id: object) -> AnnualFinding:
+    try:
+        return AnnualFinding.objects.select_related(
+            "archive__subject", "archive__occupation", "archive__department", "created_by", "signed_by"
+        ).prefetch_related("evidence").get(pk=finding_id, archive__in=archives_visible_to(user).values("id"))
+    except (AnnualFinding.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such finding.") from None
+
+
+def archive_earlier_versions(archive: Archive) -> dict[object, list[CreditRecord]]:
+    """Superseded versions of every record of ``archive`` in one query, by lineage,
+    oldest first: the archive page shows each record's history without a query per record."""
+    versions: dict[object, list[CreditRecord]] = {}
+    for record in archive.records.filter(is_current=False).select_related("category", "domain").order_by("version"):
+        versions.setdefault(record.lineage, []).append(record)
+    return versions

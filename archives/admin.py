@@ -1,0 +1,71 @@
+"""Admin for superusers (DESIGN §10): read-mostly. Records and findings change only
+through the services (audit trail + outbox), so they are read-only here; the display
+rules are configurable data the credit office edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Evidence, Notice, Subject
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(DisplayRule)
+class DisplayRuleAdmin(admin.ModelAdmin):
+    list_display = ("tier", "min_months", "max_months", "published", "source")
+
+
+@admin.register(Subject)
+class SubjectAdmin(ReadOnlyAdmin):
+    # The masked number only: the admin never decrypts ID numbers or phones.
+    list_display = ("name", "id_number_masked", "gender", "birth_date", "created_at")
+    fields = ("name", "id_number_masked", "gender", "birth_date", "political_status", "education", "created_at")
+    search_fields = ("name",)
+
+
+@admin.register(Archive)
+class ArchiveAdmin(ReadOnlyAdmin):
+    list_display = ("subject", "occupation", "department", "employer", "state", "last_updated_at")
+    list_filter = ("state", "department", "occupation")
+    list_select_related = ("subject", "occupation", "department")
+    search_fields = ("subject__name", "employer")
+
+
+@admin.register(CreditRecord)
+class CreditRecordAdmin(ReadOnlyAdmin):
+    list_display = ("title", "archive", "category", "polarity", "severity", "state", "version", "decided_on")
+    list_filter = ("state", "polarity", "severity", "category")
+    list_select_related = ("archive__subject", "archive__occupation", "category")
+    search_fields = ("title", "decision_number")
+
+
+@admin.register(AnnualFinding)
+class AnnualFindingAdmin(ReadOnlyAdmin):
+    list_display = ("archive", "year", "status", "state", "version", "signed_at")
+    list_filter = ("status", "state", "year")
+    list_select_related = ("archive__subject", "archive__occupation")
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ("original_name", "content_type", "size", "uploaded_at")
+    exclude = ("file",)
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ("title", "kind", "created_at", "read_at")
+    list_filter = ("kind",)
