@@ -1,1 +1,318 @@
-"""Models of the repair app (later issues)."""
+"""Objections (异议), credit repair applications (信用修复) and their deadlines (DESIGN §5, §7).
+
+A case never edits a credit record itself: every outcome goes through
+``archives.services`` (a correction is a new version, a withdrawal and a repair are
+states). This app keeps the case, its deadlines, its timeline, its files, the
+citizen's personal statement and the 好差评 rating.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class DeadlineRule(models.Model):
+    """One configurable deadline (DESIGN §7: all rules with numbers are data).
+
+    ``unit`` is ``working`` (working days on the official calendar, holidays and
+    make-up days included) or ``calendar`` (calendar days; a period whose last day is
+    not a working day ends on the next working day, 《民法典》 art. 203).
+    """
+
+    class Key(models.TextChoices):
+        OBJECTION_ACCEPT = "objection_accept", _("accept or refuse an objection")
+        OBJECTION_CONCLUDE = "objection_conclude", _("conclude an accepted objection")
+        REPAIR_ACCEPT = "repair_accept", _("accept or refuse a repair application")
+        REPAIR_DECIDE = "repair_decide", _("decide an accepted repair application")
+
+    class Unit(models.TextChoices):
+        WORKING = "working", _("working days")
+        CALENDAR = "calendar", _("calendar days")
+
+    key = models.CharField(_("deadline"), max_length=30, choices=Key.choices, unique=True)
+    days = models.PositiveSmallIntegerField(_("days"))
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.WORKING)
+    source = models.CharField(_("source"), max_length=300)
+
+    class Meta:
+        verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
+
+    def __str__(self) -> str:
+        return f"{self.get_key_display()}: {self.days} {self.get_unit_display()}"
+
+
+class Case(models.Model):
+    """What objections and repair applications share: reference, owner, deadlines."""
+
+    reference = models.CharField(_("reference"), max_length=30, unique=True, editable=False)
+    record = models.ForeignKey(
+        "archives.CreditRecord", on_delete=models.PROTECT, related_name="+", verbose_name=_("credit record")
+    )
+    subject = models.ForeignKey("archives.Subject", on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(_("filed"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("officer in charge"),
+    )
+    accept_due = models.DateField(_("accept or refuse by"))
+    decide_due = models.DateField(_("conclude by"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("concluded"), null=True, blank=True)
+    concluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    conclusion = models.TextField(_("written answer"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def due(self):  # noqa: ANN201 - date | None
+        """The deadline of the current stage (None once concluded)."""
+        if self.concluded_at is not None:
+            return None
+        return self.decide_due if self.accepted_at is not None else self.accept_due
+
+
+class Objection(Case):
+    """A subject's objection to one of their records (DESIGN §5: submitted → accepted |
+    refused → verifying → upheld | dismissed; 《征信业管理条例》 art. 25)."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("awaiting acceptance")
+        REFUSED = "refused", _("refused")
+        VERIFYING = "verifying", _("with the department for verification")
+        PROPOSED = "proposed", _("department has answered")
+        UPHELD = "upheld", _("upheld")
+        DISMISSED = "dismissed", _("dismissed")
+        UNVERIFIABLE = "unverifiable", _("could not be verified")
+
+    class Proposal(models.TextChoices):
+        CORRECT = "correct", _("correct the record")
+        WITHDRAW = "withdraw", _("withdraw the record")
+        KEEP = "keep", _("keep the record as it is")
+        UNVERIFIABLE = "unverifiable", _("the record cannot be verified")
+
+    OPEN_STATES = (State.SUBMITTED, State.VERIFYING, State.PROPOSED)
+
+    state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.SUBMITTED, db_index=True)
+    reasons = models.TextField(_("why the record is wrong"))
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+    proposal = models.CharField(_("department's proposal"), max_length=15, choices=Proposal.choices, blank=True)
+    proposal_reason = models.TextField(_("department's findings"), blank=True)
+    proposed_changes = models.JSONField(_("proposed changes"), default=dict, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("answered by the department"), null=True, blank=True)
+    result = models.CharField(_("result"), max_length=12, blank=True)  # corrected | withdrawn | unchanged
+    resulting_record = models.ForeignKey(
+        "archives.CreditRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-filed_at"]
+        constraints = [
+            # A second open objection on the same record lineage is refused by the
+            # service; this index makes two simultaneous filings unable to both win.
+            models.UniqueConstraint(
+                fields=["record"], condition=Q(state__in=["submitted", "verifying", "proposed"]),
+                name="one_open_objection_per_record",
+            ),
+        ]
+        permissions = [
+            ("handle_objection", "Can act on an assigned objection"),
+            ("supervise_case", "Can act on any objection or repair case and assign them"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class RepairApplication(Case):
+    """A credit repair application (DESIGN §5: submitted → accepted | refused →
+    approved | rejected; §7; 002 §二(三)5; 003 item 10)."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("awaiting acceptance")
+        REFUSED = "refused", _("refused")
+        ACCEPTED = "accepted", _("accepted, being decided")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    OPEN_STATES = (State.SUBMITTED, State.ACCEPTED)
+
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SUBMITTED, db_index=True)
+    fulfilment = models.TextField(_("how the obligations were fulfilled"))
+    commitment_text = models.TextField(_("credit commitment"))
+    commitment_confirmed_at = models.DateTimeField(_("commitment confirmed"))
+    extra_actions = models.TextField(_("training, volunteering or charity"), blank=True)
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+
+    class Meta:
+        verbose_name = _("credit repair application")
+        verbose_name_plural = _("credit repair applications")
+        ordering = ["-filed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record"], condition=Q(state__in=["submitted", "accepted"]),
+                name="one_open_repair_per_record",
+            ),
+        ]
+        permissions = [("handle_repairapplication", "Can act on an assigned repair application")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class CaseEvent(models.Model):
+    """One step of a case's timeline, shown on the case page."""
+
+    objection = models.ForeignKey(Objection, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    application = models.ForeignKey(
+        RepairApplication, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("step"), max_length=40)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("when"))
+    due = models.DateField(_("next deadline"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(objection__isnull=False, application__isnull=True)
+                | Q(objection__isnull=True, application__isnull=False),
+                name="case_event_one_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.action
+
+
+def case_file_upload_to(instance: CaseFile, filename: str) -> str:
+    return f"cases/{instance.uploaded_at:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class CaseFile(models.Model):
+    """A file the citizen attaches to a case (evidence of an error, proof of
+    fulfilment, training, volunteering or charity), checked like record evidence."""
+
+    class Kind(models.TextChoices):
+        EVIDENCE = "evidence", _("evidence")
+        FULFILMENT = "fulfilment", _("proof of fulfilment")
+        EXTRA = "extra", _("training, volunteering or charity")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    objection = models.ForeignKey(Objection, null=True, blank=True, on_delete=models.PROTECT, related_name="files")
+    application = models.ForeignKey(
+        RepairApplication, null=True, blank=True, on_delete=models.PROTECT, related_name="files"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.EVIDENCE)
+    file = models.FileField(_("file"), upload_to=case_file_upload_to, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    digest = models.CharField(_("SM3 digest"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"))
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class PersonalStatement(models.Model):
+    """本人声明: the subject's own statement shown with a record that could not be
+    verified (DESIGN §7, modelled on 《征信业管理条例》 art. 25)."""
+
+    lineage = models.UUIDField(_("record"), db_index=True)
+    objection = models.OneToOneField(Objection, on_delete=models.PROTECT, related_name="statement")
+    subject = models.ForeignKey("archives.Subject", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("personal statement"))
+    created_at = models.DateTimeField(_("made"))
+
+    class Meta:
+        verbose_name = _("personal statement")
+        verbose_name_plural = _("personal statements")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"statement {self.pk}"
+
+
+class Rating(models.Model):
+    """The citizen's 好差评 rating of a finished case (国办发〔2019〕51号: five levels)."""
+
+    class Score(models.IntegerChoices):
+        VERY_DISSATISFIED = 1, _("very dissatisfied")
+        DISSATISFIED = 2, _("dissatisfied")
+        FAIRLY_SATISFIED = 3, _("fairly satisfied")
+        SATISFIED = 4, _("satisfied")
+        VERY_SATISFIED = 5, _("very satisfied")
+
+    POOR = (Score.VERY_DISSATISFIED, Score.DISSATISFIED)
+
+    objection = models.OneToOneField(Objection, null=True, blank=True, on_delete=models.PROTECT, related_name="rating")
+    application = models.OneToOneField(
+        RepairApplication, null=True, blank=True, on_delete=models.PROTECT, related_name="rating"
+    )
+    score = models.PositiveSmallIntegerField(_("rating"), choices=Score.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated"))
+    # A poor rating is a task for the credit office (国办发〔2019〕51号: 差评整改).
+    needs_follow_up = models.BooleanField(_("needs follow-up"), default=False)
+    follow_up_note = models.TextField(_("follow-up"), blank=True)
+    followed_up_at = models.DateTimeField(_("followed up"), null=True, blank=True)
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(objection__isnull=False, application__isnull=True)
+                | Q(objection__isnull=True, application__isnull=False),
+                name="rating_one_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.score}/5"
+
+
+class Reminder(models.Model):
+    """One reminder sent for one case stage on one day: the daily task is safe to run twice."""
+
+    case_key = models.CharField(max_length=40)
+    due = models.DateField()
+    sent_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case_key", "due", "sent_on"], name="reminder_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.case_key} {self.sent_on}"

@@ -1,0 +1,13 @@
+"""Celery tasks of the repair app (thin: they call the service)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="repair.tasks.remind_due_cases")
+def remind_due_cases() -> int:
+    """Daily: remind the owners of cases due within one working day or overdue."""
+    from repair.reminders import send_reminders
+
+    return send_reminders()

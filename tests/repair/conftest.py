@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from archives import services
+from archives.models import CreditRecord
+from credit_portal.roles import Role
+from tests import factories as f
+from tests.archives.conftest import World, negative_data  # noqa: F401
+from tests.archives.conftest import world as world  # noqa: F401 - fixture re-export
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf(name: str = "proof.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+@pytest.fixture
+def links(monkeypatch: pytest.MonkeyPatch, world: World) -> dict[int, object]:
+    """Citizen accounts linked to subjects. The real link is disclosure's; the adapter
+    ``repair.identity.subject_for`` is replaced here so the repair rules are tested alone."""
+    mapping: dict[int, object] = {world.citizen.pk: world.subject}
+    monkeypatch.setattr("repair.identity.subject_for", lambda user: mapping.get(getattr(user, "pk", None)))
+    return mapping
+
+
+def publish(world: World, **overrides: object) -> CreditRecord:
+    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, **overrides))
+    services.submit_record(record, by=world.edu_clerk)
+    return services.publish_record(record, by=world.edu_reviewer)
+
+
+@pytest.fixture
+def record(world: World) -> CreditRecord:
+    return publish(world)
+
+
+@pytest.fixture
+def officer2(world: World) -> object:
+    return f.make_user("credit_officer2", roles=(Role.CREDIT_OFFICE,))
+
+
+@pytest.fixture
+def supervisor(world: World) -> object:
+    from django.contrib.auth.models import Permission
+
+    user = f.make_user("credit_supervisor", roles=(Role.CREDIT_OFFICE,))
+    user.user_permissions.add(Permission.objects.get(codename="supervise_case", content_type__app_label="repair"))
+    return type(user).objects.get(pk=user.pk)
+
+
+__all__ = ["date", "pdf", "publish"]
