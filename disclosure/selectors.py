@@ -1,0 +1,254 @@
+"""Reads of the disclosure app: who may see what (DESIGN §6).
+
+* The subject sees everything of their own except drafts: archives, every record
+  version, findings, notices, authorizations and the query log.
+* An institution sees only what an active authorization covers, effective records
+  only (``effective_records``), through ``services.queries.query_record``.
+* The public sees masked entries of the two lists (``dishonesty_list``,
+  ``honour_list``), never repaired or minors' records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Notice, Subject
+from credit_portal.exceptions import NotFound
+from departments.scope import department_ids
+from disclosure import conf
+from disclosure.models import Authorization, CitizenProfile, CreditReport, Institution, InstitutionStaff, QueryLog
+
+State = CreditRecord.State
+
+
+# --- who is who ----------------------------------------------------------------------------
+
+
+def subject_for(user: object) -> Subject | None:
+    """The one subject ``user`` has proved to be (``CitizenProfile``), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_disclosure_subject", False)
+    if cached is not False:
+        return cached
+    profile = CitizenProfile.objects.filter(user=user).select_related("subject").first()
+    subject = profile.subject if profile is not None else None
+    user._disclosure_subject = subject  # type: ignore[attr-defined]
+    return subject
+
+
+def acting_institution(user: object) -> Institution | None:
+    """The institution ``user`` queries for: their institution's staff membership, or,
+    for department staff querying for their own procedures (DESIGN §6), the
+    institution registered for their department. Inactive institutions act for nobody."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    staff = InstitutionStaff.objects.filter(user=user, institution__is_active=True).select_related("institution").first()
+    if staff is not None:
+        return staff.institution
+    dept_ids = department_ids(user)
+    if dept_ids:
+        return Institution.objects.filter(department_id__in=dept_ids, is_active=True).order_by("id").first()
+    return None
+
+
+# --- the subject's own record ----------------------------------------------------------------
+
+
+def own_archives(subject: Subject) -> QuerySet[Archive]:
+    """The subject's archives with their current records (every state but draft) and
+    signed findings prefetched: three queries whatever the number of archives."""
+    records = (
+        CreditRecord.objects.filter(is_current=True)
+        .exclude(state=State.DRAFT)
+        .select_related("category", "domain")
+        .order_by("category__sort_order", "-decided_on", "-id")
+    )
+    findings = AnnualFinding.objects.filter(is_current=True, state=AnnualFinding.State.SIGNED).order_by("-year")
+    return (
+        Archive.objects.filter(subject=subject)
+        .select_related("occupation", "department")
+        .prefetch_related(Prefetch("records", queryset=records), Prefetch("findings", queryset=findings))
+        .order_by("occupation__sort_order", "id")
+    )
+
+
+def get_own_archive(subject: Subject, archive_id: object) -> Archive:
+    try:
+        return own_archives(subject).get(pk=archive_id)
+    except (Archive.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such archive.") from None
+
+
+def own_record_history(subject: Subject, lineage: object) -> QuerySet[CreditRecord]:
+    """Every non-draft version of one of the subject's records, oldest first."""
+    return (
+        CreditRecord.objects.filter(archive__subject=subject, lineage=lineage)
+        .exclude(state=State.DRAFT)
+        .select_related("category", "archive__occupation", "archive__department")
+        .order_by("version")
+    )
+
+
+def earlier_versions(subject: Subject) -> dict[object, list[CreditRecord]]:
+    """Superseded versions of all the subject's records in one query, by lineage."""
+    versions: dict[object, list[CreditRecord]] = {}
+    qs = (
+        CreditRecord.objects.filter(archive__subject=subject, is_current=False)
+        .exclude(state=State.DRAFT)
+        .select_related("category")
+        .order_by("version")
+    )
+    for record in qs:
+        versions.setdefault(record.lineage, []).append(record)
+    return versions
+
+
+def own_findings(subject: Subject) -> QuerySet[AnnualFinding]:
+    return (
+        AnnualFinding.objects.filter(archive__subject=subject)
+        .exclude(state=AnnualFinding.State.DRAFT)
+        .select_related("archive__occupation", "archive__department")
+        .order_by("-year", "-version")
+    )
+
+
+def own_notices(subject: Subject) -> QuerySet[Notice]:
+    return Notice.objects.filter(subject=subject).select_related("record").order_by("-created_at")
+
+
+def own_query_log(subject: Subject) -> QuerySet[QueryLog]:
+    """Who queried the subject: institution, purpose, when, under which authorization,
+    granted or refused (as on the PBOC credit report)."""
+    return (
+        QueryLog.objects.filter(subject=subject)
+        .select_related("institution", "authorization", "report")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def own_authorizations(subject: Subject) -> QuerySet[Authorization]:
+    return (
+        Authorization.objects.filter(subject=subject)
+        .select_related("grantee")
+        .prefetch_related("occupations", "categories")
+        .order_by("-created_at")
+    )
+
+
+def get_own_authorization(user: object, authorization_id: object) -> Authorization:
+    """One of the signed-in citizen's authorizations; ``NotFound`` for anyone else's
+    (a changed id in the URL must not reveal that it exists)."""
+    subject = subject_for(user)
+    if subject is None:
+        raise NotFound("No such authorization.")
+    try:
+        return own_authorizations(subject).get(pk=authorization_id)
+    except (Authorization.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such authorization.") from None
+
+
+def own_reports(subject: Subject) -> QuerySet[CreditReport]:
+    return CreditReport.objects.filter(subject=subject).select_related("institution").order_by("-issued_at")
+
+
+# --- what third parties may see ---------------------------------------------------------------
+
+
+def effective_records(
+    subject: Subject,
+    *,
+    occupation_ids: Iterable[int] | None = None,
+    category_ids: Iterable[int] | None = None,
+    today: date | None = None,
+) -> QuerySet[CreditRecord]:
+    """Records a third party may see (DESIGN §6, §7): the current version, published
+    (so never withdrawn, repaired, expired, corrected), within its display period
+    (neutral facts have none), not recorded while the subject was a minor (003
+    item 10), within the authorized occupations and categories (None = all)."""
+    today = today or timezone.localdate()
+    qs = CreditRecord.objects.filter(
+        archive__subject=subject, is_current=True, state=State.PUBLISHED, subject_was_minor=False
+    ).filter(Q(display_until__isnull=True) | Q(display_until__gte=today))
+    if occupation_ids is not None:
+        qs = qs.filter(archive__occupation_id__in=list(occupation_ids))
+    if category_ids is not None:
+        qs = qs.filter(category_id__in=list(category_ids))
+    return qs.select_related("category", "domain", "archive__occupation", "archive__department").order_by(
+        "archive__occupation__sort_order", "archive_id", "category__sort_order", "-decided_on", "-id"
+    )
+
+
+def institution_queries(institution: Institution) -> QuerySet[QueryLog]:
+    return (
+        QueryLog.objects.filter(institution=institution)
+        .select_related("subject", "authorization", "report", "actor")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def get_report_for(user: object, number: str) -> CreditReport:
+    """A report for its readers: the institution it was issued to, the person it is
+    about; ``NotFound`` for everyone else (404: they must not learn it exists)."""
+    qs = CreditReport.objects.select_related("subject", "institution", "authorization")
+    condition = Q(pk__in=[])
+    subject = subject_for(user)
+    if subject is not None:
+        condition |= Q(subject=subject)
+    institution = acting_institution(user)
+    if institution is not None:
+        condition |= Q(institution=institution)
+    try:
+        return qs.filter(condition).get(number=number)
+    except (CreditReport.DoesNotExist, ValueError):
+        raise NotFound("No such report.") from None
+
+
+# --- public lists ----------------------------------------------------------------------------
+
+
+def _public_base(today: date) -> tuple[QuerySet[CreditRecord], list[str]]:
+    """Entries fit for a public list: current, published, within the display period,
+    never a minor's (003 item 10), of a tier the display rules publish (minor
+    information is in principle not published)."""
+    published_tiers = list(DisplayRule.objects.filter(published=True).values_list("tier", flat=True))
+    return (
+        CreditRecord.objects.filter(
+            is_current=True, state=State.PUBLISHED, subject_was_minor=False, display_until__gte=today
+        )
+        .select_related("category", "archive__subject", "archive__occupation", "archive__department")
+        .order_by("-decided_on", "-id")
+    ), published_tiers
+
+
+def dishonesty_list(*, name: str = "", today: date | None = None) -> QuerySet[CreditRecord]:
+    """The serious-dishonesty list (严重失信名单; 001 §三(六), 003 item 7, 004 item 25):
+    serious negative records within their display period. ``name`` matches a full name
+    exactly, so the list cannot be enumerated by prefix."""
+    today = today or timezone.localdate()
+    qs, tiers = _public_base(today)
+    qs = qs.filter(polarity=CreditRecord.Polarity.NEGATIVE, severity=CreditRecord.Severity.SERIOUS)
+    if CreditRecord.Severity.SERIOUS not in tiers:
+        return qs.none()
+    if name:
+        qs = qs.filter(archive__subject__name=name.strip())
+    return qs
+
+
+def honour_list(*, name: str = "", today: date | None = None) -> QuerySet[CreditRecord]:
+    """The honour list (守信激励名单; 002 §三, 003 item 5): positive records in the
+    honour categories (``DISCLOSURE_HONOUR_CATEGORIES``, see ``disclosure.conf``)."""
+    today = today or timezone.localdate()
+    qs, tiers = _public_base(today)
+    qs = qs.filter(
+        polarity=CreditRecord.Polarity.POSITIVE, category__code__in=list(conf.get("DISCLOSURE_HONOUR_CATEGORIES"))
+    )
+    if "positive" not in tiers:
+        return qs.none()
+    if name:
+        qs = qs.filter(archive__subject__name=name.strip())
+    return qs

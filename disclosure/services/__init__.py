@@ -1,0 +1,1 @@
+"""Writes of the disclosure app. Import the modules: ``from disclosure.services import queries``."""

@@ -1,0 +1,255 @@
+"""The third-party query: one function that checks everything in one place.
+
+DESIGN §5: a query checks the grantee's identity, the code, the state, the period,
+the uses left, the purpose and the scope; it returns only in-scope, effective records
+and logs itself whether it succeeds or is refused. Law: 《征信业管理条例》 art. 18
+(consent), 20 (the stated purpose only). Seeds: query registration and review (002
+§二(三)1; 003 item 8; 004 item 14).
+
+Refusals that concern who the person is or the code (wrong name, wrong number, wrong
+code, a code granted to someone else) all give the caller the same answer, so a
+refusal never tells whether the person exists. Once the caller has shown a valid code
+for this person and is its grantee, the specific reason (expired, revoked, used up,
+purpose, scope) is told: it reveals nothing they do not already hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from archives import validators
+from archives.models import Subject
+from archives.services.subjects import subject_index_for
+from credit_portal import audit, ratelimit
+from credit_portal.exceptions import DomainError
+from credit_portal.http import client_ip
+from disclosure import conf
+from disclosure.models import Authorization, CreditReport, Institution, Purpose, QueryLog
+from disclosure.selectors import acting_institution
+from disclosure.services.authorizations import code_digest
+from disclosure.services.reports import issue_report
+
+Reason = QueryLog.Reason
+State = Authorization.State
+
+# The one answer for everything that concerns identity or the code.
+GENERIC_REFUSAL = gettext_lazy(
+    "The name, ID number and authorization code do not match a valid authorization for your institution."
+)
+
+
+def refusal_message(reason: str) -> str:
+    messages = {
+        Reason.NOT_MATCHED: GENERIC_REFUSAL,
+        Reason.NOT_GRANTEE: GENERIC_REFUSAL,
+        Reason.NOT_INSTITUTION: _("Your account does not act for a registered querying institution."),
+        Reason.PENDING: _("The person has not approved this authorization yet."),
+        Reason.NOT_YET_VALID: _("This authorization is not valid yet."),
+        Reason.EXPIRED: _("This authorization has expired. Ask the person for a new one."),
+        Reason.REVOKED: _("The person has revoked this authorization."),
+        Reason.DECLINED: _("The person declined this request."),
+        Reason.USED_UP: _("This authorization has been used as many times as the person allowed."),
+        Reason.PURPOSE_MISMATCH: _("The purpose is not the one the person authorized. A report may be used only for the authorized purpose."),
+        Reason.OUT_OF_SCOPE: _("The request goes beyond what the person authorized."),
+        Reason.RATE_LIMITED: _("Too many refused queries. Try again in an hour."),
+    }
+    return str(messages.get(reason, GENERIC_REFUSAL))
+
+
+class QueryRefused(DomainError):
+    def __init__(self, reason: str, log: QueryLog) -> None:
+        super().__init__(refusal_message(reason))
+        self.reason = reason
+        self.log = log
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    report: CreditReport
+    log: QueryLog
+
+
+def _state_reason(authorization: Authorization, now: object) -> str | None:
+    if authorization.state == State.PENDING:
+        return Reason.PENDING
+    if authorization.state == State.DECLINED:
+        return Reason.DECLINED
+    if authorization.state == State.REVOKED:
+        return Reason.REVOKED
+    if authorization.state == State.USED_UP or authorization.uses >= authorization.max_uses:
+        return Reason.USED_UP
+    if authorization.state == State.EXPIRED or authorization.valid_until <= now:
+        return Reason.EXPIRED
+    if authorization.valid_from > now:
+        return Reason.NOT_YET_VALID
+    return None
+
+
+def query_record(
+    *,
+    by: object,
+    name: str,
+    id_number: str,
+    code: str,
+    purpose: str,
+    purpose_other: str = "",
+    occupations: Iterable[str] | None = None,
+    categories: Iterable[str] | None = None,
+    channel: str = QueryLog.Channel.WEB,
+    request: HttpRequest | None = None,
+) -> QueryResult:
+    """Query a person's credit record as a third party; returns the frozen report or
+    raises ``QueryRefused`` (whose ``log`` is the committed QueryLog row).
+
+    Callers: staff of a registered institution, or department staff querying another
+    department's records for their own procedures (their department's institution).
+    ``occupations`` / ``categories`` (codes) narrow the request; omitted, the report
+    covers exactly the authorized scope. Uses are counted with a conditional UPDATE
+    (``uses < max_uses``), so concurrent queries cannot overspend an authorization.
+    """
+    now = timezone.now()
+    institution = acting_institution(by)
+    subject: Subject | None = None
+    authorization: Authorization | None = None
+    user_key = str(getattr(by, "pk", "anonymous"))
+    purpose_other = (purpose_other or "").strip() if purpose == Purpose.OTHER else ""
+
+    def refuse(reason: str) -> QueryRefused:
+        log = _log(
+            by=by, institution=institution, subject=subject, authorization=authorization, purpose=purpose,
+            purpose_other=purpose_other, outcome=QueryLog.Outcome.REFUSED, reason=reason, channel=channel,
+            request=request,
+        )
+        if reason not in {Reason.RATE_LIMITED, Reason.NOT_INSTITUTION}:
+            # Refusals count against the user: guessing codes or numbers stops quickly.
+            ratelimit.hit("query-refusals", user_key, limit=conf.get("DISCLOSURE_REFUSALS_PER_USER_HOUR"), window=3600)
+        return QueryRefused(reason, log)
+
+    if institution is None:
+        raise refuse(Reason.NOT_INSTITUTION)
+    if ratelimit.is_limited("query-refusals", user_key, limit=conf.get("DISCLOSURE_REFUSALS_PER_USER_HOUR") - 1) or not (
+        ratelimit.hit("queries", user_key, limit=conf.get("DISCLOSURE_QUERIES_PER_USER_HOUR"), window=3600)
+    ):
+        raise refuse(Reason.RATE_LIMITED)
+
+    # Who and which code. Every failure here gets the same answer.
+    try:
+        number = validators.validate_id_number(id_number)
+    except Exception:  # noqa: BLE001 - any malformed number is "no match"
+        number = ""
+    if number:
+        subject = Subject.objects.filter(id_number_index=subject_index_for(number)).first()
+    found = Authorization.objects.filter(code_hash=code_digest(code)).first() if code else None
+    if subject is None or subject.name != (name or "").strip() or found is None or found.subject_id != subject.pk:
+        raise refuse(Reason.NOT_MATCHED)
+    authorization = found
+    if authorization.grantee_id is not None and authorization.grantee_id != institution.pk:
+        raise refuse(Reason.NOT_GRANTEE)
+
+    with transaction.atomic():
+        locked = (
+            Authorization.objects.select_for_update()
+            .prefetch_related("occupations", "categories")
+            .get(pk=authorization.pk)
+        )
+        reason = _state_reason(locked, now)
+        if reason is None and (purpose != locked.purpose or purpose_other != locked.purpose_other):
+            reason = Reason.PURPOSE_MISMATCH
+        occupation_ids, category_ids, scope_reason = _scope(locked, occupations, categories)
+        reason = reason or scope_reason
+        if reason is None:
+            # The conditional UPDATE is the guard: it spends a use only while one is left.
+            spent = Authorization.objects.filter(
+                pk=locked.pk, state=State.ACTIVE, uses__lt=F("max_uses"), valid_until__gt=now
+            ).update(uses=F("uses") + 1)
+            if not spent:
+                reason = Reason.USED_UP
+        if reason is None:
+            Authorization.objects.filter(pk=locked.pk, state=State.ACTIVE, uses__gte=F("max_uses")).update(
+                state=State.USED_UP, ended_at=now
+            )
+            report = issue_report(
+                subject, kind=CreditReport.Kind.THIRD_PARTY, to_user=by, institution=institution,
+                authorization=locked, occupation_ids=occupation_ids, category_ids=category_ids,
+            )
+            log = _log(
+                by=by, institution=institution, subject=subject, authorization=locked, purpose=purpose,
+                purpose_other=purpose_other, outcome=QueryLog.Outcome.GRANTED, reason=Reason.OK, channel=channel,
+                request=request, report=report,
+            )
+            return QueryResult(report=report, log=log)
+        if reason == Reason.EXPIRED and locked.state == State.ACTIVE:
+            Authorization.objects.filter(pk=locked.pk, state=State.ACTIVE).update(state=State.EXPIRED, ended_at=now)
+    raise refuse(reason)
+
+
+def _scope(
+    authorization: Authorization, occupations: Iterable[str] | None, categories: Iterable[str] | None
+) -> tuple[list[int] | None, list[int] | None, str | None]:
+    """The occupation and category ids the report covers (None = all), or a refusal
+    when the request asks for more than the authorization covers."""
+    allowed_occ = {o.code: o.pk for o in authorization.occupations.all()}
+    allowed_cat = {c.code: c.pk for c in authorization.categories.all()}
+    occupation_ids: list[int] | None = list(allowed_occ.values()) or None
+    category_ids: list[int] | None = list(allowed_cat.values()) or None
+    if occupations:
+        wanted = set(occupations)
+        if allowed_occ and not wanted <= set(allowed_occ):
+            return None, None, Reason.OUT_OF_SCOPE
+        if allowed_occ:
+            occupation_ids = [allowed_occ[c] for c in wanted]
+        else:
+            from departments.models import Occupation
+
+            occupation_ids = list(Occupation.objects.filter(code__in=wanted).values_list("id", flat=True))
+    if categories:
+        wanted = set(categories)
+        if allowed_cat and not wanted <= set(allowed_cat):
+            return None, None, Reason.OUT_OF_SCOPE
+        if allowed_cat:
+            category_ids = [allowed_cat[c] for c in wanted]
+        else:
+            from departments.models import RecordCategory
+
+            category_ids = list(RecordCategory.objects.filter(code__in=wanted).values_list("id", flat=True))
+    return occupation_ids, category_ids, None
+
+
+def _log(
+    *,
+    by: object,
+    institution: Institution | None,
+    subject: Subject | None,
+    authorization: Authorization | None,
+    purpose: str,
+    purpose_other: str,
+    outcome: str,
+    reason: str,
+    channel: str,
+    request: HttpRequest | None,
+    report: CreditReport | None = None,
+) -> QueryLog:
+    """Write the QueryLog row and its audit entry (in the caller's transaction when
+    there is one, else in their own): refused queries are committed too."""
+    with transaction.atomic():
+        log = QueryLog.objects.create(
+            actor=by if getattr(by, "is_authenticated", False) else None,
+            institution=institution, subject=subject, authorization=authorization,
+            purpose=purpose if purpose in Purpose.values else Purpose.OTHER, purpose_other=purpose_other[:200],
+            outcome=outcome, reason=reason, channel=channel,
+            ip_address=client_ip(request) if request is not None else None,
+            report=report, result_digest=report.digest if report else "",
+        )
+        audit.record(
+            "disclosure.query." + outcome, actor=by, target=log, subject_ref=str(subject.pk) if subject else "",
+            detail={"reason": reason, "channel": channel}, request=request,
+        )
+    return log
