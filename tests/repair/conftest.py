@@ -54,3 +54,12 @@ def supervisor(world: World) -> object:
 
 
 __all__ = ["date", "pdf", "publish"]
+
+
+@pytest.fixture(autouse=True)
+def _english() -> object:
+    # Messages are asserted on their English source text; the default language is zh-hans.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
