@@ -27,4 +27,10 @@ app.conf.beat_schedule = {
         "task": "archives.tasks.expire_due_records",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Objections and repair applications due within a working day or overdue: remind
+    # their owners once a day (issue 6, point 4).
+    "repair-remind-due-cases": {
+        "task": "repair.tasks.remind_due_cases",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
