@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -10,15 +11,37 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from credit_portal.context_processors import ELDERLY_COOKIE
+from credit_portal.forms import LoginForm
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """The start page: what the portal is for, for each kind of user (DESIGN §1)."""
     return render(request, "home.html")
 
 
 class LoginView(auth_views.LoginView):
+    """Log-in with the GOV.UK error summary; django-axes counts failures and locks out
+    (settings.AXES_*; the lock-out page is registration/locked_out.html)."""
+
     template_name = "registration/login.html"
+    form_class = LoginForm
     redirect_authenticated_user = True
+    extra_context = {"axes_failure_limit": settings.AXES_FAILURE_LIMIT}
+
+
+class LogoutView(auth_views.LogoutView):
+    """Log-out (POST only, Django 5) that shows a "you have signed out" page.
+
+    The page, not a redirect to LOGOUT_REDIRECT_URL, confirms the session has ended,
+    which matters on shared computers in service halls.
+    """
+
+    template_name = "registration/logged_out.html"
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        auth_logout(request)
+        return self.render_to_response(self.get_context_data())
 
 
 @require_POST

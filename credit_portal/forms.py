@@ -1,0 +1,220 @@
+"""Shared form pieces: GOV.UK-style rendering for every form, and the 年 / 月 / 日 date field.
+
+Every page form inherits `GovukFormMixin` so its fields render through one template
+(templates/components/field.html) and every error looks the same (DESIGN §10, "How pages
+behave"). In a template, `{% load portal %}{% field form.name %}` renders one field and
+`{{ form }}` renders them all.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import django.forms
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.forms.renderers import BaseRenderer, EngineMixin
+from django.template.backends.django import DjangoTemplates
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# Full-width digits (０-９, U+FF10-FF19), typed by Chinese input methods, count as digits.
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def normalize_digits(value: str) -> str:
+    """Turn full-width digits into ASCII and drop surrounding (including full-width) spaces."""
+    return value.translate(FULL_WIDTH_DIGITS).replace("\u3000", " ").strip()
+
+
+class PortalFormRenderer(EngineMixin, BaseRenderer):
+    """Renders forms, fields and widgets from the project's templates/ first.
+
+    Django's own renderer looks only in apps' templates folders; this one puts
+    templates/ (components/field.html, any override under templates/django/forms/)
+    ahead of Django's built-in widget templates.
+    """
+
+    backend = DjangoTemplates
+    form_template_name = "components/form_fields.html"
+    field_template_name = "components/field.html"
+
+    @property
+    def engine(self) -> Any:  # type: ignore[override]
+        return _renderer_engine()
+
+
+@functools.lru_cache(maxsize=1)
+def _renderer_engine() -> Any:
+    # Forms instantiate their renderer each time; the engine (and its template cache)
+    # is built once per process.
+    return DjangoTemplates(
+        {
+            "APP_DIRS": True,
+            "DIRS": [Path(settings.BASE_DIR) / "templates", Path(django.forms.__file__).parent / "templates"],
+            "NAME": "portalforms",
+            "OPTIONS": {},
+        }
+    )
+
+
+class GovukFormMixin:
+    """Makes a Django form render GOV.UK-style through the shared field template.
+
+    - fields render through templates/components/field.html (label, hint, error, input);
+    - no `required` attributes: pages use `novalidate` and the server's messages, never
+      the browser's pop-ups (DESIGN §10);
+    - no label suffix (GOV.UK labels have no colon).
+    """
+
+    default_renderer = PortalFormRenderer
+    use_required_attribute = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """(anchor id, message) pairs for the error summary, in field order.
+
+        Errors not tied to a field link to the first field, as GOV.UK advises.
+        """
+        form: forms.BaseForm = self  # type: ignore[assignment]
+        items: list[tuple[str, str]] = []
+        fields = [form[name] for name in form.fields]
+        first_anchor = field_anchor(fields[0]) if fields else ""
+        for message in form.non_field_errors():
+            items.append((first_anchor, str(message)))
+        for bound in fields:
+            for message in bound.errors:
+                items.append((field_anchor(bound), str(message)))
+        return items
+
+
+MULTI_INPUT_TYPES = {"radioselect", "checkboxselectmultiple", "date"}
+
+
+def field_anchor(bound: forms.BoundField) -> str:
+    """The id the error summary links to: the first input of a group, else the input."""
+    if bound.widget_type in MULTI_INPUT_TYPES:
+        return f"{bound.auto_id}_0"
+    return bound.auto_id or bound.html_name
+
+
+class DateInput(forms.MultiWidget):
+    """Three text boxes, 年 / 月 / 日 (DESIGN §10: dates are entered as separate fields).
+
+    Numeric keyboards on phones (`inputmode="numeric"`), no `type=number` (which drops
+    leading zeros and full-width digits). Rendered by templates/components/field.html.
+    """
+
+    parts = ("year", "month", "day")
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        widgets = {
+            part: forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}) for part in self.parts
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, datetime.date):
+            return [value.year, value.month, value.day]
+        return [None, None, None]
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        return [data.get(f"{name}_{part}", "") or "" for part in self.parts]
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return all(f"{name}_{part}" not in data for part in self.parts)
+
+
+class DateField(forms.Field):
+    """A date typed as year, month and day; accepts full-width digits (１２３).
+
+    Errors follow the GOV.UK date pattern: say which part is missing, and say when the
+    date does not exist (2月30日) rather than "invalid".
+    """
+
+    widget = DateInput
+    default_error_messages = {
+        "required": _("Enter a date"),
+        "incomplete": _("The date must include a %(parts)s"),
+        "not_numbers": _("The date must be in numbers, for example 2024 3 18"),
+        "year_digits": _("The year must be 4 digits, for example 2024"),
+        "invalid": _("The date must be a real date"),
+        "before": _("The date must be on or after %(date)s"),
+        "after": _("The date must be on or before %(date)s"),
+    }
+    part_names = {
+        "year": pgettext_lazy("part of a date", "year"),
+        "month": pgettext_lazy("part of a date", "month"),
+        "day": pgettext_lazy("part of a date", "day"),
+    }
+
+    def __init__(
+        self, *, min_date: datetime.date | None = None, max_date: datetime.date | None = None, **kwargs: Any
+    ) -> None:
+        self.min_date = min_date
+        self.max_date = max_date
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if isinstance(value, datetime.date):
+            return value
+        if not value:
+            return None
+        parts = [normalize_digits(str(part or "")) for part in value]
+        if not any(parts):
+            return None
+        missing = [self.part_names[name] for name, part in zip(DateInput.parts, parts, strict=True) if not part]
+        if missing:
+            # Joined with the language's list separator through the translation ("year and day").
+            raise ValidationError(
+                self.error_messages["incomplete"], code="incomplete", params={"parts": _join(missing)}
+            )
+        if not all(re.fullmatch(r"\d+", part) for part in parts):
+            raise ValidationError(self.error_messages["not_numbers"], code="not_numbers")
+        if len(parts[0]) != 4:
+            raise ValidationError(self.error_messages["year_digits"], code="year_digits")
+        try:
+            return datetime.date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value: datetime.date | None) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        if self.min_date and value < self.min_date:
+            raise ValidationError(self.error_messages["before"], code="before", params={"date": self.min_date})
+        if self.max_date and value > self.max_date:
+            raise ValidationError(self.error_messages["after"], code="after", params={"date": self.max_date})
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.to_python(data) != initial
+        except ValidationError:
+            return True
+
+
+def _join(names: list[Any]) -> str:
+    if len(names) == 1:
+        return str(names[0])
+    return str(_("%(first)s and %(last)s") % {"first": ", ".join(str(n) for n in names[:-1]), "last": names[-1]})
+
+
+class LoginForm(GovukFormMixin, AuthenticationForm):
+    """Django's log-in form, rendered GOV.UK-style (django-axes counts the failures)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # No autofocus: after a failed attempt the error summary must get the focus.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+        self.fields["username"].error_messages["required"] = _("Enter your user name")
+        self.fields["password"].error_messages["required"] = _("Enter your password")

@@ -1,0 +1,173 @@
+"""Template tags every page uses: `{% field %}`, `{% error_summary %}`, `{% error_prefix %}`.
+
+    {% load portal %}
+    {% block error_prefix %}{% error_prefix form %}{% endblock %}   (base.html does this for `form`)
+    {% error_summary form %}
+    <form method="post" novalidate>{% csrf_token %}
+      {% field form.name %}
+      {% field form.birth_date legend_class="govuk-fieldset__legend--m" %}
+      {% field form.code input_class="govuk-input--width-10" %}
+    </form>
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms, template
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from credit_portal.forms import PortalFormRenderer, field_anchor
+
+register = template.Library()
+
+# Which GOV.UK markup a widget gets, from Django's BoundField.widget_type.
+_KINDS = {
+    "radioselect": "radios",
+    "checkboxselectmultiple": "checkboxes",
+    "checkbox": "checkbox",
+    "date": "date",
+    "select": "select",
+    "selectmultiple": "select",
+    "nullbooleanselect": "select",
+    "textarea": "textarea",
+    "file": "file",
+    "clearablefile": "file",
+}
+_INPUT_CLASSES = {
+    "input": "govuk-input",
+    "select": "govuk-select",
+    "textarea": "govuk-textarea",
+    "file": "govuk-file-upload",
+}
+
+
+def field_kind(bound: forms.BoundField) -> str:
+    return _KINDS.get(bound.widget_type, "input")
+
+
+def _described_by(bound: forms.BoundField, hint: str) -> str:
+    ids = []
+    if hint:
+        ids.append(f"{bound.auto_id}-hint")
+    if bound.errors:
+        ids.append(f"{bound.auto_id}-error")
+    return " ".join(ids)
+
+
+@register.simple_tag
+def field(bound: forms.BoundField, *, input_class: str = "", legend_class: str = "govuk-fieldset__legend--s",
+          label_class: str = "", hint: str = "") -> SafeString:
+    """Render one field through templates/components/field.html."""
+    if not isinstance(bound, forms.BoundField):
+        raise template.TemplateSyntaxError("{% field %} takes a bound form field, e.g. {% field form.name %}")
+    kind = field_kind(bound)
+    context = {
+        "field": bound,
+        "kind": kind,
+        "anchor": field_anchor(bound),
+        "hint": hint or bound.help_text,
+        "hint_id": f"{bound.auto_id}-hint",
+        "error_id": f"{bound.auto_id}-error",
+        "described_by": _described_by(bound, hint or bound.help_text),
+        "input_class": input_class,
+        "legend_class": legend_class,
+        "label_class": label_class,
+    }
+    if kind == "date":
+        context["date_parts"] = _date_parts(bound, input_class)
+    renderer = bound.form.renderer if isinstance(bound.form.renderer, PortalFormRenderer) else PortalFormRenderer()
+    return mark_safe(renderer.render("components/field.html", context))  # noqa: S308 - rendered by a template
+
+
+@register.simple_tag
+def govuk_widget(bound: forms.BoundField, input_class: str = "", described_by: str = "") -> SafeString:
+    """The input itself with GOV.UK classes, its error state and aria-describedby."""
+    kind = field_kind(bound)
+    base = _INPUT_CLASSES.get(kind, "govuk-input")
+    classes = [base]
+    if bound.errors:
+        classes.append(f"{base}--error")
+    if input_class:
+        classes.append(input_class)
+    attrs: dict[str, Any] = {"class": " ".join(classes)}
+    if described_by:
+        attrs["aria-describedby"] = described_by
+    return bound.as_widget(attrs=attrs)
+
+
+def _date_parts(bound: forms.BoundField, input_class: str) -> list[dict[str, Any]]:
+    widget = bound.field.widget
+    value = bound.value()
+    subwidgets = widget.get_context(bound.html_name, value, {"id": bound.auto_id})["widget"]["subwidgets"]
+    labels = {"year": gettext("Year"), "month": gettext("Month"), "day": gettext("Day")}
+    widths = {"year": "govuk-input--width-4", "month": "govuk-input--width-2", "day": "govuk-input--width-2"}
+    parts = []
+    for part, sub in zip(widget.parts, subwidgets, strict=True):
+        classes = ["govuk-input", "govuk-date-input__input", widths[part]]
+        if bound.errors:
+            classes.append("govuk-input--error")
+        parts.append({
+            "name": sub["name"],
+            "id": sub["attrs"]["id"],
+            "value": "" if sub["value"] is None else sub["value"],
+            "label": labels[part],
+            "classes": " ".join(classes),
+            "part": part,
+        })
+    return parts
+
+
+@register.inclusion_tag("components/error_summary.html")
+def error_summary(*forms_: forms.BaseForm | None) -> dict[str, Any]:
+    """A GOV.UK error summary for one or more forms (nothing when they have no errors)."""
+    errors: list[tuple[str, str]] = []
+    for form in forms_:
+        if form is None or not getattr(form, "errors", None):
+            continue
+        if hasattr(form, "error_list"):
+            errors.extend(form.error_list())
+        else:
+            for message in form.non_field_errors():
+                errors.append(("", str(message)))
+            for name in form.fields:
+                for message in form[name].errors:
+                    errors.append((field_anchor(form[name]), str(message)))
+    return {"errors": errors}
+
+
+@register.simple_tag
+def error_prefix(*forms_: Any) -> str:
+    """'错误：' (English 'Error: ') when any of the forms has errors, for the page title."""
+    if any(form is not None and getattr(form, "errors", None) for form in forms_):
+        return gettext("Error: ")
+    return ""
+
+
+@register.filter
+def elided_pages(page: Any) -> list[Any]:
+    """Page numbers with ellipses around the current page, for components/pagination.html."""
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: template.Context, number: int, param: str = "") -> str:
+    """The current URL's query string with the page parameter set to `number`."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else None
+    if query is None:
+        from django.http import QueryDict
+
+        query = QueryDict(mutable=True)
+    query[param or "page"] = str(number)
+    return "?" + query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def is_current(context: template.Context, url: str, exact: bool = False) -> bool:
+    """Whether the request is on `url` (or below it unless `exact`), for navigation links."""
+    request = context.get("request")
+    if request is None or not url:
+        return False
+    return request.path == url if exact else request.path.startswith(url)
