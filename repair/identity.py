@@ -1,7 +1,8 @@
 """Who a citizen is: the one Subject their account is linked to.
 
-The link itself belongs to ``disclosure`` (identity verification, DESIGN §2); this
-adapter only reads it, so there is one linking mechanism in the portal.
+The link (``disclosure.CitizenProfile``) belongs to ``disclosure`` (identity
+verification, DESIGN §2); this adapter only reads it through disclosure's selector, so
+the portal has one linking mechanism. Tests of the repair rules replace this function.
 """
 
 from __future__ import annotations
@@ -10,24 +11,7 @@ from archives.models import Subject
 
 
 def subject_for(user: object) -> Subject | None:
-    """The subject ``user`` has proved to be, or None (not signed in, staff, or not
-    verified yet)."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        from disclosure import selectors as disclosure_selectors  # type: ignore[attr-defined]
+    """The subject ``user`` has proved to be, or None (not signed in, staff, not verified)."""
+    from disclosure.selectors import subject_for as disclosure_subject_for
 
-        finder = getattr(disclosure_selectors, "subject_for", None) or getattr(
-            disclosure_selectors, "subject_of", None
-        )
-    except ImportError:
-        finder = None
-    if finder is not None:
-        return finder(user)
-    # Fallback: read the account link model once disclosure defines it.
-    try:
-        from disclosure.models import CitizenAccount  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    link = CitizenAccount.objects.filter(user=user).select_related("subject").first()
-    return link.subject if link is not None else None
+    return disclosure_subject_for(user)

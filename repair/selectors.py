@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from datetime import date
 from itertools import chain
 
@@ -20,6 +22,17 @@ def statement_for(record: CreditRecord) -> PersonalStatement | None:
     """The subject's personal statement (本人声明) to show with any version of
     ``record``, or None. Archive pages and the disclosure report call this."""
     return PersonalStatement.objects.filter(lineage=record.lineage).order_by("-created_at").first()
+
+
+def personal_statements_for(lineages: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Statements for many records in one query: the provider named by disclosure's
+    ``DISCLOSURE_STATEMENT_PROVIDER`` hook (disclosure/hooks.py) for credit reports."""
+    statements: dict[uuid.UUID, str] = {}
+    for lineage, text in PersonalStatement.objects.filter(lineage__in=list(lineages)).order_by(
+        "created_at"
+    ).values_list("lineage", "text"):
+        statements[lineage] = text  # the latest wins
+    return statements
 
 
 def open_objection_for(record: CreditRecord) -> Objection | None:

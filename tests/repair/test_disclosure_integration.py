@@ -1,0 +1,52 @@
+"""Through disclosure's real citizen link and selectors: a repaired record leaves public
+lists and institution reports but stays for the subject and the department; a personal
+statement reaches reports through disclosure's hook (issue 6, Tests)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from archives.models import CreditRecord
+from archives.selectors import records_visible_to
+from disclosure import hooks
+from disclosure import selectors as disclosure
+from disclosure.services.identity import link_citizen
+from repair import services
+from tests.repair.conftest import pdf, publish
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def linked(world) -> None:
+    link_citizen(world.citizen, world.subject, by=world.credit_office)
+
+
+def test_repaired_record_leaves_public_lists_and_reports_but_stays_for_subject_and_department(linked, world) -> None:
+    record = publish(world, severity=CreditRecord.Severity.SERIOUS, decided_on=date(2025, 1, 10),
+                     occurred_on=date(2025, 1, 2), is_penalty=True)
+    assert disclosure.effective_records(world.subject).filter(pk=record.pk).exists()
+    assert disclosure.dishonesty_list().filter(pk=record.pk).exists()
+    application = services.apply_for_repair(
+        record, by=world.citizen, fulfilment="罚款已缴清", commitment_confirmed=True, proof=[pdf()]
+    )
+    services.decide_repair(services.accept_repair(application, by=world.credit_office), by=world.credit_office,
+                           approve=True, reason="义务已履行，已作信用承诺")
+    assert not disclosure.effective_records(world.subject).filter(pk=record.pk).exists()
+    assert not disclosure.dishonesty_list().filter(pk=record.pk).exists()
+    own = disclosure.own_record_history(world.subject, record.lineage)
+    assert [r.state for r in own] == [CreditRecord.State.REPAIRED]
+    assert records_visible_to(world.edu_reviewer).get(pk=record.pk).state == CreditRecord.State.REPAIRED
+
+
+def test_personal_statement_reaches_reports_through_the_disclosure_hook(linked, world) -> None:
+    record = publish(world)
+    objection = services.file_objection(record, by=world.citizen, reasons="不是我")
+    objection = services.accept_objection(objection, by=world.credit_office)
+    objection = services.propose_outcome(objection, by=world.edu_reviewer, proposal="unverifiable", reason="材料缺失")
+    objection = services.conclude_objection(objection, by=world.credit_office, reason="无法核实")
+    assert hooks.personal_statements([record.lineage]) == {}
+    services.add_personal_statement(objection, by=world.citizen, text="本人声明：当日在外地出差。")
+    assert hooks.personal_statements([record.lineage]) == {record.lineage: "本人声明：当日在外地出差。"}
