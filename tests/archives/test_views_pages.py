@@ -1,0 +1,344 @@
+"""Behaviour of the clerk and reviewer pages: forms, errors, the publishing journey,
+evidence, the archive layout, print and Excel."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from archives import services
+from archives.models import AnnualFinding, CreditRecord, Evidence, Notice, Subject
+from credit_portal.models import AuditEntry
+from departments.models import Membership
+from tests import factories as f
+from tests.archives.conftest import World, negative_data
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path) -> None:
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+
+
+def _record_post(world: World, **overrides: str) -> dict[str, object]:
+    data: dict[str, object] = {
+        "category": world.violations.pk, "polarity": "negative", "severity": "general",
+        "title": "违规有偿补课", "description": "在校外机构有偿补课。", "decision_number": "示教罚〔2026〕12号",
+        "deciding_body": "示范市教育局",
+        "occurred_on_year": "2026", "occurred_on_month": "3", "occurred_on_day": "2",
+        "decided_on_year": "２０２６", "decided_on_month": "３", "decided_on_day": "２０",  # full-width digits
+        "is_penalty": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+# --- finding people -------------------------------------------------------------------------
+
+
+def test_find_by_id_number_is_a_post_and_redirects_to_the_subject(client, world: World) -> None:
+    client.force_login(world.edu_clerk)
+    number = world.subject.id_number
+    response = client.post(reverse("archives:find_subject"), {"search": "id", "id-id_number": number})
+    assert response.status_code == 302
+    assert response.url == reverse("archives:subject", args=[world.subject.pk])
+    assert number not in response.url
+
+
+def test_find_by_id_number_outside_scope_says_not_found_without_naming_anyone(client, world: World) -> None:
+    client.force_login(world.health_clerk)
+    response = client.post(reverse("archives:find_subject"), {"search": "id", "id-id_number": world.subject.id_number})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'id="not-found"' in content
+    assert world.subject.name not in content
+    # The register form is offered, with the number typed kept.
+    assert world.subject.id_number in content
+
+
+def test_invalid_id_number_shows_error_summary_and_keeps_input(client, world: World) -> None:
+    client.force_login(world.edu_clerk)
+    bad = world.subject.id_number[:-1] + ("0" if world.subject.id_number[-1] != "0" else "1")
+    response = client.post(reverse("archives:find_subject"), {"search": "id", "id-id_number": bad})
+    content = response.content.decode()
+    assert "govuk-error-summary" in content
+    assert 'href="#id_id-id_number"' in content
+    assert f'value="{bad}"' in content
+    title = content.split("<title>")[1].split("</title>")[0]
+    assert title.startswith("错误") or title.startswith("Error")
+    assert "novalidate" in content
+
+
+def test_name_search_is_limited_to_scope(client, world: World) -> None:
+    other, _ = services.find_or_create_subject(
+        name="测试甲", id_number=f.make_id_number(birth=date(1990, 1, 1), seq=9), by=world.health_clerk
+    )
+    services.open_archive(subject=other, occupation=world.doctor, department=world.health, employer="示范医院",
+                          by=world.health_clerk)
+    client.force_login(world.edu_clerk)
+    response = client.post(reverse("archives:find_subject"), {"search": "name", "name-name": "测试甲"})
+    content = response.content.decode()
+    assert reverse("archives:subject", args=[world.subject.pk]) in content
+    assert reverse("archives:subject", args=[other.pk]) not in content
+    assert "示范医院" not in content
+
+
+def test_register_person_opens_the_archive_and_never_duplicates(client, world: World) -> None:
+    number = f.make_id_number(birth=date(1988, 8, 8), seq=11)
+    client.force_login(world.edu_clerk)
+    data = {
+        "name": "测试丙", "id_number": number, "phone": "", "political_status": "", "education": "bachelor",
+        "occupation": world.teacher.pk, "department": world.education.pk, "employer": "示范小学",
+        "practice_start_year": "2010", "practice_start_month": "9", "practice_start_day": "1",
+    }
+    response = client.post(reverse("archives:register_person"), data)
+    assert response.status_code == 302
+    subject = Subject.objects.get(name="测试丙")
+    assert subject.archives.get().practice_start == date(2010, 9, 1)
+    # A second department registering the same number reuses the person.
+    client.force_login(world.health_clerk)
+    response = client.post(reverse("archives:register_person"), {
+        **data, "occupation": world.doctor.pk, "department": world.health.pk, "employer": "示范医院",
+    })
+    assert response.status_code == 302
+    assert Subject.objects.filter(name="测试丙").count() == 1
+    assert subject.archives.count() == 2
+
+
+def test_register_with_a_refused_archive_creates_no_person(client, world: World) -> None:
+    client.force_login(world.edu_clerk)
+    response = client.post(reverse("archives:register_person"), {
+        "name": "测试丁", "id_number": f.make_id_number(birth=date(1991, 2, 2), seq=12),
+        "occupation": world.teacher.pk, "department": world.education.pk, "employer": "",
+    })
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()
+    assert not Subject.objects.filter(name="测试丁").exists()
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+def test_record_form_offers_only_the_occupations_categories(client, world: World) -> None:
+    other = f.category("integrity", "廉政记录", common=False)
+    client.force_login(world.edu_clerk)
+    content = client.get(reverse("archives:record_new", args=[world.archive.pk])).content.decode()
+    assert world.qualification.name in content
+    assert other.name not in content
+
+
+def test_negative_record_without_severity_is_refused_with_the_input_kept(client, world: World) -> None:
+    client.force_login(world.edu_clerk)
+    response = client.post(reverse("archives:record_new", args=[world.archive.pk]), _record_post(world, severity=""))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="#id_severity_0"' in content
+    assert "违规有偿补课" in content
+    assert not CreditRecord.objects.exists()
+
+
+def test_future_decision_date_is_refused(client, world: World) -> None:
+    client.force_login(world.edu_clerk)
+    response = client.post(reverse("archives:record_new", args=[world.archive.pk]),
+                           _record_post(world, decided_on_year="2999"))
+    assert 'href="#id_decided_on_0"' in response.content.decode()
+    assert not CreditRecord.objects.exists()
+
+
+def test_clerk_cannot_edit_a_published_record(client, world: World) -> None:
+    record = services.submit_record(services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)),
+                                    by=world.edu_clerk)
+    services.publish_record(record, by=world.edu_reviewer)
+    client.force_login(world.edu_clerk)
+    response = client.post(reverse("archives:record_edit", args=[record.pk]), _record_post(world, title="改"))
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.title == "违规有偿补课"
+
+
+def test_journey_enter_submit_review_publish(client, world: World) -> None:
+    client.force_login(world.edu_clerk)
+    response = client.post(reverse("archives:record_new", args=[world.archive.pk]), _record_post(world))
+    record = CreditRecord.objects.get()
+    assert response.url == reverse("archives:record", args=[record.pk])
+    assert record.decided_on == date(2026, 3, 20)
+    upload = SimpleUploadedFile("处罚决定书.pdf", PDF, content_type="application/pdf")
+    response = client.post(reverse("archives:record_evidence", args=[record.pk]), {"file": upload})
+    assert response.status_code == 302
+    assert client.post(reverse("archives:record_submit", args=[record.pk])).status_code == 302
+    assert Notice.objects.filter(subject=world.subject, kind=Notice.Kind.PRE_PUBLICATION).exists()
+
+    client.force_login(world.edu_reviewer)
+    review = client.get(reverse("archives:record_review", args=[record.pk])).content.decode()
+    assert "处罚决定书.pdf" in review and reverse("archives:record_publish", args=[record.pk]) in review
+    response = client.post(reverse("archives:record_publish", args=[record.pk]))
+    assert response.url == reverse("archives:record_published", args=[record.pk])
+    confirmation = client.get(response.url).content.decode()
+    assert "govuk-panel--confirmation" in confirmation and f"{record.pk:06d}" in confirmation
+    record.refresh_from_db()
+    assert record.state == CreditRecord.State.PUBLISHED
+    assert Notice.objects.filter(subject=world.subject, kind=Notice.Kind.REPAIR_NOTICE).exists()
+    page = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
+    assert "portal-inset--negative" in page and 'id="no-negative"' not in page
+
+
+def test_author_sees_no_publish_button_and_cannot_publish(client, world: World) -> None:
+    # One person who is both clerk and reviewer of 教育局 enters a record: four eyes
+    # means they cannot publish it themselves (DESIGN §5).
+    both = f.member(world.education, Membership.Role.CLERK, "edu_both")
+    Membership.objects.create(user=both, department=world.education, role=Membership.Role.REVIEWER)
+    record = services.submit_record(services.draft_record(world.archive, by=both, **negative_data(world)), by=both)
+    client.force_login(both)
+    page = client.get(reverse("archives:record_review", args=[record.pk])).content.decode()
+    assert reverse("archives:record_publish", args=[record.pk]) not in page
+    assert client.post(reverse("archives:record_publish", args=[record.pk])).status_code == 403
+    record.refresh_from_db()
+    assert record.state == CreditRecord.State.SUBMITTED
+
+
+def test_return_with_reason_shows_on_dashboard(client, world: World) -> None:
+    record = services.submit_record(
+        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)), by=world.edu_clerk
+    )
+    client.force_login(world.edu_reviewer)
+    response = client.post(reverse("archives:record_return", args=[record.pk]), {"reason": ""})
+    assert "govuk-error-summary" in response.content.decode()
+    response = client.post(reverse("archives:record_return", args=[record.pk]), {"reason": "请补充处罚文号"})
+    assert response.status_code == 302
+    client.force_login(world.edu_clerk)
+    assert "请补充处罚文号" in client.get(reverse("archives:dashboard")).content.decode()
+
+
+def test_correction_keeps_history_side_by_side_with_the_change_marked(client, world: World) -> None:
+    record = services.submit_record(
+        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)), by=world.edu_clerk
+    )
+    services.publish_record(record, by=world.edu_reviewer)
+    client.force_login(world.edu_reviewer2)
+    response = client.post(reverse("archives:record_correct", args=[record.pk]),
+                           _record_post(world, decision_number="示教罚〔2026〕13号", reason="文号录入错误"))
+    new = CreditRecord.objects.get(is_current=True)
+    assert response.url == reverse("archives:record", args=[new.pk])
+    page = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
+    assert "示教罚〔2026〕12号" in page and "示教罚〔2026〕13号" in page
+    assert '<mark class="app-changed">示教罚〔2026〕13号</mark>' in page
+
+
+def test_withdrawn_record_is_flagged(client, world: World) -> None:
+    record = services.submit_record(
+        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)), by=world.edu_clerk
+    )
+    services.publish_record(record, by=world.edu_reviewer)
+    client.force_login(world.edu_reviewer)
+    client.post(reverse("archives:record_withdraw", args=[record.pk]), {"reason": "处罚决定已撤销"})
+    page = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
+    assert str(CreditRecord.State.WITHDRAWN.label) in page or "withdrawn" in page
+    assert 'id="no-negative"' in page
+
+
+# --- evidence -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def draft(world: World) -> CreditRecord:
+    return services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+
+
+def test_evidence_too_large_is_refused(client, world: World, draft: CreditRecord, monkeypatch) -> None:
+    monkeypatch.setattr("archives.services.evidence.MAX_EVIDENCE_BYTES", 100)
+    client.force_login(world.edu_clerk)
+    upload = SimpleUploadedFile("big.pdf", PDF + b"0" * 200)
+    response = client.post(reverse("archives:record_evidence", args=[draft.pk]), {"file": upload})
+    assert 'href="#id_file"' in response.content.decode()
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize(("name", "content"), [("scan.pdf", PNG), ("notes.pdf", b"just text"), ("x.png", PDF)])
+def test_evidence_whose_content_is_not_what_it_claims_is_refused(
+    client, world: World, draft: CreditRecord, name: str, content: bytes
+) -> None:
+    client.force_login(world.edu_clerk)
+    response = client.post(reverse("archives:record_evidence", args=[draft.pk]), {"file": SimpleUploadedFile(name, content)})
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()
+    assert not Evidence.objects.exists()
+
+
+def test_evidence_download_is_an_audited_attachment_with_nosniff(client, world: World, draft: CreditRecord) -> None:
+    evidence = services.attach_evidence(SimpleUploadedFile("决定书.pdf", PDF), by=world.edu_clerk, record=draft)
+    client.force_login(world.edu_reviewer)
+    response = client.get(reverse("archives:evidence_download", args=[evidence.pk]))
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == PDF
+    assert AuditEntry.objects.filter(action="evidence.downloaded", object_id=str(evidence.pk)).exists()
+
+
+# --- the archive page, print and Excel -----------------------------------------------------
+
+
+def test_archive_page_masks_id_until_shown_and_the_show_is_audited(client, world: World) -> None:
+    client.force_login(world.edu_clerk)
+    number = world.subject.id_number
+    page = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
+    assert number not in page and world.subject.id_number_masked in page
+    assert "13800000000" not in page
+    assert 'id="no-negative"' in page and 'id="viewed-at"' in page
+    response = client.post(reverse("archives:archive_reveal", args=[world.archive.pk]), {"field": "id_number"})
+    assert number in response.content.decode()
+    assert AuditEntry.objects.filter(action="subject.revealed", subject_ref=str(world.subject.pk)).exists()
+    response = client.post(reverse("archives:archive_reveal", args=[world.archive.pk]), {"field": "phone"})
+    assert "13800000000" in response.content.decode()
+
+
+def test_findings_draft_evidence_sign(client, world: World) -> None:
+    client.force_login(world.edu_clerk)
+    response = client.post(reverse("archives:finding_new", args=[world.archive.pk]),
+                           {"year": "2025", "status": "warning", "basis": "经查实，存在违规补课行为"})
+    finding = AnnualFinding.objects.get()
+    assert response.url == reverse("archives:finding", args=[finding.pk])
+    client.force_login(world.edu_reviewer)
+    # A warning finding without evidence is not signed.
+    client.post(reverse("archives:finding_sign", args=[finding.pk]))
+    finding.refresh_from_db()
+    assert finding.state == AnnualFinding.State.DRAFT
+    client.force_login(world.edu_clerk)
+    client.post(reverse("archives:finding_evidence", args=[finding.pk]), {"file": SimpleUploadedFile("查实.pdf", PDF)})
+    client.force_login(world.edu_reviewer)
+    page = client.get(reverse("archives:finding_sign", args=[finding.pk])).content.decode()
+    assert "查实.pdf" in page and "<form" in page
+    response = client.post(reverse("archives:finding_sign", args=[finding.pk]))
+    assert response.url == reverse("archives:finding_signed", args=[finding.pk])
+    finding.refresh_from_db()
+    assert finding.state == AnnualFinding.State.SIGNED and finding.signed_by == world.edu_reviewer
+    page = client.get(reverse("archives:archive_print", args=[world.archive.pk]) + "?year=2025").content.decode()
+    assert "经查实，存在违规补课行为" in page and world.education.display_name in page
+
+
+def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: World) -> None:
+    record = services.submit_record(
+        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title="=HYPERLINK(1)")),
+        by=world.edu_clerk,
+    )
+    services.publish_record(record, by=world.edu_reviewer)
+    client.force_login(world.edu_clerk)
+    response = client.get(reverse("archives:archive_export", args=[world.archive.pk]))
+    assert response["Content-Disposition"].startswith("attachment")
+    workbook = load_workbook(BytesIO(response.content))
+    assert workbook.sheetnames == ["信用信息记录表", "信用记录", "信用状况"]
+    sheet = workbook["信用记录"]
+    assert [c.value for c in sheet[1]][:5] == ["序号", "信息类别", "性质", "严重程度", "标题"]
+    assert sheet["E2"].value == "=HYPERLINK(1)" and sheet["E2"].data_type == "s"
+    cells = [str(c.value) for ws in workbook for row in ws.iter_rows() for c in row if c.value is not None]
+    assert world.subject.id_number not in " ".join(cells)
+    assert world.subject.id_number_masked in cells
