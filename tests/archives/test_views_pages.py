@@ -178,16 +178,19 @@ def test_journey_enter_submit_review_publish(client, world: World) -> None:
 
     client.force_login(world.edu_reviewer)
     review = client.get(reverse("archives:record_review", args=[record.pk])).content.decode()
-    assert "处罚决定书.pdf" in review and reverse("archives:record_publish", args=[record.pk]) in review
+    assert "处罚决定书.pdf" in review
+    assert reverse("archives:record_publish", args=[record.pk]) in review
     response = client.post(reverse("archives:record_publish", args=[record.pk]))
     assert response.url == reverse("archives:record_published", args=[record.pk])
     confirmation = client.get(response.url).content.decode()
-    assert "govuk-panel--confirmation" in confirmation and f"{record.pk:06d}" in confirmation
+    assert "govuk-panel--confirmation" in confirmation
+    assert f"{record.pk:06d}" in confirmation
     record.refresh_from_db()
     assert record.state == CreditRecord.State.PUBLISHED
     assert Notice.objects.filter(subject=world.subject, kind=Notice.Kind.REPAIR_NOTICE).exists()
     page = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
-    assert "portal-inset--negative" in page and 'id="no-negative"' not in page
+    assert "portal-inset--negative" in page
+    assert 'id="no-negative"' not in page
 
 
 def test_author_sees_no_publish_button_and_cannot_publish(client, world: World) -> None:
@@ -228,7 +231,8 @@ def test_correction_keeps_history_side_by_side_with_the_change_marked(client, wo
     new = CreditRecord.objects.get(is_current=True)
     assert response.url == reverse("archives:record", args=[new.pk])
     page = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
-    assert "示教罚〔2026〕12号" in page and "示教罚〔2026〕13号" in page
+    assert "示教罚〔2026〕12号" in page
+    assert "示教罚〔2026〕13号" in page
     assert '<mark class="app-changed">示教罚〔2026〕13号</mark>' in page
 
 
@@ -291,9 +295,11 @@ def test_archive_page_masks_id_until_shown_and_the_show_is_audited(client, world
     client.force_login(world.edu_clerk)
     number = world.subject.id_number
     page = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
-    assert number not in page and world.subject.id_number_masked in page
+    assert number not in page
+    assert world.subject.id_number_masked in page
     assert "13800000000" not in page
-    assert 'id="no-negative"' in page and 'id="viewed-at"' in page
+    assert 'id="no-negative"' in page
+    assert 'id="viewed-at"' in page
     response = client.post(reverse("archives:archive_reveal", args=[world.archive.pk]), {"field": "id_number"})
     assert number in response.content.decode()
     assert AuditEntry.objects.filter(action="subject.revealed", subject_ref=str(world.subject.pk)).exists()
@@ -316,13 +322,16 @@ def test_findings_draft_evidence_sign(client, world: World) -> None:
     client.post(reverse("archives:finding_evidence", args=[finding.pk]), {"file": SimpleUploadedFile("查实.pdf", PDF)})
     client.force_login(world.edu_reviewer)
     page = client.get(reverse("archives:finding_sign", args=[finding.pk])).content.decode()
-    assert "查实.pdf" in page and "<form" in page
+    assert "查实.pdf" in page
+    assert "<form" in page
     response = client.post(reverse("archives:finding_sign", args=[finding.pk]))
     assert response.url == reverse("archives:finding_signed", args=[finding.pk])
     finding.refresh_from_db()
-    assert finding.state == AnnualFinding.State.SIGNED and finding.signed_by == world.edu_reviewer
+    assert finding.state == AnnualFinding.State.SIGNED
+    assert finding.signed_by == world.edu_reviewer
     page = client.get(reverse("archives:archive_print", args=[world.archive.pk]) + "?year=2025").content.decode()
-    assert "经查实，存在违规补课行为" in page and world.education.display_name in page
+    assert "经查实，存在违规补课行为" in page
+    assert world.education.display_name in page
 
 
 def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: World) -> None:
@@ -338,7 +347,8 @@ def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: W
     assert workbook.sheetnames == ["信用信息记录表", "信用记录", "信用状况"]
     sheet = workbook["信用记录"]
     assert [c.value for c in sheet[1]][:5] == ["序号", "信息类别", "性质", "严重程度", "标题"]
-    assert sheet["E2"].value == "=HYPERLINK(1)" and sheet["E2"].data_type == "s"
+    assert sheet["E2"].value == "=HYPERLINK(1)"
+    assert sheet["E2"].data_type == "s"
     cells = [str(c.value) for ws in workbook for row in ws.iter_rows() for c in row if c.value is not None]
     assert world.subject.id_number not in " ".join(cells)
     assert world.subject.id_number_masked in cells
