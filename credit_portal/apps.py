@@ -10,6 +10,10 @@ class CreditPortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from credit_portal import checks
+        from credit_portal import checks, roles, workdays
 
         checks.register()
+        # Role groups after every migrate, the separation-of-duties guards, and the
+        # working-day cache's invalidation.
+        roles.connect_signals(self)
+        workdays.connect_signals()
