@@ -63,3 +63,13 @@ def _private_media(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> N
         "OPTIONS": {"location": str(tmp_path_factory.mktemp("private-media"))},
     }
     settings.STORAGES = storages
+
+
+# --- The working-day cache must not outlive a rolled-back test ---------------------------
+@pytest.fixture(autouse=True)
+def _fresh_working_day_cache() -> Any:
+    from credit_portal import workdays
+
+    workdays.clear_cache()
+    yield
+    workdays.clear_cache()
