@@ -14,12 +14,31 @@ from django.utils.translation import gettext_lazy as _
 
 from credit_portal.models import AuditEntry, CalendarDay, User
 
+# Separation of duties (三权分立): the system administrator manages accounts but does not
+# grant roles or permissions; that is the security administrator's job (auth.change_group).
+_GRANTING_FIELDS = ("groups", "user_permissions", "is_superuser")
+
 
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
     fieldsets = (*UserAdmin.fieldsets, (_("Portal"), {"fields": ("full_name",)}))
     list_display = ("username", "full_name", "email", "is_staff", "is_active")
     search_fields = ("username", "full_name", "email")
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):  # type: ignore[override]
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        may_grant = request.user.has_perm("auth.change_group")
+        cleaned = []
+        for name, options in fieldsets:
+            fields = tuple(
+                f for f in options.get("fields", ())
+                if f != "is_superuser" and (may_grant or f not in _GRANTING_FIELDS)
+            )
+            if fields:
+                cleaned.append((name, {**options, "fields": fields}))
+        return cleaned
 
 
 @admin.register(AuditEntry)
