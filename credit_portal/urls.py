@@ -17,6 +17,8 @@ urlpatterns = [
     path("catalogue/", include("departments.urls")),
     path("staff/", include("archives.urls")),
     path("exchange/", include("exchange.urls")),
+    path("repair/", include("repair.urls")),
+    path("", include("disclosure.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,194 @@
+"""Forms of the disclosure pages: they check what was typed; services check the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from archives import validators
+from credit_portal.forms import GovukFormMixin, normalize_digits
+from departments.models import Occupation, RecordCategory
+from disclosure import conf
+from disclosure.models import Institution, Purpose
+
+
+class IdNumberField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("ID number"))
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        return validators.validate_id_number(value) if value else value
+
+
+class RegistrationForm(GovukFormMixin, forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=50, help_text=_("As on your resident ID card."))
+    id_number = IdNumberField(help_text=_("18 characters. The last one may be X."))
+    phone = forms.CharField(
+        label=_("Mobile phone number"), max_length=20,
+        help_text=_("You sign in with this number. The verification code goes to the phone number your department has on file for you."),
+    )
+    password = forms.CharField(
+        label=_("Create a password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters, not only digits."),
+    )
+    password_again = forms.CharField(
+        label=_("Type the password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
+        self.fields["name"].widget.attrs.update({"autocomplete": "name"})
+
+    def clean_phone(self) -> str:
+        return normalize_digits(self.cleaned_data["phone"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", _("The two passwords are not the same."))
+        return data
+
+
+class CodeForm(GovukFormMixin, forms.Form):
+    code = forms.CharField(label=_("Verification code"), max_length=10, help_text=_("The 6 digits in the text message."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "one-time-code"})
+
+    def clean_code(self) -> str:
+        return normalize_digits(self.cleaned_data["code"])
+
+
+class PurposeFields(forms.Form):
+    purpose = forms.ChoiceField(label=_("What is the query for?"), choices=Purpose.choices, widget=forms.RadioSelect)
+    purpose_other = forms.CharField(
+        label=_("If other, what for?"), max_length=200, required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("purpose") == Purpose.OTHER and not (data.get("purpose_other") or "").strip():
+            self.add_error("purpose_other", _("Say what the query is for."))
+        return data
+
+
+class AuthorizationForm(GovukFormMixin, PurposeFields):
+    """What the citizen grants: grantee, purpose, scope, period, uses (issue 5 §3)."""
+
+    ANYONE = "anyone"
+
+    grantee = forms.ChoiceField(label=_("Who may query?"), widget=forms.RadioSelect)
+    occupations = forms.ModelMultipleChoiceField(
+        label=_("Which archives?"), queryset=Occupation.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("Choose none to include all your archives."),
+    )
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Which kinds of information?"), queryset=RecordCategory.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("Choose none to include every kind."),
+    )
+    days = forms.IntegerField(label=_("For how many days?"), min_value=1)
+    max_uses = forms.IntegerField(label=_("How many times may the code be used?"), min_value=1, initial=1)
+
+    field_order = ["grantee", "purpose", "purpose_other", "occupations", "categories", "days", "max_uses"]
+
+    def __init__(self, *args: Any, occupations: Any, categories: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        institutions = Institution.objects.filter(is_active=True).order_by("name")
+        self.fields["grantee"].choices = [(str(i.pk), i.name) for i in institutions] + [
+            (self.ANYONE, _("Anyone I give the code to"))
+        ]
+        self.fields["occupations"].queryset = occupations
+        self.fields["categories"].queryset = categories
+        max_days = conf.get("DISCLOSURE_AUTHORIZATION_MAX_DAYS")
+        self.fields["days"].validators.append(_max(max_days))
+        self.fields["days"].help_text = _("At most %(max)s days.") % {"max": max_days}
+        self.fields["days"].initial = conf.get("DISCLOSURE_AUTHORIZATION_DEFAULT_DAYS")
+        self.fields["max_uses"].validators.append(_max(conf.get("DISCLOSURE_AUTHORIZATION_MAX_USES")))
+        for name in ("days", "max_uses"):
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric"})
+
+    def grantee_institution(self) -> Institution | None:
+        value = self.cleaned_data["grantee"]
+        return None if value == self.ANYONE else Institution.objects.get(pk=value)
+
+    def to_session(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "grantee": data["grantee"], "purpose": data["purpose"], "purpose_other": data.get("purpose_other", ""),
+            "occupations": [o.pk for o in data["occupations"]], "categories": [c.pk for c in data["categories"]],
+            "days": data["days"], "max_uses": data["max_uses"],
+        }
+
+
+def _max(limit: int) -> Any:
+    def check(value: int) -> None:
+        if value is not None and value > limit:
+            raise ValidationError(_("Enter a number no greater than %(max)s.") % {"max": limit})
+
+    return check
+
+
+class RevokeForm(GovukFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
+
+
+class QueryForm(GovukFormMixin, PurposeFields):
+    """The institution's query: who, with which code, for what (issue 5 §4)."""
+
+    name = forms.CharField(label=_("Person's full name"), max_length=50)
+    id_number = IdNumberField(label=_("Person's ID number"))
+    code = forms.CharField(label=_("Authorization code"), max_length=30, help_text=_("The code the person gave you, like ABCD-EFGH-JKMN."))
+
+    field_order = ["name", "id_number", "code", "purpose", "purpose_other"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+
+class RequestForm(GovukFormMixin, PurposeFields):
+    """An institution asks a person for an authorization."""
+
+    name = forms.CharField(label=_("Person's full name"), max_length=50)
+    id_number = IdNumberField(label=_("Person's ID number"))
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Which kinds of information?"), queryset=RecordCategory.objects.order_by("sort_order"),
+        required=False, widget=forms.CheckboxSelectMultiple, help_text=_("Choose none to ask for every kind."),
+    )
+    days = forms.IntegerField(label=_("For how many days?"), min_value=1)
+    max_uses = forms.IntegerField(label=_("How many queries?"), min_value=1, initial=1)
+
+    field_order = ["name", "id_number", "purpose", "purpose_other", "categories", "days", "max_uses"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        max_days = conf.get("DISCLOSURE_AUTHORIZATION_MAX_DAYS")
+        self.fields["days"].validators.append(_max(max_days))
+        self.fields["days"].help_text = _("At most %(max)s days.") % {"max": max_days}
+        self.fields["days"].initial = conf.get("DISCLOSURE_AUTHORIZATION_DEFAULT_DAYS")
+        self.fields["max_uses"].validators.append(_max(conf.get("DISCLOSURE_AUTHORIZATION_MAX_USES")))
+        for name in ("days", "max_uses"):
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric"})
+
+
+class VerifyReportForm(GovukFormMixin, forms.Form):
+    number = forms.CharField(label=_("Report number"), max_length=30)
+    code = forms.CharField(label=_("Verification code"), max_length=30, help_text=_("Printed on the report, like 1A2B-3C4D-5E6F."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("number", "code"):
+            self.fields[name].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+
+class ListSearchForm(GovukFormMixin, forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=50, help_text=_("The person's full name, exactly."))

@@ -1,0 +1,1 @@
+"""Pages of the disclosure app: citizen portal, institution queries, reports, public lists."""

@@ -1,0 +1,370 @@
+"""The citizen portal (issue 5 deliverables 1–3; DESIGN §1 journey 2).
+
+Everything here is about the signed-in citizen's own subject, taken from their
+account (``CitizenProfile``), never from the URL; object ids in URLs are looked up
+within that subject, so a changed id gives 404. Reading one's own record needs no
+authorization and is not a third-party query (《征信业管理条例》 art. 17), but every
+read is written to the audit trail (DESIGN §8).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from archives.models import CreditRecord, Subject
+from credit_portal import audit, ratelimit
+from credit_portal.exceptions import TransitionNotAllowed
+from departments.models import Occupation, RecordCategory
+from disclosure import conf, forms, selectors
+from disclosure.identity import configured_provider
+from disclosure.models import Authorization
+from disclosure.services import authorizations as auth_services
+from disclosure.services import identity, reports
+from disclosure.views.common import citizen_view
+
+SESSION_REGISTRATION = "disclosure_registration"
+SESSION_DRAFT = "disclosure_authorization_draft"
+SESSION_NEW_CODE = "disclosure_new_code"
+State = CreditRecord.State
+
+
+# --- registration ----------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    """Sign up: name, ID number, phone, password. The same next page whether or not
+    the person is known (issue 5 §1)."""
+    if request.user.is_authenticated:
+        return redirect("disclosure:my_home")
+    form = forms.RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.hit_ip(
+            request, "registration", limit=conf.get("DISCLOSURE_REGISTRATION_PER_IP_HOUR"), window=3600
+        ):
+            form.add_error(None, _("Too many attempts from your network. Try again in an hour."))
+        else:
+            try:
+                pending = identity.start_registration(
+                    name=form.cleaned_data["name"], id_number=form.cleaned_data["id_number"],
+                    phone=form.cleaned_data["phone"], password=form.cleaned_data["password"], request=request,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                request.session[SESSION_REGISTRATION] = str(pending.pk)
+                return redirect("disclosure:register_verify")
+    return render(request, "disclosure/register.html", {"form": form, "provider": configured_provider()})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register_verify(request: HttpRequest) -> HttpResponse:
+    pending_id = request.session.get(SESSION_REGISTRATION)
+    if not pending_id:
+        return redirect("disclosure:register")
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = identity.verify_registration(pending_id, form.cleaned_data["code"], request=request)
+        except identity.CodeRefused as exc:
+            if exc.reason == "expired_or_locked":
+                form.add_error("code", _("This code has expired or too many wrong codes were entered. Start again."))
+            else:
+                form.add_error("code", _("The code is not right. Check the text message and try again."))
+        except ValidationError as exc:
+            form.add_error("code", exc.messages)
+        else:
+            request.session.pop(SESSION_REGISTRATION, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your account is ready and linked to your credit archive."))
+            return redirect("disclosure:my_home")
+    return render(request, "disclosure/register_verify.html", {"form": form})
+
+
+@never_cache
+def oidc_start(request: HttpRequest) -> HttpResponse:
+    """Hand over to the government single sign-on provider, when one is configured
+    (``disclosure.identity``); 404 otherwise."""
+    provider = configured_provider()
+    if provider is None:
+        raise Http404
+    return provider.begin(request, callback_url=request.build_absolute_uri(reverse("disclosure:oidc_callback")))
+
+
+@never_cache
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    provider = configured_provider()
+    if provider is None:
+        raise Http404
+    verified = provider.complete(request)
+    try:
+        user = identity.link_verified_identity(verified, username=f"sso-{verified.provider}-{timezone.now():%Y%m%d%H%M%S%f}", request=request)
+    except ValidationError as exc:
+        return render(request, "disclosure/message.html", {"title": _("We could not link your account"), "text": " ".join(exc.messages)}, status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("disclosure:my_home")
+
+
+# --- my record -------------------------------------------------------------------------------
+
+
+def _audit_own_read(request: HttpRequest, subject: Subject, what: str) -> None:
+    audit.record(
+        "disclosure.own_record.viewed", target=subject, subject_ref=str(subject.pk), detail={"page": what},
+        request=request,
+    )
+
+
+@citizen_view
+def my_home(request: HttpRequest, subject: Subject) -> HttpResponse:
+    archives = list(selectors.own_archives(subject))
+    pending = list(selectors.own_authorizations(subject).filter(state=Authorization.State.PENDING))
+    recent = list(selectors.own_query_log(subject)[:5])
+    negative = sum(1 for a in archives for r in a.records.all() if r.is_negative and r.state == State.PUBLISHED)
+    _audit_own_read(request, subject, "home")
+    return render(request, "disclosure/my_home.html", {
+        "subject": subject, "archives": archives, "pending": pending, "recent": recent, "negative": negative,
+        "viewed_at": timezone.now(),
+    })
+
+
+@citizen_view
+def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpResponse:
+    archive = selectors.get_own_archive(subject, archive_id)
+    history = selectors.earlier_versions(subject)
+    records = [(record, history.get(record.lineage, [])) for record in archive.records.all()]
+    _audit_own_read(request, subject, f"archive:{archive.pk}")
+    return render(request, "disclosure/my_archive.html", {
+        "subject": subject, "archive": archive, "records": records, "viewed_at": timezone.now(),
+        "has_negative": any(r.is_negative and r.state == State.PUBLISHED for r, _h in records),
+    })
+
+
+@citizen_view
+def my_findings(request: HttpRequest, subject: Subject) -> HttpResponse:
+    findings = list(selectors.own_findings(subject))
+    _audit_own_read(request, subject, "findings")
+    return render(request, "disclosure/my_findings.html", {"findings": findings})
+
+
+@citizen_view
+def my_notices(request: HttpRequest, subject: Subject) -> HttpResponse:
+    notices = list(selectors.own_notices(subject)[:100])
+    return render(request, "disclosure/my_notices.html", {"notices": notices})
+
+
+@citizen_view
+def my_queries(request: HttpRequest, subject: Subject) -> HttpResponse:
+    page = Paginator(selectors.own_query_log(subject), 50).get_page(request.GET.get("page"))
+    return render(request, "disclosure/my_queries.html", {"page_obj": page, "entries": list(page.object_list)})
+
+
+@citizen_view
+@require_POST
+def my_report(request: HttpRequest, subject: Subject) -> HttpResponse:
+    """Issue the person's own credit report and show it."""
+    report = reports.issue_self_report(subject, by=request.user, request=request)
+    return redirect("disclosure:report", number=report.number)
+
+
+# --- authorizations --------------------------------------------------------------------------
+
+
+@citizen_view
+def my_authorizations(request: HttpRequest, subject: Subject) -> HttpResponse:
+    items = list(selectors.own_authorizations(subject))
+    now = timezone.now()
+    return render(request, "disclosure/my_authorizations.html", {
+        "items": [(a, a.effective_state(now)) for a in items],
+    })
+
+
+def _scope_choices(subject: Subject) -> tuple[Any, Any]:
+    occupations = Occupation.objects.filter(archives__subject=subject).distinct().order_by("sort_order", "id")
+    categories = RecordCategory.objects.order_by("sort_order", "id")
+    return occupations, categories
+
+
+def _form_for(subject: Subject, data: Any = None, initial: Any = None) -> forms.AuthorizationForm:
+    occupations, categories = _scope_choices(subject)
+    return forms.AuthorizationForm(data, initial=initial, occupations=occupations, categories=categories)
+
+
+@citizen_view
+@require_http_methods(["GET", "POST"])
+def authorization_new(request: HttpRequest, subject: Subject) -> HttpResponse:
+    """The authorization form; check-your-answers comes next."""
+    draft = request.session.get(SESSION_DRAFT)
+    form = _form_for(subject, request.POST or None, initial=draft)
+    if request.method == "POST" and form.is_valid():
+        request.session[SESSION_DRAFT] = form.to_session()
+        return redirect("disclosure:authorization_check")
+    return render(request, "disclosure/authorization_form.html", {"form": form})
+
+
+def _terms_from_draft(subject: Subject, draft: dict[str, Any]) -> auth_services.Terms:
+    form = _form_for(subject, data={
+        "grantee": draft["grantee"], "purpose": draft["purpose"], "purpose_other": draft.get("purpose_other", ""),
+        "occupations": draft["occupations"], "categories": draft["categories"], "days": draft["days"],
+        "max_uses": draft["max_uses"],
+    })
+    if not form.is_valid():
+        raise ValidationError(_("Some answers are no longer valid. Check them again."))
+    return auth_services.check_terms(
+        subject, grantee=form.grantee_institution(), purpose=form.cleaned_data["purpose"],
+        purpose_other=form.cleaned_data.get("purpose_other", ""), occupations=form.cleaned_data["occupations"],
+        categories=form.cleaned_data["categories"], days=form.cleaned_data["days"],
+        max_uses=form.cleaned_data["max_uses"],
+    )
+
+
+def _terms_rows(terms: auth_services.Terms, *, change_url: str = "") -> list[dict[str, Any]]:
+    from disclosure.models import Purpose
+
+    purpose = dict(Purpose.choices)[terms.purpose]
+    if terms.purpose_other:
+        purpose = f"{purpose}：{terms.purpose_other}"
+    rows = [
+        {"key": _("Who may query"), "value": terms.grantee.name if terms.grantee else _("Anyone I give the code to")},
+        {"key": _("Purpose"), "value": purpose},
+        {"key": _("Archives"), "value": "、".join(o.name for o in terms.occupations) or _("All my archives")},
+        {"key": _("Kinds of information"), "value": "、".join(c.name for c in terms.categories) or _("Every kind")},
+        {"key": _("Period"), "value": _("%(days)s days from now") % {"days": terms.days}},
+        {"key": _("Number of uses"), "value": terms.max_uses},
+    ]
+    if change_url:
+        for row in rows:
+            row["change_url"] = change_url
+    return rows
+
+
+@citizen_view
+@require_http_methods(["GET", "POST"])
+def authorization_check(request: HttpRequest, subject: Subject) -> HttpResponse:
+    """Check your answers, then grant (nothing is granted before this POST)."""
+    draft = request.session.get(SESSION_DRAFT)
+    if not draft:
+        return redirect("disclosure:authorization_new")
+    try:
+        terms = _terms_from_draft(subject, draft)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("disclosure:authorization_new")
+    if request.method == "POST":
+        authorization, code = auth_services.grant_authorization(subject, by=request.user, terms=terms, request=request)
+        request.session.pop(SESSION_DRAFT, None)
+        request.session[SESSION_NEW_CODE] = {"id": str(authorization.pk), "code": code}
+        return redirect("disclosure:authorization_granted", pk=authorization.pk)
+    return render(request, "disclosure/authorization_check.html", {
+        "rows": _terms_rows(terms, change_url=reverse("disclosure:authorization_new")),
+    })
+
+
+@citizen_view
+def authorization_granted(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+    """The confirmation page: the code, shown this once."""
+    authorization = selectors.get_own_authorization(request.user, pk)
+    held = request.session.pop(SESSION_NEW_CODE, None)
+    code = held["code"] if held and held.get("id") == str(authorization.pk) else None
+    return render(request, "disclosure/authorization_granted.html", {"authorization": authorization, "code": code})
+
+
+@citizen_view
+def authorization_detail(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+    authorization = selectors.get_own_authorization(request.user, pk)
+    queries = list(authorization.queries.select_related("institution").order_by("-occurred_at")[:50])
+    return render(request, "disclosure/authorization_detail.html", {
+        "authorization": authorization, "state": authorization.effective_state(), "queries": queries,
+    })
+
+
+@citizen_view
+def authorization_receipt(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+    """The printable consent receipt."""
+    authorization = selectors.get_own_authorization(request.user, pk)
+    if not authorization.receipt:
+        raise Http404
+    return render(request, "disclosure/authorization_receipt.html", {
+        "authorization": authorization, "receipt": authorization.receipt,
+        "receipt_json": json.dumps(authorization.receipt, ensure_ascii=False, indent=2),
+    })
+
+
+@citizen_view
+def authorization_receipt_json(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+    authorization = selectors.get_own_authorization(request.user, pk)
+    if not authorization.receipt:
+        raise Http404
+    response = JsonResponse(authorization.receipt, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="consent-receipt-{authorization.reference}.json"'
+    return response
+
+
+@citizen_view
+@require_http_methods(["GET", "POST"])
+def authorization_revoke(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+    """Check before revoking; the revocation takes effect at once."""
+    authorization = selectors.get_own_authorization(request.user, pk)
+    if authorization.effective_state() != Authorization.State.ACTIVE:
+        messages.error(request, _("Only an active authorization can be revoked."))
+        return redirect("disclosure:authorization_detail", pk=authorization.pk)
+    form = forms.RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            auth_services.revoke_authorization(
+                authorization, by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except TransitionNotAllowed as exc:
+            messages.error(request, str(exc))
+            return redirect("disclosure:authorization_detail", pk=authorization.pk)
+        return redirect("disclosure:authorization_revoked", pk=authorization.pk)
+    return render(request, "disclosure/authorization_revoke.html", {"authorization": authorization, "form": form})
+
+
+@citizen_view
+def authorization_revoked(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+    authorization = selectors.get_own_authorization(request.user, pk)
+    if authorization.state != Authorization.State.REVOKED:
+        return redirect("disclosure:authorization_detail", pk=authorization.pk)
+    return render(request, "disclosure/authorization_revoked.html", {"authorization": authorization})
+
+
+@citizen_view
+@require_http_methods(["GET", "POST"])
+def authorization_approve(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+    """A request from an institution: check its terms, then approve or decline."""
+    authorization = selectors.get_own_authorization(request.user, pk)
+    if authorization.state != Authorization.State.PENDING:
+        return redirect("disclosure:authorization_detail", pk=authorization.pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "approve":
+                auth_services.approve_request(authorization, by=request.user, request=request)
+                messages.success(request, _("You approved the request. %(institution)s may now query with its code.") % {
+                    "institution": authorization.grantee.name if authorization.grantee else ""})
+            elif action == "decline":
+                auth_services.decline_request(authorization, by=request.user, request=request)
+                messages.success(request, _("You declined the request. Nothing was shared."))
+            else:
+                raise PermissionDenied
+        except TransitionNotAllowed as exc:
+            messages.error(request, str(exc))
+        return redirect("disclosure:authorization_detail", pk=authorization.pk)
+    return render(request, "disclosure/authorization_approve.html", {"authorization": authorization})

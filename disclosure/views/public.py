@@ -1,0 +1,83 @@
+"""The public lists: serious dishonesty and honours, masked (issue 5 deliverable 6;
+001 §三(六), 003 item 7: serious dishonesty is disclosed publicly, private details
+never). No sign-in; paginated with a page cap; rate-limited per client IP; a name
+search is POSTed (a name never goes into a URL or an access log) and matches a full
+name exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from archives.models import CreditRecord
+from credit_portal import ratelimit
+from disclosure import conf, forms, selectors
+from disclosure.masking import mask_name
+
+
+def _rows(records: list[CreditRecord]) -> list[dict[str, object]]:
+    return [
+        {
+            "name": mask_name(r.archive.subject.name),
+            "id_number": r.archive.subject.id_number_masked,
+            "occupation": r.archive.occupation.name,
+            "title": r.title,
+            "category": r.category.name,
+            "decision_number": r.decision_number,
+            "deciding_body": r.deciding_body,
+            "decided_on": r.decided_on,
+            "display_until": r.display_until,
+        }
+        for r in records
+    ]
+
+
+def _list_view(
+    request: HttpRequest, *, title: str, intro: str, selector: Callable[..., QuerySet[CreditRecord]], negative: bool
+) -> HttpResponse:
+    if not ratelimit.hit_ip(request, "public-lists", limit=conf.get("DISCLOSURE_PUBLIC_PER_IP_MINUTE"), window=60):
+        return render(request, "disclosure/message.html", {
+            "title": _("Too many requests"), "text": _("Please wait a minute and try again."),
+        }, status=429)
+    size, cap = conf.get("DISCLOSURE_PUBLIC_PAGE_SIZE"), conf.get("DISCLOSURE_PUBLIC_MAX_PAGES")
+    today = timezone.localdate()
+    form = forms.ListSearchForm(request.POST or None)
+    searched = request.method == "POST" and form.is_valid()
+    qs = selector(name=form.cleaned_data["name"] if searched else "", today=today)
+    # The cap: no page past `cap`, so the whole list cannot be walked page by page.
+    paginator = Paginator(qs[: size * cap], size)
+    page = paginator.get_page(1 if searched else request.GET.get("page"))
+    return render(request, "disclosure/public_list.html", {
+        "title": title, "intro": intro, "form": form, "searched": searched, "page_obj": page,
+        "rows": _rows(list(page.object_list)), "negative": negative, "cap": size * cap, "today": today,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def dishonesty_list(request: HttpRequest) -> HttpResponse:
+    return _list_view(
+        request, title=gettext_lazy("Serious dishonesty list"), selector=selectors.dishonesty_list, negative=True,
+        intro=gettext_lazy(
+            "People whose serious dishonesty was decided by a competent authority, while the decision is displayed. "
+            "Names and ID numbers are masked. Repaired records and records of minors are never shown."
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def honour_list(request: HttpRequest) -> HttpResponse:
+    return _list_view(
+        request, title=gettext_lazy("Honour list"), selector=selectors.honour_list, negative=False,
+        intro=gettext_lazy(
+            "People commended or rewarded for trustworthy conduct, public-interest or voluntary service, while the "
+            "commendation is displayed. Names and ID numbers are masked."
+        ),
+    )
