@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from django.conf import settings
-from jsonschema import Draft202012Validator
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "exchange" / "schema-v1.json"
@@ -20,28 +20,40 @@ def schema() -> dict[str, Any]:
 
 
 @functools.cache
-def validator() -> Draft202012Validator:
-    return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+def validator() -> jsonschema_rs.Draft202012Validator:
+    # jsonschema-rs (Rust): the receiving endpoint validates every event of every
+    # batch, and the pure-Python validator spent 2-5 ms per event on this schema, which
+    # capped delivery near 200 events/s. Formats (uuid, date, date-time) are checked.
+    return jsonschema_rs.validator_for(schema(), validate_formats=True)
 
 
 def event_types() -> list[str]:
     return list(schema()["properties"]["event_type"]["enum"])
 
 
+def _path(error: jsonschema_rs.ValidationError) -> str:
+    return "/".join(str(part) for part in error.instance_path) or "(event)"
+
+
 def problem(envelope: Any) -> str | None:
     """Why ``envelope`` does not conform, or None. The reason names the place and the
     rule broken, never the offending value: values may be personal data, and reasons
-    travel back in receipts and into the sender's error column."""
-    error = next(iter(sorted(validator().iter_errors(envelope), key=lambda e: e.path)), None)
-    if error is None:
+    travel back in receipts and into the sender's error column. Unexpected fields come
+    first, since a field the schema does not know (an ID number, a phone) is the
+    privacy-relevant failure."""
+    check = validator()
+    if check.is_valid(envelope):
         return None
-    where = "/".join(str(part) for part in error.absolute_path) or "(event)"
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {}))) if isinstance(error.instance, dict) else []
-        return f"{where}: unexpected field(s) {', '.join(extra)}"[:300]
-    if error.validator == "required":
-        return f"{where}: {error.message}"[:300]
-    return f"{where}: fails '{error.validator}'"[:300]
+    errors = sorted(check.iter_errors(envelope), key=lambda e: [str(p) for p in e.instance_path])
+    for error in errors:
+        if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+            return f"{_path(error)}: unexpected field(s) {', '.join(sorted(map(str, error.kind.unexpected)))}"[:300]
+    # A payload that fits no event type also fails every other type's "required": name
+    # the first missing field rather than all of them.
+    error = errors[0]
+    if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
+        return f"{_path(error)}: missing '{error.kind.property}'"[:300]
+    return f"{_path(error)}: fails '{type(error.kind).__name__.lower()}'"[:300]
 
 
 def envelope_for(event: Any) -> dict[str, Any]:

@@ -55,7 +55,8 @@ def test_every_event_the_archives_services_emit_conforms(world):
     }
     for event in events:
         assert schema.problem(schema.envelope_for(event)) is None, (event.event_type, schema.problem(schema.envelope_for(event)))
-        assert "id_number" not in event.payload and "phone" not in event.payload
+        assert "id_number" not in event.payload
+        assert "phone" not in event.payload
 
 
 def _subject() -> dict[str, str]:
@@ -97,7 +98,8 @@ def test_schema_defines_the_events_of_later_apps(event_type, payload):
 )
 def test_schema_refuses_malformed_events(change, where):
     problem = schema.problem(envelope(**change))
-    assert problem is not None and problem.startswith(where)
+    assert problem is not None
+    assert problem.startswith(where)
 
 
 def test_envelope_of_an_outbox_event_carries_its_id_as_idempotency_key():

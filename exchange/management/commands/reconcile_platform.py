@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from exchange.models import OutboxEvent
+from exchange.models import OutboxEvent, PlatformDelivery
 from exchange.reconcile import reconcile
 
 SHOWN = 20
@@ -43,6 +43,9 @@ class Command(BaseCommand):
                     self.stdout.write(f"  … and {len(keys) - SHOWN} more")
         if options["requeue"] and result.missing:
             with transaction.atomic():
+                # Forget the acknowledgements too, or the sender would take them as
+                # proof of delivery and skip the platform that lost the events.
+                PlatformDelivery.objects.filter(event_id__in=result.missing).delete()
                 count = OutboxEvent.objects.filter(pk__in=result.missing).update(
                     state=OutboxEvent.State.PENDING, attempts=0, next_attempt_at=timezone.now(), delivered_at=None
                 )
