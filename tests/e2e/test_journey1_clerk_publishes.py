@@ -1,0 +1,152 @@
+"""Journey 1 in Chromium (DESIGN §1): a clerk of 教育局 enters a teacher's negative
+record with evidence and submits it; a reviewer publishes it through the check-your-
+answers page; the archive page shows it in the red inset; the person has a notice.
+axe passes on every page; screenshots go to test-artifacts/screenshots/journey1-*.png.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archives import services
+from archives.models import CreditRecord, Notice
+from departments.models import Department, Membership, Occupation
+from tests import factories as f
+from tests.e2e.conftest import assert_no_axe_violations, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "test-password-123"  # tests/factories.make_user
+
+
+def _decision_pdf(path: Path) -> Path:
+    """A small real PDF: the scanned decision the clerk attaches."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = BytesIO()
+    document = canvas.Canvas(buffer, pagesize=A4)
+    document.drawString(72, 770, "Decision (synthetic test document)")
+    document.save()
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def _sign_in(page: Any, base_url: str, username: str) -> None:
+    page.goto(base_url + "/accounts/login/?next=/staff/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("form button[type=submit].govuk-button").click()
+    page.wait_for_url(base_url + "/staff/")
+
+
+def _sign_out(page: Any) -> None:
+    page.locator("form[action='/accounts/logout/'] button").click()
+    page.wait_for_load_state()
+
+
+def _check(page: Any, name: str) -> None:
+    assert_no_axe_violations(page)
+    screenshot(page, f"journey1-{name}")
+
+
+def test_clerk_enters_reviewer_publishes(page: Any, base_url: str, tmp_path: Path, settings) -> None:
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "media")}}}
+    education = Department.objects.get(code="education")
+    teacher = Occupation.objects.get(code="teacher")
+    clerk = f.member(education, Membership.Role.CLERK, "journey_clerk")
+    reviewer = f.member(education, Membership.Role.REVIEWER, "journey_reviewer")
+    id_number = f.make_id_number(birth=date(1984, 10, 2), seq=17)
+    subject, _ = services.find_or_create_subject(name="测试教师", id_number=id_number, phone="13800000000", by=clerk)
+    archive = services.open_archive(subject=subject, occupation=teacher, department=education,
+                                    employer="示范市实验中学", title="中学一级教师", by=clerk)
+
+    # --- the clerk -------------------------------------------------------------------
+    _sign_in(page, base_url, clerk.username)
+    _check(page, "01-dashboard")
+    page.goto(base_url + "/staff/subjects/find/")
+    page.fill("#id_id-id_number", id_number)
+    page.locator("form:has(input[name=search][value=id]) button").click()
+    page.wait_for_url(f"{base_url}/staff/subjects/{subject.pk}/")
+    assert id_number not in page.url
+    _check(page, "02-subject")
+    page.locator(f"a[href='/staff/archives/{archive.pk}/']").first.click()
+    page.wait_for_load_state()
+    assert page.locator("#no-negative").is_visible()
+    _check(page, "03-archive-empty")
+
+    page.locator(f"a[href='/staff/archives/{archive.pk}/records/new/']").click()
+    page.wait_for_load_state()
+    # First an empty submission: the error summary, "错误：" in the title, no native pop-ups.
+    page.locator("main form[method=post] button.govuk-button").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("错误")
+    assert page.locator(".govuk-error-summary").is_visible()
+    _check(page, "04-record-form-errors")
+    page.select_option("#id_category", label="相关违法违纪违约行为")
+    page.check("#id_polarity_2")  # negative
+    page.check("#id_severity_1")  # general
+    page.fill("#id_title", "违规组织有偿补课")
+    page.fill("#id_description", "在校外培训机构组织在校学生有偿补课。")
+    page.fill("#id_decision_number", "示教罚〔2026〕12号")
+    page.fill("#id_deciding_body", "示范市教育局")
+    for name, (y, m, d) in {"occurred_on": ("2026", "3", "2"), "decided_on": ("２０２６", "３", "２０")}.items():
+        page.fill(f"#id_{name}_0", y)
+        page.fill(f"#id_{name}_1", m)
+        page.fill(f"#id_{name}_2", d)
+    page.check("#id_is_penalty")
+    page.locator("main form[method=post] button.govuk-button").click()
+    page.wait_for_load_state()
+    record = CreditRecord.objects.get(archive=archive)
+    assert page.url == f"{base_url}/staff/records/{record.pk}/"
+    _check(page, "05-record-draft")
+
+    page.locator(f"a[href='/staff/records/{record.pk}/evidence/']").click()
+    page.wait_for_load_state()
+    page.set_input_files("#id_file", str(_decision_pdf(tmp_path / "处罚决定书.pdf")))
+    _check(page, "06-evidence-form")
+    page.locator("form[enctype='multipart/form-data'] button[type=submit]").click()
+    page.wait_for_url(f"{base_url}/staff/records/{record.pk}/")
+    assert page.get_by_text("处罚决定书.pdf").is_visible()
+    page.locator(f"form[action='/staff/records/{record.pk}/submit/'] button").click()
+    page.wait_for_load_state()
+    assert page.locator(".govuk-notification-banner--success").is_visible()
+    _check(page, "07-record-submitted")
+    record.refresh_from_db()
+    assert record.state == CreditRecord.State.SUBMITTED
+    _sign_out(page)
+
+    # --- the reviewer ------------------------------------------------------------------
+    _sign_in(page, base_url, reviewer.username)
+    page.goto(base_url + "/staff/review/")
+    _check(page, "08-review-queue")
+    page.locator(f"a[href='/staff/records/{record.pk}/review/']").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("违规组织有偿补课").first.is_visible()
+    _check(page, "09-check-your-answers")
+    page.locator(f"form[action='/staff/records/{record.pk}/publish/'] button").click()
+    page.wait_for_url(f"{base_url}/staff/records/{record.pk}/published/")
+    assert page.locator(".govuk-panel--confirmation").is_visible()
+    assert f"{record.pk:06d}" in page.locator(".govuk-panel__body").inner_text()
+    _check(page, "10-published-confirmation")
+
+    page.locator(f"a[href='/staff/archives/{archive.pk}/']").first.click()
+    page.wait_for_load_state()
+    inset = page.locator(f"#record-{record.pk}")
+    assert "portal-inset--negative" in (inset.get_attribute("class") or "")
+    assert "违规组织有偿补课" in inset.inner_text()
+    assert page.locator("#no-negative").count() == 0
+    assert page.locator("#viewed-at").is_visible()
+    _check(page, "11-archive-with-negative-record")
+
+    record.refresh_from_db()
+    assert record.state == CreditRecord.State.PUBLISHED
+    assert record.published_by_id == reviewer.pk
+    kinds = set(Notice.objects.filter(subject=subject, record=record).values_list("kind", flat=True))
+    assert kinds == {Notice.Kind.PRE_PUBLICATION, Notice.Kind.REPAIR_NOTICE}
