@@ -18,7 +18,6 @@ urlpatterns = [
     path("staff/", include("archives.urls")),
     path("exchange/", include("exchange.urls")),
     path("repair/", include("repair.urls")),
-    path("repair/", include("repair.urls")),
     path("", include("disclosure.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
