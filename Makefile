@@ -26,9 +26,10 @@ $(STAMP): requirements.txt | $(PY)
 	$(PIP) install --quiet -r requirements.txt
 	touch $@
 
+# requirements-dev.txt includes requirements.txt, so it stamps both.
 $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PIP) install --quiet -r requirements-dev.txt
-	touch $@
+	touch $@ $(STAMP)
 
 install: $(STAMP)
 
