@@ -278,11 +278,16 @@ REWARDS_CATEGORY = "rewards-penalties"
 def _archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[str, str] | None = None) -> dict[str, Any]:
     records = list(selectors.archive_records(archive))
     earlier = selectors.archive_earlier_versions(archive)
+    # The subject's personal statements (本人声明, issue 6) are shown with their records.
+    from repair.selectors import personal_statements_for
+
+    statements = personal_statements_for([record.lineage for record in records])
     entries = []
     for record in records:
         versions = [*earlier.get(record.lineage, []), record]
         entries.append({
             "record": record,
+            "statement": statements.get(record.lineage, ""),
             "flags": _record_flags(record),
             "history": _history_rows(versions) if len(versions) > 1 else None,
             "versions": versions,
