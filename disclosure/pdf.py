@@ -87,6 +87,11 @@ def render_report_pdf(report: CreditReport) -> bytes:
         ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f3f2f1")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ])
+    records_style = TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#b1b4b6")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f2f1")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ])
     story: list[Any] = [
         _p(f"{settings.PORTAL_REGION} {_('Personal credit report')}", s["title"]),
         Table(head, colWidths=[40 * mm, 134 * mm], style=table_style),
@@ -96,7 +101,7 @@ def render_report_pdf(report: CreditReport) -> bytes:
         story.append(_p(_("No negative records"), s["body"]))
     for archive in content["archives"]:
         story.append(_p(archive["occupation"], s["h2"]))
-        story.append(_p(f"{archive['department']} · {archive['employer']}", s["small"]))
+        story.append(_p(f"{archive['department']}，{archive['employer']}", s["small"]))
         rows = [[_p(_("Record"), s["body"]), _p(_("Category"), s["body"]), _p(_("Decided"), s["body"])]]
         for record in archive["records"]:
             label = record["title"]
@@ -113,7 +118,7 @@ def render_report_pdf(report: CreditReport) -> bytes:
             rows.append([cell, _p(record["category"], s["body"]), _p(record["decided_on"], s["body"])])
         if len(rows) == 1:
             rows.append([_p(_("No records in scope."), s["body"]), "", ""])
-        story.append(Table(rows, colWidths=[104 * mm, 40 * mm, 30 * mm], style=table_style, repeatRows=1))
+        story.append(Table(rows, colWidths=[104 * mm, 40 * mm, 30 * mm], style=records_style, repeatRows=1))
         if archive.get("findings"):
             story.append(_p(_("Yearly findings") + "：" + "；".join(f"{f['year']} {f['status_label']}" for f in archive["findings"]), s["body"]))
     story += [

@@ -1,0 +1,153 @@
+"""Admin of the disclosure app: the credit office registers querying institutions and
+their staff (issue 5 deliverable 4); the credit office and the auditor read the query
+log and authorizations, never edit them.
+
+Access comes from the role (``departments.scope.is_credit_office`` / the auditor
+group) rather than model permissions, so the role groups need no new rows; writes go
+through ``disclosure.services.institutions`` (validation, audit trail).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from archives import validators
+from credit_portal.roles import Role
+from departments.scope import has_role, is_credit_office
+from disclosure.models import Authorization, CreditReport, Institution, InstitutionStaff, QueryLog
+from disclosure.services import institutions
+
+
+def _office(request: HttpRequest) -> bool:
+    return bool(request.user.is_active and (request.user.is_superuser or is_credit_office(request.user)))
+
+
+def _reader(request: HttpRequest) -> bool:
+    return _office(request) or has_role(request.user, Role.AUDITOR)
+
+
+class OfficeAdmin(admin.ModelAdmin):
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _reader(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _office(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _office(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _office(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _reader(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _reader(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class StaffInline(admin.TabularInline):
+    model = InstitutionStaff
+    extra = 0
+    fields = ["user", "added_at"]
+    readonly_fields = ["user", "added_at"]
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class InstitutionForm(forms.ModelForm):
+    class Meta:
+        model = Institution
+        fields = ["name", "credit_code", "kind", "department", "is_active"]
+
+    def clean_credit_code(self) -> str:
+        # Checked here so an invalid code comes back on the form (python-stdnum, GB 32100-2015).
+        return validators.validate_unit_credit_code(self.cleaned_data["credit_code"])
+
+
+@admin.register(Institution)
+class InstitutionAdmin(OfficeAdmin):
+    form = InstitutionForm
+    list_display = ["name", "credit_code", "kind", "department", "is_active", "created_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "credit_code"]
+    inlines = [StaffInline]
+    raw_id_fields = ["department"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The code identifies the institution in every receipt and report: fixed once registered.
+        return ["credit_code", "created_at", "created_by"] if obj else ["created_at", "created_by"]
+
+    def save_model(self, request: HttpRequest, obj: Institution, form: Any, change: bool) -> None:
+        if change:
+            from credit_portal import audit
+
+            super().save_model(request, obj, form, change)
+            audit.record("disclosure.institution.changed", target=obj, detail={"fields": sorted(form.changed_data)}, request=request)
+            return
+        created = institutions.register_institution(
+            name=obj.name, credit_code=obj.credit_code, kind=obj.kind, department=obj.department, by=request.user
+        )
+        obj.pk = created.pk
+        obj.credit_code = created.credit_code
+
+
+@admin.register(InstitutionStaff)
+class InstitutionStaffAdmin(OfficeAdmin):
+    list_display = ["user", "institution", "added_at"]
+    raw_id_fields = ["user"]
+    search_fields = ["institution__name"]
+
+    def save_model(self, request: HttpRequest, obj: InstitutionStaff, form: Any, change: bool) -> None:
+        staff = institutions.add_institution_staff(obj.institution, obj.user, by=request.user)
+        obj.pk = staff.pk
+
+
+@admin.register(QueryLog)
+class QueryLogAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "institution", "actor", "purpose", "outcome", "reason", "channel"]
+    list_filter = ["outcome", "reason", "channel", "purpose"]
+    list_select_related = ["institution", "actor"]
+    exclude = ["subject"]  # the auditor sees who queried, not whose record (DESIGN §6)
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(Authorization)
+class AuthorizationAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "grantee", "purpose", "state", "valid_until", "uses", "max_uses"]
+    list_filter = ["state", "purpose"]
+    list_select_related = ["grantee"]
+    exclude = ["code_hash", "subject", "receipt"]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _office(request)
+
+
+@admin.register(CreditReport)
+class CreditReportAdmin(ReadOnlyAdmin):
+    list_display = ["number", "kind", "institution", "issued_at"]
+    list_select_related = ["institution"]
+    exclude = ["content", "subject"]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _office(request)

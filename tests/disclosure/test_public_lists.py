@@ -1,0 +1,122 @@
+"""Public lists: masking, only effective entries, never minors' or repaired ones,
+search by exact full name, page cap, rate limit, query counts (DESIGN §6)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from archives import services as archive_services
+from archives.models import CreditRecord
+from disclosure.masking import mask_id_number, mask_name
+from tests import factories as f
+from tests.disclosure.conftest import make_record
+
+SERIOUS = {"severity": CreditRecord.Severity.SERIOUS}
+
+
+def test_mask_name():
+    assert mask_name("张三") == "张*"
+    assert mask_name("张小三") == "张*三"
+    assert mask_name("欧阳小明") == "欧**明"
+    assert mask_name("张") == "*"
+    assert mask_id_number("110105198506150012") == "1101**********0012"
+
+
+def _person(world, name, seq, birth=date(1980, 1, 1)):
+    subject, _ = archive_services.find_or_create_subject(
+        name=name, id_number=f.make_id_number(birth=birth, seq=seq), by=world.edu_clerk
+    )
+    return archive_services.open_archive(
+        subject=subject, occupation=world.teacher, department=world.education, employer="某校", by=world.edu_clerk
+    )
+
+
+@pytest.mark.django_db
+def test_dishonesty_list_masks_and_filters(client, disc):
+    w = disc.world
+    today = timezone.localdate()
+    shown = _person(w, "王大明", 11)
+    make_record(shown, by=w.edu_clerk, title="严重失信甲", **SERIOUS)
+    make_record(_person(w, "李四", 12), by=w.edu_clerk, title="严重失信二字名", **SERIOUS)
+    make_record(_person(w, "赵未成", 13, birth=date(2010, 1, 1)), by=w.edu_clerk, title="未成年时的记录", subject_was_minor=True, **SERIOUS)
+    make_record(_person(w, "钱修复", 14), by=w.edu_clerk, title="已修复记录", state=CreditRecord.State.REPAIRED, **SERIOUS)
+    make_record(_person(w, "孙过期", 15), by=w.edu_clerk, title="展示期已过", display_until=today - timedelta(days=1), **SERIOUS)
+    make_record(_person(w, "周撤销", 16), by=w.edu_clerk, title="已撤销记录", state=CreditRecord.State.WITHDRAWN, **SERIOUS)
+    make_record(_person(w, "吴一般", 17), by=w.edu_clerk, title="一般失信记录")
+    page = client.get(reverse("disclosure:dishonesty_list")).content.decode()
+    assert "严重失信甲" in page
+    assert "王*明" in page
+    assert "王大明" not in page
+    assert "严重失信二字名" in page
+    assert "李*" in page
+    assert "李四" not in page
+    assert shown.subject.id_number_masked in page
+    assert shown.subject.id_number not in page
+    for hidden in ("未成年时的记录", "已修复记录", "展示期已过", "已撤销记录", "一般失信记录", "违规有偿补课"):
+        assert hidden not in page
+
+
+@pytest.mark.django_db
+def test_honour_list_shows_positive_honours_only(client, disc):
+    w = disc.world
+    minor = _person(w, "郑少年", 21, birth=date(2010, 1, 1))
+    make_record(minor, by=w.edu_clerk, title="少年表彰", category=disc.rewards, polarity="positive", severity="", subject_was_minor=True)
+    page = client.get(reverse("disclosure:honour_list")).content.decode()
+    assert "优秀教师" in page
+    assert "测*甲" in page
+    assert "少年表彰" not in page
+    assert "违规有偿补课" not in page
+
+
+@pytest.mark.django_db
+def test_search_is_by_exact_full_name_and_posted(client, disc):
+    w = disc.world
+    make_record(_person(w, "王大明", 11), by=w.edu_clerk, title="严重失信甲", **SERIOUS)
+    make_record(_person(w, "王小明", 12), by=w.edu_clerk, title="严重失信乙", **SERIOUS)
+    found = client.post(reverse("disclosure:dishonesty_list"), {"name": "王大明"}).content.decode()
+    assert "严重失信甲" in found
+    assert "严重失信乙" not in found
+    prefix = client.post(reverse("disclosure:dishonesty_list"), {"name": "王"}).content.decode()
+    assert "严重失信甲" not in prefix
+    assert "严重失信乙" not in prefix
+
+
+@pytest.mark.django_db
+def test_pages_are_capped(client, disc, settings):
+    settings.DISCLOSURE_PUBLIC_PAGE_SIZE = 2
+    settings.DISCLOSURE_PUBLIC_MAX_PAGES = 2
+    w = disc.world
+    for i in range(6):
+        make_record(_person(w, f"人{i}号", 30 + i), by=w.edu_clerk, title=f"严重{i}", **SERIOUS)
+    last = client.get(reverse("disclosure:dishonesty_list") + "?page=99").content.decode()
+    assert last.count("<tr class=\"govuk-table__row\">") - 1 == 2  # page 2 of 2: the cap, not page 3
+    assert "?page=3" not in last
+
+
+@pytest.mark.django_db
+def test_public_lists_are_rate_limited(client, disc, settings):
+    settings.DISCLOSURE_PUBLIC_PER_IP_MINUTE = 3
+    for _ in range(3):
+        assert client.get(reverse("disclosure:honour_list")).status_code == 200
+    assert client.get(reverse("disclosure:honour_list")).status_code == 429
+
+
+def _many_serious(world, n):
+    for i in range(n):
+        make_record(_person(world, f"批量{i}", 100 + i), by=world.edu_clerk, title=f"严重{i}", **SERIOUS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 50])
+def test_dishonesty_list_query_count_does_not_grow(client, disc, rows, settings, django_assert_num_queries):
+    settings.DISCLOSURE_PUBLIC_PAGE_SIZE = 50
+    _many_serious(disc.world, rows)
+    # 1 display rules, 1 count, 1 page of records with subject, archive, occupation,
+    # department and category joined.
+    with django_assert_num_queries(3):
+        response = client.get(reverse("disclosure:dishonesty_list"))
+    assert response.content.decode().count("严重") >= rows

@@ -1,0 +1,60 @@
+"""List pages cost the same number of queries for 1 row and for 50 (STYLE.md)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from disclosure.models import QueryLog
+from disclosure.services import queries
+from tests.disclosure.conftest import grant
+
+
+def _queries(disc, n):
+    auth, code = grant(disc, max_uses=20)
+    for i in range(n):
+        if i < 10:
+            queries.query_record(by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number, code=code, purpose="recruitment")
+        else:
+            QueryLog.objects.create(institution=disc.employer, actor=disc.employer_staff, subject=disc.subject, authorization=auth,
+                                    purpose="recruitment", outcome="refused", reason="purpose_mismatch")
+
+
+# Every signed-in page: session and user (2), the navigation's permission check (2: user
+# and group permissions), the session save (3: savepoint, update, release) = 7 fixed.
+FIXED = 7
+
+
+# + citizen profile (1), query log count (1) and rows with institution, authorization and
+# report joined (1).
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 50])
+def test_my_queries(client, disc, rows, django_assert_num_queries):
+    _queries(disc, rows)
+    client.force_login(disc.citizen)
+    with django_assert_num_queries(FIXED + 3):
+        response = client.get(reverse("disclosure:my_queries"))
+    assert response.status_code == 200
+
+
+# + citizen profile, authorizations with grantee joined, their occupations, their categories.
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 50])
+def test_my_authorizations(client, disc, rows, django_assert_num_queries):
+    for _ in range(rows):
+        grant(disc)
+    client.force_login(disc.citizen)
+    with django_assert_num_queries(FIXED + 4):
+        response = client.get(reverse("disclosure:my_authorizations"))
+    assert response.content.decode().count("/my/authorizations/") >= rows
+
+
+# + institution staff (1), count (1), rows with actor, subject, authorization, report joined (1).
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 50])
+def test_institution_home(client, disc, rows, django_assert_num_queries):
+    _queries(disc, rows)
+    client.force_login(disc.employer_staff)
+    with django_assert_num_queries(FIXED + 3):
+        response = client.get(reverse("disclosure:institution_home"))
+    assert response.status_code == 200
