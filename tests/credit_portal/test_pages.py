@@ -253,3 +253,56 @@ def test_every_field_kind_renders_govuk_markup() -> None:
     assert 'id="id_agree"' in html
     assert html.count('class="govuk-error-message"') == 7
     assert " required" not in html  # no browser-native validation
+
+
+def _render(source: str, **context) -> str:
+    from django.template import Context, Template
+
+    return Template("{% load i18n portal %}" + source).render(Context(context))
+
+
+def test_negative_inset_says_it_in_words_not_only_in_red() -> None:
+    html = _render('{% include "components/negative_inset.html" with heading="行政处罚" text="罚款" %}')
+    assert "portal-inset--negative" in html
+    assert '<strong class="govuk-tag govuk-tag--red portal-inset__tag">负面记录</strong>' in html
+    assert "行政处罚" in html
+    assert "罚款" in html
+
+
+def test_summary_list_change_links_name_what_they_change() -> None:
+    rows = [{"key": "姓名", "value": "<b>张三</b>", "change_url": "/change/name/"}, {"key": "性别", "value": "男"}]
+    html = _render('{% include "components/summary_list.html" with rows=rows %}', rows=rows)
+    assert "&lt;b&gt;张三&lt;/b&gt;" in html  # values are escaped
+    assert '<a class="govuk-link" href="/change/name/">修改<span class="govuk-visually-hidden"> 姓名</span></a>' in html
+    assert "govuk-summary-list__row--no-actions" in html
+
+
+def test_confirmation_panel_and_banners() -> None:
+    html = _render('{% include "components/confirmation_panel.html" with title="申请已提交" reference="YY-2026-0001" %}')
+    assert '<h1 class="govuk-panel__title">申请已提交</h1>' in html
+    assert "您的编号" in html
+    assert "YY-2026-0001" in html
+    html = _render('{% include "components/notification_banner.html" with message="已保存" success=True %}')
+    assert 'role="alert"' in html
+    assert "成功" in html
+    assert "govuk-notification-banner--success" in html
+
+
+def test_pagination_keeps_the_filters(rf) -> None:
+    from django.core.paginator import Paginator
+
+    page = Paginator(list(range(100)), 10).get_page(5)
+    request = rf.get("/list/", {"q": "张", "page": "5"})
+    html = _render('{% include "components/pagination.html" with page=page %}', page=page, request=request)
+    assert 'aria-current="page"' in html
+    assert "q=%E5%BC%A0&amp;page=4" in html
+    assert 'rel="next"' in html
+    assert "…" in html or "&ctdot;" in html
+
+
+def test_error_prefix_only_when_a_form_has_errors() -> None:
+    form = _date_form({"birth_date_year": "2024", "birth_date_month": "2", "birth_date_day": "30"})
+    assert _render("{% error_prefix form %}", form=form) == "错误："
+    valid = _date_form({"birth_date_year": "2024", "birth_date_month": "2", "birth_date_day": "29"})
+    assert _render("{% error_prefix form %}", form=valid) == ""
+    assert _render("{% error_prefix form %}") == ""
