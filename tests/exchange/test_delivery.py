@@ -50,7 +50,16 @@ def test_rolled_back_transaction_emits_nothing(django_capture_on_commit_callback
     assert not OutboxEvent.objects.exists()
 
 
+@pytest.fixture
+def eager(monkeypatch):
+    """The embedded profile: tasks run in-process (also when the suite runs with REDIS_URL)."""
+    from credit_portal.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("eager")
 def test_embedded_profile_delivers_right_after_commit_through_the_receiving_function():
     (event,) = _emit(1)
     event.refresh_from_db()
@@ -61,6 +70,7 @@ def test_embedded_profile_delivers_right_after_commit_through_the_receiving_func
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("eager")
 def test_delivery_error_in_the_nudge_never_reaches_the_caller(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("platform database on fire")

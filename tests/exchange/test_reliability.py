@@ -256,15 +256,17 @@ def test_every_event_lands_exactly_once_through_kills_restarts_and_platform_faul
         worker.start()
 
         _wait(lambda: ledger.count() >= killed_at + 40, timeout=30, what="deliveries after the restart")
-        private_redis.stop()
+        # The platform answers 500, then stores batches but answers too late, each
+        # until the worker has met it a few times.
         proxy.mode = "500"
+        _wait(lambda: proxy.served["500"] >= 3, timeout=15, what="the worker to meet the 500s")
+        proxy.mode = "timeout"
+        _wait(lambda: proxy.served["timeout"] >= 3, timeout=15, what="the worker to meet the timeouts")
+        proxy.mode = "forward"
+        private_redis.stop()
         time.sleep(1.0)
         private_redis.start()
-        time.sleep(1.5)
-        proxy.mode = "timeout"
-        time.sleep(3.0)
         faults_ended_at = ledger.count()
-        proxy.mode = "forward"
 
         _wait(
             lambda: OutboxEvent.objects.filter(state=OutboxEvent.State.DELIVERED).count() == N,
