@@ -150,3 +150,40 @@ def test_clerk_enters_reviewer_publishes(page: Any, base_url: str, tmp_path: Pat
     assert record.published_by_id == reviewer.pk
     kinds = set(Notice.objects.filter(subject=subject, record=record).values_list("kind", flat=True))
     assert kinds == {Notice.Kind.PRE_PUBLICATION, Notice.Kind.REPAIR_NOTICE}
+
+
+def test_archive_with_history_findings_and_print_view_pass_axe(page: Any, base_url: str, tmp_path: Path, settings) -> None:
+    """The archive page in its fullest state (a corrected record with its history open, a
+    signed finding) and the print view of the yearly form."""
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "media")}}}
+    education = Department.objects.get(code="education")
+    clerk = f.member(education, Membership.Role.CLERK, "history_clerk")
+    reviewer = f.member(education, Membership.Role.REVIEWER, "history_reviewer")
+    subject, _ = services.find_or_create_subject(
+        name="测试教师乙", id_number=f.make_id_number(birth=date(1980, 1, 2), seq=3), by=clerk
+    )
+    archive = services.open_archive(subject=subject, occupation=Occupation.objects.get(code="teacher"),
+                                    department=education, employer="示范市实验小学", by=clerk)
+    record = services.draft_record(
+        archive, by=clerk, category=education.occupations.get(code="teacher").categories.get(code="violations"),
+        polarity="negative", severity="minor", title="教学日志填报不及时", occurred_on=date(2026, 5, 1),
+        decided_on=date(2026, 5, 10), decision_number="示教〔2026〕1号",
+    )
+    services.publish_record(services.submit_record(record, by=clerk), by=reviewer)
+    services.correct_record(record, by=reviewer, reason="文号有误", decision_number="示教〔2026〕2号")
+    finding = services.draft_finding(archive, year=2025, status="trustworthy", basis="依法认定为守信人员。", by=clerk)
+    services.sign_finding(finding, by=reviewer)
+
+    _sign_in(page, base_url, reviewer.username)
+    page.goto(f"{base_url}/staff/archives/{archive.pk}/")
+    page.locator("details.govuk-details summary").first.click()
+    assert page.locator("mark.app-changed").first.is_visible()
+    _check(page, "12-archive-history-open")
+    page.locator(f"form[action='/staff/archives/{archive.pk}/show/'] input[value=id_number] ~ button").click()
+    page.wait_for_load_state()
+    assert page.locator("#id-number-full").is_visible()
+    page.goto(f"{base_url}/staff/archives/{archive.pk}/print/?year=2026")
+    _check(page, "13-print-view")
+    page.emulate_media(media="print")
+    screenshot(page, "journey1-14-print-media")
