@@ -306,3 +306,14 @@ def test_error_prefix_only_when_a_form_has_errors() -> None:
     valid = _date_form({"birth_date_year": "2024", "birth_date_month": "2", "birth_date_day": "29"})
     assert _render("{% error_prefix form %}", form=valid) == ""
     assert _render("{% error_prefix form %}") == ""
+
+
+def test_server_error_page_stands_alone_without_details(rf) -> None:
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "抱歉，服务出现问题" in html
+    assert "Traceback" not in html
+    assert "<form" not in html
