@@ -73,3 +73,31 @@ def _fresh_working_day_cache() -> Any:
     workdays.clear_cache()
     yield
     workdays.clear_cache()
+
+
+# --- Cache isolation -------------------------------------------------------------------
+# Rate-limit counters live in the cache; one test's refusals must not throttle the next.
+# Under xdist each worker gets its own key prefix so clearing never touches a neighbour.
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    settings.CACHES["default"]["KEY_PREFIX"] = f"test-{worker}"
+
+
+def _clear_cache() -> None:
+    from django.core.cache import cache
+
+    if cache.__class__.__name__ == "RedisCache":
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match=f"{cache.key_prefix}:*", count=500):
+            client.delete(key)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache() -> Any:
+    _clear_cache()
+    yield
+    _clear_cache()
