@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -13,7 +13,7 @@ urlpatterns = [
     path("elderly-mode/", views.toggle_elderly_mode, name="elderly_mode"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("catalogue/", include("departments.urls")),
     path("staff/", include("archives.urls")),
     path("exchange/", include("exchange.urls")),
@@ -21,5 +21,11 @@ urlpatterns = [
     path("", include("disclosure.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI sets inline style attributes from its own (local, 'self') script: allow
+    # inline styles on this page only; scripts stay 'self' (the split view has no inline script).
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
 ]

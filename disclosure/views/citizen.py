@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -197,7 +198,10 @@ def my_authorizations(request: HttpRequest, subject: Subject) -> HttpResponse:
 
 def _scope_choices(subject: Subject) -> tuple[Any, Any]:
     occupations = Occupation.objects.filter(archives__subject=subject).distinct().order_by("sort_order", "id")
-    categories = RecordCategory.objects.order_by("sort_order", "id")
+    # The categories the person's archives can hold: the common ones and their occupations' own (000 §二).
+    categories = RecordCategory.objects.filter(
+        Q(is_common=True) | Q(occupations__archives__subject=subject)
+    ).distinct().order_by("sort_order", "id")
     return occupations, categories
 
 
