@@ -38,8 +38,8 @@ from credit_portal.roles import Role
 from departments.scope import department_ids, is_credit_office
 from disclosure import selectors as disclosure_selectors
 from disclosure.views.common import citizen_view
-from repair import forms, selectors, services
-from repair.models import CaseFile, Objection, Rating, RepairApplication
+from repair import deadlines, forms, selectors, services
+from repair.models import CaseFile, DeadlineRule, Objection, Rating, RepairApplication
 
 KINDS = {"objection": Objection, "application": RepairApplication}
 
@@ -208,7 +208,10 @@ def objection_new(request: HttpRequest, subject: Subject, record_id: int) -> Htt
                 kept = draft.get("files", [])
             request.session[key] = {"reasons": form.cleaned_data["reasons"], "files": kept}
             return redirect("repair:objection_check", record_id=record.pk)
-    return render(request, "repair/objection_form.html", {"form": form, "record": record, "draft": draft})
+    return render(request, "repair/objection_form.html", {
+        "form": form, "record": record, "draft": draft,
+        "accept_days": deadlines.rule(DeadlineRule.Key.OBJECTION_ACCEPT)[0],
+    })
 
 
 @require_http_methods(["GET", "POST"])
@@ -240,7 +243,11 @@ def objection_check(request: HttpRequest, subject: Subject, record_id: int) -> H
 @citizen_view
 def filed(request: HttpRequest, subject: Subject, kind: str, pk: int) -> HttpResponse:
     case = _own_case(subject, kind, pk)
-    return render(request, "repair/filed.html", {"case": case, "kind": kind})
+    key = DeadlineRule.Key.OBJECTION_CONCLUDE if kind == "objection" else DeadlineRule.Key.REPAIR_DECIDE
+    days, unit = deadlines.rule(key)
+    return render(request, "repair/filed.html", {
+        "case": case, "kind": kind, "days": days, "working_days": unit == DeadlineRule.Unit.WORKING,
+    })
 
 
 @require_GET
