@@ -21,3 +21,21 @@ class NoStoreForPersonalDataMiddleware:
         if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class ChineseByDefaultMiddleware:
+    """The portal speaks Simplified Chinese unless the user switched language.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, so a citizen
+    on an English-language phone would land on English pages. A Chinese government
+    service is Chinese first (DESIGN §10); English stays one click away through the
+    language switch, whose cookie LocaleMiddleware still honours. Must come before
+    LocaleMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
