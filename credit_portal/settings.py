@@ -244,7 +244,8 @@ else:
         }
     }
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The in-memory transport names its (notional) host so kombu does not warn on each connection.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost//"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

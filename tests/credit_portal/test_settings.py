@@ -97,7 +97,7 @@ def test_embedded_profile_starts_with_an_empty_environment(tmp_path):
     assert values["ENGINE"] == "django.db.backends.sqlite3"
     assert values["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
     assert values["EAGER"] is True
-    assert values["BROKER"] == "memory://"
+    assert values["BROKER"] == "memory://localhost//"
     assert values["STATICFILES"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 
