@@ -13,7 +13,7 @@ PORT ?= 8000
 # each with its own test database test_<name>_gw0...) is about twice as fast but not
 # yet safe: transactional tests flush the rows that data migrations load (catalogue,
 # embedded platform), and pytest-django runs them last only within one process.
-PYTEST_WORKERS ?= 0
+PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 .PHONY: run test install install-dev messages migrate demo lint format secrets ci clean

@@ -32,6 +32,41 @@ def _execute_sql_flush_with_audit_maintenance(self: PostgresOperations, sql_list
 PostgresOperations.execute_sql_flush = _execute_sql_flush_with_audit_maintenance
 
 
+# --- Reference data survives transactional tests ------------------------------------------
+# The catalogue, display rules, calendar, role groups and the embedded platform are loaded
+# by migrations. A transactional test (live_server, transaction=True) ends with a flush
+# that empties every table, which would leave the next test on that worker without them.
+# Django's serialized rollback cannot be relied on here: Playwright's sync API runs an
+# event loop in the test thread, so Django hands the test a fresh connection object that
+# lacks the snapshot. We keep the snapshot ourselves and restore it when it is missing.
+_REFERENCE_SNAPSHOT: str | None = None
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    global _REFERENCE_SNAPSHOT
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        _REFERENCE_SNAPSHOT = connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    if "_django_db_helper" not in request.fixturenames:
+        return
+    from django.db import connection
+
+    from departments.models import Department
+
+    if _REFERENCE_SNAPSHOT and not Department.objects.exists():
+        from django.core.management import call_command
+
+        # The flush's post_migrate already re-created some rows (role groups): start clean.
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(_REFERENCE_SNAPSHOT)
+
+
 # --- Markers that need services ------------------------------------------------------
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from django.conf import settings
