@@ -80,6 +80,9 @@ class AuditChainHead(models.Model):
         default_permissions = ()
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_chain_head_singleton")]
 
+    def __str__(self) -> str:
+        return f"audit chain head #{self.sequence}"
+
 
 class CalendarDay(models.Model):
     """An exception to the Monday-to-Friday week on the official calendar.

@@ -55,6 +55,8 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 def _reference_data(request: pytest.FixtureRequest) -> None:
     if "_django_db_helper" not in request.fixturenames:
         return
+    # Autouse fixtures run before the test's own; make sure the database is set up first.
+    request.getfixturevalue("_django_db_helper")
     from django.db import connection
 
     from departments.models import Department
