@@ -64,7 +64,10 @@ CATALOGUE_MODELS = (
 # alone. change/delete never exist for AuditEntry (default_permissions = ("view",));
 # they are listed so that no one can be given them if they ever did.
 AUDIT_PERMISSIONS = frozenset(
-    {"credit_portal.view_auditentry", "credit_portal.change_auditentry", "credit_portal.delete_auditentry"}
+    {
+        "credit_portal.view_auditentry", "credit_portal.change_auditentry", "credit_portal.delete_auditentry",
+        "disclosure.view_querylog", "disclosure.change_querylog", "disclosure.delete_querylog",
+    }
 )
 USER_ADMIN_PERMISSIONS = frozenset({"credit_portal.add_user", "credit_portal.change_user", "credit_portal.delete_user"})
 ROLE_ADMIN_PERMISSIONS = frozenset(
@@ -83,8 +86,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("departments", ("delete",), ["occupationdepartment", "occupationcategory"])
         | {"departments.view_coverageentry", "departments.change_coverageentry", "departments.view_membership"}
         | _perms("credit_portal", ("view", "add", "change", "delete"), ["calendarday"])
+        # The platform exchange: watch delivery, requeue failed events (issue 4 §4).
+        | {"exchange.view_outboxevent", "exchange.change_outboxevent"}
+        | _perms("exchange", ("view",), ["municipalplatform", "platformdelivery", "platformledgerentry"])
+        # Institutions are registered by the credit office (issue 5 §4).
+        | _perms("disclosure", ("view", "add", "change"), ["institution", "institutionstaff"])
+        # Deadlines of objections and repair are configurable data (DESIGN §7).
+        | _perms("repair", ("view", "change"), ["deadlinerule"])
+        | _perms("archives", ("view", "change"), ["displayrule"])
     ),
-    Role.AUDITOR: frozenset({"credit_portal.view_auditentry"}),
+    Role.AUDITOR: frozenset({"credit_portal.view_auditentry", "disclosure.view_querylog"}),
     # Roles and security settings: who is in which department, role groups, lock-outs,
     # second factors. Seeing accounts (to pick whom to grant a role) but not creating them.
     Role.SECURITY_ADMIN: (

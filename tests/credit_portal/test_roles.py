@@ -100,7 +100,7 @@ def test_system_admin_has_no_audit_permission() -> None:
 
 
 def test_auditor_reads_the_trail_and_administers_nothing() -> None:
-    assert group_perms(Role.AUDITOR) == {"credit_portal.view_auditentry"}
+    assert group_perms(Role.AUDITOR) == {"credit_portal.view_auditentry", "disclosure.view_querylog"}
     auditor = user_in(Role.AUDITOR)
     assert auditor.has_perm("credit_portal.view_auditentry")
     for perm in ("credit_portal.add_user", "credit_portal.change_user", "credit_portal.view_user",
@@ -229,7 +229,7 @@ def test_permissions_of_models_that_do_not_exist_yet_are_skipped(
         skipped = sync_role_groups()
     assert skipped == {Role.AUDITOR: [later]}
     assert later in caplog.text
-    assert group_perms(Role.AUDITOR) == {"credit_portal.view_auditentry"}
+    assert group_perms(Role.AUDITOR) == {"credit_portal.view_auditentry", "disclosure.view_querylog"}
 
 
 def test_post_migrate_recreates_groups_and_permissions_of_every_app() -> None:
@@ -238,5 +238,12 @@ def test_post_migrate_recreates_groups_and_permissions_of_every_app() -> None:
     # groups are filled, whatever order Django's own receivers run in.
     Permission.objects.filter(content_type__app_label="departments", codename="add_membership").delete()
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    assert group_perms(Role.AUDITOR) == {"credit_portal.view_auditentry"}
+    assert group_perms(Role.AUDITOR) == {"credit_portal.view_auditentry", "disclosure.view_querylog"}
     assert "departments.add_membership" in group_perms(Role.SECURITY_ADMIN)
+
+
+def test_credit_office_operates_the_exchange_and_registers_institutions_but_reads_no_query_log() -> None:
+    perms = group_perms(Role.CREDIT_OFFICE)
+    assert {"exchange.view_outboxevent", "exchange.change_outboxevent", "disclosure.add_institution"} <= perms
+    assert "disclosure.view_querylog" not in perms
+    assert "credit_portal.view_auditentry" not in perms

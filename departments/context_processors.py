@@ -1,0 +1,30 @@
+"""What the navigation and the home page offer the signed-in user.
+
+Flags only: each page still enforces its own rule in its view or selector. The nav
+shows a link only where the page would let the user in (DESIGN §10: link only to what
+exists and fits).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from credit_portal.roles import Role
+from departments.scope import department_ids, has_role, is_credit_office
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": {}}
+    return {
+        "nav": {
+            "department_staff": bool(department_ids(user)),
+            "credit_office": is_credit_office(user),
+            "citizen": has_role(user, Role.CITIZEN),
+            "institution": has_role(user, Role.INSTITUTION),
+            "exchange_operations": user.has_perm("exchange.view_outboxevent"),
+        }
+    }
