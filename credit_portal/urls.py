@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from credit_portal import views
+from credit_portal import otp, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("elderly-mode/", views.toggle_elderly_mode, name="elderly_mode"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/otp/", otp.verify, name="otp_verify"),
+    path("accounts/otp/setup/", otp.setup, name="otp_setup"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("catalogue/", include("departments.urls")),
     path("staff/", include("archives.urls")),

@@ -1,0 +1,149 @@
+"""The second factor for staff (DESIGN §8): TOTP through django-otp, single use.
+
+Staff — department members, the credit office, the auditor, the security and system
+administrators, anyone with ``is_staff`` — must verify a TOTP code after their password
+when ``settings.STAFF_OTP_REQUIRED`` is on (the default in production). A staff user
+without a device is sent to enrol one first. Citizens and institutions sign in with
+their password (citizens prove who they are by the one-time code at registration).
+
+django-otp's ``TOTPDevice.verify_token`` remembers the last time step used, so a code
+that has been accepted once is refused if replayed.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from credit_portal.forms import GovukFormMixin, normalize_digits
+from credit_portal.roles import Role
+
+STAFF_ROLES = {
+    Role.DEPARTMENT_CLERK, Role.DEPARTMENT_REVIEWER, Role.CREDIT_OFFICE, Role.AUDITOR,
+    Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN,
+}
+# Paths a staff user may reach before the second factor: the factor itself, leaving,
+# and what every page needs to render.
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/elderly-mode/", "/healthz")
+
+
+def is_staff_user(user: object) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        return True
+    if user.groups.filter(name__in=[str(role) for role in STAFF_ROLES]).exists():  # type: ignore[attr-defined]
+        return True
+    return user.memberships.exists()  # type: ignore[attr-defined]
+
+
+def needs_second_factor(request: HttpRequest) -> bool:
+    user = request.user
+    return (
+        settings.STAFF_OTP_REQUIRED
+        and user.is_authenticated
+        and not user.is_verified()  # type: ignore[union-attr]
+        and is_staff_user(user)
+    )
+
+
+class StaffSecondFactorMiddleware:
+    """Sends a signed-in staff user without a verified second factor to verify or enrol.
+
+    Must come after ``django_otp.middleware.OTPMiddleware``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(EXEMPT_PREFIXES) or not needs_second_factor(request):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return HttpResponse(status=403)
+        target = "otp_verify" if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists() else "otp_setup"
+        return HttpResponseRedirect(f"{reverse(target)}?next={request.get_full_path()}")
+
+
+class TokenForm(GovukFormMixin, forms.Form):
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        help_text=_("6 digits, for example 123456"),
+        max_length=12,
+        error_messages={"required": _("Enter the 6-digit code from your authenticator app")},
+    )
+
+    def clean_token(self) -> str:
+        token = normalize_digits(self.cleaned_data["token"]).replace(" ", "")
+        if not (token.isdigit() and len(token) == 6):
+            raise forms.ValidationError(_("The code is 6 digits"))
+        return token
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or reverse("home")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return reverse("home")
+    return target
+
+
+@never_cache
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    """Ask a staff user for the current TOTP code of their confirmed device."""
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for device in TOTPDevice.objects.filter(user=request.user, confirmed=True):
+            if device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                return HttpResponseRedirect(_next_url(request))
+        form.add_error("token", _("The code is wrong or has already been used. Wait for the next code and try again."))
+    return render(request, "registration/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+def _qr_data_uri(uri: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+@never_cache
+@login_required
+def setup(request: HttpRequest) -> HttpResponse:
+    """Enrol a TOTP device: show its secret as a QR code and as text, confirm with a code."""
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        return HttpResponseRedirect(reverse("otp_verify"))
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "authenticator"}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            return HttpResponseRedirect(_next_url(request))
+        form.add_error("token", _("The code does not match. Check the time on your phone and try the next code."))
+    secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return render(
+        request,
+        "registration/otp_setup.html",
+        {"form": form, "secret": secret, "qr": _qr_data_uri(device.config_url), "next": _next_url(request)},
+    )
