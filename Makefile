@@ -16,7 +16,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev messages migrate demo lint format secrets ci clean
+.PHONY: run test install install-dev messages migrate demo bench frontend lint format secrets ci clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,15 @@ test: install-dev messages
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 1
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+## Benchmarks: figures next to a baseline from the same run, never timed assertions.
+## Platform delivery of 100,000 events (PostgreSQL when DATABASE_URL is set).
+bench: install-dev
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+## Rebuild the vendored GOV.UK Frontend CSS/JS (needs node and npm; output is committed).
+frontend:
+	tools/frontend/build.sh
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
