@@ -2,7 +2,8 @@
 
 Every transition opens one transaction, re-reads the case with ``select_for_update()``,
 checks who may act and whether the state allows it, saves, appends its timeline step,
-writes the audit trail and (for a conclusion) the outbox event. Outcomes for credit
+writes the audit trail and emits the step's outbox event (``objection.updated`` /
+``repair.updated``; a conclusion also ``*.concluded``). Outcomes for credit
 records go through ``archives.services`` only (a correction is a new version).
 
 Rules: DESIGN §5 (lifecycles), §7 (numbers); seeds 001 §三(六) (纠错), 002 §二(三)5
@@ -16,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,17 +57,42 @@ def _reference(prefix: str) -> str:
 
 
 def _step(case: Case, action: str, by: object, *, note: str = "", due: date | None = None) -> None:
+    """One step of a case, in the caller's transaction: its timeline row, its audit
+    entry and its ``objection.updated`` / ``repair.updated`` outbox event (issue 6 §5:
+    every step writes the audit trail and emits an outbox event). Steps that conclude
+    a case also emit ``*.concluded`` with the outcome, from the step's service."""
+    at = timezone.now()
     CaseEvent.objects.create(
         objection=case if isinstance(case, Objection) else None,
         application=case if isinstance(case, RepairApplication) else None,
         action=action, actor=by if getattr(by, "is_authenticated", False) else None,
-        note=note, at=timezone.now(), due=due,
+        note=note, at=at, due=due,
     )
     kind = "objection" if isinstance(case, Objection) else "repair"
     audit.record(
         f"{kind}.{action}", actor=by, target=case, subject_ref=str(case.subject_id),
         detail={"state": case.state, "reference": case.reference, "due": due.isoformat() if due else None},
     )
+    emit(f"{kind}.updated", aggregate=case, payload=_updated_payload(case, action, at))
+
+
+def _updated_payload(case: Case, step: str, at: datetime) -> dict[str, Any]:
+    """Payload of ``objection.updated`` / ``repair.updated`` (docs/exchange/schema-v1.json).
+    No free text (reasons, statements, notes may hold personal data beyond what the
+    platform needs) and no ID number or phone: the person is subject_id + subject_index."""
+    return {
+        "objection_id" if isinstance(case, Objection) else "application_id": case.pk,
+        "reference": case.reference,
+        "step": step,
+        "state": case.state,
+        "record_id": case.record_id,
+        "lineage": str(case.record.lineage),
+        "accept_due": case.accept_due.isoformat(),
+        "decide_due": case.decide_due.isoformat() if case.decide_due else None,
+        "occurred_at": at.isoformat(),
+        "subject_id": str(case.subject_id),
+        "subject_index": case.subject.id_number_index,
+    }
 
 
 def _notify(case: Case, title: str, body: str) -> None:

@@ -15,7 +15,7 @@ from archives.models import AnnualFinding
 from exchange import schema
 from exchange.models import OutboxEvent
 from tests.archives.conftest import negative_data
-from tests.exchange.conftest import SUBJECT_INDEX, envelope, record_payload
+from tests.exchange.conftest import SUBJECT_INDEX, envelope, record_payload, signed_post
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_schema_is_valid_draft_2020_12_and_names_every_event_type():
     assert set(schema.event_types()) == {
         "record.published", "record.corrected", "record.withdrawn", "record.repaired", "record.expired",
         "record.objection_flagged", "record.objection_cleared", "finding.signed", "objection.concluded",
-        "repair.concluded", "authorization.granted", "authorization.revoked",
+        "repair.concluded", "objection.updated", "repair.updated", "authorization.granted", "authorization.revoked",
     }
 
 
@@ -59,6 +59,51 @@ def test_every_event_the_archives_services_emit_conforms(world):
         assert "phone" not in event.payload
 
 
+def test_every_event_the_repair_services_emit_conforms(client, world):
+    """Objections and repair applications through every step (issue 6 §5), with
+    disclosure's real citizen link; the receiving endpoint accepts every one."""
+    from disclosure.services.identity import link_citizen
+    from repair import services as repair
+    from tests.repair.conftest import pdf, publish
+
+    link_citizen(world.citizen, world.subject, by=world.credit_office)
+    objection = repair.file_objection(publish(world), by=world.citizen, reasons="不是我", files=[pdf()])
+    objection = repair.assign_case(objection, officer=world.credit_office, by=world.credit_office)
+    objection = repair.accept_objection(objection, by=world.credit_office)
+    objection = repair.propose_outcome(objection, by=world.edu_reviewer, proposal="unverifiable", reason="材料缺失")
+    objection = repair.conclude_objection(objection, by=world.credit_office, reason="无法核实")
+    repair.add_personal_statement(objection, by=world.citizen, text="本人声明：当日在外地出差。")
+    rating = repair.rate_case(objection, by=world.citizen, score=1, comment="太慢")
+    repair.follow_up_rating(rating, by=world.credit_office, note="已回访")
+    refused = repair.file_objection(publish(world, title="另一条"), by=world.citizen, reasons="不是我")
+    repair.refuse_objection(refused, by=world.credit_office, reason="理由不成立")
+    for title, approve in (("第三条", True), ("第四条", False), ("第五条", None)):
+        application = repair.apply_for_repair(publish(world, title=title), by=world.citizen, fulfilment="已缴清",
+                                              commitment_confirmed=True, proof=[pdf()])
+        if approve is None:
+            repair.refuse_repair(application, by=world.credit_office, reason="证明不足")
+        else:
+            repair.decide_repair(repair.accept_repair(application, by=world.credit_office), by=world.credit_office,
+                                 approve=approve, reason="已履行")
+    events = list(OutboxEvent.objects.filter(event_type__startswith="objection.") |
+                  OutboxEvent.objects.filter(event_type__startswith="repair."))
+    steps = {(e.event_type, e.payload.get("step") or e.payload["outcome"]) for e in events}
+    assert steps == {
+        ("objection.updated", step) for step in (
+            "filed", "assigned", "accepted", "proposed", "concluded", "statement_added", "rated", "rating_followed_up",
+            "refused",
+        )
+    } | {("objection.concluded", "unverifiable"), ("objection.concluded", "refused")} | {
+        ("repair.updated", step) for step in ("filed", "accepted", "approved", "rejected", "refused")
+    } | {("repair.concluded", outcome) for outcome in ("approved", "rejected", "refused")}
+    for event in OutboxEvent.objects.all():
+        assert schema.problem(schema.envelope_for(event)) is None, (event.event_type, schema.problem(schema.envelope_for(event)))
+        assert world.subject.id_number not in str(event.payload)
+    response = signed_post(client, [schema.envelope_for(event) for event in events])
+    assert response.status_code == 200
+    assert {receipt["status"] for receipt in response.json()["receipts"]} == {"accepted"}
+
+
 def _subject() -> dict[str, str]:
     return {"subject_id": str(uuid.uuid4()), "subject_index": SUBJECT_INDEX}
 
@@ -72,6 +117,14 @@ def _subject() -> dict[str, str]:
         ("repair.concluded", {"application_id": "R-2026-1", "record_id": 3, "lineage": str(uuid.uuid4()),
                               "outcome": "approved", "concluded_at": "2026-05-02T10:00:00+08:00", "reason": "已履约",
                               "display_ended_on": "2026-05-02", **_subject()}),
+        ("objection.updated", {"objection_id": 7, "reference": "YY-20260501-3F9A0C", "step": "accepted",
+                               "state": "verifying", "record_id": 3, "lineage": str(uuid.uuid4()),
+                               "accept_due": "2026-05-06", "decide_due": "2026-05-26",
+                               "occurred_at": "2026-05-02T10:00:00+08:00", **_subject()}),
+        ("repair.updated", {"application_id": 8, "reference": "XF-20260501-0A1B2C", "step": "filed",
+                            "state": "submitted", "record_id": 3, "lineage": str(uuid.uuid4()),
+                            "accept_due": "2026-05-06", "decide_due": None,
+                            "occurred_at": "2026-05-01T10:00:00+08:00", **_subject()}),
         ("authorization.granted", {"authorization_id": 12, "grantee": "示范市某学校", "grantee_credit_code": None,
                                    "purpose": "招聘", "scope": {"occupations": ["teacher"], "categories": []},
                                    "valid_from": "2026-05-01T00:00:00+08:00", "valid_until": "2026-05-31T00:00:00+08:00",
@@ -100,6 +153,27 @@ def test_schema_refuses_malformed_events(change, where):
     problem = schema.problem(envelope(**change))
     assert problem is not None
     assert problem.startswith(where)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "change", "where"),
+    [
+        ("objection.updated", {"step": "approved"}, "payload/step"),  # a repair step, not an objection's
+        ("objection.updated", {"state": "accepted"}, "payload/state"),
+        ("repair.updated", {"step": "statement_added"}, "payload/step"),
+        ("repair.updated", {"subject_index": "110105198506150011"}, "payload/subject_index"),
+        ("repair.updated", {"accept_due": None}, "payload/accept_due"),
+    ],
+)
+def test_schema_refuses_case_updates_with_a_wrong_step_state_or_index(event_type, change, where):
+    id_field = "objection_id" if event_type == "objection.updated" else "application_id"
+    payload = {id_field: 7, "reference": "YY-20260501-3F9A0C", "step": "filed", "state": "submitted", "record_id": 3,
+               "lineage": str(uuid.uuid4()), "accept_due": "2026-05-06", "decide_due": None,
+               "occurred_at": "2026-05-01T10:00:00+08:00", **_subject()}
+    assert schema.problem(envelope(event_type, payload)) is None
+    problem = schema.problem(envelope(event_type, {**payload, **change}))
+    assert problem is not None
+    assert problem.startswith(where), problem
 
 
 def test_envelope_of_an_outbox_event_carries_its_id_as_idempotency_key():
