@@ -67,6 +67,15 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
         # The flush's post_migrate already re-created some rows (role groups): start clean.
         call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
         connection.creation.deserialize_db_from_string(_REFERENCE_SNAPSHOT)
+        # The rows came back with their ids; move PostgreSQL's sequences past them.
+        from django.apps import apps
+        from django.core.management.color import no_style
+
+        statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True))
+        if statements:
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
 
 
 # --- Markers that need services ------------------------------------------------------
