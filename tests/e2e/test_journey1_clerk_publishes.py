@@ -151,6 +151,16 @@ def test_clerk_enters_reviewer_publishes(page: Any, base_url: str, tmp_path: Pat
     kinds = set(Notice.objects.filter(subject=subject, record=record).values_list("kind", flat=True))
     assert kinds == {Notice.Kind.PRE_PUBLICATION, Notice.Kind.REPAIR_NOTICE}
 
+    # It reached the municipal platform (DESIGN §1 journey 1). The embedded profile
+    # delivered right after commit; with Redis and no worker, run the beat sweep once.
+    from exchange.delivery import deliver_pending
+    from exchange.models import PlatformLedgerEntry
+
+    deliver_pending()
+    entry = PlatformLedgerEntry.objects.get(event_type="record.published", payload__record_id=record.pk)
+    assert entry.payload["severity"] == "general"
+    assert "id_number" not in entry.payload
+
 
 def test_archive_with_history_findings_and_print_view_pass_axe(page: Any, base_url: str, tmp_path: Path, settings) -> None:
     """The archive page in its fullest state (a corrected record with its history open, a
