@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from archives import exports, forms, selectors, services
+from archives import annotations, exports, forms, selectors, services
 from archives.models import AnnualFinding, Archive, CreditRecord, Evidence
 from credit_portal import audit
 from credit_portal.exceptions import NotFound, TransitionNotAllowed
@@ -278,10 +278,9 @@ REWARDS_CATEGORY = "rewards-penalties"
 def _archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[str, str] | None = None) -> dict[str, Any]:
     records = list(selectors.archive_records(archive))
     earlier = selectors.archive_earlier_versions(archive)
-    # The subject's personal statements (本人声明, issue 6) are shown with their records.
-    from repair.selectors import personal_statements_for
-
-    statements = personal_statements_for([record.lineage for record in records])
+    # The subject's personal statements (本人声明, issue 6) are shown with their records;
+    # repair provides them through the registry, so archives does not import repair.
+    statements = annotations.personal_statements([record.lineage for record in records])
     entries = []
     for record in records:
         versions = [*earlier.get(record.lineage, []), record]

@@ -8,3 +8,12 @@ class RepairConfig(AppConfig):
     name = "repair"
     verbose_name = _("Objections and repair")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Personal statements (本人声明, DESIGN §7) are shown wherever records are: the
+        # archives page and disclosure's reports ask archives' registry, so neither
+        # imports repair (DESIGN §2: dependencies point one way).
+        from archives import annotations
+        from repair.selectors import personal_statements_for
+
+        annotations.register_statement_provider(personal_statements_for)

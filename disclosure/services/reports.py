@@ -66,7 +66,9 @@ def build_content(
     every category is in scope (a finding sums up the whole archive)."""
     today = today or timezone.localdate()
     records = list(effective_records(subject, occupation_ids=occupation_ids, category_ids=category_ids, today=today))
-    statements = hooks.personal_statements({r.lineage for r in records if r.under_objection})
+    # Every record, not only those under objection: a statement is added after an
+    # objection is concluded as unverifiable, when the flag has already been cleared.
+    statements = hooks.personal_statements({r.lineage for r in records})
     archives_qs = subject.archives.select_related("occupation", "department").order_by("occupation__sort_order", "id")
     if occupation_ids is not None:
         archives_qs = archives_qs.filter(occupation_id__in=occupation_ids)

@@ -1,0 +1,44 @@
+"""Annotations that apps above ``archives`` attach to credit records, without
+``archives`` importing them (DESIGN §2: credit_portal ← departments ← archives ←
+disclosure, repair).
+
+Personal statements (本人声明, DESIGN §7): where an objection could not be verified the
+subject may attach a statement shown with the record on the staff archive page, in the
+citizen portal and in credit reports. The ``repair`` app owns them and registers its
+provider in ``RepairConfig.ready()``; ``archives`` views and ``disclosure`` reports
+ask this registry. With no provider registered (``repair`` not installed) every record
+simply has no statement.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+
+# lineages → {lineage: statement text}, one query for all records of a page or report.
+StatementProvider = Callable[[list[uuid.UUID]], dict[uuid.UUID, str]]
+
+_statement_providers: list[StatementProvider] = []
+
+
+def register_statement_provider(provider: StatementProvider) -> None:
+    """Register ``provider``; registering the same one again is a no-op (``ready()``
+    may run more than once, e.g. in tests)."""
+    if provider not in _statement_providers:
+        _statement_providers.append(provider)
+
+
+def unregister_statement_provider(provider: StatementProvider) -> None:
+    if provider in _statement_providers:
+        _statement_providers.remove(provider)
+
+
+def personal_statements(lineages: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The personal statement shown with each record lineage that has one."""
+    lineages = list(lineages)
+    statements: dict[uuid.UUID, str] = {}
+    if not lineages:
+        return statements
+    for provider in _statement_providers:
+        statements.update(provider(lineages))
+    return statements

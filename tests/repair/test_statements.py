@@ -1,0 +1,54 @@
+"""A personal statement (本人声明, DESIGN §7) reaches the staff archive page and credit
+reports through archives' annotation registry, which repair fills in its
+AppConfig.ready(); neither archives nor disclosure imports repair (DESIGN §2)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from archives import annotations
+from disclosure.services.identity import link_citizen
+from disclosure.services.reports import issue_self_report
+from repair import services
+from repair.selectors import personal_statements_for
+from tests.repair.conftest import publish
+
+pytestmark = pytest.mark.django_db
+STATEMENT = "本人声明：当日在外地出差。"
+
+
+@pytest.fixture
+def stated(world):
+    """A record whose objection could not be verified, with the subject's statement."""
+    link_citizen(world.citizen, world.subject, by=world.credit_office)
+    record = publish(world)
+    objection = services.file_objection(record, by=world.citizen, reasons="不是我")
+    objection = services.accept_objection(objection, by=world.credit_office)
+    objection = services.propose_outcome(objection, by=world.edu_reviewer, proposal="unverifiable", reason="材料缺失")
+    objection = services.conclude_objection(objection, by=world.credit_office, reason="无法核实")
+    services.add_personal_statement(objection, by=world.citizen, text=STATEMENT)
+    return record
+
+
+def test_repair_registers_its_provider_when_django_starts() -> None:
+    assert personal_statements_for in annotations._statement_providers
+
+
+def test_staff_archive_page_shows_the_statement(client, world, stated) -> None:
+    client.force_login(world.edu_clerk)
+    html = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
+    assert STATEMENT in html
+
+
+def test_staff_archive_page_shows_no_statement_without_a_provider(client, world, stated, monkeypatch) -> None:
+    monkeypatch.setattr(annotations, "_statement_providers", [])
+    client.force_login(world.edu_clerk)
+    html = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
+    assert STATEMENT not in html
+
+
+def test_self_report_carries_the_statement(world, stated) -> None:
+    report = issue_self_report(world.subject, by=world.citizen)
+    records = [r for archive in report.content["archives"] for r in archive["records"]]
+    assert [r["statement"] for r in records if r["title"] == stated.title] == [STATEMENT]
