@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from credit_portal.roles import Role
-from departments.scope import department_ids, has_role, is_credit_office
+from departments.scope import has_role, is_credit_office
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -21,7 +21,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav": {}}
     return {
         "nav": {
-            "department_staff": bool(department_ids(user)),
+            # From the role groups (one cached query shared with every other role check);
+            # the pages themselves scope by membership.
+            "department_staff": has_role(user, Role.DEPARTMENT_CLERK) or has_role(user, Role.DEPARTMENT_REVIEWER),
             "credit_office": is_credit_office(user),
             "citizen": has_role(user, Role.CITIZEN),
             "institution": has_role(user, Role.INSTITUTION),

@@ -25,8 +25,9 @@ def statement_for(record: CreditRecord) -> PersonalStatement | None:
 
 
 def personal_statements_for(lineages: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """Statements for many records in one query: the provider named by disclosure's
-    ``DISCLOSURE_STATEMENT_PROVIDER`` hook (disclosure/hooks.py) for credit reports."""
+    """Statements for many records in one query. Registered with
+    ``archives.annotations`` in ``RepairConfig.ready()``, so staff archive pages and
+    credit reports show statements without importing this app."""
     statements: dict[uuid.UUID, str] = {}
     for lineage, text in PersonalStatement.objects.filter(lineage__in=list(lineages)).order_by(
         "created_at"
