@@ -121,7 +121,7 @@ def main() -> None:
     port = _free_port()
     gunicorn = subprocess.Popen(  # noqa: S603
         [str(Path(sys.executable).with_name("gunicorn")), "credit_portal.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", str(args.gunicorn_workers), "--log-level", "warning"],
+         "-w", str(args.gunicorn_workers), "--log-level", "warning", "--access-logfile", "/dev/null"],
         cwd=ROOT, env=env,
     )
     base = f"http://127.0.0.1:{port}"
