@@ -4,6 +4,7 @@ tests/<app>/conftest.py.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -147,3 +148,40 @@ def _isolated_cache() -> Any:
     _clear_cache()
     yield
     _clear_cache()
+
+
+# --- No personal data in logs (DESIGN §8: "a log scan of the whole test run finds no ID
+# number or phone") ------------------------------------------------------------------------
+# Every record any logger emits during the run is checked before any redaction filter:
+# code must not log personal data in the first place. Synthetic numbers are still numbers.
+class _PersonalDataScanner(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.hits: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from credit_portal.logging import redact
+
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is not our concern here
+            return
+        if redact(message) != message:
+            self.hits.append(f"{record.name}: {redact(message)[:200]}")
+
+
+_SCANNER = _PersonalDataScanner()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    logging.getLogger().addHandler(_SCANNER)
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_data_logged() -> Any:
+    """Fails the test during whose run a log record carried an ID number or phone."""
+    seen = len(_SCANNER.hits)
+    yield
+    new = _SCANNER.hits[seen:]
+    if new:
+        pytest.fail(f"personal data reached the logs (shown redacted): {new[:3]}", pytrace=False)
