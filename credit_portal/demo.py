@@ -112,47 +112,25 @@ def demo_user(
     return user, DemoAccount(username=username, password=password, role=label, try_first=try_first)
 
 
-def _department(code: str, name: str):  # -> departments.models.Department
-    from departments.models import Department
-
-    # The catalogue migration creates these; get_or_create keeps the demo working on a
-    # database where someone removed them.
-    department, _ = Department.objects.get_or_create(code=code, defaults={"name": name})
-    return department
-
-
 def load(stdout: TextIO) -> list[DemoAccount]:
-    """Create the foundation's demo accounts; return them for the printed table."""
-    from departments.models import Membership
+    """Create the foundation's demo accounts; return them for the printed table.
 
+    Department staff (clerk and reviewer of 教育局 and 卫健委) come from
+    ``departments.demo``, which knows departments; this module stays below it (DESIGN §2).
+    """
     refuse_in_production()
     sync_role_groups()
     accounts: list[DemoAccount] = []
-    for code, name in (("education", "教育局"), ("health", "卫健委")):
-        department = _department(code, name)
-        for membership_role, role, title, what in (
-            (Membership.Role.CLERK, Role.DEPARTMENT_CLERK, "录入员", "/staff/: register a person, open an archive, enter a record"),
-            (Membership.Role.REVIEWER, Role.DEPARTMENT_REVIEWER, "审核员", "/staff/: review and publish what the clerk submitted"),
-        ):
-            user, account = demo_user(
-                f"demo_{code}_{membership_role}",
-                full_name=f"演示{name}{title}（虚构）",
-                role=role,
-                try_first=f"{department.name}: {what}",
-            )
-            Membership.objects.get_or_create(user=user, department=department, role=membership_role)
-            accounts.append(account)
-
     for username, role, full_name, is_staff, what in (
         ("demo_credit_office", Role.CREDIT_OFFICE, "演示信用办工作人员（虚构）", True,
-         "/admin/: the catalogue, the coverage table, calendar days"),
+         "/repair/office/: objection and repair queue; /exchange/operations/; /admin/: catalogue, calendar"),
         ("demo_auditor", Role.AUDITOR, "演示审计员（虚构）", True, "/admin/: read the audit trail"),
         ("demo_security_admin", Role.SECURITY_ADMIN, "演示安全管理员（虚构）", True,
          "/admin/: department memberships, lock-outs, second factors"),
         ("demo_system_admin", Role.SYSTEM_ADMIN, "演示系统管理员（虚构）", True, "/admin/: user accounts"),
-        ("demo_citizen", Role.CITIZEN, "演示市民（虚构）", False, "/accounts/login/, then the home page (citizen pages arrive with disclosure)"),
+        ("demo_citizen", Role.CITIZEN, "演示市民（虚构）", False, "/my/: own archive, authorizations, who queried; /repair/my/: objections and repair"),
         ("demo_institution", Role.INSTITUTION, "演示查询机构（虚构）", False,
-         "/accounts/login/ (queries with a citizen's code arrive with disclosure)"),
+         "/institution/: query a person's record with the code the demo printed"),
     ):
         _user, account = demo_user(username, full_name=full_name, role=role, is_staff=is_staff, try_first=what)
         accounts.append(account)

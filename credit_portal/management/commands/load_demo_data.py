@@ -21,6 +21,7 @@ from credit_portal.demo import DemoAccount, password_file, refuse_in_production
 
 DEMO_MODULES = (
     "credit_portal.demo",
+    "departments.demo",
     "archives.demo",
     "disclosure.demo",
     "repair.demo",
