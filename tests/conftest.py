@@ -128,7 +128,8 @@ def _fresh_working_day_cache() -> Any:
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # xdist sets PYTEST_XDIST_WORKER after this hook runs; its workerinput is there already.
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
     settings.CACHES["default"]["KEY_PREFIX"] = f"test-{worker}"
 
 

@@ -81,13 +81,6 @@ def sms(settings: Any) -> list[tuple[str, str]]:
     return MemorySMSBackend.outbox
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache() -> None:
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def disc(world: World, sms: list) -> Disclosure:  # noqa: F811
     w = world
