@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import TextIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from archives.models import CreditRecord
 from credit_portal.models import User
@@ -27,10 +28,54 @@ def _proof() -> SimpleUploadedFile:
     return SimpleUploadedFile("demo-proof.pdf", _PDF, content_type="application/pdf")
 
 
+# Extra published negative records for the demo citizen, entered and published through
+# the archives services by the demo clerk and reviewer, so every stage of a case has a
+# record to stand on. Dates are relative to today so the records stay inside their
+# display period (minor ≤ 3 months, general 3–12 months) and past the minimum period
+# where repair needs one. (title, severity, decided days ago, penalty)
+_EXTRA_RECORDS = (
+    ("演示：未按规定参加继续教育培训", "minor", 20, False),
+    ("演示：违规收受学生家长礼品", "general", 150, True),
+    ("演示：擅自调整课程安排", "minor", 40, False),
+    ("演示：学期考核材料弄虚作假", "general", 200, True),
+)
+
+
+def _ensure_demo_records(user: User) -> None:
+    from archives import services as archive_services
+    from departments.models import RecordCategory
+
+    subject = identity.subject_for(user)
+    clerk = User.objects.filter(username="demo_education_clerk").first()
+    reviewer = User.objects.filter(username="demo_education_reviewer").first()
+    violations = RecordCategory.objects.filter(code="violations").first()
+    if subject is None or clerk is None or reviewer is None or violations is None:
+        return
+    archive = subject.archives.filter(occupation__code="teacher").first()
+    if archive is None:
+        return
+    today = timezone.localdate()
+    for title, severity, days_ago, penalty in _EXTRA_RECORDS:
+        if archive.records.filter(title=title).exists():
+            continue
+        decided = today - timedelta(days=days_ago)
+        occurred = decided - timedelta(days=10)
+        record = archive_services.draft_record(
+            archive, by=clerk, category=violations, polarity="negative", severity=severity, title=title,
+            description="演示数据，虚构。", decision_number=f"示教〔{decided.year}〕演{decided:%m%d}号",
+            deciding_body="示范市教育局", occurred_on=occurred, decided_on=decided, is_penalty=penalty,
+        )
+        archive_services.submit_record(record, by=clerk)
+        archive_services.publish_record(record, by=reviewer)
+
+
 def load(stdout: TextIO) -> list[object]:
     if Objection.objects.exists() or RepairApplication.objects.exists():
-        stdout.write("repair: demo cases already present")
+        stdout.write("repair: demo cases already present\n")
         return []
+    citizen = User.objects.filter(username="demo_citizen").first()
+    if citizen is not None:
+        _ensure_demo_records(citizen)
     officer = User.objects.filter(groups__name=Role.CREDIT_OFFICE, is_active=True).order_by("pk").first()
     pairs: list[tuple[User, CreditRecord]] = []
     for user in User.objects.filter(groups__name=Role.CITIZEN, is_active=True).order_by("pk"):
@@ -43,7 +88,7 @@ def load(stdout: TextIO) -> list[object]:
         ).select_related("archive").order_by("pk")
         pairs.extend((user, record) for record in records)
     if officer is None or not pairs:
-        stdout.write("repair: no citizen with published negative records yet; no demo cases")
+        stdout.write("repair: no citizen with published negative records yet; no demo cases\n")
         return []
     made = 0
     for index, (user, record) in enumerate(pairs[:5]):
@@ -68,5 +113,5 @@ def load(stdout: TextIO) -> list[object]:
             case = services.file_objection(record, by=user, reasons="演示：不服。")
             services.refuse_objection(case, by=officer, reason="演示：未说明具体错误，请补充理由后重新提出。")
         made += 1
-    stdout.write(f"repair: {made} demo cases")
+    stdout.write(f"repair: {made} demo cases\n")
     return []
