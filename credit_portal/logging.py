@@ -11,8 +11,9 @@ import re
 
 # 18-digit resident ID (last char may be X) and 11-digit mainland mobile numbers,
 # not embedded in longer digit runs.
-_ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# A run of digits after a decimal point is a fraction (a duration), not a number to hide.
+_ID_NUMBER = re.compile(r"(?<![\d.])\d{17}[\dXx](?!\d)")
+_MOBILE = re.compile(r"(?<![\d.])1[3-9]\d{9}(?!\d)")
 
 
 def redact(text: str) -> str:

@@ -63,7 +63,8 @@ def code_digest(code: str) -> str:
 
 
 def _new_reference() -> str:
-    return f"SQ{timezone.localdate():%Y%m%d}{secrets.randbelow(10**6):06d}"
+    # Ten random digits: with six, a few hundred grants a day already risked a clash.
+    return f"SQ{timezone.localdate():%Y%m%d}{secrets.randbelow(10**10):010d}"
 
 
 @dataclass(frozen=True)

@@ -15,3 +15,8 @@ def test_formatter_masks_id_numbers_and_phones_in_output():
 
 def test_longer_digit_runs_are_not_mistaken_for_numbers():
     assert redact("order 1234567890123456789012") == "order 1234567890123456789012"
+
+
+def test_durations_are_not_mistaken_for_numbers():
+    assert redact("succeeded in 0.012345678901234567s") == "succeeded in 0.012345678901234567s"
+    assert redact("phone 13812345678.") == "phone [PHONE]."  # a sentence end is not a fraction
