@@ -85,8 +85,11 @@ def acting_department_ids(archive: Archive) -> set[int]:
 
 
 def can_act_on(user: object, archive: Archive, *, role: str) -> bool:
-    """Whether ``user`` holds ``role`` (clerk or reviewer) in a department that may act on ``archive``."""
-    return bool(department_ids(user, role=role) & acting_department_ids(archive))
+    """Whether ``user`` holds ``role`` (clerk or reviewer) in a department that may act on
+    ``archive``. Kept for other apps; the rule lives in ``archives.permissions``."""
+    from archives import permissions
+
+    return permissions.has_role_on(user, archive, role)  # type: ignore[arg-type]
 
 
 def get_subject_for_view(user: object, subject_id: object, *, request: object = None) -> Subject:
@@ -99,7 +102,7 @@ def get_subject_for_view(user: object, subject_id: object, *, request: object = 
         subject = subjects_visible_to(user).get(pk=subject_id)
     except (Subject.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such subject.") from None
-    audit.record("subject.viewed", actor=user, target=subject, subject_ref=str(subject.pk), request=request)
+    audit.record("archives.subject.viewed", actor=user, target=subject, subject_ref=str(subject.pk), request=request)
     return subject
 
 
@@ -109,7 +112,7 @@ def get_archive_for_view(user: object, archive_id: object, *, request: object = 
     except (Archive.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such archive.") from None
     audit.record(
-        "archive.viewed", actor=user, target=archive, subject_ref=str(archive.subject_id), request=request
+        "archives.archive.viewed", actor=user, target=archive, subject_ref=str(archive.subject_id), request=request
     )
     return archive
 
@@ -202,7 +205,7 @@ def get_record_for_view(user: object, record_id: object, *, request: object = No
         ).get(pk=record_id)
     except (CreditRecord.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such record.") from None
-    audit.record("record.viewed", actor=user, target=record, subject_ref=str(record.archive.subject_id), request=request)
+    audit.record("archives.record.viewed", actor=user, target=record, subject_ref=str(record.archive.subject_id), request=request)
     return record
 
 

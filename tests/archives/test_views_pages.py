@@ -16,7 +16,7 @@ from archives.models import AnnualFinding, CreditRecord, Evidence, Notice, Subje
 from credit_portal.models import AuditEntry
 from departments.models import Membership
 from tests import factories as f
-from tests.archives.conftest import World, negative_data
+from tests.archives.conftest import World, draft_negative, negative_data
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -154,7 +154,7 @@ def test_future_decision_date_is_refused(client, world: World) -> None:
 
 
 def test_clerk_cannot_edit_a_published_record(client, world: World) -> None:
-    record = services.submit_record(services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)),
+    record = services.submit_record(draft_negative(world),
                                     by=world.edu_clerk)
     services.publish_record(record, by=world.edu_reviewer)
     client.force_login(world.edu_clerk)
@@ -209,7 +209,7 @@ def test_author_sees_no_publish_button_and_cannot_publish(client, world: World) 
 
 def test_return_with_reason_shows_on_dashboard(client, world: World) -> None:
     record = services.submit_record(
-        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)), by=world.edu_clerk
+        draft_negative(world), by=world.edu_clerk
     )
     client.force_login(world.edu_reviewer)
     response = client.post(reverse("archives:record_return", args=[record.pk]), {"reason": ""})
@@ -222,7 +222,7 @@ def test_return_with_reason_shows_on_dashboard(client, world: World) -> None:
 
 def test_correction_keeps_history_side_by_side_with_the_change_marked(client, world: World) -> None:
     record = services.submit_record(
-        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)), by=world.edu_clerk
+        draft_negative(world), by=world.edu_clerk
     )
     services.publish_record(record, by=world.edu_reviewer)
     client.force_login(world.edu_reviewer2)
@@ -238,7 +238,7 @@ def test_correction_keeps_history_side_by_side_with_the_change_marked(client, wo
 
 def test_withdrawn_record_is_flagged(client, world: World) -> None:
     record = services.submit_record(
-        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)), by=world.edu_clerk
+        draft_negative(world), by=world.edu_clerk
     )
     services.publish_record(record, by=world.edu_reviewer)
     client.force_login(world.edu_reviewer)
@@ -253,7 +253,7 @@ def test_withdrawn_record_is_flagged(client, world: World) -> None:
 
 @pytest.fixture
 def draft(world: World) -> CreditRecord:
-    return services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+    return draft_negative(world)
 
 
 def test_evidence_too_large_is_refused(client, world: World, draft: CreditRecord, monkeypatch) -> None:
@@ -285,7 +285,7 @@ def test_evidence_download_is_an_audited_attachment_with_nosniff(client, world: 
     assert response["Content-Disposition"].startswith("attachment")
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF
-    assert AuditEntry.objects.filter(action="evidence.downloaded", object_id=str(evidence.pk)).exists()
+    assert AuditEntry.objects.filter(action="archives.evidence.downloaded", object_id=str(evidence.pk)).exists()
 
 
 # --- the archive page, print and Excel -----------------------------------------------------
@@ -302,7 +302,7 @@ def test_archive_page_masks_id_until_shown_and_the_show_is_audited(client, world
     assert 'id="viewed-at"' in page
     response = client.post(reverse("archives:archive_reveal", args=[world.archive.pk]), {"field": "id_number"})
     assert number in response.content.decode()
-    assert AuditEntry.objects.filter(action="subject.revealed", subject_ref=str(world.subject.pk)).exists()
+    assert AuditEntry.objects.filter(action="archives.subject.revealed", subject_ref=str(world.subject.pk)).exists()
     response = client.post(reverse("archives:archive_reveal", args=[world.archive.pk]), {"field": "phone"})
     assert "13800000000" in response.content.decode()
 
@@ -336,7 +336,7 @@ def test_findings_draft_evidence_sign(client, world: World) -> None:
 
 def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: World) -> None:
     record = services.submit_record(
-        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title="=HYPERLINK(1)")),
+        draft_negative(world, title="=HYPERLINK(1)"),
         by=world.edu_clerk,
     )
     services.publish_record(record, by=world.edu_reviewer)

@@ -11,13 +11,13 @@ from django.urls import reverse
 from archives import services
 from archives.models import CreditRecord
 from tests import factories as f
-from tests.archives.conftest import World, negative_data
+from tests.archives.conftest import World, draft_negative
 
 
 def _records(world: World, n: int) -> None:
     """n records in the world's archive: drafts, submitted, published and corrected ones."""
     for i in range(n):
-        record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title=f"记录{i}"))
+        record = draft_negative(world, title=f"记录{i}")
         if i % 4 == 0:
             continue
         services.submit_record(record, by=world.edu_clerk)
