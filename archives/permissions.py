@@ -71,6 +71,10 @@ def is_department_staff(user: Actor) -> bool:
     return bool(department_ids(user))
 
 
+def is_clerk(user: Actor) -> bool:
+    return bool(department_ids(user, role=CLERK))
+
+
 # --- people and archives ---------------------------------------------------------------
 
 
@@ -245,7 +249,8 @@ def can_sign_finding(user: Actor, finding: AnnualFinding) -> bool:
 
 
 def can_use_review_queue(user: Actor) -> bool:
-    return bool(department_ids(user, role=REVIEWER)) or is_credit_office(user)
+    """Reviewers decide what clerks submit; the credit office does not review departments' drafts."""
+    return bool(department_ids(user, role=REVIEWER))
 
 
 # --- flags for templates ----------------------------------------------------------------------

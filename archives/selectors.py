@@ -13,7 +13,16 @@ from datetime import timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from archives.models import AnnualFinding, Archive, ArchiveGroupObjectPermission, CreditRecord, Evidence, Subject
+from archives.models import (
+    AnnualFinding,
+    Archive,
+    ArchiveGroupObjectPermission,
+    CreditRecord,
+    Evidence,
+    Notice,
+    RecordChange,
+    Subject,
+)
 from credit_portal import audit
 from credit_portal.exceptions import NotFound
 from departments.models import Department, Membership, Occupation, OccupationDepartment
@@ -138,11 +147,6 @@ def archive_findings(archive: Archive) -> QuerySet[AnnualFinding]:
     )
 
 
-def evidence_visible_to(user: object) -> QuerySet[Evidence]:
-    visible = archives_visible_to(user).values("id")
-    return Evidence.objects.filter(Q(record__archive__in=visible) | Q(finding__archive__in=visible))
-
-
 def review_queue(user: object) -> QuerySet[CreditRecord]:
     """Submitted records a reviewer may decide, oldest first."""
     from departments.models import Membership as M
@@ -209,13 +213,20 @@ def get_record_for_view(user: object, record_id: object, *, request: object = No
     return record
 
 
-def get_finding_for_view(user: object, finding_id: object) -> AnnualFinding:
+def get_finding_for_view(user: object, finding_id: object, *, request: object = None) -> AnnualFinding:
+    """One finding in ``user``'s scope, its read written to the audit trail like every
+    read of a person's record (DESIGN §8); ``NotFound`` when out of scope."""
     try:
-        return AnnualFinding.objects.select_related(
+        finding = AnnualFinding.objects.select_related(
             "archive__subject", "archive__occupation", "archive__department", "created_by", "signed_by"
         ).prefetch_related("evidence").get(pk=finding_id, archive__in=archives_visible_to(user).values("id"))
     except (AnnualFinding.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such finding.") from None
+    audit.record(
+        "archives.finding.viewed", actor=user, target=finding, subject_ref=str(finding.archive.subject_id),
+        request=request,
+    )
+    return finding
 
 
 def archive_earlier_versions(archive: Archive) -> dict[object, list[CreditRecord]]:
@@ -225,3 +236,112 @@ def archive_earlier_versions(archive: Archive) -> dict[object, list[CreditRecord
     for record in archive.records.filter(is_current=False).select_related("category", "domain").order_by("version"):
         versions.setdefault(record.lineage, []).append(record)
     return versions
+
+
+def search_archives_by_name(user: object, name: str, *, limit: int = 50) -> list[Archive]:
+    """Archives in ``user``'s scope whose person's name contains ``name``, at most ``limit``."""
+    return list(
+        archives_visible_to(user)
+        .filter(subject__name__contains=name)
+        .order_by("subject__name", "subject_id", "occupation__sort_order")[:limit]
+    )
+
+
+def subject_in_scope(user: object, subject: Subject | None) -> bool:
+    return subject is not None and subjects_visible_to(user).filter(pk=subject.pk).exists()
+
+
+def subject_archives(user: object, subject: Subject) -> list[Archive]:
+    return list(archives_visible_to(user).filter(subject=subject).order_by("occupation__sort_order"))
+
+
+def record_evidence(record: CreditRecord) -> list[Evidence]:
+    return list(record.evidence.all())
+
+
+def subject_was_told(record: CreditRecord) -> bool:
+    """Whether the person got the notice before publication of this record (art. 15)."""
+    return record.notices.filter(kind=Notice.Kind.PRE_PUBLICATION).exists()
+
+
+def get_evidence_in_scope(user: object, evidence_id: object) -> Evidence:
+    visible = archives_visible_to(user).values("id")
+    try:
+        return Evidence.objects.select_related(
+            "record__archive", "finding__archive", "change__record__archive"
+        ).get(
+            Q(record__archive__in=visible) | Q(finding__archive__in=visible) | Q(change__record__archive__in=visible),
+            pk=evidence_id,
+        )
+    except (Evidence.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such evidence.") from None
+
+
+def get_evidence_for_download(user: object, evidence_id: object, *, request: object = None) -> Evidence:
+    """An evidence file in ``user``'s scope, its download written to the audit trail."""
+    evidence = get_evidence_in_scope(user, evidence_id)
+    owner = evidence.record or evidence.finding or evidence.change.record  # type: ignore[union-attr]
+    audit.record("archives.evidence.downloaded", actor=user, target=evidence, subject_ref=str(owner.archive.subject_id),
+                 request=request)
+    return evidence
+
+
+def pending_change(record: CreditRecord) -> RecordChange | None:
+    """The proposal awaiting approval for this record version, if any."""
+    return record.changes.filter(state=RecordChange.State.PENDING).select_related("proposed_by").first()
+
+
+def record_changes(record: CreditRecord) -> list[RecordChange]:
+    """Every proposal made on any version of this record, newest first."""
+    return list(
+        RecordChange.objects.filter(record__lineage=record.lineage)
+        .select_related("proposed_by", "decided_by", "result")
+        .order_by("-proposed_at", "-id")
+    )
+
+
+def get_change_for_view(user: object, change_id: object, *, request: object = None) -> RecordChange:
+    """One proposed change in ``user``'s scope, read audited; ``NotFound`` otherwise."""
+    try:
+        change = RecordChange.objects.select_related(
+            "record__archive__subject", "record__archive__occupation", "record__archive__department",
+            "record__category", "record__domain", "proposed_by", "decided_by", "result",
+        ).prefetch_related("evidence").get(pk=change_id, record__archive__in=archives_visible_to(user).values("id"))
+    except (RecordChange.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such proposal.") from None
+    audit.record("archives.record_change.viewed", actor=user, target=change,
+                 subject_ref=str(change.record.archive.subject_id), request=request)
+    return change
+
+
+def pending_changes(user: object, *, limit: int = 20) -> list[RecordChange]:
+    """Proposals awaiting a decision in ``user``'s scope, oldest first."""
+    return list(
+        RecordChange.objects.filter(
+            state=RecordChange.State.PENDING, record__archive__in=archives_visible_to(user).values("id")
+        )
+        .select_related("record__archive__subject", "record__archive__occupation", "proposed_by")
+        .order_by("proposed_at", "id")[:limit]
+    )
+
+
+def my_items(user: object) -> dict[str, list[object]]:
+    """A clerk's own work: drafts, submitted and returned records, draft findings and
+    proposals they made that still wait (each list one query)."""
+    mine = CreditRecord.objects.filter(
+        created_by=user, archive__in=archives_visible_to(user).values("id")
+    ).select_related("archive__subject", "archive__occupation", "category")
+    return {
+        "drafts": list(mine.filter(state=CreditRecord.State.DRAFT).order_by("-updated_at", "-id")),
+        "submitted": list(mine.filter(state=CreditRecord.State.SUBMITTED).order_by("-submitted_at", "-id")),
+        "returned": list(mine.filter(state=CreditRecord.State.RETURNED).order_by("-updated_at", "-id")),
+        "findings": list(
+            AnnualFinding.objects.filter(created_by=user, state=AnnualFinding.State.DRAFT,
+                                         archive__in=archives_visible_to(user).values("id"))
+            .select_related("archive__subject", "archive__occupation").order_by("-created_at", "-id")
+        ),
+        "changes": list(
+            RecordChange.objects.filter(proposed_by=user, state=RecordChange.State.PENDING)
+            .select_related("record__archive__subject", "record").order_by("-proposed_at", "-id")
+        ),
+    }
