@@ -137,7 +137,7 @@ def archive_records(archive: Archive, *, include_drafts: bool = True) -> QuerySe
 def record_history(record: CreditRecord) -> QuerySet[CreditRecord]:
     """Every version of a record, oldest first."""
     return CreditRecord.objects.filter(lineage=record.lineage).select_related(
-        "category", "created_by", "published_by"
+        "category", "domain", "created_by", "published_by"
     ).order_by("version")
 
 
@@ -295,7 +295,7 @@ def record_changes(record: CreditRecord) -> list[RecordChange]:
     """Every proposal made on any version of this record, newest first."""
     return list(
         RecordChange.objects.filter(record__lineage=record.lineage)
-        .select_related("proposed_by", "decided_by", "result")
+        .select_related("proposed_by", "decided_by", "result", "record__archive__subject")
         .order_by("-proposed_at", "-id")
     )
 
@@ -342,6 +342,6 @@ def my_items(user: object) -> dict[str, list[object]]:
         ),
         "changes": list(
             RecordChange.objects.filter(proposed_by=user, state=RecordChange.State.PENDING)
-            .select_related("record__archive__subject", "record").order_by("-proposed_at", "-id")
+            .select_related("record__archive__subject", "proposed_by").order_by("-proposed_at", "-id")
         ),
     }

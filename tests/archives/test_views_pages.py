@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from archives import services
-from archives.models import AnnualFinding, CreditRecord, Evidence, Notice, Subject
+from archives.models import AnnualFinding, CreditRecord, Evidence, Notice, RecordChange, Subject
 from credit_portal.models import AuditEntry
 from departments.models import Membership
 from tests import factories as f
@@ -198,7 +198,7 @@ def test_author_sees_no_publish_button_and_cannot_publish(client, world: World) 
     # means they cannot publish it themselves (DESIGN §5).
     both = f.member(world.education, Membership.Role.CLERK, "edu_both")
     Membership.objects.create(user=both, department=world.education, role=Membership.Role.REVIEWER)
-    record = services.submit_record(services.draft_record(world.archive, by=both, **negative_data(world)), by=both)
+    record = services.submit_record(draft_negative(world, by=both), by=both)
     client.force_login(both)
     page = client.get(reverse("archives:record_review", args=[record.pk])).content.decode()
     assert reverse("archives:record_publish", args=[record.pk]) not in page
@@ -228,8 +228,23 @@ def test_correction_keeps_history_side_by_side_with_the_change_marked(client, wo
     client.force_login(world.edu_reviewer2)
     response = client.post(reverse("archives:record_correct", args=[record.pk]),
                            _record_post(world, decision_number="示教罚〔2026〕13号", reason="文号录入错误"))
+    change = RecordChange.objects.get()
+    assert response.url == reverse("archives:change", args=[change.pk])
+    # Nothing changes on one person's word: the proposer sees no approve button and is refused.
+    page = client.get(response.url).content.decode()
+    assert reverse("archives:change_approve", args=[change.pk]) not in page
+    assert client.post(reverse("archives:change_approve", args=[change.pk])).status_code == 403
+    assert CreditRecord.objects.get(is_current=True).pk == record.pk
+    client.force_login(world.edu_reviewer)
+    page = client.get(reverse("archives:change", args=[change.pk])).content.decode()
+    assert reverse("archives:change_approve", args=[change.pk]) in page
+    response = client.post(reverse("archives:change_approve", args=[change.pk]))
     new = CreditRecord.objects.get(is_current=True)
+    assert new.pk != record.pk
     assert response.url == reverse("archives:record", args=[new.pk])
+    # The superseded version links to the version that replaced it.
+    old_page = client.get(reverse("archives:record", args=[record.pk])).content.decode()
+    assert f'href="{reverse("archives:record", args=[new.pk])}"' in old_page
     page = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
     assert "示教罚〔2026〕12号" in page
     assert "示教罚〔2026〕13号" in page
@@ -241,8 +256,10 @@ def test_withdrawn_record_is_flagged(client, world: World) -> None:
         draft_negative(world), by=world.edu_clerk
     )
     services.publish_record(record, by=world.edu_reviewer)
-    client.force_login(world.edu_reviewer)
+    client.force_login(world.edu_clerk)
     client.post(reverse("archives:record_withdraw", args=[record.pk]), {"reason": "处罚决定已撤销"})
+    client.force_login(world.edu_reviewer2)
+    client.post(reverse("archives:change_approve", args=[RecordChange.objects.get().pk]))
     page = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
     assert str(CreditRecord.State.WITHDRAWN.label) in page or "withdrawn" in page
     assert 'id="no-negative"' in page
@@ -253,7 +270,7 @@ def test_withdrawn_record_is_flagged(client, world: World) -> None:
 
 @pytest.fixture
 def draft(world: World) -> CreditRecord:
-    return draft_negative(world)
+    return services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
 
 
 def test_evidence_too_large_is_refused(client, world: World, draft: CreditRecord, monkeypatch) -> None:
