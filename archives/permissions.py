@@ -83,6 +83,17 @@ def can_use_staff_pages(user: Actor) -> bool:
     return is_department_staff(user) or is_credit_office(user)
 
 
+def departments_for_new_archives(user: Actor) -> frozenset[int]:
+    """The departments ``user`` may open archives for (offered on the forms)."""
+    return department_ids(user)
+
+
+def is_reviewer_on(user: Actor, archive: Archive) -> bool:
+    """Reviewers of a responsible department reach the signing check page (the page
+    itself says when four eyes leave the signing to another reviewer)."""
+    return has_role_on(user, archive, REVIEWER)
+
+
 def can_register_person(user: Actor) -> bool:
     """Only department staff register people: an archive needs a keeping department."""
     return is_department_staff(user)

@@ -17,7 +17,6 @@ from archives.views.base import add_errors, refused, require, staff_view
 from archives.views.presenters import archive_context, print_context
 from credit_portal import audit
 from credit_portal.exceptions import TransitionNotAllowed
-from departments.scope import department_ids
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,7 +24,7 @@ from departments.scope import department_ids
 def archive_open(request: HttpRequest, subject_id: str) -> HttpResponse:
     subject = selectors.get_subject_for_view(request.user, subject_id, request=request)
     require(permissions.can_open_archive(request.user))
-    form = forms.OpenArchiveForm(request.POST or None, department_ids=department_ids(request.user))
+    form = forms.OpenArchiveForm(request.POST or None, department_ids=permissions.departments_for_new_archives(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             archive = services.open_archive(subject=subject, by=request.user, **form.cleaned_data)

@@ -72,7 +72,7 @@ def finding_sign(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = selectors.get_finding_for_view(request.user, finding_id, request=request)
     if finding.state != AnnualFinding.State.DRAFT:
         return redirect("archives:finding", finding_id=finding.pk)
-    require(permissions.has_role_on(request.user, finding.archive, permissions.REVIEWER))
+    require(permissions.is_reviewer_on(request.user, finding.archive))
     if request.method == "POST":
         try:
             services.sign_finding(finding, by=request.user)

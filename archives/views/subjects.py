@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from archives import forms, permissions, selectors, services
 from archives.views.base import add_errors, require, staff_view
 from credit_portal import audit
-from departments.scope import department_ids
 
 
 @require_http_methods(["GET", "POST"])
@@ -39,7 +38,7 @@ def find_subject(request: HttpRequest) -> HttpResponse:
             if permissions.can_register_person(request.user):
                 context["register_form"] = forms.RegisterPersonForm(
                     initial={"id_number": id_form.cleaned_data["id_number"]},
-                    department_ids=department_ids(request.user),
+                    department_ids=permissions.departments_for_new_archives(request.user),
                 )
     elif request.method == "POST" and request.POST.get("search") == "name":
         name_form = forms.FindByNameForm(request.POST, prefix="name")
@@ -58,7 +57,7 @@ def register_person(request: HttpRequest) -> HttpResponse:
     """Register a person (or find them by ID number, never twice) and open their
     archive with the user's department in one step."""
     require(permissions.can_register_person(request.user))
-    form = forms.RegisterPersonForm(request.POST or None, department_ids=department_ids(request.user))
+    form = forms.RegisterPersonForm(request.POST or None, department_ids=permissions.departments_for_new_archives(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
