@@ -9,6 +9,7 @@ here (citizens and institutions read through ``disclosure``).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -28,8 +29,16 @@ from credit_portal.exceptions import NotFound
 from departments.models import Department, Membership, Occupation, OccupationDepartment
 from departments.scope import department_group_name, department_ids, is_credit_office
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
 
-def _scope_filter(user: object, *, prefix: str = "") -> Q | None:
+    from credit_portal.models import User
+
+    Viewer = User | AnonymousUser
+
+
+def _scope_filter(user: Viewer, *, prefix: str = "") -> Q | None:
     """The Q that limits archives (or objects reached through ``prefix``) to the
     user's scope; ``None`` means unrestricted (credit office)."""
     if is_credit_office(user):
@@ -59,21 +68,21 @@ def _scope_filter(user: object, *, prefix: str = "") -> Q | None:
     )
 
 
-def archives_visible_to(user: object) -> QuerySet[Archive]:
+def archives_visible_to(user: Viewer) -> QuerySet[Archive]:
     """Archives ``user`` may see, with subject, occupation and department joined."""
     qs = Archive.objects.select_related("subject", "occupation", "department")
     scope = _scope_filter(user)
     return qs if scope is None else qs.filter(scope)
 
 
-def subjects_visible_to(user: object) -> QuerySet[Subject]:
+def subjects_visible_to(user: Viewer) -> QuerySet[Subject]:
     """Subjects with at least one archive ``user`` may see."""
     if is_credit_office(user):
         return Subject.objects.all()
     return Subject.objects.filter(id__in=archives_visible_to(user).values("subject_id"))
 
 
-def records_visible_to(user: object) -> QuerySet[CreditRecord]:
+def records_visible_to(user: Viewer) -> QuerySet[CreditRecord]:
     return CreditRecord.objects.filter(archive__in=archives_visible_to(user).values("id")).select_related(
         "category", "domain", "archive"
     )
@@ -93,15 +102,15 @@ def acting_department_ids(archive: Archive) -> set[int]:
     return ids
 
 
-def can_act_on(user: object, archive: Archive, *, role: str) -> bool:
+def can_act_on(user: Viewer, archive: Archive, *, role: str) -> bool:
     """Whether ``user`` holds ``role`` (clerk or reviewer) in a department that may act on
     ``archive``. Kept for other apps; the rule lives in ``archives.permissions``."""
     from archives import permissions
 
-    return permissions.has_role_on(user, archive, role)  # type: ignore[arg-type]
+    return permissions.has_role_on(user, archive, role)
 
 
-def get_subject_for_view(user: object, subject_id: object, *, request: object = None) -> Subject:
+def get_subject_for_view(user: Viewer, subject_id: object, *, request: HttpRequest | None = None) -> Subject:
     """The subject page read: scoped, and written to the audit trail (DESIGN §8).
 
     Raises ``NotFound`` when the subject does not exist or is outside the user's scope:
@@ -115,7 +124,7 @@ def get_subject_for_view(user: object, subject_id: object, *, request: object = 
     return subject
 
 
-def get_archive_for_view(user: object, archive_id: object, *, request: object = None) -> Archive:
+def get_archive_for_view(user: Viewer, archive_id: object, *, request: HttpRequest | None = None) -> Archive:
     try:
         archive = archives_visible_to(user).get(pk=archive_id)
     except (Archive.DoesNotExist, ValueError, TypeError):
@@ -147,7 +156,7 @@ def archive_findings(archive: Archive) -> QuerySet[AnnualFinding]:
     )
 
 
-def review_queue(user: object) -> QuerySet[CreditRecord]:
+def review_queue(user: Viewer) -> QuerySet[CreditRecord]:
     """Submitted records a reviewer may decide, oldest first."""
     from departments.models import Membership as M
 
@@ -169,7 +178,7 @@ CADENCE_DAYS = {
 }
 
 
-def overdue_archives(user: object) -> QuerySet[Archive]:
+def overdue_archives(user: Viewer) -> QuerySet[Archive]:
     """Open archives not updated within their occupation's cadence (001 §三(五):
     records are refreshed yearly, quarterly or monthly by kind)."""
     now = timezone.now()
@@ -179,7 +188,7 @@ def overdue_archives(user: object) -> QuerySet[Archive]:
     return archives_visible_to(user).filter(condition, state=Archive.State.OPEN).order_by("last_updated_at")
 
 
-def dashboard(user: object) -> dict[str, object]:
+def dashboard(user: Viewer) -> dict[str, object]:
     """Counts and short lists for a department dashboard."""
     records = records_visible_to(user).filter(is_current=True)
     return {
@@ -194,13 +203,13 @@ def dashboard(user: object) -> dict[str, object]:
     }
 
 
-def memberships_of(user: object) -> QuerySet[Membership]:
+def memberships_of(user: Viewer) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("department")
 
 
 
 
-def get_record_for_view(user: object, record_id: object, *, request: object = None) -> CreditRecord:
+def get_record_for_view(user: Viewer, record_id: object, *, request: HttpRequest | None = None) -> CreditRecord:
     """One record version in ``user``'s scope, its read written to the audit trail;
     ``NotFound`` when it does not exist or is out of scope (DESIGN §6)."""
     try:
@@ -213,7 +222,7 @@ def get_record_for_view(user: object, record_id: object, *, request: object = No
     return record
 
 
-def get_finding_for_view(user: object, finding_id: object, *, request: object = None) -> AnnualFinding:
+def get_finding_for_view(user: Viewer, finding_id: object, *, request: HttpRequest | None = None) -> AnnualFinding:
     """One finding in ``user``'s scope, its read written to the audit trail like every
     read of a person's record (DESIGN §8); ``NotFound`` when out of scope."""
     try:
@@ -238,7 +247,7 @@ def archive_earlier_versions(archive: Archive) -> dict[object, list[CreditRecord
     return versions
 
 
-def search_archives_by_name(user: object, name: str, *, limit: int = 50) -> list[Archive]:
+def search_archives_by_name(user: Viewer, name: str, *, limit: int = 50) -> list[Archive]:
     """Archives in ``user``'s scope whose person's name contains ``name``, at most ``limit``."""
     return list(
         archives_visible_to(user)
@@ -247,11 +256,11 @@ def search_archives_by_name(user: object, name: str, *, limit: int = 50) -> list
     )
 
 
-def subject_in_scope(user: object, subject: Subject | None) -> bool:
+def subject_in_scope(user: Viewer, subject: Subject | None) -> bool:
     return subject is not None and subjects_visible_to(user).filter(pk=subject.pk).exists()
 
 
-def subject_archives(user: object, subject: Subject) -> list[Archive]:
+def subject_archives(user: Viewer, subject: Subject) -> list[Archive]:
     return list(archives_visible_to(user).filter(subject=subject).order_by("occupation__sort_order"))
 
 
@@ -264,7 +273,7 @@ def subject_was_told(record: CreditRecord) -> bool:
     return record.notices.filter(kind=Notice.Kind.PRE_PUBLICATION).exists()
 
 
-def get_evidence_in_scope(user: object, evidence_id: object) -> Evidence:
+def get_evidence_in_scope(user: Viewer, evidence_id: object) -> Evidence:
     visible = archives_visible_to(user).values("id")
     try:
         return Evidence.objects.select_related(
@@ -277,7 +286,7 @@ def get_evidence_in_scope(user: object, evidence_id: object) -> Evidence:
         raise NotFound("No such evidence.") from None
 
 
-def get_evidence_for_download(user: object, evidence_id: object, *, request: object = None) -> Evidence:
+def get_evidence_for_download(user: Viewer, evidence_id: object, *, request: HttpRequest | None = None) -> Evidence:
     """An evidence file in ``user``'s scope, its download written to the audit trail."""
     evidence = get_evidence_in_scope(user, evidence_id)
     owner = evidence.record or evidence.finding or evidence.change.record  # type: ignore[union-attr]
@@ -300,7 +309,7 @@ def record_changes(record: CreditRecord) -> list[RecordChange]:
     )
 
 
-def get_change_for_view(user: object, change_id: object, *, request: object = None) -> RecordChange:
+def get_change_for_view(user: Viewer, change_id: object, *, request: HttpRequest | None = None) -> RecordChange:
     """One proposed change in ``user``'s scope, read audited; ``NotFound`` otherwise."""
     try:
         change = RecordChange.objects.select_related(
@@ -314,7 +323,7 @@ def get_change_for_view(user: object, change_id: object, *, request: object = No
     return change
 
 
-def pending_changes(user: object, *, limit: int = 20) -> list[RecordChange]:
+def pending_changes(user: Viewer, *, limit: int = 20) -> list[RecordChange]:
     """Proposals awaiting a decision in ``user``'s scope, oldest first."""
     return list(
         RecordChange.objects.filter(
@@ -325,7 +334,7 @@ def pending_changes(user: object, *, limit: int = 20) -> list[RecordChange]:
     )
 
 
-def my_items(user: object) -> dict[str, list[object]]:
+def my_items(user: Viewer) -> dict[str, list[object]]:
     """A clerk's own work: drafts, submitted and returned records, draft findings and
     proposals they made that still wait (each list one query)."""
     mine = CreditRecord.objects.filter(

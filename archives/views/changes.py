@@ -97,7 +97,7 @@ def change_detail(request: HttpRequest, change_id: int) -> HttpResponse:
     })
 
 
-def _shown(record: object, name: str) -> object:
+def _shown(record: CreditRecord, name: str) -> object:
     display = getattr(record, f"get_{name}_display", None)
     value = getattr(record, name)
     if display is not None and value:
@@ -107,7 +107,7 @@ def _shown(record: object, name: str) -> object:
     return value if value not in (None, "") else "—"
 
 
-def _shown_value(record: object, name: str, value: object) -> object:
+def _shown_value(record: CreditRecord, name: str, value: object) -> object:
     field = record._meta.get_field(name)
     if field.choices and value:
         return dict(field.flatchoices).get(value, value)

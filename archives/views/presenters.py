@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors
 from archives.models import Archive, CreditRecord
+
+if TYPE_CHECKING:
+    from archives.permissions import Actor
 
 State = CreditRecord.State
 
@@ -79,7 +82,7 @@ def reference(record: CreditRecord) -> str:
     return f"XY{record.published_at:%Y%m%d}-{record.pk:06d}" if record.published_at else f"XY-{record.pk:06d}"
 
 
-def archive_context(user: Any, archive: Archive, *, revealed: dict[str, str] | None = None) -> dict[str, Any]:
+def archive_context(user: Actor, archive: Archive, *, revealed: dict[str, str] | None = None) -> dict[str, Any]:
     records = list(selectors.archive_records(archive))
     earlier = selectors.archive_earlier_versions(archive)
     # The subject's personal statements (本人声明) are shown with their records; repair
