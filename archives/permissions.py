@@ -250,6 +250,10 @@ def can_add_finding_evidence(user: Actor, finding: AnnualFinding) -> bool:
     return finding.state == AnnualFinding.State.DRAFT and bool(roles_on(user, finding.archive))
 
 
+def can_delete_draft_finding(user: Actor, finding: AnnualFinding) -> bool:
+    return can_add_finding_evidence(user, finding)
+
+
 def can_sign_finding(user: Actor, finding: AnnualFinding) -> bool:
     """A reviewer in scope who did not draft it (four eyes on the seal)."""
     return (
@@ -301,5 +305,6 @@ def change_actions(user: Actor, change: RecordChange) -> dict[str, bool]:
 def finding_actions(user: Actor, finding: AnnualFinding) -> dict[str, bool]:
     return {
         "add_evidence": can_add_finding_evidence(user, finding),
+        "delete": can_delete_draft_finding(user, finding),
         "sign": can_sign_finding(user, finding),
     }

@@ -42,6 +42,7 @@ urlpatterns = [
     path("findings/<int:finding_id>/", views.finding_detail, name="finding"),
     path("findings/<int:finding_id>/evidence/", views.finding_evidence, name="finding_evidence"),
     path("findings/<int:finding_id>/sign/", views.finding_sign, name="finding_sign"),
+    path("findings/<int:finding_id>/delete/", views.finding_delete, name="finding_delete"),
     path("findings/<int:finding_id>/signed/", views.finding_signed, name="finding_signed"),
     path("evidence/<uuid:evidence_id>/", views.evidence_download, name="evidence_download"),
     path("evidence/<uuid:evidence_id>/delete/", views.evidence_delete, name="evidence_delete"),

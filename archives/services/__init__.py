@@ -8,7 +8,7 @@ from archives.services.changes import (
     reject_change,
 )
 from archives.services.evidence import attach_evidence, check_upload, delete_evidence
-from archives.services.findings import draft_finding, sign_finding
+from archives.services.findings import delete_draft_finding, draft_finding, sign_finding
 from archives.services.notices import notify_subject
 from archives.services.records import (
     add_months,
@@ -37,7 +37,7 @@ from archives.services.subjects import (
 )
 
 __all__ = [
-    "add_months", "approve_change", "attach_evidence", "cancel_change", "delete_draft", "delete_evidence",
+    "add_months", "approve_change", "attach_evidence", "cancel_change", "delete_draft", "delete_draft_finding", "delete_evidence",
     "propose_correction", "propose_withdrawal", "purge_expired_negative_information", "reject_change", "categories_for", "check_upload", "close_archive", "correct_record",
     "display_until_for", "draft_finding", "draft_record", "edit_record", "expire_records", "find_or_create_subject",
     "find_subject_by_id_number", "mark_repaired", "notify_subject", "open_archive", "publish_record", "return_record",

@@ -50,6 +50,30 @@ def draft_finding(archive: Archive, *, year: int, status: str, basis: str, by: U
     return finding
 
 
+def delete_draft_finding(finding: AnnualFinding, *, by: User) -> None:
+    """Delete an unsigned finding and its evidence (staff in scope). A signed finding is
+    never deleted: a later change is a new signed version."""
+    with transaction.atomic():
+        locked = AnnualFinding.objects.select_for_update().select_related("archive").get(pk=finding.pk)
+        if locked.state != AnnualFinding.State.DRAFT:
+            raise TransitionNotAllowed(_("A signed finding cannot be deleted."))
+        if not permissions.can_delete_draft_finding(by, locked):
+            raise PermissionDenied(_("Only staff of the responsible department draft findings."))
+        files = list(locked.evidence.values_list("file", flat=True))
+        audit.record("archives.finding.deleted", actor=by, target=locked, subject_ref=str(locked.archive.subject_id),
+                     detail={"year": locked.year, "evidence": len(files)})
+        locked.evidence.all().delete()
+        locked.delete()
+
+        def remove_files() -> None:
+            from django.core.files.storage import default_storage
+
+            for name in files:
+                default_storage.delete(name)
+
+        transaction.on_commit(remove_files)
+
+
 def seal_of(finding: AnnualFinding) -> str:
     """The electronic seal: a keyed HMAC-SM3 over the finding's canonical content."""
     content = json.dumps(

@@ -84,6 +84,22 @@ def finding_sign(request: HttpRequest, finding_id: int) -> HttpResponse:
                    "can": permissions.finding_actions(request.user, finding)})
 
 
+@require_http_methods(["GET", "POST"])
+@staff_view
+def finding_delete(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """Delete an unsigned finding (confirm first)."""
+    finding = selectors.get_finding_for_view(request.user, finding_id, request=request)
+    require(permissions.can_delete_draft_finding(request.user, finding))
+    if request.method == "POST":
+        try:
+            services.delete_draft_finding(finding, by=request.user)
+        except TransitionNotAllowed as exc:
+            return refused(request, exc, reverse("archives:finding", args=[finding.pk]))
+        messages.success(request, _("The draft finding is deleted."))
+        return redirect("archives:archive", archive_id=finding.archive_id)
+    return render(request, "archives/finding_delete.html", {"finding": finding, "archive": finding.archive})
+
+
 @require_GET
 @staff_view
 def finding_signed(request: HttpRequest, finding_id: int) -> HttpResponse:

@@ -83,6 +83,7 @@ ROWS: list[tuple[str, Callable[..., bool], str | None, set[str]]] = [
     ("mark repaired", p.can_mark_repaired, "published", {"credit_office"}),
     ("draft finding", p.can_draft_finding, "archive", EDU),
     ("finding evidence", p.can_add_finding_evidence, "finding", EDU),
+    ("delete draft finding", p.can_delete_draft_finding, "finding", EDU),
     # Drafted by edu_reviewer: the other reviewer signs.
     ("sign finding", p.can_sign_finding, "finding", {"edu_reviewer2"}),
 ]

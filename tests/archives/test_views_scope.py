@@ -99,7 +99,7 @@ def _url(scene: Scene, name: str) -> str:
         "finding": [s.finding.pk], "finding_evidence": [s.finding.pk],
         "evidence_download": [s.evidence.pk], "my_items": [], "record_delete": [s.draft.pk],
         "change": [s.change.pk], "change_approve": [s.change.pk], "change_reject": [s.change.pk],
-        "change_cancel": [s.change.pk], "change_evidence": [s.change.pk],
+        "change_cancel": [s.change.pk], "change_evidence": [s.change.pk], "finding_delete": [s.finding.pk],
     }[name]
     return reverse(f"archives:{name}", args=args)
 
@@ -142,6 +142,7 @@ GET_MATRIX = {
     "my_items": ANY_STAFF,
     "change": READ,
     "change_evidence": EDIT,
+    "finding_delete": EDIT,
     "finding": READ,
     "finding_evidence": EDIT,
     "evidence_download": READ,
