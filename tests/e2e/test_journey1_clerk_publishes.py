@@ -114,7 +114,7 @@ def test_clerk_enters_reviewer_publishes(page: Any, base_url: str, tmp_path: Pat
     _check(page, "06-evidence-form")
     page.locator("form[enctype='multipart/form-data'] button[type=submit]").click()
     page.wait_for_url(f"{base_url}/staff/records/{record.pk}/")
-    assert page.get_by_text("处罚决定书.pdf").is_visible()
+    assert page.get_by_role("link", name="处罚决定书.pdf").is_visible()
     page.locator(f"form[action='/staff/records/{record.pk}/submit/'] button").click()
     page.wait_for_load_state()
     assert page.locator(".govuk-notification-banner--success").is_visible()
