@@ -65,3 +65,11 @@ def _english() -> object:
 
     with translation.override("en"):
         yield
+
+
+def answer(world: World, objection: object, **proposal: object) -> object:
+    """The department's answer with four eyes: the clerk drafts, the reviewer signs."""
+    from repair import services as repair_services
+
+    drafted = repair_services.draft_answer(objection, by=world.edu_clerk, **proposal)
+    return repair_services.sign_answer(drafted, by=world.edu_reviewer)
