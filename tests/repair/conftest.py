@@ -73,3 +73,13 @@ def answer(world: World, objection: object, **proposal: object) -> object:
 
     drafted = repair_services.draft_answer(objection, by=world.edu_clerk, **proposal)
     return repair_services.sign_answer(drafted, by=world.edu_reviewer)
+
+
+def english_client(user: object) -> object:
+    """A signed-in test client reading the pages in English (the source strings)."""
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    client.force_login(user)
+    return client
