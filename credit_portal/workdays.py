@@ -219,6 +219,27 @@ def calendar_warning(today: date | None = None) -> str:
     return f"official holidays not entered for {', '.join(str(y) for y in missing)}"
 
 
+def check_calendar(app_configs: object = None, **kwargs: object) -> list[object]:
+    """System check: a warning from 1 October when next year's official holidays are not
+    entered (and whenever this year's are missing). Silent when the database is not
+    ready yet (before the first migrate)."""
+    from django.core import checks
+    from django.db import DatabaseError
+
+    try:
+        warning = calendar_warning()
+    except DatabaseError:
+        return []
+    if not warning:
+        return []
+    return [checks.Warning(
+        f"The working-day calendar is incomplete: {warning}. Deadlines in those years count Monday to Friday "
+        "and are shown as provisional.",
+        hint="Admin → Calendar days → Enter a year's notice (paste the dates of the State Council notice).",
+        id="credit_portal.W120",
+    )]
+
+
 # --- entering a year's State Council notice -------------------------------------------------
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")

@@ -10,11 +10,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from credit_portal import workdays
 from credit_portal.exceptions import TransitionNotAllowed
 from repair import case_types, forms, permissions, selectors, services
 from repair.views.common import add_errors, confirmed, office_view, posted, staff_view
@@ -41,6 +43,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "repair/queue.html", {
         "groups": groups, "overdue": sum(1 for g in groups for c in g["cases"] if c.overdue),
         "ratings": len(selectors.ratings_to_follow_up()),
+        "missing_years": workdays.missing_years(timezone.localdate()),
     })
 
 

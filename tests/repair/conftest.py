@@ -83,3 +83,12 @@ def english_client(user: object) -> object:
     client.cookies["django_language"] = "en"
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def linked_citizen(world: World) -> object:
+    """The citizen linked to the subject through disclosure, as on the real pages."""
+    from disclosure.services.identity import link_citizen
+
+    link_citizen(world.citizen, world.subject, by=world.credit_office)
+    return world.citizen

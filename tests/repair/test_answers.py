@@ -120,14 +120,17 @@ def test_send_back_for_more_work_opens_the_next_round(accepted, world) -> None:
     due = accepted.decide_due
     back = services.send_back_answer(accepted, by=world.credit_office, reason="请补充核查依据")
     assert (back.state, back.answer_round, back.sent_back_reason) == (Objection.State.VERIFYING, 2, "请补充核查依据")
-    assert back.proposal == "" and back.drafted_by is None and back.proposed_by is None
+    assert back.proposal == ""
+    assert back.drafted_by is None
+    assert back.proposed_by is None
     assert back.decide_due == due  # art. 25 counts from the filing: sending back does not move it
     with pytest.raises(TransitionNotAllowed):
         services.conclude_objection(back, by=world.credit_office, reason="r")
     services.draft_answer(back, by=world.edu_clerk, proposal="withdraw", reason="补正：决定已撤销")
     services.sign_answer(back, by=world.edu_reviewer)
     concluded = services.conclude_objection(back, by=world.credit_office, reason="撤销该记录")
-    assert concluded.state == Objection.State.UPHELD and concluded.result == "withdrawn"
+    assert concluded.state == Objection.State.UPHELD
+    assert concluded.result == "withdrawn"
 
 
 def test_only_a_signed_answer_can_be_sent_back(accepted, world) -> None:
@@ -178,12 +181,14 @@ def test_pages_offer_drafting_to_members_and_signing_only_to_another_reviewer(ac
     draft = reverse("repair:draft_answer", args=[accepted.pk])
     client = english_client(world.edu_clerk)
     page = client.get(url).content.decode()
-    assert draft in page and sign not in page
+    assert draft in page
+    assert sign not in page
     response = client.post(draft, {
         "proposal": "correct", "reason": "决定日期笔误",
         "decided_on_year": "2026", "decided_on_month": "2", "decided_on_day": "30",
     })
-    assert response.status_code == 200 and "The date must be a real date" in response.content.decode()
+    assert response.status_code == 200
+    assert "The date must be a real date" in response.content.decode()
     _unchanged(accepted, drafted_by=None)
     client.post(draft, {"proposal": "keep", "reason": "记录属实"})
     assert sign not in client.get(url).content.decode()  # a clerk never signs
@@ -194,7 +199,8 @@ def test_pages_offer_drafting_to_members_and_signing_only_to_another_reviewer(ac
     _unchanged(accepted, state=Objection.State.PROPOSED, proposed_by=world.edu_reviewer)
     # The round is signed: neither drafting nor signing is offered any more.
     page = client.get(url).content.decode()
-    assert draft not in page and sign not in page
+    assert draft not in page
+    assert sign not in page
     client = english_client(world.credit_office)
     page = client.get(url).content.decode()
     assert reverse("repair:send_back", args=["objection", accepted.pk]) in page

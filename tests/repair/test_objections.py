@@ -6,13 +6,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from archives import services as archive_services
 from archives.models import CreditRecord, Notice
 from archives.selectors import records_visible_to
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import AuditEntry
 from exchange.models import OutboxEvent
 from exchange.schema import envelope_for, problem
-from archives import services as archive_services
 from repair import selectors, services
 from repair.models import CaseFile, Objection
 from tests import factories as f
