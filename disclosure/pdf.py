@@ -1,9 +1,12 @@
 """The credit report as PDF, with Chinese text (reportlab).
 
-Font: Droid Sans Fallback, a TrueType font under the Apache License 2.0, vendored in
-``disclosure/fonts/`` (see NOTICE). reportlab embeds the subset of glyphs each report
-uses, so the PDF renders the same on any reader without a CJK font installed. (Noto
-CJK is CFF-flavoured OpenType, which reportlab cannot embed.) Nothing is fetched.
+Font: WenQuanYi Micro Hei (文泉驿微米黑), a TrueType collection under the Apache License
+2.0 (or GPLv3 with the font exception), vendored in ``disclosure/fonts/`` (see NOTICE).
+It holds Latin letters and digits as well as the CJK glyphs (Droid Sans Fallback, on
+which it is based, has no Latin: report numbers would vanish). reportlab embeds the
+subset of glyphs each report uses, so the PDF renders the same on any reader without a
+CJK font installed. (Noto CJK is CFF-flavoured OpenType, which reportlab cannot
+embed.) Nothing is fetched.
 
 The PDF shows the same frozen snapshot as the HTML page, in the same order: the
 report's identity, purpose and scope, the summary block, what the report leaves out,
@@ -37,8 +40,8 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from disclosure.models import CreditReport
 from disclosure.services.reports import verification_code
 
-FONT = "DroidSansFallback"
-FONT_FILE = Path(__file__).resolve().parent / "fonts" / "DroidSansFallbackFull.ttf"
+FONT = "WenQuanYiMicroHei"
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttc"
 # Punctuation a field may end with; stripped before fields are joined with "；", so a
 # description ending in "。" never prints as "。；".
 TRAILING_PUNCTUATION = "。；，、,.; "
@@ -48,7 +51,7 @@ LIGHT = colors.HexColor("#f3f2f1")
 
 def _font() -> str:
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE), subfontIndex=0))
     return FONT
 
 
@@ -84,6 +87,8 @@ class _NumberedCanvas(Canvas):
     report_number = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Else reportlab starts every page in Helvetica, a font the PDF would not embed.
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or _font()
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
 
@@ -107,13 +112,14 @@ class _NumberedCanvas(Canvas):
 def _qr(url: str, size: float = 28 * mm) -> Drawing:
     widget = QrCodeWidget(url, barLevel="M")
     x1, y1, x2, y2 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0], initialFontName=_font())
     drawing.add(widget)
     return drawing
 
 
 def _table(rows: list[list[Any]], widths: list[float], *, header_column: bool = False) -> Table:
-    style = [("GRID", (0, 0), (-1, -1), 0.5, GREY), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    # FONTNAME: plain-string cells would otherwise be set in Helvetica, which is not embedded.
+    style = [("GRID", (0, 0), (-1, -1), 0.5, GREY), ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), _font())]
     style.append(("BACKGROUND", (0, 0), (0, -1) if header_column else (-1, 0), LIGHT))
     return Table(rows, colWidths=widths, style=TableStyle(style), repeatRows=0 if header_column else 1)
 
@@ -206,7 +212,7 @@ def _archive(archive: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]
     if len(rows) == 1:
         rows.append([_p(_("No records in scope."), s["cell"]), "", ""])
     # The category column fits the longest catalogue name (10 characters) on one line.
-    story.append(_table(rows, [100 * mm, 48 * mm, 26 * mm]))
+    story.append(_table(rows, [104 * mm, 44 * mm, 26 * mm]))
     if archive.get("findings"):
         findings = "；".join(f"{f['year']} {f['status_label']}" for f in archive["findings"])
         story.append(_p(f"{_('Yearly findings')}：{findings}", s["body"]))
@@ -240,7 +246,7 @@ def render_report_pdf(report: CreditReport, *, verify_url: str = "") -> bytes:
     if verify_url:
         check.append(_p(f"{_('Verification address')}：{verify_url}", s["small"]))
         block = Table([[_qr(verify_url), check]], colWidths=[32 * mm, 142 * mm],
-                      style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+                      style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), _font())]))
         story += [Spacer(1, 10), KeepTogether([block])]
     else:
         story += [Spacer(1, 10), *check]

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from departments.models import RecordCategory
-from disclosure.models import MandatoryContent
+from disclosure.models import MandatoryContent, Purpose
 
 Content = MandatoryContent.Content
 
@@ -38,6 +39,10 @@ class Mandatory:
         return self.negative_records or self.latest_finding or bool(self.categories)
 
     @property
+    def purpose_label(self) -> str:
+        return str(dict(Purpose.choices).get(self.purpose, self.purpose))
+
+    @property
     def category_ids(self) -> list[int]:
         return [c.pk for c in self.categories]
 
@@ -52,13 +57,7 @@ class Mandatory:
         return items
 
 
-def mandatory_for(purpose: str) -> Mandatory:
-    """The rules in force for ``purpose`` (one query)."""
-    rules = list(
-        MandatoryContent.objects.filter(purpose=purpose, is_active=True)
-        .select_related("category")
-        .order_by("content", "category__sort_order", "id")
-    )
+def _build(purpose: str, rules: list[MandatoryContent]) -> Mandatory:
     return Mandatory(
         purpose=purpose,
         negative_records=any(r.content == Content.NEGATIVE_RECORDS for r in rules),
@@ -68,12 +67,26 @@ def mandatory_for(purpose: str) -> Mandatory:
     )
 
 
-def mandatory_by_purpose() -> dict[str, Mandatory]:
-    """Every purpose's rules, for the authorization form (one query per purpose is
-    fine: there are seven purposes and the form is shown to one person)."""
-    from disclosure.models import Purpose
+def _rules() -> QuerySet[MandatoryContent]:
+    return (
+        MandatoryContent.objects.filter(is_active=True)
+        .select_related("category")
+        .order_by("content", "category__sort_order", "id")
+    )
 
-    return {purpose: mandatory_for(purpose) for purpose in Purpose.values}
+
+def mandatory_for(purpose: str) -> Mandatory:
+    """The rules in force for ``purpose`` (one query)."""
+    return _build(purpose, list(_rules().filter(purpose=purpose)))
+
+
+def mandatory_by_purpose() -> dict[str, Mandatory]:
+    """The rules of every purpose that has some, in the order of ``Purpose`` (one
+    query), for the authorization form."""
+    by_purpose: dict[str, list[MandatoryContent]] = {}
+    for rule in _rules():
+        by_purpose.setdefault(rule.purpose, []).append(rule)
+    return {purpose: _build(purpose, by_purpose[purpose]) for purpose in Purpose.values if purpose in by_purpose}
 
 
 def missing_categories(mandatory: Mandatory, chosen: Iterable[RecordCategory]) -> list[RecordCategory]:
