@@ -83,15 +83,19 @@ class PurposeFields(forms.Form):
 
 
 class MandatoryCategories(forms.Form):
-    """A ``categories`` field that starts with the mandatory categories ticked and
-    refuses, with the rule's legal basis, a choice that leaves one out (the consent
-    service checks the same again: ``services.mandatory``)."""
+    """A ``categories`` field that marks the categories some purposes make mandatory
+    and refuses, with the rule's legal basis, a choice that leaves one out (the consent
+    service checks the same again: ``services.mandatory``). Nothing is pre-ticked:
+    choosing none keeps meaning "every kind", the widest scope."""
 
     def setup_mandatory(self) -> None:
         self.mandatory = mandatory_by_purpose()
-        ticked = {c.pk for rule in self.mandatory.values() for c in rule.categories}
-        if not self.is_bound and "categories" not in self.initial:
-            self.initial["categories"] = sorted(ticked)
+        marked = {c.pk for rule in self.mandatory.values() for c in rule.categories}
+        field = self.fields["categories"]
+        field.label_from_instance = lambda category: (  # type: ignore[attr-defined]
+            _("%(name)s (mandatory for some purposes, see above)") % {"name": category.name}
+            if category.pk in marked else category.name
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -151,15 +151,21 @@ def test_forged_post_removing_a_mandatory_category_is_refused_and_changes_nothin
 
 
 @pytest.mark.django_db
-def test_form_keeps_mandatory_categories_ticked_and_says_why(client, disc) -> None:
+def test_form_marks_mandatory_categories_and_says_why(client, disc) -> None:
     login(client, disc.citizen)
     page = client.get(reverse("disclosure:authorization_new")).content.decode()
-    assert "法定必含" in page or "必须包含" in page
+    assert "部分用途的报告依法必须包含的内容" in page
     assert "济政办〔2017〕55号" in page
+    assert "相关违法违纪违约行为（部分用途必含，见上文）" in page
     violations = RecordCategory.objects.get(code="violations")
     response = client.post(reverse("disclosure:authorization_new"), {
         "grantee": str(disc.employer.pk), "purpose": "recruitment",
         "categories": [str(disc.rewards.pk), str(violations.pk)], "days": "10", "max_uses": "1",
+    })
+    assert response.status_code == 302
+    # Choosing none means every kind: nothing mandatory is missing.
+    response = client.post(reverse("disclosure:authorization_new"), {
+        "grantee": str(disc.employer.pk), "purpose": "recruitment", "days": "10", "max_uses": "1",
     })
     assert response.status_code == 302
 
