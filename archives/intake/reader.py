@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from archives.intake import conf
 from archives.intake.columns import COLUMNS, META_SHEET, TEMPLATE_MARK, TEMPLATE_VERSION, header_text
-from archives.intake.workbook import records_sheet_title
+from archives.intake.workbook import FORMATTED_ROWS, records_sheet_title
 from departments.models import Occupation
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls (and .doc) container
@@ -46,6 +46,11 @@ class WorkbookRefused(Exception):  # noqa: N818 - a refusal, not a programming e
 class SheetRows:
     rows: Iterator[tuple[int, list[object]]]  # (Excel row number, cell values)
     declared_rows: int
+
+
+def _declared_limit() -> int:
+    # The template's own pre-formatted (empty) rows count in the sheet's dimension.
+    return max(conf.number("INTAKE_MAX_ROWS"), FORMATTED_ROWS)
 
 
 def _mb(size: int) -> str:
@@ -122,7 +127,7 @@ def scan_sheet_xml(archive: zipfile.ZipFile, path: str) -> tuple[int, list[str],
                 match = _DIMENSION.search(window)
                 if match:
                     declared = int(match.group(1) or 1)
-                    if declared > conf.number("INTAKE_MAX_ROWS") + 1:
+                    if declared - 1 > _declared_limit():
                         return declared, [], []
                 first = False
             for found in _FORMULA.findall(window):
@@ -198,7 +203,7 @@ def open_rows(data: bytes, *, occupation: Occupation | None) -> tuple[SheetRows,
         declared, formulas, merged = scan_sheet_xml(archive, path)
     except (KeyError, zipfile.BadZipFile, OSError, EOFError):
         raise WorkbookRefused(_("The workbook is damaged and cannot be read: save it again in Excel or WPS.")) from None
-    if declared - 1 > limit:
+    if declared - 1 > _declared_limit():
         raise WorkbookRefused(
             _("The file has %(rows)s rows; at most %(limit)s rows are imported at once: split it into several files.")
             % {"rows": declared - 1, "limit": limit}

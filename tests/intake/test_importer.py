@@ -41,7 +41,8 @@ def test_rows_become_subjects_archives_and_drafts_with_audit(world) -> None:
     assert {r.created_by_id for r in records} == {world.edu_clerk.pk}
     assert Archive.objects.filter(occupation=world.teacher, employer="示范市实验小学").count() == 2
     actions = list(AuditEntry.objects.order_by("sequence")[before:].values_list("action", flat=True))
-    assert actions.count("subject.created") == 2 and actions.count("archive.opened") == 2
+    assert actions.count("subject.created") == 2
+    assert actions.count("archive.opened") == 2
     assert actions.count("record.drafted") == 2
     from credit_portal.audit import verify_chain
 
@@ -107,7 +108,8 @@ def test_a_bad_cell_gets_a_message_and_nothing_is_written(world, column: str, ch
 
     outcome = run(world, filled(world.teacher, [row(1), row(2, **change)],
                                  tweak=general_format if code == "date_as_number" else None))
-    assert outcome.created == 0 and not outcome.written
+    assert outcome.created == 0
+    assert not outcome.written
     (bad,) = outcome.refused
     assert bad.number == 3
     assert [(e.column, e.code) for e in bad.errors][:1] == [(column, code)]
@@ -118,13 +120,15 @@ def test_a_bad_cell_gets_a_message_and_nothing_is_written(world, column: str, ch
 def test_duplicate_rows_in_one_file_are_refused(world) -> None:
     outcome = run(world, filled(world.teacher, [row(1), row(1)]))
     (bad,) = outcome.refused
-    assert bad.errors[0].code == "duplicate_row" and "2" in bad.errors[0].message
+    assert bad.errors[0].code == "duplicate_row"
+    assert "2" in bad.errors[0].message
     assert outcome.created == 0
 
 
 def test_accept_valid_rows_writes_the_good_ones_and_reports_the_rest(world) -> None:
     outcome = run(world, filled(world.teacher, [row(1), row(2, category="不存在")]), mode="valid")
-    assert outcome.created == 1 and len(outcome.refused) == 1
+    assert outcome.created == 1
+    assert len(outcome.refused) == 1
     report = load_workbook(BytesIO(error_report(outcome.rows, occupation=world.teacher, skipped=set(),
                                                 written=True)))
     sheet = report.worksheets[0]
