@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "credit_portal",
     "departments",
     "archives",
+    "archives.intake",
     "disclosure",
     "repair",
     "exchange",
