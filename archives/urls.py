@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from archives import views
+from archives.intake.urls import urlpatterns as intake_urlpatterns
 
 app_name = "archives"
 
@@ -48,4 +49,5 @@ urlpatterns = [
     path("evidence/<uuid:evidence_id>/delete/", views.evidence_delete, name="evidence_delete"),
     path("mine/", views.my_items, name="my_items"),
     path("review/", views.review_queue, name="review_queue"),
+    *intake_urlpatterns,
 ]

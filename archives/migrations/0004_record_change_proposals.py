@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archives', '0002_display_rules'),
+        ('archives', '0003_record_indexes_for_lists_drop_redundant'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
