@@ -22,6 +22,7 @@ def _at(*args: int) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
+@pytest.mark.django_db
 def test_it_runs_exactly_the_beat_schedule_entries() -> None:
     scheduler = embedded.EmbeddedScheduler.from_beat_schedule(app)
     assert set(scheduler.entries) == set(app.conf.beat_schedule)
@@ -70,6 +71,7 @@ def test_a_due_expiry_really_expires_records(world: World, monkeypatch) -> None:
     assert services.expire_records(today=date(2026, 4, 12)) == 0
 
 
+@pytest.mark.django_db
 def test_started_once_and_only_when_enabled(settings, monkeypatch) -> None:
     monkeypatch.setattr(embedded.EmbeddedScheduler, "run_until", lambda self, stop: stop.wait(30))
     try:

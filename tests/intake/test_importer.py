@@ -61,6 +61,9 @@ def test_reupload_of_the_same_file_creates_nothing(world) -> None:
 def test_imported_rows_go_through_four_eyes(world) -> None:
     outcome = run(world, filled(world.teacher, [row(1)]))
     record = CreditRecord.objects.get(pk=next(iter(outcome.record_ids.values())))
+    from tests.archives.conftest import pdf
+
+    services.attach_evidence(pdf(), by=world.edu_clerk, record=record)  # negative information needs its evidence
     services.submit_record(record, by=world.edu_clerk)
     with pytest.raises(PermissionDenied):
         services.publish_record(record, by=world.edu_clerk)
@@ -71,8 +74,11 @@ def test_imported_rows_go_through_four_eyes(world) -> None:
 def test_submit_setting_sends_rows_to_review_and_tells_the_subject(world) -> None:
     outcome = run(world, filled(world.teacher, [row(1)]), submit=True)
     record = CreditRecord.objects.get(pk=next(iter(outcome.record_ids.values())))
-    assert record.state == CreditRecord.State.SUBMITTED
-    assert record.notices.count() == 1
+    # A negative row carries no evidence, so it waits as a draft: nothing is submitted
+    # and the person is told when a clerk submits it with its evidence.
+    assert record.is_negative
+    assert record.state == CreditRecord.State.DRAFT
+    assert record.notices.count() == 0
 
 
 def test_a_clerk_of_another_department_cannot_import(world) -> None:
