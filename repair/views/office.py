@@ -51,7 +51,7 @@ def _case_context(request: HttpRequest, case: case_types.Case) -> dict[str, Any]
     actions = permissions.actions_for(request.user, case)
     return {
         "case": case, "kind": case.kind, "case_type": case_types.of(case), "can": actions,
-        "office": permissions.is_credit_office(request.user),
+        "office_pages": permissions.is_credit_office(request.user),
         "events": selectors.case_events(case), "files": selectors.case_files(case),
         "statement": selectors.statement_for(case.record),
         "assign_form": forms.AssignForm(officers=selectors.officers()) if actions.reassign else None,
