@@ -50,6 +50,14 @@ class ObjectionForm(GovukFormMixin, forms.Form):
     )
 
 
+class AddFilesForm(GovukFormMixin, forms.Form):
+    files = MultipleFileField(
+        label=_("Add material"), required=True,
+        error_messages={"required": _("Choose at least one file")},
+        help_text=_("PDF, PNG or JPEG. The credit office and the department see it with your case."),
+    )
+
+
 class StatementForm(GovukFormMixin, forms.Form):
     text = forms.CharField(
         label=_("Your personal statement"), max_length=2000, widget=forms.Textarea(attrs={"rows": 6}),

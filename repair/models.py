@@ -128,6 +128,8 @@ class Objection(Case):
         UNVERIFIABLE = "unverifiable", _("the record cannot be verified")
 
     OPEN_STATES = (State.SUBMITTED, State.VERIFYING, State.PROPOSED)
+    # Outcomes against the citizen: the page and the notice show the remedies.
+    ADVERSE_STATES = (State.REFUSED, State.DISMISSED, State.UNVERIFIABLE)
 
     state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.SUBMITTED, db_index=True)
     reasons = models.TextField(_("why the record is wrong"))
@@ -184,6 +186,10 @@ class Objection(Case):
         return self.state in self.OPEN_STATES
 
     @property
+    def is_adverse(self) -> bool:
+        return self.state in self.ADVERSE_STATES
+
+    @property
     def has_unsigned_answer(self) -> bool:
         return self.drafted_at is not None and self.proposed_at is None
 
@@ -200,6 +206,7 @@ class RepairApplication(Case):
         REJECTED = "rejected", pgettext_lazy("case state", "repair rejected")
 
     OPEN_STATES = (State.SUBMITTED, State.ACCEPTED)
+    ADVERSE_STATES = (State.REFUSED, State.REJECTED)
 
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SUBMITTED, db_index=True)
     fulfilment = models.TextField(_("how the obligations were fulfilled"))
@@ -225,6 +232,10 @@ class RepairApplication(Case):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def is_adverse(self) -> bool:
+        return self.state in self.ADVERSE_STATES
 
 
 class CaseEvent(models.Model):

@@ -3,6 +3,7 @@
 (who may act), by audience."""
 
 from repair.views.citizen import (
+    add_files,
     filed,
     my_case,
     my_repair,
@@ -29,7 +30,7 @@ from repair.views.office import (
 )
 
 __all__ = [
-    "case_accept", "case_assign", "case_conclude", "case_detail", "case_file", "case_refuse", "concluded",
+    "add_files", "case_accept", "case_assign", "case_conclude", "case_detail", "case_file", "case_refuse", "concluded",
     "department_queue", "draft_answer", "filed", "my_case", "my_repair", "objection_check", "objection_new", "queue",
     "rate", "rating_follow_up", "ratings", "repair_check", "repair_new", "send_back", "sign_answer", "statement_new",
 ]

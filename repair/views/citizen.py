@@ -17,6 +17,7 @@ from credit_portal.exceptions import NotFound, TransitionNotAllowed
 from disclosure.views.common import citizen_view
 from repair import case_types, deadlines, forms, permissions, selectors, services
 from repair.models import DeadlineRule
+from repair.services.common import remedies
 from repair.views.common import add_errors, posted, posted_files
 
 # A forbidden act is 403 (PermissionDenied propagates); these are told on the page.
@@ -117,7 +118,26 @@ def my_case(request: HttpRequest, subject: Subject, kind: str, pk: int) -> HttpR
         "files": selectors.case_files(case), "statement": statement, "rating": rating,
         "can_add_statement": permissions.may_add_statement(request.user, case, statement=statement),
         "can_rate": permissions.may_rate(request.user, case, rated=rating is not None),
+        "remedies": remedies() if case.is_adverse else "",
+        "add_files_form": forms.AddFilesForm() if permissions.may_add_material(request.user, case) else None,
     })
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_view
+def add_files(request: HttpRequest, subject: Subject, kind: str, pk: int) -> HttpResponse:
+    """More material for an open case, in one step (the files are checked at once)."""
+    case = _own_case(request, subject, kind, pk)
+    form = forms.AddFilesForm(posted(request), posted_files(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_case_files(case, by=request.user, files=form.cleaned_data["files"])
+        except REFUSALS as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Your material has been added to the case."))
+            return redirect("repair:my_case", kind=kind, pk=case.pk)
+    return render(request, "repair/add_files.html", {"form": form, "case": case, "kind": kind})
 
 
 @require_http_methods(["GET", "POST"])

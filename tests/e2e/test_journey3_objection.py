@@ -122,7 +122,7 @@ def test_journey3_objection_to_correction(page: Any, base_url: str, world: Any, 
     page.fill("#id_title", "违规有偿补课（已更正）")
     page.fill("#id_description", "经核实更正：通报批评的日期为2026年3月9日。")
     # The objection is about a wrong date: the answer corrects the date of the decision.
-    page.fill("#id_decided_on_day", "9")
+    page.fill("input[name=decided_on_day]", "9")
     submit(page)
     case.refresh_from_db()
     assert case.state == Objection.State.VERIFYING  # drafted; the same reviewer cannot sign it

@@ -1,0 +1,72 @@
+"""What a citizen can do beyond filing: the next steps after an outcome against them
+(行政复议 within 60 days, 行政诉讼 within 6 months) and more material while a case is open."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.urls import reverse
+
+from archives.models import Notice
+from credit_portal.exceptions import TransitionNotAllowed
+from repair import services
+from repair.models import CaseFile
+from tests.repair.conftest import answer, pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def chinese(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_refusal_shows_the_remedies_with_their_legal_basis(linked_citizen, record, world) -> None:
+    objection = services.file_objection(record, by=world.citizen, reasons="不是我")
+    page = reverse("repair:my_case", args=["objection", objection.pk])
+    assert 'id="remedies"' not in chinese(world.citizen).get(page).content.decode()  # open: nothing to contest
+    services.refuse_objection(objection, by=world.credit_office, reason="理由不足")
+    html = chinese(world.citizen).get(page).content.decode()
+    assert 'id="remedies"' in html
+    for words in ("六十日内", "行政复议", "六个月内", "行政诉讼", "第二十条", "第四十六条"):
+        assert words in html
+    notice = Notice.objects.filter(subject=world.subject).latest("pk")
+    assert "行政复议" in notice.body
+
+
+def test_an_upheld_objection_shows_no_remedies(linked_citizen, record, world) -> None:
+    objection = services.accept_objection(
+        services.file_objection(record, by=world.citizen, reasons="不是我"), by=world.credit_office
+    )
+    answer(world, objection, proposal="withdraw", reason="应撤销")
+    services.conclude_objection(objection, by=world.credit_office, reason="撤销")
+    html = chinese(world.citizen).get(reverse("repair:my_case", args=["objection", objection.pk])).content.decode()
+    assert 'id="remedies"' not in html
+
+
+def test_the_citizen_adds_material_while_the_case_is_open(linked_citizen, record, world, other_user) -> None:
+    objection = services.file_objection(record, by=world.citizen, reasons="不是我")
+    services.add_case_files(objection, by=world.citizen, files=[pdf("more.pdf")])
+    assert list(CaseFile.objects.filter(objection=objection).values_list("original_name", flat=True)) == ["more.pdf"]
+    with pytest.raises(PermissionDenied):
+        services.add_case_files(objection, by=other_user, files=[pdf("x.pdf")])
+    url = reverse("repair:add_files", args=["objection", objection.pk])
+    response = chinese(world.citizen).post(url, {})
+    assert response.status_code == 200  # no file chosen: the form says so
+    assert CaseFile.objects.filter(objection=objection).count() == 1
+    chinese(world.citizen).post(url, {"files": [pdf("third.pdf")]})
+    assert CaseFile.objects.filter(objection=objection).count() == 2
+    services.refuse_objection(objection, by=world.credit_office, reason="理由不足")
+    with pytest.raises(TransitionNotAllowed):
+        services.add_case_files(objection, by=world.citizen, files=[pdf("late.pdf")])
+    assert CaseFile.objects.filter(objection=objection).count() == 2
+
+
+@pytest.fixture
+def other_user(world):
+    from credit_portal.roles import Role
+    from tests import factories as f
+
+    return f.make_user("citizen_other", roles=(Role.CITIZEN,))
