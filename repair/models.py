@@ -120,6 +120,7 @@ class Objection(Case):
         UPHELD = "upheld", pgettext_lazy("case state", "objection upheld")
         DISMISSED = "dismissed", pgettext_lazy("case state", "objection dismissed")
         UNVERIFIABLE = "unverifiable", pgettext_lazy("case state", "could not be verified")
+        WITHDRAWN = "withdrawn", pgettext_lazy("case state", "withdrawn by the applicant")
 
     class Proposal(models.TextChoices):
         CORRECT = "correct", _("correct the record")
@@ -204,6 +205,7 @@ class RepairApplication(Case):
         ACCEPTED = "accepted", pgettext_lazy("case state", "accepted, being decided")
         APPROVED = "approved", pgettext_lazy("case state", "repair approved")
         REJECTED = "rejected", pgettext_lazy("case state", "repair rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("case state", "withdrawn by the applicant")
 
     OPEN_STATES = (State.SUBMITTED, State.ACCEPTED)
     ADVERSE_STATES = (State.REFUSED, State.REJECTED)

@@ -140,6 +140,10 @@ def may_add_material(user: User, case: Case) -> bool:
     return case.is_open and is_case_subject(user, case)
 
 
+def may_withdraw(user: User, case: Case) -> bool:
+    return case.is_open and is_case_subject(user, case)
+
+
 def may_rate(user: User, case: Case, *, rated: bool) -> bool:
     return not case.is_open and not rated and is_case_subject(user, case)
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("my/<str:kind>/<int:pk>/sent/", views.filed, name="filed"),
     path("my/<str:kind>/<int:pk>/rate/", views.rate, name="rate"),
     path("my/<str:kind>/<int:pk>/material/", views.add_files, name="add_files"),
+    path("my/<str:kind>/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("my/objection/<int:pk>/statement/", views.statement_new, name="statement_new"),
     # Files (permission-checked, always an attachment)
     path("files/<uuid:file_id>/", views.case_file, name="case_file"),

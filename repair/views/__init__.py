@@ -13,6 +13,7 @@ from repair.views.citizen import (
     repair_check,
     repair_new,
     statement_new,
+    withdraw,
 )
 from repair.views.department import department_queue, draft_answer, sign_answer
 from repair.views.files import case_file
@@ -32,5 +33,5 @@ from repair.views.office import (
 __all__ = [
     "add_files", "case_accept", "case_assign", "case_conclude", "case_detail", "case_file", "case_refuse", "concluded",
     "department_queue", "draft_answer", "filed", "my_case", "my_repair", "objection_check", "objection_new", "queue",
-    "rate", "rating_follow_up", "ratings", "repair_check", "repair_new", "send_back", "sign_answer", "statement_new",
+    "rate", "rating_follow_up", "ratings", "repair_check", "repair_new", "send_back", "sign_answer", "statement_new", "withdraw",
 ]

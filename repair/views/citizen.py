@@ -120,7 +120,25 @@ def my_case(request: HttpRequest, subject: Subject, kind: str, pk: int) -> HttpR
         "can_rate": permissions.may_rate(request.user, case, rated=rating is not None),
         "remedies": remedies() if case.is_adverse else "",
         "add_files_form": forms.AddFilesForm() if permissions.may_add_material(request.user, case) else None,
+        "can_withdraw": permissions.may_withdraw(request.user, case),
     })
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_view
+def withdraw(request: HttpRequest, subject: Subject, kind: str, pk: int) -> HttpResponse:
+    """Withdraw my open case: a page saying what happens, then the confirm button."""
+    case = _own_case(request, subject, kind, pk)
+    form = forms.ConfirmForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_case(case, by=request.user)
+        except REFUSALS as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Your case is withdrawn."))
+            return redirect("repair:my_case", kind=kind, pk=case.pk)
+    return render(request, "repair/withdraw.html", {"form": form, "case": case, "kind": kind})
 
 
 @require_http_methods(["GET", "POST"])

@@ -70,3 +70,54 @@ def other_user(world):
     from tests import factories as f
 
     return f.make_user("citizen_other", roles=(Role.CITIZEN,))
+
+
+def test_the_citizen_withdraws_an_open_objection(linked_citizen, record, world, other_user) -> None:
+    from archives.models import CreditRecord
+    from exchange.models import OutboxEvent
+    from exchange.schema import envelope_for, problem
+    from repair.models import Objection
+
+    objection = services.file_objection(record, by=world.citizen, reasons="不是我")
+    with pytest.raises(PermissionDenied):
+        services.withdraw_case(objection, by=other_user)
+    with pytest.raises(PermissionDenied):
+        services.withdraw_case(objection, by=world.credit_office)
+    page = reverse("repair:my_case", args=["objection", objection.pk])
+    url = reverse("repair:withdraw", args=["objection", objection.pk])
+    assert url in chinese(world.citizen).get(page).content.decode()
+    assert chinese(world.citizen).get(url).status_code == 200
+    objection.refresh_from_db()
+    assert objection.state == Objection.State.SUBMITTED  # a GET changes nothing
+    chinese(world.citizen).post(url, {})
+    objection.refresh_from_db()
+    assert objection.state == Objection.State.WITHDRAWN
+    assert not CreditRecord.objects.get(pk=record.pk).under_objection
+    event = OutboxEvent.objects.get(event_type="objection.concluded")
+    assert event.payload["outcome"] == "withdrawn"
+    assert problem(envelope_for(event)) is None
+    update = OutboxEvent.objects.filter(event_type="objection.updated", payload__step="withdrawn").get()
+    assert problem(envelope_for(update)) is None
+    html = chinese(world.citizen).get(page).content.decode()
+    assert url not in html
+    assert "已撤回" in html
+    with pytest.raises(TransitionNotAllowed):
+        services.withdraw_case(objection, by=world.citizen)
+    # Filing again is possible.
+    services.file_objection(record, by=world.citizen, reasons="再次提出")
+
+
+def test_the_citizen_withdraws_a_repair_application(links, world) -> None:
+    from exchange.models import OutboxEvent
+    from exchange.schema import envelope_for, problem
+    from repair.models import RepairApplication
+    from tests.repair.conftest import publish
+
+    record = publish(world, severity="minor", is_penalty=False)
+    application = services.apply_for_repair(record, by=world.citizen, fulfilment="已履行", commitment_confirmed=True,
+                                            proof=[pdf()])
+    services.withdraw_case(application, by=world.citizen)
+    application.refresh_from_db()
+    assert application.state == RepairApplication.State.WITHDRAWN
+    event = OutboxEvent.objects.get(event_type="repair.concluded")
+    assert problem(envelope_for(event)) is None
