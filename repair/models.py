@@ -131,6 +131,9 @@ class Objection(Case):
     OPEN_STATES = (State.SUBMITTED, State.VERIFYING, State.PROPOSED)
     # Outcomes against the citizen: the page and the notice show the remedies.
     ADVERSE_STATES = (State.REFUSED, State.DISMISSED, State.UNVERIFIABLE)
+    # The subject may add a personal statement (本人声明) while the record is under
+    # objection, and once the objection ended disputed (dismissed or unverifiable).
+    STATEMENT_STATES = (State.SUBMITTED, State.VERIFYING, State.PROPOSED, State.DISMISSED, State.UNVERIFIABLE)
 
     state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.SUBMITTED, db_index=True)
     reasons = models.TextField(_("why the record is wrong"))
@@ -209,6 +212,7 @@ class RepairApplication(Case):
 
     OPEN_STATES = (State.SUBMITTED, State.ACCEPTED)
     ADVERSE_STATES = (State.REFUSED, State.REJECTED)
+    STATEMENT_STATES: tuple[str, ...] = ()  # statements belong to objections
 
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SUBMITTED, db_index=True)
     fulfilment = models.TextField(_("how the obligations were fulfilled"))

@@ -132,7 +132,7 @@ def may_sign_answer(user: User, case: Case) -> bool:
 # --- the subject -----------------------------------------------------------------------------
 
 def may_add_statement(user: User, case: Case, *, statement: PersonalStatement | None) -> bool:
-    return (case.state == Objection.State.UNVERIFIABLE and statement is None
+    return (case.state in case.STATEMENT_STATES and statement is None
             and is_case_subject(user, case))
 
 

@@ -188,15 +188,20 @@ def conclude_objection(objection: Objection, *, by: User, reason: str, decision:
 
 
 def add_personal_statement(objection: Objection, *, by: User, text: str) -> PersonalStatement:
-    """The subject attaches a personal statement (本人声明) to a record that could not be
-    verified (DESIGN §7). One per objection."""
+    """The subject attaches a personal statement (本人声明) to a record under objection or
+    disputed: while the objection is open, or after it was dismissed or could not be
+    verified (DESIGN §7, modelled on 《征信业管理条例》 art. 25). One per objection; shown
+    with the record wherever it is shown."""
     text = common.require_reason(text, "text")
     with transaction.atomic():
         case = common.lock(objection)
         if not permissions.is_case_subject(by, case):
             raise PermissionDenied(_("Only the person concerned adds a personal statement."))
-        if case.state != Objection.State.UNVERIFIABLE:
-            raise TransitionNotAllowed(_("A personal statement can be added only where the record could not be verified."))
+        if case.state not in Objection.STATEMENT_STATES:
+            raise TransitionNotAllowed(_(
+                "A personal statement can be added while the record is under objection or after the objection was "
+                "dismissed or could not be verified."
+            ))
         if PersonalStatement.objects.filter(objection=case).exists():
             raise TransitionNotAllowed(_("You have already added a personal statement for this record."))
         statement = PersonalStatement.objects.create(

@@ -121,3 +121,40 @@ def test_the_citizen_withdraws_a_repair_application(links, world) -> None:
     assert application.state == RepairApplication.State.WITHDRAWN
     event = OutboxEvent.objects.get(event_type="repair.concluded")
     assert problem(envelope_for(event)) is None
+
+
+def test_a_personal_statement_while_under_objection_or_disputed(linked_citizen, record, world) -> None:
+    from repair import selectors
+
+    open_case = services.file_objection(record, by=world.citizen, reasons="不是我")
+    page = reverse("repair:my_case", args=["objection", open_case.pk])
+    assert reverse("repair:statement_new", args=[open_case.pk]) in chinese(world.citizen).get(page).content.decode()
+    services.add_personal_statement(open_case, by=world.citizen, text="本人当日在外地培训。")
+    assert selectors.statement_for(record).text == "本人当日在外地培训。"
+    with pytest.raises(TransitionNotAllowed):
+        services.add_personal_statement(open_case, by=world.citizen, text="再次声明")
+
+
+@pytest.mark.parametrize(("proposal", "allowed"), [("keep", True), ("unverifiable", True), ("withdraw", False)])
+def test_a_statement_after_the_objection_ended(linked_citizen, world, proposal: str, allowed: bool) -> None:
+    from tests.repair.conftest import publish
+
+    record = publish(world)
+    case = services.accept_objection(
+        services.file_objection(record, by=world.citizen, reasons="不是我"), by=world.credit_office
+    )
+    answer(world, case, proposal=proposal, reason="核查")
+    case = services.conclude_objection(case, by=world.credit_office, reason="结论")
+    if allowed:
+        services.add_personal_statement(case, by=world.citizen, text="本人不认可。")
+    else:
+        with pytest.raises(TransitionNotAllowed):
+            services.add_personal_statement(case, by=world.citizen, text="本人不认可。")
+
+
+def test_no_statement_on_a_refused_objection(links, record, world) -> None:
+    case = services.refuse_objection(
+        services.file_objection(record, by=world.citizen, reasons="不是我"), by=world.credit_office, reason="理由不足"
+    )
+    with pytest.raises(TransitionNotAllowed):
+        services.add_personal_statement(case, by=world.citizen, text="本人不认可。")
