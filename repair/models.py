@@ -93,6 +93,10 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     conclusion = models.TextField(_("written answer"), blank=True)
+    # 补正材料: the credit office asks the applicant for missing material, once at a time;
+    # the request stands until the applicant adds files.
+    material_request = models.TextField(_("material asked for"), blank=True)
+    material_requested_at = models.DateTimeField(_("material asked for on"), null=True, blank=True)
 
     class Meta:
         abstract = True

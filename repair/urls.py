@@ -33,6 +33,7 @@ urlpatterns = [
     path("cases/<str:kind>/<int:pk>/refuse/", views.case_refuse, name="case_refuse"),
     path("cases/<str:kind>/<int:pk>/assign/", views.case_assign, name="case_assign"),
     path("cases/<str:kind>/<int:pk>/send-back/", views.send_back, name="send_back"),
+    path("cases/<str:kind>/<int:pk>/ask-for-material/", views.ask_for_material, name="ask_for_material"),
     path("cases/<str:kind>/<int:pk>/conclude/", views.case_conclude, name="case_conclude"),
     path("cases/<str:kind>/<int:pk>/concluded/", views.concluded, name="concluded"),
     # Departments

@@ -16,6 +16,7 @@ from exchange.outbox import emit
 from repair import case_types, permissions
 from repair.models import CaseFile
 from repair.services import common
+from repair.services.material_requests import settle_material_request
 
 Case = case_types.Case
 
@@ -34,6 +35,7 @@ def add_case_files(case: Case, *, by: User, files: Iterable[UploadedFile]) -> li
         common.refuse_if_closed(locked)
         before = set(CaseFile.objects.filter(**case_types.owner_kwargs(locked)).values_list("pk", flat=True))
         common.store_files(locked, checked, kind=CaseFile.Kind.EVIDENCE, by=by)
+        settle_material_request(locked)
         common.step(locked, "files_added", by, note=str(len(checked)))
         return list(CaseFile.objects.filter(**case_types.owner_kwargs(locked)).exclude(pk__in=before))
 

@@ -18,6 +18,7 @@ from repair.views.citizen import (
 from repair.views.department import department_queue, draft_answer, sign_answer
 from repair.views.files import case_file
 from repair.views.office import (
+    ask_for_material,
     case_accept,
     case_assign,
     case_conclude,
@@ -31,7 +32,7 @@ from repair.views.office import (
 )
 
 __all__ = [
-    "add_files", "case_accept", "case_assign", "case_conclude", "case_detail", "case_file", "case_refuse", "concluded",
+    "add_files", "ask_for_material", "case_accept", "case_assign", "case_conclude", "case_detail", "case_file", "case_refuse", "concluded",
     "department_queue", "draft_answer", "filed", "my_case", "my_repair", "objection_check", "objection_new", "queue",
     "rate", "rating_follow_up", "ratings", "repair_check", "repair_new", "send_back", "sign_answer", "statement_new", "withdraw",
 ]

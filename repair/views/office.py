@@ -119,6 +119,27 @@ def send_back(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     })
 
 
+@require_http_methods(["GET", "POST"])
+@office_view
+def ask_for_material(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """补正材料: say everything that is missing; the applicant adds it on their case page."""
+    case = selectors.get_case_for_view(request.user, kind, pk)
+    form = forms.ReasonForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_material(case, by=request.user, reason=form.cleaned_data["reason"])
+        except REFUSALS as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The applicant has been asked for the material."))
+            return redirect("repair:case", kind=kind, pk=case.pk)
+    return render(request, "repair/reason_form.html", {
+        "form": form, "case": case, "kind": kind, "title": _("Ask for more material"),
+        "button": _("Ask for the material"),
+        "intro": _("Say everything that is missing at once: the applicant receives this in writing."),
+    })
+
+
 @require_POST
 @office_view
 def case_assign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:

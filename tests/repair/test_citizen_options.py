@@ -158,3 +158,41 @@ def test_no_statement_on_a_refused_objection(links, record, world) -> None:
     )
     with pytest.raises(TransitionNotAllowed):
         services.add_personal_statement(case, by=world.citizen, text="本人不认可。")
+
+
+def test_the_office_asks_for_missing_material_and_the_files_settle_it(linked_citizen, world, officer2) -> None:
+    from exchange.models import OutboxEvent
+    from exchange.schema import envelope_for, problem
+    from tests.repair.conftest import publish
+
+    record = publish(world, severity="minor", is_penalty=False)
+    application = services.apply_for_repair(record, by=world.citizen, fulfilment="已履行", commitment_confirmed=True,
+                                            proof=[pdf()])
+    for outsider in (world.edu_reviewer, world.citizen):
+        with pytest.raises(PermissionDenied):
+            services.request_material(application, by=outsider, reason="缺少缴款凭证")
+    services.assign_case(application, officer=officer2, by=officer2)
+    with pytest.raises(PermissionDenied):
+        services.request_material(application, by=world.credit_office, reason="缺少缴款凭证")  # not in charge
+    office = Client()
+    office.force_login(officer2)
+    url = reverse("repair:ask_for_material", args=["application", application.pk])
+    assert url in office.get(reverse("repair:case", args=["application", application.pk])).content.decode()
+    office.post(url, {"reason": ""})
+    application.refresh_from_db()
+    assert application.material_requested_at is None
+    office.post(url, {"reason": "缺少银行缴款凭证原件扫描件。"})
+    application.refresh_from_db()
+    assert application.material_request == "缺少银行缴款凭证原件扫描件。"
+    with pytest.raises(TransitionNotAllowed):
+        services.request_material(application, by=officer2, reason="再要一次")
+    notice = Notice.objects.filter(subject=world.subject).latest("pk")
+    assert "缺少银行缴款凭证原件扫描件。" in notice.body
+    mine = chinese(world.citizen).get(reverse("repair:my_case", args=["application", application.pk])).content.decode()
+    assert 'id="material-request"' in mine
+    assert reverse("repair:add_files", args=["application", application.pk]) in mine
+    services.add_case_files(application, by=world.citizen, files=[pdf("receipt.pdf")])
+    application.refresh_from_db()
+    assert application.material_requested_at is None
+    event = OutboxEvent.objects.get(event_type="repair.updated", payload__step="material_requested")
+    assert problem(envelope_for(event)) is None
