@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -10,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from archives.models import CreditRecord
-from credit_portal.forms import DateField, GovukFormMixin
+from credit_portal.forms import DateField, GovukFormMixin, normalize_digits
 from departments.models import RecordCategory
 from repair.models import Objection, Rating, RepairApplication
 
@@ -247,6 +248,24 @@ class AnswerForm(GovukFormMixin, forms.Form):
             if value != current:
                 out[name] = value
         return out
+
+
+class ClosedCaseSearchForm(GovukFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind of case"), required=False, widget=forms.RadioSelect,
+        choices=[("objection", _("Objections")), ("application", _("Credit repair applications"))],
+    )
+    q = forms.CharField(
+        label=_("Reference or record title"), required=False, max_length=100,
+        help_text=_("For example YY-20261128 or 有偿补课. Never search by ID number or phone."),
+    )
+
+    def clean_q(self) -> str:
+        value = (self.cleaned_data.get("q") or "").strip()
+        # Personal data never goes into a URL (and so into logs and the history).
+        if re.search(r"\d{11,}|\d{6}(?:19|20)\d{2}", normalize_digits(value)):
+            raise ValidationError(_("Search by case reference or record title, never by ID number or phone."))
+        return value
 
 
 class FollowUpForm(GovukFormMixin, forms.Form):

@@ -205,6 +205,17 @@ def queue(user: User, *, today: date | None = None) -> dict[str, list[Case]]:
     return stages
 
 
+def closed_cases(user: User, case_type: case_types.CaseType, *, query: str = "") -> QuerySet:
+    """Concluded cases of one kind for the credit office, newest first, found by
+    reference or record title (never by personal data); empty for anyone else."""
+    if not permissions.is_credit_office(user):
+        return case_type.model.objects.none()
+    qs = case_type.model.objects.exclude(state__in=case_type.model.OPEN_STATES).select_related("record", "concluded_by")
+    if query:
+        qs = qs.filter(Q(reference__icontains=query) | Q(record__title__icontains=query))
+    return qs.order_by("-concluded_at", "-pk")
+
+
 def officers() -> QuerySet[User]:
     return User.objects.filter(groups__name=Role.CREDIT_OFFICE, is_active=True).order_by("username").distinct()
 

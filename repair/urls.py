@@ -27,6 +27,7 @@ urlpatterns = [
     # Credit office
     path("office/", views.queue, name="queue"),
     path("office/ratings/", views.ratings, name="ratings"),
+    path("office/closed/", views.closed_cases, name="closed_cases"),
     path("office/ratings/<int:pk>/", views.rating_follow_up, name="rating_follow_up"),
     path("cases/<str:kind>/<int:pk>/", views.case_detail, name="case"),
     path("cases/<str:kind>/<int:pk>/accept/", views.case_accept, name="case_accept"),

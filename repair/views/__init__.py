@@ -24,6 +24,7 @@ from repair.views.office import (
     case_conclude,
     case_detail,
     case_refuse,
+    closed_cases,
     concluded,
     queue,
     rating_follow_up,
@@ -32,7 +33,7 @@ from repair.views.office import (
 )
 
 __all__ = [
-    "add_files", "ask_for_material", "case_accept", "case_assign", "case_conclude", "case_detail", "case_file", "case_refuse", "concluded",
+    "add_files", "ask_for_material", "case_accept", "case_assign", "case_conclude", "case_detail", "case_file", "case_refuse", "closed_cases", "concluded",
     "department_queue", "draft_answer", "filed", "my_case", "my_repair", "objection_check", "objection_new", "queue",
     "rate", "rating_follow_up", "ratings", "repair_check", "repair_new", "send_back", "sign_answer", "statement_new", "withdraw",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,6 +45,24 @@ def queue(request: HttpRequest) -> HttpResponse:
         "groups": groups, "overdue": sum(1 for g in groups for c in g["cases"] if c.overdue),
         "ratings": len(selectors.ratings_to_follow_up()),
         "missing_years": workdays.missing_years(timezone.localdate()),
+    })
+
+
+@require_GET
+@office_view
+def closed_cases(request: HttpRequest) -> HttpResponse:
+    """Concluded cases, found by reference or record title, 50 a page."""
+    form = forms.ClosedCaseSearchForm(request.GET or None)
+    query, kind = "", "objection"
+    if form.is_bound and form.is_valid():
+        query, kind = form.cleaned_data["q"], form.cleaned_data["kind"] or "objection"
+    case_type = case_types.by_slug(kind)
+    found = selectors.closed_cases(request.user, case_type, query=query)
+    if form.is_bound and not form.is_valid():
+        found = found.none()  # a refused search shows nothing rather than everything
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(request, "repair/closed_cases.html", {
+        "form": form, "page": page, "kind": kind, "query": query, "office_pages": True,
     })
 
 
