@@ -8,10 +8,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from archives.models import CreditRecord
 from credit_portal.forms import DateField, GovukFormMixin, normalize_digits
+from credit_portal.models import User
 from departments.models import RecordCategory
 from repair.models import Objection, Rating, RepairApplication
 
@@ -125,7 +127,7 @@ class AssignForm(GovukFormMixin, forms.Form):
         error_messages={"required": _("Choose an officer")},
     )
 
-    def __init__(self, *args: Any, officers: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, officers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = officers
         self.fields["officer"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
