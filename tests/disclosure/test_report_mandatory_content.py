@@ -163,6 +163,9 @@ def test_form_marks_mandatory_categories_and_says_why(client, disc) -> None:
         "categories": [str(disc.rewards.pk), str(violations.pk)], "days": "10", "max_uses": "1",
     })
     assert response.status_code == 302
+    check = client.get(reverse("disclosure:authorization_check")).content.decode()
+    assert "本用途依法必含的内容" in check
+    assert "所授权档案中的每一条有效不良记录" in check
     # Choosing none means every kind: nothing mandatory is missing.
     response = client.post(reverse("disclosure:authorization_new"), {
         "grantee": str(disc.employer.pk), "purpose": "recruitment", "days": "10", "max_uses": "1",
