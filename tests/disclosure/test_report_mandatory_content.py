@@ -238,3 +238,18 @@ def test_only_the_credit_office_keeps_the_rules(client, disc) -> None:
         "purpose": "financial", "content": "negative_records", "source": "x", "is_active": "on"})
     assert response.status_code == 403
     assert MandatoryContent.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_whole_scope_report_says_it_leaves_nothing_out(client, disc) -> None:
+    _auth, code = grant(disc, purpose=Purpose.FINANCIAL)
+    report = queries.query_record(
+        by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number, code=code,
+        purpose=Purpose.FINANCIAL,
+    ).report
+    assert report.content["scope"]["left_out"] == []
+    assert report.content["negative_check"] == {"complete": True, "found": 2}
+    login(client, disc.employer_staff)
+    page = client.get(reverse("disclosure:report", args=[report.number])).content.decode()
+    assert "无：本报告涵盖全部档案和全部信息类别。" in page
+    assert "金融服务" in page
