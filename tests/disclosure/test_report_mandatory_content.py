@@ -253,3 +253,17 @@ def test_whole_scope_report_says_it_leaves_nothing_out(client, disc) -> None:
     page = client.get(reverse("disclosure:report", args=[report.number])).content.decode()
     assert "无：本报告涵盖全部档案和全部信息类别。" in page
     assert "金融服务" in page
+
+
+@pytest.mark.django_db
+def test_institution_request_cannot_leave_out_a_mandatory_category(client, disc) -> None:
+    login(client, disc.employer_staff)
+    page = client.get(reverse("disclosure:institution_request")).content.decode()
+    assert "部分用途的报告依法必须包含的内容" in page
+    before = Authorization.objects.count()
+    response = client.post(reverse("disclosure:institution_request"), {
+        "name": disc.subject.name, "id_number": disc.subject.id_number, "purpose": "licensing",
+        "categories": [str(disc.rewards.pk)], "days": "10", "max_uses": "1"})
+    assert response.status_code == 200
+    assert "不能去掉" in response.content.decode()
+    assert Authorization.objects.count() == before
