@@ -267,3 +267,14 @@ def test_institution_request_cannot_leave_out_a_mandatory_category(client, disc)
     assert response.status_code == 200
     assert "不能去掉" in response.content.decode()
     assert Authorization.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_consent_receipt_names_the_mandatory_content(client, disc) -> None:
+    auth, _code = grant(disc, purpose=Purpose.AWARDS)
+    purpose = auth.receipt["services"][0]["purposes"][0]
+    assert "所授权档案中的每一条有效不良记录" in purpose["mandatoryContent"]
+    assert any("安县信用办〔2022〕5号" in s for s in purpose["mandatoryContentBasis"])
+    login(client, disc.citizen)
+    page = client.get(reverse("disclosure:authorization_receipt", args=[auth.pk])).content.decode()
+    assert "本用途依法必含的内容" in page
