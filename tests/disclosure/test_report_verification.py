@@ -252,3 +252,24 @@ def test_reports_of_the_first_format_still_render_everywhere(client, disc):
     assert shown.status_code == 200
     assert "违规有偿补课" in shown.content.decode()
     assert render_report_pdf(report).startswith(b"%PDF")
+
+
+ODD_INPUTS = [
+    {"number": "XY" + "9" * 200, "code": "1A2B-3C4D-5E6F"},
+    {"number": "XY2026\x00", "code": "1A2B\x00"},
+    {"number": "", "code": ""},
+    {"number": "ＸＹ２０２６１１２８０００００００００００１", "code": "𝟏𝐀𝟐𝐁𝟑𝐂𝟒𝐃𝟓𝐄𝟔𝐅"},
+    {"number": "<script>", "code": "' OR 1=1 --"},
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", ODD_INPUTS)
+def test_odd_input_never_500s_on_page_or_api(client, disc, data):
+    page = client.post(reverse("disclosure:verify_report"), data)
+    assert page.status_code == 200
+    assert "govuk-error-summary" in page.content.decode()
+    api = client.post(reverse("disclosure:api_verify"), data, content_type="application/json")
+    assert api.status_code in {400, 404}
+    assert client.post(reverse("disclosure:api_verify"), {"number": [1], "code": {"a": 1}},
+                       content_type="application/json").status_code == 400
