@@ -39,7 +39,11 @@ class QuerySerializer(serializers.Serializer):
     )
     categories = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False,
-        help_text="Record category codes to narrow the report to; omitted: the whole authorized scope.",
+        help_text=(
+            "Record category codes to narrow the report to; omitted: the whole authorized scope. The purpose's "
+            "mandatory content (every effective negative record, the latest yearly finding, mandatory categories) "
+            "is always added back."
+        ),
     )
 
     def validate_id_number(self, value: str) -> str:
