@@ -21,6 +21,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 PASSWORD = "test-password-123"  # noqa: S105 - tests/factories.make_user
 
 
+@pytest.fixture(autouse=True)
+def _eager_tasks():  # type: ignore[no-untyped-def]
+    # The upload queues the import; run it in-process as the embedded profile does,
+    # also when the suite runs against Redis without a worker.
+    from credit_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 def _check(page: Any, name: str) -> None:
     assert_no_axe_violations(page)
     screenshot(page, f"intake-{name}")
