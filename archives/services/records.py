@@ -426,3 +426,16 @@ def expire_records(*, today: date | None = None, batch_size: int = 500) -> int:
             expired += len(batch)
 
 
+
+
+def check_correction(record: CreditRecord, changes: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``changes`` to ``record`` as ``correct_record`` would, without writing:
+    the merged content must be a valid record. Returns the changes that differ from
+    the record. Callers: the objection answer, drafted before the correction is made."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Unknown record fields: {sorted(unknown)}")
+    data = {name: getattr(record, name) for name in EDITABLE_FIELDS}
+    data.update(changes)
+    cleaned = _clean(record.archive, data)
+    return {name: cleaned[name] for name in EDITABLE_FIELDS if cleaned.get(name) != getattr(record, name)}
