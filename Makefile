@@ -62,6 +62,7 @@ test: install-dev messages
 ## Platform delivery of 100,000 events (PostgreSQL when DATABASE_URL is set).
 bench: install-dev
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/import_bench.py $(IMPORT_BENCH_ARGS)
 
 ## Rebuild the vendored GOV.UK Frontend CSS/JS (needs node and npm; output is committed).
 frontend:
