@@ -148,13 +148,13 @@ def fixtures() -> tuple[list[Page], dict[str, object]]:
     authorization.categories.set(RecordCategory.objects.all())
     result = query_record(by=staff, name=subject.name, id_number=subject.id_number, code=code, purpose="recruitment")
     report = result.report
-    clerk = User.objects.filter(
-        memberships__department=Department.objects.get(code="education"), memberships__role=Membership.Role.CLERK,
-    ).exclude(username="synthetic_loader").first()
+    education = Department.objects.get(code="education")
+    clerk = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.CLERK).first()
+    reviewer = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.REVIEWER).first()
 
     csrf = _get_new_csrf_string()
     sessions = {}
-    for user in (citizen, staff, clerk):
+    for user in (citizen, staff, clerk, reviewer):
         client = Client()
         client.force_login(user)
         sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -176,7 +176,7 @@ def fixtures() -> tuple[list[Page], dict[str, object]]:
              "application/json", signed(staff), post),
         Page("institution: report page", f"/reports/{report.number}/", cookies=signed(staff)),
         Page("clerk: dashboard", "/staff/", cookies=signed(clerk)),
-        Page("clerk: review queue", "/staff/review/", cookies=signed(clerk)),
+        Page("reviewer: review queue", "/staff/review/", cookies=signed(reviewer)),
         Page(f"clerk: name search ({named} namesakes)", "/staff/subjects/find/", "POST",
              urlencode({"search": "name", "name-name": subject.name}), cookies=signed(clerk), headers=post),
         Page("public: dishonesty list", "/public/dishonesty/"),
@@ -256,7 +256,7 @@ def load_wrk(base: str, page: Page, tmp: Path) -> Result:
         headers="\n".join(f"wrk.headers[{_lua(k)}] = {_lua(v)}" for k, v in headers.items()),
     ))
     out = subprocess.run(  # noqa: S603
-        ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "-s", str(script), base + page.path],  # noqa: S607
+        ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "--timeout", "30s", "-s", str(script), base + page.path],  # noqa: S607
         capture_output=True, text=True, check=True,
     ).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
