@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 
 from archives import validators
 from credit_portal import audit, ratelimit
+from credit_portal.replica import reads_from_replica
 from disclosure import conf, selectors
 from disclosure.masking import mask_name
 from disclosure.models import CreditReport, Purpose, QueryLog
@@ -135,6 +137,7 @@ VERIFIED = inline_serializer(
 )
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class VerifyView(APIView):
     """Check that a report is genuine (anyone holding it). Never returns its content."""
 

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from credit_portal import audit, ratelimit
+from credit_portal.replica import reads_from_replica
 from disclosure import conf, forms, selectors
 from disclosure.masking import mask_name
 from disclosure.services.reports import check_report, verification_code
@@ -25,6 +26,7 @@ def _read(request: HttpRequest, number: str):  # -> CreditReport
 
 
 @signed_in_view
+@reads_from_replica
 def report(request: HttpRequest, number: str) -> HttpResponse:
     """The report for the institution it was issued to and for the person it is about;
     404 for everyone else."""
@@ -35,6 +37,7 @@ def report(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @signed_in_view
+@reads_from_replica
 def report_pdf(request: HttpRequest, number: str) -> HttpResponse:
     from disclosure.pdf import render_report_pdf
 
@@ -47,6 +50,7 @@ def report_pdf(request: HttpRequest, number: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@reads_from_replica
 def verify_report(request: HttpRequest) -> HttpResponse:
     """Anyone holding a report checks it is genuine: issue date, masked subject and
     digest, never the contents. Rate-limited per client IP (guessing codes)."""
