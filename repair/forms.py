@@ -38,6 +38,8 @@ class MultipleFileField(forms.FileField):
 
 
 class ObjectionForm(GovukFormMixin, forms.Form):
+    error_names = {"reasons": _("What is wrong with the record")}
+
     reasons = forms.CharField(
         label=_("What is wrong with this record?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": _("Say what is wrong with the record")},
@@ -58,6 +60,8 @@ class StatementForm(GovukFormMixin, forms.Form):
 
 
 class RepairForm(GovukFormMixin, forms.Form):
+    error_names = {"fulfilment": _("How you fulfilled the obligations")}
+
     fulfilment = forms.CharField(
         label=_("How did you fulfil the obligations set by the decision?"), max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -85,6 +89,8 @@ class CommitmentForm(GovukFormMixin, forms.Form):
 
 
 class RatingForm(GovukFormMixin, forms.Form):
+    error_names = {"score": _("Rating")}
+
     score = forms.TypedChoiceField(
         label=_("How satisfied are you with how your case was handled?"), coerce=int,
         choices=[(value, label) for value, label in reversed(Rating.Score.choices)], widget=forms.RadioSelect,
@@ -164,6 +170,8 @@ class ChangesMixin(forms.Form):
 
 
 class ProposalForm(GovukFormMixin, ChangesMixin):
+    error_names = {"proposal": _("What to do with the record")}
+
     proposal = forms.ChoiceField(
         label=_("What should happen to the record?"), choices=Objection.Proposal.choices, widget=forms.RadioSelect,
         error_messages={"required": _("Choose what should happen to the record")},
@@ -183,6 +191,8 @@ class ProposalForm(GovukFormMixin, ChangesMixin):
 
 
 class InitiativeForm(GovukFormMixin, ChangesMixin):
+    error_names = {"action": _("What to do with the record")}
+
     action = forms.ChoiceField(
         label=_("What do you want to do?"), widget=forms.RadioSelect,
         choices=[("correct", _("Correct the record")), ("withdraw", _("Withdraw the record"))],
