@@ -47,8 +47,44 @@ def field_kind(bound: forms.BoundField) -> str:
     return _KINDS.get(bound.widget_type, "input")
 
 
-def _described_by(bound: forms.BoundField, hint: str) -> str:
+# Text inputs with at least this many characters allowed show a character count; shorter
+# ones (ID numbers, codes, names) are short enough to see at a glance.
+CHARACTER_COUNT_MIN_INPUT_LENGTH = 100
+
+
+def character_count_limit(bound: forms.BoundField) -> int | None:
+    """The max length to count down from (GOV.UK character count), or None for no count.
+
+    Every textarea with a max length gets one, and long text inputs (titles, employers).
+    """
+    max_length = getattr(bound.field, "max_length", None)
+    if not max_length or bound.field.widget.is_hidden:
+        return None
+    kind = field_kind(bound)
+    if kind == "textarea":
+        return int(max_length)
+    if kind == "input" and getattr(bound.field.widget, "input_type", "") == "text":
+        return int(max_length) if max_length >= CHARACTER_COUNT_MIN_INPUT_LENGTH else None
+    return None
+
+
+def _character_count_i18n() -> list[tuple[str, str]]:
+    """The texts of GOV.UK's character count as its data-i18n.* attributes (its script
+    fills in %{count}; Chinese has one plural form, English two)."""
+    return [
+        ("characters-under-limit.one", gettext("You have %{count} character remaining")),
+        ("characters-under-limit.other", gettext("You have %{count} characters remaining")),
+        ("characters-at-limit", gettext("You have 0 characters remaining")),
+        ("characters-over-limit.one", gettext("You have %{count} character too many")),
+        ("characters-over-limit.other", gettext("You have %{count} characters too many")),
+        ("textarea-description.other", gettext("You can enter up to %{count} characters")),
+    ]
+
+
+def _described_by(bound: forms.BoundField, hint: str, count: int | None = None) -> str:
     ids = []
+    if count:
+        ids.append(f"{bound.auto_id}-info")
     if hint:
         ids.append(f"{bound.auto_id}-hint")
     if bound.errors:
@@ -63,6 +99,7 @@ def field(bound: forms.BoundField, *, input_class: str = "", legend_class: str =
     if not isinstance(bound, forms.BoundField):
         raise template.TemplateSyntaxError("{% field %} takes a bound form field, e.g. {% field form.name %}")
     kind = field_kind(bound)
+    count = character_count_limit(bound)
     context = {
         "field": bound,
         "kind": kind,
@@ -70,7 +107,10 @@ def field(bound: forms.BoundField, *, input_class: str = "", legend_class: str =
         "hint": hint or bound.help_text,
         "hint_id": f"{bound.auto_id}-hint",
         "error_id": f"{bound.auto_id}-error",
-        "described_by": _described_by(bound, hint or bound.help_text),
+        "described_by": _described_by(bound, hint or bound.help_text, count),
+        "count": count,
+        "count_i18n": _character_count_i18n() if count else [],
+        "info_id": f"{bound.auto_id}-info",
         "input_class": input_class,
         "legend_class": legend_class,
         "label_class": label_class,
@@ -91,7 +131,13 @@ def govuk_widget(bound: forms.BoundField, input_class: str = "", described_by: s
         classes.append(f"{base}--error")
     if input_class:
         classes.append(input_class)
+    if character_count_limit(bound):
+        classes.append("govuk-js-character-count")
     attrs: dict[str, Any] = {"class": " ".join(classes)}
+    if character_count_limit(bound):
+        # GOV.UK: no maxlength attribute, which would cut off pasted text without a word;
+        # the count says how far over the text is, and the server's message names the field.
+        attrs["maxlength"] = False
     if described_by:
         attrs["aria-describedby"] = described_by
     return bound.as_widget(attrs=attrs)

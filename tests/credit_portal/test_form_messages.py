@@ -267,3 +267,30 @@ def test_a_failed_sign_in_is_explained_without_django_wording() -> None:
         lines = form.error_list()
     assert lines == [("id_username", "用户名或密码不正确，请检查后重试（区分大小写）")]
     assert not any(pattern.match(lines[0][1]) for pattern in _django_default_patterns())
+
+
+def test_text_fields_with_a_max_length_show_a_character_count() -> None:
+    from repair.forms import StatementForm
+
+    class Form(GovukFormMixin, forms.Form):
+        title = forms.CharField(label="标题", max_length=200)
+        code = forms.CharField(label="验证码", max_length=10)
+        notes = forms.CharField(label="备注", widget=forms.Textarea)
+
+    with translation.override("zh-hans"):
+        html = engines["django"].from_string("{% load portal %}{{ form }}").render({"form": Form()})
+        statement = engines["django"].from_string("{% load portal %}{{ form }}").render(
+            {"form": StatementForm({"text": "字" * 2001})}
+        )
+    # The long text input counts down; the short code and the unlimited textarea do not.
+    assert html.count('data-module="govuk-character-count"') == 1
+    assert 'data-maxlength="200"' in html
+    assert 'aria-describedby="id_title-info"' in html
+    assert '<div id="id_title-info" class="govuk-hint govuk-character-count__message">最多可输入200个字</div>' in html
+    assert 'data-i18n.characters-over-limit.other="超出%{count}个字"' in html
+    assert 'maxlength="10"' in html
+    assert " maxlength=\"200\"" not in html, "no maxlength attribute: pasted text must not be cut off silently"
+    # A textarea with a limit counts too, and its error names the field.
+    assert 'data-maxlength="2000"' in statement
+    assert "govuk-js-character-count" in statement
+    assert "您的个人声明不能超过2000个字（现在是2001个字）" in statement
