@@ -3,9 +3,14 @@ from __future__ import annotations
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from credit_portal import otp, views
+
+# The admin's own titles read "Django 管理" otherwise.
+admin.site.site_header = _("Credit archive portal administration")
+admin.site.site_title = _("Credit archive portal administration")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms, template
@@ -217,3 +218,39 @@ def is_current(context: template.Context, url: str, exact: bool = False) -> bool
     if request is None or not url:
         return False
     return request.path == url if exact else request.path.startswith(url)
+
+
+# The policy documents the catalogue comes from (shared/seeds/README.md), by the number
+# the catalogue data tags them with. A reader sees the document's own name or number,
+# never the number of the file it was filed under. These are proper names: not translated.
+POLICY_DOCUMENTS: dict[str, tuple[str, str]] = {
+    # The copy on file starts mid-text, without its title: named by its issuer.
+    "000": ("赣州市信用办通知", "赣州市信用办关于重点职业人群信用档案建设的通知"),
+    "001": ("安县信用办〔2022〕5号", "《关于建立和完善重点人群信用记录加快推进个人诚信体系建设的通知》（安县信用办〔2022〕5号）"),
+    "002": ("盐城市个人诚信建设工作方案", "《盐城市加强个人诚信建设工作方案》"),
+    "003": ("济政办〔2017〕55号", "《济源市人民政府办公室关于加强个人诚信体系建设的实施意见》（济政办〔2017〕55号）"),
+    "004": ("广东省个人诚信体系建设分工方案", "《广东省加强个人诚信体系建设分工方案》"),
+}
+_SOURCE_REFERENCE = re.compile(r"(?<!\d)(00[0-4])(?!\d)(\s*§\s*)?")
+_SECTION_SIGN = re.compile(r"\s*§\s*")
+
+
+@register.filter
+def cite_sources(text: Any) -> str:
+    """'000 §二（二）；001 §三（三）序号2' as a reader cites it: by the documents' names."""
+    if not text:
+        return ""
+
+    def name(match: re.Match[str]) -> str:
+        short = POLICY_DOCUMENTS[match.group(1)][0]
+        return f"{short}第" if match.group(2) else short
+
+    cited = _SOURCE_REFERENCE.sub(name, str(text))
+    # Lists of sources are stored comma-separated ("000,002"): Chinese text takes 、 and ；.
+    return _SECTION_SIGN.sub("", cited).replace(",", "、").replace(";", "；")
+
+
+@register.filter
+def policy_document_title(code: str) -> str:
+    """The full official title of a catalogue source, or '' for one the office added."""
+    return POLICY_DOCUMENTS.get(str(code), ("", ""))[1]
