@@ -163,7 +163,7 @@ def test_the_scanner_finds_what_it_looks_for() -> None:
     assert "Hidden" not in found
     assert "english" not in found
     for expected in ("internal reference: '001号文'", "internal reference: '§'", "'Kantara'", "hex hash",
-                     "UUID", "half-width punctuation next to Chinese: '面:'", "half-width punctuation next to Chinese: '(编'"):
+                     "UUID", "half-width punctuation next to Chinese: '面:'", "half-width punctuation next to Chinese: '般 ('"):
         assert expected in found, expected
     assert not problems_in(visible_text("<p>请上传 PDF 或 JPEG 文件（不超过10 MB）。2026-11-28 10:30</p>"))
 
