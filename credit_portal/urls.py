@@ -16,6 +16,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("elderly-mode/", views.toggle_elderly_mode, name="elderly_mode"),
+    path("session/keep-alive/", views.session_keep_alive, name="session_keep_alive"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/otp/", otp.verify, name="otp_verify"),

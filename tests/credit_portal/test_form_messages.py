@@ -294,3 +294,4 @@ def test_text_fields_with_a_max_length_show_a_character_count() -> None:
     assert 'data-maxlength="2000"' in statement
     assert "govuk-js-character-count" in statement
     assert "您的个人声明不能超过2000个字（现在是2001个字）" in statement
+

@@ -317,3 +317,15 @@ def test_server_error_page_stands_alone_without_details(rf) -> None:
     assert "抱歉，服务出现问题" in html
     assert "Traceback" not in html
     assert "<form" not in html
+
+
+def test_keep_alive_renews_a_signed_in_session_and_refuses_others(client) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import make_user
+
+    assert client.post("/session/keep-alive/").status_code == 403
+    assert client.get("/session/keep-alive/").status_code == 405
+    client.force_login(make_user("typist"))
+    response = client.post("/session/keep-alive/")
+    assert response.status_code == 204
+    # The session cookie is sent again with a fresh idle timeout (at least 20 minutes).
+    assert response.cookies["sessionid"]["max-age"] >= 20 * 60
