@@ -372,6 +372,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "credit_portal.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
+    # English: the msgids under which /api/docs/ shows these texts in Chinese.
     "TITLE": "Credit archive portal API",
     "DESCRIPTION": "Department systems and querying institutions.",
     "VERSION": "1.0.0",

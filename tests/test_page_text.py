@@ -71,7 +71,8 @@ def _known_open(path: str, problem: str) -> bool:
 class _VisibleText(HTMLParser):
     """The text a reader sees: no script, style, template or English-only elements."""
 
-    HIDDEN = {"script", "style", "template", "noscript", "head"}
+    # <code> holds identifiers a program sends (field names, paths): not wording.
+    HIDDEN = {"script", "style", "template", "noscript", "head", "code"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -182,3 +183,16 @@ def test_pages_each_role_reaches_have_no_english_references_hashes_or_half_width
                 if not _known_open(page.path, problem)
             )
     assert not errors, f"{len(errors)} problem(s) on the pages of {role}:\n" + "\n".join(sorted(set(errors)))
+
+
+def test_the_api_documentation_is_in_chinese_and_lists_every_operation(client: Client) -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    response = client.get("/api/docs/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for path in SchemaGenerator().get_schema(request=None, public=True)["paths"]:
+        assert f"<code class=\"portal-code\">{path}</code>" in html
+    assert "凭本人提供的授权码查询其信用记录（仅限查询机构）。" in html
+    assert "被查询人的18位公民身份号码。" in html
+    assert not problems_in(visible_text(html)), problems_in(visible_text(html))
