@@ -15,6 +15,7 @@ admin.site.site_title = _("Credit archive portal administration")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("elderly-mode/", views.toggle_elderly_mode, name="elderly_mode"),
     path("session/keep-alive/", views.session_keep_alive, name="session_keep_alive"),
     path("i18n/", include("django.conf.urls.i18n")),
