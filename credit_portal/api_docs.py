@@ -17,6 +17,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from drf_spectacular.generators import SchemaGenerator
@@ -56,8 +58,33 @@ class Operation:
 
 
 def _text(value: Any) -> str:
-    """A schema text in the reader's language (the English wording is the msgid)."""
-    return gettext(str(value)).strip() if value else ""
+    """A schema text in the reader's language (the English wording is the msgid), without
+    the enum listing drf-spectacular appends ("* `minor` - minor"): the choices are shown
+    in their own list."""
+    if not value:
+        return ""
+    text = str(value).split("\n\n* `", 1)[0]
+    return gettext(text).strip()
+
+
+# Names a program sends (external_id, submit, null, X-Credit-Key, YYYY-MM-DD, ISO 8601)
+# inside a Chinese description: set in code type, as developer documentation does.
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(?:[ =][0-9]+)?")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def code_identifiers(text: str) -> SafeString:
+    """HTML of `text` with the identifiers in a Chinese sentence set as <code>."""
+    if not _CJK.search(text):
+        return escape(text)
+    parts = []
+    last = 0
+    for match in _IDENTIFIER.finditer(text):
+        parts.append(escape(text[last:match.start()]))
+        parts.append(format_html('<code class="portal-code">{}</code>', match.group()))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
 
 
 def _ref(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +120,14 @@ def _choices(schema: dict[str, Any], spec: dict[str, Any]) -> list[tuple[str, st
         if line.startswith("* `") and "` - " in line:
             value, label = line[3:].split("` - ", 1)
             labels[value] = label
-    return [(str(value), labels.get(str(value), "")) for value in spec["enum"] if value not in (None, "")]
+    choices = []
+    for value in spec["enum"]:
+        if value in (None, ""):
+            continue
+        label = labels.get(str(value), "")
+        # A label that only repeats the value ("minor - minor") says nothing more.
+        choices.append((str(value), "" if label == str(value) else label))
+    return choices
 
 
 def _fields(schema: dict[str, Any], spec: dict[str, Any] | None) -> list[Field]:
@@ -109,7 +143,7 @@ def _fields(schema: dict[str, Any], spec: dict[str, Any] | None) -> list[Field]:
             description = ""
         result.append(Field(
             name=name, type=_type_name(schema, prop), required=name in required,
-            description=_text(description), choices=_choices(schema, prop),
+            description=code_identifiers(_text(description)), choices=_choices(schema, prop),
         ))
     return result
 
@@ -132,13 +166,14 @@ def operations(schema: dict[str, Any]) -> list[Operation]:
             parameters = [
                 Field(
                     name=parameter["name"], type=_type_name(schema, parameter.get("schema", {})),
-                    required=bool(parameter.get("required")), description=_text(parameter.get("description")),
+                    required=bool(parameter.get("required")),
+                    description=code_identifiers(_text(parameter.get("description"))),
                 )
                 for parameter in spec.get("parameters", [])
             ]
             answers = [
                 Answer(
-                    status=status, description=_text(answer.get("description")),
+                    status=status, description=code_identifiers(_text(answer.get("description"))),
                     fields=_fields(schema, _body_schema(answer.get("content"))),
                 )
                 for status, answer in spec.get("responses", {}).items()
@@ -148,7 +183,7 @@ def operations(schema: dict[str, Any]) -> list[Operation]:
             summary = _text(spec.get("summary")) or re.split(r"[：:。.]", description, maxsplit=1)[0]
             result.append(Operation(
                 method=method.upper(), path=path, summary=summary,
-                description=description, parameters=parameters,
+                description=code_identifiers(description), parameters=parameters,
                 body=_fields(schema, _body_schema((spec.get("requestBody") or {}).get("content"))), answers=answers,
             ))
     return result

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "credit_portal",
     "departments",
     "archives",
+    "archives.intake",
     "disclosure",
     "repair",
     "exchange",
@@ -149,6 +150,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "credit_portal.middleware.IdleSessionRefreshMiddleware",
     "credit_portal.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -323,7 +325,10 @@ AXES_VERBOSE = False
 # people are not timed out while they type; pages with a form also keep the session
 # alive while it is being filled in (static/js/portal.mjs, /session/keep-alive/).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=20) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved at most once a minute by IdleSessionRefreshMiddleware instead of on every
+# request; the idle timeout is then between SESSION_IDLE_MINUTES - 1 and SESSION_IDLE_MINUTES.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 import re
 from typing import Any
 
@@ -34,19 +35,18 @@ from departments.models import Department, Occupation, RecordCategory
 pytestmark = pytest.mark.django_db
 
 PROJECT_APPS = ("credit_portal", "departments", "archives", "disclosure", "repair", "exchange")
-ALLOWED_LATIN = {"PNG", "JPEG", "PDF", "X"}
+ALLOWED_LATIN = {"PNG", "JPEG", "PDF", "X", "xlsx", "Excel"}  # file types, the ID check letter
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _import_form_modules() -> None:
+    """Import every module of the apps that may define a form (forms, views, otp, any depth)."""
     for app in PROJECT_APPS:
-        config = apps.get_app_config(app)
-        for module in ("forms", "otp", "views"):
-            try:
-                importlib.import_module(f"{config.name}.{module}")
-            except ModuleNotFoundError:
-                continue
+        package = importlib.import_module(apps.get_app_config(app).name)
+        for module in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+            if module.name.rsplit(".", 1)[-1] in ("forms", "otp", "views") and ".migrations" not in module.name:
+                importlib.import_module(module.name)
 
 
 def _subclasses(klass: type) -> set[type]:
@@ -96,6 +96,8 @@ def test_every_form_of_the_apps_renders_through_the_shared_mechanism() -> None:
 def _constructor_kwargs(klass: type[forms.BaseForm]) -> dict[str, Any]:
     """Values for the keyword arguments page forms take besides the data."""
     factories = {
+        "case": lambda: _demo_case(klass),
+        "departments": lambda: Department.objects.filter(pk__in=Department.objects.values("pk")[:3]),
         "department_ids": lambda: frozenset(Department.objects.values_list("id", flat=True)[:3]),
         "categories": lambda: RecordCategory.objects.filter(pk__in=RecordCategory.objects.values("pk")[:5]),
         "occupations": lambda: Occupation.objects.filter(pk__in=Occupation.objects.values("pk")[:5]),
@@ -114,6 +116,21 @@ def _constructor_kwargs(klass: type[forms.BaseForm]) -> dict[str, Any]:
                 assert name in factories, f"{klass.__qualname__} needs `{name}`: add a factory to this test"
                 kwargs[name] = factories[name]()
     return kwargs
+
+
+def _demo_case(klass: type[forms.BaseForm]) -> Any:
+    """An objection or repair application from the demo data, whichever the form takes."""
+    from repair.models import Objection, RepairApplication
+
+    if not Objection.objects.exists():
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        call_command("load_demo_data", stdout=StringIO())
+    annotation = str(inspect.signature(klass.__init__).parameters["case"].annotation)
+    model = RepairApplication if "RepairApplication" in annotation else Objection
+    return model.objects.select_related("record__archive").first()
 
 
 def _bad_inputs(form: forms.BaseForm) -> list[tuple[dict[str, Any], dict[str, Any]]]:
