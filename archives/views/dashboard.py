@@ -24,13 +24,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "archives/dashboard.html", context)
 
 
+REVIEW_QUEUE_SHOWN = 100
+
+
 @require_GET
 @staff_view
 def review_queue(request: HttpRequest) -> HttpResponse:
     require(permissions.can_use_review_queue(request.user))
-    records = list(selectors.review_queue(request.user))
-    return render(request, "archives/review_queue.html",
-                  {"records": records, "changes": selectors.pending_changes(request.user, limit=200)})
+    # The oldest first and at most REVIEW_QUEUE_SHOWN: a backlog of tens of thousands
+    # would otherwise be rendered on one page.
+    records = list(selectors.review_queue(request.user)[: REVIEW_QUEUE_SHOWN + 1])
+    return render(request, "archives/review_queue.html", {
+        "records": records[:REVIEW_QUEUE_SHOWN], "more": len(records) > REVIEW_QUEUE_SHOWN, "shown": REVIEW_QUEUE_SHOWN,
+        "changes": selectors.pending_changes(request.user, limit=REVIEW_QUEUE_SHOWN),
+    })
 
 
 @require_GET

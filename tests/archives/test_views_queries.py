@@ -141,3 +141,18 @@ def test_record_page_query_count(client, world: World, django_assert_num_queries
 QUEUE = 15
 MINE = 18
 RECORD = 22
+
+
+def test_review_queue_shows_the_oldest_hundred(client, world: World, monkeypatch) -> None:
+    from archives.views import dashboard
+
+    monkeypatch.setattr(dashboard, "REVIEW_QUEUE_SHOWN", 3)
+    for i in range(5):
+        record = draft_negative(world, title=f"待审{i}")
+        services.submit_record(record, by=world.edu_clerk)
+    client.force_login(world.edu_reviewer)
+    page = client.get(reverse("archives:review_queue")).content.decode()
+    assert page.count("待审") == 3
+    assert "待审0" in page
+    assert "待审4" not in page
+    assert "仅显示等待最久的3条记录" in page
