@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from credit_portal import otp, views
+from credit_portal import credentials, otp, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/otp/", otp.verify, name="otp_verify"),
     path("accounts/otp/setup/", otp.setup, name="otp_setup"),
+    path("accounts/password/renew/", credentials.renew_password, name="password_renew"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("catalogue/", include("departments.urls")),
     path("staff/", include("archives.urls")),
