@@ -25,15 +25,26 @@ _AUDIT_MAINTENANCE_ROLE = "credit_portal_audit_maintenance"
 
 
 def _execute_sql_flush_as_audit_maintenance(self: PostgresOperations, sql_list: Sequence[str]) -> Any:
+    from django.core.management.color import no_style
+
+    # RESTART IDENTITY needs the sequences' owner; the sequences are reset afterwards,
+    # back under the test connection's own role.
+    restart = any("RESTART IDENTITY" in sql for sql in sql_list)
+    statements = [sql.replace(" RESTART IDENTITY", "") for sql in sql_list]
     with self.connection.cursor() as cursor:
-        cursor.execute(f"GRANT TRUNCATE, SELECT, DELETE ON ALL TABLES IN SCHEMA public TO {_AUDIT_MAINTENANCE_ROLE}")
-        cursor.execute(f"GRANT USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {_AUDIT_MAINTENANCE_ROLE}")
+        cursor.execute(f"GRANT TRUNCATE, SELECT ON ALL TABLES IN SCHEMA public TO {_AUDIT_MAINTENANCE_ROLE}")
         cursor.execute(f"SET ROLE {_AUDIT_MAINTENANCE_ROLE}")
     try:
-        return _original_execute_sql_flush(self, sql_list)
+        result = _original_execute_sql_flush(self, statements)
     finally:
         with self.connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
+    if restart:
+        sequences = self.connection.introspection.sequence_list()
+        with self.connection.cursor() as cursor:
+            for sql in self.sequence_reset_by_name_sql(no_style(), sequences):
+                cursor.execute(sql)
+    return result
 
 
 PostgresOperations.execute_sql_flush = _execute_sql_flush_as_audit_maintenance

@@ -35,6 +35,12 @@ def _maintenance(cursor, on: bool) -> None:
     plays the insider here. The application's role in production cannot (see
     test_application_role_cannot_reach_the_maintenance_role)."""
     if connection.vendor == "postgresql":
+        if on:
+            # The insider also holds UPDATE (the role itself is given only SELECT and DELETE).
+            cursor.execute(
+                f"GRANT SELECT, UPDATE, DELETE ON credit_portal_auditentry, credit_portal_auditchainhead, "
+                f"credit_portal_auditanchor TO {audit.MAINTENANCE_ROLE}"
+            )
         cursor.execute(f"SET LOCAL ROLE {audit.MAINTENANCE_ROLE}" if on else "RESET ROLE")
 
 
@@ -362,25 +368,42 @@ def test_maintenance_role_lets_a_purge_through(three_entries: list[AuditEntry]) 
 
 
 @on_postgres
-def test_application_role_cannot_reach_the_maintenance_role(three_entries: list[AuditEntry]) -> None:
-    """Production connects as a non-superuser role that owns the tables but is not a
-    member of credit_portal_audit_maintenance: it can neither SET ROLE to it nor use
-    the old session setting, so the triggers hold."""
-    pk = three_entries[0].pk
+@pytest.mark.django_db(transaction=True)
+def test_application_role_cannot_reach_the_maintenance_role() -> None:
+    """Production connects as a non-superuser role that is not a member of
+    credit_portal_audit_maintenance: even with every table privilege it can neither
+    SET ROLE to it nor use the old session setting, so the triggers hold."""
+    import psycopg2
+
+    entry = audit.record("test.written", subject_ref="1")
     with connection.cursor() as cursor:
         cursor.execute(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'credit_portal_test_app') "
-            "THEN CREATE ROLE credit_portal_test_app NOLOGIN NOSUPERUSER; END IF; END $$;"
+            "THEN CREATE ROLE credit_portal_test_app LOGIN NOSUPERUSER NOCREATEROLE; END IF; END $$;"
         )
-        cursor.execute("GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON credit_portal_auditentry TO credit_portal_test_app")
-    with pytest.raises(DatabaseError, match="permission denied to set role"):
-        _run_in_savepoint(f"SET LOCAL ROLE {audit.MAINTENANCE_ROLE}", setup="SET LOCAL ROLE credit_portal_test_app")
-    _refused(
-        "DELETE FROM credit_portal_auditentry WHERE id = %s", [pk],
-        setup="SET LOCAL ROLE credit_portal_test_app; SET LOCAL credit_portal.audit_maintenance = 'on'",
+        cursor.execute(
+            "GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON credit_portal_auditentry TO credit_portal_test_app"
+        )
+    params = connection.settings_dict
+    app = psycopg2.connect(
+        dbname=params["NAME"], user="credit_portal_test_app", host=params["HOST"] or None, port=params["PORT"] or None
     )
-    _refused("TRUNCATE credit_portal_auditentry", setup="SET LOCAL ROLE credit_portal_test_app")
-    assert AuditEntry.objects.count() == 3
+    try:
+        attempts = [
+            (f"SET ROLE {audit.MAINTENANCE_ROLE}", "permission denied to set role"),
+            ("SET credit_portal.audit_maintenance = 'on'; DELETE FROM credit_portal_auditentry", "append-only"),
+            ("SET credit_portal.audit_maintenance = 'on'; UPDATE credit_portal_auditentry SET action = 'x'", "append-only"),
+            ("TRUNCATE credit_portal_auditentry", "append-only"),
+        ]
+        for sql, refusal in attempts:
+            with app.cursor() as cursor:
+                with pytest.raises(psycopg2.Error, match=refusal):
+                    cursor.execute(sql)
+            app.rollback()
+    finally:
+        app.close()
+    assert AuditEntry.objects.get(pk=entry.pk).action == "test.written"
+    assert audit.verify_chain().ok
 
 
 # --- PostgreSQL: concurrent writers -------------------------------------------------
