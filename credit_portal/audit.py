@@ -433,6 +433,13 @@ def chain_pending(*, limit: int = 5000) -> int:
 
 def verify_chain(*, chunk_size: int = 2000) -> VerificationResult:
     """See :func:`credit_portal.audit_verify.verify_chain`."""
+    return verify_chain_against(chunk_size=chunk_size)
+
+
+def verify_chain_against(
+    *, chunk_size: int = 2000, external_anchors: list[dict[str, Any]] | None = None
+) -> VerificationResult:
+    """:func:`verify_chain`, also against anchors held outside this database."""
     from credit_portal.audit_verify import verify_chain as _verify
 
-    return _verify(chunk_size=chunk_size)
+    return _verify(chunk_size=chunk_size, external_anchors=external_anchors)
