@@ -154,7 +154,11 @@ def _delete_through(sequence: int) -> None:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL ROLE {audit.MAINTENANCE_ROLE}")
-            cursor.execute(statement, [sequence])
+            try:
+                cursor.execute(statement, [sequence])
+            finally:
+                # Inside an outer transaction SET LOCAL would outlive this block.
+                cursor.execute("RESET ROLE")
     except DatabaseError as exc:
         raise PurgeNotPossible(
             f"The application's database role cannot act as {audit.MAINTENANCE_ROLE} (as it should not): "

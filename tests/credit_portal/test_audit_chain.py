@@ -127,7 +127,8 @@ def test_a_read_is_written_unchained_with_its_mac_and_chained_later(django_asser
     with django_assert_num_queries(1):  # one INSERT: no lock on the chain head
         read = audit.record_read("archives.subject.viewed", subject_ref="8")
     stored = AuditEntry.objects.get(pk=read.pk)
-    assert stored.sequence is None and stored.entry_hash is None
+    assert stored.sequence is None
+    assert stored.entry_hash is None
     assert stored.content_mac == audit.compute_content_mac(stored)
     assert audit.verify_chain().ok  # recent: waits for the chainer, not a break
     assert audit.verify_chain().pending == 1
@@ -233,7 +234,8 @@ def test_purge_removes_entries_past_retention_and_leaves_a_verifiable_anchor(set
         _entries(3)
     recent = _entries(2)
     anchor = purge_expired(by=auditor)
-    assert anchor is not None and (anchor.kind, anchor.sequence) == ("purge", 3)
+    assert anchor is not None
+    assert (anchor.kind, anchor.sequence) == ("purge", 3)
     assert list(AuditEntry.objects.order_by("sequence").values_list("sequence", flat=True)) == [4, 5, 6]
     assert AuditEntry.objects.filter(action="credit_portal.audit.purged", actor=auditor).exists()
     assert OutboxEvent.objects.filter(event_type="audit.anchored", payload__kind="purge").exists()
