@@ -35,7 +35,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from credit_portal import audit
 from credit_portal.crypto import sm3_hexdigest
 from credit_portal.models import EnrolmentCode, User
-from credit_portal.roles import Role, conflicting_roles
+from credit_portal.roles import ADMINISTRATOR_ROLES, Role, conflicting_roles
 
 ENROLMENT_CODE_VALIDITY = timedelta(hours=72)
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L): read aloud or typed from paper.
@@ -69,6 +69,11 @@ def grant_role(user: User, role: str, *, by: User, request: Any = None) -> None:
         held = set(locked.groups.values_list("name", flat=True))
         if role in held:
             return
+        if role in ADMINISTRATOR_ROLES and locked.memberships.exists():  # type: ignore[attr-defined]
+            raise SeparationOfDuties(
+                _("An administrator (system, security or audit) may not be a member of a department."),
+                code="administrator",
+            )
         conflicts = conflicting_roles(held | {role})
         if conflicts:
             raise SeparationOfDuties(
