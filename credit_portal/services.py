@@ -178,7 +178,7 @@ def _notify_reset(email: str, temporary: str) -> None:
         _("Your portal password was reset"),
         _(
             "The security administrator reset the password and the authenticator of your staff account. "
-            "Sign in with this temporary password, then choose a new one: %(password)s\n"
+            "Sign in with this temporary password, then choose a new one:\n\n%(password)s\n\n"
             "Ask the security administrator in person for the enrolment code of your new authenticator. "
             "If you did not ask for this, tell the security administrator at once."
         )
