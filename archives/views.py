@@ -141,7 +141,7 @@ def find_subject(request: HttpRequest) -> HttpResponse:
                 .filter(subject__name__contains=name_form.cleaned_data["name"])
                 .order_by("subject__name", "subject_id", "occupation__sort_order")[:50]
             )
-            audit.record("subject.searched", actor=request.user, detail={"by": "name", "results": len(results)},
+            audit.record_read("subject.searched", actor=request.user, detail={"by": "name", "results": len(results)},
                          request=request)
             context["results"] = results
     context.update({"id_form": id_form, "name_form": name_form})
@@ -334,7 +334,7 @@ def archive_reveal(request: HttpRequest, archive_id: int) -> HttpResponse:
     if not form.is_valid():
         return redirect("archives:archive", archive_id=archive.pk)
     field = form.cleaned_data["field"]
-    audit.record(
+    audit.record_read(
         "subject.revealed", actor=request.user, target=archive.subject, subject_ref=str(archive.subject_id),
         detail={"field": field}, request=request,
     )
@@ -414,7 +414,7 @@ def archive_export(request: HttpRequest, archive_id: int) -> HttpResponse:
     content = exports.archive_workbook(
         archive, selectors.archive_records(archive, include_drafts=False), selectors.archive_findings(archive)
     )
-    audit.record("archive.exported", actor=request.user, target=archive, subject_ref=str(archive.subject_id),
+    audit.record_read("archive.exported", actor=request.user, target=archive, subject_ref=str(archive.subject_id),
                  request=request)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     # The file name carries the archive number only: no name, no ID number.
@@ -538,7 +538,7 @@ def evidence_download(request: HttpRequest, evidence_id: str) -> FileResponse:
     except Evidence.DoesNotExist:
         raise Http404 from None
     archive = (evidence.record or evidence.finding).archive  # type: ignore[union-attr]
-    audit.record("evidence.downloaded", actor=request.user, target=evidence, subject_ref=str(archive.subject_id),
+    audit.record_read("evidence.downloaded", actor=request.user, target=evidence, subject_ref=str(archive.subject_id),
                  request=request)
     response = FileResponse(
         evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,

@@ -18,7 +18,7 @@ from disclosure.views.common import signed_in_view
 
 def _read(request: HttpRequest, number: str):  # -> CreditReport
     report = selectors.get_report_for(request.user, number)
-    audit.record(
+    audit.record_read(
         "disclosure.report.viewed", target=report, subject_ref=str(report.subject_id), request=request
     )
     return report
@@ -60,7 +60,7 @@ def verify_report(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Too many checks from your network. Try again in 10 minutes."))
         else:
             found = check_report(form.cleaned_data["number"], form.cleaned_data["code"])
-            audit.record(
+            audit.record_read(
                 "disclosure.report.verified", target=found, subject_ref=str(found.subject_id) if found else "",
                 detail={"genuine": found is not None}, request=request,
             )
