@@ -108,7 +108,7 @@ def get_archive_for_view(user: object, archive_id: object, *, request: object = 
         archive = archives_visible_to(user).get(pk=archive_id)
     except (Archive.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such archive.") from None
-    audit.record(
+    audit.record_read(
         "archive.viewed", actor=user, target=archive, subject_ref=str(archive.subject_id), request=request
     )
     return archive

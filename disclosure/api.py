@@ -156,7 +156,7 @@ class VerifyView(APIView):
         ):
             return Response({"detail": _("Too many checks. Try again later.")}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         found = check_report(serializer.validated_data["number"], serializer.validated_data["code"])
-        audit.record(
+        audit.record_read(
             "disclosure.report.verified", target=found, subject_ref=str(found.subject_id) if found else "",
             detail={"genuine": found is not None, "channel": "api"}, request=request._request,
         )
