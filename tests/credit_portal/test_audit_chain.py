@@ -121,6 +121,36 @@ def test_a_rewrite_by_someone_holding_the_key_is_caught_by_the_platforms_anchor(
     assert (result.ok, result.reason, result.sequence) == (False, "anchor", 3)
 
 
+def test_the_anchor_delivered_to_the_embedded_platform_is_checked_by_the_verifier() -> None:
+    from exchange.models import PlatformLedgerEntry
+    from exchange.tasks import deliver_pending
+
+    _entries(2)
+    anchor = anchor_chain()
+    assert deliver_pending.run() >= 1
+    received = PlatformLedgerEntry.objects.get(event_type="audit.anchored")
+    assert received.payload["head_hash"] == anchor.head_hash
+    assert audit.verify_chain().ok
+    # Someone rewrites the local anchor's view of history: the local anchor row goes, and
+    # entry #2 is rebuilt with the key. The platform's copy still disagrees.
+    entry = AuditEntry.objects.get(sequence=2)
+    entry.action = "test.innocent"
+    entry.content_mac = audit.compute_content_mac(entry)
+    entry.entry_hash = audit.compute_hash(entry)
+    entry.chain_mac = audit.compute_chain_mac(entry)
+    last_sequence = AuditChainHead.objects.get().sequence
+    assert last_sequence == 2
+    _as_insider([
+        ("DELETE FROM credit_portal_auditanchor", []),
+        ("UPDATE credit_portal_auditentry SET action = %s, content_mac = %s, entry_hash = %s, chain_mac = %s "
+         "WHERE id = %s", [entry.action, entry.content_mac, entry.entry_hash, entry.chain_mac, entry.pk]),
+        ("UPDATE credit_portal_auditchainhead SET last_hash = %s, mac = %s WHERE id = 1",
+         [entry.entry_hash, audit.compute_head_mac(2, entry.entry_hash)]),
+    ])
+    result = audit.verify_chain()
+    assert (result.ok, result.reason, result.sequence) == (False, "anchor", 2)
+
+
 # --- Reads without the chain head, and the chainer ------------------------------------------
 def test_a_read_is_written_unchained_with_its_mac_and_chained_later(django_assert_num_queries) -> None:
     _entries(1)
