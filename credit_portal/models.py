@@ -151,8 +151,10 @@ class EnrolmentCode(models.Model):
 
     user = models.ForeignKey("credit_portal.User", on_delete=models.CASCADE, related_name="enrolment_codes")
     code_digest = models.CharField(max_length=64, unique=True)
+    # None: issued on the server's console at installation (manage.py issue_enrolment_code).
     issued_by = models.ForeignKey(
-        "credit_portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+        "credit_portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by"),
+        null=True, blank=True,
     )
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))

@@ -143,6 +143,22 @@ def issue_enrolment_code(user: User, *, by: User, request: Any = None) -> str:
     return code
 
 
+def issue_enrolment_code_at_console(user: User) -> str:
+    """Issue an enrolment code from the server's console (installation: the first
+    administrators, before anyone can sign in to issue one). Whoever runs commands on the
+    server holds the keys already; the code is still recorded in the trail."""
+    code = _new_code()
+    now = timezone.now()
+    with transaction.atomic():
+        EnrolmentCode.objects.filter(user=user, used_at=None).update(used_at=now)
+        issued = EnrolmentCode.objects.create(
+            user=user, code_digest=_code_digest(code), issued_by=None, expires_at=now + ENROLMENT_CODE_VALIDITY
+        )
+        audit.record("credit_portal.enrolment_code.issued", target=user,
+                     detail={"code_id": issued.pk, "channel": "console"})
+    return code
+
+
 def reset_staff_credentials(user: User, *, by: User, request: Any = None) -> str:
     """Reset ``user``'s password and second factor; return a new enrolment code (shown once).
 

@@ -256,7 +256,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='enrolmentcode',
             name='issued_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='issued by'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='issued by'),
         ),
         migrations.AddField(
             model_name='enrolmentcode',

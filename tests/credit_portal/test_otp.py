@@ -129,3 +129,17 @@ def test_off_by_default_in_the_embedded_profile(client, settings):
     settings.STAFF_OTP_REQUIRED = False
     client.force_login(f.member(Department.objects.get(code="education"), Membership.Role.CLERK))
     assert client.get("/staff/").status_code == 200
+
+
+def test_the_console_issues_the_first_administrators_codes(capsys):
+    from django.core.management import call_command
+
+    first = f.make_user("first-security-admin", roles=(Role.SECURITY_ADMIN,))
+    call_command("issue_enrolment_code", "first-security-admin")
+    code = capsys.readouterr().out.rsplit(": ", 1)[1].strip()
+    issued = EnrolmentCode.objects.get(user=first)
+    assert issued.issued_by is None
+    from credit_portal.services import redeemable_code
+
+    assert redeemable_code(first, code) == issued
+    assert AuditEntry.objects.get(action="credit_portal.enrolment_code.issued").detail["channel"] == "console"
