@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from credit_portal.admin import AuditedAdminMixin
 from repair.models import DeadlineRule, Objection, PersonalStatement, Rating, RepairApplication
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(admin.ModelAdmin):
+class DeadlineRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("key", "days", "unit", "source")
 
 

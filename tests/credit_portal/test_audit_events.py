@@ -88,3 +88,15 @@ def test_every_action_written_here_is_named_app_object_verb(client):
     names = set(AuditEntry.objects.values_list("action", flat=True))
     assert names
     assert all(ACTION.match(name) for name in names), names
+
+
+def test_every_rule_calendar_and_catalogue_admin_is_audited():
+    from django.apps import apps
+    from django.contrib import admin
+
+    from credit_portal.admin import AuditedAdminMixin
+
+    for label in ("archives.DisplayRule", "repair.DeadlineRule", "credit_portal.CalendarDay", "departments.Department",
+                  "departments.Domain", "departments.RecordCategory", "departments.Occupation",
+                  "departments.OccupationDepartment", "departments.OccupationCategory", "departments.CoverageEntry"):
+        assert isinstance(admin.site._registry[apps.get_model(label)], AuditedAdminMixin), label
