@@ -75,7 +75,7 @@ def archive_workbook(
             r.title, r.description, r.decision_number, r.deciding_body,
             r.occurred_on.isoformat(), r.decided_on.isoformat(),
             r.display_until.isoformat() if r.display_until else "", r.get_state_display(), r.version,
-            "异议中" if r.under_objection else r.change_reason,
+            "异议处理中" if r.under_objection else r.change_reason,
         ))
     for index, width in enumerate((6, 16, 10, 10, 30, 40, 20, 20, 12, 12, 12, 10, 6, 20), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width

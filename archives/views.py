@@ -136,11 +136,7 @@ def find_subject(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and request.POST.get("search") == "name":
         name_form = forms.FindByNameForm(request.POST, prefix="name")
         if name_form.is_valid():
-            results = list(
-                selectors.archives_visible_to(request.user)
-                .filter(subject__name__contains=name_form.cleaned_data["name"])
-                .order_by("subject__name", "subject_id", "occupation__sort_order")[:50]
-            )
+            results = selectors.archives_named(request.user, name_form.cleaned_data["name"])
             audit.record_read("subject.searched", actor=request.user, detail={"by": "name", "results": len(results)},
                          request=request)
             context["results"] = results

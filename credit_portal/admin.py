@@ -258,7 +258,18 @@ class AuditAnchorAdmin(_ReadOnlyAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    # A year is entered in one form from the State Council's notice (calendar_admin).
+    change_list_template = "admin/credit_portal/calendarday/change_list.html"
     list_display = ("date", "kind", "name", "source")
     list_filter = ("kind",)
     search_fields = ("name",)
     date_hierarchy = "date"
+
+    def get_urls(self):  # noqa: ANN201 - list of URL patterns
+        from django.urls import path
+
+        from credit_portal.calendar_admin import enter_year_view
+
+        own = [path("enter-year/", self.admin_site.admin_view(lambda request: enter_year_view(self, request)),
+                    name="credit_portal_calendarday_enter_year")]
+        return own + super().get_urls()

@@ -63,13 +63,16 @@ def check_no_active_superuser(app_configs: Any = None, **kwargs: Any) -> list[ch
             hint="After creating the system, security and audit administrators, deactivate it: "
             "manage.py shell -c \"from credit_portal.models import User; "
             "User.objects.filter(is_superuser=True).update(is_active=False)\"",
-            id="credit_portal.W120",
+            id="credit_portal.W130",
         )
     ]
 
 
 def register() -> None:
     """Register this module's checks (idempotent: the registry is a set)."""
+    from credit_portal.workdays import check_calendar
+
     checks.register(check_encryption_keys, checks.Tags.security)
     checks.register(check_audit_key, checks.Tags.security)
     checks.register(check_no_active_superuser, checks.Tags.security, deploy=True)
+    checks.register(check_calendar, "calendar")

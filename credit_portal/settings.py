@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "credit_portal",
     "departments",
     "archives",
+    "archives.intake",
     "disclosure",
     "repair",
     "exchange",
@@ -169,6 +170,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "credit_portal.middleware.IdleSessionRefreshMiddleware",
     "credit_portal.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -342,7 +344,10 @@ AXES_VERBOSE = False
 # Sessions expire after 30 minutes idle (DESIGN §8) and rotate at log-in (Django's
 # login() cycles the key).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved at most once a minute by IdleSessionRefreshMiddleware instead of on every
+# request; the idle timeout is then between SESSION_IDLE_MINUTES - 1 and SESSION_IDLE_MINUTES.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -23,6 +23,7 @@ urlpatterns = [
     path("repair/", include("repair.urls")),
     path("", include("disclosure.urls")),
     path("admin/", admin.site.urls),
+    path("api/departments/v1/", include("archives.intake.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI sets inline style attributes from its own (local, 'self') script: allow
     # inline styles on this page only; scripts stay 'self' (the split view has no inline script).

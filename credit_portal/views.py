@@ -104,4 +104,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # noqa: BLE001
             checks["broker"] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+    body: dict[str, object] = {"status": "ok" if healthy else "error", "checks": checks}
+    # Warnings need a person, not a restart: they never make the answer 503.
+    warnings: dict[str, str] = {}
+    if checks.get("database") == "ok":
+        from credit_portal.workdays import calendar_warning
+
+        try:
+            if message := calendar_warning():
+                warnings["calendar"] = message
+        except Exception as exc:  # noqa: BLE001 - a probe never fails on a warning
+            warnings["calendar"] = f"error: {type(exc).__name__}"
+    if warnings:
+        body["warnings"] = warnings
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -30,10 +30,11 @@ urlpatterns = [
     path("cases/<str:kind>/<int:pk>/accept/", views.case_accept, name="case_accept"),
     path("cases/<str:kind>/<int:pk>/refuse/", views.case_refuse, name="case_refuse"),
     path("cases/<str:kind>/<int:pk>/assign/", views.case_assign, name="case_assign"),
+    path("cases/<str:kind>/<int:pk>/send-back/", views.send_back, name="send_back"),
     path("cases/<str:kind>/<int:pk>/conclude/", views.case_conclude, name="case_conclude"),
     path("cases/<str:kind>/<int:pk>/concluded/", views.concluded, name="concluded"),
     # Departments
     path("department/", views.department_queue, name="department_queue"),
-    path("department/objections/<int:pk>/", views.propose, name="propose"),
-    path("records/<int:record_id>/correct/", views.correct_on_initiative, name="correct"),
+    path("department/objections/<int:pk>/", views.draft_answer, name="draft_answer"),
+    path("department/objections/<int:pk>/sign/", views.sign_answer, name="sign_answer"),
 ]

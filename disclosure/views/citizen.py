@@ -184,6 +184,14 @@ def my_report(request: HttpRequest, subject: Subject) -> HttpResponse:
     return redirect("disclosure:report", number=report.number)
 
 
+@citizen_view
+def my_reports(request: HttpRequest, subject: Subject) -> HttpResponse:
+    """Every report issued about the person, to them or to an institution they
+    authorized (two queries a page: the count and the rows)."""
+    page = Paginator(selectors.own_reports(subject), 50).get_page(request.GET.get("page"))
+    return render(request, "disclosure/my_reports.html", {"page_obj": page, "reports": list(page.object_list)})
+
+
 # --- authorizations --------------------------------------------------------------------------
 
 

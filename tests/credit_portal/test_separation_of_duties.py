@@ -249,6 +249,6 @@ def test_a_new_account_chooses_its_own_password_at_first_sign_in(client, system_
 
 # --- The superuser --------------------------------------------------------------------------
 def test_deploy_check_warns_while_an_active_superuser_remains(admin_user):
-    assert [w.id for w in check_no_active_superuser()] == ["credit_portal.W120"]
+    assert [w.id for w in check_no_active_superuser()] == ["credit_portal.W130"]
     User.objects.filter(pk=admin_user.pk).update(is_active=False)
     assert check_no_active_superuser() == []
