@@ -252,3 +252,22 @@ def test_deploy_check_warns_while_an_active_superuser_remains(admin_user):
     assert [w.id for w in check_no_active_superuser()] == ["credit_portal.W130"]
     User.objects.filter(pk=admin_user.pk).update(is_active=False)
     assert check_no_active_superuser() == []
+
+
+def test_security_admin_finds_the_tools_on_the_account_page(client, security_admin, auditor):
+    _signed_in(client, security_admin)
+    page = client.get(f"/admin/credit_portal/user/{auditor.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    for path in ("roles/", "reset/", "enrolment-code/"):
+        assert f"/admin/credit_portal/user/{auditor.pk}/{path}" in body
+    assert client.get(f"/admin/credit_portal/user/{auditor.pk}/roles/").status_code == 200
+    assert client.get(f"/admin/credit_portal/user/{auditor.pk}/reset/").status_code == 200
+    assert client.get("/admin/credit_portal/user/999999/roles/").status_code == 404
+    assert client.get("/admin/credit_portal/user/x/roles/").status_code == 404
+    # Issuing a code shows it once; it is stored only as a digest.
+    shown = client.post(f"/admin/credit_portal/user/{auditor.pk}/enrolment-code/")
+    assert shown.status_code == 200
+    stored = EnrolmentCode.objects.get(user=auditor)
+    assert stored.code_digest not in shown.content.decode()
+    assert re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", shown.content.decode())
