@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth import get_user_model, password_validation, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from credit_portal import audit
@@ -51,8 +53,34 @@ class ForcedPasswordChangeMiddleware:
         return self.get_response(request)
 
 
+# The password validators' own wording, in the portal's words and naming the field.
+_PASSWORD_RULES = {
+    "password_too_short": _("The new password must be at least 10 characters long"),
+    "password_too_similar": _("The new password is too like your username or name; choose another"),
+    "password_too_common": _("The new password is too common; choose another"),
+    "password_entirely_numeric": _("The new password cannot be digits only"),
+}
+
+
 class RenewPasswordForm(GovukFormMixin, SetPasswordForm):
-    pass
+    error_messages = {
+        **SetPasswordForm.error_messages,
+        "password_mismatch": _("The two new passwords do not match"),
+    }
+
+    def validate_password_for_user(self, user: Any, password_field_name: str = "new_password2") -> None:  # noqa: S107 - a field name
+        password = self.cleaned_data.get(password_field_name)
+        if not password:
+            return
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            messages = [_PASSWORD_RULES.get(e.code or "", e.messages[0]) for e in error.error_list]
+            self.add_error(password_field_name, ValidationError(list(dict.fromkeys(messages))))
+
+    # The user keyword-only, the data first, as every other page form takes them.
+    def __init__(self, data: Any = None, files: Any = None, *, user: Any, **kwargs: Any) -> None:
+        super().__init__(user, data, **kwargs)
 
 
 @never_cache
@@ -62,7 +90,7 @@ def renew_password(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not getattr(user, "must_change_password", False):
         return HttpResponseRedirect(reverse("home"))
-    form = RenewPasswordForm(user, request.POST or None)
+    form = RenewPasswordForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         change_own_password(user, form.cleaned_data["new_password1"], request=request)  # type: ignore[arg-type]
         update_session_auth_hash(request, user)  # type: ignore[arg-type]
