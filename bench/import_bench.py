@@ -36,7 +36,7 @@ def build_file(rows: int) -> bytes:
 
     from archives.intake.columns import COLUMNS, META_SHEET, TEMPLATE_MARK, TEMPLATE_VERSION, header_text
     from archives.intake.workbook import records_sheet_title
-    from archives.management.commands.generate_demo_data import person_number
+    from archives.synthetic import person_number
     from departments.models import RecordCategory
 
     category = RecordCategory.objects.get(code="violations").name
