@@ -227,6 +227,8 @@ class RecordsView(DepartmentAPIView):
         except ValidationError as exc:
             row.errors.extend(validation_errors(exc))
             return {"status": "error", "errors": _error_items(row)}
+        except (TransitionNotAllowed, PermissionDenied) as exc:
+            return {"status": "error", "errors": [{"code": "record_locked", "message": str(exc)}]}
         IntakeKey.objects.filter(pk=found.pk).update(content_digest=row.person.get("_digest", ""))
         return {"status": "updated"}
 
