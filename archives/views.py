@@ -547,12 +547,19 @@ def evidence_download(request: HttpRequest, evidence_id: str) -> FileResponse:
 # --- review --------------------------------------------------------------------------------
 
 
+REVIEW_QUEUE_SHOWN = 100
+
+
 @require_GET
 @staff_view
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require(bool(department_ids(request.user, role=REVIEWER)))
-    records = list(selectors.review_queue(request.user))
-    return render(request, "archives/review_queue.html", {"records": records})
+    # The oldest first and at most REVIEW_QUEUE_SHOWN: a backlog of tens of thousands
+    # would otherwise be rendered on one page.
+    records = list(selectors.review_queue(request.user)[: REVIEW_QUEUE_SHOWN + 1])
+    return render(request, "archives/review_queue.html", {
+        "records": records[:REVIEW_QUEUE_SHOWN], "more": len(records) > REVIEW_QUEUE_SHOWN, "shown": REVIEW_QUEUE_SHOWN,
+    })
 
 
 def _reference(record: CreditRecord) -> str:

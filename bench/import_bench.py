@@ -36,8 +36,8 @@ def build_file(rows: int) -> bytes:
 
     from archives.intake.columns import COLUMNS, META_SHEET, TEMPLATE_MARK, TEMPLATE_VERSION, header_text
     from archives.intake.workbook import records_sheet_title
-    from archives.synthetic import person_number
     from departments.models import RecordCategory
+    from repair.synthetic import person_number
 
     category = RecordCategory.objects.get(code="violations").name
     book = Workbook(write_only=True)

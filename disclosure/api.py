@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 
 from archives import validators
 from credit_portal import audit
+from credit_portal.replica import reads_from_replica
 from disclosure import selectors
 from disclosure.models import CreditReport, Purpose, QueryLog
 from disclosure.services import queries
@@ -39,7 +41,11 @@ class QuerySerializer(serializers.Serializer):
     )
     categories = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False,
-        help_text="Record category codes to narrow the report to; omitted: the whole authorized scope.",
+        help_text=(
+            "Record category codes to narrow the report to; omitted: the whole authorized scope. The purpose's "
+            "mandatory content (every effective negative record, the latest yearly finding, mandatory categories) "
+            "is always added back."
+        ),
     )
 
     def validate_id_number(self, value: str) -> str:
@@ -140,6 +146,7 @@ VERIFIED = inline_serializer(
 )
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class VerifyView(APIView):
     """Check a credit report (anyone holding it): the frozen report as issued, with its
     recipient, purpose and counts, through the same service as the page."""

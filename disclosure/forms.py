@@ -29,6 +29,8 @@ class IdNumberField(forms.CharField):
 
 
 class RegistrationForm(GovukFormMixin, forms.Form):
+    error_names = {"password": _("Password"), "password_again": _("Password again")}
+
     name = forms.CharField(label=_("Full name"), max_length=50, help_text=_("As on your resident ID card."))
     id_number = IdNumberField(help_text=_("18 characters. The last one may be X."))
     phone = forms.CharField(
@@ -70,6 +72,7 @@ class CodeForm(GovukFormMixin, forms.Form):
 
 
 class PurposeFields(forms.Form):
+    error_names = {"purpose": _("Purpose of the query"), "purpose_other": _("Other purpose")}
     purpose = forms.ChoiceField(label=_("What is the query for?"), choices=Purpose.choices, widget=forms.RadioSelect)
     purpose_other = forms.CharField(
         label=_("If other, what for?"), max_length=200, required=False,
@@ -126,6 +129,10 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
     max_uses = forms.IntegerField(label=_("How many times may the code be used?"), min_value=1, initial=1)
 
     field_order = ["grantee", "purpose", "purpose_other", "occupations", "categories", "days", "max_uses"]
+    error_names = {
+        **PurposeFields.error_names, "grantee": _("Who may query"), "occupations": _("Archives"),
+        "categories": _("Kinds of information"), "days": _("Number of days"), "max_uses": _("Number of uses"),
+    }
 
     def __init__(self, *args: Any, occupations: Any, categories: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -160,7 +167,11 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
 def _max(limit: int) -> Any:
     def check(value: int) -> None:
         if value is not None and value > limit:
-            raise ValidationError(_("Enter a number no greater than %(max)s.") % {"max": limit})
+            # Coded like Django's MaxValueValidator, so the field's own message names it.
+            raise ValidationError(
+                _("Enter a number no greater than %(max)s.") % {"max": limit},
+                code="max_value", params={"limit_value": limit},
+            )
 
     return check
 
@@ -197,6 +208,10 @@ class RequestForm(GovukFormMixin, MandatoryCategories, PurposeFields):
     max_uses = forms.IntegerField(label=_("How many queries?"), min_value=1, initial=1)
 
     field_order = ["name", "id_number", "purpose", "purpose_other", "categories", "days", "max_uses"]
+    error_names = {
+        **PurposeFields.error_names, "categories": _("Kinds of information"), "days": _("Number of days"),
+        "max_uses": _("Number of queries"),
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
