@@ -143,7 +143,7 @@ def get_subject_for_view(user: Viewer, subject_id: object, *, request: HttpReque
         subject = subjects_visible_to(user).get(pk=subject_id)
     except (Subject.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such subject.") from None
-    audit.record("archives.subject.viewed", actor=user, target=subject, subject_ref=str(subject.pk), request=request)
+    audit.record_read("archives.subject.viewed", actor=user, target=subject, subject_ref=str(subject.pk), request=request)
     return subject
 
 
@@ -152,7 +152,7 @@ def get_archive_for_view(user: Viewer, archive_id: object, *, request: HttpReque
         archive = archives_visible_to(user).get(pk=archive_id)
     except (Archive.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such archive.") from None
-    audit.record(
+    audit.record_read(
         "archives.archive.viewed", actor=user, target=archive, subject_ref=str(archive.subject_id), request=request
     )
     return archive
@@ -241,7 +241,7 @@ def get_record_for_view(user: Viewer, record_id: object, *, request: HttpRequest
         ).get(pk=record_id)
     except (CreditRecord.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such record.") from None
-    audit.record("archives.record.viewed", actor=user, target=record, subject_ref=str(record.archive.subject_id), request=request)
+    audit.record_read("archives.record.viewed", actor=user, target=record, subject_ref=str(record.archive.subject_id), request=request)
     return record
 
 
@@ -254,7 +254,7 @@ def get_finding_for_view(user: Viewer, finding_id: object, *, request: HttpReque
         ).prefetch_related("evidence").get(pk=finding_id, archive__in=archives_visible_to(user).values("id"))
     except (AnnualFinding.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such finding.") from None
-    audit.record(
+    audit.record_read(
         "archives.finding.viewed", actor=user, target=finding, subject_ref=str(finding.archive.subject_id),
         request=request,
     )
@@ -309,7 +309,7 @@ def get_evidence_for_download(user: Viewer, evidence_id: object, *, request: Htt
     """An evidence file in ``user``'s scope, its download written to the audit trail."""
     evidence = get_evidence_in_scope(user, evidence_id)
     owner = evidence.record or evidence.finding or evidence.change.record  # type: ignore[union-attr]
-    audit.record("archives.evidence.downloaded", actor=user, target=evidence, subject_ref=str(owner.archive.subject_id),
+    audit.record_read("archives.evidence.downloaded", actor=user, target=evidence, subject_ref=str(owner.archive.subject_id),
                  request=request)
     return evidence
 
@@ -337,7 +337,7 @@ def get_change_for_view(user: Viewer, change_id: object, *, request: HttpRequest
         ).prefetch_related("evidence").get(pk=change_id, record__archive__in=archives_visible_to(user).values("id"))
     except (RecordChange.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such proposal.") from None
-    audit.record("archives.record_change.viewed", actor=user, target=change,
+    audit.record_read("archives.record_change.viewed", actor=user, target=change,
                  subject_ref=str(change.record.archive.subject_id), request=request)
     return change
 

@@ -55,7 +55,7 @@ def archive_reveal(request: HttpRequest, archive_id: int) -> HttpResponse:
     if not form.is_valid():
         return redirect("archives:archive", archive_id=archive.pk)
     field = form.cleaned_data["field"]
-    audit.record(
+    audit.record_read(
         "archives.subject.revealed", actor=request.user, target=archive.subject, subject_ref=str(archive.subject_id),
         detail={"field": field}, request=request,
     )
@@ -125,7 +125,7 @@ def archive_export(request: HttpRequest, archive_id: int) -> HttpResponse:
     content = exports.archive_workbook(
         archive, selectors.archive_records(archive, include_drafts=False), selectors.archive_findings(archive)
     )
-    audit.record("archives.archive.exported", actor=request.user, target=archive,
+    audit.record_read("archives.archive.exported", actor=request.user, target=archive,
                  subject_ref=str(archive.subject_id), request=request)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     # The file name carries the archive number only: no name, no ID number.

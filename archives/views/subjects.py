@@ -44,7 +44,7 @@ def find_subject(request: HttpRequest) -> HttpResponse:
         name_form = forms.FindByNameForm(request.POST, prefix="name")
         if name_form.is_valid():
             results = selectors.search_archives_by_name(request.user, name_form.cleaned_data["name"])
-            audit.record("archives.subject.searched", actor=request.user,
+            audit.record_read("archives.subject.searched", actor=request.user,
                          detail={"by": "name", "results": len(results)}, request=request)
             context["results"] = results
     context.update({"id_form": id_form, "name_form": name_form})

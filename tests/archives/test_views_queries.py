@@ -65,8 +65,8 @@ def test_name_search_query_count(client, world: World, django_assert_num_queries
     client.force_login(world.edu_clerk)
     # 7 common + the department codes for shared archives, the results (archives with
     # subject, occupation, department joined, one query), the audit entry of the search
-    # (chain head lock, insert, head update), the reviewer and clerk memberships (staff
-    # links) = 16.
+    # (one insert: reads do not take the chain head), the reviewer and clerk memberships
+    # (staff links) = 14.
     with django_assert_num_queries(SEARCH):
         response = client.post(reverse("archives:find_subject"), {"search": "name", "name-name": "测试甲"})
     rows = response.content.decode().count('<td class="govuk-table__cell"><a class="govuk-link" href="/staff/subjects/')
@@ -79,18 +79,18 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     assert CreditRecord.objects.filter(archive=world.archive).count() >= n
     client.force_login(world.edu_clerk)
     # 7 common + department codes, the archive (scoped, with subject/occupation/department
-    # joined), the audit entry of the read (head lock, insert, head update), current
+    # joined), the audit entry of the read (one insert, chained later), current
     # records + their evidence (prefetch), all earlier versions (one query), the subject's
     # personal statements (repair, one query), findings + their evidence (prefetch), the
     # acting departments (occupation's departments, shares) and the clerk and reviewer
-    # memberships for the buttons = 23.
+    # memberships for the buttons = 21.
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
 DASHBOARD = 21
-SEARCH = 16
-ARCHIVE = 23
+SEARCH = 14
+ARCHIVE = 21
 
 
 @pytest.mark.parametrize("n", [1, 50])
