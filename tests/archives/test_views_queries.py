@@ -130,17 +130,17 @@ def test_record_page_query_count(client, world: World, django_assert_num_queries
         record = services.approve_change(change, by=world.edu_reviewer2)
     client.force_login(world.edu_clerk)
     # 7 common + department codes, the record (scoped, joined), the audit entry of the
-    # read (head lock, insert, head update), all versions (one query), the pending
-    # proposal, the evidence, all proposals of the lineage (one query), the acting
+    # read (one insert: reads do not take the chain head), all versions (one query), the
+    # pending proposal, the evidence, all proposals of the lineage (one query), the acting
     # departments (occupation's departments, shares), the clerk and reviewer memberships
-    # for the buttons = 22.
+    # for the buttons = 20.
     with django_assert_num_queries(RECORD):
         assert client.get(reverse("archives:record", args=[record.pk])).status_code == 200
 
 
 QUEUE = 18
 MINE = 18
-RECORD = 22
+RECORD = 20
 
 
 def test_review_queue_shows_the_oldest_hundred(client, world: World, monkeypatch) -> None:
