@@ -74,10 +74,22 @@ class AuditEntryAdmin(admin.ModelAdmin):
 class CalendarDayAdmin(admin.ModelAdmin):
     # A year is entered in one form from the State Council's notice (calendar_admin).
     change_list_template = "admin/credit_portal/calendarday/change_list.html"
-    list_display = ("date", "kind", "name", "source")
+    # The model field is verbose_name "name", which zh_Hans renders as 姓名 (a person's
+    # name); here it is the name of a holiday.
+    list_display = ("date", "kind", "holiday_name", "source")
     list_filter = ("kind",)
     search_fields = ("name",)
     date_hierarchy = "date"
+
+    @admin.display(description=_("Holiday name"), ordering="name")
+    def holiday_name(self, day: CalendarDay) -> str:
+        return day.name
+
+    def get_form(self, request: HttpRequest, obj: CalendarDay | None = None, **kwargs: object):  # type: ignore[override]
+        form = super().get_form(request, obj, **kwargs)
+        if "name" in form.base_fields:
+            form.base_fields["name"].label = _("Holiday name")
+        return form
 
     def get_urls(self):  # noqa: ANN201 - list of URL patterns
         from django.urls import path

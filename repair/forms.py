@@ -42,6 +42,8 @@ class MultipleFileField(forms.FileField):
 
 
 class ObjectionForm(GovukFormMixin, forms.Form):
+    error_names = {"reasons": _("What is wrong with the record")}
+
     reasons = forms.CharField(
         label=_("What is wrong with this record?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": _("Say what is wrong with the record")},
@@ -70,6 +72,8 @@ class StatementForm(GovukFormMixin, forms.Form):
 
 
 class RepairForm(GovukFormMixin, forms.Form):
+    error_names = {"fulfilment": _("How you fulfilled the obligations")}
+
     fulfilment = forms.CharField(
         label=_("How did you fulfil the obligations set by the decision?"), max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -97,6 +101,8 @@ class CommitmentForm(GovukFormMixin, forms.Form):
 
 
 class RatingForm(GovukFormMixin, forms.Form):
+    error_names = {"score": _("Rating")}
+
     score = forms.TypedChoiceField(
         label=_("How satisfied are you with how your case was handled?"), coerce=int,
         choices=[(value, label) for value, label in reversed(Rating.Score.choices)], widget=forms.RadioSelect,
