@@ -65,6 +65,9 @@ def character_count_limit(bound: forms.BoundField) -> int | None:
     if kind == "textarea":
         return int(max_length)
     if kind == "input" and getattr(bound.field.widget, "input_type", "") == "text":
+        # Inputs the browser fills in (user name, name, phone) are not composed: no count.
+        if bound.field.widget.attrs.get("autocomplete"):
+            return None
         return int(max_length) if max_length >= CHARACTER_COUNT_MIN_INPUT_LENGTH else None
     return None
 

@@ -287,6 +287,7 @@ def test_a_failed_sign_in_is_explained_without_django_wording() -> None:
 
 
 def test_text_fields_with_a_max_length_show_a_character_count() -> None:
+    from credit_portal.forms import LoginForm
     from repair.forms import StatementForm
 
     class Form(GovukFormMixin, forms.Form):
@@ -299,6 +300,9 @@ def test_text_fields_with_a_max_length_show_a_character_count() -> None:
         statement = engines["django"].from_string("{% load portal %}{{ form }}").render(
             {"form": StatementForm({"text": "字" * 2001})}
         )
+    with translation.override("zh-hans"):
+        login = engines["django"].from_string("{% load portal %}{{ form }}").render({"form": LoginForm()})
+    assert "govuk-character-count" not in login, "a user name (150 characters allowed) is not composed: no count"
     # The long text input counts down; the short code and the unlimited textarea do not.
     assert html.count('data-module="govuk-character-count"') == 1
     assert 'data-maxlength="200"' in html
