@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 
 from archives import validators
 from credit_portal import audit
+from credit_portal.replica import reads_from_replica
 from disclosure import selectors
 from disclosure.models import CreditReport, Purpose, QueryLog
 from disclosure.services import queries
@@ -39,7 +41,11 @@ class QuerySerializer(serializers.Serializer):
     )
     categories = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False,
-        help_text="Record category codes to narrow the report to; omitted: the whole authorized scope.",
+        help_text=(
+            "Record category codes to narrow the report to; omitted: the whole authorized scope. The purpose's "
+            "mandatory content (every effective negative record, the latest yearly finding, mandatory categories) "
+            "is always added back."
+        ),
     )
 
     def validate_id_number(self, value: str) -> str:
@@ -113,7 +119,7 @@ class ReportView(APIView):
     @extend_schema(responses={200: ReportSerializer, 404: OpenApiResponse(description="No such report.")}, tags=["disclosure"])
     def get(self, request: Request, number: str) -> Response:
         report = selectors.get_report_for(request.user, number)
-        audit.record("disclosure.report.viewed", target=report, subject_ref=str(report.subject_id), request=request._request)
+        audit.record_read("disclosure.report.viewed", target=report, subject_ref=str(report.subject_id), request=request._request)
         return Response(ReportSerializer(report).data)
 
 
@@ -140,6 +146,7 @@ VERIFIED = inline_serializer(
 )
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class VerifyView(APIView):
     """Check a credit report (anyone holding it): the frozen report as issued, with its
     recipient, purpose and counts, through the same service as the page."""

@@ -66,7 +66,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=12, textColor=colors.HexColor("#505a5f")),
         "negative": ParagraphStyle("negative", parent=base, textColor=colors.HexColor("#942514")),
         "notice": ParagraphStyle("notice", parent=base, borderColor=GREY, borderWidth=0.5, borderPadding=6,
-                                 backColor=LIGHT, spaceBefore=6, spaceAfter=10),
+                                 backColor=LIGHT, spaceBefore=14, spaceAfter=10),
     }
 
 
@@ -215,7 +215,7 @@ def _archive(archive: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]
     story.append(_table(rows, [104 * mm, 44 * mm, 26 * mm]))
     if archive.get("findings"):
         findings = "；".join(f"{f['year']} {f['status_label']}" for f in archive["findings"])
-        story.append(_p(f"{_('Yearly findings')}：{findings}", s["body"]))
+        story += [Spacer(1, 4), _p(f"{_('Yearly findings')}：{findings}", s["body"])]
     return story
 
 

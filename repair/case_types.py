@@ -48,6 +48,10 @@ class CaseType:
     # Services, by dotted path (the services import this module).
     accept_service: str
     refuse_service: str
+    # Whether an open case flags its record as under objection (cleared when it ends).
+    flags_record: bool
+    # The payload of ``<event_prefix>.concluded`` (case, record, outcome) -> dict.
+    concluded_payload: str
     # The conclusion: its form's cleaned data are the service's keyword arguments.
     conclude_service: str
     conclude_form: str
@@ -60,6 +64,7 @@ OBJECTION = CaseType(
     conclude_state=Objection.State.PROPOSED, accepted_state=Objection.State.VERIFYING, department_answers=True,
     accept_service="repair.services.accept_objection", refuse_service="repair.services.refuse_objection",
     conclude_service="repair.services.conclude_objection", conclude_form="repair.forms.ConcludeForm",
+    flags_record=True, concluded_payload="repair.services.objections.concluded_payload",
 )
 APPLICATION = CaseType(
     slug="application", model=RepairApplication, audit_object="application", event_prefix="repair",
@@ -69,6 +74,7 @@ APPLICATION = CaseType(
     accepted_state=RepairApplication.State.ACCEPTED, department_answers=False,
     accept_service="repair.services.accept_repair", refuse_service="repair.services.refuse_repair",
     conclude_service="repair.services.decide_repair", conclude_form="repair.forms.DecideRepairForm",
+    flags_record=False, concluded_payload="repair.services.applications.concluded_payload",
 )
 
 BY_SLUG: dict[str, CaseType] = {t.slug: t for t in (OBJECTION, APPLICATION)}

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from archives.models import CreditRecord
-from credit_portal.forms import DateField, GovukFormMixin
+from credit_portal.forms import DateField, GovukFormMixin, normalize_digits
+from credit_portal.models import User
 from departments.models import RecordCategory
 from repair.models import Objection, Rating, RepairApplication
 
@@ -49,6 +52,14 @@ class ObjectionForm(GovukFormMixin, forms.Form):
     evidence = MultipleFileField(
         label=_("Evidence (optional)"), required=False,
         help_text=_("PDF, PNG or JPEG, for example a court judgment or a receipt. You can choose several files."),
+    )
+
+
+class AddFilesForm(GovukFormMixin, forms.Form):
+    files = MultipleFileField(
+        label=_("Add material"), required=True,
+        error_messages={"required": _("Choose at least one file")},
+        help_text=_("PDF, PNG or JPEG. The credit office and the department see it with your case."),
     )
 
 
@@ -122,7 +133,7 @@ class AssignForm(GovukFormMixin, forms.Form):
         error_messages={"required": _("Choose an officer")},
     )
 
-    def __init__(self, *args: Any, officers: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, officers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = officers
         self.fields["officer"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
@@ -245,6 +256,24 @@ class AnswerForm(GovukFormMixin, forms.Form):
             if value != current:
                 out[name] = value
         return out
+
+
+class ClosedCaseSearchForm(GovukFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind of case"), required=False, widget=forms.RadioSelect,
+        choices=[("objection", _("Objections")), ("application", _("Credit repair applications"))],
+    )
+    q = forms.CharField(
+        label=_("Reference or record title"), required=False, max_length=100,
+        help_text=_("For example YY-20261128 or 有偿补课. Never search by ID number or phone."),
+    )
+
+    def clean_q(self) -> str:
+        value = (self.cleaned_data.get("q") or "").strip()
+        # Personal data never goes into a URL (and so into logs and the history).
+        if re.search(r"\d{11,}|\d{6}(?:19|20)\d{2}", normalize_digits(value)):
+            raise ValidationError(_("Search by case reference or record title, never by ID number or phone."))
+        return value
 
 
 class FollowUpForm(GovukFormMixin, forms.Form):

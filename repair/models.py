@@ -93,6 +93,10 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     conclusion = models.TextField(_("written answer"), blank=True)
+    # 补正材料: the credit office asks the applicant for missing material, once at a time;
+    # the request stands until the applicant adds files.
+    material_request = models.TextField(_("material asked for"), blank=True)
+    material_requested_at = models.DateTimeField(_("material asked for on"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -120,6 +124,7 @@ class Objection(Case):
         UPHELD = "upheld", pgettext_lazy("case state", "objection upheld")
         DISMISSED = "dismissed", pgettext_lazy("case state", "objection dismissed")
         UNVERIFIABLE = "unverifiable", pgettext_lazy("case state", "could not be verified")
+        WITHDRAWN = "withdrawn", pgettext_lazy("case state", "withdrawn by the applicant")
 
     class Proposal(models.TextChoices):
         CORRECT = "correct", _("correct the record")
@@ -128,6 +133,11 @@ class Objection(Case):
         UNVERIFIABLE = "unverifiable", _("the record cannot be verified")
 
     OPEN_STATES = (State.SUBMITTED, State.VERIFYING, State.PROPOSED)
+    # Outcomes against the citizen: the page and the notice show the remedies.
+    ADVERSE_STATES = (State.REFUSED, State.DISMISSED, State.UNVERIFIABLE)
+    # The subject may add a personal statement (本人声明) while the record is under
+    # objection, and once the objection ended disputed (dismissed or unverifiable).
+    STATEMENT_STATES = (State.SUBMITTED, State.VERIFYING, State.PROPOSED, State.DISMISSED, State.UNVERIFIABLE)
 
     state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.SUBMITTED, db_index=True)
     reasons = models.TextField(_("why the record is wrong"))
@@ -184,6 +194,10 @@ class Objection(Case):
         return self.state in self.OPEN_STATES
 
     @property
+    def is_adverse(self) -> bool:
+        return self.state in self.ADVERSE_STATES
+
+    @property
     def has_unsigned_answer(self) -> bool:
         return self.drafted_at is not None and self.proposed_at is None
 
@@ -198,8 +212,11 @@ class RepairApplication(Case):
         ACCEPTED = "accepted", pgettext_lazy("case state", "accepted, being decided")
         APPROVED = "approved", pgettext_lazy("case state", "repair approved")
         REJECTED = "rejected", pgettext_lazy("case state", "repair rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("case state", "withdrawn by the applicant")
 
     OPEN_STATES = (State.SUBMITTED, State.ACCEPTED)
+    ADVERSE_STATES = (State.REFUSED, State.REJECTED)
+    STATEMENT_STATES: tuple[str, ...] = ()  # statements belong to objections
 
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SUBMITTED, db_index=True)
     fulfilment = models.TextField(_("how the obligations were fulfilled"))
@@ -225,6 +242,10 @@ class RepairApplication(Case):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def is_adverse(self) -> bool:
+        return self.state in self.ADVERSE_STATES
 
 
 class CaseEvent(models.Model):

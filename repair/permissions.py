@@ -83,6 +83,11 @@ def may_send_back(user: User, case: Case) -> bool:
             and case.state == Objection.State.PROPOSED)
 
 
+def may_request_material(user: User, case: Case) -> bool:
+    """补正材料: the handling officer asks for missing material, one request at a time."""
+    return may_handle(user, case) and case.is_open and case.material_requested_at is None
+
+
 def may_take(user: User, case: Case) -> bool:
     return is_credit_office(user) and case.is_open and case.assigned_to_id is None and not is_supervisor(user)
 
@@ -132,8 +137,16 @@ def may_sign_answer(user: User, case: Case) -> bool:
 # --- the subject -----------------------------------------------------------------------------
 
 def may_add_statement(user: User, case: Case, *, statement: PersonalStatement | None) -> bool:
-    return (case.state == Objection.State.UNVERIFIABLE and statement is None
+    return (case.state in case.STATEMENT_STATES and statement is None
             and is_case_subject(user, case))
+
+
+def may_add_material(user: User, case: Case) -> bool:
+    return case.is_open and is_case_subject(user, case)
+
+
+def may_withdraw(user: User, case: Case) -> bool:
+    return case.is_open and is_case_subject(user, case)
 
 
 def may_rate(user: User, case: Case, *, rated: bool) -> bool:
@@ -147,6 +160,7 @@ class CaseActions:
     accept: bool
     conclude: bool
     send_back: bool
+    request_material: bool
     take: bool
     reassign: bool
     draft_answer: bool
@@ -167,6 +181,7 @@ def actions_for(user: User, case: Case) -> CaseActions:
         accept=may_accept(user, case),
         conclude=may_conclude(user, case),
         send_back=may_send_back(user, case),
+        request_material=may_request_material(user, case),
         take=may_take(user, case),
         reassign=may_reassign(user, case),
         draft_answer=may_draft_answer(user, case),

@@ -15,6 +15,7 @@ from credit_portal.models import User
 from credit_portal.roles import Role
 from repair import case_types, deadlines, selectors
 from repair.models import Reminder
+from repair.services.common import shown_date
 
 
 def _owners(case: case_types.Case) -> list[User]:
@@ -41,7 +42,7 @@ def send_reminders(*, today: date | None = None) -> int:
             continue
         overdue = case.due < today
         subject_line = (_("Overdue case %(ref)s") if overdue else _("Case %(ref)s is due %(due)s")) % {
-            "ref": case.reference, "due": case.due.isoformat(),
+            "ref": case.reference, "due": shown_date(case.due),
         }
         emails = [u.email for u in _owners(case) if getattr(u, "email", "")]
         if emails:

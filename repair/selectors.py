@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from archives.models import CreditRecord, Subject
+from archives.models import Archive, CreditRecord, Subject
 from archives.selectors import archives_visible_to
 from credit_portal import audit
 from credit_portal.exceptions import NotFound
@@ -23,6 +23,9 @@ from credit_portal.roles import Role
 from disclosure import selectors as disclosure_selectors
 from repair import case_types, deadlines, identity, permissions
 from repair.models import CaseEvent, CaseFile, Objection, PersonalStatement, Rating, RepairApplication
+
+if TYPE_CHECKING:
+    from repair.services.applications import Eligibility
 
 Case = case_types.Case
 _CASE_JOINS = ("record__archive__department", "record__archive__occupation", "subject", "assigned_to")
@@ -58,8 +61,8 @@ def _mark(case: Case, today: date) -> Case:
 @dataclass
 class RecordRow:
     record: CreditRecord
-    archive: Any
-    eligibility: Any
+    archive: Archive
+    eligibility: Eligibility | None
     open_objection: Objection | None
     open_repair: RepairApplication | None
 
@@ -140,7 +143,7 @@ def get_case_for_view(user: User, kind: str, pk: object, *, request: HttpRequest
     except (case_type.model.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such case.") from None
     if request is not None:
-        audit.record(f"repair.{case_type.audit_object}.viewed", actor=user, target=case,
+        audit.record_read(f"repair.{case_type.audit_object}.viewed", actor=user, target=case,
                      subject_ref=str(case.subject_id), request=request)
     return _mark(case, timezone.localdate())
 
@@ -153,7 +156,7 @@ def get_file_for_view(user: User, file_id: object, *, request: HttpRequest) -> C
         raise NotFound("No such file.") from None
     case = case_types.case_of(row)
     get_case_for_view(user, case_types.of(case).slug, case.pk)
-    audit.record("repair.file.downloaded", actor=user, target=case, subject_ref=str(case.subject_id),
+    audit.record_read("repair.file.downloaded", actor=user, target=case, subject_ref=str(case.subject_id),
                  detail={"file": str(row.pk)}, request=request)
     return row
 
@@ -203,6 +206,17 @@ def queue(user: User, *, today: date | None = None) -> dict[str, list[Case]]:
     for cases in stages.values():
         cases.sort(key=lambda c: (c.due or date.max, c.filed_at))
     return stages
+
+
+def closed_cases(user: User, case_type: case_types.CaseType, *, query: str = "") -> QuerySet:
+    """Concluded cases of one kind for the credit office, newest first, found by
+    reference or record title (never by personal data); empty for anyone else."""
+    if not permissions.is_credit_office(user):
+        return case_type.model.objects.none()
+    qs = case_type.model.objects.exclude(state__in=case_type.model.OPEN_STATES).select_related("record", "concluded_by")
+    if query:
+        qs = qs.filter(Q(reference__icontains=query) | Q(record__title__icontains=query))
+    return qs.order_by("-concluded_at", "-pk")
 
 
 def officers() -> QuerySet[User]:

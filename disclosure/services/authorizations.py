@@ -145,6 +145,7 @@ def consent_receipt(authorization: Authorization) -> dict[str, Any]:
     masked."""
     subject = authorization.subject
     scope = _scope_codes(authorization)
+    mandatory = mandatory_for(authorization.purpose)
     occupations = [o.name for o in authorization.occupations.all()] or [_("all my archives")]
     categories = [c.name for c in authorization.categories.all()] or [_("all categories")]
     grantee = authorization.grantee
@@ -180,6 +181,10 @@ def consent_receipt(authorization: Authorization) -> dict[str, Any]:
                         "piiCategory": categories,
                         "archives": occupations,
                         "scope": scope,
+                        # What the report includes whatever was ticked, and why: the
+                        # person consents knowing it (services.mandatory).
+                        "mandatoryContent": mandatory.labels(),
+                        "mandatoryContentBasis": list(mandatory.sources),
                         "primaryPurpose": True,
                         "termination": _("at %(until)s, after %(uses)s use(s), or when revoked") % {
                             "until": timezone.localtime(authorization.valid_until).strftime("%Y-%m-%d %H:%M"),

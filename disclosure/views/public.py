@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from archives.models import CreditRecord
 from credit_portal import ratelimit
+from credit_portal.replica import reads_from_replica
 from disclosure import conf, forms, selectors
 from disclosure.masking import mask_name
 
@@ -90,6 +91,7 @@ def _page_number(raw: str | None, cap: int) -> int:
 
 
 @require_http_methods(["GET", "POST"])
+@reads_from_replica
 def dishonesty_list(request: HttpRequest) -> HttpResponse:
     return _list_view(
         request, title=gettext_lazy("Serious dishonesty list"), selector=selectors.dishonesty_list, negative=True,
@@ -101,6 +103,7 @@ def dishonesty_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@reads_from_replica
 def honour_list(request: HttpRequest) -> HttpResponse:
     return _list_view(
         request, title=gettext_lazy("Honour list"), selector=selectors.honour_list, negative=False,

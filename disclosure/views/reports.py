@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from credit_portal import audit
+from credit_portal.replica import reads_from_replica
 from disclosure import forms, selectors
 from disclosure.services.reports import verification_code
 from disclosure.services.verification import issued_facts
@@ -20,13 +21,14 @@ from disclosure.views.common import signed_in_view
 
 def _read(request: HttpRequest, number: str):  # -> CreditReport
     report = selectors.get_report_for(request.user, number)
-    audit.record(
+    audit.record_read(
         "disclosure.report.viewed", target=report, subject_ref=str(report.subject_id), request=request
     )
     return report
 
 
 @signed_in_view
+@reads_from_replica
 def report(request: HttpRequest, number: str) -> HttpResponse:
     """The report for the institution it was issued to and for the person it is about;
     404 for everyone else."""
@@ -37,6 +39,7 @@ def report(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @signed_in_view
+@reads_from_replica
 def report_pdf(request: HttpRequest, number: str) -> HttpResponse:
     from disclosure.pdf import render_report_pdf
 
@@ -50,6 +53,7 @@ def report_pdf(request: HttpRequest, number: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@reads_from_replica
 def verify_report(request: HttpRequest) -> HttpResponse:
     """Anyone holding a report checks it: with the number and the code the page shows
     the frozen report as issued (the same rendering as the report page), its recipient,

@@ -7,6 +7,7 @@ credit records go through ``archives.services`` only (a correction is a new vers
 """
 
 from repair.services.answers import draft_answer, send_back_answer, sign_answer
+from repair.services.applicant import add_case_files, withdraw_case
 from repair.services.applications import (
     Eligibility,
     accept_repair,
@@ -18,6 +19,7 @@ from repair.services.applications import (
     repair_eligibility,
 )
 from repair.services.assignment import assign_case
+from repair.services.material_requests import request_material
 from repair.services.objections import (
     accept_objection,
     add_personal_statement,
@@ -29,8 +31,8 @@ from repair.services.ratings import follow_up_rating, rate_case
 from repair.services.uploads import drop_uploads, purge_abandoned_uploads, stash_uploads, unstash_uploads
 
 __all__ = [
-    "Eligibility", "accept_objection", "accept_repair", "add_personal_statement", "apply_for_repair", "assign_case",
+    "Eligibility", "accept_objection", "add_case_files", "accept_repair", "add_personal_statement", "apply_for_repair", "assign_case",
     "commitment_text_for", "conclude_objection", "decide_repair", "draft_answer", "drop_uploads", "file_objection",
     "follow_up_rating", "minimum_months", "purge_abandoned_uploads", "rate_case", "refuse_objection", "refuse_repair",
-    "repair_eligibility", "send_back_answer", "sign_answer", "stash_uploads", "unstash_uploads",
+    "repair_eligibility", "request_material", "send_back_answer", "sign_answer", "stash_uploads", "unstash_uploads", "withdraw_case",
 ]

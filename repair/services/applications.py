@@ -140,7 +140,7 @@ def apply_for_repair(
     return application
 
 
-def _concluded_payload(case: RepairApplication, record: CreditRecord, outcome: str) -> dict[str, Any]:
+def concluded_payload(case: RepairApplication, record: CreditRecord, outcome: str) -> dict[str, Any]:
     return {
         "application_id": case.pk,
         "record_id": record.pk,
@@ -191,7 +191,7 @@ def refuse_repair(application: RepairApplication, *, by: User, reason: str) -> R
         case.concluded_by = by
         case.save(update_fields=["state", "refusal_reason", "conclusion", "concluded_at", "concluded_by"])
         common.step(case, "refused", by, note=reason)
-        emit("repair.concluded", aggregate=case, payload=_concluded_payload(case, case.record, "refused"))
+        emit("repair.concluded", aggregate=case, payload=concluded_payload(case, case.record, "refused"))
         common.notify(case, common.state_title(case), _("Reason: %(reason)s") % {"reason": reason})
     return case
 
@@ -216,6 +216,6 @@ def decide_repair(application: RepairApplication, *, by: User, approve: bool, re
         case.save(update_fields=["state", "conclusion", "concluded_at", "concluded_by"])
         common.step(case, "approved" if approve else "rejected", by, note=reason)
         emit("repair.concluded", aggregate=case,
-             payload=_concluded_payload(case, record, "approved" if approve else "rejected"))
+             payload=concluded_payload(case, record, "approved" if approve else "rejected"))
         common.notify(case, common.state_title(case), reason)
     return case

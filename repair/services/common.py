@@ -86,6 +86,8 @@ def _updated_payload(case: Case, step_name: str, at: datetime) -> dict[str, Any]
 
 
 def notify(case: Case, title: str, body: str) -> None:
+    if case.is_adverse:
+        body = f"{body} {remedies()}"
     archive_services.notify_subject(
         case.subject, kind=Notice.Kind.CASE_UPDATE, title=title,
         body=f"{body}（{_('reference')}：{case.reference}）", record=case.record,
@@ -113,6 +115,17 @@ def store_files(case: Case, checked: list[Checked], *, kind: str, by: User) -> N
         )
         row.file.save("upload", ContentFile(content), save=False)
         row.save(force_insert=True)
+
+
+# 《中华人民共和国行政复议法》(2023) 第二十条: "可以自知道或者应当知道该行政行为之日起六十日内提出行政复议申请";
+# 《中华人民共和国行政诉讼法》第四十六条: "应当自知道或者应当知道作出行政行为之日起六个月内提出".
+def remedies() -> str:
+    """The next steps open to a citizen after an outcome against them, with their basis."""
+    return _(
+        "If you disagree with this decision, you may apply for administrative reconsideration within 60 days of "
+        "the day you learn of it (Administrative Reconsideration Law, art. 20), or bring an administrative lawsuit "
+        "before a people's court within 6 months (Administrative Procedure Law, art. 46)."
+    )
 
 
 def require_handler(user: User, case: Case) -> None:

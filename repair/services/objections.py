@@ -98,7 +98,7 @@ def accept_objection(objection: Objection, *, by: User) -> Objection:
     return case
 
 
-def _concluded_payload(case: Objection, record: CreditRecord, outcome: str, result: str) -> dict[str, Any]:
+def concluded_payload(case: Objection, record: CreditRecord, outcome: str, result: str = "unchanged") -> dict[str, Any]:
     return {
         "objection_id": case.pk,
         "record_id": record.pk,
@@ -131,7 +131,7 @@ def refuse_objection(objection: Objection, *, by: User, reason: str) -> Objectio
         case.save(update_fields=["state", "refusal_reason", "conclusion", "concluded_at", "concluded_by", "result"])
         record = archive_services.set_objection_flag(common.current_version(case.record), flagged=False, by=by)
         common.step(case, "refused", by, note=reason)
-        emit("objection.concluded", aggregate=case, payload=_concluded_payload(case, record, "refused", "unchanged"))
+        emit("objection.concluded", aggregate=case, payload=concluded_payload(case, record, "refused", "unchanged"))
         common.notify(case, common.state_title(case), _("Reason: %(reason)s") % {"reason": reason})
     return case
 
@@ -179,7 +179,7 @@ def conclude_objection(objection: Objection, *, by: User, reason: str, decision:
         case.concluded_by = by
         case.save(update_fields=["state", "result", "resulting_record", "conclusion", "concluded_at", "concluded_by"])
         common.step(case, "concluded", by, note=reason)
-        emit("objection.concluded", aggregate=case, payload=_concluded_payload(case, record, outcome, result))
+        emit("objection.concluded", aggregate=case, payload=concluded_payload(case, record, outcome, result))
         body = reason
         if state == Objection.State.UNVERIFIABLE:
             body += " " + _("You may add a personal statement that will be shown with the record.")
@@ -188,15 +188,20 @@ def conclude_objection(objection: Objection, *, by: User, reason: str, decision:
 
 
 def add_personal_statement(objection: Objection, *, by: User, text: str) -> PersonalStatement:
-    """The subject attaches a personal statement (本人声明) to a record that could not be
-    verified (DESIGN §7). One per objection."""
+    """The subject attaches a personal statement (本人声明) to a record under objection or
+    disputed: while the objection is open, or after it was dismissed or could not be
+    verified (DESIGN §7, modelled on 《征信业管理条例》 art. 25). One per objection; shown
+    with the record wherever it is shown."""
     text = common.require_reason(text, "text")
     with transaction.atomic():
         case = common.lock(objection)
         if not permissions.is_case_subject(by, case):
             raise PermissionDenied(_("Only the person concerned adds a personal statement."))
-        if case.state != Objection.State.UNVERIFIABLE:
-            raise TransitionNotAllowed(_("A personal statement can be added only where the record could not be verified."))
+        if case.state not in Objection.STATEMENT_STATES:
+            raise TransitionNotAllowed(_(
+                "A personal statement can be added while the record is under objection or after the objection was "
+                "dismissed or could not be verified."
+            ))
         if PersonalStatement.objects.filter(objection=case).exists():
             raise TransitionNotAllowed(_("You have already added a personal statement for this record."))
         statement = PersonalStatement.objects.create(

@@ -50,7 +50,8 @@ def drop_uploads(kept: list[dict[str, str]]) -> None:
 def purge_abandoned_uploads(*, older_than: timedelta | None = None) -> int:
     """Delete stashed files older than the session lifetime (a draft that old can no
     longer be sent). Safe to run twice. Returns how many were deleted."""
-    older_than = older_than or timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    if older_than is None:
+        older_than = timedelta(seconds=settings.SESSION_COOKIE_AGE)
     cutoff = timezone.now() - older_than
     try:
         _dirs, names = default_storage.listdir(PENDING_DIR)

@@ -3,6 +3,7 @@
 (who may act), by audience."""
 
 from repair.views.citizen import (
+    add_files,
     filed,
     my_case,
     my_repair,
@@ -12,15 +13,18 @@ from repair.views.citizen import (
     repair_check,
     repair_new,
     statement_new,
+    withdraw,
 )
 from repair.views.department import department_queue, draft_answer, sign_answer
 from repair.views.files import case_file
 from repair.views.office import (
+    ask_for_material,
     case_accept,
     case_assign,
     case_conclude,
     case_detail,
     case_refuse,
+    closed_cases,
     concluded,
     queue,
     rating_follow_up,
@@ -29,7 +33,7 @@ from repair.views.office import (
 )
 
 __all__ = [
-    "case_accept", "case_assign", "case_conclude", "case_detail", "case_file", "case_refuse", "concluded",
+    "add_files", "ask_for_material", "case_accept", "case_assign", "case_conclude", "case_detail", "case_file", "case_refuse", "closed_cases", "concluded",
     "department_queue", "draft_answer", "filed", "my_case", "my_repair", "objection_check", "objection_new", "queue",
-    "rate", "rating_follow_up", "ratings", "repair_check", "repair_new", "send_back", "sign_answer", "statement_new",
+    "rate", "rating_follow_up", "ratings", "repair_check", "repair_new", "send_back", "sign_answer", "statement_new", "withdraw",
 ]

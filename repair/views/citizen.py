@@ -4,7 +4,6 @@ personal statement, a rating. A citizen reaches only their own records and cases
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -13,14 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from archives.models import Subject
-from credit_portal.exceptions import NotFound, TransitionNotAllowed
+from credit_portal.exceptions import NotFound
 from disclosure.views.common import citizen_view
 from repair import case_types, deadlines, forms, permissions, selectors, services
 from repair.models import DeadlineRule
-from repair.views.common import add_errors, posted, posted_files
-
-# A forbidden act is 403 (PermissionDenied propagates); these are told on the page.
-REFUSALS = (ValidationError, TransitionNotAllowed)
+from repair.services.common import remedies
+from repair.views.common import REFUSALS, add_errors, form_step, posted, posted_files
 
 
 def _own_case(request: HttpRequest, subject: Subject, kind: str, pk: int) -> case_types.Case:
@@ -117,7 +114,32 @@ def my_case(request: HttpRequest, subject: Subject, kind: str, pk: int) -> HttpR
         "files": selectors.case_files(case), "statement": statement, "rating": rating,
         "can_add_statement": permissions.may_add_statement(request.user, case, statement=statement),
         "can_rate": permissions.may_rate(request.user, case, rated=rating is not None),
+        "remedies": remedies() if case.is_adverse else "",
+        "add_files_form": forms.AddFilesForm() if permissions.may_add_material(request.user, case) else None,
+        "can_withdraw": permissions.may_withdraw(request.user, case),
     })
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_view
+def withdraw(request: HttpRequest, subject: Subject, kind: str, pk: int) -> HttpResponse:
+    """Withdraw my open case: a page saying what happens, then the confirm button."""
+    case = _own_case(request, subject, kind, pk)
+    form = forms.ConfirmForm(posted(request))
+    done = form_step(request, form, lambda _data: services.withdraw_case(case, by=request.user),
+                     success=_("Your case is withdrawn."), to="repair:my_case", kind=kind, pk=case.pk)
+    return done or render(request, "repair/withdraw.html", {"form": form, "case": case, "kind": kind})
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_view
+def add_files(request: HttpRequest, subject: Subject, kind: str, pk: int) -> HttpResponse:
+    """More material for an open case, in one step (the files are checked at once)."""
+    case = _own_case(request, subject, kind, pk)
+    form = forms.AddFilesForm(posted(request), posted_files(request))
+    done = form_step(request, form, lambda data: services.add_case_files(case, by=request.user, files=data["files"]),
+                     success=_("Your material has been added to the case."), to="repair:my_case", kind=kind, pk=case.pk)
+    return done or render(request, "repair/add_files.html", {"form": form, "case": case, "kind": kind})
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,15 +147,10 @@ def my_case(request: HttpRequest, subject: Subject, kind: str, pk: int) -> HttpR
 def statement_new(request: HttpRequest, subject: Subject, pk: int) -> HttpResponse:
     case = _own_case(request, subject, "objection", pk)
     form = forms.StatementForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_personal_statement(case, by=request.user, text=form.cleaned_data["text"])
-        except REFUSALS as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Your personal statement is now shown with the record."))
-            return redirect("repair:my_case", kind="objection", pk=case.pk)
-    return render(request, "repair/statement_form.html", {"form": form, "case": case})
+    done = form_step(request, form, lambda data: services.add_personal_statement(case, by=request.user, text=data["text"]),
+                     success=_("Your personal statement is now shown with the record."),
+                     to="repair:my_case", kind="objection", pk=case.pk)
+    return done or render(request, "repair/statement_form.html", {"form": form, "case": case})
 
 
 @require_http_methods(["GET", "POST"])
@@ -200,13 +217,9 @@ def repair_check(request: HttpRequest, subject: Subject, record_id: int) -> Http
 def rate(request: HttpRequest, subject: Subject, kind: str, pk: int) -> HttpResponse:
     case = _own_case(request, subject, kind, pk)
     form = forms.RatingForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rate_case(case, by=request.user, score=form.cleaned_data["score"],
-                               comment=form.cleaned_data["comment"])
-        except REFUSALS as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Thank you for your rating."))
-            return redirect("repair:my_case", kind=kind, pk=case.pk)
-    return render(request, "repair/rate.html", {"form": form, "case": case, "kind": kind})
+    done = form_step(
+        request, form,
+        lambda data: services.rate_case(case, by=request.user, score=data["score"], comment=data["comment"]),
+        success=_("Thank you for your rating."), to="repair:my_case", kind=kind, pk=case.pk,
+    )
+    return done or render(request, "repair/rate.html", {"form": form, "case": case, "kind": kind})

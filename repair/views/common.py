@@ -7,10 +7,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from credit_portal.exceptions import NotFound, TransitionNotAllowed
@@ -40,6 +42,28 @@ def posted_files(request: HttpRequest) -> Any:
 def confirmed(request: HttpRequest) -> bool:
     """True when the POST confirms answers already shown on a check-your-answers page."""
     return request.POST.get("confirmed") == "1"
+
+
+# A forbidden act is 403 (PermissionDenied propagates); these are told on the page.
+REFUSALS = (ValidationError, TransitionNotAllowed)
+
+
+def form_step(
+    request: HttpRequest, form: Form, act: Callable[[dict[str, Any]], object], *, success: str, to: str,
+    **to_kwargs: Any,
+) -> HttpResponse | None:
+    """The one shape of a form page: on a valid POST run ``act`` (a service call) with
+    the cleaned data; done → message and redirect to ``to``; refused → the form carries
+    the service's message and None is returned so the caller renders the page again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        act(form.cleaned_data)
+    except REFUSALS as exc:
+        add_errors(form, exc)
+        return None
+    messages.success(request, success)
+    return redirect(to, **to_kwargs)
 
 
 def _guarded(allowed: Callable[[Any], bool]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

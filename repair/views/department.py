@@ -4,18 +4,13 @@ signing it (four eyes: ``repair.permissions.may_draft_answer`` / ``may_sign_answ
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from credit_portal.exceptions import TransitionNotAllowed
 from repair import forms, selectors, services
-from repair.views.common import add_errors, posted, staff_view
-
-# A forbidden act is 403 (PermissionDenied propagates); these are told on the page.
-REFUSALS = (ValidationError, TransitionNotAllowed)
+from repair.views.common import REFUSALS, form_step, posted, staff_view
 
 
 @require_GET
@@ -30,16 +25,15 @@ def draft_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Draft (or redraft) the department's answer; a reviewer who did not draft it signs."""
     case = selectors.get_case_for_view(request.user, "objection", pk)
     form = forms.AnswerForm(posted(request), case=case)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.draft_answer(case, by=request.user, proposal=form.cleaned_data["proposal"],
-                                  reason=form.cleaned_data["reason"], changes=form.changes())
-        except REFUSALS as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Your answer is drafted. Another reviewer of your department signs it."))
-            return redirect("repair:case", kind="objection", pk=case.pk)
-    return render(request, "repair/propose.html", {"form": form, "case": case})
+    done = form_step(
+        request, form,
+        lambda data: services.draft_answer(case, by=request.user, proposal=data["proposal"], reason=data["reason"],
+                                           changes=form.changes()),
+        success=_("Your answer is drafted. Another reviewer of your department signs it."),
+        to="repair:case", kind="objection", pk=case.pk,
+    )
+    return done or render(request, "repair/propose.html", {"form": form, "case": case})
+
 
 
 @require_POST

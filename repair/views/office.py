@@ -4,10 +4,11 @@ conclude, ratings) and the case page department staff share. Buttons come from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,12 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from credit_portal import workdays
-from credit_portal.exceptions import TransitionNotAllowed
 from repair import case_types, forms, permissions, selectors, services
-from repair.views.common import add_errors, confirmed, office_view, posted, staff_view
-
-# A forbidden act is 403 (PermissionDenied propagates); these are told on the page.
-REFUSALS = (ValidationError, TransitionNotAllowed)
+from repair.views.common import REFUSALS, add_errors, confirmed, form_step, office_view, posted, staff_view
 
 STAGE_LABELS = {
     "objection_submitted": gettext_lazy("Objections awaiting acceptance"),
@@ -47,11 +44,29 @@ def queue(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_GET
+@office_view
+def closed_cases(request: HttpRequest) -> HttpResponse:
+    """Concluded cases, found by reference or record title, 50 a page."""
+    form = forms.ClosedCaseSearchForm(request.GET or None)
+    query, kind = "", "objection"
+    if form.is_bound and form.is_valid():
+        query, kind = form.cleaned_data["q"], form.cleaned_data["kind"] or "objection"
+    case_type = case_types.by_slug(kind)
+    found = selectors.closed_cases(request.user, case_type, query=query)
+    if form.is_bound and not form.is_valid():
+        found = found.none()  # a refused search shows nothing rather than everything
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(request, "repair/closed_cases.html", {
+        "form": form, "page": page, "kind": kind, "query": query, "office_pages": True,
+    })
+
+
 def _case_context(request: HttpRequest, case: case_types.Case) -> dict[str, Any]:
     actions = permissions.actions_for(request.user, case)
     return {
         "case": case, "kind": case.kind, "case_type": case_types.of(case), "can": actions,
-        "office": permissions.is_credit_office(request.user),
+        "office_pages": permissions.is_credit_office(request.user),
         "events": selectors.case_events(case), "files": selectors.case_files(case),
         "statement": selectors.statement_for(case.record),
         "assign_form": forms.AssignForm(officers=selectors.officers()) if actions.reassign else None,
@@ -78,45 +93,53 @@ def case_accept(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return redirect("repair:case", kind=kind, pk=case.pk)
 
 
+def _reason_page(
+    request: HttpRequest, case: case_types.Case, act: Callable[..., object], *, success: str, title: str,
+    button: str, intro: str,
+) -> HttpResponse:
+    """A step that needs only a written reason: the form, the service, the case page."""
+    form = forms.ReasonForm(posted(request))
+    done = form_step(request, form, lambda data: act(case, by=request.user, reason=data["reason"]),
+                     success=success, to="repair:case", kind=case.kind, pk=case.pk)
+    return done or render(request, "repair/reason_form.html", {
+        "form": form, "case": case, "kind": case.kind, "title": title, "button": button, "intro": intro,
+    })
+
+
 @require_http_methods(["GET", "POST"])
 @office_view
 def case_refuse(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     case = selectors.get_case_for_view(request.user, kind, pk)
-    form = forms.ReasonForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            case_types.service(case_types.of(case).refuse_service)(
-                case, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except REFUSALS as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The case is not accepted and the citizen has been told why."))
-            return redirect("repair:case", kind=kind, pk=case.pk)
-    return render(request, "repair/reason_form.html", {
-        "form": form, "case": case, "kind": kind, "title": _("Do not accept the case"),
-        "button": _("Do not accept the case"), "intro": _("The citizen receives this reason in writing."),
-    })
+    return _reason_page(
+        request, case, case_types.service(case_types.of(case).refuse_service),
+        success=_("The case is not accepted and the citizen has been told why."),
+        title=_("Do not accept the case"), button=_("Do not accept the case"),
+        intro=_("The citizen receives this reason in writing."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @office_view
 def send_back(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Send the department's signed answer back for more work (补正), with the reason."""
-    case = selectors.get_case_for_view(request.user, kind, pk)
-    form = forms.ReasonForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.send_back_answer(case, by=request.user, reason=form.cleaned_data["reason"])
-        except REFUSALS as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The answer has been sent back to the department for more work."))
-            return redirect("repair:case", kind=kind, pk=case.pk)
-    return render(request, "repair/reason_form.html", {
-        "form": form, "case": case, "kind": kind, "title": _("Send the answer back for more work"),
-        "button": _("Send back for more work"), "intro": _("The department sees this reason and answers again."),
-    })
+    return _reason_page(
+        request, selectors.get_case_for_view(request.user, kind, pk), services.send_back_answer,
+        success=_("The answer has been sent back to the department for more work."),
+        title=_("Send the answer back for more work"), button=_("Send back for more work"),
+        intro=_("The department sees this reason and answers again."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@office_view
+def ask_for_material(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """补正材料: say everything that is missing; the applicant adds it on their case page."""
+    return _reason_page(
+        request, selectors.get_case_for_view(request.user, kind, pk), services.request_material,
+        success=_("The applicant has been asked for the material."),
+        title=_("Ask for more material"), button=_("Ask for the material"),
+        intro=_("Say everything that is missing at once: the applicant receives this in writing."),
+    )
 
 
 @require_POST
@@ -179,12 +202,8 @@ def ratings(request: HttpRequest) -> HttpResponse:
 def rating_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     rating = selectors.get_rating(pk)
     form = forms.FollowUpForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.follow_up_rating(rating, by=request.user, note=form.cleaned_data["note"])
-        except REFUSALS as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The follow-up is recorded."))
-            return redirect("repair:ratings")
+    done = form_step(request, form, lambda data: services.follow_up_rating(rating, by=request.user, note=data["note"]),
+                     success=_("The follow-up is recorded."), to="repair:ratings")
+    if done:
+        return done
     return render(request, "repair/follow_up.html", {"form": form, "rating": rating, "case": rating.case})

@@ -163,6 +163,9 @@ def test_form_marks_mandatory_categories_and_says_why(client, disc) -> None:
         "categories": [str(disc.rewards.pk), str(violations.pk)], "days": "10", "max_uses": "1",
     })
     assert response.status_code == 302
+    check = client.get(reverse("disclosure:authorization_check")).content.decode()
+    assert "本用途依法必含的内容" in check
+    assert "所授权档案中的每一条有效不良记录" in check
     # Choosing none means every kind: nothing mandatory is missing.
     response = client.post(reverse("disclosure:authorization_new"), {
         "grantee": str(disc.employer.pk), "purpose": "recruitment", "days": "10", "max_uses": "1",
@@ -235,3 +238,43 @@ def test_only_the_credit_office_keeps_the_rules(client, disc) -> None:
         "purpose": "financial", "content": "negative_records", "source": "x", "is_active": "on"})
     assert response.status_code == 403
     assert MandatoryContent.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_whole_scope_report_says_it_leaves_nothing_out(client, disc) -> None:
+    _auth, code = grant(disc, purpose=Purpose.FINANCIAL)
+    report = queries.query_record(
+        by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number, code=code,
+        purpose=Purpose.FINANCIAL,
+    ).report
+    assert report.content["scope"]["left_out"] == []
+    assert report.content["negative_check"] == {"complete": True, "found": 2}
+    login(client, disc.employer_staff)
+    page = client.get(reverse("disclosure:report", args=[report.number])).content.decode()
+    assert "无：本报告涵盖全部档案和全部信息类别。" in page
+    assert "金融服务" in page
+
+
+@pytest.mark.django_db
+def test_institution_request_cannot_leave_out_a_mandatory_category(client, disc) -> None:
+    login(client, disc.employer_staff)
+    page = client.get(reverse("disclosure:institution_request")).content.decode()
+    assert "部分用途的报告依法必须包含的内容" in page
+    before = Authorization.objects.count()
+    response = client.post(reverse("disclosure:institution_request"), {
+        "name": disc.subject.name, "id_number": disc.subject.id_number, "purpose": "licensing",
+        "categories": [str(disc.rewards.pk)], "days": "10", "max_uses": "1"})
+    assert response.status_code == 200
+    assert "不能去掉" in response.content.decode()
+    assert Authorization.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_consent_receipt_names_the_mandatory_content(client, disc) -> None:
+    auth, _code = grant(disc, purpose=Purpose.AWARDS)
+    purpose = auth.receipt["services"][0]["purposes"][0]
+    assert "所授权档案中的每一条有效不良记录" in purpose["mandatoryContent"]
+    assert any("安县信用办〔2022〕5号" in s for s in purpose["mandatoryContentBasis"])
+    login(client, disc.citizen)
+    page = client.get(reverse("disclosure:authorization_receipt", args=[auth.pk])).content.decode()
+    assert "本用途依法必含的内容" in page

@@ -227,3 +227,49 @@ def test_a_clash_on_postgresql_rolls_back_only_the_insert(disc, monkeypatch):
     second = _issue(disc)
     assert second.number == "XY20261128888888888888"
     assert QueryLog.objects.filter(report=second, outcome="granted").exists()
+
+
+@pytest.mark.django_db
+def test_reports_of_the_first_format_still_render_everywhere(client, disc):
+    """Reports frozen before the summary block existed still show on the report page,
+    the verification page, the API and as PDF."""
+    from disclosure.pdf import render_report_pdf
+
+    report = _issue(disc)
+    old = dict(report.content)
+    for key in ("negative_check",):
+        old.pop(key)
+    old["format"] = "credit-report/1"
+    old["summary"] = {"records": 3, "negative": 2, "positive": 1}
+    old["scope"] = {"all_archives": True, "all_categories": True}
+    CreditReport.objects.filter(pk=report.pk).update(content=old, digest=report_services.digest_of(old))
+    report.refresh_from_db()
+    client.force_login(disc.employer_staff)
+    assert client.get(reverse("disclosure:report", args=[report.number])).status_code == 200
+    client.logout()
+    shown = client.post(reverse("disclosure:verify_report"), {
+        "number": report.number, "code": verification_code(report)})
+    assert shown.status_code == 200
+    assert "违规有偿补课" in shown.content.decode()
+    assert render_report_pdf(report).startswith(b"%PDF")
+
+
+ODD_INPUTS = [
+    {"number": "XY" + "9" * 200, "code": "1A2B-3C4D-5E6F"},
+    {"number": "XY2026\x00", "code": "1A2B\x00"},
+    {"number": "", "code": ""},
+    {"number": "ＸＹ２０２６１１２８０００００００００００１", "code": "𝟏𝐀𝟐𝐁𝟑𝐂𝟒𝐃𝟓𝐄𝟔𝐅"},
+    {"number": "<script>", "code": "' OR 1=1 --"},
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", ODD_INPUTS)
+def test_odd_input_never_500s_on_page_or_api(client, disc, data):
+    page = client.post(reverse("disclosure:verify_report"), data)
+    assert page.status_code == 200
+    assert "govuk-error-summary" in page.content.decode()
+    api = client.post(reverse("disclosure:api_verify"), data, content_type="application/json")
+    assert api.status_code in {400, 404}
+    assert client.post(reverse("disclosure:api_verify"), {"number": [1], "code": {"a": 1}},
+                       content_type="application/json").status_code == 400

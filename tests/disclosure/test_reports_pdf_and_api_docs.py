@@ -104,3 +104,24 @@ def test_swagger_ui_is_served_locally(client, disc):
     script = client.get(reverse("api-docs-interactive") + "?script")
     assert script.status_code == 200
     assert b"SwaggerUIBundle" in script.content
+
+
+@pytest.mark.django_db
+def test_pdf_view_puts_the_verification_address_in_the_qr_code(client, disc, monkeypatch):
+    import disclosure.pdf as pdf_module
+
+    encoded: list[str] = []
+    real_qr = pdf_module._qr
+
+    def spy(url, *args, **kwargs):
+        encoded.append(url)
+        return real_qr(url, *args, **kwargs)
+
+    monkeypatch.setattr(pdf_module, "_qr", spy)
+    report = _report(disc)
+    client.force_login(disc.employer_staff)
+    response = client.get(reverse("disclosure:report_pdf", args=[report.number]))
+    assert response.status_code == 200
+    assert encoded == [f"http://testserver/reports/verify/?number={report.number}"]
+    # The code never travels in the address: URLs end up in logs.
+    assert verification_code(report).replace("-", "") not in encoded[0].replace("-", "")

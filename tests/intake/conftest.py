@@ -43,3 +43,15 @@ def filled(occupation: Occupation, rows: list[list[object]], *, tweak=None) -> b
 @pytest.fixture
 def teacher_world(world: World) -> World:  # noqa: F811
     return world
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks():  # type: ignore[no-untyped-def]
+    """Run the import task in-process, as the embedded profile does, also when the
+    suite runs against Redis (a worker is not part of these tests)."""
+    from credit_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -31,12 +31,16 @@ def test_every_state_has_its_own_chinese_name() -> None:
             assert all(re.search(r"[\u4e00-\u9fff]", name) for name in names), names
 
 
-def test_a_refused_objection_is_named_the_same_everywhere(linked_citizen, record, world, monkeypatch) -> None:
+def test_a_refused_objection_is_named_the_same_everywhere(
+    linked_citizen, record, world, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
     sms: list[str] = []
     monkeypatch.setattr("archives.services.notices.send_sms", lambda phone, text: sms.append(text))
     objection = services.file_objection(record, by=world.citizen, reasons="不是我")
-    with translation.override("zh-hans"):
+    with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
         services.refuse_objection(objection, by=world.credit_office, reason="未说明具体错误")
+    assert len(sms) == 1
+    assert "不予受理" in sms[0]
     pages = {
         "office case": chinese(world.credit_office).get(reverse("repair:case", args=["objection", objection.pk])),
         "citizen case": chinese(world.citizen).get(reverse("repair:my_case", args=["objection", objection.pk])),

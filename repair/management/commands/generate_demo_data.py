@@ -2,6 +2,9 @@
 
     python manage.py generate_demo_data --subjects 1000000 [--workers 2]
 
+It lives in ``repair``, the top of the app layering (tests/test_layering.py), because it
+fills the tables of every app: archives, disclosure and repair.
+
 Per person: a subject (ID number and phone SM4-encrypted, blind index), one archive
 (teachers of 教育局 and doctors of 卫健委, alternating), eleven record rows in every
 state and severity (a corrected first version with its published correction among
@@ -10,7 +13,7 @@ and was queried once; one in a hundred objected to a record and another one in a
 hundred applied for credit repair. Public list entries follow from the records: one
 person in twenty has a serious record on the dishonesty list, everyone has honours.
 
-Rows are built in a process pool (``archives.synthetic``) and, on PostgreSQL, streamed
+Rows are built in a process pool (``repair.synthetic``) and, on PostgreSQL, streamed
 with COPY; for large runs the secondary indexes and unique constraints of the loaded
 tables are dropped first and built once after the load, and foreign-key triggers are
 skipped (the rows are consistent by construction). SQLite takes the same rows through
@@ -37,12 +40,12 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from archives import synthetic
 from archives.models import DisplayRule, Subject
 from credit_portal.demo import refuse_in_production
 from credit_portal.models import User
 from departments.models import Department, Occupation, RecordCategory
 from disclosure.models import Institution
+from repair import synthetic
 
 CHUNK = 2000
 # From this many people on, dropping and rebuilding the indexes beats maintaining them.

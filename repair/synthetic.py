@@ -222,7 +222,8 @@ def build_chunk(ctx: Context, offset: int, size: int) -> dict[str, object]:
         record(5, polarity="neutral", severity="", category="training", state="published", age_days=recent + 5)
         record(6, polarity="negative", severity="general", category="violations", state="corrected",
                age_days=recent + 40, is_current=False)
-        other = OTHER_STATES[n % len(OTHER_STATES)]
+        # n // 2: both departments (n % 2) get every state.
+        other = OTHER_STATES[(n // 2) % len(OTHER_STATES)]
         record(7, polarity="negative", severity="general", category="violations", state=other,
                age_days=1500 + n % 300 if other == "expired" else recent + 3)
         record(8, polarity="negative", severity="general", category="violations", state="expired",
