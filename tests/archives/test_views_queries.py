@@ -38,17 +38,18 @@ def _archives(world: World, n: int) -> None:
                               employer="示范中学", by=world.edu_clerk)
 
 
-# Each count names its queries. Every signed-in page pays 6: session, user, the user's
-# memberships (department scope), role groups, and the two permission reads of the
-# navigation bar (user and group permissions), plus 1 for the session save.
+# Each count names its queries. Every signed-in page pays 4: session, user, the user's
+# memberships (department scope), role groups (the menu reads them too, no permission
+# reads), plus 1 for the session save of the first request after signing in (later
+# requests save it at most once a minute).
 
 @pytest.mark.parametrize("n", [1, 50])
 def test_dashboard_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
     _records(world, n)
     client.force_login(world.edu_reviewer)
-    # 7 common + reviewer memberships, the department codes of the scope filter (once per
+    # 5 common + reviewer memberships, the department codes of the scope filter (once per
     # list: 3), drafts, returned, awaiting review, overdue archives (one query each, with
-    # subject and occupation joined), the membership list = 18.
+    # subject and occupation joined), the membership list = 16.
     with django_assert_num_queries(DASHBOARD):
         assert client.get(reverse("archives:dashboard")).status_code == 200
 
@@ -57,9 +58,9 @@ def test_dashboard_query_count(client, world: World, django_assert_num_queries, 
 def test_name_search_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
     _archives(world, n)
     client.force_login(world.edu_clerk)
-    # 7 common + the department codes for shared archives, the results (archives with
+    # 5 common + the department codes for shared archives, the results (archives with
     # subject, occupation, department joined, one query), the audit entry of the search
-    # (chain head lock, insert, head update), the reviewer memberships (staff links) = 15.
+    # (chain head lock, insert, head update), the reviewer memberships (staff links) = 13.
     with django_assert_num_queries(SEARCH):
         response = client.post(reverse("archives:find_subject"), {"search": "name", "name-name": "测试甲"})
     rows = response.content.decode().count('<td class="govuk-table__cell"><a class="govuk-link" href="/staff/subjects/')
@@ -71,22 +72,22 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     _records(world, n)
     assert CreditRecord.objects.filter(archive=world.archive).count() >= n
     client.force_login(world.edu_clerk)
-    # 7 common + department codes, the archive (scoped, with subject/occupation/department
+    # 5 common + department codes, the archive (scoped, with subject/occupation/department
     # joined), the audit entry of the read (head lock, insert, head update), current
     # records + their evidence (prefetch), all earlier versions (one query), the subject's
     # personal statements (repair, one query), findings + their evidence (prefetch), the
     # acting departments (occupation's departments, shares) and the clerk and reviewer
-    # memberships for the buttons = 23.
+    # memberships for the buttons = 21.
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
-DASHBOARD = 18
-SEARCH = 15
-ARCHIVE = 23
+DASHBOARD = 16
+SEARCH = 13
+ARCHIVE = 21
 
 
-REVIEW_QUEUE = 12
+REVIEW_QUEUE = 10
 
 
 @pytest.mark.parametrize("n", [1, 50])
@@ -97,7 +98,7 @@ def test_review_queue_query_count(client, world: World, django_assert_num_querie
     client.force_login(world.edu_reviewer)
     # The common signed-in queries, the reviewer memberships, the scope (one query), the
     # queue (records with archive, subject, occupation, category, author joined: one):
-    # 12 whatever the number of records.
+    # 10 whatever the number of records.
     with django_assert_num_queries(REVIEW_QUEUE):
         response = client.get(reverse("archives:review_queue"))
     assert response.content.decode().count("待审") == n
