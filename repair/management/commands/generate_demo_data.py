@@ -152,8 +152,10 @@ class Command(BaseCommand):
         rows = 0
         done = 0
         last_report = began
-        connections.close_all()  # the children must not share the parent's socket
-        if workers > 1 and len(chunks) > 1:
+        # A pool forks: the children must not share the parent's database socket, so the
+        # connection is closed first, which only a caller outside a transaction allows.
+        if workers > 1 and len(chunks) > 1 and not connection.in_atomic_block:
+            connections.close_all()
             pool = multiprocessing.get_context("fork").Pool(workers)
             results = _bounded(pool, ctx, chunks, ahead=2 * workers)
         else:
