@@ -67,6 +67,7 @@ BENCH_PEOPLE ?= 100000
 bench: install-dev
 	BENCH_PEOPLE=$(BENCH_PEOPLE) $(PY) bench/pages.py
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/import_bench.py $(IMPORT_BENCH_ARGS)
 	$(PY) bench/export.py
 
 ## Every wheel the portal needs (runtime, or DEV=1 for the test tools too) into

@@ -85,7 +85,7 @@ def archive_workbook(
             r.title, r.description, r.decision_number, r.deciding_body,
             r.occurred_on.isoformat(), r.decided_on.isoformat(),
             r.display_until.isoformat() if r.display_until else "", r.get_state_display(), r.version,
-            "异议中" if r.under_objection else r.change_reason,
+            "异议处理中" if r.under_objection else r.change_reason,
         ))
 
     status = workbook.create_sheet("信用状况")
