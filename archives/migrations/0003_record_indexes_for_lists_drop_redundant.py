@@ -17,10 +17,6 @@ DROPPED = (
     "archives_creditrecord_updated_by_id_e089bbbb",
     "archives_creditrecord_published_by_id_12d734b1",
     "archives_creditrecord_domain_id_2bf947e5",
-    "archives_creditrecord_category_id_e5d161a1",  # categories are retired, never deleted
-    "archives_archive_department_id_45892f82",  # archive_department_state leads with department_id
-    # The pattern-ops twin of the blind index's unique index: an HMAC is never matched by prefix.
-    "archives_subject_id_number_index_1927f0b1_like",
 )
 
 
@@ -38,16 +34,6 @@ class Migration(migrations.Migration):
         # partial unique index record_one_current_version with the lineage index.
         migrations.SeparateDatabaseAndState(
             state_operations=[
-                migrations.AlterField(
-                    model_name='archive',
-                    name='department',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='archives', to='departments.department', verbose_name='responsible department'),
-                ),
-                migrations.AlterField(
-                    model_name='creditrecord',
-                    name='category',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='departments.recordcategory', verbose_name='category'),
-                ),
             migrations.AlterField(
                 model_name='creditrecord',
                 name='archive',
