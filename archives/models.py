@@ -99,9 +99,10 @@ class Archive(models.Model):
     occupation = models.ForeignKey(
         "departments.Occupation", on_delete=models.PROTECT, related_name="archives", verbose_name=_("occupation")
     )
+    # Indexed through archive_department_state (department first).
     department = models.ForeignKey(
         "departments.Department", on_delete=models.PROTECT, related_name="archives",
-        verbose_name=_("responsible department"),
+        verbose_name=_("responsible department"), db_index=False,
     )
     employer = models.CharField(_("employer"), max_length=200)
     title = models.CharField(_("professional title"), max_length=100, blank=True)
@@ -216,8 +217,11 @@ class CreditRecord(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by",
         verbose_name=_("previous version"),
     )
+    # No index: categories are retired (is_active), never deleted, and no page looks
+    # records up by category alone.
     category = models.ForeignKey(
-        "departments.RecordCategory", on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+        "departments.RecordCategory", on_delete=models.PROTECT, related_name="+", verbose_name=_("category"),
+        db_index=False,
     )
     polarity = models.CharField(_("polarity"), max_length=10, choices=Polarity.choices)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)

@@ -12,7 +12,7 @@ The server: gunicorn (``BENCH_WORKERS``, default one per core) with DEBUG off, t
 portal's settings plus the bare view and lifted per-client rate limits
 (bench/settings.py). The load: wrk (``apt-get install wrk``) with ``BENCH_CONNECTIONS``
 (16) for ``BENCH_SECONDS`` (10) per page, or a pure-Python keep-alive generator when
-wrk is missing. SQL queries per request are counted in-process for the same request
+wrk is missing (or ``BENCH_LOAD_TOOL=python``). SQL queries per request are counted in-process for the same request
 after one warm-up request (steady state: sessions are saved once a minute).
 """
 
@@ -360,7 +360,7 @@ def main() -> None:
          "-w", str(WORKERS), "--log-level", "warning", "--access-logfile", "/dev/null", "--keep-alive", "30"],
         cwd=ROOT, env=env,
     )
-    tool = "wrk" if shutil.which("wrk") else "python"
+    tool = os.environ.get("BENCH_LOAD_TOOL") or ("wrk" if shutil.which("wrk") else "python")
     tmp = Path(tempfile.mkdtemp(prefix="credit-portal-bench-"))
     try:
         deadline = time.monotonic() + 60

@@ -38,5 +38,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "citizen": has_role(user, Role.CITIZEN),
             "institution": has_role(user, Role.INSTITUTION),
             "exchange_operations": _role_grants(user, "exchange.view_outboxevent"),
+            "coverage": _role_grants(user, "departments.view_coverageentry"),
         }
     }

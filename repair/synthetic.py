@@ -125,6 +125,9 @@ class Context:
     max_months: dict[str, int]  # display tier -> months
     bases: dict[str, int] = field(default_factory=dict)  # first reserved id per table
     first_person: int = 0  # person number of chunk offset 0
+    # Columns the builders do not name (added to a model since), with their model
+    # defaults already formatted for the dialect: appended to every row of the table.
+    extras: dict[str, tuple[tuple[str, ...], tuple[object, ...]]] = field(default_factory=dict)
 
 
 class _Format:
@@ -280,9 +283,32 @@ def build_chunk(ctx: Context, offset: int, size: int) -> dict[str, object]:
                 ctx.bases["repair_caseevent"] + (i // OBJECTION_EVERY) * 2 + (0 if objection else 1), "filed", "",
                 f.ts(filed), due, author, case_id if objection else None, None if objection else case_id,
             ))
+    for table, (_columns, values) in ctx.extras.items():
+        if values and out.get(table):
+            out[table] = [row + values for row in out[table]]
     if ctx.postgres:
         return {table: _copy_text(rows) for table, rows in out.items() if rows}
     return {table: rows for table, rows in out.items() if rows}
+
+
+def format_default(value: object, *, postgres: bool) -> object:
+    """A model default as the dialect's value (for ``Context.extras``)."""
+    import json
+
+    f = _Format(postgres)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return f.b(value)
+    if isinstance(value, datetime):
+        return f.ts(value)
+    if isinstance(value, date):
+        return f.d(value)
+    if isinstance(value, uuid.UUID):
+        return f.u(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def reserved_ids(subjects: int) -> dict[str, int]:

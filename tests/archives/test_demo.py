@@ -76,3 +76,31 @@ def test_generate_demo_data_bulk_inserts_encrypted_subjects() -> None:
     # A second run adds more people without colliding.
     call_command("generate_demo_data", subjects=5, stdout=StringIO())
     assert Subject.objects.count() == 35
+
+
+@pytest.mark.usefixtures("_private_media")
+@pytest.mark.django_db
+def test_generate_after_the_demo_data_holds_every_state_and_never_reuses_a_demo_id_number() -> None:
+    from disclosure.models import Authorization, QueryLog
+    from repair import synthetic
+    from repair.models import Objection, RepairApplication
+
+    call_command("load_demo_data", stdout=StringIO())
+    demo_indexes = set(Subject.objects.values_list("id_number_index", flat=True))
+    # Person #222,714 used to get a demo person's ID number: synthetic people now live in
+    # another region code than every demo person.
+    assert synthetic.person_number(222_714)[:6] == synthetic.REGION != demo.DEMO_CITIZEN_ID_NUMBER[:6]
+    call_command("generate_demo_data", subjects=120, workers=1, stdout=StringIO())
+    synthetic_people = Subject.objects.exclude(id_number_index__in=demo_indexes)
+    assert synthetic_people.count() == 120
+    records = CreditRecord.objects.filter(archive__subject__in=synthetic_people)
+    assert set(records.values_list("state", flat=True)) == set(CreditRecord.State.values)
+    assert set(records.exclude(severity="").values_list("severity", flat=True)) == set(CreditRecord.Severity.values)
+    assert records.count() == 120 * synthetic.RECORDS_PER_PERSON
+    corrected = records.get(state="corrected", archive__subject__in=synthetic_people[:1])
+    assert records.get(supersedes=corrected).lineage == corrected.lineage
+    assert AnnualFinding.objects.filter(archive__subject__in=synthetic_people, state="signed").count() == 120
+    assert Authorization.objects.filter(subject__in=synthetic_people).count() == 12
+    assert QueryLog.objects.filter(subject__in=synthetic_people).count() == 12
+    assert Objection.objects.filter(subject__in=synthetic_people).count() == 2  # persons 7 and 107
+    assert RepairApplication.objects.filter(subject__in=synthetic_people).count() == 1  # person 57

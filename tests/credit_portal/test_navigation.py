@@ -59,3 +59,17 @@ def test_institution_sees_queries(client):
 def test_api_docs_are_public(client):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_coverage_link_follows_the_role_table_without_reading_permissions(client):
+    office = f.make_user(roles=(Role.CREDIT_OFFICE,))
+    assert "/catalogue/coverage/" in _menu(client, office)
+    clerk = f.member(Department.objects.get(code="education"), Membership.Role.CLERK)
+    assert "/catalogue/coverage/" not in _menu(client, clerk)
+    client.get("/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    assert not [q for q in queries.captured_queries if "auth_permission" in q["sql"]]

@@ -78,7 +78,8 @@ class Command(BaseCommand):
         if start + subjects > synthetic.CAPACITY:
             raise CommandError("Not enough distinct synthetic ID numbers left.")
         postgres = connection.vendor == "postgresql"
-        ctx = replace(ctx, postgres=postgres, first_person=start, bases=self._reserve(synthetic.reserved_ids(subjects)))
+        ctx = replace(ctx, postgres=postgres, first_person=start, bases=self._reserve(synthetic.reserved_ids(subjects)),
+                      extras=_extra_columns(postgres))
         rebuild = postgres and (rebuild_indexes == "yes" or (rebuild_indexes == "auto" and subjects >= REBUILD_FROM))
         began = time.perf_counter()
         dropped: list[tuple[str, str]] = []
@@ -152,8 +153,10 @@ class Command(BaseCommand):
         rows = 0
         done = 0
         last_report = began
-        connections.close_all()  # the children must not share the parent's socket
-        if workers > 1 and len(chunks) > 1:
+        # A pool forks: the children must not share the parent's database socket, so the
+        # connection is closed first, which only a caller outside a transaction allows.
+        if workers > 1 and len(chunks) > 1 and not connection.in_atomic_block:
+            connections.close_all()
             pool = multiprocessing.get_context("fork").Pool(workers)
             results = _bounded(pool, ctx, chunks, ahead=2 * workers)
         else:
@@ -174,7 +177,7 @@ class Command(BaseCommand):
                     with transaction.atomic():
                         for table in synthetic.COLUMNS:  # parents before children
                             if table in tables:
-                                rows += self._write(cursor, table, tables[table])
+                                rows += self._write(cursor, table, tables[table], ctx.extras.get(table, ((), ()))[0])
                     done += size
                     now = time.perf_counter()
                     if now - last_report > 10 or done == subjects:
@@ -192,8 +195,8 @@ class Command(BaseCommand):
                 pool.terminate()
         return rows
 
-    def _write(self, cursor: Any, table: str, data: object) -> int:
-        columns = synthetic.COLUMNS[table]
+    def _write(self, cursor: Any, table: str, data: object, extras: tuple[str, ...] = ()) -> int:
+        columns = synthetic.COLUMNS[table] + extras
         if isinstance(data, str):
             cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(data))
             return data.count("\n")
@@ -237,6 +240,24 @@ class Command(BaseCommand):
                 cursor.execute(statement)
                 self.stdout.write(f"  built {index} ({time.perf_counter() - started:,.0f} s)")
         self.stdout.write(f"built {len(dropped)} indexes in {time.perf_counter() - started:,.1f} s")
+
+
+def _extra_columns(postgres: bool) -> dict[str, tuple[tuple[str, ...], tuple[object, ...]]]:
+    """For each loaded table, the columns its model has beyond the builders' list (an app
+    may add one with a default after this loader was written), with those defaults."""
+    from django.apps import apps
+
+    by_table = {model._meta.db_table: model for model in apps.get_models(include_auto_created=True)}
+    extras = {}
+    for table, named in synthetic.COLUMNS.items():
+        model = by_table[table]
+        fields = [f for f in model._meta.concrete_fields if f.column not in named and not f.primary_key]
+        if fields:
+            extras[table] = (
+                tuple(f.column for f in fields),
+                tuple(synthetic.format_default(f.get_default(), postgres=postgres) for f in fields),
+            )
+    return extras
 
 
 def _bounded(pool: Any, ctx: synthetic.Context, chunks: list[tuple[int, int]], *, ahead: int) -> Iterator[dict[str, object]]:
