@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/otp/", otp.verify, name="otp_verify"),
     path("accounts/otp/setup/", otp.setup, name="otp_setup"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("catalogue/", include("departments.urls")),
     path("staff/", include("archives.urls")),
     path("exchange/", include("exchange.urls")),

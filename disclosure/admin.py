@@ -151,3 +151,13 @@ class CreditReportAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _office(request)
+
+
+# The library's own generic key model is unused (institutions' keys are
+# InstitutionAPIKey, issued on the credit office's page): keep it out of the admin.
+try:
+    from rest_framework_api_key.models import APIKey
+
+    admin.site.unregister(APIKey)
+except admin.sites.NotRegistered:
+    pass

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from credit_portal.models import AuditEntry
 from disclosure.models import CitizenProfile, PendingRegistration
+from disclosure.phones import phone_index
 from disclosure.services import identity
 from tests import factories as f
 
@@ -78,7 +79,9 @@ def test_right_code_creates_linked_citizen_account(person, sms, django_capture_o
         pending = _start(person)
     user = identity.verify_registration(pending.pk, _code(sms))
     assert CitizenProfile.objects.get(user=user).subject == person
-    assert user.username == "13700000009"
+    # The user name is a random handle; the phone is only in the profile's blind index.
+    assert user.username.startswith("citizen-") and "13700000009" not in user.username
+    assert CitizenProfile.objects.get(user=user).phone_index == phone_index("13700000009")
     assert user.check_password(PASSWORD)
     assert AuditEntry.objects.filter(action="disclosure.citizen.linked", subject_ref=str(person.pk)).exists()
 
@@ -123,8 +126,11 @@ def test_a_subject_gets_one_account_only(person, sms, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         first = _start(person, phone="13700000001")
     identity.verify_registration(first.pk, _code(sms))
-    with django_capture_on_commit_callbacks(execute=True):
+    # After the per-phone cooldown, so the second code is sent.
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)), \
+            django_capture_on_commit_callbacks(execute=True):
         second = _start(person, phone="13700000002")
+    assert len(sms) == 2
     with pytest.raises(ValidationError):
         identity.verify_registration(second.pk, _code(sms))
     assert CitizenProfile.objects.filter(subject=person).count() == 1
