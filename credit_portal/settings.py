@@ -369,9 +369,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         # Institutions' systems: a key issued by the credit office (disclosure.api_keys).
+        # First, so an unauthenticated request gets 401 with "WWW-Authenticate: Api-Key".
         "disclosure.api_keys.InstitutionKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON with a nesting limit (a RecursionError would be a 500), forms and uploads.

@@ -34,7 +34,7 @@ class InstitutionKeyAuthentication(authentication.BaseAuthentication):
         if not key or len(key) > 200 or not key.isascii():
             raise refused
         try:
-            api_key = InstitutionAPIKey.objects.select_related("acts_as", "institution").get_from_key(key)
+            api_key = InstitutionAPIKey.objects.get_from_key(key)
         except InstitutionAPIKey.DoesNotExist:
             raise refused from None
         user = api_key.acts_as

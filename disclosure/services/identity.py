@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth import password_validation
@@ -134,6 +135,10 @@ def verify_registration(pending_id: object, code: str, *, request: HttpRequest |
     compared, with a conditional UPDATE, so concurrent guesses cannot exceed the cap
     and a failed comparison cannot roll the count back.
     """
+    try:
+        pending_id = uuid.UUID(str(pending_id))
+    except ValueError:
+        raise CodeRefused("expired_or_locked") from None
     now = timezone.now()
     code = "".join((code or "").split())
     counted = PendingRegistration.objects.filter(

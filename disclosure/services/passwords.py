@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth import password_validation
@@ -68,6 +69,10 @@ def complete_password_reset(
     rules, field ``password``) before the code is tried, and ``CodeRefused`` for a
     wrong, expired, used or over-tried code. The attempt is counted in its own commit
     before the comparison, so concurrent guesses cannot exceed the cap."""
+    try:
+        reset_id = uuid.UUID(str(reset_id))
+    except ValueError:
+        raise CodeRefused("expired_or_locked") from None
     reset = PasswordReset.objects.select_related("user").filter(pk=reset_id).first()
     try:
         password_validation.validate_password(password, reset.user if reset and reset.user else None)
