@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.conf import settings
 
 from credit_portal import notify
 
@@ -20,8 +19,8 @@ def deliver_sms(self, message_id: str) -> None:  # noqa: ANN001 - Celery's bound
         notify.deliver(message_id)
     except notify.SMSDeliveryError as exc:
         countdown = min(3600, 30 * 2 ** min(self.request.retries, 7))
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            return  # no worker to retry later: the sweep picks it up
+        if self.request.is_eager:
+            return  # run in-process: no worker to retry later, the sweep picks it up
         raise self.retry(exc=exc, countdown=countdown) from None
 
 

@@ -43,7 +43,8 @@ def test_credit_office_issues_a_key_shown_once_and_stored_hashed(client, disc):
     # Shown once: the page does not show it again.
     assert key not in client.get(reverse("disclosure:api_key_issued"), follow=True).content.decode()
     listing = client.get(reverse("disclosure:api_keys")).content.decode()
-    assert "人事系统" in listing and key not in listing
+    assert "人事系统" in listing
+    assert key not in listing
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT * FROM "{InstitutionAPIKey._meta.db_table}"')  # noqa: S608
         rows = repr(cursor.fetchall())
@@ -71,7 +72,9 @@ def test_a_key_queries_as_its_account_and_revoked_it_is_refused(client, disc):
     response = _query(client, disc, code, key)
     assert response.status_code == 201, response.content
     log = QueryLog.objects.get(outcome=QueryLog.Outcome.GRANTED)
-    assert log.actor == disc.employer_staff and log.institution == disc.employer and log.channel == "api"
+    assert log.actor == disc.employer_staff
+    assert log.institution == disc.employer
+    assert log.channel == "api"
     api_key = InstitutionAPIKey.objects.get()
     client.force_login(disc.world.credit_office)
     assert client.post(reverse("disclosure:api_key_revoke", args=[api_key.prefix])).status_code == 302
@@ -120,7 +123,9 @@ def test_invalid_fields_are_named_in_the_one_format(client, disc):
                            content_type="application/json")
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid" and "purpose" in body["fields"] and "name" in body["fields"]
+    assert body["code"] == "invalid"
+    assert "purpose" in body["fields"]
+    assert "name" in body["fields"]
 
 
 def test_schema_advertises_the_key_scheme_and_no_token_auth(client, db):
