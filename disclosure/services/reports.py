@@ -181,9 +181,11 @@ def check_report(number: str, code: str) -> CreditReport | None:
     number = "".join((number or "").split()).upper()
     report = CreditReport.objects.select_related("subject").filter(number=number).first()
     typed = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    # compare_digest refuses non-ASCII text (a TypeError, so a 500): compare bytes.
+    typed = typed.encode("utf-8")  # type: ignore[assignment]
     if report is None:
         # Same work either way, so timing does not tell numbers apart.
-        hmac.compare_digest(typed, "0" * 12)
+        hmac.compare_digest(typed, b"0" * 12)
         return None
     expected = verification_code(report).replace("-", "")
-    return report if hmac.compare_digest(typed, expected) else None
+    return report if hmac.compare_digest(typed, expected.encode("utf-8")) else None
