@@ -33,3 +33,5 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+handler400 = "credit_portal.views.bad_request"

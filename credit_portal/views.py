@@ -4,13 +4,16 @@ from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from credit_portal.api import error_body
 from credit_portal.context_processors import ELDERLY_COOKIE
 from credit_portal.forms import LoginForm, PasswordChangeForm
 from credit_portal.roles import Role
@@ -152,3 +155,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
             checks["broker"] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: a malformed request (a 1,000-character file name, a forged host, a
+    broken multipart body) gets the portal's page, or its JSON error format under
+    /api/, instead of Django's bare "Bad Request". Stands alone like the 500 page:
+    the request may be too broken for context processors."""
+    if request.path.startswith("/api/"):
+        body = error_body("bad_request", _("The request could not be handled."))
+        return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+    return HttpResponseBadRequest(loader.get_template("400.html").render())
