@@ -13,7 +13,8 @@ def test_bad_request_page_is_the_portals_in_chinese(db):
     response = Client(raise_request_exception=False).get("/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     page = response.content.decode()
-    assert "无法处理该请求" in page and "govuk-template" in page
+    assert "无法处理该请求" in page
+    assert "govuk-template" in page
 
 
 def test_bad_request_under_api_is_the_json_error_format(db):
