@@ -323,3 +323,11 @@ def test_only_the_person_grants_and_revokes(disc):
         auth_services.revoke_authorization(auth, by=disc.other_citizen)
     with pytest.raises(PermissionDenied):
         auth_services.revoke_authorization(auth, by=disc.employer_staff)
+
+
+@pytest.mark.django_db
+def test_full_width_code_as_typed_by_a_chinese_input_method_works(disc):
+    _auth, code = grant(disc)
+    full_width = code.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    assert full_width != code
+    assert ask(disc, code=full_width).report is not None
