@@ -377,7 +377,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON with a nesting limit (a RecursionError would be a 500), forms and uploads.
     "DEFAULT_PARSER_CLASSES": [
-        "credit_portal.api.SafeJSONParser",
+        "credit_portal.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from credit_portal.api import error_body
 from credit_portal.context_processors import ELDERLY_COOKIE
 from credit_portal.forms import LoginForm, PasswordChangeForm
 from credit_portal.roles import Role
@@ -163,6 +162,8 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     /api/, instead of Django's bare "Bad Request". Stands alone like the 500 page:
     the request may be too broken for context processors."""
     if request.path.startswith("/api/"):
+        from credit_portal.api import error_body
+
         body = error_body("bad_request", _("The request could not be handled."))
         return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
     return HttpResponseBadRequest(loader.get_template("400.html").render())
