@@ -19,8 +19,17 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# Online by default. On a closed network: `make wheelhouse` where PyPI is reachable, copy
+# the repository with ./wheelhouse/ across, then `docker build --build-arg OFFLINE=1 .`
+# installs from those wheels only (the glob copies nothing when there is no wheelhouse).
+ARG OFFLINE=0
+COPY requirements.txt wheelhouse* /tmp/wheels/
+RUN if [ "$OFFLINE" = "1" ]; then \
+        pip install --no-index --find-links /tmp/wheels -r /tmp/wheels/requirements.txt; \
+    else \
+        pip install -r /tmp/wheels/requirements.txt; \
+    fi \
+    && rm -rf /tmp/wheels
 
 COPY . .
 # Both steps load the embedded profile with production's static storage

@@ -16,7 +16,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev messages migrate demo bench frontend lint format secrets ci clean
+.PHONY: run test install install-dev messages migrate demo bench wheelhouse frontend lint format secrets ci clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,9 +59,25 @@ test: install-dev messages
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## Benchmarks: figures next to a baseline from the same run, never timed assertions.
-## Platform delivery of 100,000 events (PostgreSQL when DATABASE_URL is set).
+## Pages and APIs at BENCH_PEOPLE synthetic people (default 100000; the data set is made
+## once and reused) next to a bare Django view; platform delivery of 100,000 events; the
+## Excel export next to raw openpyxl. PostgreSQL when DATABASE_URL is set. Uses wrk when
+## installed (apt-get install wrk), else a pure-Python load generator.
+BENCH_PEOPLE ?= 100000
 bench: install-dev
+	BENCH_PEOPLE=$(BENCH_PEOPLE) $(PY) bench/pages.py
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/import_bench.py $(IMPORT_BENCH_ARGS)
+	$(PY) bench/export.py
+
+## Every wheel the portal needs (runtime, or DEV=1 for the test tools too) into
+## ./wheelhouse/, for installation on a closed network:
+##   pip install --no-index --find-links wheelhouse -r requirements.txt
+WHEELHOUSE ?= wheelhouse
+wheelhouse: | $(PY)
+	$(PIP) download --quiet --dest $(WHEELHOUSE) --only-binary=:all: -r $(if $(DEV),requirements-dev.txt,requirements.txt)
+	$(PIP) download --quiet --dest $(WHEELHOUSE) --only-binary=:all: pip setuptools wheel
+	@echo "$$(ls $(WHEELHOUSE) | wc -l) files in $(WHEELHOUSE)/"
 
 ## Rebuild the vendored GOV.UK Frontend CSS/JS (needs node and npm; output is committed).
 frontend:
@@ -90,4 +106,4 @@ ci:
 	bash .ci/run
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache $(WHEELHOUSE)

@@ -12,6 +12,7 @@ from io import BytesIO
 
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -28,29 +29,39 @@ def _text(value: object) -> object:
     return value if value is not None else ""
 
 
-def _row(sheet, values: Iterable[object]) -> None:  # type: ignore[no-untyped-def]
-    sheet.append([_text(v) for v in values])
-    for cell in sheet[sheet.max_row]:
+# One style object for every cell: openpyxl keeps styles by identity, and the workbook
+# is written in write-only (streaming) mode, where each row goes out as it is appended.
+_WRAP = Alignment(vertical="top", wrap_text=True)
+_BOLD = Font(bold=True)
+
+
+def _row(sheet, values: Iterable[object], *, bold: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """Append one row; the first ``bold`` cells bold. Linear: no look-up of the row just
+    written (``sheet[sheet.max_row]`` per row made the export quadratic)."""
+    cells = []
+    for index, value in enumerate(values):
+        cell = WriteOnlyCell(sheet, value=_text(value))
         if isinstance(cell.value, str):
             # Typed text stays text: "=…" would otherwise be a formula Excel runs on open.
             cell.data_type = "s"
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-
-
-def _bold_row(sheet) -> None:  # type: ignore[no-untyped-def]
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+        cell.alignment = _WRAP
+        if index < bold:
+            cell.font = _BOLD
+        cells.append(cell)
+    sheet.append(cells)
 
 
 def archive_workbook(
     archive: Archive, records: Iterable[CreditRecord], findings: Iterable[AnnualFinding]
 ) -> bytes:
     subject = archive.subject
-    workbook = Workbook()
-    info = workbook.active
-    info.title = "信用信息记录表"
-    info.append([f"{archive.occupation.name}（从业人员）信用信息记录表"])
-    info["A1"].font = Font(bold=True, size=14)
+    workbook = Workbook(write_only=True)
+    info = workbook.create_sheet("信用信息记录表")
+    info.column_dimensions["A"].width = 16
+    info.column_dimensions["B"].width = 60
+    title = WriteOnlyCell(info, value=f"{archive.occupation.name}（从业人员）信用信息记录表")
+    title.font = Font(bold=True, size=14)
+    info.append([title])
     pairs = (
         ("姓名", subject.name), ("性别", subject.get_gender_display()),
         ("政治面貌", subject.get_political_status_display()), ("学历", subject.get_education_display()),
@@ -61,37 +72,32 @@ def archive_workbook(
         ("备注", archive.closed_reason), ("导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")),
     )
     for key, value in pairs:
-        _row(info, (key, value))
-        info.cell(row=info.max_row, column=1).font = Font(bold=True)
-    info.column_dimensions["A"].width = 16
-    info.column_dimensions["B"].width = 60
+        _row(info, (key, value), bold=1)
 
     sheet = workbook.create_sheet("信用记录")
-    _row(sheet, RECORD_HEADERS)
-    _bold_row(sheet)
+    for index, width in enumerate((6, 16, 10, 10, 30, 40, 20, 20, 12, 12, 12, 10, 6, 20), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    _row(sheet, RECORD_HEADERS, bold=len(RECORD_HEADERS))
     for number, r in enumerate(records, start=1):
         _row(sheet, (
             number, r.category.name, r.get_polarity_display(), r.get_severity_display() if r.severity else "",
             r.title, r.description, r.decision_number, r.deciding_body,
             r.occurred_on.isoformat(), r.decided_on.isoformat(),
             r.display_until.isoformat() if r.display_until else "", r.get_state_display(), r.version,
-            "异议中" if r.under_objection else r.change_reason,
+            "异议处理中" if r.under_objection else r.change_reason,
         ))
-    for index, width in enumerate((6, 16, 10, 10, 30, 40, 20, 20, 12, 12, 12, 10, 6, 20), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
 
     status = workbook.create_sheet("信用状况")
-    _row(status, FINDING_HEADERS)
-    _bold_row(status)
+    for index, width in enumerate((8, 14, 50, 10, 16, 14, 12, 6), start=1):
+        status.column_dimensions[get_column_letter(index)].width = width
+    status.freeze_panes = "A2"
+    _row(status, FINDING_HEADERS, bold=len(FINDING_HEADERS))
     for f in findings:
         _row(status, (
             f.year, f.get_status_display(), f.basis, f.get_state_display(), archive.department.display_name,
             str(f.signed_by) if f.signed_by_id else "", f.signed_at.date().isoformat() if f.signed_at else "", f.version,
         ))
-    for index, width in enumerate((8, 14, 50, 10, 16, 14, 12, 6), start=1):
-        status.column_dimensions[get_column_letter(index)].width = width
-    status.freeze_panes = "A2"
 
     buffer = BytesIO()
     workbook.save(buffer)

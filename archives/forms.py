@@ -135,7 +135,7 @@ class ReasonForm(NoRequiredAttributeForm):
 class RevealForm(NoRequiredAttributeForm):
     """Show the ID number or phone in full: an audited read."""
 
-    field = forms.ChoiceField(choices=(("id_number", "id_number"), ("phone", "phone")))
+    field = forms.ChoiceField(label=_("What to show in full"), choices=(("id_number", "id_number"), ("phone", "phone")))
 
 
 # --- records ---------------------------------------------------------------------------

@@ -125,7 +125,11 @@ class Archive(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subject", "occupation"], name="one_archive_per_subject_occupation"),
         ]
-        indexes = [models.Index(fields=["department", "state"], name="archive_department_state")]
+        indexes = [
+            models.Index(fields=["department", "state"], name="archive_department_state"),
+            # The overdue list reads open archives oldest update first (selectors.overdue_archives).
+            models.Index(fields=["last_updated_at"], name="archive_open_last_updated", condition=Q(state="open")),
+        ]
         permissions = [("share_archive", "Can act on a shared archive")]
 
     def __str__(self) -> str:
@@ -200,8 +204,12 @@ class CreditRecord(models.Model):
         API = "api", _("department system")
         UNIT_DISHONESTY = "unit", _("unit's serious dishonesty")
 
-    archive = models.ForeignKey(Archive, on_delete=models.PROTECT, related_name="records", verbose_name=_("archive"))
-    lineage = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
+    # No single-column indexes on archive and lineage: record_archive_current and
+    # record_version_unique lead with them and serve the same look-ups.
+    archive = models.ForeignKey(
+        Archive, on_delete=models.PROTECT, related_name="records", verbose_name=_("archive"), db_index=False
+    )
+    lineage = models.UUIDField(default=uuid.uuid4, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1)
     is_current = models.BooleanField(default=True)
     supersedes = models.OneToOneField(
@@ -221,7 +229,7 @@ class CreditRecord(models.Model):
     decided_on = models.DateField(_("date of the decision"))
     domain = models.ForeignKey(
         "departments.Domain", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("key domain"),
+        verbose_name=_("key domain"), db_index=False,
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.WEB_FORM)
     # 003 §三(一)2: a unit's serious dishonesty is also written into the personal record
@@ -232,7 +240,8 @@ class CreditRecord(models.Model):
         _("administrative penalty"), default=False,
         help_text=_("A penalty decision carries the credit repair notice (两书同达)."),
     )
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT, db_index=True)
+    # Indexed through record_display_until (state first) and the partial indexes below.
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     display_until = models.DateField(_("displayed until"), null=True, blank=True)
     subject_was_minor = models.BooleanField(_("subject was a minor"), default=False)
     under_objection = models.BooleanField(_("under objection"), default=False)
@@ -241,16 +250,20 @@ class CreditRecord(models.Model):
         _("reason for the change"), blank=True,
         help_text=_("Why this version corrects the previous one, or why the record was withdrawn."),
     )
+    # The user columns carry no index of their own: staff accounts are deactivated, never
+    # deleted, so nothing looks records up by user except the drafts list (its own index).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"),
+        db_index=False,
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("last edited by")
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("last edited by"),
+        db_index=False,
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("published by"),
+        verbose_name=_("published by"), db_index=False,
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
@@ -273,6 +286,23 @@ class CreditRecord(models.Model):
         indexes = [
             models.Index(fields=["archive", "is_current", "state"], name="record_archive_current"),
             models.Index(fields=["state", "display_until"], name="record_display_until"),
+            # The two public lists read their page in this order from these small partial
+            # indexes instead of scanning every record (disclosure.selectors._public_base).
+            models.Index(
+                fields=["-decided_on", "-id"], name="record_public_dishonesty",
+                condition=Q(is_current=True, state="published", subject_was_minor=False, polarity="negative",
+                            severity="serious"),
+            ),
+            models.Index(
+                fields=["-decided_on", "-id"], name="record_public_honour",
+                condition=Q(is_current=True, state="published", subject_was_minor=False, polarity="positive"),
+            ),
+            # The dashboard's short lists: a clerk's drafts, returned records, the review queue.
+            models.Index(fields=["created_by", "-updated_at"], name="record_drafts_by_author",
+                         condition=Q(state="draft")),
+            models.Index(fields=["-updated_at"], name="record_returned", condition=Q(state="returned", is_current=True)),
+            models.Index(fields=["submitted_at", "id"], name="record_awaiting_review",
+                         condition=Q(state="submitted", is_current=True)),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from archives import views
+from archives.intake.urls import urlpatterns as intake_urlpatterns
 
 app_name = "archives"
 
@@ -39,4 +40,5 @@ urlpatterns = [
     path("findings/<int:finding_id>/signed/", views.finding_signed, name="finding_signed"),
     path("evidence/<uuid:evidence_id>/", views.evidence_download, name="evidence_download"),
     path("review/", views.review_queue, name="review_queue"),
+    *intake_urlpatterns,
 ]

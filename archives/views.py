@@ -136,11 +136,7 @@ def find_subject(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and request.POST.get("search") == "name":
         name_form = forms.FindByNameForm(request.POST, prefix="name")
         if name_form.is_valid():
-            results = list(
-                selectors.archives_visible_to(request.user)
-                .filter(subject__name__contains=name_form.cleaned_data["name"])
-                .order_by("subject__name", "subject_id", "occupation__sort_order")[:50]
-            )
+            results = selectors.archives_named(request.user, name_form.cleaned_data["name"])
             audit.record("subject.searched", actor=request.user, detail={"by": "name", "results": len(results)},
                          request=request)
             context["results"] = results
@@ -551,12 +547,19 @@ def evidence_download(request: HttpRequest, evidence_id: str) -> FileResponse:
 # --- review --------------------------------------------------------------------------------
 
 
+REVIEW_QUEUE_SHOWN = 100
+
+
 @require_GET
 @staff_view
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require(bool(department_ids(request.user, role=REVIEWER)))
-    records = list(selectors.review_queue(request.user))
-    return render(request, "archives/review_queue.html", {"records": records})
+    # The oldest first and at most REVIEW_QUEUE_SHOWN: a backlog of tens of thousands
+    # would otherwise be rendered on one page.
+    records = list(selectors.review_queue(request.user)[: REVIEW_QUEUE_SHOWN + 1])
+    return render(request, "archives/review_queue.html", {
+        "records": records[:REVIEW_QUEUE_SHOWN], "more": len(records) > REVIEW_QUEUE_SHOWN, "shown": REVIEW_QUEUE_SHOWN,
+    })
 
 
 def _reference(record: CreditRecord) -> str:

@@ -72,7 +72,30 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ("date", "kind", "name", "source")
+    # A year is entered in one form from the State Council's notice (calendar_admin).
+    change_list_template = "admin/credit_portal/calendarday/change_list.html"
+    # The model field is verbose_name "name", which zh_Hans renders as 姓名 (a person's
+    # name); here it is the name of a holiday.
+    list_display = ("date", "kind", "holiday_name", "source")
     list_filter = ("kind",)
     search_fields = ("name",)
     date_hierarchy = "date"
+
+    @admin.display(description=_("Holiday name"), ordering="name")
+    def holiday_name(self, day: CalendarDay) -> str:
+        return day.name
+
+    def get_form(self, request: HttpRequest, obj: CalendarDay | None = None, **kwargs: object):  # type: ignore[override]
+        form = super().get_form(request, obj, **kwargs)
+        if "name" in form.base_fields:
+            form.base_fields["name"].label = _("Holiday name")
+        return form
+
+    def get_urls(self):  # noqa: ANN201 - list of URL patterns
+        from django.urls import path
+
+        from credit_portal.calendar_admin import enter_year_view
+
+        own = [path("enter-year/", self.admin_site.admin_view(lambda request: enter_year_view(self, request)),
+                    name="credit_portal_calendarday_enter_year")]
+        return own + super().get_urls()

@@ -38,4 +38,9 @@ app.conf.beat_schedule = {
         "task": "repair.tasks.remind_due_cases",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Files of two-step forms the citizen never sent (pending/), once a day.
+    "repair-purge-abandoned-uploads": {
+        "task": "repair.tasks.purge_abandoned_uploads",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }

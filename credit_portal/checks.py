@@ -31,4 +31,7 @@ def check_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[checks
 
 def register() -> None:
     """Register this module's checks (idempotent: the registry is a set)."""
+    from credit_portal.workdays import check_calendar
+
     checks.register(check_encryption_keys, checks.Tags.security)
+    checks.register(check_calendar, "calendar")

@@ -26,6 +26,8 @@ from django.template.backends.django import DjangoTemplates
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from credit_portal.form_messages import name_field_errors
+
 # Full-width digits (０-９, U+FF10-FF19), typed by Chinese input methods, count as digits.
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
@@ -72,15 +74,22 @@ class GovukFormMixin:
     - fields render through templates/components/field.html (label, hint, error, input);
     - no `required` attributes: pages use `novalidate` and the server's messages, never
       the browser's pop-ups (DESIGN §10);
-    - no label suffix (GOV.UK labels have no colon).
+    - no label suffix (GOV.UK labels have no colon);
+    - every error message names its field (credit_portal.form_messages): no Django
+      default message reaches a page.
     """
 
     default_renderer = PortalFormRenderer
     use_required_attribute = False
+    # How error messages name a field whose label is a question (form_messages).
+    error_names: dict[str, Any] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        # Subclasses that set up fields in their own __init__ (choices, querysets) keep the
+        # same field objects, so naming the messages here covers them too.
+        name_field_errors(self)  # type: ignore[arg-type]
 
     def error_list(self) -> list[tuple[str, str]]:
         """(anchor id, message) pairs for the error summary, in field order.
@@ -223,6 +232,13 @@ class LoginForm(GovukFormMixin, AuthenticationForm):
         "invalid_login": _(
             "The phone number or user name and the password do not match. Check them and try again."
         ),
+    }
+
+    # Django's wording ("请输入一个正确的 用户名 和密码。注意他们都是区分大小写的。") has
+    # stray spaces and tells nobody what to do next.
+    error_messages = {
+        "invalid_login": _("The user name or password is not right. Check both and try again (capital letters matter)"),
+        "inactive": _("This account is switched off. Ask the administrator of your department or the credit office"),
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "credit_portal",
     "departments",
     "archives",
+    "archives.intake",
     "disclosure",
     "repair",
     "exchange",
@@ -151,6 +152,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "credit_portal.middleware.IdleSessionRefreshMiddleware",
+    "credit_portal.replica.ReadYourWritesMiddleware",
     "credit_portal.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -219,6 +222,21 @@ else:
     }
 if PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
+# A streaming replica for reports, public lists and verification (credit_portal.replica):
+# only views marked @reads_from_replica read there, and a client that has just written
+# reads from the primary for DATABASE_REPLICA_STICKY_SECONDS.
+DATABASE_REPLICA_URL = env_secret("DATABASE_REPLICA_URL") or ""
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 10, minimum=1)
+if DATABASE_REPLICA_URL:
+    try:
+        DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"Environment variable DATABASE_REPLICA_URL is malformed: {exc}") from None
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("Environment variable DATABASE_REPLICA_URL must use postgres://.")
+    # Tests read the replica through the test database of the primary.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["credit_portal.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -----------------------------------------------------------
@@ -329,9 +347,14 @@ AXES_CLIENT_IP_CALLABLE = "credit_portal.http.client_ip"
 AXES_VERBOSE = False
 
 # Sessions expire after 30 minutes idle (DESIGN §8) and rotate at log-in (Django's
-# login() cycles the key).
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# login() cycles the key). Never under 20 minutes: MIIT's 适老化 rules ask that older
+# people are not timed out while they type; pages with a form also keep the session
+# alive while it is being filled in (static/js/portal.mjs, /session/keep-alive/).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=20) * 60
+# Saved at most once a minute by IdleSessionRefreshMiddleware instead of on every
+# request; the idle timeout is then between SESSION_IDLE_MINUTES - 1 and SESSION_IDLE_MINUTES.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -363,6 +386,27 @@ STORAGES = {
         )
     },
 }
+# Evidence on S3-compatible object storage (MinIO, Ceph RGW, a cloud's OSS) when
+# OBJECT_STORAGE_BUCKET is set, so that several web hosts share the files; the
+# filesystem above stays the embedded default. Objects are private (no ACL, signed URLs
+# are never handed out: downloads still go through the permission-checked view).
+OBJECT_STORAGE_BUCKET = env_str("OBJECT_STORAGE_BUCKET", "")
+if OBJECT_STORAGE_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": OBJECT_STORAGE_BUCKET,
+            "endpoint_url": env_str("OBJECT_STORAGE_ENDPOINT_URL", "") or None,
+            "region_name": env_str("OBJECT_STORAGE_REGION", "") or None,
+            "access_key": env_secret("OBJECT_STORAGE_ACCESS_KEY"),
+            "secret_key": env_secret("OBJECT_STORAGE_SECRET_KEY"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "addressing_style": "path",  # MinIO and most self-hosted endpoints
+            "location": env_str("OBJECT_STORAGE_PREFIX", ""),
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -388,6 +432,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "credit_portal.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
+    # English: the msgids under which /api/docs/ shows these texts in Chinese.
     "TITLE": "Credit archive portal API",
     "DESCRIPTION": "Department systems and querying institutions.",
     "VERSION": "1.0.0",

@@ -111,6 +111,26 @@ def toggle_elderly_mode(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_POST
+@never_cache
+def session_keep_alive(request: HttpRequest) -> HttpResponse:
+    """Called by pages with a form while someone types (static/js/portal.mjs): the request
+    itself renews the idle timeout (SESSION_SAVE_EVERY_REQUEST), so a slow typist is
+    not signed out halfway through a long form. Answers 204, or 403 when signed out."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=403)
+    return HttpResponse(status=204)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages without an icon link (the Django admin's):
+    answer "nothing here" without a 404 in the log and the console."""
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -153,7 +173,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # noqa: BLE001
             checks["broker"] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+    body: dict[str, object] = {"status": "ok" if healthy else "error", "checks": checks}
+    # Warnings need a person, not a restart: they never make the answer 503.
+    warnings: dict[str, str] = {}
+    if checks.get("database") == "ok":
+        from credit_portal.workdays import calendar_warning
+
+        try:
+            if message := calendar_warning():
+                warnings["calendar"] = message
+        except Exception as exc:  # noqa: BLE001 - a probe never fails on a warning
+            warnings["calendar"] = f"error: {type(exc).__name__}"
+    if warnings:
+        body["warnings"] = warnings
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -21,8 +21,10 @@ processes (other gunicorn or Celery workers) reload after ``CACHE_SECONDS``.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -44,6 +46,7 @@ class _Calendar:
     exceptions: dict[date, bool]  # date -> is a working day
     first_year: int | None
     last_year: int | None
+    years: frozenset[int]
     loaded_at: float
 
 
@@ -73,6 +76,7 @@ def _load() -> _Calendar:
         exceptions=exceptions,
         first_year=min(years, default=None),
         last_year=max(years, default=None),
+        years=frozenset(years),
         loaded_at=time.monotonic(),
     )
     with _lock:
@@ -81,8 +85,7 @@ def _load() -> _Calendar:
 
 
 def _warn_if_uncovered(calendar: _Calendar, day: date) -> None:
-    covered = calendar.first_year is not None and calendar.first_year <= day.year <= calendar.last_year  # type: ignore[operator]
-    if covered or day.year in _warned_years:
+    if day.year in calendar.years or day.year in _warned_years:
         return
     _warned_years.add(day.year)
     logger.warning(
@@ -173,6 +176,169 @@ def deadline_after(start: datetime, n: int) -> datetime:
     local_day = timezone.localtime(start).date() if timezone.is_aware(start) else start.date()
     last_day = add_working_days(local_day, n)
     return timezone.make_aware(datetime.combine(last_day, clock_time.max))
+
+
+# --- coverage: which years the official calendar knows --------------------------------------
+
+# The State Council publishes next year's holidays in the autumn (the 2025 notice came
+# out on 12 November 2024); from this day of the year on, a missing next year is a task
+# for the credit office.
+WARN_FROM_MONTH_DAY = (10, 1)
+
+
+def last_covered_year() -> int | None:
+    """The last year whose official holidays are entered, or None (an empty calendar)."""
+    return _load().last_year
+
+
+def is_provisional(day: date | None) -> bool:
+    """Whether a deadline falling on ``day`` was counted past the official calendar (its
+    year has no holidays entered yet): shown as provisional (暂定) wherever it appears."""
+    if day is None:
+        return False
+    _require_date(day)
+    return day.year not in _load().years
+
+
+def missing_years(today: date) -> list[int]:
+    """The years the credit office must enter now: this year when absent, and next
+    year from 1 October on (the notice is due by then)."""
+    covered = _load().years
+    wanted = [today.year]
+    if (today.month, today.day) >= WARN_FROM_MONTH_DAY:
+        wanted.append(today.year + 1)
+    return [year for year in wanted if year not in covered]
+
+
+def calendar_warning(today: date | None = None) -> str:
+    """A sentence for the credit office's dashboard, /healthz and the system check when
+    a year is missing; empty when the calendar is complete. English: callers translate."""
+    missing = missing_years(today or timezone.localdate())
+    if not missing:
+        return ""
+    return f"official holidays not entered for {', '.join(str(y) for y in missing)}"
+
+
+def check_calendar(app_configs: object = None, **kwargs: object) -> list[object]:
+    """System check: a warning from 1 October when next year's official holidays are not
+    entered (and whenever this year's are missing). Silent when the database is not
+    ready yet (before the first migrate)."""
+    from django.core import checks
+    from django.db import DatabaseError
+
+    try:
+        warning = calendar_warning()
+    except DatabaseError:
+        return []
+    if not warning:
+        return []
+    return [checks.Warning(
+        f"The working-day calendar is incomplete: {warning}. Deadlines in those years count Monday to Friday "
+        "and are shown as provisional.",
+        hint="Admin → Calendar days → Enter a year's notice (paste the dates of the State Council notice).",
+        id="credit_portal.W120",
+    )]
+
+
+# --- entering a year's State Council notice -------------------------------------------------
+
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_RANGE = re.compile(rf"{_DATE.pattern}\s*(?:至|到|~|～|—|–|\.\.)\s*{_DATE.pattern}")
+
+
+class CalendarNoticeError(ValueError):
+    """A pasted notice that cannot be entered; ``messages`` say what to fix, per field."""
+
+    def __init__(self, messages: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(m for ms in messages.values() for m in ms))
+        self.messages = messages
+
+
+def parse_dates(text: str) -> list[tuple[date, str]]:
+    """Dates pasted from a notice, one holiday or make-up day per date, as
+    ``(date, name)``. Each line may start with the holiday's name (元旦, 春节…) and holds
+    dates (``2027-01-01``, ``2027年1月1日``) or ranges (``2027-10-01至2027-10-07``);
+    full-width digits and punctuation are accepted. Raises ``ValueError`` naming the
+    first line it cannot read."""
+    found: list[tuple[date, str]] = []
+    for number, raw in enumerate(unicodedata.normalize("NFKC", text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        name_match = re.match(r"^([^\d\s:：,，;；]+)[\s:：]*", line)
+        name = name_match.group(1)[:50] if name_match else ""
+        rest = line[name_match.end():] if name_match else line
+        seen_any = False
+        for match in _RANGE.finditer(rest):
+            start, end = _to_date(match.groups()[:3], number), _to_date(match.groups()[3:], number)
+            if end < start:
+                raise ValueError(f"line {number}: the range ends before it starts")
+            if (end - start).days > 31:
+                raise ValueError(f"line {number}: a holiday is at most a month long")
+            found.extend((start + timedelta(days=i), name) for i in range((end - start).days + 1))
+            seen_any = True
+        for match in _DATE.finditer(_RANGE.sub(" ", rest)):
+            found.append((_to_date(match.groups(), number), name))
+            seen_any = True
+        leftover = _DATE.sub("", _RANGE.sub("", rest))
+        if not seen_any or re.search(r"\d", leftover):
+            raise ValueError(f"line {number}: no date in the form 2027-01-01 could be read")
+    return found
+
+
+def _to_date(parts: tuple[str, ...], line: int) -> date:
+    try:
+        return date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        raise ValueError(f"line {line}: {'-'.join(parts)} is not a date") from None
+
+
+def enter_official_year(
+    *, year: int, holidays: list[tuple[date, str]], workdays: list[tuple[date, str]], source: str, by: object
+) -> int:
+    """Enter (or replace) one year of the official calendar from the State Council's
+    notice (国务院办公厅关于某年部分节假日安排的通知). Callers: the credit office, through
+    the admin's one-form page. Refused, with nothing changed: dates outside ``year``, a
+    date both a holiday and a make-up day, a make-up day on a weekday, no holiday at
+    all, no source. Holidays on a Saturday or Sunday are rest days anyway and are not
+    stored (as in the seeded years). Returns the number of days stored; audited."""
+    from django.db import transaction
+
+    from credit_portal import audit
+    from credit_portal.models import CalendarDay
+
+    errors: dict[str, list[str]] = {}
+    if not (source or "").strip():
+        errors.setdefault("source", []).append("source")
+    for field, rows in (("holidays", holidays), ("workdays", workdays)):
+        outside = sorted({d for d, _ in rows if d.year != year})
+        if outside:
+            errors.setdefault(field, []).append(f"outside:{outside[0].isoformat()}")
+    if not holidays:
+        errors.setdefault("holidays", []).append("empty")
+    both = sorted({d for d, _ in holidays} & {d for d, _ in workdays})
+    if both:
+        errors.setdefault("workdays", []).append(f"both:{both[0].isoformat()}")
+    weekday_workdays = sorted(d for d, _ in workdays if d.weekday() < 5)
+    if weekday_workdays:
+        errors.setdefault("workdays", []).append(f"weekday:{weekday_workdays[0].isoformat()}")
+    if errors:
+        raise CalendarNoticeError(errors)
+    rows = {d: CalendarDay(date=d, kind=CalendarDay.Kind.HOLIDAY, name=n, source=source.strip()[:200])
+            for d, n in holidays if d.weekday() < 5}
+    rows.update({d: CalendarDay(date=d, kind=CalendarDay.Kind.WORKDAY, name=n, source=source.strip()[:200])
+                 for d, n in workdays})
+    with transaction.atomic():
+        replaced = CalendarDay.objects.filter(date__year=year).count()
+        CalendarDay.objects.filter(date__year=year).delete()
+        CalendarDay.objects.bulk_create(sorted(rows.values(), key=lambda row: row.date))
+        audit.record("credit_portal.calendar.year_entered", actor=by, detail={
+            "year": year, "holidays": sum(1 for r in rows.values() if r.kind == CalendarDay.Kind.HOLIDAY),
+            "workdays": sum(1 for r in rows.values() if r.kind == CalendarDay.Kind.WORKDAY), "replaced": replaced,
+        })
+        transaction.on_commit(clear_cache)
+    clear_cache()
+    return len(rows)
 
 
 def connect_signals() -> None:

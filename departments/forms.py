@@ -5,18 +5,18 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from credit_portal.forms import GovukFormMixin
 from departments.models import CoverageEntry
 
 
-class CoverageEntryForm(forms.Form):
+class CoverageEntryForm(GovukFormMixin, forms.Form):
     """One unit's row of the coverage table (000 annex).
 
     The annex heads 下步打算 with "是否建立均须填写": whether or not the archive is set
     up, both the answer and the next steps are required.
     """
 
-    # No browser-native validation pop-ups (DESIGN §10): errors come from the server.
-    use_required_attribute = False
+    error_names = {"archive_established": _("Whether the archives are set up")}
 
     archive_established = forms.TypedChoiceField(
         label=_("Has the unit set up credit archives for its key occupation groups?"),

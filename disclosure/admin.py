@@ -13,12 +13,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from archives import validators
 from credit_portal.roles import Role
 from departments.scope import has_role, is_credit_office
-from disclosure.models import Authorization, CreditReport, Institution, InstitutionStaff, QueryLog
+from disclosure.models import Authorization, CreditReport, Institution, InstitutionStaff, MandatoryContent, QueryLog
 from disclosure.services import institutions
 
 
@@ -151,6 +153,52 @@ class CreditReportAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _office(request)
+
+
+class MandatoryContentForm(forms.ModelForm):
+    class Meta:
+        model = MandatoryContent
+        fields = ["purpose", "content", "category", "source", "is_active"]
+        widgets = {"source": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_source(self) -> str:
+        # A rule binds every report of its purpose: it must say which law or policy makes it so.
+        source = (self.cleaned_data.get("source") or "").strip()
+        if not source:
+            raise forms.ValidationError(_("Name the law or policy document (with its article) that makes this content mandatory."))
+        return source
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        is_category = data.get("content") == MandatoryContent.Content.CATEGORY
+        if is_category and not data.get("category"):
+            self.add_error("category", _("Choose the category this rule makes mandatory."))
+        if not is_category and data.get("category"):
+            self.add_error("category", _("Only a rule for one category names a category."))
+        return data
+
+
+@admin.register(MandatoryContent)
+class MandatoryContentAdmin(OfficeAdmin):
+    """The credit office keeps the purpose → mandatory content rules, each with its
+    legal basis; every change is in the audit trail. Rules are switched off
+    (``is_active``), never deleted, so old reports keep their explanation."""
+
+    form = MandatoryContentForm
+    list_display = ["purpose", "content", "category", "is_active", "source"]
+    list_filter = ["purpose", "content", "is_active"]
+    list_select_related = ["category"]
+
+    def save_model(self, request: HttpRequest, obj: MandatoryContent, form: Any, change: bool) -> None:
+        from credit_portal import audit
+
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit.record(
+                "disclosure.mandatory_content." + ("changed" if change else "added"), target=obj,
+                detail={"purpose": obj.purpose, "content": obj.content, "fields": sorted(form.changed_data)},
+                request=request,
+            )
 
 
 # The library's own generic key model is unused (institutions' keys are

@@ -2,14 +2,14 @@
 the report verification, documented in the OpenAPI schema (/api/schema/, /api/docs/).
 
 Both call the same functions as the pages: ``services.queries.query_record`` (one
-place for every check, and the QueryLog) and ``services.reports.check_report``.
+place for every check, and the QueryLog) and ``services.verification.verify_report``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
@@ -17,13 +17,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from archives import validators
-from credit_portal import audit, ratelimit
+from credit_portal import audit
 from credit_portal.api import error_response
-from disclosure import conf, selectors
-from disclosure.masking import mask_name
+from credit_portal.replica import reads_from_replica
+from disclosure import selectors
 from disclosure.models import CreditReport, Purpose, QueryLog
 from disclosure.services import queries
-from disclosure.services.reports import check_report, verification_code
+from disclosure.services.reports import verification_code
+from disclosure.services.verification import Outcome, issued_facts, verify_report
 
 # The reasons an API client may see: identity and code failures are one.
 PUBLIC_REASON = {QueryLog.Reason.NOT_GRANTEE: QueryLog.Reason.NOT_MATCHED}
@@ -41,7 +42,11 @@ class QuerySerializer(serializers.Serializer):
     )
     categories = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False,
-        help_text="Record category codes to narrow the report to; omitted: the whole authorized scope.",
+        help_text=(
+            "Record category codes to narrow the report to; omitted: the whole authorized scope. The purpose's "
+            "mandatory content (every effective negative record, the latest yearly finding, mandatory categories) "
+            "is always added back."
+        ),
     )
 
     def validate_id_number(self, value: str) -> str:
@@ -121,8 +126,10 @@ class ReportView(APIView):
 
 
 class VerifySerializer(serializers.Serializer):
-    number = serializers.CharField(max_length=30)
-    code = serializers.CharField(max_length=30)
+    number = serializers.CharField(max_length=40, help_text="The report number as printed, e.g. XY20261128000012345678.")
+    code = serializers.CharField(
+        max_length=40, help_text="The verification code as printed; full-width characters and lower case are accepted."
+    )
 
 
 VERIFIED = inline_serializer(
@@ -131,41 +138,45 @@ VERIFIED = inline_serializer(
         "genuine": serializers.BooleanField(),
         "number": serializers.CharField(),
         "issued_at": serializers.DateTimeField(),
-        "subject": serializers.CharField(help_text="Masked name and ID number."),
+        "kind": serializers.CharField(),
+        "issued_to": serializers.CharField(help_text="The institution the report was issued to, or the person."),
+        "purpose": serializers.CharField(),
         "digest": serializers.CharField(help_text="SM3 digest of the report content."),
+        "counts": serializers.DictField(child=serializers.IntegerField()),
+        "content": serializers.DictField(help_text="The frozen report exactly as issued."),
     },
 )
 
 
+@method_decorator(reads_from_replica, name="dispatch")
 class VerifyView(APIView):
-    """Check that a report is genuine (anyone holding it). Never returns its content."""
+    """Check a credit report (anyone holding it): the frozen report as issued, with its
+    recipient, purpose and counts, through the same service as the page."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list[Any] = []
 
     @extend_schema(
         request=VerifySerializer,
-        responses={200: VERIFIED, 404: OpenApiResponse(description="No report matches."), 429: OpenApiResponse(description="Too many checks.")},
+        responses={
+            200: VERIFIED, 400: OpenApiResponse(description="The number or code is not well formed."),
+            404: OpenApiResponse(description="No report matches."), 429: OpenApiResponse(description="Too many checks."),
+        },
         summary="Verify a credit report",
         tags=["disclosure"],
     )
     def post(self, request: Request) -> Response:
         serializer = VerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not ratelimit.hit_ip(
-            request._request, "report-verify", limit=conf.get("DISCLOSURE_VERIFY_PER_IP_WINDOW"),
-            window=conf.get("DISCLOSURE_VERIFY_WINDOW_SECONDS"),
-        ):
-            return Response({"detail": _("Too many checks. Try again later.")}, status=status.HTTP_429_TOO_MANY_REQUESTS)
-        found = check_report(serializer.validated_data["number"], serializer.validated_data["code"])
-        audit.record(
-            "disclosure.report.verified", target=found, subject_ref=str(found.subject_id) if found else "",
-            detail={"genuine": found is not None, "channel": "api"}, request=request._request,
+        checked = verify_report(
+            serializer.validated_data["number"], serializer.validated_data["code"], request=request._request,
+            channel="api",
         )
-        if found is None:
-            return Response({"genuine": False, "detail": _("No report matches this number and verification code.")},
-                            status=status.HTTP_404_NOT_FOUND)
-        return Response({
-            "genuine": True, "number": found.number, "issued_at": found.issued_at,
-            "subject": f"{mask_name(found.subject.name)}（{found.subject.id_number_masked}）", "digest": found.digest,
-        })
+        if checked.outcome == Outcome.INVALID:
+            return Response({"genuine": False, "detail": checked.message, "errors": checked.errors},
+                            status=status.HTTP_400_BAD_REQUEST)
+        if checked.outcome == Outcome.RATE_LIMITED:
+            return Response({"genuine": False, "detail": checked.message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if checked.report is None:
+            return Response({"genuine": False, "detail": checked.message}, status=status.HTTP_404_NOT_FOUND)
+        return Response({"genuine": True, **issued_facts(checked.report), "content": checked.report.content})

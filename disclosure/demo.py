@@ -32,6 +32,7 @@ from departments.models import Department, Occupation, RecordCategory
 from disclosure.models import Authorization, CitizenProfile, Institution, InstitutionStaff, Purpose, QueryLog
 from disclosure.services import authorizations as auth_services
 from disclosure.services import identity, institutions, queries
+from disclosure.services.mandatory import mandatory_for
 
 STATE_FILE = "demo_disclosure.json"
 
@@ -72,11 +73,16 @@ def _grant(subject: Subject, user: User, **terms: Any) -> tuple[Authorization, s
     return auth_services.grant_authorization(subject, by=user, terms=checked)
 
 
-def _authorizations(subject: Subject, citizen: User, employer: Institution, staff: User, teacher: Occupation) -> str | None:
+def _authorizations(subject: Subject, citizen: User, employer: Institution, staff: User) -> str | None:
     """Authorizations in every state and a few queries; returns the active code."""
     if Authorization.objects.filter(subject=subject).exists():
         return _read_state().get("authorization_code")
-    active, code = _grant(subject, citizen, grantee=employer, purpose=Purpose.RECRUITMENT, occupations=[teacher],
+    # Recruitment with only 奖惩情况 ticked beside the mandatory category: the report
+    # still carries every effective negative record and the latest finding, because
+    # the purpose makes them mandatory (disclosure.services.mandatory).
+    mandatory = mandatory_for(Purpose.RECRUITMENT)
+    ticked = [*RecordCategory.objects.filter(code="rewards-penalties"), *mandatory.categories]
+    active, code = _grant(subject, citizen, grantee=employer, purpose=Purpose.RECRUITMENT, categories=ticked,
                           days=30, max_uses=3)
     used, used_code = _grant(subject, citizen, grantee=employer, purpose=Purpose.FINANCIAL, days=10, max_uses=1)
     queries.query_record(by=staff, name=subject.name, id_number=subject.id_number, code=used_code,
@@ -169,7 +175,7 @@ def load(stdout: TextIO) -> list[Any]:
     health = Department.objects.filter(code="health").first()
     if health is not None and not Institution.objects.filter(department=health).exists():
         _institution("示范市卫生健康委员会（行政许可）", HEALTH_CODE, kind=Institution.Kind.PUBLIC_BODY, department=health)
-    code = _authorizations(subject, citizen, employer, staff, Occupation.objects.get(code="teacher"))
+    code = _authorizations(subject, citizen, employer, staff)
     added = _public_list_people(stdout)
     stdout.write(
         f"Disclosure: {subject.name} linked to demo_citizen; {Authorization.objects.filter(subject=subject).count()} "

@@ -13,6 +13,7 @@ from credit_portal.forms import GovukFormMixin, normalize_digits
 from departments.models import Occupation, RecordCategory
 from disclosure import conf
 from disclosure.models import Institution, Purpose
+from disclosure.services.mandatory import mandatory_by_purpose, missing_categories, missing_message
 
 
 class IdNumberField(forms.CharField):
@@ -28,6 +29,8 @@ class IdNumberField(forms.CharField):
 
 
 class RegistrationForm(GovukFormMixin, forms.Form):
+    error_names = {"password": _("Password"), "password_again": _("Password again")}
+
     name = forms.CharField(label=_("Full name"), max_length=50, help_text=_("As on your resident ID card."))
     id_number = IdNumberField(help_text=_("18 characters. The last one may be X."))
     phone = forms.CharField(
@@ -69,6 +72,7 @@ class CodeForm(GovukFormMixin, forms.Form):
 
 
 class PurposeFields(forms.Form):
+    error_names = {"purpose": _("Purpose of the query"), "purpose_other": _("Other purpose")}
     purpose = forms.ChoiceField(label=_("What is the query for?"), choices=Purpose.choices, widget=forms.RadioSelect)
     purpose_other = forms.CharField(
         label=_("If other, what for?"), max_length=200, required=False,
@@ -81,7 +85,32 @@ class PurposeFields(forms.Form):
         return data
 
 
-class AuthorizationForm(GovukFormMixin, PurposeFields):
+class MandatoryCategories(forms.Form):
+    """A ``categories`` field that marks the categories some purposes make mandatory
+    and refuses, with the rule's legal basis, a choice that leaves one out (the consent
+    service checks the same again: ``services.mandatory``). Nothing is pre-ticked:
+    choosing none keeps meaning "every kind", the widest scope."""
+
+    def setup_mandatory(self) -> None:
+        self.mandatory = mandatory_by_purpose()
+        marked = {c.pk for rule in self.mandatory.values() for c in rule.categories}
+        field = self.fields["categories"]
+        field.label_from_instance = lambda category: (  # type: ignore[attr-defined]
+            _("%(name)s (mandatory for some purposes, see above)") % {"name": category.name}
+            if category.pk in marked else category.name
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        rule = self.mandatory.get(data.get("purpose") or "")
+        if rule is not None and "categories" in data:
+            missing = missing_categories(rule, data["categories"])
+            if missing:
+                self.add_error("categories", missing_message(rule, missing))
+        return data
+
+
+class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
     """What the citizen grants: grantee, purpose, scope, period, uses (issue 5 §3)."""
 
     ANYONE = "anyone"
@@ -93,12 +122,17 @@ class AuthorizationForm(GovukFormMixin, PurposeFields):
     )
     categories = forms.ModelMultipleChoiceField(
         label=_("Which kinds of information?"), queryset=RecordCategory.objects.none(), required=False,
-        widget=forms.CheckboxSelectMultiple, help_text=_("Choose none to include every kind."),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose none to include every kind. You may add kinds, but not take away those the law makes mandatory for your purpose (see above)."),
     )
     days = forms.IntegerField(label=_("For how many days?"), min_value=1)
     max_uses = forms.IntegerField(label=_("How many times may the code be used?"), min_value=1, initial=1)
 
     field_order = ["grantee", "purpose", "purpose_other", "occupations", "categories", "days", "max_uses"]
+    error_names = {
+        **PurposeFields.error_names, "grantee": _("Who may query"), "occupations": _("Archives"),
+        "categories": _("Kinds of information"), "days": _("Number of days"), "max_uses": _("Number of uses"),
+    }
 
     def __init__(self, *args: Any, occupations: Any, categories: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,6 +142,7 @@ class AuthorizationForm(GovukFormMixin, PurposeFields):
         ]
         self.fields["occupations"].queryset = occupations
         self.fields["categories"].queryset = categories
+        self.setup_mandatory()
         max_days = conf.get("DISCLOSURE_AUTHORIZATION_MAX_DAYS")
         self.fields["days"].validators.append(_max(max_days))
         self.fields["days"].help_text = _("At most %(max)s days.") % {"max": max_days}
@@ -132,7 +167,11 @@ class AuthorizationForm(GovukFormMixin, PurposeFields):
 def _max(limit: int) -> Any:
     def check(value: int) -> None:
         if value is not None and value > limit:
-            raise ValidationError(_("Enter a number no greater than %(max)s.") % {"max": limit})
+            # Coded like Django's MaxValueValidator, so the field's own message names it.
+            raise ValidationError(
+                _("Enter a number no greater than %(max)s.") % {"max": limit},
+                code="max_value", params={"limit_value": limit},
+            )
 
     return check
 
@@ -155,19 +194,24 @@ class QueryForm(GovukFormMixin, PurposeFields):
         self.fields["code"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
 
 
-class RequestForm(GovukFormMixin, PurposeFields):
+class RequestForm(GovukFormMixin, MandatoryCategories, PurposeFields):
     """An institution asks a person for an authorization."""
 
     name = forms.CharField(label=_("Person's full name"), max_length=50)
     id_number = IdNumberField(label=_("Person's ID number"))
     categories = forms.ModelMultipleChoiceField(
         label=_("Which kinds of information?"), queryset=RecordCategory.objects.order_by("sort_order"),
-        required=False, widget=forms.CheckboxSelectMultiple, help_text=_("Choose none to ask for every kind."),
+        required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose none to ask for every kind. Kinds the law makes mandatory for the purpose cannot be left out."),
     )
     days = forms.IntegerField(label=_("For how many days?"), min_value=1)
     max_uses = forms.IntegerField(label=_("How many queries?"), min_value=1, initial=1)
 
     field_order = ["name", "id_number", "purpose", "purpose_other", "categories", "days", "max_uses"]
+    error_names = {
+        **PurposeFields.error_names, "categories": _("Kinds of information"), "days": _("Number of days"),
+        "max_uses": _("Number of queries"),
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -178,6 +222,7 @@ class RequestForm(GovukFormMixin, PurposeFields):
         self.fields["max_uses"].validators.append(_max(conf.get("DISCLOSURE_AUTHORIZATION_MAX_USES")))
         for name in ("days", "max_uses"):
             self.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric"})
+        self.setup_mandatory()
 
 
 class VerifyReportForm(GovukFormMixin, forms.Form):

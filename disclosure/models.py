@@ -26,8 +26,10 @@ class Purpose(models.TextChoices):
     """The purposes a person may authorize a query for (issue 5, deliverable 3)."""
 
     RECRUITMENT = "recruitment", _("recruitment")
+    APPOINTMENT = "appointment", _("appointment or promotion")
     AWARDS = "awards", _("awards and honours")
     LICENSING = "licensing", _("administrative licensing")
+    BIDDING = "bidding", _("bidding and public procurement")
     FINANCIAL = "financial", _("financial services")
     OTHER = "other", _("other")
 
@@ -378,6 +380,59 @@ class CreditReport(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class MandatoryContent(models.Model):
+    """What a report for one purpose must contain whatever the person ticks (法定必含内容).
+
+    Data the credit office keeps with its legal basis: each rule names its source, a
+    rule without one is refused (form, admin and a database constraint). The person may
+    add categories to an authorization, never remove these; the query function applies
+    them again when it builds the report (``disclosure.services.mandatory``).
+    """
+
+    class Content(models.TextChoices):
+        NEGATIVE_RECORDS = "negative_records", _("every effective negative record of the authorized archives")
+        LATEST_FINDING = "latest_finding", _("the latest yearly finding of each authorized archive")
+        CATEGORY = "category", _("every effective record of one category")
+
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    content = models.CharField(_("mandatory content"), max_length=20, choices=Content.choices)
+    category = models.ForeignKey(
+        "departments.RecordCategory", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("category"), help_text=_('Only for the content "every effective record of one category".'),
+    )
+    source = models.CharField(
+        _("legal basis"), max_length=500,
+        help_text=_("The law or policy document that makes this content mandatory, with its article."),
+    )
+    is_active = models.BooleanField(_("in force"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mandatory report content")
+        verbose_name_plural = _("mandatory report content")
+        ordering = ["purpose", "content", "category_id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(source=""), name="mandatory_content_has_source"),
+            models.CheckConstraint(
+                condition=(Q(content="category") & Q(category__isnull=False))
+                | (~Q(content="category") & Q(category__isnull=True)),
+                name="mandatory_content_category_iff_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["purpose", "content"], condition=Q(category__isnull=True), name="mandatory_content_unique_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["purpose", "category"], condition=Q(category__isnull=False),
+                name="mandatory_content_unique_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.content == self.Content.CATEGORY and self.category_id:
+            return f"{self.get_purpose_display()}: {self.category}"
+        return f"{self.get_purpose_display()}: {self.get_content_display()}"
 
 
 class InstitutionAPIKey(AbstractAPIKey):

@@ -153,7 +153,13 @@ def get_own_authorization(user: object, authorization_id: object) -> Authorizati
 
 
 def own_reports(subject: Subject) -> QuerySet[CreditReport]:
-    return CreditReport.objects.filter(subject=subject).select_related("institution").order_by("-issued_at")
+    """Every report issued about the subject, to them or to an institution they
+    authorized, newest first (one query: the institution is joined)."""
+    return (
+        CreditReport.objects.filter(subject=subject)
+        .select_related("institution", "authorization")
+        .order_by("-issued_at", "-number")
+    )
 
 
 # --- what third parties may see ---------------------------------------------------------------
@@ -164,12 +170,15 @@ def effective_records(
     *,
     occupation_ids: Iterable[int] | None = None,
     category_ids: Iterable[int] | None = None,
+    every_negative: bool = False,
     today: date | None = None,
 ) -> QuerySet[CreditRecord]:
     """Records a third party may see (DESIGN §6, §7): the current version, published
     (so never withdrawn, repaired, expired, corrected), within its display period
     (neutral facts have none), not recorded while the subject was a minor (003
-    item 10), within the authorized occupations and categories (None = all)."""
+    item 10), within the authorized occupations and categories (None = all).
+    ``every_negative``: negative records of the occupations are included whatever
+    their category (the purpose makes them mandatory, ``services.mandatory``)."""
     today = today or timezone.localdate()
     qs = CreditRecord.objects.filter(
         archive__subject=subject, is_current=True, state=State.PUBLISHED, subject_was_minor=False
@@ -177,7 +186,10 @@ def effective_records(
     if occupation_ids is not None:
         qs = qs.filter(archive__occupation_id__in=list(occupation_ids))
     if category_ids is not None:
-        qs = qs.filter(category_id__in=list(category_ids))
+        in_categories = Q(category_id__in=list(category_ids))
+        if every_negative:
+            in_categories |= Q(polarity=CreditRecord.Polarity.NEGATIVE)
+        qs = qs.filter(in_categories)
     return qs.select_related("category", "domain", "archive__occupation", "archive__department").order_by(
         "archive__occupation__sort_order", "archive_id", "category__sort_order", "-decided_on", "-id"
     )

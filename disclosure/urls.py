@@ -23,6 +23,7 @@ urlpatterns = [
     path("my/notices/", citizen.my_notices, name="my_notices"),
     path("my/queries/", citizen.my_queries, name="my_queries"),
     path("my/report/", citizen.my_report, name="my_report"),
+    path("my/reports/", citizen.my_reports, name="my_reports"),
     path("my/authorizations/", citizen.my_authorizations, name="my_authorizations"),
     path("my/authorizations/new/", citizen.authorization_new, name="authorization_new"),
     path("my/authorizations/new/check/", citizen.authorization_check, name="authorization_check"),

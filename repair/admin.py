@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
 
 from repair.models import DeadlineRule, Objection, PersonalStatement, Rating, RepairApplication
 
 
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(admin.ModelAdmin):
-    list_display = ("key", "days", "unit", "source")
+    # The model's clean() refuses a rule without a source (and a database constraint).
+    list_display = ("key", "days", "unit", "starts_from", "source")
+    fields = ("key", "days", "unit", "starts_from", "source")
 
 
 @admin.register(Objection)
-class ObjectionAdmin(GuardedModelAdmin):
+class ObjectionAdmin(admin.ModelAdmin):
     # Read-mostly: transitions go through repair.services, never the admin form.
     list_display = ("reference", "state", "accept_due", "decide_due", "assigned_to")
     list_filter = ("state",)
@@ -20,7 +21,7 @@ class ObjectionAdmin(GuardedModelAdmin):
 
 
 @admin.register(RepairApplication)
-class RepairApplicationAdmin(GuardedModelAdmin):
+class RepairApplicationAdmin(admin.ModelAdmin):
     list_display = ("reference", "state", "accept_due", "decide_due", "assigned_to")
     list_filter = ("state",)
     readonly_fields = [f.name for f in RepairApplication._meta.fields]

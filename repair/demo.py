@@ -1,9 +1,9 @@
-"""Demo cases so the credit office's queue is alive after ``make run`` (issue 6, point 7).
+"""Demo cases so the credit office's queue is alive after ``make run``.
 
 Runs after the archives and disclosure demos: it takes published negative records whose
 subject has a verified citizen account (disclosure's link, read through
 ``repair.identity``) and files, through the services, objections and repair
-applications in several stages; one is backdated so it shows as overdue. Safe to run
+applications in several stages; one is backdated as a whole (filing, deadlines, timeline) so it shows as overdue. Safe to run
 twice: nothing is added once demo cases exist.
 """
 
@@ -18,8 +18,8 @@ from django.utils import timezone
 from archives.models import CreditRecord
 from credit_portal.models import User
 from credit_portal.roles import Role
-from repair import identity, services
-from repair.models import Objection, RepairApplication
+from repair import case_types, deadlines, identity, services
+from repair.models import CaseEvent, Objection, RepairApplication
 
 _PDF = b"%PDF-1.4\n% demo proof, generated\n%%EOF\n"
 
@@ -69,6 +69,24 @@ def _ensure_demo_records(user: User) -> None:
         archive_services.publish_record(record, by=reviewer)
 
 
+def _backdate(case: Objection, *, days: int) -> None:
+    """Move a just-filed case ``days`` back in time as a whole: its filing, its
+    deadlines counted again from the earlier filing on the official calendar, and its
+    timeline, so the case header and the timeline tell the same dates."""
+    filed_at = case.filed_at - timedelta(days=days)
+    filed_on = timezone.localdate(filed_at)
+    case_type = case_types.of(case)
+    accept_due = deadlines.due_from(case_type.accept_rule, filed_on=filed_on)
+    decide_due = deadlines.due_from(case_type.decide_rule, filed_on=filed_on)
+    type(case).objects.filter(pk=case.pk).update(filed_at=filed_at, accept_due=accept_due, decide_due=decide_due)
+    events = CaseEvent.objects.filter(**case_types.owner_kwargs(case))
+    for event in events:
+        event.at -= timedelta(days=days)
+        if event.action == "filed":
+            event.due = accept_due
+        event.save(update_fields=["at", "due"])
+
+
 def load(stdout: TextIO) -> list[object]:
     if Objection.objects.exists() or RepairApplication.objects.exists():
         stdout.write("repair: demo cases already present\n")
@@ -94,9 +112,7 @@ def load(stdout: TextIO) -> list[object]:
     for index, (user, record) in enumerate(pairs[:5]):
         if index == 0:  # overdue: filed, never accepted
             case = services.file_objection(record, by=user, reasons="演示：处罚决定书记载的日期有误。", files=[_proof()])
-            Objection.objects.filter(pk=case.pk).update(
-                filed_at=case.filed_at - timedelta(days=7), accept_due=case.accept_due - timedelta(days=7)
-            )
+            _backdate(case, days=7)
         elif index == 1:  # at the department for verification
             case = services.file_objection(record, by=user, reasons="演示：该记录不是本人的行为。")
             services.accept_objection(case, by=officer)

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from archives.models import CreditRecord
-from credit_portal.forms import GovukFormMixin
-from repair.models import Objection, Rating
+from credit_portal.forms import DateField, GovukFormMixin, normalize_digits
+from credit_portal.models import User
+from departments.models import RecordCategory
+from repair.models import Objection, Rating, RepairApplication
 
 
 class FileInput(forms.FileInput):
@@ -38,6 +42,8 @@ class MultipleFileField(forms.FileField):
 
 
 class ObjectionForm(GovukFormMixin, forms.Form):
+    error_names = {"reasons": _("What is wrong with the record")}
+
     reasons = forms.CharField(
         label=_("What is wrong with this record?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": _("Say what is wrong with the record")},
@@ -46,6 +52,14 @@ class ObjectionForm(GovukFormMixin, forms.Form):
     evidence = MultipleFileField(
         label=_("Evidence (optional)"), required=False,
         help_text=_("PDF, PNG or JPEG, for example a court judgment or a receipt. You can choose several files."),
+    )
+
+
+class AddFilesForm(GovukFormMixin, forms.Form):
+    files = MultipleFileField(
+        label=_("Add material"), required=True,
+        error_messages={"required": _("Choose at least one file")},
+        help_text=_("PDF, PNG or JPEG. The credit office and the department see it with your case."),
     )
 
 
@@ -58,6 +72,8 @@ class StatementForm(GovukFormMixin, forms.Form):
 
 
 class RepairForm(GovukFormMixin, forms.Form):
+    error_names = {"fulfilment": _("How you fulfilled the obligations")}
+
     fulfilment = forms.CharField(
         label=_("How did you fulfil the obligations set by the decision?"), max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -85,6 +101,8 @@ class CommitmentForm(GovukFormMixin, forms.Form):
 
 
 class RatingForm(GovukFormMixin, forms.Form):
+    error_names = {"score": _("Rating")}
+
     score = forms.TypedChoiceField(
         label=_("How satisfied are you with how your case was handled?"), coerce=int,
         choices=[(value, label) for value, label in reversed(Rating.Score.choices)], widget=forms.RadioSelect,
@@ -115,7 +133,7 @@ class AssignForm(GovukFormMixin, forms.Form):
         error_messages={"required": _("Choose an officer")},
     )
 
-    def __init__(self, *args: Any, officers: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, officers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = officers
         self.fields["officer"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
@@ -131,6 +149,17 @@ class ConcludeForm(GovukFormMixin, forms.Form):
         error_messages={"required": _("Write the answer")},
     )
 
+    def __init__(self, *args: Any, case: Objection, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"decision": case.proposal})
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def outcome(self) -> str:
+        return str(dict(Objection.Proposal.choices).get(self.cleaned_data.get("decision"), ""))
+
+    def changes_shown(self) -> dict[str, Any]:
+        return self.case.proposed_changes if self.cleaned_data.get("decision") == Objection.Proposal.CORRECT else {}
+
 
 class DecideRepairForm(GovukFormMixin, forms.Form):
     approve = forms.TypedChoiceField(
@@ -143,27 +172,21 @@ class DecideRepairForm(GovukFormMixin, forms.Form):
         error_messages={"required": _("Write the answer")},
     )
 
+    def __init__(self, *args: Any, case: RepairApplication, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
 
-class ChangesMixin(forms.Form):
-    """The fields a correction may change (``repair.services.CORRECTABLE_FIELDS``)."""
+    def outcome(self) -> str:
+        return str(_("Approve the repair") if self.cleaned_data.get("approve") else _("Reject the application"))
 
-    title = forms.CharField(label=_("Corrected title"), max_length=200, required=False)
-    description = forms.CharField(
-        label=_("Corrected description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    severity = forms.ChoiceField(
-        label=_("Corrected severity"), required=False,
-        choices=[("", _("No change")), *CreditRecord.Severity.choices],
-    )
-    decision_number = forms.CharField(label=_("Corrected decision number"), max_length=100, required=False)
-    deciding_body = forms.CharField(label=_("Corrected deciding body"), max_length=200, required=False)
-
-    def changes(self) -> dict[str, Any]:
-        names = ("title", "description", "severity", "decision_number", "deciding_body")
-        return {name: self.cleaned_data[name] for name in names if self.cleaned_data.get(name)}
+    def changes_shown(self) -> dict[str, Any]:
+        return {}
 
 
-class ProposalForm(GovukFormMixin, ChangesMixin):
+class AnswerForm(GovukFormMixin, forms.Form):
+    """The department's answer. The correction fields start from the record as it is;
+    whatever differs is the proposed correction (every field, dates included)."""
+
     proposal = forms.ChoiceField(
         label=_("What should happen to the record?"), choices=Objection.Proposal.choices, widget=forms.RadioSelect,
         error_messages={"required": _("Choose what should happen to the record")},
@@ -172,34 +195,85 @@ class ProposalForm(GovukFormMixin, ChangesMixin):
         label=_("Findings of the verification"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Give the findings")},
     )
-
-    field_order = ["proposal", "reason", "title", "description", "severity", "decision_number", "deciding_body"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("proposal") == Objection.Proposal.CORRECT and not self.changes():
-            self.add_error("title", _("Say what the corrected record should say: change at least one field"))
-        return data
-
-
-class InitiativeForm(GovukFormMixin, ChangesMixin):
-    action = forms.ChoiceField(
-        label=_("What do you want to do?"), widget=forms.RadioSelect,
-        choices=[("correct", _("Correct the record")), ("withdraw", _("Withdraw the record"))],
-        error_messages={"required": _("Choose to correct or to withdraw the record")},
+    category = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False)
+    polarity = forms.ChoiceField(label=_("Kind of information"), choices=CreditRecord.Polarity.choices, required=False)
+    severity = forms.ChoiceField(
+        label=_("Severity"), required=False, choices=[("", _("Not negative")), *CreditRecord.Severity.choices],
     )
-    reason = forms.CharField(
-        label=_("Reason"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("Give the reason")},
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    decision_number = forms.CharField(label=_("Decision number"), max_length=100, required=False)
+    deciding_body = forms.CharField(label=_("Deciding body"), max_length=200, required=False)
+    occurred_on = DateField(label=_("Date of the conduct"), required=False)
+    decided_on = DateField(label=_("Date of the decision"), required=False)
+    domain = forms.ModelChoiceField(label=_("Key domain"), queryset=None, required=False)
+    unit_name = forms.CharField(label=_("Unit name"), max_length=200, required=False)
+    unit_credit_code = forms.CharField(label=_("Unit's unified social credit code"), max_length=18, required=False)
+    is_penalty = forms.TypedChoiceField(
+        label=_("Is it an administrative penalty?"), required=False, coerce=lambda v: v == "yes",
+        empty_value=None, widget=forms.RadioSelect, choices=[("yes", _("Yes")), ("no", _("No"))],
     )
 
-    field_order = ["action", "reason", "title", "description", "severity", "decision_number", "deciding_body"]
+    RECORD_FIELDS = (
+        "category", "polarity", "severity", "title", "description", "decision_number", "deciding_body",
+        "occurred_on", "decided_on", "domain", "unit_name", "unit_credit_code", "is_penalty",
+    )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("action") == "correct" and not self.changes():
-            self.add_error("title", _("Change at least one field"))
-        return data
+    def __init__(self, *args: Any, case: Objection, **kwargs: Any) -> None:
+        from archives.services import categories_for
+        from departments.models import Domain
+
+        record = case.record
+        initial = {name: getattr(record, name) for name in self.RECORD_FIELDS}
+        initial["is_penalty"] = "yes" if record.is_penalty else "no"
+        initial.update({"proposal": case.proposal or None, "reason": case.proposal_reason})
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        self.record = record
+        self.fields["category"].queryset = RecordCategory.objects.filter(
+            pk__in=[c.pk for c in categories_for(record.archive)]
+        )
+        self.fields["domain"].queryset = Domain.objects.all()
+        for name in ("category", "domain"):
+            self.fields[name].label_from_instance = lambda obj: obj.name
+
+    def changes(self) -> dict[str, Any]:
+        """The record fields whose answer differs from the record (empty unless correcting)."""
+        if self.cleaned_data.get("proposal") != Objection.Proposal.CORRECT:
+            return {}
+        out = {}
+        for name in self.RECORD_FIELDS:
+            if self.fields[name].widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name)):
+                continue  # not sent: unchanged (the page always sends every field)
+            value = self.cleaned_data.get(name)
+            current = getattr(self.record, name)
+            if name in ("occurred_on", "decided_on", "is_penalty") and value is None:
+                continue  # an emptied date keeps the record's date
+            if isinstance(current, str):
+                value = value or ""
+            if value != current:
+                out[name] = value
+        return out
+
+
+class ClosedCaseSearchForm(GovukFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind of case"), required=False, widget=forms.RadioSelect,
+        choices=[("objection", _("Objections")), ("application", _("Credit repair applications"))],
+    )
+    q = forms.CharField(
+        label=_("Reference or record title"), required=False, max_length=100,
+        help_text=_("For example YY-20261128 or 有偿补课. Never search by ID number or phone."),
+    )
+
+    def clean_q(self) -> str:
+        value = (self.cleaned_data.get("q") or "").strip()
+        # Personal data never goes into a URL (and so into logs and the history).
+        if re.search(r"\d{11,}|\d{6}(?:19|20)\d{2}", normalize_digits(value)):
+            raise ValidationError(_("Search by case reference or record title, never by ID number or phone."))
+        return value
 
 
 class FollowUpForm(GovukFormMixin, forms.Form):

@@ -8,9 +8,10 @@ the portal has one linking mechanism. Tests of the repair rules replace this fun
 from __future__ import annotations
 
 from archives.models import Subject
+from credit_portal.models import User
 
 
-def subject_for(user: object) -> Subject | None:
+def subject_for(user: User) -> Subject | None:
     """The subject ``user`` has proved to be, or None (not signed in, staff, not verified)."""
     from disclosure.selectors import subject_for as disclosure_subject_for
 

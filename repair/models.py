@@ -12,8 +12,9 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DeadlineRule(models.Model):
@@ -22,6 +23,9 @@ class DeadlineRule(models.Model):
     ``unit`` is ``working`` (working days on the official calendar, holidays and
     make-up days included) or ``calendar`` (calendar days; a period whose last day is
     not a working day ends on the next working day, 《民法典》 art. 203).
+    ``starts_from`` names the event the period is counted from, and ``source`` the
+    text that sets it: a rule without a source is refused (form, ``clean`` and a
+    database constraint), so every deadline a citizen is told can be traced to law.
     """
 
     class Key(models.TextChoices):
@@ -34,17 +38,37 @@ class DeadlineRule(models.Model):
         WORKING = "working", _("working days")
         CALENDAR = "calendar", _("calendar days")
 
+    class Start(models.TextChoices):
+        FILED = "filed", _("the day the case was filed")
+        ACCEPTED = "accepted", _("the day the case was accepted")
+
     key = models.CharField(_("deadline"), max_length=30, choices=Key.choices, unique=True)
     days = models.PositiveSmallIntegerField(_("days"))
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices, default=Unit.WORKING)
+    starts_from = models.CharField(_("counted from"), max_length=10, choices=Start.choices, default=Start.FILED)
     source = models.CharField(_("source"), max_length=300)
 
     class Meta:
         verbose_name = _("deadline rule")
         verbose_name_plural = _("deadline rules")
+        constraints = [
+            models.CheckConstraint(condition=~Q(source=""), name="deadline_rule_has_source"),
+            models.CheckConstraint(condition=Q(days__gt=0), name="deadline_rule_days_positive"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_key_display()}: {self.days} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if not (self.source or "").strip():
+            errors["source"] = _("Name the law or rule that sets this deadline.")
+        if not self.days:
+            errors["days"] = _("A deadline is at least one day.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Case(models.Model):
@@ -69,6 +93,10 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     conclusion = models.TextField(_("written answer"), blank=True)
+    # 补正材料: the credit office asks the applicant for missing material, once at a time;
+    # the request stands until the applicant adds files.
+    material_request = models.TextField(_("material asked for"), blank=True)
+    material_requested_at = models.DateTimeField(_("material asked for on"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -85,14 +113,18 @@ class Objection(Case):
     """A subject's objection to one of their records (DESIGN §5: submitted → accepted |
     refused → verifying → upheld | dismissed; 《征信业管理条例》 art. 25)."""
 
+    # One name per state on every page, notice and SMS: the labels below are the only
+    # wording of a state (the "case state" context keeps them apart from words that
+    # look the same elsewhere, e.g. a refused data-sharing request).
     class State(models.TextChoices):
-        SUBMITTED = "submitted", _("awaiting acceptance")
-        REFUSED = "refused", _("refused")
-        VERIFYING = "verifying", _("with the department for verification")
-        PROPOSED = "proposed", _("department has answered")
-        UPHELD = "upheld", _("upheld")
-        DISMISSED = "dismissed", _("dismissed")
-        UNVERIFIABLE = "unverifiable", _("could not be verified")
+        SUBMITTED = "submitted", pgettext_lazy("case state", "awaiting acceptance")
+        REFUSED = "refused", pgettext_lazy("case state", "not accepted")
+        VERIFYING = "verifying", pgettext_lazy("case state", "being verified by the department")
+        PROPOSED = "proposed", pgettext_lazy("case state", "answered by the department")
+        UPHELD = "upheld", pgettext_lazy("case state", "objection upheld")
+        DISMISSED = "dismissed", pgettext_lazy("case state", "objection dismissed")
+        UNVERIFIABLE = "unverifiable", pgettext_lazy("case state", "could not be verified")
+        WITHDRAWN = "withdrawn", pgettext_lazy("case state", "withdrawn by the applicant")
 
     class Proposal(models.TextChoices):
         CORRECT = "correct", _("correct the record")
@@ -101,6 +133,11 @@ class Objection(Case):
         UNVERIFIABLE = "unverifiable", _("the record cannot be verified")
 
     OPEN_STATES = (State.SUBMITTED, State.VERIFYING, State.PROPOSED)
+    # Outcomes against the citizen: the page and the notice show the remedies.
+    ADVERSE_STATES = (State.REFUSED, State.DISMISSED, State.UNVERIFIABLE)
+    # The subject may add a personal statement (本人声明) while the record is under
+    # objection, and once the objection ended disputed (dismissed or unverifiable).
+    STATEMENT_STATES = (State.SUBMITTED, State.VERIFYING, State.PROPOSED, State.DISMISSED, State.UNVERIFIABLE)
 
     state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.SUBMITTED, db_index=True)
     reasons = models.TextField(_("why the record is wrong"))
@@ -108,10 +145,21 @@ class Objection(Case):
     proposal = models.CharField(_("department's proposal"), max_length=15, choices=Proposal.choices, blank=True)
     proposal_reason = models.TextField(_("department's findings"), blank=True)
     proposed_changes = models.JSONField(_("proposed changes"), default=dict, blank=True)
+    # The department's answer (答复): drafted by one member, signed by a reviewer who is
+    # someone else. One answer per round; the credit office may send it back for more
+    # work (补正), which opens the next round. ``proposed_*`` is the signature.
+    answer_round = models.PositiveSmallIntegerField(_("round of the answer"), default=1)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("answer drafted by"),
+    )
+    drafted_at = models.DateTimeField(_("answer drafted"), null=True, blank=True)
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("answer signed by"),
     )
     proposed_at = models.DateTimeField(_("answered by the department"), null=True, blank=True)
+    sent_back_reason = models.TextField(_("why the answer was sent back"), blank=True)
     result = models.CharField(_("result"), max_length=12, blank=True)  # corrected | withdrawn | unchanged
     resulting_record = models.ForeignKey(
         "archives.CreditRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -128,9 +176,13 @@ class Objection(Case):
                 fields=["record"], condition=Q(state__in=["submitted", "verifying", "proposed"]),
                 name="one_open_objection_per_record",
             ),
+            # Four eyes on the department's answer, kept by the database too.
+            models.CheckConstraint(
+                condition=Q(proposed_by__isnull=True) | Q(drafted_by__isnull=True) | ~Q(proposed_by=F("drafted_by")),
+                name="objection_answer_four_eyes",
+            ),
         ]
         permissions = [
-            ("handle_objection", "Can act on an assigned objection"),
             ("supervise_case", "Can act on any objection or repair case and assign them"),
         ]
 
@@ -141,19 +193,30 @@ class Objection(Case):
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
 
+    @property
+    def is_adverse(self) -> bool:
+        return self.state in self.ADVERSE_STATES
+
+    @property
+    def has_unsigned_answer(self) -> bool:
+        return self.drafted_at is not None and self.proposed_at is None
+
 
 class RepairApplication(Case):
     """A credit repair application (DESIGN §5: submitted → accepted | refused →
     approved | rejected; §7; 002 §二(三)5; 003 item 10)."""
 
     class State(models.TextChoices):
-        SUBMITTED = "submitted", _("awaiting acceptance")
-        REFUSED = "refused", _("refused")
-        ACCEPTED = "accepted", _("accepted, being decided")
-        APPROVED = "approved", _("approved")
-        REJECTED = "rejected", _("rejected")
+        SUBMITTED = "submitted", pgettext_lazy("case state", "awaiting acceptance")
+        REFUSED = "refused", pgettext_lazy("case state", "not accepted")
+        ACCEPTED = "accepted", pgettext_lazy("case state", "accepted, being decided")
+        APPROVED = "approved", pgettext_lazy("case state", "repair approved")
+        REJECTED = "rejected", pgettext_lazy("case state", "repair rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("case state", "withdrawn by the applicant")
 
     OPEN_STATES = (State.SUBMITTED, State.ACCEPTED)
+    ADVERSE_STATES = (State.REFUSED, State.REJECTED)
+    STATEMENT_STATES: tuple[str, ...] = ()  # statements belong to objections
 
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SUBMITTED, db_index=True)
     fulfilment = models.TextField(_("how the obligations were fulfilled"))
@@ -172,7 +235,6 @@ class RepairApplication(Case):
                 name="one_open_repair_per_record",
             ),
         ]
-        permissions = [("handle_repairapplication", "Can act on an assigned repair application")]
 
     def __str__(self) -> str:
         return self.reference
@@ -180,6 +242,10 @@ class RepairApplication(Case):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def is_adverse(self) -> bool:
+        return self.state in self.ADVERSE_STATES
 
 
 class CaseEvent(models.Model):

@@ -1,4 +1,4 @@
-"""Reminders of cases due soon or overdue (issue 6, point 4)."""
+"""Reminders of cases due soon or overdue, to the officer in charge (DESIGN §7)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from credit_portal.models import User
 from credit_portal.roles import Role
-from repair import deadlines, selectors
-from repair.models import Objection, Reminder
+from repair import case_types, deadlines, selectors
+from repair.models import Reminder
+from repair.services.common import shown_date
 
 
-def _owners(case: object) -> list[object]:
+def _owners(case: case_types.Case) -> list[User]:
     """The assigned officer, or every credit-office officer while the case is unassigned."""
     if case.assigned_to_id is not None:
         return [case.assigned_to]
@@ -32,7 +34,7 @@ def send_reminders(*, today: date | None = None) -> int:
     horizon = deadlines.add_working_days(today, 1)
     sent = 0
     for case in selectors.open_cases_due_by(horizon):
-        kind = "objection" if isinstance(case, Objection) else "repair"
+        kind = case_types.of(case).event_prefix  # "objection" / "repair": keys of rows already sent
         try:
             with transaction.atomic():
                 Reminder.objects.create(case_key=f"{kind}:{case.pk}", due=case.due, sent_on=today)
@@ -40,7 +42,7 @@ def send_reminders(*, today: date | None = None) -> int:
             continue
         overdue = case.due < today
         subject_line = (_("Overdue case %(ref)s") if overdue else _("Case %(ref)s is due %(due)s")) % {
-            "ref": case.reference, "due": case.due.isoformat(),
+            "ref": case.reference, "due": shown_date(case.due),
         }
         emails = [u.email for u in _owners(case) if getattr(u, "email", "")]
         if emails:

@@ -1,26 +1,39 @@
-"""Reads of the repair app that encode who may see what (DESIGN §6)."""
+"""Reads of the repair app that encode who may see what (DESIGN §6), with their joins
+spelled out so list pages run a fixed number of queries whatever their length."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
-from archives.models import CreditRecord, Subject
+from archives.models import Archive, CreditRecord, Subject
 from archives.selectors import archives_visible_to
+from credit_portal import audit
 from credit_portal.exceptions import NotFound
-from departments.scope import is_credit_office
-from repair import deadlines, identity
-from repair.models import Objection, PersonalStatement, Rating, RepairApplication
+from credit_portal.models import User
+from credit_portal.roles import Role
+from disclosure import selectors as disclosure_selectors
+from repair import case_types, deadlines, identity, permissions
+from repair.models import CaseEvent, CaseFile, Objection, PersonalStatement, Rating, RepairApplication
+
+if TYPE_CHECKING:
+    from repair.services.applications import Eligibility
+
+Case = case_types.Case
+_CASE_JOINS = ("record__archive__department", "record__archive__occupation", "subject", "assigned_to")
 
 
 def statement_for(record: CreditRecord) -> PersonalStatement | None:
     """The subject's personal statement (本人声明) to show with any version of
-    ``record``, or None. Archive pages and the disclosure report call this."""
+    ``record``, or None."""
     return PersonalStatement.objects.filter(lineage=record.lineage).order_by("-created_at").first()
 
 
@@ -36,88 +49,211 @@ def personal_statements_for(lineages: Iterable[uuid.UUID]) -> dict[uuid.UUID, st
     return statements
 
 
-def open_objection_for(record: CreditRecord) -> Objection | None:
-    return Objection.objects.filter(record__lineage=record.lineage, state__in=Objection.OPEN_STATES).first()
+def _mark(case: Case, today: date) -> Case:
+    """Facts every list shows about a case, computed once here (never in templates)."""
+    case.kind = case_types.of(case).slug
+    case.overdue = case.due is not None and case.due < today
+    return case
 
 
-def cases_of_subject(subject: Subject) -> list[Objection | RepairApplication]:
-    """A citizen's objections and repair applications, newest first."""
+# --- the citizen -------------------------------------------------------------------------------
+
+@dataclass
+class RecordRow:
+    record: CreditRecord
+    archive: Archive
+    eligibility: Eligibility | None
+    open_objection: Objection | None
+    open_repair: RepairApplication | None
+
+
+def records_overview(subject: Subject) -> list[RecordRow]:
+    """Each published record of ``subject`` with whether and when it can be repaired and
+    its open cases: six queries whatever the number of records."""
+    from repair.services.applications import minimum_months, repair_eligibility
+
+    archives = list(disclosure_selectors.own_archives(subject))
+    records = [(a, r) for a in archives for r in a.records.all() if r.state == CreditRecord.State.PUBLISHED]
+    lineages = [r.lineage for _a, r in records]
+    objections = {o.record.lineage: o for o in Objection.objects.filter(
+        record__lineage__in=lineages, state__in=Objection.OPEN_STATES).select_related("record")}
+    repairs = {a.record.lineage: a for a in RepairApplication.objects.filter(
+        record__lineage__in=lineages, state__in=RepairApplication.OPEN_STATES).select_related("record")}
+    rules = minimum_months() if any(r.is_negative for _a, r in records) else {}
+    return [
+        RecordRow(
+            record=record, archive=archive,
+            eligibility=repair_eligibility(record, min_months=rules) if record.is_negative else None,
+            open_objection=objections.get(record.lineage), open_repair=repairs.get(record.lineage),
+        )
+        for archive, record in records
+    ]
+
+
+def cases_of_subject(subject: Subject) -> list[Case]:
+    """A citizen's objections and repair applications, newest first: two queries."""
+    today = timezone.localdate()
     objections = Objection.objects.filter(subject=subject).select_related("record")
     applications = RepairApplication.objects.filter(subject=subject).select_related("record")
-    return sorted(chain(objections, applications), key=lambda c: c.filed_at, reverse=True)
+    return [_mark(c, today) for c in sorted(chain(objections, applications), key=lambda c: c.filed_at, reverse=True)]
 
 
-def _case_qs(model: type, user: object) -> QuerySet:
-    qs = model.objects.select_related("record__archive__department", "record__archive__occupation", "subject",
-                                      "assigned_to")
-    if is_credit_office(user):
+def own_record(subject: Subject, record_id: int) -> CreditRecord:
+    try:
+        return CreditRecord.objects.select_related("archive__occupation", "archive__department", "category").get(
+            pk=record_id, archive__subject=subject, is_current=True
+        )
+    except (CreditRecord.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such record.") from None
+
+
+# --- who sees a case ---------------------------------------------------------------------------
+
+def cases_visible_to(user: User, case_type: case_types.CaseType) -> QuerySet:
+    """The subject sees their own cases; the credit office every case; the department
+    that keeps the record sees the objections it must verify, once accepted."""
+    qs = case_type.model.objects.select_related(*_CASE_JOINS)
+    if permissions.is_credit_office(user):
         return qs
     subject = identity.subject_for(user)
     own = Q(subject=subject) if subject is not None else Q(pk__in=[])
-    if model is Objection:
-        # The source department sees the objections it must verify.
+    if case_type.department_answers:
         dept = Q(record__archive__in=archives_visible_to(user).values("id"), accepted_at__isnull=False)
         return qs.filter(own | dept)
     return qs.filter(own)
 
 
-def objections_visible_to(user: object) -> QuerySet[Objection]:
-    return _case_qs(Objection, user)
+def objections_visible_to(user: User) -> QuerySet[Objection]:
+    return cases_visible_to(user, case_types.OBJECTION)
 
 
-def applications_visible_to(user: object) -> QuerySet[RepairApplication]:
-    return _case_qs(RepairApplication, user)
+def applications_visible_to(user: User) -> QuerySet[RepairApplication]:
+    return cases_visible_to(user, case_types.APPLICATION)
 
 
-def get_case_for_view(user: object, kind: str, pk: object) -> Objection | RepairApplication:
-    qs = objections_visible_to(user) if kind == "objection" else applications_visible_to(user)
+def get_case_for_view(user: User, kind: str, pk: object, *, request: HttpRequest | None = None) -> Case:
+    """One case for a page; ``NotFound`` when it does not exist or is outside the user's
+    view. With ``request`` the read is written to the audit trail (DESIGN §8: reads of
+    personal data are audited)."""
+    case_type = case_types.by_slug(kind)
+    if case_type is None:
+        raise NotFound("No such case.")
     try:
-        return qs.get(pk=pk)
-    except (Objection.DoesNotExist, RepairApplication.DoesNotExist, ValueError, TypeError):
+        case = cases_visible_to(user, case_type).get(pk=pk)
+    except (case_type.model.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such case.") from None
+    if request is not None:
+        audit.record(f"repair.{case_type.audit_object}.viewed", actor=user, target=case,
+                     subject_ref=str(case.subject_id), request=request)
+    return _mark(case, timezone.localdate())
 
 
-def queue(user: object, *, today: date | None = None) -> dict[str, list]:
+def get_file_for_view(user: User, file_id: object, *, request: HttpRequest) -> CaseFile:
+    """A case file for download, only to someone who may see its case; audited."""
+    try:
+        row = CaseFile.objects.get(pk=file_id)
+    except (CaseFile.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such file.") from None
+    case = case_types.case_of(row)
+    get_case_for_view(user, case_types.of(case).slug, case.pk)
+    audit.record("repair.file.downloaded", actor=user, target=case, subject_ref=str(case.subject_id),
+                 detail={"file": str(row.pk)}, request=request)
+    return row
+
+
+def case_events(case: Case) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(**case_types.owner_kwargs(case)).select_related("actor")
+
+
+def case_files(case: Case) -> QuerySet[CaseFile]:
+    return CaseFile.objects.filter(**case_types.owner_kwargs(case))
+
+
+def rating_of(case: Case) -> Rating | None:
+    return Rating.objects.filter(**case_types.owner_kwargs(case)).first()
+
+
+def own_statement(case: Case) -> PersonalStatement | None:
+    return PersonalStatement.objects.filter(objection_id=case.pk).first() if case_types.of(case).department_answers else None
+
+
+# --- the credit office -------------------------------------------------------------------------
+
+STAGES: tuple[tuple[str, case_types.CaseType, str], ...] = (
+    ("objection_submitted", case_types.OBJECTION, Objection.State.SUBMITTED),
+    ("objection_verifying", case_types.OBJECTION, Objection.State.VERIFYING),
+    ("objection_proposed", case_types.OBJECTION, Objection.State.PROPOSED),
+    ("repair_submitted", case_types.APPLICATION, RepairApplication.State.SUBMITTED),
+    ("repair_accepted", case_types.APPLICATION, RepairApplication.State.ACCEPTED),
+)
+
+
+def queue(user: User, *, today: date | None = None) -> dict[str, list[Case]]:
     """The credit office's open cases by stage, oldest deadline first, each marked
-    ``overdue`` (deadline passed) or ``due_soon`` (due within one working day)."""
-    if not is_credit_office(user):
+    ``overdue`` (deadline passed) or ``due_soon`` (due within one working day): one
+    query per kind of case."""
+    if not permissions.is_credit_office(user):
         return {}
     today = today or timezone.localdate()
     soon = deadlines.add_working_days(today, 1)
-    stages: dict[str, list] = {
-        "objection_submitted": list(Objection.objects.filter(state=Objection.State.SUBMITTED).order_by("accept_due")),
-        "objection_verifying": list(Objection.objects.filter(state=Objection.State.VERIFYING).order_by("decide_due")),
-        "objection_proposed": list(Objection.objects.filter(state=Objection.State.PROPOSED).order_by("decide_due")),
-        "repair_submitted": list(
-            RepairApplication.objects.filter(state=RepairApplication.State.SUBMITTED).order_by("accept_due")
-        ),
-        "repair_accepted": list(
-            RepairApplication.objects.filter(state=RepairApplication.State.ACCEPTED).order_by("decide_due")
-        ),
-    }
-    for cases in stages.values():
-        for case in cases:
-            case.overdue = case.due is not None and case.due < today
+    stages: dict[str, list[Case]] = {key: [] for key, _t, _s in STAGES}
+    by_state = {(t.slug, state): key for key, t, state in STAGES}
+    for case_type in (case_types.OBJECTION, case_types.APPLICATION):
+        for case in case_type.model.objects.filter(state__in=case_type.model.OPEN_STATES).select_related("assigned_to"):
+            _mark(case, today)
             case.due_soon = not case.overdue and case.due is not None and case.due <= soon
+            stages[by_state[(case_type.slug, case.state)]].append(case)
+    for cases in stages.values():
+        cases.sort(key=lambda c: (c.due or date.max, c.filed_at))
     return stages
 
 
-def department_objections(user: object) -> QuerySet[Objection]:
-    """Accepted objections waiting for the verification of ``user``'s department."""
-    return (
-        Objection.objects.filter(state=Objection.State.VERIFYING, record__archive__in=archives_visible_to(user).values("id"))
+def closed_cases(user: User, case_type: case_types.CaseType, *, query: str = "") -> QuerySet:
+    """Concluded cases of one kind for the credit office, newest first, found by
+    reference or record title (never by personal data); empty for anyone else."""
+    if not permissions.is_credit_office(user):
+        return case_type.model.objects.none()
+    qs = case_type.model.objects.exclude(state__in=case_type.model.OPEN_STATES).select_related("record", "concluded_by")
+    if query:
+        qs = qs.filter(Q(reference__icontains=query) | Q(record__title__icontains=query))
+    return qs.order_by("-concluded_at", "-pk")
+
+
+def officers() -> QuerySet[User]:
+    return User.objects.filter(groups__name=Role.CREDIT_OFFICE, is_active=True).order_by("username").distinct()
+
+
+def department_objections(user: User) -> list[Objection]:
+    """Accepted objections waiting for the answer of ``user``'s department."""
+    today = timezone.localdate()
+    return [_mark(c, today) for c in (
+        Objection.objects.filter(state=Objection.State.VERIFYING,
+                                 record__archive__in=archives_visible_to(user).values("id"))
         .select_related("record__archive__occupation", "subject")
-        .order_by("decide_due")
-    )
+        .order_by("decide_due", "pk")
+    )]
 
 
-def ratings_to_follow_up() -> QuerySet[Rating]:
-    return Rating.objects.filter(needs_follow_up=True, followed_up_at__isnull=True).select_related(
+def ratings_to_follow_up() -> list[Rating]:
+    rows = list(Rating.objects.filter(needs_follow_up=True, followed_up_at__isnull=True).select_related(
         "objection", "application"
-    )
+    ).order_by("rated_at"))
+    for rating in rows:
+        rating.case = case_types.case_of(rating)
+        rating.kind = case_types.of(rating.case).slug
+    return rows
 
 
-def open_cases_due_by(day: date) -> list[Objection | RepairApplication]:
+def get_rating(pk: object) -> Rating:
+    try:
+        rating = Rating.objects.select_related("objection", "application").get(pk=pk)
+    except (Rating.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such rating.") from None
+    rating.case = case_types.case_of(rating)
+    return rating
+
+
+def open_cases_due_by(day: date) -> list[Case]:
     """Open cases whose current deadline is on or before ``day`` (the reminder task)."""
     objections = Objection.objects.filter(
         Q(state=Objection.State.SUBMITTED, accept_due__lte=day)

@@ -11,3 +11,11 @@ def remind_due_cases() -> int:
     from repair.reminders import send_reminders
 
     return send_reminders()
+
+
+@shared_task(name="repair.tasks.purge_abandoned_uploads")
+def purge_abandoned_uploads() -> int:
+    """Daily: delete files of two-step forms the citizen never sent (``pending/``)."""
+    from repair.services.uploads import purge_abandoned_uploads as purge
+
+    return purge()

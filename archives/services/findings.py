@@ -49,12 +49,23 @@ def draft_finding(archive: Archive, *, year: int, status: str, basis: str, by: o
 
 def seal_of(finding: AnnualFinding) -> str:
     """The electronic seal: a keyed HMAC-SM3 over the finding's canonical content."""
+    return seal_for(
+        archive_id=finding.archive_id, year=finding.year, version=finding.version, status=finding.status,
+        basis=finding.basis, signed_by_id=finding.signed_by_id,
+        signed_at=finding.signed_at.isoformat() if finding.signed_at else None,
+        evidence_digests=finding.evidence.values_list("digest", flat=True),
+    )
+
+
+def seal_for(
+    *, archive_id: int, year: int, version: int, status: str, basis: str, signed_by_id: int | None,
+    signed_at: str | None, evidence_digests: object = (),
+) -> str:
+    """The seal from the finding's content (the bulk loader seals rows it never saves)."""
     content = json.dumps(
         {
-            "archive": finding.archive_id, "year": finding.year, "version": finding.version,
-            "status": finding.status, "basis": finding.basis,
-            "signed_by": finding.signed_by_id, "signed_at": finding.signed_at.isoformat() if finding.signed_at else None,
-            "evidence": sorted(finding.evidence.values_list("digest", flat=True)),
+            "archive": archive_id, "year": year, "version": version, "status": status, "basis": basis,
+            "signed_by": signed_by_id, "signed_at": signed_at, "evidence": sorted(evidence_digests),
         },
         sort_keys=True, ensure_ascii=False, separators=(",", ":"),
     )

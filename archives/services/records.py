@@ -68,7 +68,16 @@ def categories_for(archive: Archive) -> list[RecordCategory]:
     return list(RecordCategory.objects.filter(is_common=True) | RecordCategory.objects.filter(id__in=own))
 
 
-def _clean(archive: Archive, data: dict[str, Any]) -> dict[str, Any]:
+def validate_record_content(
+    archive: Archive, data: dict[str, Any], *, category_ids: set[int] | None = None
+) -> dict[str, Any]:
+    """The web form's validation of record content, for bulk callers (Excel and API
+    intake) that write many rows at once: the same rules, with the occupation's
+    categories read once by the caller (``category_ids``) instead of once per row."""
+    return _clean(archive, dict(data), category_ids=category_ids)
+
+
+def _clean(archive: Archive, data: dict[str, Any], *, category_ids: set[int] | None = None) -> dict[str, Any]:
     """Validate record content; raises one ValidationError with every field's message."""
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
@@ -81,7 +90,7 @@ def _clean(archive: Archive, data: dict[str, Any]) -> dict[str, Any]:
     category = data.get("category")
     if category is None:
         add("category", _("Choose the category."))
-    elif category.pk not in {c.pk for c in categories_for(archive)}:
+    elif category.pk not in (category_ids if category_ids is not None else {c.pk for c in categories_for(archive)}):
         add("category", _("This category is not part of this occupation's archive."))
     polarity = data.get("polarity") or ""
     if polarity not in CreditRecord.Polarity.values:
@@ -417,3 +426,16 @@ def expire_records(*, today: date | None = None, batch_size: int = 500) -> int:
             expired += len(batch)
 
 
+
+
+def check_correction(record: CreditRecord, changes: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``changes`` to ``record`` as ``correct_record`` would, without writing:
+    the merged content must be a valid record. Returns the changes that differ from
+    the record. Callers: the objection answer, drafted before the correction is made."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Unknown record fields: {sorted(unknown)}")
+    data = {name: getattr(record, name) for name in EDITABLE_FIELDS}
+    data.update(changes)
+    cleaned = _clean(record.archive, data)
+    return {name: cleaned[name] for name in EDITABLE_FIELDS if cleaned.get(name) != getattr(record, name)}

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms, template
@@ -47,8 +48,44 @@ def field_kind(bound: forms.BoundField) -> str:
     return _KINDS.get(bound.widget_type, "input")
 
 
-def _described_by(bound: forms.BoundField, hint: str) -> str:
+# Text inputs with at least this many characters allowed show a character count; shorter
+# ones (ID numbers, codes, names) are short enough to see at a glance.
+CHARACTER_COUNT_MIN_INPUT_LENGTH = 100
+
+
+def character_count_limit(bound: forms.BoundField) -> int | None:
+    """The max length to count down from (GOV.UK character count), or None for no count.
+
+    Every textarea with a max length gets one, and long text inputs (titles, employers).
+    """
+    max_length = getattr(bound.field, "max_length", None)
+    if not max_length or bound.field.widget.is_hidden:
+        return None
+    kind = field_kind(bound)
+    if kind == "textarea":
+        return int(max_length)
+    if kind == "input" and getattr(bound.field.widget, "input_type", "") == "text":
+        return int(max_length) if max_length >= CHARACTER_COUNT_MIN_INPUT_LENGTH else None
+    return None
+
+
+def _character_count_i18n() -> list[tuple[str, str]]:
+    """The texts of GOV.UK's character count as its data-i18n.* attributes (its script
+    fills in %{count}; Chinese has one plural form, English two)."""
+    return [
+        ("characters-under-limit.one", gettext("You have %{count} character remaining")),
+        ("characters-under-limit.other", gettext("You have %{count} characters remaining")),
+        ("characters-at-limit", gettext("You have 0 characters remaining")),
+        ("characters-over-limit.one", gettext("You have %{count} character too many")),
+        ("characters-over-limit.other", gettext("You have %{count} characters too many")),
+        ("textarea-description.other", gettext("You can enter up to %{count} characters")),
+    ]
+
+
+def _described_by(bound: forms.BoundField, hint: str, count: int | None = None) -> str:
     ids = []
+    if count:
+        ids.append(f"{bound.auto_id}-info")
     if hint:
         ids.append(f"{bound.auto_id}-hint")
     if bound.errors:
@@ -63,6 +100,7 @@ def field(bound: forms.BoundField, *, input_class: str = "", legend_class: str =
     if not isinstance(bound, forms.BoundField):
         raise template.TemplateSyntaxError("{% field %} takes a bound form field, e.g. {% field form.name %}")
     kind = field_kind(bound)
+    count = character_count_limit(bound)
     context = {
         "field": bound,
         "kind": kind,
@@ -70,7 +108,10 @@ def field(bound: forms.BoundField, *, input_class: str = "", legend_class: str =
         "hint": hint or bound.help_text,
         "hint_id": f"{bound.auto_id}-hint",
         "error_id": f"{bound.auto_id}-error",
-        "described_by": _described_by(bound, hint or bound.help_text),
+        "described_by": _described_by(bound, hint or bound.help_text, count),
+        "count": count,
+        "count_i18n": _character_count_i18n() if count else [],
+        "info_id": f"{bound.auto_id}-info",
         "input_class": input_class,
         "legend_class": legend_class,
         "label_class": label_class,
@@ -91,7 +132,13 @@ def govuk_widget(bound: forms.BoundField, input_class: str = "", described_by: s
         classes.append(f"{base}--error")
     if input_class:
         classes.append(input_class)
+    if character_count_limit(bound):
+        classes.append("govuk-js-character-count")
     attrs: dict[str, Any] = {"class": " ".join(classes)}
+    if character_count_limit(bound):
+        # GOV.UK: no maxlength attribute, which would cut off pasted text without a word;
+        # the count says how far over the text is, and the server's message names the field.
+        attrs["maxlength"] = False
     if described_by:
         attrs["aria-describedby"] = described_by
     return bound.as_widget(attrs=attrs)
@@ -171,3 +218,39 @@ def is_current(context: template.Context, url: str, exact: bool = False) -> bool
     if request is None or not url:
         return False
     return request.path == url if exact else request.path.startswith(url)
+
+
+# The policy documents the catalogue comes from (shared/seeds/README.md), by the number
+# the catalogue data tags them with. A reader sees the document's own name or number,
+# never the number of the file it was filed under. These are proper names: not translated.
+POLICY_DOCUMENTS: dict[str, tuple[str, str]] = {
+    # The copy on file starts mid-text, without its title: named by its issuer.
+    "000": ("赣州市信用办通知", "赣州市信用办关于重点职业人群信用档案建设的通知"),
+    "001": ("安县信用办〔2022〕5号", "《关于建立和完善重点人群信用记录加快推进个人诚信体系建设的通知》（安县信用办〔2022〕5号）"),
+    "002": ("盐城市个人诚信建设工作方案", "《盐城市加强个人诚信建设工作方案》"),
+    "003": ("济政办〔2017〕55号", "《济源市人民政府办公室关于加强个人诚信体系建设的实施意见》（济政办〔2017〕55号）"),
+    "004": ("广东省个人诚信体系建设分工方案", "《广东省加强个人诚信体系建设分工方案》"),
+}
+_SOURCE_REFERENCE = re.compile(r"(?<!\d)(00[0-4])(?!\d)(\s*§\s*)?")
+_SECTION_SIGN = re.compile(r"\s*§\s*")
+
+
+@register.filter
+def cite_sources(text: Any) -> str:
+    """'000 §二（二）；001 §三（三）序号2' as a reader cites it: by the documents' names."""
+    if not text:
+        return ""
+
+    def name(match: re.Match[str]) -> str:
+        short = POLICY_DOCUMENTS[match.group(1)][0]
+        return f"{short}第" if match.group(2) else short
+
+    cited = _SOURCE_REFERENCE.sub(name, str(text))
+    # Lists of sources are stored comma-separated ("000,002"): Chinese text takes 、 and ；.
+    return _SECTION_SIGN.sub("", cited).replace(",", "、").replace(";", "；")
+
+
+@register.filter
+def policy_document_title(code: str) -> str:
+    """The full official title of a catalogue source, or '' for one the office added."""
+    return POLICY_DOCUMENTS.get(str(code), ("", ""))[1]

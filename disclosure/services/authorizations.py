@@ -37,6 +37,7 @@ from departments.models import Occupation, RecordCategory
 from disclosure import conf
 from disclosure.models import Authorization, Institution, Purpose
 from disclosure.selectors import acting_institution, subject_for
+from disclosure.services.mandatory import mandatory_for, missing_categories, missing_message
 from exchange.outbox import emit
 
 State = Authorization.State
@@ -93,8 +94,9 @@ def check_terms(
 ) -> Terms:
     """Validate the terms of a consent; raises ``ValidationError`` keyed by field.
 
-    The period is at most ``DISCLOSURE_AUTHORIZATION_MAX_DAYS`` (90 by default, issue 5);
-    the occupations must be ones the subject has an archive in.
+    The period is at most ``DISCLOSURE_AUTHORIZATION_MAX_DAYS`` (90 by default);
+    the occupations must be ones the subject has an archive in; the categories, when
+    narrowed, keep every category the purpose makes mandatory (``services.mandatory``).
     """
     errors: dict[str, list[str]] = {}
     if purpose not in Purpose.values:
@@ -114,6 +116,11 @@ def check_terms(
         errors["grantee"] = [_("This institution can no longer query.")]
     occupations = tuple(dict.fromkeys(occupations))
     categories = tuple(dict.fromkeys(categories))
+    if purpose in Purpose.values:
+        mandatory = mandatory_for(purpose)
+        missing = missing_categories(mandatory, categories)
+        if missing:
+            errors["categories"] = [missing_message(mandatory, missing)]
     if subject is not None and occupations:
         held = set(subject.archives.values_list("occupation_id", flat=True))
         if any(occ.pk not in held for occ in occupations):
@@ -138,6 +145,7 @@ def consent_receipt(authorization: Authorization) -> dict[str, Any]:
     masked."""
     subject = authorization.subject
     scope = _scope_codes(authorization)
+    mandatory = mandatory_for(authorization.purpose)
     occupations = [o.name for o in authorization.occupations.all()] or [_("all my archives")]
     categories = [c.name for c in authorization.categories.all()] or [_("all categories")]
     grantee = authorization.grantee
@@ -173,6 +181,10 @@ def consent_receipt(authorization: Authorization) -> dict[str, Any]:
                         "piiCategory": categories,
                         "archives": occupations,
                         "scope": scope,
+                        # What the report includes whatever was ticked, and why: the
+                        # person consents knowing it (services.mandatory).
+                        "mandatoryContent": mandatory.labels(),
+                        "mandatoryContentBasis": list(mandatory.sources),
                         "primaryPurpose": True,
                         "termination": _("at %(until)s, after %(uses)s use(s), or when revoked") % {
                             "until": timezone.localtime(authorization.valid_until).strftime("%Y-%m-%d %H:%M"),

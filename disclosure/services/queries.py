@@ -35,6 +35,7 @@ from disclosure import conf
 from disclosure.models import Authorization, CreditReport, Institution, Purpose, QueryLog
 from disclosure.selectors import acting_institution
 from disclosure.services.authorizations import code_digest
+from disclosure.services.mandatory import Mandatory, mandatory_for
 from disclosure.services.reports import issue_report
 
 Reason = QueryLog.Reason
@@ -173,7 +174,8 @@ def query_record(
         reason = _state_reason(locked, now)
         if reason is None and (purpose != locked.purpose or purpose_other != locked.purpose_other):
             reason = Reason.PURPOSE_MISMATCH
-        occupation_ids, category_ids, scope_reason = _scope(locked, occupations, categories)
+        mandatory = mandatory_for(locked.purpose)
+        occupation_ids, category_ids, scope_reason = _scope(locked, occupations, categories, mandatory)
         reason = reason or scope_reason
         if reason is None:
             # The conditional UPDATE is the guard: it spends a use only while one is left.
@@ -189,6 +191,7 @@ def query_record(
             report = issue_report(
                 subject, kind=CreditReport.Kind.THIRD_PARTY, to_user=by, institution=institution,
                 authorization=locked, occupation_ids=occupation_ids, category_ids=category_ids,
+                mandatory=mandatory,
             )
             log = _log(
                 by=by, institution=institution, subject=subject, authorization=locked, purpose=purpose,
@@ -202,10 +205,17 @@ def query_record(
 
 
 def _scope(
-    authorization: Authorization, occupations: Iterable[str] | None, categories: Iterable[str] | None
+    authorization: Authorization,
+    occupations: Iterable[str] | None,
+    categories: Iterable[str] | None,
+    mandatory: Mandatory,
 ) -> tuple[list[int] | None, list[int] | None, str | None]:
     """The occupation and category ids the report covers (None = all), or a refusal
-    when the request asks for more than the authorization covers."""
+    when the request asks for more than the authorization covers.
+
+    The purpose's mandatory categories are always added back: an authorization
+    granted before a rule existed, or a request narrowed through the API, still gets
+    a report that tells the whole truth of its purpose (``services.mandatory``)."""
     allowed_occ = {o.code: o.pk for o in authorization.occupations.all()}
     allowed_cat = {c.code: c.pk for c in authorization.categories.all()}
     occupation_ids: list[int] | None = list(allowed_occ.values()) or None
@@ -230,6 +240,8 @@ def _scope(
             from departments.models import RecordCategory
 
             category_ids = list(RecordCategory.objects.filter(code__in=wanted).values_list("id", flat=True))
+    if category_ids is not None:
+        category_ids = list(dict.fromkeys([*category_ids, *mandatory.category_ids]))
     return occupation_ids, category_ids, None
 
 

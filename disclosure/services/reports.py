@@ -10,23 +10,28 @@ only by someone holding the report.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from datetime import date
 from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from archives.models import AnnualFinding, CreditRecord, Subject
 from credit_portal import audit
 from credit_portal.audit import canonical_json
 from credit_portal.crypto import blind_index, sm3_hexdigest
+from departments.models import RecordCategory
 from disclosure import hooks
 from disclosure.models import Authorization, CreditReport, Institution
 from disclosure.selectors import effective_records
+from disclosure.services.mandatory import Mandatory
 
-FORMAT = "credit-report/1"
+# 2: purpose, scope and what it leaves out, the negative check and the summary block.
+FORMAT = "credit-report/2"
 
 
 def _record_entry(record: CreditRecord, statements: dict[Any, str]) -> dict[str, Any]:
@@ -36,6 +41,7 @@ def _record_entry(record: CreditRecord, statements: dict[Any, str]) -> dict[str,
         "category_code": record.category.code,
         "polarity": record.polarity,
         "severity": record.severity or None,
+        "severity_label": str(record.get_severity_display()) if record.severity else None,
         "description": record.description,
         "decision_number": record.decision_number,
         "deciding_body": record.deciding_body,
@@ -49,6 +55,33 @@ def _record_entry(record: CreditRecord, statements: dict[Any, str]) -> dict[str,
     }
 
 
+def _finding_entry(finding: AnnualFinding) -> dict[str, Any]:
+    return {"year": finding.year, "status": finding.status, "status_label": str(finding.get_status_display())}
+
+
+def _summary(records: list[CreditRecord], archives: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary block at the top of the report, laid out like the PBOC report's
+    信息概要: records by kind and severity, open objections, the latest finding of each
+    archive and the personal statements."""
+    polarity = CreditRecord.Polarity
+    negative = [r for r in records if r.polarity == polarity.NEGATIVE]
+    return {
+        "records": len(records),
+        "positive": sum(1 for r in records if r.polarity == polarity.POSITIVE),
+        "neutral": sum(1 for r in records if r.polarity == polarity.NEUTRAL),
+        "negative": len(negative),
+        "negative_by_severity": [
+            {"severity": value, "label": str(label), "count": sum(1 for r in negative if r.severity == value)}
+            for value, label in reversed(CreditRecord.Severity.choices)
+        ],
+        "under_objection": sum(1 for r in records if r.under_objection),
+        "statements": sum(1 for a in archives for r in a["records"] if r["statement"]),
+        "latest_findings": [
+            {"occupation": a["occupation"], **a["findings"][0]} for a in archives if a["findings"]
+        ],
+    }
+
+
 def build_content(
     subject: Subject,
     *,
@@ -59,28 +92,39 @@ def build_content(
     authorization: Authorization | None = None,
     occupation_ids: list[int] | None = None,
     category_ids: list[int] | None = None,
+    mandatory: Mandatory | None = None,
     today: date | None = None,
 ) -> dict[str, Any]:
-    """The report snapshot: the subject (masked number), the scope and the effective
-    records in scope, grouped by archive. Signed yearly findings are included only when
-    every category is in scope (a finding sums up the whole archive)."""
+    """The report snapshot: the subject (masked number), the purpose, the scope and
+    what it leaves out, the summary, and the effective records in scope by archive.
+
+    ``mandatory`` (the purpose's rules) adds every effective negative record of the
+    archives in scope whatever the categories, and the latest signed yearly finding;
+    with every category in scope all signed findings are shown. "无不良记录" is stated
+    only when the report looked at every archive and every negative record of the
+    person (``negative_check.complete``); otherwise the report says what it looked at.
+    """
     today = today or timezone.localdate()
-    records = list(effective_records(subject, occupation_ids=occupation_ids, category_ids=category_ids, today=today))
+    mandatory = mandatory or Mandatory(purpose="")
+    records = list(effective_records(
+        subject, occupation_ids=occupation_ids, category_ids=category_ids,
+        every_negative=mandatory.negative_records, today=today,
+    ))
     # Every record, not only those under objection: a statement is added after an
     # objection is concluded as unverifiable, when the flag has already been cleared.
     statements = hooks.personal_statements({r.lineage for r in records})
-    archives_qs = subject.archives.select_related("occupation", "department").order_by("occupation__sort_order", "id")
-    if occupation_ids is not None:
-        archives_qs = archives_qs.filter(occupation_id__in=occupation_ids)
+    every_archive = list(
+        subject.archives.select_related("occupation", "department").order_by("occupation__sort_order", "id")
+    )
+    in_scope = [a for a in every_archive if occupation_ids is None or a.occupation_id in occupation_ids]
     findings: dict[int, list[dict[str, Any]]] = {}
-    if category_ids is None:
+    if category_ids is None or mandatory.latest_finding:
         for finding in AnnualFinding.objects.filter(
-            archive__subject=subject, is_current=True, state=AnnualFinding.State.SIGNED
+            archive__in=in_scope, is_current=True, state=AnnualFinding.State.SIGNED
         ).order_by("-year"):
-            if occupation_ids is None or finding.archive_id in {a.id for a in archives_qs}:
-                findings.setdefault(finding.archive_id, []).append(
-                    {"year": finding.year, "status": finding.status, "status_label": str(finding.get_status_display())}
-                )
+            kept = findings.setdefault(finding.archive_id, [])
+            if category_ids is None or not kept:
+                kept.append(_finding_entry(finding))
     by_archive: dict[int, list[dict[str, Any]]] = {}
     for record in records:
         by_archive.setdefault(record.archive_id, []).append(_record_entry(record, statements))
@@ -95,13 +139,21 @@ def build_content(
             "records": by_archive.get(archive.id, []),
             "findings": findings.get(archive.id, []),
         }
-        for archive in archives_qs
+        for archive in in_scope
     ]
+    chosen = list(RecordCategory.objects.filter(pk__in=category_ids).order_by("sort_order", "id")) if category_ids else []
+    every_archive_seen = {a.occupation_id for a in every_archive} <= {a.occupation_id for a in in_scope}
+    complete = every_archive_seen and (category_ids is None or mandatory.negative_records)
+    scope: dict[str, Any] = {
+        "all_archives": occupation_ids is None or every_archive_seen,
+        "all_categories": category_ids is None,
+        "occupations": [a.occupation.name for a in in_scope],
+        "categories": [c.name for c in chosen],
+        "mandatory": mandatory.labels(),
+        "mandatory_sources": list(mandatory.sources),
+        "left_out": _left_out(in_scope, chosen, category_ids, mandatory, every_archive_seen),
+    }
     negative = sum(1 for r in records if r.polarity == CreditRecord.Polarity.NEGATIVE)
-    scope: dict[str, Any] = {"all_archives": occupation_ids is None, "all_categories": category_ids is None}
-    if authorization is not None:
-        scope["occupations"] = [o.name for o in authorization.occupations.all()]
-        scope["categories"] = [c.name for c in authorization.categories.all()]
     return {
         "format": FORMAT,
         "number": number,
@@ -110,18 +162,45 @@ def build_content(
         "effective_on": today.isoformat(),
         "issued_to": {"name": institution.name, "credit_code": institution.credit_code} if institution else None,
         "authorization": authorization.reference if authorization else None,
-        "purpose": authorization.purpose_label if authorization else None,
+        "purpose": authorization.purpose_label if authorization else str(_("the person's own reading")),
         "subject": {
             "name": subject.name,
             "id_number_masked": subject.id_number_masked,
             "gender": subject.gender,
         },
         "scope": scope,
+        "negative_check": {"complete": complete, "found": negative},
         "archives": archives,
-        "summary": {"records": len(records), "negative": negative, "positive": sum(
-            1 for r in records if r.polarity == CreditRecord.Polarity.POSITIVE
-        )},
+        "summary": _summary(records, archives),
     }
+
+
+def _left_out(
+    in_scope: list[Any],
+    chosen: list[RecordCategory],
+    category_ids: list[int] | None,
+    mandatory: Mandatory,
+    every_archive_seen: bool,
+) -> list[str]:
+    """What the report does not cover, in words. Other archives are named only as
+    "other archives, if any": the reader must not learn from the report that more exist."""
+    items: list[str] = []
+    if not every_archive_seen:
+        items.append(str(_("the person's other archives, if any")))
+    if category_ids is not None:
+        held = RecordCategory.objects.filter(
+            Q(is_common=True) | Q(occupations__in=[a.occupation_id for a in in_scope])
+        ).exclude(pk__in=[c.pk for c in chosen]).distinct().order_by("sort_order", "id")
+        names = "、".join(c.name for c in held)
+        if names and mandatory.negative_records:
+            items.append(str(_("records of the categories %(names)s, except negative records") % {"names": names}))
+        elif names:
+            items.append(str(_("records of the categories %(names)s") % {"names": names}))
+        if mandatory.latest_finding:
+            items.append(str(_("yearly findings before the latest one")))
+        else:
+            items.append(str(_("yearly findings")))
+    return items
 
 
 def digest_of(content: dict[str, Any]) -> str:
@@ -129,7 +208,12 @@ def digest_of(content: dict[str, Any]) -> str:
 
 
 def new_report_number() -> str:
-    return f"XY{timezone.localdate():%Y%m%d}{secrets.randbelow(10**8):08d}"
+    # Twelve random digits: with eight, two clashes came in ~10,000 reports of one day
+    # (birthday bound); twelve make a clash rare and ``issue_report`` retries one.
+    return f"XY{timezone.localdate():%Y%m%d}{secrets.randbelow(10**12):012d}"
+
+
+NUMBER_ATTEMPTS = 5
 
 
 def verification_code(report: CreditReport) -> str:
@@ -146,46 +230,41 @@ def issue_report(
     authorization: Authorization | None = None,
     occupation_ids: list[int] | None = None,
     category_ids: list[int] | None = None,
+    mandatory: Mandatory | None = None,
 ) -> CreditReport:
     """Freeze a report. Runs inside the caller's transaction (the query or the self
-    download), which writes the audit entry."""
+    download), which writes the audit entry.
+
+    The number is random; a clash with an existing report (unique constraint) rolls
+    back only the savepoint around the insert and is retried with a fresh number, so
+    a busy day never answers a query with an error."""
     now = timezone.now()
-    number = new_report_number()
     content = build_content(
-        subject, number=number, kind=kind, issued_at=now, institution=institution, authorization=authorization,
-        occupation_ids=occupation_ids, category_ids=category_ids,
+        subject, number="", kind=kind, issued_at=now, institution=institution, authorization=authorization,
+        occupation_ids=occupation_ids, category_ids=category_ids, mandatory=mandatory,
     )
-    return CreditReport.objects.create(
-        number=number, kind=kind, subject=subject, institution=institution, authorization=authorization,
-        issued_at=now, issued_to_user=to_user, content=content, digest=digest_of(content),
-    )
+    for attempt in range(1, NUMBER_ATTEMPTS + 1):
+        number = new_report_number()
+        frozen = {**content, "number": number}
+        try:
+            with transaction.atomic():
+                return CreditReport.objects.create(
+                    number=number, kind=kind, subject=subject, institution=institution, authorization=authorization,
+                    issued_at=now, issued_to_user=to_user, content=frozen, digest=digest_of(frozen),
+                )
+        except IntegrityError:
+            if attempt == NUMBER_ATTEMPTS or not CreditReport.objects.filter(number=number).exists():
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def issue_self_report(subject: Subject, *, by: object, request: HttpRequest | None = None) -> CreditReport:
     """The person's own report: every archive and category, effective records (what a
     fully authorized institution would see). Reading one's own record needs no
     authorization and is not a third-party query, but it is audited."""
-    from django.db import transaction
-
     with transaction.atomic():
         report = issue_report(subject, kind=CreditReport.Kind.SELF, to_user=by)
         audit.record(
             "disclosure.report.self_issued", actor=by, target=report, subject_ref=str(subject.pk), request=request
         )
     return report
-
-
-def check_report(number: str, code: str) -> CreditReport | None:
-    """The report whose number and verification code both match, else None. The
-    caller rate-limits; the comparison is constant-time."""
-    number = "".join((number or "").split()).upper()
-    report = CreditReport.objects.select_related("subject").filter(number=number).first()
-    typed = "".join(ch for ch in (code or "").upper() if ch.isalnum())
-    # compare_digest refuses non-ASCII text (a TypeError, so a 500): compare bytes.
-    typed = typed.encode("utf-8")  # type: ignore[assignment]
-    if report is None:
-        # Same work either way, so timing does not tell numbers apart.
-        hmac.compare_digest(typed, b"0" * 12)
-        return None
-    expected = verification_code(report).replace("-", "")
-    return report if hmac.compare_digest(typed, expected.encode("utf-8")) else None

@@ -34,6 +34,7 @@ from disclosure.identity import configured_provider
 from disclosure.models import Authorization
 from disclosure.services import authorizations as auth_services
 from disclosure.services import identity, reports
+from disclosure.services.mandatory import mandatory_for
 from disclosure.views.common import citizen_view
 
 SESSION_REGISTRATION = "disclosure_registration"
@@ -184,6 +185,14 @@ def my_report(request: HttpRequest, subject: Subject) -> HttpResponse:
     return redirect("disclosure:report", number=report.number)
 
 
+@citizen_view
+def my_reports(request: HttpRequest, subject: Subject) -> HttpResponse:
+    """Every report issued about the person, to them or to an institution they
+    authorized (two queries a page: the count and the rows)."""
+    page = Paginator(selectors.own_reports(subject), 50).get_page(request.GET.get("page"))
+    return render(request, "disclosure/my_reports.html", {"page_obj": page, "reports": list(page.object_list)})
+
+
 # --- authorizations --------------------------------------------------------------------------
 
 
@@ -238,6 +247,17 @@ def _terms_from_draft(subject: Subject, draft: dict[str, Any]) -> auth_services.
     )
 
 
+def _mandatory_row(purpose: str) -> list[dict[str, Any]]:
+    """What the report will include whatever was ticked, and why (services.mandatory)."""
+    rule = mandatory_for(purpose)
+    if not rule.any:
+        return []
+    value = _("%(content)s (legal basis: %(source)s)") % {
+        "content": "；".join(rule.labels()), "source": "；".join(rule.sources),
+    }
+    return [{"key": _("Included by law for this purpose"), "value": value}]
+
+
 def _terms_rows(terms: auth_services.Terms, *, change_url: str = "") -> list[dict[str, Any]]:
     from disclosure.models import Purpose
 
@@ -249,6 +269,7 @@ def _terms_rows(terms: auth_services.Terms, *, change_url: str = "") -> list[dic
         {"key": _("Purpose"), "value": purpose},
         {"key": _("Archives"), "value": "、".join(o.name for o in terms.occupations) or _("All my archives")},
         {"key": _("Kinds of information"), "value": "、".join(c.name for c in terms.categories) or _("Every kind")},
+        *_mandatory_row(terms.purpose),
         {"key": _("Period"), "value": _("%(days)s days from now") % {"days": terms.days}},
         {"key": _("Number of uses"), "value": terms.max_uses},
     ]

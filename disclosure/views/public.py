@@ -7,8 +7,8 @@ name exactly."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from archives.models import CreditRecord
 from credit_portal import ratelimit
+from credit_portal.replica import reads_from_replica
 from disclosure import conf, forms, selectors
 from disclosure.masking import mask_name
 
@@ -53,15 +54,44 @@ def _list_view(
     searched = request.method == "POST" and form.is_valid()
     qs = selector(name=form.cleaned_data["name"] if searched else "", today=today)
     # The cap: no page past `cap`, so the whole list cannot be walked page by page.
-    paginator = Paginator(qs[: size * cap], size)
-    page = paginator.get_page(1 if searched else request.GET.get("page"))
+    number = 1 if searched else _page_number(request.GET.get("page"), cap)
+    # One row more than a page says whether there is a next one: no COUNT over the
+    # list, which at a city's size would read every entry on every request.
+    records = list(qs[(number - 1) * size: number * size + 1])
+    page = PublicPage(number=number, has_next=len(records) > size and number < cap, first=(number - 1) * size + 1,
+                      shown=min(len(records), size))
     return render(request, "disclosure/public_list.html", {
-        "title": title, "intro": intro, "form": form, "searched": searched, "page_obj": page,
-        "rows": _rows(list(page.object_list)), "negative": negative, "cap": size * cap, "today": today,
+        "title": title, "intro": intro, "form": form, "searched": searched, "page": page,
+        "rows": _rows(records[:size]), "negative": negative, "cap": size * cap, "today": today,
     })
 
 
+@dataclass(frozen=True)
+class PublicPage:
+    number: int
+    has_next: bool
+    first: int
+    shown: int
+
+    @property
+    def last(self) -> int:
+        return self.first + self.shown - 1
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def _page_number(raw: str | None, cap: int) -> int:
+    try:
+        number = int(raw or 1)
+    except ValueError:
+        return 1
+    return min(max(number, 1), cap)
+
+
 @require_http_methods(["GET", "POST"])
+@reads_from_replica
 def dishonesty_list(request: HttpRequest) -> HttpResponse:
     return _list_view(
         request, title=gettext_lazy("Serious dishonesty list"), selector=selectors.dishonesty_list, negative=True,
@@ -73,6 +103,7 @@ def dishonesty_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@reads_from_replica
 def honour_list(request: HttpRequest) -> HttpResponse:
     return _list_view(
         request, title=gettext_lazy("Honour list"), selector=selectors.honour_list, negative=False,

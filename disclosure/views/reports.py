@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from credit_portal import audit, ratelimit
-from disclosure import conf, forms, selectors
-from disclosure.masking import mask_name
-from disclosure.services.reports import check_report, verification_code
+from credit_portal import audit
+from credit_portal.replica import reads_from_replica
+from disclosure import forms, selectors
+from disclosure.services.reports import verification_code
+from disclosure.services.verification import issued_facts
+from disclosure.services.verification import verify_report as verify_report_service
 from disclosure.views.common import signed_in_view
 
 
@@ -25,6 +28,7 @@ def _read(request: HttpRequest, number: str):  # -> CreditReport
 
 
 @signed_in_view
+@reads_from_replica
 def report(request: HttpRequest, number: str) -> HttpResponse:
     """The report for the institution it was issued to and for the person it is about;
     404 for everyone else."""
@@ -35,11 +39,13 @@ def report(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @signed_in_view
+@reads_from_replica
 def report_pdf(request: HttpRequest, number: str) -> HttpResponse:
     from disclosure.pdf import render_report_pdf
 
     item = _read(request, number)
-    response = HttpResponse(render_report_pdf(item), content_type="application/pdf")
+    verify_url = request.build_absolute_uri(reverse("disclosure:verify_report")) + "?" + urlencode({"number": item.number})
+    response = HttpResponse(render_report_pdf(item, verify_url=verify_url), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="credit-report-{item.number}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -47,29 +53,23 @@ def report_pdf(request: HttpRequest, number: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@reads_from_replica
 def verify_report(request: HttpRequest) -> HttpResponse:
-    """Anyone holding a report checks it is genuine: issue date, masked subject and
-    digest, never the contents. Rate-limited per client IP (guessing codes)."""
-    form = forms.VerifyReportForm(request.POST or None)
+    """Anyone holding a report checks it: with the number and the code the page shows
+    the frozen report as issued (the same rendering as the report page), its recipient,
+    purpose and counts, so an edited copy differs visibly. The QR code on the PDF
+    links here with the number filled in (never the code)."""
+    initial = {"number": request.GET.get("number", "")[:30]} if request.method == "GET" else None
+    form = forms.VerifyReportForm(request.POST or None, initial=initial)
     result = None
     if request.method == "POST" and form.is_valid():
-        if not ratelimit.hit_ip(
-            request, "report-verify", limit=conf.get("DISCLOSURE_VERIFY_PER_IP_WINDOW"),
-            window=conf.get("DISCLOSURE_VERIFY_WINDOW_SECONDS"),
-        ):
-            form.add_error(None, _("Too many checks from your network. Try again in 10 minutes."))
-        else:
-            found = check_report(form.cleaned_data["number"], form.cleaned_data["code"])
-            audit.record(
-                "disclosure.report.verified", target=found, subject_ref=str(found.subject_id) if found else "",
-                detail={"genuine": found is not None}, request=request,
-            )
-            if found is None:
-                form.add_error(None, _("No report matches this number and verification code. Check both."))
-            else:
-                result = {
-                    "number": found.number, "issued_at": found.issued_at, "digest": found.digest,
-                    "subject": f"{mask_name(found.subject.name)}（{found.subject.id_number_masked}）",
-                    "kind": found.get_kind_display(),
-                }
+        checked = verify_report_service(
+            form.cleaned_data["number"], form.cleaned_data["code"], request=request, channel="web"
+        )
+        for name, message in checked.errors.items():
+            form.add_error(name, message)
+        if not checked.errors and not checked.genuine:
+            form.add_error(None, checked.message)
+        if checked.report is not None:
+            result = {"report": checked.report, "content": checked.report.content, **issued_facts(checked.report)}
     return render(request, "disclosure/verify_report.html", {"form": form, "result": result})

@@ -1,7 +1,86 @@
 // Starts GOV.UK Frontend's components (error summary focus, skip link, notification
-// banners, service navigation toggle, double-click protection) on every page.
-// A module file, not an inline script: the CSP allows scripts from 'self' only.
+// banners, service navigation toggle, character counts, double-click protection) on every
+// page, and the portal's own small behaviours below. A module file, not an inline script:
+// the CSP allows scripts from 'self' only.
 import { initAll } from "../vendor/govuk-frontend/govuk-frontend.min.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
-initAll();
+// GOV.UK Frontend reports a component that fails to start with console.log, where nobody
+// sees it (the phone menu once stayed hidden that way). Report it as an error, so the
+// browser tests, which fail on any console error, catch it.
+initAll({ onError: (error) => console.error(error) });
+
+// --- Tables scroll inside their own box on narrow screens ---------------------------
+// A wide table (the six-column record table, the query log) would otherwise squeeze
+// names to one character per line or push the page sideways. Each table gets a wrapper
+// that scrolls; when it does scroll it becomes a labelled, focusable region so keyboard
+// users can scroll it too (WCAG 2.1.1; axe's scrollable-region-focusable). Short cells
+// (names, dates, ID numbers, states) do not wrap: they are read as one piece.
+const SHORT_CJK = 12;
+const SHORT_OTHER = 24;
+const CJK = /[\u3400-\u9fff]/;
+
+function tableLabel(table) {
+  const caption = table.querySelector("caption");
+  if (caption && caption.textContent.trim()) return caption.textContent.trim();
+  let previous = table.parentElement.previousElementSibling;
+  while (previous && !/^H[1-6]$/.test(previous.tagName)) previous = previous.previousElementSibling;
+  if (previous) return previous.textContent.trim();
+  return document.body.dataset.tableLabel || "";
+}
+
+const wrappers = [];
+for (const table of document.querySelectorAll("table.govuk-table")) {
+  if (table.parentElement.classList.contains("portal-table-wrapper")) continue;
+  const wrapper = document.createElement("div");
+  wrapper.className = "portal-table-wrapper";
+  table.parentElement.insertBefore(wrapper, table);
+  wrapper.appendChild(table);
+  for (const cell of table.querySelectorAll("th, td")) {
+    const text = cell.textContent.trim();
+    if (text.length <= (CJK.test(text) ? SHORT_CJK : SHORT_OTHER)) cell.classList.add("portal-table__cell--short");
+  }
+  wrappers.push(wrapper);
+}
+
+function markScrollable() {
+  for (const wrapper of wrappers) {
+    // The same test axe makes: any overflow at all makes the box scrollable.
+    const scrolls = wrapper.scrollWidth > wrapper.clientWidth;
+    if (scrolls && !wrapper.hasAttribute("tabindex")) {
+      wrapper.setAttribute("tabindex", "0");
+      wrapper.setAttribute("role", "region");
+      wrapper.setAttribute("aria-label", tableLabel(wrapper.firstElementChild));
+    } else if (!scrolls && wrapper.hasAttribute("tabindex")) {
+      wrapper.removeAttribute("tabindex");
+      wrapper.removeAttribute("role");
+      wrapper.removeAttribute("aria-label");
+    }
+  }
+}
+markScrollable();
+window.addEventListener("resize", markScrollable);
+
+// --- No sign-out while someone is typing ------------------------------------------------
+// Sessions end after 30 idle minutes. Typing into a form does not reach the server, so a
+// slow, careful typist (MIIT's 适老化 rules: no time limits shorter than 20 minutes while
+// typing) would lose the form. While anyone types, the session is renewed at most every
+// five minutes.
+const keepAliveUrl = document.body.dataset.keepAliveUrl;
+const KEEP_ALIVE_EVERY_MS = 5 * 60 * 1000;
+let lastKeepAlive = Date.now();
+
+if (keepAliveUrl) {
+  document.addEventListener("input", (event) => {
+    const form = event.target.closest ? event.target.closest("form[method='post'], form[method='POST']") : null;
+    if (!form || Date.now() - lastKeepAlive < KEEP_ALIVE_EVERY_MS) return;
+    const token = form.querySelector("input[name='csrfmiddlewaretoken']");
+    if (!token) return;
+    lastKeepAlive = Date.now();
+    fetch(keepAliveUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": token.value },
+      credentials: "same-origin",
+    }).catch(() => {});
+  });
+}

@@ -29,10 +29,10 @@ def _records(world: World, n: int) -> None:
 
 
 def _archives(world: World, n: int) -> None:
-    """n people named 测试… with an archive in 教育局."""
+    """n people all named 测试甲 (the world's own person has that name too) with an archive in 教育局."""
     for i in range(n):
         subject, _ = services.find_or_create_subject(
-            name=f"测试{i}", id_number=f.make_id_number(birth=date(1970 + i % 30, 1, 1), seq=i % 50), by=world.edu_clerk
+            name="测试甲", id_number=f.make_id_number(birth=date(1970 + i % 30, 1, 1), seq=i % 50), by=world.edu_clerk
         )
         services.open_archive(subject=subject, occupation=world.teacher, department=world.education,
                               employer="示范中学", by=world.edu_clerk)
@@ -61,7 +61,7 @@ def test_name_search_query_count(client, world: World, django_assert_num_queries
     # subject, occupation, department joined, one query), the audit entry of the search
     # (chain head lock, insert, head update), the reviewer memberships (staff links) = 15.
     with django_assert_num_queries(SEARCH):
-        response = client.post(reverse("archives:find_subject"), {"search": "name", "name-name": "测试"})
+        response = client.post(reverse("archives:find_subject"), {"search": "name", "name-name": "测试甲"})
     rows = response.content.decode().count('<td class="govuk-table__cell"><a class="govuk-link" href="/staff/subjects/')
     assert rows == min(n + 1, 50)  # n people + the world's 测试甲, at most 50 shown
 
@@ -84,3 +84,35 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
 DASHBOARD = 18
 SEARCH = 15
 ARCHIVE = 23
+
+
+REVIEW_QUEUE = 12
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_review_queue_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
+    for i in range(n):
+        record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title=f"待审{i}"))
+        services.submit_record(record, by=world.edu_clerk)
+    client.force_login(world.edu_reviewer)
+    # The common signed-in queries, the reviewer memberships, the scope (one query), the
+    # queue (records with archive, subject, occupation, category, author joined: one):
+    # 12 whatever the number of records.
+    with django_assert_num_queries(REVIEW_QUEUE):
+        response = client.get(reverse("archives:review_queue"))
+    assert response.content.decode().count("待审") == n
+
+
+def test_review_queue_shows_the_oldest_hundred(client, world: World, monkeypatch) -> None:
+    from archives import views
+
+    monkeypatch.setattr(views, "REVIEW_QUEUE_SHOWN", 3)
+    for i in range(5):
+        record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title=f"待审{i}"))
+        services.submit_record(record, by=world.edu_clerk)
+    client.force_login(world.edu_reviewer)
+    page = client.get(reverse("archives:review_queue")).content.decode()
+    assert page.count("待审") == 3
+    assert "待审0" in page
+    assert "待审4" not in page
+    assert "仅显示等待最久的3条记录" in page

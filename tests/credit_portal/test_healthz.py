@@ -25,7 +25,7 @@ def test_embedded_profile_reports_the_database(client, settings):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert {k: response.json()[k] for k in ("status", "checks")} == {"status": "ok", "checks": {"database": "ok"}}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -76,4 +76,6 @@ def test_live_redis_and_broker_answer_200(client, settings):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok", "broker": "ok"}}
+    assert {k: response.json()[k] for k in ("status", "checks")} == {
+        "status": "ok", "checks": {"database": "ok", "redis": "ok", "broker": "ok"}
+    }

@@ -179,14 +179,14 @@ def test_date_field_accepts_ascii_and_full_width_digits(year: str, month: str, d
 @pytest.mark.parametrize(
     ("year", "month", "day", "message"),
     [
-        ("", "", "", "请输入日期"),
-        ("2023", "2", "30", "日期必须是真实存在的日期"),
-        ("2023", "13", "1", "日期必须是真实存在的日期"),
-        ("2024", "", "", "日期必须包含月和日"),
-        ("", "3", "", "日期必须包含年和日"),
-        ("24", "3", "1", "年份必须是4位数字，例如 2024"),
-        ("二〇二四", "3", "1", "日期必须是数字，例如 2024 3 18"),
-        ("2024", "3.5", "1", "日期必须是数字，例如 2024 3 18"),
+        ("", "", "", "请输入出生日期"),
+        ("2023", "2", "30", "出生日期必须是真实存在的日期"),
+        ("2023", "13", "1", "出生日期必须是真实存在的日期"),
+        ("2024", "", "", "出生日期必须包含月和日"),
+        ("", "3", "", "出生日期必须包含年和日"),
+        ("24", "3", "1", "出生日期的年份必须是4位数字，例如2024"),
+        ("二〇二四", "3", "1", "出生日期必须是数字，例如2024年3月18日填写为2024、3、18"),
+        ("2024", "3.5", "1", "出生日期必须是数字，例如2024年3月18日填写为2024、3、18"),
     ],
 )
 def test_date_field_explains_what_is_wrong(year: str, month: str, day: str, message: str) -> None:
@@ -201,7 +201,7 @@ def test_date_field_limits() -> None:
         max_date=datetime.date(2026, 1, 1),
     )
     assert not form.is_valid()
-    assert form.errors["birth_date"] == ["日期不能晚于 2026-01-01"]
+    assert form.errors["birth_date"] == ["出生日期不能晚于2026-01-01"]
 
 
 def test_optional_date_field_may_be_left_empty() -> None:
@@ -216,7 +216,7 @@ def test_date_group_renders_three_labelled_inputs_and_keeps_what_was_typed() -> 
     form = _date_form({"birth_date_year": "２０２３", "birth_date_month": "2", "birth_date_day": "30"})
     form.is_valid()
     html = Template("{% load portal %}{% error_summary form %}{% field form.birth_date %}").render(Context({"form": form}))
-    assert '<a href="#id_birth_date_0">日期必须是真实存在的日期</a>' in html
+    assert '<a href="#id_birth_date_0">出生日期必须是真实存在的日期</a>' in html
     assert 'role="group"' in html
     assert "<legend" in html
     assert 'id="id_birth_date_0" name="birth_date_year"' in html
@@ -317,3 +317,15 @@ def test_server_error_page_stands_alone_without_details(rf) -> None:
     assert "抱歉，服务出现问题" in html
     assert "Traceback" not in html
     assert "<form" not in html
+
+
+def test_keep_alive_renews_a_signed_in_session_and_refuses_others(client) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import make_user
+
+    assert client.post("/session/keep-alive/").status_code == 403
+    assert client.get("/session/keep-alive/").status_code == 405
+    client.force_login(make_user("typist"))
+    response = client.post("/session/keep-alive/")
+    assert response.status_code == 204
+    # The session cookie is sent again with a fresh idle timeout (at least 20 minutes).
+    assert response.cookies["sessionid"]["max-age"] >= 20 * 60

@@ -22,11 +22,35 @@ def test_demo_data_shows_every_page_something_and_is_idempotent(settings, tmp_pa
     assert QueryLog.objects.filter(subject=profile.subject, outcome="refused").exists()
     assert dishonesty_list().values("archive__subject").distinct().count() >= 2
     assert honour_list().values("archive__subject").distinct().count() >= 2
+    _demo_employer_sees_every_negative_record(profile.subject, settings)
     counts = (Authorization.objects.count(), QueryLog.objects.count(), Institution.objects.count())
     out = StringIO()
     call_command("load_demo_data", stdout=out)
     assert (Authorization.objects.count(), QueryLog.objects.count(), Institution.objects.count()) == counts
     assert "code " in out.getvalue()
+
+
+def _demo_employer_sees_every_negative_record(subject, settings) -> None:
+    """The demo employer, authorized for recruitment with only 奖惩情况 ticked, gets a
+    report holding every effective negative record of the person."""
+    import json
+
+    from django.contrib.auth import get_user_model
+
+    from disclosure.selectors import effective_records
+    from disclosure.services import queries
+
+    code = json.loads((settings.LOCAL_DIR / "demo_disclosure.json").read_text())["authorization_code"]
+    active = Authorization.objects.get(subject=subject, state="active", purpose="recruitment", requested_by=None)
+    assert set(active.categories.values_list("code", flat=True)) == {"rewards-penalties", "violations"}
+    expected = {r.title for r in effective_records(subject) if r.polarity == "negative"}
+    assert len(expected) >= 1
+    report = queries.query_record(
+        by=get_user_model().objects.get(username="demo_institution"), name=subject.name,
+        id_number=subject.id_number, code=code, purpose="recruitment",
+    ).report
+    shown = {r["title"] for a in report.content["archives"] for r in a["records"] if r["polarity"] == "negative"}
+    assert shown == expected
 
 
 @pytest.mark.django_db

@@ -115,8 +115,36 @@ def _many_serious(world, n):
 def test_dishonesty_list_query_count_does_not_grow(client, disc, rows, settings, django_assert_num_queries):
     settings.DISCLOSURE_PUBLIC_PAGE_SIZE = 50
     _many_serious(disc.world, rows)
-    # 1 display rules, 1 count, 1 page of records with subject, archive, occupation,
-    # department and category joined.
-    with django_assert_num_queries(3):
+    # 1 display rules, 1 page of records with subject, archive, occupation, department and
+    # category joined (one row more than a page says whether there is a next one: no COUNT).
+    with django_assert_num_queries(2):
         response = client.get(reverse("disclosure:dishonesty_list"))
     assert response.content.decode().count("严重") >= rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 50])
+def test_honour_list_query_count_does_not_grow(client, disc, rows, settings, django_assert_num_queries):
+    settings.DISCLOSURE_PUBLIC_PAGE_SIZE = 50
+    for i in range(rows):
+        make_record(_person(disc.world, f"表彰{i}", 300 + i), by=disc.world.edu_clerk, title=f"表彰{i}号",
+                    category=disc.rewards, polarity="positive", severity="")
+    with django_assert_num_queries(2):
+        response = client.get(reverse("disclosure:honour_list"))
+    assert response.content.decode().count("表彰") >= rows
+
+
+@pytest.mark.django_db
+def test_next_page_without_a_count(client, disc, settings):
+    settings.DISCLOSURE_PUBLIC_PAGE_SIZE = 2
+    settings.DISCLOSURE_PUBLIC_MAX_PAGES = 5
+    _many_serious(disc.world, 3)
+    first = client.get(reverse("disclosure:dishonesty_list")).content.decode()
+    assert "?page=2" in first
+    assert "第1至2条" in first
+    second = client.get(reverse("disclosure:dishonesty_list") + "?page=2").content.decode()
+    assert "?page=3" not in second
+    assert "?page=1" in second
+    assert "第3至3条" in second
+    assert client.get(reverse("disclosure:dishonesty_list") + "?page=abc").status_code == 200
+    assert client.get(reverse("disclosure:dishonesty_list") + "?page=-4").status_code == 200

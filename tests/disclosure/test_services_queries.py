@@ -13,7 +13,8 @@ from disclosure import selectors
 from disclosure.models import Authorization, CreditReport, Purpose, QueryLog
 from disclosure.services import authorizations as auth_services
 from disclosure.services import queries
-from disclosure.services.reports import check_report, digest_of, verification_code
+from disclosure.services.reports import digest_of, verification_code
+from disclosure.services.verification import verify_report
 from exchange.models import OutboxEvent
 from tests.disclosure.conftest import grant, make_record
 
@@ -56,8 +57,9 @@ def test_granted_query_returns_exactly_the_authorized_scope(disc):
 
 @pytest.mark.django_db
 def test_category_scope_limits_records(disc):
-    _auth, code = grant(disc, categories=(disc.rewards,))
-    assert titles(ask(disc, code=code).report) == {"优秀教师"}
+    # A purpose without mandatory content (financial services): the ticked categories only.
+    _auth, code = grant(disc, purpose=Purpose.FINANCIAL, categories=(disc.rewards,))
+    assert titles(ask(disc, code=code, purpose=Purpose.FINANCIAL).report) == {"优秀教师"}
 
 
 @pytest.mark.django_db
@@ -151,8 +153,8 @@ def test_purpose_must_match(disc):
 def test_asking_beyond_scope_is_refused(disc):
     _auth, code = grant(disc, occupations=(disc.world.teacher,))
     assert refused(disc, code=code, occupations=["doctor"]).reason == Reason.OUT_OF_SCOPE
-    _auth2, code2 = grant(disc, categories=(disc.rewards,))
-    assert refused(disc, code=code2, categories=["violations"]).reason == Reason.OUT_OF_SCOPE
+    _auth2, code2 = grant(disc, purpose=Purpose.FINANCIAL, categories=(disc.rewards,))
+    assert refused(disc, code=code2, purpose=Purpose.FINANCIAL, categories=["violations"]).reason == Reason.OUT_OF_SCOPE
     # Narrowing within the scope is fine.
     assert titles(ask(disc, code=code, categories=["violations"]).report) == {"违规有偿补课"}
 
@@ -278,10 +280,10 @@ def test_report_verification(disc):
     _auth, code = grant(disc)
     report = ask(disc, code=code).report
     good = verification_code(report)
-    assert check_report(report.number, good) == report
-    assert check_report(report.number, good.lower().replace("-", " ")) == report
-    assert check_report(report.number, "0000-0000-0000") is None
-    assert check_report("XY000", good) is None
+    assert verify_report(report.number, good).report == report
+    assert verify_report(report.number, good.lower().replace("-", " ")).report == report
+    assert verify_report(report.number, "0000-0000-0000").report is None
+    assert verify_report("XY000", good).report is None
 
 
 @pytest.mark.django_db(transaction=True)

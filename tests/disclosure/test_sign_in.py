@@ -136,7 +136,7 @@ def test_existing_citizen_user_names_move_to_a_handle_and_the_index(db, world):
     number goes into the profile's blind index."""
     user = f.make_user("13712345678", roles=(Role.CITIZEN,))
     profile = CitizenProfile.objects.create(user=user, subject=world.subject, verified_at=user.date_joined, method="sms")
-    migration = importlib.import_module("disclosure.migrations.0002_citizen_phone_index_password_reset_api_keys")
+    migration = importlib.import_module("disclosure.migrations.0004_citizen_phone_index_password_reset_api_keys")
     migration.citizens_sign_in_with_indexed_phone(django_apps, None)
     user.refresh_from_db()
     profile.refresh_from_db()

@@ -1,5 +1,5 @@
 """Journey 3 in Chromium (DESIGN §1): the citizen objects to a record, the credit office
-accepts, the department proposes a correction, the credit office concludes; the
+accepts, a department reviewer drafts a correction of the wrong date and another signs it, the credit office concludes; the
 corrected version shows on the citizen's page and on the staff archive page, and the
 event reaches the platform ledger. axe on every page (citizen pages in elderly mode
 too); screenshots in test-artifacts/screenshots/journey3-*.png."""
@@ -103,7 +103,7 @@ def test_journey3_objection_to_correction(page: Any, base_url: str, world: Any, 
     assert case.state == Objection.State.VERIFYING
     check(page, "11-office-case-accepted")
 
-    # 3. The department proposes a correction (first without saying what changes).
+    # 3. The department answers with a correction (first without saying what changes).
     sign_in(page, base_url, "edu_reviewer")
     page.goto(base_url + f"/staff/archives/{world.archive.pk}/")
     assert page.locator(f"#record-{record.pk} .govuk-tag--orange").count() == 1, "the staff page flags the objection"
@@ -121,9 +121,21 @@ def test_journey3_objection_to_correction(page: Any, base_url: str, world: Any, 
     page.fill("#id_reason", "经核实，处罚决定书的日期与事实不符。")
     page.fill("#id_title", "违规有偿补课（已更正）")
     page.fill("#id_description", "经核实更正：通报批评的日期为2026年3月9日。")
+    # The objection is about a wrong date: the answer corrects the date of the decision.
+    page.fill("input[name=decided_on_day]", "9")
     submit(page)
     case.refresh_from_db()
+    assert case.state == Objection.State.VERIFYING  # drafted; the same reviewer cannot sign it
+    assert page.locator(f"form[action='/repair/department/objections/{case.pk}/sign/']").count() == 0
+    check(page, "14b-department-answer-drafted")
+    # Four eyes: another reviewer of the department signs the answer.
+    sign_in(page, base_url, "edu_reviewer2")
+    page.goto(base_url + f"/repair/cases/objection/{case.pk}/")
+    page.locator(f"form[action='/repair/department/objections/{case.pk}/sign/'] button").click()
+    page.wait_for_load_state()
+    case.refresh_from_db()
     assert case.state == Objection.State.PROPOSED
+    assert case.proposed_changes["decided_on"] == "2026-03-09"
 
     # 4. The credit office concludes through check-your-answers.
     sign_in(page, base_url, "credit_officer")
@@ -143,6 +155,7 @@ def test_journey3_objection_to_correction(page: Any, base_url: str, world: Any, 
     assert case.state == Objection.State.UPHELD
     current = CreditRecord.objects.get(lineage=record.lineage, is_current=True)
     assert current.title == "违规有偿补课（已更正）"
+    assert current.decided_on.isoformat() == "2026-03-09"
     assert current.version == 2
     assert not current.under_objection
 

@@ -121,12 +121,11 @@ def test_repair_application_rating_and_follow_up(page: Any, base_url: str, world
     assert rating.followed_up_at is not None
 
 
-def test_queue_overdue_and_correction_on_initiative(page: Any, base_url: str, world: Any) -> None:
+def test_queue_shows_an_overdue_case(page: Any, base_url: str, world: Any) -> None:
     record = publish(world)
     link_citizen(world.citizen, world.subject, by=world.credit_office)
     case = services.file_objection(record, by=world.citizen, reasons="日期有误", files=[pdf()])
     Objection.objects.filter(pk=case.pk).update(accept_due=date(2026, 1, 5))
-    other = publish(world, title="课堂言行不当", decision_number="示教罚〔2026〕20号")
 
     sign_in(page, base_url, "credit_officer")
     page.goto(base_url + "/repair/office/")
@@ -138,19 +137,3 @@ def test_queue_overdue_and_correction_on_initiative(page: Any, base_url: str, wo
     screenshot(page, "journey3-repair-11-queue-overdue-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    sign_in(page, base_url, "edu_reviewer")
-    page.goto(base_url + f"/repair/records/{other.pk}/correct/")
-    check(page, "12-initiative-form")
-    page.locator("input[name=action][value=correct]").check()
-    submit(page)
-    assert page.title().startswith("错误：")
-    check(page, "13-initiative-error")
-    page.fill("#id_reason", "复查发现决定文书号录入错误。")
-    page.fill("#id_decision_number", "示教罚〔2026〕21号")
-    submit(page)
-    check(page, "14-initiative-check")
-    assert CreditRecord.objects.get(pk=other.pk).state == CreditRecord.State.PUBLISHED
-    submit(page)
-    current = CreditRecord.objects.get(lineage=other.lineage, is_current=True)
-    assert current.decision_number == "示教罚〔2026〕21号"
-    assert current.version == 2

@@ -64,13 +64,13 @@ def test_every_event_the_repair_services_emit_conforms(client, world):
     disclosure's real citizen link; the receiving endpoint accepts every one."""
     from disclosure.services.identity import link_citizen
     from repair import services as repair
-    from tests.repair.conftest import pdf, publish
+    from tests.repair.conftest import answer, pdf, publish
 
     link_citizen(world.citizen, world.subject, by=world.credit_office)
     objection = repair.file_objection(publish(world), by=world.citizen, reasons="不是我", files=[pdf()])
     objection = repair.assign_case(objection, officer=world.credit_office, by=world.credit_office)
     objection = repair.accept_objection(objection, by=world.credit_office)
-    objection = repair.propose_outcome(objection, by=world.edu_reviewer, proposal="unverifiable", reason="材料缺失")
+    objection = answer(world, objection, proposal="unverifiable", reason="材料缺失")
     objection = repair.conclude_objection(objection, by=world.credit_office, reason="无法核实")
     repair.add_personal_statement(objection, by=world.citizen, text="本人声明：当日在外地出差。")
     rating = repair.rate_case(objection, by=world.citizen, score=1, comment="太慢")
@@ -90,7 +90,7 @@ def test_every_event_the_repair_services_emit_conforms(client, world):
     steps = {(e.event_type, e.payload.get("step") or e.payload["outcome"]) for e in events}
     assert steps == {
         ("objection.updated", step) for step in (
-            "filed", "assigned", "accepted", "proposed", "concluded", "statement_added", "rated", "rating_followed_up",
+            "filed", "assigned", "accepted", "answer_drafted", "proposed", "concluded", "statement_added", "rated", "rating_followed_up",
             "refused",
         )
     } | {("objection.concluded", "unverifiable"), ("objection.concluded", "refused")} | {

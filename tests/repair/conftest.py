@@ -65,3 +65,30 @@ def _english() -> object:
 
     with translation.override("en"):
         yield
+
+
+def answer(world: World, objection: object, **proposal: object) -> object:
+    """The department's answer with four eyes: the clerk drafts, the reviewer signs."""
+    from repair import services as repair_services
+
+    drafted = repair_services.draft_answer(objection, by=world.edu_clerk, **proposal)
+    return repair_services.sign_answer(drafted, by=world.edu_reviewer)
+
+
+def english_client(user: object) -> object:
+    """A signed-in test client reading the pages in English (the source strings)."""
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def linked_citizen(world: World) -> object:
+    """The citizen linked to the subject through disclosure, as on the real pages."""
+    from disclosure.services.identity import link_citizen
+
+    link_citizen(world.citizen, world.subject, by=world.credit_office)
+    return world.citizen

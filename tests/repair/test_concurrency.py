@@ -12,7 +12,7 @@ from credit_portal.exceptions import TransitionNotAllowed
 from exchange.models import OutboxEvent
 from repair import services
 from repair.models import Objection
-from tests.repair.conftest import publish
+from tests.repair.conftest import answer, publish
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -35,9 +35,8 @@ def test_two_officers_concluding_at_once_cannot_both_win(links, world, officer2,
     objection = services.file_objection(record, by=world.citizen, reasons="不是我")
     services.accept_objection(objection, by=world.credit_office)
     objection.refresh_from_db()
-    services.propose_outcome(
-        objection, by=world.edu_reviewer, proposal=proposal, reason="核查", changes={"decision_number": "新号"}
-    )
+    answer(world, objection, proposal=proposal, reason="核查",
+           changes={"decision_number": "新号"} if proposal == "correct" else None)
     barrier = threading.Barrier(2)
     results: list[object] = []
 

@@ -14,7 +14,7 @@ from disclosure import hooks
 from disclosure import selectors as disclosure
 from disclosure.services.identity import link_citizen
 from repair import services
-from tests.repair.conftest import pdf, publish
+from tests.repair.conftest import answer, pdf, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_personal_statement_reaches_reports_through_the_disclosure_hook(linked, 
     record = publish(world)
     objection = services.file_objection(record, by=world.citizen, reasons="不是我")
     objection = services.accept_objection(objection, by=world.credit_office)
-    objection = services.propose_outcome(objection, by=world.edu_reviewer, proposal="unverifiable", reason="材料缺失")
+    objection = answer(world, objection, proposal="unverifiable", reason="材料缺失")
     objection = services.conclude_objection(objection, by=world.credit_office, reason="无法核实")
     assert hooks.personal_statements([record.lineage]) == {}
     services.add_personal_statement(objection, by=world.citizen, text="本人声明：当日在外地出差。")

@@ -53,7 +53,8 @@ def _concluded(events: list[OutboxEvent], kind: str) -> list[OutboxEvent]:
 def test_each_objection_step_emits_one_update(links, record, world, supervisor, officer2) -> None:
     objection, events = _events_of(lambda: services.file_objection(record, by=world.citizen, reasons="不是我", files=[pdf()]))
     payload = _one_update(events, "objection", "filed", Objection.State.SUBMITTED, objection)
-    assert payload["decide_due"] is None
+    # Art. 25 counts the answer from the filing: both deadlines are known at once.
+    assert payload["decide_due"] == objection.decide_due.isoformat()
     assert payload["objection_id"] == objection.pk
     assert not _concluded(events, "objection")
 
@@ -64,8 +65,10 @@ def test_each_objection_step_emits_one_update(links, record, world, supervisor, 
     payload = _one_update(events, "objection", "accepted", Objection.State.VERIFYING, case)
     assert payload["decide_due"] == case.decide_due.isoformat()
 
-    case, events = _events_of(lambda: services.propose_outcome(case, by=world.edu_reviewer, proposal="unverifiable",
-                                                               reason="材料缺失"))
+    case, events = _events_of(lambda: services.draft_answer(case, by=world.edu_clerk, proposal="unverifiable",
+                                                            reason="材料缺失"))
+    _one_update(events, "objection", "answer_drafted", Objection.State.VERIFYING, case)
+    case, events = _events_of(lambda: services.sign_answer(case, by=world.edu_reviewer))
     _one_update(events, "objection", "proposed", Objection.State.PROPOSED, case)
     assert not _concluded(events, "objection")
 
@@ -142,7 +145,7 @@ def test_a_rolled_back_step_emits_nothing(links, record, world, monkeypatch) -> 
     def broken_notify(*args: object, **kwargs: object) -> None:
         raise RuntimeError("notification store down")
 
-    monkeypatch.setattr(services, "_notify", broken_notify)
+    monkeypatch.setattr("repair.services.common.notify", broken_notify)
     with pytest.raises(RuntimeError):
         services.accept_objection(objection, by=world.credit_office)
     with pytest.raises(RuntimeError):

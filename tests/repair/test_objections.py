@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from archives import services as archive_services
 from archives.models import CreditRecord, Notice
 from archives.selectors import records_visible_to
 from credit_portal.exceptions import TransitionNotAllowed
@@ -15,7 +16,7 @@ from exchange.schema import envelope_for, problem
 from repair import selectors, services
 from repair.models import CaseFile, Objection
 from tests import factories as f
-from tests.repair.conftest import pdf, publish
+from tests.repair.conftest import answer, pdf, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def _through_verification(record, world, **proposal):
     objection = services.file_objection(record, by=world.citizen, reasons="处罚对象不是我", files=[pdf()])
     objection = services.accept_objection(objection, by=world.credit_office)
-    return services.propose_outcome(objection, by=world.edu_reviewer, **proposal)
+    return answer(world, objection, **proposal)
 
 
 def test_filing_flags_the_record_at_once_and_notifies(links, record, world) -> None:
@@ -35,7 +36,7 @@ def test_filing_flags_the_record_at_once_and_notifies(links, record, world) -> N
     assert objection.files.get().kind == CaseFile.Kind.EVIDENCE
     assert Notice.objects.filter(subject=world.subject, kind=Notice.Kind.CASE_UPDATE).count() == 1
     assert OutboxEvent.objects.filter(event_type="record.objection_flagged").count() == 1
-    assert AuditEntry.objects.filter(action="objection.filed", object_id=str(objection.pk)).exists()
+    assert AuditEntry.objects.filter(action="repair.objection.filed", object_id=str(objection.pk)).exists()
 
 
 def test_correction_outcome_creates_a_new_version_and_clears_the_flag(links, record, world) -> None:
@@ -59,7 +60,7 @@ def test_correction_outcome_creates_a_new_version_and_clears_the_flag(links, rec
     assert event.payload["result"] == "corrected"
     assert "id_number" not in str(event.payload)
     steps = list(concluded.events.values_list("action", flat=True))
-    assert steps == ["filed", "accepted", "proposed", "concluded"]
+    assert steps == ["filed", "accepted", "answer_drafted", "proposed", "concluded"]
 
 
 def test_withdraw_outcome(links, record, world) -> None:
@@ -145,7 +146,7 @@ def test_acting_on_a_concluded_case_is_refused(links, record, world) -> None:
         lambda: services.conclude_objection(concluded, by=world.credit_office, reason="again"),
         lambda: services.accept_objection(concluded, by=world.credit_office),
         lambda: services.refuse_objection(concluded, by=world.credit_office, reason="r"),
-        lambda: services.propose_outcome(concluded, by=world.edu_reviewer, proposal="withdraw", reason="r"),
+        lambda: services.draft_answer(concluded, by=world.edu_clerk, proposal="withdraw", reason="r"),
     ):
         with pytest.raises(TransitionNotAllowed, match="already concluded"):
             call()
@@ -160,15 +161,15 @@ def test_only_the_credit_office_accepts_and_only_the_source_department_proposes(
             services.accept_objection(objection, by=outsider)
     accepted = services.accept_objection(objection, by=world.credit_office)
     with pytest.raises(PermissionDenied):
-        services.propose_outcome(accepted, by=world.health_reviewer, proposal="keep", reason="r")
+        services.draft_answer(accepted, by=world.health_reviewer, proposal="keep", reason="r")
     with pytest.raises(ValidationError):
-        services.propose_outcome(accepted, by=world.edu_reviewer, proposal="correct", reason="r", changes={})
+        services.draft_answer(accepted, by=world.edu_reviewer, proposal="correct", reason="r", changes={})
 
 
 def test_proposal_before_acceptance_and_conclusion_before_proposal_are_refused(links, record, world) -> None:
     objection = services.file_objection(record, by=world.citizen, reasons="x")
     with pytest.raises(TransitionNotAllowed):
-        services.propose_outcome(objection, by=world.edu_reviewer, proposal="keep", reason="r")
+        services.draft_answer(objection, by=world.edu_reviewer, proposal="keep", reason="r")
     accepted = services.accept_objection(objection, by=world.credit_office)
     with pytest.raises(TransitionNotAllowed):
         services.conclude_objection(accepted, by=world.credit_office, reason="r")
@@ -186,7 +187,7 @@ def test_assigned_case_is_handled_only_by_its_officer_or_a_supervisor(
         services.accept_objection(objection, by=world.credit_office)
     services.accept_objection(objection, by=officer2)
     objection.refresh_from_db()
-    services.propose_outcome(objection, by=world.edu_reviewer, proposal="keep", reason="属实")
+    answer(world, objection, proposal="keep", reason="属实")
     services.conclude_objection(objection, by=supervisor, reason="属实")  # supervisor may act
 
 
@@ -201,21 +202,8 @@ def test_an_officer_may_take_an_unassigned_case(links, record, world, officer2) 
 def test_corrected_record_during_open_objection_is_concluded_on_the_current_version(links, world) -> None:
     record = publish(world)
     objection = _through_verification(record, world, proposal="withdraw", reason="撤销")
-    services.correct_on_initiative(record, by=world.edu_reviewer, action="correct", reason="文字", changes={"title": "新"})
+    archive_services.correct_record(record, by=world.edu_reviewer, reason="文字", title="新")
     services.conclude_objection(objection, by=world.credit_office, reason="撤销")
     current = CreditRecord.objects.get(lineage=record.lineage, is_current=True)
     assert current.state == CreditRecord.State.WITHDRAWN
     assert current.version == 2
-
-
-def test_correction_on_initiative_through_archives_services(links, record, world) -> None:
-    with pytest.raises(PermissionDenied):
-        services.correct_on_initiative(record, by=world.health_reviewer, action="withdraw", reason="r")
-    with pytest.raises(ValidationError):
-        services.correct_on_initiative(record, by=world.edu_reviewer, action="correct", reason="r", changes={})
-    new = services.correct_on_initiative(
-        record, by=world.credit_office, action="correct", reason="笔误", changes={"title": "违规有偿补课（更正）"}
-    )
-    assert new.version == 2
-    assert new.change_reason == "笔误"
-    assert OutboxEvent.objects.filter(event_type="record.corrected").count() == 1

@@ -130,7 +130,7 @@ def test_rating_after_the_case_and_a_poor_rating_becomes_a_task(links, record, w
     with pytest.raises(TransitionNotAllowed):
         services.rate_case(refused, by=world.citizen, score=5)
     services.follow_up_rating(rating, by=world.credit_office, note="已电话说明")
-    assert not selectors.ratings_to_follow_up().exists()
+    assert not selectors.ratings_to_follow_up()
 
 
 def test_good_rating_needs_no_follow_up(links, record, world) -> None:

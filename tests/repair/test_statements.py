@@ -12,7 +12,7 @@ from disclosure.services.identity import link_citizen
 from disclosure.services.reports import issue_self_report
 from repair import services
 from repair.selectors import personal_statements_for
-from tests.repair.conftest import publish
+from tests.repair.conftest import answer, publish
 
 pytestmark = pytest.mark.django_db
 STATEMENT = "本人声明：当日在外地出差。"
@@ -25,7 +25,7 @@ def stated(world):
     record = publish(world)
     objection = services.file_objection(record, by=world.citizen, reasons="不是我")
     objection = services.accept_objection(objection, by=world.credit_office)
-    objection = services.propose_outcome(objection, by=world.edu_reviewer, proposal="unverifiable", reason="材料缺失")
+    objection = answer(world, objection, proposal="unverifiable", reason="材料缺失")
     objection = services.conclude_objection(objection, by=world.credit_office, reason="无法核实")
     services.add_personal_statement(objection, by=world.citizen, text=STATEMENT)
     return record

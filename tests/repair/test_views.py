@@ -17,7 +17,7 @@ from exchange.models import OutboxEvent
 from repair import services
 from repair.models import Objection, Rating, RepairApplication
 from tests import factories as f
-from tests.repair.conftest import PDF, pdf, publish
+from tests.repair.conftest import PDF, answer, pdf, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,7 @@ def test_department_staff_see_only_accepted_objections_on_their_records(world, o
     assert objection.reference in edu.get(reverse("repair:department_queue")).content.decode()
     assert health.get(url).status_code == 404
     assert objection.reference not in health.get(reverse("repair:department_queue")).content.decode()
-    assert health.get(reverse("repair:propose", args=[objection.pk])).status_code == 404
+    assert health.get(reverse("repair:draft_answer", args=[objection.pk])).status_code == 404
     # Department staff never reach the office's pages.
     assert edu.get(reverse("repair:queue")).status_code == 403
     assert edu.post(reverse("repair:case_conclude", args=["objection", objection.pk])).status_code == 403
@@ -286,13 +286,16 @@ def test_full_objection_through_the_pages(world, objection) -> None:
     office.post(reverse("repair:case_accept", args=["objection", objection.pk]))
     objection.refresh_from_db()
     assert objection.state == Objection.State.VERIFYING
-    dept = as_(world.edu_reviewer)
-    url = reverse("repair:propose", args=[objection.pk])
+    dept = as_(world.edu_clerk)
+    url = reverse("repair:draft_answer", args=[objection.pk])
     assert_error_page(dept.post(url, {}), "Choose what should happen to the record", "Give the findings")
     assert_error_page(dept.post(url, {"proposal": "correct", "reason": "核实有误"}), "change at least one field")
     objection.refresh_from_db()
     assert objection.state == Objection.State.VERIFYING
     dept.post(url, {"proposal": "correct", "reason": "核实有误", "title": "违规有偿补课（更正）"})
+    objection.refresh_from_db()
+    assert objection.state == Objection.State.VERIFYING  # drafted, not yet signed
+    as_(world.edu_reviewer).post(reverse("repair:sign_answer", args=[objection.pk]))
     objection.refresh_from_db()
     assert objection.state == Objection.State.PROPOSED
     conclude = reverse("repair:case_conclude", args=["objection", objection.pk])
@@ -318,7 +321,7 @@ def test_full_objection_through_the_pages(world, objection) -> None:
 
 def test_unverifiable_then_personal_statement(world, objection) -> None:
     services.accept_objection(objection, by=world.credit_office)
-    services.propose_outcome(objection, by=world.edu_reviewer, proposal="unverifiable", reason="档案缺失")
+    answer(world, objection, proposal="unverifiable", reason="档案缺失")
     services.conclude_objection(objection, by=world.credit_office, reason="无法核实")
     client = as_(world.citizen)
     url = reverse("repair:statement_new", args=[objection.pk])
@@ -326,18 +329,3 @@ def test_unverifiable_then_personal_statement(world, objection) -> None:
     client.post(url, {"text": "本人从未在校外补课。"})
     html = as_(world.edu_reviewer).get(reverse("repair:case", args=["objection", objection.pk])).content.decode()
     assert "本人从未在校外补课。" in html
-
-
-def test_correction_on_initiative_with_check_and_bad_input(world, record) -> None:
-    client = as_(world.edu_reviewer)
-    url = reverse("repair:correct", args=[record.pk])
-    assert_error_page(client.post(url, {"action": "correct", "reason": ""}), "Give the reason", "Change at least one field")
-    check = client.post(url, {"action": "withdraw", "reason": "依据已撤销"})
-    assert "Check your answers before changing the record" in check.content.decode()
-    record.refresh_from_db()
-    assert record.state == CreditRecord.State.PUBLISHED
-    client.post(url, {"action": "withdraw", "reason": "依据已撤销", "confirmed": "1"})
-    record.refresh_from_db()
-    assert record.state == CreditRecord.State.WITHDRAWN
-    # Another department cannot reach the record at all.
-    assert as_(world.health_reviewer).get(url).status_code == 404

@@ -23,6 +23,7 @@ DEMO_MODULES = (
     "credit_portal.demo",
     "departments.demo",
     "archives.demo",
+    "archives.intake.demo",
     "disclosure.demo",
     "repair.demo",
     "exchange.demo",

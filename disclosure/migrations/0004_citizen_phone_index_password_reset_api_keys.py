@@ -32,7 +32,7 @@ def citizens_sign_in_with_indexed_phone(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disclosure', '0001_initial'),
+        ('disclosure', '0003_mandatory_content_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

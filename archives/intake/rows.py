@@ -1,0 +1,158 @@
+"""Turning one row's raw values (Excel cells or API JSON) into record data, with a
+message per cell. The content rules themselves are the web form's
+(``archives.services.records.validate_record_content``) and the ID number check is
+python-stdnum's (``archives.validators``); this module only types the values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from archives import validators
+from archives.intake.catalogue import Choices
+from archives.intake.columns import BY_KEY, COLUMNS, Column
+
+_PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class CellError:
+    column: str  # a column key, or "" for the row as a whole
+    message: str
+    code: str = "invalid"
+
+
+@dataclass
+class ParsedRow:
+    number: int  # Excel row number, or the item's position in an API request
+    raw: list[object]
+    person: dict[str, str] = field(default_factory=dict)  # name, id_number, phone
+    archive: dict[str, str] = field(default_factory=dict)  # employer, post
+    record: dict[str, Any] = field(default_factory=dict)  # the fields of draft_record
+    errors: list[CellError] = field(default_factory=list)
+    external_id: str = ""
+
+    def add(self, column: str, message: str, code: str = "invalid") -> None:
+        self.errors.append(CellError(column, message, code))
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(row: ParsedRow, column: Column, value: object) -> str:
+    if _empty(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if len(text) > column.max_length:
+        row.add(column.key, _("At most %(n)d characters.") % {"n": column.max_length}, "too_long")
+        return ""
+    return text
+
+
+def _date(row: ParsedRow, column: Column, value: object, *, from_excel: bool) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        row.add(column.key, _("Enter a date."), "invalid_date")
+        return None
+    if isinstance(value, int | float):
+        row.add(column.key, _("This is a number, not a date: format the cell as a date (for example 2026-03-01)."),
+                "date_as_number")
+        return None
+    text = str(value).strip()
+    if not from_excel and _ISO_DATE.match(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    if from_excel:
+        row.add(column.key, _("This date was typed as text: enter it as a date cell (for example 2026-03-01)."),
+                "date_as_text")
+    else:
+        row.add(column.key, _("Enter the date as YYYY-MM-DD."), "invalid_date")
+    return None
+
+
+def parse_values(number: int, values: dict[str, object], choices: Choices, *, from_excel: bool) -> ParsedRow:
+    """Type one row. Every problem becomes a ``CellError`` naming its column."""
+    row = ParsedRow(number=number, raw=[values.get(c.key) for c in COLUMNS])
+    for column in COLUMNS:
+        value = values.get(column.key)
+        if column.required and _empty(value):
+            row.add(column.key, _("Required: enter %(column)s.") % {"column": column.header}, "required")
+            continue
+        if _empty(value):
+            continue
+        if column.kind == "id_number":
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                row.add(column.key, _("The ID number was stored as a number and has lost digits: format the column as "
+                                      "text and type it again."), "id_number_as_number")
+                continue
+            try:
+                row.person["id_number"] = validators.validate_id_number(str(value))
+            except ValidationError as exc:
+                row.add(column.key, exc.messages[0], "invalid_id_number")
+        elif column.kind == "phone":
+            text = _text(row, column, value)
+            if text and not _PHONE.match(text):
+                row.add(column.key, _("Enter a phone number of digits only."), "invalid_phone")
+            elif text:
+                row.person["phone"] = text
+        elif column.kind == "date":
+            parsed = _date(row, column, value, from_excel=from_excel)
+            if parsed is not None:
+                row.record[column.key] = parsed
+        elif column.kind == "bool":
+            if isinstance(value, bool):
+                row.record[column.key] = value
+            elif str(value).strip() in choices.yes_no:
+                row.record[column.key] = choices.yes_no[str(value).strip()]
+            else:
+                row.add(column.key, _("Enter Yes or No."), "invalid_choice")
+        elif column.kind == "choice":
+            text = str(value).strip()
+            table = {"category": choices.categories, "domain": choices.domains, "polarity": choices.polarity,
+                     "severity": choices.severity}[column.key]
+            if text in table:
+                row.record[column.key] = table[text]
+            elif column.key == "category":
+                row.add(column.key, _("Unknown category \"%(value)s\": choose one from the list.") % {"value": text[:40]},
+                        "unknown_category")
+            else:
+                row.add(column.key, _("\"%(value)s\" is not in the list: choose one from the dropdown.")
+                        % {"value": text[:40]}, "invalid_choice")
+        else:
+            text = _text(row, column, value)
+            if column.key == "name":
+                row.person["name"] = text
+            elif column.key in {"employer", "post"}:
+                row.archive[column.key] = text
+            else:
+                row.record[column.key] = text
+    return row
+
+
+def parse_cells(number: int, cells: list[object], choices: Choices) -> ParsedRow:
+    return parse_values(number, dict(zip((c.key for c in COLUMNS), cells, strict=False)), choices, from_excel=True)
+
+
+def validation_errors(exc: ValidationError) -> list[CellError]:
+    """A service's ValidationError as cell errors (field names are our column keys)."""
+    if hasattr(exc, "error_dict"):
+        return [
+            CellError(key if key in BY_KEY else "", message, "invalid")
+            for key, messages in exc.message_dict.items() for message in messages
+        ]
+    return [CellError("", message, "invalid") for message in exc.messages]

@@ -1,0 +1,149 @@
+"""Excel import benchmark (issue 11, performance): prints figures, asserts nothing.
+
+Writes a filled-in template of N rows (new people, one negative record each), then in
+the same run measures python-calamine's raw read of that file (the floor: no checks,
+no database) and the import end to end through the upload job: file checks, read,
+typing and validation of every cell by the web form's rules, ID number checks,
+subject registration with SM4 encryption and blind indexes, archives, records,
+natural keys, the audit chain — one transaction. Drafts emit no outbox event (only
+publication does), so the outbox is not part of this path.
+
+Uses PostgreSQL when DATABASE_URL is set (a scratch database ``<name>_bench`` beside
+it, dropped afterwards), else a temporary SQLite file.
+
+    make bench                      # or: .venv/bin/python bench/import_bench.py --rows 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import _scratch_database, _setup_django  # noqa: E402
+
+
+def build_file(rows: int) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    from archives.intake.columns import COLUMNS, META_SHEET, TEMPLATE_MARK, TEMPLATE_VERSION, header_text
+    from archives.intake.workbook import records_sheet_title
+    from departments.models import RecordCategory
+    from repair.synthetic import person_number
+
+    category = RecordCategory.objects.get(code="violations").name
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(records_sheet_title())
+    sheet.append([header_text(c) for c in COLUMNS])
+    decided = date(2025, 6, 1)
+    for i in range(rows):
+        number = WriteOnlyCell(sheet, value=person_number(i))
+        number.data_type = "s"
+        occurred = WriteOnlyCell(sheet, value=decided - timedelta(days=i % 200))
+        occurred.number_format = "yyyy-mm-dd"
+        when = WriteOnlyCell(sheet, value=decided)
+        when.number_format = "yyyy-mm-dd"
+        sheet.append([f"基准{i:07d}", number, None, "基准单位", None, category, "负面", "一般", f"基准记录{i}", None,
+                      f"基准〔2025〕{i}号", "基准机关", occurred, when, None, "否"])
+    meta = book.create_sheet(META_SHEET)
+    for value in (TEMPLATE_MARK, TEMPLATE_VERSION, "teacher", "教师"):
+        meta.append([value])
+    meta.sheet_state = "veryHidden"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    import os
+
+    tmp = Path(tempfile.mkdtemp(prefix="credit-portal-import-bench-"))
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    env, drop = _scratch_database(env, tmp)
+    try:
+        _run(env, args.rows)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        drop()
+
+
+def _run(env: dict[str, str], rows: int) -> None:
+    import os
+
+    _setup_django(env)
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.utils import translation
+
+    engine = "PostgreSQL" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "SQLite"
+    print(f"database: {engine} (scratch), rows: {rows:,}")
+    call_command("migrate", verbosity=0)
+    settings.INTAKE_MAX_ROWS = max(rows, 100_000)
+    translation.activate("zh-hans")
+    import python_calamine
+
+    from archives.intake import jobs
+    from archives.intake.models import ImportJob
+    from archives.models import CreditRecord
+    from credit_portal.models import AuditEntry
+    from departments.models import Department, Membership, Occupation
+    from tests import factories
+
+    started = time.monotonic()
+    data = build_file(rows)
+    print(f"file written: {len(data) / 1024 / 1024:.1f} MiB in {time.monotonic() - started:.1f} s")
+
+    started = time.monotonic()
+    book = python_calamine.CalamineWorkbook.from_filelike(BytesIO(data))
+    read = sum(1 for _ in book.get_sheet_by_name("记录").iter_rows()) - 1
+    raw = time.monotonic() - started
+    if os.environ.get("IMPORT_BENCH_PROFILE"):
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+
+    department = Department.objects.get(code="education")
+    clerk = factories.make_user("bench_clerk")
+    Membership.objects.create(user=clerk, department=department, role=Membership.Role.CLERK)
+    audit_before = AuditEntry.objects.count()
+    started, cpu = time.monotonic(), time.process_time()
+    job = jobs.start_job(data=data, filename="bench.xlsx", department=department,
+                         occupation=Occupation.objects.get(code="teacher"), by=clerk, mode="all")
+    job.refresh_from_db()
+    if job.state == ImportJob.State.PENDING:  # not eager: run it here
+        jobs.run_job(str(job.pk))
+        job.refresh_from_db()
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
+    created = CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL).count()
+    if os.environ.get("IMPORT_BENCH_PROFILE"):
+        profiler.disable()
+        profiler.dump_stats(os.environ["IMPORT_BENCH_PROFILE"])
+    audit_rows = AuditEntry.objects.count() - audit_before
+    print(f"python-calamine raw read of the same file: {read:,} rows in {raw:.2f} s = {read / raw:,.0f} rows/s")
+    print(f"import end to end (upload job, one transaction): {created:,} records, {audit_rows:,} audit entries, "
+          f"in {elapsed:.1f} s = {created / elapsed:,.0f} rows/s ({job.get_state_display()}, {job.error_count} refused)")
+    # On a shared machine the wall clock includes waiting for the CPU; this process's own
+    # CPU time (the database server's is not in it) shows what the Python side costs.
+    print(f"  of which this process's CPU time: {cpu:.1f} s = {created / cpu:,.0f} rows per CPU-second")
+    if created != rows:
+        print("WARNING: not every row was imported")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,403 @@
+"""Page and API benchmark: one table, every figure next to a bare Django view measured
+on the same server in the same run. Prints, asserts nothing.
+
+    make bench                                   # BENCH_PEOPLE=100000 by default
+    BENCH_PEOPLE=1000000 make bench
+    BENCH_DATABASE_URL=postgres://…/big .venv/bin/python bench/pages.py   # an existing data set
+
+The data set: a PostgreSQL database ``<DATABASE_URL name>_people_<N>`` with the demo
+data and N synthetic people (``generate_demo_data``), created once and reused by later
+runs; without DATABASE_URL a SQLite file under bench/.data/ (slow; keep N small).
+The server: gunicorn (``BENCH_WORKERS``, default one per core) with DEBUG off, the
+portal's settings plus the bare view and lifted per-client rate limits
+(bench/settings.py). The load: wrk (``apt-get install wrk``) with ``BENCH_CONNECTIONS``
+(16) for ``BENCH_SECONDS`` (10) per page, or a pure-Python keep-alive generator when
+wrk is missing. SQL queries per request are counted in-process for the same request
+after one warm-up request (steady state: sessions are saved once a minute).
+"""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PEOPLE = int(os.environ.get("BENCH_PEOPLE", "100000"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
+
+
+@dataclass
+class Page:
+    label: str
+    path: str
+    method: str = "GET"
+    body: str = ""
+    content_type: str = "application/x-www-form-urlencoded"
+    cookies: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    queries: int | None = None
+
+
+# --- the data set ---------------------------------------------------------------------
+
+
+def _database_url() -> str:
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        data = ROOT / "bench" / ".data"
+        data.mkdir(exist_ok=True)
+        return f"sqlite:///{data / f'people_{PEOPLE}.sqlite3'}"
+    import dj_database_url
+    import psycopg2
+
+    db = dj_database_url.parse(url)
+    name = f"{db['NAME']}_people_{PEOPLE}"
+    conn = psycopg2.connect(dbname="postgres", user=db["USER"], password=db["PASSWORD"] or None,
+                            host=db["HOST"] or None, port=db["PORT"] or None)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)  # noqa: S603
+
+
+def prepare(env: dict[str, str]) -> None:
+    """Migrate, load the demo data and top the synthetic people up to PEOPLE."""
+    _manage(env, "migrate", "--no-input", "--verbosity", "0")
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from archives.models import Subject
+
+    if not Subject.objects.filter(name__startswith="演示").exists():
+        _manage(env, "load_demo_data")
+    have = Subject.objects.filter(created_by__username="synthetic_loader").count()
+    if have < PEOPLE:
+        print(f"generating {PEOPLE - have:,} synthetic people (once; later runs reuse them)")
+        _manage(env, "generate_demo_data", "--subjects", str(PEOPLE - have))
+
+
+def fixtures() -> tuple[list[Page], dict[str, object]]:
+    """Accounts, an authorization and a report on a synthetic person; the pages to load."""
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+    from django.utils import timezone
+
+    from archives.models import Subject
+    from credit_portal.models import User
+    from credit_portal.roles import Role
+    from departments.models import Department, Membership, RecordCategory
+    from disclosure.models import Authorization, CitizenProfile, Institution, InstitutionStaff
+    from disclosure.services.authorizations import code_digest
+    from disclosure.services.queries import query_record
+    from disclosure.services.reports import verification_code
+
+    loader = User.objects.get(username="synthetic_loader")
+    subject = Subject.objects.filter(created_by=loader, citizen_profile__isnull=True).order_by("id_number_index").first()
+    named = Subject.objects.filter(created_by=loader, name=subject.name).count()
+    archive = subject.archives.select_related("occupation", "department").first()
+    now = timezone.now()
+
+    def account(username: str, role: str) -> User:
+        user, _ = User.objects.get_or_create(username=username, defaults={"full_name": username})
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    citizen = account("bench_citizen", Role.CITIZEN)
+    CitizenProfile.objects.filter(user=citizen).delete()
+    CitizenProfile.objects.create(user=citizen, subject=subject, verified_at=now, method=CitizenProfile.Method.ADMIN)
+    staff = account("bench_institution", Role.INSTITUTION)
+    institution = Institution.objects.get(credit_code__startswith="91110108MA0HCB001")
+    InstitutionStaff.objects.get_or_create(user=staff, defaults={"institution": institution})
+    code = "BNCH-BNCH-BNCH"
+    authorization, _ = Authorization.objects.update_or_create(
+        code_hash=code_digest(code),
+        defaults={
+            "reference": "BENCH00000000001", "subject": subject, "grantee": institution, "purpose": "recruitment",
+            "valid_from": now, "valid_until": now + timezone.timedelta(days=80), "max_uses": 32000, "uses": 0,
+            "state": Authorization.State.ACTIVE, "granted_at": now,
+        },
+    )
+    authorization.occupations.set([archive.occupation])
+    authorization.categories.set(RecordCategory.objects.all())
+    result = query_record(by=staff, name=subject.name, id_number=subject.id_number, code=code, purpose="recruitment")
+    report = result.report
+    education = Department.objects.get(code="education")
+    clerk = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.CLERK).first()
+    reviewer = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.REVIEWER).first()
+
+    csrf = _get_new_csrf_string()
+    sessions = {}
+    for user in (citizen, staff, clerk, reviewer):
+        client = Client()
+        client.force_login(user)
+        sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def signed(user: User) -> dict[str, str]:
+        return {settings.SESSION_COOKIE_NAME: sessions[user.pk], settings.CSRF_COOKIE_NAME: csrf}
+
+    from urllib.parse import urlencode
+
+    post = {"X-CSRFToken": csrf, "Referer": "http://127.0.0.1/"}
+    import json
+
+    pages = [
+        Page("bare Django view (baseline)", "/bench/bare/"),
+        Page("/healthz", "/healthz"),
+        Page("citizen: own archive", f"/my/archives/{archive.pk}/", cookies=signed(citizen)),
+        Page("institution: query API (POST)", "/api/disclosure/queries/", "POST",
+             json.dumps({"name": subject.name, "id_number": subject.id_number, "code": code, "purpose": "recruitment"}),
+             "application/json", signed(staff), post),
+        Page("institution: report page", f"/reports/{report.number}/", cookies=signed(staff)),
+        Page("clerk: dashboard", "/staff/", cookies=signed(clerk)),
+        Page("reviewer: review queue", "/staff/review/", cookies=signed(reviewer)),
+        Page(f"clerk: name search ({named} namesakes)", "/staff/subjects/find/", "POST",
+             urlencode({"search": "name", "name-name": subject.name}), cookies=signed(clerk), headers=post),
+        Page("public: dishonesty list", "/public/dishonesty/"),
+        Page("public: honour list, page 5", "/public/honours/?page=5"),
+        Page("public: list search (POST)", "/public/dishonesty/", "POST", urlencode({"name": subject.name}),
+             cookies={settings.CSRF_COOKIE_NAME: csrf}, headers=post),
+        Page("public: report verification (POST)", "/reports/verify/", "POST",
+             urlencode({"number": report.number, "code": verification_code(report)}),
+             cookies={settings.CSRF_COOKIE_NAME: csrf}, headers=post),
+    ]
+    count_queries(pages)
+    return pages, {"subject_archives": subject.archives.count()}
+
+
+def count_queries(pages: list[Page]) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    for page in pages:
+        client = Client(enforce_csrf_checks=False)
+        for name, value in page.cookies.items():
+            client.cookies[name] = value
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in page.headers.items()}
+
+        def hit(page: Page = page, client: Client = client, extra: dict[str, str] = extra) -> int:
+            if page.method == "POST":
+                return client.post(page.path, page.body, content_type=page.content_type, **extra).status_code
+            return client.get(page.path, **extra).status_code
+
+        hit()
+        with CaptureQueriesContext(connection) as captured:
+            status = hit()
+        page.queries = len(captured)
+        if status >= 400:
+            print(f"WARNING: {page.label} answered {status} in-process")
+
+
+# --- the load -------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    requests: int
+    seconds: float
+    p50: float
+    p95: float
+    p99: float
+    bad: int
+
+
+WRK_SCRIPT = """
+wrk.method = "{method}"
+wrk.body = {body}
+{headers}
+done = function(summary, latency, requests)
+  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("BENCH %d %f %f %f %f %d\\n", summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3, bad))
+end
+"""
+
+
+def _lua(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def load_wrk(base: str, page: Page, tmp: Path) -> Result:
+    headers = dict(page.headers)
+    if page.cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in page.cookies.items())
+    if page.method == "POST":
+        headers["Content-Type"] = page.content_type
+    script = tmp / "page.lua"
+    script.write_text(WRK_SCRIPT.format(
+        method=page.method, body=_lua(page.body),
+        headers="\n".join(f"wrk.headers[{_lua(k)}] = {_lua(v)}" for k, v in headers.items()),
+    ))
+    out = subprocess.run(  # noqa: S603
+        ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "--timeout", "30s", "-s", str(script), base + page.path],  # noqa: S607
+        capture_output=True, text=True, check=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH "))
+    requests, seconds, p50, p95, p99, bad = line.split()[1:]
+    return Result(int(requests), float(seconds), float(p50), float(p95), float(p99), int(bad))
+
+
+def _python_worker(args: tuple[str, int, Page, float, int]) -> tuple[list[float], int]:
+    host, port, page, until, connections = args
+    import threading
+
+    latencies: list[float] = []
+    bad = [0]
+    headers = dict(page.headers)
+    if page.cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in page.cookies.items())
+    if page.method == "POST":
+        headers["Content-Type"] = page.content_type
+    body = page.body.encode()
+    lock = threading.Lock()
+
+    def run() -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        mine = []
+        while time.monotonic() < until:
+            started = time.monotonic()
+            try:
+                conn.request(page.method, page.path, body=body if page.method == "POST" else None, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status < 400
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+                ok = False
+            mine.append(time.monotonic() - started)
+            if not ok:
+                with lock:
+                    bad[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=run) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, bad[0]
+
+
+def load_python(base: str, page: Page) -> Result:
+    """The fallback generator: two processes, CONNECTIONS keep-alive connections in all."""
+    host, port = base.removeprefix("http://").split(":")
+    started = time.monotonic()
+    until = started + SECONDS
+    processes = 2
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        parts = pool.map(_python_worker, [(host, int(port), page, until, CONNECTIONS // processes)] * processes)
+    elapsed = time.monotonic() - started
+    latencies = sorted(x * 1000 for part in parts for x in part[0])
+    bad = sum(part[1] for part in parts)
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
+    return Result(len(latencies), elapsed, q[49], q[94], q[98], bad)
+
+
+def _settle(base: str) -> None:
+    """Wait until the server has worked off the previous page's backlog (sync workers
+    go on serving requests the load tool already gave up on), so it does not count
+    against the next page."""
+    for _ in range(120):
+        started = time.monotonic()
+        urllib.request.urlopen(base + "/bench/bare/", timeout=60).read()  # noqa: S310 - loopback
+        if time.monotonic() - started < 0.05:
+            return
+        time.sleep(0.5)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> None:
+    env = dict(os.environ)
+    env.update({"DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_DEBUG": "false"})
+    env.pop("BENCH_DATABASE_URL", None)
+    if env["DATABASE_URL"].startswith("sqlite"):
+        env["SQLITE_PATH"] = env.pop("DATABASE_URL").removeprefix("sqlite:///")
+    prepare(env)
+    pages, facts = fixtures()
+    from django.db import connection
+
+    engine = connection.vendor
+    people = _count_people()
+    connection.close()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    gunicorn = subprocess.Popen(  # noqa: S603
+        [str(Path(sys.executable).with_name("gunicorn")), "credit_portal.wsgi:application", "-b", f"127.0.0.1:{port}",
+         "-w", str(WORKERS), "--log-level", "warning", "--access-logfile", "/dev/null", "--keep-alive", "30"],
+        cwd=ROOT, env=env,
+    )
+    tool = "wrk" if shutil.which("wrk") else "python"
+    tmp = Path(tempfile.mkdtemp(prefix="credit-portal-bench-"))
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=5).read()  # noqa: S310 - loopback
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        results = []
+        for page in pages:
+            _settle(base)
+            load = load_wrk(base, page, tmp) if tool == "wrk" else load_python(base, page)
+            results.append((page, load))
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+        shutil.rmtree(tmp, ignore_errors=True)
+    bare = results[0][1].requests / results[0][1].seconds
+    print()
+    print(f"pages at {people:,} people on {engine}; gunicorn ×{WORKERS} (sync), DEBUG off; load: {tool}, "
+          f"{CONNECTIONS} connections, {SECONDS} s per page; {os.cpu_count()} cores shared by server and load")
+    print(f"{'page':<44} {'req/s':>8} {'of bare':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'SQL/req':>8} {'errors':>7}")
+    for page, load in results:
+        rate = load.requests / load.seconds
+        print(f"{page.label:<44} {rate:>8,.0f} {rate / bare:>8.1%} {load.p50:>8.1f} {load.p95:>8.1f} {load.p99:>8.1f} "
+              f"{page.queries if page.queries is not None else '-':>8} {load.bad:>7}")
+    del facts
+
+
+def _count_people() -> int:
+    from archives.models import Subject
+
+    return Subject.objects.count()
+
+
+if __name__ == "__main__":
+    main()

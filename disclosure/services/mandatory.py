@@ -1,0 +1,105 @@
+"""The mandatory content of a report, by purpose (法定必含内容).
+
+Where a decision about the person is tied by law or policy to their credit (recruitment,
+appointment, licensing, awards, bidding), a report that left out their negative records
+would mislead: 《广东省加强个人诚信体系建设分工方案》 item 23 speaks of "连续三年以上无不良信用记录的行政相对人",
+济政办〔2017〕55号 item 13 ties "职称职务晋升、岗位聘用" to the credit evaluation. The rules
+are data (``MandatoryContent``), each naming its source; the person may add categories,
+never remove these. Three places apply them: ``check_terms`` (the consent), the query's
+scope (``services.queries``) and the report builder (``services.reports``), so a
+forged form or a narrowed API request cannot produce a report without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from departments.models import RecordCategory
+from disclosure.models import MandatoryContent, Purpose
+
+Content = MandatoryContent.Content
+
+
+@dataclass(frozen=True)
+class Mandatory:
+    """What a report for one purpose must contain, with the sources that say so."""
+
+    purpose: str
+    negative_records: bool = False
+    latest_finding: bool = False
+    categories: tuple[RecordCategory, ...] = ()
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def any(self) -> bool:
+        return self.negative_records or self.latest_finding or bool(self.categories)
+
+    @property
+    def purpose_label(self) -> str:
+        return str(dict(Purpose.choices).get(self.purpose, self.purpose))
+
+    @property
+    def category_ids(self) -> list[int]:
+        return [c.pk for c in self.categories]
+
+    def labels(self) -> list[str]:
+        """The mandatory content in words, for the form, the consent and the report."""
+        items: list[str] = []
+        if self.negative_records:
+            items.append(str(Content.NEGATIVE_RECORDS.label))
+        if self.latest_finding:
+            items.append(str(Content.LATEST_FINDING.label))
+        items += [_("every effective record of the category %(name)s") % {"name": c.name} for c in self.categories]
+        return items
+
+
+def _build(purpose: str, rules: list[MandatoryContent]) -> Mandatory:
+    return Mandatory(
+        purpose=purpose,
+        negative_records=any(r.content == Content.NEGATIVE_RECORDS for r in rules),
+        latest_finding=any(r.content == Content.LATEST_FINDING for r in rules),
+        categories=tuple(r.category for r in rules if r.content == Content.CATEGORY and r.category is not None),
+        sources=tuple(dict.fromkeys(r.source for r in rules)),
+    )
+
+
+def _rules() -> QuerySet[MandatoryContent]:
+    return (
+        MandatoryContent.objects.filter(is_active=True)
+        .select_related("category")
+        .order_by("content", "category__sort_order", "id")
+    )
+
+
+def mandatory_for(purpose: str) -> Mandatory:
+    """The rules in force for ``purpose`` (one query)."""
+    return _build(purpose, list(_rules().filter(purpose=purpose)))
+
+
+def mandatory_by_purpose() -> dict[str, Mandatory]:
+    """The rules of every purpose that has some, in the order of ``Purpose`` (one
+    query), for the authorization form."""
+    by_purpose: dict[str, list[MandatoryContent]] = {}
+    for rule in _rules():
+        by_purpose.setdefault(rule.purpose, []).append(rule)
+    return {purpose: _build(purpose, by_purpose[purpose]) for purpose in Purpose.values if purpose in by_purpose}
+
+
+def missing_categories(mandatory: Mandatory, chosen: Iterable[RecordCategory]) -> list[RecordCategory]:
+    """Mandatory categories the person left out. Choosing none means every category,
+    which leaves nothing out."""
+    chosen_ids = {c.pk for c in chosen}
+    if not chosen_ids:
+        return []
+    return [c for c in mandatory.categories if c.pk not in chosen_ids]
+
+
+def missing_message(mandatory: Mandatory, missing: Iterable[RecordCategory]) -> str:
+    return _(
+        "For this purpose the report must include %(names)s; it cannot be left out "
+        "(legal basis: %(source)s). Tick it again."
+    ) % {"names": "、".join(c.name for c in missing), "source": "；".join(mandatory.sources)}

@@ -1,0 +1,154 @@
+"""What every case service shares: the timeline step with its audit entry and outbox
+event, notices, files, locking and the small refusals.
+
+Audit actions are ``repair.<object>.<verb>`` (``repair.objection.filed``,
+``repair.application.approved``); outbox events keep their published names
+(``objection.updated``, ``repair.updated``: docs/exchange/schema-v1.json).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from archives import services as archive_services
+from archives.models import CreditRecord, Notice
+from archives.services.evidence import check_upload
+from credit_portal import audit
+from credit_portal.crypto import sm3_hexdigest
+from credit_portal.exceptions import TransitionNotAllowed
+from credit_portal.models import User
+from exchange.outbox import emit
+from repair import case_types, deadlines, permissions
+from repair.models import CaseEvent, CaseFile
+
+Case = case_types.Case
+Checked = tuple[UploadedFile, Any, bytes]
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def new_reference(case_type: case_types.CaseType) -> str:
+    return f"{case_type.reference_prefix}-{today():%Y%m%d}-{uuid.uuid4().hex[:6].upper()}"
+
+
+def shown_date(day: date) -> str:
+    """A date as told to the citizen, marked provisional (暂定) past the official calendar."""
+    if deadlines.is_provisional(day):
+        return _("%(date)s (provisional)") % {"date": day.isoformat()}
+    return day.isoformat()
+
+
+def step(case: Case, action: str, by: User | None, *, note: str = "", due: date | None = None,
+         at: datetime | None = None) -> None:
+    """One step of a case, in the caller's transaction: its timeline row, its audit
+    entry and its ``*.updated`` outbox event. Concluding steps also emit
+    ``*.concluded`` with the outcome, from the step's service."""
+    case_type = case_types.of(case)
+    at = at or timezone.now()
+    CaseEvent.objects.create(
+        **case_types.owner_kwargs(case), action=action,
+        actor=by if getattr(by, "is_authenticated", False) else None, note=note, at=at, due=due,
+    )
+    audit.record(
+        f"repair.{case_type.audit_object}.{action}", actor=by, target=case, subject_ref=str(case.subject_id),
+        detail={"state": case.state, "reference": case.reference, "due": due.isoformat() if due else None},
+    )
+    emit(f"{case_type.event_prefix}.updated", aggregate=case, payload=_updated_payload(case, action, at))
+
+
+def _updated_payload(case: Case, step_name: str, at: datetime) -> dict[str, Any]:
+    """Payload of ``objection.updated`` / ``repair.updated`` (docs/exchange/schema-v1.json).
+    No free text and no ID number or phone: the person is subject_id + subject_index."""
+    return {
+        case_types.of(case).id_key: case.pk,
+        "reference": case.reference,
+        "step": step_name,
+        "state": case.state,
+        "record_id": case.record_id,
+        "lineage": str(case.record.lineage),
+        "accept_due": case.accept_due.isoformat(),
+        "decide_due": case.decide_due.isoformat() if case.decide_due else None,
+        "occurred_at": at.isoformat(),
+        "subject_id": str(case.subject_id),
+        "subject_index": case.subject.id_number_index,
+    }
+
+
+def notify(case: Case, title: str, body: str) -> None:
+    if case.is_adverse:
+        body = f"{body} {remedies()}"
+    archive_services.notify_subject(
+        case.subject, kind=Notice.Kind.CASE_UPDATE, title=title,
+        body=f"{body}（{_('reference')}：{case.reference}）", record=case.record,
+    )
+
+
+def state_title(case: Case) -> str:
+    """The notice title of a case step: its kind and its state's one name."""
+    return _("%(kind)s %(reference)s: %(state)s") % {
+        "kind": case_types.of(case).label, "reference": case.reference, "state": case.get_state_display(),
+    }
+
+
+def checked_files(uploads: Iterable[UploadedFile]) -> list[Checked]:
+    """Check every file before anything is written: a bad file refuses the whole filing."""
+    return [(upload, *check_upload(upload)) for upload in uploads]
+
+
+def store_files(case: Case, checked: list[Checked], *, kind: str, by: User) -> None:
+    for upload, file_kind, content in checked:
+        row = CaseFile(
+            **case_types.owner_kwargs(case), kind=kind, original_name=(upload.name or "file")[:200],
+            content_type=file_kind.content_type, size=len(content), digest=sm3_hexdigest(content),
+            uploaded_by=by, uploaded_at=timezone.now(),
+        )
+        row.file.save("upload", ContentFile(content), save=False)
+        row.save(force_insert=True)
+
+
+# 《中华人民共和国行政复议法》(2023) 第二十条: "可以自知道或者应当知道该行政行为之日起六十日内提出行政复议申请";
+# 《中华人民共和国行政诉讼法》第四十六条: "应当自知道或者应当知道作出行政行为之日起六个月内提出".
+def remedies() -> str:
+    """The next steps open to a citizen after an outcome against them, with their basis."""
+    return _(
+        "If you disagree with this decision, you may apply for administrative reconsideration within 60 days of "
+        "the day you learn of it (Administrative Reconsideration Law, art. 20), or bring an administrative lawsuit "
+        "before a people's court within 6 months (Administrative Procedure Law, art. 46)."
+    )
+
+
+def require_handler(user: User, case: Case) -> None:
+    if not permissions.may_handle(user, case):
+        raise PermissionDenied(permissions.why_not_handle(user, case))
+
+
+def lock(case: Case) -> Case:
+    return type(case).objects.select_for_update(of=("self",)).select_related(
+        "record__archive", "subject", "assigned_to"
+    ).get(pk=case.pk)
+
+
+def refuse_if_closed(case: Case) -> None:
+    if not case.is_open:
+        raise TransitionNotAllowed(_("This case is already concluded; nothing was changed."))
+
+
+def require_reason(reason: str, field_name: str = "reason") -> str:
+    if not (reason or "").strip():
+        raise ValidationError({field_name: _("Give the reason.")})
+    return reason.strip()
+
+
+def current_version(record: CreditRecord) -> CreditRecord:
+    return CreditRecord.objects.get(lineage=record.lineage, is_current=True)

@@ -1,0 +1,90 @@
+"""What the repair pages share: access decorators and the mapping of a service's
+refusals onto a form. Access itself is decided by ``repair.permissions``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+
+from credit_portal.exceptions import NotFound, TransitionNotAllowed
+from repair import permissions
+
+
+def add_errors(form: Form, exc: ValidationError | TransitionNotAllowed | PermissionDenied) -> None:
+    """A service's refusal on the field it names, else above the form."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc.messages)
+    else:
+        form.add_error(None, str(exc))
+
+
+def posted(request: HttpRequest) -> Any:
+    """The POST data of a submission (even an empty one), None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def posted_files(request: HttpRequest) -> Any:
+    return request.FILES if request.method == "POST" else None
+
+
+def confirmed(request: HttpRequest) -> bool:
+    """True when the POST confirms answers already shown on a check-your-answers page."""
+    return request.POST.get("confirmed") == "1"
+
+
+# A forbidden act is 403 (PermissionDenied propagates); these are told on the page.
+REFUSALS = (ValidationError, TransitionNotAllowed)
+
+
+def form_step(
+    request: HttpRequest, form: Form, act: Callable[[dict[str, Any]], object], *, success: str, to: str,
+    **to_kwargs: Any,
+) -> HttpResponse | None:
+    """The one shape of a form page: on a valid POST run ``act`` (a service call) with
+    the cleaned data; done → message and redirect to ``to``; refused → the form carries
+    the service's message and None is returned so the caller renders the page again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        act(form.cleaned_data)
+    except REFUSALS as exc:
+        add_errors(form, exc)
+        return None
+    messages.success(request, success)
+    return redirect(to, **to_kwargs)
+
+
+def _guarded(allowed: Callable[[Any], bool]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @never_cache
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not allowed(request.user):
+                raise PermissionDenied
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound:
+                raise Http404 from None
+
+        return wrapped
+
+    return decorator
+
+
+# Department staff and the credit office; others 403; ``NotFound`` → 404.
+staff_view = _guarded(permissions.is_staff_member)
+# The credit office only (403 for everyone else).
+office_view = _guarded(permissions.is_credit_office)

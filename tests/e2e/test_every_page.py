@@ -1,0 +1,130 @@
+"""Every page each demo role reaches, in Chromium: desktop and 390 px, normal and 长辈版.
+
+One test per role: the demo data is loaded, the role's pages are found by following links
+with the Django test client (tests/page_crawl.py: one page per URL shape, a bounded
+number), then one browser context per mode (reusing the session's browser) visits each:
+- axe (WCAG 2.1 A/AA, 2.2 AA): 0 violations, at desktop width and at 390 px;
+- no console error and no uncaught script error (GOV.UK components report start-up
+  failures as errors: static/js/portal.mjs);
+- no horizontal scroll at 390 px (a wide table scrolls inside its own box);
+- on the phone the 菜单 button shows, opens and closes the menu (checked once per role).
+Runtime is bounded by the page budget below; screenshots of each role's start page go to
+test-artifacts/screenshots/every-page-*.
+"""
+
+from __future__ import annotations
+
+import os
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+
+from credit_portal.context_processors import ELDERLY_COOKIE
+from tests.e2e.conftest import AXE_TAGS, DESKTOP, screenshot
+from tests.page_crawl import ROLE_STARTS, crawl
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PHONE_390 = {"width": 390, "height": 844}
+PAGES_PER_ROLE = 10
+MODES = ("normal", "elderly")
+
+
+def _pages_for(role: str) -> tuple[Client, list[str]]:
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-CN")
+    if role != "anonymous":
+        client.force_login(get_user_model().objects.get(username=role))
+
+    def fetch(path: str) -> tuple[int, str]:
+        response = client.get(path, follow=True)
+        html = response.content.decode() if "text/html" in response.get("Content-Type", "") else ""
+        return response.status_code, html
+
+    pages = crawl(fetch, ROLE_STARTS[role], limit=PAGES_PER_ROLE)
+    # Pages the role may not open (the home page links every audience's start page) are
+    # the permission tests' business; here only what the role can use is checked.
+    return client, [page.path for page in pages if page.html and page.status in (200, 404)]
+
+
+def _axe(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+    return [
+        f"{violation['id']} ({violation['impact']}): {', '.join(map(str, violation['nodes'][0]['target']))}"
+        for violation in results.response["violations"]
+    ]
+
+
+def _check_menu_toggle(page: Any) -> list[str]:
+    toggle = page.locator(".govuk-service-navigation__toggle")
+    if toggle.count() == 0:
+        return []
+    if not toggle.is_visible():
+        return ["the menu button is not shown on the phone"]
+    menu = page.locator("#navigation")
+    problems = []
+    if menu.is_visible():
+        problems.append("the menu is open before the menu button is pressed")
+    toggle.click()
+    if not menu.is_visible() or toggle.get_attribute("aria-expanded") != "true":
+        problems.append("the menu button does not open the menu")
+    toggle.click()
+    if menu.is_visible():
+        problems.append("the menu button does not close the menu")
+    return problems
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")),
+    reason="pages render the same on either database: the page pass runs once, on the SQLite run",
+)
+@pytest.mark.parametrize("role", list(ROLE_STARTS))
+def test_every_page_of_each_role_in_both_modes_and_widths(browser: Any, live_server: Any, role: str) -> None:
+    call_command("load_demo_data", stdout=StringIO())
+    client, paths = _pages_for(role)
+    assert len(paths) >= 3, paths
+    problems: list[str] = []
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    for mode in MODES:
+        context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, locale="zh-CN")
+        context.set_default_timeout(15_000)
+        cookies = [{"name": ELDERLY_COOKIE, "value": "1", "domain": host, "path": "/"}] if mode == "elderly" else []
+        if "sessionid" in client.cookies:
+            cookies.append({"name": "sessionid", "value": client.cookies["sessionid"].value, "domain": host, "path": "/"})
+        if cookies:
+            context.add_cookies(cookies)
+        page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda message, errors=console: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error, errors=console: errors.append(str(error)))
+        menu_checked = False
+        for path in paths:
+            where = f"{mode} {path}"
+            page.set_viewport_size(DESKTOP)
+            response = page.goto(live_server.url + path)
+            expected_error = response is not None and response.status == 404
+            if response is None or (response.status >= 400 and not expected_error):
+                problems.append(f"{where}: answered {response.status if response else 'nothing'}")
+                continue
+            problems.extend(f"{where} desktop: {line}" for line in _axe(page))
+            page.set_viewport_size(PHONE_390)
+            widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            if widths[0] > widths[1]:
+                problems.append(f"{where} 390 px: the page scrolls sideways ({widths[0]} px in {widths[1]} px)")
+            problems.extend(f"{where} 390 px: {line}" for line in _axe(page))
+            if not menu_checked:
+                problems.extend(f"{where} 390 px: {line}" for line in _check_menu_toggle(page))
+                menu_checked = True
+                screenshot(page, f"every-page-{role}-{mode}-phone")
+            if expected_error:
+                # The browser logs the 404 of the document itself; nothing else may fail.
+                console[:] = [text for text in console if "404" not in text]
+            problems.extend(f"{where}: console error: {text}" for text in console)
+            console.clear()
+        context.close()
+    assert not problems, f"{len(problems)} problem(s) for {role}:\n" + "\n".join(problems)

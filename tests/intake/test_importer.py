@@ -1,0 +1,153 @@
+"""The intake service on well-formed and bad rows: through the same rules as the web
+form, all-or-nothing or valid rows, idempotent, four eyes on imported rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from openpyxl import load_workbook
+
+from archives import services
+from archives.intake import importer, reader
+from archives.intake.catalogue import choices_for
+from archives.intake.report import error_report
+from archives.intake.rows import parse_cells
+from archives.models import Archive, CreditRecord, Subject
+from credit_portal.models import AuditEntry
+from tests.intake.conftest import filled, row
+
+pytestmark = pytest.mark.django_db
+
+
+def run(world, data: bytes, *, by=None, mode: str = "all", submit: bool = False):  # type: ignore[no-untyped-def]
+    sheet, _code = reader.open_rows(data, occupation=world.teacher)
+    choices = choices_for(world.teacher)
+    rows = (parse_cells(n, cells, choices) for n, cells in sheet.rows)
+    return importer.import_rows(rows, department=world.education, choices=choices, by=by or world.edu_clerk,
+                                mode=mode, submit=submit)
+
+
+def test_rows_become_subjects_archives_and_drafts_with_audit(world) -> None:
+    data = filled(world.teacher, [row(1), row(2, polarity="正面", severity="", category=world.basic.name, is_penalty="")])
+    before = AuditEntry.objects.count()
+    outcome = run(world, data)
+    assert (outcome.created, outcome.skipped, len(outcome.refused)) == (2, 0, 0), [(r.number, r.errors) for r in outcome.refused]
+    records = CreditRecord.objects.filter(pk__in=outcome.record_ids.values())
+    assert {r.state for r in records} == {CreditRecord.State.DRAFT}
+    assert {r.source for r in records} == {CreditRecord.Source.EXCEL}
+    assert {r.created_by_id for r in records} == {world.edu_clerk.pk}
+    assert Archive.objects.filter(occupation=world.teacher, employer="示范市实验小学").count() == 2
+    actions = list(AuditEntry.objects.order_by("sequence")[before:].values_list("action", flat=True))
+    assert actions.count("subject.created") == 2
+    assert actions.count("archive.opened") == 2
+    assert actions.count("record.drafted") == 2
+    from credit_portal.audit import verify_chain
+
+    assert verify_chain().ok
+
+
+def test_reupload_of_the_same_file_creates_nothing(world) -> None:
+    data = filled(world.teacher, [row(1), row(2)])
+    run(world, data)
+    counts = (Subject.objects.count(), Archive.objects.count(), CreditRecord.objects.count())
+    again = run(world, data)
+    assert (again.created, again.skipped) == (0, 2)
+    assert (Subject.objects.count(), Archive.objects.count(), CreditRecord.objects.count()) == counts
+
+
+def test_imported_rows_go_through_four_eyes(world) -> None:
+    outcome = run(world, filled(world.teacher, [row(1)]))
+    record = CreditRecord.objects.get(pk=next(iter(outcome.record_ids.values())))
+    services.submit_record(record, by=world.edu_clerk)
+    with pytest.raises(PermissionDenied):
+        services.publish_record(record, by=world.edu_clerk)
+    published = services.publish_record(record, by=world.edu_reviewer)
+    assert published.state == CreditRecord.State.PUBLISHED
+
+
+def test_submit_setting_sends_rows_to_review_and_tells_the_subject(world) -> None:
+    outcome = run(world, filled(world.teacher, [row(1)]), submit=True)
+    record = CreditRecord.objects.get(pk=next(iter(outcome.record_ids.values())))
+    assert record.state == CreditRecord.State.SUBMITTED
+    assert record.notices.count() == 1
+
+
+def test_a_clerk_of_another_department_cannot_import(world) -> None:
+    with pytest.raises(PermissionDenied):
+        run(world, filled(world.teacher, [row(1)]), by=world.health_clerk)
+    assert not CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL).exists()
+
+
+def test_a_reviewer_cannot_import(world) -> None:
+    with pytest.raises(PermissionDenied):
+        run(world, filled(world.teacher, [row(1)]), by=world.edu_reviewer)
+
+
+BAD_ROWS = [
+    ("id_number", {"id_number": 110105198506150011}, "id_number_as_number"),
+    ("occurred_on", {"occurred_on": "2026-01-05"}, "date_as_text"),
+    ("occurred_on", {"occurred_on": 46000}, "date_as_number"),
+    ("category", {"category": "不存在的类别"}, "unknown_category"),
+    ("severity", {"severity": ""}, "invalid"),
+    ("name", {"name": ""}, "required"),
+    ("id_number", {"id_number": "110105198506150012"}, "invalid_id_number"),
+    ("decided_on", {"occurred_on": date(2026, 3, 1), "decided_on": date(2026, 2, 1)}, "invalid"),
+]
+
+
+@pytest.mark.parametrize(("column", "change", "code"), BAD_ROWS)
+def test_a_bad_cell_gets_a_message_and_nothing_is_written(world, column: str, change: dict, code: str) -> None:
+    before = (Subject.objects.count(), CreditRecord.objects.count())
+
+    def general_format(book, sheet) -> None:  # type: ignore[no-untyped-def]
+        # A serial number pasted into a cell formatted "General" (not the template's date format).
+        sheet["M3"].number_format = "General"
+
+    outcome = run(world, filled(world.teacher, [row(1), row(2, **change)],
+                                 tweak=general_format if code == "date_as_number" else None))
+    assert outcome.created == 0
+    assert not outcome.written
+    (bad,) = outcome.refused
+    assert bad.number == 3
+    assert [(e.column, e.code) for e in bad.errors][:1] == [(column, code)]
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in e.message) for e in bad.errors)  # Chinese message
+    assert (Subject.objects.count(), CreditRecord.objects.count()) == before
+
+
+def test_duplicate_rows_in_one_file_are_refused(world) -> None:
+    outcome = run(world, filled(world.teacher, [row(1), row(1)]))
+    (bad,) = outcome.refused
+    assert bad.errors[0].code == "duplicate_row"
+    assert "2" in bad.errors[0].message
+    assert outcome.created == 0
+
+
+def test_accept_valid_rows_writes_the_good_ones_and_reports_the_rest(world) -> None:
+    outcome = run(world, filled(world.teacher, [row(1), row(2, category="不存在")]), mode="valid")
+    assert outcome.created == 1
+    assert len(outcome.refused) == 1
+    report = load_workbook(BytesIO(error_report(outcome.rows, occupation=world.teacher, skipped=set(),
+                                                written=True)))
+    sheet = report.worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][-1] == "错误说明"
+    assert values[1][-1] == "已导入。"
+    assert "类别" in values[2][-1]
+    assert values[1][12].date() == date(2026, 1, 5)  # dates stay dates
+
+
+def test_name_must_match_the_registered_person(world) -> None:
+    number = world.subject.id_number
+    outcome = run(world, filled(world.teacher, [row(1, id_number=number, name="别人")]))
+    assert outcome.refused[0].errors[0].code == "name_mismatch"
+
+
+def test_existing_archive_is_reused(world) -> None:
+    number = world.subject.id_number
+    outcome = run(world, filled(world.teacher, [row(1, id_number=number, name=world.subject.name)]))
+    assert outcome.created == 1
+    assert CreditRecord.objects.get(pk=outcome.record_ids[2]).archive_id == world.archive.pk

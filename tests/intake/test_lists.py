@@ -1,0 +1,114 @@
+"""The department's archive list, filters, export and the clerk's own items."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from archives import services
+from archives.models import Archive, CreditRecord
+from tests import factories as f
+from tests.archives.conftest import negative_data
+
+pytestmark = pytest.mark.django_db
+
+
+def make_archives(world, n: int, *, employer: str = "示范市第三中学") -> list[Archive]:  # type: ignore[no-untyped-def]
+    made = []
+    for i in range(n):
+        subject, _ = services.find_or_create_subject(
+            name=f"列表{i:03d}", id_number=f.make_id_number(birth=date(1970, 1, 1) + timedelta(days=i), seq=i % 50,
+                                                             region="110108"), by=world.edu_clerk)
+        made.append(services.open_archive(subject=subject, occupation=world.teacher, department=world.education,
+                                          employer=employer, by=world.edu_clerk))
+    return made
+
+
+def publish_negative(world, archive: Archive) -> CreditRecord:  # type: ignore[no-untyped-def]
+    record = services.draft_record(archive, by=world.edu_clerk, **negative_data(world))
+    services.submit_record(record, by=world.edu_clerk)
+    return services.publish_record(record, by=world.edu_reviewer)
+
+
+def test_filters(client, world) -> None:
+    first, second = make_archives(world, 2, employer="示范市第九中学")
+    publish_negative(world, first)
+    Archive.objects.filter(pk=second.pk).update(last_updated_at=timezone.now() - timedelta(days=400))
+    client.force_login(world.edu_clerk)
+    url = reverse("archives:intake_archives")
+
+    def names(**params: object) -> set[str]:
+        page = client.get(url, params).context["page"]
+        return {a.subject.name for a in page.object_list}
+
+    assert names(employer="第九") == {"列表000", "列表001"}
+    assert names(employer="第九", negative="yes") == {"列表000"}
+    assert names(employer="第九", negative="no") == {"列表001"}
+    assert names(employer="第九", overdue="yes") == {"列表001"}
+    assert names(employer="第九", occupation=world.doctor.pk) == names(employer="第九")  # not offered: refused, others apply
+    assert names(employer="第九", state="closed") == set()
+    assert names(employer="第九", finding_year=2025) == set()
+
+
+def test_another_department_does_not_see_the_archives(client, world) -> None:
+    make_archives(world, 1, employer="示范市第九中学")
+    client.force_login(world.health_clerk)
+    page = client.get(reverse("archives:intake_archives"), {"employer": "第九"}).context["page"]
+    assert page.paginator.count == 0
+    export = client.get(reverse("archives:intake_archives_export"), {"employer": "第九"})
+    assert list(load_workbook(BytesIO(export.content)).worksheets[0].iter_rows(min_row=2, values_only=True)) == []
+
+
+def test_citizen_is_refused(client, world) -> None:
+    client.force_login(world.citizen)
+    assert client.get(reverse("archives:intake_archives")).status_code == 403
+    assert client.get(reverse("archives:intake_archives_export")).status_code == 403
+
+
+def test_export_has_real_dates_frozen_header_and_filter(client, world) -> None:
+    make_archives(world, 3, employer="示范市第九中学")
+    client.force_login(world.edu_reviewer)
+    response = client.get(reverse("archives:intake_archives_export"), {"employer": "第九"})
+    sheet = load_workbook(BytesIO(response.content)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "姓名"
+    assert len(rows) == 4
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:K4"
+    assert isinstance(rows[1][9], __import__("datetime").datetime)  # a date cell, not text
+    assert "*" in rows[1][1]  # masked ID number
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_list_query_count_is_the_same_for_1_and_50(client, world, django_assert_num_queries, n: int) -> None:
+    make_archives(world, n, employer="示范市第九中学")
+    client.force_login(world.edu_clerk)
+    client.get(reverse("archives:intake_archives"))  # warm the session
+    # Session, user, memberships, role groups; department codes for shares (the scope
+    # filter, built twice: list and filter choices); count; the two permission reads and
+    # the reviewer membership of the menu; the occupations of the filter; the page of
+    # archives with subject, occupation, department and both annotations joined; the
+    # session save; the rest is the layout's. The same for 1 and 50 rows.
+    with django_assert_num_queries(15):
+        response = client.get(reverse("archives:intake_archives"), {"employer": "第九"})
+    assert len(response.context["page"].object_list) == n
+
+
+def test_my_records_lists_own_submitted_and_returned(client, world) -> None:
+    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+    services.submit_record(record, by=world.edu_clerk)
+    other = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title="另一条"))
+    services.submit_record(other, by=world.edu_clerk)
+    services.return_record(other, reason="请补充文号", by=world.edu_reviewer)
+    client.force_login(world.edu_clerk)
+    page = client.get(reverse("archives:intake_my_records")).content.decode()
+    assert "违规有偿补课" in page
+    assert "另一条" in page
+    assert "请补充文号" in page
+    client.force_login(world.edu_reviewer)
+    assert "违规有偿补课" not in client.get(reverse("archives:intake_my_records")).content.decode()

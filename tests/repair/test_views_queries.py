@@ -1,0 +1,96 @@
+"""Every repair list page costs the same number of SQL queries for one row as for fifty
+(STYLE.md: list pages assert their query count)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from repair import services
+from repair.models import Rating
+from tests.repair.conftest import english_client, publish
+
+pytestmark = pytest.mark.django_db
+
+
+def _cases(world, n: int) -> list[object]:
+    """n open cases of the citizen in every stage, some assigned, half repair applications."""
+    made = []
+    for i in range(n):
+        record = publish(world, title=f"记录{i}")
+        if i % 2:
+            case = services.apply_for_repair(record, by=world.citizen, fulfilment="已履行", commitment_confirmed=True,
+                                             proof=[_pdf()])
+        else:
+            case = services.file_objection(record, by=world.citizen, reasons="不是我")
+        if i % 3 == 1:
+            services.assign_case(case, officer=world.credit_office, by=world.credit_office)
+        if i % 4 == 2:
+            case = services.accept_objection(case, by=world.credit_office)
+        made.append(case)
+    return made
+
+
+def _pdf():
+    from tests.repair.conftest import pdf
+
+    return pdf()
+
+
+def _ratings(world, n: int) -> None:
+    """n refused objections, each rated poorly (a follow-up task each)."""
+    for i in range(n):
+        case = services.file_objection(publish(world, title=f"评价{i}"), by=world.citizen, reasons="不是我")
+        services.refuse_objection(case, by=world.credit_office, reason="理由不足")
+        services.rate_case(case, by=world.citizen, score=1, comment="太慢")
+
+
+# Common to every signed-in page (8): session, user, role groups, the two permission
+# reads of the navigation bar, and the session save (savepoint, update, release).
+
+
+def _warm(client, url: str) -> None:
+    client.get(url)  # loads the per-process working-day calendar once
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_credit_office_queue_query_count(linked_citizen, world, django_assert_num_queries, n: int) -> None:
+    _cases(world, n)
+    client = english_client(world.credit_office)
+    _warm(client, reverse("repair:queue"))
+    # 8 common + open objections and open applications (officer joined), ratings to follow up = 11.
+    with django_assert_num_queries(11):
+        assert client.get(reverse("repair:queue")).status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_citizen_case_list_query_count(linked_citizen, world, django_assert_num_queries, n: int) -> None:
+    _cases(world, n)
+    client = english_client(world.citizen)
+    _warm(client, reverse("repair:my_repair"))
+    # 8 common + the citizen link, archives, their current records, signed findings, open
+    # objections and open applications of those records, minimum display periods, the
+    # citizen's objections and applications = 17.
+    with django_assert_num_queries(17):
+        assert client.get(reverse("repair:my_repair")).status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_department_queue_query_count(linked_citizen, world, django_assert_num_queries, n: int) -> None:
+    _cases(world, n)
+    client = english_client(world.edu_clerk)
+    _warm(client, reverse("repair:department_queue"))
+    # 8 common + memberships, the departments in scope, the objections to verify = 11.
+    with django_assert_num_queries(11):
+        assert client.get(reverse("repair:department_queue")).status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_ratings_query_count(linked_citizen, world, django_assert_num_queries, n: int) -> None:
+    _ratings(world, n)
+    assert Rating.objects.filter(needs_follow_up=True).count() == n
+    client = english_client(world.credit_office)
+    _warm(client, reverse("repair:ratings"))
+    # 8 common + the ratings with their cases joined = 9.
+    with django_assert_num_queries(9):
+        assert client.get(reverse("repair:ratings")).status_code == 200
