@@ -227,13 +227,6 @@ class LoginForm(GovukFormMixin, AuthenticationForm):
     One box for everyone: staff type their user name, citizens the mobile number they
     registered with (found through its blind index, never stored in clear)."""
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _(
-            "The phone number or user name and the password do not match. Check them and try again."
-        ),
-    }
-
     # Django's wording ("请输入一个正确的 用户名 和密码。注意他们都是区分大小写的。") has
     # stray spaces and tells nobody what to do next.
     error_messages = {
@@ -269,8 +262,14 @@ class PasswordChangeForm(GovukFormMixin, DjangoPasswordChangeForm):
         "password_mismatch": _("The two passwords are not the same."),
     }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        if user is None:
+            # Only for introspection (the form-message tests): an account without a
+            # usable password, so every old password is refused.
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model()()
+        super().__init__(user, *args, **kwargs)
         self.fields["old_password"].widget.attrs.pop("autofocus", None)
         self.fields["old_password"].label = _("Current password")
         self.fields["new_password1"].label = _("New password")
