@@ -89,10 +89,10 @@ lint: install-dev
 format: install-dev
 	$(VENV)/bin/ruff format .
 
-## Generate the four production keys for docker compose into ./secrets/ (never overwrites).
+## Generate the five production keys for docker compose into ./secrets/ (never overwrites).
 secrets:
 	@umask 077; mkdir -p secrets; \
-	for spec in django_secret_key:token_urlsafe:50 blind_index_key:token_hex:32 platform_signing_key:token_hex:32; do \
+	for spec in django_secret_key:token_urlsafe:50 blind_index_key:token_hex:32 platform_signing_key:token_hex:32 audit_hmac_key:token_hex:32; do \
 	  name=$${spec%%:*}; rest=$${spec#*:}; fn=$${rest%%:*}; n=$${rest#*:}; \
 	  if [ -e secrets/$$name ]; then echo "secrets/$$name exists, kept"; \
 	  else $(PYTHON) -c "import secrets; print(secrets.$$fn($$n))" > secrets/$$name && echo "secrets/$$name written"; fi; \

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Evidence, Notice, Subject
+from credit_portal.admin import AuditedAdminMixin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -24,7 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(DisplayRule)
-class DisplayRuleAdmin(admin.ModelAdmin):
+class DisplayRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("tier", "min_months", "max_months", "published", "source")
 
 

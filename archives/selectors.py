@@ -122,7 +122,7 @@ def get_subject_for_view(user: object, subject_id: object, *, request: object = 
         subject = subjects_visible_to(user).get(pk=subject_id)
     except (Subject.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such subject.") from None
-    audit.record("subject.viewed", actor=user, target=subject, subject_ref=str(subject.pk), request=request)
+    audit.record_read("subject.viewed", actor=user, target=subject, subject_ref=str(subject.pk), request=request)
     return subject
 
 
@@ -131,7 +131,7 @@ def get_archive_for_view(user: object, archive_id: object, *, request: object = 
         archive = archives_visible_to(user).get(pk=archive_id)
     except (Archive.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such archive.") from None
-    audit.record(
+    audit.record_read(
         "archive.viewed", actor=user, target=archive, subject_ref=str(archive.subject_id), request=request
     )
     return archive
@@ -225,7 +225,7 @@ def get_record_for_view(user: object, record_id: object, *, request: object = No
         ).get(pk=record_id)
     except (CreditRecord.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such record.") from None
-    audit.record("record.viewed", actor=user, target=record, subject_ref=str(record.archive.subject_id), request=request)
+    audit.record_read("record.viewed", actor=user, target=record, subject_ref=str(record.archive.subject_id), request=request)
     return record
 
 

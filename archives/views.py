@@ -137,7 +137,7 @@ def find_subject(request: HttpRequest) -> HttpResponse:
         name_form = forms.FindByNameForm(request.POST, prefix="name")
         if name_form.is_valid():
             results = selectors.archives_named(request.user, name_form.cleaned_data["name"])
-            audit.record("subject.searched", actor=request.user, detail={"by": "name", "results": len(results)},
+            audit.record_read("subject.searched", actor=request.user, detail={"by": "name", "results": len(results)},
                          request=request)
             context["results"] = results
     context.update({"id_form": id_form, "name_form": name_form})
@@ -330,7 +330,7 @@ def archive_reveal(request: HttpRequest, archive_id: int) -> HttpResponse:
     if not form.is_valid():
         return redirect("archives:archive", archive_id=archive.pk)
     field = form.cleaned_data["field"]
-    audit.record(
+    audit.record_read(
         "subject.revealed", actor=request.user, target=archive.subject, subject_ref=str(archive.subject_id),
         detail={"field": field}, request=request,
     )
@@ -410,7 +410,7 @@ def archive_export(request: HttpRequest, archive_id: int) -> HttpResponse:
     content = exports.archive_workbook(
         archive, selectors.archive_records(archive, include_drafts=False), selectors.archive_findings(archive)
     )
-    audit.record("archive.exported", actor=request.user, target=archive, subject_ref=str(archive.subject_id),
+    audit.record_read("archive.exported", actor=request.user, target=archive, subject_ref=str(archive.subject_id),
                  request=request)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     # The file name carries the archive number only: no name, no ID number.
@@ -534,7 +534,7 @@ def evidence_download(request: HttpRequest, evidence_id: str) -> FileResponse:
     except Evidence.DoesNotExist:
         raise Http404 from None
     archive = (evidence.record or evidence.finding).archive  # type: ignore[union-attr]
-    audit.record("evidence.downloaded", actor=request.user, target=evidence, subject_ref=str(archive.subject_id),
+    audit.record_read("evidence.downloaded", actor=request.user, target=evidence, subject_ref=str(archive.subject_id),
                  request=request)
     response = FileResponse(
         evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name,

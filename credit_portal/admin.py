@@ -1,48 +1,236 @@
-"""Admin registrations for the base app.
+"""Admin registrations for the base app (DESIGN §8, 三权分立).
 
-The audit trail is read-only for everyone, superusers included (DESIGN §8, 三权分立:
-the auditor reads, no one edits); who may view it at all is the ``view_auditentry``
-permission given to the auditor role.
+* Role groups are read-only for everyone, superusers included: roles and their
+  permissions are code (``credit_portal.roles``), applied at every migrate.
+* Accounts: the system administrator creates and edits them but grants nothing and
+  resets no one's credentials; a new account must choose its own password at first
+  sign-in. The security administrator gives roles and resets passwords and second
+  factors through the services of ``credit_portal.services`` (never for themselves),
+  from links on the account's page.
+* The audit trail and its anchors are read-only for everyone; who may view them at all
+  is the auditor's ``view_auditentry`` / ``view_auditanchor``.
+* Calendar edits go through :class:`AuditedAdminMixin`, which writes each save and
+  delete to the audit trail in the same transaction.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.http import HttpRequest
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from credit_portal.models import AuditEntry, CalendarDay, User
+from credit_portal import audit, services
+from credit_portal.models import AuditAnchor, AuditEntry, CalendarDay, EnrolmentCode, User
+from credit_portal.roles import Role
 
-# Separation of duties (三权分立): the system administrator manages accounts but does not
-# grant roles or permissions; that is the security administrator's job (auth.change_group).
-_GRANTING_FIELDS = ("groups", "user_permissions", "is_superuser")
+
+class AuditedAdminMixin:
+    """Every add, change and delete made in this admin is an audit entry
+    ``<app>.<model>.created|changed|deleted`` in the same transaction as the change."""
+
+    def _audit_action(self, obj: models.Model, verb: str) -> str:
+        return f"{obj._meta.app_label}.{obj._meta.model_name}.{verb}"
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)  # type: ignore[misc]
+            fields = sorted(form.changed_data) if form is not None else []
+            audit.record(self._audit_action(obj, "changed" if change else "created"), target=obj,
+                         detail={"fields": fields}, request=request)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            audit.record(self._audit_action(obj, "deleted"), target=obj, request=request)
+            super().delete_model(request, obj)  # type: ignore[misc]
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        # One by one, so that each deleted object has its entry.
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+
+# --- Role groups: read-only --------------------------------------------------------------
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
+        return False
+
+
+# --- Accounts -------------------------------------------------------------------------------
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, (_("Portal"), {"fields": ("full_name",)}))
+class PortalUserAdmin(AuditedAdminMixin, UserAdmin):
+    # Granting fields never appear: roles go through the security administrator's page,
+    # direct permissions and superuser status are not given in the admin at all.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "first_name", "last_name", "email")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "role_names", "must_change_password")}),
+        (_("Security"), {"fields": ("account_tools", "credentials_reset_at")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ("role_names", "account_tools", "must_change_password", "credentials_reset_at",
+                       "last_login", "date_joined")
     list_display = ("username", "full_name", "email", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_active", "groups")
     search_fields = ("username", "full_name", "email")
 
-    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):  # type: ignore[override]
-        fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser:
-            return fieldsets
-        may_grant = request.user.has_perm("auth.change_group")
-        cleaned = []
-        for name, options in fieldsets:
-            fields = tuple(
-                f for f in options.get("fields", ())
-                if f != "is_superuser" and (may_grant or f not in _GRANTING_FIELDS)
-            )
-            if fields:
-                cleaned.append((name, {**options, "fields": fields}))
-        return cleaned
+    @admin.display(description=_("roles"))
+    def role_names(self, obj: User) -> str:
+        names = [str(Role(name).label) for name in obj.groups.values_list("name", flat=True) if name in Role.values]
+        return "、".join(names) or "—"
+
+    @admin.display(description=_("security administrator's tools"))
+    def account_tools(self, obj: User) -> str:
+        if obj.pk is None:
+            return "—"
+        links = [
+            (reverse("admin:credit_portal_user_roles", args=[obj.pk]), _("Change roles")),
+            (reverse("admin:credit_portal_user_reset", args=[obj.pk]), _("Reset password and second factor")),
+            (reverse("admin:credit_portal_user_enrolment", args=[obj.pk]), _("Issue a second-factor enrolment code")),
+        ]
+        return format_html_join(format_html("<br>"), '<a href="{}">{}</a>', links)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if not change:
+            # The creator chose this password: the owner replaces it at first sign-in.
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<id>/roles/", wrap(self.roles_view), name="credit_portal_user_roles"),
+            path("<id>/reset/", wrap(self.reset_view), name="credit_portal_user_reset"),
+            path("<id>/enrolment-code/", wrap(self.enrolment_view), name="credit_portal_user_enrolment"),
+            *super().get_urls(),
+        ]
+
+    def _target(self, request: HttpRequest, object_id: str, permission: str) -> User:
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        target = User.objects.filter(pk=unquote(object_id)).first() if str(object_id).isdigit() else None
+        if target is None:
+            raise Http404
+        return target
+
+    def _page(self, request: HttpRequest, target: User, template: str, **context: Any) -> TemplateResponse:
+        return TemplateResponse(request, template, {
+            **self.admin_site.each_context(request), "opts": self.opts, "original": target,
+            "title": context.pop("title"), "change_url": reverse("admin:credit_portal_user_change", args=[target.pk]),
+            **context,
+        })
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:  # noqa: A002
+        """Nobody sets another person's password here: the security administrator resets
+        it (a temporary password goes to the owner), the owner chooses the new one."""
+        return self.reset_view(request, id)
+
+    def roles_view(self, request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
+        target = self._target(request, id, "credit_portal.assign_role")
+        held = [name for name in target.groups.values_list("name", flat=True) if name in Role.values]
+        form = RolesForm(request.POST or None, initial={"roles": held})
+        if request.method == "POST" and form.is_valid():
+            wanted = set(form.cleaned_data["roles"])
+            try:
+                with transaction.atomic():
+                    for role in sorted(set(held) - wanted):
+                        services.revoke_role(target, role, by=request.user, request=request)  # type: ignore[arg-type]
+                    for role in sorted(wanted - set(held)):
+                        services.grant_role(target, role, by=request.user, request=request)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("roles", message)
+            else:
+                messages.success(request, _("The roles were saved."))
+                return HttpResponseRedirect(reverse("admin:credit_portal_user_change", args=[target.pk]))
+        return self._page(request, target, "admin/credit_portal/user/roles.html", form=form,
+                          title=_("Change roles"))
+
+    def reset_view(self, request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
+        target = self._target(request, id, "credit_portal.reset_credentials")
+        if request.method == "POST":
+            try:
+                code = services.reset_staff_credentials(target, by=request.user, request=request)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+                return HttpResponseRedirect(reverse("admin:credit_portal_user_change", args=[target.pk]))
+            return self._page(request, target, "admin/credit_portal/user/enrolment_code.html", code=code,
+                              title=_("Password and second factor reset"), was_reset=True)
+        return self._page(request, target, "admin/credit_portal/user/reset.html",
+                          title=_("Reset password and second factor"))
+
+    def enrolment_view(self, request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
+        target = self._target(request, id, "credit_portal.reset_credentials")
+        if request.method == "POST":
+            try:
+                code = services.issue_enrolment_code(target, by=request.user, request=request)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+                return HttpResponseRedirect(reverse("admin:credit_portal_user_change", args=[target.pk]))
+            return self._page(request, target, "admin/credit_portal/user/enrolment_code.html", code=code,
+                              title=_("Second-factor enrolment code"), was_reset=False)
+        return self._page(request, target, "admin/credit_portal/user/reset.html", enrolment_only=True,
+                          title=_("Issue a second-factor enrolment code"))
+
+
+@admin.register(EnrolmentCode)
+class EnrolmentCodeAdmin(admin.ModelAdmin):
+    list_display = ("user", "issued_by", "created_at", "expires_at", "used_at")
+    list_select_related = ("user", "issued_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: EnrolmentCode | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: EnrolmentCode | None = None) -> bool:
+        return False
+
+
+# --- The audit trail ------------------------------------------------------------------------
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(_ReadOnlyAdmin):
     list_display = (
         "sequence",
         "created_at",
@@ -56,22 +244,20 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ("action",)
     # Exact match: object ids are looked up, not browsed.
     search_fields = ("=object_id",)
-    ordering = ("-sequence",)
+    ordering = ("-id",)
     date_hierarchy = "created_at"
     show_full_result_count = False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False
+@admin.register(AuditAnchor)
+class AuditAnchorAdmin(_ReadOnlyAdmin):
+    list_display = ("id", "kind", "sequence", "head_hash", "created_at", "created_by")
+    list_filter = ("kind",)
+    ordering = ("-id",)
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditedAdminMixin, admin.ModelAdmin):
     # A year is entered in one form from the State Council's notice (calendar_admin).
     change_list_template = "admin/credit_portal/calendarday/change_list.html"
     # The model field is verbose_name "name", which zh_Hans renders as 姓名 (a person's

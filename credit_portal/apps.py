@@ -10,10 +10,12 @@ class CreditPortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from credit_portal import checks, roles, workdays
+        from credit_portal import checks, credentials, roles, workdays
 
         checks.register()
         # Role groups after every migrate, the separation-of-duties guards, and the
         # working-day cache's invalidation.
         roles.connect_signals(self)
         workdays.connect_signals()
+        # Sign-ins, failures, lock-outs and password changes into the audit trail.
+        credentials.connect_signals()

@@ -34,6 +34,17 @@ app.conf.beat_schedule = {
     },
     # Objections and repair applications due within a working day or overdue: remind
     # their owners once a day (issue 6, point 4).
+    # The audit chainer: chains audited reads, written without taking the chain head
+    # (docs/audit.md). Interval: AUDIT_CHAIN_SECONDS (default 5).
+    "credit-portal-chain-audit-entries": {
+        "task": "credit_portal.tasks.chain_audit_entries",
+        "schedule": float(os.environ.get("AUDIT_CHAIN_SECONDS") or 5),
+    },
+    # The signed chain head to the municipal platform. Interval: AUDIT_ANCHOR_MINUTES (default 60).
+    "credit-portal-anchor-audit-chain": {
+        "task": "credit_portal.tasks.anchor_audit_chain",
+        "schedule": 60.0 * float(os.environ.get("AUDIT_ANCHOR_MINUTES") or 60),
+    },
     "repair-remind-due-cases": {
         "task": "repair.tasks.remind_due_cases",
         "schedule": crontab(hour=8, minute=0),

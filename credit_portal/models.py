@@ -21,26 +21,41 @@ class User(AbstractUser):
     """
 
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    # Set when someone other than the owner chose the password (a new account, a reset
+    # by the security administrator): the owner must choose their own at next sign-in.
+    must_change_password = models.BooleanField(_("must change password at next sign-in"), default=False)
+    credentials_reset_at = models.DateTimeField(_("credentials last reset"), null=True, blank=True)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"
+        permissions = [
+            ("assign_role", _("Can give others roles and department memberships")),
+            ("reset_credentials", _("Can reset others' passwords and second factors")),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username
 
 
 class AuditEntry(models.Model):
-    """One append-only entry of the audit trail (DESIGN §8).
+    """One append-only entry of the audit trail (DESIGN §8; docs/audit.md).
 
-    ``entry_hash`` is SM3 over the entry's canonical content and ``prev_hash``, so
-    editing or deleting any entry breaks every later link. Entries are written only by
-    ``credit_portal.audit.record`` under the chain-head lock; on PostgreSQL, triggers
-    refuse UPDATE, DELETE and TRUNCATE.
+    ``content_mac`` is HMAC-SM3, keyed with ``AUDIT_HMAC_KEY`` (held outside the
+    database), over the entry's content when it is written. A write is chained at once
+    under the chain-head lock; a read is written unchained (``sequence`` NULL) and the
+    background chainer gives it its place: ``sequence``, ``prev_hash``, ``entry_hash``
+    (SM3 over content, content MAC and link) and ``chain_mac`` (HMAC-SM3 of that hash).
+    On PostgreSQL, triggers refuse UPDATE, DELETE and TRUNCATE except the chainer's
+    one-time setting of the chain fields of an unchained entry.
     """
 
-    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
+    # 1: written before the keyed format (hash over content and link only, MACs added
+    # by migration 0004); 2: the keyed format of credit_portal.audit.
+    version = models.PositiveSmallIntegerField(_("format"), default=2)
+    uid = models.CharField(_("entry id"), max_length=32, unique=True, null=True, blank=True, editable=False)
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("time"), db_index=True)
     # No database constraint and no cascade: a user row may change, the trail may not.
     actor = models.ForeignKey(
@@ -61,25 +76,33 @@ class AuditEntry(models.Model):
     subject_ref = models.CharField(_("subject"), max_length=64, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
-    prev_hash = models.CharField(_("previous hash"), max_length=64)
-    entry_hash = models.CharField(_("hash"), max_length=64, unique=True)
+    content_mac = models.CharField(_("content MAC"), max_length=64, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    entry_hash = models.CharField(_("hash"), max_length=64, unique=True, null=True, blank=True)
+    chain_mac = models.CharField(_("chain MAC"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        ordering = ["sequence"]
+        ordering = ["id"]
         default_permissions = ("view",)
+        permissions = [("purge_auditentry", _("Can purge audit entries past the retention period"))]
+        indexes = [
+            # The chainer's queue: unchained entries in the order they were written.
+            models.Index(fields=["id"], condition=models.Q(sequence__isnull=True), name="audit_unchained"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.action}"
+        return f"#{self.sequence or '-'} {self.action}"
 
 
 class AuditChainHead(models.Model):
-    """The single row that writers lock to append to the chain one at a time."""
+    """The single row that chaining locks: the last chained entry and a MAC over it."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         default_permissions = ()
@@ -87,6 +110,68 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head #{self.sequence}"
+
+
+class AuditAnchor(models.Model):
+    """A signed copy of the chain head at one moment, also delivered to the platform.
+
+    ``periodic`` and ``on_demand`` anchors record the head; a ``purge`` anchor records the
+    last entry removed by the retention purge, from which the remaining chain starts.
+    ``mac`` is HMAC-SM3 with ``AUDIT_HMAC_KEY``. Append-only on PostgreSQL (triggers).
+    """
+
+    class Kind(models.TextChoices):
+        PERIODIC = "periodic", _("periodic")
+        ON_DEMAND = "on_demand", _("on demand")
+        PURGE = "purge", _("retention purge")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    sequence = models.PositiveBigIntegerField(_("sequence"))
+    head_hash = models.CharField(_("hash"), max_length=64)
+    created_at = models.DateTimeField(_("time"))
+    created_by = models.ForeignKey(
+        "credit_portal.User",
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    mac = models.CharField(_("MAC"), max_length=64)
+
+    class Meta:
+        verbose_name = _("audit anchor")
+        verbose_name_plural = _("audit anchors")
+        ordering = ["id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.sequence}"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code the security administrator issues so that one person may enrol a
+    second factor (TOTP). Only its SM3 digest is stored; it expires and is used once."""
+
+    user = models.ForeignKey("credit_portal.User", on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_digest = models.CharField(max_length=64, unique=True)
+    # None: issued on the server's console at installation (manage.py issue_enrolment_code).
+    issued_by = models.ForeignKey(
+        "credit_portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by"),
+        null=True, blank=True,
+    )
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("second-factor enrolment code")
+        verbose_name_plural = _("second-factor enrolment codes")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"enrolment code for user {self.user_id}"
 
 
 class CalendarDay(models.Model):

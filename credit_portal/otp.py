@@ -8,6 +8,12 @@ their password (citizens prove who they are by the one-time code at registration
 
 django-otp's ``TOTPDevice.verify_token`` remembers the last time step used, so a code
 that has been accepted once is refused if replayed.
+
+Enrolment needs more than the password: a one-time enrolment code that the security
+administrator issued to the account's owner (``credit_portal.services.issue_enrolment_code``).
+Only after that code does the page show the new authenticator's secret; the code is
+spent when the authenticator is confirmed. So whoever learns a staff password cannot
+bind their own authenticator to the account.
 """
 
 from __future__ import annotations
@@ -28,8 +34,15 @@ from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from credit_portal import ratelimit
 from credit_portal.forms import GovukFormMixin, normalize_digits
 from credit_portal.roles import Role
+from credit_portal.services import complete_enrolment, redeemable_code
+
+# Session key holding the id of the enrolment code the user has shown on this sign-in.
+_CODE_SESSION_KEY = "otp_enrolment_code"
+# Enrolment codes carry 80 bits; the limit stops guessing being worth a try anyway.
+ENROLMENT_ATTEMPTS_PER_HOUR = 10
 
 STAFF_ROLES = {
     Role.DEPARTMENT_CLERK, Role.DEPARTMENT_REVIEWER, Role.CREDIT_OFFICE, Role.AUDITOR,
@@ -93,6 +106,21 @@ class TokenForm(GovukFormMixin, forms.Form):
         return token
 
 
+class EnrolmentCodeForm(GovukFormMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Enrolment code"),
+        help_text=_("The 16-character code the security administrator gave you, for example ABCD-EFGH-JKMN-PQRS"),
+        max_length=40,
+        error_messages={"required": _("Enter the enrolment code the security administrator gave you")},
+    )
+
+    def clean_code(self) -> str:
+        code = normalize_digits(self.cleaned_data["code"]).strip()
+        if len("".join(ch for ch in code if ch.isalnum())) != 16:
+            raise forms.ValidationError(_("The enrolment code has 16 letters and digits"))
+        return code
+
+
 def _next_url(request: HttpRequest) -> str:
     from credit_portal.views import home_for
 
@@ -127,20 +155,30 @@ def _qr_data_uri(uri: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _shown_code_id(request: HttpRequest) -> int | None:
+    code_id = request.session.get(_CODE_SESSION_KEY)
+    return code_id if isinstance(code_id, int) else None
+
+
 @never_cache
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
-    """Enrol a TOTP device: show its secret as a QR code and as text, confirm with a code."""
+    """Enrol a TOTP device: first the enrolment code, then the secret as a QR code and
+    as text, confirmed with a code from the app."""
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return HttpResponseRedirect(reverse("otp_verify"))
+    if _shown_code_id(request) is None:
+        return _ask_enrolment_code(request)
     device, _created = TOTPDevice.objects.get_or_create(
         user=request.user, confirmed=False, defaults={"name": "authenticator"}
     )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            if not complete_enrolment(request.user, device=device, code_id=_shown_code_id(request), request=request):  # type: ignore[arg-type]
+                request.session.pop(_CODE_SESSION_KEY, None)
+                return _ask_enrolment_code(request, expired=True)
+            request.session.pop(_CODE_SESSION_KEY, None)
             otp_login(request, device)
             return HttpResponseRedirect(_next_url(request))
         form.add_error("token", _("The code does not match. Check the time on your phone and try the next code."))
@@ -150,3 +188,26 @@ def setup(request: HttpRequest) -> HttpResponse:
         "registration/otp_setup.html",
         {"form": form, "secret": secret, "qr": _qr_data_uri(device.config_url), "next": _next_url(request)},
     )
+
+
+def _ask_enrolment_code(request: HttpRequest, *, expired: bool = False) -> HttpResponse:
+    posted = request.method == "POST" and "code" in request.POST and not expired
+    form = EnrolmentCodeForm(request.POST if posted else None)
+    if expired:
+        form = EnrolmentCodeForm({"code": ""})
+        form.errors["code"] = form.error_class(
+            [_("That enrolment code has been used or has expired. Ask the security administrator for a new one.")]
+        )
+    elif posted and form.is_valid():
+        allowed = ratelimit.hit("otp-enrolment", str(request.user.pk), limit=ENROLMENT_ATTEMPTS_PER_HOUR, window=3600)
+        issued = redeemable_code(request.user, form.cleaned_data["code"]) if allowed else None  # type: ignore[arg-type]
+        if issued is not None:
+            request.session[_CODE_SESSION_KEY] = issued.pk
+            return HttpResponseRedirect(f"{reverse('otp_setup')}?next={_next_url(request)}")
+        form.add_error(
+            "code",
+            _("The enrolment code is wrong, used or expired. Check it, or ask the security administrator for a new one.")
+            if allowed
+            else _("Too many wrong enrolment codes. Try again in an hour."),
+        )
+    return render(request, "registration/otp_enrol_code.html", {"form": form, "next": _next_url(request)})

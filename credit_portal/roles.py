@@ -66,13 +66,20 @@ CATALOGUE_MODELS = (
 AUDIT_PERMISSIONS = frozenset(
     {
         "credit_portal.view_auditentry", "credit_portal.change_auditentry", "credit_portal.delete_auditentry",
+        "credit_portal.purge_auditentry", "credit_portal.view_auditanchor",
         "disclosure.view_querylog", "disclosure.change_querylog", "disclosure.delete_querylog",
     }
 )
 USER_ADMIN_PERMISSIONS = frozenset({"credit_portal.add_user", "credit_portal.change_user", "credit_portal.delete_user"})
-ROLE_ADMIN_PERMISSIONS = frozenset(
-    {"auth.add_group", "auth.change_group", "auth.delete_group"} | _perms("departments", ("add", "change", "delete"), ["membership"])
+# Roles are code (ROLE_PERMISSIONS): nobody edits a group, in the admin or elsewhere.
+GROUP_EDIT_PERMISSIONS = frozenset({"auth.add_group", "auth.change_group", "auth.delete_group"})
+ROLE_ADMIN_PERMISSIONS = (
+    GROUP_EDIT_PERMISSIONS
+    | {"credit_portal.assign_role", "credit_portal.reset_credentials"}
+    | _perms("departments", ("add", "change", "delete"), ["membership"])
 )
+# Whoever could create or alter an authenticator device could sign in as its owner.
+DEVICE_EDIT_PERMISSIONS = _perms("otp_totp", ("add", "change", "delete"), ["totpdevice"])
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DEPARTMENT_CLERK: _perms("departments", ("view",), CATALOGUE_MODELS),
@@ -95,14 +102,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("repair", ("view", "change"), ["deadlinerule"])
         | _perms("archives", ("view", "change"), ["displayrule"])
     ),
-    Role.AUDITOR: frozenset({"credit_portal.view_auditentry", "disclosure.view_querylog"}),
-    # Roles and security settings: who is in which department, role groups, lock-outs,
-    # second factors. Seeing accounts (to pick whom to grant a role) but not creating them.
+    # The audit administrator: reads the trail and the anchors, runs the retention purge.
+    Role.AUDITOR: frozenset(
+        {"credit_portal.view_auditentry", "credit_portal.view_auditanchor", "credit_portal.purge_auditentry",
+         "disclosure.view_querylog"}
+    ),
+    # Roles and security settings: who holds which role and department membership (through
+    # the services, never for themselves), lock-outs, resets of others' passwords and
+    # second factors. Seeing accounts (to pick whom to grant a role) but not creating them;
+    # seeing groups but not editing them (roles are code).
     Role.SECURITY_ADMIN: (
-        _perms("departments", ("view", "add", "change", "delete"), ["membership"])
-        | {"auth.view_group", "auth.change_group", "credit_portal.view_user"}
+        _perms("departments", ("view", "add", "delete"), ["membership"])
+        | {"auth.view_group", "credit_portal.view_user", "credit_portal.assign_role", "credit_portal.reset_credentials"}
+        | {"credit_portal.view_enrolmentcode"}
         | _perms("axes", ("view", "delete"), ["accessattempt", "accesslog", "accessfailurelog"])
-        | _perms("otp_totp", ("view", "add", "change", "delete"), ["totpdevice"])
+        | _perms("otp_totp", ("view",), ["totpdevice"])
     ),
     Role.SYSTEM_ADMIN: (
         _perms("credit_portal", ("view", "add", "change"), ["user"])
@@ -119,15 +133,26 @@ FORBIDDEN_PERMISSIONS: dict[str, frozenset[str]] = {
 FORBIDDEN_PERMISSIONS[Role.AUDITOR] = USER_ADMIN_PERMISSIONS | ROLE_ADMIN_PERMISSIONS | {
     "credit_portal.change_auditentry", "credit_portal.delete_auditentry",
 }
-FORBIDDEN_PERMISSIONS[Role.SECURITY_ADMIN] = AUDIT_PERMISSIONS | {"credit_portal.add_user", "credit_portal.delete_user"}
-FORBIDDEN_PERMISSIONS[Role.SYSTEM_ADMIN] = AUDIT_PERMISSIONS | ROLE_ADMIN_PERMISSIONS
+FORBIDDEN_PERMISSIONS[Role.SECURITY_ADMIN] = (
+    AUDIT_PERMISSIONS | GROUP_EDIT_PERMISSIONS | DEVICE_EDIT_PERMISSIONS
+    | {"credit_portal.add_user", "credit_portal.delete_user", "credit_portal.change_user"}
+)
+FORBIDDEN_PERMISSIONS[Role.SYSTEM_ADMIN] = AUDIT_PERMISSIONS | ROLE_ADMIN_PERMISSIONS | DEVICE_EDIT_PERMISSIONS
+for _role in Role.values:
+    # Nobody edits role groups: roles are this module.
+    FORBIDDEN_PERMISSIONS[_role] = FORBIDDEN_PERMISSIONS[_role] | GROUP_EDIT_PERMISSIONS
 
 # Pairs of roles one person may not hold together: the three administrators of
 # 三权分立 are different people.
+ADMINISTRATOR_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
+# Roles that read people's data: an administrator holds none of them, so that granting
+# oneself (or a colleague) an administrator's powers never also opens people's records.
+DATA_ROLES = (Role.DEPARTMENT_CLERK, Role.DEPARTMENT_REVIEWER, Role.CREDIT_OFFICE)
 CONFLICTING_ROLES: tuple[tuple[str, str], ...] = (
     (Role.SYSTEM_ADMIN, Role.AUDITOR),
     (Role.SECURITY_ADMIN, Role.AUDITOR),
     (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN),
+    *((admin, data) for admin in ADMINISTRATOR_ROLES for data in DATA_ROLES),
 )
 
 

@@ -15,6 +15,7 @@ so to run the suite against the real servers).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -64,6 +65,7 @@ def _development_keys() -> dict[str, str]:
             "FIELD_ENCRYPTION_KEYS": f"1:{secrets.token_hex(16)}",
             "BLIND_INDEX_KEY": secrets.token_hex(32),
             "PLATFORM_SIGNING_KEY": secrets.token_hex(32),
+            "AUDIT_HMAC_KEY": secrets.token_hex(32),
         }
         # Written whole to a private temporary file, then linked into place: processes
         # that start together (test workers, runserver's reloader) never read a
@@ -92,12 +94,30 @@ if PRODUCTION:
     FIELD_ENCRYPTION_KEYS = require_secret("FIELD_ENCRYPTION_KEYS")
     BLIND_INDEX_KEY = require_secret("BLIND_INDEX_KEY")
     PLATFORM_SIGNING_KEY = require_secret("PLATFORM_SIGNING_KEY")
+    AUDIT_HMAC_KEY = require_secret("AUDIT_HMAC_KEY")
 else:
     _dev_keys = _development_keys()
     SECRET_KEY = env_secret("DJANGO_SECRET_KEY") or _dev_keys["DJANGO_SECRET_KEY"]
     FIELD_ENCRYPTION_KEYS = env_secret("FIELD_ENCRYPTION_KEYS") or _dev_keys["FIELD_ENCRYPTION_KEYS"]
     BLIND_INDEX_KEY = env_secret("BLIND_INDEX_KEY") or _dev_keys["BLIND_INDEX_KEY"]
     PLATFORM_SIGNING_KEY = env_secret("PLATFORM_SIGNING_KEY") or _dev_keys["PLATFORM_SIGNING_KEY"]
+    # A keys.json written before the audit key existed lacks it: derive one from that
+    # file's own secret, the same in every process, rather than rewrite the file.
+    AUDIT_HMAC_KEY = env_secret("AUDIT_HMAC_KEY") or _dev_keys.get("AUDIT_HMAC_KEY") or (
+        hashlib.sha256(("audit-hmac|" + _dev_keys["DJANGO_SECRET_KEY"]).encode()).hexdigest()
+    )
+
+# The audit trail (credit_portal/audit.py, docs/audit.md). AUDIT_HMAC_KEY (64 hex) keys
+# the HMAC-SM3 of every entry and anchor; it is held outside the database so that a
+# database insider cannot rewrite entries unseen.
+AUDIT_CHAIN_SECONDS = env_int("AUDIT_CHAIN_SECONDS", 5, minimum=1)
+AUDIT_ANCHOR_MINUTES = env_int("AUDIT_ANCHOR_MINUTES", 60, minimum=1)
+AUDIT_UNCHAINED_GRACE_MINUTES = env_int("AUDIT_UNCHAINED_GRACE_MINUTES", 10, minimum=1)
+# Cybersecurity Law art. 21(3): network logs kept "不少于六个月"; 184 days covers any six months.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184, minimum=184)
+# The connection the retention purge deletes through: a login role that is a member of
+# the database role credit_portal_audit_maintenance, which the application's role is not.
+AUDIT_MAINTENANCE_DATABASE_URL = env_secret("AUDIT_MAINTENANCE_DATABASE_URL") or ""
 
 # The key version new ciphertexts use; older versions stay listed to decrypt until
 # `manage.py rotate_field_keys` has re-encrypted every row.
@@ -160,6 +180,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "credit_portal.credentials.ForcedPasswordChangeMiddleware",
     "credit_portal.otp.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from credit_portal import api_docs, otp, views
+from credit_portal import api_docs, credentials, otp, views
 
 # The admin's own titles read "Django 管理" otherwise.
 admin.site.site_header = _("Credit archive portal administration")
@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/otp/", otp.verify, name="otp_verify"),
     path("accounts/otp/setup/", otp.setup, name="otp_setup"),
+    path("accounts/password/renew/", credentials.renew_password, name="password_renew"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -3,15 +3,23 @@
 Each occupation shows its responsible departments and record categories inline with
 the seed every mapping came from, so the credit office sees why a mapping is there
 before changing it. Who may change what is the model permissions of the role groups.
+Every catalogue edit is in the audit trail (``AuditedAdminMixin``); memberships are
+granted and ended only through ``departments.services`` (never one's own).
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
+from credit_portal.admin import AuditedAdminMixin
+from departments import services
 from departments.models import (
     CoverageEntry,
     Department,
@@ -25,7 +33,7 @@ from departments.models import (
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "display_name", "kind", "seeds", "sort_order", "is_active")
     list_filter = ("kind", "is_active")
     list_editable = ("sort_order", "is_active")
@@ -38,14 +46,14 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "seeds", "sort_order")
     list_editable = ("sort_order",)
     search_fields = ("code", "name")
 
 
 @admin.register(RecordCategory)
-class RecordCategoryAdmin(admin.ModelAdmin):
+class RecordCategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "is_common", "sort_order")
     list_filter = ("is_common",)
     list_editable = ("sort_order",)
@@ -82,7 +90,7 @@ class SeedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Occupation)
-class OccupationAdmin(admin.ModelAdmin):
+class OccupationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "group", "update_cadence", "responsible", "sort_order", "is_active")
     list_filter = ("group", "update_cadence", "is_active", SeedFilter, "departments")
     search_fields = ("code", "name", "description", "seed_references", "special_contents")
@@ -101,7 +109,7 @@ class OccupationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OccupationDepartment)
-class OccupationDepartmentAdmin(admin.ModelAdmin):
+class OccupationDepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("occupation", "department", "seed", "note")
     list_filter = ("seed", "department")
     list_select_related = ("occupation", "department")
@@ -110,7 +118,7 @@ class OccupationDepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(OccupationCategory)
-class OccupationCategoryAdmin(admin.ModelAdmin):
+class OccupationCategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("occupation", "category", "seed", "note")
     list_filter = ("seed", "category")
     list_select_related = ("occupation", "category")
@@ -119,7 +127,7 @@ class OccupationCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(CoverageEntry)
-class CoverageEntryAdmin(admin.ModelAdmin):
+class CoverageEntryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("department", "archive_established", "policy_document", "updated_at")
     list_filter = ("archive_established",)
     list_select_related = ("department",)
@@ -136,3 +144,40 @@ class MembershipAdmin(admin.ModelAdmin):
     # raw_id: the user list is large and its admin belongs to another app.
     raw_id_fields = ("user",)
     autocomplete_fields = ("department",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
+        # A membership is granted or ended, never edited into another one.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        obj.pk = services.grant_membership(
+            obj.user, department=obj.department, role=obj.role, by=request.user, request=request  # type: ignore[arg-type]
+        ).pk
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        services.revoke_membership(obj, by=request.user, request=request)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        try:
+            with transaction.atomic():
+                for membership in queryset:
+                    services.revoke_membership(membership, by=request.user, request=request)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from credit_portal import audit
 from credit_portal.models import User
-from departments.models import CoverageEntry
+from credit_portal.roles import ADMINISTRATOR_ROLES
+from credit_portal.services import SeparationOfDuties
+from departments.models import CoverageEntry, Department, Membership
 
 COVERAGE_FIELDS = ("archive_established", "policy_document", "next_steps", "remarks")
 
@@ -52,3 +57,50 @@ def update_coverage_entry(
             detail={"department": locked.department.code, "changed": changed},
         )
     return locked
+
+
+def grant_membership(
+    user: User, *, department: Department, role: str, by: User, request: Any = None
+) -> Membership:
+    """Make ``user`` a clerk or reviewer of ``department`` (their scope, DESIGN §6).
+
+    Who: ``departments.add_membership`` (the security administrator), never for
+    themselves (三权分立: whoever grants access does not use it), and never to an
+    administrator (system, security or audit administrator), who handles no person's
+    data. Idempotent: an existing membership is returned unchanged.
+    """
+    if not by.has_perm("departments.add_membership"):
+        raise PermissionDenied
+    if user.pk == by.pk:
+        raise SeparationOfDuties(_("Nobody may change their own roles, memberships or credentials."), code="self")
+    role = Membership.Role(role)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_superuser or locked.groups.filter(name__in=[str(r) for r in ADMINISTRATOR_ROLES]).exists():
+            raise SeparationOfDuties(
+                _("An administrator (system, security or audit) may not be a member of a department."),
+                code="administrator",
+            )
+        membership, created = Membership.objects.get_or_create(user=locked, department=department, role=role)
+        if created:
+            audit.record(
+                "departments.membership.granted", actor=by, target=membership,
+                detail={"user": locked.pk, "department": department.code, "role": str(role)}, request=request,
+            )
+    return membership
+
+
+def revoke_membership(membership: Membership, *, by: User, request: Any = None) -> None:
+    """End a membership. Who: ``departments.delete_membership``, never one's own."""
+    if not by.has_perm("departments.delete_membership"):
+        raise PermissionDenied
+    if membership.user_id == by.pk:
+        raise SeparationOfDuties(_("Nobody may change their own roles, memberships or credentials."), code="self")
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().select_related("department").filter(pk=membership.pk).first()
+        if locked is None:
+            return
+        detail = {"user": locked.user_id, "department": locked.department.code, "role": locked.role}
+        audit.record("departments.membership.revoked", actor=by, target=locked, detail=detail, request=request)
+        locked.delete()
+

@@ -121,7 +121,7 @@ class ReportView(APIView):
     @extend_schema(responses={200: ReportSerializer, 404: OpenApiResponse(description="No such report.")}, tags=["disclosure"])
     def get(self, request: Request, number: str) -> Response:
         report = selectors.get_report_for(request.user, number)
-        audit.record("disclosure.report.viewed", target=report, subject_ref=str(report.subject_id), request=request._request)
+        audit.record_read("disclosure.report.viewed", target=report, subject_ref=str(report.subject_id), request=request._request)
         return Response(ReportSerializer(report).data)
 
 

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from credit_portal.admin import AuditedAdminMixin
 from repair.models import DeadlineRule, Objection, PersonalStatement, Rating, RepairApplication
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(admin.ModelAdmin):
+class DeadlineRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     # The model's clean() refuses a rule without a source (and a database constraint).
     list_display = ("key", "days", "unit", "starts_from", "source")
     fields = ("key", "days", "unit", "starts_from", "source")

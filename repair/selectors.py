@@ -143,7 +143,7 @@ def get_case_for_view(user: User, kind: str, pk: object, *, request: HttpRequest
     except (case_type.model.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such case.") from None
     if request is not None:
-        audit.record(f"repair.{case_type.audit_object}.viewed", actor=user, target=case,
+        audit.record_read(f"repair.{case_type.audit_object}.viewed", actor=user, target=case,
                      subject_ref=str(case.subject_id), request=request)
     return _mark(case, timezone.localdate())
 
@@ -156,7 +156,7 @@ def get_file_for_view(user: User, file_id: object, *, request: HttpRequest) -> C
         raise NotFound("No such file.") from None
     case = case_types.case_of(row)
     get_case_for_view(user, case_types.of(case).slug, case.pk)
-    audit.record("repair.file.downloaded", actor=user, target=case, subject_ref=str(case.subject_id),
+    audit.record_read("repair.file.downloaded", actor=user, target=case, subject_ref=str(case.subject_id),
                  detail={"file": str(row.pk)}, request=request)
     return row
 

@@ -14,23 +14,40 @@ from django.db.backends.postgresql.operations import DatabaseOperations as Postg
 
 # --- The audit trail's append-only triggers and the test flush --------------------------
 # Transactional tests (django_db(transaction=True)) end with Django's flush, a TRUNCATE
-# of every table, which the PostgreSQL triggers of credit_portal migration 0002 refuse.
-# The flush alone gets the documented maintenance bypass; every other statement of the
-# test run meets the triggers as production does, so a test that edits the trail fails.
+# of every table, which the PostgreSQL triggers of credit_portal migration 0004 refuse
+# unless the statement runs as the database role credit_portal_audit_maintenance. The
+# flush alone runs under that role (SET ROLE: the test connection is a superuser, as in
+# CI; production's application role is not and cannot), after the role was given
+# TRUNCATE on this test database's tables. Every other statement of the test run meets
+# the triggers as production does, so a test that edits the trail fails.
 _original_execute_sql_flush = PostgresOperations.execute_sql_flush
+_AUDIT_MAINTENANCE_ROLE = "credit_portal_audit_maintenance"
 
 
-def _execute_sql_flush_with_audit_maintenance(self: PostgresOperations, sql_list: Sequence[str]) -> Any:
+def _execute_sql_flush_as_audit_maintenance(self: PostgresOperations, sql_list: Sequence[str]) -> Any:
+    from django.core.management.color import no_style
+
+    # RESTART IDENTITY needs the sequences' owner; the sequences are reset afterwards,
+    # back under the test connection's own role.
+    restart = any("RESTART IDENTITY" in sql for sql in sql_list)
+    statements = [sql.replace(" RESTART IDENTITY", "") for sql in sql_list]
     with self.connection.cursor() as cursor:
-        cursor.execute("SET credit_portal.audit_maintenance = 'on'")
+        cursor.execute(f"GRANT TRUNCATE, SELECT ON ALL TABLES IN SCHEMA public TO {_AUDIT_MAINTENANCE_ROLE}")
+        cursor.execute(f"SET ROLE {_AUDIT_MAINTENANCE_ROLE}")
     try:
-        return _original_execute_sql_flush(self, sql_list)
+        result = _original_execute_sql_flush(self, statements)
     finally:
         with self.connection.cursor() as cursor:
-            cursor.execute("RESET credit_portal.audit_maintenance")
+            cursor.execute("RESET ROLE")
+    if restart:
+        sequences = self.connection.introspection.sequence_list()
+        with self.connection.cursor() as cursor:
+            for sql in self.sequence_reset_by_name_sql(no_style(), sequences):
+                cursor.execute(sql)
+    return result
 
 
-PostgresOperations.execute_sql_flush = _execute_sql_flush_with_audit_maintenance
+PostgresOperations.execute_sql_flush = _execute_sql_flush_as_audit_maintenance
 
 
 # --- Reference data survives transactional tests ------------------------------------------

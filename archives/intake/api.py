@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -226,6 +227,8 @@ class RecordsView(DepartmentAPIView):
         except ValidationError as exc:
             row.errors.extend(validation_errors(exc))
             return {"status": "error", "errors": _error_items(row)}
+        except (TransitionNotAllowed, PermissionDenied) as exc:
+            return {"status": "error", "errors": [{"code": "record_locked", "message": str(exc)}]}
         IntakeKey.objects.filter(pk=found.pk).update(content_digest=row.person.get("_digest", ""))
         return {"status": "updated"}
 
@@ -260,6 +263,8 @@ class RecordsView(DepartmentAPIView):
                 moment = None
             if moment is None:
                 raise serializers.ValidationError({"updated_after": [_("Give a date and time in ISO 8601.")]})
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
             records = records.filter(updated_at__gt=moment)
         paginator = RecordCursor()
         page = paginator.paginate_queryset(records, request, view=self)

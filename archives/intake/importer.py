@@ -146,7 +146,7 @@ def prepare(
             existing[found.key] = found
     for count, row in enumerate(outcome.rows, start=1):
         if progress and count % CHUNK == 0:
-            progress("checking", count, len(outcome.rows))
+            progress("matching", count, len(outcome.rows))
         if "_index" not in row.person:
             continue
         subject = subjects.get(row.person["_index"])

@@ -64,9 +64,19 @@ def start_job(
     return job
 
 
+# The share of the bar each phase fills, so the bar only ever moves forward: reading
+# and checking every cell is most of the work, then matching people and earlier rows,
+# writing, and (when rows go straight to review) submitting them one by one.
+PHASES = {"reading": (0, 0), "checking": (0, 50), "matching": (50, 60), "writing": (60, 90), "submitting": (90, 99)}
+
+
 def _progress(job_id: object) -> importer.Progress:
     def report(phase: str, done: int, total: int) -> None:
-        cache.set(progress_key(job_id), {"phase": phase, "done": done, "total": total}, timeout=3600)
+        start, end = PHASES.get(phase, (0, 99))
+        share = min(done / total, 1.0) if total else 0.0
+        percent = int(start + (end - start) * share)
+        cache.set(progress_key(job_id), {"phase": phase, "done": done, "total": total, "percent": percent},
+                  timeout=3600)
 
     return report
 

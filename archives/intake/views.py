@@ -77,7 +77,12 @@ def _status(job: object) -> dict[str, object]:
     progress = cache.get(jobs.progress_key(job.pk)) or {}  # type: ignore[attr-defined]
     total = progress.get("total") or job.total_rows or 0  # type: ignore[attr-defined]
     done = job.total_rows if job.is_finished else progress.get("done", 0)  # type: ignore[attr-defined]
-    percent = 100 if job.is_finished else (min(99, int(done * 100 / total)) if total else 0)  # type: ignore[attr-defined]
+    if job.is_finished:  # type: ignore[attr-defined]
+        percent = 100
+    elif "percent" in progress:
+        percent = min(99, int(progress["percent"]))
+    else:
+        percent = min(99, int(done * 100 / total)) if total else 0
     return {
         "state": job.state, "finished": job.is_finished, "percent": percent,  # type: ignore[attr-defined]
         "phase": progress.get("phase", ""), "total": job.total_rows, "created": job.created_count,  # type: ignore[attr-defined]

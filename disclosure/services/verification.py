@@ -108,7 +108,7 @@ def verify_report(number: str, code: str, *, request: HttpRequest | None = None,
     else:
         expected = verification_code(report).replace("-", "").encode("ascii")
         found = report if hmac.compare_digest(typed, expected) else None
-    audit.record(
+    audit.record_read(
         "disclosure.report.verified", target=found, subject_ref=str(found.subject_id) if found else "",
         detail={"genuine": found is not None, "channel": channel}, request=request,
     )

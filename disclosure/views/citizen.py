@@ -127,7 +127,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
 
 
 def _audit_own_read(request: HttpRequest, subject: Subject, what: str) -> None:
-    audit.record(
+    audit.record_read(
         "disclosure.own_record.viewed", target=subject, subject_ref=str(subject.pk), detail={"page": what},
         request=request,
     )

@@ -21,7 +21,7 @@ from disclosure.views.common import signed_in_view
 
 def _read(request: HttpRequest, number: str):  # -> CreditReport
     report = selectors.get_report_for(request.user, number)
-    audit.record(
+    audit.record_read(
         "disclosure.report.viewed", target=report, subject_ref=str(report.subject_id), request=request
     )
     return report

@@ -59,7 +59,7 @@ def test_name_search_query_count(client, world: World, django_assert_num_queries
     client.force_login(world.edu_clerk)
     # 7 common + the department codes for shared archives, the results (archives with
     # subject, occupation, department joined, one query), the audit entry of the search
-    # (chain head lock, insert, head update), the reviewer memberships (staff links) = 15.
+    # (one insert: reads do not take the chain head), the reviewer memberships (staff links) = 13.
     with django_assert_num_queries(SEARCH):
         response = client.post(reverse("archives:find_subject"), {"search": "name", "name-name": "测试甲"})
     rows = response.content.decode().count('<td class="govuk-table__cell"><a class="govuk-link" href="/staff/subjects/')
@@ -72,18 +72,18 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     assert CreditRecord.objects.filter(archive=world.archive).count() >= n
     client.force_login(world.edu_clerk)
     # 7 common + department codes, the archive (scoped, with subject/occupation/department
-    # joined), the audit entry of the read (head lock, insert, head update), current
+    # joined), the audit entry of the read (one insert, chained later), current
     # records + their evidence (prefetch), all earlier versions (one query), the subject's
     # personal statements (repair, one query), findings + their evidence (prefetch), the
     # acting departments (occupation's departments, shares) and the clerk and reviewer
-    # memberships for the buttons = 23.
+    # memberships for the buttons = 21.
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
 DASHBOARD = 18
-SEARCH = 15
-ARCHIVE = 23
+SEARCH = 13
+ARCHIVE = 21
 
 
 REVIEW_QUEUE = 12

@@ -7,6 +7,8 @@ import threading
 from datetime import date
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as crypto_hmac
 from django.contrib.admin.sites import site as admin_site
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command, execute_from_command_line
@@ -27,9 +29,19 @@ on_postgres = pytest.mark.postgres
 
 
 def _maintenance(cursor, on: bool) -> None:
-    """Turn the PostgreSQL trigger bypass on or off for the current transaction."""
+    """Act as the maintenance role (an insider holding it) or stop, for the current transaction.
+
+    The test connection is a PostgreSQL superuser, which may SET ROLE to any role: it
+    plays the insider here. The application's role in production cannot (see
+    test_application_role_cannot_reach_the_maintenance_role)."""
     if connection.vendor == "postgresql":
-        cursor.execute(f"SET LOCAL {audit.MAINTENANCE_SETTING} = '{'on' if on else 'off'}'")
+        if on:
+            # The insider also holds UPDATE (the role itself is given only SELECT and DELETE).
+            cursor.execute(
+                f"GRANT SELECT, UPDATE, DELETE ON credit_portal_auditentry, credit_portal_auditchainhead, "
+                f"credit_portal_auditanchor TO {audit.MAINTENANCE_ROLE}"
+            )
+        cursor.execute(f"SET LOCAL ROLE {audit.MAINTENANCE_ROLE}" if on else "RESET ROLE")
 
 
 def _tamper(sql: str, params: list[object]) -> None:
@@ -86,17 +98,25 @@ def test_appended_entries_link_and_verify(three_entries: list[AuditEntry], user:
     assert result.count == 3
 
 
-def test_entry_hash_is_sm3_of_canonical_json(user: User) -> None:
+def test_entry_hash_is_sm3_of_canonical_json_and_the_macs_are_keyed(user: User, settings) -> None:
     entry = audit.record("test.canonical", actor=user, detail={"b": 1, "a": "é"})
     stored = AuditEntry.objects.get(pk=entry.pk)
     created = stored.created_at.isoformat(timespec="microseconds")
-    expected = (
+    content = (
         f'{{"action":"test.canonical","actor_id":{user.pk},"actor_label":"clerk-audit","created_at":"{created}",'
-        f'"detail":{{"a":"é","b":1}},"ip":null,"object_id":"","object_type":"","prev_hash":"{audit.GENESIS_HASH}",'
-        '"sequence":1,"subject_ref":""}'
+        f'"detail":{{"a":"é","b":1}},"ip":null,"object_id":"","object_type":"","subject_ref":"",'
+        f'"uid":"{stored.uid}"}}'
     )
+    link = f'{{"content_mac":"{stored.content_mac}","prev_hash":"{audit.GENESIS_HASH}","sequence":1,"v":2}}'
     assert stored.created_at.utcoffset().total_seconds() == 0
-    assert stored.entry_hash == sm3_hexdigest(expected.encode("utf-8"))
+    assert stored.entry_hash == sm3_hexdigest((content + "\n" + link).encode("utf-8"))
+    key = bytes.fromhex(settings.AUDIT_HMAC_KEY)
+    mac = crypto_hmac.HMAC(key, hashes.SM3())
+    mac.update(b"credit_portal.audit.v2\x00content\x00" + content.encode("utf-8"))
+    assert stored.content_mac == mac.finalize().hex()
+    # Another key gives other MACs: the verifier then refuses the whole trail.
+    settings.AUDIT_HMAC_KEY = "ab" * 32
+    assert audit.verify_chain().reason == "mac"
 
 
 def test_record_takes_actor_and_client_ip_from_the_request(user: User, settings) -> None:
@@ -217,8 +237,8 @@ def test_verifier_names_the_entry_whose_content_was_edited(three_entries: list[A
 
     result = audit.verify_chain()
     assert not result.ok
-    assert (result.sequence, result.entry_id, result.reason, result.count) == (2, second.pk, "hash", 1)
-    with pytest.raises(CommandError, match=rf"#2 \(id {second.pk}\): hash mismatch"):
+    assert (result.sequence, result.entry_id, result.reason, result.count) == (2, second.pk, "mac", 1)
+    with pytest.raises(CommandError, match=rf"#2 \(id {second.pk}\): its keyed MAC does not match"):
         call_command("verify_audit_chain")
 
 
@@ -230,9 +250,10 @@ def test_verifier_names_the_next_entry_when_an_edit_was_rehashed(three_entries: 
         "someone-else", forged_hash, second.pk,
     ])
 
+    # The rehashed entry's keyed MAC gives it away (the old unkeyed chain saw only a
+    # broken link at #3, and not even that once the later hashes were recomputed).
     result = audit.verify_chain()
-    assert (result.ok, result.sequence, result.entry_id, result.reason) == (False, 3, three_entries[2].pk, "link")
-    assert "does not match entry #2" in result.message
+    assert (result.ok, result.sequence, result.entry_id, result.reason) == (False, 2, second.pk, "mac")
 
 
 def test_verifier_names_the_gap_left_by_a_deleted_entry(three_entries: list[AuditEntry]) -> None:
@@ -282,19 +303,17 @@ def test_command_succeeds_on_an_empty_chain(capsys) -> None:
 
 
 # --- PostgreSQL: triggers -----------------------------------------------------------
-def _execute_without_bypass(sql: str, params: list[object] | None = None, *, reset: bool = False) -> None:
-    # In a savepoint, so the refused statement does not abort the test's transaction.
+def _run_in_savepoint(sql: str, params: list[object] | None = None, *, setup: str | None = None) -> None:
+    # In a savepoint, so a refused statement does not abort the test's transaction.
     with transaction.atomic(), connection.cursor() as cursor:
-        if reset:
-            cursor.execute(f"RESET {audit.MAINTENANCE_SETTING}")
-        else:
-            _maintenance(cursor, on=False)
+        if setup:
+            cursor.execute(setup)
         cursor.execute(sql, params)
 
 
-def _refused(sql: str, params: list[object] | None = None, *, reset: bool = False) -> None:
+def _refused(sql: str, params: list[object] | None = None, *, setup: str | None = None) -> None:
     with pytest.raises(DatabaseError, match="append-only: (UPDATE|DELETE|TRUNCATE)"):
-        _execute_without_bypass(sql, params, reset=reset)
+        _run_in_savepoint(sql, params, setup=setup)
 
 
 def _orm_in_savepoint(change) -> None:
@@ -308,6 +327,7 @@ def test_triggers_refuse_update_delete_and_truncate(three_entries: list[AuditEnt
     _refused("UPDATE credit_portal_auditentry SET detail = '{}' WHERE id = %s", [pk])
     _refused("DELETE FROM credit_portal_auditentry WHERE id = %s", [pk])
     _refused("TRUNCATE credit_portal_auditentry")
+    _refused("TRUNCATE credit_portal_auditanchor")
     # Through the ORM too: an admin action or a careless queryset meets the same wall.
     with pytest.raises(DatabaseError, match="append-only"):
         _orm_in_savepoint(lambda: AuditEntry.objects.filter(pk=pk).update(action="test.forged"))
@@ -320,15 +340,70 @@ def test_triggers_refuse_update_delete_and_truncate(three_entries: list[AuditEnt
 
 
 @on_postgres
-def test_triggers_refuse_when_the_setting_was_never_set(three_entries: list[AuditEntry]) -> None:
-    _refused("DELETE FROM credit_portal_auditentry", reset=True)
+def test_the_old_session_setting_no_longer_opens_the_trail(three_entries: list[AuditEntry]) -> None:
+    _refused("DELETE FROM credit_portal_auditentry", setup="SET LOCAL credit_portal.audit_maintenance = 'on'")
+    _refused(
+        "UPDATE credit_portal_auditentry SET action = 'test.forged'",
+        setup="SET LOCAL credit_portal.audit_maintenance = 'on'",
+    )
     assert AuditEntry.objects.count() == 3
 
 
 @on_postgres
-def test_maintenance_bypass_lets_a_purge_through(three_entries: list[AuditEntry]) -> None:
+def test_triggers_let_the_chainer_set_the_chain_fields_of_an_unchained_entry_once(user: User) -> None:
+    read = audit.record_read("test.read", actor=user, subject_ref="5")
+    # Its content stays as written, chained or not.
+    _refused("UPDATE credit_portal_auditentry SET action = 'test.forged', sequence = 99 WHERE id = %s", [read.pk])
+    _refused("UPDATE credit_portal_auditentry SET subject_ref = '6' WHERE id = %s", [read.pk])
+    assert audit.chain_pending() == 1
+    # Once chained, its place is fixed too.
+    _refused("UPDATE credit_portal_auditentry SET sequence = 7 WHERE id = %s", [read.pk])
+    assert audit.verify_chain().ok
+
+
+@on_postgres
+def test_maintenance_role_lets_a_purge_through(three_entries: list[AuditEntry]) -> None:
     _tamper("DELETE FROM credit_portal_auditentry WHERE sequence = %s", [1])
     assert AuditEntry.objects.count() == 2
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_application_role_cannot_reach_the_maintenance_role() -> None:
+    """Production connects as a non-superuser role that is not a member of
+    credit_portal_audit_maintenance: even with every table privilege it can neither
+    SET ROLE to it nor use the old session setting, so the triggers hold."""
+    import psycopg2
+
+    entry = audit.record("test.written", subject_ref="1")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'credit_portal_test_app') "
+            "THEN CREATE ROLE credit_portal_test_app LOGIN NOSUPERUSER NOCREATEROLE; END IF; END $$;"
+        )
+        cursor.execute(
+            "GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON credit_portal_auditentry TO credit_portal_test_app"
+        )
+    params = connection.settings_dict
+    app = psycopg2.connect(
+        dbname=params["NAME"], user="credit_portal_test_app", host=params["HOST"] or None, port=params["PORT"] or None
+    )
+    try:
+        attempts = [
+            (f"SET ROLE {audit.MAINTENANCE_ROLE}", "permission denied to set role"),
+            ("SET credit_portal.audit_maintenance = 'on'; DELETE FROM credit_portal_auditentry", "append-only"),
+            ("SET credit_portal.audit_maintenance = 'on'; UPDATE credit_portal_auditentry SET action = 'x'", "append-only"),
+            ("TRUNCATE credit_portal_auditentry", "append-only"),
+        ]
+        for sql, refusal in attempts:
+            with app.cursor() as cursor:
+                with pytest.raises(psycopg2.Error, match=refusal):
+                    cursor.execute(sql)
+            app.rollback()
+    finally:
+        app.close()
+    assert AuditEntry.objects.get(pk=entry.pk).action == "test.written"
+    assert audit.verify_chain().ok
 
 
 # --- PostgreSQL: concurrent writers -------------------------------------------------
@@ -376,11 +451,12 @@ def test_admin_shows_the_trail_read_only_even_to_a_superuser(three_entries: list
 
     changelist = admin_client.get("/admin/credit_portal/auditentry/")
     assert changelist.status_code == 200
-    assert changelist.context["cl"].result_count == 3
+    # The three entries and the superuser's sign-in.
+    assert changelist.context["cl"].result_count == AuditEntry.objects.count() == 4
     assert admin_client.get("/admin/credit_portal/auditentry/add/").status_code == 403
     delete_url = f"/admin/credit_portal/auditentry/{three_entries[0].pk}/delete/"
     assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
-    assert AuditEntry.objects.count() == 3
+    assert AuditEntry.objects.count() == 4
 
 
 def test_admin_search_by_object_id(three_entries: list[AuditEntry], user: User, admin_client) -> None:

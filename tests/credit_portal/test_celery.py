@@ -118,7 +118,7 @@ def test_a_worker_starts_on_redis_with_the_project_configuration():
         # Anyone on the broker can ask for this; Celery masks the keys by their names
         # (KEY, SECRET, DATABASE...), so a renamed key setting would leak here.
         reply = json.dumps(conf)
-        for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "PLATFORM_SIGNING_KEY"):
+        for name in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "PLATFORM_SIGNING_KEY", "AUDIT_HMAC_KEY"):
             assert getattr(settings, name) not in reply, name
     finally:
         worker.terminate()

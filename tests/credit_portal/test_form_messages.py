@@ -103,6 +103,7 @@ def _constructor_kwargs(klass: type[forms.BaseForm]) -> dict[str, Any]:
         "occupations": lambda: Occupation.objects.filter(pk__in=Occupation.objects.values("pk")[:5]),
         "officers": lambda: get_user_model().objects.all(),
         "request": lambda: None,
+        "user": lambda: get_user_model()(username="form-messages"),
     }
     kwargs: dict[str, Any] = {}
     for klass_in_mro in klass.__mro__:

@@ -72,12 +72,15 @@ def test_citizens_and_institutions_hold_no_model_permission() -> None:
     assert group_perms(Role.INSTITUTION) == set()
 
 
-def test_security_admin_manages_memberships_lockouts_and_second_factors() -> None:
+def test_security_admin_manages_memberships_roles_lockouts_and_resets() -> None:
     perms = group_perms(Role.SECURITY_ADMIN)
     assert {
-        "departments.add_membership", "departments.delete_membership", "auth.change_group",
-        "axes.delete_accessattempt", "otp_totp.delete_totpdevice", "otp_totp.add_totpdevice",
+        "departments.add_membership", "departments.delete_membership", "credit_portal.assign_role",
+        "credit_portal.reset_credentials", "axes.delete_accessattempt", "otp_totp.view_totpdevice",
     } <= perms
+    # Roles are code; a device made by someone else would let them sign in as its owner.
+    assert not perms & {"auth.add_group", "auth.change_group", "auth.delete_group", "otp_totp.add_totpdevice",
+                        "otp_totp.change_totpdevice", "credit_portal.change_user"}
 
 
 def test_role_permissions_work_through_has_perm() -> None:
@@ -92,6 +95,9 @@ def test_role_permissions_work_through_has_perm() -> None:
 
 
 # --- Separation of duties ------------------------------------------------------------------
+AUDITOR_PERMISSIONS = {"credit_portal.view_auditentry", "credit_portal.view_auditanchor", "credit_portal.purge_auditentry", "disclosure.view_querylog"}
+
+
 def test_system_admin_has_no_audit_permission() -> None:
     assert not {p for p in group_perms(Role.SYSTEM_ADMIN) if p.endswith("auditentry")}
     admin = user_in(Role.SYSTEM_ADMIN)
@@ -100,11 +106,12 @@ def test_system_admin_has_no_audit_permission() -> None:
 
 
 def test_auditor_reads_the_trail_and_administers_nothing() -> None:
-    assert group_perms(Role.AUDITOR) == {"credit_portal.view_auditentry", "disclosure.view_querylog"}
+    assert group_perms(Role.AUDITOR) == AUDITOR_PERMISSIONS
     auditor = user_in(Role.AUDITOR)
     assert auditor.has_perm("credit_portal.view_auditentry")
     for perm in ("credit_portal.add_user", "credit_portal.change_user", "credit_portal.view_user",
-                 "auth.change_group", "departments.add_membership"):
+                 "auth.change_group", "departments.add_membership", "credit_portal.assign_role",
+                 "credit_portal.reset_credentials"):
         assert not auditor.has_perm(perm), perm
 
 
@@ -229,7 +236,7 @@ def test_permissions_of_models_that_do_not_exist_yet_are_skipped(
         skipped = sync_role_groups()
     assert skipped == {Role.AUDITOR: [later]}
     assert later in caplog.text
-    assert group_perms(Role.AUDITOR) == {"credit_portal.view_auditentry", "disclosure.view_querylog"}
+    assert group_perms(Role.AUDITOR) == AUDITOR_PERMISSIONS
 
 
 def test_post_migrate_recreates_groups_and_permissions_of_every_app() -> None:
@@ -238,7 +245,7 @@ def test_post_migrate_recreates_groups_and_permissions_of_every_app() -> None:
     # groups are filled, whatever order Django's own receivers run in.
     Permission.objects.filter(content_type__app_label="departments", codename="add_membership").delete()
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    assert group_perms(Role.AUDITOR) == {"credit_portal.view_auditentry", "disclosure.view_querylog"}
+    assert group_perms(Role.AUDITOR) == AUDITOR_PERMISSIONS
     assert "departments.add_membership" in group_perms(Role.SECURITY_ADMIN)
 
 

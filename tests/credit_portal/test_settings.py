@@ -39,6 +39,7 @@ print(json.dumps({
     "FIELD_ENCRYPTION_KEYS": s.FIELD_ENCRYPTION_KEYS,
     "BLIND_INDEX_KEY": s.BLIND_INDEX_KEY,
     "PLATFORM_SIGNING_KEY": s.PLATFORM_SIGNING_KEY,
+    "AUDIT_HMAC_KEY": s.AUDIT_HMAC_KEY,
     "SESSION_COOKIE_SECURE": getattr(s, "SESSION_COOKIE_SECURE", False),
     "STATICFILES": s.STORAGES["staticfiles"]["BACKEND"],
 }))
@@ -53,6 +54,7 @@ def production_env() -> dict[str, str]:
         "FIELD_ENCRYPTION_KEYS": f"1:{secrets.token_hex(16)}",
         "BLIND_INDEX_KEY": secrets.token_hex(32),
         "PLATFORM_SIGNING_KEY": secrets.token_hex(32),
+        "AUDIT_HMAC_KEY": secrets.token_hex(32),
         "DJANGO_ALLOWED_HOSTS": "credit.example.gov.cn",
         "DATABASE_URL": PG_URL,
         "REDIS_URL": REDIS_URL,
@@ -112,7 +114,9 @@ def test_embedded_keys_are_generated_once_into_the_local_dir_and_reused(tmp_path
     second = loaded(run(tmp_path, {}))
 
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
-    assert set(stored) == {"DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "PLATFORM_SIGNING_KEY"}
+    assert set(stored) == {
+        "DJANGO_SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "PLATFORM_SIGNING_KEY", "AUDIT_HMAC_KEY",
+    }
     for name, value in stored.items():
         setting = "SECRET_KEY" if name == "DJANGO_SECRET_KEY" else name
         assert first[setting] == value
@@ -200,6 +204,7 @@ def test_production_check_deploy_fails_when_a_protection_is_turned_off(tmp_path)
         "FIELD_ENCRYPTION_KEYS",
         "BLIND_INDEX_KEY",
         "PLATFORM_SIGNING_KEY",
+        "AUDIT_HMAC_KEY",
         "DATABASE_URL",
         "REDIS_URL",
         "DJANGO_ALLOWED_HOSTS",
@@ -215,7 +220,7 @@ def test_production_refuses_to_start_without_a_required_variable(tmp_path, name)
 
     assert name in message
     # No other secret is echoed in the failure.
-    for other in ("DJANGO_SECRET_KEY", "BLIND_INDEX_KEY", "PLATFORM_SIGNING_KEY"):
+    for other in ("DJANGO_SECRET_KEY", "BLIND_INDEX_KEY", "PLATFORM_SIGNING_KEY", "AUDIT_HMAC_KEY"):
         if other != name:
             assert variables[other] not in message
 

@@ -26,6 +26,7 @@ def test_schema_is_valid_draft_2020_12_and_names_every_event_type():
         "record.published", "record.corrected", "record.withdrawn", "record.repaired", "record.expired",
         "record.objection_flagged", "record.objection_cleared", "finding.signed", "objection.concluded",
         "repair.concluded", "objection.updated", "repair.updated", "authorization.granted", "authorization.revoked",
+        "audit.anchored",
     }
 
 
@@ -131,6 +132,8 @@ def _subject() -> dict[str, str]:
                                    "max_uses": 3, "granted_at": "2026-05-01T09:00:00+08:00", **_subject()}),
         ("authorization.revoked", {"authorization_id": 12, "revoked_at": "2026-05-03T09:00:00+08:00", "reason": None,
                                    **_subject()}),
+        ("audit.anchored", {"anchor_id": 3, "kind": "periodic", "sequence": 120, "head_hash": "a" * 64,
+                            "anchored_at": "2026-05-03T09:00:00+08:00", "mac": "b" * 64}),
     ],
 )
 def test_schema_defines_the_events_of_later_apps(event_type, payload):

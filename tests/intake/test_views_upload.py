@@ -142,3 +142,19 @@ def test_job_is_queued_on_commit_and_safe_to_run_twice(client, world, django_cap
     assert jobs.run_job(str(job.pk)).state == ImportJob.State.DONE
     assert jobs.run_job(str(job.pk)) is None  # claimed: a second delivery does nothing
     assert CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL).count() == 1
+
+
+def test_progress_only_moves_forward_across_phases(world) -> None:
+    from django.core.cache import cache
+
+    from archives.intake import jobs
+
+    report = jobs._progress("job-x")
+    seen = []
+    for phase, done, total in [("reading", 0, 100), ("checking", 50, 100), ("checking", 100, 100),
+                               ("matching", 0, 100), ("matching", 100, 100), ("writing", 50, 100),
+                               ("submitting", 100, 100)]:
+        report(phase, done, total)
+        seen.append(cache.get(jobs.progress_key("job-x"))["percent"])
+    assert seen == sorted(seen)
+    assert seen[-1] == 99

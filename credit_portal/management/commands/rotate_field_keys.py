@@ -20,6 +20,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 
+from credit_portal import audit
 from credit_portal.crypto import DecryptionError, current_key_version, key_version_of, reencrypt
 from credit_portal.fields import EncryptedTextField, encrypted_fields
 
@@ -109,15 +110,25 @@ class Command(BaseCommand):
             return
         verb = "to re-encrypt" if dry_run else "re-encrypted"
         failures = []
+        totals: dict[str, int] = {}
         for model, fields in targets:
             result = rotate_model(
                 model, fields, current=current, batch_size=batch_size, dry_run=dry_run, using=database
             )
+            totals[model._meta.label_lower] = result.reencrypted
             line = f"{model._meta.label}: {result.scanned} rows scanned, {result.reencrypted} {verb} to key version {current}"
             if result.failed:
                 line += f", {len(result.failed)} could not be decrypted"
                 failures.append(f"{model._meta.label} pk={result.failed[0]}")
             self.stdout.write(line + (" (dry run)" if dry_run else ""))
+        if not dry_run:
+            # Key rotation is security-relevant (DESIGN §8): the trail records that it ran,
+            # to which key version and how many rows moved, never any key material.
+            with transaction.atomic(using=database):
+                audit.record(
+                    "credit_portal.field_keys.rotated",
+                    detail={"key_version": current, "reencrypted": totals, "failed": len(failures)},
+                )
         if failures:
             raise CommandError(
                 "Some rows could not be decrypted with the configured keys (first of each model: "

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('credit_portal', '0003_calendar_days'),
+        ('credit_portal', '0004_keyed_audit_anchors_enrolment'),
     ]
 
     operations = [

@@ -1,0 +1,166 @@
+"""Anchors of the audit chain outside the database, and the retention purge (docs/audit.md).
+
+An anchor is a copy of the chain head (sequence and hash) MACed with ``AUDIT_HMAC_KEY``,
+kept in ``AuditAnchor`` and delivered to the municipal platform as an ``audit.anchored``
+event through the outbox (``exchange.outbox.emit``, DESIGN §9): at a fixed interval by
+the beat (``AUDIT_ANCHOR_MINUTES``) and on demand (``manage.py anchor_audit_chain``).
+Once the platform holds a head, nobody who rewrites this database — even holding the
+key — can present a chain that disagrees with it: ``verify_audit_chain`` compares.
+
+The retention purge removes entries older than ``AUDIT_RETENTION_DAYS`` (at least 184:
+Cybersecurity Law art. 21(3), network logs kept "不少于六个月"). It is the audit
+administrator's act (permission ``credit_portal.purge_auditentry``, the auditor role).
+It first writes a ``purge`` anchor naming the last entry it removes, delivers it like
+any anchor and records the purge in the trail, then deletes through the database role
+``credit_portal_audit_maintenance``. The remaining chain starts from that anchor, so the
+verifier still proves it, and the platform holds the point where it starts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.utils import timezone
+
+from credit_portal import audit
+from credit_portal.models import AuditAnchor, AuditEntry
+from exchange.outbox import emit
+
+EVENT_TYPE = "audit.anchored"
+
+
+class PurgeNotPossible(Exception):
+    """The purge cannot delete: the maintenance role is not reachable from here."""
+
+
+def anchor_mac(anchor: AuditAnchor) -> str:
+    return audit.keyed_mac(
+        "anchor",
+        audit.canonical_json(
+            {
+                "kind": anchor.kind,
+                "sequence": anchor.sequence,
+                "head_hash": anchor.head_hash,
+                "created_at": audit._iso(anchor.created_at),
+            }
+        ).encode("utf-8"),
+    )
+
+
+def anchor_payload(anchor: AuditAnchor) -> dict[str, Any]:
+    """The ``audit.anchored`` event's payload (docs/exchange/schema-v1.json)."""
+    return {
+        "anchor_id": anchor.pk,
+        "kind": anchor.kind,
+        "sequence": anchor.sequence,
+        "head_hash": anchor.head_hash,
+        "anchored_at": anchor.created_at.isoformat(),
+        "mac": anchor.mac,
+    }
+
+
+def _write_anchor(kind: str, *, sequence: int, head_hash: str, by: Any) -> AuditAnchor:
+    anchor = AuditAnchor(
+        kind=kind, sequence=sequence, head_hash=head_hash, created_at=timezone.now(),
+        created_by_id=by.pk if by is not None else None,
+    )
+    anchor.mac = anchor_mac(anchor)
+    anchor.save(force_insert=True)
+    emit(EVENT_TYPE, aggregate=anchor, payload=anchor_payload(anchor))
+    return anchor
+
+
+def anchor_chain(*, kind: str = AuditAnchor.Kind.ON_DEMAND, by: Any = None) -> AuditAnchor:
+    """Chain what is pending, sign the head and send it to the platform; return the anchor.
+
+    Who: the beat (``kind=periodic``, no user) or anyone who may read the trail, on
+    demand (the command; an anchor discloses nothing but a hash). A periodic anchor of a
+    head that has not moved since the last one is not repeated.
+    """
+    if by is not None and not by.has_perm("credit_portal.view_auditentry"):
+        raise PermissionDenied
+    audit.chain_pending()
+    with transaction.atomic():
+        head = audit._lock_head()
+        if kind == AuditAnchor.Kind.PERIODIC:
+            last = AuditAnchor.objects.exclude(kind=AuditAnchor.Kind.PURGE).order_by("-id").first()
+            if last is not None and last.sequence == head.sequence and last.head_hash == head.last_hash:
+                return last
+        anchor = _write_anchor(kind, sequence=head.sequence, head_hash=head.last_hash, by=by)
+        if by is not None:
+            audit.record("credit_portal.audit.anchored", actor=by, target=anchor, detail={"sequence": anchor.sequence})
+    return anchor
+
+
+def purgeable_through(*, now: datetime | None = None) -> int:
+    """The last sequence the purge may remove: every entry up to it is past retention."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    chained = AuditEntry.objects.filter(sequence__isnull=False)
+    first_young = chained.filter(created_at__gte=cutoff).order_by("sequence").values_list("sequence", flat=True).first()
+    if first_young is not None:
+        return first_young - 1
+    return chained.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+
+
+def purge_expired(*, by: Any, now: datetime | None = None) -> AuditAnchor | None:
+    """Remove the entries past retention, leaving a purge anchor; None if there were none.
+
+    Who: the audit administrator (``credit_portal.purge_auditentry``); anyone else gets
+    ``PermissionDenied``. The anchor and the trail entry are committed before anything
+    is deleted: if the delete fails, the chain is still whole and verifiable.
+    """
+    if by is None or not by.has_perm("credit_portal.purge_auditentry"):
+        raise PermissionDenied
+    audit.chain_pending()
+    with transaction.atomic():
+        audit._lock_head()
+        through = purgeable_through(now=now)
+        done = AuditAnchor.objects.filter(kind=AuditAnchor.Kind.PURGE).order_by("-sequence").first()
+        if through < 1 or (done is not None and done.sequence >= through):
+            return None
+        last = AuditEntry.objects.get(sequence=through)
+        anchor = _write_anchor(AuditAnchor.Kind.PURGE, sequence=through, head_hash=last.entry_hash or "", by=by)
+        audit.record(
+            "credit_portal.audit.purged",
+            actor=by,
+            target=anchor,
+            detail={"through_sequence": through, "retention_days": settings.AUDIT_RETENTION_DAYS},
+        )
+    _delete_through(through)
+    return anchor
+
+
+def _delete_through(sequence: int) -> None:
+    if connection.vendor != "postgresql":
+        # No triggers outside PostgreSQL (the embedded profile): a plain delete.
+        AuditEntry.objects.filter(sequence__lte=sequence).delete()
+        return
+    statement = "DELETE FROM credit_portal_auditentry WHERE sequence <= %s"
+    url = settings.AUDIT_MAINTENANCE_DATABASE_URL
+    if url:
+        import psycopg2
+
+        with psycopg2.connect(url) as conn, conn.cursor() as cursor:
+            cursor.execute(f"SET ROLE {audit.MAINTENANCE_ROLE}")
+            cursor.execute(statement, [sequence])
+        conn.close()
+        return
+    from django.db import DatabaseError
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL ROLE {audit.MAINTENANCE_ROLE}")
+            try:
+                cursor.execute(statement, [sequence])
+            finally:
+                # Inside an outer transaction SET LOCAL would outlive this block.
+                cursor.execute("RESET ROLE")
+    except DatabaseError as exc:
+        raise PurgeNotPossible(
+            f"The application's database role cannot act as {audit.MAINTENANCE_ROLE} (as it should not): "
+            "set AUDIT_MAINTENANCE_DATABASE_URL to a login role that is a member of it and run the purge again."
+        ) from exc

@@ -1,0 +1,242 @@
+"""Writes of the base app: roles, credential resets, second-factor enrolment (DESIGN §8, 三权分立).
+
+Separation of duties holds here, in the services, whatever page or command calls them:
+
+* roles are granted and revoked by the security administrator (``credit_portal.assign_role``),
+  never to oneself, never into a conflicting pair (``credit_portal.roles.CONFLICTING_ROLES``);
+* a staff account's password and second factor are reset by the security administrator
+  (``credit_portal.reset_credentials``) for others only, never for a superuser (which is
+  for installation and is handled on the command line). A reset sends a random temporary
+  password to the owner's e-mail — the security administrator never sees it — forces a new
+  password at next sign-in, removes the owner's authenticator devices so a new one must be
+  enrolled, and the owner is told of it by that e-mail and on the page that asks for the
+  new password;
+* a second factor is enrolled only with a one-time enrolment code the security
+  administrator issued to its owner (so a password alone, whoever holds it, is not enough).
+
+Each write is one transaction with its audit entry (``credit_portal.<object>.<verb>``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from credit_portal import audit
+from credit_portal.crypto import sm3_hexdigest
+from credit_portal.models import EnrolmentCode, User
+from credit_portal.roles import ADMINISTRATOR_ROLES, Role, conflicting_roles
+
+ENROLMENT_CODE_VALIDITY = timedelta(hours=72)
+# Crockford-style alphabet without look-alikes (0/O, 1/I/L): read aloud or typed from paper.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class SeparationOfDuties(ValidationError):
+    """The change would let one person hold what separation of duties keeps apart."""
+
+
+def _refuse_self(user: User, by: User) -> None:
+    if user.pk == by.pk:
+        raise SeparationOfDuties(_("Nobody may change their own roles, memberships or credentials."), code="self")
+
+
+def _role(name: str) -> Role:
+    try:
+        return Role(name)
+    except ValueError:
+        raise ValidationError(_("Unknown role."), code="unknown_role") from None
+
+
+def grant_role(user: User, role: str, *, by: User, request: Any = None) -> None:
+    """Give ``user`` the role group ``role``. Who: ``credit_portal.assign_role``, not for oneself."""
+    if not by.has_perm("credit_portal.assign_role"):
+        raise PermissionDenied
+    _refuse_self(user, by)
+    role = _role(role)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        held = set(locked.groups.values_list("name", flat=True))
+        if role in held:
+            return
+        if role in ADMINISTRATOR_ROLES and locked.memberships.exists():  # type: ignore[attr-defined]
+            raise SeparationOfDuties(
+                _("An administrator (system, security or audit) may not be a member of a department."),
+                code="administrator",
+            )
+        conflicts = conflicting_roles(held | {role})
+        if conflicts:
+            raise SeparationOfDuties(
+                [
+                    _("One person may not be both %(first)s and %(second)s (separation of duties).")
+                    % {"first": Role(a).label, "second": Role(b).label}
+                    for a, b in conflicts
+                ],
+                code="separation_of_duties",
+            )
+        locked.groups.add(Group.objects.get(name=role))
+        audit.record("credit_portal.role.granted", actor=by, target=locked, detail={"role": str(role)}, request=request)
+
+
+def revoke_role(user: User, role: str, *, by: User, request: Any = None) -> None:
+    """Take the role group ``role`` from ``user``. Who: ``credit_portal.assign_role``, not for oneself."""
+    if not by.has_perm("credit_portal.assign_role"):
+        raise PermissionDenied
+    _refuse_self(user, by)
+    role = _role(role)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        group = locked.groups.filter(name=role).first()
+        if group is None:
+            return
+        locked.groups.remove(group)
+        audit.record("credit_portal.role.revoked", actor=by, target=locked, detail={"role": str(role)}, request=request)
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def _code_digest(code: str) -> str:
+    normalized = "".join(ch for ch in code.upper() if ch.isalnum())
+    return sm3_hexdigest(f"credit_portal.enrolment.v1:{normalized}".encode())
+
+
+def _refuse_reset_target(user: User, by: User) -> None:
+    if not by.has_perm("credit_portal.reset_credentials"):
+        raise PermissionDenied
+    _refuse_self(user, by)
+    if user.is_superuser:
+        raise SeparationOfDuties(
+            _("A superuser's credentials are not reset here; the superuser is for installation only."),
+            code="superuser",
+        )
+
+
+def issue_enrolment_code(user: User, *, by: User, request: Any = None) -> str:
+    """Issue a one-time code with which ``user`` may enrol an authenticator; return it (shown once).
+
+    Who: ``credit_portal.reset_credentials`` (the security administrator), for others
+    only. Earlier unused codes of the user stop working. Valid 72 hours.
+    """
+    _refuse_reset_target(user, by)
+    code = _new_code()
+    now = timezone.now()
+    with transaction.atomic():
+        EnrolmentCode.objects.filter(user=user, used_at=None).update(used_at=now)
+        issued = EnrolmentCode.objects.create(
+            user=user, code_digest=_code_digest(code), issued_by=by, expires_at=now + ENROLMENT_CODE_VALIDITY
+        )
+        audit.record("credit_portal.enrolment_code.issued", actor=by, target=user,
+                     detail={"code_id": issued.pk}, request=request)
+    return code
+
+
+def issue_enrolment_code_at_console(user: User) -> str:
+    """Issue an enrolment code from the server's console (installation: the first
+    administrators, before anyone can sign in to issue one). Whoever runs commands on the
+    server holds the keys already; the code is still recorded in the trail."""
+    code = _new_code()
+    now = timezone.now()
+    with transaction.atomic():
+        EnrolmentCode.objects.filter(user=user, used_at=None).update(used_at=now)
+        issued = EnrolmentCode.objects.create(
+            user=user, code_digest=_code_digest(code), issued_by=None, expires_at=now + ENROLMENT_CODE_VALIDITY
+        )
+        audit.record("credit_portal.enrolment_code.issued", target=user,
+                     detail={"code_id": issued.pk, "channel": "console"})
+    return code
+
+
+def reset_staff_credentials(user: User, *, by: User, request: Any = None) -> str:
+    """Reset ``user``'s password and second factor; return a new enrolment code (shown once).
+
+    The temporary password goes to the owner's e-mail only; the owner must choose a new
+    password and enrol a new authenticator (with the returned code, which the security
+    administrator hands over) at next sign-in. Refused for oneself, for a superuser and
+    for an account without an e-mail address (the system administrator adds one first).
+    """
+    _refuse_reset_target(user, by)
+    if not user.email:
+        raise ValidationError(
+            _("This account has no e-mail address for the temporary password; the system administrator adds one first."),
+            code="no_email",
+        )
+    temporary = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(temporary)
+        locked.must_change_password = True
+        locked.credentials_reset_at = timezone.now()
+        locked.save(update_fields=["password", "must_change_password", "credentials_reset_at"])
+        removed, _by_model = TOTPDevice.objects.filter(user=locked).delete()
+        audit.record("credit_portal.credentials.reset", actor=by, target=locked,
+                     detail={"devices_removed": removed}, request=request)
+        code = issue_enrolment_code(locked, by=by, request=request)
+        email = locked.email
+        transaction.on_commit(lambda: _notify_reset(email, temporary))
+    return code
+
+
+def _notify_reset(email: str, temporary: str) -> None:
+    send_mail(
+        _("Your portal password was reset"),
+        _(
+            "The security administrator reset the password and the authenticator of your staff account. "
+            "Sign in with this temporary password, then choose a new one:\n\n%(password)s\n\n"
+            "Ask the security administrator in person for the enrolment code of your new authenticator. "
+            "If you did not ask for this, tell the security administrator at once."
+        )
+        % {"password": temporary},
+        settings.DEFAULT_FROM_EMAIL,
+        [email],
+    )
+
+
+def redeemable_code(user: User, code: str) -> EnrolmentCode | None:
+    """The unused, unexpired enrolment code of ``user`` matching ``code``, or None."""
+    return (
+        EnrolmentCode.objects.filter(
+            user=user, code_digest=_code_digest(code), used_at=None, expires_at__gt=timezone.now()
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def complete_enrolment(user: User, *, device: TOTPDevice, code_id: int, request: Any = None) -> bool:
+    """Confirm ``device`` and spend the enrolment code; False if the code was spent meanwhile."""
+    with transaction.atomic():
+        spent = EnrolmentCode.objects.filter(
+            pk=code_id, user=user, used_at=None, expires_at__gt=timezone.now()
+        ).update(used_at=timezone.now())
+        if spent != 1:
+            return False
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit.record("credit_portal.totp.enrolled", actor=user, target=user, detail={"device": device.pk},
+                     request=request)
+    return True
+
+
+def change_own_password(user: User, new_password: str, *, request: Any = None) -> None:
+    """The owner sets their own password (the forced change after a reset or a new account)."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(new_password)
+        locked.must_change_password = False
+        locked.save(update_fields=["password", "must_change_password"])
+        # The password_changed entry itself comes from credit_portal.signals.
+    user.password = locked.password
+    user.must_change_password = False

@@ -1,0 +1,273 @@
+"""Separation of duties (三权分立) against the attacks seen with one staff account each.
+
+Each test replays an escalation through the admin (HTTP) or the services and asserts it
+fails and changed nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from credit_portal import services
+from credit_portal.checks import check_no_active_superuser
+from credit_portal.models import AuditEntry, EnrolmentCode, User
+from credit_portal.roles import Role
+from departments import services as department_services
+from departments.models import Department, Membership
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "test-password-123"  # noqa: S105 - the factories' password
+
+
+@pytest.fixture
+def security_admin() -> User:
+    return f.make_user("sec-admin", roles=(Role.SECURITY_ADMIN,), is_staff=True, email="sec@example.invalid")
+
+
+@pytest.fixture
+def system_admin() -> User:
+    return f.make_user("sys-admin", roles=(Role.SYSTEM_ADMIN,), is_staff=True, email="sys@example.invalid")
+
+
+@pytest.fixture
+def auditor() -> User:
+    return f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True, email="auditor@example.invalid")
+
+
+@pytest.fixture
+def credit_office() -> User:
+    return f.make_user("the-office", roles=(Role.CREDIT_OFFICE,), is_staff=True, email="office@example.invalid")
+
+
+def _temporary_password() -> str:
+    assert len(mail.outbox) == 1
+    lines = [line for line in mail.outbox[0].body.splitlines() if re.fullmatch(r"[A-Za-z0-9_-]{16}", line)]
+    assert len(lines) == 1
+    return lines[0]
+
+
+def _signed_in(client, user: User):
+    client.force_login(user)
+    return client
+
+
+# --- Memberships ------------------------------------------------------------------------------
+def test_security_admin_cannot_add_a_membership_for_themselves(client, security_admin):
+    education = Department.objects.get(code="education")
+    response = _signed_in(client, security_admin).post(
+        "/admin/departments/membership/add/",
+        {"user": security_admin.pk, "department": education.pk, "role": Membership.Role.CLERK},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert not Membership.objects.filter(user=security_admin).exists()
+    # And therefore reaches no person's page.
+    assert client.get("/staff/").status_code in {302, 403, 404}
+
+
+def test_security_admin_grants_a_membership_to_someone_else_through_the_service(client, security_admin):
+    clerk = f.make_user("future-clerk", is_staff=True)
+    education = Department.objects.get(code="education")
+    response = _signed_in(client, security_admin).post(
+        "/admin/departments/membership/add/",
+        {"user": clerk.pk, "department": education.pk, "role": Membership.Role.CLERK},
+    )
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=clerk)
+    entry = AuditEntry.objects.get(action="departments.membership.granted")
+    assert (entry.actor_id, entry.object_id) == (security_admin.pk, str(membership.pk))
+
+
+def test_no_administrator_becomes_a_department_member(security_admin, auditor, system_admin):
+    education = Department.objects.get(code="education")
+    other_security_admin = f.make_user(roles=(Role.SECURITY_ADMIN,))
+    for admin_account in (auditor, system_admin, other_security_admin):
+        with pytest.raises(ValidationError):
+            department_services.grant_membership(
+                admin_account, department=education, role=Membership.Role.REVIEWER, by=security_admin
+            )
+    assert not Membership.objects.exists()
+
+
+def test_nobody_ends_their_own_membership_or_grants_without_the_permission(security_admin, system_admin):
+    clerk = f.member(Department.objects.get(code="education"), Membership.Role.CLERK)
+    membership = clerk.memberships.get()
+    with pytest.raises(PermissionDenied):
+        department_services.revoke_membership(membership, by=system_admin)
+    with pytest.raises(PermissionDenied):
+        department_services.grant_membership(
+            system_admin, department=membership.department, role="clerk", by=clerk
+        )
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+# --- Roles ------------------------------------------------------------------------------------
+def test_groups_are_read_only_in_the_admin_even_for_a_superuser(client, security_admin, admin_user):
+    group = Group.objects.get(name=Role.SECURITY_ADMIN)
+    before = set(group.permissions.values_list("pk", flat=True))
+    change_user = Permission.objects.get(codename="change_user")
+    for user in (security_admin, admin_user):
+        client.force_login(user)
+        response = client.post(
+            f"/admin/auth/group/{group.pk}/change/",
+            {"name": group.name, "permissions": [*before, change_user.pk]},
+        )
+        assert response.status_code == 403
+        assert client.post("/admin/auth/group/add/", {"name": "x"}).status_code == 403
+    assert set(group.permissions.values_list("pk", flat=True)) == before
+    assert not security_admin.has_perm("credit_portal.change_user")
+
+
+def test_nobody_grants_a_role_to_themselves(client, security_admin):
+    response = _signed_in(client, security_admin).post(
+        f"/admin/credit_portal/user/{security_admin.pk}/roles/",
+        {"roles": [Role.SECURITY_ADMIN, Role.AUDITOR, Role.CREDIT_OFFICE]},
+    )
+    assert response.status_code == 200
+    assert "不得更改自己的角色" in response.content.decode()
+    assert set(security_admin.groups.values_list("name", flat=True)) == {Role.SECURITY_ADMIN}
+    with pytest.raises(ValidationError):
+        services.grant_role(security_admin, Role.CREDIT_OFFICE, by=security_admin)
+
+
+def test_security_admin_grants_roles_to_others_but_no_conflicting_pair(client, security_admin, auditor):
+    newcomer = f.make_user("newcomer", is_staff=True)
+    response = _signed_in(client, security_admin).post(
+        f"/admin/credit_portal/user/{newcomer.pk}/roles/", {"roles": [Role.CREDIT_OFFICE]}
+    )
+    assert response.status_code == 302
+    assert list(newcomer.groups.values_list("name", flat=True)) == [Role.CREDIT_OFFICE]
+    assert AuditEntry.objects.filter(action="credit_portal.role.granted", object_id=str(newcomer.pk)).exists()
+    # The auditor may not also become the credit office (an administrator reads no data).
+    refused = client.post(f"/admin/credit_portal/user/{auditor.pk}/roles/", {"roles": [Role.AUDITOR, Role.CREDIT_OFFICE]})
+    assert refused.status_code == 200
+    assert set(auditor.groups.values_list("name", flat=True)) == {Role.AUDITOR}
+
+
+def test_system_admin_cannot_grant_roles(client, system_admin, auditor):
+    _signed_in(client, system_admin)
+    assert client.post(f"/admin/credit_portal/user/{auditor.pk}/roles/", {"roles": []}).status_code == 403
+    # Nor through the account form: the granting fields are not there and are ignored.
+    client.post(f"/admin/credit_portal/user/{system_admin.pk}/change/", {
+        "username": system_admin.username, "groups": [Group.objects.get(name=Role.AUDITOR).pk],
+        "is_superuser": "on", "is_active": "on", "is_staff": "on", "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    })
+    system_admin.refresh_from_db()
+    assert not system_admin.is_superuser
+    assert set(system_admin.groups.values_list("name", flat=True)) == {Role.SYSTEM_ADMIN}
+
+
+# --- Passwords and second factors -------------------------------------------------------------
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_system_admin_cannot_reset_anyones_password(client, system_admin, auditor, credit_office, admin_user, method):
+    _signed_in(client, system_admin)
+    for target in (auditor, credit_office, admin_user):
+        url = f"/admin/credit_portal/user/{target.pk}/password/"
+        response = getattr(client, method)(url, {"password1": "Escalate-2026!", "password2": "Escalate-2026!"})
+        assert response.status_code == 403
+        target.refresh_from_db()
+        assert not target.check_password("Escalate-2026!")
+        assert client.post(f"/admin/credit_portal/user/{target.pk}/reset/").status_code == 403
+    assert not mail.outbox
+
+
+def test_security_admin_reset_never_shows_the_password_and_the_trail_stays_closed(
+    client, security_admin, auditor, django_capture_on_commit_callbacks
+):
+    TOTPDevice.objects.create(user=auditor, name="phone", confirmed=True)
+    _signed_in(client, security_admin)
+    # The old "set a password" form now only offers the reset.
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/admin/credit_portal/user/{auditor.pk}/password/",
+                           {"password1": "Escalate-2026!", "password2": "Escalate-2026!"})
+    assert page.status_code == 200
+    auditor.refresh_from_db()
+    assert not auditor.check_password("Escalate-2026!")
+    temporary = _temporary_password()
+    assert mail.outbox[0].to == [auditor.email]
+    assert temporary not in page.content.decode()
+    assert auditor.check_password(temporary)
+    assert auditor.must_change_password
+    assert not TOTPDevice.objects.filter(user=auditor).exists()
+    assert EnrolmentCode.objects.filter(user=auditor, used_at=None).count() == 1
+    assert AuditEntry.objects.filter(action="credit_portal.credentials.reset", object_id=str(auditor.pk)).exists()
+    # The security administrator still reads no audit trail.
+    assert client.get("/admin/credit_portal/auditentry/").status_code == 403
+
+
+def test_reset_forces_a_new_password_at_next_sign_in(client, security_admin, auditor, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reset_staff_credentials(auditor, by=security_admin)
+    temporary = _temporary_password()
+    signed_in = client.post("/accounts/login/", {"username": auditor.username, "password": temporary})
+    assert signed_in.status_code == 302
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/password/renew/")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    weak = client.post("/accounts/password/renew/", {"new_password1": "123", "new_password2": "123"})
+    assert weak.status_code == 200
+    done = client.post("/accounts/password/renew/", {"new_password1": "A-new-one-2026!", "new_password2": "A-new-one-2026!"})
+    assert done.status_code == 302
+    auditor.refresh_from_db()
+    assert not auditor.must_change_password
+    assert auditor.check_password("A-new-one-2026!")
+    assert client.get("/admin/").status_code == 200
+    assert AuditEntry.objects.filter(action="credit_portal.user.password_changed", object_id=str(auditor.pk)).exists()
+
+
+def test_resets_of_oneself_of_a_superuser_or_without_an_email_are_refused(security_admin, admin_user):
+    no_email = f.make_user("no-email", roles=(Role.CREDIT_OFFICE,))
+    for target in (security_admin, admin_user, no_email):
+        with pytest.raises(ValidationError):
+            services.reset_staff_credentials(target, by=security_admin)
+        target.refresh_from_db()
+        assert not target.must_change_password
+    assert not mail.outbox
+
+
+def test_a_new_account_chooses_its_own_password_at_first_sign_in(client, system_admin):
+    _signed_in(client, system_admin)
+    response = client.post("/admin/credit_portal/user/add/", {
+        "username": "new-staff", "password1": "Chosen-by-admin-1", "password2": "Chosen-by-admin-1",
+        "usable_password": "true",
+    })
+    assert response.status_code == 302
+    created = User.objects.get(username="new-staff")
+    assert created.must_change_password
+    assert AuditEntry.objects.filter(action="credit_portal.user.created", object_id=str(created.pk)).exists()
+
+
+# --- The superuser --------------------------------------------------------------------------
+def test_deploy_check_warns_while_an_active_superuser_remains(admin_user):
+    assert [w.id for w in check_no_active_superuser()] == ["credit_portal.W130"]
+    User.objects.filter(pk=admin_user.pk).update(is_active=False)
+    assert check_no_active_superuser() == []
+
+
+def test_security_admin_finds_the_tools_on_the_account_page(client, security_admin, auditor):
+    _signed_in(client, security_admin)
+    page = client.get(f"/admin/credit_portal/user/{auditor.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    for path in ("roles/", "reset/", "enrolment-code/"):
+        assert f"/admin/credit_portal/user/{auditor.pk}/{path}" in body
+    assert client.get(f"/admin/credit_portal/user/{auditor.pk}/roles/").status_code == 200
+    assert client.get(f"/admin/credit_portal/user/{auditor.pk}/reset/").status_code == 200
+    assert client.get("/admin/credit_portal/user/999999/roles/").status_code == 404
+    assert client.get("/admin/credit_portal/user/x/roles/").status_code == 404
+    # Issuing a code shows it once; it is stored only as a digest.
+    shown = client.post(f"/admin/credit_portal/user/{auditor.pk}/enrolment-code/")
+    assert shown.status_code == 200
+    stored = EnrolmentCode.objects.get(user=auditor)
+    assert stored.code_digest not in shown.content.decode()
+    assert re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", shown.content.decode())
