@@ -89,9 +89,17 @@ def _positive(cats: dict[str, RecordCategory], **data: Any) -> dict[str, Any]:
     return {"category": cats["rewards-penalties"], "polarity": CreditRecord.Polarity.POSITIVE, **data}
 
 
+def _submit(archive: Archive, staff: Staff, data: dict[str, Any]) -> CreditRecord:
+    """Draft and submit; negative information goes with its evidence, as the service requires."""
+    record = services.draft_record(archive, by=staff.clerk, **data)
+    if record.is_negative:
+        _evidence(record, staff.clerk)
+    return services.submit_record(record, by=staff.clerk)
+
+
 def _publish(archive: Archive, staff: Staff, data: dict[str, Any], *, evidence: bool = False) -> CreditRecord:
     record = services.draft_record(archive, by=staff.clerk, **data)
-    if evidence:
+    if evidence or record.is_negative:
         _evidence(record, staff.clerk)
     services.submit_record(record, by=staff.clerk)
     return services.publish_record(record, by=staff.reviewer)
@@ -128,7 +136,9 @@ def teacher_a(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -
         "category": cats.get("training", cats["basic-info"]), "polarity": CreditRecord.Polarity.NEUTRAL,
         "title": "完成继续教育学时", "occurred_on": _ago(200), "decided_on": _ago(190), "decision_number": "培〔2026〕3号",
     })
-    services.correct_record(training, by=staff.reviewer, reason="学时证明文号录入错误", decision_number="培〔2026〕5号")
+    # A correction is proposed by one person and approved by another (four eyes).
+    change = services.propose_correction(training, by=staff.clerk, reason="学时证明文号录入错误", decision_number="培〔2026〕5号")
+    services.approve_change(change, by=staff.reviewer)
 
 
 def teacher_b(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -> None:
@@ -136,16 +146,14 @@ def teacher_b(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -
     services.draft_record(archive, by=staff.clerk, **_positive(
         cats, title="指导学生获省级竞赛一等奖", occurred_on=_ago(30), decided_on=_ago(20),
     ))
-    submitted = services.draft_record(archive, by=staff.clerk, **_negative(
+    _submit(archive, staff, _negative(
         cats, severity=CreditRecord.Severity.MINOR, title="未按规定参加师德培训",
         occurred_on=_ago(45), decided_on=_ago(40), deciding_body="示范市第二中学",
     ))
-    services.submit_record(submitted, by=staff.clerk)
-    returned = services.draft_record(archive, by=staff.clerk, **_negative(
+    returned = _submit(archive, staff, _negative(
         cats, severity=CreditRecord.Severity.GENERAL, title="体罚学生", occurred_on=_ago(50), decided_on=_ago(35),
     ))
-    services.submit_record(returned, by=staff.clerk)
-    services.return_record(returned, reason="请补充处理决定文号和决定机关，并上传处理决定书。", by=staff.reviewer)
+    services.return_record(returned, reason="请补充处理决定文号和决定机关。", by=staff.reviewer)
 
 
 def teacher_c(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -> None:
@@ -155,7 +163,8 @@ def teacher_c(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -
         cats, severity=CreditRecord.Severity.GENERAL, title="违规收受家长礼品", decision_number="示教罚〔2025〕30号",
         deciding_body="示范市教育局", occurred_on=_ago(300), decided_on=_ago(280), is_penalty=True,
     ))
-    services.withdraw_record(withdrawn, reason="行政复议决定撤销原处理决定。", by=staff.reviewer)
+    change = services.propose_withdrawal(withdrawn, by=staff.clerk, reason="行政复议决定撤销原处理决定。")
+    services.approve_change(change, by=staff.reviewer)
     _publish(archive, staff, _negative(
         cats, severity=CreditRecord.Severity.MINOR, title="教学日志填报不及时", deciding_body="示范市第一小学",
         occurred_on=_ago(420), decided_on=_ago(400),
@@ -173,10 +182,9 @@ def doctor_a(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) ->
     ), evidence=True)
     _sign(archive, staff, year=year - 1, status=AnnualFinding.Status.WARNING,
           basis=f"经查实，{archive.subject.name}存在收受患者红包行为，根据法律法规，依法认定其存在警示行为。")
-    submitted = services.draft_record(archive, by=staff.clerk, **_negative(
+    _submit(archive, staff, _negative(
         cats, severity=CreditRecord.Severity.MINOR, title="病历书写不规范", occurred_on=_ago(20), decided_on=_ago(15),
     ))
-    services.submit_record(submitted, by=staff.clerk)
 
 
 def doctor_b(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -> None:

@@ -80,7 +80,7 @@ class ArchiveFieldsMixin(NoRequiredAttributeForm):
     title = _text(_("Professional title"), required=False, max_length=100)
     post = _text(_("Post"), required=False, max_length=100)
     practice_start = DateField(label=_("Start of practice"), required=False)
-    duties = _text(_("Duties"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    duties = _text(_("Duties"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ArchiveEditForm(ArchiveFieldsMixin):
@@ -128,7 +128,8 @@ class RegisterPersonForm(SubjectFieldsMixin, OpenArchiveForm):
 
 class ReasonForm(NoRequiredAttributeForm):
     reason = _text(
-        _("Reason"), widget=forms.Textarea(attrs={"rows": 4}), error_messages={"required": _("Enter the reason.")}
+        _("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Enter the reason.")},
     )
 
 
@@ -159,7 +160,7 @@ class RecordForm(NoRequiredAttributeForm):
         help_text=_("Minor, general or serious (国办发〔2025〕22号)."),
     )
     title = _text(_("Title"), max_length=200, error_messages={"required": _("Enter a title.")})
-    description = _text(_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    description = _text(_("Description"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     decision_number = _text(_("Decision number"), required=False, max_length=100, help_text=_("For example 某教罚〔2026〕12号."))
     deciding_body = _text(_("Deciding body"), required=False, max_length=200)
     occurred_on = DateField(label=_("Date of the conduct"), error_messages={"required": _("Enter the date of the conduct.")})
@@ -181,6 +182,15 @@ class RecordForm(NoRequiredAttributeForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = RecordCategory.objects.filter(id__in=[c.pk for c in categories])
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # Severity and penalty belong to negative information only: switching to positive
+        # or neutral after choosing them clears them instead of trapping the form.
+        if cleaned.get("polarity") and cleaned["polarity"] != CreditRecord.Polarity.NEGATIVE:
+            cleaned["severity"] = ""
+            cleaned["is_penalty"] = False
+        return cleaned
+
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data.pop("reason", None)
@@ -199,7 +209,7 @@ class RecordForm(NoRequiredAttributeForm):
 
 class CorrectionForm(RecordForm):
     reason = _text(
-        _("Why is the record corrected?"), widget=forms.Textarea(attrs={"rows": 3}),
+        _("Why is the record corrected?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Say why the record is corrected.")},
     )
 
@@ -217,7 +227,7 @@ class FindingForm(NoRequiredAttributeForm):
         error_messages={"required": _("Choose the credit status.")},
     )
     basis = _text(
-        _("Basis of the finding"), widget=forms.Textarea(attrs={"rows": 4}),
+        _("Basis of the finding"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("For example: 根据法律法规，依法认定××为守信人员."),
         error_messages={"required": _("Enter the basis of the finding.")},
     )

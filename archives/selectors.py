@@ -9,19 +9,37 @@ here (citizens and institutions read through ``disclosure``).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from archives.models import AnnualFinding, Archive, ArchiveGroupObjectPermission, CreditRecord, Evidence, Subject
+from archives.models import (
+    AnnualFinding,
+    Archive,
+    ArchiveGroupObjectPermission,
+    CreditRecord,
+    Evidence,
+    Notice,
+    RecordChange,
+    Subject,
+)
 from credit_portal import audit
 from credit_portal.exceptions import NotFound
 from departments.models import Department, Membership, Occupation, OccupationDepartment
 from departments.scope import department_group_name, department_ids, is_credit_office
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
 
-def _scope_filter(user: object, *, prefix: str = "") -> Q | None:
+    from credit_portal.models import User
+
+    Viewer = User | AnonymousUser
+
+
+def _scope_filter(user: Viewer, *, prefix: str = "") -> Q | None:
     """The Q that limits archives (or objects reached through ``prefix``) to the
     user's scope; ``None`` means unrestricted (credit office).
 
@@ -56,14 +74,14 @@ def _scope_filter(user: object, *, prefix: str = "") -> Q | None:
     return scope
 
 
-def archives_visible_to(user: object) -> QuerySet[Archive]:
+def archives_visible_to(user: Viewer) -> QuerySet[Archive]:
     """Archives ``user`` may see, with subject, occupation and department joined."""
     qs = Archive.objects.select_related("subject", "occupation", "department")
     scope = _scope_filter(user)
     return qs if scope is None else qs.filter(scope)
 
 
-def archives_named(user: object, name: str, *, limit: int = 50) -> list[Archive]:
+def archives_named(user: Viewer, name: str, *, limit: int = 50) -> list[Archive]:
     """Archives in ``user``'s scope of people with exactly this full name.
 
     An exact match on the indexed name column: a look-up, not a scan of every name,
@@ -77,14 +95,14 @@ def archives_named(user: object, name: str, *, limit: int = 50) -> list[Archive]
     )
 
 
-def subjects_visible_to(user: object) -> QuerySet[Subject]:
+def subjects_visible_to(user: Viewer) -> QuerySet[Subject]:
     """Subjects with at least one archive ``user`` may see."""
     if is_credit_office(user):
         return Subject.objects.all()
     return Subject.objects.filter(id__in=archives_visible_to(user).values("subject_id"))
 
 
-def records_visible_to(user: object) -> QuerySet[CreditRecord]:
+def records_visible_to(user: Viewer) -> QuerySet[CreditRecord]:
     # A join on the archive, not ``archive_id IN (visible archives)``: a short list
     # ordered by a record index stops after its first rows instead of hashing the
     # hundreds of thousands of archives a department keeps.
@@ -107,12 +125,15 @@ def acting_department_ids(archive: Archive) -> set[int]:
     return ids
 
 
-def can_act_on(user: object, archive: Archive, *, role: str) -> bool:
-    """Whether ``user`` holds ``role`` (clerk or reviewer) in a department that may act on ``archive``."""
-    return bool(department_ids(user, role=role) & acting_department_ids(archive))
+def can_act_on(user: Viewer, archive: Archive, *, role: str) -> bool:
+    """Whether ``user`` holds ``role`` (clerk or reviewer) in a department that may act on
+    ``archive``. Kept for other apps; the rule lives in ``archives.permissions``."""
+    from archives import permissions
+
+    return permissions.has_role_on(user, archive, role)
 
 
-def get_subject_for_view(user: object, subject_id: object, *, request: object = None) -> Subject:
+def get_subject_for_view(user: Viewer, subject_id: object, *, request: HttpRequest | None = None) -> Subject:
     """The subject page read: scoped, and written to the audit trail (DESIGN §8).
 
     Raises ``NotFound`` when the subject does not exist or is outside the user's scope:
@@ -122,17 +143,17 @@ def get_subject_for_view(user: object, subject_id: object, *, request: object = 
         subject = subjects_visible_to(user).get(pk=subject_id)
     except (Subject.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such subject.") from None
-    audit.record_read("subject.viewed", actor=user, target=subject, subject_ref=str(subject.pk), request=request)
+    audit.record_read("archives.subject.viewed", actor=user, target=subject, subject_ref=str(subject.pk), request=request)
     return subject
 
 
-def get_archive_for_view(user: object, archive_id: object, *, request: object = None) -> Archive:
+def get_archive_for_view(user: Viewer, archive_id: object, *, request: HttpRequest | None = None) -> Archive:
     try:
         archive = archives_visible_to(user).get(pk=archive_id)
     except (Archive.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such archive.") from None
     audit.record_read(
-        "archive.viewed", actor=user, target=archive, subject_ref=str(archive.subject_id), request=request
+        "archives.archive.viewed", actor=user, target=archive, subject_ref=str(archive.subject_id), request=request
     )
     return archive
 
@@ -148,7 +169,7 @@ def archive_records(archive: Archive, *, include_drafts: bool = True) -> QuerySe
 def record_history(record: CreditRecord) -> QuerySet[CreditRecord]:
     """Every version of a record, oldest first."""
     return CreditRecord.objects.filter(lineage=record.lineage).select_related(
-        "category", "created_by", "published_by"
+        "category", "domain", "created_by", "published_by"
     ).order_by("version")
 
 
@@ -158,12 +179,7 @@ def archive_findings(archive: Archive) -> QuerySet[AnnualFinding]:
     )
 
 
-def evidence_visible_to(user: object) -> QuerySet[Evidence]:
-    visible = archives_visible_to(user).values("id")
-    return Evidence.objects.filter(Q(record__archive__in=visible) | Q(finding__archive__in=visible))
-
-
-def review_queue(user: object) -> QuerySet[CreditRecord]:
+def review_queue(user: Viewer) -> QuerySet[CreditRecord]:
     """Submitted records a reviewer may decide, oldest first."""
     from departments.models import Membership as M
 
@@ -185,7 +201,7 @@ CADENCE_DAYS = {
 }
 
 
-def overdue_archives(user: object) -> QuerySet[Archive]:
+def overdue_archives(user: Viewer) -> QuerySet[Archive]:
     """Open archives not updated within their occupation's cadence (001 §三(五):
     records are refreshed yearly, quarterly or monthly by kind)."""
     now = timezone.now()
@@ -195,7 +211,7 @@ def overdue_archives(user: object) -> QuerySet[Archive]:
     return archives_visible_to(user).filter(condition, state=Archive.State.OPEN).order_by("last_updated_at")
 
 
-def dashboard(user: object) -> dict[str, object]:
+def dashboard(user: Viewer) -> dict[str, object]:
     """Counts and short lists for a department dashboard."""
     records = records_visible_to(user).filter(is_current=True)
     return {
@@ -210,13 +226,13 @@ def dashboard(user: object) -> dict[str, object]:
     }
 
 
-def memberships_of(user: object) -> QuerySet[Membership]:
+def memberships_of(user: Viewer) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("department")
 
 
 
 
-def get_record_for_view(user: object, record_id: object, *, request: object = None) -> CreditRecord:
+def get_record_for_view(user: Viewer, record_id: object, *, request: HttpRequest | None = None) -> CreditRecord:
     """One record version in ``user``'s scope, its read written to the audit trail;
     ``NotFound`` when it does not exist or is out of scope (DESIGN §6)."""
     try:
@@ -225,17 +241,24 @@ def get_record_for_view(user: object, record_id: object, *, request: object = No
         ).get(pk=record_id)
     except (CreditRecord.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such record.") from None
-    audit.record_read("record.viewed", actor=user, target=record, subject_ref=str(record.archive.subject_id), request=request)
+    audit.record_read("archives.record.viewed", actor=user, target=record, subject_ref=str(record.archive.subject_id), request=request)
     return record
 
 
-def get_finding_for_view(user: object, finding_id: object) -> AnnualFinding:
+def get_finding_for_view(user: Viewer, finding_id: object, *, request: HttpRequest | None = None) -> AnnualFinding:
+    """One finding in ``user``'s scope, its read written to the audit trail like every
+    read of a person's record (DESIGN §8); ``NotFound`` when out of scope."""
     try:
-        return AnnualFinding.objects.select_related(
+        finding = AnnualFinding.objects.select_related(
             "archive__subject", "archive__occupation", "archive__department", "created_by", "signed_by"
         ).prefetch_related("evidence").get(pk=finding_id, archive__in=archives_visible_to(user).values("id"))
     except (AnnualFinding.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such finding.") from None
+    audit.record_read(
+        "archives.finding.viewed", actor=user, target=finding, subject_ref=str(finding.archive.subject_id),
+        request=request,
+    )
+    return finding
 
 
 def archive_earlier_versions(archive: Archive) -> dict[object, list[CreditRecord]]:
@@ -245,3 +268,108 @@ def archive_earlier_versions(archive: Archive) -> dict[object, list[CreditRecord
     for record in archive.records.filter(is_current=False).select_related("category", "domain").order_by("version"):
         versions.setdefault(record.lineage, []).append(record)
     return versions
+
+
+def search_archives_by_name(user: Viewer, name: str, *, limit: int = 50) -> list[Archive]:
+    """The name search of the find page (an exact, indexed match: see ``archives_named``)."""
+    return archives_named(user, name, limit=limit)
+
+
+def subject_in_scope(user: Viewer, subject: Subject | None) -> bool:
+    return subject is not None and subjects_visible_to(user).filter(pk=subject.pk).exists()
+
+
+def subject_archives(user: Viewer, subject: Subject) -> list[Archive]:
+    return list(archives_visible_to(user).filter(subject=subject).order_by("occupation__sort_order"))
+
+
+def record_evidence(record: CreditRecord) -> list[Evidence]:
+    return list(record.evidence.all())
+
+
+def subject_was_told(record: CreditRecord) -> bool:
+    """Whether the person got the notice before publication of this record (art. 15)."""
+    return record.notices.filter(kind=Notice.Kind.PRE_PUBLICATION).exists()
+
+
+def get_evidence_in_scope(user: Viewer, evidence_id: object) -> Evidence:
+    visible = archives_visible_to(user).values("id")
+    try:
+        return Evidence.objects.select_related(
+            "record__archive", "finding__archive", "change__record__archive"
+        ).get(
+            Q(record__archive__in=visible) | Q(finding__archive__in=visible) | Q(change__record__archive__in=visible),
+            pk=evidence_id,
+        )
+    except (Evidence.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such evidence.") from None
+
+
+def get_evidence_for_download(user: Viewer, evidence_id: object, *, request: HttpRequest | None = None) -> Evidence:
+    """An evidence file in ``user``'s scope, its download written to the audit trail."""
+    evidence = get_evidence_in_scope(user, evidence_id)
+    owner = evidence.record or evidence.finding or evidence.change.record  # type: ignore[union-attr]
+    audit.record_read("archives.evidence.downloaded", actor=user, target=evidence, subject_ref=str(owner.archive.subject_id),
+                 request=request)
+    return evidence
+
+
+def pending_change(record: CreditRecord) -> RecordChange | None:
+    """The proposal awaiting approval for this record version, if any."""
+    return record.changes.filter(state=RecordChange.State.PENDING).select_related("proposed_by").first()
+
+
+def record_changes(record: CreditRecord) -> list[RecordChange]:
+    """Every proposal made on any version of this record, newest first."""
+    return list(
+        RecordChange.objects.filter(record__lineage=record.lineage)
+        .select_related("proposed_by", "decided_by", "result", "record__archive__subject")
+        .order_by("-proposed_at", "-id")
+    )
+
+
+def get_change_for_view(user: Viewer, change_id: object, *, request: HttpRequest | None = None) -> RecordChange:
+    """One proposed change in ``user``'s scope, read audited; ``NotFound`` otherwise."""
+    try:
+        change = RecordChange.objects.select_related(
+            "record__archive__subject", "record__archive__occupation", "record__archive__department",
+            "record__category", "record__domain", "proposed_by", "decided_by", "result",
+        ).prefetch_related("evidence").get(pk=change_id, record__archive__in=archives_visible_to(user).values("id"))
+    except (RecordChange.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such proposal.") from None
+    audit.record_read("archives.record_change.viewed", actor=user, target=change,
+                 subject_ref=str(change.record.archive.subject_id), request=request)
+    return change
+
+
+def pending_changes(user: Viewer, *, limit: int = 20) -> list[RecordChange]:
+    """Proposals awaiting a decision in ``user``'s scope, oldest first."""
+    return list(
+        RecordChange.objects.filter(
+            state=RecordChange.State.PENDING, record__archive__in=archives_visible_to(user).values("id")
+        )
+        .select_related("record__archive__subject", "record__archive__occupation", "proposed_by")
+        .order_by("proposed_at", "id")[:limit]
+    )
+
+
+def my_items(user: Viewer) -> dict[str, list[object]]:
+    """A clerk's own work: drafts, submitted and returned records, draft findings and
+    proposals they made that still wait (each list one query)."""
+    mine = CreditRecord.objects.filter(
+        created_by=user, archive__in=archives_visible_to(user).values("id")
+    ).select_related("archive__subject", "archive__occupation", "category")
+    return {
+        "drafts": list(mine.filter(state=CreditRecord.State.DRAFT).order_by("-updated_at", "-id")),
+        "submitted": list(mine.filter(state=CreditRecord.State.SUBMITTED).order_by("-submitted_at", "-id")),
+        "returned": list(mine.filter(state=CreditRecord.State.RETURNED).order_by("-updated_at", "-id")),
+        "findings": list(
+            AnnualFinding.objects.filter(created_by=user, state=AnnualFinding.State.DRAFT,
+                                         archive__in=archives_visible_to(user).values("id"))
+            .select_related("archive__subject", "archive__occupation").order_by("-created_at", "-id")
+        ),
+        "changes": list(
+            RecordChange.objects.filter(proposed_by=user, state=RecordChange.State.PENDING)
+            .select_related("record__archive__subject", "proposed_by").order_by("-proposed_at", "-id")
+        ),
+    }

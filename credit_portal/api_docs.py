@@ -64,6 +64,8 @@ def _text(value: Any) -> str:
     if not value:
         return ""
     text = str(value).split("\n\n* `", 1)[0]
+    if text.startswith("* `"):
+        return ""
     return gettext(text).strip()
 
 

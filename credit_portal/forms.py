@@ -195,8 +195,7 @@ class DateField(forms.Field):
             raise ValidationError(self.error_messages["year_digits"], code="year_digits")
         try:
             return datetime.date(int(parts[0]), int(parts[1]), int(parts[2]))
-        except (ValueError, OverflowError):
-            # OverflowError: a month or day such as 99999999999999999999 does not fit C's int.
+        except (ValueError, OverflowError):  # 99999999999999999999 overflows a C int
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def validate(self, value: datetime.date | None) -> None:

@@ -292,6 +292,9 @@ CELERY_BROKER_URL = REDIS_URL or "memory://localhost//"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without Redis there is no beat: the web process runs the beat schedule itself
+# (credit_portal.scheduler), so expiry, retention and reminders still run on schedule.
+EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", default=not REDIS_URL and CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -19,7 +19,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 ROLE_STARTS: dict[str, tuple[str, ...]] = {
     "anonymous": (
         "/", "/catalogue/", "/accounts/login/", "/register/", "/reports/verify/", "/public/dishonesty/",
-        "/public/honours/", "/no-such-page/",
+        "/public/honours/", "/no-such-page/", "/api/docs/",
     ),
     "demo_citizen": ("/", "/my/", "/repair/my/", "/my/authorizations/new/"),
     "demo_institution": ("/", "/institution/", "/institution/query/", "/institution/request/"),

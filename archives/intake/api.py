@@ -300,6 +300,8 @@ class SubmitView(DepartmentAPIView):
                     result["status"] = "submitted"
                 except (TransitionNotAllowed, PermissionDenied) as exc:
                     result.update(status="error", errors=[{"code": "conflict", "message": str(exc)}])
+                except ValidationError as exc:  # e.g. negative information without its evidence
+                    result.update(status="error", errors=[{"code": "invalid", "message": " ".join(exc.messages)}])
             results.append(result)
         return Response({"results": results})
 

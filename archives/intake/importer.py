@@ -15,8 +15,8 @@ before it can be published (《征信业管理条例》 art. 15).
 Writes happen in bulk, in one transaction: the whole job or nothing ("a job never
 half-writes"). With ``mode=all`` any refused row stops the job before anything is
 written; with ``mode=valid`` the valid rows are written and the others reported.
-The audit trail gets the same entries as the one-by-one services (subject.created,
-archive.opened, record.drafted) through ``audit.record_many``.
+The audit trail gets the same entries as the one-by-one services (archives.subject.created,
+archives.archive.opened, archives.record.drafted) through ``audit.record_many``.
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ def write(
                     birth_date=validators.birth_date_of(number), phone=row.person.get("phone", ""), created_by=by,
                 )
             Subject.objects.bulk_create(new_subjects.values(), batch_size=CHUNK)
-            planned += [audit.PlannedEntry("subject.created", s, str(s.pk), {"via": source}) for s in new_subjects.values()]
+            planned += [audit.PlannedEntry("archives.subject.created", s, str(s.pk), {"via": source}) for s in new_subjects.values()]
             people = {**subjects, **new_subjects}
             new_archives: dict[object, Archive] = {}
             for row in todo:
@@ -207,7 +207,7 @@ def write(
                     last_updated_at=now,
                 )
             Archive.objects.bulk_create(new_archives.values(), batch_size=CHUNK)
-            planned += [audit.PlannedEntry("archive.opened", a, str(a.subject_id), {"via": source})
+            planned += [audit.PlannedEntry("archives.archive.opened", a, str(a.subject_id), {"via": source})
                         for a in new_archives.values()]
             folders = {**archives, **new_archives}
             records = []
@@ -227,12 +227,16 @@ def write(
                 batch_size=CHUNK,
             )
             planned += [
-                audit.PlannedEntry("record.drafted", r, str(people[row.person["_index"]].pk), {"via": source})
+                audit.PlannedEntry("archives.record.drafted", r, str(people[row.person["_index"]].pk), {"via": source})
                 for row, r in zip(todo, records, strict=True)
             ]
             audit.record_many(planned, actor=by)
             if submit:
                 for count, record in enumerate(records, start=1):
+                    if record.is_negative:
+                        # Negative information is submitted only with its evidence, which an
+                        # import does not carry: it stays a draft until a clerk attaches it.
+                        continue
                     submit_record(record, by=by)
                     if progress and count % 200 == 0:
                         progress("submitting", count, len(records))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,11 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archives.models import AnnualFinding, CreditRecord, Evidence
-from archives.selectors import can_act_on
+from archives import permissions
+from archives.models import AnnualFinding, CreditRecord, Evidence, RecordChange
 from credit_portal import audit
 from credit_portal.crypto import sm3_hexdigest
-from departments.models import Membership
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 MAX_EVIDENCE_BYTES = getattr(settings, "EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 MAX_IMAGE_PIXELS = 40_000_000
@@ -84,25 +87,38 @@ def check_upload(upload: UploadedFile) -> tuple[FileKind, bytes]:
 def attach_evidence(
     upload: UploadedFile,
     *,
-    by: object,
+    by: User,
     record: CreditRecord | None = None,
     finding: AnnualFinding | None = None,
+    change: RecordChange | None = None,
     description: str = "",
 ) -> Evidence:
-    """Attach a checked file to a draft/returned record or a draft finding.
+    """Attach a checked file to a draft/returned/submitted record, a draft finding or a
+    pending proposed change.
 
     Callers: clerks and reviewers of a department that may act on the archive.
     """
-    if (record is None) == (finding is None):
-        raise ValueError("Attach evidence to exactly one record or finding.")
-    target = record if record is not None else finding
-    archive = target.archive  # type: ignore[union-attr]
-    if not (can_act_on(by, archive, role=Membership.Role.CLERK) or can_act_on(by, archive, role=Membership.Role.REVIEWER)):
+    if sum(target is not None for target in (record, finding, change)) != 1:
+        raise ValueError("Attach evidence to exactly one record, finding or proposed change.")
+    if record is not None:
+        archive = record.archive
+        if not record.is_editable and record.state != CreditRecord.State.SUBMITTED:
+            raise ValidationError({"file": _("Evidence can only be added before the record is published.")})
+        allowed = permissions.can_add_record_evidence(by, record)
+    elif finding is not None:
+        archive = finding.archive
+        if finding.state != AnnualFinding.State.DRAFT:
+            raise ValidationError({"file": _("Evidence can only be added to an unsigned finding.")})
+        allowed = permissions.can_add_finding_evidence(by, finding)
+    elif change is not None:
+        archive = change.record.archive
+        if not change.is_pending:
+            raise ValidationError({"file": _("Evidence can only be added while the change awaits approval.")})
+        allowed = permissions.can_add_change_evidence(by, change)
+    else:
+        raise ValueError("Attach evidence to exactly one record, finding or proposed change.")
+    if not allowed:
         raise PermissionDenied(_("Only staff of the responsible department add evidence."))
-    if record is not None and not record.is_editable and record.state != CreditRecord.State.SUBMITTED:
-        raise ValidationError({"file": _("Evidence can only be added before the record is published.")})
-    if finding is not None and finding.state != AnnualFinding.State.DRAFT:
-        raise ValidationError({"file": _("Evidence can only be added to an unsigned finding.")})
     kind, content = check_upload(upload)
     from django.core.files.base import ContentFile
 
@@ -115,6 +131,7 @@ def attach_evidence(
             description=description.strip()[:200],
             record=record,
             finding=finding,
+            change=change,
             uploaded_by=by,
             uploaded_at=timezone.now(),
         )
@@ -125,7 +142,26 @@ def attach_evidence(
             evidence.file.delete(save=False)
             raise
         audit.record(
-            "evidence.attached", actor=by, target=evidence, subject_ref=str(archive.subject_id),
+            "archives.evidence.attached", actor=by, target=evidence, subject_ref=str(archive.subject_id),
             detail={"digest": evidence.digest, "size": evidence.size},
         )
     return evidence
+
+
+def delete_evidence(evidence: Evidence, *, by: User) -> None:
+    """Take away an evidence file that is not yet part of anything published or signed
+    (a draft, a returned or submitted record, a draft finding, a pending change)."""
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update(of=("self",)).select_related(
+            "record__archive", "finding__archive", "change__record__archive"
+        ).get(pk=evidence.pk)
+        if not permissions.can_delete_evidence(by, locked):
+            raise PermissionDenied(_("This evidence can no longer be removed."))
+        target = locked.record or locked.finding or locked.change.record  # type: ignore[union-attr]
+        audit.record(
+            "archives.evidence.deleted", actor=by, target=locked, subject_ref=str(target.archive.subject_id),
+            detail={"digest": locked.digest},
+        )
+        stored = locked.file.name
+        locked.delete()
+        transaction.on_commit(lambda: locked.file.storage.delete(stored))

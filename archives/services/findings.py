@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from archives import permissions
 from archives.events import emit_finding_signed
 from archives.models import AnnualFinding, Archive
-from archives.selectors import can_act_on
 from credit_portal import audit
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import TransitionNotAllowed
-from departments.models import Membership
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 
-def draft_finding(archive: Archive, *, year: int, status: str, basis: str, by: object) -> AnnualFinding:
+def draft_finding(archive: Archive, *, year: int, status: str, basis: str, by: User) -> AnnualFinding:
     """Draft the finding of ``year`` for ``archive`` (clerk or reviewer in scope).
 
     守信 is the default: "原则上如无证据证明从业人员存在警示行为或者严重失信行为，一般认定为
@@ -34,7 +37,7 @@ def draft_finding(archive: Archive, *, year: int, status: str, basis: str, by: o
         raise ValidationError({"year": _("Enter a year between 1990 and %(year)d.") % {"year": this_year}})
     with transaction.atomic():
         archive = Archive.objects.select_for_update().get(pk=archive.pk)
-        if not (can_act_on(by, archive, role=Membership.Role.CLERK) or can_act_on(by, archive, role=Membership.Role.REVIEWER)):
+        if not permissions.can_draft_finding(by, archive):
             raise PermissionDenied(_("Only staff of the responsible department draft findings."))
         if archive.findings.filter(year=year, state=AnnualFinding.State.DRAFT).exists():
             raise ValidationError({"year": _("There is already an unsigned finding for this year.")})
@@ -43,8 +46,32 @@ def draft_finding(archive: Archive, *, year: int, status: str, basis: str, by: o
             archive=archive, year=year, version=(latest.version + 1) if latest else 1,
             is_current=False, status=status, basis=basis.strip(), created_by=by,
         )
-        audit.record("finding.drafted", actor=by, target=finding, subject_ref=str(archive.subject_id))
+        audit.record("archives.finding.drafted", actor=by, target=finding, subject_ref=str(archive.subject_id))
     return finding
+
+
+def delete_draft_finding(finding: AnnualFinding, *, by: User) -> None:
+    """Delete an unsigned finding and its evidence (staff in scope). A signed finding is
+    never deleted: a later change is a new signed version."""
+    with transaction.atomic():
+        locked = AnnualFinding.objects.select_for_update().select_related("archive").get(pk=finding.pk)
+        if locked.state != AnnualFinding.State.DRAFT:
+            raise TransitionNotAllowed(_("A signed finding cannot be deleted."))
+        if not permissions.can_delete_draft_finding(by, locked):
+            raise PermissionDenied(_("Only staff of the responsible department draft findings."))
+        files = list(locked.evidence.values_list("file", flat=True))
+        audit.record("archives.finding.deleted", actor=by, target=locked, subject_ref=str(locked.archive.subject_id),
+                     detail={"year": locked.year, "evidence": len(files)})
+        locked.evidence.all().delete()
+        locked.delete()
+
+        def remove_files() -> None:
+            from django.core.files.storage import default_storage
+
+            for name in files:
+                default_storage.delete(name)
+
+        transaction.on_commit(remove_files)
 
 
 def seal_of(finding: AnnualFinding) -> str:
@@ -72,7 +99,7 @@ def seal_for(
     return blind_index(content, purpose="finding-seal")
 
 
-def sign_finding(finding: AnnualFinding, *, by: object) -> AnnualFinding:
+def sign_finding(finding: AnnualFinding, *, by: User) -> AnnualFinding:
     """Sign (盖章) a draft finding: a reviewer in scope who did not draft it.
 
     Warning and serious findings need evidence attached first (001 annex, 填表说明 2).
@@ -80,12 +107,12 @@ def sign_finding(finding: AnnualFinding, *, by: object) -> AnnualFinding:
     """
     with transaction.atomic():
         locked = AnnualFinding.objects.select_for_update().select_related("archive").get(pk=finding.pk)
-        if not can_act_on(by, locked.archive, role=Membership.Role.REVIEWER):
-            raise PermissionDenied(_("Only a reviewer of the responsible department signs findings."))
         if locked.state != AnnualFinding.State.DRAFT:
             raise TransitionNotAllowed(_("This finding is already signed."))
         if getattr(by, "pk", None) == locked.created_by_id:
             raise PermissionDenied(_("You cannot sign a finding you drafted: another reviewer must."))
+        if not permissions.can_sign_finding(by, locked):
+            raise PermissionDenied(_("Only a reviewer of the responsible department signs findings."))
         if locked.needs_evidence and not locked.evidence.exists():
             raise ValidationError(_("A warning or serious finding needs evidence attached before it is signed."))
         previous = AnnualFinding.objects.select_for_update().filter(
@@ -102,6 +129,6 @@ def sign_finding(finding: AnnualFinding, *, by: object) -> AnnualFinding:
         locked.seal = seal_of(locked)
         locked.save(update_fields=["state", "is_current", "signed_by", "signed_at", "seal"])
         Archive.objects.filter(pk=locked.archive_id).update(last_updated_at=timezone.now())
-        audit.record("finding.signed", actor=by, target=locked, subject_ref=str(locked.archive.subject_id))
+        audit.record("archives.finding.signed", actor=by, target=locked, subject_ref=str(locked.archive.subject_id))
         emit_finding_signed(locked)
     return locked

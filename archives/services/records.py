@@ -8,28 +8,28 @@ writes the audit trail and emits the outbox event in one transaction.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archives import validators
+from archives import permissions, validators
 from archives.events import emit_record_event
-from archives.models import Archive, CreditRecord, DisplayRule, Notice
-from archives.selectors import can_act_on
+from archives.models import Archive, CreditRecord, DisplayRule, Evidence, Notice
 from archives.services.notices import notify_subject
 from credit_portal import audit
 from credit_portal.exceptions import TransitionNotAllowed
-from departments.models import Membership, OccupationCategory, RecordCategory
-from departments.scope import is_credit_office
+from departments.models import OccupationCategory, RecordCategory
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 State = CreditRecord.State
-CLERK = Membership.Role.CLERK
-REVIEWER = Membership.Role.REVIEWER
+SEVERITY_RANK = {"": 0, CreditRecord.Severity.MINOR: 1, CreditRecord.Severity.GENERAL: 2, CreditRecord.Severity.SERIOUS: 3}
 
 EDITABLE_FIELDS = {
     "category", "polarity", "severity", "title", "description", "decision_number", "deciding_body",
@@ -39,9 +39,7 @@ EDITABLE_FIELDS = {
 
 def add_months(day: date, months: int) -> date:
     """``day`` plus whole calendar months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return day + relativedelta(months=months)
 
 
 def display_rule_for(tier: str) -> DisplayRule:
@@ -143,11 +141,11 @@ def _touch_archive(archive: Archive) -> None:
     Archive.objects.filter(pk=archive.pk).update(last_updated_at=timezone.now())
 
 
-def _audit(action: str, record: CreditRecord, by: object, **detail: Any) -> None:
-    audit.record(action, actor=by, target=record, subject_ref=str(record.archive.subject_id), detail=detail or None)
+def _audit(action: str, record: CreditRecord, by: User | None, **detail: Any) -> None:
+    audit.record(f"archives.record.{action}", actor=by, target=record, subject_ref=str(record.archive.subject_id), detail=detail or None)
 
 
-def draft_record(archive: Archive, *, by: object, source: str = CreditRecord.Source.WEB_FORM, **data: Any) -> CreditRecord:
+def draft_record(archive: Archive, *, by: User, source: str = CreditRecord.Source.WEB_FORM, **data: Any) -> CreditRecord:
     """Create a draft record in ``archive``.
 
     Callers: a clerk of a department that may act on the archive. The archive must be
@@ -155,27 +153,27 @@ def draft_record(archive: Archive, *, by: object, source: str = CreditRecord.Sou
     """
     with transaction.atomic():
         archive = Archive.objects.select_for_update().select_related("subject").get(pk=archive.pk)
-        if not can_act_on(by, archive, role=CLERK):
-            raise PermissionDenied(_("Only a clerk of the responsible department enters records."))
         if archive.state != Archive.State.OPEN:
             raise TransitionNotAllowed(_("Records cannot be added to a closed archive."))
+        if not permissions.can_enter_record(by, archive):
+            raise PermissionDenied(_("Only a clerk of the responsible department enters records."))
         data = _clean(archive, dict(data))
         record = CreditRecord(archive=archive, source=source, created_by=by, updated_by=by, **data)
         record.subject_was_minor = archive.subject.is_minor_on(record.occurred_on)
         record.save(force_insert=True)
-        _audit("record.drafted", record, by)
+        _audit("drafted", record, by)
     return record
 
 
-def edit_record(record: CreditRecord, *, by: object, **data: Any) -> CreditRecord:
+def edit_record(record: CreditRecord, *, by: User, **data: Any) -> CreditRecord:
     """Change a draft or returned record. Published records are never edited in place:
     use ``correct_record``."""
     with transaction.atomic():
         locked = _lock(record)
-        if not can_act_on(by, locked.archive, role=CLERK):
-            raise PermissionDenied(_("Only a clerk of the responsible department edits records."))
         if not locked.is_editable:
             raise TransitionNotAllowed(_("Only drafts and returned records can be edited; correct a published record instead."))
+        if not permissions.can_edit_record(by, locked):
+            raise PermissionDenied(_("Only a clerk of the responsible department edits records."))
         current = {name: getattr(locked, name) for name in EDITABLE_FIELDS}
         current.update(data)
         cleaned = _clean(locked.archive, current)
@@ -184,11 +182,35 @@ def edit_record(record: CreditRecord, *, by: object, **data: Any) -> CreditRecor
         locked.subject_was_minor = locked.archive.subject.is_minor_on(locked.occurred_on)
         locked.updated_by = by
         locked.save()
-        _audit("record.edited", locked, by, fields=sorted(data))
+        _audit("edited", locked, by, fields=sorted(data))
     return locked
 
 
-def submit_record(record: CreditRecord, *, by: object) -> CreditRecord:
+def delete_draft(record: CreditRecord, *, by: User) -> None:
+    """Delete a draft or returned record that was never published, with its evidence
+    (clerk in scope). Only the audit trail keeps its identifiers."""
+    with transaction.atomic():
+        locked = _lock(record)
+        if not locked.is_editable or locked.published_at is not None:
+            raise TransitionNotAllowed(_("Only drafts and returned records that were never published can be deleted."))
+        if not permissions.can_delete_draft(by, locked):
+            raise PermissionDenied(_("Only a clerk of the responsible department deletes drafts."))
+        files = list(locked.evidence.values_list("file", flat=True))
+        _audit("deleted", locked, by, evidence=len(files))
+        locked.notices.all().delete()
+        locked.evidence.all().delete()
+        locked.delete()
+
+        def remove_files() -> None:
+            from django.core.files.storage import default_storage
+
+            for name in files:
+                default_storage.delete(name)
+
+        transaction.on_commit(remove_files)
+
+
+def submit_record(record: CreditRecord, *, by: User) -> CreditRecord:
     """Send a draft or returned record for review (clerk in scope).
 
     Negative information: the subject is told now, before a reviewer can publish it
@@ -196,69 +218,66 @@ def submit_record(record: CreditRecord, *, by: object) -> CreditRecord:
     """
     with transaction.atomic():
         locked = _lock(record)
-        if not can_act_on(by, locked.archive, role=CLERK):
-            raise PermissionDenied(_("Only a clerk of the responsible department submits records."))
         if locked.state not in {State.DRAFT, State.RETURNED}:
             raise TransitionNotAllowed(_("Only drafts and returned records can be submitted."))
+        if not permissions.can_submit_record(by, locked):
+            raise PermissionDenied(_("Only a clerk of the responsible department submits records."))
+        # Negative information rests on its proof: the reviewer decides on the evidence,
+        # and the person can ask to see it (DESIGN §3: evidence backs a record).
+        if locked.is_negative and not locked.evidence.exists():
+            raise ValidationError(_("Negative information needs evidence: attach the decision or other proof before submitting."))
         locked.state = State.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.updated_by = by
         locked.save(update_fields=["state", "submitted_at", "updated_by", "updated_at"])
-        _audit("record.submitted", locked, by)
+        _audit("submitted", locked, by)
         if locked.is_negative and not locked.notices.filter(kind=Notice.Kind.PRE_PUBLICATION).exists():
-            notify_subject(
-                locked.archive.subject,
-                kind=Notice.Kind.PRE_PUBLICATION,
-                record=locked,
-                title=_("Negative information is about to be recorded in your credit archive"),
-                body=_(
-                    "%(department)s intends to publish the following negative information in your %(occupation)s "
-                    "credit archive: %(title)s (decision %(number)s of %(date)s). If you believe it is wrong, you "
-                    "may raise an objection in the portal."
-                ) % {
-                    "department": locked.archive.department.display_name,
-                    "occupation": locked.archive.occupation.name,
-                    "title": locked.title,
-                    "number": locked.decision_number or "—",
-                    "date": locked.decided_on.isoformat(),
-                },
-            )
+            send_pre_publication_notice(locked)
     return locked
 
 
-def return_record(record: CreditRecord, *, reason: str, by: object) -> CreditRecord:
+def send_pre_publication_notice(record: CreditRecord, *, content: CreditRecord | None = None) -> None:
+    """Tell the person before negative information about them is published:
+    "征信机构…采集个人不良信息的，应当告知信息主体本人" (《征信业管理条例》 art. 15).
+    ``content`` is what will be published when it differs from ``record`` (a proposed change)."""
+    shown = content or record
+    notify_subject(
+        record.archive.subject,
+        kind=Notice.Kind.PRE_PUBLICATION,
+        record=record,
+        title=_("Negative information is about to be recorded in your credit archive"),
+        body=_(
+            "%(department)s intends to publish the following negative information in your %(occupation)s "
+            "credit archive: %(title)s (decision %(number)s of %(date)s). If you believe it is wrong, you "
+            "may raise an objection in the portal."
+        ) % {
+            "department": record.archive.department.display_name,
+            "occupation": record.archive.occupation.name,
+            "title": shown.title,
+            "number": shown.decision_number or "—",
+            "date": shown.decided_on.isoformat(),
+        },
+    )
+
+
+def return_record(record: CreditRecord, *, reason: str, by: User) -> CreditRecord:
     """Send a submitted record back to the clerk with a reason (reviewer in scope)."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the record is returned.")})
     with transaction.atomic():
         locked = _lock(record)
-        if not can_act_on(by, locked.archive, role=REVIEWER):
-            raise PermissionDenied(_("Only a reviewer of the responsible department returns records."))
         if locked.state != State.SUBMITTED:
             raise TransitionNotAllowed(_("Only records awaiting review can be returned."))
+        if not permissions.can_return_record(by, locked):
+            raise PermissionDenied(_("Only a reviewer of the responsible department returns records."))
         locked.state = State.RETURNED
         locked.return_reason = reason.strip()
         locked.save(update_fields=["state", "return_reason", "updated_at"])
-        _audit("record.returned", locked, by)
+        _audit("returned", locked, by)
     return locked
 
 
-def _check_four_eyes(record: CreditRecord, by: object) -> None:
-    """Four eyes (DESIGN §5): nobody publishes content they wrote. Authorship is read
-    from the audit trail, so a reviewer who edited a draft once is caught even if a
-    clerk touched it after them."""
-    from credit_portal.models import AuditEntry
-
-    if getattr(by, "pk", None) in {record.created_by_id, record.updated_by_id}:
-        raise PermissionDenied(_("You cannot publish a record you wrote or edited: another reviewer must."))
-    if AuditEntry.objects.filter(
-        object_type=record._meta.label_lower, object_id=str(record.pk), actor_id=getattr(by, "pk", None),
-        action__in=["record.drafted", "record.edited"],
-    ).exists():
-        raise PermissionDenied(_("You cannot publish a record you wrote or edited: another reviewer must."))
-
-
-def publish_record(record: CreditRecord, *, by: object) -> CreditRecord:
+def publish_record(record: CreditRecord, *, by: User) -> CreditRecord:
     """Publish a submitted record.
 
     Callers: a reviewer of a department that may act on the archive, never the
@@ -268,13 +287,15 @@ def publish_record(record: CreditRecord, *, by: object) -> CreditRecord:
     """
     with transaction.atomic():
         locked = _lock(record)
-        if not can_act_on(by, locked.archive, role=REVIEWER):
-            raise PermissionDenied(_("Only a reviewer of the responsible department publishes records."))
         if locked.state != State.SUBMITTED:
             raise TransitionNotAllowed(_("Only records awaiting review can be published."))
-        _check_four_eyes(locked, by)
-        if locked.is_negative and locked.severity == CreditRecord.Severity.SERIOUS and not locked.evidence.exists():
-            raise ValidationError(_("Serious negative information needs evidence before it is published."))
+        if not permissions.can_return_record(by, locked):
+            raise PermissionDenied(_("Only a reviewer of the responsible department publishes records."))
+        # Four eyes (DESIGN §5): nobody publishes content they wrote or edited.
+        if not permissions.can_publish_record(by, locked):
+            raise PermissionDenied(_("You cannot publish a record you wrote or edited: another reviewer must."))
+        if locked.is_negative and not locked.evidence.exists():
+            raise ValidationError(_("Negative information needs evidence before it is published."))
         locked.state = State.PUBLISHED
         locked.published_by = by
         locked.published_at = timezone.now()
@@ -282,7 +303,7 @@ def publish_record(record: CreditRecord, *, by: object) -> CreditRecord:
         locked.return_reason = ""
         locked.save(update_fields=["state", "published_by", "published_at", "display_until", "return_reason", "updated_at"])
         _touch_archive(locked.archive)
-        _audit("record.published", locked, by)
+        _audit("published", locked, by)
         emit_record_event("record.published", locked)
         if locked.is_penalty:
             _send_repair_notice(locked)
@@ -310,85 +331,125 @@ def _send_repair_notice(record: CreditRecord) -> None:
     )
 
 
-def correct_record(record: CreditRecord, *, by: object, reason: str, **changes: Any) -> CreditRecord:
-    """Correct a published record: a new published version, the old one kept as
-    ``corrected`` and linked (DESIGN §3: nothing published is edited in place).
+def escalates(old: CreditRecord, new: CreditRecord) -> bool:
+    """Whether ``new`` makes the record negative or more severe than ``old``: such a change
+    follows the whole negative-record path (evidence, notice before publication)."""
+    if not new.is_negative:
+        return False
+    return not old.is_negative or SEVERITY_RANK[new.severity] > SEVERITY_RANK[old.severity]
 
-    Callers: a reviewer of a department that may act on the archive, or the credit
-    office (objection outcomes, issue 6). The objection flag carries over unless the
-    caller settles the objection.
+
+def new_version(old: CreditRecord, data: dict[str, Any], *, reason: str, by: User | None) -> CreditRecord:
+    """The unsaved next version of ``old`` with ``data`` cleaned in (nothing written)."""
+    merged = {name: getattr(old, name) for name in EDITABLE_FIELDS}
+    merged.update(data)
+    cleaned = _clean(old.archive, merged)
+    new = CreditRecord(
+        archive=old.archive, lineage=old.lineage, version=old.version + 1, supersedes=old,
+        source=old.source, created_by=by, updated_by=by, state=State.PUBLISHED,
+        under_objection=old.under_objection, change_reason=reason, **cleaned,
+    )
+    new.subject_was_minor = old.archive.subject.is_minor_on(new.occurred_on)
+    return new
+
+
+def apply_correction(
+    old: CreditRecord, data: dict[str, Any], *, reason: str, proposed_by: User, by: User,
+    evidence: list[Evidence] | None = None,
+) -> CreditRecord:
+    """Write a correction: version n becomes ``corrected``, version n+1 is published with
+    the display period from the rules. The caller holds the lock on ``old`` and has
+    checked who may do it; only ``archives.services`` call this."""
+    now = timezone.now()
+    new = new_version(old, data, reason=reason, by=proposed_by)
+    new.published_by, new.published_at, new.submitted_at = by, now, now
+    new.display_until = display_until_for(new)
+    old.state, old.is_current, old.ended_at = State.CORRECTED, False, now
+    old.save(update_fields=["state", "is_current", "ended_at", "updated_at"])
+    new.save(force_insert=True)
+    for item in evidence or []:
+        item.record = new
+        item.save(update_fields=["record"])
+    _touch_archive(old.archive)
+    _audit("corrected", new, by, previous=old.pk, proposed_by=proposed_by.pk)
+    emit_record_event("record.corrected", new)
+    if new.is_penalty and escalates(old, new):
+        _send_repair_notice(new)
+    return new
+
+
+def apply_withdrawal(locked: CreditRecord, *, reason: str, by: User) -> CreditRecord:
+    """Mark the current published version withdrawn; the caller holds the lock and has checked."""
+    locked.state = State.WITHDRAWN
+    locked.change_reason = reason
+    locked.ended_at = timezone.now()
+    locked.save(update_fields=["state", "change_reason", "ended_at", "updated_at"])
+    _touch_archive(locked.archive)
+    _audit("withdrawn", locked, by)
+    emit_record_event("record.withdrawn", locked)
+    return locked
+
+
+def correct_record(record: CreditRecord, *, by: User, reason: str, **changes: Any) -> CreditRecord:
+    """Carry out a correction a case has settled: a new published version, the old one
+    kept as ``corrected`` and linked (DESIGN §3: nothing published is edited in place).
+
+    Callers: the credit office concluding an objection the department has answered
+    (two bodies have looked at it). Department staff propose changes instead
+    (``archives.services.changes.propose_correction``), which another reviewer approves.
+    A change that makes the record negative or more severe is refused here: it needs
+    the negative-record path (evidence, notice before publication).
     """
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the record is corrected.")})
     with transaction.atomic():
         old = _lock(record)
-        if not (is_credit_office(by) or can_act_on(by, old.archive, role=REVIEWER)):
-            raise PermissionDenied(_("Only a reviewer of the responsible department or the credit office corrects records."))
         if old.state != State.PUBLISHED or not old.is_current:
             raise TransitionNotAllowed(_("Only the current published version of a record can be corrected."))
-        data = {name: getattr(old, name) for name in EDITABLE_FIELDS}
-        data.update(changes)
-        data = _clean(old.archive, data)
-        old.state = State.CORRECTED
-        old.is_current = False
-        old.ended_at = timezone.now()
-        old.save(update_fields=["state", "is_current", "ended_at", "updated_at"])
-        new = CreditRecord(
-            archive=old.archive, lineage=old.lineage, version=old.version + 1, supersedes=old,
-            source=old.source, created_by=by, updated_by=by, state=State.PUBLISHED,
-            published_by=by, published_at=timezone.now(), submitted_at=timezone.now(),
-            under_objection=old.under_objection, change_reason=reason.strip(), **data,
-        )
-        new.subject_was_minor = old.archive.subject.is_minor_on(new.occurred_on)
-        new.display_until = display_until_for(new)
-        new.save(force_insert=True)
-        _touch_archive(old.archive)
-        _audit("record.corrected", new, by, previous=old.pk)
-        emit_record_event("record.corrected", new)
-    return new
+        if not permissions.can_apply_case_outcome(by, old):
+            raise PermissionDenied(_("A published record is changed by proposal: another reviewer of the department approves it."))
+        if escalates(old, new_version(old, dict(changes), reason=reason, by=by)):
+            raise ValidationError(
+                _("This change makes the record negative or more severe: propose it with evidence so the person is told first.")
+            )
+        return apply_correction(old, dict(changes), reason=reason.strip(), proposed_by=by, by=by)
 
 
-def withdraw_record(record: CreditRecord, *, reason: str, by: object) -> CreditRecord:
-    """Withdraw a published record (it was wrong or its basis was revoked). It stays
-    readable in the history, marked withdrawn. Callers: reviewer in scope or credit office."""
+def withdraw_record(record: CreditRecord, *, reason: str, by: User) -> CreditRecord:
+    """Carry out a withdrawal a case has settled (the credit office concluding an
+    objection the department answered). It stays readable in the history, marked
+    withdrawn. Department staff propose withdrawals instead."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the record is withdrawn.")})
     with transaction.atomic():
         locked = _lock(record)
-        if not (is_credit_office(by) or can_act_on(by, locked.archive, role=REVIEWER)):
-            raise PermissionDenied(_("Only a reviewer of the responsible department or the credit office withdraws records."))
         if locked.state != State.PUBLISHED or not locked.is_current:
             raise TransitionNotAllowed(_("Only a published record can be withdrawn."))
-        locked.state = State.WITHDRAWN
-        locked.change_reason = reason.strip()
-        locked.ended_at = timezone.now()
-        locked.save(update_fields=["state", "change_reason", "ended_at", "updated_at"])
-        _touch_archive(locked.archive)
-        _audit("record.withdrawn", locked, by)
-        emit_record_event("record.withdrawn", locked)
-    return locked
+        if not permissions.can_apply_case_outcome(by, locked):
+            raise PermissionDenied(_("A published record is changed by proposal: another reviewer of the department approves it."))
+        return apply_withdrawal(locked, reason=reason.strip(), by=by)
 
 
-def mark_repaired(record: CreditRecord, *, by: object, reason: str) -> CreditRecord:
+def mark_repaired(record: CreditRecord, *, by: User, reason: str) -> CreditRecord:
     """End the public and third-party display of a negative record after approved credit
     repair; the record stays in the archive marked repaired (DESIGN §7). Callers: the
     repair services on behalf of the credit office."""
     with transaction.atomic():
         locked = _lock(record)
-        if not is_credit_office(by):
-            raise PermissionDenied(_("Only the credit office approves credit repair."))
         if locked.state != State.PUBLISHED or not locked.is_negative:
             raise TransitionNotAllowed(_("Only published negative information can be repaired."))
+        if not permissions.can_mark_repaired(by, locked):
+            raise PermissionDenied(_("Only the credit office approves credit repair."))
         locked.state = State.REPAIRED
         locked.change_reason = reason.strip()
         locked.ended_at = timezone.now()
         locked.save(update_fields=["state", "change_reason", "ended_at", "updated_at"])
-        _audit("record.repaired", locked, by)
+        _audit("repaired", locked, by)
         emit_record_event("record.repaired", locked)
     return locked
 
 
-def set_objection_flag(record: CreditRecord, *, flagged: bool, by: object) -> CreditRecord:
+def set_objection_flag(record: CreditRecord, *, flagged: bool, by: User) -> CreditRecord:
     """Flag or unflag a published record as under objection (DESIGN §7: flagged at once
     wherever it is shown). Callers: the objection services."""
     with transaction.atomic():
@@ -397,35 +458,9 @@ def set_objection_flag(record: CreditRecord, *, flagged: bool, by: object) -> Cr
             return locked
         locked.under_objection = flagged
         locked.save(update_fields=["under_objection", "updated_at"])
-        _audit("record.objection_flag", locked, by, flagged=flagged)
+        _audit("objection_flag", locked, by, flagged=flagged)
         emit_record_event("record.objection_flagged" if flagged else "record.objection_cleared", locked)
     return locked
-
-
-def expire_records(*, today: date | None = None, batch_size: int = 500) -> int:
-    """Move published records whose display period is over to ``expired`` (a beat task
-    calls this daily). Returns how many expired. Safe to run twice."""
-    today = today or timezone.localdate()
-    expired = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                CreditRecord.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(state=State.PUBLISHED, is_current=True, display_until__lt=today)
-                .select_related("archive__subject", "archive__occupation", "archive__department", "category", "domain")
-                [:batch_size]
-            )
-            if not batch:
-                return expired
-            for record in batch:
-                record.state = State.EXPIRED
-                record.ended_at = timezone.now()
-                record.save(update_fields=["state", "ended_at", "updated_at"])
-                _audit("record.expired", record, None)
-                emit_record_event("record.expired", record)
-            expired += len(batch)
-
-
 
 
 def check_correction(record: CreditRecord, changes: dict[str, Any]) -> dict[str, Any]:
@@ -439,3 +474,4 @@ def check_correction(record: CreditRecord, changes: dict[str, Any]) -> dict[str,
     data.update(changes)
     cleaned = _clean(record.archive, data)
     return {name: cleaned[name] for name in EDITABLE_FIELDS if cleaned.get(name) != getattr(record, name)}
+

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archives import validators
+from archives import permissions, validators
 from archives.models import Archive, Subject
-from archives.selectors import can_act_on
 from credit_portal import audit
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import TransitionNotAllowed
-from departments.models import Department, Membership, Occupation, OccupationDepartment
-from departments.scope import department_ids, is_credit_office
+from departments.models import Department, Occupation, OccupationDepartment
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
+
+# Said when registration cannot go ahead for a person the clerk's department does not
+# keep: the same words whether the number is unknown or kept by another department,
+# so a clerk learns nothing about other departments' people (DESIGN §6).
 
 
 def subject_index_for(id_number: str) -> str:
@@ -30,8 +36,8 @@ def find_subject_by_id_number(id_number: str) -> Subject | None:
     return Subject.objects.filter(id_number_index=subject_index_for(number)).first()
 
 
-def _require_staff(by: object) -> None:
-    if not (department_ids(by) or is_credit_office(by)):
+def _require_staff(by: User) -> None:
+    if not permissions.can_use_staff_pages(by):
         raise PermissionDenied(_("Only department staff and the credit office keep subjects."))
 
 
@@ -39,7 +45,7 @@ def find_or_create_subject(
     *,
     name: str,
     id_number: str,
-    by: object,
+    by: User,
     phone: str = "",
     political_status: str = "",
     education: str = "",
@@ -61,8 +67,10 @@ def find_or_create_subject(
         existing = Subject.objects.select_for_update().filter(id_number_index=index).first()
         if existing is not None:
             if existing.name != name:
+                # Whether the number is known to another department is not said
+                # (DESIGN §6): the words fit a typing error in either field.
                 raise ValidationError(
-                    {"name": _("This ID number is already registered under a different name. Check both.")}
+                    {"name": _("The name and the ID number do not belong together. Check both against the identity card.")}
                 )
             return existing, False
         subject = Subject(
@@ -83,11 +91,11 @@ def find_or_create_subject(
         except IntegrityError:
             # Another clerk created the same person a moment ago.
             raise ValidationError({"id_number": _("This person was just registered; search for them.")}) from None
-        audit.record("subject.created", actor=by, target=subject, subject_ref=str(subject.pk))
+        audit.record("archives.subject.created", actor=by, target=subject, subject_ref=str(subject.pk))
     return subject, True
 
 
-def update_subject(subject: Subject, *, by: object, **fields: str) -> Subject:
+def update_subject(subject: Subject, *, by: User, **fields: str) -> Subject:
     """Change a subject's name, phone, political status or education.
 
     Callers: staff who can see the subject (one of its archives is in their scope).
@@ -109,7 +117,7 @@ def update_subject(subject: Subject, *, by: object, **fields: str) -> Subject:
             raise ValidationError({"name": _("Enter the person's name.")})
         locked.save(update_fields=[*fields.keys(), "updated_at"])
         audit.record(
-            "subject.updated", actor=by, target=locked, subject_ref=str(locked.pk), detail={"fields": sorted(fields)}
+            "archives.subject.updated", actor=by, target=locked, subject_ref=str(locked.pk), detail={"fields": sorted(fields)}
         )
     return locked
 
@@ -120,7 +128,7 @@ def open_archive(
     occupation: Occupation,
     department: Department,
     employer: str,
-    by: object,
+    by: User,
     title: str = "",
     post: str = "",
     practice_start: date | None = None,
@@ -132,7 +140,7 @@ def open_archive(
     occupation in the catalogue (000 §二 names the responsible units). One archive per
     subject and occupation.
     """
-    if department.id not in department_ids(by):
+    if not permissions.can_open_archive_for(by, department):
         raise PermissionDenied(_("You can only open archives for your own department."))
     if not OccupationDepartment.objects.filter(occupation=occupation, department=department).exists():
         raise ValidationError(
@@ -165,11 +173,11 @@ def open_archive(
                 archive.save(force_insert=True)
         except IntegrityError:
             raise ValidationError({"occupation": _("This person already has an archive for this occupation.")}) from None
-        audit.record("archive.opened", actor=by, target=archive, subject_ref=str(subject.pk))
+        audit.record("archives.archive.opened", actor=by, target=archive, subject_ref=str(subject.pk))
     return archive
 
 
-def update_archive(archive: Archive, *, by: object, **fields: object) -> Archive:
+def update_archive(archive: Archive, *, by: User, **fields: object) -> Archive:
     """Change the employment details of an open archive (clerk or reviewer in scope)."""
     allowed = {"employer", "title", "post", "practice_start", "duties"}
     unknown = set(fields) - allowed
@@ -177,10 +185,10 @@ def update_archive(archive: Archive, *, by: object, **fields: object) -> Archive
         raise ValueError(f"Cannot change {sorted(unknown)} through update_archive.")
     with transaction.atomic():
         locked = Archive.objects.select_for_update().select_related("subject").get(pk=archive.pk)
-        if not (can_act_on(by, locked, role=Membership.Role.CLERK) or can_act_on(by, locked, role=Membership.Role.REVIEWER)):
-            raise PermissionDenied(_("This archive is not kept by your department."))
         if locked.state != Archive.State.OPEN:
             raise TransitionNotAllowed(_("A closed archive cannot be changed."))
+        if not permissions.can_edit_archive(by, locked):
+            raise PermissionDenied(_("This archive is not kept by your department."))
         if "practice_start" in fields and fields["practice_start"] is not None:
             validators.validate_not_future(fields["practice_start"], field="practice_start")  # type: ignore[arg-type]
         for key, value in fields.items():
@@ -189,12 +197,12 @@ def update_archive(archive: Archive, *, by: object, **fields: object) -> Archive
             raise ValidationError({"employer": _("Enter the employer.")})
         locked.last_updated_at = timezone.now()
         locked.save(update_fields=[*fields.keys(), "last_updated_at"])
-        audit.record("archive.updated", actor=by, target=locked, subject_ref=str(locked.subject_id),
+        audit.record("archives.archive.updated", actor=by, target=locked, subject_ref=str(locked.subject_id),
                      detail={"fields": sorted(fields)})
     return locked
 
 
-def close_archive(archive: Archive, *, reason: str, by: object) -> Archive:
+def close_archive(archive: Archive, *, reason: str, by: User) -> Archive:
     """Close an archive (the person left the occupation). Records stay; nothing is deleted.
 
     Callers: a reviewer of a department that may act on the archive.
@@ -203,19 +211,19 @@ def close_archive(archive: Archive, *, reason: str, by: object) -> Archive:
         raise ValidationError({"reason": _("Say why the archive is closed.")})
     with transaction.atomic():
         locked = Archive.objects.select_for_update().get(pk=archive.pk)
-        if not can_act_on(by, locked, role=Membership.Role.REVIEWER):
-            raise PermissionDenied(_("Only a reviewer of the responsible department closes an archive."))
         if locked.state != Archive.State.OPEN:
             raise TransitionNotAllowed(_("The archive is already closed."))
+        if not permissions.can_close_archive(by, locked):
+            raise PermissionDenied(_("Only a reviewer of the responsible department closes an archive."))
         locked.state = Archive.State.CLOSED
         locked.closed_reason = reason.strip()
         locked.closed_at = timezone.now()
         locked.save(update_fields=["state", "closed_reason", "closed_at"])
-        audit.record("archive.closed", actor=by, target=locked, subject_ref=str(locked.subject_id))
+        audit.record("archives.archive.closed", actor=by, target=locked, subject_ref=str(locked.subject_id))
     return locked
 
 
-def share_archive(archive: Archive, *, department: Department, by: object) -> None:
+def share_archive(archive: Archive, *, department: Department, by: User) -> None:
     """Let one more department act on ``archive`` (a django-guardian object permission
     granted to that department's group). Callers: the credit office, or a reviewer of
     the owning department."""
@@ -224,12 +232,12 @@ def share_archive(archive: Archive, *, department: Department, by: object) -> No
 
     from departments.scope import department_group_name
 
-    if not (is_credit_office(by) or archive.department_id in department_ids(by, role=Membership.Role.REVIEWER)):
+    if not permissions.can_share_archive(by, archive):
         raise PermissionDenied(_("Only the credit office or the owning department's reviewer shares an archive."))
     with transaction.atomic():
         group, _created = Group.objects.get_or_create(name=department_group_name(department))
         assign_perm("archives.share_archive", group, archive)
         audit.record(
-            "archive.shared", actor=by, target=archive, subject_ref=str(archive.subject_id),
+            "archives.archive.shared", actor=by, target=archive, subject_ref=str(archive.subject_id),
             detail={"department": department.code},
         )

@@ -17,7 +17,7 @@ from typing import Any
 
 from django import forms, template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from credit_portal.forms import PortalFormRenderer, field_anchor
 
@@ -65,6 +65,9 @@ def character_count_limit(bound: forms.BoundField) -> int | None:
     if kind == "textarea":
         return int(max_length)
     if kind == "input" and getattr(bound.field.widget, "input_type", "") == "text":
+        # Inputs the browser fills in (user name, name, phone) are not composed: no count.
+        if bound.field.widget.attrs.get("autocomplete"):
+            return None
         return int(max_length) if max_length >= CHARACTER_COUNT_MIN_INPUT_LENGTH else None
     return None
 
@@ -254,3 +257,12 @@ def cite_sources(text: Any) -> str:
 def policy_document_title(code: str) -> str:
     """The full official title of a catalogue source, or '' for one the office added."""
     return POLICY_DOCUMENTS.get(str(code), ("", ""))[1]
+
+
+@register.simple_tag
+def colon() -> str:
+    """The separator between a label and its value: "：" in Chinese, ": " in English.
+
+        {% translate "Negative" %}{% colon %}{{ record.get_severity_display }}
+    """
+    return pgettext("between a label and its value", ": ")

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from archives import services
 from archives.models import Archive, CreditRecord, Subject
@@ -86,3 +87,26 @@ def negative_data(world: World, **overrides: object) -> dict[str, object]:
     }
     data.update(overrides)
     return data
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf(name: str = "decision.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+def draft_negative(world: World, *, archive: Archive | None = None, by: User | None = None,
+                   **overrides: object) -> CreditRecord:
+    """A negative draft with its evidence attached: negative information is submitted
+    only with evidence."""
+    by = by or world.edu_clerk
+    record = services.draft_record(archive or world.archive, by=by, **negative_data(world, **overrides))
+    services.attach_evidence(pdf(), by=by, record=record)
+    return record
+
+
+def publish_negative(world: World, *, by: User | None = None, **overrides: object) -> CreditRecord:
+    record = draft_negative(world, **overrides)
+    services.submit_record(record, by=world.edu_clerk)
+    return services.publish_record(record, by=by or world.edu_reviewer)

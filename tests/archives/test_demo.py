@@ -39,7 +39,7 @@ def test_demo_archives_hold_every_state_and_a_second_run_changes_nothing() -> No
     assert AnnualFinding.objects.filter(state=AnnualFinding.State.SIGNED).count() >= 3
     # Through the services: the trail and the outbox are real.
     assert OutboxEvent.objects.filter(event_type="record.published").exists()
-    assert AuditEntry.objects.filter(action="record.published").exists()
+    assert AuditEntry.objects.filter(action="archives.record.published").exists()
     first = _snapshot()
     call_command("load_demo_data", stdout=StringIO())
     assert _snapshot() == first

@@ -11,7 +11,7 @@ from archives import services
 from archives.models import AnnualFinding, Evidence
 from credit_portal.exceptions import TransitionNotAllowed
 from exchange.models import OutboxEvent
-from tests.archives.conftest import negative_data
+from tests.archives.conftest import draft_negative, negative_data
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ def test_evidence_too_large_is_refused(world, settings, monkeypatch):
 
 
 def test_evidence_by_other_department_is_refused(world):
-    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+    record = draft_negative(world)
     with pytest.raises(PermissionDenied):
         services.attach_evidence(SimpleUploadedFile("a.pdf", PDF), record=record, by=world.health_clerk)
 

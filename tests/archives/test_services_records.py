@@ -11,7 +11,7 @@ from archives.models import CreditRecord, Notice
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import AuditEntry
 from exchange.models import OutboxEvent
-from tests.archives.conftest import negative_data
+from tests.archives.conftest import draft_negative, negative_data
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +23,13 @@ def _today():
 
 
 def _published(world, **overrides):
-    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, **overrides))
+    record = draft_negative(world, **overrides)
     services.submit_record(record, by=world.edu_clerk)
     return services.publish_record(record, by=world.edu_reviewer)
 
 
 def test_full_lifecycle_writes_audit_and_one_outbox_event(world):
-    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+    record = draft_negative(world)
     assert record.state == CreditRecord.State.DRAFT
     services.submit_record(record, by=world.edu_clerk)
     published = services.publish_record(record, by=world.edu_reviewer)
@@ -37,7 +37,7 @@ def test_full_lifecycle_writes_audit_and_one_outbox_event(world):
     # General severity: displayed for at most one year from the decision date.
     assert published.display_until == date(2027, 3, 20)
     actions = list(AuditEntry.objects.filter(object_type="archives.creditrecord", object_id=str(record.pk)).values_list("action", flat=True))
-    assert actions == ["record.drafted", "record.submitted", "record.published"]
+    assert actions == ["archives.record.drafted", "archives.record.submitted", "archives.record.published"]
     events = OutboxEvent.objects.filter(aggregate_id=str(record.pk))
     assert [e.event_type for e in events] == ["record.published"]
     assert events[0].payload["severity"] == "general"
@@ -45,7 +45,7 @@ def test_full_lifecycle_writes_audit_and_one_outbox_event(world):
 
 
 def test_negative_record_notifies_subject_before_publication_and_penalty_carries_repair_notice(world):
-    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+    record = draft_negative(world)
     services.submit_record(record, by=world.edu_clerk)
     assert list(Notice.objects.filter(subject=world.subject).values_list("kind", flat=True)) == [
         Notice.Kind.PRE_PUBLICATION
@@ -56,7 +56,7 @@ def test_negative_record_notifies_subject_before_publication_and_penalty_carries
 
 
 def test_reviewer_cannot_publish_own_record(world):
-    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+    record = draft_negative(world)
     # A reviewer who is also a clerk of the department edits, then tries to publish.
     from departments.models import Membership
 
@@ -71,7 +71,7 @@ def test_reviewer_cannot_publish_own_record(world):
 
 
 def test_clerk_cannot_publish(world):
-    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+    record = draft_negative(world)
     services.submit_record(record, by=world.edu_clerk)
     with pytest.raises(PermissionDenied):
         services.publish_record(record, by=world.edu_clerk)
@@ -80,7 +80,7 @@ def test_clerk_cannot_publish(world):
 def test_other_department_cannot_draft_or_publish(world):
     with pytest.raises(PermissionDenied):
         services.draft_record(world.archive, by=world.health_clerk, **negative_data(world))
-    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+    record = draft_negative(world)
     services.submit_record(record, by=world.edu_clerk)
     with pytest.raises(PermissionDenied):
         services.publish_record(record, by=world.health_reviewer)
@@ -98,7 +98,7 @@ def test_clerk_cannot_edit_published_record(world):
 
 
 def test_return_needs_reason_and_resubmission_works(world):
-    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+    record = draft_negative(world)
     services.submit_record(record, by=world.edu_clerk)
     with pytest.raises(ValidationError):
         services.return_record(record, by=world.edu_reviewer, reason="  ")
@@ -121,10 +121,10 @@ def test_return_needs_reason_and_resubmission_works(world):
 )
 def test_bad_record_input_is_refused_and_changes_nothing(world, overrides, field):
     with pytest.raises(ValidationError) as excinfo:
-        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, **overrides))
+        draft_negative(world, **overrides)
     assert field in excinfo.value.message_dict
     assert CreditRecord.objects.count() == 0
-    assert not AuditEntry.objects.filter(action="record.drafted").exists()
+    assert not AuditEntry.objects.filter(action="archives.record.drafted").exists()
 
 
 def test_category_outside_occupation_is_refused(world):
@@ -132,13 +132,14 @@ def test_category_outside_occupation_is_refused(world):
 
     lawyers_only = f.category("practice-penalty", "执业处罚", common=False)
     with pytest.raises(ValidationError) as excinfo:
-        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, category=lawyers_only))
+        draft_negative(world, category=lawyers_only)
     assert "category" in excinfo.value.message_dict
 
 
 def test_correction_creates_new_version_and_keeps_old(world):
     record = _published(world)
-    new = services.correct_record(record, by=world.edu_reviewer, reason="文号录入错误", decision_number="示教罚〔2026〕15号")
+    change = services.propose_correction(record, by=world.edu_reviewer, reason="文号录入错误", decision_number="示教罚〔2026〕15号")
+    new = services.approve_change(change, by=world.edu_reviewer2)
     record.refresh_from_db()
     assert record.state == CreditRecord.State.CORRECTED
     assert not record.is_current
@@ -152,26 +153,32 @@ def test_correction_creates_new_version_and_keeps_old(world):
 
 def test_correct_twice_from_stale_version_is_refused(world):
     record = _published(world)
-    services.correct_record(record, by=world.edu_reviewer, reason="一", title="甲")
+    services.correct_record(record, by=world.credit_office, reason="一", title="甲")
     with pytest.raises(TransitionNotAllowed):
-        services.correct_record(record, by=world.edu_reviewer, reason="二", title="乙")
+        services.correct_record(record, by=world.credit_office, reason="二", title="乙")
 
 
-def test_withdraw_and_credit_office_can_withdraw(world):
+def test_credit_office_carries_out_a_case_withdrawal_and_departments_cannot(world):
     record = _published(world)
-    with pytest.raises(PermissionDenied):
-        services.withdraw_record(record, by=world.health_reviewer, reason="x")
+    for user in (world.health_reviewer, world.edu_reviewer, world.edu_clerk):
+        with pytest.raises(PermissionDenied):
+            services.withdraw_record(record, by=user, reason="x")
     withdrawn = services.withdraw_record(record, by=world.credit_office, reason="处罚决定已撤销")
     assert withdrawn.state == CreditRecord.State.WITHDRAWN
 
 
-def test_serious_record_needs_evidence_before_publication(world):
-    record = services.draft_record(
-        world.archive, by=world.edu_clerk, **negative_data(world, severity=CreditRecord.Severity.SERIOUS)
-    )
-    services.submit_record(record, by=world.edu_clerk)
+def test_negative_record_cannot_be_submitted_without_evidence(world):
+    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, severity="minor"))
     with pytest.raises(ValidationError):
-        services.publish_record(record, by=world.edu_reviewer)
+        services.submit_record(record, by=world.edu_clerk)
+    record.refresh_from_db()
+    assert record.state == CreditRecord.State.DRAFT
+    assert not Notice.objects.filter(subject=world.subject).exists()
+    positive = services.draft_record(
+        world.archive, by=world.edu_clerk,
+        **negative_data(world, polarity="positive", severity="", is_penalty=False),
+    )
+    assert services.submit_record(positive, by=world.edu_clerk).state == CreditRecord.State.SUBMITTED
 
 
 @pytest.mark.parametrize(
@@ -210,7 +217,7 @@ def test_shared_occupation_departments_both_act(world):
         subject=subject, occupation=world.auditor_occ, department=world.finance, employer="某会计师事务所",
         by=world.finance_clerk,
     )
-    record = services.draft_record(archive, by=world.audit_clerk, **negative_data(world, is_penalty=False))
+    record = draft_negative(world, archive=archive, by=world.audit_clerk, is_penalty=False)
     services.submit_record(record, by=world.audit_clerk)
     assert services.publish_record(record, by=world.audit_reviewer).state == "published"
 
@@ -229,7 +236,7 @@ def test_open_archive_for_other_departments_occupation_is_refused(world):
 def test_rolled_back_transition_emits_nothing(world):
     from django.db import transaction
 
-    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+    record = draft_negative(world)
     services.submit_record(record, by=world.edu_clerk)
     before = OutboxEvent.objects.count()
     def publish_then_fail() -> None:

@@ -12,11 +12,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from archives import services
-from archives.models import AnnualFinding, CreditRecord, Evidence, Notice, Subject
+from archives.models import AnnualFinding, CreditRecord, Evidence, Notice, RecordChange, Subject
 from credit_portal.models import AuditEntry
 from departments.models import Membership
 from tests import factories as f
-from tests.archives.conftest import World, negative_data
+from tests.archives.conftest import World, draft_negative, negative_data
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -154,7 +154,7 @@ def test_future_decision_date_is_refused(client, world: World) -> None:
 
 
 def test_clerk_cannot_edit_a_published_record(client, world: World) -> None:
-    record = services.submit_record(services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)),
+    record = services.submit_record(draft_negative(world),
                                     by=world.edu_clerk)
     services.publish_record(record, by=world.edu_reviewer)
     client.force_login(world.edu_clerk)
@@ -198,7 +198,7 @@ def test_author_sees_no_publish_button_and_cannot_publish(client, world: World) 
     # means they cannot publish it themselves (DESIGN §5).
     both = f.member(world.education, Membership.Role.CLERK, "edu_both")
     Membership.objects.create(user=both, department=world.education, role=Membership.Role.REVIEWER)
-    record = services.submit_record(services.draft_record(world.archive, by=both, **negative_data(world)), by=both)
+    record = services.submit_record(draft_negative(world, by=both), by=both)
     client.force_login(both)
     page = client.get(reverse("archives:record_review", args=[record.pk])).content.decode()
     assert reverse("archives:record_publish", args=[record.pk]) not in page
@@ -209,7 +209,7 @@ def test_author_sees_no_publish_button_and_cannot_publish(client, world: World) 
 
 def test_return_with_reason_shows_on_dashboard(client, world: World) -> None:
     record = services.submit_record(
-        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)), by=world.edu_clerk
+        draft_negative(world), by=world.edu_clerk
     )
     client.force_login(world.edu_reviewer)
     response = client.post(reverse("archives:record_return", args=[record.pk]), {"reason": ""})
@@ -222,14 +222,29 @@ def test_return_with_reason_shows_on_dashboard(client, world: World) -> None:
 
 def test_correction_keeps_history_side_by_side_with_the_change_marked(client, world: World) -> None:
     record = services.submit_record(
-        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)), by=world.edu_clerk
+        draft_negative(world), by=world.edu_clerk
     )
     services.publish_record(record, by=world.edu_reviewer)
     client.force_login(world.edu_reviewer2)
     response = client.post(reverse("archives:record_correct", args=[record.pk]),
                            _record_post(world, decision_number="示教罚〔2026〕13号", reason="文号录入错误"))
+    change = RecordChange.objects.get()
+    assert response.url == reverse("archives:change", args=[change.pk])
+    # Nothing changes on one person's word: the proposer sees no approve button and is refused.
+    page = client.get(response.url).content.decode()
+    assert reverse("archives:change_approve", args=[change.pk]) not in page
+    assert client.post(reverse("archives:change_approve", args=[change.pk])).status_code == 403
+    assert CreditRecord.objects.get(is_current=True).pk == record.pk
+    client.force_login(world.edu_reviewer)
+    page = client.get(reverse("archives:change", args=[change.pk])).content.decode()
+    assert reverse("archives:change_approve", args=[change.pk]) in page
+    response = client.post(reverse("archives:change_approve", args=[change.pk]))
     new = CreditRecord.objects.get(is_current=True)
+    assert new.pk != record.pk
     assert response.url == reverse("archives:record", args=[new.pk])
+    # The superseded version links to the version that replaced it.
+    old_page = client.get(reverse("archives:record", args=[record.pk])).content.decode()
+    assert f'href="{reverse("archives:record", args=[new.pk])}"' in old_page
     page = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
     assert "示教罚〔2026〕12号" in page
     assert "示教罚〔2026〕13号" in page
@@ -238,11 +253,13 @@ def test_correction_keeps_history_side_by_side_with_the_change_marked(client, wo
 
 def test_withdrawn_record_is_flagged(client, world: World) -> None:
     record = services.submit_record(
-        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world)), by=world.edu_clerk
+        draft_negative(world), by=world.edu_clerk
     )
     services.publish_record(record, by=world.edu_reviewer)
-    client.force_login(world.edu_reviewer)
+    client.force_login(world.edu_clerk)
     client.post(reverse("archives:record_withdraw", args=[record.pk]), {"reason": "处罚决定已撤销"})
+    client.force_login(world.edu_reviewer2)
+    client.post(reverse("archives:change_approve", args=[RecordChange.objects.get().pk]))
     page = client.get(reverse("archives:archive", args=[world.archive.pk])).content.decode()
     assert str(CreditRecord.State.WITHDRAWN.label) in page or "withdrawn" in page
     assert 'id="no-negative"' in page
@@ -285,7 +302,7 @@ def test_evidence_download_is_an_audited_attachment_with_nosniff(client, world: 
     assert response["Content-Disposition"].startswith("attachment")
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF
-    assert AuditEntry.objects.filter(action="evidence.downloaded", object_id=str(evidence.pk)).exists()
+    assert AuditEntry.objects.filter(action="archives.evidence.downloaded", object_id=str(evidence.pk)).exists()
 
 
 # --- the archive page, print and Excel -----------------------------------------------------
@@ -302,7 +319,7 @@ def test_archive_page_masks_id_until_shown_and_the_show_is_audited(client, world
     assert 'id="viewed-at"' in page
     response = client.post(reverse("archives:archive_reveal", args=[world.archive.pk]), {"field": "id_number"})
     assert number in response.content.decode()
-    assert AuditEntry.objects.filter(action="subject.revealed", subject_ref=str(world.subject.pk)).exists()
+    assert AuditEntry.objects.filter(action="archives.subject.revealed", subject_ref=str(world.subject.pk)).exists()
     response = client.post(reverse("archives:archive_reveal", args=[world.archive.pk]), {"field": "phone"})
     assert "13800000000" in response.content.decode()
 
@@ -336,7 +353,7 @@ def test_findings_draft_evidence_sign(client, world: World) -> None:
 
 def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: World) -> None:
     record = services.submit_record(
-        services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title="=HYPERLINK(1)")),
+        draft_negative(world, title="=HYPERLINK(1)"),
         by=world.edu_clerk,
     )
     services.publish_record(record, by=world.edu_reviewer)

@@ -11,13 +11,13 @@ from django.urls import reverse
 from archives import services
 from archives.models import CreditRecord
 from tests import factories as f
-from tests.archives.conftest import World, negative_data
+from tests.archives.conftest import World, draft_negative
 
 
 def _records(world: World, n: int) -> None:
     """n records in the world's archive: drafts, submitted, published and corrected ones."""
     for i in range(n):
-        record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title=f"记录{i}"))
+        record = draft_negative(world, title=f"记录{i}")
         if i % 4 == 0:
             continue
         services.submit_record(record, by=world.edu_clerk)
@@ -25,7 +25,10 @@ def _records(world: World, n: int) -> None:
             continue
         record = services.publish_record(record, by=world.edu_reviewer)
         if i % 4 == 3:
-            services.correct_record(record, by=world.edu_reviewer2, reason="更正", decision_number=f"文号{i}")
+            change = services.propose_correction(record, by=world.edu_clerk, reason="更正", decision_number=f"文号{i}")
+            services.approve_change(change, by=world.edu_reviewer2)
+        elif i % 4 == 2:
+            services.propose_withdrawal(record, by=world.edu_clerk, reason="撤销")
 
 
 def _archives(world: World, n: int) -> None:
@@ -40,15 +43,18 @@ def _archives(world: World, n: int) -> None:
 
 # Each count names its queries. Every signed-in page pays 6: session, user, the user's
 # memberships (department scope), role groups, and the two permission reads of the
-# navigation bar (user and group permissions), plus 1 for the session save.
+# navigation bar (user and group permissions), plus 1 for the session save. The staff
+# navigation asks archives.permissions twice (reviewer memberships for the review queue,
+# clerk memberships for "my items"); each is one query, cached for the request.
 
 @pytest.mark.parametrize("n", [1, 50])
 def test_dashboard_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
     _records(world, n)
     client.force_login(world.edu_reviewer)
     # 7 common + reviewer memberships, the department codes of the scope filter (once per
-    # list: 3), drafts, returned, awaiting review, overdue archives (one query each, with
-    # subject and occupation joined), the membership list = 18.
+    # list: 4), drafts, returned, awaiting review, overdue archives, changes awaiting
+    # approval (one query each, with subject and occupation joined), the membership list,
+    # the clerk memberships of the navigation = 21.
     with django_assert_num_queries(DASHBOARD):
         assert client.get(reverse("archives:dashboard")).status_code == 200
 
@@ -59,7 +65,8 @@ def test_name_search_query_count(client, world: World, django_assert_num_queries
     client.force_login(world.edu_clerk)
     # 7 common + the department codes for shared archives, the results (archives with
     # subject, occupation, department joined, one query), the audit entry of the search
-    # (one insert: reads do not take the chain head), the reviewer memberships (staff links) = 13.
+    # (one insert: reads do not take the chain head), the reviewer and clerk memberships
+    # (staff links) = 14.
     with django_assert_num_queries(SEARCH):
         response = client.post(reverse("archives:find_subject"), {"search": "name", "name-name": "测试甲"})
     rows = response.content.decode().count('<td class="govuk-table__cell"><a class="govuk-link" href="/staff/subjects/')
@@ -81,34 +88,67 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
-DASHBOARD = 18
-SEARCH = 13
+DASHBOARD = 21
+SEARCH = 14
 ARCHIVE = 21
-
-
-REVIEW_QUEUE = 12
 
 
 @pytest.mark.parametrize("n", [1, 50])
 def test_review_queue_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
-    for i in range(n):
-        record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title=f"待审{i}"))
-        services.submit_record(record, by=world.edu_clerk)
+    _records(world, n)
     client.force_login(world.edu_reviewer)
-    # The common signed-in queries, the reviewer memberships, the scope (one query), the
-    # queue (records with archive, subject, occupation, category, author joined: one):
-    # 12 whatever the number of records.
-    with django_assert_num_queries(REVIEW_QUEUE):
+    # 7 common + all and reviewer memberships, department codes of the scope filter
+    # (twice: the records and the changes), submitted records (subject, occupation, clerk
+    # joined), the changes awaiting approval (one query), clerk memberships of the
+    # navigation, and intake's findings awaiting signature (3) = 18.
+    with django_assert_num_queries(QUEUE):
         response = client.get(reverse("archives:review_queue"))
-    assert response.content.decode().count("待审") == n
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_my_items_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
+    _records(world, n)
+    client.force_login(world.edu_clerk)
+    # 7 common + department codes of the scope filter (drafts, submitted, returned,
+    # findings: 4), the four lists and the proposals (5), reviewer and clerk memberships
+    # of the navigation = 18.
+    with django_assert_num_queries(MINE):
+        response = client.get(reverse("archives:my_items"))
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/staff/records/') >= min(n, 1)
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_record_page_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
+    """The record page lists its versions and proposals: the same cost for 1 or 50 of them."""
+    record = draft_negative(world)
+    services.submit_record(record, by=world.edu_clerk)
+    record = services.publish_record(record, by=world.edu_reviewer)
+    for i in range(n):
+        change = services.propose_correction(record, by=world.edu_clerk, reason="更正", decision_number=f"文号{i}")
+        record = services.approve_change(change, by=world.edu_reviewer2)
+    client.force_login(world.edu_clerk)
+    # 7 common + department codes, the record (scoped, joined), the audit entry of the
+    # read (one insert: reads do not take the chain head), all versions (one query), the
+    # pending proposal, the evidence, all proposals of the lineage (one query), the acting
+    # departments (occupation's departments, shares), the clerk and reviewer memberships
+    # for the buttons = 20.
+    with django_assert_num_queries(RECORD):
+        assert client.get(reverse("archives:record", args=[record.pk])).status_code == 200
+
+
+QUEUE = 18
+MINE = 18
+RECORD = 20
 
 
 def test_review_queue_shows_the_oldest_hundred(client, world: World, monkeypatch) -> None:
-    from archives import views
+    import importlib
 
-    monkeypatch.setattr(views, "REVIEW_QUEUE_SHOWN", 3)
+    monkeypatch.setattr(importlib.import_module("archives.views.dashboard"), "REVIEW_QUEUE_SHOWN", 3)
     for i in range(5):
-        record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title=f"待审{i}"))
+        record = draft_negative(world, title=f"待审{i}")
         services.submit_record(record, by=world.edu_clerk)
     client.force_login(world.edu_reviewer)
     page = client.get(reverse("archives:review_queue")).content.decode()

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from archives import services
-from archives.models import AnnualFinding, Archive, CreditRecord, Evidence
+from archives.models import AnnualFinding, Archive, CreditRecord, Evidence, RecordChange
 from departments.models import Membership
 from tests import factories as f
 from tests.archives.conftest import World
@@ -38,6 +38,7 @@ class Scene:
     draft: CreditRecord
     submitted: CreditRecord
     published: CreditRecord
+    change: RecordChange
     finding: AnnualFinding
     evidence: Evidence
     users: dict[str, object]
@@ -63,13 +64,15 @@ def scene(world: World, settings, tmp_path) -> Scene:
     draft = services.draft_record(archive, by=world.audit_clerk, **data)
     services.attach_evidence(SimpleUploadedFile("decision.pdf", PDF), by=world.audit_clerk, record=draft)
     evidence = draft.evidence.get()
-    submitted = services.submit_record(
-        services.draft_record(archive, by=world.audit_clerk, **{**data, "title": "待审记录"}), by=world.audit_clerk
-    )
-    published = services.submit_record(
-        services.draft_record(archive, by=world.audit_clerk, **{**data, "title": "已公开记录"}), by=world.audit_clerk
-    )
-    published = services.publish_record(published, by=world.audit_reviewer)
+    def with_evidence(title: str) -> CreditRecord:
+        record = services.draft_record(archive, by=world.audit_clerk, **{**data, "title": title})
+        services.attach_evidence(SimpleUploadedFile("decision.pdf", PDF), by=world.audit_clerk, record=record)
+        return services.submit_record(record, by=world.audit_clerk)
+
+    submitted = with_evidence("待审记录")
+    published = services.publish_record(with_evidence("已公开记录"), by=world.audit_reviewer)
+    changed = services.publish_record(with_evidence("待更正记录"), by=world.audit_reviewer)
+    change = services.propose_correction(changed, by=world.audit_clerk, reason="文号有误", decision_number="审罚〔2026〕2号")
     finding = services.draft_finding(archive, year=2025, status="trustworthy", basis="依法认定为守信人员", by=world.audit_clerk)
     users = {
         "owner_clerk": world.audit_clerk, "owner_reviewer": world.audit_reviewer,
@@ -77,7 +80,7 @@ def scene(world: World, settings, tmp_path) -> Scene:
         "other_clerk": world.edu_clerk, "other_reviewer": world.edu_reviewer,
         "credit_office": world.credit_office, "citizen": world.citizen, "anonymous": None,
     }
-    return Scene(archive, draft, submitted, published, finding, evidence, users)
+    return Scene(archive, draft, submitted, published, change, finding, evidence, users)
 
 
 def _url(scene: Scene, name: str) -> str:
@@ -94,7 +97,9 @@ def _url(scene: Scene, name: str) -> str:
         "record_review": [s.submitted.pk], "record_return": [s.submitted.pk], "record_publish": [s.submitted.pk],
         "record_correct": [s.published.pk], "record_withdraw": [s.published.pk],
         "finding": [s.finding.pk], "finding_evidence": [s.finding.pk],
-        "evidence_download": [s.evidence.pk],
+        "evidence_download": [s.evidence.pk], "my_items": [], "record_delete": [s.draft.pk],
+        "change": [s.change.pk], "change_approve": [s.change.pk], "change_reject": [s.change.pk],
+        "change_cancel": [s.change.pk], "change_evidence": [s.change.pk], "finding_delete": [s.finding.pk],
     }[name]
     return reverse(f"archives:{name}", args=args)
 
@@ -129,8 +134,15 @@ GET_MATRIX = {
     "record_evidence": EDIT,
     "record_review": REVIEWER_ONLY,
     "record_return": REVIEWER_ONLY,
-    "record_correct": REVIEWER_OR_OFFICE,
-    "record_withdraw": REVIEWER_OR_OFFICE,
+    # Changes to published records are proposed by the department's staff; another
+    # reviewer approves. The credit office changes records only by concluding a case.
+    "record_correct": EDIT,
+    "record_withdraw": EDIT,
+    "record_delete": CLERK_ONLY,
+    "my_items": ANY_STAFF,
+    "change": READ,
+    "change_evidence": EDIT,
+    "finding_delete": EDIT,
     "finding": READ,
     "finding_evidence": EDIT,
     "evidence_download": READ,
@@ -141,7 +153,13 @@ POST_MATRIX = {
     "record_publish": (403, 302, 403, 302, 404, 404, 403, 403, L),
     "record_submit": (302, 403, 302, 403, 404, 404, 403, 403, L),
     "archive_reveal": READ,
-    "record_withdraw": (403, 302, 403, 302, 404, 404, 302, 403, L),
+    "record_withdraw": (302, 302, 302, 302, 404, 404, 403, 403, L),
+    "record_correct": (302, 302, 302, 302, 404, 404, 403, 403, L),
+    "record_delete": (302, 403, 302, 403, 404, 404, 403, 403, L),
+    # The proposer (owner clerk) and clerks cannot approve; a reviewer in scope can.
+    "change_approve": (403, 302, 403, 302, 404, 404, 403, 403, L),
+    "change_reject": (403, 302, 403, 302, 404, 404, 403, 403, L),
+    "change_cancel": (302, 403, 403, 403, 404, 404, 403, 403, L),
     "record_return": (403, 302, 403, 302, 404, 404, 403, 403, L),
     "archive_close": (403, 302, 403, 302, 404, 404, 403, 403, L),
     "record_new": (302, 403, 302, 403, 404, 404, 403, 403, L),
@@ -152,6 +170,13 @@ def _post_data(scene: Scene, name: str) -> dict[str, object]:
     return {
         "archive_reveal": {"field": "id_number"},
         "record_withdraw": {"reason": "决定已撤销"},
+        "change_reject": {"reason": "依据不足"},
+        "record_correct": {
+            "reason": "标题有误", "category": scene.published.category_id, "polarity": "negative", "severity": "general",
+            "title": "出具不实审计报告（更正）",
+            "occurred_on_year": "2026", "occurred_on_month": "1", "occurred_on_day": "5",
+            "decided_on_year": "2026", "decided_on_month": "2", "decided_on_day": "1",
+        },
         "record_return": {"reason": "请补充文号"},
         "archive_close": {"reason": "已离职"},
         "record_new": {
@@ -185,10 +210,11 @@ def test_get_scope_matrix(client, scene: Scene, page: str) -> None:
         _check(client.get(_url(scene, page)), expected, viewer)
 
 
-def _states() -> tuple[int, list[str], list[str]]:
+def _states() -> tuple[int, list[str], list[str], list[str]]:
     return (
         CreditRecord.objects.count(),
         list(CreditRecord.objects.values_list("state", flat=True).order_by("pk")),
+        list(RecordChange.objects.values_list("state", flat=True).order_by("pk")),
         list(Archive.objects.values_list("state", flat=True).order_by("pk")),
     )
 

@@ -20,10 +20,12 @@ def test_catalogue_shows_groups_departments_categories_sources_and_domains(clien
     for text in (
         "教师", "市教育局", "资质认定", "医师", "市卫健委", "收取红包", "审计人员", "市财政局", "市审计局",
         "市委组织部", "廉政记录", "18岁以上成年学生", "食品药品", "志愿服务", "水电煤气电信等消费违约",
-        "000 §二（四）",  # a seed reference
+        "赣州市信用办通知第二（四）",  # a source, cited by the document's name (not "000 §二（四）")
         "国办发〔2016〕98号",  # a legal basis
     ):
         assert text in html, text
+    assert "§" not in html
+    assert "《关于建立和完善重点人群信用记录加快推进个人诚信体系建设的通知》（安县信用办〔2022〕5号）" in html
     assert 'id="group-core"' in html
     assert 'id="group-local"' in html
     assert 'id="group-extended"' in html

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from archives import services
 from archives.models import CreditRecord, Notice
@@ -113,7 +114,7 @@ def test_clerk_enters_reviewer_publishes(page: Any, base_url: str, tmp_path: Pat
     _check(page, "06-evidence-form")
     page.locator("form[enctype='multipart/form-data'] button[type=submit]").click()
     page.wait_for_url(f"{base_url}/staff/records/{record.pk}/")
-    assert page.get_by_text("处罚决定书.pdf").is_visible()
+    assert page.get_by_role("link", name="处罚决定书.pdf").is_visible()
     page.locator(f"form[action='/staff/records/{record.pk}/submit/'] button").click()
     page.wait_for_load_state()
     assert page.locator(".govuk-notification-banner--success").is_visible()
@@ -180,8 +181,14 @@ def test_archive_with_history_findings_and_print_view_pass_axe(page: Any, base_u
         polarity="negative", severity="minor", title="教学日志填报不及时", occurred_on=date(2026, 5, 1),
         decided_on=date(2026, 5, 10), decision_number="示教〔2026〕1号",
     )
+    services.attach_evidence(
+        SimpleUploadedFile("决定书.pdf", _decision_pdf(tmp_path / "d.pdf").read_bytes(), content_type="application/pdf"),
+        by=clerk, record=record,
+    )
     services.publish_record(services.submit_record(record, by=clerk), by=reviewer)
-    services.correct_record(record, by=reviewer, reason="文号有误", decision_number="示教〔2026〕2号")
+    # Four eyes: the clerk proposes the correction, the reviewer approves it.
+    change = services.propose_correction(record, by=clerk, reason="文号有误", decision_number="示教〔2026〕2号")
+    current = services.approve_change(change, by=reviewer)
     finding = services.draft_finding(archive, year=2025, status="trustworthy", basis="依法认定为守信人员。", by=clerk)
     services.sign_finding(finding, by=reviewer)
 
@@ -197,3 +204,13 @@ def test_archive_with_history_findings_and_print_view_pass_axe(page: Any, base_u
     _check(page, "13-print-view")
     page.emulate_media(media="print")
     screenshot(page, "journey1-14-print-media")
+    page.emulate_media(media="screen")
+
+    # A withdrawal proposed by the clerk waits for the reviewer, who approves it on its page.
+    withdrawal = services.propose_withdrawal(current, by=clerk, reason="处理决定已被撤销")
+    page.goto(f"{base_url}/staff/changes/{withdrawal.pk}/")
+    _check(page, "15-change-to-approve")
+    page.locator(f"form[action='/staff/changes/{withdrawal.pk}/approve/'] button").click()
+    page.wait_for_url(f"{base_url}/staff/records/{current.pk}/")
+    current.refresh_from_db()
+    assert current.state == CreditRecord.State.WITHDRAWN

@@ -14,7 +14,7 @@ from archives import services
 from archives.models import AnnualFinding
 from exchange import schema
 from exchange.models import OutboxEvent
-from tests.archives.conftest import negative_data
+from tests.archives.conftest import draft_negative
 from tests.exchange.conftest import SUBJECT_INDEX, envelope, record_payload, signed_post
 
 pytestmark = pytest.mark.django_db
@@ -32,17 +32,20 @@ def test_schema_is_valid_draft_2020_12_and_names_every_event_type():
 
 def test_every_event_the_archives_services_emit_conforms(world):
     with time_machine.travel(date(2026, 5, 1), tick=False):
-        record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+        record = draft_negative(world)
         services.submit_record(record, by=world.edu_clerk)
         published = services.publish_record(record, by=world.edu_reviewer)
         services.set_objection_flag(published, flagged=True, by=world.credit_office)
         services.set_objection_flag(published, flagged=False, by=world.credit_office)
-        corrected = services.correct_record(published, by=world.edu_reviewer, reason="文号有误", decision_number="示教罚〔2026〕13号")
+        change = services.propose_correction(published, by=world.edu_clerk, reason="文号有误", decision_number="示教罚〔2026〕13号")
+        corrected = services.approve_change(change, by=world.edu_reviewer)
         services.mark_repaired(corrected, by=world.credit_office, reason="已履行并作出信用承诺")
-        other = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title="另一条"))
+        other = draft_negative(world, title="另一条")
         services.submit_record(other, by=world.edu_clerk)
-        services.withdraw_record(services.publish_record(other, by=world.edu_reviewer), reason="依据被撤销", by=world.edu_reviewer)
-        third = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title="第三条", severity="minor"))
+        withdrawal = services.propose_withdrawal(services.publish_record(other, by=world.edu_reviewer), reason="依据被撤销",
+                                                 by=world.edu_clerk)
+        services.approve_change(withdrawal, by=world.edu_reviewer)
+        third = draft_negative(world, title="第三条", severity="minor")
         services.submit_record(third, by=world.edu_clerk)
         services.publish_record(third, by=world.edu_reviewer)
         finding = services.draft_finding(world.archive, year=2025, status=AnnualFinding.Status.TRUSTWORTHY,

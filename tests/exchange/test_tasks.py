@@ -11,7 +11,7 @@ from archives.models import CreditRecord
 from archives.tasks import expire_due_records
 from credit_portal.celery import app
 from exchange.models import OutboxEvent
-from tests.archives.conftest import negative_data
+from tests.archives.conftest import draft_negative
 
 
 def test_beat_schedule_sweeps_the_outbox_and_expires_records():
@@ -31,7 +31,7 @@ def test_expiry_task_expires_records_past_their_display_period_and_emits(world):
     from archives import services
 
     with time_machine.travel(date(2026, 5, 1), tick=False):
-        record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+        record = draft_negative(world)
         services.submit_record(record, by=world.edu_clerk)
         services.publish_record(record, by=world.edu_reviewer)
         assert expire_due_records.run() == 0

@@ -71,7 +71,14 @@ def test_bulk_upsert_is_idempotent_by_external_id(edu) -> None:
 
 
 def test_submit_then_changes_are_refused_and_four_eyes_holds(edu, world) -> None:
-    push(edu, [item(1)])
+    from archives import services
+    from tests.archives.conftest import pdf
+
+    created = push(edu, [item(1)]).json()["results"][0]
+    # Negative information is submitted only with its evidence: without it the answer is a row error.
+    refused = edu.call("POST", RECORDS + "submit/", {"external_ids": ["EDU-1"]}).json()["results"][0]
+    assert (refused["status"], refused["errors"][0]["code"]) == ("error", "invalid")
+    services.attach_evidence(pdf(), by=world.edu_clerk, record=CreditRecord.objects.get(pk=created["record_id"]))
     submitted = edu.call("POST", RECORDS + "submit/", {"external_ids": ["EDU-1", "NOPE"]})
     statuses = [(r["status"], r["errors"][0]["code"] if r["errors"] else "") for r in submitted.json()["results"]]
     assert statuses == [("submitted", ""), ("error", "not_found")]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from archives import services
 from archives.intake import batches
 from archives.models import AnnualFinding
-from tests.archives.conftest import negative_data
+from tests.archives.conftest import draft_negative
 from tests.intake.test_lists import make_archives
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def unit(world):  # type: ignore[no-untyped-def]
     archives = make_archives(world, 3, employer="示范市第九中学")
-    record = services.draft_record(archives[0], by=world.edu_clerk, **negative_data(world))
+    record = draft_negative(world, archive=archives[0])  # negative information goes with its evidence
     services.submit_record(record, by=world.edu_clerk)
     return archives
 

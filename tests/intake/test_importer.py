@@ -41,9 +41,9 @@ def test_rows_become_subjects_archives_and_drafts_with_audit(world) -> None:
     assert {r.created_by_id for r in records} == {world.edu_clerk.pk}
     assert Archive.objects.filter(occupation=world.teacher, employer="示范市实验小学").count() == 2
     actions = list(AuditEntry.objects.order_by("sequence")[before:].values_list("action", flat=True))
-    assert actions.count("subject.created") == 2
-    assert actions.count("archive.opened") == 2
-    assert actions.count("record.drafted") == 2
+    assert actions.count("archives.subject.created") == 2
+    assert actions.count("archives.archive.opened") == 2
+    assert actions.count("archives.record.drafted") == 2
     from credit_portal.audit import verify_chain
 
     assert verify_chain().ok
@@ -61,6 +61,9 @@ def test_reupload_of_the_same_file_creates_nothing(world) -> None:
 def test_imported_rows_go_through_four_eyes(world) -> None:
     outcome = run(world, filled(world.teacher, [row(1)]))
     record = CreditRecord.objects.get(pk=next(iter(outcome.record_ids.values())))
+    from tests.archives.conftest import pdf
+
+    services.attach_evidence(pdf(), by=world.edu_clerk, record=record)  # negative information needs its evidence
     services.submit_record(record, by=world.edu_clerk)
     with pytest.raises(PermissionDenied):
         services.publish_record(record, by=world.edu_clerk)
@@ -71,8 +74,11 @@ def test_imported_rows_go_through_four_eyes(world) -> None:
 def test_submit_setting_sends_rows_to_review_and_tells_the_subject(world) -> None:
     outcome = run(world, filled(world.teacher, [row(1)]), submit=True)
     record = CreditRecord.objects.get(pk=next(iter(outcome.record_ids.values())))
-    assert record.state == CreditRecord.State.SUBMITTED
-    assert record.notices.count() == 1
+    # A negative row carries no evidence, so it waits as a draft: nothing is submitted
+    # and the person is told when a clerk submits it with its evidence.
+    assert record.is_negative
+    assert record.state == CreditRecord.State.DRAFT
+    assert record.notices.count() == 0
 
 
 def test_a_clerk_of_another_department_cannot_import(world) -> None:

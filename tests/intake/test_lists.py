@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from archives import services
 from archives.models import Archive, CreditRecord
 from tests import factories as f
-from tests.archives.conftest import negative_data
+from tests.archives.conftest import draft_negative
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def make_archives(world, n: int, *, employer: str = "示范市第三中学") -> 
 
 
 def publish_negative(world, archive: Archive) -> CreditRecord:  # type: ignore[no-untyped-def]
-    record = services.draft_record(archive, by=world.edu_clerk, **negative_data(world))
+    record = draft_negative(world, archive=archive)  # negative information goes with its evidence
     services.submit_record(record, by=world.edu_clerk)
     return services.publish_record(record, by=world.edu_reviewer)
 
@@ -91,18 +91,18 @@ def test_list_query_count_is_the_same_for_1_and_50(client, world, django_assert_
     client.get(reverse("archives:intake_archives"))  # warm the session
     # 1 session, 2 user, 3 memberships, 4 role groups, 5–6 the occupations the departments
     # share (the scope filter, built for the list and for the filter's choices), 7 count,
-    # 8–9 user and group permissions, 10 the reviewer membership of the menu, 11 the
-    # occupations of the filter, 12 the page of archives with subject, occupation,
-    # department and both annotations joined. The same for 1 and 50 rows.
-    with django_assert_num_queries(12):
+    # 8–9 user and group permissions, 10–11 the reviewer and clerk memberships of the
+    # menu, 12 the occupations of the filter, 13 the page of archives with subject,
+    # occupation, department and both annotations joined. The same for 1 and 50 rows.
+    with django_assert_num_queries(13):
         response = client.get(reverse("archives:intake_archives"), {"employer": "第九"})
     assert len(response.context["page"].object_list) == n
 
 
 def test_my_records_lists_own_submitted_and_returned(client, world) -> None:
-    record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world))
+    record = draft_negative(world)
     services.submit_record(record, by=world.edu_clerk)
-    other = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, title="另一条"))
+    other = draft_negative(world, title="另一条")
     services.submit_record(other, by=world.edu_clerk)
     services.return_record(other, reason="请补充文号", by=world.edu_reviewer)
     client.force_login(world.edu_clerk)

@@ -79,7 +79,10 @@ def test_department_setting_lands_rows_submitted(client, world) -> None:
     IntakeSettings.objects.create(department=world.education, submit_for_review=True)
     client.force_login(world.edu_clerk)
     upload(client, world, filled(world.teacher, [row(1)]))
-    assert CreditRecord.objects.get(source=CreditRecord.Source.EXCEL).state == CreditRecord.State.SUBMITTED
+    # Negative rows wait as drafts for their evidence (they cannot be submitted without it).
+    record = CreditRecord.objects.get(source=CreditRecord.Source.EXCEL)
+    assert record.is_negative
+    assert record.state == CreditRecord.State.DRAFT
 
 
 def test_bad_file_is_refused_on_the_form_and_nothing_stored(client, world) -> None:
@@ -121,7 +124,8 @@ def test_command_imports_and_exits_non_zero_with_the_report_path(world, tmp_path
     good.write_bytes(filled(world.teacher, [row(1), row(2)]))
     call_command("import_records", str(good), "--department", world.education.code, "--submit")
     assert "2 records created" in capsys.readouterr().out
-    assert CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL, state="submitted").count() == 2
+    # The rows are negative: they stay drafts until a clerk attaches their evidence.
+    assert CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL, state="draft").count() == 2
 
 
 def test_job_is_queued_on_commit_and_safe_to_run_twice(client, world, django_capture_on_commit_callbacks) -> None:

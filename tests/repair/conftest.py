@@ -30,7 +30,7 @@ def links(monkeypatch: pytest.MonkeyPatch, world: World) -> dict[int, object]:
 
 def publish(world: World, **overrides: object) -> CreditRecord:
     record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, **overrides))
-    if record.severity == CreditRecord.Severity.SERIOUS:
+    if record.is_negative:  # negative information is submitted with its evidence
         services.attach_evidence(pdf("decision.pdf"), by=world.edu_clerk, record=record)
     services.submit_record(record, by=world.edu_clerk)
     return services.publish_record(record, by=world.edu_reviewer)

@@ -188,7 +188,7 @@ def test_pages_offer_drafting_to_members_and_signing_only_to_another_reviewer(ac
         "decided_on_year": "2026", "decided_on_month": "2", "decided_on_day": "30",
     })
     assert response.status_code == 200
-    assert "must be a real date" in response.content.decode()
+    assert "Date of the decision must be a real date" in response.content.decode()
     _unchanged(accepted, drafted_by=None)
     client.post(draft, {"proposal": "keep", "reason": "记录属实"})
     assert sign not in client.get(url).content.decode()  # a clerk never signs

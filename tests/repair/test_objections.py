@@ -202,7 +202,9 @@ def test_an_officer_may_take_an_unassigned_case(links, record, world, officer2) 
 def test_corrected_record_during_open_objection_is_concluded_on_the_current_version(links, world) -> None:
     record = publish(world)
     objection = _through_verification(record, world, proposal="withdraw", reason="撤销")
-    archive_services.correct_record(record, by=world.edu_reviewer, reason="文字", title="新")
+    # The department corrects the record meanwhile: proposed by one person, approved by another.
+    change = archive_services.propose_correction(record, by=world.edu_clerk, reason="文字", title="新")
+    archive_services.approve_change(change, by=world.edu_reviewer)
     services.conclude_objection(objection, by=world.credit_office, reason="撤销")
     current = CreditRecord.objects.get(lineage=record.lineage, is_current=True)
     assert current.state == CreditRecord.State.WITHDRAWN

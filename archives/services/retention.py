@@ -1,0 +1,148 @@
+"""Time-driven record changes: display-period expiry and the 5-year retention limit.
+
+Both run daily on the beat schedule (``credit_portal.celery``), and in the embedded
+profile through the in-process scheduler (``credit_portal.scheduler``), with the same
+schedule entries.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.db import models, transaction
+from django.db.models.fields.files import FileField
+from django.utils import timezone
+
+from archives.events import emit_record_event
+from archives.models import CreditRecord
+from archives.services.records import _audit
+from credit_portal import audit
+
+State = CreditRecord.State
+
+# 《征信业管理条例》 art. 16: "征信机构对个人不良信息的保存期限，自不良行为或者事件终止之日起为5年；
+# 超过5年的，应当予以删除". The record holds the date of the conduct and the date of the
+# decision; the decision date is the later of the two, so the count never starts before
+# the behaviour or event ended as far as the record knows.
+RETENTION_YEARS = 5
+
+
+def expire_records(*, today: date | None = None, batch_size: int = 500) -> int:
+    """Move published records whose display period is over to ``expired`` (a beat task
+    calls this daily). Returns how many expired. Safe to run twice."""
+    today = today or timezone.localdate()
+    expired = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                CreditRecord.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(state=State.PUBLISHED, is_current=True, display_until__lt=today)
+                .select_related("archive__subject", "archive__occupation", "archive__department", "category", "domain")
+                [:batch_size]
+            )
+            if not batch:
+                return expired
+            for record in batch:
+                record.state = State.EXPIRED
+                record.ended_at = timezone.now()
+                record.save(update_fields=["state", "ended_at", "updated_at"])
+                _audit("expired", record, None)
+                emit_record_event("record.expired", record)
+            expired += len(batch)
+
+
+def retention_ends(record: CreditRecord) -> date:
+    """The last day negative information may be kept (art. 16, see above)."""
+    return record.decided_on + relativedelta(years=RETENTION_YEARS)
+
+
+def _purge_rows(model: type[models.Model], pks: list[object], doomed: dict[type[models.Model], set[object]]) -> None:
+    """Collect ``pks`` of ``model`` and every row in any app that points at them, so the
+    information leaves every table. Apps are not imported: relations are read from the
+    model meta, so the layering stays one way."""
+    fresh = [pk for pk in pks if pk not in doomed.setdefault(model, set())]
+    if not fresh:
+        return
+    doomed[model].update(fresh)
+    for relation in model._meta.related_objects:
+        related = relation.related_model
+        child_pks = list(
+            related._default_manager.filter(**{f"{relation.field.name}__in": fresh}).values_list("pk", flat=True)
+        )
+        if child_pks:
+            _purge_rows(related, child_pks, doomed)
+
+
+def _delete_collected(doomed: dict[type[models.Model], set[object]]) -> list[str]:
+    """Delete what ``_purge_rows`` collected: first cut every link between the doomed
+    rows (self-references such as ``supersedes``), then delete them. Returns the stored
+    file names to remove after commit."""
+    files: list[str] = []
+    for model, pks in doomed.items():
+        nullable = [f.name for f in model._meta.concrete_fields
+                    if isinstance(f, models.ForeignKey) and f.null and f.related_model in doomed]
+        if nullable:
+            model._default_manager.filter(pk__in=pks).update(**dict.fromkeys(nullable))
+        file_fields = [f.name for f in model._meta.concrete_fields if isinstance(f, FileField)]
+        for values in model._default_manager.filter(pk__in=pks).values_list(*file_fields) if file_fields else []:
+            files.extend(name for name in values if name)
+    remaining = dict(doomed)
+    while remaining:
+        progressed = False
+        for model, pks in list(remaining.items()):
+            blockers = [
+                other for other in remaining
+                if other is not model and any(
+                    f.related_model is model for f in other._meta.concrete_fields if isinstance(f, models.ForeignKey)
+                )
+            ]
+            if blockers:
+                continue
+            model._default_manager.filter(pk__in=pks).delete()
+            del remaining[model]
+            progressed = True
+        if not progressed:  # a cycle between models: break it with Django's collector
+            for model, pks in remaining.items():
+                model._default_manager.filter(pk__in=pks).delete()
+            break
+    return files
+
+
+def purge_expired_negative_information(*, today: date | None = None) -> int:
+    """Delete negative information past the 5-year retention limit from every table
+    (art. 16, quoted above), leaving only the audit trail's identifiers: one audit
+    entry per record lineage names the lineage, the record ids and how many rows of
+    which tables went. Returns how many lineages were removed. Safe to run twice.
+
+    A lineage goes when its current version is negative and the day after its
+    retention ended has come (kept on the last day, removed the day after).
+    """
+    today = today or timezone.localdate()
+    cutoff = today - relativedelta(years=RETENTION_YEARS)
+    lineages = list(
+        CreditRecord.objects.filter(is_current=True, polarity=CreditRecord.Polarity.NEGATIVE, decided_on__lt=cutoff)
+        .values_list("lineage", "archive__subject_id")
+    )
+    for lineage, subject_id in lineages:
+        with transaction.atomic():
+            pks = list(CreditRecord.objects.select_for_update().filter(lineage=lineage).values_list("pk", flat=True))
+            if not pks:
+                continue
+            doomed: dict[type[models.Model], set[object]] = {}
+            _purge_rows(CreditRecord, pks, doomed)
+            counts = {model._meta.label_lower: len(rows) for model, rows in doomed.items()}
+            files = _delete_collected(doomed)
+            audit.record(
+                "archives.record.purged", actor=None, subject_ref=str(subject_id),
+                detail={"lineage": str(lineage), "records": sorted(pks), "rows": counts, "rule": "art16-5y"},
+            )
+            transaction.on_commit(lambda names=files: _delete_files(names))
+    return len(lineages)
+
+
+def _delete_files(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)

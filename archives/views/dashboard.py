@@ -1,0 +1,48 @@
+"""The department dashboard, the review queue and the clerk's own items."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from archives import permissions, selectors
+from archives.views.base import require, staff_view
+
+
+@require_GET
+@staff_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Drafts, returned records, records and changes awaiting review and archives
+    overdue by the cadence of 001 §三(五)."""
+    data = selectors.dashboard(request.user)
+    context = {key: list(value) for key, value in data.items()}
+    context["pending_changes"] = selectors.pending_changes(request.user)
+    context["can_review"] = permissions.can_use_review_queue(request.user)
+    context["can_register"] = permissions.can_register_person(request.user)
+    context["memberships"] = list(selectors.memberships_of(request.user))
+    return render(request, "archives/dashboard.html", context)
+
+
+REVIEW_QUEUE_SHOWN = 100
+
+
+@require_GET
+@staff_view
+def review_queue(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_use_review_queue(request.user))
+    # The oldest first and at most REVIEW_QUEUE_SHOWN: a backlog of tens of thousands
+    # would otherwise be rendered on one page.
+    records = list(selectors.review_queue(request.user)[: REVIEW_QUEUE_SHOWN + 1])
+    return render(request, "archives/review_queue.html", {
+        "records": records[:REVIEW_QUEUE_SHOWN], "more": len(records) > REVIEW_QUEUE_SHOWN, "shown": REVIEW_QUEUE_SHOWN,
+        "changes": selectors.pending_changes(request.user, limit=REVIEW_QUEUE_SHOWN),
+    })
+
+
+@require_GET
+@staff_view
+def my_items(request: HttpRequest) -> HttpResponse:
+    """What the signed-in clerk has in hand: drafts, submitted and returned records
+    (with the reviewer's reason), draft findings and proposals waiting."""
+    return render(request, "archives/my_items.html", selectors.my_items(request.user))

@@ -1,0 +1,111 @@
+"""Yearly credit-status findings (年度信用状况认定): draft, read, evidence, sign."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from archives import forms, permissions, selectors, services
+from archives.models import AnnualFinding
+from archives.views.base import add_errors, refused, require, staff_view
+from credit_portal.exceptions import TransitionNotAllowed
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def finding_new(request: HttpRequest, archive_id: int) -> HttpResponse:
+    archive = selectors.get_archive_for_view(request.user, archive_id, request=request)
+    require(permissions.can_draft_finding(request.user, archive))
+    form = forms.FindingForm(request.POST or None, initial={"year": timezone.localdate().year, "status": "trustworthy"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            finding = services.draft_finding(archive, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The finding is drafted. Another reviewer signs it."))
+            return redirect("archives:finding", finding_id=finding.pk)
+    return render(request, "archives/finding_form.html", {"archive": archive, "form": form})
+
+
+@require_GET
+@staff_view
+def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """One finding; the read is audited like every read of a person's record."""
+    finding = selectors.get_finding_for_view(request.user, finding_id, request=request)
+    return render(
+        request, "archives/finding.html",
+        {"finding": finding, "archive": finding.archive, "evidence": list(finding.evidence.all()),
+         "can": permissions.finding_actions(request.user, finding)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def finding_evidence(request: HttpRequest, finding_id: int) -> HttpResponse:
+    finding = selectors.get_finding_for_view(request.user, finding_id, request=request)
+    require(permissions.can_add_finding_evidence(request.user, finding))
+    form = forms.EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attach_evidence(
+                form.cleaned_data["file"], by=request.user, finding=finding, description=form.cleaned_data["description"]
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The evidence is attached."))
+            return redirect("archives:finding", finding_id=finding.pk)
+    return render(request, "archives/evidence_form.html", {"form": form, "finding": finding, "archive": finding.archive})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def finding_sign(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """Check your answers, then sign (电子盖章): signing cannot be taken back."""
+    finding = selectors.get_finding_for_view(request.user, finding_id, request=request)
+    if finding.state != AnnualFinding.State.DRAFT:
+        return redirect("archives:finding", finding_id=finding.pk)
+    require(permissions.is_reviewer_on(request.user, finding.archive))
+    if request.method == "POST":
+        try:
+            services.sign_finding(finding, by=request.user)
+        except (TransitionNotAllowed, ValidationError) as exc:
+            return refused(request, exc, reverse("archives:finding", args=[finding.pk]))
+        return redirect("archives:finding_signed", finding_id=finding.pk)
+    return render(request, "archives/finding_sign.html",
+                  {"finding": finding, "archive": finding.archive, "evidence": list(finding.evidence.all()),
+                   "can": permissions.finding_actions(request.user, finding)})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def finding_delete(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """Delete an unsigned finding (confirm first)."""
+    finding = selectors.get_finding_for_view(request.user, finding_id, request=request)
+    require(permissions.can_delete_draft_finding(request.user, finding))
+    if request.method == "POST":
+        try:
+            services.delete_draft_finding(finding, by=request.user)
+        except TransitionNotAllowed as exc:
+            return refused(request, exc, reverse("archives:finding", args=[finding.pk]))
+        messages.success(request, _("The draft finding is deleted."))
+        return redirect("archives:archive", archive_id=finding.archive_id)
+    return render(request, "archives/finding_delete.html", {"finding": finding, "archive": finding.archive})
+
+
+@require_GET
+@staff_view
+def finding_signed(request: HttpRequest, finding_id: int) -> HttpResponse:
+    finding = selectors.get_finding_for_view(request.user, finding_id, request=request)
+    if finding.state != AnnualFinding.State.SIGNED:
+        return redirect("archives:finding", finding_id=finding.pk)
+    reference = f"ND{finding.year}-{finding.archive_id:06d}-{finding.version}"
+    return render(request, "archives/finding_signed.html",
+                  {"finding": finding, "archive": finding.archive, "reference": reference})

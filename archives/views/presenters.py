@@ -1,0 +1,133 @@
+"""Page-building helpers of the clerk and reviewer pages: they shape what selectors
+read into what templates show, and decide nothing about access (that is
+``archives.permissions``).
+
+One state, one name: a record's badges and dates come from the version shown and its
+present state only. The state's name is the model's label; "under objection" shows
+only on the current published version; the display date shows only while the record
+is displayed (a repaired, expired, withdrawn or superseded version shows none); a
+superseded version links to the version that replaced it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from archives import annotations, permissions, selectors
+from archives.models import Archive, CreditRecord
+
+if TYPE_CHECKING:
+    from archives.permissions import Actor
+
+State = CreditRecord.State
+
+# The fields compared across versions of a record, in the order the history shows them.
+HISTORY_FIELDS = (
+    "state", "category", "polarity", "severity", "title", "description", "decision_number", "deciding_body",
+    "occurred_on", "decided_on", "domain", "unit_credit_code", "is_penalty", "display_until", "change_reason",
+)
+# States in which a negative record is part of the person's history: it was published.
+SHOWN_NEGATIVE_STATES = {State.PUBLISHED, State.REPAIRED, State.EXPIRED}
+REWARDS_CATEGORY = "rewards-penalties"
+
+
+def history_rows(versions: list[CreditRecord]) -> list[dict[str, Any]]:
+    """The versions of one record side by side: one row per field, one cell per
+    version, ``changed`` where a version differs from the one before it."""
+    rows = []
+    for name in HISTORY_FIELDS:
+        field = CreditRecord._meta.get_field(name)
+        cells = []
+        previous: object = None
+        for index, version in enumerate(versions):
+            raw = getattr(version, name)
+            display_method = getattr(version, f"get_{name}_display", None)
+            if display_method is not None and raw:
+                shown: object = display_method()
+            elif isinstance(raw, bool):
+                shown = _("yes") if raw else _("no")
+            else:
+                shown = raw if raw not in (None, "") else "—"
+            cells.append({"value": shown, "changed": index > 0 and raw != previous})
+            previous = raw
+        rows.append({"label": field.verbose_name, "cells": cells, "changed": any(c["changed"] for c in cells)})
+    return rows
+
+
+def record_flags(record: CreditRecord) -> list[str]:
+    """Flags beside the state badge, never repeating it."""
+    flags = []
+    if record.under_objection and record.state == State.PUBLISHED and record.is_current:
+        flags.append(_("under objection"))
+    if record.subject_was_minor:
+        flags.append(_("minor at the time"))
+    return flags
+
+
+def shown_until(record: CreditRecord) -> date | None:
+    """The end of display, only while the record is displayed."""
+    return record.display_until if record.state == State.PUBLISHED and record.is_current else None
+
+
+def replacing_version(versions: list[CreditRecord]) -> CreditRecord | None:
+    return next((v for v in reversed(versions) if v.is_current), None)
+
+
+def reference(record: CreditRecord) -> str:
+    return f"XY{record.published_at:%Y%m%d}-{record.pk:06d}" if record.published_at else f"XY-{record.pk:06d}"
+
+
+def archive_context(user: Actor, archive: Archive, *, revealed: dict[str, str] | None = None) -> dict[str, Any]:
+    records = list(selectors.archive_records(archive))
+    earlier = selectors.archive_earlier_versions(archive)
+    # The subject's personal statements (本人声明) are shown with their records; repair
+    # provides them through the registry, so archives does not import repair.
+    statements = annotations.personal_statements([record.lineage for record in records])
+    entries = []
+    for record in records:
+        versions = [*earlier.get(record.lineage, []), record]
+        entries.append({
+            "record": record,
+            "statement": statements.get(record.lineage, ""),
+            "flags": record_flags(record),
+            "shown_until": shown_until(record),
+            "history": history_rows(versions) if len(versions) > 1 else None,
+            "versions": versions,
+        })
+    groups = [
+        {"category": category, "entries": list(items)}
+        for category, items in groupby(
+            (e for e in entries if e["record"].category.code != REWARDS_CATEGORY), key=lambda e: e["record"].category
+        )
+    ]
+    return {
+        "archive": archive,
+        "subject": archive.subject,
+        "groups": groups,
+        "rewards": [e for e in entries if e["record"].category.code == REWARDS_CATEGORY],
+        "findings": list(selectors.archive_findings(archive)),
+        "has_negative": any(r.is_negative and r.state in SHOWN_NEGATIVE_STATES for r in records),
+        "revealed": revealed or {},
+        "viewed_at": timezone.localtime(),
+        "can": permissions.archive_actions(user, archive),
+    }
+
+
+def print_context(archive: Archive, year: int) -> dict[str, Any]:
+    """The yearly archive form of 001's annex: that year's published history and finding."""
+    records = [
+        r for r in selectors.archive_records(archive, include_drafts=False)
+        if r.decided_on.year == year and r.state not in {State.SUBMITTED, State.RETURNED}
+    ]
+    finding = next((f for f in selectors.archive_findings(archive) if f.year == year and f.is_current), None)
+    return {
+        "archive": archive, "subject": archive.subject, "year": year, "records": records, "finding": finding,
+        "rewards": [r for r in records if r.category.code == REWARDS_CATEGORY],
+        "others": [r for r in records if r.category.code != REWARDS_CATEGORY],
+        "today": timezone.localdate(), "viewed_at": timezone.localtime(),
+    }

@@ -1,0 +1,85 @@
+"""Access rules of the archives live in one place, ``archives/permissions.py``
+(STYLE.md: an access rule decided again in a view or template drifts from the service).
+
+This test reads the archives views, template tags and templates and fails when one
+of them decides access itself: a role or scope look-up, a comparison with the
+signed-in user or an author, or an ORM query outside the selectors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+VIEW_FILES = sorted((ROOT / "archives" / "views").glob("*.py")) + sorted(
+    (ROOT / "archives" / "templatetags").glob("*.py")
+)
+TEMPLATE_FILES = sorted((ROOT / "templates" / "archives").rglob("*.html"))
+
+# Python: role and scope helpers, author and user comparisons, ORM access.
+PYTHON_FORBIDDEN = {
+    r"\bdepartment_ids\(": "department scope look-up",
+    r"\bis_credit_office\(": "role check",
+    r"\bhas_role\(": "role check",
+    r"\brole_names\(": "role check",
+    r"\bcan_act_on\(": "the old scope helper",
+    r"\bacting_department_ids\(": "scope look-up",
+    r"Membership\.Role": "role constant",
+    r"\b(CLERK|REVIEWER)\b": "role constant",
+    r"_by_id\b": "author comparison",
+    r"request\.user\.(pk|id|groups|is_superuser|is_staff)\b": "user comparison",
+    r"\.objects\.": "ORM query in a view (use a selector)",
+    r"user\.has_perm\(": "permission check outside archives.permissions",
+}
+# Templates: the same decisions written in template language.
+TEMPLATE_FORBIDDEN = {
+    r"\buser\.(pk|id|groups|is_superuser|is_staff|username)\b": "user comparison",
+    r"\bperms\.": "Django permission check",
+    r"_by\s*==|==\s*(request\.)?user\b": "author comparison",
+    r"\bmemberships?\b.*\brole\b\s*==": "role check",
+}
+
+
+def _violations(files: list[Path], patterns: dict[str, str]) -> list[str]:
+    found = []
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.lstrip().startswith(("#", '"""', "{#")):
+                continue
+            for pattern, what in patterns.items():
+                if re.search(pattern, line):
+                    found.append(f"{path.name}:{number}: {what}: {line.strip()}")
+    return found
+
+
+def test_the_files_are_there() -> None:
+    assert len(VIEW_FILES) >= 8
+    assert len(TEMPLATE_FILES) >= 20
+
+
+def test_archives_views_decide_no_access_themselves() -> None:
+    assert _violations(VIEW_FILES, PYTHON_FORBIDDEN) == []
+
+
+def test_archives_templates_decide_no_access_themselves() -> None:
+    assert _violations(TEMPLATE_FILES, TEMPLATE_FORBIDDEN) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "patterns"),
+    [
+        ("    if REVIEWER in roles:", PYTHON_FORBIDDEN),
+        ("    _require(is_credit_office(request.user) or x)", PYTHON_FORBIDDEN),
+        ("    is_author = request.user.pk in {record.created_by_id}", PYTHON_FORBIDDEN),
+        ("    CreditRecord.objects.filter(pk=1).exists()", PYTHON_FORBIDDEN),
+        ("{% if record.created_by == request.user %}", TEMPLATE_FORBIDDEN),
+        ("{% if perms.archives.change_creditrecord %}", TEMPLATE_FORBIDDEN),
+    ],
+)
+def test_the_scan_catches_a_view_or_template_that_decides(tmp_path: Path, line: str, patterns: dict[str, str]) -> None:
+    """The scan itself can fail: each way of deciding access is caught."""
+    sample = tmp_path / "sample.txt"
+    sample.write_text(line + "\n", encoding="utf-8")
+    assert _violations([sample], patterns), line
