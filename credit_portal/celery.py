@@ -22,6 +22,11 @@ app.conf.beat_schedule = {
         "task": "exchange.tasks.deliver_pending",
         "schedule": float(os.environ.get("EXCHANGE_SWEEP_SECONDS") or 5),
     },
+    # Text messages a lost task left unsent (credit_portal.notify): the rows are the truth.
+    "credit-portal-deliver-pending-sms": {
+        "task": "credit_portal.tasks.deliver_pending_sms",
+        "schedule": 60.0,
+    },
     # Display periods that ended move records to expired, with an event each (DESIGN §7).
     "archives-expire-records": {
         "task": "archives.tasks.expire_due_records",

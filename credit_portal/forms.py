@@ -18,7 +18,9 @@ import django.forms
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.forms.renderers import BaseRenderer, EngineMixin
 from django.template.backends.django import DjangoTemplates
 from django.utils.translation import gettext_lazy as _
@@ -219,7 +221,10 @@ def _join(names: list[Any]) -> str:
 
 
 class LoginForm(GovukFormMixin, AuthenticationForm):
-    """Django's log-in form, rendered GOV.UK-style (django-axes counts the failures)."""
+    """Django's log-in form, rendered GOV.UK-style (django-axes counts the failures).
+
+    One box for everyone: staff type their user name, citizens the mobile number they
+    registered with (found through its blind index, never stored in clear)."""
 
     # Django's wording ("请输入一个正确的 用户名 和密码。注意他们都是区分大小写的。") has
     # stray spaces and tells nobody what to do next.
@@ -232,5 +237,46 @@ class LoginForm(GovukFormMixin, AuthenticationForm):
         super().__init__(*args, **kwargs)
         # No autofocus: after a failed attempt the error summary must get the focus.
         self.fields["username"].widget.attrs.pop("autofocus", None)
-        self.fields["username"].error_messages["required"] = _("Enter your user name")
+        self.fields["username"].label = _("Mobile phone number or user name")
+        self.fields["username"].help_text = _(
+            "Citizens: the mobile phone number you registered with. Staff and institutions: your user name."
+        )
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "spellcheck": "false"})
+        self.fields["username"].error_messages["required"] = _("Enter your mobile phone number or user name")
         self.fields["password"].error_messages["required"] = _("Enter your password")
+
+    def clean_username(self) -> str:
+        # NUL and other control characters cannot be in any user name; refusing them here
+        # keeps them away from the database (PostgreSQL refuses NUL in text).
+        value = self.cleaned_data.get("username") or ""
+        return "".join(ch for ch in value if ch >= " ")
+
+
+class PasswordChangeForm(GovukFormMixin, DjangoPasswordChangeForm):
+    """Django's password change form (old password, new one twice), GOV.UK-style."""
+
+    error_messages = {
+        **DjangoPasswordChangeForm.error_messages,
+        "password_incorrect": _("Your current password is not right. Enter it again."),
+        "password_mismatch": _("The two passwords are not the same."),
+    }
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        if user is None:
+            # Only for introspection (the form-message tests): an account without a
+            # usable password, so every old password is refused.
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model()()
+        super().__init__(user, *args, **kwargs)
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
+        self.fields["old_password"].label = _("Current password")
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password1"].help_text = _("At least 10 characters, not only digits.")
+        self.fields["new_password2"].label = _("Type the new password again")
+        self.fields["old_password"].error_messages["required"] = _("Enter your current password")
+        self.fields["new_password1"].error_messages["required"] = _("Enter a new password")
+        self.fields["new_password2"].error_messages["required"] = _("Type the new password again")
+        for name in ("old_password", "new_password1", "new_password2"):
+            self.fields[name].max_length = 128
+            self.fields[name].validators.append(MaxLengthValidator(128))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from credit_portal.fields import EncryptedTextField
 
 
 class User(AbstractUser):
@@ -193,3 +198,34 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class SMSMessage(models.Model):
+    """One text message to send: the truth of the SMS queue (``credit_portal.notify``).
+
+    Written in the transaction of the change that causes it, so a rolled-back change
+    sends nothing and a committed one is never lost: the Celery task sends it, retried
+    with backoff, and a beat sweep picks up whatever a lost task left behind. ``key``
+    names what the message is for (``notice:<id>``, ``registration:<id>``) and is
+    unique, so asking twice sends once. Number and text (which may hold a one-time
+    code) are stored encrypted.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.CharField(_("purpose"), max_length=120, unique=True)
+    phone = EncryptedTextField(_("phone"))
+    body = EncryptedTextField(_("message"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True, db_index=True)
+    failed_at = models.DateTimeField(_("given up"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("text message")
+        verbose_name_plural = _("text messages")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return self.key

@@ -122,9 +122,12 @@ class EnrolmentCodeForm(GovukFormMixin, forms.Form):
 
 
 def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or reverse("home")
+    from credit_portal.views import home_for
+
+    # Without a (safe) next, staff land on their role's start page, as at sign-in.
+    target = request.POST.get("next") or request.GET.get("next") or home_for(request.user)
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return reverse("home")
+        return home_for(request.user)
     return target
 
 

@@ -149,6 +149,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    # Hashed, shown-once API keys (disclosure.InstitutionAPIKey builds on its abstract model).
+    "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -319,6 +321,8 @@ if REDIS_URL.startswith("rediss://"):
 AUTH_USER_MODEL = "credit_portal.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Citizens sign in with their mobile number, found through its blind index.
+    "disclosure.auth.PhoneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -338,6 +342,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# After sign-in each role lands on its own start page (credit_portal.views.home_for).
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 GUARDIAN_RAISE_403 = False
@@ -347,12 +352,17 @@ ANONYMOUS_USER_NAME = None
 # embedded profile keeps it off so the demo accounts work without an authenticator app.
 STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", default=PRODUCTION)
 
-# django-axes: failed log-ins counted per account and per client IP, in the database
-# (atomic increments), locked out after the limit. Behind a proxy the real client IP
-# comes from the header the proxy sets (AXES_IPWARE_META_PRECEDENCE_ORDER).
+# django-axes: failed log-ins counted in the database (atomic increments) and locked
+# out after the limit, by account and by account + client IP, never by IP alone: a
+# government office or a school behind one NAT address must not lose every account
+# because one person mistyped. The key an account is counted under is its user name,
+# or for a citizen's phone number the account's handle / a keyed digest
+# (disclosure.auth.axes_username), so the attempt log holds no phone number. Behind a
+# proxy the real client IP comes from the header the proxy sets.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username"], ["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "disclosure.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0)
@@ -427,10 +437,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Institutions' systems: a key issued by the credit office (disclosure.api_keys).
+        # First, so an unauthenticated request gets 401 with "WWW-Authenticate: Api-Key".
+        "disclosure.api_keys.InstitutionKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with a nesting limit (a RecursionError would be a 500), forms and uploads.
+    "DEFAULT_PARSER_CLASSES": [
+        "credit_portal.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -479,10 +497,35 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
 
 # --- Notifications ------------------------------------------------------------------
-# Pluggable SMS backend (disclosure and archives notices). The development backend
-# writes messages to the console log and to a file under .local/.
-SMS_BACKEND = env_str("SMS_BACKEND", "credit_portal.notify.FileSMSBackend")
+# Text messages (credit_portal.notify): queued as rows, sent by a Celery task through
+# SMS_BACKEND. Production sends through the HTTP gateway and refuses to start with a
+# development stand-in; the development default writes messages to a file under .local/.
+SMS_BACKEND = env_str(
+    "SMS_BACKEND",
+    "credit_portal.notify.HTTPGatewaySMSBackend" if PRODUCTION else "credit_portal.notify.FileSMSBackend",
+)
+# The one signature every message carries, in 【】.
+SMS_SIGNATURE = env_str("SMS_SIGNATURE", "信用档案")
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(LOCAL_DIR / "sms.log")))
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_ACCOUNT = env_str("SMS_GATEWAY_ACCOUNT", "")
+SMS_GATEWAY_SECRET = env_secret("SMS_GATEWAY_SECRET") or ""
+SMS_GATEWAY_TIMEOUT_SECONDS = env_int("SMS_GATEWAY_TIMEOUT_SECONDS", 10, minimum=1)
+SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 12, minimum=1)
+if PRODUCTION:
+    if SMS_BACKEND in {"credit_portal.notify.FileSMSBackend", "credit_portal.notify.MemorySMSBackend"}:
+        raise ImproperlyConfigured(
+            f"SMS_BACKEND={SMS_BACKEND} is a development stand-in; production sends through "
+            "credit_portal.notify.HTTPGatewaySMSBackend (set SMS_GATEWAY_URL and SMS_GATEWAY_SECRET)."
+        )
+    if SMS_BACKEND == "credit_portal.notify.HTTPGatewaySMSBackend":
+        if not SMS_GATEWAY_URL.startswith("https://"):
+            raise ImproperlyConfigured("Environment variable SMS_GATEWAY_URL (https://…) is required in production.")
+        if len(SMS_GATEWAY_SECRET) < 16:
+            raise ImproperlyConfigured(
+                "Environment variable SMS_GATEWAY_SECRET (or SMS_GATEWAY_SECRET_FILE), at least 16 characters, "
+                "is required in production."
+            )
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",

@@ -24,6 +24,8 @@ urlpatterns = [
     path("accounts/otp/setup/", otp.setup, name="otp_setup"),
     path("accounts/password/renew/", credentials.renew_password, name="password_renew"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("catalogue/", include("departments.urls")),
     path("staff/", include("archives.urls")),
     path("exchange/", include("exchange.urls")),
@@ -42,3 +44,5 @@ urlpatterns = [
         name="api-docs-interactive",
     ),
 ]
+
+handler400 = "credit_portal.views.bad_request"

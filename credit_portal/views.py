@@ -4,14 +4,18 @@ from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from credit_portal.context_processors import ELDERLY_COOKIE
-from credit_portal.forms import LoginForm
+from credit_portal.forms import LoginForm, PasswordChangeForm
+from credit_portal.roles import Role
 
 
 @require_GET
@@ -20,14 +24,59 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+# Each role's start page after sign-in, first match wins (issue: everyone used to land
+# on the public home page). URL names, not imports: the apps sit above this package.
+ROLE_HOMES: tuple[tuple[str, str], ...] = (
+    (Role.CITIZEN, "disclosure:my_home"),
+    (Role.INSTITUTION, "disclosure:institution_home"),
+    (Role.DEPARTMENT_CLERK, "archives:dashboard"),
+    (Role.DEPARTMENT_REVIEWER, "archives:dashboard"),
+    (Role.CREDIT_OFFICE, "repair:queue"),
+    (Role.AUDITOR, "admin:index"),
+    (Role.SECURITY_ADMIN, "admin:index"),
+    (Role.SYSTEM_ADMIN, "admin:index"),
+)
+
+
+def home_for(user: object) -> str:
+    """The start page of ``user``'s first role, or the public home page."""
+    names = set(getattr(user, "groups", None).values_list("name", flat=True)) if getattr(user, "pk", None) else set()
+    for role, url_name in ROLE_HOMES:
+        if str(role) in names:
+            try:
+                return reverse(url_name)
+            except NoReverseMatch:
+                continue
+    if getattr(user, "is_staff", False):
+        return reverse("admin:index")
+    return reverse("home")
+
+
 class LoginView(auth_views.LoginView):
     """Log-in with the GOV.UK error summary; django-axes counts failures and locks out
-    (settings.AXES_*; the lock-out page is registration/locked_out.html)."""
+    (settings.AXES_*; the lock-out page is registration/locked_out.html). Citizens type
+    their mobile number in the same box (``disclosure.auth.PhoneBackend``); everyone
+    lands on their own start page unless a safe ``next`` says otherwise."""
 
     template_name = "registration/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
     extra_context = {"axes_failure_limit": settings.AXES_FAILURE_LIMIT}
+
+    def get_default_redirect_url(self) -> str:
+        return home_for(self.request.user)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Every signed-in user changes their own password (old one first). Django keeps the
+    session valid (``update_session_auth_hash``) and signs out the user's other sessions."""
+
+    template_name = "registration/password_change_form.html"
+    form_class = PasswordChangeForm
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "registration/password_change_done.html"
 
 
 class LogoutView(auth_views.LogoutView):
@@ -138,3 +187,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if warnings:
         body["warnings"] = warnings
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: a malformed request (a 1,000-character file name, a forged host, a
+    broken multipart body) gets the portal's page, or its JSON error format under
+    /api/, instead of Django's bare "Bad Request". Stands alone like the 500 page:
+    the request may be too broken for context processors."""
+    if request.path.startswith("/api/"):
+        from credit_portal.api import error_body
+
+        body = error_body("bad_request", _("The request could not be handled."))
+        return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+    return HttpResponseBadRequest(loader.get_template("400.html").render())

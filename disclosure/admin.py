@@ -199,3 +199,13 @@ class MandatoryContentAdmin(OfficeAdmin):
                 detail={"purpose": obj.purpose, "content": obj.content, "fields": sorted(form.changed_data)},
                 request=request,
             )
+
+
+# The library's own generic key model is unused (institutions' keys are
+# InstitutionAPIKey, issued on the credit office's page): keep it out of the admin.
+try:
+    from rest_framework_api_key.models import APIKey
+
+    admin.site.unregister(APIKey)
+except admin.sites.NotRegistered:
+    pass

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from archives import validators
 from credit_portal import audit
+from credit_portal.api import error_response
 from credit_portal.replica import reads_from_replica
 from disclosure import selectors
 from disclosure.models import CreditReport, Purpose, QueryLog
@@ -69,7 +70,8 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 REFUSAL = inline_serializer(
-    "QueryRefusal", {"detail": serializers.CharField(), "reason": serializers.CharField()}
+    "QueryRefusal",
+    {"code": serializers.CharField(), "detail": serializers.CharField(), "reason": serializers.CharField()},
 )
 
 
@@ -93,7 +95,7 @@ class QueryView(APIView):
                     channel=QueryLog.Channel.API, request=request._request,
                 )
             except queries.QueryRefused as exc:
-                return Response({"detail": str(exc), "reason": exc.reason}, status=status.HTTP_403_FORBIDDEN)
+                return error_response(exc.reason, str(exc), status.HTTP_403_FORBIDDEN, reason=exc.reason)
         serializer = QuerySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = serializer.validated_data
@@ -107,7 +109,7 @@ class QueryView(APIView):
         except queries.QueryRefused as exc:
             reason = PUBLIC_REASON.get(exc.reason, exc.reason)
             code = status.HTTP_429_TOO_MANY_REQUESTS if exc.reason == QueryLog.Reason.RATE_LIMITED else status.HTTP_403_FORBIDDEN
-            return Response({"detail": str(exc), "reason": reason}, status=code)
+            return error_response(reason, str(exc), code, reason=reason)
         return Response(ReportSerializer(result.report).data, status=status.HTTP_201_CREATED)
 
 

@@ -18,6 +18,11 @@ DEFAULTS: dict[str, Any] = {
     # One-time codes: short-lived and single use (issue 5 deliverable 1), attempts capped.
     "DISCLOSURE_OTP_TTL_SECONDS": 300,
     "DISCLOSURE_OTP_MAX_ATTEMPTS": 5,
+    # One code per phone per minute at most, whoever asks (registration, password
+    # reset): a stranger cannot flood a person's phone with messages.
+    "DISCLOSURE_OTP_COOLDOWN_SECONDS": 60,
+    # Password-reset requests per client IP per hour.
+    "DISCLOSURE_PASSWORD_RESET_PER_IP_HOUR": 10,
     # Registrations started per client IP per hour (SMS bombing, enumeration).
     "DISCLOSURE_REGISTRATION_PER_IP_HOUR": 10,
     # Queries per institution user per hour, and refused queries per user per hour

@@ -182,6 +182,11 @@ def load(stdout: TextIO) -> list[Any]:
         f"authorizations, {QueryLog.objects.filter(subject=subject).count()} logged queries; {added} people added "
         "to the public lists.\n"
     )
+    profile = CitizenProfile.objects.get(subject=subject)
+    if subject.phone and profile.phone_index:
+        stdout.write(
+            f"  demo_citizen also signs in with the phone on file, {subject.phone} (synthetic), and the same password.\n"
+        )
     if code:
         stdout.write(
             f"  Try journey 2: sign in as demo_institution, /institution/query/, name {subject.name}, "

@@ -237,3 +237,54 @@ class VerifyReportForm(GovukFormMixin, forms.Form):
 
 class ListSearchForm(GovukFormMixin, forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=50, help_text=_("The person's full name, exactly."))
+
+
+class PasswordResetStartForm(GovukFormMixin, forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile phone number"), max_length=20,
+        help_text=_("The number you sign in with."),
+        error_messages={"required": _("Enter the mobile phone number you sign in with")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
+
+    def clean_phone(self) -> str:
+        from disclosure.phones import normalize_phone
+
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["phone"]) from None
+
+
+class PasswordResetCompleteForm(GovukFormMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Verification code"), max_length=10, help_text=_("The 6 digits in the text message."),
+        error_messages={"required": _("Enter the verification code")},
+    )
+    password = forms.CharField(
+        label=_("New password"), max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters, not only digits."),
+        error_messages={"required": _("Enter a new password")},
+    )
+    password_again = forms.CharField(
+        label=_("Type the new password again"), max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Type the new password again")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "one-time-code"})
+
+    def clean_code(self) -> str:
+        return normalize_digits(self.cleaned_data["code"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", _("The two passwords are not the same."))
+        return data

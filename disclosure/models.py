@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 
 class Purpose(models.TextChoices):
@@ -54,6 +55,10 @@ class CitizenProfile(models.Model):
     )
     verified_at = models.DateTimeField(_("verified"))
     method = models.CharField(_("verified by"), max_length=10, choices=Method.choices)
+    # The mobile number the citizen signs in with, only as a keyed HMAC-SM3 blind index
+    # (``disclosure.phones.phone_index``): the user name is a random handle, so no
+    # table holds the number in clear (DESIGN §8).
+    phone_index = models.CharField(_("sign-in phone (index)"), max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("citizen account")
@@ -76,7 +81,8 @@ class PendingRegistration(models.Model):
     subject = models.ForeignKey(
         "archives.Subject", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    username = models.CharField(_("user name"), max_length=150)
+    # The sign-in phone the applicant typed, as its blind index only.
+    phone_index = models.CharField(_("sign-in phone (index)"), max_length=64)
     password_hash = models.CharField(max_length=256)
     code_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -88,6 +94,35 @@ class PendingRegistration(models.Model):
         verbose_name = _("pending registration")
         verbose_name_plural = _("pending registrations")
         indexes = [models.Index(fields=["expires_at"], name="pending_registration_expiry")]
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class PasswordReset(models.Model):
+    """A forgotten-password request waiting for its one-time code.
+
+    Written whether or not the phone belongs to an account, so the next page is the
+    same either way; ``user`` is null when nothing matched (no code was sent, none can
+    succeed). The code goes to the phone the department has on file for the person,
+    as at registration, and is kept only as an HMAC-SM3 digest bound to this row.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    code_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("password reset")
+        verbose_name_plural = _("password resets")
+        indexes = [models.Index(fields=["expires_at"], name="password_reset_expiry")]
 
     def __str__(self) -> str:
         return str(self.pk)
@@ -398,3 +433,33 @@ class MandatoryContent(models.Model):
         if self.content == self.Content.CATEGORY and self.category_id:
             return f"{self.get_purpose_display()}: {self.category}"
         return f"{self.get_purpose_display()}: {self.get_content_display()}"
+
+
+class InstitutionAPIKey(AbstractAPIKey):
+    """A key an institution's system presents to the API (``Authorization: Api-Key …``).
+
+    Issued, listed and revoked by the credit office (``services.institutions``); the
+    key itself is shown once and stored only hashed (djangorestframework-api-key). A
+    key acts as one staff account of its institution, so every query it makes is
+    logged and audited under that account exactly as a query from the web form is.
+    """
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("institution")
+    )
+    acts_as = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("acts as")
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("issued by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = APIKeyManager()
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("institution API key")
+        verbose_name_plural = _("institution API keys")
+        ordering = ["-created"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from disclosure import api
-from disclosure.views import citizen, institution, public, reports
+from disclosure.views import api_keys, citizen, institution, passwords, public, reports
 
 app_name = "disclosure"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("register/verify/", citizen.register_verify, name="register_verify"),
     path("register/sso/", citizen.oidc_start, name="oidc_start"),
     path("register/sso/callback/", citizen.oidc_callback, name="oidc_callback"),
+    path("password-reset/", passwords.password_reset, name="password_reset"),
+    path("password-reset/verify/", passwords.password_reset_verify, name="password_reset_verify"),
     path("my/", citizen.my_home, name="my_home"),
     path("my/archives/<int:archive_id>/", citizen.my_archive, name="my_archive"),
     path("my/findings/", citizen.my_findings, name="my_findings"),
@@ -36,6 +38,10 @@ urlpatterns = [
     path("institution/", institution.institution_home, name="institution_home"),
     path("institution/query/", institution.institution_query, name="institution_query"),
     path("institution/request/", institution.institution_request, name="institution_request"),
+    # Institutions' API keys (credit office)
+    path("institution-keys/", api_keys.api_keys, name="api_keys"),
+    path("institution-keys/issued/", api_keys.api_key_issued, name="api_key_issued"),
+    path("institution-keys/<str:prefix>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
     # Reports
     path("reports/verify/", reports.verify_report, name="verify_report"),
     path("reports/<str:number>/", reports.report, name="report"),

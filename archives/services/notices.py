@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from archives.models import CreditRecord, Notice, Subject
-from credit_portal.notify import send_sms
+from credit_portal.notify import queue_sms
 
 
 def notify_subject(
@@ -14,7 +12,7 @@ def notify_subject(
     """Store a notice for ``subject`` in the caller's transaction; the SMS goes out only
     once that transaction commits, so a rolled-back change sends nothing."""
     notice = Notice.objects.create(subject=subject, kind=kind, title=title, body=body, record=record)
-    phone = subject.phone
-    if phone:
-        transaction.on_commit(lambda: send_sms(phone, f"【信用档案】{title}"))
+    # The notice row commits with the change; the text goes through the SMS queue
+    # keyed by the notice, so it is sent once, after the commit, and never lost.
+    queue_sms(subject.phone, str(title), key=f"notice:{notice.pk}")
     return notice

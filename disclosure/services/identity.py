@@ -11,8 +11,8 @@ with a conditional UPDATE, stored only as HMAC-SM3 bound to the registration row
 from __future__ import annotations
 
 import hmac
-import re
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth import password_validation
@@ -28,17 +28,16 @@ from django.utils.translation import gettext as _
 from archives import validators
 from archives.models import Subject
 from archives.services.subjects import subject_index_for
-from credit_portal import audit
+from credit_portal import audit, ratelimit
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import DomainError
 from credit_portal.models import User
-from credit_portal.notify import send_sms
+from credit_portal.notify import queue_sms
 from credit_portal.roles import Role
 from disclosure import conf
 from disclosure.identity import VerifiedIdentity
 from disclosure.models import CitizenProfile, PendingRegistration
-
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+from disclosure.phones import as_mobile, new_citizen_handle, normalize_phone, phone_index
 
 
 class CodeRefused(DomainError):
@@ -48,15 +47,6 @@ class CodeRefused(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def normalize_phone(value: str) -> str:
-    import unicodedata
-
-    text = "".join(unicodedata.normalize("NFKC", value).split()).removeprefix("+86")
-    if not MOBILE.match(text):
-        raise ValidationError({"phone": _("Enter an 11-digit mobile phone number, like 13912345678.")})
-    return text
 
 
 def _code_digest(registration_id: object, code: str) -> str:
@@ -83,12 +73,12 @@ def start_registration(
         errors.setdefault("id_number", []).extend(exc.messages)
         number = ""
     try:
-        username = normalize_phone(phone)
+        sign_in_phone = normalize_phone(phone)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-        username = ""
+        sign_in_phone = ""
     try:
-        password_validation.validate_password(password, User(username=username, full_name=name))
+        password_validation.validate_password(password, User(username=sign_in_phone, full_name=name))
     except ValidationError as exc:
         errors.setdefault("password", []).extend(exc.messages)
     if errors:
@@ -101,7 +91,7 @@ def start_registration(
     with transaction.atomic():
         pending = PendingRegistration(
             subject=subject if matched else None,
-            username=username,
+            phone_index=phone_index(sign_in_phone),
             password_hash=make_password(password),
             created_at=now,
             expires_at=now + timedelta(seconds=conf.get("DISCLOSURE_OTP_TTL_SECONDS")),
@@ -116,14 +106,25 @@ def start_registration(
             request=request,
         )
         if matched:
-            minutes = conf.get("DISCLOSURE_OTP_TTL_SECONDS") // 60
-            message = _(
-                "[Credit archive portal] Your verification code is %(code)s, valid for %(minutes)s minutes. "
-                "If you did not ask for it, ignore this message."
-            ) % {"code": code, "minutes": minutes}
-            phone_on_file = subject.phone
-            transaction.on_commit(lambda: send_sms(phone_on_file, message))
+            send_code(subject.phone, code, key=f"registration:{pending.pk}")
     return pending
+
+
+def send_code(phone: str, code: str, *, key: str) -> bool:
+    """Queue a one-time code to ``phone`` unless one went to that phone within the
+    cooldown (``DISCLOSURE_OTP_COOLDOWN_SECONDS``): a stranger cannot flood a person's
+    phone with codes. The caller's page answers the same either way; the person asks
+    again after the cooldown. Returns whether a code was queued."""
+    cooldown = conf.get("DISCLOSURE_OTP_COOLDOWN_SECONDS")
+    if not ratelimit.hit("otp-phone", phone_index(phone), limit=1, window=cooldown):
+        return False
+    minutes = conf.get("DISCLOSURE_OTP_TTL_SECONDS") // 60
+    message = _(
+        "Your verification code is %(code)s, valid for %(minutes)s minutes. "
+        "If you did not ask for it, ignore this message."
+    ) % {"code": code, "minutes": minutes}
+    queue_sms(phone, message, key=key)
+    return True
 
 
 def verify_registration(pending_id: object, code: str, *, request: HttpRequest | None = None) -> User:
@@ -134,6 +135,10 @@ def verify_registration(pending_id: object, code: str, *, request: HttpRequest |
     compared, with a conditional UPDATE, so concurrent guesses cannot exceed the cap
     and a failed comparison cannot roll the count back.
     """
+    try:
+        pending_id = uuid.UUID(str(pending_id))
+    except ValueError:
+        raise CodeRefused("expired_or_locked") from None
     now = timezone.now()
     code = "".join((code or "").split())
     counted = PendingRegistration.objects.filter(
@@ -151,7 +156,7 @@ def verify_registration(pending_id: object, code: str, *, request: HttpRequest |
         if not PendingRegistration.objects.filter(pk=pending.pk, used_at__isnull=True).update(used_at=now):
             raise CodeRefused("used")
         user = _create_citizen(
-            pending.subject, username=pending.username, password_hash=pending.password_hash,
+            pending.subject, phone_index=pending.phone_index, password_hash=pending.password_hash,
             method=CitizenProfile.Method.SMS, request=request,
         )
     return user
@@ -166,17 +171,21 @@ def _audit_refusal(pending_id: object, reason: str, request: HttpRequest | None,
     )
 
 
-def _create_citizen(subject: Subject, *, username: str, password_hash: str, method: str, request: HttpRequest | None) -> User:
+def _create_citizen(
+    subject: Subject, *, phone_index: str | None, password_hash: str, method: str, request: HttpRequest | None
+) -> User:
     if CitizenProfile.objects.filter(subject=subject).exists():
         raise ValidationError(_("You already have an account. Sign in with the phone number you registered."))
-    if User.objects.filter(username=username).exists():
+    if phone_index and CitizenProfile.objects.filter(phone_index=phone_index).exists():
         raise ValidationError(_("This phone number is already used by another account. Sign in instead."))
     try:
         with transaction.atomic():
-            user = User(username=username, full_name=subject.name, password=password_hash)
+            user = User(username=new_citizen_handle(), full_name=subject.name, password=password_hash)
             user.save(force_insert=True)
             user.groups.add(Group.objects.get_or_create(name=str(Role.CITIZEN))[0])
-            profile = CitizenProfile.objects.create(user=user, subject=subject, verified_at=timezone.now(), method=method)
+            profile = CitizenProfile.objects.create(
+                user=user, subject=subject, verified_at=timezone.now(), method=method, phone_index=phone_index or None
+            )
     except IntegrityError:
         # A concurrent registration of the same person or phone won the race.
         raise ValidationError(_("You already have an account. Sign in with the phone number you registered.")) from None
@@ -187,7 +196,7 @@ def _create_citizen(subject: Subject, *, username: str, password_hash: str, meth
     return user
 
 
-def link_verified_identity(identity: VerifiedIdentity, *, username: str, request: HttpRequest | None = None) -> User:
+def link_verified_identity(identity: VerifiedIdentity, *, request: HttpRequest | None = None) -> User:
     """Create the account of a citizen whose identity a government single sign-on
     provider asserted (``disclosure.identity``). The provider has proven who they are,
     so telling them there is no archive reveals nothing to anyone else."""
@@ -197,7 +206,7 @@ def link_verified_identity(identity: VerifiedIdentity, *, username: str, request
         raise ValidationError(_("No credit archive is kept for you in this portal."))
     with transaction.atomic():
         user = _create_citizen(
-            subject, username=username, password_hash=make_password(None), method=CitizenProfile.Method.OIDC,
+            subject, phone_index=None, password_hash=make_password(None), method=CitizenProfile.Method.OIDC,
             request=request,
         )
     return user
@@ -210,8 +219,14 @@ def link_citizen(user: User, subject: Subject, *, by: object, method: str = Citi
 
     if by is not None and not is_credit_office(by):
         raise ValidationError(_("Only the credit office links accounts to people in person."))
+    # The phone on file becomes the sign-in number, unless another account has it.
+    index = phone_index(subject.phone) if subject.phone and as_mobile(subject.phone) else None
+    if index and CitizenProfile.objects.filter(phone_index=index).exists():
+        index = None
     with transaction.atomic():
-        profile = CitizenProfile.objects.create(user=user, subject=subject, verified_at=timezone.now(), method=method)
+        profile = CitizenProfile.objects.create(
+            user=user, subject=subject, verified_at=timezone.now(), method=method, phone_index=index
+        )
         user.groups.add(Group.objects.get_or_create(name=str(Role.CITIZEN))[0])
         audit.record(
             "disclosure.citizen.linked", actor=by, target=profile, subject_ref=str(subject.pk), detail={"method": method}

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives import validators
 from credit_portal import audit
+from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
 from credit_portal.roles import Role
 from departments.models import Department
 from departments.scope import is_credit_office
-from disclosure.models import Institution, InstitutionStaff
+from disclosure.models import Institution, InstitutionAPIKey, InstitutionStaff
 
 
 def _require_credit_office(by: object) -> None:
@@ -58,3 +62,44 @@ def add_institution_staff(institution: Institution, user: User, *, by: object) -
             "disclosure.institution.staff_added", actor=by, target=institution, detail={"user": user.pk}
         )
     return staff
+
+
+def issue_api_key(staff: InstitutionStaff, *, name: str, by: object, expires_at: datetime | None = None) -> tuple[InstitutionAPIKey, str]:
+    """Issue an API key for ``staff``'s institution, acting as ``staff.user``. Returns
+    the key row and the key itself, which exists nowhere else afterwards (only its
+    hash is stored): the caller shows it once. Callers: credit office staff."""
+    _require_credit_office(by)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Enter a name for the key, for example the system that will use it.")})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_on": _("The expiry date must be in the future.")})
+    with transaction.atomic():
+        staff = InstitutionStaff.objects.select_for_update().select_related("institution", "user").get(pk=staff.pk)
+        if not staff.institution.is_active or not staff.user.is_active:
+            raise ValidationError(_("This institution or account is not active, so it cannot be given a key."))
+        api_key, key = InstitutionAPIKey.objects.create_key(
+            name=name[:50], institution=staff.institution, acts_as=staff.user,
+            issued_by=by if getattr(by, "is_authenticated", False) else None, expiry_date=expires_at,
+        )
+        audit.record(
+            "disclosure.api_key.issued", actor=by, target=staff.institution,
+            detail={"key": api_key.prefix, "acts_as": staff.user_id},
+        )
+    return api_key, key
+
+
+def revoke_api_key(api_key: InstitutionAPIKey, *, by: object) -> InstitutionAPIKey:
+    """Revoke a key for good (it cannot be restored). Callers: credit office staff."""
+    _require_credit_office(by)
+    with transaction.atomic():
+        locked = InstitutionAPIKey.objects.select_for_update().get(pk=api_key.pk)
+        if locked.revoked:
+            raise TransitionNotAllowed(_("This key has already been revoked."))
+        locked.revoked = True
+        locked.revoked_at = timezone.now()
+        locked.save(update_fields=["revoked", "revoked_at"])
+        audit.record(
+            "disclosure.api_key.revoked", actor=by, target=locked.institution, detail={"key": locked.prefix}
+        )
+    return locked

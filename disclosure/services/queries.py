@@ -41,6 +41,9 @@ from disclosure.services.reports import issue_report
 Reason = QueryLog.Reason
 State = Authorization.State
 
+# Refusals that are guesses: counted by the per-user limit (DISCLOSURE_REFUSALS_PER_USER_HOUR).
+GUESS_REASONS = frozenset({Reason.NOT_MATCHED, Reason.NOT_GRANTEE})
+
 # The one answer for everything that concerns identity or the code.
 GENERIC_REFUSAL = gettext_lazy(
     "The name, ID number and authorization code do not match a valid authorization for your institution."
@@ -129,25 +132,32 @@ def query_record(
             purpose_other=purpose_other, outcome=QueryLog.Outcome.REFUSED, reason=reason, channel=channel,
             request=request,
         )
-        if reason not in {Reason.RATE_LIMITED, Reason.NOT_INSTITUTION}:
-            # Refusals count against the user: guessing codes or numbers stops quickly.
+        if reason in GUESS_REASONS:
+            # Only failed guesses count against the user (an unknown code, or a code that
+            # is not for this person or this institution): guessing stops quickly, while
+            # refusals an honest office meets (purpose, scope, revoked, expired) never
+            # lock it out of valid codes.
             ratelimit.hit("query-refusals", user_key, limit=conf.get("DISCLOSURE_REFUSALS_PER_USER_HOUR"), window=3600)
         return QueryRefused(reason, log)
 
-    if institution is None:
-        raise refuse(Reason.NOT_INSTITUTION)
-    if ratelimit.is_limited("query-refusals", user_key, limit=conf.get("DISCLOSURE_REFUSALS_PER_USER_HOUR") - 1) or not (
-        ratelimit.hit("queries", user_key, limit=conf.get("DISCLOSURE_QUERIES_PER_USER_HOUR"), window=3600)
-    ):
-        raise refuse(Reason.RATE_LIMITED)
-
-    # Who and which code. Every failure here gets the same answer.
+    # The person named, found first: every attempt that names a person, blocked ones
+    # included, goes into that person's query log (《征信业管理条例》 art. 17, 18).
     try:
         number = validators.validate_id_number(id_number)
     except Exception:  # noqa: BLE001 - any malformed number is "no match"
         number = ""
     if number:
         subject = Subject.objects.filter(id_number_index=subject_index_for(number)).first()
+
+    if institution is None:
+        raise refuse(Reason.NOT_INSTITUTION)
+
+    if ratelimit.is_limited("query-refusals", user_key, limit=conf.get("DISCLOSURE_REFUSALS_PER_USER_HOUR") - 1) or not (
+        ratelimit.hit("queries", user_key, limit=conf.get("DISCLOSURE_QUERIES_PER_USER_HOUR"), window=3600)
+    ):
+        raise refuse(Reason.RATE_LIMITED)
+
+    # Who and which code. Every failure here gets the same answer.
     found = Authorization.objects.filter(code_hash=code_digest(code)).first() if code else None
     if subject is None or subject.name != (name or "").strip() or found is None or found.subject_id != subject.pk:
         raise refuse(Reason.NOT_MATCHED)

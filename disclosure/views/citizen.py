@@ -116,7 +116,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         raise Http404
     verified = provider.complete(request)
     try:
-        user = identity.link_verified_identity(verified, username=f"sso-{verified.provider}-{timezone.now():%Y%m%d%H%M%S%f}", request=request)
+        user = identity.link_verified_identity(verified, request=request)
     except ValidationError as exc:
         return render(request, "disclosure/message.html", {"title": _("We could not link your account"), "text": " ".join(exc.messages)}, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -116,7 +116,8 @@ def test_off_site_next_is_ignored(client):
     device = TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
     client.force_login(officer)
     response = client.post("/accounts/otp/", {"token": _code(device), "next": "https://evil.example/"})
-    assert response["Location"] == "/"
+    # Not off-site: the auditor's own start page.
+    assert response["Location"] == "/admin/"
 
 
 def test_citizen_needs_no_second_factor(client):

@@ -77,7 +77,7 @@ def test_failed_login_shows_error_summary_and_error_title(client: Client) -> Non
 
 def test_empty_login_names_each_missing_field(client: Client) -> None:
     html = client.post("/accounts/login/", {"username": "", "password": ""}).content.decode()
-    assert '<a href="#id_username">请输入用户名</a>' in html
+    assert "<a href=\"#id_username\">请输入手机号码或用户名</a>" in html
     assert '<a href="#id_password">请输入密码</a>' in html
     assert 'id="id_password-error"' in html
     assert "govuk-input--error" in html

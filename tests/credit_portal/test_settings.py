@@ -58,6 +58,8 @@ def production_env() -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "credit.example.gov.cn",
         "DATABASE_URL": PG_URL,
         "REDIS_URL": REDIS_URL,
+        "SMS_GATEWAY_URL": "https://sms-gateway.example.gov.cn/api/send",
+        "SMS_GATEWAY_SECRET": secrets.token_hex(32),
     }
 
 
@@ -206,6 +208,8 @@ def test_production_check_deploy_fails_when_a_protection_is_turned_off(tmp_path)
         "DATABASE_URL",
         "REDIS_URL",
         "DJANGO_ALLOWED_HOSTS",
+        "SMS_GATEWAY_URL",
+        "SMS_GATEWAY_SECRET",
     ],
 )
 def test_production_refuses_to_start_without_a_required_variable(tmp_path, name):
@@ -232,6 +236,10 @@ def test_production_refuses_an_empty_secret(tmp_path):
     [
         ("DATABASE_URL", "sqlite:////tmp/portal.sqlite3"),
         ("DJANGO_DEBUG", "true"),
+        # The development SMS stand-ins: production sends through a real gateway.
+        ("SMS_BACKEND", "credit_portal.notify.FileSMSBackend"),
+        ("SMS_BACKEND", "credit_portal.notify.MemorySMSBackend"),
+        ("SMS_GATEWAY_URL", "http://sms-gateway.example.gov.cn/api/send"),
     ],
 )
 def test_production_refuses_development_choices(tmp_path, name, value):

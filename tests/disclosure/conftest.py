@@ -75,7 +75,11 @@ class Disclosure:
 
 
 @pytest.fixture
-def sms(settings: Any) -> list[tuple[str, str]]:
+def sms(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    from credit_portal.celery import app
+
+    # Messages go through the Celery task; run it in-process even where REDIS_URL is set.
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
     settings.SMS_BACKEND = "credit_portal.notify.MemorySMSBackend"
     MemorySMSBackend.outbox = []
     return MemorySMSBackend.outbox

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -8,8 +9,10 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from credit_portal import ratelimit
 from credit_portal.models import AuditEntry
 from disclosure.models import CitizenProfile, PendingRegistration
+from disclosure.phones import phone_index
 from disclosure.services import identity
 from tests import factories as f
 
@@ -78,7 +81,10 @@ def test_right_code_creates_linked_citizen_account(person, sms, django_capture_o
         pending = _start(person)
     user = identity.verify_registration(pending.pk, _code(sms))
     assert CitizenProfile.objects.get(user=user).subject == person
-    assert user.username == "13700000009"
+    # The user name is a random handle; the phone is only in the profile's blind index.
+    assert user.username.startswith("citizen-")
+    assert "13700000009" not in user.username
+    assert CitizenProfile.objects.get(user=user).phone_index == phone_index("13700000009")
     assert user.check_password(PASSWORD)
     assert AuditEntry.objects.filter(action="disclosure.citizen.linked", subject_ref=str(person.pk)).exists()
 
@@ -119,12 +125,19 @@ def test_attempts_are_capped_even_for_the_right_code(person, sms, django_capture
 
 
 @pytest.mark.django_db
-def test_a_subject_gets_one_account_only(person, sms, django_capture_on_commit_callbacks):
+def test_a_subject_gets_one_account_only(person, sms, settings, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         first = _start(person, phone="13700000001")
     identity.verify_registration(first.pk, _code(sms))
+    # After the per-phone cooldown (shortened; real time, so Redis expires it too).
+    settings.DISCLOSURE_OTP_COOLDOWN_SECONDS = 1
+    ratelimit.reset("otp-phone", phone_index(person.phone))
+    with django_capture_on_commit_callbacks(execute=True):
+        _start(person, phone="13700000003")
+    time.sleep(1.2)
     with django_capture_on_commit_callbacks(execute=True):
         second = _start(person, phone="13700000002")
+    assert len(sms) == 3
     with pytest.raises(ValidationError):
         identity.verify_registration(second.pk, _code(sms))
     assert CitizenProfile.objects.filter(subject=person).count() == 1

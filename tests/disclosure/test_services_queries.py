@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from archives.models import CreditRecord
 from credit_portal.models import AuditEntry
+from disclosure import selectors
 from disclosure.models import Authorization, CreditReport, Purpose, QueryLog
 from disclosure.services import authorizations as auth_services
 from disclosure.services import queries
@@ -238,6 +239,31 @@ def test_guessing_codes_is_rate_limited(disc):
     exc = refused(disc, code=code)  # even the right code, once over the limit
     assert exc.reason == Reason.RATE_LIMITED
     assert QueryLog.objects.filter(reason=Reason.RATE_LIMITED).count() == 1
+    # The blocked attempt named a person: it is in that person's query log.
+    assert exc.log.subject == disc.subject
+    assert selectors.own_query_log(disc.subject).filter(reason=Reason.RATE_LIMITED).exists()
+
+
+@pytest.mark.django_db
+def test_refusals_for_purpose_scope_revocation_or_expiry_never_block_a_valid_code(disc):
+    """An office meets these refusals honestly (a wrong purpose picked, an expired
+    code): only guesses (unknown codes) count against it."""
+    _auth, code = grant(disc, max_uses=20)
+    for _ in range(11):
+        assert refused(disc, code=code, purpose=Purpose.FINANCIAL).reason == Reason.PURPOSE_MISMATCH
+    revoked, revoked_code = grant(disc, purpose=Purpose.LICENSING)
+    auth_services.revoke_authorization(revoked, by=disc.citizen)
+    for _ in range(11):
+        assert refused(disc, code=revoked_code, purpose=Purpose.LICENSING).reason == Reason.REVOKED
+    assert ask(disc, code=code).report is not None
+
+
+@pytest.mark.django_db
+def test_blocked_attempt_for_a_non_institution_still_reaches_the_persons_log(disc):
+    _auth, code = grant(disc)
+    exc = refused(disc, code=code, by=disc.world.finance_clerk)
+    assert exc.reason == Reason.NOT_INSTITUTION
+    assert exc.log.subject == disc.subject
 
 
 @pytest.mark.django_db
@@ -299,3 +325,11 @@ def test_only_the_person_grants_and_revokes(disc):
         auth_services.revoke_authorization(auth, by=disc.other_citizen)
     with pytest.raises(PermissionDenied):
         auth_services.revoke_authorization(auth, by=disc.employer_staff)
+
+
+@pytest.mark.django_db
+def test_full_width_code_as_typed_by_a_chinese_input_method_works(disc):
+    _auth, code = grant(disc)
+    full_width = code.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
+    assert full_width != code
+    assert ask(disc, code=full_width).report is not None

@@ -99,7 +99,8 @@ def test_report_pages(client, disc):
         url = reverse(name, args=[report.number])
         got = {who: status_for(client, user, url) for who, user in users(disc).items()}
         if name == "disclosure:api_report":
-            expected_api = dict(expected, **{ANON: 403})
+            # Not signed in and no API key: 401 with "WWW-Authenticate: Api-Key".
+            expected_api = dict(expected, **{ANON: 401})
             assert got == expected_api, name
         else:
             assert got == expected, name
@@ -130,6 +131,7 @@ def test_api_query_refuses_non_institutions(client, disc):
         if who in {"institution"}:
             assert response.status_code == 201, who
         elif who == ANON:
-            assert response.status_code == 403, who
+            assert response.status_code == 401, who
+            assert response["WWW-Authenticate"] == "Api-Key"
         else:
             assert response.status_code == 403, who

@@ -61,11 +61,12 @@ def test_empty_login_shows_focused_error_summary(page: Any, base_url: str, mode:
     summary = page.locator(".govuk-error-summary")
     assert summary.evaluate("element => element === document.activeElement")
     links = summary.locator("a")
-    assert links.all_inner_texts() == ["请输入用户名", "请输入密码"]
+    assert links.all_inner_texts() == ["请输入手机号码或用户名", "请输入密码"]
     assert [link.get_attribute("href") for link in links.all()] == ["#id_username", "#id_password"]
     # The message is beside each field too.
-    assert page.locator("#id_username-error").inner_text().endswith("请输入用户名")
-    assert page.locator("#id_username").get_attribute("aria-describedby") == "id_username-error"
+    assert page.locator("#id_username-error").inner_text().endswith("请输入手机号码或用户名")
+    # The hint (phone or user name) and the error both describe the box.
+    assert page.locator("#id_username").get_attribute("aria-describedby") == "id_username-hint id_username-error"
     assert_no_axe_violations(page)
     screenshot(page, f"login-empty-{mode}")
 

@@ -1,0 +1,179 @@
+"""A hostile-value pass over every HTML form each demo role reaches: no 5xx, ever.
+
+For each demo account (and an anonymous visitor) the test follows the portal's own
+links from the role's start page, collects every form on the pages it reaches, and
+submits each form once per hostile value with that value in every text field:
+overflowing numbers, full-width digits, 100,000 characters, NUL, markup, and a
+1,000-character upload file name. Any answer of 500 or more fails, naming the page,
+the form and the value.
+
+Not covered: the Django admin (``/admin/``, Django's own forms) and Swagger UI.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter, deque
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+
+from credit_portal.models import User
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = {
+    "overflowing number": "99999999999999999999",
+    "full-width digits": "１２３４５６７８９０",
+    "100k characters": "长" * 100_000,
+    "NUL": "a\x00b",
+    "markup": '<script>alert(1)</script>"><img src=x>',
+}
+ROLES = (
+    None,  # an anonymous visitor
+    "demo_citizen",
+    "demo_institution",
+    "demo_education_clerk",
+    "demo_education_reviewer",
+    "demo_health_clerk",
+    "demo_credit_office",
+    "demo_auditor",
+    "demo_security_admin",
+    "demo_system_admin",
+)
+SKIP_PREFIXES = ("/admin/", "/api/", "/static/", "/accounts/logout/", "/i18n/", "/elderly-mode/")
+SKIP_SUFFIXES = (".pdf", "/pdf/", ".xlsx", "/export/", ".json", "/download/", "/print/")
+MAX_PAGES = 90
+# Pages of one shape (/staff/subjects/<id>/) hold the same forms: visit two of each.
+PER_SHAPE = 2
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+")
+
+
+class _Page(HTMLParser):
+    """Links and forms of one page (inputs, textareas, selects with their first option)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        elif tag == "form":
+            self._form = {"action": a.get("action", ""), "method": (a.get("method") or "get").lower(), "fields": []}
+            self.forms.append(self._form)
+        elif self._form is not None and tag in {"input", "textarea", "button"} and a.get("name"):
+            kind = a.get("type", "text" if tag != "button" else "submit").lower()
+            self._form["fields"].append({"name": a["name"], "type": kind, "value": a.get("value", ""),
+                                         "checked": "checked" in a})
+        elif self._form is not None and tag == "select" and a.get("name"):
+            self._select = a["name"]
+            self._form["fields"].append({"name": a["name"], "type": "select", "value": None})
+        elif self._select and tag == "option" and self._form is not None:
+            field = self._form["fields"][-1]
+            if field["value"] in (None, "") and a.get("value"):
+                field["value"] = a["value"]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+
+
+def _data(form: dict, hostile: str) -> dict[str, object]:
+    data: dict[str, object] = {}
+    for field in form["fields"]:
+        kind, name = field["type"], field["name"]
+        if kind in {"hidden", "submit"}:
+            if name != "csrfmiddlewaretoken":
+                data.setdefault(name, field["value"])
+        elif kind in {"radio", "checkbox"}:
+            data.setdefault(name, field["value"] or "on")
+        elif kind == "select":
+            data[name] = field["value"] or hostile
+        elif kind == "file":
+            data[name] = SimpleUploadedFile("长" * 1000 + ".pdf", b"%PDF-1.4\n%hostile\n", content_type="application/pdf")
+        elif name.endswith("_year") and hostile == HOSTILE["overflowing number"]:
+            # A real year, so the overflowing month and day reach the date itself.
+            data[name] = "2024"
+        else:
+            data[name] = hostile
+    return data
+
+
+def _crawl(client: Client, start: str) -> dict[str, list[dict]]:
+    """Pages reachable from ``start`` by following links (GET, same site), with their forms."""
+    seen: set[str] = set()
+    shapes: Counter[str] = Counter()
+    forms: dict[str, list[dict]] = {}
+    queue = deque([start])
+    while queue and len(seen) < MAX_PAGES:
+        url = queue.popleft()
+        shape = _ID.sub("N", urlsplit(url).path)
+        if url in seen or shapes[shape] >= PER_SHAPE:
+            continue
+        seen.add(url)
+        shapes[shape] += 1
+        response = client.get(url, follow=True)
+        assert response.status_code < 500, f"GET {url}: {response.status_code}"
+        if "text/html" not in response.get("Content-Type", ""):
+            continue
+        page = _Page()
+        page.feed(response.content.decode("utf-8", "replace"))
+        final = response.request["PATH_INFO"]
+        forms[final] = page.forms
+        for href in page.links:
+            target = urlsplit(urljoin(final, href))
+            if target.netloc or not target.path.startswith("/"):
+                continue
+            path = target.path + (f"?{target.query}" if target.query else "")
+            if path.startswith(SKIP_PREFIXES) or target.path.endswith(SKIP_SUFFIXES) or path in seen:
+                continue
+            queue.append(path)
+    return forms
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    settings.LOCAL_DIR = tmp_path
+    settings.SMS_BACKEND = "credit_portal.notify.MemorySMSBackend"
+    call_command("load_demo_data", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("username", ROLES, ids=lambda u: u or "anonymous")
+def test_no_form_answers_5xx_to_hostile_values(demo, username):
+    client = Client(raise_request_exception=False)
+    if username:
+        client.force_login(User.objects.get(username=username))
+    forms = _crawl(client, "/")
+    assert forms, "the crawl reached no page"
+    failures = []
+    submitted = 0
+    for page_url, page_forms in forms.items():
+        for form in page_forms:
+            action = urljoin(page_url, form["action"] or page_url)
+            if urlsplit(action).path.startswith(SKIP_PREFIXES):
+                continue
+            for label, value in HOSTILE.items():
+                data = _data(form, value)
+                if form["method"] == "post":
+                    response = client.post(action, data)
+                else:
+                    response = client.get(action, {k: v for k, v in data.items() if isinstance(v, str)})
+                submitted += 1
+                if response.status_code >= 500:
+                    failures.append(f"{form['method'].upper()} {action} (form on {page_url}) with {label}: "
+                                    f"{response.status_code}")
+    assert submitted > 0
+    print(f"{username}: {len(forms)} pages, {submitted} submissions")  # noqa: T201 - shown with -s
+    assert failures == []
