@@ -41,9 +41,10 @@ def _archives(world: World, n: int) -> None:
                               employer="示范中学", by=world.edu_clerk)
 
 
-# Each count names its queries. Every signed-in page pays 6: session, user, the user's
-# memberships (department scope), role groups, and the two permission reads of the
-# navigation bar (user and group permissions), plus 1 for the session save. The staff
+# Each count names its queries. Every signed-in page pays 4: session, user, the user's
+# memberships (department scope), role groups (the menu reads them too, no permission
+# reads), plus 1 for the session save of the first request after signing in (later
+# requests save it at most once a minute). The staff
 # navigation asks archives.permissions twice (reviewer memberships for the review queue,
 # clerk memberships for "my items"); each is one query, cached for the request.
 
@@ -51,10 +52,10 @@ def _archives(world: World, n: int) -> None:
 def test_dashboard_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
     _records(world, n)
     client.force_login(world.edu_reviewer)
-    # 7 common + reviewer memberships, the department codes of the scope filter (once per
+    # 5 common + reviewer memberships, the department codes of the scope filter (once per
     # list: 4), drafts, returned, awaiting review, overdue archives, changes awaiting
     # approval (one query each, with subject and occupation joined), the membership list,
-    # the clerk memberships of the navigation = 21.
+    # the clerk memberships of the navigation = 19.
     with django_assert_num_queries(DASHBOARD):
         assert client.get(reverse("archives:dashboard")).status_code == 200
 
@@ -63,10 +64,10 @@ def test_dashboard_query_count(client, world: World, django_assert_num_queries, 
 def test_name_search_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
     _archives(world, n)
     client.force_login(world.edu_clerk)
-    # 7 common + the department codes for shared archives, the results (archives with
+    # 5 common + the department codes for shared archives, the results (archives with
     # subject, occupation, department joined, one query), the audit entry of the search
     # (one insert: reads do not take the chain head), the reviewer and clerk memberships
-    # (staff links) = 14.
+    # (staff links) = 12.
     with django_assert_num_queries(SEARCH):
         response = client.post(reverse("archives:find_subject"), {"search": "name", "name-name": "测试甲"})
     rows = response.content.decode().count('<td class="govuk-table__cell"><a class="govuk-link" href="/staff/subjects/')
@@ -78,29 +79,29 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     _records(world, n)
     assert CreditRecord.objects.filter(archive=world.archive).count() >= n
     client.force_login(world.edu_clerk)
-    # 7 common + department codes, the archive (scoped, with subject/occupation/department
+    # 5 common + department codes, the archive (scoped, with subject/occupation/department
     # joined), the audit entry of the read (one insert, chained later), current
     # records + their evidence (prefetch), all earlier versions (one query), the subject's
     # personal statements (repair, one query), findings + their evidence (prefetch), the
     # acting departments (occupation's departments, shares) and the clerk and reviewer
-    # memberships for the buttons = 21.
+    # memberships for the buttons = 19.
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
-DASHBOARD = 21
-SEARCH = 14
-ARCHIVE = 21
+DASHBOARD = 19
+SEARCH = 12
+ARCHIVE = 19
 
 
 @pytest.mark.parametrize("n", [1, 50])
 def test_review_queue_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
     _records(world, n)
     client.force_login(world.edu_reviewer)
-    # 7 common + all and reviewer memberships, department codes of the scope filter
+    # 5 common + all and reviewer memberships, department codes of the scope filter
     # (twice: the records and the changes), submitted records (subject, occupation, clerk
     # joined), the changes awaiting approval (one query), clerk memberships of the
-    # navigation, and intake's findings awaiting signature (3) = 18.
+    # navigation, and intake's findings awaiting signature (3) = 16.
     with django_assert_num_queries(QUEUE):
         response = client.get(reverse("archives:review_queue"))
     assert response.status_code == 200
@@ -110,9 +111,9 @@ def test_review_queue_query_count(client, world: World, django_assert_num_querie
 def test_my_items_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
     _records(world, n)
     client.force_login(world.edu_clerk)
-    # 7 common + department codes of the scope filter (drafts, submitted, returned,
+    # 5 common + department codes of the scope filter (drafts, submitted, returned,
     # findings: 4), the four lists and the proposals (5), reviewer and clerk memberships
-    # of the navigation = 18.
+    # of the navigation = 16.
     with django_assert_num_queries(MINE):
         response = client.get(reverse("archives:my_items"))
     assert response.status_code == 200
@@ -129,18 +130,18 @@ def test_record_page_query_count(client, world: World, django_assert_num_queries
         change = services.propose_correction(record, by=world.edu_clerk, reason="更正", decision_number=f"文号{i}")
         record = services.approve_change(change, by=world.edu_reviewer2)
     client.force_login(world.edu_clerk)
-    # 7 common + department codes, the record (scoped, joined), the audit entry of the
+    # 5 common + department codes, the record (scoped, joined), the audit entry of the
     # read (one insert: reads do not take the chain head), all versions (one query), the
     # pending proposal, the evidence, all proposals of the lineage (one query), the acting
     # departments (occupation's departments, shares), the clerk and reviewer memberships
-    # for the buttons = 20.
+    # for the buttons = 18.
     with django_assert_num_queries(RECORD):
         assert client.get(reverse("archives:record", args=[record.pk])).status_code == 200
 
 
-QUEUE = 18
-MINE = 18
-RECORD = 20
+QUEUE = 16
+MINE = 16
+RECORD = 18
 
 
 def test_review_queue_shows_the_oldest_hundred(client, world: World, monkeypatch) -> None:

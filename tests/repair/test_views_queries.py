@@ -58,8 +58,8 @@ def test_credit_office_queue_query_count(linked_citizen, world, django_assert_nu
     _cases(world, n)
     client = english_client(world.credit_office)
     _warm(client, reverse("repair:queue"))
-    # 5 common + open objections and open applications (officer joined), ratings to follow up = 8.
-    with django_assert_num_queries(8):
+    # 3 common (session, user, role groups) + open objections and open applications (officer joined), ratings to follow up = 6.
+    with django_assert_num_queries(6):
         assert client.get(reverse("repair:queue")).status_code == 200
 
 
@@ -68,10 +68,10 @@ def test_citizen_case_list_query_count(linked_citizen, world, django_assert_num_
     _cases(world, n)
     client = english_client(world.citizen)
     _warm(client, reverse("repair:my_repair"))
-    # 5 common + the citizen link, archives, their current records, signed findings, open
+    # 3 common (session, user, role groups) + the citizen link, archives, their current records, signed findings, open
     # objections and open applications of those records, minimum display periods, the
-    # citizen's objections and applications = 14.
-    with django_assert_num_queries(14):
+    # citizen's objections and applications = 12.
+    with django_assert_num_queries(12):
         assert client.get(reverse("repair:my_repair")).status_code == 200
 
 
@@ -80,8 +80,8 @@ def test_department_queue_query_count(linked_citizen, world, django_assert_num_q
     _cases(world, n)
     client = english_client(world.edu_clerk)
     _warm(client, reverse("repair:department_queue"))
-    # 5 common + memberships, the departments in scope, the objections to verify = 8.
-    with django_assert_num_queries(8):
+    # 3 common (session, user, role groups) + memberships, the departments in scope, the objections to verify = 6.
+    with django_assert_num_queries(6):
         assert client.get(reverse("repair:department_queue")).status_code == 200
 
 
@@ -91,6 +91,6 @@ def test_ratings_query_count(linked_citizen, world, django_assert_num_queries, n
     assert Rating.objects.filter(needs_follow_up=True).count() == n
     client = english_client(world.credit_office)
     _warm(client, reverse("repair:ratings"))
-    # 5 common + the ratings with their cases joined = 6.
-    with django_assert_num_queries(6):
+    # 3 common (session, user, role groups) + the ratings with their cases joined = 4.
+    with django_assert_num_queries(4):
         assert client.get(reverse("repair:ratings")).status_code == 200
