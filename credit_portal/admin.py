@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -173,31 +174,30 @@ class PortalUserAdmin(AuditedAdminMixin, UserAdmin):
         return self._page(request, target, "admin/credit_portal/user/roles.html", form=form,
                           title=_("Change roles"))
 
+    def _issue_code(self, request: HttpRequest, target: User, issue: Callable[..., str], **page: Any) -> HttpResponse:
+        """Run ``issue`` (a reset or a plain enrolment code) for ``target`` and show the code
+        once; a refusal goes back to the account page with the service's message."""
+        try:
+            code = issue(target, by=request.user, request=request)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(reverse("admin:credit_portal_user_change", args=[target.pk]))
+        return self._page(request, target, "admin/credit_portal/user/enrolment_code.html", code=code, **page)
+
     def reset_view(self, request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
         target = self._target(request, id, "credit_portal.reset_credentials")
         if request.method == "POST":
-            try:
-                code = services.reset_staff_credentials(target, by=request.user, request=request)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                for message in exc.messages:
-                    messages.error(request, message)
-                return HttpResponseRedirect(reverse("admin:credit_portal_user_change", args=[target.pk]))
-            return self._page(request, target, "admin/credit_portal/user/enrolment_code.html", code=code,
-                              title=_("Password and second factor reset"), was_reset=True)
+            return self._issue_code(request, target, services.reset_staff_credentials,
+                                    title=_("Password and second factor reset"), was_reset=True)
         return self._page(request, target, "admin/credit_portal/user/reset.html",
                           title=_("Reset password and second factor"))
 
     def enrolment_view(self, request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
         target = self._target(request, id, "credit_portal.reset_credentials")
         if request.method == "POST":
-            try:
-                code = services.issue_enrolment_code(target, by=request.user, request=request)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                for message in exc.messages:
-                    messages.error(request, message)
-                return HttpResponseRedirect(reverse("admin:credit_portal_user_change", args=[target.pk]))
-            return self._page(request, target, "admin/credit_portal/user/enrolment_code.html", code=code,
-                              title=_("Second-factor enrolment code"), was_reset=False)
+            return self._issue_code(request, target, services.issue_enrolment_code,
+                                    title=_("Second-factor enrolment code"), was_reset=False)
         return self._page(request, target, "admin/credit_portal/user/reset.html", enrolment_only=True,
                           title=_("Issue a second-factor enrolment code"))
 

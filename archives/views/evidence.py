@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives import forms, permissions, selectors, services
+from archives.models import AnnualFinding, CreditRecord
 from archives.views.base import add_errors, require, staff_view
 
 
@@ -19,18 +20,32 @@ from archives.views.base import add_errors, require, staff_view
 def record_evidence(request: HttpRequest, record_id: int) -> HttpResponse:
     record = selectors.get_record_for_view(request.user, record_id, request=request)
     require(permissions.can_add_record_evidence(request.user, record))
+    return attach_evidence_page(request, record=record)
+
+
+def attach_evidence_page(
+    request: HttpRequest, *, record: CreditRecord | None = None, finding: AnnualFinding | None = None
+) -> HttpResponse:
+    """The evidence form for one record or one finding (the caller has checked access):
+    attach through the service, then back to that record's or finding's page."""
+    target = record or finding
+    assert target is not None  # noqa: S101 - a programming error, not input
     form = forms.EvidenceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.attach_evidence(
-                form.cleaned_data["file"], by=request.user, record=record, description=form.cleaned_data["description"]
+                form.cleaned_data["file"], by=request.user, record=record, finding=finding,
+                description=form.cleaned_data["description"],
             )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("The evidence is attached."))
-            return redirect("archives:record", record_id=record.pk)
-    return render(request, "archives/evidence_form.html", {"form": form, "record": record, "archive": record.archive})
+            if record is not None:
+                return redirect("archives:record", record_id=record.pk)
+            return redirect("archives:finding", finding_id=target.pk)
+    context = {"form": form, "record": record, "finding": finding, "archive": target.archive}
+    return render(request, "archives/evidence_form.html", context)
 
 
 @require_GET

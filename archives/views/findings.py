@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from archives import forms, permissions, selectors, services
 from archives.models import AnnualFinding
 from archives.views.base import add_errors, refused, require, staff_view
+from archives.views.evidence import attach_evidence_page
 from credit_portal.exceptions import TransitionNotAllowed
 
 
@@ -51,18 +52,7 @@ def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
 def finding_evidence(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = selectors.get_finding_for_view(request.user, finding_id, request=request)
     require(permissions.can_add_finding_evidence(request.user, finding))
-    form = forms.EvidenceForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.attach_evidence(
-                form.cleaned_data["file"], by=request.user, finding=finding, description=form.cleaned_data["description"]
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The evidence is attached."))
-            return redirect("archives:finding", finding_id=finding.pk)
-    return render(request, "archives/evidence_form.html", {"form": form, "finding": finding, "archive": finding.archive})
+    return attach_evidence_page(request, finding=finding)
 
 
 @require_http_methods(["GET", "POST"])
