@@ -39,9 +39,13 @@ if TYPE_CHECKING:
     Viewer = User | AnonymousUser
 
 
-def _scope_filter(user: Viewer, *, prefix: str = "") -> Q | None:
+def _scope_filter(
+    user: Viewer, *, prefix: str = "", columns: tuple[str, str, str] = ("department_id", "occupation_id", "id")
+) -> Q | None:
     """The Q that limits archives (or objects reached through ``prefix``) to the
-    user's scope; ``None`` means unrestricted (credit office).
+    user's scope; ``None`` means unrestricted (credit office). ``columns`` name the
+    department, occupation and archive columns (a record awaiting review has its own
+    copies of the first two).
 
     The co-responsible occupations and the shared archives are read first, in one
     query, and the filter ORs three lists of literals: PostgreSQL serves that with a
@@ -66,11 +70,12 @@ def _scope_filter(user: Viewer, *, prefix: str = "") -> Q | None:
     occupation_ids, shared_ids = [], []
     for kind, pk in rows:
         (occupation_ids if kind == "occupation" else shared_ids).append(pk)
-    scope = Q(**{f"{prefix}department_id__in": dept_ids})
+    department, occupation, archive = columns
+    scope = Q(**{f"{prefix}{department}__in": dept_ids})
     if occupation_ids:
-        scope |= Q(**{f"{prefix}occupation_id__in": occupation_ids})
+        scope |= Q(**{f"{prefix}{occupation}__in": occupation_ids})
     if shared_ids:
-        scope |= Q(**{f"{prefix}id__in": shared_ids})
+        scope |= Q(**{f"{prefix}{archive}__in": shared_ids})
     return scope
 
 
@@ -179,19 +184,27 @@ def archive_findings(archive: Archive) -> QuerySet[AnnualFinding]:
     )
 
 
-def review_queue(user: Viewer) -> QuerySet[CreditRecord]:
-    """Submitted records a reviewer may decide, oldest first."""
+def review_queue(user: Viewer, *, limit: int) -> QuerySet[CreditRecord]:
+    """The ``limit`` oldest submitted records a reviewer may decide, oldest first."""
     from departments.models import Membership as M
 
     reviewer_depts = department_ids(user, role=M.Role.REVIEWER)
     if not reviewer_depts and not is_credit_office(user):
         return CreditRecord.objects.none()
-    return (
-        records_visible_to(user)
-        .filter(state=CreditRecord.State.SUBMITTED, is_current=True)
-        .select_related("archive__subject", "archive__occupation", "created_by")
-        .order_by("submitted_at", "id")
-    )
+    # Scoped on the record's own copies of its archive's department and occupation (set
+    # while it awaits review), not through the archive join: each list of the OR has its
+    # index (record_review_by_*), so a department with a short queue reads only that,
+    # however long other departments' backlogs are. The oldest ids are chosen on the
+    # record table alone and only those rows joined: joining before the sort made a long
+    # queue join every entry.
+    waiting = CreditRecord.objects.filter(state=CreditRecord.State.SUBMITTED, is_current=True)
+    scope = _scope_filter(user, columns=("review_department_id", "review_occupation_id", "archive_id"))
+    if scope is not None:
+        waiting = waiting.filter(scope)
+    oldest = waiting.order_by("submitted_at", "id").values("id")[:limit]
+    return CreditRecord.objects.filter(id__in=oldest).select_related(
+        "category", "domain", "archive__subject", "archive__occupation", "created_by"
+    ).order_by("submitted_at", "id")
 
 
 CADENCE_DAYS = {
@@ -221,7 +234,7 @@ def dashboard(user: Viewer) -> dict[str, object]:
         "returned": records.filter(state=CreditRecord.State.RETURNED)
         .select_related("archive__subject", "archive__occupation")
         .order_by("-updated_at")[:20],
-        "awaiting_review": review_queue(user)[:20],
+        "awaiting_review": review_queue(user, limit=20),
         "overdue": overdue_archives(user)[:20],
     }
 
