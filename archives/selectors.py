@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from archives import annotations
 from archives.models import (
     AnnualFinding,
     Archive,
@@ -77,6 +78,42 @@ def _scope_filter(
     if shared_ids:
         scope |= Q(**{f"{prefix}{archive}__in": shared_ids})
     return scope
+
+
+def _aggregate_of(model: type, function: type, column: str) -> Subquery:
+    rows = model.objects.filter(archive=OuterRef("pk")).order_by().values("archive")
+    return Subquery(rows.annotate(value=function(column)).values("value")[:1])
+
+
+def with_content_stamp(archives: QuerySet[Archive]) -> QuerySet[Archive]:
+    """``archives`` with what a cached rendering of their content depends on, read in
+    the same query: how many record rows and findings each has and when they last
+    changed (every record change saves ``updated_at``; a finding changes by a new
+    version or by being signed). See ``content_stamp``."""
+    return archives.annotate(
+        stamp_records=_aggregate_of(CreditRecord, Count, "id"),
+        stamp_records_changed=_aggregate_of(CreditRecord, Max, "updated_at"),
+        stamp_findings=_aggregate_of(AnnualFinding, Count, "id"),
+        stamp_findings_last=_aggregate_of(AnnualFinding, Max, "id"),
+        stamp_findings_signed=_aggregate_of(AnnualFinding, Max, "signed_at"),
+        **annotations.stamp_expressions(),
+    )
+
+
+def content_stamp(archive: Archive) -> str:
+    """The version of an archive's records and findings, from ``with_content_stamp``:
+    any written, changed or removed record or finding changes it."""
+    parts = [
+        archive.pk, archive.stamp_records, archive.stamp_records_changed, archive.stamp_findings,  # type: ignore[attr-defined]
+        archive.stamp_findings_last, archive.stamp_findings_signed,  # type: ignore[attr-defined]
+    ]
+    parts += [getattr(archive, name) for name in annotations.stamp_expressions()]
+    return "/".join("" if part is None else str(part) for part in parts)
+
+
+def archive_content_stamp(archive: Archive) -> str:
+    """``content_stamp`` of an archive already loaded without it (one query)."""
+    return content_stamp(with_content_stamp(Archive.objects.filter(pk=archive.pk)).get())
 
 
 def archives_visible_to(user: Viewer) -> QuerySet[Archive]:
