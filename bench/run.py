@@ -126,7 +126,7 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180
         while True:
             try:
                 urllib.request.urlopen(base + "/healthz", timeout=2).read()  # noqa: S310
