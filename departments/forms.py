@@ -102,7 +102,7 @@ class EvaluationForm(GovukFormMixin, forms.Form):
         error_messages={"required": _("Select a grade"), "invalid_choice": _("Select a grade")},
     )
     score = forms.CharField(
-        label=_("Score"), help_text=_("From 0 to 100."), max_length=3,
+        label=_("Score"), help_text=_("From 0 to 100."),
         error_messages={"required": _("Enter a score from 0 to 100")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
     )
