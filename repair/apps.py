@@ -18,3 +18,10 @@ class RepairConfig(AppConfig):
 
         annotations.register_statement_provider(personal_statements_for)
         annotations.register_stamp_provider("statements", personal_statements_stamp)
+
+        # Deadlines met, in the credit office's city figures (credit_portal.statistics).
+        from credit_portal import statistics as city
+        from repair import statistics
+
+        city.register_series(statistics.series)
+        city.register_figures(statistics.figures)
