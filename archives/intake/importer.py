@@ -129,6 +129,8 @@ class _Checker:
 
 # What a forked pool worker inherits: set before the pool starts, never sent per chunk.
 _CHECKER: _Checker | None = None
+
+
 class _Person:
     """What the content rules read of the person (the birth date) and the portal's own
     age rule (``Subject.is_minor_on``), without a model instance per row."""
