@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case, CharField, Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -408,16 +408,26 @@ def pending_changes(user: Viewer, *, limit: int = 20) -> list[RecordChange]:
     )
 
 
-def my_items(user: Viewer) -> dict[str, list[object]]:
-    """A clerk's own work: drafts, submitted and returned records, draft findings and
-    proposals they made that still wait (each list one query)."""
+MY_RECORD_STATES = (CreditRecord.State.RETURNED, CreditRecord.State.DRAFT, CreditRecord.State.SUBMITTED)
+
+
+def my_items(user: Viewer, *, state: str = "") -> dict[str, object]:
+    """A clerk's own work: their drafts, submitted and returned records on one list
+    (typed in, imported from Excel or sent by the department's system alike), returned
+    ones first because they wait for the clerk; ``state`` narrows it to one of them.
+    Also draft findings and proposals they made that still wait. ``records`` is a
+    queryset for the caller to paginate (an import can leave thousands of drafts);
+    ``counts`` holds how many there are in each state (one query)."""
     mine = CreditRecord.objects.filter(
-        created_by=user, archive__in=archives_visible_to(user).values("id")
-    ).select_related("archive__subject", "archive__occupation", "category")
+        created_by=user, is_current=True, state__in=MY_RECORD_STATES,
+        archive__in=archives_visible_to(user).values("id"),
+    )
+    counts = mine.aggregate(**{str(s): Count("id", filter=Q(state=s)) for s in MY_RECORD_STATES})
+    shown = mine.filter(state=state) if state in MY_RECORD_STATES else mine
+    first = Case(*(When(state=s, then=Value(i)) for i, s in enumerate(MY_RECORD_STATES)), output_field=IntegerField())
     return {
-        "drafts": list(mine.filter(state=CreditRecord.State.DRAFT).order_by("-updated_at", "-id")),
-        "submitted": list(mine.filter(state=CreditRecord.State.SUBMITTED).order_by("-submitted_at", "-id")),
-        "returned": list(mine.filter(state=CreditRecord.State.RETURNED).order_by("-updated_at", "-id")),
+        "records": shown.select_related("archive__subject", "archive__occupation").order_by(first, "-updated_at", "-id"),
+        "counts": counts,
         "findings": list(
             AnnualFinding.objects.filter(created_by=user, state=AnnualFinding.State.DRAFT,
                                          archive__in=archives_visible_to(user).values("id"))

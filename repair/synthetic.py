@@ -25,6 +25,9 @@ from archives.demo import synthetic_id_number
 from archives.services.findings import seal_for
 from archives.services.records import add_months
 from archives.services.subjects import subject_index_for
+from credit_portal.bulkload import Format as _Format
+from credit_portal.bulkload import copy_text as _copy_text
+from credit_portal.bulkload import format_default  # noqa: F401 - part of this module's interface
 from credit_portal.crypto import associated_data_for, encrypt
 
 # The demo people (archives.demo, disclosure.demo) are registered in 110105; the
@@ -130,36 +133,6 @@ class Context:
     # Columns the builders do not name (added to a model since), with their model
     # defaults already formatted for the dialect: appended to every row of the table.
     extras: dict[str, tuple[tuple[str, ...], tuple[object, ...]]] = field(default_factory=dict)
-
-
-class _Format:
-    """Value formatting of one dialect."""
-
-    def __init__(self, postgres: bool) -> None:
-        self.postgres = postgres
-
-    def b(self, value: bool) -> object:
-        return ("t" if value else "f") if self.postgres else int(value)
-
-    def u(self, value: uuid.UUID | None) -> object:
-        if value is None:
-            return None
-        return str(value) if self.postgres else value.hex
-
-    def ts(self, value: datetime | None) -> object:
-        if value is None:
-            return None
-        # Django's SQLite backend stores naive UTC; PostgreSQL takes an offset.
-        text = value.strftime("%Y-%m-%d %H:%M:%S.%f")
-        return text + "+00" if self.postgres else text
-
-    def d(self, value: date | None) -> object:
-        return None if value is None else value.isoformat()
-
-
-def _copy_text(rows: list[tuple]) -> str:
-    # The generated values never contain tabs, newlines or backslashes, so no escaping.
-    return "".join("\t".join("\\N" if v is None else str(v) for v in row) + "\n" for row in rows)
 
 
 @lru_cache(maxsize=65536)
@@ -300,26 +273,6 @@ def build_chunk(ctx: Context, offset: int, size: int) -> dict[str, object]:
     if ctx.postgres:
         return {table: _copy_text(rows) for table, rows in out.items() if rows}
     return {table: rows for table, rows in out.items() if rows}
-
-
-def format_default(value: object, *, postgres: bool) -> object:
-    """A model default as the dialect's value (for ``Context.extras``)."""
-    import json
-
-    f = _Format(postgres)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return f.b(value)
-    if isinstance(value, datetime):
-        return f.ts(value)
-    if isinstance(value, date):
-        return f.d(value)
-    if isinstance(value, uuid.UUID):
-        return f.u(value)
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return value
 
 
 def reserved_ids(subjects: int) -> dict[str, int]:
