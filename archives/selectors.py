@@ -8,12 +8,10 @@ here (citizens and institutions read through ``disclosure``).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Concat
-from django.utils import timezone
 
 from archives.models import (
     AnnualFinding,
@@ -27,7 +25,7 @@ from archives.models import (
 )
 from credit_portal import audit
 from credit_portal.exceptions import NotFound
-from departments.models import Department, Membership, Occupation, OccupationDepartment
+from departments.models import Department, Membership, OccupationDepartment
 from departments.scope import department_group_name, department_ids, is_credit_office
 
 if TYPE_CHECKING:
@@ -194,25 +192,11 @@ def review_queue(user: Viewer) -> QuerySet[CreditRecord]:
     )
 
 
-CADENCE_DAYS = {
-    Occupation.Cadence.MONTHLY: 31,
-    Occupation.Cadence.QUARTERLY: 92,
-    Occupation.Cadence.YEARLY: 366,
-}
-
-
-def overdue_archives(user: Viewer) -> QuerySet[Archive]:
-    """Open archives not updated within their occupation's cadence (001 §三(五):
-    records are refreshed yearly, quarterly or monthly by kind)."""
-    now = timezone.now()
-    condition = Q()
-    for cadence, days in CADENCE_DAYS.items():
-        condition |= Q(occupation__update_cadence=cadence, last_updated_at__lt=now - timedelta(days=days))
-    return archives_visible_to(user).filter(condition, state=Archive.State.OPEN).order_by("last_updated_at")
-
-
 def dashboard(user: Viewer) -> dict[str, object]:
-    """Counts and short lists for a department dashboard."""
+    """Counts and short lists for a department dashboard; the overdue archives are the
+    oldest 20 of ``archives.overdue.overdue_archives`` (the full list has its own page)."""
+    from archives.overdue import overdue_archives
+
     records = records_visible_to(user).filter(is_current=True)
     return {
         "drafts": records.filter(state=CreditRecord.State.DRAFT, created_by=user)

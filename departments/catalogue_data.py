@@ -406,6 +406,16 @@ YEARLY = "yearly"
 # (traffic violations, registration changes, food and drug inspections, contributions).
 # The credit office adjusts them in the admin.
 
+# The longest interval between two updates for each cadence: a month, a quarter and a
+# year, each with a day of slack so an update on the same calendar day still counts.
+CADENCE_DAYS: dict[str, int] = {MONTHLY: 31, QUARTERLY: 92, YEARLY: 366}
+
+CADENCE_SOURCE = (
+    "001 §三（五）「各类信用信息要依据信息产生的周期，按年度、季度或月度更新信用记录」；"
+    "种子未逐一规定各人群的更新周期，默认值按该人群信息的主要来源确定（年度考核为年度，日常监管、抽查检查为季度，"
+    "日常执法、登记变更为月度），信用办可调整"
+)
+
 
 def _categories(seed: str, codes: str, note: str = "") -> tuple[tuple[str, str, str], ...]:
     return tuple((code, seed, note) for code in codes.split())

@@ -126,9 +126,6 @@ class Occupation(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
     group = models.CharField(_("group"), max_length=10, choices=Group.choices, default=Group.CORE)
-    update_cadence = models.CharField(
-        _("update cadence"), max_length=10, choices=Cadence.choices, default=Cadence.YEARLY
-    )
     special_contents = models.TextField(
         _("specific contents"), blank=True,
         help_text=_("Occupation-specific information the seed asks the archive to record."),
@@ -154,6 +151,44 @@ class Occupation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UpdateCadence(models.Model):
+    """How often one kind of an occupation's information must be refreshed, and why.
+
+    001 §三（五）: "各类信用信息要依据信息产生的周期，按年度、季度或月度更新信用记录". An
+    occupation may have one row per kind (yearly, quarterly, monthly); an open archive
+    is overdue when it was not updated within the shortest interval its occupation
+    declares. The source is required: a cadence nobody can trace to a seed or a local
+    rule is not a rule the credit office can defend.
+    """
+
+    occupation = models.ForeignKey(
+        Occupation, on_delete=models.CASCADE, related_name="cadences", verbose_name=_("occupation")
+    )
+    kind = models.CharField(_("cadence"), max_length=10, choices=Occupation.Cadence.choices)
+    days = models.PositiveSmallIntegerField(
+        _("days between updates"), help_text=_("An archive not updated for longer is listed as overdue.")
+    )
+    information = models.CharField(
+        _("information concerned"), max_length=200, blank=True,
+        help_text=_("Which information of the occupation is refreshed at this cadence."),
+    )
+    seed = models.CharField(_("seed"), max_length=10, choices=Seed.choices)
+    source = models.TextField(_("source"), help_text=_("The document and section the cadence comes from."))
+
+    class Meta:
+        verbose_name = _("update cadence")
+        verbose_name_plural = _("update cadences")
+        ordering = ["occupation__sort_order", "days"]
+        constraints = [
+            models.UniqueConstraint(fields=["occupation", "kind"], name="unique_occupation_cadence"),
+            models.CheckConstraint(condition=~models.Q(source=""), name="cadence_has_source"),
+            models.CheckConstraint(condition=models.Q(days__gt=0), name="cadence_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation} – {self.get_kind_display()}"
 
 
 class OccupationDepartment(models.Model):

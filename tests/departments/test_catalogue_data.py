@@ -18,6 +18,7 @@ from departments.models import (
     OccupationCategory,
     OccupationDepartment,
     RecordCategory,
+    UpdateCadence,
 )
 
 pytestmark = pytest.mark.django_db
@@ -234,6 +235,11 @@ def test_the_migration_is_reversible() -> None:
     assert not OccupationCategory.objects.exists()
     migration.load_catalogue(global_apps, None)
     assert [m.objects.count() for m in (Department, Domain, RecordCategory, Occupation, CoverageEntry)] == counts
+    # The cadences (0004) come back from the catalogue's defaults, one per occupation.
+    importlib.import_module("departments.migrations.0004_update_cadence_as_data").cadences_from_occupations(
+        global_apps, None
+    )
+    assert UpdateCadence.objects.count() == counts[3]
 
 
 def test_data_fits_the_columns() -> None:
