@@ -747,3 +747,44 @@ def _build_occupations() -> tuple[dict[str, Any], ...]:
 
 
 OCCUPATIONS: tuple[dict[str, Any], ...] = _build_occupations()
+
+# ---------------------------------------------------------------------------
+# Adult students (002 §二（一）5; migration 0005)
+# ---------------------------------------------------------------------------
+
+# 002 §二（一）5 names the group "18岁以上成年学生": an archive is opened only for a
+# student who has turned 18 (full years, 《中华人民共和国民法典》第十七条: 十八周岁以上的
+# 自然人为成年人).
+ADULT_STUDENT_CODE = "adult-student"
+ADULT_STUDENT_MINIMUM_AGE = 18
+ADULT_STUDENT_MINIMUM_AGE_BASIS = "002 §二（一）5「18岁以上成年学生」；《中华人民共和国民法典》第十七条"
+
+_STUDENT_BASIS = (
+    "002 §二（一）5「对在国家考试舞弊、学术造假、不履行助学贷款还款承诺、伪造就业材料等失信行为人强化教育，"
+    "并依法依规记入个人信用档案」；003 §三（五）13；" + _NATIONAL + "。"
+)
+
+# The four kinds of misconduct 002 §二（一）5 names, each a negative category of the
+# adult students' archive, in the seed's order.
+STUDENT_MISCONDUCT_CATEGORIES: tuple[dict[str, Any], ...] = (
+    {
+        "code": "exam-cheating", "name": "国家考试舞弊", "is_common": False,
+        "description": "在国家教育考试等国家考试中作弊、舞弊（002 §二（一）5）。",
+        "legal_basis": _STUDENT_BASIS + "《中华人民共和国教育法》第七十九条；《国家教育考试违规处理办法》。",
+    },
+    {
+        "code": "academic-fraud", "name": "学术造假", "is_common": False,
+        "description": "抄袭、篡改、伪造数据等学术不端行为（002 §二（一）5）。",
+        "legal_basis": _STUDENT_BASIS + "《高等学校预防与处理学术不端行为办法》（教育部令第40号）。",
+    },
+    {
+        "code": "student-loan-default", "name": "不履行助学贷款还款承诺", "is_common": False,
+        "description": "未按约定归还国家助学贷款（002 §二（一）5）。",
+        "legal_basis": _STUDENT_BASIS,
+    },
+    {
+        "code": "forged-employment-papers", "name": "伪造就业材料", "is_common": False,
+        "description": "伪造就业协议、就业证明等就业材料（002 §二（一）5）。",
+        "legal_basis": _STUDENT_BASIS,
+    },
+)

@@ -33,6 +33,7 @@ class Department(models.Model):
         GOVERNMENT = "government", _("government department")
         PARTY = "party", _("party committee organ")
         ASSOCIATION = "association", _("industry association")
+        SCHOOL = "school", _("school")
         CREDIT_OFFICE = "credit_office", _("credit office")
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
@@ -59,7 +60,7 @@ class Department(models.Model):
         prefix = {"city": "市", "county": "县", "province": "省"}[settings.PORTAL_LEVEL]
         if self.kind == self.Kind.PARTY:
             return f"{prefix}委{self.name}"
-        if self.kind == self.Kind.ASSOCIATION:
+        if self.kind in (self.Kind.ASSOCIATION, self.Kind.SCHOOL):
             return self.name
         return f"{prefix}{self.name}"
 
@@ -133,6 +134,14 @@ class Occupation(models.Model):
     seed_references = models.TextField(
         _("seed references"), blank=True, help_text=_("Where the seeds name this group (file and section)."),
     )
+    minimum_age = models.PositiveSmallIntegerField(
+        _("minimum age"), null=True, blank=True,
+        help_text=_("An archive is opened only for a person of at least this age (full years)."),
+    )
+    minimum_age_basis = models.CharField(
+        _("basis of the minimum age"), max_length=200, blank=True,
+        help_text=_("The document and section that set the minimum age."),
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     departments = models.ManyToManyField(
@@ -148,6 +157,13 @@ class Occupation(models.Model):
         verbose_name = _("key occupation group")
         verbose_name_plural = _("key occupation groups")
         ordering = ["sort_order", "code"]
+        constraints = [
+            # A minimum age nobody can trace is not a rule to refuse a person with.
+            models.CheckConstraint(
+                condition=models.Q(minimum_age__isnull=True) | ~models.Q(minimum_age_basis=""),
+                name="occupation_minimum_age_has_basis",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

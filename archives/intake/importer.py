@@ -37,7 +37,7 @@ from archives.intake.rows import ParsedRow, validation_errors
 from archives.models import Archive, CreditRecord, Subject
 from archives.services import submit_record
 from archives.services.records import validate_record_content
-from archives.services.subjects import subject_index_for
+from archives.services.subjects import check_minimum_age, subject_index_for
 from credit_portal import audit
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import DomainError
@@ -155,6 +155,13 @@ def prepare(
         archive = archives.get(subject.pk) if subject is not None else None
         if archive is not None and archive.state != Archive.State.OPEN:
             row.add("", _("Records cannot be added to a closed archive."), "archive_closed")
+        if archive is None and "id_number" in row.person:
+            # A new archive: the occupation's minimum age, by the service's own rule.
+            try:
+                check_minimum_age(choices.occupation, birth_date=validators.birth_date_of(row.person["id_number"]),
+                                  on=timezone.localdate())
+            except ValidationError as exc:
+                row.add("id_number", exc.messages[0], "under_minimum_age")
         if row.person.get("_key") in existing:
             outcome.existing[row.number] = existing[row.person["_key"]]
             continue

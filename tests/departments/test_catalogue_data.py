@@ -226,9 +226,12 @@ def test_display_name_follows_the_portal_level(level: str, organization: str, ed
 def test_the_migration_is_reversible() -> None:
     migration = importlib.import_module("departments.migrations.0002_catalogue")
     counts = [m.objects.count() for m in (Department, Domain, RecordCategory, Occupation, CoverageEntry)]
+    counts[2] -= len(catalogue_data.STUDENT_MISCONDUCT_CATEGORIES)  # loaded by 0005, not 0002
     # Migrating backwards reverses the later migrations that point at the catalogue first:
     # disclosure's mandatory-content rules protect the categories they name.
     importlib.import_module("disclosure.migrations.0003_mandatory_content_rules").unload(global_apps, None)
+    students = importlib.import_module("departments.migrations.0005_adult_students_minimum_age_and_misconduct")
+    students.unload_adult_students(global_apps, None)
     migration.unload_catalogue(global_apps, None)
     assert [m.objects.count() for m in (Department, Domain, RecordCategory, Occupation, CoverageEntry)] == [0] * 5
     assert not OccupationDepartment.objects.exists()
@@ -240,6 +243,8 @@ def test_the_migration_is_reversible() -> None:
         global_apps, None
     )
     assert UpdateCadence.objects.count() == counts[3]
+    students.load_adult_students(global_apps, None)
+    assert RecordCategory.objects.count() == counts[2] + len(catalogue_data.STUDENT_MISCONDUCT_CATEGORIES)
 
 
 def test_data_fits_the_columns() -> None:
