@@ -788,3 +788,50 @@ STUDENT_MISCONDUCT_CATEGORIES: tuple[dict[str, Any], ...] = (
         "legal_basis": _STUDENT_BASIS,
     },
 )
+
+# ---------------------------------------------------------------------------
+# Industry associations' member archives and sanctions (migration 0006)
+# ---------------------------------------------------------------------------
+
+# 000 §三（二）, 002 §二（二）2, 003 §三（一）2 and 004 第27项 encourage industry associations
+# and chambers of commerce (行业协会、商会) to keep their members' credit archives. The seeds
+# name no particular association, so none is shipped: a deployment adds its own as
+# departments of kind "association" responsible for this group (the demo adds one).
+ASSOCIATION_MEMBER_OCCUPATION: dict[str, Any] = {
+    "code": "association-member", "name": "行业协会商会会员", "group": EXTENDED, "cadence": QUARTERLY,
+    "description": "行业协会、商会等行业组织建立健全的会员信用档案；由各协会作为责任单位记录，推送至公共信用信息平台。",
+    "references": "000 §三（二）；002 §二（二）2；003 §三（一）2；004 第27项",
+    "special": "行业惩戒：警告、行业内通报批评、公开谴责、不予接纳、限制任职、限制发起、劝退（004 第27项）。",
+}
+
+# 004 第27项 puts the task on "省民政厅会同省有关行业主管部门": 民政局, registrar of social
+# organizations, supervises; it may read the members' archives but not record the
+# associations' sanctions (only associations do, ``keeper_kind``).
+ASSOCIATION_SUPERVISOR = ("civil-affairs", "004 第27项「省民政厅会同省有关行业主管部门负责」：民政部门监督；惩戒由协会记录")
+
+_SANCTION_BASIS = (
+    "004 第27项「推动行业协会、商会等行业组织建立健全会员信用档案，并按照行业标准、行规、行约等方式开展行业惩戒，"
+    "视情节轻重对失信会员实行警告、行业内通报批评、公开谴责、不予接纳、限制任职、限制发起、劝退等惩戒措施」；"
+    "000 §三（二）；《社会团体登记管理条例》；" + _NATIONAL + "。"
+)
+
+# 004 第27项's sanctions, in the seed's order, lightest first. Only an association
+# records them (``keeper_kind``), in its members' archives.
+ASSOCIATION_SANCTIONS: tuple[tuple[str, str], ...] = (
+    ("association-warning", "警告"),
+    ("association-circular-criticism", "行业内通报批评"),
+    ("association-public-censure", "公开谴责"),
+    ("association-refusal-of-admission", "不予接纳"),
+    ("association-restricted-office", "限制任职"),
+    ("association-restricted-founding", "限制发起"),
+    ("association-advised-withdrawal", "劝退"),
+)
+
+SANCTION_CATEGORIES: tuple[dict[str, Any], ...] = tuple(
+    {
+        "code": code, "name": f"行业惩戒：{name}", "is_common": False, "keeper_kind": "association",
+        "description": f"行业协会、商会依行业标准、行规、行约对失信会员实行的「{name}」惩戒措施（004 第27项）。",
+        "legal_basis": _SANCTION_BASIS,
+    }
+    for code, name in ASSOCIATION_SANCTIONS
+)

@@ -98,6 +98,11 @@ class RecordCategory(models.Model):
         _("common to every occupation"), default=False,
         help_text=_("Held by every archive regardless of occupation."),
     )
+    keeper_kind = models.CharField(
+        _("recorded only by"), max_length=20, choices=Department.Kind.choices, blank=True,
+        help_text=_("Only units of this kind may record information of this category (e.g. an industry "
+                    "association's sanctions of its members, 004 item 27); empty: any responsible unit."),
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:

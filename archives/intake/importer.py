@@ -167,7 +167,7 @@ def prepare(
             continue
         if row.errors:
             continue
-        stub = Archive(occupation=choices.occupation, subject=_subject_stub(row, subjects))
+        stub = Archive(occupation=choices.occupation, department=department, subject=_subject_stub(row, subjects))
         try:
             row.record = validate_record_content(stub, row.record, category_ids=choices.category_ids)
         except ValidationError as exc:

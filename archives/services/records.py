@@ -90,6 +90,12 @@ def _clean(archive: Archive, data: dict[str, Any], *, category_ids: set[int] | N
         add("category", _("Choose the category."))
     elif category.pk not in (category_ids if category_ids is not None else {c.pk for c in categories_for(archive)}):
         add("category", _("This category is not part of this occupation's archive."))
+    elif category.keeper_kind and archive.department.kind != category.keeper_kind:
+        # 004 item 27: sanctions such as 公开谴责 are an association's own measures
+        # against its members; no other unit records them (the category says who may).
+        add("category", _("Only a unit of the kind \u201c%(kind)s\u201d may record \u201c%(category)s\u201d.") % {
+            "kind": category.get_keeper_kind_display(), "category": category.name,
+        })
     polarity = data.get("polarity") or ""
     if polarity not in CreditRecord.Polarity.values:
         add("polarity", _("Choose whether the information is positive, neutral or negative."))

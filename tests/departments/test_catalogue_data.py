@@ -43,6 +43,7 @@ EXTENDED = [
     "质量检验检测人员", "新闻媒体从业人员", "互联网从业人员", "中介服务人员", "电子商务平台从业人员",
     "工程建设设计、施工、监理负责人及相关注册人员", "统计从业人员", "专利代理人", "社会工作师", "事业单位工作人员",
     "注册会计师", "18岁以上成年学生", "关键岗位的食品药品从业人员", "信用服务机构、征信机构及相关人员",
+    "行业协会商会会员",  # 000 §三（二）, 004 item 27: members' archives kept by associations
 ]
 ANNEX_000 = [
     "市委组织部", "市人社局", "市市监局", "市应急管理局", "市生态环境局", "市住建局", "市公安局", "市司法局", "市教育局",
@@ -226,10 +227,14 @@ def test_display_name_follows_the_portal_level(level: str, organization: str, ed
 def test_the_migration_is_reversible() -> None:
     migration = importlib.import_module("departments.migrations.0002_catalogue")
     counts = [m.objects.count() for m in (Department, Domain, RecordCategory, Occupation, CoverageEntry)]
-    counts[2] -= len(catalogue_data.STUDENT_MISCONDUCT_CATEGORIES)  # loaded by 0005, not 0002
+    # Loaded by 0005 and 0006, not 0002.
+    counts[2] -= len(catalogue_data.STUDENT_MISCONDUCT_CATEGORIES) + len(catalogue_data.SANCTION_CATEGORIES)
+    counts[3] -= 1
     # Migrating backwards reverses the later migrations that point at the catalogue first:
     # disclosure's mandatory-content rules protect the categories they name.
     importlib.import_module("disclosure.migrations.0003_mandatory_content_rules").unload(global_apps, None)
+    associations = importlib.import_module("departments.migrations.0006_associations_member_archives_and_sanctions")
+    associations.unload_associations(global_apps, None)
     students = importlib.import_module("departments.migrations.0005_adult_students_minimum_age_and_misconduct")
     students.unload_adult_students(global_apps, None)
     migration.unload_catalogue(global_apps, None)
@@ -244,7 +249,11 @@ def test_the_migration_is_reversible() -> None:
     )
     assert UpdateCadence.objects.count() == counts[3]
     students.load_adult_students(global_apps, None)
-    assert RecordCategory.objects.count() == counts[2] + len(catalogue_data.STUDENT_MISCONDUCT_CATEGORIES)
+    associations.load_associations(global_apps, None)
+    assert RecordCategory.objects.count() == (
+        counts[2] + len(catalogue_data.STUDENT_MISCONDUCT_CATEGORIES) + len(catalogue_data.SANCTION_CATEGORIES)
+    )
+    assert UpdateCadence.objects.count() == counts[3] + 1
 
 
 def test_data_fits_the_columns() -> None:
