@@ -835,3 +835,23 @@ SANCTION_CATEGORIES: tuple[dict[str, Any], ...] = tuple(
     }
     for code, name in ASSOCIATION_SANCTIONS
 )
+
+# ---------------------------------------------------------------------------
+# Typed honours (003 §三（三）5; migration 0007)
+# ---------------------------------------------------------------------------
+
+_HONOUR_BASIS = (
+    "003 §三（三）5「对信用状况良好的行政相对人和道德模范、劳动模范、诚信之星、青年五四奖章、青年岗位能手中的诚信典型，"
+    "行业协会、商会推荐的诚信会员……要建立优良信用记录」；002 §二（二）2 归集「荣誉信息」；001 §三（五）「表彰奖励」；"
+    + _NATIONAL + "。"
+)
+
+# Positive categories held by every archive (an honour can come to anyone), each a
+# typed 优良信用记录 of 003 §三（三）5; only an association records its recommendation.
+HONOUR_CATEGORIES: tuple[dict[str, Any], ...] = (
+    {"code": "honour-moral-model", "name": "荣誉：道德模范", "keeper_kind": ""},
+    {"code": "honour-labour-model", "name": "荣誉：劳动模范", "keeper_kind": ""},
+    {"code": "honour-integrity-star", "name": "荣誉：诚信之星", "keeper_kind": ""},
+    {"code": "honour-youth-medal", "name": "荣誉：青年五四奖章、青年岗位能手中的诚信典型", "keeper_kind": ""},
+    {"code": "honour-association-recommended", "name": "荣誉：行业协会商会推荐的诚信会员", "keeper_kind": "association"},
+)

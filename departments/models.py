@@ -103,6 +103,10 @@ class RecordCategory(models.Model):
         help_text=_("Only units of this kind may record information of this category (e.g. an industry "
                     "association's sanctions of its members, 004 item 27); empty: any responsible unit."),
     )
+    positive_only = models.BooleanField(
+        _("positive information only"), default=False,
+        help_text=_("Honours (003 item 5): a record of this category is always positive information."),
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:

@@ -99,6 +99,10 @@ def _clean(archive: Archive, data: dict[str, Any], *, category_ids: set[int] | N
     polarity = data.get("polarity") or ""
     if polarity not in CreditRecord.Polarity.values:
         add("polarity", _("Choose whether the information is positive, neutral or negative."))
+    if category is not None and category.positive_only and polarity and polarity != CreditRecord.Polarity.POSITIVE:
+        # 003 item 5: honours are 优良信用记录, never negative or neutral information.
+        add("polarity", _("\u201c%(category)s\u201d is an honour: record it as positive information.")
+            % {"category": category.name})
     severity = data.get("severity") or ""
     if polarity == CreditRecord.Polarity.NEGATIVE:
         if severity not in CreditRecord.Severity.values:

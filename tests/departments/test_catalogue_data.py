@@ -227,12 +227,16 @@ def test_display_name_follows_the_portal_level(level: str, organization: str, ed
 def test_the_migration_is_reversible() -> None:
     migration = importlib.import_module("departments.migrations.0002_catalogue")
     counts = [m.objects.count() for m in (Department, Domain, RecordCategory, Occupation, CoverageEntry)]
-    # Loaded by 0005 and 0006, not 0002.
-    counts[2] -= len(catalogue_data.STUDENT_MISCONDUCT_CATEGORIES) + len(catalogue_data.SANCTION_CATEGORIES)
+    # Loaded by 0005, 0006 and 0007, not 0002.
+    later = (catalogue_data.STUDENT_MISCONDUCT_CATEGORIES, catalogue_data.SANCTION_CATEGORIES,
+             catalogue_data.HONOUR_CATEGORIES)
+    counts[2] -= sum(len(rows) for rows in later)
     counts[3] -= 1
     # Migrating backwards reverses the later migrations that point at the catalogue first:
     # disclosure's mandatory-content rules protect the categories they name.
     importlib.import_module("disclosure.migrations.0003_mandatory_content_rules").unload(global_apps, None)
+    honours = importlib.import_module("departments.migrations.0007_typed_honours")
+    honours.unload_honours(global_apps, None)
     associations = importlib.import_module("departments.migrations.0006_associations_member_archives_and_sanctions")
     associations.unload_associations(global_apps, None)
     students = importlib.import_module("departments.migrations.0005_adult_students_minimum_age_and_misconduct")
@@ -250,9 +254,8 @@ def test_the_migration_is_reversible() -> None:
     assert UpdateCadence.objects.count() == counts[3]
     students.load_adult_students(global_apps, None)
     associations.load_associations(global_apps, None)
-    assert RecordCategory.objects.count() == (
-        counts[2] + len(catalogue_data.STUDENT_MISCONDUCT_CATEGORIES) + len(catalogue_data.SANCTION_CATEGORIES)
-    )
+    honours.load_honours(global_apps, None)
+    assert RecordCategory.objects.count() == counts[2] + sum(len(rows) for rows in later)
     assert UpdateCadence.objects.count() == counts[3] + 1
 
 
