@@ -33,7 +33,7 @@ SEVERITY_RANK = {"": 0, CreditRecord.Severity.MINOR: 1, CreditRecord.Severity.GE
 
 EDITABLE_FIELDS = {
     "category", "polarity", "severity", "title", "description", "decision_number", "deciding_body",
-    "occurred_on", "decided_on", "domain", "unit_credit_code", "unit_name", "is_penalty",
+    "occurred_on", "decided_on", "domain", "unit_credit_code", "unit_name", "is_penalty", "source_type",
 }
 
 
@@ -132,6 +132,8 @@ def _clean(archive: Archive, data: dict[str, Any], *, category_ids: set[int] | N
             data["unit_credit_code"] = validators.validate_unit_credit_code(code)
         except ValidationError as exc:
             add("unit_credit_code", exc.messages[0])
+    if (data.get("source_type") or "") not in {"", *CreditRecord.SourceType.values}:
+        add("source_type", _("Choose where the information comes from."))
     if data.get("is_penalty") and polarity != CreditRecord.Polarity.NEGATIVE:
         add("is_penalty", _("Only negative information can be an administrative penalty."))
     if errors:
