@@ -8,6 +8,7 @@ here (citizens and institutions read through ``disclosure``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import CharField, Q, QuerySet, Value
@@ -190,6 +191,15 @@ def review_queue(user: Viewer) -> QuerySet[CreditRecord]:
         .select_related("archive__subject", "archive__occupation", "created_by")
         .order_by("submitted_at", "id")
     )
+
+
+def overdue_condition(now: datetime | None = None) -> Q:
+    """The ``Q`` over ``Archive`` of open archives past their update cadence (001
+    §三(五)). The rule and its catalogue data live in ``archives.overdue``; this name is
+    kept for the city view's statistics."""
+    from archives.overdue import overdue_condition as condition
+
+    return condition(now=now)
 
 
 def dashboard(user: Viewer) -> dict[str, object]:

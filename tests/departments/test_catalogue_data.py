@@ -235,11 +235,11 @@ def test_the_migration_is_reversible() -> None:
     # Migrating backwards reverses the later migrations that point at the catalogue first:
     # disclosure's mandatory-content rules protect the categories they name.
     importlib.import_module("disclosure.migrations.0003_mandatory_content_rules").unload(global_apps, None)
-    honours = importlib.import_module("departments.migrations.0007_typed_honours")
+    honours = importlib.import_module("departments.migrations.0008_typed_honours")
     honours.unload_honours(global_apps, None)
-    associations = importlib.import_module("departments.migrations.0006_associations_member_archives_and_sanctions")
+    associations = importlib.import_module("departments.migrations.0007_associations_member_archives_and_sanctions")
     associations.unload_associations(global_apps, None)
-    students = importlib.import_module("departments.migrations.0005_adult_students_minimum_age_and_misconduct")
+    students = importlib.import_module("departments.migrations.0006_adult_students_minimum_age_and_misconduct")
     students.unload_adult_students(global_apps, None)
     migration.unload_catalogue(global_apps, None)
     assert [m.objects.count() for m in (Department, Domain, RecordCategory, Occupation, CoverageEntry)] == [0] * 5
@@ -248,7 +248,7 @@ def test_the_migration_is_reversible() -> None:
     migration.load_catalogue(global_apps, None)
     assert [m.objects.count() for m in (Department, Domain, RecordCategory, Occupation, CoverageEntry)] == counts
     # The cadences (0004) come back from the catalogue's defaults, one per occupation.
-    importlib.import_module("departments.migrations.0004_update_cadence_as_data").cadences_from_occupations(
+    importlib.import_module("departments.migrations.0005_update_cadence_as_data").cadences_from_occupations(
         global_apps, None
     )
     assert UpdateCadence.objects.count() == counts[3]

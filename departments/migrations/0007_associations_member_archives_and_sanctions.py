@@ -62,7 +62,7 @@ def unload_associations(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('departments', '0005_adult_students_minimum_age_and_misconduct'),
+        ('departments', '0006_adult_students_minimum_age_and_misconduct'),
     ]
 
     operations = [

@@ -41,7 +41,7 @@ def unload_adult_students(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('departments', '0004_update_cadence_as_data'),
+        ('departments', '0005_update_cadence_as_data'),
     ]
 
     operations = [

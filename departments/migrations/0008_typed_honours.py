@@ -38,7 +38,7 @@ def unload_honours(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('departments', '0006_associations_member_archives_and_sanctions'),
+        ('departments', '0007_associations_member_archives_and_sanctions'),
     ]
 
     operations = [

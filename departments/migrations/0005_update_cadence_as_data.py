@@ -41,7 +41,7 @@ def occupations_from_cadences(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('departments', '0003_seed_references'),
+        ('departments', '0004_rule_filings_and_evaluations'),
     ]
 
     operations = [
