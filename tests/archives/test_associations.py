@@ -52,7 +52,7 @@ def _sanction(code: str = "association-public-censure") -> dict[str, object]:
 
 
 def test_the_sanctions_of_item_27_are_categories_only_associations_record(members: Occupation) -> None:
-    sanctions = RecordCategory.objects.filter(keeper_kind=Department.Kind.ASSOCIATION)
+    sanctions = RecordCategory.objects.filter(keeper_kind=Department.Kind.ASSOCIATION, positive_only=False)
     assert [c.name.removeprefix("行业惩戒：") for c in sanctions.order_by("sort_order")] == list(SANCTIONS)
     for category in sanctions:
         assert "004 第27项" in category.legal_basis
