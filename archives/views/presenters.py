@@ -29,7 +29,8 @@ State = CreditRecord.State
 # The fields compared across versions of a record, in the order the history shows them.
 HISTORY_FIELDS = (
     "state", "category", "polarity", "severity", "title", "description", "decision_number", "deciding_body",
-    "occurred_on", "decided_on", "domain", "unit_credit_code", "is_penalty", "display_until", "change_reason",
+    "occurred_on", "decided_on", "domain", "source_type", "unit_credit_code", "is_penalty", "display_until",
+    "change_reason",
 )
 # States in which a negative record is part of the person's history: it was published.
 SHOWN_NEGATIVE_STATES = {State.PUBLISHED, State.REPAIRED, State.EXPIRED}
