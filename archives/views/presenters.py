@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors
+from archives.listing import permissions as listing_permissions
 from archives.models import Archive, CreditRecord
 
 if TYPE_CHECKING:
@@ -115,6 +116,10 @@ def archive_context(user: Actor, archive: Archive, *, revealed: dict[str, str] |
         "revealed": revealed or {},
         "viewed_at": timezone.localtime(),
         "can": permissions.archive_actions(user, archive),
+        # A clerk may propose listing the person once a serious record is in effect (archives.listing).
+        "propose_listing": listing_permissions.can_propose(user, archive) and any(
+            r.is_current and r.state == State.PUBLISHED and r.severity == CreditRecord.Severity.SERIOUS for r in records
+        ),
     }
 
 
