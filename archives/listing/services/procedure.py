@@ -99,7 +99,7 @@ def _send_notice(listing: Listing, records: list[CreditRecord]) -> None:
         body=_(
             "%(department)s intends to list you on the serious dishonesty list (%(category)s). Facts: %(facts)s "
             "Legal basis: %(basis)s Records it rests on: %(records)s. You have the right to state your case and "
-            "defend yourself: do so in the portal under \"My listings\" by %(due)s. A reviewer who did not make "
+            "defend yourself: do so in the portal under \"Serious dishonesty list notices\" by %(due)s. A reviewer who did not make "
             "the proposal decides after that day, taking your statement into account."
         ) % {
             "department": listing.department.display_name,
