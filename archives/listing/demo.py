@@ -36,11 +36,11 @@ from departments.models import Department, Membership
 PEOPLE = (
     # name, category, facts, legal basis, published?
     ("演示医师甲", ListingCategory.HEALTH_AND_SAFETY, "诊疗过程中多次收受患者红包，情节严重，经查实受到行政处罚。",
-     "《中华人民共和国医师法》第五十六条；004 第25项第一类", True),
+     "《中华人民共和国医师法》第五十六条", True),
     ("演示律师丙", ListingCategory.MARKET_AND_SOCIAL_ORDER, "伪造学历证书骗取教师资格，经查实受到行政处罚。",
-     "《教师资格条例》第十九条；004 第25项第二类", True),
+     "《教师资格条例》第十九条", True),
     ("演示教师丁", ListingCategory.MARKET_AND_SOCIAL_ORDER, "伪造学历证书骗取教师资格，经查实受到行政处罚。",
-     "《教师资格条例》第十九条；004 第25项第二类", False),
+     "《教师资格条例》第十九条", False),
 )
 # Of the case of the first person, this department's feedback stays missing (overdue).
 OVERDUE_DEPARTMENT = "finance"
