@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:listing_id>/answer/", views.listing_answer, name="answer"),
     path("<int:listing_id>/decide/", views.listing_decide, name="decide"),
     path("<int:listing_id>/remove/", views.listing_remove, name="remove"),
+    path("<int:listing_id>/files/<int:file_id>/", views.objection_file, name="objection_file"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("cases/<int:case_id>/measures/<int:item_id>/", views.case_feedback, name="case_feedback"),

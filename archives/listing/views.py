@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from archives import selectors as archive_selectors
 from archives.listing import forms, permissions, rules, selectors, services
 from archives.listing.models import CaseMeasure
 from archives.views.base import add_errors, refused, require, staff_view
+from credit_portal import audit
 from credit_portal.exceptions import TransitionNotAllowed
 
 PAGE_SIZE = 25
@@ -132,6 +133,23 @@ def listing_remove(request: HttpRequest, listing_id: int) -> HttpResponse:
             messages.success(request, _("The listing is removed from the list."))
             return redirect("listing:listing", listing_id=listing.pk)
     return _detail(request, listing_id, removal_form=form)
+
+
+@require_GET
+@staff_view
+def objection_file(request: HttpRequest, listing_id: int, file_id: int) -> FileResponse:
+    """A file of the person's statement, for staff who see the listing: as an attachment
+    with nosniff, the read audited (DESIGN §8)."""
+    listing = selectors.get_listing_for_view(request.user, listing_id)
+    item = next((f for f in listing.objection_files.all() if f.pk == file_id), None)
+    if item is None:
+        raise Http404
+    audit.record_read("listing.objection_file.viewed", actor=request.user, target=listing,
+                      subject_ref=str(listing.subject_id), detail={"file": item.pk}, request=request)
+    response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name,
+                            content_type=item.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- joint punishment ------------------------------------------------------------------------

@@ -161,6 +161,14 @@ def test_the_person_reads_the_notice_and_objects_with_a_file(world, record, link
     # The decider sees it.
     staff_page = _client(world.edu_reviewer).get(reverse("listing:listing", args=[listing.pk])).content.decode()
     assert "证明系学校出具。" in staff_page
+    item = ObjectionFile.objects.get(listing=listing)
+    file_url = reverse("listing:objection_file", args=[listing.pk, item.pk])
+    assert file_url in staff_page
+    download = _client(world.edu_reviewer).get(file_url)
+    assert download.status_code == 200
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download.streaming_content) == PDF
+    assert _client(world.health_clerk).get(file_url).status_code == 404
 
 
 def test_a_citizen_cannot_see_anothers_listing(world, record, linked) -> None:
