@@ -197,3 +197,15 @@ def test_minors_records_are_no_basis(world, record) -> None:
     with pytest.raises(ValidationError):
         propose(world, [record])
     assert not ListingBasis.objects.exists()
+
+
+def test_a_rule_without_a_source_is_refused(world) -> None:
+    from django.db import IntegrityError, transaction
+
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        ListingRule.objects.create(key=ListingRule.Key.FEEDBACK, value=5, unit=ListingRule.Unit.WORKING_DAYS, source="")
+    rule = ListingRule(key=ListingRule.Key.FEEDBACK, value=5, unit=ListingRule.Unit.WORKING_DAYS, source="")
+    with pytest.raises(ValidationError) as exc:
+        rule.full_clean()
+    assert "source" in exc.value.message_dict
+    assert not ListingRule.objects.exists()
