@@ -33,7 +33,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     require(permissions.can_use_review_queue(request.user))
     # The oldest first and at most REVIEW_QUEUE_SHOWN: a backlog of tens of thousands
     # would otherwise be rendered on one page.
-    records = list(selectors.review_queue(request.user)[: REVIEW_QUEUE_SHOWN + 1])
+    records = list(selectors.review_queue(request.user, limit=REVIEW_QUEUE_SHOWN + 1))
     return render(request, "archives/review_queue.html", {
         "records": records[:REVIEW_QUEUE_SHOWN], "more": len(records) > REVIEW_QUEUE_SHOWN, "shown": REVIEW_QUEUE_SHOWN,
         "changes": selectors.pending_changes(request.user, limit=REVIEW_QUEUE_SHOWN),
