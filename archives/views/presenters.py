@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors
+from archives.listing import permissions as listing_permissions
 from archives.models import Archive, CreditRecord
 from credit_portal.fragments import fragment_context
 
@@ -142,6 +143,10 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
         "revealed": revealed or {},
         "viewed_at": timezone.localtime(),
         "can": permissions.archive_actions(request.user, archive),
+        # A clerk of the department may propose listing the person (archives.listing); the
+        # proposal page says when no serious record is in effect. Asked without reading the
+        # records, so the cached records part of the page stays unread.
+        "propose_listing": listing_permissions.can_propose(request.user, archive),
         **fragment_context(request, "staff-archive", selectors.archive_content_stamp(archive)),
     }
 
