@@ -32,6 +32,12 @@ app.conf.beat_schedule = {
         "task": "archives.tasks.expire_due_records",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Credit levels that time moves on (a record leaving its window, clean years
+    # completing), after the expiry above so a record expiring today counts today.
+    "levels-refresh-due": {
+        "task": "archives.levels.tasks.refresh_levels",
+        "schedule": crontab(hour=0, minute=15),
+    },
     # Negative information past the 5-year retention of 《征信业管理条例》 art. 16 leaves
     # every table but the audit trail's identifiers.
     "archives-purge-retained-records": {

@@ -163,6 +163,7 @@ INSTALLED_APPS = [
     "departments",
     "archives",
     "archives.intake",
+    "archives.levels",
     "disclosure",
     "repair",
     "exchange",
