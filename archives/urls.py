@@ -4,6 +4,7 @@ from django.urls import path
 
 from archives import views
 from archives.intake.urls import urlpatterns as intake_urlpatterns
+from archives.levels.urls import urlpatterns as level_urlpatterns
 
 app_name = "archives"
 
@@ -50,4 +51,5 @@ urlpatterns = [
     path("mine/", views.my_items, name="my_items"),
     path("review/", views.review_queue, name="review_queue"),
     *intake_urlpatterns,
+    *level_urlpatterns,
 ]

@@ -124,6 +124,8 @@ class ArchiveLevel(models.Model):
         verbose_name=_("archive"),
     )
     level = models.CharField(_("credit level"), max_length=10, choices=Level.choices, default=Level.NORMAL)
+    # LEVEL_RANK of ``level``, stored so the list sorts most severe first through an index.
+    rank = models.PositiveSmallIntegerField(default=1, editable=False)
     # [{"kind": "record"|"finding"|"clean"|"none", "text": str, "rule": int|None, "basis": str,
     #   "record": int|None, "finding": int|None, "lineage": str|None, "category": int|None,
     #   "occupation": int}]
@@ -137,6 +139,7 @@ class ArchiveLevel(models.Model):
         verbose_name_plural = _("credit levels")
         indexes = [
             models.Index(fields=["level", "archive"], name="archive_level_by_level"),
+            models.Index(fields=["-rank", "archive"], name="archive_level_by_rank"),
             models.Index(fields=["review_on"], name="archive_level_review_on", condition=Q(review_on__isnull=False)),
         ]
 

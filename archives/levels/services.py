@@ -118,17 +118,17 @@ def recompute_level(archive: Archive | int, *, on: date | None = None, rules: li
         current = ArchiveLevel.objects.select_for_update().filter(archive=locked).first()
         result = assess(locked, on=day, rules=rules)
         if current is None:
-            current = ArchiveLevel(archive=locked, level=result.level, reasons=result.reasons, computed_on=day,
-                                   review_on=result.review_on)
+            current = ArchiveLevel(archive=locked, level=result.level, rank=LEVEL_RANK[result.level],
+                                   reasons=result.reasons, computed_on=day, review_on=result.review_on)
             current.save(force_insert=True)
             previous = ""
             changed = result.level != Level.NORMAL
         else:
             previous = current.level
             changed = previous != result.level
-            current.level, current.reasons = result.level, result.reasons
+            current.level, current.rank, current.reasons = result.level, LEVEL_RANK[result.level], result.reasons
             current.computed_on, current.review_on = day, result.review_on
-            current.save(update_fields=["level", "reasons", "computed_on", "review_on", "updated_at"])
+            current.save(update_fields=["level", "rank", "reasons", "computed_on", "review_on", "updated_at"])
         if changed or previous == "":
             ArchiveLevelChange.objects.create(archive=locked, previous=previous, level=result.level,
                                               reasons=result.reasons, effective_on=day)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors
+from archives.levels.selectors import level_panel
 from archives.models import Archive, CreditRecord
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ def archive_context(user: Actor, archive: Archive, *, revealed: dict[str, str] |
         "revealed": revealed or {},
         "viewed_at": timezone.localtime(),
         "can": permissions.archive_actions(user, archive),
+        "credit_level": level_panel(archive.pk, with_history=True),
     }
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from archives.levels.selectors import level_panel
 from archives.models import CreditRecord, Subject
 from credit_portal import audit, ratelimit
 from credit_portal.exceptions import TransitionNotAllowed
@@ -155,6 +156,7 @@ def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpR
     return render(request, "disclosure/my_archive.html", {
         "subject": subject, "archive": archive, "records": records, "viewed_at": timezone.now(),
         "has_negative": any(r.is_negative and r.state == State.PUBLISHED for r, _h in records),
+        "credit_level": level_panel(archive.pk, with_history=True),
     })
 
 

@@ -83,15 +83,16 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # joined), the audit entry of the read (one insert, chained later), current
     # records + their evidence (prefetch), all earlier versions (one query), the subject's
     # personal statements (repair, one query), findings + their evidence (prefetch), the
-    # acting departments (occupation's departments, shares) and the clerk and reviewer
-    # memberships for the buttons = 19.
+    # acting departments (occupation's departments, shares), the clerk and reviewer
+    # memberships for the buttons and the credit level (levels, one query; not assessed
+    # here, so no reason titles or history) = 20.
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
 DASHBOARD = 19
 SEARCH = 12
-ARCHIVE = 19
+ARCHIVE = 20
 
 
 @pytest.mark.parametrize("n", [1, 50])
