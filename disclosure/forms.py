@@ -12,7 +12,7 @@ from archives import validators
 from credit_portal.forms import GovukFormMixin, normalize_digits
 from departments.models import Occupation, RecordCategory
 from disclosure import conf
-from disclosure.models import Institution, Purpose
+from disclosure.models import Institution, Purpose, QueryLog
 from disclosure.services.mandatory import mandatory_by_purpose, missing_categories, missing_message
 
 
@@ -288,3 +288,19 @@ class PasswordResetCompleteForm(GovukFormMixin, forms.Form):
         if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
             self.add_error("password_again", _("The two passwords are not the same."))
         return data
+
+
+class GreenChannelForm(GovukFormMixin, forms.Form):
+    """A department's green channel check (绿色通道, 001 §四; 004 item 23): who, and for
+    which procedure. The ID number is POSTed, never put in a URL."""
+
+    error_names = {"matter": _("Procedure"), "detail": _("Application")}
+
+    name = forms.CharField(label=_("Person's full name"), max_length=50)
+    id_number = IdNumberField(label=_("Person's ID number"))
+    matter = forms.ChoiceField(label=_("Which procedure is the check for?"), choices=QueryLog.Matter.choices,
+                               widget=forms.RadioSelect)
+    detail = forms.CharField(
+        label=_("Which application?"), max_length=200,
+        help_text=_("The application's name or number, as in your department's records. The person sees it in their query log."),
+    )

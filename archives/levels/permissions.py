@@ -18,3 +18,10 @@ def can_manage_level_rules(user: object) -> bool:
 def can_view_level_of(user: object, archive: object) -> bool:
     """Whoever may see the staff archive page sees its level and reasons."""
     return archive_permissions.can_view_archive(user, archive)  # type: ignore[arg-type]
+
+
+def can_use_green_channel(user: object) -> bool:
+    """Staff of a licensing or approving (government) department (001 §四; 004 item 23)."""
+    from archives.levels.green_channel import licensing_department
+
+    return licensing_department(user) is not None
