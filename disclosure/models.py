@@ -251,8 +251,6 @@ class Authorization(models.Model):
 
     @property
     def purpose_label(self) -> str:
-        if self.kind == self.Kind.GREEN_CHANNEL:
-            return f"{self.get_kind_display()}（{self.get_matter_display()}）：{self.purpose_other}"
         if self.purpose == Purpose.OTHER and self.purpose_other:
             return f"{self.get_purpose_display()}：{self.purpose_other}"
         return str(self.get_purpose_display())

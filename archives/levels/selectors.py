@@ -28,6 +28,8 @@ class LevelPanel:
     label: str
     computed_on: date
     lines: list[ReasonLine] = field(default_factory=list)
+    # The stored reasons the lines were made from (ids, kinds), same order.
+    reasons: list[dict[str, object]] = field(default_factory=list)
     history: list[ArchiveLevelChange] = field(default_factory=list)
 
 
@@ -48,7 +50,8 @@ def _panel(level: ArchiveLevel, titles: dict[int, str]) -> LevelPanel:
             shown["title"] = titles.get(reason.get("record"), "—")  # type: ignore[arg-type]
         lines.append(ReasonLine(text=reason_text(shown), basis=str(reason.get("basis") or ""),
                                 kind=str(reason.get("kind")), category_id=reason.get("category")))  # type: ignore[arg-type]
-    return LevelPanel(level=level.level, label=level.get_level_display(), computed_on=level.computed_on, lines=lines)
+    return LevelPanel(level=level.level, label=str(level.get_level_display()), computed_on=level.computed_on,
+                      lines=lines, reasons=list(level.reasons))
 
 
 def level_panels(archive_ids: Iterable[int], *, with_history: bool = False) -> dict[int, LevelPanel]:
