@@ -26,6 +26,9 @@ DEMO_MODULES = (
     "archives.intake.demo",
     "disclosure.demo",
     "repair.demo",
+    # After every app that writes records (each write marks the level due), before the
+    # exchange delivers: every archive's level assessed once, its events delivered.
+    "archives.levels.demo",
     "exchange.demo",
 )
 
