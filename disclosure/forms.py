@@ -127,8 +127,13 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
     )
     days = forms.IntegerField(label=_("For how many days?"), min_value=1)
     max_uses = forms.IntegerField(label=_("How many times may the code be used?"), min_value=1, initial=1)
+    include_points = forms.BooleanField(
+        label=_("Include my integrity points (pilot)"), required=False,
+        help_text=_("Without this, the institution never sees your points."),
+    )
 
-    field_order = ["grantee", "purpose", "purpose_other", "occupations", "categories", "days", "max_uses"]
+    field_order = ["grantee", "purpose", "purpose_other", "occupations", "categories", "days", "max_uses",
+                   "include_points"]
     error_names = {
         **PurposeFields.error_names, "grantee": _("Who may query"), "occupations": _("Archives"),
         "categories": _("Kinds of information"), "days": _("Number of days"), "max_uses": _("Number of uses"),
@@ -150,6 +155,10 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
         self.fields["max_uses"].validators.append(_max(conf.get("DISCLOSURE_AUTHORIZATION_MAX_USES")))
         for name in ("days", "max_uses"):
             self.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric"})
+        from archives.levels.points import is_pilot_on
+
+        if not is_pilot_on():
+            del self.fields["include_points"]
 
     def grantee_institution(self) -> Institution | None:
         value = self.cleaned_data["grantee"]
@@ -160,7 +169,7 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
         return {
             "grantee": data["grantee"], "purpose": data["purpose"], "purpose_other": data.get("purpose_other", ""),
             "occupations": [o.pk for o in data["occupations"]], "categories": [c.pk for c in data["categories"]],
-            "days": data["days"], "max_uses": data["max_uses"],
+            "days": data["days"], "max_uses": data["max_uses"], "include_points": bool(data.get("include_points")),
         }
 
 

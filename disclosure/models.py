@@ -218,6 +218,9 @@ class Authorization(models.Model):
     valid_from = models.DateTimeField(_("valid from"))
     valid_until = models.DateTimeField(_("valid until"))
     max_uses = models.PositiveSmallIntegerField(_("number of uses"))
+    # The integrity points pilot (002 §二(四)3): points reach a third party only when the
+    # person included them in this authorization.
+    include_points = models.BooleanField(_("integrity points included"), default=False)
     uses = models.PositiveSmallIntegerField(_("uses so far"), default=0)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, db_index=True)
     code_hash = models.CharField(max_length=64, unique=True)

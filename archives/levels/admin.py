@@ -10,8 +10,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from archives.levels import services
-from archives.levels.models import ArchiveLevel, LevelRule
+from archives.levels import points, services
+from archives.levels.models import ArchiveLevel, LevelRule, PointRule, PointsPilot
 from departments.scope import is_credit_office
 
 
@@ -93,3 +93,78 @@ class ArchiveLevelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(PointsPilot)
+class PointsPilotAdmin(admin.ModelAdmin):
+    """The integrity points pilot switch: changed only through the service (audited)."""
+
+    fields = ["is_enabled"]
+    list_display = ["__str__", "is_enabled", "base_points", "changed_at"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _office(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _office(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _office(request) and not PointsPilot.objects.exists()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _office(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: PointsPilot, form: Any, change: bool) -> None:
+        row = points.set_points_pilot(enabled=obj.is_enabled, by=request.user)
+        obj.pk = row.pk
+
+
+class PointRuleAdminForm(forms.ModelForm):
+    class Meta:
+        model = PointRule
+        fields = ["kind", "severity", "finding_status", "points", "source"]
+        widgets = {"source": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        candidate = PointRule(kind=data.get("kind") or "", points=data.get("points") or 0,
+                              source=(data.get("source") or "").strip(), severity=data.get("severity") or "",
+                              finding_status=data.get("finding_status") or "")
+        try:
+            points.check_point_rule(candidate)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
+@admin.register(PointRule)
+class PointRuleAdmin(admin.ModelAdmin):
+    """Scoring rules: added through the service (source required, no overlaps, audited)."""
+
+    form = PointRuleAdminForm
+    list_display = ["kind", "severity", "finding_status", "points", "is_active", "source"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _office(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _office(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _office(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: PointRule, form: Any, change: bool) -> None:
+        # The form ran the same checks; the service runs them again under its lock.
+        created = points.add_point_rule(by=request.user, kind=obj.kind, points=obj.points, source=obj.source,
+                                        severity=obj.severity, finding_status=obj.finding_status)
+        obj.pk = created.pk

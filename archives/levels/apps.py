@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LevelsConfig(AppConfig):
@@ -11,7 +12,7 @@ class LevelsConfig(AppConfig):
 
     name = "archives.levels"
     label = "levels"
-    verbose_name = "Credit levels"
+    verbose_name = _("Credit levels")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

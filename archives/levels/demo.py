@@ -14,7 +14,8 @@ from typing import Any, TextIO
 
 from archives import services
 from archives.demo import _negative, _publish, _staff, synthetic_id_number
-from archives.levels.models import ArchiveLevel
+from archives.levels import points
+from archives.levels.models import ArchiveLevel, PointRule
 from archives.levels.services import refresh_due_levels
 from archives.models import Archive
 from departments.models import Department, Occupation, RecordCategory
@@ -44,11 +45,44 @@ def _ordinary_person() -> bool:
     return True
 
 
+POINT_RULES = (
+    # (kind, severity, finding status, points): a pilot's scoring, its source the
+    # credit office's pilot decision (002 §二(四)3 asks cities to explore one).
+    ("positive_record", "", "", 5),
+    ("negative_record", "minor", "", -2),
+    ("negative_record", "general", "", -10),
+    ("negative_record", "serious", "", -30),
+    ("finding", "", "trustworthy", 2),
+    ("finding", "", "warning", -5),
+)
+POINTS_SOURCE = "示范市诚信积分管理试点方案（演示）"
+
+
+def _points_pilot() -> int:
+    """The pilot switched on for the demo with a few scoring rules (once)."""
+    from credit_portal.models import User
+
+    office = User.objects.filter(username="demo_credit_office").first()
+    if office is None:
+        return 0
+    if not points.is_pilot_on():
+        points.set_points_pilot(enabled=True, by=office)
+    added = 0
+    for kind, severity, status, value in POINT_RULES:
+        if PointRule.objects.filter(is_active=True, kind=kind, severity=severity, finding_status=status).exists():
+            continue
+        points.add_point_rule(by=office, kind=kind, severity=severity, finding_status=status, points=value,
+                              source=POINTS_SOURCE)
+        added += 1
+    return added
+
+
 def load(stdout: TextIO) -> list[Any]:
+    rules = _points_pilot()
     added = _ordinary_person()
     assessed = refresh_due_levels()
     by_level = {level: ArchiveLevel.objects.filter(level=level).count() for level in ("serious", "warning", "normal", "good")}
     stdout.write(f"Credit levels: {'1 person added, ' if added else ''}{assessed} archives assessed; "
                  f"serious {by_level['serious']}, warning {by_level['warning']}, ordinary {by_level['normal']}, "
-                 f"good {by_level['good']}.\n")
+                 f"good {by_level['good']}; integrity points pilot on ({rules} scoring rules added).\n")
     return []

@@ -166,3 +166,64 @@ class ArchiveLevelChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.previous or '—'} → {self.level}"
+
+
+class PointsPilot(models.Model):
+    """The integrity points pilot switch (诚信积分; 002 §二(四)3: "探索制定基于个人公共信用
+    信息的分类管理和诚信积分管理机制"). One row; off by default; switched by the credit office
+    through ``services.points.set_points_pilot`` (audited)."""
+
+    is_enabled = models.BooleanField(_("pilot switched on"), default=False)
+    base_points = models.PositiveSmallIntegerField(_("base points"), default=100)
+    changed_at = models.DateTimeField(_("changed"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("integrity points pilot")
+        verbose_name_plural = _("integrity points pilot")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class PointRule(models.Model):
+    """How many points one kind of fact adds or takes away, with its source. Exactly
+    one rule in force per fact (no overlaps: refused by the service and a constraint)."""
+
+    class Kind(models.TextChoices):
+        POSITIVE_RECORD = "positive_record", _("an effective positive record")
+        NEGATIVE_RECORD = "negative_record", _("an effective negative record of this severity")
+        FINDING = "finding", _("a signed yearly finding of the last three years with this status")
+
+    class Status(models.TextChoices):
+        TRUSTWORTHY = "trustworthy", _("trustworthy")
+        WARNING = "warning", _("warning conduct")
+        SERIOUS = "serious", _("serious dishonesty")
+
+    kind = models.CharField(_("fact"), max_length=20, choices=Kind.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
+    finding_status = models.CharField(_("finding status"), max_length=12, choices=Status.choices, blank=True)
+    points = models.SmallIntegerField(_("points"))
+    source = models.CharField(_("source"), max_length=500,
+                              help_text=_("The policy document or the pilot decision this rule rests on."))
+    is_active = models.BooleanField(_("in force"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("integrity points rule")
+        verbose_name_plural = _("integrity points rules")
+        ordering = ["kind", "severity", "finding_status"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(source=""), name="point_rule_has_source"),
+            models.CheckConstraint(condition=~Q(points=0), name="point_rule_points_not_zero"),
+            models.UniqueConstraint(fields=["kind", "severity", "finding_status"], condition=Q(is_active=True),
+                                    name="point_rule_one_active_per_fact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_severity_display() or self.get_finding_status_display()}: {self.points:+d}"

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from archives.levels.points import compute_points, is_pilot_on
 from archives.levels.selectors import LevelPanel, level_panels
 from archives.models import AnnualFinding, CreditRecord, Subject
 from credit_portal import audit
@@ -125,6 +126,7 @@ def build_content(
     category_ids: list[int] | None = None,
     mandatory: Mandatory | None = None,
     today: date | None = None,
+    include_points: bool = False,
 ) -> dict[str, Any]:
     """The report snapshot: the subject (masked number), the purpose, the scope and
     what it leaves out, the summary, and the effective records in scope by archive.
@@ -180,6 +182,14 @@ def build_content(
         }
         for archive in in_scope
     ]
+    # 诚信积分 (pilot, 002 §二(四)3): only with the person's say-so (own report, or an
+    # authorization they gave with the points included) and while the pilot is on.
+    if include_points and is_pilot_on():
+        for entry, archive in zip(archives, in_scope, strict=True):
+            points = compute_points(archive, on=today)
+            entry["points"] = {"total": points.total, "lines": [
+                {"text": line.text, "points": line.points, "basis": line.basis} for line in points.lines
+            ]}
     withheld_levels = any(a["credit_level"] is None for a in archives if a["occupation_code"] in assessed)
     chosen = list(RecordCategory.objects.filter(pk__in=category_ids).order_by("sort_order", "id")) if category_ids else []
     every_archive_seen = {a.occupation_id for a in every_archive} <= {a.occupation_id for a in in_scope}
@@ -283,6 +293,7 @@ def issue_report(
     content = build_content(
         subject, number="", kind=kind, issued_at=now, institution=institution, authorization=authorization,
         occupation_ids=occupation_ids, category_ids=category_ids, mandatory=mandatory,
+        include_points=authorization.include_points if authorization is not None else kind == CreditReport.Kind.SELF,
     )
     for attempt in range(1, NUMBER_ATTEMPTS + 1):
         number = new_report_number()

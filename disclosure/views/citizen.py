@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from archives.levels.points import points_for_person
 from archives.levels.selectors import level_panel
 from archives.models import CreditRecord, Subject
 from credit_portal import audit, ratelimit
@@ -157,6 +158,7 @@ def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpR
         "subject": subject, "archive": archive, "records": records, "viewed_at": timezone.now(),
         "has_negative": any(r.is_negative and r.state == State.PUBLISHED for r, _h in records),
         "credit_level": level_panel(archive.pk, with_history=True),
+        "points": points_for_person(archive),
     })
 
 
@@ -237,7 +239,7 @@ def _terms_from_draft(subject: Subject, draft: dict[str, Any]) -> auth_services.
     form = _form_for(subject, data={
         "grantee": draft["grantee"], "purpose": draft["purpose"], "purpose_other": draft.get("purpose_other", ""),
         "occupations": draft["occupations"], "categories": draft["categories"], "days": draft["days"],
-        "max_uses": draft["max_uses"],
+        "max_uses": draft["max_uses"], "include_points": draft.get("include_points") or "",
     })
     if not form.is_valid():
         raise ValidationError(_("Some answers are no longer valid. Check them again."))
@@ -245,7 +247,7 @@ def _terms_from_draft(subject: Subject, draft: dict[str, Any]) -> auth_services.
         subject, grantee=form.grantee_institution(), purpose=form.cleaned_data["purpose"],
         purpose_other=form.cleaned_data.get("purpose_other", ""), occupations=form.cleaned_data["occupations"],
         categories=form.cleaned_data["categories"], days=form.cleaned_data["days"],
-        max_uses=form.cleaned_data["max_uses"],
+        max_uses=form.cleaned_data["max_uses"], include_points=bool(form.cleaned_data.get("include_points")),
     )
 
 
@@ -275,6 +277,8 @@ def _terms_rows(terms: auth_services.Terms, *, change_url: str = "") -> list[dic
         {"key": _("Period"), "value": _("%(days)s days from now") % {"days": terms.days}},
         {"key": _("Number of uses"), "value": terms.max_uses},
     ]
+    if terms.include_points:
+        rows.append({"key": _("Integrity points (pilot)"), "value": _("Included")})
     if change_url:
         for row in rows:
             row["change_url"] = change_url
