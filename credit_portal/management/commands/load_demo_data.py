@@ -30,6 +30,8 @@ DEMO_MODULES = (
     # exchange delivers: every archive's level assessed once, its events delivered.
     "archives.levels.demo",
     "exchange.demo",
+    # Last: the evaluation keeps the figures of the archives loaded above.
+    "departments.city_demo",
 )
 
 
