@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from archives.levels import points, services
 from archives.levels.models import ArchiveLevel, LevelRule, PointRule, PointsPilot
@@ -68,7 +69,7 @@ class LevelRuleAdmin(admin.ModelAdmin):
         )
         obj.pk = created.pk
 
-    @admin.action(description="Retire the selected rules")
+    @admin.action(description=_("Retire the selected rules"))
     def retire(self, request: HttpRequest, queryset: Any) -> None:
         for rule in queryset.filter(is_active=True):
             services.retire_level_rule(rule, by=request.user)
@@ -147,6 +148,12 @@ class PointRuleAdmin(admin.ModelAdmin):
 
     form = PointRuleAdminForm
     list_display = ["kind", "severity", "finding_status", "points", "is_active", "source"]
+    actions = ["retire"]
+
+    @admin.action(description=_("Retire the selected rules"))
+    def retire(self, request: HttpRequest, queryset: Any) -> None:
+        for rule in queryset.filter(is_active=True):
+            points.retire_point_rule(rule, by=request.user)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _office(request)

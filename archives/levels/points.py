@@ -127,6 +127,20 @@ def check_point_rule(rule: PointRule) -> None:
     _refuse_overlap(rule, lock=False)
 
 
+def retire_point_rule(rule: PointRule, *, by: User) -> PointRule:
+    """Take a scoring rule out of force (credit office only; audited ``levels.point_rule.retired``)."""
+    if not is_credit_office(by):
+        raise PermissionDenied(_("Only the credit office keeps the integrity points rules."))
+    with transaction.atomic():
+        locked = PointRule.objects.select_for_update().get(pk=rule.pk)
+        if not locked.is_active:
+            raise ValidationError(_("This rule is already out of force."))
+        locked.is_active = False
+        locked.save(update_fields=["is_active"])
+        audit.record("levels.point_rule.retired", actor=by, target=locked)
+    return locked
+
+
 def compute_points(archive: Archive, *, on: date | None = None) -> Points:
     """The archive's points on ``on``: the base, then one line per effective record and
     per signed finding of the last three years that a rule in force scores."""

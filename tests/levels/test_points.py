@@ -51,6 +51,10 @@ def test_rules_need_a_source_a_fitting_sign_and_must_not_overlap(world) -> None:
         points.add_point_rule(by=office, kind="negative_record", severity="serious", points=-20, source="另一方案")
     assert "kind" in exc.value.message_dict
     assert PointRule.objects.count() == 1
+    # Retired (audited), the fact may be scored anew.
+    points.retire_point_rule(PointRule.objects.get(), by=office)
+    assert AuditEntry.objects.filter(action="levels.point_rule.retired").count() == 1
+    points.add_point_rule(by=office, kind="negative_record", severity="serious", points=-20, source="另一方案")
     with pytest.raises(PermissionDenied):
         points.add_point_rule(by=world.edu_reviewer, kind="positive_record", points=5, source="试点方案")
 
