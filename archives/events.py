@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archives.content_hooks import archive_content_changed
 from archives.models import AnnualFinding, CreditRecord
 from exchange.outbox import emit
 
@@ -51,6 +52,9 @@ def record_payload(record: CreditRecord) -> dict[str, Any]:
 
 def emit_record_event(event_type: str, record: CreditRecord) -> None:
     emit(event_type, aggregate=record, payload=record_payload(record))
+    # Every record event is a change of what the archive says (published, corrected,
+    # withdrawn, repaired, expired, flagged): its listeners, e.g. the credit level, follow.
+    archive_content_changed(record.archive_id)
 
 
 def emit_finding_signed(finding: AnnualFinding) -> None:
@@ -68,3 +72,4 @@ def emit_finding_signed(finding: AnnualFinding) -> None:
             **_subject_part(finding),
         },
     )
+    archive_content_changed(finding.archive_id)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from archives import views
 from archives.intake.urls import urlpatterns as intake_urlpatterns
+from archives.levels.urls import urlpatterns as level_urlpatterns
 
 app_name = "archives"
 
@@ -51,4 +52,5 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("overdue/", views.overdue_list, name="overdue"),
     *intake_urlpatterns,
+    *level_urlpatterns,
 ]

@@ -37,6 +37,12 @@ app.conf.beat_schedule = {
         "task": "archives.listing.tasks.remove_ended_listings",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Credit levels that time moves on (a record leaving its window, clean years
+    # completing), after the expiry and the listings above, so a record expiring today counts today.
+    "levels-refresh-due": {
+        "task": "archives.levels.tasks.refresh_levels",
+        "schedule": crontab(hour=0, minute=20),
+    },
     # Negative information past the 5-year retention of 《征信业管理条例》 art. 16 leaves
     # every table but the audit trail's identifiers.
     "archives-purge-retained-records": {

@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "archives",
     "archives.intake",
     "archives.listing",
+    "archives.levels",
     "disclosure",
     "repair",
     "exchange",

@@ -154,6 +154,26 @@ def _public_list_people(stdout: TextIO) -> int:
     return added
 
 
+def _green_channel_checks(subject: Subject) -> int:
+    """The health commission's licensing desk checks the green channel (001 §四) for the
+    demo citizen (不符合: a penalty this year) and for 演示医师乙 (符合: practising since
+    2008, nothing against them). Once: the checks stay in the people's query logs."""
+    from disclosure.services.green_channel import check_green_channel
+
+    reviewer = User.objects.filter(username="demo_health_reviewer").first()
+    if reviewer is None or QueryLog.objects.filter(kind=QueryLog.Kind.GREEN_CHANNEL).exists():
+        return 0
+    from archives.demo import PEOPLE
+
+    doctor = next((p for p in PEOPLE if p.name == "演示医师乙"), None)
+    people = [(subject.name, subject.id_number, "教师资格定期注册申请")]
+    if doctor is not None:
+        people.append((doctor.name, doctor.id_number, "医师执业注册变更申请"))
+    for name, number, detail in people:
+        check_green_channel(by=reviewer, name=name, id_number=number, matter=QueryLog.Matter.LICENSING, detail=detail)
+    return len(people)
+
+
 def load(stdout: TextIO) -> list[Any]:
     refuse_in_production()
     try:
@@ -176,11 +196,12 @@ def load(stdout: TextIO) -> list[Any]:
     if health is not None and not Institution.objects.filter(department=health).exists():
         _institution("示范市卫生健康委员会（行政许可）", HEALTH_CODE, kind=Institution.Kind.PUBLIC_BODY, department=health)
     code = _authorizations(subject, citizen, employer, staff)
+    checks = _green_channel_checks(subject)
     added = _public_list_people(stdout)
     stdout.write(
         f"Disclosure: {subject.name} linked to demo_citizen; {Authorization.objects.filter(subject=subject).count()} "
-        f"authorizations, {QueryLog.objects.filter(subject=subject).count()} logged queries; {added} people added "
-        "to the public lists.\n"
+        f"authorizations, {QueryLog.objects.filter(subject=subject).count()} logged queries ({checks} green channel "
+        f"checks added); {added} people added to the public lists.\n"
     )
     profile = CitizenProfile.objects.get(subject=subject)
     if subject.phone and profile.phone_index:

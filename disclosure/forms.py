@@ -12,7 +12,7 @@ from archives import validators
 from credit_portal.forms import GovukFormMixin, normalize_digits
 from departments.models import Occupation, RecordCategory
 from disclosure import conf
-from disclosure.models import Institution, Purpose
+from disclosure.models import Institution, Purpose, QueryLog
 from disclosure.services.mandatory import mandatory_by_purpose, missing_categories, missing_message
 
 
@@ -127,8 +127,13 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
     )
     days = forms.IntegerField(label=_("For how many days?"), min_value=1)
     max_uses = forms.IntegerField(label=_("How many times may the code be used?"), min_value=1, initial=1)
+    include_points = forms.BooleanField(
+        label=_("Include my integrity points (pilot)"), required=False,
+        help_text=_("Without this, the institution never sees your points."),
+    )
 
-    field_order = ["grantee", "purpose", "purpose_other", "occupations", "categories", "days", "max_uses"]
+    field_order = ["grantee", "purpose", "purpose_other", "occupations", "categories", "days", "max_uses",
+                   "include_points"]
     error_names = {
         **PurposeFields.error_names, "grantee": _("Who may query"), "occupations": _("Archives"),
         "categories": _("Kinds of information"), "days": _("Number of days"), "max_uses": _("Number of uses"),
@@ -150,6 +155,10 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
         self.fields["max_uses"].validators.append(_max(conf.get("DISCLOSURE_AUTHORIZATION_MAX_USES")))
         for name in ("days", "max_uses"):
             self.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric"})
+        from archives.levels.points import is_pilot_on
+
+        if not is_pilot_on():
+            del self.fields["include_points"]
 
     def grantee_institution(self) -> Institution | None:
         value = self.cleaned_data["grantee"]
@@ -160,7 +169,7 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
         return {
             "grantee": data["grantee"], "purpose": data["purpose"], "purpose_other": data.get("purpose_other", ""),
             "occupations": [o.pk for o in data["occupations"]], "categories": [c.pk for c in data["categories"]],
-            "days": data["days"], "max_uses": data["max_uses"],
+            "days": data["days"], "max_uses": data["max_uses"], "include_points": bool(data.get("include_points")),
         }
 
 
@@ -288,3 +297,19 @@ class PasswordResetCompleteForm(GovukFormMixin, forms.Form):
         if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
             self.add_error("password_again", _("The two passwords are not the same."))
         return data
+
+
+class GreenChannelForm(GovukFormMixin, forms.Form):
+    """A department's green channel check (绿色通道, 001 §四; 004 item 23): who, and for
+    which procedure. The ID number is POSTed, never put in a URL."""
+
+    error_names = {"matter": _("Procedure"), "detail": _("Application")}
+
+    name = forms.CharField(label=_("Person's full name"), max_length=50)
+    id_number = IdNumberField(label=_("Person's ID number"))
+    matter = forms.ChoiceField(label=_("Which procedure is the check for?"), choices=QueryLog.Matter.choices,
+                               widget=forms.RadioSelect)
+    detail = forms.CharField(
+        label=_("Which application?"), max_length=200,
+        help_text=_("The application's name or number, as in your department's records. The person sees it in their query log."),
+    )

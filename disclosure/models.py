@@ -218,6 +218,9 @@ class Authorization(models.Model):
     valid_from = models.DateTimeField(_("valid from"))
     valid_until = models.DateTimeField(_("valid until"))
     max_uses = models.PositiveSmallIntegerField(_("number of uses"))
+    # The integrity points pilot (002 §二(四)3): points reach a third party only when the
+    # person included them in this authorization.
+    include_points = models.BooleanField(_("integrity points included"), default=False)
     uses = models.PositiveSmallIntegerField(_("uses so far"), default=0)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, db_index=True)
     code_hash = models.CharField(max_length=64, unique=True)
@@ -295,6 +298,20 @@ class QueryLog(models.Model):
         WEB = "web", _("web")
         API = "api", _("API")
 
+    class Kind(models.TextChoices):
+        REPORT = "report", _("credit report query")
+        # 001 §四, 003 item 5, 004 item 23: a licensing or approving department checks for
+        # three or more clean years (绿色通道); the person sees the check in their log.
+        GREEN_CHANNEL = "green_channel", _("green channel check")
+
+    class Matter(models.TextChoices):
+        # The procedures of 004 item 23: "行政许可、行政确认、行政备案、补助申请、税收减免".
+        LICENSING = "licensing", _("administrative licensing")
+        CONFIRMATION = "confirmation", _("administrative confirmation")
+        FILING = "filing", _("administrative filing")
+        SUBSIDY = "subsidy", _("subsidy application")
+        TAX_RELIEF = "tax_relief", _("tax relief")
+
     occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -317,6 +334,14 @@ class QueryLog(models.Model):
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.WEB)
+    kind = models.CharField(_("kind of query"), max_length=20, choices=Kind.choices, default=Kind.REPORT)
+    # Green channel checks: the department that asked, the procedure, and the answer.
+    department = models.ForeignKey(
+        "departments.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("department"),
+    )
+    matter = models.CharField(_("procedure"), max_length=20, choices=Matter.choices, blank=True)
+    green_channel_met = models.BooleanField(_("green channel conditions met"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     report = models.OneToOneField(
         "CreditReport", null=True, blank=True, on_delete=models.PROTECT, related_name="query",
@@ -335,6 +360,8 @@ class QueryLog(models.Model):
 
     @property
     def purpose_label(self) -> str:
+        if self.kind == self.Kind.GREEN_CHANNEL:
+            return f"{self.get_kind_display()}（{self.get_matter_display()}）：{self.purpose_other}"
         if self.purpose == Purpose.OTHER and self.purpose_other:
             return f"{self.get_purpose_display()}：{self.purpose_other}"
         return str(self.get_purpose_display())

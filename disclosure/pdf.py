@@ -171,6 +171,9 @@ def _summary(content: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]
             (_("Personal statements"), summary["statements"]),
             (_("Latest yearly finding"), findings or _("None in this report")),
         ]
+    if "credit_levels" in summary:
+        levels = "；".join(f"{item['occupation']}：{item['label']}" for item in summary["credit_levels"])
+        rows.append((_("Credit level"), levels or _("None in this report")))
     table = _table([[_p(k, s["cell"]), _p(v, s["cell"])] for k, v in rows], [60 * mm, 114 * mm], header_column=True)
     return [_p(_("Summary"), s["h2"]), table, _p(_negative_check(content), s["notice"])]
 

@@ -145,7 +145,7 @@ def own_query_log(subject: Subject) -> QuerySet[QueryLog]:
     granted or refused (as on the PBOC credit report)."""
     return (
         QueryLog.objects.filter(subject=subject)
-        .select_related("institution", "authorization", "report")
+        .select_related("institution", "authorization", "report", "department")
         .order_by("-occurred_at", "-id")
     )
 

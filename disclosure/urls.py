@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.urls import path
 
 from disclosure import api
-from disclosure.views import api_keys, citizen, institution, listings, passwords, public, reports
+from disclosure.views import api_keys, citizen, green_channel, institution, listings, passwords, public, reports
 
 app_name = "disclosure"
 
 urlpatterns = [
+    # Licensing and approving departments: the green channel check (001 §四; 004 item 23).
+    path("green-channel/", green_channel.green_channel, name="green_channel"),
     # Citizens
     path("register/", citizen.register, name="register"),
     path("register/verify/", citizen.register_verify, name="register_verify"),

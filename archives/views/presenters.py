@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors
+from archives.levels.selectors import level_panel
 from archives.listing import permissions as listing_permissions
 from archives.models import Archive, CreditRecord
 from credit_portal.fragments import fragment_context
@@ -147,6 +148,8 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
         # proposal page says when no serious record is in effect. Asked without reading the
         # records, so the cached records part of the page stays unread.
         "propose_listing": listing_permissions.can_propose(request.user, archive),
+        # Outside the cached fragment: the level moves with time (expiry, clean years).
+        "credit_level": level_panel(archive.pk, with_history=True),
         **fragment_context(request, "staff-archive", selectors.archive_content_stamp(archive)),
     }
 

@@ -79,6 +79,7 @@ class Terms:
     categories: tuple[RecordCategory, ...]
     days: int
     max_uses: int
+    include_points: bool = False
 
 
 def check_terms(
@@ -91,6 +92,7 @@ def check_terms(
     categories: Iterable[RecordCategory] = (),
     days: int,
     max_uses: int,
+    include_points: bool = False,
 ) -> Terms:
     """Validate the terms of a consent; raises ``ValidationError`` keyed by field.
 
@@ -127,7 +129,7 @@ def check_terms(
             errors["occupations"] = [_("Choose only archives kept for you.")]
     if errors:
         raise ValidationError(errors)
-    return Terms(grantee, purpose, purpose_other, occupations, categories, days, max_uses)
+    return Terms(grantee, purpose, purpose_other, occupations, categories, days, max_uses, bool(include_points))
 
 
 def _scope_codes(authorization: Authorization) -> dict[str, list[str]]:
@@ -245,6 +247,7 @@ def grant_authorization(
             reference=_new_reference(), subject=subject, grantee=terms.grantee, purpose=terms.purpose,
             purpose_other=terms.purpose_other, valid_from=now, valid_until=now + timedelta(days=terms.days),
             max_uses=terms.max_uses, state=State.ACTIVE, code_hash=code_digest(code), granted_at=now,
+            include_points=terms.include_points,
         )
         authorization.occupations.set(terms.occupations)
         authorization.categories.set(terms.categories)

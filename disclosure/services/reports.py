@@ -20,6 +20,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from archives.levels.points import compute_points, is_pilot_on
+from archives.levels.selectors import LevelPanel, level_panels
 from archives.models import AnnualFinding, CreditRecord, Subject
 from credit_portal import audit
 from credit_portal.audit import canonical_json
@@ -31,7 +33,8 @@ from disclosure.selectors import effective_records
 from disclosure.services.mandatory import Mandatory
 
 # 2: purpose, scope and what it leaves out, the negative check and the summary block.
-FORMAT = "credit-report/2"
+# 3: the credit level of each archive whose reasons the report's scope covers.
+FORMAT = "credit-report/3"
 
 
 def _record_entry(record: CreditRecord, statements: dict[Any, str]) -> dict[str, Any]:
@@ -59,6 +62,31 @@ def _finding_entry(finding: AnnualFinding) -> dict[str, Any]:
     return {"year": finding.year, "status": finding.status, "status_label": str(finding.get_status_display())}
 
 
+def _level_entry(
+    panel: LevelPanel | None, *, shown_records: set[int], shown_years: set[int], negative_complete: bool,
+    all_categories: bool,
+) -> dict[str, Any] | None:
+    """The archive's credit level with its reasons, or None when the report's scope does
+    not cover what the level rests on: a reader must not learn from the level what the
+    report leaves out (《征信业管理条例》 art. 18, 20: only the authorized scope). The level
+    says something about every negative record, so it needs them all; each reason's
+    record or finding must be in the report; "clean years" speaks for every category."""
+    if panel is None or not negative_complete:
+        return None
+    for line, reason in zip(panel.lines, panel.reasons, strict=True):
+        kind = line.kind
+        if kind == "record" and reason.get("record") not in shown_records:
+            return None
+        if kind == "finding" and reason.get("year") not in shown_years:
+            return None
+        if kind == "clean" and not all_categories:
+            return None
+    return {
+        "level": panel.level, "label": panel.label, "assessed_on": panel.computed_on.isoformat(),
+        "reasons": [{"text": line.text, "basis": line.basis} for line in panel.lines],
+    }
+
+
 def _summary(records: list[CreditRecord], archives: list[dict[str, Any]]) -> dict[str, Any]:
     """The summary block at the top of the report, laid out like the PBOC report's
     信息概要: records by kind and severity, open objections, the latest finding of each
@@ -79,6 +107,10 @@ def _summary(records: list[CreditRecord], archives: list[dict[str, Any]]) -> dic
         "latest_findings": [
             {"occupation": a["occupation"], **a["findings"][0]} for a in archives if a["findings"]
         ],
+        "credit_levels": [
+            {"occupation": a["occupation"], "label": a["credit_level"]["label"], "level": a["credit_level"]["level"]}
+            for a in archives if a.get("credit_level")
+        ],
     }
 
 
@@ -94,6 +126,7 @@ def build_content(
     category_ids: list[int] | None = None,
     mandatory: Mandatory | None = None,
     today: date | None = None,
+    include_points: bool = False,
 ) -> dict[str, Any]:
     """The report snapshot: the subject (masked number), the purpose, the scope and
     what it leaves out, the summary, and the effective records in scope by archive.
@@ -125,6 +158,8 @@ def build_content(
             kept = findings.setdefault(finding.archive_id, [])
             if category_ids is None or not kept:
                 kept.append(_finding_entry(finding))
+    panels = level_panels([a.id for a in in_scope])
+    assessed = {a.occupation.code for a in in_scope if a.id in panels}
     by_archive: dict[int, list[dict[str, Any]]] = {}
     for record in records:
         by_archive.setdefault(record.archive_id, []).append(_record_entry(record, statements))
@@ -138,9 +173,24 @@ def build_content(
             "post": archive.post,
             "records": by_archive.get(archive.id, []),
             "findings": findings.get(archive.id, []),
+            "credit_level": _level_entry(
+                panels.get(archive.id), shown_records={r.pk for r in records if r.archive_id == archive.id},
+                shown_years={f["year"] for f in findings.get(archive.id, [])},
+                negative_complete=category_ids is None or mandatory.negative_records,
+                all_categories=category_ids is None,
+            ),
         }
         for archive in in_scope
     ]
+    # 诚信积分 (pilot, 002 §二(四)3): only with the person's say-so (own report, or an
+    # authorization they gave with the points included) and while the pilot is on.
+    if include_points and is_pilot_on():
+        for entry, archive in zip(archives, in_scope, strict=True):
+            points = compute_points(archive, on=today)
+            entry["points"] = {"total": points.total, "lines": [
+                {"text": line.text, "points": line.points, "basis": line.basis} for line in points.lines
+            ]}
+    withheld_levels = any(a["credit_level"] is None for a in archives if a["occupation_code"] in assessed)
     chosen = list(RecordCategory.objects.filter(pk__in=category_ids).order_by("sort_order", "id")) if category_ids else []
     every_archive_seen = {a.occupation_id for a in every_archive} <= {a.occupation_id for a in in_scope}
     complete = every_archive_seen and (category_ids is None or mandatory.negative_records)
@@ -151,7 +201,8 @@ def build_content(
         "categories": [c.name for c in chosen],
         "mandatory": mandatory.labels(),
         "mandatory_sources": list(mandatory.sources),
-        "left_out": _left_out(in_scope, chosen, category_ids, mandatory, every_archive_seen),
+        "left_out": _left_out(in_scope, chosen, category_ids, mandatory, every_archive_seen)
+        + ([str(_("the credit level, which rests on information outside this report"))] if withheld_levels else []),
     }
     negative = sum(1 for r in records if r.polarity == CreditRecord.Polarity.NEGATIVE)
     return {
@@ -242,6 +293,7 @@ def issue_report(
     content = build_content(
         subject, number="", kind=kind, issued_at=now, institution=institution, authorization=authorization,
         occupation_ids=occupation_ids, category_ids=category_ids, mandatory=mandatory,
+        include_points=authorization.include_points if authorization is not None else kind == CreditReport.Kind.SELF,
     )
     for attempt in range(1, NUMBER_ATTEMPTS + 1):
         number = new_report_number()

@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from archives.levels.points import points_for_person
+from archives.levels.selectors import level_panel
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from archives.selectors import content_stamp
 from credit_portal import audit, ratelimit
@@ -178,6 +180,9 @@ def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpR
     _audit_own_read(request, subject, f"archive:{archive.pk}")
     return render(request, "disclosure/my_archive.html", {
         "subject": subject, "archive": archive, "content": _OwnArchiveContent(archive), "viewed_at": timezone.now(),
+        # Outside the cached fragment: the level moves with time, points with the pilot.
+        "credit_level": level_panel(archive.pk, with_history=True),
+        "points": points_for_person(archive),
         **fragment_context(request, "citizen-archive", content_stamp(archive)),
     })
 
@@ -259,7 +264,7 @@ def _terms_from_draft(subject: Subject, draft: dict[str, Any]) -> auth_services.
     form = _form_for(subject, data={
         "grantee": draft["grantee"], "purpose": draft["purpose"], "purpose_other": draft.get("purpose_other", ""),
         "occupations": draft["occupations"], "categories": draft["categories"], "days": draft["days"],
-        "max_uses": draft["max_uses"],
+        "max_uses": draft["max_uses"], "include_points": draft.get("include_points") or "",
     })
     if not form.is_valid():
         raise ValidationError(_("Some answers are no longer valid. Check them again."))
@@ -267,7 +272,7 @@ def _terms_from_draft(subject: Subject, draft: dict[str, Any]) -> auth_services.
         subject, grantee=form.grantee_institution(), purpose=form.cleaned_data["purpose"],
         purpose_other=form.cleaned_data.get("purpose_other", ""), occupations=form.cleaned_data["occupations"],
         categories=form.cleaned_data["categories"], days=form.cleaned_data["days"],
-        max_uses=form.cleaned_data["max_uses"],
+        max_uses=form.cleaned_data["max_uses"], include_points=bool(form.cleaned_data.get("include_points")),
     )
 
 
@@ -297,6 +302,8 @@ def _terms_rows(terms: auth_services.Terms, *, change_url: str = "") -> list[dic
         {"key": _("Period"), "value": _("%(days)s days from now") % {"days": terms.days}},
         {"key": _("Number of uses"), "value": terms.max_uses},
     ]
+    if terms.include_points:
+        rows.append({"key": _("Integrity points (pilot)"), "value": _("Included")})
     if change_url:
         for row in rows:
             row["change_url"] = change_url

@@ -28,6 +28,9 @@ DEMO_MODULES = (
     # After disclosure.demo: it lists people whose serious records that loader publishes.
     "archives.listing.demo",
     "repair.demo",
+    # After every app that writes records (each write marks the level due), before the
+    # exchange delivers: every archive's level assessed once, its events delivered.
+    "archives.levels.demo",
     "exchange.demo",
     # Last: the evaluation keeps the figures of the archives loaded above.
     "departments.city_demo",

@@ -1,0 +1,47 @@
+"""Forms of the credit level pages (GOV.UK rendering, messages naming the field)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from archives.levels.models import Condition, FindingStatus, Level, Severity
+from credit_portal.forms import GovukFormMixin
+from departments.models import Department, Occupation
+
+
+class LevelFilterForm(GovukFormMixin, forms.Form):
+    level = forms.ChoiceField(choices=[("", _("Any")), *Level.choices], required=False, label=_("Credit level"))
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False,
+                                        label=_("Responsible department"), empty_label=_("Any"))
+    occupation = forms.ModelChoiceField(queryset=Occupation.objects.none(), required=False,
+                                        label=_("Occupation"), empty_label=_("Any"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.order_by("name")
+        self.fields["occupation"].queryset = Occupation.objects.order_by("sort_order", "name")
+
+
+class LevelRuleForm(GovukFormMixin, forms.Form):
+    level = forms.ChoiceField(choices=Level.choices, label=_("Credit level the rule gives"))
+    condition = forms.ChoiceField(choices=Condition.choices, label=_("Condition"))
+    severity = forms.ChoiceField(
+        choices=[("", _("Not applicable")), *Severity.choices], required=False, label=_("Lowest severity"),
+        help_text=_("For record and clean-year conditions: the lowest severity of negative information that counts."),
+    )
+    finding_status = forms.ChoiceField(
+        choices=[("", _("Not applicable")), *FindingStatus.choices], required=False, label=_("Finding status"),
+        help_text=_("For finding conditions only."),
+    )
+    years = forms.IntegerField(
+        min_value=0, max_value=20, initial=0, label=_("Years"),
+        help_text=_("Records: decided within this many years (0: while the record is effective). Findings: of the "
+                    "last this many years. Clean years: how many years."),
+    )
+    source = forms.CharField(
+        max_length=500, required=False, label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The law or policy document this rule rests on, with its article."),
+    )
