@@ -246,6 +246,13 @@ class Authorization(models.Model):
         return self.reference
 
     @property
+    def receipt_number(self) -> str:
+        """The consent receipt's number as the person reads and quotes it: the
+        authorization's own reference (unique) grouped by date, so no UUID is shown."""
+        digits = self.reference.removeprefix("SQ")
+        return f"HZ-{digits[:8]}-{digits[8:]}" if len(digits) > 8 else f"HZ-{digits}"
+
+    @property
     def uses_left(self) -> int:
         return self.max_uses - self.uses
 

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from django import forms, template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
@@ -266,3 +267,15 @@ def colon() -> str:
         {% translate "Negative" %}{% colon %}{{ record.get_severity_display }}
     """
     return pgettext("between a label and its value", ": ")
+
+
+@register.simple_tag
+def bracketed(note: Any) -> str:
+    """A note after a value, in the reader's brackets: "（第2版）" in Chinese, " (version 2)"
+    in English. Empty when there is no note.
+
+        {{ record.title }}{% bracketed record.decision_number %}
+    """
+    if note in (None, ""):
+        return ""
+    return format_html(pgettext("a note after a value", " ({})"), note)
