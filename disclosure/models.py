@@ -346,6 +346,12 @@ class QueryLog(models.Model):
             return f"{self.get_purpose_display()}：{self.purpose_other}"
         return str(self.get_purpose_display())
 
+    @property
+    def was_blocked(self) -> bool:
+        """Stopped by the portal's own guard (too many queries), not refused on the
+        authorization's terms: the querying institution reads the two differently."""
+        return self.reason == self.Reason.RATE_LIMITED
+
 
 class CreditReport(models.Model):
     """A frozen, numbered credit report (信用报告): the JSON snapshot and its SM3 digest.
