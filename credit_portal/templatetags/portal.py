@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
 from credit_portal.forms import PortalFormRenderer, field_anchor
+from credit_portal.plain_words import PLAIN
 
 register = template.Library()
 
@@ -279,3 +280,14 @@ def bracketed(note: Any) -> str:
     if note in (None, ""):
         return ""
     return format_html(pgettext("a note after a value", " ({})"), note)
+
+
+@register.simple_tag(takes_context=True)
+def plain(context: template.Context, message: str) -> str:
+    """``message`` translated, or in 长辈版 its plainer wording (credit_portal.plain_words).
+
+        <h1 class="govuk-heading-l">{% plain "Who queried me" %}</h1>
+    """
+    if context.get("elderly_mode") and message in PLAIN:
+        return str(PLAIN[message])
+    return gettext(message)
