@@ -228,7 +228,7 @@ class FindingForm(NoRequiredAttributeForm):
     )
     status = forms.ChoiceField(
         label=_("Credit status"), choices=AnnualFinding.Status.choices, widget=forms.RadioSelect,
-        help_text=_("Trustworthy unless evidence shows otherwise (001 annex, note 1)."),
+        help_text=_("Trustworthy unless evidence shows otherwise (Anyang county credit office notice, annex, note 1)."),
         error_messages={"required": _("Choose the credit status.")},
     )
     basis = _text(

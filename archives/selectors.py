@@ -427,3 +427,13 @@ def my_items(user: Viewer, *, state: str = "") -> dict[str, object]:
             .select_related("record__archive__subject", "proposed_by").order_by("-proposed_at", "-id")
         ),
     }
+
+
+def finding_seal_intact(finding: AnnualFinding) -> bool:
+    """Whether a signed finding's electronic seal (电子盖章) still matches its content and
+    evidence, so the page can say so in words instead of showing the seal's digits.
+    Anyone who may read the finding may see this; an unsigned finding has no seal (False).
+    The seal is computed by the signing service; read here, never written."""
+    from archives.services.findings import seal_of  # the service owns the seal's recipe
+
+    return bool(finding.seal) and finding.seal == seal_of(finding)

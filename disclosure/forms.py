@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from archives import validators
 from credit_portal.forms import GovukFormMixin, normalize_digits
 from departments.models import Occupation, RecordCategory
-from disclosure import conf
+from disclosure import conf, selectors
 from disclosure.models import Institution, Purpose, QueryLog
 from disclosure.services.mandatory import mandatory_by_purpose, missing_categories, missing_message
 
@@ -115,7 +117,10 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
 
     ANYONE = "anyone"
 
-    grantee = forms.ChoiceField(label=_("Who may query?"), widget=forms.RadioSelect)
+    grantee = forms.ChoiceField(
+        label=_("Who may query?"), widget=forms.RadioSelect,
+        help_text=_("Find the institution with the search above, by its name or its unified social credit code, then choose it here."),
+    )
     occupations = forms.ModelMultipleChoiceField(
         label=_("Which archives?"), queryset=Occupation.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple, help_text=_("Choose none to include all your archives."),
@@ -139,12 +144,21 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
         "categories": _("Kinds of information"), "days": _("Number of days"), "max_uses": _("Number of uses"),
     }
 
-    def __init__(self, *args: Any, occupations: Any, categories: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, occupations: Any, categories: Any, institutions: Iterable[Institution] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        institutions = Institution.objects.filter(is_active=True).order_by("name")
-        self.fields["grantee"].choices = [(str(i.pk), i.name) for i in institutions] + [
-            (self.ANYONE, _("Anyone I give the code to"))
-        ]
+        # The institutions offered are the search's matches, not the whole register (it may
+        # hold thousands), plus the one already chosen so a search never loses the choice.
+        shown = list(institutions)
+        chosen = selectors.active_institution(
+            self.data.get("grantee") if self.is_bound else (self.initial or {}).get("grantee")
+        )
+        if chosen is not None and all(i.pk != chosen.pk for i in shown):
+            shown.insert(0, chosen)
+        self.fields["grantee"].choices = [
+            (str(i.pk), i.name + pgettext("a note after a value", " ({})").format(i.credit_code)) for i in shown
+        ] + [(self.ANYONE, _("Anyone I give the code to"))]
         self.fields["occupations"].queryset = occupations
         self.fields["categories"].queryset = categories
         self.setup_mandatory()
@@ -183,6 +197,15 @@ def _max(limit: int) -> Any:
             )
 
     return check
+
+
+class InstitutionSearchForm(GovukFormMixin, forms.Form):
+    """The search above the grant form: a name or a unified social credit code."""
+
+    q = forms.CharField(
+        label=_("Find the institution"), max_length=100, required=False,
+        help_text=_("Type part of its name, or its unified social credit code (18 characters)."),
+    )
 
 
 class RevokeForm(GovukFormMixin, forms.Form):

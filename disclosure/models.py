@@ -249,6 +249,13 @@ class Authorization(models.Model):
         return self.reference
 
     @property
+    def receipt_number(self) -> str:
+        """The consent receipt's number as the person reads and quotes it: the
+        authorization's own reference (unique) grouped by date, so no UUID is shown."""
+        digits = self.reference.removeprefix("SQ")
+        return f"HZ-{digits[:8]}-{digits[8:]}" if len(digits) > 8 else f"HZ-{digits}"
+
+    @property
     def uses_left(self) -> int:
         return self.max_uses - self.uses
 
@@ -365,6 +372,12 @@ class QueryLog(models.Model):
         if self.purpose == Purpose.OTHER and self.purpose_other:
             return f"{self.get_purpose_display()}：{self.purpose_other}"
         return str(self.get_purpose_display())
+
+    @property
+    def was_blocked(self) -> bool:
+        """Stopped by the portal's own guard (too many queries), not refused on the
+        authorization's terms: the querying institution reads the two differently."""
+        return self.reason == self.Reason.RATE_LIMITED
 
 
 class CreditReport(models.Model):

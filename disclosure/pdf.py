@@ -243,7 +243,7 @@ def render_report_pdf(report: CreditReport, *, verify_url: str = "") -> bytes:
     if not content["archives"]:
         story.append(_p(_("No archives in scope."), s["body"]))
     check = [
-        _p(f"{_('SM3 digest')}：{report.digest}", s["small"]),
+        _p(f"{_('Content digest (for technical checks)')}：{report.digest}", s["small"]),
         _p(_("Anyone holding this report can check that it is genuine on the report verification page, with the report number and the verification code."), s["small"]),
     ]
     if verify_url:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
@@ -279,3 +280,32 @@ def honour_list(*, name: str = "", today: date | None = None) -> QuerySet[Credit
     if name:
         qs = qs.filter(archive__subject__name=name.strip())
     return qs
+
+
+# --- institutions a citizen may authorize ----------------------------------------------------
+
+INSTITUTION_MATCHES_SHOWN = 10
+
+
+def institutions_matching(text: str, *, limit: int = INSTITUTION_MATCHES_SHOWN) -> tuple[list[Institution], bool]:
+    """Active institutions whose name contains ``text`` or whose unified social credit
+    code starts with it (typed in any case, full-width or with spaces), for the citizen's
+    grant form; at most ``limit``, and whether there were more. One query. Any signed-in
+    citizen may search: the register of querying institutions is not secret, and an
+    inactive one cannot query (``acting_institution``), so it is not offered."""
+    typed = "".join(unicodedata.normalize("NFKC", text or "").split())
+    if not typed:
+        return [], False
+    found = list(
+        Institution.objects.filter(is_active=True)
+        .filter(Q(name__icontains=typed) | Q(credit_code__startswith=typed.upper()))
+        .order_by("name", "pk")[: limit + 1]
+    )
+    return found[:limit], len(found) > limit
+
+
+def active_institution(pk: object) -> Institution | None:
+    """The active institution with this primary key, or None (a value posted by the form)."""
+    if not str(pk or "").isdigit():
+        return None
+    return Institution.objects.filter(is_active=True, pk=int(str(pk))).first()

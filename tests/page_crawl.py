@@ -21,7 +21,7 @@ ROLE_STARTS: dict[str, tuple[str, ...]] = {
         "/", "/catalogue/", "/accounts/login/", "/register/", "/reports/verify/", "/public/dishonesty/",
         "/public/honours/", "/no-such-page/", "/api/docs/",
     ),
-    "demo_citizen": ("/", "/my/", "/repair/my/", "/my/authorizations/new/"),
+    "demo_citizen": ("/", "/my/", "/repair/my/", "/my/authorizations/new/", "/my/authorizations/new/?q=示范"),
     "demo_institution": ("/", "/institution/", "/institution/query/", "/institution/request/"),
     "demo_education_clerk": ("/", "/staff/", "/repair/department/"),
     "demo_education_reviewer": ("/", "/staff/", "/staff/review/"),

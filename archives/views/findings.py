@@ -43,6 +43,7 @@ def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
     return render(
         request, "archives/finding.html",
         {"finding": finding, "archive": finding.archive, "evidence": list(finding.evidence.all()),
+         "seal_intact": selectors.finding_seal_intact(finding),
          "can": permissions.finding_actions(request.user, finding)},
     )
 

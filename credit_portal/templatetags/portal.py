@@ -16,10 +16,12 @@ import re
 from typing import Any
 
 from django import forms, template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
 from credit_portal.forms import PortalFormRenderer, field_anchor
+from credit_portal.plain_words import PLAIN
 
 register = template.Library()
 
@@ -266,3 +268,26 @@ def colon() -> str:
         {% translate "Negative" %}{% colon %}{{ record.get_severity_display }}
     """
     return pgettext("between a label and its value", ": ")
+
+
+@register.simple_tag
+def bracketed(note: Any) -> str:
+    """A note after a value, in the reader's brackets: "（第2版）" in Chinese, " (version 2)"
+    in English. Empty when there is no note.
+
+        {{ record.title }}{% bracketed record.decision_number %}
+    """
+    if note in (None, ""):
+        return ""
+    return format_html(pgettext("a note after a value", " ({})"), note)
+
+
+@register.simple_tag(takes_context=True)
+def plain(context: template.Context, message: str) -> str:
+    """``message`` translated, or in 长辈版 its plainer wording (credit_portal.plain_words).
+
+        <h1 class="govuk-heading-l">{% plain "Who queried me" %}</h1>
+    """
+    if context.get("elderly_mode") and message in PLAIN:
+        return str(PLAIN[message])
+    return gettext(message)

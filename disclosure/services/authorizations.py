@@ -163,7 +163,7 @@ def consent_receipt(authorization: Authorization) -> dict[str, Any]:
         "consentReceiptID": str(authorization.pk),
         "reference": authorization.reference,
         "language": "zh-Hans",
-        "piiPrincipalId": f"{subject.name} ({subject.id_number_masked})",
+        "piiPrincipalId": f"{subject.name}（{subject.id_number_masked}）",
         "piiControllers": [
             {
                 "piiController": f"{settings.PORTAL_REGION}{_('Credit archive portal')}",

@@ -10,6 +10,7 @@ read is written to the audit trail (DESIGN §8).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -36,7 +37,7 @@ from credit_portal.fragments import fragment_context
 from departments.models import Occupation, RecordCategory
 from disclosure import conf, forms, selectors
 from disclosure.identity import configured_provider
-from disclosure.models import Authorization
+from disclosure.models import Authorization, Institution
 from disclosure.services import authorizations as auth_services
 from disclosure.services import identity, reports
 from disclosure.services.mandatory import mandatory_for
@@ -243,21 +244,32 @@ def _scope_choices(subject: Subject) -> tuple[Any, Any]:
     return occupations, categories
 
 
-def _form_for(subject: Subject, data: Any = None, initial: Any = None) -> forms.AuthorizationForm:
+def _form_for(
+    subject: Subject, data: Any = None, initial: Any = None, institutions: Iterable[Institution] = ()
+) -> forms.AuthorizationForm:
     occupations, categories = _scope_choices(subject)
-    return forms.AuthorizationForm(data, initial=initial, occupations=occupations, categories=categories)
+    return forms.AuthorizationForm(
+        data, initial=initial, occupations=occupations, categories=categories, institutions=institutions
+    )
 
 
 @citizen_view
 @require_http_methods(["GET", "POST"])
 def authorization_new(request: HttpRequest, subject: Subject) -> HttpResponse:
-    """The authorization form; check-your-answers comes next."""
+    """The authorization form; check-your-answers comes next. The institution is found
+    by a search (?q=, a GET form of its own that works without JavaScript) whose
+    matches become the form's choices."""
     draft = request.session.get(SESSION_DRAFT)
-    form = _form_for(subject, request.POST or None, initial=draft)
+    search = forms.InstitutionSearchForm(request.GET)
+    typed = search.cleaned_data["q"] if search.is_valid() else ""
+    matches, more = selectors.institutions_matching(typed)
+    form = _form_for(subject, request.POST or None, initial=draft, institutions=matches)
     if request.method == "POST" and form.is_valid():
         request.session[SESSION_DRAFT] = form.to_session()
         return redirect("disclosure:authorization_check")
-    return render(request, "disclosure/authorization_form.html", {"form": form})
+    return render(request, "disclosure/authorization_form.html", {
+        "form": form, "search": search, "typed": typed, "matches": matches, "more_matches": more,
+    })
 
 
 def _terms_from_draft(subject: Subject, draft: dict[str, Any]) -> auth_services.Terms:

@@ -118,14 +118,18 @@ def test_citizen_authorizes_employer_queries_citizen_revokes(page: Any, base_url
     _check(page, "02-my-archive")
 
     # Authorize the employer, for recruitment, the teacher archive, 30 days.
+    # The institution is found by the server-side search (a GET form, no script needed).
     page.goto(base_url + "/my/authorizations/new/")
+    page.fill("#id_q", "演示科技")
+    page.locator("#institution-search button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/my/authorizations/new/\?q="))
     page.get_by_label("示范市演示科技有限公司").check()
     page.check("#id_purpose_0")
     page.get_by_label("教师").check()
     page.fill("#id_days", "30")
     page.fill("#id_max_uses", "2")
     _check(page, "03-authorize-form")
-    page.locator("main form button[type=submit]").click()
+    page.locator("#authorization-terms button[type=submit]").click()
     page.wait_for_url(base_url + "/my/authorizations/new/check/")
     assert Authorization.objects.count() == 0
     _check(page, "04-check-your-answers")

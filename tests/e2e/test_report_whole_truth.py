@@ -52,19 +52,19 @@ def test_employer_report_holds_every_negative_record_and_verifies_as_issued(
 
     # The citizen authorizes the employer for recruitment, ticking only 奖惩情况.
     _sign_in(page, base_url, "j2_citizen", "/my/")
-    page.goto(base_url + "/my/authorizations/new/")
+    page.goto(base_url + "/my/authorizations/new/?q=演示科技")
     page.get_by_label("示范市演示科技有限公司").check()
     page.check("#id_purpose_0")  # recruitment
     page.get_by_label("教师").check()
     page.get_by_label("奖惩情况").check()
-    page.locator("main form button[type=submit]").click()
+    page.locator("#authorization-terms button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator(".govuk-error-summary").is_visible()
     assert "不能去掉" in page.content()
     assert Authorization.objects.count() == 0
     _check(page, "01-mandatory-category-refused")
     page.get_by_label(re.compile("相关违法违纪违约行为")).check()
-    page.locator("main form button[type=submit]").click()
+    page.locator("#authorization-terms button[type=submit]").click()
     page.wait_for_url(base_url + "/my/authorizations/new/check/")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r".*/granted/$"))
