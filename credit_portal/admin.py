@@ -9,6 +9,8 @@
   from links on the account's page.
 * The audit trail and its anchors are read-only for everyone; who may view them at all
   is the auditor's ``view_auditentry`` / ``view_auditanchor``.
+* Lock-outs and sign-in logs (django-axes): deleting them (unlocking an account) is the
+  security administrator's alone, through audited services.
 * Calendar edits go through :class:`AuditedAdminMixin`, which writes each save and
   delete to the audit trail in the same transaction.
 """
@@ -18,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -33,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from credit_portal import audit, services
 from credit_portal.models import AuditAnchor, AuditEntry, CalendarDay, EnrolmentCode, User
+from credit_portal.permissions import can_unlock_accounts
 from credit_portal.roles import Role
 
 
@@ -285,3 +290,49 @@ class CalendarDayAdmin(AuditedAdminMixin, admin.ModelAdmin):
         own = [path("enter-year/", self.admin_site.admin_view(lambda request: enter_year_view(self, request)),
                     name="credit_portal_calendarday_enter_year")]
         return own + super().get_urls()
+
+
+# --- Lock-outs (django-axes): lifting one is the security administrator's, and audited ----
+admin.site.unregister(AccessAttempt)
+admin.site.unregister(AccessLog)
+admin.site.unregister(AccessFailureLog)
+
+
+class _SecurityAdminDeletes:
+    """Deleting is the security administrator's alone and goes through an audited service;
+    axes' own "clean up expired attempts" action (an unaudited delete) is not offered."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_unlock_accounts(request.user)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("cleanup_expired_attempts", None)
+        return actions
+
+
+@admin.register(AccessAttempt)
+class LockOutAdmin(_SecurityAdminDeletes, AccessAttemptAdmin):
+    def delete_model(self, request: HttpRequest, obj: AccessAttempt) -> None:
+        services.unlock_accounts([obj], by=request.user, request=request)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        services.unlock_accounts(list(queryset), by=request.user, request=request)  # type: ignore[arg-type]
+
+
+class _AuditedLogDeletes(_SecurityAdminDeletes):
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.delete_access_logs([obj], by=request.user, request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        services.delete_access_logs(list(queryset), by=request.user, request=request)
+
+
+@admin.register(AccessLog)
+class SignInLogAdmin(_AuditedLogDeletes, AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class SignInFailureLogAdmin(_AuditedLogDeletes, AccessFailureLogAdmin):
+    pass
