@@ -140,7 +140,7 @@ if PORTAL_LEVEL not in {"city", "county", "province"}:
     )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "credit_portal.admin_site.PortalAdminConfig",  # django.contrib.admin with a query-string guard
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
