@@ -12,12 +12,19 @@ The same pass runs over the Django admin for each administrative demo role
 add/change form, changelist action and custom admin page the role reaches, with bad
 dates in date and time inputs as well.
 
+Pages reached only after a valid first step (the code step of registration and of the
+password reset, the check-your-answers pages of an authorization, an objection and a
+repair application) are attacked too: ``STEPS`` drives the first step with valid values,
+checks that it moved on, then submits the next page's forms with each hostile value,
+driving the first step afresh before each.
+
 Not covered: Swagger UI.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections import Counter, deque
 from html.parser import HTMLParser
@@ -29,6 +36,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from credit_portal.models import User
+from tests.factories import make_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -223,4 +231,114 @@ def test_no_admin_form_answers_5xx_to_hostile_values(demo, username):
     submitted, failures = _attack(client, forms, ADMIN_HOSTILE, admin=True)
     assert submitted > 0
     print(f"{username}: {len(forms)} admin pages, {submitted} submissions")  # noqa: T201 - shown with -s
+    assert not failures, "\n".join(failures)
+
+
+# --- Second steps ---------------------------------------------------------------------------
+_VALID_TEXT = {
+    "name": "测试人",
+    "password": "Hostile-pass-2024",
+    "password_again": "Hostile-pass-2024",
+    "days": "30",
+    "max_uses": "1",
+}
+_ips = (f"198.51.100.{n}" for n in itertools.cycle(range(1, 255)))
+
+
+def _valid_data(form: dict, values: dict[str, str]) -> dict[str, object]:
+    """A form filled as a person would: first choices, ``values`` by field name, plain text otherwise."""
+    data: dict[str, object] = {}
+    for field in form["fields"]:
+        kind, name = field["type"], field["name"]
+        if name == "csrfmiddlewaretoken":
+            continue
+        if name in values:
+            data[name] = values[name]
+        elif kind in {"hidden", "submit", "select"}:
+            data.setdefault(name, field["value"] or "")
+        elif kind == "radio":
+            data.setdefault(name, field["value"] or "on")
+        elif kind == "checkbox":
+            # Every box ticked: a form may require some of them (mandatory contents).
+            ticked = data.setdefault(name, [])
+            if isinstance(ticked, list):
+                ticked.append(field["value"] or "on")
+        elif kind == "file":
+            data[name] = SimpleUploadedFile("材料.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+                                            content_type="application/pdf")
+        elif kind not in {"password"}:
+            data[name] = "这条记录与事实不符，请核实并更正。"
+    return data
+
+
+def _main_form(forms: list[dict], page: str) -> dict:
+    posts = [form for form in forms if form["method"] == "post"
+             and not urlsplit(urljoin(page, form["action"] or page)).path.startswith(SKIP_PREFIXES)]
+    assert posts, f"no form on {page}"
+    return max(posts, key=lambda form: len(form["fields"]))
+
+
+def _drive(client: Client, start: str, values: dict[str, str]) -> tuple[str, list[dict]]:
+    """Submit the first step at ``start`` validly; the page it leads to and that page's forms."""
+    ip = next(_ips)
+    first = client.get(start, follow=True)
+    page = _Page()
+    page.feed(first.content.decode("utf-8", "replace"))
+    url = first.request["PATH_INFO"]
+    form = _main_form(page.forms, url)
+    response = client.post(urljoin(url, form["action"] or url), _valid_data(form, values), follow=True,
+                           REMOTE_ADDR=ip)
+    assert response.status_code < 500, f"first step {start}: {response.status_code}"
+    reached = response.request["PATH_INFO"]
+    errors = re.findall(r'<a href="#[^"]*">([^<]*)</a>', response.content.decode("utf-8", "replace"))
+    assert reached != url, f"the valid first step at {start} did not move on: {errors}"
+    following = _Page()
+    following.feed(response.content.decode("utf-8", "replace"))
+    return reached, following.forms
+
+
+def _demo_phone() -> str:
+    from disclosure.models import CitizenProfile
+
+    return CitizenProfile.objects.select_related("subject").get(user__username="demo_citizen").subject.phone
+
+
+def _steps(client: Client, username: str | None) -> list[tuple[str, dict[str, str]]]:
+    """The first steps this role can drive: (start page, field values)."""
+    if username is None:
+        registration = {**_VALID_TEXT, "id_number": make_id_number(seq=917), "phone": "13900009917"}
+        return [("/register/", registration), ("/password-reset/", {"phone": _demo_phone()})]
+    if username == "demo_citizen":
+        steps: list[tuple[str, dict[str, str]]] = [("/my/authorizations/new/", _VALID_TEXT)]
+        pages = _crawl(client, "/")
+        for pattern in (r"/repair/my/records/\d+/object/$", r"/repair/my/records/\d+/repair/$"):
+            found = [url for url in pages if re.search(pattern, url)]
+            steps += [(url, {}) for url in found[:1]]
+        assert len(steps) == 3, "the demo citizen has no record to object to or repair"
+        return steps
+    return []
+
+
+@pytest.mark.parametrize("username", [None, "demo_citizen"], ids=lambda u: u or "anonymous")
+def test_no_second_step_answers_5xx_to_hostile_values(demo, username):
+    client = Client(raise_request_exception=False)
+    if username:
+        client.force_login(User.objects.get(username=username))
+    failures = []
+    submitted = 0
+    for start, values in _steps(client, username):
+        for label, hostile in HOSTILE.items():
+            reached, forms = _drive(client, start, values)
+            for form in forms:
+                action = urljoin(reached, form["action"] or reached)
+                if form["method"] != "post" or urlsplit(action).path.startswith(SKIP_PREFIXES):
+                    continue
+                response = client.post(action, _data(form, hostile), REMOTE_ADDR=next(_ips))
+                submitted += 1
+                if response.status_code >= 500:
+                    error = response.exc_info[1] if getattr(response, "exc_info", None) else None
+                    failures.append(f"POST {action} (after {start}) with {label}: {response.status_code} "
+                                    f"{type(error).__name__}: {str(error)[:200]}")
+    assert submitted >= 2 * len(HOSTILE)
+    print(f"{username}: {submitted} second-step submissions")  # noqa: T201 - shown with -s
     assert not failures, "\n".join(failures)

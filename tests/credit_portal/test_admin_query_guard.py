@@ -50,3 +50,21 @@ def test_anonymous_visitors_still_go_to_sign_in_first() -> None:
     assert response.status_code == 302
     assert "/login/" in response["Location"]
     assert User.objects.count() == 0
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "<script>", "a\x00b", "２", "长" * 100_000, "-1"])
+def test_a_hostile_related_object_choice_is_a_field_error(value) -> None:
+    """The membership form's account (a raw id box) and department (an autocomplete select)."""
+    from departments.models import Department, Membership
+
+    department = f.department("edu")
+    security_admin = f.make_user("sec-admin", roles=(Role.SECURITY_ADMIN,), is_staff=True)
+    client = Client(raise_request_exception=False)
+    client.force_login(security_admin)
+    for data in ({"user": value, "department": department.pk, "role": "clerk"},
+                 {"user": f.make_user().pk, "department": value, "role": "clerk"}):
+        response = client.post("/admin/departments/membership/add/", data)
+        assert response.status_code == 200
+        assert "errornote" in response.content.decode()
+    assert not Membership.objects.exists()
+    assert Department.objects.filter(pk=department.pk).exists()
