@@ -351,6 +351,10 @@ ANONYMOUS_USER_NAME = None
 # Staff sign in with a second factor (TOTP). On by default in production; the
 # embedded profile keeps it off so the demo accounts work without an authenticator app.
 STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", default=PRODUCTION)
+# django-otp's admin shows an authenticator's secret key and QR code to whoever may view
+# devices (the security administrator): that would let them clone anyone's second
+# factor, the auditor's included. Hidden; a new device is set up by its owner only.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # django-axes: failed log-ins counted in the database (atomic increments) and locked
 # out after the limit, by account and by account + client IP, never by IP alone: a
