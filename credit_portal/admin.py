@@ -8,7 +8,10 @@
   factors through the services of ``credit_portal.services`` (never for themselves),
   from links on the account's page.
 * The audit trail and its anchors are read-only for everyone; who may view them at all
-  is the auditor's ``view_auditentry`` / ``view_auditanchor``.
+  is the auditor's ``view_auditentry`` / ``view_auditanchor``. The auditor alone
+  (``permissions.can_maintain_audit_trail``) has the maintenance page on the anchors'
+  list: an on-demand anchor and the retention purge, each after a confirmation step,
+  through the services the commands call.
 * Lock-outs and sign-in logs (django-axes): deleting them (unlocking an account) is the
   security administrator's alone, through audited services.
 * Calendar edits go through :class:`AuditedAdminMixin`, which writes each save and
