@@ -41,7 +41,7 @@ $$;
 
 def replace_trigger_function(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TRIGGER_FUNCTION)
+        schema_editor.execute(TRIGGER_FUNCTION, params=None)
 
 
 class Migration(migrations.Migration):
