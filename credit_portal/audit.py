@@ -14,7 +14,9 @@ Two ways in, one trail:
 
 Every entry carries ``content_mac``, HMAC-SM3 (GB/T 32905-2016 in RFC 2104's HMAC)
 keyed with ``settings.AUDIT_HMAC_KEY``, a key held outside the database, over its
-content; a chained entry also carries ``entry_hash`` (SM3 of content, content MAC,
+content (the key is versioned, ``"1:<hex>,2:<hex>"``; each entry records the version of
+its content MAC and of its chain MAC, and :func:`credit_portal.audit_anchor.rotate_key`
+moves the chain to a new version); a chained entry also carries ``entry_hash`` (SM3 of content, content MAC,
 sequence and previous hash: the public chain) and ``chain_mac`` (HMAC-SM3 of its place
 and hash). The head row carries a MAC too, and :mod:`credit_portal.audit_anchor`
 signs the head and delivers it to the municipal platform through the outbox. Someone
@@ -135,20 +137,55 @@ def entry_payload(
     ).encode("utf-8")
 
 
-def _key() -> bytes:
+class MissingAuditKey(ImproperlyConfigured):
+    """An entry, anchor or the head was MACed under a key version that is not configured."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        super().__init__(
+            f"Audit key version {version} is not in AUDIT_HMAC_KEY; it is needed as long as anything MACed "
+            f'with it is kept: add it back as "{version}:<its 64 hex digits>" (docs/audit.md, "Key rotation").'
+        )
+
+
+def audit_keys() -> dict[int, bytes]:
+    """``AUDIT_HMAC_KEY`` by version: ``"1:<hex>,2:<hex>"`` like ``FIELD_ENCRYPTION_KEYS``;
+    a bare hex key (the format before rotation existed) is version 1."""
     raw = settings.AUDIT_HMAC_KEY
+    if not isinstance(raw, str) or not raw.strip():
+        raise ImproperlyConfigured("AUDIT_HMAC_KEY is missing.")
+    keys: dict[int, bytes] = {}
+    for part in raw.split(","):
+        version_text, sep, hex_key = part.strip().rpartition(":")
+        try:
+            version = int(version_text) if sep else 1
+            key = bytes.fromhex(hex_key)
+        except ValueError:
+            version, key = 0, b""
+        if version < 1 or version in keys or len(key) < 16:
+            raise ImproperlyConfigured(
+                'AUDIT_HMAC_KEY must be "1:<hex>,2:<hex>" (or one bare key, version 1): positive distinct '
+                "versions, each key at least 32 hexadecimal digits (64 recommended)."
+            )
+        keys[version] = key
+    return keys
+
+
+def current_key_version() -> int:
+    """The version new entries' content MACs use: the highest configured."""
+    return max(audit_keys())
+
+
+def _key(version: int) -> bytes:
     try:
-        key = bytes.fromhex(raw)
-    except (TypeError, ValueError):
-        key = b""
-    if len(key) < 16:
-        raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 hexadecimal digits (64 recommended).")
-    return key
+        return audit_keys()[version]
+    except KeyError:
+        raise MissingAuditKey(version) from None
 
 
-def keyed_mac(purpose: str, data: bytes) -> str:
-    """HMAC-SM3 with ``AUDIT_HMAC_KEY``, domain-separated by ``purpose``."""
-    mac = crypto_hmac.HMAC(_key(), hashes.SM3())
+def keyed_mac(purpose: str, data: bytes, *, version: int) -> str:
+    """HMAC-SM3 with version ``version`` of ``AUDIT_HMAC_KEY``, domain-separated by ``purpose``."""
+    mac = crypto_hmac.HMAC(_key(version), hashes.SM3())
     mac.update(b"credit_portal.audit.v2\x00" + purpose.encode("ascii") + b"\x00" + data)
     return mac.finalize().hex()
 
@@ -174,8 +211,8 @@ def content_payload(entry: AuditEntry) -> bytes:
 def compute_content_mac(entry: AuditEntry) -> str:
     if entry.version == 1:
         # Format 1 entries predate the key: migration 0004 MACed their stored hash.
-        return keyed_mac("content-v1", (entry.entry_hash or "").encode("ascii"))
-    return keyed_mac("content", content_payload(entry))
+        return keyed_mac("content-v1", (entry.entry_hash or "").encode("ascii"), version=entry.key_version)
+    return keyed_mac("content", content_payload(entry), version=entry.key_version)
 
 
 def compute_hash(entry: AuditEntry) -> str:
@@ -203,11 +240,11 @@ def compute_hash(entry: AuditEntry) -> str:
 
 
 def compute_chain_mac(entry: AuditEntry) -> str:
-    return keyed_mac("chain", f"{entry.sequence}:{entry.entry_hash}".encode("ascii"))
+    return keyed_mac("chain", f"{entry.sequence}:{entry.entry_hash}".encode("ascii"), version=entry.chain_key_version)
 
 
-def compute_head_mac(sequence: int, last_hash: str) -> str:
-    return keyed_mac("head", f"{sequence}:{last_hash}".encode("ascii"))
+def compute_head_mac(sequence: int, last_hash: str, version: int) -> str:
+    return keyed_mac("head", f"{sequence}:{last_hash}".encode("ascii"), version=version)
 
 
 def _strings_in(value: Any) -> Iterator[str]:
@@ -267,8 +304,11 @@ def _lock_head() -> AuditChainHead:
         return head
     # Concurrent writers race to create it; the primary key lets one win and the
     # others wait for it, then find it (get_or_create retries the read).
+    version = current_key_version()
     _head, created = AuditChainHead.objects.get_or_create(
-        pk=1, defaults={"sequence": 0, "last_hash": GENESIS_HASH, "mac": compute_head_mac(0, GENESIS_HASH)}
+        pk=1,
+        defaults={"sequence": 0, "last_hash": GENESIS_HASH, "key_version": version,
+                  "mac": compute_head_mac(0, GENESIS_HASH, version)},
     )
     if created and AuditEntry.objects.filter(sequence__isnull=False).exists():
         raise RuntimeError("The audit chain head was missing while entries exist; run verify_audit_chain.")
@@ -280,10 +320,11 @@ def _link(entry: AuditEntry, head: AuditChainHead) -> None:
     entry.sequence = head.sequence + 1
     entry.prev_hash = head.last_hash
     entry.entry_hash = compute_hash(entry)
+    entry.chain_key_version = head.key_version
     entry.chain_mac = compute_chain_mac(entry)
     head.sequence = entry.sequence
     head.last_hash = entry.entry_hash
-    head.mac = compute_head_mac(head.sequence, head.last_hash)
+    head.mac = compute_head_mac(head.sequence, head.last_hash, head.key_version)
 
 
 def _new_entry(
@@ -331,6 +372,7 @@ def _new_entry(
         subject_ref=subject_ref,
         ip_address=client_ip(request) if request is not None else None,
         detail=clean_detail,
+        key_version=current_key_version(),
     )
     entry.content_mac = compute_content_mac(entry)
     return entry
@@ -419,15 +461,24 @@ def chain_pending(*, limit: int = 5000) -> int:
     chained: list[AuditEntry] = []
     with transaction.atomic():
         head = _lock_head()
+        keys = audit_keys()
         pending = AuditEntry.objects.filter(sequence__isnull=True).order_by("id")[:limit]
         for entry in pending:
+            if entry.key_version < head.key_version or entry.key_version not in keys:
+                # Written by a process still on a retired key (restart it with the new
+                # one); chaining it would put a retired key's MAC after the rotation.
+                logger.error("audit: unchained entry id %s is MACed under key version %s, not chainable under %s",
+                             entry.pk, entry.key_version, head.key_version)
+                continue
             if entry.version != 2 or entry.content_mac != compute_content_mac(entry):
                 logger.error("audit: unchained entry id %s has a wrong content MAC and is left unchained", entry.pk)
                 continue
             _link(entry, head)
             chained.append(entry)
         if chained:
-            AuditEntry.objects.bulk_update(chained, ["sequence", "prev_hash", "entry_hash", "chain_mac"])
+            AuditEntry.objects.bulk_update(
+                chained, ["sequence", "prev_hash", "entry_hash", "chain_key_version", "chain_mac"]
+            )
             head.save(update_fields=["sequence", "last_hash", "mac"])
     return len(chained)
 

@@ -38,17 +38,17 @@ class PurgeNotPossible(Exception):
 
 
 def anchor_mac(anchor: AuditAnchor) -> str:
-    return audit.keyed_mac(
-        "anchor",
-        audit.canonical_json(
-            {
-                "kind": anchor.kind,
-                "sequence": anchor.sequence,
-                "head_hash": anchor.head_hash,
-                "created_at": audit._iso(anchor.created_at),
-            }
-        ).encode("utf-8"),
-    )
+    """HMAC-SM3 of the anchor under its own key version (a rotation anchor: the old key,
+    over the version the chain continues under as well)."""
+    content: dict[str, Any] = {
+        "kind": anchor.kind,
+        "sequence": anchor.sequence,
+        "head_hash": anchor.head_hash,
+        "created_at": audit._iso(anchor.created_at),
+    }
+    if anchor.kind == AuditAnchor.Kind.ROTATION:
+        content["rotated_to"] = anchor.rotated_to
+    return audit.keyed_mac("anchor", audit.canonical_json(content).encode("utf-8"), version=anchor.key_version)
 
 
 def anchor_payload(anchor: AuditAnchor) -> dict[str, Any]:
@@ -60,13 +60,17 @@ def anchor_payload(anchor: AuditAnchor) -> dict[str, Any]:
         "head_hash": anchor.head_hash,
         "anchored_at": anchor.created_at.isoformat(),
         "mac": anchor.mac,
+        "key_version": anchor.key_version,
+        **({"rotated_to": anchor.rotated_to} if anchor.kind == AuditAnchor.Kind.ROTATION else {}),
     }
 
 
-def _write_anchor(kind: str, *, sequence: int, head_hash: str, by: Any) -> AuditAnchor:
+def _write_anchor(
+    kind: str, *, sequence: int, head_hash: str, by: Any, key_version: int, rotated_to: int | None = None
+) -> AuditAnchor:
     anchor = AuditAnchor(
         kind=kind, sequence=sequence, head_hash=head_hash, created_at=timezone.now(),
-        created_by_id=by.pk if by is not None else None,
+        created_by_id=by.pk if by is not None else None, key_version=key_version, rotated_to=rotated_to,
     )
     anchor.mac = anchor_mac(anchor)
     anchor.save(force_insert=True)
@@ -87,12 +91,54 @@ def anchor_chain(*, kind: str = AuditAnchor.Kind.ON_DEMAND, by: Any = None) -> A
     with transaction.atomic():
         head = audit._lock_head()
         if kind == AuditAnchor.Kind.PERIODIC:
-            last = AuditAnchor.objects.exclude(kind=AuditAnchor.Kind.PURGE).order_by("-id").first()
+            last = AuditAnchor.objects.filter(kind__in=[AuditAnchor.Kind.PERIODIC, AuditAnchor.Kind.ON_DEMAND]
+                                              ).order_by("-id").first()
             if last is not None and last.sequence == head.sequence and last.head_hash == head.last_hash:
                 return last
-        anchor = _write_anchor(kind, sequence=head.sequence, head_hash=head.last_hash, by=by)
+        anchor = _write_anchor(kind, sequence=head.sequence, head_hash=head.last_hash, by=by,
+                               key_version=head.key_version)
         if by is not None:
             audit.record("credit_portal.audit.anchored", actor=by, target=anchor, detail={"sequence": anchor.sequence})
+    return anchor
+
+
+class RotationNotPossible(Exception):
+    """The audit key cannot be rotated as asked (the message says why)."""
+
+
+def rotate_key(*, to_version: int | None = None, by: Any = None) -> AuditAnchor:
+    """Move the audit chain to another version of ``AUDIT_HMAC_KEY``; return the rotation anchor.
+
+    In one transaction under the chain-head lock: chain what is pending, anchor the head
+    under the old key (kind ``rotation``, naming the new version; delivered to the
+    platform like every anchor), re-MAC the head under the new key, and record
+    ``credit_portal.audit_key.rotated``, the first entry chained under it. From then on
+    the chainer takes only entries whose content MAC is of the new version or later, so
+    every process must run with the new key before the rotation (docs/audit.md, "Key
+    rotation"). ``to_version`` defaults to the highest configured. Run from the server's
+    console (``manage.py rotate_audit_key``), where the key is; ``by`` is recorded when given.
+    """
+    keys = audit.audit_keys()
+    target = to_version if to_version is not None else max(keys)
+    if target not in keys:
+        raise RotationNotPossible(f"Audit key version {target} is not in AUDIT_HMAC_KEY.")
+    audit.chain_pending()
+    with transaction.atomic():
+        head = audit._lock_head()
+        old = head.key_version
+        if target <= old:
+            raise RotationNotPossible(
+                f"The chain is already under audit key version {old}; rotate to a higher version only."
+            )
+        if old not in keys:
+            raise RotationNotPossible(str(audit.MissingAuditKey(old)))
+        anchor = _write_anchor(AuditAnchor.Kind.ROTATION, sequence=head.sequence, head_hash=head.last_hash, by=by,
+                               key_version=old, rotated_to=target)
+        head.key_version = target
+        head.mac = audit.compute_head_mac(head.sequence, head.last_hash, target)
+        head.save(update_fields=["key_version", "mac"])
+        audit.record("credit_portal.audit_key.rotated", actor=by, target=anchor,
+                     detail={"from_version": old, "to_version": target, "sequence": anchor.sequence})
     return anchor
 
 
@@ -117,13 +163,14 @@ def purge_expired(*, by: Any, now: datetime | None = None) -> AuditAnchor | None
         raise PermissionDenied
     audit.chain_pending()
     with transaction.atomic():
-        audit._lock_head()
+        head = audit._lock_head()
         through = purgeable_through(now=now)
         done = AuditAnchor.objects.filter(kind=AuditAnchor.Kind.PURGE).order_by("-sequence").first()
         if through < 1 or (done is not None and done.sequence >= through):
             return None
         last = AuditEntry.objects.get(sequence=through)
-        anchor = _write_anchor(AuditAnchor.Kind.PURGE, sequence=through, head_hash=last.entry_hash or "", by=by)
+        anchor = _write_anchor(AuditAnchor.Kind.PURGE, sequence=through, head_hash=last.entry_hash or "", by=by,
+                               key_version=head.key_version)
         audit.record(
             "credit_portal.audit.purged",
             actor=by,
@@ -164,3 +211,20 @@ def _delete_through(sequence: int) -> None:
             f"The application's database role cannot act as {audit.MAINTENANCE_ROLE} (as it should not): "
             "set AUDIT_MAINTENANCE_DATABASE_URL to a login role that is a member of it and run the purge again."
         ) from exc
+
+
+def recent_anchors(*, kinds: list[str] | None = None, limit: int = 10) -> list[AuditAnchor]:
+    """The latest anchors (newest first), of the given kinds, with who requested them."""
+    queryset = AuditAnchor.objects.select_related("created_by").order_by("-id")
+    if kinds is not None:
+        queryset = queryset.filter(kind__in=kinds)
+    return list(queryset[:limit])
+
+
+def purge_preview(*, now: datetime | None = None) -> tuple[int, int]:
+    """What the purge would remove now: ``(through sequence, number of entries)``; (0, 0) for nothing."""
+    through = purgeable_through(now=now)
+    done = AuditAnchor.objects.filter(kind=AuditAnchor.Kind.PURGE).order_by("-sequence").first()
+    if through < 1 or (done is not None and done.sequence >= through):
+        return 0, 0
+    return through, AuditEntry.objects.filter(sequence__isnull=False, sequence__lte=through).count()

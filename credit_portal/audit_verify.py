@@ -10,7 +10,11 @@ The verifier holds ``AUDIT_HMAC_KEY`` and checks, in one snapshot:
 4. unchained entries: none with a wrong MAC, none older than
    ``AUDIT_UNCHAINED_GRACE_MINUTES`` (the chainer must have taken it by then);
 5. anchors held by the platform (the embedded platform's ledger, or a list exported from
-   the real one): each must match the chain at its sequence.
+   the real one): each must match the chain at its sequence;
+6. key versions: each MAC is checked under the ``AUDIT_HMAC_KEY`` version its row records;
+   the chain's version changes only right after a rotation anchor (local or the
+   platform's), to the version it names; no entry's content MAC is of a version older
+   than its chain's. A version that is not configured is reported as ``key``, naming it.
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ def platform_anchors() -> list[dict[str, Any]]:
     except LookupError:
         return []
     return [
-        {"sequence": payload.get("sequence"), "head_hash": payload.get("head_hash")}
+        {key: payload.get(key) for key in ("sequence", "head_hash", "kind", "key_version", "rotated_to")}
         for payload in ledger.objects.filter(event_type="audit.anchored").values_list("payload", flat=True)
     ]
 
@@ -99,12 +103,33 @@ def verify_chain(
 
 
 def _walk(chunk_size: int, now: datetime, outside: list[dict[str, Any]]) -> VerificationResult:
+    try:
+        return _walk_with_keys(chunk_size, now, outside)
+    except audit.MissingAuditKey as exc:
+        # Raised where a MAC is recomputed; the walk stops there, like at any break.
+        return _broken(0, "key", str(exc))
+
+
+def _rotation_points(anchors: list[AuditAnchor], outside: list[dict[str, Any]]) -> dict[int, tuple[int, int]]:
+    """``{sequence: (old version, new version)}`` of every key rotation, local or held by the platform."""
+    points = {
+        a.sequence: (a.key_version, a.rotated_to or 0) for a in anchors if a.kind == AuditAnchor.Kind.ROTATION
+    }
+    for item in outside:
+        seq, old, new = item.get("sequence"), item.get("key_version"), item.get("rotated_to")
+        if item.get("kind") == "rotation" and all(isinstance(v, int) for v in (seq, old, new)):
+            points.setdefault(seq, (old, new))
+    return points
+
+
+def _walk_with_keys(chunk_size: int, now: datetime, outside: list[dict[str, Any]]) -> VerificationResult:
     anchors = list(AuditAnchor.objects.order_by("id"))
     from credit_portal.audit_anchor import anchor_mac
 
     for anchor in anchors:
         if anchor.mac != anchor_mac(anchor):
             return _broken(0, "anchor", f"Audit anchor {anchor.pk} (#{anchor.sequence}): its MAC does not match.")
+    rotations = _rotation_points(anchors, outside)
     expected_at: dict[int, tuple[str, str]] = {}
     for anchor in anchors:
         expected_at.setdefault(anchor.sequence, (anchor.head_hash, f"anchor {anchor.pk}"))
@@ -138,6 +163,20 @@ def _walk(chunk_size: int, now: datetime, outside: list[dict[str, Any]]) -> Veri
                 else f"#{expected_sequence} to #{entry.sequence - 1}"
             )
             return _broken(count, "gap", f"{where}: entries {missing} before it are missing.", entry)
+        rotated = rotations.get(entry.sequence - 1)
+        expected_key = rotated[1] if rotated is not None else (
+            previous.chain_key_version if previous is not None else entry.chain_key_version
+        )
+        if rotated is not None and previous is not None and previous.chain_key_version != rotated[0]:
+            return _broken(count, "key", f"{where}: the key rotation anchored at #{previous.sequence} left key "
+                                         f"version {rotated[0]}, but that entry is under version "
+                                         f"{previous.chain_key_version}.", entry)
+        if entry.chain_key_version != expected_key:
+            return _broken(count, "key", f"{where}: chained under audit key version {entry.chain_key_version} where "
+                                         f"version {expected_key} is in force (no rotation anchor explains it).", entry)
+        if entry.key_version < entry.chain_key_version:
+            return _broken(count, "key", f"{where}: its content MAC is under retired key version {entry.key_version}.",
+                           entry)
         if entry.prev_hash != expected_prev:
             before = f"entry #{previous.sequence}" if previous is not None else "the genesis or purge anchor"
             return _broken(count, "link", f"{where}: link broken, prev_hash does not match {before}.", entry)
@@ -158,8 +197,13 @@ def _walk(chunk_size: int, now: datetime, outside: list[dict[str, Any]]) -> Veri
         return _broken(count, "head", "The audit chain head row is missing.")
     last_sequence = previous.sequence if previous is not None else max(purges, default=0)
     last_hash = previous.entry_hash if previous is not None else purges.get(last_sequence, audit.GENESIS_HASH)
-    if head.mac != audit.compute_head_mac(head.sequence, head.last_hash):
+    if head.mac != audit.compute_head_mac(head.sequence, head.last_hash, head.key_version):
         return _broken(count, "head", "The chain head's keyed MAC does not match: the head was rewritten.")
+    if previous is not None:
+        head_key = rotations[last_sequence][1] if last_sequence in rotations else previous.chain_key_version
+        if head.key_version != head_key:
+            return _broken(count, "key", f"The chain head is under audit key version {head.key_version}, "
+                                         f"the chain under version {head_key}.")
     if head.sequence != last_sequence or head.last_hash != last_hash:
         if head.sequence > last_sequence:
             message = (

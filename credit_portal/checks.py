@@ -31,10 +31,10 @@ def check_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[checks
 
 def check_audit_key(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """An error for a malformed AUDIT_HMAC_KEY (the audit trail's MACs need it)."""
-    from credit_portal.audit import keyed_mac
+    from credit_portal.audit import current_key_version, keyed_mac
 
     try:
-        keyed_mac("system-check", b"")
+        keyed_mac("system-check", b"", version=current_key_version())
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="credit_portal.E112")]
     return []

@@ -124,9 +124,10 @@ def load(stdout: TextIO) -> list[DemoAccount]:
     for username, role, full_name, is_staff, what in (
         ("demo_credit_office", Role.CREDIT_OFFICE, "演示信用办工作人员（虚构）", True,
          "/repair/office/: objection and repair queue; /exchange/operations/; /admin/: catalogue, calendar"),
-        ("demo_auditor", Role.AUDITOR, "演示审计员（虚构）", True, "/admin/: read the audit trail"),
+        ("demo_auditor", Role.AUDITOR, "演示审计员（虚构）", True, "/admin/: read the audit trail; "
+         "/admin/credit_portal/auditanchor/maintenance/: anchor the chain, retention purge"),
         ("demo_security_admin", Role.SECURITY_ADMIN, "演示安全管理员（虚构）", True,
-         "/admin/: department memberships, lock-outs, second factors"),
+         "/admin/: department memberships, lock-outs (unlocking is audited), second factors"),
         ("demo_system_admin", Role.SYSTEM_ADMIN, "演示系统管理员（虚构）", True, "/admin/: user accounts"),
         ("demo_citizen", Role.CITIZEN, "演示市民（虚构）", False, "/my/: own archive, authorizations, who queried; /repair/my/: objections and repair"),
         ("demo_institution", Role.INSTITUTION, "演示查询机构（虚构）", False,

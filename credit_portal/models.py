@@ -80,6 +80,10 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
     entry_hash = models.CharField(_("hash"), max_length=64, unique=True, null=True, blank=True)
     chain_mac = models.CharField(_("chain MAC"), max_length=64, blank=True)
+    # Which version of AUDIT_HMAC_KEY made content_mac (the writer's) and chain_mac (the
+    # chain's, moved only by credit_portal.audit_anchor.rotate_key). docs/audit.md.
+    key_version = models.PositiveSmallIntegerField(_("key version"), default=1)
+    chain_key_version = models.PositiveSmallIntegerField(_("chain key version"), default=1)
 
     class Meta:
         verbose_name = _("audit entry")
@@ -103,6 +107,8 @@ class AuditChainHead(models.Model):
     sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
     mac = models.CharField(max_length=64, blank=True)
+    # The AUDIT_HMAC_KEY version the chain is MACed under from here on (head MAC included).
+    key_version = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         default_permissions = ()
@@ -124,6 +130,7 @@ class AuditAnchor(models.Model):
         PERIODIC = "periodic", _("periodic")
         ON_DEMAND = "on_demand", _("on demand")
         PURGE = "purge", _("retention purge")
+        ROTATION = "rotation", _("audit key rotation")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     sequence = models.PositiveBigIntegerField(_("sequence"))
@@ -139,6 +146,10 @@ class AuditAnchor(models.Model):
         related_name="+",
     )
     mac = models.CharField(_("MAC"), max_length=64)
+    # The AUDIT_HMAC_KEY version of ``mac``; a rotation anchor also names the version the
+    # chain continues under after it.
+    key_version = models.PositiveSmallIntegerField(_("key version"), default=1)
+    rotated_to = models.PositiveSmallIntegerField(_("rotated to key version"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("audit anchor")

@@ -20,9 +20,11 @@ Each write is one transaction with its audit entry (``credit_portal.<object>.<ve
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -240,3 +242,55 @@ def change_own_password(user: User, new_password: str, *, request: Any = None) -
         # The password_changed entry itself comes from credit_portal.signals.
     user.password = locked.password
     user.must_change_password = False
+
+
+def unlock_accounts(attempts: Iterable[AccessAttempt], *, by: User, request: Any = None) -> int:
+    """Delete django-axes lock-out records (an admin "unlock"), one audit entry each; return how many.
+
+    Who: the security administrator alone (:func:`credit_portal.permissions.can_unlock_accounts`):
+    lifting a lock-out reopens an account to password guessing, a security setting under
+    三权分立 (DESIGN §8). The entry ``credit_portal.account.unlocked`` names the account
+    by its handle (axes counts a citizen's phone number under the handle or a digest,
+    never the number, ``disclosure.auth.axes_username``) and points at the account when
+    one exists.
+    """
+    from credit_portal.permissions import can_unlock_accounts
+
+    if not can_unlock_accounts(by):
+        raise PermissionDenied
+    removed = 0
+    with transaction.atomic():
+        for attempt in attempts:
+            handle = attempt.username or ""
+            account = User.objects.filter(username=handle).first() if handle else None
+            audit.record(
+                "credit_portal.account.unlocked", actor=by, target=account, request=request,
+                detail={
+                    "account": account.get_username() if account is not None else "",
+                    "known_account": account is not None,
+                    "failures": attempt.failures_since_start,
+                },
+            )
+            attempt.delete()
+            removed += 1
+    return removed
+
+
+def delete_access_logs(entries: Iterable[AccessLog | AccessFailureLog], *, by: User, request: Any = None) -> int:
+    """Delete django-axes sign-in log rows, recorded in the trail (``credit_portal.access_log.deleted``).
+
+    Who: the security administrator alone, as for unlocking. The rows are the security
+    administrator's working list; the audit trail keeps the sign-in events regardless.
+    """
+    from credit_portal.permissions import can_unlock_accounts
+
+    if not can_unlock_accounts(by):
+        raise PermissionDenied
+    removed = 0
+    with transaction.atomic():
+        for row in entries:
+            audit.record("credit_portal.access_log.deleted", actor=by, request=request,
+                         detail={"log": row._meta.model_name, "row": row.pk})
+            row.delete()
+            removed += 1
+    return removed

@@ -107,9 +107,9 @@ else:
         hashlib.sha256(("audit-hmac|" + _dev_keys["DJANGO_SECRET_KEY"]).encode()).hexdigest()
     )
 
-# The audit trail (credit_portal/audit.py, docs/audit.md). AUDIT_HMAC_KEY (64 hex) keys
-# the HMAC-SM3 of every entry and anchor; it is held outside the database so that a
-# database insider cannot rewrite entries unseen.
+# The audit trail (credit_portal/audit.py, docs/audit.md). AUDIT_HMAC_KEY ("1:<64 hex>,
+# 2:<64 hex>", or one bare key as version 1) keys the HMAC-SM3 of every entry and anchor;
+# it is held outside the database so that a database insider cannot rewrite entries unseen.
 AUDIT_CHAIN_SECONDS = env_int("AUDIT_CHAIN_SECONDS", 5, minimum=1)
 AUDIT_ANCHOR_MINUTES = env_int("AUDIT_ANCHOR_MINUTES", 60, minimum=1)
 AUDIT_UNCHAINED_GRACE_MINUTES = env_int("AUDIT_UNCHAINED_GRACE_MINUTES", 10, minimum=1)
@@ -140,7 +140,7 @@ if PORTAL_LEVEL not in {"city", "county", "province"}:
     )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "credit_portal.admin_site.PortalAdminConfig",  # django.contrib.admin with a query-string guard
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -358,6 +358,10 @@ ANONYMOUS_USER_NAME = None
 # Staff sign in with a second factor (TOTP). On by default in production; the
 # embedded profile keeps it off so the demo accounts work without an authenticator app.
 STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", default=PRODUCTION)
+# django-otp's admin shows an authenticator's secret key and QR code to whoever may view
+# devices (the security administrator): that would let them clone anyone's second
+# factor, the auditor's included. Hidden; a new device is set up by its owner only.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # django-axes: failed log-ins counted in the database (atomic increments) and locked
 # out after the limit, by account and by account + client IP, never by IP alone: a

@@ -110,7 +110,7 @@ def test_a_rewrite_by_someone_holding_the_key_is_caught_by_the_platforms_anchor(
         last_sequence = entry.sequence
     statements.append((
         "UPDATE credit_portal_auditchainhead SET last_hash = %s, mac = %s WHERE id = 1",
-        [previous, audit.compute_head_mac(last_sequence, previous)],
+        [previous, audit.compute_head_mac(last_sequence, previous, 1)],
     ))
     _as_insider(statements)
 
@@ -145,7 +145,7 @@ def test_the_anchor_delivered_to_the_embedded_platform_is_checked_by_the_verifie
         ("UPDATE credit_portal_auditentry SET action = %s, content_mac = %s, entry_hash = %s, chain_mac = %s "
          "WHERE id = %s", [entry.action, entry.content_mac, entry.entry_hash, entry.chain_mac, entry.pk]),
         ("UPDATE credit_portal_auditchainhead SET last_hash = %s, mac = %s WHERE id = 1",
-         [entry.entry_hash, audit.compute_head_mac(2, entry.entry_hash)]),
+         [entry.entry_hash, audit.compute_head_mac(2, entry.entry_hash, 1)]),
     ])
     result = audit.verify_chain()
     assert (result.ok, result.reason, result.sequence) == (False, "anchor", 2)
@@ -237,7 +237,7 @@ def test_anchor_beyond_the_chain_shows_a_cut_tail() -> None:
     _as_insider([
         ("DELETE FROM credit_portal_auditentry WHERE id = %s", [entries[2].pk]),
         ("UPDATE credit_portal_auditchainhead SET sequence = 2, last_hash = %s, mac = %s WHERE id = 1",
-         [entries[1].entry_hash, audit.compute_head_mac(2, entries[1].entry_hash)]),
+         [entries[1].entry_hash, audit.compute_head_mac(2, entries[1].entry_hash, 1)]),
     ])
     result = audit.verify_chain()
     assert (result.ok, result.reason) == (False, "anchor")

@@ -271,3 +271,19 @@ def test_security_admin_finds_the_tools_on_the_account_page(client, security_adm
     stored = EnrolmentCode.objects.get(user=auditor)
     assert stored.code_digest not in shown.content.decode()
     assert re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", shown.content.decode())
+
+
+def test_security_admin_cannot_read_anyones_authenticator_secret(client, security_admin, auditor):
+    """Viewing devices must not give the secret: with it the security administrator could
+    clone the auditor's second factor."""
+    device = TOTPDevice.objects.create(user=auditor, name="phone", confirmed=True)
+    signed_in = _signed_in(client, security_admin)
+    for url in (f"/admin/otp_totp/totpdevice/{device.pk}/config/", f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/",
+                "/admin/otp_totp/totpdevice/999999/config/"):
+        assert signed_in.get(url).status_code == 403, url
+    page = signed_in.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert page.status_code == 200
+    assert device.key not in page.content.decode()
+    listing = signed_in.get("/admin/otp_totp/totpdevice/")
+    assert device.key not in listing.content.decode()
+    assert "/config/" not in listing.content.decode()

@@ -24,7 +24,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--anchors", type=Path, default=None,
-            help="JSON file of anchors the municipal platform holds: a list of {\"sequence\", \"head_hash\"}.",
+            help="JSON file of anchors the municipal platform holds: a list of {\"sequence\", \"head_hash\"} "
+                 "(rotation anchors also with \"kind\", \"key_version\", \"rotated_to\", as delivered).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
