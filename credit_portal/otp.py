@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -39,6 +40,11 @@ from credit_portal.forms import GovukFormMixin, normalize_digits
 from credit_portal.roles import Role
 from credit_portal.services import complete_enrolment, redeemable_code
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from credit_portal.models import User
+
 # Session key holding the id of the enrolment code the user has shown on this sign-in.
 _CODE_SESSION_KEY = "otp_enrolment_code"
 # Enrolment codes carry 80 bits; the limit stops guessing being worth a try anyway.
@@ -53,7 +59,7 @@ STAFF_ROLES = {
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/elderly-mode/", "/healthz")
 
 
-def is_staff_user(user: object) -> bool:
+def is_staff_user(user: User | AnonymousUser) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):

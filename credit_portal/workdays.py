@@ -28,8 +28,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +297,7 @@ def _to_date(parts: tuple[str, ...], line: int) -> date:
 
 
 def enter_official_year(
-    *, year: int, holidays: list[tuple[date, str]], workdays: list[tuple[date, str]], source: str, by: object
+    *, year: int, holidays: list[tuple[date, str]], workdays: list[tuple[date, str]], source: str, by: User
 ) -> int:
     """Enter (or replace) one year of the official calendar from the State Council's
     notice (国务院办公厅关于某年部分节假日安排的通知). Callers: the credit office, through

@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     # are positive but routine, so they are not honours.
     "DISCLOSURE_HONOUR_CATEGORIES": ("rewards-penalties", "public-interest", "social-service"),
     # Government single sign-on for citizens: dotted path of a class implementing
-    # ``disclosure.identity.IdentityProvider``; empty means SMS verification only.
+    # ``disclosure.sso.IdentityProvider``; empty means SMS verification only.
     "CITIZEN_IDENTITY_PROVIDER": "",
 }
 

@@ -31,7 +31,7 @@ from credit_portal.models import User
 from departments.models import Department, Occupation, RecordCategory
 from disclosure.models import Authorization, CitizenProfile, Institution, InstitutionStaff, Purpose, QueryLog
 from disclosure.services import authorizations as auth_services
-from disclosure.services import identity, institutions, queries
+from disclosure.services import institutions, queries, registration
 from disclosure.services.mandatory import mandatory_for
 
 STATE_FILE = "demo_disclosure.json"
@@ -168,7 +168,7 @@ def load(stdout: TextIO) -> list[Any]:
         stdout.write("Disclosure: the demo subject or demo accounts are missing; run the earlier loaders first.\n")
         return []
     if not CitizenProfile.objects.filter(subject=subject).exists():
-        identity.link_citizen(citizen, subject, by=None)
+        registration.link_citizen(citizen, subject, by=None)
     employer = _institution("示范市演示科技有限公司", EMPLOYER_CODE)
     if not InstitutionStaff.objects.filter(user=staff).exists():
         institutions.add_institution_staff(employer, staff, by=None)

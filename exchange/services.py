@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,10 +15,13 @@ from credit_portal import audit
 from exchange.models import OutboxEvent
 from exchange.outbox import nudge
 
+if TYPE_CHECKING:
+    from credit_portal.models import User
+
 State = OutboxEvent.State
 
 
-def requeue_failed(*, by: object, event_ids: Iterable[uuid.UUID] | None = None) -> int:
+def requeue_failed(*, by: User, event_ids: Iterable[uuid.UUID] | None = None) -> int:
     """Put failed events back in the queue with a fresh retry budget (DESIGN §5:
     ``failed`` is re-queued by hand). ``event_ids`` None means every failed event.
     Callers: credit office staff holding ``exchange.change_outboxevent``. Returns how

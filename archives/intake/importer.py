@@ -24,6 +24,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -43,6 +44,9 @@ from credit_portal.crypto import blind_index
 from credit_portal.exceptions import DomainError
 from departments.models import Department, Membership, OccupationDepartment
 from departments.scope import department_ids
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 CHUNK = 1000
 Progress = Callable[[str, int, int], None]
@@ -70,7 +74,7 @@ class Outcome:
         return len(self.rows)
 
 
-def check_may_import(*, department: Department, occupation_id: int, by: object) -> None:
+def check_may_import(*, department: Department, occupation_id: int, by: User) -> None:
     """A clerk of ``department``, which the catalogue makes responsible for the occupation."""
     if department.id not in department_ids(by, role=Membership.Role.CLERK):
         raise PermissionDenied(_("Only a clerk of the department imports its records."))
@@ -169,7 +173,7 @@ def prepare(
 
 
 def write(
-    outcome: Outcome, *, department: Department, choices: Choices, by: object, source: str, submit: bool,
+    outcome: Outcome, *, department: Department, choices: Choices, by: User, source: str, submit: bool,
     subjects: dict[str, Subject], archives: dict[object, Archive], progress: Progress | None = None,
 ) -> Outcome:
     """Write the valid, new rows of a prepared outcome in one transaction."""
@@ -252,7 +256,7 @@ def write(
 
 
 def import_rows(
-    rows: Iterable[ParsedRow], *, department: Department, choices: Choices, by: object, mode: str = "all",
+    rows: Iterable[ParsedRow], *, department: Department, choices: Choices, by: User, mode: str = "all",
     submit: bool = False, source: str = CreditRecord.Source.EXCEL, progress: Progress | None = None,
     total_hint: int = 0, keys: Callable[[ParsedRow], str] | None = None,
 ) -> Outcome:

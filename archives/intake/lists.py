@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.paginator import Paginator
@@ -31,6 +31,9 @@ from archives.selectors import CADENCE_DAYS, archives_visible_to, records_visibl
 from credit_portal import audit
 from credit_portal.forms import GovukFormMixin
 from departments.models import Occupation
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 PAGE_SIZE = 50
 YES_NO = [("", gettext_lazy("Any")), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
@@ -60,7 +63,7 @@ def _overdue_condition() -> Q:
     return condition & Q(state=Archive.State.OPEN)
 
 
-def department_archives(user: object, filters: dict[str, Any]) -> QuerySet[Archive]:
+def department_archives(user: User, filters: dict[str, Any]) -> QuerySet[Archive]:
     """Archives ``user`` may see, filtered, with "has negative records" in the same query.
 
     Negative means current, published negative information (what the subject's
@@ -171,7 +174,7 @@ def archive_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def my_items(user: object) -> QuerySet[CreditRecord]:
+def my_items(user: User) -> QuerySet[CreditRecord]:
     """The clerk's own records waiting for review or sent back to them."""
     return (
         records_visible_to(user)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -29,6 +29,9 @@ from disclosure import hooks
 from disclosure.models import Authorization, CreditReport, Institution
 from disclosure.selectors import effective_records
 from disclosure.services.mandatory import Mandatory
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 # 2: purpose, scope and what it leaves out, the negative check and the summary block.
 FORMAT = "credit-report/2"
@@ -258,7 +261,7 @@ def issue_report(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def issue_self_report(subject: Subject, *, by: object, request: HttpRequest | None = None) -> CreditReport:
+def issue_self_report(subject: Subject, *, by: User, request: HttpRequest | None = None) -> CreditReport:
     """The person's own report: every archive and category, effective records (what a
     fully authorized institution would see). Reading one's own record needs no
     authorization and is not a third-party query, but it is audited."""

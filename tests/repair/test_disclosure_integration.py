@@ -12,7 +12,7 @@ from archives.models import CreditRecord
 from archives.selectors import records_visible_to
 from disclosure import hooks
 from disclosure import selectors as disclosure
-from disclosure.services.identity import link_citizen
+from disclosure.services.registration import link_citizen
 from repair import services
 from tests.repair.conftest import answer, pdf, publish
 
