@@ -12,6 +12,7 @@ from credit_portal import audit
 from credit_portal.models import User
 from credit_portal.roles import ADMINISTRATOR_ROLES
 from credit_portal.services import SeparationOfDuties
+from departments import permissions
 from departments.models import CoverageEntry, Department, Membership
 
 COVERAGE_FIELDS = ("archive_established", "policy_document", "next_steps", "remarks")
@@ -34,7 +35,7 @@ def update_coverage_entry(
     this function, so an import or API caller cannot skip it. The change is written to
     the audit trail in the same transaction.
     """
-    if not by.has_perm("departments.change_coverageentry"):
+    if not permissions.may_change_coverage(by):
         raise PermissionDenied
     if archive_established is None or not next_steps.strip():
         raise ValueError("The coverage table needs 是否建立 and 下步打算 (000 annex: 是否建立均须填写).")

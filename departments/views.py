@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from departments import exports, selectors, services
+from credit_portal.http import user_passes
+from departments import exports, permissions, selectors, services
 from departments.forms import CoverageEntryForm
 from departments.models import Seed
 
@@ -34,7 +35,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 # Anonymous users go to the log-in page; signed-in users without the permission get 403.
 @require_GET
 @login_required
-@permission_required("departments.view_coverageentry", raise_exception=True)
+@user_passes(permissions.may_view_coverage)
 def coverage(request: HttpRequest) -> HttpResponse:
     """The coverage table of 000's annex, for the credit office (DESIGN §4)."""
     return render(
@@ -42,14 +43,14 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "departments/coverage.html",
         {
             "entries": selectors.coverage_entries(),
-            "can_change": request.user.has_perm("departments.change_coverageentry"),
+            "can_change": permissions.may_change_coverage(request.user),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@permission_required("departments.change_coverageentry", raise_exception=True)
+@user_passes(permissions.may_change_coverage)
 def coverage_edit(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(selectors.coverage_entries(), pk=pk)
     if request.method == "POST":
@@ -65,7 +66,7 @@ def coverage_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-@permission_required("departments.view_coverageentry", raise_exception=True)
+@user_passes(permissions.may_view_coverage)
 def coverage_export(request: HttpRequest) -> HttpResponse:
     """The coverage table as an Excel file with the annex's Chinese headers."""
     content = exports.coverage_workbook(selectors.coverage_entries())

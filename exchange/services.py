@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credit_portal import audit
+from exchange import permissions
 from exchange.models import OutboxEvent
 from exchange.outbox import nudge
 
@@ -26,7 +27,7 @@ def requeue_failed(*, by: User, event_ids: Iterable[uuid.UUID] | None = None) ->
     ``failed`` is re-queued by hand). ``event_ids`` None means every failed event.
     Callers: credit office staff holding ``exchange.change_outboxevent``. Returns how
     many were re-queued; delivered and pending events are left alone."""
-    if not getattr(by, "has_perm", None) or not by.has_perm("exchange.change_outboxevent"):
+    if not permissions.may_requeue(by):
         raise PermissionDenied(_("Only the credit office re-queues platform deliveries."))
     with transaction.atomic():
         events = OutboxEvent.objects.select_for_update().filter(state=State.FAILED)
