@@ -39,7 +39,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=0, minute=20),
     },
     # Objections and repair applications due within a working day or overdue: remind
-    # their owners once a day (issue 6, point 4).
+    # their owners once a day.
     # The audit chainer: chains audited reads, written without taking the chain head
     # (docs/audit.md). Interval: AUDIT_CHAIN_SECONDS (default 5).
     "credit-portal-chain-audit-entries": {

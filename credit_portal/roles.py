@@ -10,7 +10,7 @@ reading or editing the audit trail.
 The groups and their permissions are data in this module (``ROLE_PERMISSIONS``),
 applied by ``sync_role_groups()`` after every ``migrate``. A role group's permissions
 are exactly what is declared here: an edit in the admin is undone by the next
-migrate, so change this module instead. A later issue adds its permissions here; a
+migrate, so change this module instead. A new app adds its permissions here; a
 permission whose model does not exist yet is skipped (logged at debug) and picked up
 by the first migrate after its model arrives.
 
@@ -84,7 +84,7 @@ DEVICE_EDIT_PERMISSIONS = _perms("otp_totp", ("add", "change", "delete"), ["totp
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DEPARTMENT_CLERK: _perms("departments", ("view",), CATALOGUE_MODELS),
     Role.DEPARTMENT_REVIEWER: _perms("departments", ("view",), CATALOGUE_MODELS),
-    # The credit office keeps the catalogue (issue 2 §3: "editable in the admin by the
+    # The credit office keeps the catalogue (DESIGN §4: the catalogue is data "editable by the
     # credit office"): adds and edits entries, removes mappings; departments and
     # categories are retired with is_active, never deleted. It also extends the
     # working-day calendar each year (DESIGN §7).
@@ -93,10 +93,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _perms("departments", ("delete",), ["occupationdepartment", "occupationcategory"])
         | {"departments.view_coverageentry", "departments.change_coverageentry", "departments.view_membership"}
         | _perms("credit_portal", ("view", "add", "change", "delete"), ["calendarday"])
-        # The platform exchange: watch delivery, requeue failed events (issue 4 §4).
+        # The platform exchange: watch delivery, requeue failed events.
         | {"exchange.view_outboxevent", "exchange.change_outboxevent"}
         | _perms("exchange", ("view",), ["municipalplatform", "platformdelivery", "platformledgerentry"])
-        # Institutions are registered by the credit office (issue 5 §4).
+        # Institutions are registered by the credit office.
         | _perms("disclosure", ("view", "add", "change"), ["institution", "institutionstaff"])
         # Deadlines of objections and repair are configurable data (DESIGN §7).
         | _perms("repair", ("view", "change"), ["deadlinerule"])

@@ -31,8 +31,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
-# Each role's start page after sign-in, first match wins (issue: everyone used to land
-# on the public home page). URL names, not imports: the apps sit above this package.
+# Each role's start page after sign-in, first match wins, so nobody
+# lands on the public home page after signing in. URL names, not imports: the apps sit above this package.
 ROLE_HOMES: tuple[tuple[str, str], ...] = (
     (Role.CITIZEN, "disclosure:my_home"),
     (Role.INSTITUTION, "disclosure:institution_home"),

@@ -1,4 +1,4 @@
-"""Demo department staff: a clerk and a reviewer of 教育局 and of 卫健委 (issue 2 §10)."""
+"""Demo department staff: a clerk and a reviewer of 教育局 and of 卫健委."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Admin of the disclosure app: the credit office registers querying institutions and
-their staff (issue 5 deliverable 4); the credit office and the auditor read the query
+their staff; the credit office and the auditor read the query
 log and authorizations, never edit them.
 
 Access comes from ``disclosure.permissions`` (the credit office / the auditor

@@ -1,4 +1,4 @@
-"""REST API of the disclosure app (issue 5 deliverable 8): the institution query and
+"""REST API of the disclosure app: the institution query and
 the report verification, documented in the OpenAPI schema (/api/schema/, /api/docs/).
 
 Both call the same functions as the pages: ``services.queries.query_record`` (one

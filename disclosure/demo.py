@@ -1,4 +1,4 @@
-"""Demo data of the disclosure app (issue 5 deliverable 7), after ``archives.demo``.
+"""Demo data of the disclosure app, after ``archives.demo``.
 
 Links the foundation's ``demo_citizen`` account to the archives demo subject
 (``archives.demo.DEMO_CITIZEN_ID_NUMBER``), registers a demo employer with the

@@ -111,7 +111,7 @@ class MandatoryCategories(forms.Form):
 
 
 class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
-    """What the citizen grants: grantee, purpose, scope, period, uses (issue 5 §3)."""
+    """What the citizen grants: grantee, purpose, scope, period, uses."""
 
     ANYONE = "anyone"
 
@@ -181,7 +181,7 @@ class RevokeForm(GovukFormMixin, forms.Form):
 
 
 class QueryForm(GovukFormMixin, PurposeFields):
-    """The institution's query: who, with which code, for what (issue 5 §4)."""
+    """The institution's query: who, with which code, for what."""
 
     name = forms.CharField(label=_("Person's full name"), max_length=50)
     id_number = IdNumberField(label=_("Person's ID number"))

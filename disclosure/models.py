@@ -23,7 +23,7 @@ from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 
 class Purpose(models.TextChoices):
-    """The purposes a person may authorize a query for (issue 5, deliverable 3)."""
+    """The purposes a person may authorize a query for."""
 
     RECRUITMENT = "recruitment", _("recruitment")
     APPOINTMENT = "appointment", _("appointment or promotion")

@@ -1,4 +1,4 @@
-"""REST API for department business systems (issue 11 §6; 001 §三(四): departments
+"""REST API for department business systems (001 §三(四): departments
 with their own systems connect by interface, the others submit on the platform).
 
 Every request is signed (``signing``); the system acts as its service account, a clerk

@@ -1,4 +1,4 @@
-"""Batch yearly findings (issue 11 §5): at year end a reviewer drafts 守信 findings for
+"""Batch yearly findings: at year end a reviewer drafts 守信 findings for
 every archive of a unit or an occupation without grounds for anything else, reviews
 the exceptions one by one, and another reviewer signs the batch.
 

@@ -1,5 +1,5 @@
 """The department's archive list with filters, its .xlsx export, and the clerk's own
-submitted and returned records (issue 11 §4; 001 §三(五) for "overdue").
+submitted and returned records (001 §三(五) for "overdue").
 
 Filters travel in the query string: they are occupations, unit names, states and
 years, never a person's name or ID number (DESIGN §8). Scope is the archives

@@ -1,4 +1,4 @@
-"""Querying institutions: registered by the credit office (issue 5 deliverable 4)."""
+"""Querying institutions: registered by the credit office."""
 
 from __future__ import annotations
 

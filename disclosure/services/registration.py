@@ -1,6 +1,6 @@
 """Citizen registration: proof by one-time code, the link of an account to one subject.
 
-Issue 5 deliverable 1. Nobody claims a record with an ID number alone: the one-time
+Nobody claims a record with an ID number alone: the one-time
 code goes to the phone a department has on file for the subject (``Subject.phone``),
 not to a number the applicant types. Registration answers the same whether or not
 the person exists (the SMS is sent only when name and number match a subject with a

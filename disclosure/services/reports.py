@@ -1,5 +1,5 @@
 """Credit reports: frozen JSON snapshots with an SM3 digest, a number and a
-verification code (issue 5 deliverable 5).
+verification code.
 
 The snapshot holds what the reader was entitled to at the moment of issue and never
 changes afterwards; its digest (SM3 over canonical JSON) is what the public

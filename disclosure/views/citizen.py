@@ -1,4 +1,4 @@
-"""The citizen portal (issue 5 deliverables 1–3; DESIGN §1 journey 2).
+"""The citizen portal (DESIGN §1 journey 2).
 
 Everything here is about the signed-in citizen's own subject, taken from their
 account (``CitizenProfile``), never from the URL; object ids in URLs are looked up
@@ -48,7 +48,7 @@ State = CreditRecord.State
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     """Sign up: name, ID number, phone, password. The same next page whether or not
-    the person is known (issue 5 §1)."""
+    the person is known."""
     if request.user.is_authenticated:
         return redirect("disclosure:my_home")
     form = forms.RegistrationForm(request.POST or None)

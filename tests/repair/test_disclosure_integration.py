@@ -1,6 +1,6 @@
 """Through disclosure's real citizen link and selectors: a repaired record leaves public
 lists and institution reports but stays for the subject and the department; a personal
-statement reaches reports through disclosure's hook (issue 6, Tests)."""
+statement reaches reports through disclosure's hook."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The review queue shows yearly findings next to records (issue 11 §7)."""
+"""The review queue shows yearly findings next to records."""
 
 from __future__ import annotations
 
