@@ -190,11 +190,6 @@ def deadline_after(start: datetime, n: int) -> datetime:
 WARN_FROM_MONTH_DAY = (10, 1)
 
 
-def last_covered_year() -> int | None:
-    """The last year whose official holidays are entered, or None (an empty calendar)."""
-    return _load().last_year
-
-
 def is_provisional(day: date | None) -> bool:
     """Whether a deadline falling on ``day`` was counted past the official calendar (its
     year has no holidays entered yet): shown as provisional (暂定) wherever it appears."""

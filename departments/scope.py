@@ -57,10 +57,6 @@ def department_ids(user: User | AnonymousUser, *, role: str | None = None) -> fr
     return cached[role]
 
 
-def is_department_staff(user: User | AnonymousUser) -> bool:
-    return bool(department_ids(user))
-
-
 def department_group_name(department: Department) -> str:
     """The auth group that stands for a department in object permissions."""
     return f"department:{department.code}"

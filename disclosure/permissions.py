@@ -41,11 +41,6 @@ if TYPE_CHECKING:
 # --- who is who ------------------------------------------------------------------------------
 
 
-def is_citizen(user: Actor) -> bool:
-    """A signed-in account linked to one subject (the citizen pages)."""
-    return subject_for(user) is not None
-
-
 def is_institution_staff(user: Actor) -> bool:
     """Someone who queries for a registered, active institution (the institution pages)."""
     return acting_institution(user) is not None
@@ -66,10 +61,6 @@ def is_own_subject(user: Actor, subject: Subject) -> bool:
     """``user`` has proved to be ``subject``: the only one who decides about their record."""
     own = subject_for(user)
     return own is not None and own.pk == subject.pk
-
-
-def may_grant_for(user: Actor, subject: Subject) -> bool:
-    return is_own_subject(user, subject)
 
 
 def may_revoke(user: Actor, authorization: Authorization) -> bool:

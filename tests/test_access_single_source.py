@@ -9,10 +9,11 @@ signed-in user or an author, or an ORM query outside the selectors."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
+
+from tests.access_scan import violations
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,18 +50,6 @@ TEMPLATE_FORBIDDEN = {
 }
 
 
-def _violations(files: list[Path], patterns: dict[str, str]) -> list[str]:
-    found = []
-    for path in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.lstrip().startswith(("#", '"""', "{#")):
-                continue
-            for pattern, what in patterns.items():
-                if re.search(pattern, line):
-                    found.append(f"{path.parent.name}/{path.name}:{number}: {what}: {line.strip()}")
-    return found
-
-
 @pytest.mark.parametrize("app", sorted(VIEWS))
 def test_the_files_are_there(app: str) -> None:
     assert VIEWS[app]
@@ -71,12 +60,12 @@ def test_the_files_are_there(app: str) -> None:
 
 @pytest.mark.parametrize("app", sorted(VIEWS))
 def test_views_decide_no_access_themselves(app: str) -> None:
-    assert _violations(VIEWS[app], PYTHON_FORBIDDEN) == []
+    assert violations(VIEWS[app], PYTHON_FORBIDDEN) == []
 
 
 @pytest.mark.parametrize("app", sorted(VIEWS))
 def test_templates_decide_no_access_themselves(app: str) -> None:
-    assert _violations(TEMPLATES[app], TEMPLATE_FORBIDDEN) == []
+    assert violations(TEMPLATES[app], TEMPLATE_FORBIDDEN) == []
 
 
 @pytest.mark.parametrize(
@@ -96,10 +85,10 @@ def test_the_scan_catches_a_view_or_template_that_decides(tmp_path: Path, line: 
     """The scan itself can fail: each way of deciding access is caught."""
     sample = tmp_path / "sample.txt"
     sample.write_text(line + "\n", encoding="utf-8")
-    assert _violations([sample], patterns), line
+    assert violations([sample], patterns), line
 
 
 def test_asking_the_permissions_module_is_not_deciding(tmp_path: Path) -> None:
     sample = tmp_path / "sample.txt"
     sample.write_text('    "can_revoke": permissions.may_revoke(request.user, authorization),\n', encoding="utf-8")
-    assert _violations([sample], PYTHON_FORBIDDEN) == []
+    assert violations([sample], PYTHON_FORBIDDEN) == []

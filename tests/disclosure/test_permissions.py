@@ -89,8 +89,8 @@ def test_an_institution_asks_for_itself_only(disc) -> None:
 
 
 def test_who_is_who(disc) -> None:
-    assert permissions.is_citizen(disc.citizen)
-    assert not permissions.is_citizen(disc.employer_staff)
+    assert permissions.is_own_subject(disc.citizen, disc.subject)
+    assert not permissions.is_own_subject(disc.other_citizen, disc.subject)
     assert permissions.may_query(disc.employer_staff)
     assert not permissions.may_query(disc.citizen)
     assert permissions.may_manage_institutions(disc.world.credit_office)
