@@ -38,6 +38,6 @@ def requeue_failed(*, by: User, event_ids: Iterable[uuid.UUID] | None = None) ->
             state=State.PENDING, attempts=0, next_attempt_at=timezone.now()
         )
         if count:
-            audit.record("exchange.requeued", actor=by, detail={"count": count})
+            audit.record("exchange.event.requeued", actor=by, detail={"count": count})
             transaction.on_commit(nudge, robust=True)
     return count
