@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from credit_portal import audit
@@ -61,7 +60,7 @@ def update_coverage_entry(
 
 
 def grant_membership(
-    user: User, *, department: Department, role: str, by: User, request: Any = None
+    user: User, *, department: Department, role: str, by: User, request: HttpRequest | None = None
 ) -> Membership:
     """Make ``user`` a clerk or reviewer of ``department`` (their scope, DESIGN §6).
 
@@ -91,7 +90,7 @@ def grant_membership(
     return membership
 
 
-def revoke_membership(membership: Membership, *, by: User, request: Any = None) -> None:
+def revoke_membership(membership: Membership, *, by: User, request: HttpRequest | None = None) -> None:
     """End a membership. Who: ``departments.delete_membership``, never one's own."""
     if not by.has_perm("departments.delete_membership"):
         raise PermissionDenied

@@ -19,6 +19,7 @@ import random
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -159,8 +160,8 @@ def deliver_batch(events: list[OutboxEvent], platforms: list[MunicipalPlatform])
     report = Report(claimed=len(events))
     ids = [e.pk for e in events]
     acked = set(PlatformDelivery.objects.filter(event_id__in=ids).values_list("event_id", "platform_id"))
-    errors: dict[Any, str] = {}
-    rejected: dict[Any, str] = {}
+    errors: dict[uuid.UUID, str] = {}
+    rejected: dict[uuid.UUID, str] = {}
     for platform in platforms:
         todo = [e for e in events if (e.pk, platform.pk) not in acked and e.pk not in rejected]
         if not todo:
@@ -196,7 +197,7 @@ def deliver_batch(events: list[OutboxEvent], platforms: list[MunicipalPlatform])
         )
     if errors:
         limit = conf.integer("EXCHANGE_MAX_ATTEMPTS")
-        by_attempts: dict[int, list[Any]] = {}
+        by_attempts: dict[int, list[uuid.UUID]] = {}
         for event in events:
             if event.pk in errors:
                 by_attempts.setdefault(event.attempts, []).append(event.pk)

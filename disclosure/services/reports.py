@@ -11,7 +11,7 @@ only by someone holding the report.
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -90,7 +90,7 @@ def build_content(
     *,
     number: str,
     kind: str,
-    issued_at: Any,
+    issued_at: datetime,
     institution: Institution | None = None,
     authorization: Authorization | None = None,
     occupation_ids: list[int] | None = None,
@@ -179,7 +179,7 @@ def build_content(
 
 
 def _left_out(
-    in_scope: list[Any],
+    in_scope: list[CreditRecord],
     chosen: list[RecordCategory],
     category_ids: list[int] | None,
     mandatory: Mandatory,

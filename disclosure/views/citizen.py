@@ -10,6 +10,7 @@ read is written to the audit trail (DESIGN §8).
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -291,7 +292,7 @@ def authorization_check(request: HttpRequest, subject: Subject) -> HttpResponse:
 
 
 @citizen_view
-def authorization_granted(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_granted(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     """The confirmation page: the code, shown this once."""
     authorization = selectors.get_own_authorization(request.user, pk)
     held = request.session.pop(SESSION_NEW_CODE, None)
@@ -300,7 +301,7 @@ def authorization_granted(request: HttpRequest, subject: Subject, pk: Any) -> Ht
 
 
 @citizen_view
-def authorization_detail(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_detail(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     authorization = selectors.get_own_authorization(request.user, pk)
     queries = selectors.authorization_queries(authorization)
     return render(request, "disclosure/authorization_detail.html", {
@@ -311,7 +312,7 @@ def authorization_detail(request: HttpRequest, subject: Subject, pk: Any) -> Htt
 
 
 @citizen_view
-def authorization_receipt(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_receipt(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     """The printable consent receipt."""
     authorization = selectors.get_own_authorization(request.user, pk)
     if not authorization.receipt:
@@ -323,7 +324,7 @@ def authorization_receipt(request: HttpRequest, subject: Subject, pk: Any) -> Ht
 
 
 @citizen_view
-def authorization_receipt_json(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_receipt_json(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     authorization = selectors.get_own_authorization(request.user, pk)
     if not authorization.receipt:
         raise Http404
@@ -334,7 +335,7 @@ def authorization_receipt_json(request: HttpRequest, subject: Subject, pk: Any) 
 
 @citizen_view
 @require_http_methods(["GET", "POST"])
-def authorization_revoke(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_revoke(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     """Check before revoking; the revocation takes effect at once."""
     authorization = selectors.get_own_authorization(request.user, pk)
     if not permissions.may_revoke(request.user, authorization):
@@ -354,7 +355,7 @@ def authorization_revoke(request: HttpRequest, subject: Subject, pk: Any) -> Htt
 
 
 @citizen_view
-def authorization_revoked(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_revoked(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     authorization = selectors.get_own_authorization(request.user, pk)
     if authorization.state != Authorization.State.REVOKED:
         return redirect("disclosure:authorization_detail", pk=authorization.pk)
@@ -363,7 +364,7 @@ def authorization_revoked(request: HttpRequest, subject: Subject, pk: Any) -> Ht
 
 @citizen_view
 @require_http_methods(["GET", "POST"])
-def authorization_approve(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_approve(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     """A request from an institution: check its terms, then approve or decline."""
     authorization = selectors.get_own_authorization(request.user, pk)
     if not permissions.may_answer_request(request.user, authorization):
