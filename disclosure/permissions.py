@@ -59,20 +59,24 @@ def is_office(user: Actor) -> bool:
 
 def is_own_subject(user: Actor, subject: Subject) -> bool:
     """``user`` has proved to be ``subject``: the only one who decides about their record."""
+    return _is_subject_id(user, subject.pk)
+
+
+def _is_subject_id(user: Actor, subject_id: object) -> bool:
     own = subject_for(user)
-    return own is not None and own.pk == subject.pk
+    return own is not None and own.pk == subject_id
 
 
 def may_revoke(user: Actor, authorization: Authorization) -> bool:
     """The person revokes an authorization that is in force now (an active one past
     its end reads as expired before the sweep marks it)."""
     return (authorization.effective_state() == Authorization.State.ACTIVE
-            and is_own_subject(user, authorization.subject))
+            and _is_subject_id(user, authorization.subject_id))
 
 
 def may_answer_request(user: Actor, authorization: Authorization) -> bool:
     """The person approves or declines an institution's request awaiting them."""
-    return authorization.state == Authorization.State.PENDING and is_own_subject(user, authorization.subject)
+    return authorization.state == Authorization.State.PENDING and _is_subject_id(user, authorization.subject_id)
 
 
 # --- institutions ----------------------------------------------------------------------------
