@@ -20,3 +20,10 @@ def violations(files: list[Path], patterns: dict[str, str]) -> list[str]:
                 if re.search(pattern, line):
                     found.append(f"{path.parent.name}/{path.name}:{number}: {what}: {line.strip()}")
     return found
+
+
+def line_violations(tmp_path: Path, line: str, patterns: dict[str, str]) -> list[str]:
+    """The scan of one line, for the tests that show the scan itself can fail."""
+    sample = tmp_path / "sample.txt"
+    sample.write_text(line + "\n", encoding="utf-8")
+    return violations([sample], patterns)

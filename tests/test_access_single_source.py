@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.access_scan import violations
+from tests.access_scan import line_violations, violations
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,12 +83,9 @@ def test_templates_decide_no_access_themselves(app: str) -> None:
 )
 def test_the_scan_catches_a_view_or_template_that_decides(tmp_path: Path, line: str, patterns: dict[str, str]) -> None:
     """The scan itself can fail: each way of deciding access is caught."""
-    sample = tmp_path / "sample.txt"
-    sample.write_text(line + "\n", encoding="utf-8")
-    assert violations([sample], patterns), line
+    assert line_violations(tmp_path, line, patterns), line
 
 
 def test_asking_the_permissions_module_is_not_deciding(tmp_path: Path) -> None:
-    sample = tmp_path / "sample.txt"
-    sample.write_text('    "can_revoke": permissions.may_revoke(request.user, authorization),\n', encoding="utf-8")
-    assert violations([sample], PYTHON_FORBIDDEN) == []
+    line = '    "can_revoke": permissions.may_revoke(request.user, authorization),'
+    assert line_violations(tmp_path, line, PYTHON_FORBIDDEN) == []

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.access_scan import violations
+from tests.access_scan import line_violations, violations
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEW_FILES = sorted((ROOT / "archives" / "views").glob("*.py")) + sorted(
@@ -69,6 +69,4 @@ def test_archives_templates_decide_no_access_themselves() -> None:
 )
 def test_the_scan_catches_a_view_or_template_that_decides(tmp_path: Path, line: str, patterns: dict[str, str]) -> None:
     """The scan itself can fail: each way of deciding access is caught."""
-    sample = tmp_path / "sample.txt"
-    sample.write_text(line + "\n", encoding="utf-8")
-    assert violations([sample], patterns), line
+    assert line_violations(tmp_path, line, patterns), line
