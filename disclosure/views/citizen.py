@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -204,7 +205,9 @@ def my_authorizations(request: HttpRequest, subject: Subject) -> HttpResponse:
     })
 
 
-def _form_for(subject: Subject, data: Any = None, initial: Any = None) -> forms.AuthorizationForm:
+def _form_for(
+    subject: Subject, data: Mapping[str, Any] | None = None, initial: Mapping[str, Any] | None = None
+) -> forms.AuthorizationForm:
     occupations, categories = selectors.scope_choices(subject)
     return forms.AuthorizationForm(data, initial=initial, occupations=occupations, categories=categories)
 
