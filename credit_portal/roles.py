@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +172,7 @@ def _conflict_message(a: str, b: str) -> str:
     }
 
 
-def check_separation_of_duties(user: Any) -> list[str]:
+def check_separation_of_duties(user: User) -> list[str]:
     """Why ``user``'s roles or permissions break the separation of duties; empty if they do not.
 
     Reports conflicting role groups and, whatever the groups are called, a user whose
