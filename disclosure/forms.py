@@ -28,7 +28,18 @@ class IdNumberField(forms.CharField):
         return validators.validate_id_number(value) if value else value
 
 
-class RegistrationForm(GovukFormMixin, forms.Form):
+class NewPasswordPairForm(GovukFormMixin, forms.Form):
+    """A form that sets a password typed twice (``password``, ``password_again``): the
+    second must match the first, said beside the second field."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", _("The two passwords are not the same."))
+        return data
+
+
+class RegistrationForm(NewPasswordPairForm):
     error_names = {"password": _("Password"), "password_again": _("Password again")}
 
     name = forms.CharField(label=_("Full name"), max_length=50, help_text=_("As on your resident ID card."))
@@ -52,12 +63,6 @@ class RegistrationForm(GovukFormMixin, forms.Form):
 
     def clean_phone(self) -> str:
         return normalize_digits(self.cleaned_data["phone"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
-            self.add_error("password_again", _("The two passwords are not the same."))
-        return data
 
 
 class CodeForm(GovukFormMixin, forms.Form):
@@ -259,7 +264,7 @@ class PasswordResetStartForm(GovukFormMixin, forms.Form):
             raise ValidationError(exc.message_dict["phone"]) from None
 
 
-class PasswordResetCompleteForm(GovukFormMixin, forms.Form):
+class PasswordResetCompleteForm(NewPasswordPairForm):
     code = forms.CharField(
         label=_("Verification code"), max_length=10, help_text=_("The 6 digits in the text message."),
         error_messages={"required": _("Enter the verification code")},
@@ -282,9 +287,3 @@ class PasswordResetCompleteForm(GovukFormMixin, forms.Form):
 
     def clean_code(self) -> str:
         return normalize_digits(self.cleaned_data["code"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
-            self.add_error("password_again", _("The two passwords are not the same."))
-        return data
