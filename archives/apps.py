@@ -8,3 +8,13 @@ class ArchivesConfig(AppConfig):
     name = "archives"
     verbose_name = _("Credit archives")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The credit office's city figures are shown by departments' pages, which may not
+        # import archives (DESIGN §2); archives registers its share instead.
+        from archives import statistics
+        from credit_portal import statistics as city
+
+        city.register_coverage(statistics.coverage)
+        city.register_series(statistics.series)
+        city.register_figures(statistics.figures)

@@ -8,7 +8,7 @@ here (citizens and institutions read through ``disclosure``).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import CharField, Q, QuerySet, Value
@@ -201,14 +201,19 @@ CADENCE_DAYS = {
 }
 
 
-def overdue_archives(user: Viewer) -> QuerySet[Archive]:
-    """Open archives not updated within their occupation's cadence (001 §三(五):
-    records are refreshed yearly, quarterly or monthly by kind)."""
-    now = timezone.now()
+def overdue_condition(now: datetime | None = None) -> Q:
+    """Archives not updated within their occupation's cadence (001 §三(五): records are
+    refreshed yearly, quarterly or monthly by kind); combine with ``state=open``."""
+    now = now or timezone.now()
     condition = Q()
     for cadence, days in CADENCE_DAYS.items():
         condition |= Q(occupation__update_cadence=cadence, last_updated_at__lt=now - timedelta(days=days))
-    return archives_visible_to(user).filter(condition, state=Archive.State.OPEN).order_by("last_updated_at")
+    return condition
+
+
+def overdue_archives(user: Viewer) -> QuerySet[Archive]:
+    """Open archives of ``user``'s scope not updated within their cadence."""
+    return archives_visible_to(user).filter(overdue_condition(), state=Archive.State.OPEN).order_by("last_updated_at")
 
 
 def dashboard(user: Viewer) -> dict[str, object]:

@@ -85,8 +85,9 @@ ROLE_ADMIN_PERMISSIONS = (
 DEVICE_EDIT_PERMISSIONS = _perms("otp_totp", ("add", "change", "delete"), ["totpdevice"])
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.DEPARTMENT_CLERK: _perms("departments", ("view",), CATALOGUE_MODELS),
-    Role.DEPARTMENT_REVIEWER: _perms("departments", ("view",), CATALOGUE_MODELS),
+    # Clerks and reviewers file their department's rules with the credit office (001 §五).
+    Role.DEPARTMENT_CLERK: _perms("departments", ("view",), CATALOGUE_MODELS) | {"departments.add_rulefiling"},
+    Role.DEPARTMENT_REVIEWER: _perms("departments", ("view",), CATALOGUE_MODELS) | {"departments.add_rulefiling"},
     # The credit office keeps the catalogue (DESIGN §4: the catalogue is data "editable by the
     # credit office"): adds and edits entries, removes mappings; departments and
     # categories are retired with is_active, never deleted. It also extends the
@@ -95,6 +96,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _perms("departments", ("view", "add", "change"), CATALOGUE_MODELS)
         | _perms("departments", ("delete",), ["occupationdepartment", "occupationcategory"])
         | {"departments.view_coverageentry", "departments.change_coverageentry", "departments.view_membership"}
+        # Filings of departments' rules are acknowledged, and departments evaluated each
+        # year, by the credit office (001 §五; 002 §三1; 004 item 30).
+        | {"departments.view_rulefiling", "departments.change_rulefiling"}
+        | _perms("departments", ("view", "add", "change"), ["departmentevaluation"])
         | _perms("credit_portal", ("view", "add", "change", "delete"), ["calendarday"])
         # The platform exchange: watch delivery, requeue failed events.
         | {"exchange.view_outboxevent", "exchange.change_outboxevent"}

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from credit_portal.forms import GovukFormMixin
-from departments.models import CoverageEntry
+from credit_portal.forms import DateField, GovukFormMixin, normalize_digits
+from departments.models import CoverageEntry, Department, DepartmentEvaluation, RuleFiling
 
 
 class CoverageEntryForm(GovukFormMixin, forms.Form):
@@ -48,3 +54,66 @@ class CoverageEntryForm(GovukFormMixin, forms.Form):
             "next_steps": entry.next_steps,
             "remarks": entry.remarks,
         }
+
+
+class RuleFilingForm(GovukFormMixin, forms.Form):
+    """A department's rules filed with the credit office (备案; 001 §五)."""
+
+    department = forms.ModelChoiceField(
+        label=_("Department"), queryset=Department.objects.none(), empty_label=None,
+        error_messages={"required": _("Select the department"), "invalid_choice": _("Select the department")},
+    )
+    title = forms.CharField(
+        label=_("Title of the document"), max_length=RuleFiling._meta.get_field("title").max_length,
+        error_messages={"required": _("Enter the title of the document")},
+    )
+    document_number = forms.CharField(
+        label=_("Document number"), required=False,
+        max_length=RuleFiling._meta.get_field("document_number").max_length,
+        help_text=_("As printed on the document, for example 示教〔2026〕3号. Leave empty if it has none."),
+    )
+    issued_on = DateField(
+        label=_("Date the document was issued"), max_date=None,
+        error_messages={"required": _("Enter the date the document was issued")},
+    )
+    summary = forms.CharField(
+        label=_("What the rules cover"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=RuleFiling._meta.get_field("summary").max_length,
+    )
+
+    def __init__(self, *args: Any, departments: QuerySet[Department], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+        if len(departments) == 1:
+            self.fields["department"].initial = departments[0].pk
+
+    def clean_issued_on(self) -> date:
+        issued_on = self.cleaned_data["issued_on"]
+        if issued_on > timezone.localdate():
+            raise forms.ValidationError(_("The date the document was issued must be today or in the past."))
+        return issued_on
+
+
+class EvaluationForm(GovukFormMixin, forms.Form):
+    """The credit office's yearly evaluation of a department (002 §三1; 004 item 30)."""
+
+    grade = forms.ChoiceField(
+        label=_("Grade"), choices=DepartmentEvaluation.Grade.choices, widget=forms.RadioSelect,
+        error_messages={"required": _("Select a grade"), "invalid_choice": _("Select a grade")},
+    )
+    score = forms.CharField(
+        label=_("Score"), help_text=_("From 0 to 100."),
+        error_messages={"required": _("Enter a score from 0 to 100")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
+    )
+    notes = forms.CharField(
+        label=_("Findings of the evaluation"), widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=DepartmentEvaluation._meta.get_field("notes").max_length,
+        error_messages={"required": _("Enter the findings of the evaluation")},
+    )
+
+    def clean_score(self) -> int:
+        value = normalize_digits(self.cleaned_data["score"])
+        if not re.fullmatch(r"[0-9]{1,3}", value) or int(value) > 100:
+            raise forms.ValidationError(_("Enter a score from 0 to 100"))
+        return int(value)

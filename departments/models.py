@@ -240,3 +240,74 @@ class CoverageEntry(models.Model):
 
     def __str__(self) -> str:
         return str(self.department)
+
+
+class RuleFiling(models.Model):
+    """A department's rules for its archives, filed with the credit office (备案).
+
+    001 §五: "各单位要建立重点领域职业人群信用档案, 报县信用办备案". A department files
+    the title, number and date of the document it issued; the credit office
+    acknowledges the filing. The coverage table shows each department's filings.
+    """
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="rule_filings", verbose_name=_("department")
+    )
+    title = models.CharField(_("title of the document"), max_length=200)
+    document_number = models.CharField(_("document number"), max_length=60, blank=True)
+    issued_on = models.DateField(_("issued on"))
+    summary = models.TextField(_("what the rules cover"), max_length=2000, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(_("filed"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rule filing")
+        verbose_name_plural = _("rule filings")
+        ordering = ["-filed_at", "-pk"]
+        indexes = [models.Index(fields=["department", "-filed_at"], name="filing_department_filed")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DepartmentEvaluation(models.Model):
+    """The credit office's yearly evaluation of a department's work on personal credit
+    archives (002 §三1: "建立工作考核推进机制"; 004 item 30: "将个人诚信体系建设工作纳入
+    '两建'工作年度考核").
+
+    ``figures`` keeps the computed coverage figures the evaluation was made on, so the
+    grade stays explainable after the archives change.
+    """
+
+    class Grade(models.TextChoices):
+        EXCELLENT = "excellent", _("excellent")
+        GOOD = "good", _("good")
+        PASS = "pass", _("pass")
+        FAIL = "fail", _("fail")
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("department")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices)
+    score = models.PositiveSmallIntegerField(_("score"))
+    notes = models.TextField(_("findings of the evaluation"), max_length=4000)
+    figures = models.JSONField(_("figures at the time"), default=dict)
+    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    evaluated_at = models.DateTimeField(_("evaluated"))
+
+    class Meta:
+        verbose_name = _("yearly evaluation of a department")
+        verbose_name_plural = _("yearly evaluations of departments")
+        ordering = ["-year", "department__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "year"], name="one_evaluation_per_department_year"),
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="evaluation_score_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.year}"

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credit_portal import audit
 from credit_portal.models import User
 from credit_portal.roles import ADMINISTRATOR_ROLES
 from credit_portal.services import SeparationOfDuties
-from departments import permissions
-from departments.models import CoverageEntry, Department, Membership
+from departments import permissions, selectors
+from departments.models import CoverageEntry, Department, DepartmentEvaluation, Membership, RuleFiling
 
 COVERAGE_FIELDS = ("archive_established", "policy_document", "next_steps", "remarks")
 
@@ -104,3 +107,84 @@ def revoke_membership(membership: Membership, *, by: User, request: HttpRequest 
         audit.record("departments.membership.revoked", actor=by, target=locked, detail=detail, request=request)
         locked.delete()
 
+
+
+def file_rules(
+    department: Department, *, by: User, title: str, document_number: str, issued_on: date, summary: str = ""
+) -> RuleFiling:
+    """File ``department``'s rules for its archives with the credit office (备案; 001 §五:
+    "各单位要建立重点领域职业人群信用档案, 报县信用办备案").
+
+    Who: a clerk or reviewer of that department (``permissions.can_file_rules``). A
+    document dated in the future is refused: a filing records rules already issued.
+    """
+    if not permissions.can_file_rules(by, department):
+        raise PermissionDenied
+    if issued_on > timezone.localdate():
+        raise ValidationError(_("The date the document was issued must be today or in the past."), code="future")
+    with transaction.atomic():
+        filing = RuleFiling.objects.create(
+            department=department, title=title.strip(), document_number=document_number.strip(),
+            issued_on=issued_on, summary=summary.strip(), filed_by=by, filed_at=timezone.now(),
+        )
+        audit.record(
+            "departments.rule_filing.filed", actor=by, target=filing,
+            detail={"department": department.code, "title": filing.title},
+        )
+    return filing
+
+
+def acknowledge_filing(filing: RuleFiling, *, by: User) -> RuleFiling:
+    """The credit office acknowledges a filing (备案): once, and never its own."""
+    with transaction.atomic():
+        locked = RuleFiling.objects.select_for_update().select_related("department").get(pk=filing.pk)
+        if not permissions.can_acknowledge(by, locked):
+            raise PermissionDenied
+        locked.acknowledged_by = by
+        locked.acknowledged_at = timezone.now()
+        locked.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        audit.record(
+            "departments.rule_filing.acknowledged", actor=by, target=locked,
+            detail={"department": locked.department.code},
+        )
+    return locked
+
+
+def evaluate_department(
+    department: Department, *, year: int, by: User, grade: str, score: int, notes: str
+) -> DepartmentEvaluation:
+    """Record (or revise) the credit office's yearly evaluation of ``department`` (002 §三1
+    "建立工作考核推进机制"; 004 item 30 "纳入'两建'工作年度考核"). The computed coverage
+    figures of that year are kept with it; a revision is audited with what changed."""
+    if not permissions.can_evaluate(by):
+        raise PermissionDenied
+    if grade not in DepartmentEvaluation.Grade.values:
+        raise ValidationError(_("Select a grade."), code="grade")
+    if not 0 <= score <= 100:
+        raise ValidationError(_("Enter a score from 0 to 100."), code="score")
+    if year > timezone.localdate().year:
+        raise ValidationError(_("A year that has not begun cannot be evaluated."), code="year")
+    figures = selectors.department_figures(department, year)
+    with transaction.atomic():
+        evaluation, created = DepartmentEvaluation.objects.select_for_update().get_or_create(
+            department=department, year=year,
+            defaults={
+                "grade": grade, "score": score, "notes": notes.strip(), "figures": figures,
+                "evaluated_by": by, "evaluated_at": timezone.now(),
+            },
+        )
+        changed = ["grade", "score", "notes"]
+        if not created:
+            new = {"grade": grade, "score": score, "notes": notes.strip()}
+            changed = [name for name, value in new.items() if getattr(evaluation, name) != value]
+            for name, value in new.items():
+                setattr(evaluation, name, value)
+            evaluation.figures = figures
+            evaluation.evaluated_by = by
+            evaluation.evaluated_at = timezone.now()
+            evaluation.save()
+        audit.record(
+            "departments.evaluation.recorded", actor=by, target=evaluation,
+            detail={"department": department.code, "year": year, "changed": changed},
+        )
+    return evaluation

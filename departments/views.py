@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from credit_portal import statistics
+from credit_portal.forms import normalize_digits
 from credit_portal.http import user_passes
-from departments import exports, permissions, selectors, services
-from departments.forms import CoverageEntryForm
-from departments.models import Seed
+from departments import charts, exports, permissions, selectors, services
+from departments.forms import CoverageEntryForm, EvaluationForm, RuleFilingForm
+from departments.models import Department, Seed
 
 
 @require_GET
@@ -38,10 +45,13 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 @user_passes(permissions.may_view_coverage)
 def coverage(request: HttpRequest) -> HttpResponse:
     """The coverage table of 000's annex, for the credit office (DESIGN §4)."""
+    year = timezone.localdate().year
     return render(
         request,
         "departments/coverage.html",
         {
+            "year": year,
+            "rows": selectors.coverage_table(year),
             "entries": selectors.coverage_entries(),
             "can_change": permissions.may_change_coverage(request.user),
         },
@@ -77,3 +87,160 @@ def coverage_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- the credit office's view of the city ------------------------------------------------
+
+
+def _year(request: HttpRequest) -> int:
+    """The year asked for (?year=), else this year; an unusable value falls back to this
+    year rather than failing (a bookmark or a typed URL)."""
+    this_year = timezone.localdate().year
+    value = normalize_digits(request.GET.get("year", ""))
+    if re.fullmatch(r"[0-9]{4}", value) and 2000 <= int(value) <= this_year:
+        return int(value)
+    return this_year
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+@require_GET
+@login_required
+def city(request: HttpRequest) -> HttpResponse:
+    """The credit office's dashboard of the city: the yearly figures and the charts, each
+    chart followed by its table."""
+    _require(permissions.can_view_city(request.user))
+    year = _year(request)
+    return render(
+        request,
+        "departments/city.html",
+        {
+            "year": year,
+            "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
+            "figures": statistics.figures(year),
+            "charts": [charts.chart(one) for one in statistics.series(year)],
+        },
+    )
+
+
+@require_GET
+@login_required
+def yearly_report(request: HttpRequest, year: int) -> HttpResponse:
+    """The yearly progress report as a print view (003 §四(一))."""
+    _require(permissions.can_view_city(request.user))
+    if not 2000 <= year <= timezone.localdate().year:
+        raise Http404
+    return render(
+        request,
+        "departments/yearly_report.html",
+        {
+            "year": year,
+            "figures": statistics.figures(year),
+            "rows": selectors.coverage_table(year),
+            "series": statistics.series(year),
+            "generated_at": timezone.now(),
+        },
+    )
+
+
+@require_GET
+@login_required
+def yearly_report_export(request: HttpRequest, year: int) -> HttpResponse:
+    _require(permissions.can_view_city(request.user))
+    if not 2000 <= year <= timezone.localdate().year:
+        raise Http404
+    content = exports.yearly_report_workbook(
+        year, statistics.figures(year), selectors.coverage_table(year), statistics.series(year)
+    )
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="progress-{year}.xlsx"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@login_required
+def filings(request: HttpRequest) -> HttpResponse:
+    """Filed rules: every department's for the credit office, one's own otherwise."""
+    user = request.user
+    _require(permissions.can_view_city(user) or permissions.can_file_rules(user))
+    page = Paginator(selectors.filings_for(user).select_related("department"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "departments/filings.html",
+        {
+            "page": page,
+            "can_file": permissions.can_file_rules(user),
+            "acknowledgeable": {f.pk for f in page if permissions.can_acknowledge(user, f)},
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def filing_new(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_file_rules(request.user))
+    departments = selectors.departments_to_file_for(request.user)
+    form = RuleFilingForm(request.POST or None, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        department = data.pop("department")
+        services.file_rules(department, by=request.user, **data)
+        messages.success(request, _("The rules of %(unit)s were filed with the credit office.") % {
+            "unit": department.display_name})
+        return redirect("city:filings")
+    return render(request, "departments/filing_form.html", {"form": form})
+
+
+@require_POST
+@login_required
+def filing_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = get_object_or_404(selectors.rule_filings(), pk=pk)
+    _require(permissions.can_acknowledge(request.user, filing))
+    services.acknowledge_filing(filing, by=request.user)
+    messages.success(request, _("Acknowledged the filing of %(unit)s.") % {"unit": filing.department.display_name})
+    return redirect("city:filings")
+
+
+@require_GET
+@login_required
+def evaluations(request: HttpRequest) -> HttpResponse:
+    """Every department's yearly evaluation next to its computed figures."""
+    _require(permissions.can_view_city(request.user))
+    year = _year(request)
+    return render(
+        request,
+        "departments/evaluations.html",
+        {
+            "year": year,
+            "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
+            "rows": selectors.coverage_table(year),
+            "can_evaluate": permissions.can_evaluate(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def evaluation_edit(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    _require(permissions.can_evaluate(request.user))
+    if not 2000 <= year <= timezone.localdate().year:
+        raise Http404
+    department = get_object_or_404(Department, code=code, is_active=True)
+    existing = selectors.evaluation_of(department, year)
+    initial = {"grade": existing.grade, "score": existing.score, "notes": existing.notes} if existing else None
+    form = EvaluationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.evaluate_department(department, year=year, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Saved the %(year)s evaluation of %(unit)s.") % {
+            "year": year, "unit": department.display_name})
+        return redirect(f"{reverse('city:evaluations')}?year={year}")
+    return render(
+        request,
+        "departments/evaluation_form.html",
+        {"form": form, "department": department, "year": year,
+         "figures": selectors.department_figures(department, year)},
+    )

@@ -17,3 +17,10 @@ class RepairConfig(AppConfig):
         from repair.selectors import personal_statements_for
 
         annotations.register_statement_provider(personal_statements_for)
+
+        # Deadlines met, in the credit office's city figures (credit_portal.statistics).
+        from credit_portal import statistics as city
+        from repair import statistics
+
+        city.register_series(statistics.series)
+        city.register_figures(statistics.figures)

@@ -51,8 +51,9 @@ def test_every_declared_permission_exists_today() -> None:
     assert sync_role_groups() == {}
 
 
-def test_department_staff_only_view_the_catalogue() -> None:
-    expected = {f"departments.view_{model}" for model in CATALOGUE}
+def test_department_staff_only_view_the_catalogue_and_file_their_rules() -> None:
+    # Filing rules (备案, 001 §五) is scoped to their own department by the membership.
+    expected = {f"departments.view_{model}" for model in CATALOGUE} | {"departments.add_rulefiling"}
     assert group_perms(Role.DEPARTMENT_CLERK) == expected
     assert group_perms(Role.DEPARTMENT_REVIEWER) == expected
 

@@ -1,0 +1,3 @@
+"""The city tests use the archives ``world``."""
+
+from tests.archives.conftest import world  # noqa: F401 - the shared fixture
