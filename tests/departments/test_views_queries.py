@@ -23,8 +23,10 @@ def test_coverage(client, rows, django_assert_num_queries):
     ))
     client.force_login(user)
     # Session and user (2), the menu's role groups (1), the session save after signing in
-    # (3), the permission checks' user and group permissions (2), the rows with their
-    # departments joined (1).
-    with django_assert_num_queries(9):
+    # (3), the permission checks' user and group permissions (2), the reported rows with
+    # their departments joined (1), and the table computed from the archives
+    # (``selectors.coverage_table``: the aggregated figures, departments with their
+    # entries, mappings, occupations, filings, evaluations: 7).
+    with django_assert_num_queries(16):
         response = client.get("/catalogue/coverage/")
     assert response.content.decode().count("/edit/") == rows
