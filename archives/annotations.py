@@ -15,6 +15,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 
+from django.db.models import Expression
+
 # lineages → {lineage: statement text}, one query for all records of a page or report.
 StatementProvider = Callable[[list[uuid.UUID]], dict[uuid.UUID, str]]
 
@@ -42,3 +44,26 @@ def personal_statements(lineages: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     for provider in _statement_providers:
         statements.update(provider(lineages))
     return statements
+
+
+# Versions of the annotations for cached renderings of an archive (credit_portal.fragments):
+# each provider gives a subquery expression evaluated per archive row (``OuterRef("pk")``
+# is the archive, ``OuterRef("subject")`` its subject) that changes whenever what it
+# annotates changes. Personal statements are only ever added, so their count is enough.
+StampProvider = Callable[[], Expression]
+
+_stamp_providers: dict[str, StampProvider] = {}
+
+
+def register_stamp_provider(name: str, provider: StampProvider) -> None:
+    """Register ``provider`` under ``name`` (registering again replaces it)."""
+    _stamp_providers[name] = provider
+
+
+def unregister_stamp_provider(name: str) -> None:
+    _stamp_providers.pop(name, None)
+
+
+def stamp_expressions() -> dict[str, Expression]:
+    """The registered stamps as annotations, ``stamp_<name>``, in a fixed order."""
+    return {f"stamp_{name}": _stamp_providers[name]() for name in sorted(_stamp_providers)}

@@ -210,6 +210,19 @@ class CreditRecord(models.Model):
     archive = models.ForeignKey(
         Archive, on_delete=models.PROTECT, related_name="records", verbose_name=_("archive"), db_index=False
     )
+    # While the record awaits review, its archive's department and occupation (NULL
+    # otherwise): the review queue's scope filter is then on this table alone, each list
+    # of its OR served by a small index leading with the department or the occupation,
+    # and the planner's statistics on these columns describe the queue itself, so a
+    # department with nothing to review no longer walks every other department's backlog.
+    review_department = models.ForeignKey(
+        "departments.Department", null=True, blank=True, editable=False, on_delete=models.PROTECT,
+        related_name="+", db_index=False,
+    )
+    review_occupation = models.ForeignKey(
+        "departments.Occupation", null=True, blank=True, editable=False, on_delete=models.PROTECT,
+        related_name="+", db_index=False,
+    )
     lineage = models.UUIDField(default=uuid.uuid4, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1)
     is_current = models.BooleanField(default=True)
@@ -307,6 +320,12 @@ class CreditRecord(models.Model):
             models.Index(fields=["-updated_at"], name="record_returned", condition=Q(state="returned", is_current=True)),
             models.Index(fields=["submitted_at", "id"], name="record_awaiting_review",
                          condition=Q(state="submitted", is_current=True)),
+            # A reviewer's queue: only their departments' (and co-responsible occupations')
+            # entries are read, however long other departments' backlogs are.
+            models.Index(fields=["review_department", "submitted_at", "id"], name="record_review_by_department",
+                         condition=Q(review_department__isnull=False)),
+            models.Index(fields=["review_occupation", "submitted_at", "id"], name="record_review_by_occupation",
+                         condition=Q(review_occupation__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models import Case, CharField, Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from archives import annotations
 from archives.models import (
     AnnualFinding,
     Archive,
@@ -39,9 +40,13 @@ if TYPE_CHECKING:
     Viewer = User | AnonymousUser
 
 
-def _scope_filter(user: Viewer, *, prefix: str = "") -> Q | None:
+def _scope_filter(
+    user: Viewer, *, prefix: str = "", columns: tuple[str, str, str] = ("department_id", "occupation_id", "id")
+) -> Q | None:
     """The Q that limits archives (or objects reached through ``prefix``) to the
-    user's scope; ``None`` means unrestricted (credit office).
+    user's scope; ``None`` means unrestricted (credit office). ``columns`` name the
+    department, occupation and archive columns (a record awaiting review has its own
+    copies of the first two).
 
     The co-responsible occupations and the shared archives are read first, in one
     query, and the filter ORs three lists of literals: PostgreSQL serves that with a
@@ -66,12 +71,49 @@ def _scope_filter(user: Viewer, *, prefix: str = "") -> Q | None:
     occupation_ids, shared_ids = [], []
     for kind, pk in rows:
         (occupation_ids if kind == "occupation" else shared_ids).append(pk)
-    scope = Q(**{f"{prefix}department_id__in": dept_ids})
+    department, occupation, archive = columns
+    scope = Q(**{f"{prefix}{department}__in": dept_ids})
     if occupation_ids:
-        scope |= Q(**{f"{prefix}occupation_id__in": occupation_ids})
+        scope |= Q(**{f"{prefix}{occupation}__in": occupation_ids})
     if shared_ids:
-        scope |= Q(**{f"{prefix}id__in": shared_ids})
+        scope |= Q(**{f"{prefix}{archive}__in": shared_ids})
     return scope
+
+
+def _aggregate_of(model: type, function: type, column: str) -> Subquery:
+    rows = model.objects.filter(archive=OuterRef("pk")).order_by().values("archive")
+    return Subquery(rows.annotate(value=function(column)).values("value")[:1])
+
+
+def with_content_stamp(archives: QuerySet[Archive]) -> QuerySet[Archive]:
+    """``archives`` with what a cached rendering of their content depends on, read in
+    the same query: how many record rows and findings each has and when they last
+    changed (every record change saves ``updated_at``; a finding changes by a new
+    version or by being signed). See ``content_stamp``."""
+    return archives.annotate(
+        stamp_records=_aggregate_of(CreditRecord, Count, "id"),
+        stamp_records_changed=_aggregate_of(CreditRecord, Max, "updated_at"),
+        stamp_findings=_aggregate_of(AnnualFinding, Count, "id"),
+        stamp_findings_last=_aggregate_of(AnnualFinding, Max, "id"),
+        stamp_findings_signed=_aggregate_of(AnnualFinding, Max, "signed_at"),
+        **annotations.stamp_expressions(),
+    )
+
+
+def content_stamp(archive: Archive) -> str:
+    """The version of an archive's records and findings, from ``with_content_stamp``:
+    any written, changed or removed record or finding changes it."""
+    parts = [
+        archive.pk, archive.stamp_records, archive.stamp_records_changed, archive.stamp_findings,  # type: ignore[attr-defined]
+        archive.stamp_findings_last, archive.stamp_findings_signed,  # type: ignore[attr-defined]
+    ]
+    parts += [getattr(archive, name) for name in annotations.stamp_expressions()]
+    return "/".join("" if part is None else str(part) for part in parts)
+
+
+def archive_content_stamp(archive: Archive) -> str:
+    """``content_stamp`` of an archive already loaded without it (one query)."""
+    return content_stamp(with_content_stamp(Archive.objects.filter(pk=archive.pk)).get())
 
 
 def archives_visible_to(user: Viewer) -> QuerySet[Archive]:
@@ -179,19 +221,27 @@ def archive_findings(archive: Archive) -> QuerySet[AnnualFinding]:
     )
 
 
-def review_queue(user: Viewer) -> QuerySet[CreditRecord]:
-    """Submitted records a reviewer may decide, oldest first."""
+def review_queue(user: Viewer, *, limit: int) -> QuerySet[CreditRecord]:
+    """The ``limit`` oldest submitted records a reviewer may decide, oldest first."""
     from departments.models import Membership as M
 
     reviewer_depts = department_ids(user, role=M.Role.REVIEWER)
     if not reviewer_depts and not is_credit_office(user):
         return CreditRecord.objects.none()
-    return (
-        records_visible_to(user)
-        .filter(state=CreditRecord.State.SUBMITTED, is_current=True)
-        .select_related("archive__subject", "archive__occupation", "created_by")
-        .order_by("submitted_at", "id")
-    )
+    # Scoped on the record's own copies of its archive's department and occupation (set
+    # while it awaits review), not through the archive join: each list of the OR has its
+    # index (record_review_by_*), so a department with a short queue reads only that,
+    # however long other departments' backlogs are. The oldest ids are chosen on the
+    # record table alone and only those rows joined: joining before the sort made a long
+    # queue join every entry.
+    waiting = CreditRecord.objects.filter(state=CreditRecord.State.SUBMITTED, is_current=True)
+    scope = _scope_filter(user, columns=("review_department_id", "review_occupation_id", "archive_id"))
+    if scope is not None:
+        waiting = waiting.filter(scope)
+    oldest = waiting.order_by("submitted_at", "id").values("id")[:limit]
+    return CreditRecord.objects.filter(id__in=oldest).select_related(
+        "category", "domain", "archive__subject", "archive__occupation", "created_by"
+    ).order_by("submitted_at", "id")
 
 
 CADENCE_DAYS = {
@@ -226,7 +276,7 @@ def dashboard(user: Viewer) -> dict[str, object]:
         "returned": records.filter(state=CreditRecord.State.RETURNED)
         .select_related("archive__subject", "archive__occupation")
         .order_by("-updated_at")[:20],
-        "awaiting_review": review_queue(user)[:20],
+        "awaiting_review": review_queue(user, limit=20),
         "overdue": overdue_archives(user)[:20],
     }
 
@@ -358,16 +408,26 @@ def pending_changes(user: Viewer, *, limit: int = 20) -> list[RecordChange]:
     )
 
 
-def my_items(user: Viewer) -> dict[str, list[object]]:
-    """A clerk's own work: drafts, submitted and returned records, draft findings and
-    proposals they made that still wait (each list one query)."""
+MY_RECORD_STATES = (CreditRecord.State.RETURNED, CreditRecord.State.DRAFT, CreditRecord.State.SUBMITTED)
+
+
+def my_items(user: Viewer, *, state: str = "") -> dict[str, object]:
+    """A clerk's own work: their drafts, submitted and returned records on one list
+    (typed in, imported from Excel or sent by the department's system alike), returned
+    ones first because they wait for the clerk; ``state`` narrows it to one of them.
+    Also draft findings and proposals they made that still wait. ``records`` is a
+    queryset for the caller to paginate (an import can leave thousands of drafts);
+    ``counts`` holds how many there are in each state (one query)."""
     mine = CreditRecord.objects.filter(
-        created_by=user, archive__in=archives_visible_to(user).values("id")
-    ).select_related("archive__subject", "archive__occupation", "category")
+        created_by=user, is_current=True, state__in=MY_RECORD_STATES,
+        archive__in=archives_visible_to(user).values("id"),
+    )
+    counts = mine.aggregate(**{str(s): Count("id", filter=Q(state=s)) for s in MY_RECORD_STATES})
+    shown = mine.filter(state=state) if state in MY_RECORD_STATES else mine
+    first = Case(*(When(state=s, then=Value(i)) for i, s in enumerate(MY_RECORD_STATES)), output_field=IntegerField())
     return {
-        "drafts": list(mine.filter(state=CreditRecord.State.DRAFT).order_by("-updated_at", "-id")),
-        "submitted": list(mine.filter(state=CreditRecord.State.SUBMITTED).order_by("-submitted_at", "-id")),
-        "returned": list(mine.filter(state=CreditRecord.State.RETURNED).order_by("-updated_at", "-id")),
+        "records": shown.select_related("archive__subject", "archive__occupation").order_by(first, "-updated_at", "-id"),
+        "counts": counts,
         "findings": list(
             AnnualFinding.objects.filter(created_by=user, state=AnnualFinding.State.DRAFT,
                                          archive__in=archives_visible_to(user).values("id"))

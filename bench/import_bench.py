@@ -3,10 +3,13 @@
 Writes a filled-in template of N rows (new people, one negative record each), then in
 the same run measures python-calamine's raw read of that file (the floor: no checks,
 no database) and the import end to end through the upload job: file checks, read,
-typing and validation of every cell by the web form's rules, ID number checks,
-subject registration with SM4 encryption and blind indexes, archives, records,
-natural keys, the audit chain — one transaction. Drafts emit no outbox event (only
-publication does), so the outbox is not part of this path.
+typing and validation of every cell by the web form's rules (in a process pool),
+ID number checks, subject registration with SM4 encryption and blind indexes,
+archives, records and natural keys written with COPY on PostgreSQL, the batch's audit
+entry — one transaction. Drafts emit no outbox event (only publication does); the
+outbox rows the import wrote are counted to show it. Prints the machine's load
+average before and after: on a shared host the ratio to the calamine read is the
+figure to compare.
 
 Uses PostgreSQL when DATABASE_URL is set (a scratch database ``<name>_bench`` beside
 it, dropped afterwards), else a temporary SQLite file.
@@ -89,6 +92,7 @@ def _run(env: dict[str, str], rows: int) -> None:
     from django.core.management import call_command
     from django.utils import translation
 
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
     engine = "PostgreSQL" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "SQLite"
     print(f"database: {engine} (scratch), rows: {rows:,}")
     call_command("migrate", verbosity=0)
@@ -101,6 +105,7 @@ def _run(env: dict[str, str], rows: int) -> None:
     from archives.models import CreditRecord
     from credit_portal.models import AuditEntry
     from departments.models import Department, Membership, Occupation
+    from exchange.models import OutboxEvent
     from tests import factories
 
     started = time.monotonic()
@@ -121,7 +126,8 @@ def _run(env: dict[str, str], rows: int) -> None:
     clerk = factories.make_user("bench_clerk")
     Membership.objects.create(user=clerk, department=department, role=Membership.Role.CLERK)
     audit_before = AuditEntry.objects.count()
-    started, cpu = time.monotonic(), time.process_time()
+    outbox_before = OutboxEvent.objects.count()
+    started, cpu, children = time.monotonic(), time.process_time(), os.times()
     job = jobs.start_job(data=data, filename="bench.xlsx", department=department,
                          occupation=Occupation.objects.get(code="teacher"), by=clerk, mode="all")
     job.refresh_from_db()
@@ -129,17 +135,22 @@ def _run(env: dict[str, str], rows: int) -> None:
         jobs.run_job(str(job.pk))
         job.refresh_from_db()
     elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
+    workers = (os.times().children_user + os.times().children_system) - (children.children_user + children.children_system)
     created = CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL).count()
     if os.environ.get("IMPORT_BENCH_PROFILE"):
         profiler.disable()
         profiler.dump_stats(os.environ["IMPORT_BENCH_PROFILE"])
     audit_rows = AuditEntry.objects.count() - audit_before
+    outbox_rows = OutboxEvent.objects.count() - outbox_before
     print(f"python-calamine raw read of the same file: {read:,} rows in {raw:.2f} s = {read / raw:,.0f} rows/s")
     print(f"import end to end (upload job, one transaction): {created:,} records, {audit_rows:,} audit entries, "
-          f"in {elapsed:.1f} s = {created / elapsed:,.0f} rows/s ({job.get_state_display()}, {job.error_count} refused)")
+          f"{outbox_rows:,} outbox events, in {elapsed:.1f} s = {created / elapsed:,.0f} rows/s "
+          f"({job.get_state_display()}, {job.error_count} refused); {created / elapsed / (read / raw):.0%} of the raw read")
     # On a shared machine the wall clock includes waiting for the CPU; this process's own
     # CPU time (the database server's is not in it) shows what the Python side costs.
-    print(f"  of which this process's CPU time: {cpu:.1f} s = {created / cpu:,.0f} rows per CPU-second")
+    print(f"  CPU time: this process {cpu:.1f} s, pool workers {workers:.1f} s = "
+          f"{created / (cpu + workers):,.0f} rows per CPU-second (the database server's not included)")
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if created != rows:
         print("WARNING: not every row was imported")
         sys.exit(1)

@@ -109,7 +109,7 @@ def fixtures() -> tuple[list[Page], dict[str, object]]:
     from django.test import Client
     from django.utils import timezone
 
-    from archives.models import Subject
+    from archives.models import Archive, Subject
     from credit_portal.models import User
     from credit_portal.roles import Role
     from departments.models import Department, Membership, RecordCategory
@@ -152,6 +152,10 @@ def fixtures() -> tuple[list[Page], dict[str, object]]:
     clerk = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.CLERK).first()
     reviewer = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.REVIEWER).first()
 
+    staff_archive = archive if archive.department_id == education.pk else (
+        subject.archives.filter(department=education).first()
+        or Archive.objects.filter(department=education, created_by=loader).order_by("id").first()
+    )
     csrf = _get_new_csrf_string()
     sessions = {}
     for user in (citizen, staff, clerk, reviewer):
@@ -176,6 +180,7 @@ def fixtures() -> tuple[list[Page], dict[str, object]]:
              "application/json", signed(staff), post),
         Page("institution: report page", f"/reports/{report.number}/", cookies=signed(staff)),
         Page("clerk: dashboard", "/staff/", cookies=signed(clerk)),
+        Page("clerk: archive page", f"/staff/archives/{staff_archive.pk}/", cookies=signed(clerk)),
         Page("reviewer: review queue", "/staff/review/", cookies=signed(reviewer)),
         Page(f"clerk: name search ({named} namesakes)", "/staff/subjects/find/", "POST",
              urlencode({"search": "name", "name-name": subject.name}), cookies=signed(clerk), headers=post),

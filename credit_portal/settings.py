@@ -286,6 +286,11 @@ else:
         }
     }
 
+# Seconds a person page keeps its rendered records in the cache (credit_portal.fragments);
+# the key names the viewer and the records' versions, so this bounds only what no
+# version captures (a catalogue name edited). 0 turns fragment caching off.
+FRAGMENT_CACHE_SECONDS = env_int("FRAGMENT_CACHE_SECONDS", 300, minimum=0)
+
 # The in-memory transport names its (notional) host so kombu does not warn on each connection.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost//"
 CELERY_RESULT_BACKEND = None

@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Notice, Subject
+from archives.selectors import with_content_stamp
 from credit_portal.exceptions import NotFound
 from departments.models import Occupation, RecordCategory
 from departments.scope import department_ids
@@ -74,9 +75,8 @@ def acting_institution(user: User | AnonymousUser) -> Institution | None:
 # --- the subject's own record ----------------------------------------------------------------
 
 
-def own_archives(subject: Subject) -> QuerySet[Archive]:
-    """The subject's archives with their current records (every state but draft) and
-    signed findings prefetched: three queries whatever the number of archives."""
+def _own_archive_content() -> tuple[Prefetch, Prefetch]:
+    """The current records (every state but draft) and signed findings of an archive."""
     records = (
         CreditRecord.objects.filter(is_current=True)
         .exclude(state=State.DRAFT)
@@ -84,19 +84,50 @@ def own_archives(subject: Subject) -> QuerySet[Archive]:
         .order_by("category__sort_order", "-decided_on", "-id")
     )
     findings = AnnualFinding.objects.filter(is_current=True, state=AnnualFinding.State.SIGNED).order_by("-year")
+    return Prefetch("records", queryset=records), Prefetch("findings", queryset=findings)
+
+
+def own_archives(subject: Subject) -> QuerySet[Archive]:
+    """The subject's archives with their current records (every state but draft) and
+    signed findings prefetched: three queries whatever the number of archives."""
     return (
         Archive.objects.filter(subject=subject)
         .select_related("occupation", "department")
-        .prefetch_related(Prefetch("records", queryset=records), Prefetch("findings", queryset=findings))
+        .prefetch_related(*_own_archive_content())
         .order_by("occupation__sort_order", "id")
     )
 
 
 def get_own_archive(subject: Subject, archive_id: object) -> Archive:
+    """One of the subject's archives, with the version of its content
+    (``archives.selectors.content_stamp``) and not yet its records: a page whose
+    rendering of them is cached loads them only on a miss (``load_own_archive_content``)."""
     try:
-        return own_archives(subject).get(pk=archive_id)
+        return with_content_stamp(
+            Archive.objects.filter(subject=subject).select_related("occupation", "department")
+        ).get(pk=archive_id)
     except (Archive.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such archive.") from None
+
+
+def load_own_archive_content(archive: Archive) -> None:
+    """Load ``archive.records`` and ``archive.findings`` as ``own_archives`` does."""
+    prefetch_related_objects([archive], *_own_archive_content())
+
+
+def earlier_versions_in(archive: Archive) -> dict[object, list[CreditRecord]]:
+    """Superseded versions of the archive's records in one query, by lineage (a
+    lineage never leaves its archive)."""
+    versions: dict[object, list[CreditRecord]] = {}
+    qs = (
+        CreditRecord.objects.filter(archive=archive, is_current=False)
+        .exclude(state=State.DRAFT)
+        .select_related("category")
+        .order_by("version")
+    )
+    for record in qs:
+        versions.setdefault(record.lineage, []).append(record)
+    return versions
 
 
 def own_record_history(subject: Subject, lineage: object) -> QuerySet[CreditRecord]:
@@ -107,20 +138,6 @@ def own_record_history(subject: Subject, lineage: object) -> QuerySet[CreditReco
         .select_related("category", "archive__occupation", "archive__department")
         .order_by("version")
     )
-
-
-def earlier_versions(subject: Subject) -> dict[object, list[CreditRecord]]:
-    """Superseded versions of all the subject's records in one query, by lineage."""
-    versions: dict[object, list[CreditRecord]] = {}
-    qs = (
-        CreditRecord.objects.filter(archive__subject=subject, is_current=False)
-        .exclude(state=State.DRAFT)
-        .select_related("category")
-        .order_by("version")
-    )
-    for record in qs:
-        versions.setdefault(record.lineage, []).append(record)
-    return versions
 
 
 def own_findings(subject: Subject) -> QuerySet[AnnualFinding]:

@@ -14,9 +14,10 @@ class RepairConfig(AppConfig):
         # archives page and disclosure's reports ask archives' registry, so neither
         # imports repair (DESIGN §2: dependencies point one way).
         from archives import annotations
-        from repair.selectors import personal_statements_for
+        from repair.selectors import personal_statements_for, personal_statements_stamp
 
         annotations.register_statement_provider(personal_statements_for)
+        annotations.register_stamp_provider("statements", personal_statements_stamp)
 
         # Deadlines met, in the credit office's city figures (credit_portal.statistics).
         from credit_portal import statistics as city

@@ -10,7 +10,7 @@ from datetime import date
 from itertools import chain
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -47,6 +47,14 @@ def personal_statements_for(lineages: Iterable[uuid.UUID]) -> dict[uuid.UUID, st
     ).values_list("lineage", "text"):
         statements[lineage] = text  # the latest wins
     return statements
+
+
+def personal_statements_stamp() -> Subquery:
+    """How many personal statements the archive's subject has made (per archive row):
+    statements are only ever added, so a new one changes the count. Registered with
+    ``archives.annotations`` as the version of the statements a cached archive page shows."""
+    rows = PersonalStatement.objects.filter(subject=OuterRef("subject")).order_by().values("subject")
+    return Subquery(rows.annotate(n=Count("id")).values("n")[:1])
 
 
 def _mark(case: Case, today: date) -> Case:

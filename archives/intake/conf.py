@@ -16,6 +16,11 @@ DEFAULTS: dict[str, int] = {
     "INTAKE_MAX_COMPRESSION_RATIO": 200,
     # Items per API bulk request.
     "INTAKE_API_MAX_ITEMS": 1000,
+    # Files with at least this many rows are checked in a pool of INTAKE_WORKERS processes
+    # (0: one per CPU); smaller ones in the importing process, where forking costs more
+    # than it saves.
+    "INTAKE_POOL_FROM_ROWS": 5_000,
+    "INTAKE_WORKERS": 0,
     # How old (or how far in the future) a signed API request's timestamp may be.
     "INTAKE_API_MAX_AGE_SECONDS": 300,
 }

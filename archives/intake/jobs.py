@@ -22,7 +22,6 @@ from archives.intake import importer, reader
 from archives.intake.catalogue import choices_for
 from archives.intake.models import ImportJob, IntakeSettings
 from archives.intake.report import error_report
-from archives.intake.rows import parse_cells
 from archives.models import CreditRecord
 from credit_portal import audit
 from credit_portal.crypto import sm3_hexdigest
@@ -69,9 +68,9 @@ def start_job(
 
 
 # The share of the bar each phase fills, so the bar only ever moves forward: reading
-# and checking every cell is most of the work, then matching people and earlier rows,
-# writing, and (when rows go straight to review) submitting them one by one.
-PHASES = {"reading": (0, 0), "checking": (0, 50), "matching": (50, 60), "writing": (60, 90), "submitting": (90, 99)}
+# and checking every cell is most of the work, then matching people and earlier rows, then
+# writing.
+PHASES = {"reading": (0, 0), "checking": (0, 50), "matching": (50, 60), "writing": (60, 99)}
 
 
 def _progress(job_id: object) -> importer.Progress:
@@ -118,10 +117,9 @@ def _import(job: ImportJob) -> None:
     choices = choices_for(job.occupation)
     report = _progress(job.pk)
     report("reading", 0, sheet.declared_rows)
-    rows = (parse_cells(number, cells, choices) for number, cells in sheet.rows)
-    outcome = importer.import_rows(
-        rows, department=job.department, choices=choices, by=job.created_by, mode=job.mode, submit=job.submit,
-        source=CreditRecord.Source.EXCEL, progress=report, total_hint=sheet.declared_rows,
+    outcome = importer.import_cells(
+        sheet.rows, department=job.department, choices=choices, by=job.created_by, mode=job.mode, submit=job.submit,
+        source=CreditRecord.Source.EXCEL, progress=report, total_hint=sheet.declared_rows, job=job,
     )
     job.total_rows = outcome.total
     job.created_count = outcome.created

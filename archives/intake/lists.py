@@ -1,5 +1,6 @@
-"""The department's archive list with filters, its .xlsx export, and the clerk's own
-submitted and returned records (001 §三(五) for "overdue").
+"""The department's archive list with filters and its .xlsx export (001 §三(五) for
+"overdue"). The clerk's own drafts, submitted and returned records, imported ones
+included, are on the archives "my items" page.
 
 Filters travel in the query string: they are occupations, unit names, states and
 years, never a person's name or ID number (DESIGN §8). Scope is the archives
@@ -27,7 +28,7 @@ from openpyxl.styles import Font
 
 from archives.intake.access import staff_view
 from archives.models import AnnualFinding, Archive, CreditRecord
-from archives.selectors import CADENCE_DAYS, archives_visible_to, records_visible_to
+from archives.selectors import CADENCE_DAYS, archives_visible_to
 from credit_portal import audit
 from credit_portal.forms import GovukFormMixin
 from departments.models import Occupation
@@ -172,20 +173,3 @@ def archive_export(request: HttpRequest) -> HttpResponse:
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename=archives-{timezone.localdate():%Y%m%d}.xlsx"
     return response
-
-
-def my_items(user: User) -> QuerySet[CreditRecord]:
-    """The clerk's own records waiting for review or sent back to them."""
-    return (
-        records_visible_to(user)
-        .filter(created_by=user, is_current=True, state__in=[CreditRecord.State.SUBMITTED, CreditRecord.State.RETURNED])
-        .select_related("archive__subject", "archive__occupation")
-        .order_by("state", "-updated_at", "-id")
-    )
-
-
-@require_GET
-@staff_view
-def my_records(request: HttpRequest) -> HttpResponse:
-    page = Paginator(my_items(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "archives/intake/my_records.html", {"page": page})

@@ -38,6 +38,11 @@ class ParsedRow:
     record: dict[str, Any] = field(default_factory=dict)  # the fields of draft_record
     errors: list[CellError] = field(default_factory=list)
     external_id: str = ""
+    # The record content's refusals by the web form's rules, found while checking in
+    # bulk and applied only once the row is known to be new (an imported row is skipped,
+    # not refused).
+    content_errors: list[CellError] = field(default_factory=list)
+    cleaned: dict[str, Any] | None = None  # the record's fields as written (ids for the catalogue)
 
     def add(self, column: str, message: str, code: str = "invalid") -> None:
         self.errors.append(CellError(column, message, code))

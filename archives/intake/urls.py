@@ -14,7 +14,6 @@ urlpatterns = [
     path("intake/jobs/<uuid:job_id>/errors.xlsx", views.job_report, name="intake_job_report"),
     path("intake/archives/", lists.archive_list, name="intake_archives"),
     path("intake/archives/export.xlsx", lists.archive_export, name="intake_archives_export"),
-    path("intake/my-records/", lists.my_records, name="intake_my_records"),
     path("intake/findings/", batch_views.batch_list, name="intake_batches"),
     path("intake/findings/<int:batch_id>/", batch_views.batch_detail, name="intake_batch"),
     path("intake/findings/<int:batch_id>/sign/", batch_views.batch_sign, name="intake_batch_sign"),

@@ -137,6 +137,16 @@ def _lock(record: CreditRecord) -> CreditRecord:
                                                                  "archive__department", "category", "domain").get(pk=record.pk)
 
 
+REVIEW_QUEUE_FIELDS = ("review_department", "review_occupation")
+
+
+def _enter_review_queue(record: CreditRecord, *, queued: bool) -> None:
+    """Set (on submission) or clear (on return and publication) the record's copy of its
+    archive's department and occupation, which the review queue filters on."""
+    record.review_department_id = record.archive.department_id if queued else None
+    record.review_occupation_id = record.archive.occupation_id if queued else None
+
+
 def _touch_archive(archive: Archive) -> None:
     Archive.objects.filter(pk=archive.pk).update(last_updated_at=timezone.now())
 
@@ -229,7 +239,8 @@ def submit_record(record: CreditRecord, *, by: User) -> CreditRecord:
         locked.state = State.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.updated_by = by
-        locked.save(update_fields=["state", "submitted_at", "updated_by", "updated_at"])
+        _enter_review_queue(locked, queued=True)
+        locked.save(update_fields=["state", "submitted_at", "updated_by", *REVIEW_QUEUE_FIELDS, "updated_at"])
         _audit("submitted", locked, by)
         if locked.is_negative and not locked.notices.filter(kind=Notice.Kind.PRE_PUBLICATION).exists():
             send_pre_publication_notice(locked)
@@ -272,7 +283,8 @@ def return_record(record: CreditRecord, *, reason: str, by: User) -> CreditRecor
             raise PermissionDenied(_("Only a reviewer of the responsible department returns records."))
         locked.state = State.RETURNED
         locked.return_reason = reason.strip()
-        locked.save(update_fields=["state", "return_reason", "updated_at"])
+        _enter_review_queue(locked, queued=False)
+        locked.save(update_fields=["state", "return_reason", *REVIEW_QUEUE_FIELDS, "updated_at"])
         _audit("returned", locked, by)
     return locked
 
@@ -301,7 +313,9 @@ def publish_record(record: CreditRecord, *, by: User) -> CreditRecord:
         locked.published_at = timezone.now()
         locked.display_until = display_until_for(locked)
         locked.return_reason = ""
-        locked.save(update_fields=["state", "published_by", "published_at", "display_until", "return_reason", "updated_at"])
+        _enter_review_queue(locked, queued=False)
+        locked.save(update_fields=["state", "published_by", "published_at", "display_until", "return_reason",
+                                   *REVIEW_QUEUE_FIELDS, "updated_at"])
         _touch_archive(locked.archive)
         _audit("published", locked, by)
         emit_record_event("record.published", locked)

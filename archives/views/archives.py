@@ -41,7 +41,7 @@ def archive_open(request: HttpRequest, subject_id: str) -> HttpResponse:
 def archive_detail(request: HttpRequest, archive_id: int) -> HttpResponse:
     """The archive laid out like 001's 信用信息记录表 (annex)."""
     archive = selectors.get_archive_for_view(request.user, archive_id, request=request)
-    return render(request, "archives/archive.html", archive_context(request.user, archive))
+    return render(request, "archives/archive.html", archive_context(request, archive))
 
 
 @require_POST
@@ -60,7 +60,7 @@ def archive_reveal(request: HttpRequest, archive_id: int) -> HttpResponse:
         detail={"field": field}, request=request,
     )
     revealed = {field: getattr(archive.subject, field) or "—"}
-    return render(request, "archives/archive.html", archive_context(request.user, archive, revealed=revealed))
+    return render(request, "archives/archive.html", archive_context(request, archive, revealed=revealed))
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -25,6 +26,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 REVIEW_QUEUE_SHOWN = 100
+MY_ITEMS_PAGE_SIZE = 50
 
 
 @require_GET
@@ -33,7 +35,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     require(permissions.can_use_review_queue(request.user))
     # The oldest first and at most REVIEW_QUEUE_SHOWN: a backlog of tens of thousands
     # would otherwise be rendered on one page.
-    records = list(selectors.review_queue(request.user)[: REVIEW_QUEUE_SHOWN + 1])
+    records = list(selectors.review_queue(request.user, limit=REVIEW_QUEUE_SHOWN + 1))
     return render(request, "archives/review_queue.html", {
         "records": records[:REVIEW_QUEUE_SHOWN], "more": len(records) > REVIEW_QUEUE_SHOWN, "shown": REVIEW_QUEUE_SHOWN,
         "changes": selectors.pending_changes(request.user, limit=REVIEW_QUEUE_SHOWN),
@@ -44,5 +46,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @staff_view
 def my_items(request: HttpRequest) -> HttpResponse:
     """What the signed-in clerk has in hand: drafts, submitted and returned records
-    (with the reviewer's reason), draft findings and proposals waiting."""
-    return render(request, "archives/my_items.html", selectors.my_items(request.user))
+    (with the reviewer's reason) on one paged list, typed in or imported, optionally
+    narrowed to one state; draft findings and proposals waiting."""
+    state = request.GET.get("state", "")
+    context = selectors.my_items(request.user, state=state)
+    context["page"] = Paginator(context.pop("records"), MY_ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    context["state"] = state if state in selectors.MY_RECORD_STATES else ""
+    context["total"] = sum(context["counts"].values())
+    return render(request, "archives/my_items.html", context)

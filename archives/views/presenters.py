@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import groupby
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors
 from archives.models import Archive, CreditRecord
-
-if TYPE_CHECKING:
-    from archives.permissions import Actor
+from credit_portal.fragments import fragment_context
 
 State = CreditRecord.State
 
@@ -82,39 +82,66 @@ def reference(record: CreditRecord) -> str:
     return f"XY{record.published_at:%Y%m%d}-{record.pk:06d}" if record.published_at else f"XY-{record.pk:06d}"
 
 
-def archive_context(user: Actor, archive: Archive, *, revealed: dict[str, str] | None = None) -> dict[str, Any]:
-    records = list(selectors.archive_records(archive))
-    earlier = selectors.archive_earlier_versions(archive)
-    # The subject's personal statements (本人声明) are shown with their records; repair
-    # provides them through the registry, so archives does not import repair.
-    statements = annotations.personal_statements([record.lineage for record in records])
-    entries = []
-    for record in records:
-        versions = [*earlier.get(record.lineage, []), record]
-        entries.append({
-            "record": record,
-            "statement": statements.get(record.lineage, ""),
-            "flags": record_flags(record),
-            "shown_until": shown_until(record),
-            "history": history_rows(versions) if len(versions) > 1 else None,
-            "versions": versions,
-        })
-    groups = [
-        {"category": category, "entries": list(items)}
-        for category, items in groupby(
-            (e for e in entries if e["record"].category.code != REWARDS_CATEGORY), key=lambda e: e["record"].category
-        )
-    ]
+class ArchiveContent:
+    """The records and findings part of the staff archive page, read on first use: when
+    the cached rendering of that part is current (``credit_portal.fragments``), the
+    template never asks and none of these queries runs."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    @cached_property
+    def entries(self) -> list[dict[str, Any]]:
+        records = list(selectors.archive_records(self.archive))
+        earlier = selectors.archive_earlier_versions(self.archive)
+        # The subject's personal statements (本人声明) are shown with their records; repair
+        # provides them through the registry, so archives does not import repair.
+        statements = annotations.personal_statements([record.lineage for record in records])
+        entries = []
+        for record in records:
+            versions = [*earlier.get(record.lineage, []), record]
+            entries.append({
+                "record": record,
+                "statement": statements.get(record.lineage, ""),
+                "flags": record_flags(record),
+                "shown_until": shown_until(record),
+                "history": history_rows(versions) if len(versions) > 1 else None,
+                "versions": versions,
+            })
+        return entries
+
+    @cached_property
+    def groups(self) -> list[dict[str, Any]]:
+        return [
+            {"category": category, "entries": list(items)}
+            for category, items in groupby(
+                (e for e in self.entries if e["record"].category.code != REWARDS_CATEGORY),
+                key=lambda e: e["record"].category,
+            )
+        ]
+
+    @cached_property
+    def rewards(self) -> list[dict[str, Any]]:
+        return [e for e in self.entries if e["record"].category.code == REWARDS_CATEGORY]
+
+    @cached_property
+    def findings(self) -> list[Any]:
+        return list(selectors.archive_findings(self.archive))
+
+    @cached_property
+    def has_negative(self) -> bool:
+        return any(e["record"].is_negative and e["record"].state in SHOWN_NEGATIVE_STATES for e in self.entries)
+
+
+def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "archive": archive,
         "subject": archive.subject,
-        "groups": groups,
-        "rewards": [e for e in entries if e["record"].category.code == REWARDS_CATEGORY],
-        "findings": list(selectors.archive_findings(archive)),
-        "has_negative": any(r.is_negative and r.state in SHOWN_NEGATIVE_STATES for r in records),
+        "content": ArchiveContent(archive),
         "revealed": revealed or {},
         "viewed_at": timezone.localtime(),
-        "can": permissions.archive_actions(user, archive),
+        "can": permissions.archive_actions(request.user, archive),
+        **fragment_context(request, "staff-archive", selectors.archive_content_stamp(archive)),
     }
 
 

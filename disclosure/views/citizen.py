@@ -22,13 +22,16 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from archives.models import CreditRecord, Subject
+from archives.models import AnnualFinding, Archive, CreditRecord, Subject
+from archives.selectors import content_stamp
 from credit_portal import audit, ratelimit
 from credit_portal.exceptions import TransitionNotAllowed
+from credit_portal.fragments import fragment_context
 from disclosure import conf, forms, permissions, selectors
 from disclosure.models import Authorization
 from disclosure.services import authorizations as auth_services
@@ -146,15 +149,36 @@ def my_home(request: HttpRequest, subject: Subject) -> HttpResponse:
     })
 
 
+class _OwnArchiveContent:
+    """The records part of the citizen's archive page, loaded on first use: when the
+    cached rendering is current, the template never asks and nothing is read."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    @cached_property
+    def records(self) -> list[tuple[CreditRecord, list[CreditRecord]]]:
+        selectors.load_own_archive_content(self.archive)
+        history = selectors.earlier_versions_in(self.archive)
+        return [(record, history.get(record.lineage, [])) for record in self.archive.records.all()]
+
+    @cached_property
+    def has_negative(self) -> bool:
+        return any(r.is_negative and r.state == State.PUBLISHED for r, _h in self.records)
+
+    @cached_property
+    def findings(self) -> list[AnnualFinding]:
+        self.records  # noqa: B018 - loads the findings with the records
+        return list(self.archive.findings.all())
+
+
 @citizen_view
 def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpResponse:
     archive = selectors.get_own_archive(subject, archive_id)
-    history = selectors.earlier_versions(subject)
-    records = [(record, history.get(record.lineage, [])) for record in archive.records.all()]
     _audit_own_read(request, subject, f"archive:{archive.pk}")
     return render(request, "disclosure/my_archive.html", {
-        "subject": subject, "archive": archive, "records": records, "viewed_at": timezone.now(),
-        "has_negative": any(r.is_negative and r.state == State.PUBLISHED for r, _h in records),
+        "subject": subject, "archive": archive, "content": _OwnArchiveContent(archive), "viewed_at": timezone.now(),
+        **fragment_context(request, "citizen-archive", content_stamp(archive)),
     })
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from credit_portal import audit
+from credit_portal.fragments import fragment_context
 from credit_portal.replica import reads_from_replica
 from disclosure import forms, selectors
 from disclosure.services.reports import verification_code
@@ -33,8 +34,10 @@ def report(request: HttpRequest, number: str) -> HttpResponse:
     """The report for the institution it was issued to and for the person it is about;
     404 for everyone else."""
     item = _read(request, number)
+    # A report is frozen when issued: its number and digest name its whole content.
     return render(request, "disclosure/report.html", {
         "report": item, "content": item.content, "verification_code": verification_code(item),
+        **fragment_context(request, "report", item.number, item.digest),
     })
 
 

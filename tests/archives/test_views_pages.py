@@ -353,7 +353,7 @@ def test_findings_draft_evidence_sign(client, world: World) -> None:
 
 def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: World) -> None:
     record = services.submit_record(
-        draft_negative(world, title="=HYPERLINK(1)"),
+        draft_negative(world, title="=HYPERLINK(1)", deciding_body="=1+1"),
         by=world.edu_clerk,
     )
     services.publish_record(record, by=world.edu_reviewer)
@@ -366,6 +366,10 @@ def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: W
     assert [c.value for c in sheet[1]][:5] == ["序号", "信息类别", "性质", "严重程度", "标题"]
     assert sheet["E2"].value == "=HYPERLINK(1)"
     assert sheet["E2"].data_type == "s"
+    # A short column is written as a plain value unless it would read as a formula.
+    assert sheet["H2"].value == "=1+1"
+    assert sheet["H2"].data_type == "s"
+    assert sheet["E2"].alignment.wrap_text
     cells = [str(c.value) for ws in workbook for row in ws.iter_rows() for c in row if c.value is not None]
     assert world.subject.id_number not in " ".join(cells)
     assert world.subject.id_number_masked in cells

@@ -103,6 +103,12 @@ def test_clerk_uploads_fixes_and_imports(page: Any, base_url: str, tmp_path: Pat
     assert page.locator("#count-created").inner_text() == "2"
     _check(page, "4-done")
     assert CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL, state="draft").count() == 2
+    # The imported drafts are on the clerk's one list of their own items.
+    page.get_by_role("link", name="我的事项").first.click()
+    assert page.locator("h1").inner_text() == "我的事项"
+    assert page.locator("table.govuk-table tbody tr").count() == 2
+    assert page.locator("table.govuk-table").get_by_text("Excel 导入").count() == 2
+    _check(page, "5-my-items")
 
 
 def test_progress_page_shows_a_moving_bar(page: Any, base_url: str) -> None:

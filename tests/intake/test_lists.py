@@ -99,16 +99,40 @@ def test_list_query_count_is_the_same_for_1_and_50(client, world, django_assert_
     assert len(response.context["page"].object_list) == n
 
 
-def test_my_records_lists_own_submitted_and_returned(client, world) -> None:
+def test_my_items_is_the_one_page_for_typed_and_imported_records(client, world) -> None:
+    from django.urls import NoReverseMatch
+
+    from tests.intake.conftest import filled, row
+    from tests.intake.test_importer import run
+
     record = draft_negative(world)
     services.submit_record(record, by=world.edu_clerk)
     other = draft_negative(world, title="另一条")
     services.submit_record(other, by=world.edu_clerk)
     services.return_record(other, reason="请补充文号", by=world.edu_reviewer)
+    imported = run(world, filled(world.teacher, [row(1)]))
+    imported_id = next(iter(imported.record_ids.values()))
     client.force_login(world.edu_clerk)
-    page = client.get(reverse("archives:intake_my_records")).content.decode()
+    page = client.get(reverse("archives:my_items")).content.decode()
     assert "违规有偿补课" in page
     assert "另一条" in page
     assert "请补充文号" in page
-    client.force_login(world.edu_reviewer)
-    assert "违规有偿补课" not in client.get(reverse("archives:intake_my_records")).content.decode()
+    assert reverse("archives:record", args=[imported_id]) in page
+    assert "Excel 导入" in page
+    assert "网页表单" in page
+    assert page.index("另一条") < page.index("违规有偿补课")  # returned ones first: they wait for the clerk
+    drafts = client.get(reverse("archives:my_items"), {"state": "draft"})
+    assert [r.pk for r in drafts.context["page"].object_list] == [imported_id]
+    assert drafts.context["counts"] == {"returned": 1, "draft": 1, "submitted": 1}
+    # The second page of the same list is gone.
+    with pytest.raises(NoReverseMatch):
+        reverse("archives:intake_my_records")
+    assert client.get("/staff/intake/my-records/").status_code == 404
+    # Someone else's records are not on it: the reviewer and another department's clerk.
+    for user in (world.edu_reviewer, world.health_clerk):
+        client.force_login(user)
+        response = client.get(reverse("archives:my_items"))
+        assert response.context["total"] == 0
+        assert "违规有偿补课" not in response.content.decode()
+    client.logout()
+    assert client.get(reverse("archives:my_items")).status_code == 302

@@ -25,7 +25,6 @@ progress and the rate.
 
 from __future__ import annotations
 
-import io
 import multiprocessing
 import os
 import sys
@@ -41,6 +40,7 @@ from django.utils import timezone
 from stdnum.cn import uscc
 
 from archives.models import DisplayRule, Subject
+from credit_portal import bulkload
 from credit_portal.demo import refuse_in_production
 from credit_portal.models import User
 from departments.models import Department, Occupation, RecordCategory
@@ -78,7 +78,7 @@ class Command(BaseCommand):
         if start + subjects > synthetic.CAPACITY:
             raise CommandError("Not enough distinct synthetic ID numbers left.")
         postgres = connection.vendor == "postgresql"
-        ctx = replace(ctx, postgres=postgres, first_person=start, bases=self._reserve(synthetic.reserved_ids(subjects)),
+        ctx = replace(ctx, postgres=postgres, first_person=start, bases=bulkload.reserve_ids(synthetic.reserved_ids(subjects)),
                       extras=_extra_columns(postgres))
         rebuild = postgres and (rebuild_indexes == "yes" or (rebuild_indexes == "auto" and subjects >= REBUILD_FROM))
         began = time.perf_counter()
@@ -127,24 +127,6 @@ class Command(BaseCommand):
             institution_id=institution.pk, targets=tuple(targets), categories=categories,
             max_months=dict(DisplayRule.objects.values_list("tier", "max_months")),
         )
-
-    def _reserve(self, counts: dict[str, int]) -> dict[str, int]:
-        """The first id of a range of ``counts[table]`` ids per table, taken from the
-        table's sequence so that rows written meanwhile by the portal never collide."""
-        bases = {}
-        with connection.cursor() as cursor:
-            for table, count in counts.items():
-                if connection.vendor == "postgresql":
-                    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                    sequence = cursor.fetchone()[0]
-                    cursor.execute("SELECT nextval(%s)", [sequence])
-                    base = cursor.fetchone()[0]
-                    cursor.execute("SELECT setval(%s, %s)", [sequence, base + count])
-                else:
-                    cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 - fixed names
-                    base = cursor.fetchone()[0]
-                bases[table] = base
-        return bases
 
     # --- the load ------------------------------------------------------------------------
 
@@ -196,13 +178,7 @@ class Command(BaseCommand):
         return rows
 
     def _write(self, cursor: Any, table: str, data: object, extras: tuple[str, ...] = ()) -> int:
-        columns = synthetic.COLUMNS[table] + extras
-        if isinstance(data, str):
-            cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(data))
-            return data.count("\n")
-        placeholders = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", data)  # noqa: S608
-        return len(data)
+        return bulkload.write_rows(cursor, table, synthetic.COLUMNS[table] + extras, data)
 
     # --- indexes (PostgreSQL) ------------------------------------------------------------
 
@@ -245,18 +221,11 @@ class Command(BaseCommand):
 def _extra_columns(postgres: bool) -> dict[str, tuple[tuple[str, ...], tuple[object, ...]]]:
     """For each loaded table, the columns its model has beyond the builders' list (an app
     may add one with a default after this loader was written), with those defaults."""
-    from django.apps import apps
-
-    by_table = {model._meta.db_table: model for model in apps.get_models(include_auto_created=True)}
     extras = {}
     for table, named in synthetic.COLUMNS.items():
-        model = by_table[table]
-        fields = [f for f in model._meta.concrete_fields if f.column not in named and not f.primary_key]
-        if fields:
-            extras[table] = (
-                tuple(f.column for f in fields),
-                tuple(synthetic.format_default(f.get_default(), postgres=postgres) for f in fields),
-            )
+        columns = bulkload.default_columns(table, named, postgres=postgres)
+        if columns[0]:
+            extras[table] = columns
     return extras
 
 

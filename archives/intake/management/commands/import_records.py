@@ -21,7 +21,6 @@ from archives.intake import importer, reader
 from archives.intake.catalogue import choices_for
 from archives.intake.jobs import submits_for_review
 from archives.intake.report import error_report
-from archives.intake.rows import parse_cells
 from archives.models import CreditRecord
 from credit_portal.models import User
 from departments.models import Department, Membership, Occupation
@@ -70,10 +69,9 @@ class Command(BaseCommand):
         def progress(phase: str, done: int, total: int) -> None:
             self.stdout.write(f"  {phase}: {done}/{total or '?'}")
 
-        rows = (parse_cells(number, cells, choices) for number, cells in sheet.rows)
         try:
-            outcome = importer.import_rows(
-                rows, department=department, choices=choices, by=clerk, mode="valid" if valid_rows else "all",
+            outcome = importer.import_cells(
+                sheet.rows, department=department, choices=choices, by=clerk, mode="valid" if valid_rows else "all",
                 submit=submit or submits_for_review(department), source=CreditRecord.Source.EXCEL, progress=progress,
                 total_hint=sheet.declared_rows,
             )

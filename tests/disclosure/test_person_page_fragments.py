@@ -1,0 +1,125 @@
+"""The person pages cache the rendering of a person's records (credit_portal.fragments).
+A stale fragment or one served to another viewer would show personal data wrongly: these
+tests prove that every change of what the fragment shows gives a new key, and that two
+viewers never share one. The cache is cleared between tests (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import translation
+
+from archives import services as archive_services
+from credit_portal.context_processors import ELDERLY_COOKIE
+from credit_portal.fragments import fragment_key
+from disclosure.models import CreditReport
+from disclosure.services import reports
+from tests.disclosure.conftest import grant, make_record
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, user, url: str, **cookies: str):
+    client.logout()
+    client.force_login(user)
+    for name, value in cookies.items():
+        client.cookies[name] = value
+    response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def _poison(name: str, response, marker: str) -> None:
+    """Replace the cached fragment the response used with ``marker``."""
+    cache.set(make_template_fragment_key(name, [response.context["fragment_key"]]), marker)
+
+
+def test_citizen_archive_fragment_follows_every_change_of_the_records(client, disc) -> None:
+    url = reverse("disclosure:my_archive", args=[disc.world.archive.pk])
+    first = _page(client, disc.citizen, url)
+    _poison("citizen-archive", first, "CACHED-FRAGMENT")
+    # Unchanged: the cached fragment is served (the marker proves the cache path is used).
+    assert "CACHED-FRAGMENT" in _page(client, disc.citizen, url).content.decode()
+
+    # A record edited in place by any writer (updated_at moves).
+    disc.negative.title = "更正后的标题"
+    disc.negative.save()
+    page = _page(client, disc.citizen, url).content.decode()
+    assert "CACHED-FRAGMENT" not in page
+    assert "更正后的标题" in page
+
+    # A new record, and a flag set by a service.
+    make_record(disc.world.archive, by=disc.world.edu_clerk, title="新增的记录")
+    assert "新增的记录" in _page(client, disc.citizen, url).content.decode()
+    before = _page(client, disc.citizen, url)
+    archive_services.set_objection_flag(disc.negative, flagged=True, by=disc.world.credit_office)
+    after = _page(client, disc.citizen, url)
+    assert after.context["fragment_key"] != before.context["fragment_key"]
+
+
+def test_staff_archive_fragment_is_per_viewer_and_follows_statements(client, disc) -> None:
+    world = disc.world
+    url = reverse("archives:archive", args=[world.archive.pk])
+    clerk_page = _page(client, world.edu_clerk, url)
+    _poison("staff-archive", clerk_page, "CLERK-FRAGMENT")
+    assert "CLERK-FRAGMENT" in _page(client, world.edu_clerk, url).content.decode()
+    # Another viewer of the same archive, same language and mode: never the clerk's copy.
+    reviewer_page = _page(client, world.edu_reviewer, url)
+    assert reviewer_page.context["fragment_key"] != clerk_page.context["fragment_key"]
+    assert "CLERK-FRAGMENT" not in reviewer_page.content.decode()
+
+    # A personal statement (repair) does not touch the record row: its own stamp counts it.
+    from repair.services.objections import add_personal_statement, file_objection
+
+    objection = file_objection(disc.negative, by=disc.citizen, reasons="处罚对象不是本人。")
+    flagged = _page(client, world.edu_clerk, url)
+    _poison("staff-archive", flagged, "FLAGGED-FRAGMENT")
+    assert "FLAGGED-FRAGMENT" in _page(client, world.edu_clerk, url).content.decode()
+    add_personal_statement(objection, by=disc.citizen, text="本人声明的内容")
+    page = _page(client, world.edu_clerk, url).content.decode()
+    assert "FLAGGED-FRAGMENT" not in page
+    assert "本人声明的内容" in page
+
+
+def test_report_fragment_is_never_shared_between_the_institution_and_the_person(client, disc) -> None:
+    _authorization, code = grant(disc)
+    from disclosure.services.queries import query_record
+
+    result = query_record(
+        by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number, code=code,
+        purpose="recruitment",
+    )
+    url = reverse("disclosure:report", args=[result.report.number])
+    institution_page = _page(client, disc.employer_staff, url)
+    _poison("report", institution_page, "INSTITUTION-FRAGMENT")
+    assert "INSTITUTION-FRAGMENT" in _page(client, disc.employer_staff, url).content.decode()
+    citizen_page = _page(client, disc.citizen, url)
+    assert "INSTITUTION-FRAGMENT" not in citizen_page.content.decode()
+    assert citizen_page.context["fragment_key"] != institution_page.context["fragment_key"]
+    # Another report of the same person to the same institution has its own fragment.
+    own = reports.issue_self_report(disc.subject, by=disc.citizen)
+    assert CreditReport.objects.count() == 2
+    other = _page(client, disc.citizen, reverse("disclosure:report", args=[own.number]))
+    assert other.context["fragment_key"] != citizen_page.context["fragment_key"]
+
+
+def test_key_names_viewer_language_elderly_mode_and_versions(disc) -> None:
+    factory = RequestFactory()
+
+    def key(user, *versions: object, elderly: bool = False, language: str = "zh-hans") -> str:
+        request = factory.get("/")
+        request.user = user
+        if elderly:
+            request.COOKIES[ELDERLY_COOKIE] = "1"
+        with translation.override(language):
+            return fragment_key(request, "citizen-archive", *versions)
+
+    base = key(disc.citizen, "v1")
+    assert base == key(disc.citizen, "v1")
+    assert base != key(disc.other_citizen, "v1")
+    assert base != key(disc.citizen, "v2")
+    assert base != key(disc.citizen, "v1", elderly=True)
+    assert base != key(disc.citizen, "v1", language="en")
