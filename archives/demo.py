@@ -117,6 +117,26 @@ def _sign(archive: Archive, staff: Staff, *, year: int, status: str, basis: str)
 # --- what each demo person's archive holds ----------------------------------------------
 
 
+def member_a(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -> None:
+    """An association member: the association's own sanction (004 item 27), published by
+    its reviewer and pushed to the platform like every record."""
+    _publish(archive, staff, _negative(
+        cats, category=cats["association-circular-criticism"], severity=CreditRecord.Severity.GENERAL,
+        title="违反行业规范承接利益冲突业务", decision_number="示律协〔2026〕3号", deciding_body="示范市律师协会",
+        occurred_on=_ago(120), decided_on=_ago(100), description="经协会惩戒委员会审查，予以行业内通报批评。",
+    ), evidence=True)
+
+
+def student_a(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -> None:
+    """An adult student kept by the college: exam cheating, one of the four kinds of
+    misconduct 002 §二（一）5 names, published with its evidence."""
+    _publish(archive, staff, _negative(
+        cats, category=cats["exam-cheating"], severity=CreditRecord.Severity.GENERAL, title="全国大学英语四级考试作弊",
+        is_penalty=True, decision_number="示职院〔2026〕7号", deciding_body="示范市职业技术学院",
+        occurred_on=_ago(90), decided_on=_ago(70), description="考试中携带并使用通讯工具，取消该科目考试成绩。",
+    ), evidence=True)
+
+
 def teacher_a(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -> None:
     """The citizen's own archive: a published penalty (journeys 2 and 3 start here), a
     reward, a corrected record with its history, and last year's signed finding."""
@@ -211,6 +231,12 @@ PEOPLE = (
     Person("演示医师甲", synthetic_id_number("110105", date(1975, 7, 7), 87), "doctor", "health",
            "示范市人民医院", title="副主任医师", post="外科医师", practice_start=date(2001, 7, 1),
            education="master", records=[doctor_a]),
+    Person("演示学生甲", synthetic_id_number("110105", date(2004, 10, 8), 17), "adult-student", "demo-college",
+           "示范市职业技术学院", post="计算机应用专业学生", practice_start=date(2023, 9, 1), education="college",
+           records=[student_a]),
+    Person("演示会员甲", synthetic_id_number("110105", date(1981, 5, 20), 33), "association-member",
+           "demo-lawyers-association", "示范市明理律师事务所", title="执业律师", practice_start=date(2006, 7, 1),
+           education="master", records=[member_a]),
     Person("演示医师乙", synthetic_id_number("110105", date(1983, 9, 9), 92), "doctor", "health",
            "示范市中医院", title="主治医师", practice_start=date(2008, 7, 1), education="doctorate",
            records=[doctor_b]),
@@ -218,9 +244,12 @@ PEOPLE = (
 
 
 def _staff(code: str) -> Staff:
+    from departments.demo import DEMO_UNITS
+
+    account = next((u["account"] for u in DEMO_UNITS if u["code"] == code), code)
     return Staff(
-        clerk=User.objects.get(username=f"demo_{code}_clerk"),
-        reviewer=User.objects.get(username=f"demo_{code}_reviewer"),
+        clerk=User.objects.get(username=f"demo_{account}_clerk"),
+        reviewer=User.objects.get(username=f"demo_{account}_reviewer"),
     )
 
 

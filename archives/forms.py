@@ -169,6 +169,11 @@ class RecordForm(NoRequiredAttributeForm):
         error_messages={"required": _("Enter the date of the decision.")},
     )
     domain = forms.ModelChoiceField(label=_("Key domain"), queryset=Domain.objects.all(), required=False, empty_label="—")
+    source_type = forms.ChoiceField(
+        label=_("Where the information comes from"), choices=CreditRecord.SourceType.choices, widget=forms.RadioSelect,
+        help_text=_("The activity that produced it (001 §三(五))."), required=False,
+        error_messages={"invalid_choice": _("Choose where the information comes from.")},
+    )
     unit_credit_code = _text(
         _("Unit's unified social credit code"), required=False, max_length=30,
         help_text=_("Only when a unit's serious dishonesty is recorded against its legal representative or responsible person."),
@@ -202,7 +207,7 @@ class RecordForm(NoRequiredAttributeForm):
             name: getattr(record, name)
             for name in (
                 "category", "polarity", "severity", "title", "description", "decision_number", "deciding_body",
-                "occurred_on", "decided_on", "domain", "unit_credit_code", "unit_name", "is_penalty",
+                "occurred_on", "decided_on", "domain", "unit_credit_code", "unit_name", "is_penalty", "source_type",
             )
         }
 

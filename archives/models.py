@@ -205,6 +205,15 @@ class CreditRecord(models.Model):
         API = "api", _("department system")
         UNIT_DISHONESTY = "unit", _("unit's serious dishonesty")
 
+    class SourceType(models.TextChoices):
+        # 001 §三（五）: "对日常监管、抽查检查、登记变更、年度考核、表彰奖励、处罚处分等信息计入信用记录".
+        DAILY_SUPERVISION = "supervision", _("daily supervision")
+        SPOT_CHECK = "spot_check", _("spot check or inspection")
+        REGISTRATION_CHANGE = "registration", _("registration or change")
+        YEARLY_ASSESSMENT = "assessment", _("yearly assessment")
+        COMMENDATION = "commendation", _("commendation or reward")
+        PENALTY = "penalty", _("penalty or sanction")
+
     # No single-column indexes on archive and lineage: record_archive_current and
     # record_version_unique lead with them and serve the same look-ups.
     archive = models.ForeignKey(
@@ -251,6 +260,10 @@ class CreditRecord(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.WEB_FORM)
     # 003 §三(一)2: a unit's serious dishonesty is also written into the personal record
     # of its legal representative and responsible persons.
+    source_type = models.CharField(
+        _("source of the information"), max_length=20, choices=SourceType.choices, blank=True,
+        help_text=_("Which activity produced it (001 §三(五)); empty only on records entered before it was asked."),
+    )
     unit_credit_code = models.CharField(_("unit's unified social credit code"), max_length=18, blank=True)
     unit_name = models.CharField(_("unit name"), max_length=200, blank=True)
     is_penalty = models.BooleanField(

@@ -8,12 +8,11 @@ here (citizens and institutions read through ``disclosure``).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Case, CharField, Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Concat
-from django.utils import timezone
 
 from archives import annotations
 from archives.models import (
@@ -28,7 +27,7 @@ from archives.models import (
 )
 from credit_portal import audit
 from credit_portal.exceptions import NotFound
-from departments.models import Department, Membership, Occupation, OccupationDepartment
+from departments.models import Department, Membership, OccupationDepartment
 from departments.scope import department_group_name, department_ids, is_credit_office
 
 if TYPE_CHECKING:
@@ -244,30 +243,20 @@ def review_queue(user: Viewer, *, limit: int) -> QuerySet[CreditRecord]:
     ).order_by("submitted_at", "id")
 
 
-CADENCE_DAYS = {
-    Occupation.Cadence.MONTHLY: 31,
-    Occupation.Cadence.QUARTERLY: 92,
-    Occupation.Cadence.YEARLY: 366,
-}
-
-
 def overdue_condition(now: datetime | None = None) -> Q:
-    """Archives not updated within their occupation's cadence (001 §三(五): records are
-    refreshed yearly, quarterly or monthly by kind); combine with ``state=open``."""
-    now = now or timezone.now()
-    condition = Q()
-    for cadence, days in CADENCE_DAYS.items():
-        condition |= Q(occupation__update_cadence=cadence, last_updated_at__lt=now - timedelta(days=days))
-    return condition
+    """The ``Q`` over ``Archive`` of open archives past their update cadence (001
+    §三(五)). The rule and its catalogue data live in ``archives.overdue``; this name is
+    kept for the city view's statistics."""
+    from archives.overdue import overdue_condition as condition
 
-
-def overdue_archives(user: Viewer) -> QuerySet[Archive]:
-    """Open archives of ``user``'s scope not updated within their cadence."""
-    return archives_visible_to(user).filter(overdue_condition(), state=Archive.State.OPEN).order_by("last_updated_at")
+    return condition(now=now)
 
 
 def dashboard(user: Viewer) -> dict[str, object]:
-    """Counts and short lists for a department dashboard."""
+    """Counts and short lists for a department dashboard; the overdue archives are the
+    oldest 20 of ``archives.overdue.overdue_archives`` (the full list has its own page)."""
+    from archives.overdue import overdue_archives
+
     records = records_visible_to(user).filter(is_current=True)
     return {
         "drafts": records.filter(state=CreditRecord.State.DRAFT, created_by=user)

@@ -49,5 +49,6 @@ urlpatterns = [
     path("evidence/<uuid:evidence_id>/delete/", views.evidence_delete, name="evidence_delete"),
     path("mine/", views.my_items, name="my_items"),
     path("review/", views.review_queue, name="review_queue"),
+    path("overdue/", views.overdue_list, name="overdue"),
     *intake_urlpatterns,
 ]

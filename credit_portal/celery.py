@@ -32,6 +32,11 @@ app.conf.beat_schedule = {
         "task": "archives.tasks.expire_due_records",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Serious-dishonesty listings whose period ended leave the list, with an event each.
+    "listing-remove-ended-listings": {
+        "task": "archives.listing.tasks.remove_ended_listings",
+        "schedule": crontab(hour=0, minute=15),
+    },
     # Negative information past the 5-year retention of 《征信业管理条例》 art. 16 leaves
     # every table but the audit trail's identifiers.
     "archives-purge-retained-records": {

@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "departments",
     "archives",
     "archives.intake",
+    "archives.listing",
     "disclosure",
     "repair",
     "exchange",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("accounts/password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("catalogue/", include("departments.urls")),
     path("city/", include("departments.city_urls")),
+    path("staff/listings/", include("archives.listing.urls")),
     path("staff/", include("archives.urls")),
     path("exchange/", include("exchange.urls")),
     path("repair/", include("repair.urls")),

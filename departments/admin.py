@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,6 +30,7 @@ from departments.models import (
     OccupationCategory,
     OccupationDepartment,
     RecordCategory,
+    UpdateCadence,
 )
 
 
@@ -74,6 +76,41 @@ class OccupationCategoryInline(admin.TabularInline):
     fields = ("category", "seed", "note")
 
 
+class UpdateCadenceForm(forms.ModelForm):
+    """The same checks as ``services.set_update_cadence``: a cadence needs its source."""
+
+    class Meta:
+        model = UpdateCadence
+        fields = ("kind", "days", "information", "seed", "source")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The service's messages name what is missing (a source, not "this field").
+        for name in ("kind", "days", "seed", "source"):
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            services.validate_cadence(
+                kind=data.get("kind") or "", days=data.get("days"), seed=data.get("seed") or "",
+                source=data.get("source") or "",
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    if field not in self.errors:
+                        self.add_error(field, error)
+        return data
+
+
+class UpdateCadenceInline(admin.TabularInline):
+    model = UpdateCadence
+    form = UpdateCadenceForm
+    extra = 0
+    fields = ("kind", "days", "information", "seed", "source")
+
+
 class SeedFilter(admin.SimpleListFilter):
     """Occupations by the seed of any of their department mappings."""
 
@@ -91,12 +128,12 @@ class SeedFilter(admin.SimpleListFilter):
 
 @admin.register(Occupation)
 class OccupationAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("code", "name", "group", "update_cadence", "responsible", "sort_order", "is_active")
-    list_filter = ("group", "update_cadence", "is_active", SeedFilter, "departments")
+    list_display = ("code", "name", "group", "responsible", "sort_order", "is_active")
+    list_filter = ("group", "cadences__kind", "is_active", SeedFilter, "departments")
     search_fields = ("code", "name", "description", "seed_references", "special_contents")
-    inlines = (OccupationDepartmentInline, OccupationCategoryInline)
+    inlines = (UpdateCadenceInline, OccupationDepartmentInline, OccupationCategoryInline)
     fields = (
-        "code", "name", "group", "update_cadence", "description", "special_contents", "seed_references",
+        "code", "name", "group", "description", "special_contents", "seed_references",
         "sort_order", "is_active",
     )
 

@@ -406,6 +406,16 @@ YEARLY = "yearly"
 # (traffic violations, registration changes, food and drug inspections, contributions).
 # The credit office adjusts them in the admin.
 
+# The longest interval between two updates for each cadence: a month, a quarter and a
+# year, each with a day of slack so an update on the same calendar day still counts.
+CADENCE_DAYS: dict[str, int] = {MONTHLY: 31, QUARTERLY: 92, YEARLY: 366}
+
+CADENCE_SOURCE = (
+    "001 §三（五）「各类信用信息要依据信息产生的周期，按年度、季度或月度更新信用记录」；"
+    "种子未逐一规定各人群的更新周期，默认值按该人群信息的主要来源确定（年度考核为年度，日常监管、抽查检查为季度，"
+    "日常执法、登记变更为月度），信用办可调整"
+)
+
 
 def _categories(seed: str, codes: str, note: str = "") -> tuple[tuple[str, str, str], ...]:
     return tuple((code, seed, note) for code in codes.split())
@@ -737,3 +747,111 @@ def _build_occupations() -> tuple[dict[str, Any], ...]:
 
 
 OCCUPATIONS: tuple[dict[str, Any], ...] = _build_occupations()
+
+# ---------------------------------------------------------------------------
+# Adult students (002 §二（一）5; migration 0005)
+# ---------------------------------------------------------------------------
+
+# 002 §二（一）5 names the group "18岁以上成年学生": an archive is opened only for a
+# student who has turned 18 (full years, 《中华人民共和国民法典》第十七条: 十八周岁以上的
+# 自然人为成年人).
+ADULT_STUDENT_CODE = "adult-student"
+ADULT_STUDENT_MINIMUM_AGE = 18
+ADULT_STUDENT_MINIMUM_AGE_BASIS = "002 §二（一）5「18岁以上成年学生」；《中华人民共和国民法典》第十七条"
+
+_STUDENT_BASIS = (
+    "002 §二（一）5「对在国家考试舞弊、学术造假、不履行助学贷款还款承诺、伪造就业材料等失信行为人强化教育，"
+    "并依法依规记入个人信用档案」；003 §三（五）13；" + _NATIONAL + "。"
+)
+
+# The four kinds of misconduct 002 §二（一）5 names, each a negative category of the
+# adult students' archive, in the seed's order.
+STUDENT_MISCONDUCT_CATEGORIES: tuple[dict[str, Any], ...] = (
+    {
+        "code": "exam-cheating", "name": "国家考试舞弊", "is_common": False,
+        "description": "在国家教育考试等国家考试中作弊、舞弊（002 §二（一）5）。",
+        "legal_basis": _STUDENT_BASIS + "《中华人民共和国教育法》第七十九条；《国家教育考试违规处理办法》。",
+    },
+    {
+        "code": "academic-fraud", "name": "学术造假", "is_common": False,
+        "description": "抄袭、篡改、伪造数据等学术不端行为（002 §二（一）5）。",
+        "legal_basis": _STUDENT_BASIS + "《高等学校预防与处理学术不端行为办法》（教育部令第40号）。",
+    },
+    {
+        "code": "student-loan-default", "name": "不履行助学贷款还款承诺", "is_common": False,
+        "description": "未按约定归还国家助学贷款（002 §二（一）5）。",
+        "legal_basis": _STUDENT_BASIS,
+    },
+    {
+        "code": "forged-employment-papers", "name": "伪造就业材料", "is_common": False,
+        "description": "伪造就业协议、就业证明等就业材料（002 §二（一）5）。",
+        "legal_basis": _STUDENT_BASIS,
+    },
+)
+
+# ---------------------------------------------------------------------------
+# Industry associations' member archives and sanctions (migration 0006)
+# ---------------------------------------------------------------------------
+
+# 000 §三（二）, 002 §二（二）2, 003 §三（一）2 and 004 第27项 encourage industry associations
+# and chambers of commerce (行业协会、商会) to keep their members' credit archives. The seeds
+# name no particular association, so none is shipped: a deployment adds its own as
+# departments of kind "association" responsible for this group (the demo adds one).
+ASSOCIATION_MEMBER_OCCUPATION: dict[str, Any] = {
+    "code": "association-member", "name": "行业协会商会会员", "group": EXTENDED, "cadence": QUARTERLY,
+    "description": "行业协会、商会等行业组织建立健全的会员信用档案；由各协会作为责任单位记录，推送至公共信用信息平台。",
+    "references": "000 §三（二）；002 §二（二）2；003 §三（一）2；004 第27项",
+    "special": "行业惩戒：警告、行业内通报批评、公开谴责、不予接纳、限制任职、限制发起、劝退（004 第27项）。",
+}
+
+# 004 第27项 puts the task on "省民政厅会同省有关行业主管部门": 民政局, registrar of social
+# organizations, supervises; it may read the members' archives but not record the
+# associations' sanctions (only associations do, ``keeper_kind``).
+ASSOCIATION_SUPERVISOR = ("civil-affairs", "004 第27项「省民政厅会同省有关行业主管部门负责」：民政部门监督；惩戒由协会记录")
+
+_SANCTION_BASIS = (
+    "004 第27项「推动行业协会、商会等行业组织建立健全会员信用档案，并按照行业标准、行规、行约等方式开展行业惩戒，"
+    "视情节轻重对失信会员实行警告、行业内通报批评、公开谴责、不予接纳、限制任职、限制发起、劝退等惩戒措施」；"
+    "000 §三（二）；《社会团体登记管理条例》；" + _NATIONAL + "。"
+)
+
+# 004 第27项's sanctions, in the seed's order, lightest first. Only an association
+# records them (``keeper_kind``), in its members' archives.
+ASSOCIATION_SANCTIONS: tuple[tuple[str, str], ...] = (
+    ("association-warning", "警告"),
+    ("association-circular-criticism", "行业内通报批评"),
+    ("association-public-censure", "公开谴责"),
+    ("association-refusal-of-admission", "不予接纳"),
+    ("association-restricted-office", "限制任职"),
+    ("association-restricted-founding", "限制发起"),
+    ("association-advised-withdrawal", "劝退"),
+)
+
+SANCTION_CATEGORIES: tuple[dict[str, Any], ...] = tuple(
+    {
+        "code": code, "name": f"行业惩戒：{name}", "is_common": False, "keeper_kind": "association",
+        "description": f"行业协会、商会依行业标准、行规、行约对失信会员实行的「{name}」惩戒措施（004 第27项）。",
+        "legal_basis": _SANCTION_BASIS,
+    }
+    for code, name in ASSOCIATION_SANCTIONS
+)
+
+# ---------------------------------------------------------------------------
+# Typed honours (003 §三（三）5; migration 0007)
+# ---------------------------------------------------------------------------
+
+_HONOUR_BASIS = (
+    "003 §三（三）5「对信用状况良好的行政相对人和道德模范、劳动模范、诚信之星、青年五四奖章、青年岗位能手中的诚信典型，"
+    "行业协会、商会推荐的诚信会员……要建立优良信用记录」；002 §二（二）2 归集「荣誉信息」；001 §三（五）「表彰奖励」；"
+    + _NATIONAL + "。"
+)
+
+# Positive categories held by every archive (an honour can come to anyone), each a
+# typed 优良信用记录 of 003 §三（三）5; only an association records its recommendation.
+HONOUR_CATEGORIES: tuple[dict[str, Any], ...] = (
+    {"code": "honour-moral-model", "name": "荣誉：道德模范", "keeper_kind": ""},
+    {"code": "honour-labour-model", "name": "荣誉：劳动模范", "keeper_kind": ""},
+    {"code": "honour-integrity-star", "name": "荣誉：诚信之星", "keeper_kind": ""},
+    {"code": "honour-youth-medal", "name": "荣誉：青年五四奖章、青年岗位能手中的诚信典型", "keeper_kind": ""},
+    {"code": "honour-association-recommended", "name": "荣誉：行业协会商会推荐的诚信会员", "keeper_kind": "association"},
+)

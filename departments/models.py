@@ -33,6 +33,7 @@ class Department(models.Model):
         GOVERNMENT = "government", _("government department")
         PARTY = "party", _("party committee organ")
         ASSOCIATION = "association", _("industry association")
+        SCHOOL = "school", _("school")
         CREDIT_OFFICE = "credit_office", _("credit office")
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
@@ -59,7 +60,7 @@ class Department(models.Model):
         prefix = {"city": "市", "county": "县", "province": "省"}[settings.PORTAL_LEVEL]
         if self.kind == self.Kind.PARTY:
             return f"{prefix}委{self.name}"
-        if self.kind == self.Kind.ASSOCIATION:
+        if self.kind in (self.Kind.ASSOCIATION, self.Kind.SCHOOL):
             return self.name
         return f"{prefix}{self.name}"
 
@@ -97,6 +98,15 @@ class RecordCategory(models.Model):
         _("common to every occupation"), default=False,
         help_text=_("Held by every archive regardless of occupation."),
     )
+    keeper_kind = models.CharField(
+        _("recorded only by"), max_length=20, choices=Department.Kind.choices, blank=True,
+        help_text=_("Only units of this kind may record information of this category (e.g. an industry "
+                    "association's sanctions of its members, 004 item 27); empty: any responsible unit."),
+    )
+    positive_only = models.BooleanField(
+        _("positive information only"), default=False,
+        help_text=_("Honours (003 item 5): a record of this category is always positive information."),
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
@@ -126,15 +136,20 @@ class Occupation(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
     group = models.CharField(_("group"), max_length=10, choices=Group.choices, default=Group.CORE)
-    update_cadence = models.CharField(
-        _("update cadence"), max_length=10, choices=Cadence.choices, default=Cadence.YEARLY
-    )
     special_contents = models.TextField(
         _("specific contents"), blank=True,
         help_text=_("Occupation-specific information the seed asks the archive to record."),
     )
     seed_references = models.TextField(
         _("seed references"), blank=True, help_text=_("Where the seeds name this group (file and section)."),
+    )
+    minimum_age = models.PositiveSmallIntegerField(
+        _("minimum age"), null=True, blank=True,
+        help_text=_("An archive is opened only for a person of at least this age (full years)."),
+    )
+    minimum_age_basis = models.CharField(
+        _("basis of the minimum age"), max_length=200, blank=True,
+        help_text=_("The document and section that set the minimum age."),
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -151,9 +166,54 @@ class Occupation(models.Model):
         verbose_name = _("key occupation group")
         verbose_name_plural = _("key occupation groups")
         ordering = ["sort_order", "code"]
+        constraints = [
+            # A minimum age nobody can trace is not a rule to refuse a person with.
+            models.CheckConstraint(
+                condition=models.Q(minimum_age__isnull=True) | ~models.Q(minimum_age_basis=""),
+                name="occupation_minimum_age_has_basis",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class UpdateCadence(models.Model):
+    """How often one kind of an occupation's information must be refreshed, and why.
+
+    001 §三（五）: "各类信用信息要依据信息产生的周期，按年度、季度或月度更新信用记录". An
+    occupation may have one row per kind (yearly, quarterly, monthly); an open archive
+    is overdue when it was not updated within the shortest interval its occupation
+    declares. The source is required: a cadence nobody can trace to a seed or a local
+    rule is not a rule the credit office can defend.
+    """
+
+    occupation = models.ForeignKey(
+        Occupation, on_delete=models.CASCADE, related_name="cadences", verbose_name=_("occupation")
+    )
+    kind = models.CharField(_("cadence"), max_length=10, choices=Occupation.Cadence.choices)
+    days = models.PositiveSmallIntegerField(
+        _("days between updates"), help_text=_("An archive not updated for longer is listed as overdue.")
+    )
+    information = models.CharField(
+        _("information concerned"), max_length=200, blank=True,
+        help_text=_("Which information of the occupation is refreshed at this cadence."),
+    )
+    seed = models.CharField(_("seed"), max_length=10, choices=Seed.choices)
+    source = models.TextField(_("source"), help_text=_("The document and section the cadence comes from."))
+
+    class Meta:
+        verbose_name = _("update cadence")
+        verbose_name_plural = _("update cadences")
+        ordering = ["occupation__sort_order", "days"]
+        constraints = [
+            models.UniqueConstraint(fields=["occupation", "kind"], name="unique_occupation_cadence"),
+            models.CheckConstraint(condition=~models.Q(source=""), name="cadence_has_source"),
+            models.CheckConstraint(condition=models.Q(days__gt=0), name="cadence_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation} – {self.get_kind_display()}"
 
 
 class OccupationDepartment(models.Model):

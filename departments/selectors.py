@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
 from credit_portal import statistics
 from credit_portal.models import User
@@ -25,6 +25,7 @@ from departments.models import (
     OccupationDepartment,
     RecordCategory,
     RuleFiling,
+    UpdateCadence,
 )
 from departments.scope import department_ids
 
@@ -39,7 +40,7 @@ class CatalogueSection:
 
 
 def catalogue_occupations() -> QuerySet[Occupation]:
-    """Active occupations with their responsibilities and categories, in three queries."""
+    """Active occupations with their responsibilities, cadences and categories, in four queries."""
     return Occupation.objects.filter(is_active=True).prefetch_related(
         Prefetch(
             "occupationdepartment_set",
@@ -47,6 +48,7 @@ def catalogue_occupations() -> QuerySet[Occupation]:
                 "department__sort_order", "department__code"
             ),
         ),
+        Prefetch("cadences", queryset=UpdateCadence.objects.order_by("days")),
         Prefetch(
             "occupationcategory_set",
             queryset=OccupationCategory.objects.select_related("category").order_by(
@@ -60,7 +62,7 @@ def catalogue_sections() -> list[CatalogueSection]:
     """The active occupations grouped as 98号's core groups, the groups a local seed
     adds (001's table) and the extended groups (000 §一 "鼓励探索", 002, 003, 004).
 
-    Three queries however many occupations there are; empty groups are left out.
+    Four queries however many occupations there are; empty groups are left out.
     """
     by_group: dict[str, list[Occupation]] = {value: [] for value in Occupation.Group.values}
     for occupation in catalogue_occupations():
@@ -85,6 +87,24 @@ def coverage_entries() -> QuerySet[CoverageEntry]:
     return CoverageEntry.objects.select_related("department").order_by("department__sort_order", "department__code")
 
 
+def cadence_days_by_occupation() -> dict[int, int]:
+    """Each occupation's shortest declared interval between updates, in days (one query).
+
+    001 §三（五）: information is refreshed "按年度、季度或月度" by the cycle it is produced
+    in; an archive holding information of several cycles must keep up with the fastest.
+    Occupations without a declared cadence are absent: nothing can be overdue for them.
+    Callers: the overdue lists of the archives app and the credit office's city view.
+    """
+    return dict(
+        UpdateCadence.objects.order_by().values("occupation_id").annotate(shortest=Min("days")).values_list(
+            "occupation_id", "shortest"
+        )
+    )
+
+
+def update_cadences() -> QuerySet[UpdateCadence]:
+    """Every declared cadence with its occupation, in catalogue order (one query)."""
+    return UpdateCadence.objects.select_related("occupation").order_by("occupation__sort_order", "days")
 @dataclass(frozen=True)
 class CoverageRow:
     """One department's line of the computed coverage table (000 annex), summed over

@@ -15,7 +15,16 @@ from credit_portal.models import User
 from credit_portal.roles import ADMINISTRATOR_ROLES
 from credit_portal.services import SeparationOfDuties
 from departments import permissions, selectors
-from departments.models import CoverageEntry, Department, DepartmentEvaluation, Membership, RuleFiling
+from departments.models import (
+    CoverageEntry,
+    Department,
+    DepartmentEvaluation,
+    Membership,
+    Occupation,
+    RuleFiling,
+    Seed,
+    UpdateCadence,
+)
 
 COVERAGE_FIELDS = ("archive_established", "policy_document", "next_steps", "remarks")
 
@@ -107,6 +116,54 @@ def revoke_membership(membership: Membership, *, by: User, request: HttpRequest 
         audit.record("departments.membership.revoked", actor=by, target=locked, detail=detail, request=request)
         locked.delete()
 
+
+
+def validate_cadence(*, kind: str, days: int | None, seed: str, source: str) -> None:
+    """Refuse a cadence the credit office could not defend: one without a kind, a
+    positive number of days, a seed or a written source (001 §三（五） makes the cadence
+    depend on "信息产生的周期", so each cadence says which document sets it)."""
+    errors: dict[str, str] = {}
+    if kind not in Occupation.Cadence.values:
+        errors["kind"] = _("Choose whether the information is updated yearly, quarterly or monthly.")
+    if days is None or days <= 0:
+        errors["days"] = _("Enter the number of days between updates as a whole number greater than 0.")
+    if seed not in Seed.values:
+        errors["seed"] = _("Choose the document the cadence comes from.")
+    if not source.strip():
+        errors["source"] = _("Enter the source of the cadence: the document and section that set it.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def set_update_cadence(
+    occupation: Occupation,
+    *,
+    by: User,
+    kind: str,
+    days: int,
+    seed: str,
+    source: str,
+    information: str = "",
+) -> UpdateCadence:
+    """Declare (or change) how often one kind of an occupation's information is updated.
+
+    Who: a user with ``departments.change_occupation`` (the credit office keeps the
+    catalogue, DESIGN §4). A cadence without its source is refused and nothing is
+    written. One row per occupation and kind; the audit entry is in the same transaction.
+    """
+    if not by.has_perm("departments.change_occupation"):
+        raise PermissionDenied
+    validate_cadence(kind=kind, days=days, seed=seed, source=source)
+    with transaction.atomic():
+        cadence, created = UpdateCadence.objects.update_or_create(
+            occupation=occupation, kind=kind,
+            defaults={"days": days, "seed": seed, "source": source.strip(), "information": information.strip()},
+        )
+        audit.record(
+            "departments.cadence.created" if created else "departments.cadence.changed", actor=by, target=cadence,
+            detail={"occupation": occupation.code, "kind": kind, "days": days, "seed": seed},
+        )
+    return cadence
 
 
 def file_rules(

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
+from archives.listing.models import Listing
+from archives.listing.selectors import public_listings
 from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Notice, Subject
 from archives.selectors import with_content_stamp
 from credit_portal.exceptions import NotFound
@@ -313,18 +315,14 @@ def _public_base(today: date) -> tuple[QuerySet[CreditRecord], list[str]]:
     ), published_tiers
 
 
-def dishonesty_list(*, name: str = "", today: date | None = None) -> QuerySet[CreditRecord]:
+def dishonesty_list(*, name: str = "", today: date | None = None) -> QuerySet[Listing]:
     """The serious-dishonesty list (严重失信名单; 001 §三(六), 003 item 7, 004 item 25):
-    serious negative records within their display period. ``name`` matches a full name
-    exactly, so the list cannot be enumerated by prefix."""
-    today = today or timezone.localdate()
-    qs, tiers = _public_base(today)
-    qs = qs.filter(polarity=CreditRecord.Polarity.NEGATIVE, severity=CreditRecord.Severity.SERIOUS)
-    if CreditRecord.Severity.SERIOUS not in tiers:
-        return qs.none()
-    if name:
-        qs = qs.filter(archive__subject__name=name.strip())
-    return qs
+    the listings a reviewer decided after notice and objection window (国办发〔2020〕49号;
+    ``archives.listing``), within their period. A serious record alone no longer puts a
+    person on it. ``name`` matches a full name exactly, so the list cannot be enumerated
+    by prefix. Read from the partial index ``listing_public``, newest first; the caller
+    pages by looking one row ahead (no COUNT)."""
+    return public_listings(name=name, today=today)
 
 
 def honour_list(*, name: str = "", today: date | None = None) -> QuerySet[CreditRecord]:

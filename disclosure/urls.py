@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from disclosure import api
-from disclosure.views import api_keys, citizen, institution, passwords, public, reports
+from disclosure.views import api_keys, citizen, institution, listings, passwords, public, reports
 
 app_name = "disclosure"
 
@@ -24,6 +24,8 @@ urlpatterns = [
     path("my/queries/", citizen.my_queries, name="my_queries"),
     path("my/report/", citizen.my_report, name="my_report"),
     path("my/reports/", citizen.my_reports, name="my_reports"),
+    path("my/listings/", listings.my_listings, name="my_listings"),
+    path("my/listings/<int:listing_id>/", listings.my_listing, name="my_listing"),
     path("my/authorizations/", citizen.my_authorizations, name="my_authorizations"),
     path("my/authorizations/new/", citizen.authorization_new, name="authorization_new"),
     path("my/authorizations/new/check/", citizen.authorization_check, name="authorization_check"),

@@ -57,7 +57,7 @@ from archives.intake.models import IntakeKey
 from archives.intake.rows import ParsedRow, parse_cells, validation_errors
 from archives.models import Archive, CreditRecord, Subject
 from archives.services.records import validate_record_content
-from archives.services.subjects import subject_index_for
+from archives.services.subjects import check_minimum_age, subject_index_for
 from credit_portal import audit, bulkload
 from credit_portal.crypto import associated_data_for, blind_index, encrypt
 from credit_portal.exceptions import DomainError
@@ -128,6 +128,9 @@ class _Checker:
     key_of: Callable[[ParsedRow], str] | None
     encrypt: bool  # PostgreSQL: new people's ID number and phone are encrypted here too
     language: str
+    # The keeping department: some categories are one kind of unit's own (associations'
+    # sanctions, 004 item 27), checked by the content rules.
+    department: Department
 
 
 # What a forked pool worker inherits: set before the pool starts, never sent per chunk.
@@ -147,12 +150,13 @@ class _Person:
 
 
 class _Folder:
-    """An unsaved archive as the content rules read it: its occupation and person."""
+    """An unsaved archive as the content rules read it: its occupation, keeping
+    department and person."""
 
-    __slots__ = ("occupation", "subject")
+    __slots__ = ("department", "occupation", "subject")
 
-    def __init__(self, occupation: object, subject: _Person) -> None:
-        self.occupation, self.subject = occupation, subject
+    def __init__(self, occupation: object, department: Department, subject: _Person) -> None:
+        self.occupation, self.department, self.subject = occupation, department, subject
 
 
 def _check(row: ParsedRow, checker: _Checker) -> ParsedRow:
@@ -170,7 +174,7 @@ def _check(row: ParsedRow, checker: _Checker) -> ParsedRow:
     # content is checked against the same date the portal holds.
     person = _Person(validators.birth_date_of(number))
     try:
-        data = validate_record_content(cast(Archive, _Folder(checker.choices.occupation, person)), row.record,
+        data = validate_record_content(cast(Archive, _Folder(checker.choices.occupation, checker.department, person)), row.record,
                                        category_ids=checker.choices.category_ids)
     except ValidationError as exc:
         row.content_errors = validation_errors(exc)
@@ -263,7 +267,7 @@ def prepare(
 ) -> tuple[Outcome, dict[str, Subject], dict[object, Archive]]:
     """Check typed rows without writing (see ``match``); the rows are checked here."""
     checker = _Checker(choices=choices, key_of=keys, encrypt=connection.vendor == "postgresql",
-                       language=translation.get_language() or "zh-hans")
+                       language=translation.get_language() or "zh-hans", department=department)
     return match((_check(row, checker) for row in rows), department=department, choices=choices, progress=progress,
                  total_hint=total_hint)
 
@@ -323,6 +327,13 @@ def match(
         archive = archives.get(subject.pk) if subject is not None else None
         if archive is not None and archive.state != Archive.State.OPEN:
             row.add("", _("Records cannot be added to a closed archive."), "archive_closed")
+        if archive is None and "id_number" in row.person:
+            # A new archive: the occupation's minimum age, by the service's own rule.
+            try:
+                check_minimum_age(choices.occupation, birth_date=validators.birth_date_of(row.person["id_number"]),
+                                  on=timezone.localdate())
+            except ValidationError as exc:
+                row.add("id_number", exc.messages[0], "under_minimum_age")
         if row.person.get("_key") in existing:
             outcome.existing[row.number] = existing[row.person["_key"]]
             continue
@@ -550,7 +561,7 @@ def import_cells(
     checks that need no database run in a process pool when the file is large."""
     check_may_import(department=department, occupation_id=choices.occupation.pk, by=by)
     checker = _Checker(choices=choices, key_of=None, encrypt=connection.vendor == "postgresql",
-                       language=translation.get_language() or "zh-hans")
+                       language=translation.get_language() or "zh-hans", department=department)
     checked = _checked_cells(cells, checker, progress=progress, total_hint=total_hint)
     outcome, subjects, archives = match(checked, department=department, choices=choices, progress=progress)
     return _finish(outcome, subjects, archives, department=department, choices=choices, by=by, mode=mode, submit=submit,

@@ -9,7 +9,6 @@ selector's (``archives_visible_to``); the list never decrypts (masked ID numbers
 
 from __future__ import annotations
 
-from datetime import timedelta
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,8 @@ from openpyxl.styles import Font
 
 from archives.intake.access import staff_view
 from archives.models import AnnualFinding, Archive, CreditRecord
-from archives.selectors import CADENCE_DAYS, archives_visible_to
+from archives.overdue import overdue_condition
+from archives.selectors import archives_visible_to
 from credit_portal import audit
 from credit_portal.forms import GovukFormMixin
 from departments.models import Occupation
@@ -56,14 +56,6 @@ class ArchiveFilterForm(GovukFormMixin, forms.Form):
         self.fields["occupation"].queryset = occupations
 
 
-def _overdue_condition() -> Q:
-    now = timezone.now()
-    condition = Q()
-    for cadence, days in CADENCE_DAYS.items():
-        condition |= Q(occupation__update_cadence=cadence, last_updated_at__lt=now - timedelta(days=days))
-    return condition & Q(state=Archive.State.OPEN)
-
-
 def department_archives(user: User, filters: dict[str, Any]) -> QuerySet[Archive]:
     """Archives ``user`` may see, filtered, with "has negative records" in the same query.
 
@@ -74,7 +66,9 @@ def department_archives(user: User, filters: dict[str, Any]) -> QuerySet[Archive
         archive_id=OuterRef("pk"), is_current=True, state=CreditRecord.State.PUBLISHED,
         polarity=CreditRecord.Polarity.NEGATIVE,
     )
-    qs = archives_visible_to(user).annotate(has_negative=Exists(negative), is_overdue=_overdue_q_annotation())
+    # The cadence rule lives in archives.overdue (catalogue data, 001 §三(五)): read once.
+    overdue = overdue_condition()
+    qs = archives_visible_to(user).annotate(has_negative=Exists(negative), is_overdue=_overdue_q_annotation(overdue))
     if filters.get("occupation"):
         qs = qs.filter(occupation=filters["occupation"])
     if filters.get("employer"):
@@ -88,16 +82,16 @@ def department_archives(user: User, filters: dict[str, Any]) -> QuerySet[Archive
             archive_id=OuterRef("pk"), year=filters["finding_year"], is_current=True, state=AnnualFinding.State.SIGNED,
         )))
     if filters.get("overdue") == "yes":
-        qs = qs.filter(_overdue_condition())
+        qs = qs.filter(overdue)
     elif filters.get("overdue") == "no":
-        qs = qs.exclude(_overdue_condition())
+        qs = qs.exclude(overdue)
     return qs.order_by("occupation__sort_order", "employer", "subject__name", "pk")
 
 
-def _overdue_q_annotation():  # type: ignore[no-untyped-def]
+def _overdue_q_annotation(overdue: Q):  # type: ignore[no-untyped-def]
     from django.db.models import BooleanField, Case, Value, When
 
-    return Case(When(_overdue_condition(), then=Value(True)), default=Value(False), output_field=BooleanField())
+    return Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def _filters(request: HttpRequest) -> tuple[ArchiveFilterForm, dict[str, Any]]:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archives import permissions, validators
+from archives import permissions, record_hooks, validators
 from archives.events import emit_record_event
 from archives.models import Archive, CreditRecord, DisplayRule, Evidence, Notice
 from archives.services.notices import notify_subject
@@ -33,7 +33,7 @@ SEVERITY_RANK = {"": 0, CreditRecord.Severity.MINOR: 1, CreditRecord.Severity.GE
 
 EDITABLE_FIELDS = {
     "category", "polarity", "severity", "title", "description", "decision_number", "deciding_body",
-    "occurred_on", "decided_on", "domain", "unit_credit_code", "unit_name", "is_penalty",
+    "occurred_on", "decided_on", "domain", "unit_credit_code", "unit_name", "is_penalty", "source_type",
 }
 
 
@@ -90,9 +90,19 @@ def _clean(archive: Archive, data: dict[str, Any], *, category_ids: set[int] | N
         add("category", _("Choose the category."))
     elif category.pk not in (category_ids if category_ids is not None else {c.pk for c in categories_for(archive)}):
         add("category", _("This category is not part of this occupation's archive."))
+    elif category.keeper_kind and archive.department.kind != category.keeper_kind:
+        # 004 item 27: sanctions such as 公开谴责 are an association's own measures
+        # against its members; no other unit records them (the category says who may).
+        add("category", _("Only a unit of the kind \u201c%(kind)s\u201d may record \u201c%(category)s\u201d.") % {
+            "kind": category.get_keeper_kind_display(), "category": category.name,
+        })
     polarity = data.get("polarity") or ""
     if polarity not in CreditRecord.Polarity.values:
         add("polarity", _("Choose whether the information is positive, neutral or negative."))
+    if category is not None and category.positive_only and polarity and polarity != CreditRecord.Polarity.POSITIVE:
+        # 003 item 5: honours are 优良信用记录, never negative or neutral information.
+        add("polarity", _("\u201c%(category)s\u201d is an honour: record it as positive information.")
+            % {"category": category.name})
     severity = data.get("severity") or ""
     if polarity == CreditRecord.Polarity.NEGATIVE:
         if severity not in CreditRecord.Severity.values:
@@ -122,6 +132,8 @@ def _clean(archive: Archive, data: dict[str, Any], *, category_ids: set[int] | N
             data["unit_credit_code"] = validators.validate_unit_credit_code(code)
         except ValidationError as exc:
             add("unit_credit_code", exc.messages[0])
+    if (data.get("source_type") or "") not in {"", *CreditRecord.SourceType.values}:
+        add("source_type", _("Choose where the information comes from."))
     if data.get("is_penalty") and polarity != CreditRecord.Polarity.NEGATIVE:
         add("is_penalty", _("Only negative information can be an administrative penalty."))
     if errors:
@@ -387,6 +399,7 @@ def apply_correction(
     _touch_archive(old.archive)
     _audit("corrected", new, by, previous=old.pk, proposed_by=proposed_by.pk)
     emit_record_event("record.corrected", new)
+    record_hooks.record_ended(old, reason="corrected", current=new, by=by)
     if new.is_penalty and escalates(old, new):
         _send_repair_notice(new)
     return new
@@ -401,6 +414,7 @@ def apply_withdrawal(locked: CreditRecord, *, reason: str, by: User) -> CreditRe
     _touch_archive(locked.archive)
     _audit("withdrawn", locked, by)
     emit_record_event("record.withdrawn", locked)
+    record_hooks.record_ended(locked, reason="withdrawn", current=None, by=by)
     return locked
 
 
@@ -460,6 +474,7 @@ def mark_repaired(record: CreditRecord, *, by: User, reason: str) -> CreditRecor
         locked.save(update_fields=["state", "change_reason", "ended_at", "updated_at"])
         _audit("repaired", locked, by)
         emit_record_event("record.repaired", locked)
+        record_hooks.record_ended(locked, reason="repaired", current=None, by=by)
     return locked
 
 

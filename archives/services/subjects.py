@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from archives import permissions, validators
@@ -122,6 +123,30 @@ def update_subject(subject: Subject, *, by: User, **fields: str) -> Subject:
     return locked
 
 
+def check_minimum_age(occupation: Occupation, *, birth_date: date, on: date) -> None:
+    """Refuse an archive for a person younger than the occupation's minimum age.
+
+    The minimum age is catalogue data with its basis (e.g. 002 §二（一）5 "18岁以上成年
+    学生"); age is counted in full years from the birth date in the ID number, so a
+    person born on 29 February comes of age on 1 March in a common year (as
+    ``Subject.age_on`` counts it for the minors' protection of 003 item 10). Called by
+    ``open_archive`` and by the Excel/API intake, so every path refuses alike.
+    """
+    from credit_portal.templatetags.portal import cite_sources
+
+    if occupation.minimum_age is None:
+        return
+    if Subject(birth_date=birth_date).age_on(on) >= occupation.minimum_age:
+        return
+    raise ValidationError({"occupation": _(
+        "An archive for %(occupation)s is opened only for a person aged %(age)s or over (%(basis)s). "
+        "On %(day)s this person is not yet %(age)s, so no archive is opened."
+    ) % {
+        "occupation": occupation.name, "age": occupation.minimum_age,
+        "basis": cite_sources(occupation.minimum_age_basis), "day": date_format(on, "DATE_FORMAT"),
+    }}, code="under_minimum_age")
+
+
 def open_archive(
     *,
     subject: Subject,
@@ -146,6 +171,7 @@ def open_archive(
         raise ValidationError(
             {"occupation": _("Your department is not responsible for this occupation in the catalogue.")}
         )
+    check_minimum_age(occupation, birth_date=subject.birth_date, on=timezone.localdate())
     if not employer.strip():
         raise ValidationError({"employer": _("Enter the employer.")})
     if practice_start is not None:

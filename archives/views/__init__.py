@@ -36,6 +36,7 @@ from archives.views.findings import (
     finding_sign,
     finding_signed,
 )
+from archives.views.overdue import overdue_list
 from archives.views.records import (
     record_delete,
     record_detail,
@@ -52,7 +53,7 @@ from archives.views.subjects import find_subject, register_person, subject_detai
 __all__ = [
     "archive_close", "archive_detail", "archive_edit", "archive_export", "archive_open", "archive_print",
     "archive_reveal", "change_approve", "change_cancel", "change_detail", "change_evidence", "change_reject",
-    "dashboard", "evidence_delete", "evidence_download", "find_subject", "finding_delete", "finding_detail", "finding_evidence",
+    "dashboard", "overdue_list", "evidence_delete", "evidence_download", "find_subject", "finding_delete", "finding_detail", "finding_evidence",
     "finding_new", "finding_sign", "finding_signed", "my_items", "record_correct", "record_delete", "record_detail",
     "record_edit", "record_evidence", "record_new", "record_publish", "record_published", "record_return",
     "record_review", "record_submit", "record_withdraw", "register_person", "review_queue", "subject_detail",

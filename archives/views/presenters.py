@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors
+from archives.listing import permissions as listing_permissions
 from archives.models import Archive, CreditRecord
 from credit_portal.fragments import fragment_context
 
@@ -29,7 +30,8 @@ State = CreditRecord.State
 # The fields compared across versions of a record, in the order the history shows them.
 HISTORY_FIELDS = (
     "state", "category", "polarity", "severity", "title", "description", "decision_number", "deciding_body",
-    "occurred_on", "decided_on", "domain", "unit_credit_code", "is_penalty", "display_until", "change_reason",
+    "occurred_on", "decided_on", "domain", "source_type", "unit_credit_code", "is_penalty", "display_until",
+    "change_reason",
 )
 # States in which a negative record is part of the person's history: it was published.
 SHOWN_NEGATIVE_STATES = {State.PUBLISHED, State.REPAIRED, State.EXPIRED}
@@ -141,6 +143,10 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
         "revealed": revealed or {},
         "viewed_at": timezone.localtime(),
         "can": permissions.archive_actions(request.user, archive),
+        # A clerk of the department may propose listing the person (archives.listing); the
+        # proposal page says when no serious record is in effect. Asked without reading the
+        # records, so the cached records part of the page stays unread.
+        "propose_listing": listing_permissions.can_propose(request.user, archive),
         **fragment_context(request, "staff-archive", selectors.archive_content_stamp(archive)),
     }
 

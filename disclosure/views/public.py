@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from archives.listing.models import Listing
 from archives.models import CreditRecord
 from credit_portal import ratelimit
 from credit_portal.replica import reads_from_replica
@@ -24,6 +26,7 @@ from disclosure.masking import mask_name
 
 
 def _rows(records: list[CreditRecord]) -> list[dict[str, object]]:
+    """Honour-list rows: one record each."""
     return [
         {
             "name": mask_name(r.archive.subject.name),
@@ -40,8 +43,29 @@ def _rows(records: list[CreditRecord]) -> list[dict[str, object]]:
     ]
 
 
+def _listing_rows(listings: list[Listing]) -> list[dict[str, object]]:
+    """Serious-dishonesty rows: one listing each, its basis records' titles and
+    decision numbers (prefetched), the deciding department and the listing period."""
+    rows = []
+    for listing in listings:
+        basis = [b.record for b in listing.basis.all()]
+        rows.append({
+            "name": mask_name(listing.subject.name),
+            "id_number": listing.subject.id_number_masked,
+            "occupation": listing.archive.occupation.name,
+            "title": "；".join(r.title for r in basis),
+            "category": listing.get_category_display(),
+            "decision_number": "；".join(r.decision_number for r in basis if r.decision_number),
+            "deciding_body": listing.department.display_name,
+            "decided_on": listing.listed_from,
+            "display_until": listing.listed_until,
+        })
+    return rows
+
+
 def _list_view(
-    request: HttpRequest, *, title: str, intro: str, selector: Callable[..., QuerySet[CreditRecord]], negative: bool
+    request: HttpRequest, *, title: str, intro: str, selector: Callable[..., QuerySet[Any]], negative: bool,
+    rows: Callable[[list[Any]], list[dict[str, object]]] = _rows,
 ) -> HttpResponse:
     if not ratelimit.hit_ip(request, "public-lists", limit=conf.get("DISCLOSURE_PUBLIC_PER_IP_MINUTE"), window=60):
         return render(request, "disclosure/message.html", {
@@ -61,7 +85,7 @@ def _list_view(
                       shown=min(len(records), size))
     return render(request, "disclosure/public_list.html", {
         "title": title, "intro": intro, "form": form, "searched": searched, "page": page,
-        "rows": _rows(records[:size]), "negative": negative, "cap": size * cap, "today": today,
+        "rows": rows(records[:size]), "negative": negative, "cap": size * cap, "today": today,
     })
 
 
@@ -94,9 +118,11 @@ def _page_number(raw: str | None, cap: int) -> int:
 def dishonesty_list(request: HttpRequest) -> HttpResponse:
     return _list_view(
         request, title=gettext_lazy("Serious dishonesty list"), selector=selectors.dishonesty_list, negative=True,
+        rows=_listing_rows,
         intro=gettext_lazy(
-            "People whose serious dishonesty was decided by a competent authority, while the decision is displayed. "
-            "Names and ID numbers are masked. Repaired records and records of minors are never shown."
+            "People listed as seriously dishonest by a department after being told the reasons and basis and "
+            "given the chance to state their case, for the period of the listing. Names and ID numbers are "
+            "masked. Repaired records and records of minors are never shown."
         ),
     )
 

@@ -53,9 +53,10 @@ def test_dashboard_query_count(client, world: World, django_assert_num_queries, 
     _records(world, n)
     client.force_login(world.edu_reviewer)
     # 5 common + reviewer memberships, the department codes of the scope filter (once per
-    # list: 4), drafts, returned, awaiting review, overdue archives, changes awaiting
-    # approval (one query each, with subject and occupation joined), the membership list,
-    # the clerk memberships of the navigation = 19.
+    # list: 4), drafts, returned, awaiting review, the update cadences (catalogue data),
+    # overdue archives, changes awaiting approval (one query each, with subject and
+    # occupation joined), the membership list, the clerk memberships of the navigation
+    # = 20. (With overdue archives, their cadences are one more prefetch query.)
     with django_assert_num_queries(DASHBOARD):
         assert client.get(reverse("archives:dashboard")).status_code == 200
 
@@ -96,7 +97,7 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
-DASHBOARD = 19
+DASHBOARD = 20
 SEARCH = 12
 ARCHIVE = 20
 ARCHIVE_CACHED = 12

@@ -18,6 +18,7 @@ from departments.models import (
     OccupationCategory,
     OccupationDepartment,
     RecordCategory,
+    UpdateCadence,
 )
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,7 @@ EXTENDED = [
     "质量检验检测人员", "新闻媒体从业人员", "互联网从业人员", "中介服务人员", "电子商务平台从业人员",
     "工程建设设计、施工、监理负责人及相关注册人员", "统计从业人员", "专利代理人", "社会工作师", "事业单位工作人员",
     "注册会计师", "18岁以上成年学生", "关键岗位的食品药品从业人员", "信用服务机构、征信机构及相关人员",
+    "行业协会商会会员",  # 000 §三（二）, 004 item 27: members' archives kept by associations
 ]
 ANNEX_000 = [
     "市委组织部", "市人社局", "市市监局", "市应急管理局", "市生态环境局", "市住建局", "市公安局", "市司法局", "市教育局",
@@ -225,15 +227,36 @@ def test_display_name_follows_the_portal_level(level: str, organization: str, ed
 def test_the_migration_is_reversible() -> None:
     migration = importlib.import_module("departments.migrations.0002_catalogue")
     counts = [m.objects.count() for m in (Department, Domain, RecordCategory, Occupation, CoverageEntry)]
+    # Loaded by 0005, 0006 and 0007, not 0002.
+    later = (catalogue_data.STUDENT_MISCONDUCT_CATEGORIES, catalogue_data.SANCTION_CATEGORIES,
+             catalogue_data.HONOUR_CATEGORIES)
+    counts[2] -= sum(len(rows) for rows in later)
+    counts[3] -= 1
     # Migrating backwards reverses the later migrations that point at the catalogue first:
     # disclosure's mandatory-content rules protect the categories they name.
     importlib.import_module("disclosure.migrations.0003_mandatory_content_rules").unload(global_apps, None)
+    honours = importlib.import_module("departments.migrations.0008_typed_honours")
+    honours.unload_honours(global_apps, None)
+    associations = importlib.import_module("departments.migrations.0007_associations_member_archives_and_sanctions")
+    associations.unload_associations(global_apps, None)
+    students = importlib.import_module("departments.migrations.0006_adult_students_minimum_age_and_misconduct")
+    students.unload_adult_students(global_apps, None)
     migration.unload_catalogue(global_apps, None)
     assert [m.objects.count() for m in (Department, Domain, RecordCategory, Occupation, CoverageEntry)] == [0] * 5
     assert not OccupationDepartment.objects.exists()
     assert not OccupationCategory.objects.exists()
     migration.load_catalogue(global_apps, None)
     assert [m.objects.count() for m in (Department, Domain, RecordCategory, Occupation, CoverageEntry)] == counts
+    # The cadences (0004) come back from the catalogue's defaults, one per occupation.
+    importlib.import_module("departments.migrations.0005_update_cadence_as_data").cadences_from_occupations(
+        global_apps, None
+    )
+    assert UpdateCadence.objects.count() == counts[3]
+    students.load_adult_students(global_apps, None)
+    associations.load_associations(global_apps, None)
+    honours.load_honours(global_apps, None)
+    assert RecordCategory.objects.count() == counts[2] + sum(len(rows) for rows in later)
+    assert UpdateCadence.objects.count() == counts[3] + 1
 
 
 def test_data_fits_the_columns() -> None:

@@ -69,8 +69,8 @@ def test_language_chosen_through_setlang_sticks(client) -> None:
 
 
 def test_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_queries) -> None:
-    # occupations, their departments, their categories, domains, categories.
-    with django_assert_num_queries(5):
+    # occupations, their departments, their cadences, their categories, domains, categories.
+    with django_assert_num_queries(6):
         assert client.get(URL).status_code == 200
     department = Department.objects.create(code="extra", name="额外局")
     category = RecordCategory.objects.get(code="basic-info")
@@ -78,7 +78,7 @@ def test_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_
         occupation = Occupation.objects.create(code=f"extra-{n}", name=f"额外人群{n}", group="extended")
         OccupationDepartment.objects.create(occupation=occupation, department=department, seed="local")
         OccupationCategory.objects.create(occupation=occupation, category=category, seed="local")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         html = client.get(URL).content.decode()
     assert "额外人群9" in html
 

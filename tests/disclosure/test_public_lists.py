@@ -14,6 +14,7 @@ from archives.models import CreditRecord
 from disclosure.masking import mask_id_number, mask_name
 from tests import factories as f
 from tests.disclosure.conftest import make_record
+from tests.listing.factories import make_listing
 
 SERIOUS = {"severity": CreditRecord.Severity.SERIOUS}
 
@@ -35,17 +36,28 @@ def _person(world, name, seq, birth=date(1980, 1, 1)):
     )
 
 
+def _listed(archive, by, **record_overrides):
+    """A serious record and a published listing resting on it."""
+    listing_overrides = record_overrides.pop("listing", {})
+    record = make_record(archive, by=by, **{**SERIOUS, **record_overrides})
+    return make_listing(record, by=by, **listing_overrides)
+
+
 @pytest.mark.django_db
 def test_dishonesty_list_masks_and_filters(client, disc):
     w = disc.world
     today = timezone.localdate()
     shown = _person(w, "王大明", 11)
-    make_record(shown, by=w.edu_clerk, title="严重失信甲", **SERIOUS)
-    make_record(_person(w, "李四", 12), by=w.edu_clerk, title="严重失信二字名", **SERIOUS)
-    make_record(_person(w, "赵未成", 13, birth=date(2010, 1, 1)), by=w.edu_clerk, title="未成年时的记录", subject_was_minor=True, **SERIOUS)
-    make_record(_person(w, "钱修复", 14), by=w.edu_clerk, title="已修复记录", state=CreditRecord.State.REPAIRED, **SERIOUS)
-    make_record(_person(w, "孙过期", 15), by=w.edu_clerk, title="展示期已过", display_until=today - timedelta(days=1), **SERIOUS)
-    make_record(_person(w, "周撤销", 16), by=w.edu_clerk, title="已撤销记录", state=CreditRecord.State.WITHDRAWN, **SERIOUS)
+    _listed(shown, w.edu_clerk, title="严重失信甲")
+    _listed(_person(w, "李四", 12), w.edu_clerk, title="严重失信二字名")
+    # The list is made of decided listings now: a serious record alone is not on it, nor a
+    # listing still in its objection window, removed, or past its period.
+    make_record(_person(w, "赵未列", 13), by=w.edu_clerk, title="未经列入程序", **SERIOUS)
+    _listed(_person(w, "钱提议", 14), w.edu_clerk, title="告知期内", listing={"state": "proposed", "listed_from": None,
+                                                                            "listed_until": None})
+    _listed(_person(w, "孙移出", 15), w.edu_clerk, title="已移出名单", listing={"state": "removed"})
+    _listed(_person(w, "周期满", 16), w.edu_clerk, title="名单期满",
+            listing={"listed_until": today - timedelta(days=1), "listed_from": today - timedelta(days=400)})
     make_record(_person(w, "吴一般", 17), by=w.edu_clerk, title="一般失信记录")
     page = client.get(reverse("disclosure:dishonesty_list")).content.decode()
     assert "严重失信甲" in page
@@ -56,7 +68,7 @@ def test_dishonesty_list_masks_and_filters(client, disc):
     assert "李四" not in page
     assert shown.subject.id_number_masked in page
     assert shown.subject.id_number not in page
-    for hidden in ("未成年时的记录", "已修复记录", "展示期已过", "已撤销记录", "一般失信记录", "违规有偿补课"):
+    for hidden in ("未经列入程序", "告知期内", "已移出名单", "名单期满", "一般失信记录", "违规有偿补课"):
         assert hidden not in page
 
 
@@ -75,8 +87,8 @@ def test_honour_list_shows_positive_honours_only(client, disc):
 @pytest.mark.django_db
 def test_search_is_by_exact_full_name_and_posted(client, disc):
     w = disc.world
-    make_record(_person(w, "王大明", 11), by=w.edu_clerk, title="严重失信甲", **SERIOUS)
-    make_record(_person(w, "王小明", 12), by=w.edu_clerk, title="严重失信乙", **SERIOUS)
+    _listed(_person(w, "王大明", 11), w.edu_clerk, title="严重失信甲")
+    _listed(_person(w, "王小明", 12), w.edu_clerk, title="严重失信乙")
     found = client.post(reverse("disclosure:dishonesty_list"), {"name": "王大明"}).content.decode()
     assert "严重失信甲" in found
     assert "严重失信乙" not in found
@@ -91,7 +103,7 @@ def test_pages_are_capped(client, disc, settings):
     settings.DISCLOSURE_PUBLIC_MAX_PAGES = 2
     w = disc.world
     for i in range(6):
-        make_record(_person(w, f"人{i}号", 30 + i), by=w.edu_clerk, title=f"严重{i}", **SERIOUS)
+        _listed(_person(w, f"人{i}号", 30 + i), w.edu_clerk, title=f"严重{i}")
     last = client.get(reverse("disclosure:dishonesty_list") + "?page=99").content.decode()
     assert last.count("<tr class=\"govuk-table__row\">") - 1 == 2  # page 2 of 2: the cap, not page 3
     assert "?page=3" not in last
@@ -107,7 +119,7 @@ def test_public_lists_are_rate_limited(client, disc, settings):
 
 def _many_serious(world, n):
     for i in range(n):
-        make_record(_person(world, f"批量{i}", 100 + i), by=world.edu_clerk, title=f"严重{i}", **SERIOUS)
+        _listed(_person(world, f"批量{i}", 100 + i), world.edu_clerk, title=f"严重{i}")
 
 
 @pytest.mark.django_db
@@ -115,8 +127,9 @@ def _many_serious(world, n):
 def test_dishonesty_list_query_count_does_not_grow(client, disc, rows, settings, django_assert_num_queries):
     settings.DISCLOSURE_PUBLIC_PAGE_SIZE = 50
     _many_serious(disc.world, rows)
-    # 1 display rules, 1 page of records with subject, archive, occupation, department and
-    # category joined (one row more than a page says whether there is a next one: no COUNT).
+    # 1 page of published listings with subject, department, archive and occupation joined
+    # (one row more than a page says whether there is a next one: no COUNT), 1 for their
+    # basis records (prefetched).
     with django_assert_num_queries(2):
         response = client.get(reverse("disclosure:dishonesty_list"))
     assert response.content.decode().count("严重") >= rows

@@ -25,6 +25,8 @@ DEMO_MODULES = (
     "archives.demo",
     "archives.intake.demo",
     "disclosure.demo",
+    # After disclosure.demo: it lists people whose serious records that loader publishes.
+    "archives.listing.demo",
     "repair.demo",
     "exchange.demo",
     # Last: the evaluation keeps the figures of the archives loaded above.

@@ -1,0 +1,159 @@
+"""Reads of the listing procedure: who sees which listing and case, the public list,
+and what other apps ask (``is_listed``, ``active_listings``: a listing counts as 严重失信
+for the credit level).
+
+Scope: the credit office sees everything; department staff see their department's
+listings and the cases in which their department has a measure; the person sees their
+own listings (the citizen portal passes the subject it resolved). Everyone else gets
+``NotFound`` (404: they must not learn a listing exists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from archives.listing.models import CaseMeasure, Listing, ListingBasis, PunishmentCase
+from archives.models import Archive, CreditRecord, Subject
+from credit_portal.exceptions import NotFound
+from credit_portal.models import User
+from departments.scope import department_ids, is_credit_office
+
+State = Listing.State
+
+
+def _effective_serious(today: date) -> Q:
+    return Q(
+        is_current=True, state=CreditRecord.State.PUBLISHED, polarity=CreditRecord.Polarity.NEGATIVE,
+        severity=CreditRecord.Severity.SERIOUS, subject_was_minor=False, display_until__gte=today,
+    )
+
+
+def basis_candidates(archive: Archive, *, today: date | None = None) -> QuerySet[CreditRecord]:
+    """The records a listing from ``archive`` may rest on: effective serious negative
+    records (current, published, within the display period, not a minor's: 003 item 10)."""
+    today = today or timezone.localdate()
+    return (
+        CreditRecord.objects.filter(_effective_serious(today), archive=archive)
+        .select_related("category").order_by("-decided_on", "-id")
+    )
+
+
+def basis_in_force(listing: Listing, *, today: date | None = None) -> list[CreditRecord]:
+    """The current versions of the listing's basis records that are still effective
+    serious negative records."""
+    today = today or timezone.localdate()
+    lineages = ListingBasis.objects.filter(listing=listing, ended=False).values("lineage")
+    return list(CreditRecord.objects.filter(_effective_serious(today), lineage__in=lineages))
+
+
+def _with_details(qs: QuerySet[Listing]) -> QuerySet[Listing]:
+    basis = ListingBasis.objects.select_related("record__category").order_by("id")
+    return qs.select_related(
+        "archive__occupation", "subject", "department", "proposed_by", "decided_by", "answered_by", "removed_by",
+    ).prefetch_related(Prefetch("basis", queryset=basis), "objection_files")
+
+
+def listings_visible_to(user: User) -> QuerySet[Listing]:
+    """Listings ``user`` may see on the staff pages, newest first."""
+    qs = Listing.objects.select_related("subject", "department", "archive__occupation").order_by("-proposed_at", "-id")
+    if is_credit_office(user):
+        return qs
+    return qs.filter(department_id__in=department_ids(user))
+
+
+def get_listing_for_view(user: User, listing_id: object) -> Listing:
+    try:
+        return _with_details(listings_visible_to(user)).get(pk=listing_id)
+    except (Listing.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such listing.") from None
+
+
+def own_listings(subject: Subject) -> QuerySet[Listing]:
+    """The person's own listings, every state, newest first."""
+    return (
+        Listing.objects.filter(subject=subject).select_related("department", "archive__occupation")
+        .order_by("-proposed_at", "-id")
+    )
+
+
+def get_own_listing(subject: Subject | None, listing_id: object) -> Listing:
+    """One of the person's own listings; ``NotFound`` for anyone else's."""
+    if subject is None:
+        raise NotFound("No such listing.")
+    try:
+        return _with_details(Listing.objects.filter(subject=subject)).get(pk=listing_id)
+    except (Listing.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such listing.") from None
+
+
+def active_listings(*, subject_ids: Iterable[object] | None = None, today: date | None = None) -> QuerySet[Listing]:
+    """Listings on the list today (published, within their period), optionally of these
+    people. For other apps (credit levels: a listing counts as 严重失信)."""
+    today = today or timezone.localdate()
+    qs = Listing.objects.filter(state=State.PUBLISHED, listed_from__lte=today, listed_until__gte=today)
+    if subject_ids is not None:
+        qs = qs.filter(subject_id__in=list(subject_ids))
+    return qs
+
+
+def is_listed(subject: Subject, *, today: date | None = None) -> bool:
+    """Whether ``subject`` is on the serious-dishonesty list today."""
+    return active_listings(subject_ids=[subject.pk], today=today).exists()
+
+
+def public_listings(*, name: str = "", today: date | None = None) -> QuerySet[Listing]:
+    """Entries of the public serious-dishonesty list: published listings within their
+    period, newest first (read from the partial index ``listing_public``). ``name``
+    matches a full name exactly. The basis records are prefetched (one query)."""
+    today = today or timezone.localdate()
+    qs = (
+        Listing.objects.filter(state=State.PUBLISHED, listed_until__gte=today)
+        .select_related("subject", "department", "archive__occupation")
+        .prefetch_related(Prefetch("basis", queryset=ListingBasis.objects.select_related("record").order_by("id")))
+        .order_by("-listed_from", "-id")
+    )
+    if name:
+        qs = qs.filter(subject__name=name.strip())
+    return qs
+
+
+# --- joint punishment ------------------------------------------------------------------------
+
+
+def cases_visible_to(user: User, *, today: date | None = None, open_only: bool = True) -> QuerySet[PunishmentCase]:
+    """Cases for the overview: the credit office sees every case, department staff the
+    cases with a measure of theirs. Each carries ``pending`` and ``overdue`` counts
+    (one query for the page, whatever its length)."""
+    today = today or timezone.localdate()
+    pending = Q(measures__state=CaseMeasure.State.PENDING)
+    qs = (
+        PunishmentCase.objects.select_related("listing__subject", "listing__department")
+        .annotate(
+            pending=Count("measures", filter=pending),
+            overdue=Count("measures", filter=pending & Q(measures__feedback_due__lt=today)),
+        )
+        .order_by("-opened_at", "-id")
+    )
+    if open_only:
+        qs = qs.filter(state=PunishmentCase.State.OPEN)
+    if not is_credit_office(user):
+        mine = CaseMeasure.objects.filter(case=OuterRef("pk"), department_id__in=department_ids(user))
+        qs = qs.filter(Exists(mine))
+    return qs
+
+
+def get_case_for_view(user: User, case_id: object) -> PunishmentCase:
+    measures = CaseMeasure.objects.select_related("measure", "department", "responded_by").order_by("id")
+    try:
+        return (
+            cases_visible_to(user, open_only=False)
+            .select_related("listing__archive__occupation", "closed_by")
+            .prefetch_related(Prefetch("measures", queryset=measures))
+            .get(pk=case_id)
+        )
+    except (PunishmentCase.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such case.") from None

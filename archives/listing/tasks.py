@@ -1,0 +1,14 @@
+"""Celery tasks of the listing procedure (thin: they call services)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from archives.listing.services import remove_due_listings
+
+
+@shared_task(ignore_result=True)
+def remove_ended_listings() -> int:
+    """Remove listings whose period ended (issue 12 point 3: automatic at the end of the
+    period); each emits ``listing.removed``. Runs daily from the beat schedule."""
+    return remove_due_listings()

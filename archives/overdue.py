@@ -1,0 +1,108 @@
+"""Reads of the update cadence: which open archives, and which departments, are behind.
+
+001 §三（五）: "各类信用信息要依据信息产生的周期，按年度、季度或月度更新信用记录". The
+cadence per occupation and kind is catalogue data (``departments.UpdateCadence``); an
+open archive is overdue when it was not updated within its occupation's shortest
+declared interval. Scope is the archives selector's (``archives_visible_to``), so a
+department sees its own backlog and the credit office the whole city's.
+
+These are the functions other views build on (the dashboard, the archive list's
+filter, the credit office's city view): one rule, one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from archives.models import Archive
+from archives.selectors import archives_visible_to
+from departments.models import Department, UpdateCadence
+from departments.selectors import cadence_days_by_occupation
+
+if TYPE_CHECKING:
+    from archives.selectors import Viewer
+
+
+def overdue_condition(*, now: datetime | None = None) -> Q:
+    """The ``Q`` over ``Archive`` that selects open archives past their cadence.
+
+    One query (the shortest interval per occupation); the condition groups the
+    occupations by interval, so it stays a handful of index-friendly comparisons
+    however many occupations there are.
+    """
+    now = now or timezone.now()
+    by_days: dict[int, list[int]] = {}
+    for occupation_id, days in cadence_days_by_occupation().items():
+        by_days.setdefault(days, []).append(occupation_id)
+    if not by_days:
+        return Q(pk__in=[])
+    condition = Q()
+    for days, occupation_ids in sorted(by_days.items()):
+        condition |= Q(occupation_id__in=occupation_ids, last_updated_at__lt=now - timedelta(days=days))
+    return condition & Q(state=Archive.State.OPEN)
+
+
+def overdue_archives(
+    user: Viewer,
+    *,
+    department: Department | None = None,
+    occupation_id: int | None = None,
+    kind: str = "",
+    now: datetime | None = None,
+) -> QuerySet[Archive]:
+    """Open archives in ``user``'s scope not updated within their cadence, oldest first.
+
+    Filters: the keeping department, the occupation, and the cadence kind the occupation
+    declares (an occupation with a monthly kind is found under "monthly"). Each archive
+    carries its occupation's cadences (one prefetch query), so lists show why it is late.
+    """
+    qs = archives_visible_to(user).filter(overdue_condition(now=now))
+    if department is not None:
+        qs = qs.filter(department=department)
+    if occupation_id is not None:
+        qs = qs.filter(occupation_id=occupation_id)
+    if kind:
+        qs = qs.filter(occupation__in=UpdateCadence.objects.filter(kind=kind).values("occupation_id"))
+    return qs.prefetch_related(
+        Prefetch("occupation__cadences", queryset=UpdateCadence.objects.order_by("days"))
+    ).order_by("last_updated_at", "pk")
+
+
+@dataclass(frozen=True)
+class OverdueDepartment:
+    """A department with archives behind their cadence: how many, and since when."""
+
+    department: Department
+    overdue: int
+    oldest_update: datetime
+    latest_update: datetime
+
+
+def overdue_departments(user: Viewer, *, now: datetime | None = None) -> list[OverdueDepartment]:
+    """Departments in ``user``'s scope with at least one overdue archive, most behind first.
+
+    Three queries (the cadences, one grouped count, the departments named in it)
+    however many archives and departments there are.
+    """
+    rows = (
+        archives_visible_to(user).filter(overdue_condition(now=now))
+        .order_by().values("department_id")
+        .annotate(overdue=Count("pk"), oldest=Min("last_updated_at"), latest=Max("last_updated_at"))
+    )
+    counts = {row["department_id"]: row for row in rows}
+    if not counts:
+        return []
+    departments = Department.objects.in_bulk(list(counts))
+    result = [
+        OverdueDepartment(
+            department=departments[pk], overdue=row["overdue"], oldest_update=row["oldest"], latest_update=row["latest"],
+        )
+        for pk, row in counts.items()
+    ]
+    result.sort(key=lambda item: (-item.overdue, item.department.sort_order, item.department.code))
+    return result

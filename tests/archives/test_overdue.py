@@ -1,0 +1,194 @@
+"""The update cadence as catalogue data (001 §三(五)) and the full overdue lists."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from archives import services
+from archives.models import Archive
+from archives.overdue import overdue_archives, overdue_departments
+from credit_portal.models import AuditEntry
+from departments import services as dept_services
+from departments.models import UpdateCadence
+from departments.selectors import cadence_days_by_occupation
+from tests import factories as f
+from tests.archives.conftest import World
+
+
+def _age(archive: Archive, days: int) -> None:
+    Archive.objects.filter(pk=archive.pk).update(last_updated_at=timezone.now() - timedelta(days=days))
+
+
+def _archives(world: World, n: int, *, occupation=None, department=None, by=None) -> list[Archive]:  # type: ignore[no-untyped-def]
+    made = []
+    for i in range(n):
+        subject, _ = services.find_or_create_subject(
+            name=f"逾期{i:03d}", id_number=f.make_id_number(birth=date(1970, 1, 1) + timedelta(days=i), seq=i % 50,
+                                                             region="110108"), by=by or world.edu_clerk)
+        made.append(services.open_archive(
+            subject=subject, occupation=occupation or world.teacher, department=department or world.education,
+            employer="示范市第三中学", by=by or world.edu_clerk,
+        ))
+    return made
+
+
+def test_every_catalogue_occupation_has_a_cadence_with_its_source(db) -> None:
+    cadences = list(UpdateCadence.objects.all())
+    assert cadences
+    assert all(c.source.strip() and c.seed for c in cadences)
+    assert {c.days for c in cadences} <= {31, 92, 366}
+
+
+def test_overdue_follows_the_cadence_data_not_a_constant(world: World) -> None:
+    _age(world.archive, 100)  # teachers: yearly (366 days) in the shipped catalogue
+    assert world.archive not in overdue_archives(world.credit_office)
+    UpdateCadence.objects.create(occupation=world.teacher, kind="quarterly", days=92, seed="local", source="本地规定")
+    # The shortest declared cadence applies.
+    assert cadence_days_by_occupation()[world.teacher.pk] == 92
+    assert world.archive in overdue_archives(world.credit_office)
+    assert world.archive in overdue_archives(world.credit_office, kind="quarterly")
+    assert world.archive not in overdue_archives(world.credit_office, kind="monthly")
+
+
+def test_overdue_boundary_is_the_declared_number_of_days(world: World) -> None:
+    UpdateCadence.objects.filter(occupation=world.teacher).update(days=30)
+    _age(world.archive, 29)
+    assert not overdue_archives(world.credit_office).exists()
+    _age(world.archive, 31)
+    assert overdue_archives(world.credit_office).exists()
+
+
+def test_occupation_without_cadence_is_never_overdue(world: World) -> None:
+    UpdateCadence.objects.filter(occupation=world.teacher).delete()
+    _age(world.archive, 5000)
+    assert not overdue_archives(world.credit_office).exists()
+
+
+def test_closed_archives_are_not_overdue(world: World) -> None:
+    _age(world.archive, 400)
+    services.close_archive(world.archive, reason="离职", by=world.edu_reviewer)
+    assert not overdue_archives(world.credit_office).exists()
+
+
+def test_overdue_departments_count_their_archives_in_scope(world: World) -> None:
+    teachers = _archives(world, 3)
+    doctors = _archives(world, 2, occupation=world.doctor, department=world.health, by=world.health_clerk)
+    for archive in [*teachers[:2], doctors[0]]:
+        _age(archive, 400)
+    city = {row.department.code: row.overdue for row in overdue_departments(world.credit_office)}
+    assert city == {"education": 2, "health": 1}
+    # A department sees only its own backlog.
+    assert {row.department.code for row in overdue_departments(world.edu_clerk)} == {"education"}
+    assert set(overdue_archives(world.edu_clerk)) == set(teachers[:2])
+
+
+def test_cadence_without_source_is_refused_and_nothing_written(world: World) -> None:
+    officer = f.make_user("catalogue_keeper", is_staff=True)
+    from django.contrib.auth.models import Permission
+
+    officer.user_permissions.add(Permission.objects.get(codename="change_occupation"))
+    officer = type(officer).objects.get(pk=officer.pk)
+    before = (UpdateCadence.objects.count(), AuditEntry.objects.count())
+    with pytest.raises(ValidationError) as caught:
+        dept_services.set_update_cadence(world.teacher, by=officer, kind="monthly", days=31, seed="local", source="  ")
+    assert "依据" in caught.value.message_dict["source"][0]
+    assert (UpdateCadence.objects.count(), AuditEntry.objects.count()) == before
+    cadence = dept_services.set_update_cadence(
+        world.teacher, by=officer, kind="monthly", days=31, seed="001", source="001 §三（五）",
+    )
+    assert cadence.days == 31
+    assert AuditEntry.objects.filter(action="departments.cadence.created").count() == 1
+
+
+def test_clerk_cannot_declare_a_cadence(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        dept_services.set_update_cadence(world.teacher, by=world.edu_clerk, kind="monthly", days=31, seed="001",
+                                         source="001 §三（五）")
+
+
+def test_database_refuses_a_cadence_without_source(world: World) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UpdateCadence.objects.create(occupation=world.teacher, kind="monthly", days=31, seed="001", source="")
+
+
+def test_admin_refuses_a_cadence_without_source_with_a_clear_message(admin_client, world: World) -> None:
+    url = reverse("admin:departments_occupation_change", args=[world.teacher.pk])
+    response = admin_client.get(url)
+    # Post the page back with one more cadence row that has no source.
+    from django.forms.models import model_to_dict
+
+    data = {k: v for k, v in model_to_dict(world.teacher).items() if v is not None and not isinstance(v, list)}
+    for name, formset in ((fs.formset.prefix, fs.formset) for fs in response.context["inline_admin_formsets"]):
+        data[f"{name}-TOTAL_FORMS"] = str(len(formset.forms))
+        data[f"{name}-INITIAL_FORMS"] = str(formset.initial_form_count())
+        data[f"{name}-MIN_NUM_FORMS"] = "0"
+        data[f"{name}-MAX_NUM_FORMS"] = "1000"
+        for i, inline_form in enumerate(formset.forms):
+            for field, value in inline_form.initial.items():
+                if value is not None:
+                    data[f"{name}-{i}-{field}"] = getattr(value, "pk", value)
+    data["cadences-TOTAL_FORMS"] = str(int(data["cadences-TOTAL_FORMS"]) + 1)
+    index = int(data["cadences-TOTAL_FORMS"]) - 1
+    data.update({f"cadences-{index}-kind": "monthly", f"cadences-{index}-days": "31",
+                 f"cadences-{index}-seed": "local", f"cadences-{index}-source": ""})
+    before = UpdateCadence.objects.filter(occupation=world.teacher).count()
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "请填写更新周期的依据" in response.content.decode()
+    assert UpdateCadence.objects.filter(occupation=world.teacher).count() == before
+
+
+def test_overdue_page_filters_and_paginates(client, world: World) -> None:
+    made = _archives(world, 3)
+    for archive in made[:2]:
+        _age(archive, 400)
+    client.force_login(world.edu_clerk)
+    response = client.get(reverse("archives:overdue"))
+    assert response.status_code == 200
+    assert {a.pk for a in response.context["page"].object_list} == {made[0].pk, made[1].pk}
+    assert [row.overdue for row in response.context["departments"]] == [2]
+    assert "逾期未更新的档案" in response.content.decode()
+    filtered = client.get(reverse("archives:overdue"), {"kind": "monthly"})
+    assert list(filtered.context["page"].object_list) == []
+    bad = client.get(reverse("archives:overdue"), {"department": "999999"})
+    assert bad.status_code == 200
+    assert bad.context["form"].errors
+
+
+def test_overdue_page_forbidden_to_citizens_and_scoped_for_other_departments(client, world: World) -> None:
+    _age(world.archive, 400)
+    client.force_login(world.citizen)
+    assert client.get(reverse("archives:overdue")).status_code == 403
+    client.force_login(world.health_clerk)
+    response = client.get(reverse("archives:overdue"))
+    assert response.status_code == 200
+    assert list(response.context["page"].object_list) == []
+    assert response.context["departments"] == []
+    # Filtering on another department's id is an invalid choice, not a leak.
+    response = client.get(reverse("archives:overdue"), {"department": world.education.pk})
+    assert response.context["form"].errors
+    assert not list(response.context["page"].object_list)
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_overdue_page_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
+    for archive in _archives(world, n):
+        _age(archive, 400)
+    client.force_login(world.edu_clerk)
+    # 5 common + the scope's co-responsible occupations and shares (once per scoped
+    # queryset: list, departments table, filter form: 3), the cadences (once per
+    # overdue condition: 2), the count, the grouped department count, the departments
+    # named in it, the filter choices (departments, occupations: 2), the page, the
+    # cadences prefetch, the reviewer and clerk memberships of the navigation (2) = 21.
+    with django_assert_num_queries(OVERDUE):
+        response = client.get(reverse("archives:overdue"))
+    assert response.context["page"].paginator.count == n
+
+
+OVERDUE = 21
