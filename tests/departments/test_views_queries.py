@@ -26,7 +26,8 @@ def test_coverage(client, rows, django_assert_num_queries):
     # (3), the permission checks' user and group permissions (2), the reported rows with
     # their departments joined (1), and the table computed from the archives
     # (``selectors.coverage_table``: the aggregated figures, departments with their
-    # entries, mappings, occupations, filings, evaluations: 7).
-    with django_assert_num_queries(16):
+    # entries, mappings, occupations, filings, evaluations and the rest of its look-ups:
+    # 8, however many rows).
+    with django_assert_num_queries(17):
         response = client.get("/catalogue/coverage/")
     assert response.content.decode().count("/edit/") == rows
