@@ -1,4 +1,4 @@
-"""Demo archives: a living portal for ``make run`` (issue 3 §6).
+"""Demo archives: a living portal for ``make run``.
 
 Called by ``manage.py load_demo_data`` after ``credit_portal.demo`` has created the
 department accounts (``demo_education_clerk`` … ``demo_health_reviewer``). Everything

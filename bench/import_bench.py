@@ -1,4 +1,4 @@
-"""Excel import benchmark (issue 11, performance): prints figures, asserts nothing.
+"""Excel import benchmark: prints figures, asserts nothing.
 
 Writes a filled-in template of N rows (new people, one negative record each), then in
 the same run measures python-calamine's raw read of that file (the floor: no checks,

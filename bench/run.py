@@ -1,4 +1,4 @@
-"""Platform delivery benchmark (issue 4, DESIGN §12): prints figures, asserts nothing.
+"""Platform delivery benchmark (DESIGN §12): prints figures, asserts nothing.
 
 Delivers 100,000 outbox events end to end to the receiving endpoint served by gunicorn
 on a loopback port (signed batches, schema validation, ledger inserts, delivery

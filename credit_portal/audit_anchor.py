@@ -19,7 +19,7 @@ verifier still proves it, and the platform holds the point where it starts.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -29,6 +29,9 @@ from django.utils import timezone
 from credit_portal import audit
 from credit_portal.models import AuditAnchor, AuditEntry
 from exchange.outbox import emit
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 EVENT_TYPE = "audit.anchored"
 
@@ -66,7 +69,7 @@ def anchor_payload(anchor: AuditAnchor) -> dict[str, Any]:
 
 
 def _write_anchor(
-    kind: str, *, sequence: int, head_hash: str, by: Any, key_version: int, rotated_to: int | None = None
+    kind: str, *, sequence: int, head_hash: str, by: User | None, key_version: int, rotated_to: int | None = None
 ) -> AuditAnchor:
     anchor = AuditAnchor(
         kind=kind, sequence=sequence, head_hash=head_hash, created_at=timezone.now(),
@@ -78,7 +81,7 @@ def _write_anchor(
     return anchor
 
 
-def anchor_chain(*, kind: str = AuditAnchor.Kind.ON_DEMAND, by: Any = None) -> AuditAnchor:
+def anchor_chain(*, kind: str = AuditAnchor.Kind.ON_DEMAND, by: User | None = None) -> AuditAnchor:
     """Chain what is pending, sign the head and send it to the platform; return the anchor.
 
     Who: the beat (``kind=periodic``, no user) or anyone who may read the trail, on
@@ -152,7 +155,7 @@ def purgeable_through(*, now: datetime | None = None) -> int:
     return chained.order_by("-sequence").values_list("sequence", flat=True).first() or 0
 
 
-def purge_expired(*, by: Any, now: datetime | None = None) -> AuditAnchor | None:
+def purge_expired(*, by: User | None, now: datetime | None = None) -> AuditAnchor | None:
     """Remove the entries past retention, leaving a purge anchor; None if there were none.
 
     Who: the audit administrator (``credit_portal.purge_auditentry``); anyone else gets

@@ -14,7 +14,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The beat schedule lives in code, next to the tasks it names, so a deployment cannot
-# forget an entry. Later issues add their periodic tasks here.
+# forget an entry. Each app adds its periodic tasks here.
 app.conf.beat_schedule = {
     # The outbox sweep (DESIGN §9): delivers whatever a lost nudge, a killed worker or a
     # Redis restart left pending. Interval: EXCHANGE_SWEEP_SECONDS (default 5).
@@ -49,8 +49,6 @@ app.conf.beat_schedule = {
         "task": "archives.tasks.purge_retained_records",
         "schedule": crontab(hour=0, minute=20),
     },
-    # Objections and repair applications due within a working day or overdue: remind
-    # their owners once a day (issue 6, point 4).
     # The audit chainer: chains audited reads, written without taking the chain head
     # (docs/audit.md). Interval: AUDIT_CHAIN_SECONDS (default 5).
     "credit-portal-chain-audit-entries": {
@@ -62,6 +60,14 @@ app.conf.beat_schedule = {
         "task": "credit_portal.tasks.anchor_audit_chain",
         "schedule": 60.0 * float(os.environ.get("AUDIT_ANCHOR_MINUTES") or 60),
     },
+    # Authorizations past their end become expired in the table too, so the citizen's
+    # list and the admin agree with what a query already refuses.
+    "disclosure-expire-authorizations": {
+        "task": "disclosure.expire_authorizations",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # Objections and repair applications due within a working day or overdue: remind
+    # their owners once a day.
     "repair-remind-due-cases": {
         "task": "repair.tasks.remind_due_cases",
         "schedule": crontab(hour=8, minute=0),

@@ -1,4 +1,4 @@
-"""Demo data of the foundation: one account per role (issue 2 §10, DESIGN §11).
+"""Demo data of the foundation: one account per role (DESIGN §11).
 
 ``manage.py load_demo_data`` calls ``load(stdout)`` here first, then the ``demo``
 module of each later app. Everything is get-or-create, so a second run changes

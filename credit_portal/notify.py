@@ -210,9 +210,3 @@ def pending_message_ids(limit: int = 500) -> list[str]:
         .values_list("pk", flat=True)[:limit]
     )
     return [str(pk) for pk in rows]
-
-
-def send_sms(phone: str, message: str) -> None:
-    """Send at once, bypassing the queue (command-line checks of a gateway only)."""
-    if phone:
-        backend().send(phone, signed(message))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -39,6 +40,11 @@ from credit_portal.forms import GovukFormMixin, normalize_digits
 from credit_portal.roles import Role
 from credit_portal.services import complete_enrolment, redeemable_code
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from credit_portal.models import User
+
 # Session key holding the id of the enrolment code the user has shown on this sign-in.
 _CODE_SESSION_KEY = "otp_enrolment_code"
 # Enrolment codes carry 80 bits; the limit stops guessing being worth a try anyway.
@@ -53,7 +59,7 @@ STAFF_ROLES = {
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/elderly-mode/", "/healthz")
 
 
-def is_staff_user(user: object) -> bool:
+def is_staff_user(user: User | AnonymousUser) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
@@ -131,6 +137,17 @@ def _next_url(request: HttpRequest) -> str:
     return target
 
 
+def _code_page(
+    request: HttpRequest, form: forms.Form, field: str, *, heading: str, lead: str, width: str
+) -> HttpResponse:
+    """The one page that asks a staff user for a code: the authenticator's, or the
+    enrolment code handed over in person. Only the wording and the field differ."""
+    return render(request, "registration/otp_code.html", {
+        "form": form, "code_field": form[field], "heading": heading, "lead": lead, "input_width": width,
+        "next": _next_url(request),
+    })
+
+
 @never_cache
 @login_required
 def verify(request: HttpRequest) -> HttpResponse:
@@ -142,7 +159,11 @@ def verify(request: HttpRequest) -> HttpResponse:
                 otp_login(request, device)
                 return HttpResponseRedirect(_next_url(request))
         form.add_error("token", _("The code is wrong or has already been used. Wait for the next code and try again."))
-    return render(request, "registration/otp_verify.html", {"form": form, "next": _next_url(request)})
+    return _code_page(
+        request, form, "token", heading=_("Enter your security code"), width="govuk-input--width-10",
+        lead=_("Staff accounts sign in with a second factor. Open your authenticator app and enter the code it "
+               "shows for this portal."),
+    )
 
 
 def _qr_data_uri(uri: str) -> str:
@@ -210,4 +231,8 @@ def _ask_enrolment_code(request: HttpRequest, *, expired: bool = False) -> HttpR
             if allowed
             else _("Too many wrong enrolment codes. Try again in an hour."),
         )
-    return render(request, "registration/otp_enrol_code.html", {"form": form, "next": _next_url(request)})
+    return _code_page(
+        request, form, "code", heading=_("Enter your enrolment code"), width="govuk-input--width-20",
+        lead=_("Staff accounts sign in with a second factor. To set up your authenticator app, enter the one-time "
+               "enrolment code the security administrator gave you in person."),
+    )

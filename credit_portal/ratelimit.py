@@ -43,10 +43,6 @@ def is_limited(scope: str, ident: str, *, limit: int) -> bool:
     return int(cache.get(_key(scope, ident), 0)) > limit
 
 
-def reset(scope: str, ident: str) -> None:
-    cache.delete(_key(scope, ident))
-
-
 def hit_ip(request: HttpRequest, scope: str, *, limit: int, window: int) -> bool:
     """``hit`` keyed by the real client IP (``credit_portal.http.client_ip``)."""
     return hit(scope, client_ip(request) or "unknown", limit=limit, window=window)

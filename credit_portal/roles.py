@@ -10,7 +10,7 @@ reading or editing the audit trail.
 The groups and their permissions are data in this module (``ROLE_PERMISSIONS``),
 applied by ``sync_role_groups()`` after every ``migrate``. A role group's permissions
 are exactly what is declared here: an edit in the admin is undone by the next
-migrate, so change this module instead. A later issue adds its permissions here; a
+migrate, so change this module instead. A new app adds its permissions here; a
 permission whose model does not exist yet is skipped (logged at debug) and picked up
 by the first migrate after its model arrives.
 
@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +88,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Clerks and reviewers file their department's rules with the credit office (001 §五).
     Role.DEPARTMENT_CLERK: _perms("departments", ("view",), CATALOGUE_MODELS) | {"departments.add_rulefiling"},
     Role.DEPARTMENT_REVIEWER: _perms("departments", ("view",), CATALOGUE_MODELS) | {"departments.add_rulefiling"},
-    # The credit office keeps the catalogue (issue 2 §3: "editable in the admin by the
+    # The credit office keeps the catalogue (DESIGN §4: the catalogue is data "editable by the
     # credit office"): adds and edits entries, removes mappings; departments and
     # categories are retired with is_active, never deleted. It also extends the
     # working-day calendar each year (DESIGN §7).
@@ -98,10 +101,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"departments.view_rulefiling", "departments.change_rulefiling"}
         | _perms("departments", ("view", "add", "change"), ["departmentevaluation"])
         | _perms("credit_portal", ("view", "add", "change", "delete"), ["calendarday"])
-        # The platform exchange: watch delivery, requeue failed events (issue 4 §4).
+        # The platform exchange: watch delivery, requeue failed events.
         | {"exchange.view_outboxevent", "exchange.change_outboxevent"}
         | _perms("exchange", ("view",), ["municipalplatform", "platformdelivery", "platformledgerentry"])
-        # Institutions are registered by the credit office (issue 5 §4).
+        # Institutions are registered by the credit office.
         | _perms("disclosure", ("view", "add", "change"), ["institution", "institutionstaff"])
         # Deadlines of objections and repair are configurable data (DESIGN §7).
         | _perms("repair", ("view", "change"), ["deadlinerule"])
@@ -174,7 +177,7 @@ def _conflict_message(a: str, b: str) -> str:
     }
 
 
-def check_separation_of_duties(user: Any) -> list[str]:
+def check_separation_of_duties(user: User) -> list[str]:
     """Why ``user``'s roles or permissions break the separation of duties; empty if they do not.
 
     Reports conflicting role groups and, whatever the groups are called, a user whose

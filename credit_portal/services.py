@@ -22,7 +22,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
@@ -30,6 +29,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -60,7 +60,7 @@ def _role(name: str) -> Role:
         raise ValidationError(_("Unknown role."), code="unknown_role") from None
 
 
-def grant_role(user: User, role: str, *, by: User, request: Any = None) -> None:
+def grant_role(user: User, role: str, *, by: User, request: HttpRequest | None = None) -> None:
     """Give ``user`` the role group ``role``. Who: ``credit_portal.assign_role``, not for oneself."""
     if not by.has_perm("credit_portal.assign_role"):
         raise PermissionDenied
@@ -90,7 +90,7 @@ def grant_role(user: User, role: str, *, by: User, request: Any = None) -> None:
         audit.record("credit_portal.role.granted", actor=by, target=locked, detail={"role": str(role)}, request=request)
 
 
-def revoke_role(user: User, role: str, *, by: User, request: Any = None) -> None:
+def revoke_role(user: User, role: str, *, by: User, request: HttpRequest | None = None) -> None:
     """Take the role group ``role`` from ``user``. Who: ``credit_portal.assign_role``, not for oneself."""
     if not by.has_perm("credit_portal.assign_role"):
         raise PermissionDenied
@@ -126,7 +126,7 @@ def _refuse_reset_target(user: User, by: User) -> None:
         )
 
 
-def issue_enrolment_code(user: User, *, by: User, request: Any = None) -> str:
+def issue_enrolment_code(user: User, *, by: User, request: HttpRequest | None = None) -> str:
     """Issue a one-time code with which ``user`` may enrol an authenticator; return it (shown once).
 
     Who: ``credit_portal.reset_credentials`` (the security administrator), for others
@@ -161,7 +161,7 @@ def issue_enrolment_code_at_console(user: User) -> str:
     return code
 
 
-def reset_staff_credentials(user: User, *, by: User, request: Any = None) -> str:
+def reset_staff_credentials(user: User, *, by: User, request: HttpRequest | None = None) -> str:
     """Reset ``user``'s password and second factor; return a new enrolment code (shown once).
 
     The temporary password goes to the owner's e-mail only; the owner must choose a new
@@ -217,7 +217,7 @@ def redeemable_code(user: User, code: str) -> EnrolmentCode | None:
     )
 
 
-def complete_enrolment(user: User, *, device: TOTPDevice, code_id: int, request: Any = None) -> bool:
+def complete_enrolment(user: User, *, device: TOTPDevice, code_id: int, request: HttpRequest | None = None) -> bool:
     """Confirm ``device`` and spend the enrolment code; False if the code was spent meanwhile."""
     with transaction.atomic():
         spent = EnrolmentCode.objects.filter(
@@ -232,7 +232,7 @@ def complete_enrolment(user: User, *, device: TOTPDevice, code_id: int, request:
     return True
 
 
-def change_own_password(user: User, new_password: str, *, request: Any = None) -> None:
+def change_own_password(user: User, new_password: str, *, request: HttpRequest | None = None) -> None:
     """The owner sets their own password (the forced change after a reset or a new account)."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
@@ -244,7 +244,7 @@ def change_own_password(user: User, new_password: str, *, request: Any = None) -
     user.must_change_password = False
 
 
-def unlock_accounts(attempts: Iterable[AccessAttempt], *, by: User, request: Any = None) -> int:
+def unlock_accounts(attempts: Iterable[AccessAttempt], *, by: User, request: HttpRequest | None = None) -> int:
     """Delete django-axes lock-out records (an admin "unlock"), one audit entry each; return how many.
 
     Who: the security administrator alone (:func:`credit_portal.permissions.can_unlock_accounts`):
@@ -276,7 +276,7 @@ def unlock_accounts(attempts: Iterable[AccessAttempt], *, by: User, request: Any
     return removed
 
 
-def delete_access_logs(entries: Iterable[AccessLog | AccessFailureLog], *, by: User, request: Any = None) -> int:
+def delete_access_logs(entries: Iterable[AccessLog | AccessFailureLog], *, by: User, request: HttpRequest | None = None) -> int:
     """Delete django-axes sign-in log rows, recorded in the trail (``credit_portal.access_log.deleted``).
 
     Who: the security administrator alone, as for unlocking. The rows are the security

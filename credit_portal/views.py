@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
@@ -17,6 +19,11 @@ from credit_portal.context_processors import ELDERLY_COOKIE
 from credit_portal.forms import LoginForm, PasswordChangeForm
 from credit_portal.roles import Role
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from credit_portal.models import User
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -24,8 +31,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
-# Each role's start page after sign-in, first match wins (issue: everyone used to land
-# on the public home page). URL names, not imports: the apps sit above this package.
+# Each role's start page after sign-in, first match wins, so nobody
+# lands on the public home page after signing in. URL names, not imports: the apps sit above this package.
 ROLE_HOMES: tuple[tuple[str, str], ...] = (
     (Role.CITIZEN, "disclosure:my_home"),
     (Role.INSTITUTION, "disclosure:institution_home"),
@@ -38,7 +45,7 @@ ROLE_HOMES: tuple[tuple[str, str], ...] = (
 )
 
 
-def home_for(user: object) -> str:
+def home_for(user: User | AnonymousUser) -> str:
     """The start page of ``user``'s first role, or the public home page."""
     names = set(getattr(user, "groups", None).values_list("name", flat=True)) if getattr(user, "pk", None) else set()
     for role, url_name in ROLE_HOMES:

@@ -28,8 +28,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -186,11 +190,6 @@ def deadline_after(start: datetime, n: int) -> datetime:
 WARN_FROM_MONTH_DAY = (10, 1)
 
 
-def last_covered_year() -> int | None:
-    """The last year whose official holidays are entered, or None (an empty calendar)."""
-    return _load().last_year
-
-
 def is_provisional(day: date | None) -> bool:
     """Whether a deadline falling on ``day`` was counted past the official calendar (its
     year has no holidays entered yet): shown as provisional (暂定) wherever it appears."""
@@ -293,7 +292,7 @@ def _to_date(parts: tuple[str, ...], line: int) -> date:
 
 
 def enter_official_year(
-    *, year: int, holidays: list[tuple[date, str]], workdays: list[tuple[date, str]], source: str, by: object
+    *, year: int, holidays: list[tuple[date, str]], workdays: list[tuple[date, str]], source: str, by: User
 ) -> int:
     """Enter (or replace) one year of the official calendar from the State Council's
     notice (国务院办公厅关于某年部分节假日安排的通知). Callers: the credit office, through

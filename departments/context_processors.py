@@ -7,15 +7,20 @@ exists and fits).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
 from credit_portal.roles import ROLE_PERMISSIONS, Role
 from departments.scope import has_role, is_credit_office, role_names
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def _role_grants(user: object, permission: str) -> bool:
+    from credit_portal.models import User
+
+
+def _role_grants(user: User | AnonymousUser, permission: str) -> bool:
     """Whether one of ``user``'s role groups carries ``permission`` by the role table in
     code: read from the cached role set, where ``has_perm`` loads every permission of
     the user and their groups (two queries on every page). A flag only: the page

@@ -1,5 +1,5 @@
-"""Demo department staff: a clerk and a reviewer of 教育局 and of 卫健委 (issue 2 §10), and of
-the demo region's keeping units the seeds ask for beyond departments: a college keeping
+"""Demo department staff: a clerk and a reviewer of 教育局 and of 卫健委, and of the demo
+region's keeping units the seeds ask for beyond departments: a college keeping
 its adult students' archives (002 §二（一）5) and an industry association keeping its
 members' archives (000 §三（二）; 004 item 27)."""
 

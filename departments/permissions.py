@@ -12,6 +12,16 @@ from departments.models import Department, RuleFiling
 from departments.scope import department_ids
 
 
+def may_view_coverage(user: User) -> bool:
+    """The coverage table of 000's annex: the credit office's oversight of the
+    departments (DESIGN §4), a model permission of its role group."""
+    return user.has_perm("departments.view_coverageentry")
+
+
+def may_change_coverage(user: User) -> bool:
+    return user.has_perm("departments.change_coverageentry")
+
+
 def can_view_city(user: User) -> bool:
     """The credit office's view of the city: coverage, yearly report, charts, filings and
     evaluations of every department (DESIGN §1: "oversee departments' coverage, run

@@ -6,16 +6,21 @@ and services of every app ask here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AnonymousUser
 
 from credit_portal.roles import Role
 from departments.models import Department, Membership
 
+if TYPE_CHECKING:
+    from credit_portal.models import User
+
 _ROLE_CACHE = "_credit_portal_roles"
 _DEPT_CACHE = "_credit_portal_departments"
 
 
-def role_names(user: object) -> frozenset[str]:
+def role_names(user: User | AnonymousUser) -> frozenset[str]:
     """The role groups of ``user``, cached on the instance for the request."""
     if isinstance(user, AnonymousUser) or not getattr(user, "is_authenticated", False):
         return frozenset()
@@ -26,16 +31,16 @@ def role_names(user: object) -> frozenset[str]:
     return cached
 
 
-def has_role(user: object, role: Role | str) -> bool:
+def has_role(user: User | AnonymousUser, role: Role | str) -> bool:
     return str(role) in role_names(user)
 
 
-def is_credit_office(user: object) -> bool:
+def is_credit_office(user: User | AnonymousUser) -> bool:
     """Credit office staff see and settle everything (DESIGN §6)."""
     return has_role(user, Role.CREDIT_OFFICE)
 
 
-def department_ids(user: object, *, role: str | None = None) -> frozenset[int]:
+def department_ids(user: User | AnonymousUser, *, role: str | None = None) -> frozenset[int]:
     """Ids of the departments ``user`` is a member of, optionally in one role
     (``Membership.Role.CLERK`` or ``REVIEWER``)."""
     if not getattr(user, "is_authenticated", False):
@@ -52,16 +57,12 @@ def department_ids(user: object, *, role: str | None = None) -> frozenset[int]:
     return cached[role]
 
 
-def is_department_staff(user: object) -> bool:
-    return bool(department_ids(user))
-
-
 def department_group_name(department: Department) -> str:
     """The auth group that stands for a department in object permissions."""
     return f"department:{department.code}"
 
 
-def clear_cache(user: object) -> None:
+def clear_cache(user: User | AnonymousUser) -> None:
     for attr in (_ROLE_CACHE, _DEPT_CACHE):
         if hasattr(user, attr):
             delattr(user, attr)

@@ -197,10 +197,15 @@ def department_figures(department: Department, year: int) -> dict[str, object]:
     }
 
 
+def rule_filings() -> QuerySet[RuleFiling]:
+    """Every filing with its department, newest first."""
+    return RuleFiling.objects.select_related("department").order_by("-filed_at", "-pk")
+
+
 def filings_for(user: User) -> QuerySet[RuleFiling]:
     """Filings the user may see: every department's for the credit office, their own
     departments' for clerks and reviewers."""
-    filings = RuleFiling.objects.select_related("department").order_by("-filed_at", "-pk")
+    filings = rule_filings()
     if permissions.can_view_city(user):
         return filings
     return filings.filter(department_id__in=department_ids(user))

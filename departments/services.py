@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +46,7 @@ def update_coverage_entry(
     this function, so an import or API caller cannot skip it. The change is written to
     the audit trail in the same transaction.
     """
-    if not by.has_perm("departments.change_coverageentry"):
+    if not permissions.may_change_coverage(by):
         raise PermissionDenied
     if archive_established is None or not next_steps.strip():
         raise ValueError("The coverage table needs 是否建立 and 下步打算 (000 annex: 是否建立均须填写).")
@@ -72,7 +72,7 @@ def update_coverage_entry(
 
 
 def grant_membership(
-    user: User, *, department: Department, role: str, by: User, request: Any = None
+    user: User, *, department: Department, role: str, by: User, request: HttpRequest | None = None
 ) -> Membership:
     """Make ``user`` a clerk or reviewer of ``department`` (their scope, DESIGN §6).
 
@@ -102,7 +102,7 @@ def grant_membership(
     return membership
 
 
-def revoke_membership(membership: Membership, *, by: User, request: Any = None) -> None:
+def revoke_membership(membership: Membership, *, by: User, request: HttpRequest | None = None) -> None:
     """End a membership. Who: ``departments.delete_membership``, never one's own."""
     if not by.has_perm("departments.delete_membership"):
         raise PermissionDenied

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from credit_portal import statistics
 from credit_portal.forms import normalize_digits
+from credit_portal.http import user_passes
 from departments import charts, exports, permissions, selectors, services
 from departments.forms import CoverageEntryForm, EvaluationForm, RuleFilingForm
-from departments.models import Department, RuleFiling, Seed
+from departments.models import Department, Seed
 
 
 @require_GET
@@ -41,7 +42,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 # Anonymous users go to the log-in page; signed-in users without the permission get 403.
 @require_GET
 @login_required
-@permission_required("departments.view_coverageentry", raise_exception=True)
+@user_passes(permissions.may_view_coverage)
 def coverage(request: HttpRequest) -> HttpResponse:
     """The coverage table of 000's annex, for the credit office (DESIGN §4)."""
     year = timezone.localdate().year
@@ -52,14 +53,14 @@ def coverage(request: HttpRequest) -> HttpResponse:
             "year": year,
             "rows": selectors.coverage_table(year),
             "entries": selectors.coverage_entries(),
-            "can_change": request.user.has_perm("departments.change_coverageentry"),
+            "can_change": permissions.may_change_coverage(request.user),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@permission_required("departments.change_coverageentry", raise_exception=True)
+@user_passes(permissions.may_change_coverage)
 def coverage_edit(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(selectors.coverage_entries(), pk=pk)
     if request.method == "POST":
@@ -75,7 +76,7 @@ def coverage_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-@permission_required("departments.view_coverageentry", raise_exception=True)
+@user_passes(permissions.may_view_coverage)
 def coverage_export(request: HttpRequest) -> HttpResponse:
     """The coverage table as an Excel file with the annex's Chinese headers."""
     content = exports.coverage_workbook(selectors.coverage_entries())
@@ -197,7 +198,7 @@ def filing_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def filing_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    filing = get_object_or_404(RuleFiling.objects.select_related("department"), pk=pk)
+    filing = get_object_or_404(selectors.rule_filings(), pk=pk)
     _require(permissions.can_acknowledge(request.user, filing))
     services.acknowledge_filing(filing, by=request.user)
     messages.success(request, _("Acknowledged the filing of %(unit)s.") % {"unit": filing.department.display_name})

@@ -1,8 +1,8 @@
 """Admin of the disclosure app: the credit office registers querying institutions and
-their staff (issue 5 deliverable 4); the credit office and the auditor read the query
+their staff; the credit office and the auditor read the query
 log and authorizations, never edit them.
 
-Access comes from the role (``departments.scope.is_credit_office`` / the auditor
+Access comes from ``disclosure.permissions`` (the credit office / the auditor
 group) rather than model permissions, so the role groups need no new rows; writes go
 through ``disclosure.services.institutions`` (validation, audit trail).
 """
@@ -18,18 +18,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from archives import validators
-from credit_portal.roles import Role
-from departments.scope import has_role, is_credit_office
+from disclosure import permissions
 from disclosure.models import Authorization, CreditReport, Institution, InstitutionStaff, MandatoryContent, QueryLog
 from disclosure.services import institutions
 
 
 def _office(request: HttpRequest) -> bool:
-    return bool(request.user.is_active and (request.user.is_superuser or is_credit_office(request.user)))
+    return permissions.is_office(request.user)
 
 
 def _reader(request: HttpRequest) -> bool:
-    return _office(request) or has_role(request.user, Role.AUDITOR)
+    return permissions.may_read_office_admin(request.user)
 
 
 class OfficeAdmin(admin.ModelAdmin):

@@ -1,4 +1,4 @@
-"""REST API of the disclosure app (issue 5 deliverable 8): the institution query and
+"""REST API of the disclosure app: the institution query and
 the report verification, documented in the OpenAPI schema (/api/schema/, /api/docs/).
 
 Both call the same functions as the pages: ``services.queries.query_record`` (one
@@ -22,6 +22,7 @@ from credit_portal.api import error_response
 from credit_portal.replica import reads_from_replica
 from disclosure import selectors
 from disclosure.models import CreditReport, Purpose, QueryLog
+from disclosure.permissions import may_query
 from disclosure.services import queries
 from disclosure.services.reports import verification_code
 from disclosure.services.verification import Outcome, issued_facts, verify_report
@@ -87,7 +88,7 @@ class QueryView(APIView):
         tags=["disclosure"],
     )
     def post(self, request: Request) -> Response:
-        if selectors.acting_institution(request.user) is None:
+        if not may_query(request.user):
             # Logged like every refusal, through the one query function.
             try:
                 queries.query_record(

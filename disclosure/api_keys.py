@@ -16,8 +16,8 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
+from disclosure import permissions
 from disclosure.models import InstitutionAPIKey
-from disclosure.selectors import acting_institution
 
 KEYWORD = "Api-Key"
 
@@ -37,14 +37,9 @@ class InstitutionKeyAuthentication(authentication.BaseAuthentication):
             api_key = InstitutionAPIKey.objects.get_from_key(key)
         except InstitutionAPIKey.DoesNotExist:
             raise refused from None
-        user = api_key.acts_as
-        if (
-            api_key.has_expired
-            or not user.is_active
-            or not api_key.institution.is_active
-            or acting_institution(user) != api_key.institution
-        ):
+        if not permissions.api_key_may_act(api_key):
             raise refused
+        user = api_key.acts_as
         InstitutionAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
         return user, api_key
 

@@ -11,11 +11,11 @@ from typing import Any
 from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
-    # Issue 5 deliverable 3: an authorization lasts at most 90 days by default.
+    # Consent is given for a bounded period: at most 90 days unless a deployment says otherwise.
     "DISCLOSURE_AUTHORIZATION_MAX_DAYS": 90,
     "DISCLOSURE_AUTHORIZATION_DEFAULT_DAYS": 30,
     "DISCLOSURE_AUTHORIZATION_MAX_USES": 20,
-    # One-time codes: short-lived and single use (issue 5 deliverable 1), attempts capped.
+    # One-time codes: short-lived and single use, attempts capped.
     "DISCLOSURE_OTP_TTL_SECONDS": 300,
     "DISCLOSURE_OTP_MAX_ATTEMPTS": 5,
     # One code per phone per minute at most, whoever asks (registration, password
@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     # are positive but routine, so they are not honours.
     "DISCLOSURE_HONOUR_CATEGORIES": ("rewards-penalties", "public-interest", "social-service"),
     # Government single sign-on for citizens: dotted path of a class implementing
-    # ``disclosure.identity.IdentityProvider``; empty means SMS verification only.
+    # ``disclosure.sso.IdentityProvider``; empty means SMS verification only.
     "CITIZEN_IDENTITY_PROVIDER": "",
 }
 

@@ -1,4 +1,4 @@
-"""Demo data of the disclosure app (issue 5 deliverable 7), after ``archives.demo``.
+"""Demo data of the disclosure app, after ``archives.demo``.
 
 Links the foundation's ``demo_citizen`` account to the archives demo subject
 (``archives.demo.DEMO_CITIZEN_ID_NUMBER``), registers a demo employer with the
@@ -31,7 +31,7 @@ from credit_portal.models import User
 from departments.models import Department, Occupation, RecordCategory
 from disclosure.models import Authorization, CitizenProfile, Institution, InstitutionStaff, Purpose, QueryLog
 from disclosure.services import authorizations as auth_services
-from disclosure.services import identity, institutions, queries
+from disclosure.services import institutions, queries, registration
 from disclosure.services.mandatory import mandatory_for
 
 STATE_FILE = "demo_disclosure.json"
@@ -188,7 +188,7 @@ def load(stdout: TextIO) -> list[Any]:
         stdout.write("Disclosure: the demo subject or demo accounts are missing; run the earlier loaders first.\n")
         return []
     if not CitizenProfile.objects.filter(subject=subject).exists():
-        identity.link_citizen(citizen, subject, by=None)
+        registration.link_citizen(citizen, subject, by=None)
     employer = _institution("示范市演示科技有限公司", EMPLOYER_CODE)
     if not InstitutionStaff.objects.filter(user=staff).exists():
         institutions.add_institution_staff(employer, staff, by=None)

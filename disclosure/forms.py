@@ -30,7 +30,18 @@ class IdNumberField(forms.CharField):
         return validators.validate_id_number(value) if value else value
 
 
-class RegistrationForm(GovukFormMixin, forms.Form):
+class NewPasswordPairForm(GovukFormMixin, forms.Form):
+    """A form that sets a password typed twice (``password``, ``password_again``): the
+    second must match the first, said beside the second field."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", _("The two passwords are not the same."))
+        return data
+
+
+class RegistrationForm(NewPasswordPairForm):
     error_names = {"password": _("Password"), "password_again": _("Password again")}
 
     name = forms.CharField(label=_("Full name"), max_length=50, help_text=_("As on your resident ID card."))
@@ -54,12 +65,6 @@ class RegistrationForm(GovukFormMixin, forms.Form):
 
     def clean_phone(self) -> str:
         return normalize_digits(self.cleaned_data["phone"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
-            self.add_error("password_again", _("The two passwords are not the same."))
-        return data
 
 
 class CodeForm(GovukFormMixin, forms.Form):
@@ -113,7 +118,7 @@ class MandatoryCategories(forms.Form):
 
 
 class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
-    """What the citizen grants: grantee, purpose, scope, period, uses (issue 5 §3)."""
+    """What the citizen grants: grantee, purpose, scope, period, uses."""
 
     ANYONE = "anyone"
 
@@ -213,7 +218,7 @@ class RevokeForm(GovukFormMixin, forms.Form):
 
 
 class QueryForm(GovukFormMixin, PurposeFields):
-    """The institution's query: who, with which code, for what (issue 5 §4)."""
+    """The institution's query: who, with which code, for what."""
 
     name = forms.CharField(label=_("Person's full name"), max_length=50)
     id_number = IdNumberField(label=_("Person's ID number"))
@@ -291,7 +296,7 @@ class PasswordResetStartForm(GovukFormMixin, forms.Form):
             raise ValidationError(exc.message_dict["phone"]) from None
 
 
-class PasswordResetCompleteForm(GovukFormMixin, forms.Form):
+class PasswordResetCompleteForm(NewPasswordPairForm):
     code = forms.CharField(
         label=_("Verification code"), max_length=10, help_text=_("The 6 digits in the text message."),
         error_messages={"required": _("Enter the verification code")},
@@ -314,12 +319,6 @@ class PasswordResetCompleteForm(GovukFormMixin, forms.Form):
 
     def clean_code(self) -> str:
         return normalize_digits(self.cleaned_data["code"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
-            self.add_error("password_again", _("The two passwords are not the same."))
-        return data
 
 
 class GreenChannelForm(GovukFormMixin, forms.Form):

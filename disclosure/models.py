@@ -23,7 +23,7 @@ from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 
 class Purpose(models.TextChoices):
-    """The purposes a person may authorize a query for (issue 5, deliverable 3)."""
+    """The purposes a person may authorize a query for."""
 
     RECRUITMENT = "recruitment", _("recruitment")
     APPOINTMENT = "appointment", _("appointment or promotion")
@@ -37,7 +37,7 @@ class Purpose(models.TextChoices):
 class CitizenProfile(models.Model):
     """A citizen account linked to exactly one subject (信用主体本人).
 
-    Created only by ``disclosure.services.identity`` after the person proved control of
+    Created only by ``disclosure.services.registration`` after the person proved control of
     the phone a department holds for that subject (or through a government single
     sign-on provider): the ID number alone never links an account.
     """

@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
@@ -22,9 +23,23 @@ from archives.listing.selectors import public_listings
 from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Notice, Subject
 from archives.selectors import with_content_stamp
 from credit_portal.exceptions import NotFound
+from departments.models import Occupation, RecordCategory
 from departments.scope import department_ids
 from disclosure import conf
-from disclosure.models import Authorization, CitizenProfile, CreditReport, Institution, InstitutionStaff, QueryLog
+from disclosure.models import (
+    Authorization,
+    CitizenProfile,
+    CreditReport,
+    Institution,
+    InstitutionAPIKey,
+    InstitutionStaff,
+    QueryLog,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from credit_portal.models import User
 
 State = CreditRecord.State
 
@@ -32,7 +47,7 @@ State = CreditRecord.State
 # --- who is who ----------------------------------------------------------------------------
 
 
-def subject_for(user: object) -> Subject | None:
+def subject_for(user: User | AnonymousUser) -> Subject | None:
     """The one subject ``user`` has proved to be (``CitizenProfile``), or None."""
     if not getattr(user, "is_authenticated", False):
         return None
@@ -45,7 +60,7 @@ def subject_for(user: object) -> Subject | None:
     return subject
 
 
-def acting_institution(user: object) -> Institution | None:
+def acting_institution(user: User | AnonymousUser) -> Institution | None:
     """The institution ``user`` queries for: their institution's staff membership, or,
     for department staff querying for their own procedures (DESIGN §6), the
     institution registered for their department. Inactive institutions act for nobody."""
@@ -160,7 +175,28 @@ def own_authorizations(subject: Subject) -> QuerySet[Authorization]:
     )
 
 
-def get_own_authorization(user: object, authorization_id: object) -> Authorization:
+def pending_requests(subject: Subject) -> QuerySet[Authorization]:
+    """Institutions' requests awaiting the subject's approval (the home page's banner)."""
+    return own_authorizations(subject).filter(state=Authorization.State.PENDING)
+
+
+def authorization_queries(authorization: Authorization, *, limit: int = 50) -> list[QueryLog]:
+    """The latest queries made under one authorization, newest first (one query)."""
+    return list(authorization.queries.select_related("institution").order_by("-occurred_at")[:limit])
+
+
+def scope_choices(subject: Subject) -> tuple[QuerySet[Occupation], QuerySet[RecordCategory]]:
+    """What an authorization of ``subject`` may cover: the occupations of their archives,
+    and the categories those archives can hold: the common ones and their occupations'
+    own (000 §二)."""
+    occupations = Occupation.objects.filter(archives__subject=subject).distinct().order_by("sort_order", "id")
+    categories = RecordCategory.objects.filter(
+        Q(is_common=True) | Q(occupations__archives__subject=subject)
+    ).distinct().order_by("sort_order", "id")
+    return occupations, categories
+
+
+def get_own_authorization(user: User | AnonymousUser, authorization_id: object) -> Authorization:
     """One of the signed-in citizen's authorizations; ``NotFound`` for anyone else's
     (a changed id in the URL must not reveal that it exists)."""
     subject = subject_for(user)
@@ -215,6 +251,29 @@ def effective_records(
     )
 
 
+def api_keys_for_office() -> QuerySet[InstitutionAPIKey]:
+    """Every institution's API key for the credit office's list, in force first."""
+    return InstitutionAPIKey.objects.select_related("institution", "acts_as", "issued_by").order_by("revoked", "-created")
+
+
+def get_api_key(*, pk: object = None, prefix: str | None = None) -> InstitutionAPIKey:
+    """One API key by id or by its public prefix; ``NotFound`` when there is none."""
+    qs = InstitutionAPIKey.objects.select_related("institution", "acts_as")
+    try:
+        return qs.get(pk=pk) if prefix is None else qs.get(prefix=prefix[:8])
+    except (InstitutionAPIKey.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such key.") from None
+
+
+def key_holder_choices() -> QuerySet[InstitutionStaff]:
+    """The accounts a new API key may act as: staff of active institutions, active users."""
+    return (
+        InstitutionStaff.objects.filter(institution__is_active=True, user__is_active=True)
+        .select_related("institution", "user")
+        .order_by("institution__name", "user__username")
+    )
+
+
 def institution_queries(institution: Institution) -> QuerySet[QueryLog]:
     return (
         QueryLog.objects.filter(institution=institution)
@@ -223,7 +282,7 @@ def institution_queries(institution: Institution) -> QuerySet[QueryLog]:
     )
 
 
-def get_report_for(user: object, number: str) -> CreditReport:
+def get_report_for(user: User | AnonymousUser, number: str) -> CreditReport:
     """A report for its readers: the institution it was issued to, the person it is
     about; ``NotFound`` for everyone else (404: they must not learn it exists)."""
     qs = CreditReport.objects.select_related("subject", "institution", "authorization")

@@ -19,6 +19,7 @@ import random
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -163,11 +164,11 @@ def deliver_batch(events: list[OutboxEvent], platforms: list[MunicipalPlatform])
     # event re-queued by hand may have some; posting it again is answered "duplicate",
     # so the ledger still holds it once.)
     if all(e.attempts <= 1 for e in events):
-        acked: set[tuple[Any, int]] = set()
+        acked: set[tuple[uuid.UUID, int]] = set()
     else:
         acked = set(PlatformDelivery.objects.filter(event_id__in=ids).values_list("event_id", "platform_id"))
-    errors: dict[Any, str] = {}
-    rejected: dict[Any, str] = {}
+    errors: dict[uuid.UUID, str] = {}
+    rejected: dict[uuid.UUID, str] = {}
     acks: list[PlatformDelivery] = []
     for platform in platforms:
         todo = [e for e in events if (e.pk, platform.pk) not in acked and e.pk not in rejected]
@@ -199,7 +200,7 @@ def deliver_batch(events: list[OutboxEvent], platforms: list[MunicipalPlatform])
         )
     if errors:
         limit = conf.integer("EXCHANGE_MAX_ATTEMPTS")
-        by_attempts: dict[int, list[Any]] = {}
+        by_attempts: dict[int, list[uuid.UUID]] = {}
         for event in events:
             if event.pk in errors:
                 by_attempts.setdefault(event.attempts, []).append(event.pk)

@@ -56,7 +56,3 @@ def platform_statuses() -> list[PlatformStatus]:
             )
         )
     return statuses
-
-
-def failed_events() -> QuerySet[OutboxEvent]:
-    return OutboxEvent.objects.filter(state=State.FAILED)

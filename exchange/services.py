@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -11,18 +12,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credit_portal import audit
+from exchange import permissions
 from exchange.models import OutboxEvent
 from exchange.outbox import nudge
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 State = OutboxEvent.State
 
 
-def requeue_failed(*, by: object, event_ids: Iterable[uuid.UUID] | None = None) -> int:
+def requeue_failed(*, by: User, event_ids: Iterable[uuid.UUID] | None = None) -> int:
     """Put failed events back in the queue with a fresh retry budget (DESIGN §5:
     ``failed`` is re-queued by hand). ``event_ids`` None means every failed event.
     Callers: credit office staff holding ``exchange.change_outboxevent``. Returns how
     many were re-queued; delivered and pending events are left alone."""
-    if not getattr(by, "has_perm", None) or not by.has_perm("exchange.change_outboxevent"):
+    if not permissions.may_requeue(by):
         raise PermissionDenied(_("Only the credit office re-queues platform deliveries."))
     with transaction.atomic():
         events = OutboxEvent.objects.select_for_update().filter(state=State.FAILED)
@@ -33,6 +38,6 @@ def requeue_failed(*, by: object, event_ids: Iterable[uuid.UUID] | None = None) 
             state=State.PENDING, attempts=0, next_attempt_at=timezone.now()
         )
         if count:
-            audit.record("exchange.requeued", actor=by, detail={"count": count})
+            audit.record("exchange.event.requeued", actor=by, detail={"count": count})
             transaction.on_commit(nudge, robust=True)
     return count

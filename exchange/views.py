@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +13,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from exchange import receiving, selectors, services
+from credit_portal.http import user_passes
+from exchange import permissions, receiving, selectors, services
 from exchange.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 
@@ -32,21 +33,27 @@ def receive(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @login_required
-@permission_required("exchange.view_outboxevent", raise_exception=True)
+@user_passes(permissions.may_view_operations)
 def operations(request: HttpRequest) -> HttpResponse:
+    statuses = selectors.platform_statuses()
+    requeueable = {
+        event.pk for status in statuses for event in status.recent_errors
+        if permissions.may_requeue_event(request.user, event)
+    }
     return render(
         request,
         "exchange/operations.html",
         {
-            "statuses": selectors.platform_statuses(),
-            "can_requeue": request.user.has_perm("exchange.change_outboxevent"),
+            "statuses": statuses,
+            "can_requeue": permissions.may_requeue(request.user),
+            "requeueable": requeueable,
         },
     )
 
 
 @require_POST
 @login_required
-@permission_required("exchange.change_outboxevent", raise_exception=True)
+@user_passes(permissions.may_requeue)
 def requeue(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("event")
     event_ids = None

@@ -2,7 +2,7 @@
 
 Runs after the archives and disclosure demos: it takes published negative records whose
 subject has a verified citizen account (disclosure's link, read through
-``repair.identity``) and files, through the services, objections and repair
+``repair.citizens``) and files, through the services, objections and repair
 applications in several stages; one is backdated as a whole (filing, deadlines, timeline) so it shows as overdue. Safe to run
 twice: nothing is added once demo cases exist.
 """
@@ -18,7 +18,7 @@ from django.utils import timezone
 from archives.models import CreditRecord
 from credit_portal.models import User
 from credit_portal.roles import Role
-from repair import case_types, deadlines, identity, services
+from repair import case_types, citizens, deadlines, services
 from repair.models import CaseEvent, Objection, RepairApplication
 
 _PDF = b"%PDF-1.4\n% demo proof, generated\n%%EOF\n"
@@ -45,7 +45,7 @@ def _ensure_demo_records(user: User) -> None:
     from archives import services as archive_services
     from departments.models import RecordCategory
 
-    subject = identity.subject_for(user)
+    subject = citizens.subject_for(user)
     clerk = User.objects.filter(username="demo_education_clerk").first()
     reviewer = User.objects.filter(username="demo_education_reviewer").first()
     violations = RecordCategory.objects.filter(code="violations").first()
@@ -100,7 +100,7 @@ def load(stdout: TextIO) -> list[object]:
     officer = User.objects.filter(groups__name=Role.CREDIT_OFFICE, is_active=True).order_by("pk").first()
     pairs: list[tuple[User, CreditRecord]] = []
     for user in User.objects.filter(groups__name=Role.CITIZEN, is_active=True).order_by("pk"):
-        subject = identity.subject_for(user)
+        subject = citizens.subject_for(user)
         if subject is None:
             continue
         records = CreditRecord.objects.filter(

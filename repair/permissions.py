@@ -22,7 +22,7 @@ from credit_portal.models import User
 from departments.models import Membership
 from departments.scope import department_ids
 from departments.scope import is_credit_office as _is_credit_office
-from repair import case_types, identity
+from repair import case_types, citizens
 from repair.models import Objection, PersonalStatement
 
 Case = case_types.Case
@@ -43,7 +43,7 @@ def is_staff_member(user: User) -> bool:
 
 
 def is_case_subject(user: User, case: Case) -> bool:
-    subject = identity.subject_for(user)
+    subject = citizens.subject_for(user)
     return subject is not None and subject.pk == case.subject_id
 
 

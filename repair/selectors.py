@@ -21,7 +21,7 @@ from credit_portal.exceptions import NotFound
 from credit_portal.models import User
 from credit_portal.roles import Role
 from disclosure import selectors as disclosure_selectors
-from repair import case_types, deadlines, identity, permissions
+from repair import case_types, citizens, deadlines, permissions
 from repair.models import CaseEvent, CaseFile, Objection, PersonalStatement, Rating, RepairApplication
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def cases_visible_to(user: User, case_type: case_types.CaseType) -> QuerySet:
     qs = case_type.model.objects.select_related(*_CASE_JOINS)
     if permissions.is_credit_office(user):
         return qs
-    subject = identity.subject_for(user)
+    subject = citizens.subject_for(user)
     own = Q(subject=subject) if subject is not None else Q(pk__in=[])
     if case_type.department_answers:
         dept = Q(record__archive__in=archives_visible_to(user).values("id"), accepted_at__isnull=False)

@@ -1,6 +1,6 @@
 """A raw dump of the whole database holds no ID number or phone in clear: after the demo
 data, and after registrations, sign-ins (failed ones included), password resets and
-text messages (issue 3, "Done when"; DESIGN §8). Runs on SQLite and, in CI's second
+text messages (DESIGN §8). Runs on SQLite and, in CI's second
 pass, on PostgreSQL."""
 
 from __future__ import annotations

@@ -86,3 +86,22 @@ def test_the_check_sees_imports_inside_functions(tmp_path: Path) -> None:
         "def f():\n    from repair.selectors import x\n    import_string('disclosure.hooks.y')\n", encoding="utf-8"
     )
     assert {"repair.selectors", "repair.selectors.x", "disclosure.hooks.y"} <= _imported(module)
+
+
+def _architecture_apps() -> set[str]:
+    """The apps docs/architecture.md names in the first column of its table of apps."""
+    import re
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text.split("## The apps", 1)[1].split("\n## ", 1)[0]
+    return {match.group(1) for match in re.finditer(r"^\| `([a-z_.]+)`", section, re.MULTILINE)}
+
+
+def test_the_architecture_page_names_exactly_our_apps() -> None:
+    from django.conf import settings
+
+    ours = {name for name in settings.INSTALLED_APPS if (ROOT / name.replace(".", "/") / "apps.py").exists()}
+    assert ours
+    assert _architecture_apps() == ours
+    # The layering above covers the same apps (a new app gets a place in it too).
+    assert {name.split(".")[0] for name in ours} == {*APPS, "exchange"}

@@ -1,4 +1,4 @@
-"""REST API for department business systems (issue 11 §6; 001 §三(四): departments
+"""REST API for department business systems (001 §三(四): departments
 with their own systems connect by interface, the others submit on the platform).
 
 Every request is signed (``signing``); the system acts as its service account, a clerk
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -39,6 +39,9 @@ from archives.models import CreditRecord
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import TransitionNotAllowed
 from departments.models import Occupation
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 TAG = "department-systems"
@@ -214,7 +217,7 @@ class RecordsView(DepartmentAPIView):
         return Response({"results": results})
 
     @staticmethod
-    def _update(found: IntakeKey, row: ParsedRow, by: object) -> dict[str, Any]:
+    def _update(found: IntakeKey, row: ParsedRow, by: User) -> dict[str, Any]:
         if found.content_digest == row.person.get("_digest"):
             return {"status": "unchanged"}
         record = CreditRecord.objects.get(pk=found.record_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -22,6 +22,9 @@ from credit_portal.forms import GovukFormMixin
 from departments.models import Department, Membership, Occupation, OccupationDepartment
 from departments.scope import department_ids
 
+if TYPE_CHECKING:
+    from credit_portal.models import User
+
 
 class BatchForm(GovukFormMixin, forms.Form):
     department = forms.ModelChoiceField(queryset=Department.objects.none(), label=gettext_lazy("Department"))
@@ -31,7 +34,7 @@ class BatchForm(GovukFormMixin, forms.Form):
     employer = forms.CharField(required=False, max_length=200, label=gettext_lazy("Unit"),
                                help_text=gettext_lazy("The employer exactly as written in the archives."))
 
-    def __init__(self, *args: Any, user: object, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ids = department_ids(user, role=Membership.Role.REVIEWER)
         self.fields["department"].queryset = Department.objects.filter(id__in=ids)

@@ -1,4 +1,4 @@
-"""Batch yearly findings (issue 11 §5): at year end a reviewer drafts 守信 findings for
+"""Batch yearly findings: at year end a reviewer drafts 守信 findings for
 every archive of a unit or an occupation without grounds for anything else, reviews
 the exceptions one by one, and another reviewer signs the batch.
 
@@ -10,6 +10,8 @@ four-eyes rule of a single finding (the drafter never signs) holds for every one
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -24,8 +26,11 @@ from credit_portal import audit
 from departments.models import Department, Membership, Occupation
 from departments.scope import department_ids
 
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
-def _require_reviewer(department_id: int, by: object) -> None:
+
+def _require_reviewer(department_id: int, by: User) -> None:
     if department_id not in department_ids(by, role=Membership.Role.REVIEWER):
         raise PermissionDenied(_("Only a reviewer of the department drafts and signs batches of findings."))
 
@@ -48,7 +53,7 @@ def batch_archives(*, department: Department, year: int, occupation: Occupation 
 
 
 def draft_batch(
-    *, department: Department, year: int, by: object, occupation: Occupation | None = None, employer: str = "",
+    *, department: Department, year: int, by: User, occupation: Occupation | None = None, employer: str = "",
 ) -> FindingBatch:
     """Draft 守信 findings of ``year`` for every archive in the batch without grounds
     or an existing finding. Callers: a reviewer of ``department``."""
@@ -77,7 +82,7 @@ def draft_batch(
     return batch
 
 
-def sign_batch(batch: FindingBatch, *, by: object) -> FindingBatch:
+def sign_batch(batch: FindingBatch, *, by: User) -> FindingBatch:
     """Sign every draft finding of the batch. Callers: a reviewer of the department who
     did not draft the batch (four eyes)."""
     with transaction.atomic():
@@ -97,12 +102,12 @@ def sign_batch(batch: FindingBatch, *, by: object) -> FindingBatch:
     return locked
 
 
-def batches_visible_to(user: object) -> QuerySet[FindingBatch]:
+def batches_visible_to(user: User) -> QuerySet[FindingBatch]:
     return FindingBatch.objects.filter(department_id__in=department_ids(user)).select_related(
         "department", "occupation", "drafted_by", "signed_by")
 
 
-def batches_awaiting_signature(user: object) -> QuerySet[FindingBatch]:
+def batches_awaiting_signature(user: User) -> QuerySet[FindingBatch]:
     """Draft batches a reviewer may sign: their department's, not drafted by them."""
     return batches_visible_to(user).filter(
         state=FindingBatch.State.DRAFT, department_id__in=department_ids(user, role=Membership.Role.REVIEWER)

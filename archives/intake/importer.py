@@ -43,7 +43,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, models, transaction
@@ -63,6 +63,9 @@ from credit_portal.crypto import associated_data_for, blind_index, encrypt
 from credit_portal.exceptions import DomainError
 from departments.models import Department, Membership, OccupationDepartment
 from departments.scope import department_ids
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 CHUNK = 1000  # ids per IN (…) look-up
 POOL_CHUNK = 2000  # rows a pool worker checks at a time
@@ -92,7 +95,7 @@ class Outcome:
         return len(self.rows)
 
 
-def check_may_import(*, department: Department, occupation_id: int, by: object) -> None:
+def check_may_import(*, department: Department, occupation_id: int, by: User) -> None:
     """A clerk of ``department``, which the catalogue makes responsible for the occupation."""
     if department.id not in department_ids(by, role=Membership.Role.CLERK):
         raise PermissionDenied(_("Only a clerk of the department imports its records."))
@@ -369,7 +372,7 @@ def _plan(todo: list[ParsedRow], subjects: dict[str, Subject], archives: dict[ob
     return _Plan(rows=todo, new_subjects=new_subjects, new_archives=new_archives, submitted=submitted)
 
 
-def _write_orm(plan: _Plan, *, department: Department, choices: Choices, by: Any, source: str,
+def _write_orm(plan: _Plan, *, department: Department, choices: Choices, by: User, source: str,
                subjects: dict[str, Subject], archives: dict[object, Archive], progress: Progress | None) -> list[int]:
     """SQLite (and any database without COPY): ``bulk_create``, encrypting in ``pre_save``."""
     now = timezone.now()
@@ -432,7 +435,7 @@ def _copy(cursor: Any, table: str, columns: tuple[str, ...], lines: list[str], *
             progress("writing", min(done * COPY_ROWS, len(lines)), len(lines))
 
 
-def _write_copy(plan: _Plan, *, department: Department, choices: Choices, by: Any, source: str,
+def _write_copy(plan: _Plan, *, department: Department, choices: Choices, by: User, source: str,
                 subjects: dict[str, Subject], archives: dict[object, Archive], progress: Progress | None) -> list[int]:
     """PostgreSQL: COPY from prepared lines; ids come from the tables' sequences first so
     records can name their archives and keys their records before anything is written."""
@@ -488,7 +491,7 @@ def _write_copy(plan: _Plan, *, department: Department, choices: Choices, by: An
 
 
 def write(
-    outcome: Outcome, *, department: Department, choices: Choices, by: Any, source: str, submit: bool,
+    outcome: Outcome, *, department: Department, choices: Choices, by: User, source: str, submit: bool,
     subjects: dict[str, Subject], archives: dict[object, Archive], progress: Progress | None = None,
     job: models.Model | None = None,
 ) -> Outcome:
@@ -524,7 +527,7 @@ def write(
 
 def _finish(
     outcome: Outcome, subjects: dict[str, Subject], archives: dict[object, Archive], *, department: Department,
-    choices: Choices, by: Any, mode: str, submit: bool, source: str, progress: Progress | None, job: models.Model | None,
+    choices: Choices, by: User, mode: str, submit: bool, source: str, progress: Progress | None, job: models.Model | None,
 ) -> Outcome:
     if outcome.refused and mode == "all":
         outcome.skipped = len(outcome.existing)
@@ -534,7 +537,7 @@ def _finish(
 
 
 def import_rows(
-    rows: Iterable[ParsedRow], *, department: Department, choices: Choices, by: Any, mode: str = "all",
+    rows: Iterable[ParsedRow], *, department: Department, choices: Choices, by: User, mode: str = "all",
     submit: bool = False, source: str = CreditRecord.Source.EXCEL, progress: Progress | None = None,
     total_hint: int = 0, keys: Callable[[ParsedRow], str] | None = None, job: models.Model | None = None,
 ) -> Outcome:
@@ -550,7 +553,7 @@ def import_rows(
 
 
 def import_cells(
-    cells: Iterable[tuple[int, list[object]]], *, department: Department, choices: Choices, by: Any,
+    cells: Iterable[tuple[int, list[object]]], *, department: Department, choices: Choices, by: User,
     mode: str = "all", submit: bool = False, source: str = CreditRecord.Source.EXCEL, progress: Progress | None = None,
     total_hint: int = 0, job: models.Model | None = None,
 ) -> Outcome:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db import transaction
@@ -26,6 +27,9 @@ from credit_portal import audit
 from credit_portal.crypto import sm3_hexdigest
 from departments.models import Department, Occupation
 
+if TYPE_CHECKING:
+    from credit_portal.models import User
+
 logger = logging.getLogger(__name__)
 
 
@@ -39,7 +43,7 @@ def submits_for_review(department: Department) -> bool:
 
 
 def start_job(
-    *, data: bytes, filename: str, department: Department, occupation: Occupation, by: object, mode: str,
+    *, data: bytes, filename: str, department: Department, occupation: Occupation, by: User, mode: str,
     submit: bool | None = None,
 ) -> ImportJob:
     """Check and store an upload, queue its import. Raises ``reader.WorkbookRefused``

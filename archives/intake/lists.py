@@ -10,7 +10,7 @@ selector's (``archives_visible_to``); the list never decrypts (masked ID numbers
 from __future__ import annotations
 
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.paginator import Paginator
@@ -33,6 +33,9 @@ from credit_portal import audit
 from credit_portal.forms import GovukFormMixin
 from departments.models import Occupation
 
+if TYPE_CHECKING:
+    from credit_portal.models import User
+
 PAGE_SIZE = 50
 YES_NO = [("", gettext_lazy("Any")), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
 
@@ -53,7 +56,7 @@ class ArchiveFilterForm(GovukFormMixin, forms.Form):
         self.fields["occupation"].queryset = occupations
 
 
-def department_archives(user: object, filters: dict[str, Any]) -> QuerySet[Archive]:
+def department_archives(user: User, filters: dict[str, Any]) -> QuerySet[Archive]:
     """Archives ``user`` may see, filtered, with "has negative records" in the same query.
 
     Negative means current, published negative information (what the subject's

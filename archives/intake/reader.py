@@ -1,4 +1,4 @@
-"""Reading an uploaded workbook safely (issue: 2. Upload; bad input).
+"""Reading an uploaded workbook safely (bad input).
 
 Checks run cheapest first and before anything is parsed in full: the file size, that
 it is a zip at all (a renamed .xls, .csv or picture is not), the uncompressed size

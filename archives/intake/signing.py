@@ -1,4 +1,4 @@
-"""Signed requests of department systems (issue 11 §6): HMAC-SM3 over method, path,
+"""Signed requests of department systems: HMAC-SM3 over method, path,
 query, timestamp, nonce and body, with a replay window.
 
 The string signed is, in UTF-8::

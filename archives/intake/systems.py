@@ -22,7 +22,7 @@ def key_index(key_id: str) -> str:
     return blind_index(key_id, purpose=KEY_PURPOSE)
 
 
-def issue_system(*, department: Department, name: str, by: object | None) -> tuple[DepartmentSystem, str, str]:
+def issue_system(*, department: Department, name: str, by: User | None) -> tuple[DepartmentSystem, str, str]:
     """Create a system's credentials; returns it with the key id and secret, shown once.
 
     Callers: the credit office (``by``), or ``None`` from the command line run by its
@@ -46,7 +46,7 @@ def issue_system(*, department: Department, name: str, by: object | None) -> tup
     return system, key_id, secret
 
 
-def revoke_system(system: DepartmentSystem, *, by: object | None) -> None:
+def revoke_system(system: DepartmentSystem, *, by: User | None) -> None:
     if by is not None and not is_credit_office(by):
         raise PermissionDenied(_("Only the credit office issues credentials to department systems."))
     with transaction.atomic():

@@ -1,4 +1,4 @@
-"""Pages of the Excel intake: templates, upload, progress, error report (issue 11 §1–2).
+"""Pages of the Excel intake: templates, upload, progress, error report.
 
 Thin views: a selector scopes, a form checks the shape, ``jobs.start_job`` does the
 rest. The progress page refreshes itself (meta refresh, no script needed) and a small

@@ -1,4 +1,4 @@
-"""The Excel template of one occupation (issue: 1. Excel templates), built with openpyxl.
+"""The Excel template of one occupation, built with openpyxl.
 
 Row 1 holds the Chinese headers, required ones marked ``*``; dropdowns come from the
 catalogue (categories of the occupation, nature, severity, key domains); the ID number

@@ -1,4 +1,4 @@
-"""Demo data of the serious-dishonesty list procedure (issue 12 point 6).
+"""Demo data of the serious-dishonesty list procedure.
 
 Runs after ``disclosure.demo`` (which adds two people with serious records). Through the
 services, as staff would:

@@ -34,7 +34,7 @@ def can_use_listing_pages(user: Actor) -> bool:
 
 
 def can_propose(user: Actor, archive: Archive) -> bool:
-    """A clerk of a department that keeps the archive proposes (issue 12 point 3)."""
+    """A clerk of a department that keeps the archive proposes."""
     return archive.state == Archive.State.OPEN and archive_permissions.has_role_on(user, archive, CLERK)
 
 

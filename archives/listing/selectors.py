@@ -19,6 +19,7 @@ from django.utils import timezone
 from archives.listing.models import CaseMeasure, Listing, ListingBasis, PunishmentCase
 from archives.models import Archive, CreditRecord, Subject
 from credit_portal.exceptions import NotFound
+from credit_portal.models import User
 from departments.scope import department_ids, is_credit_office
 
 State = Listing.State
@@ -56,7 +57,7 @@ def _with_details(qs: QuerySet[Listing]) -> QuerySet[Listing]:
     ).prefetch_related(Prefetch("basis", queryset=basis), "objection_files")
 
 
-def listings_visible_to(user: object) -> QuerySet[Listing]:
+def listings_visible_to(user: User) -> QuerySet[Listing]:
     """Listings ``user`` may see on the staff pages, newest first."""
     qs = Listing.objects.select_related("subject", "department", "archive__occupation").order_by("-proposed_at", "-id")
     if is_credit_office(user):
@@ -64,7 +65,7 @@ def listings_visible_to(user: object) -> QuerySet[Listing]:
     return qs.filter(department_id__in=department_ids(user))
 
 
-def get_listing_for_view(user: object, listing_id: object) -> Listing:
+def get_listing_for_view(user: User, listing_id: object) -> Listing:
     try:
         return _with_details(listings_visible_to(user)).get(pk=listing_id)
     except (Listing.DoesNotExist, ValueError, TypeError):
@@ -123,7 +124,7 @@ def public_listings(*, name: str = "", today: date | None = None) -> QuerySet[Li
 # --- joint punishment ------------------------------------------------------------------------
 
 
-def cases_visible_to(user: object, *, today: date | None = None, open_only: bool = True) -> QuerySet[PunishmentCase]:
+def cases_visible_to(user: User, *, today: date | None = None, open_only: bool = True) -> QuerySet[PunishmentCase]:
     """Cases for the overview: the credit office sees every case, department staff the
     cases with a measure of theirs. Each carries ``pending`` and ``overdue`` counts
     (one query for the page, whatever its length)."""
@@ -145,7 +146,7 @@ def cases_visible_to(user: object, *, today: date | None = None, open_only: bool
     return qs
 
 
-def get_case_for_view(user: object, case_id: object) -> PunishmentCase:
+def get_case_for_view(user: User, case_id: object) -> PunishmentCase:
     measures = CaseMeasure.objects.select_related("measure", "department", "responded_by").order_by("id")
     try:
         return (

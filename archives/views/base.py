@@ -13,10 +13,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from archives import permissions
-from credit_portal.exceptions import NotFound
+from credit_portal.exceptions import NotFound, TransitionNotAllowed
 
 
 def staff_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -56,3 +56,20 @@ def refused(request: HttpRequest, exc: Exception, to: str) -> HttpResponse:
     text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
     messages.error(request, text)
     return redirect(to)
+
+
+def confirm_delete(
+    request: HttpRequest, *, delete: Callable[[], object], back: str, done: str, archive_id: int,
+    template: str, context: dict[str, Any],
+) -> HttpResponse:
+    """The delete page of an unpublished draft (record or finding): GET asks to confirm,
+    POST calls the service, then back to the archive; a state refusal goes ``back``.
+    The caller has already asked the permission predicate."""
+    if request.method == "POST":
+        try:
+            delete()
+        except TransitionNotAllowed as exc:
+            return refused(request, exc, back)
+        messages.success(request, done)
+        return redirect("archives:archive", archive_id=archive_id)
+    return render(request, template, context)

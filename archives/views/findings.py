@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from archives import forms, permissions, selectors, services
 from archives.models import AnnualFinding
-from archives.views.base import add_errors, refused, require, staff_view
+from archives.views.base import add_errors, confirm_delete, refused, require, staff_view
 from archives.views.evidence import attach_evidence_page
 from credit_portal.exceptions import TransitionNotAllowed
 
@@ -81,14 +81,12 @@ def finding_delete(request: HttpRequest, finding_id: int) -> HttpResponse:
     """Delete an unsigned finding (confirm first)."""
     finding = selectors.get_finding_for_view(request.user, finding_id, request=request)
     require(permissions.can_delete_draft_finding(request.user, finding))
-    if request.method == "POST":
-        try:
-            services.delete_draft_finding(finding, by=request.user)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("archives:finding", args=[finding.pk]))
-        messages.success(request, _("The draft finding is deleted."))
-        return redirect("archives:archive", archive_id=finding.archive_id)
-    return render(request, "archives/finding_delete.html", {"finding": finding, "archive": finding.archive})
+    return confirm_delete(
+        request, delete=lambda: services.delete_draft_finding(finding, by=request.user),
+        back=reverse("archives:finding", args=[finding.pk]), done=_("The draft finding is deleted."),
+        archive_id=finding.archive_id, template="archives/finding_delete.html",
+        context={"finding": finding, "archive": finding.archive},
+    )
 
 
 @require_GET

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from archives import forms, permissions, selectors, services
 from archives.models import CreditRecord
-from archives.views.base import add_errors, refused, require, staff_view
+from archives.views.base import add_errors, confirm_delete, refused, require, staff_view
 from archives.views.presenters import history_rows, record_flags, reference, replacing_version, shown_until
 from credit_portal.exceptions import TransitionNotAllowed
 
@@ -110,14 +110,12 @@ def record_delete(request: HttpRequest, record_id: int) -> HttpResponse:
     """Delete a draft or returned record that was never published (confirm first)."""
     record = selectors.get_record_for_view(request.user, record_id, request=request)
     require(permissions.can_delete_draft(request.user, record))
-    if request.method == "POST":
-        try:
-            services.delete_draft(record, by=request.user)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("archives:record", args=[record.pk]))
-        messages.success(request, _("The draft is deleted."))
-        return redirect("archives:archive", archive_id=record.archive_id)
-    return render(request, "archives/record_delete.html", {"record": record, "archive": record.archive})
+    return confirm_delete(
+        request, delete=lambda: services.delete_draft(record, by=request.user),
+        back=reverse("archives:record", args=[record.pk]), done=_("The draft is deleted."),
+        archive_id=record.archive_id, template="archives/record_delete.html",
+        context={"record": record, "archive": record.archive},
+    )
 
 
 @require_GET

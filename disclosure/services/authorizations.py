@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,11 +34,14 @@ from credit_portal import audit
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import TransitionNotAllowed
 from departments.models import Occupation, RecordCategory
-from disclosure import conf
+from disclosure import conf, permissions
 from disclosure.models import Authorization, Institution, Purpose
-from disclosure.selectors import acting_institution, subject_for
+from disclosure.selectors import acting_institution
 from disclosure.services.mandatory import mandatory_for, missing_categories, missing_message
 from exchange.outbox import emit
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 State = Authorization.State
 # Crockford's base32: no I, L, O, U, so a code read aloud or retyped survives.
@@ -225,14 +228,13 @@ def _event_payload(authorization: Authorization) -> dict[str, Any]:
     }
 
 
-def _require_own(subject: Subject, by: object) -> None:
-    own = subject_for(by)
-    if own is None or own.pk != subject.pk:
+def _require_own(subject: Subject, by: User) -> None:
+    if not permissions.is_own_subject(by, subject):
         raise PermissionDenied(_("Only the person themself grants or revokes an authorization."))
 
 
 def grant_authorization(
-    subject: Subject, *, by: object, terms: Terms, request: HttpRequest | None = None
+    subject: Subject, *, by: User, terms: Terms, request: HttpRequest | None = None
 ) -> tuple[Authorization, str]:
     """The subject grants an authorization; returns it with its code (shown once).
 
@@ -255,7 +257,7 @@ def grant_authorization(
     return authorization, code
 
 
-def _activate(authorization: Authorization, *, by: object, request: HttpRequest | None, action: str) -> None:
+def _activate(authorization: Authorization, *, by: User, request: HttpRequest | None, action: str) -> None:
     authorization.receipt = consent_receipt(authorization)
     authorization.save(update_fields=["receipt"])
     audit.record(
@@ -266,7 +268,7 @@ def _activate(authorization: Authorization, *, by: object, request: HttpRequest 
 
 
 def request_authorization(
-    *, by: object, name: str, id_number: str, terms: Terms, request: HttpRequest | None = None
+    *, by: User, name: str, id_number: str, terms: Terms, request: HttpRequest | None = None
 ) -> tuple[Authorization | None, str]:
     """An institution asks a person for an authorization; it waits (``pending``) for
     the person's approval. Returns the request and its code, shown once to the
@@ -279,7 +281,7 @@ def request_authorization(
     institution = acting_institution(by)
     if institution is None:
         raise PermissionDenied(_("Only staff of a registered institution request authorizations."))
-    if terms.grantee is not None and terms.grantee.pk != institution.pk:
+    if not permissions.may_request_for(by, terms.grantee):
         raise PermissionDenied(_("An institution requests authorizations for itself only."))
     code = new_code()
     try:
@@ -318,7 +320,7 @@ def request_authorization(
     return authorization, code
 
 
-def approve_request(authorization: Authorization, *, by: object, request: HttpRequest | None = None) -> Authorization:
+def approve_request(authorization: Authorization, *, by: User, request: HttpRequest | None = None) -> Authorization:
     """The subject approves a pending request: it becomes active for the requested
     length, counted from now. Callers: the subject."""
     _require_own(authorization.subject, by)
@@ -337,7 +339,7 @@ def approve_request(authorization: Authorization, *, by: object, request: HttpRe
     return locked
 
 
-def decline_request(authorization: Authorization, *, by: object, request: HttpRequest | None = None) -> Authorization:
+def decline_request(authorization: Authorization, *, by: User, request: HttpRequest | None = None) -> Authorization:
     _require_own(authorization.subject, by)
     with transaction.atomic():
         locked = Authorization.objects.select_for_update().get(pk=authorization.pk)
@@ -353,7 +355,7 @@ def decline_request(authorization: Authorization, *, by: object, request: HttpRe
 
 
 def revoke_authorization(
-    authorization: Authorization, *, by: object, reason: str = "", request: HttpRequest | None = None
+    authorization: Authorization, *, by: User, reason: str = "", request: HttpRequest | None = None
 ) -> Authorization:
     """The subject revokes an active authorization, with immediate effect: the next
     query presenting its code is refused. Emits ``authorization.revoked``."""

@@ -1,4 +1,4 @@
-"""Querying institutions: registered by the credit office (issue 5 deliverable 4)."""
+"""Querying institutions: registered by the credit office."""
 
 from __future__ import annotations
 
@@ -16,17 +16,17 @@ from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
 from credit_portal.roles import Role
 from departments.models import Department
-from departments.scope import is_credit_office
+from disclosure import permissions
 from disclosure.models import Institution, InstitutionAPIKey, InstitutionStaff
 
 
-def _require_credit_office(by: object) -> None:
-    if by is not None and not (is_credit_office(by) or getattr(by, "is_superuser", False)):
+def _require_credit_office(by: User | None) -> None:
+    if by is not None and not permissions.may_manage_institutions(by):
         raise PermissionDenied(_("Only the credit office registers querying institutions."))
 
 
 def register_institution(
-    *, name: str, credit_code: str, by: object, kind: str = Institution.Kind.ENTERPRISE,
+    *, name: str, credit_code: str, by: User | None, kind: str = Institution.Kind.ENTERPRISE,
     department: Department | None = None,
 ) -> Institution:
     """Register a querying institution. Callers: credit office staff (``by`` None only
@@ -52,7 +52,7 @@ def register_institution(
     return institution
 
 
-def add_institution_staff(institution: Institution, user: User, *, by: object) -> InstitutionStaff:
+def add_institution_staff(institution: Institution, user: User, *, by: User | None) -> InstitutionStaff:
     """Let ``user`` query on behalf of ``institution``. Callers: credit office staff."""
     _require_credit_office(by)
     with transaction.atomic():
@@ -64,7 +64,7 @@ def add_institution_staff(institution: Institution, user: User, *, by: object) -
     return staff
 
 
-def issue_api_key(staff: InstitutionStaff, *, name: str, by: object, expires_at: datetime | None = None) -> tuple[InstitutionAPIKey, str]:
+def issue_api_key(staff: InstitutionStaff, *, name: str, by: User, expires_at: datetime | None = None) -> tuple[InstitutionAPIKey, str]:
     """Issue an API key for ``staff``'s institution, acting as ``staff.user``. Returns
     the key row and the key itself, which exists nowhere else afterwards (only its
     hash is stored): the caller shows it once. Callers: credit office staff."""
@@ -89,7 +89,7 @@ def issue_api_key(staff: InstitutionStaff, *, name: str, by: object, expires_at:
     return api_key, key
 
 
-def revoke_api_key(api_key: InstitutionAPIKey, *, by: object) -> InstitutionAPIKey:
+def revoke_api_key(api_key: InstitutionAPIKey, *, by: User) -> InstitutionAPIKey:
     """Revoke a key for good (it cannot be restored). Callers: credit office staff."""
     _require_credit_office(by)
     with transaction.atomic():

@@ -6,7 +6,7 @@ at registration: whoever asks must hold that phone. The answer is the same wheth
 not the number belongs to an account (a row is written either way, no code is sent
 for an unknown number), codes are single use, short-lived, attempts capped with a
 conditional UPDATE, kept only as HMAC-SM3 digests, and one code per phone per minute
-at most (``identity.send_code``).
+at most (``registration.send_code``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from disclosure import conf
 from disclosure.auth import user_for_phone
 from disclosure.models import PasswordReset
 from disclosure.phones import normalize_phone
-from disclosure.services.identity import CodeRefused, send_code
+from disclosure.services.registration import CodeRefused, send_code
 
 
 def _digest(reset_id: object, code: str) -> str:

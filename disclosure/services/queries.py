@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -37,6 +38,9 @@ from disclosure.selectors import acting_institution
 from disclosure.services.authorizations import code_digest
 from disclosure.services.mandatory import Mandatory, mandatory_for
 from disclosure.services.reports import issue_report
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 Reason = QueryLog.Reason
 State = Authorization.State
@@ -99,7 +103,7 @@ def _state_reason(authorization: Authorization, now: object) -> str | None:
 
 def query_record(
     *,
-    by: object,
+    by: User,
     name: str,
     id_number: str,
     code: str,
@@ -247,7 +251,7 @@ def _scope(
 
 def _log(
     *,
-    by: object,
+    by: User,
     institution: Institution | None,
     subject: Subject | None,
     authorization: Authorization | None,

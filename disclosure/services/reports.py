@@ -1,5 +1,5 @@
 """Credit reports: frozen JSON snapshots with an SM3 digest, a number and a
-verification code (issue 5 deliverable 5).
+verification code.
 
 The snapshot holds what the reader was entitled to at the moment of issue and never
 changes afterwards; its digest (SM3 over canonical JSON) is what the public
@@ -11,8 +11,8 @@ only by someone holding the report.
 from __future__ import annotations
 
 import secrets
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -31,6 +31,9 @@ from disclosure import hooks
 from disclosure.models import Authorization, CreditReport, Institution
 from disclosure.selectors import effective_records
 from disclosure.services.mandatory import Mandatory
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 # 2: purpose, scope and what it leaves out, the negative check and the summary block.
 # 3: the credit level of each archive whose reasons the report's scope covers.
@@ -119,7 +122,7 @@ def build_content(
     *,
     number: str,
     kind: str,
-    issued_at: Any,
+    issued_at: datetime,
     institution: Institution | None = None,
     authorization: Authorization | None = None,
     occupation_ids: list[int] | None = None,
@@ -227,7 +230,7 @@ def build_content(
 
 
 def _left_out(
-    in_scope: list[Any],
+    in_scope: list[CreditRecord],
     chosen: list[RecordCategory],
     category_ids: list[int] | None,
     mandatory: Mandatory,
@@ -310,7 +313,7 @@ def issue_report(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def issue_self_report(subject: Subject, *, by: object, request: HttpRequest | None = None) -> CreditReport:
+def issue_self_report(subject: Subject, *, by: User, request: HttpRequest | None = None) -> CreditReport:
     """The person's own report: every archive and category, effective records (what a
     fully authorized institution would see). Reading one's own record needs no
     authorization and is not a third-party query, but it is audited."""

@@ -7,25 +7,23 @@ for that one page, then dropped); only its hash is stored.
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.forms import DateField, GovukFormMixin
-from departments.scope import is_credit_office
-from disclosure.models import InstitutionAPIKey, InstitutionStaff
+from disclosure import permissions, selectors
+from disclosure.models import InstitutionStaff
 from disclosure.services import institutions
+from disclosure.views.common import signed_in_view
 
 SESSION_NEW_KEY = "disclosure_new_api_key"
 
@@ -38,7 +36,7 @@ class StaffChoiceField(forms.ModelChoiceField):
 class IssueKeyForm(GovukFormMixin, forms.Form):
     staff = StaffChoiceField(
         label=gettext_lazy("Institution and the account the key acts as"),
-        queryset=InstitutionStaff.objects.none(),
+        queryset=selectors.key_holder_choices(),
         empty_label=gettext_lazy("Choose an institution's account"),
         error_messages={
             "required": gettext_lazy("Choose the institution's account the key acts as"),
@@ -52,22 +50,13 @@ class IssueKeyForm(GovukFormMixin, forms.Form):
     )
     expires_on = DateField(label=gettext_lazy("Valid until (optional)"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = (
-            InstitutionStaff.objects.filter(institution__is_active=True, user__is_active=True)
-            .select_related("institution", "user")
-            .order_by("institution__name", "user__username")
-        )
-
 
 def _credit_office(request: HttpRequest) -> None:
-    if not is_credit_office(request.user):
+    if not permissions.may_manage_institutions(request.user):
         raise PermissionDenied
 
 
-@login_required
-@never_cache
+@signed_in_view
 @require_http_methods(["GET", "POST"])
 def api_keys(request: HttpRequest) -> HttpResponse:
     _credit_office(request)
@@ -90,27 +79,25 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         else:
             request.session[SESSION_NEW_KEY] = {"id": api_key.pk, "key": key}
             return redirect("disclosure:api_key_issued")
-    keys = InstitutionAPIKey.objects.select_related("institution", "acts_as", "issued_by").order_by("revoked", "-created")
+    keys = selectors.api_keys_for_office()
     return render(request, "disclosure/api_keys.html", {"form": form, "keys": keys, "now": timezone.now()})
 
 
-@login_required
-@never_cache
+@signed_in_view
 def api_key_issued(request: HttpRequest) -> HttpResponse:
     _credit_office(request)
     shown = request.session.pop(SESSION_NEW_KEY, None)
     if not shown:
         return redirect("disclosure:api_keys")
-    api_key = get_object_or_404(InstitutionAPIKey.objects.select_related("institution"), pk=shown["id"])
+    api_key = selectors.get_api_key(pk=shown["id"])
     return render(request, "disclosure/api_key_issued.html", {"api_key": api_key, "key": shown["key"]})
 
 
-@login_required
-@never_cache
+@signed_in_view
 @require_http_methods(["GET", "POST"])
 def api_key_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
     _credit_office(request)
-    api_key = get_object_or_404(InstitutionAPIKey.objects.select_related("institution", "acts_as"), prefix=prefix[:8])
+    api_key = selectors.get_api_key(prefix=prefix)
     if request.method == "POST":
         try:
             institutions.revoke_api_key(api_key, by=request.user)

@@ -1,4 +1,4 @@
-"""The citizen portal (issue 5 deliverables 1–3; DESIGN §1 journey 2).
+"""The citizen portal (DESIGN §1 journey 2).
 
 Everything here is about the signed-in citizen's own subject, taken from their
 account (``CitizenProfile``), never from the URL; object ids in URLs are looked up
@@ -10,14 +10,14 @@ read is written to the audit trail (DESIGN §8).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,13 +34,12 @@ from archives.selectors import content_stamp
 from credit_portal import audit, ratelimit
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.fragments import fragment_context
-from departments.models import Occupation, RecordCategory
-from disclosure import conf, forms, selectors
-from disclosure.identity import configured_provider
+from disclosure import conf, forms, permissions, selectors
 from disclosure.models import Authorization, Institution
 from disclosure.services import authorizations as auth_services
-from disclosure.services import identity, reports
+from disclosure.services import registration, reports
 from disclosure.services.mandatory import mandatory_for
+from disclosure.sso import configured_provider
 from disclosure.views.common import citizen_view
 
 SESSION_REGISTRATION = "disclosure_registration"
@@ -56,7 +55,7 @@ State = CreditRecord.State
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     """Sign up: name, ID number, phone, password. The same next page whether or not
-    the person is known (issue 5 §1)."""
+    the person is known."""
     if request.user.is_authenticated:
         return redirect("disclosure:my_home")
     form = forms.RegistrationForm(request.POST or None)
@@ -67,7 +66,7 @@ def register(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Too many attempts from your network. Try again in an hour."))
         else:
             try:
-                pending = identity.start_registration(
+                pending = registration.start_registration(
                     name=form.cleaned_data["name"], id_number=form.cleaned_data["id_number"],
                     phone=form.cleaned_data["phone"], password=form.cleaned_data["password"], request=request,
                 )
@@ -89,8 +88,8 @@ def register_verify(request: HttpRequest) -> HttpResponse:
     form = forms.CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = identity.verify_registration(pending_id, form.cleaned_data["code"], request=request)
-        except identity.CodeRefused as exc:
+            user = registration.verify_registration(pending_id, form.cleaned_data["code"], request=request)
+        except registration.CodeRefused as exc:
             if exc.reason == "expired_or_locked":
                 form.add_error("code", _("This code has expired or too many wrong codes were entered. Start again."))
             else:
@@ -108,7 +107,7 @@ def register_verify(request: HttpRequest) -> HttpResponse:
 @never_cache
 def oidc_start(request: HttpRequest) -> HttpResponse:
     """Hand over to the government single sign-on provider, when one is configured
-    (``disclosure.identity``); 404 otherwise."""
+    (``disclosure.sso``); 404 otherwise."""
     provider = configured_provider()
     if provider is None:
         raise Http404
@@ -122,7 +121,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         raise Http404
     verified = provider.complete(request)
     try:
-        user = identity.link_verified_identity(verified, request=request)
+        user = registration.link_verified_identity(verified, request=request)
     except ValidationError as exc:
         return render(request, "disclosure/message.html", {"title": _("We could not link your account"), "text": " ".join(exc.messages)}, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -142,7 +141,7 @@ def _audit_own_read(request: HttpRequest, subject: Subject, what: str) -> None:
 @citizen_view
 def my_home(request: HttpRequest, subject: Subject) -> HttpResponse:
     archives = list(selectors.own_archives(subject))
-    pending = list(selectors.own_authorizations(subject).filter(state=Authorization.State.PENDING))
+    pending = list(selectors.pending_requests(subject))
     recent = list(selectors.own_query_log(subject)[:5])
     negative = sum(1 for a in archives for r in a.records.all() if r.is_negative and r.state == State.PUBLISHED)
     _audit_own_read(request, subject, "home")
@@ -235,19 +234,13 @@ def my_authorizations(request: HttpRequest, subject: Subject) -> HttpResponse:
     })
 
 
-def _scope_choices(subject: Subject) -> tuple[Any, Any]:
-    occupations = Occupation.objects.filter(archives__subject=subject).distinct().order_by("sort_order", "id")
-    # The categories the person's archives can hold: the common ones and their occupations' own (000 §二).
-    categories = RecordCategory.objects.filter(
-        Q(is_common=True) | Q(occupations__archives__subject=subject)
-    ).distinct().order_by("sort_order", "id")
-    return occupations, categories
-
-
 def _form_for(
-    subject: Subject, data: Any = None, initial: Any = None, institutions: Iterable[Institution] = ()
+    subject: Subject,
+    data: Mapping[str, Any] | None = None,
+    initial: Mapping[str, Any] | None = None,
+    institutions: Iterable[Institution] = (),
 ) -> forms.AuthorizationForm:
-    occupations, categories = _scope_choices(subject)
+    occupations, categories = selectors.scope_choices(subject)
     return forms.AuthorizationForm(
         data, initial=initial, occupations=occupations, categories=categories, institutions=institutions
     )
@@ -345,7 +338,7 @@ def authorization_check(request: HttpRequest, subject: Subject) -> HttpResponse:
 
 
 @citizen_view
-def authorization_granted(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_granted(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     """The confirmation page: the code, shown this once."""
     authorization = selectors.get_own_authorization(request.user, pk)
     held = request.session.pop(SESSION_NEW_CODE, None)
@@ -354,16 +347,18 @@ def authorization_granted(request: HttpRequest, subject: Subject, pk: Any) -> Ht
 
 
 @citizen_view
-def authorization_detail(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_detail(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     authorization = selectors.get_own_authorization(request.user, pk)
-    queries = list(authorization.queries.select_related("institution").order_by("-occurred_at")[:50])
+    queries = selectors.authorization_queries(authorization)
     return render(request, "disclosure/authorization_detail.html", {
         "authorization": authorization, "state": authorization.effective_state(), "queries": queries,
+        "can_revoke": permissions.may_revoke(request.user, authorization),
+        "can_answer": permissions.may_answer_request(request.user, authorization),
     })
 
 
 @citizen_view
-def authorization_receipt(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_receipt(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     """The printable consent receipt."""
     authorization = selectors.get_own_authorization(request.user, pk)
     if not authorization.receipt:
@@ -375,7 +370,7 @@ def authorization_receipt(request: HttpRequest, subject: Subject, pk: Any) -> Ht
 
 
 @citizen_view
-def authorization_receipt_json(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_receipt_json(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     authorization = selectors.get_own_authorization(request.user, pk)
     if not authorization.receipt:
         raise Http404
@@ -386,10 +381,10 @@ def authorization_receipt_json(request: HttpRequest, subject: Subject, pk: Any) 
 
 @citizen_view
 @require_http_methods(["GET", "POST"])
-def authorization_revoke(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_revoke(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     """Check before revoking; the revocation takes effect at once."""
     authorization = selectors.get_own_authorization(request.user, pk)
-    if authorization.effective_state() != Authorization.State.ACTIVE:
+    if not permissions.may_revoke(request.user, authorization):
         messages.error(request, _("Only an active authorization can be revoked."))
         return redirect("disclosure:authorization_detail", pk=authorization.pk)
     form = forms.RevokeForm(request.POST or None)
@@ -406,7 +401,7 @@ def authorization_revoke(request: HttpRequest, subject: Subject, pk: Any) -> Htt
 
 
 @citizen_view
-def authorization_revoked(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_revoked(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     authorization = selectors.get_own_authorization(request.user, pk)
     if authorization.state != Authorization.State.REVOKED:
         return redirect("disclosure:authorization_detail", pk=authorization.pk)
@@ -415,10 +410,10 @@ def authorization_revoked(request: HttpRequest, subject: Subject, pk: Any) -> Ht
 
 @citizen_view
 @require_http_methods(["GET", "POST"])
-def authorization_approve(request: HttpRequest, subject: Subject, pk: Any) -> HttpResponse:
+def authorization_approve(request: HttpRequest, subject: Subject, pk: uuid.UUID) -> HttpResponse:
     """A request from an institution: check its terms, then approve or decline."""
     authorization = selectors.get_own_authorization(request.user, pk)
-    if authorization.state != Authorization.State.PENDING:
+    if not permissions.may_answer_request(request.user, authorization):
         return redirect("disclosure:authorization_detail", pk=authorization.pk)
     if request.method == "POST":
         action = request.POST.get("action")

@@ -1,4 +1,4 @@
-"""Pages for querying institutions (issue 5 deliverable 4)."""
+"""Pages for querying institutions."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from credit_portal import ratelimit
 from disclosure import conf, forms
 from disclosure.services import passwords
-from disclosure.services.identity import CodeRefused
+from disclosure.services.registration import CodeRefused
 
 SESSION_RESET = "disclosure_password_reset"
 

@@ -1,6 +1,5 @@
-"""The public lists: serious dishonesty and honours, masked (issue 5 deliverable 6;
-001 §三(六), 003 item 7: serious dishonesty is disclosed publicly, private details
-never). No sign-in; paginated with a page cap; rate-limited per client IP; a name
+"""The public lists: serious dishonesty and honours, masked (001 §三(六),
+003 item 7: serious dishonesty is disclosed publicly, private details never). No sign-in; paginated with a page cap; rate-limited per client IP; a name
 search is POSTed (a name never goes into a URL or an access log) and matches a full
 name exactly."""
 

@@ -1,5 +1,5 @@
 """Credit report pages: the report (HTML, PDF) for its readers, and the public
-genuineness check (issue 5 deliverable 5)."""
+genuineness check."""
 
 from __future__ import annotations
 

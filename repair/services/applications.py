@@ -25,7 +25,7 @@ from archives.models import CreditRecord, DisplayRule, Subject
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
 from exchange.outbox import emit
-from repair import case_types, deadlines, identity
+from repair import case_types, citizens, deadlines
 from repair.models import CaseFile, RepairApplication
 from repair.services import common
 
@@ -95,7 +95,7 @@ def apply_for_repair(
     Refused: someone else's record, not eligible yet (minimum period), no proof of
     fulfilment, no confirmed commitment, a second open application, bad files.
     """
-    subject = identity.subject_for(by)
+    subject = citizens.subject_for(by)
     if subject is None or subject.pk != record.archive.subject_id:
         raise PermissionDenied(_("You can only apply to repair your own records."))
     errors: dict[str, str] = {}

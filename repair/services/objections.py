@@ -22,7 +22,7 @@ from archives.models import CreditRecord
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
 from exchange.outbox import emit
-from repair import case_types, deadlines, identity, permissions
+from repair import case_types, citizens, deadlines, permissions
 from repair.models import CaseFile, Objection, PersonalStatement
 from repair.services import common
 from repair.services.answers import changes_from_json
@@ -41,7 +41,7 @@ def file_objection(
     record not published and current, a second open objection on the same record,
     files failing the evidence checks.
     """
-    subject = identity.subject_for(by)
+    subject = citizens.subject_for(by)
     if subject is None or subject.pk != record.archive.subject_id:
         raise PermissionDenied(_("You can only object to your own records."))
     reasons = common.require_reason(reasons, "reasons")

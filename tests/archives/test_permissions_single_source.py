@@ -7,10 +7,11 @@ signed-in user or an author, or an ORM query outside the selectors."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
+
+from tests.access_scan import line_violations, violations
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEW_FILES = sorted((ROOT / "archives" / "views").glob("*.py")) + sorted(
@@ -42,29 +43,17 @@ TEMPLATE_FORBIDDEN = {
 }
 
 
-def _violations(files: list[Path], patterns: dict[str, str]) -> list[str]:
-    found = []
-    for path in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.lstrip().startswith(("#", '"""', "{#")):
-                continue
-            for pattern, what in patterns.items():
-                if re.search(pattern, line):
-                    found.append(f"{path.name}:{number}: {what}: {line.strip()}")
-    return found
-
-
 def test_the_files_are_there() -> None:
     assert len(VIEW_FILES) >= 8
     assert len(TEMPLATE_FILES) >= 20
 
 
 def test_archives_views_decide_no_access_themselves() -> None:
-    assert _violations(VIEW_FILES, PYTHON_FORBIDDEN) == []
+    assert violations(VIEW_FILES, PYTHON_FORBIDDEN) == []
 
 
 def test_archives_templates_decide_no_access_themselves() -> None:
-    assert _violations(TEMPLATE_FILES, TEMPLATE_FORBIDDEN) == []
+    assert violations(TEMPLATE_FILES, TEMPLATE_FORBIDDEN) == []
 
 
 @pytest.mark.parametrize(
@@ -80,6 +69,4 @@ def test_archives_templates_decide_no_access_themselves() -> None:
 )
 def test_the_scan_catches_a_view_or_template_that_decides(tmp_path: Path, line: str, patterns: dict[str, str]) -> None:
     """The scan itself can fail: each way of deciding access is caught."""
-    sample = tmp_path / "sample.txt"
-    sample.write_text(line + "\n", encoding="utf-8")
-    assert _violations([sample], patterns), line
+    assert line_violations(tmp_path, line, patterns), line

@@ -1,5 +1,5 @@
 """credit_portal.crypto: standard vectors, SM4-GCM tokens, associated data, key versions,
-blind indexes (DESIGN §8; issue 2 deliverable 6)."""
+blind indexes (DESIGN §8)."""
 
 from __future__ import annotations
 

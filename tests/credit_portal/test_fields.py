@@ -1,5 +1,5 @@
 """credit_portal.fields.EncryptedTextField through real models and tables, and the
-rotate_field_keys command (DESIGN §8; issue 2 deliverable 6).
+rotate_field_keys command (DESIGN §8).
 
 The test models live in an isolated app registry; their tables are created with the
 schema editor inside each test. SQLite's schema editor refuses to run inside a

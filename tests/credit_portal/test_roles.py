@@ -1,4 +1,4 @@
-"""Role groups, their permissions, and the separation of duties (DESIGN §1, §8; issue 2 §4)."""
+"""Role groups, their permissions, and the separation of duties (DESIGN §1, §8)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from credit_portal.roles import Role
 from departments.models import Membership, RecordCategory
 from disclosure.models import Authorization, Institution, Purpose
 from disclosure.services import authorizations as auth_services
-from disclosure.services import identity, institutions
+from disclosure.services import institutions, registration
 from tests import factories as f
 from tests.archives.conftest import World, world  # noqa: F401 - the shared fixture
 
@@ -89,7 +89,7 @@ def sms(settings: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]
 def disc(world: World, sms: list) -> Disclosure:  # noqa: F811
     w = world
     rewards = f.category("rewards-penalties", "奖惩情况", common=True)
-    identity.link_citizen(w.citizen, w.subject, by=w.credit_office)
+    registration.link_citizen(w.citizen, w.subject, by=w.credit_office)
     other_subject, _ = archive_services.find_or_create_subject(
         name="测试乙", id_number=f.make_id_number(birth=date(1990, 5, 5), seq=7), phone="13900000001", by=w.edu_clerk
     )
@@ -98,7 +98,7 @@ def disc(world: World, sms: list) -> Disclosure:  # noqa: F811
     )
     make_record(other_archive, by=w.edu_clerk, title="乙的记录")
     other_citizen = f.make_user("other_citizen", roles=(Role.CITIZEN,))
-    identity.link_citizen(other_citizen, other_subject, by=w.credit_office)
+    registration.link_citizen(other_citizen, other_subject, by=w.credit_office)
     employer = institutions.register_institution(name="示范科技有限公司", credit_code=credit_code(1), by=w.credit_office)
     employer_staff = f.make_user("employer_staff")
     institutions.add_institution_staff(employer, employer_staff, by=w.credit_office)

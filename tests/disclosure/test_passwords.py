@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from disclosure.models import PasswordReset
 from disclosure.services import passwords
-from disclosure.services.identity import CodeRefused
+from disclosure.services.registration import CodeRefused
 
 pytestmark = pytest.mark.django_db
 

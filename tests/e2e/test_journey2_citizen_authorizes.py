@@ -21,7 +21,7 @@ from archives import services as archive_services
 from archives.models import CreditRecord
 from departments.models import Membership
 from disclosure.models import Authorization, QueryLog
-from disclosure.services import identity, institutions
+from disclosure.services import institutions, registration
 from tests import factories as f
 from tests.e2e.conftest import SCREENSHOTS, assert_no_axe_violations, enable_elderly_mode, screenshot
 
@@ -69,7 +69,7 @@ def journey(db):
             category=f.category("rewards-penalties", "奖惩情况"))
     _record(doctor_archive, health_clerk, title="医师档案中的记录")
     citizen = f.make_user("j2_citizen", full_name="演示教师甲")
-    identity.link_citizen(citizen, subject, by=office)
+    registration.link_citizen(citizen, subject, by=office)
     body = "91440300MA5F00077"
     employer = institutions.register_institution(name="示范市演示科技有限公司", credit_code=body + uscc.calc_check_digit(body), by=office)
     hr = f.make_user("j2_employer")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from archives.models import CreditRecord
-from disclosure.services.identity import link_citizen
+from disclosure.services.registration import link_citizen
 from repair import services
 from repair.models import Objection, Rating, RepairApplication
 from tests.archives.conftest import world as world  # noqa: F401 - fixture re-export

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from archives.listing.models import Listing
-from disclosure.services.identity import link_citizen
+from disclosure.services.registration import link_citizen
 from tests.archives.conftest import PDF
 from tests.archives.conftest import world as world  # noqa: F401 - fixture re-export
 from tests.e2e.conftest import assert_no_axe_violations, enable_elderly_mode, screenshot

@@ -54,7 +54,7 @@ def test_requeue_needs_the_change_permission_and_puts_failed_events_back(client)
     assert response.status_code == 302
     failed.refresh_from_db()
     assert (failed.state, failed.attempts) == (State.PENDING, 0)
-    assert AuditEntry.objects.filter(action="exchange.requeued").count() == 1
+    assert AuditEntry.objects.filter(action="exchange.event.requeued").count() == 1
     assert client.post(REQUEUE, {"event": "not-a-uuid"}).status_code == 400
     assert client.get(REQUEUE).status_code == 405
 

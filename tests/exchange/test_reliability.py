@@ -1,4 +1,4 @@
-"""Reliability with the real pieces (issue 4): a real Celery worker (with its beat)
+"""Reliability with the real pieces: a real Celery worker (with its beat)
 against PostgreSQL, a private Redis, and the receiving endpoint served over real HTTP.
 
 During delivery the worker is killed with SIGKILL and started again, Redis is

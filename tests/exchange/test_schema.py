@@ -64,9 +64,9 @@ def test_every_event_the_archives_services_emit_conforms(world):
 
 
 def test_every_event_the_repair_services_emit_conforms(client, world):
-    """Objections and repair applications through every step (issue 6 §5), with
+    """Objections and repair applications through every step, with
     disclosure's real citizen link; the receiving endpoint accepts every one."""
-    from disclosure.services.identity import link_citizen
+    from disclosure.services.registration import link_citizen
     from repair import services as repair
     from tests.repair.conftest import answer, pdf, publish
 

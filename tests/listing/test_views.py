@@ -17,7 +17,7 @@ from archives import services as archive_services
 from archives.listing.models import CaseMeasure, Listing, ObjectionFile
 from archives.listing.services import open_case
 from departments.models import Membership
-from disclosure.services.identity import link_citizen
+from disclosure.services.registration import link_citizen
 from tests import factories as f
 from tests.archives.conftest import PDF
 from tests.listing.conftest import propose, serious

@@ -22,9 +22,9 @@ def pdf(name: str = "proof.pdf") -> SimpleUploadedFile:
 @pytest.fixture
 def links(monkeypatch: pytest.MonkeyPatch, world: World) -> dict[int, object]:
     """Citizen accounts linked to subjects. The real link is disclosure's; the adapter
-    ``repair.identity.subject_for`` is replaced here so the repair rules are tested alone."""
+    ``repair.citizens.subject_for`` is replaced here so the repair rules are tested alone."""
     mapping: dict[int, object] = {world.citizen.pk: world.subject}
-    monkeypatch.setattr("repair.identity.subject_for", lambda user: mapping.get(getattr(user, "pk", None)))
+    monkeypatch.setattr("repair.citizens.subject_for", lambda user: mapping.get(getattr(user, "pk", None)))
     return mapping
 
 
@@ -88,7 +88,7 @@ def english_client(user: object) -> object:
 @pytest.fixture
 def linked_citizen(world: World) -> object:
     """The citizen linked to the subject through disclosure, as on the real pages."""
-    from disclosure.services.identity import link_citizen
+    from disclosure.services.registration import link_citizen
 
     link_citizen(world.citizen, world.subject, by=world.credit_office)
     return world.citizen

@@ -1,4 +1,4 @@
-"""Two officers concluding the same case at once: exactly one wins (issue 6, point 4)."""
+"""Two officers concluding the same case at once: exactly one wins."""
 
 from __future__ import annotations
 

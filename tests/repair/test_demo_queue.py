@@ -1,5 +1,5 @@
 """After `load_demo_data` the credit office's queue is alive: cases in several stages,
-one of them overdue (issue 6, point 6)."""
+one of them overdue."""
 
 from __future__ import annotations
 

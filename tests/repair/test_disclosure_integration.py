@@ -1,6 +1,6 @@
 """Through disclosure's real citizen link and selectors: a repaired record leaves public
 lists and institution reports but stays for the subject and the department; a personal
-statement reaches reports through disclosure's hook (issue 6, Tests)."""
+statement reaches reports through disclosure's hook."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from archives.models import CreditRecord
 from archives.selectors import records_visible_to
 from disclosure import hooks
 from disclosure import selectors as disclosure
-from disclosure.services.identity import link_citizen
+from disclosure.services.registration import link_citizen
 from repair import services
 from tests.listing.factories import make_listing
 from tests.repair.conftest import answer, pdf, publish

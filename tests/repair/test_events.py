@@ -1,5 +1,5 @@
 """Every step of an objection or a repair application emits one outbox event
-(issue 6 §5): ``objection.updated`` / ``repair.updated`` with the step, the new state,
+(DESIGN §9): ``objection.updated`` / ``repair.updated`` with the step, the new state,
 the record and the deadlines, valid against docs/exchange/schema-v1.json; a step that
 is refused or rolled back emits nothing."""
 

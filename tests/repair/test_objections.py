@@ -1,4 +1,4 @@
-"""Objections: every transition and every refusal (issue 6, point 1 and bad input)."""
+"""Objections: every transition and every refusal, and bad input."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Credit repair applications, ratings and reminders (issue 6, points 3, 4, 6)."""
+"""Credit repair applications, ratings and reminders."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from archives import annotations
-from disclosure.services.identity import link_citizen
+from disclosure.services.registration import link_citizen
 from disclosure.services.reports import issue_self_report
 from repair import services
 from repair.selectors import personal_statements_for

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from archives.models import CreditRecord
 from credit_portal.roles import Role
-from disclosure.services.identity import link_citizen
+from disclosure.services.registration import link_citizen
 from exchange.models import OutboxEvent
 from repair import services
 from repair.models import Objection, Rating, RepairApplication

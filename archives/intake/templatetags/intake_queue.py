@@ -1,8 +1,8 @@
-"""The review queue shows yearly findings next to records (issue 11 §7)."""
+"""The review queue shows yearly findings next to records."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
@@ -13,11 +13,16 @@ from archives.selectors import archives_visible_to
 from departments.models import Membership
 from departments.scope import department_ids
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from credit_portal.models import User
+
 register = template.Library()
 
 
 @register.inclusion_tag("archives/intake/queue_findings.html")
-def findings_awaiting_signature(user: object) -> dict[str, Any]:
+def findings_awaiting_signature(user: User | AnonymousUser) -> dict[str, Any]:
     """Draft findings a reviewer may sign (not drafted by them) and draft batches."""
     if not department_ids(user, role=Membership.Role.REVIEWER):
         return {"findings": [], "batches": []}

@@ -1,4 +1,4 @@
-"""Proposal, notice, objection and decision (issue 12 point 3; 国办发〔2020〕49号).
+"""Proposal, notice, objection and decision (国办发〔2020〕49号).
 
 propose (clerk; the notice goes out at once and the objection window starts) →
 the person states their case (陈述申辩) within the window → staff of the department

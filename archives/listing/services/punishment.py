@@ -1,4 +1,4 @@
-"""Joint punishment (联合惩戒, issue 12 point 4): 003 item 6 "建立对严重失信个人有关信息
+"""Joint punishment (联合惩戒): 003 item 6 "建立对严重失信个人有关信息
 发起、相应、惩戒、反馈的工作机制", with the measures each responsible department applies.
 
 A published listing opens one case with one ``CaseMeasure`` per active catalogue

@@ -1,4 +1,4 @@
-"""Exit from the list (issue 12 point 4; 国办发〔2020〕49号: exit conditions and period).
+"""Exit from the list (国办发〔2020〕49号: exit conditions and period).
 
 - the period ends: ``remove_due_listings`` (the daily task) removes every listing whose
   ``listed_until`` has passed;

@@ -1,7 +1,7 @@
-"""Load the demo data set and print the demo accounts (issue 2 §10, DESIGN §11).
+"""Load the demo data set and print the demo accounts (DESIGN §11).
 
 Calls ``load(stdout)`` of each app's ``demo`` module in order, when the module exists,
-in one transaction; a later issue adds its data by adding its ``demo`` module. Safe to
+in one transaction; a new app adds its data by adding its ``demo`` module. Safe to
 run twice: every loader gets or creates, and passwords come from the ignored
 ``.local/demo_accounts.json``. Refuses to run in production.
 """

@@ -1,5 +1,5 @@
 """Import a filled-in template from the command line, through the same service as the
-upload page (issue 11 §3)::
+upload page::
 
     python manage.py import_records FILE --department CODE [--submit] [--valid-rows] [--as USERNAME]
 

@@ -1,7 +1,7 @@
 """The seam for a government single sign-on (OIDC) provider for citizens.
 
 Today citizens prove who they are with a one-time code sent to the phone a
-department holds for them (``disclosure.services.identity``). Many provinces run an
+department holds for them (``disclosure.services.registration``). Many provinces run an
 identity provider for citizens (e.g. a provincial "政务服务网" unified identity
 platform, or the national 国家政务服务平台 统一身份认证) speaking OpenID Connect. To
 plug one in:
@@ -15,7 +15,7 @@ plug one in:
 3. The sign-up page then offers "sign in with the government account"; the views
    ``disclosure.views.citizen.oidc_start`` / ``oidc_callback`` call
    :meth:`IdentityProvider.begin` and :meth:`IdentityProvider.complete`, and the
-   verified identity is linked by ``services.identity.link_verified_identity``,
+   verified identity is linked by ``services.registration.link_verified_identity``,
    the same function the SMS path ends in.
 
 No provider is bundled: an imitation would be a way to claim a record without proof.

@@ -1,4 +1,4 @@
-"""Who a citizen is: the one Subject their account is linked to.
+"""Who a citizen is, for the repair rules: the one Subject their account is linked to.
 
 The link (``disclosure.CitizenProfile``) belongs to ``disclosure`` (identity
 verification, DESIGN §2); this adapter only reads it through disclosure's selector, so

@@ -1,6 +1,6 @@
-"""Citizen identity: registration, proof by one-time code, the link to one subject.
+"""Citizen registration: proof by one-time code, the link of an account to one subject.
 
-Issue 5 deliverable 1. Nobody claims a record with an ID number alone: the one-time
+Nobody claims a record with an ID number alone: the one-time
 code goes to the phone a department has on file for the subject (``Subject.phone``),
 not to a number the applicant types. Registration answers the same whether or not
 the person exists (the SMS is sent only when name and number match a subject with a
@@ -34,10 +34,10 @@ from credit_portal.exceptions import DomainError
 from credit_portal.models import User
 from credit_portal.notify import queue_sms
 from credit_portal.roles import Role
-from disclosure import conf
-from disclosure.identity import VerifiedIdentity
+from disclosure import conf, permissions
 from disclosure.models import CitizenProfile, PendingRegistration
 from disclosure.phones import as_mobile, new_citizen_handle, normalize_phone, phone_index
+from disclosure.sso import VerifiedIdentity
 
 
 class CodeRefused(DomainError):
@@ -198,7 +198,7 @@ def _create_citizen(
 
 def link_verified_identity(identity: VerifiedIdentity, *, request: HttpRequest | None = None) -> User:
     """Create the account of a citizen whose identity a government single sign-on
-    provider asserted (``disclosure.identity``). The provider has proven who they are,
+    provider asserted (``disclosure.sso``). The provider has proven who they are,
     so telling them there is no archive reveals nothing to anyone else."""
     number = validators.validate_id_number(identity.id_number)
     subject = Subject.objects.filter(id_number_index=subject_index_for(number)).first()
@@ -212,12 +212,10 @@ def link_verified_identity(identity: VerifiedIdentity, *, request: HttpRequest |
     return user
 
 
-def link_citizen(user: User, subject: Subject, *, by: object, method: str = CitizenProfile.Method.ADMIN) -> CitizenProfile:
+def link_citizen(user: User, subject: Subject, *, by: User | None, method: str = CitizenProfile.Method.ADMIN) -> CitizenProfile:
     """Link an existing account to a subject after an in-person check by the credit
     office (or the demo loader). Callers: credit office staff."""
-    from departments.scope import is_credit_office
-
-    if by is not None and not is_credit_office(by):
+    if by is not None and not permissions.may_link_citizens(by):
         raise ValidationError(_("Only the credit office links accounts to people in person."))
     # The phone on file becomes the sign-in number, unless another account has it.
     index = phone_index(subject.phone) if subject.phone and as_mobile(subject.phone) else None
