@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archives.content_hooks import archive_content_changed
+from archives.hooks import archive_content_changed
 from archives.models import AnnualFinding, CreditRecord
 from exchange.outbox import emit
 

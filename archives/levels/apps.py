@@ -16,7 +16,7 @@ class LevelsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from archives.content_hooks import register_archive_listener
+        from archives.hooks import register_archive_listener
         from archives.levels.services import archive_changed
 
         register_archive_listener(archive_changed)

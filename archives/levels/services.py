@@ -140,7 +140,7 @@ def recompute_level(archive: Archive | int, *, on: date | None = None, rules: li
 
 
 def archive_changed(archive_id: int) -> None:
-    """The hook ``archives.content_hooks`` calls inside a record's or finding's
+    """The hook ``archives.hooks`` calls inside a record's or finding's
     transaction: mark the level due today (so the daily refresh catches it even if the
     queued recompute is lost) and recompute once the change has committed."""
     ArchiveLevel.objects.filter(archive_id=archive_id).update(review_on=timezone.localdate())

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class ListingConfig(AppConfig):
     """The serious-dishonesty list procedure (严重失信主体名单) and joint punishment
     (联合惩戒). Part of the archives layer: it reads records through ``archives`` and
-    learns that a basis record ended through ``archives.record_hooks``; its own tables
+    learns that a basis record ended through ``archives.hooks``; its own tables
     live under the label ``listing``."""
 
     name = "archives.listing"
@@ -17,8 +17,8 @@ class ListingConfig(AppConfig):
 
     def ready(self) -> None:
         # The record services are the one place a record is withdrawn, repaired, expired
-        # or corrected; they call this hook in their transaction (archives.record_hooks).
-        from archives import record_hooks
+        # or corrected; they call this hook in their transaction (archives.hooks).
+        from archives import hooks
         from archives.listing.services.removal import basis_record_ended
 
-        record_hooks.register_record_ended(basis_record_ended)
+        hooks.register_record_ended(basis_record_ended)

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archives import permissions, record_hooks, validators
+from archives import hooks, permissions, validators
 from archives.events import emit_record_event
 from archives.models import Archive, CreditRecord, DisplayRule, Evidence, Notice
 from archives.services.notices import notify_subject
@@ -399,7 +399,7 @@ def apply_correction(
     _touch_archive(old.archive)
     _audit("corrected", new, by, previous=old.pk, proposed_by=proposed_by.pk)
     emit_record_event("record.corrected", new)
-    record_hooks.record_ended(old, reason="corrected", current=new, by=by)
+    hooks.record_ended(old, reason="corrected", current=new, by=by)
     if new.is_penalty and escalates(old, new):
         _send_repair_notice(new)
     return new
@@ -414,7 +414,7 @@ def apply_withdrawal(locked: CreditRecord, *, reason: str, by: User) -> CreditRe
     _touch_archive(locked.archive)
     _audit("withdrawn", locked, by)
     emit_record_event("record.withdrawn", locked)
-    record_hooks.record_ended(locked, reason="withdrawn", current=None, by=by)
+    hooks.record_ended(locked, reason="withdrawn", current=None, by=by)
     return locked
 
 
@@ -474,7 +474,7 @@ def mark_repaired(record: CreditRecord, *, by: User, reason: str) -> CreditRecor
         locked.save(update_fields=["state", "change_reason", "ended_at", "updated_at"])
         _audit("repaired", locked, by)
         emit_record_event("record.repaired", locked)
-        record_hooks.record_ended(locked, reason="repaired", current=None, by=by)
+        hooks.record_ended(locked, reason="repaired", current=None, by=by)
     return locked
 
 

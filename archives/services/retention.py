@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.db.models.fields.files import FileField
 from django.utils import timezone
 
-from archives import record_hooks
+from archives import hooks
 from archives.events import emit_record_event
 from archives.models import CreditRecord
 from archives.services.records import _audit
@@ -50,7 +50,7 @@ def expire_records(*, today: date | None = None, batch_size: int = 500) -> int:
                 record.save(update_fields=["state", "ended_at", "updated_at"])
                 _audit("expired", record, None)
                 emit_record_event("record.expired", record)
-                record_hooks.record_ended(record, reason="expired", current=None, by=None)
+                hooks.record_ended(record, reason="expired", current=None, by=None)
             expired += len(batch)
 
 

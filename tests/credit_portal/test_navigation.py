@@ -61,11 +61,12 @@ def test_api_docs_are_public(client):
     assert client.get("/api/docs/").status_code == 200
 
 
-def test_coverage_link_follows_the_role_table_without_reading_permissions(client):
+def test_city_link_follows_the_role_table_without_reading_permissions(client):
+    # The city overview (coverage, yearly report, charts) is the credit office's.
     office = f.make_user(roles=(Role.CREDIT_OFFICE,))
-    assert "/catalogue/coverage/" in _menu(client, office)
+    assert "/city/" in _menu(client, office)
     clerk = f.member(Department.objects.get(code="education"), Membership.Role.CLERK)
-    assert "/catalogue/coverage/" not in _menu(client, clerk)
+    assert "/city/" not in _menu(client, clerk)
     client.get("/")
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -37,7 +37,7 @@ def test_repaired_record_leaves_public_lists_and_reports_but_stays_for_subject_a
     services.decide_repair(services.accept_repair(application, by=world.credit_office), by=world.credit_office,
                            approve=True, reason="义务已履行，已作信用承诺")
     assert not disclosure.effective_records(world.subject).filter(pk=record.pk).exists()
-    # The repair ends the listing resting on the record (archives.record_hooks → listing).
+    # The repair ends the listing resting on the record (archives.hooks → listing).
     assert not disclosure.dishonesty_list().filter(pk=listing.pk).exists()
     own = disclosure.own_record_history(world.subject, record.lineage)
     assert [r.state for r in own] == [CreditRecord.State.REPAIRED]

@@ -3,7 +3,7 @@
 - the period ends: ``remove_due_listings`` (the daily task) removes every listing whose
   ``listed_until`` has passed;
 - the basis ends: the record services call ``basis_record_ended`` (registered with
-  ``archives.record_hooks``) when a basis record is repaired, withdrawn, expired or
+  ``archives.hooks``) when a basis record is repaired, withdrawn, expired or
   corrected into something that is no longer serious negative information; a listing
   with no basis left in effect is removed (published) or closed as not listed (still
   proposed);
@@ -87,7 +87,7 @@ def remove_due_listings(*, today: date | None = None) -> int:
 
 
 def basis_record_ended(record: CreditRecord, *, reason: str, current: CreditRecord | None, by: User | None) -> None:
-    """``archives.record_hooks`` callback, in the record transition's transaction.
+    """``archives.hooks`` callback, in the record transition's transaction.
 
     A corrected record whose new version is still serious negative information keeps
     the listing; otherwise the basis row is marked ended, and a listing none of whose

@@ -1,0 +1,78 @@
+"""Callbacks other apps register to follow the archives, without ``archives`` importing
+them (DESIGN §2: the layers point one way; the same pattern as ``archives.annotations``).
+One module for both kinds, so there is one place to look for who reacts to what.
+
+1. ``archive_content_changed(archive_id)``: what an archive says about the person
+   changed. ``archives.events`` calls it for every record event (published, corrected,
+   withdrawn, repaired, expired, flagged) and every signed finding, inside the
+   service's transaction. The credit level (``archives.levels``) listens and decides
+   itself whether to work now or after the commit.
+
+2. ``record_ended(record, reason=…, current=…, by=…)``: a published record stopped
+   having effect. The record services are the one place where a published record is
+   withdrawn, repaired, expired or superseded by a correction; each of those
+   transitions calls it inside its transaction, after the record's own audit entry
+   and event. A callback (the serious-dishonesty list, ``archives.listing``, removes a
+   listing whose basis is gone) runs in the same transaction: if it fails, the
+   transition rolls back with it, so the two never disagree. ``reason`` is one of
+   ``withdrawn``, ``repaired``, ``expired``, ``corrected``; ``current`` is the version
+   in force after the transition (the new version of a correction), or None.
+
+With nothing registered nothing happens. Registering the same callback again is a
+no-op (``ready()`` may run more than once, e.g. in tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archives.models import CreditRecord
+    from credit_portal.models import User
+
+RecordEndedCallback = Callable[..., None]
+
+_callbacks: list[RecordEndedCallback] = []
+
+
+def register_record_ended(callback: RecordEndedCallback) -> None:
+    """Register ``callback(record, *, reason, current, by)``; registering it again is a
+    no-op (``ready()`` may run more than once)."""
+    if callback not in _callbacks:
+        _callbacks.append(callback)
+
+
+def unregister_record_ended(callback: RecordEndedCallback) -> None:
+    if callback in _callbacks:
+        _callbacks.remove(callback)
+
+
+def record_ended(record: CreditRecord, *, reason: str, current: CreditRecord | None, by: User | None) -> None:
+    """Tell every registered callback that ``record`` stopped having effect."""
+    for callback in list(_callbacks):
+        callback(record, reason=reason, current=current, by=by)
+
+
+# archive id → None; called inside the writing transaction.
+ArchiveListener = Callable[[int], None]
+
+_listeners: list[ArchiveListener] = []
+
+
+def register_archive_listener(listener: ArchiveListener) -> None:
+    """Register ``listener``; registering the same one again is a no-op (``ready()``
+    may run more than once, e.g. in tests)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def unregister_archive_listener(listener: ArchiveListener) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def archive_content_changed(archive_id: int) -> None:
+    """Tell every listener that ``archive_id``'s records or findings changed."""
+    for listener in list(_listeners):
+        listener(archive_id)
