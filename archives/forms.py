@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from archives import validators
@@ -249,3 +250,21 @@ class EvidenceForm(NoRequiredAttributeForm):
         error_messages={"required": _("Choose a file."), "empty": _("The file is empty.")},
     )
     description = _text(_("Description"), required=False, max_length=200)
+
+
+class OverdueFilterForm(GovukFormMixin, forms.Form):
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), required=False, label=_("Department"), empty_label=_("Any"),
+    )
+    occupation = forms.ModelChoiceField(
+        queryset=Occupation.objects.none(), required=False, label=_("Occupation"), empty_label=_("Any"),
+    )
+    kind = forms.ChoiceField(
+        choices=[("", _("Any")), *Occupation.Cadence.choices], required=False, label=_("Update cadence"),
+    )
+
+    def __init__(self, *args: Any, departments: QuerySet[Department], occupations: QuerySet[Occupation],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+        self.fields["occupation"].queryset = occupations

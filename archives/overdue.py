@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from archives.models import Archive
 from archives.selectors import archives_visible_to
-from departments.models import Department, UpdateCadence
+from departments.models import Department, Occupation, UpdateCadence
 from departments.selectors import cadence_days_by_occupation
 
 if TYPE_CHECKING:
@@ -106,3 +106,13 @@ def overdue_departments(user: Viewer, *, now: datetime | None = None) -> list[Ov
     ]
     result.sort(key=lambda item: (-item.overdue, item.department.sort_order, item.department.code))
     return result
+
+
+def overdue_filter_choices(user: Viewer) -> tuple[QuerySet[Department], QuerySet[Occupation]]:
+    """The departments and occupations the overdue page's filters offer: those of the
+    archives in ``user``'s scope."""
+    in_scope = archives_visible_to(user)
+    return (
+        Department.objects.filter(id__in=in_scope.values("department_id")).order_by("sort_order", "code"),
+        Occupation.objects.filter(id__in=in_scope.values("occupation_id")).order_by("sort_order", "code"),
+    )

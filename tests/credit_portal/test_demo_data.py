@@ -32,6 +32,12 @@ EXPECTED_ROLES = {
     "demo_college_reviewer": Role.DEPARTMENT_REVIEWER,
     "demo_association_clerk": Role.DEPARTMENT_CLERK,
     "demo_association_reviewer": Role.DEPARTMENT_REVIEWER,
+    # Clerks of the departments that apply joint-punishment measures (archives.listing).
+    "demo_organization_clerk": Role.DEPARTMENT_CLERK,
+    "demo_human-resources_clerk": Role.DEPARTMENT_CLERK,
+    "demo_market-regulation_clerk": Role.DEPARTMENT_CLERK,
+    "demo_administrative-approval_clerk": Role.DEPARTMENT_CLERK,
+    "demo_finance_clerk": Role.DEPARTMENT_CLERK,
     "demo_credit_office": Role.CREDIT_OFFICE,
     "demo_auditor": Role.AUDITOR,
     "demo_security_admin": Role.SECURITY_ADMIN,

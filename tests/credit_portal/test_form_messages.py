@@ -28,6 +28,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import engines
 from django.utils import translation
 
+from archives.models import CreditRecord
 from credit_portal import form_messages
 from credit_portal.forms import DateField, GovukFormMixin
 from departments.models import Department, Occupation, RecordCategory
@@ -100,6 +101,8 @@ def _constructor_kwargs(klass: type[forms.BaseForm]) -> dict[str, Any]:
         "departments": lambda: Department.objects.filter(pk__in=Department.objects.values("pk")[:3]),
         "department_ids": lambda: frozenset(Department.objects.values_list("id", flat=True)[:3]),
         "categories": lambda: RecordCategory.objects.filter(pk__in=RecordCategory.objects.values("pk")[:5]),
+        # The listing proposal's basis records (archives.listing): none is enough to render errors.
+        "candidates": lambda: CreditRecord.objects.none(),
         "occupations": lambda: Occupation.objects.filter(pk__in=Occupation.objects.values("pk")[:5]),
         "officers": lambda: get_user_model().objects.all(),
         "request": lambda: None,

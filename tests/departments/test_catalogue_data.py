@@ -235,6 +235,8 @@ def test_the_migration_is_reversible() -> None:
     # Migrating backwards reverses the later migrations that point at the catalogue first:
     # disclosure's mandatory-content rules protect the categories they name.
     importlib.import_module("disclosure.migrations.0003_mandatory_content_rules").unload(global_apps, None)
+    # The joint-punishment measures name the departments that apply them.
+    importlib.import_module("archives.listing.migrations.0002_joint_punishment_measures").unload(global_apps, None)
     honours = importlib.import_module("departments.migrations.0008_typed_honours")
     honours.unload_honours(global_apps, None)
     associations = importlib.import_module("departments.migrations.0007_associations_member_archives_and_sanctions")

@@ -194,7 +194,8 @@ def test_archive_with_history_findings_and_print_view_pass_axe(page: Any, base_u
 
     _sign_in(page, base_url, reviewer.username)
     page.goto(f"{base_url}/staff/archives/{archive.pk}/")
-    page.locator("details.govuk-details summary").first.click()
+    # The version history's details (the credit level's history is another details block).
+    page.locator("details.govuk-details", has=page.locator("mark.app-changed")).locator("summary").first.click()
     assert page.locator("mark.app-changed").first.is_visible()
     _check(page, "12-archive-history-open")
     page.locator(f"form[action='/staff/archives/{archive.pk}/show/'] input[value=id_number] ~ button").click()
