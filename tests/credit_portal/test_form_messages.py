@@ -101,8 +101,10 @@ def _constructor_kwargs(klass: type[forms.BaseForm]) -> dict[str, Any]:
         "departments": lambda: Department.objects.filter(pk__in=Department.objects.values("pk")[:3]),
         "department_ids": lambda: frozenset(Department.objects.values_list("id", flat=True)[:3]),
         "categories": lambda: RecordCategory.objects.filter(pk__in=RecordCategory.objects.values("pk")[:5]),
-        # The listing proposal's basis records (archives.listing): none is enough to render errors.
-        "candidates": lambda: CreditRecord.objects.none(),
+        # The listing proposal's basis records (archives.listing), from the demo data.
+        "candidates": lambda: CreditRecord.objects.filter(
+            pk__in=CreditRecord.objects.filter(pk=_demo_case(forms.Form).record_id).values("pk")
+        ),
         "occupations": lambda: Occupation.objects.filter(pk__in=Occupation.objects.values("pk")[:5]),
         "officers": lambda: get_user_model().objects.all(),
         "request": lambda: None,
@@ -132,7 +134,8 @@ def _demo_case(klass: type[forms.BaseForm]) -> Any:
         from django.core.management import call_command
 
         call_command("load_demo_data", stdout=StringIO())
-    annotation = str(inspect.signature(klass.__init__).parameters["case"].annotation)
+    parameter = inspect.signature(klass.__init__).parameters.get("case")
+    annotation = str(parameter.annotation) if parameter is not None else ""
     model = RepairApplication if "RepairApplication" in annotation else Objection
     return model.objects.select_related("record__archive").first()
 
