@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from archives.levels import services as level_services
-from disclosure.services.identity import link_citizen
+from disclosure.services.registration import link_citizen
 from tests.archives.conftest import publish_negative
 from tests.archives.conftest import world as world  # noqa: F401 - fixture re-export
 from tests.e2e.conftest import assert_no_axe_violations, enable_elderly_mode, screenshot

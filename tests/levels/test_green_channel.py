@@ -18,7 +18,7 @@ from archives.models import Archive
 from credit_portal.models import AuditEntry
 from departments.models import Department, Membership
 from disclosure.models import QueryLog
-from disclosure.services import identity
+from disclosure.services import registration
 from disclosure.services.green_channel import check_green_channel
 from tests import factories as f
 from tests.archives.conftest import World, publish_negative
@@ -86,7 +86,7 @@ def test_the_check_is_logged_audited_and_shown_to_the_person(client, world: Worl
     assert log.subject == world.subject
     assert log.green_channel_met is True
     assert AuditEntry.objects.filter(action="disclosure.green_channel.checked").count() == 1
-    identity.link_citizen(world.citizen, world.subject, by=world.credit_office)
+    registration.link_citizen(world.citizen, world.subject, by=world.credit_office)
     client.force_login(world.citizen)
     page = client.get(reverse("disclosure:my_queries")).content.decode()
     assert "卫健委" in page
