@@ -203,3 +203,15 @@ def _no_personal_data_logged() -> Any:
     new = _SCANNER.hits[seen:]
     if new:
         pytest.fail(f"personal data reached the logs (shown redacted): {new[:3]}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _celery_eagerness_from_settings() -> None:
+    """Every test starts with Celery as the settings configure it (eager without Redis,
+    queued with it): a test that switched tasks to in-process and forgot to switch back
+    must not change what later tests see."""
+    from django.conf import settings as django_settings
+
+    from credit_portal.celery import app
+
+    app.conf.task_always_eager = django_settings.CELERY_TASK_ALWAYS_EAGER
