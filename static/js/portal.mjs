@@ -60,6 +60,16 @@ function markScrollable() {
 }
 markScrollable();
 window.addEventListener("resize", markScrollable);
+// A table also starts or stops overflowing without a window resize: a web font or an image
+// arriving late, elderly mode switching the font size. Watching each box and its table
+// catches those too.
+if ("ResizeObserver" in window) {
+  const observer = new ResizeObserver(markScrollable);
+  for (const wrapper of wrappers) {
+    observer.observe(wrapper);
+    observer.observe(wrapper.firstElementChild);
+  }
+}
 
 // --- No sign-out while someone is typing ------------------------------------------------
 // Sessions end after 30 idle minutes. Typing into a form does not reach the server, so a

@@ -113,6 +113,9 @@ def test_every_page_of_each_role_in_both_modes_and_widths(browser: Any, live_ser
                 continue
             problems.extend(f"{where} desktop: {line}" for line in _axe(page))
             page.set_viewport_size(PHONE_390)
+            # Let the page's own resize handling (portal.mjs marks tables that now scroll) run
+            # before anything is measured: two animation frames, as a person would see it.
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
             widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
             if widths[0] > widths[1]:
                 problems.append(f"{where} 390 px: the page scrolls sideways ({widths[0]} px in {widths[1]} px)")
