@@ -28,6 +28,20 @@ from django.utils.translation import pgettext_lazy
 
 from credit_portal.form_messages import name_field_errors
 
+
+def add_errors(form: forms.BaseForm, exc: Exception) -> None:
+    """Put a service's refusal on the form: a ``ValidationError`` on the field it names
+    when the form has it, otherwise above the form; any other refusal (a state or access
+    refusal) above the form in its own words. Every page with a form uses this one."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc.messages)
+    else:
+        form.add_error(None, str(exc))
+
+
 # Full-width digits (０-９, U+FF10-FF19), typed by Chinese input methods, count as digits.
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 

@@ -60,12 +60,17 @@ def _role(name: str) -> Role:
         raise ValidationError(_("Unknown role."), code="unknown_role") from None
 
 
-def grant_role(user: User, role: str, *, by: User, request: HttpRequest | None = None) -> None:
-    """Give ``user`` the role group ``role``. Who: ``credit_portal.assign_role``, not for oneself."""
+def _role_change(user: User, role: str, by: User) -> Role:
+    """Who may change a user's roles (``credit_portal.assign_role``, never their own), and the role named."""
     if not by.has_perm("credit_portal.assign_role"):
         raise PermissionDenied
     _refuse_self(user, by)
-    role = _role(role)
+    return _role(role)
+
+
+def grant_role(user: User, role: str, *, by: User, request: HttpRequest | None = None) -> None:
+    """Give ``user`` the role group ``role``. Who: ``credit_portal.assign_role``, not for oneself."""
+    role = _role_change(user, role, by)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         held = set(locked.groups.values_list("name", flat=True))
@@ -92,10 +97,7 @@ def grant_role(user: User, role: str, *, by: User, request: HttpRequest | None =
 
 def revoke_role(user: User, role: str, *, by: User, request: HttpRequest | None = None) -> None:
     """Take the role group ``role`` from ``user``. Who: ``credit_portal.assign_role``, not for oneself."""
-    if not by.has_perm("credit_portal.assign_role"):
-        raise PermissionDenied
-    _refuse_self(user, by)
-    role = _role(role)
+    role = _role_change(user, role, by)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         group = locked.groups.filter(name=role).first()

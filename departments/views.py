@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -107,23 +108,22 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
+def _yearly_page(request: HttpRequest, template: str, context: Callable[[int], dict[str, object]]) -> HttpResponse:
+    """A credit-office page of one year (``?year=``, the last five to choose from)."""
+    _require(permissions.can_view_city(request.user))
+    year = _year(request)
+    this_year = timezone.localdate().year
+    return render(request, template, {"year": year, "years": range(this_year, this_year - 5, -1), **context(year)})
+
+
 @require_GET
 @login_required
 def city(request: HttpRequest) -> HttpResponse:
     """The credit office's dashboard of the city: the yearly figures and the charts, each
     chart followed by its table."""
-    _require(permissions.can_view_city(request.user))
-    year = _year(request)
-    return render(
-        request,
-        "departments/city.html",
-        {
-            "year": year,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
-            "figures": statistics.figures(year),
-            "charts": [charts.chart(one) for one in statistics.series(year)],
-        },
-    )
+    return _yearly_page(request, "departments/city.html", lambda year: {
+        "figures": statistics.figures(year), "charts": [charts.chart(one) for one in statistics.series(year)],
+    })
 
 
 @require_GET
@@ -209,18 +209,9 @@ def filing_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evaluations(request: HttpRequest) -> HttpResponse:
     """Every department's yearly evaluation next to its computed figures."""
-    _require(permissions.can_view_city(request.user))
-    year = _year(request)
-    return render(
-        request,
-        "departments/evaluations.html",
-        {
-            "year": year,
-            "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
-            "rows": selectors.coverage_table(year),
-            "can_evaluate": permissions.can_evaluate(request.user),
-        },
-    )
+    return _yearly_page(request, "departments/evaluations.html", lambda year: {
+        "rows": selectors.coverage_table(year), "can_evaluate": permissions.can_evaluate(request.user),
+    })
 
 
 @require_http_methods(["GET", "POST"])

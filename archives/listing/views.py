@@ -3,22 +3,27 @@ a form checks the shape, a service decides, the page shows what the predicates a
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives import selectors as archive_selectors
 from archives.listing import forms, permissions, rules, selectors, services
-from archives.listing.models import CaseMeasure
-from archives.views.base import add_errors, refused, require, staff_view
+from archives.listing.models import CaseMeasure, Listing
+from archives.views.base import require, staff_view, submit
 from credit_portal import audit
-from credit_portal.exceptions import TransitionNotAllowed
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 PAGE_SIZE = 25
 
@@ -38,21 +43,16 @@ def listing_propose(request: HttpRequest, archive_id: int) -> HttpResponse:
     require(permissions.can_propose(request.user, archive))
     candidates = selectors.basis_candidates(archive)
     form = forms.ProposeForm(request.POST or None, candidates=candidates)
-    if request.method == "POST" and form.is_valid():
-        try:
-            listing = services.propose_listing(
-                archive, by=request.user, records=form.cleaned_data["records"],
-                category=form.cleaned_data["category"], facts=form.cleaned_data["facts"],
-                legal_basis=form.cleaned_data["legal_basis"],
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("archives:archive", args=[archive.pk]))
-        else:
-            messages.success(request, _("The listing is proposed and the person has been notified."))
-            return redirect("listing:listing", listing_id=listing.pk)
-    return render(request, "listing/propose.html", {
+    done = submit(
+        request, form, lambda data: services.propose_listing(
+            archive, by=request.user, records=data["records"], category=data["category"], facts=data["facts"],
+            legal_basis=data["legal_basis"],
+        ),
+        done=_("The listing is proposed and the person has been notified."),
+        to=lambda listing: reverse("listing:listing", args=[listing.pk]),
+        back=reverse("archives:archive", args=[archive.pk]),
+    )
+    return done or render(request, "listing/propose.html", {
         "archive": archive, "form": form, "has_candidates": candidates.exists(),
         "window": rules.rule(rules.Key.OBJECTION_WINDOW),
     })
@@ -77,62 +77,44 @@ def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
     return _detail(request, listing_id)
 
 
-@require_POST
-@staff_view
-def listing_answer(request: HttpRequest, listing_id: int) -> HttpResponse:
-    listing = selectors.get_listing_for_view(request.user, listing_id)
-    require(permissions.can_answer_objection(request.user, listing))
-    form = forms.AnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.answer_objection(listing, by=request.user, answer=form.cleaned_data["answer"])
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("listing:listing", args=[listing.pk]))
-        else:
-            messages.success(request, _("Your answer is recorded and sent to the person."))
-            return redirect("listing:listing", listing_id=listing.pk)
-    return _detail(request, listing_id, answer_form=form)
+def _listing_step(
+    allowed: Callable[[User, Listing], bool], form_class: type[Form], form_name: str,
+    act: Callable[[Listing, User, dict[str, Any]], object], done: str,
+) -> Callable[..., HttpResponse]:
+    """A step on the listing page (answer, decide, remove): the predicate, the form, the
+    service; back to the listing whether it went through or was refused, the page again
+    with the form's errors otherwise."""
+
+    @require_POST
+    @staff_view
+    def view(request: HttpRequest, listing_id: int) -> HttpResponse:
+        listing = selectors.get_listing_for_view(request.user, listing_id)
+        require(allowed(request.user, listing))
+        form = form_class(request.POST)
+        here = reverse("listing:listing", args=[listing.pk])
+        response = submit(request, form, lambda data: act(listing, request.user, data), done=done, to=here, back=here)
+        return response or _detail(request, listing_id, **{form_name: form})
+
+    return view
 
 
-@require_POST
-@staff_view
-def listing_decide(request: HttpRequest, listing_id: int) -> HttpResponse:
-    listing = selectors.get_listing_for_view(request.user, listing_id)
-    require(permissions.can_decide(request.user, listing))
-    form = forms.DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.decide_listing(listing, by=request.user, publish=form.cleaned_data["decision"] == "publish",
-                                    reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("listing:listing", args=[listing.pk]))
-        else:
-            messages.success(request, _("The decision is recorded and the person has been told."))
-            return redirect("listing:listing", listing_id=listing.pk)
-    return _detail(request, listing_id, decision_form=form)
-
-
-@require_POST
-@staff_view
-def listing_remove(request: HttpRequest, listing_id: int) -> HttpResponse:
-    listing = selectors.get_listing_for_view(request.user, listing_id)
-    require(permissions.can_remove(request.user, listing))
-    form = forms.RemovalForm(request.POST)
-    if form.is_valid():
-        try:
-            services.remove_listing(listing, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("listing:listing", args=[listing.pk]))
-        else:
-            messages.success(request, _("The listing is removed from the list."))
-            return redirect("listing:listing", listing_id=listing.pk)
-    return _detail(request, listing_id, removal_form=form)
+listing_answer = _listing_step(
+    permissions.can_answer_objection, forms.AnswerForm, "answer_form",
+    lambda listing, by, data: services.answer_objection(listing, by=by, answer=data["answer"]),
+    gettext_lazy("Your answer is recorded and sent to the person."),
+)
+listing_decide = _listing_step(
+    permissions.can_decide, forms.DecisionForm, "decision_form",
+    lambda listing, by, data: services.decide_listing(
+        listing, by=by, publish=data["decision"] == "publish", reason=data["reason"]
+    ),
+    gettext_lazy("The decision is recorded and the person has been told."),
+)
+listing_remove = _listing_step(
+    permissions.can_remove, forms.RemovalForm, "removal_form",
+    lambda listing, by, data: services.remove_listing(listing, by=by, reason=data["reason"]),
+    gettext_lazy("The listing is removed from the list."),
+)
 
 
 @require_GET
@@ -196,18 +178,14 @@ def case_feedback(request: HttpRequest, case_id: int, item_id: int) -> HttpRespo
     item = next((m for m in case.measures.all() if m.pk == item_id), None)
     require(item is not None and permissions.can_respond(request.user, item))
     form = forms.FeedbackForm(request.POST, prefix=f"m{item_id}")
-    if form.is_valid():
-        try:
-            services.record_feedback(item, by=request.user, applied=form.cleaned_data["applied"] == "yes",
-                                     feedback=form.cleaned_data["feedback"])
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("listing:case", args=[case.pk]))
-        else:
-            messages.success(request, _("The feedback is recorded."))
-            return redirect("listing:case", case_id=case.pk)
-    return _case(request, case_id, form_for=item_id, bad_form=form)
+    here = reverse("listing:case", args=[case.pk])
+    done = submit(
+        request, form, lambda data: services.record_feedback(
+            item, by=request.user, applied=data["applied"] == "yes", feedback=data["feedback"]
+        ),
+        done=_("The feedback is recorded."), to=here, back=here,
+    )
+    return done or _case(request, case_id, form_for=item_id, bad_form=form)
 
 
 @require_POST
@@ -216,14 +194,9 @@ def case_corrected(request: HttpRequest, case_id: int) -> HttpResponse:
     case = selectors.get_case_for_view(request.user, case_id)
     require(permissions.can_mark_corrected(request.user, case))
     form = forms.CorrectedForm(request.POST)
-    if form.is_valid():
-        try:
-            services.mark_corrected(case, by=request.user, outcome=form.cleaned_data["outcome"])
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("listing:case", args=[case.pk]))
-        else:
-            messages.success(request, _("The person is no longer a target of joint punishment."))
-            return redirect("listing:case", case_id=case.pk)
-    return _case(request, case_id, corrected_form=form)
+    here = reverse("listing:case", args=[case.pk])
+    done = submit(
+        request, form, lambda data: services.mark_corrected(case, by=request.user, outcome=data["outcome"]),
+        done=_("The person is no longer a target of joint punishment."), to=here, back=here,
+    )
+    return done or _case(request, case_id, corrected_form=form)

@@ -165,3 +165,16 @@ def delete_evidence(evidence: Evidence, *, by: User) -> None:
         stored = locked.file.name
         locked.delete()
         transaction.on_commit(lambda: locked.file.storage.delete(stored))
+
+
+def delete_files_on_commit(names: list[str]) -> None:
+    """Delete stored evidence files once the transaction that deleted their rows commits:
+    a rollback keeps the rows and the files together."""
+
+    def remove_files() -> None:
+        from django.core.files.storage import default_storage
+
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove_files)

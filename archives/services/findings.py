@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from archives import permissions
 from archives.events import emit_finding_signed
 from archives.models import AnnualFinding, Archive
+from archives.services.evidence import delete_files_on_commit
 from credit_portal import audit
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import TransitionNotAllowed
@@ -64,14 +65,7 @@ def delete_draft_finding(finding: AnnualFinding, *, by: User) -> None:
                      detail={"year": locked.year, "evidence": len(files)})
         locked.evidence.all().delete()
         locked.delete()
-
-        def remove_files() -> None:
-            from django.core.files.storage import default_storage
-
-            for name in files:
-                default_storage.delete(name)
-
-        transaction.on_commit(remove_files)
+        delete_files_on_commit(files)
 
 
 def seal_of(finding: AnnualFinding) -> str:

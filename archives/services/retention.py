@@ -17,8 +17,10 @@ from django.utils import timezone
 from archives import hooks
 from archives.events import emit_record_event
 from archives.models import CreditRecord
+from archives.services.evidence import delete_files_on_commit
 from archives.services.records import _audit
 from credit_portal import audit
+from credit_portal.batches import in_locked_batches
 
 State = CreditRecord.State
 
@@ -33,25 +35,19 @@ def expire_records(*, today: date | None = None, batch_size: int = 500) -> int:
     """Move published records whose display period is over to ``expired`` (a beat task
     calls this daily). Returns how many expired. Safe to run twice."""
     today = today or timezone.localdate()
-    expired = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                CreditRecord.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(state=State.PUBLISHED, is_current=True, display_until__lt=today)
-                .select_related("archive__subject", "archive__occupation", "archive__department", "category", "domain")
-                [:batch_size]
-            )
-            if not batch:
-                return expired
-            for record in batch:
-                record.state = State.EXPIRED
-                record.ended_at = timezone.now()
-                record.save(update_fields=["state", "ended_at", "updated_at"])
-                _audit("expired", record, None)
-                emit_record_event("record.expired", record)
-                hooks.record_ended(record, reason="expired", current=None, by=None)
-            expired += len(batch)
+    due = CreditRecord.objects.filter(state=State.PUBLISHED, is_current=True, display_until__lt=today).select_related(
+        "archive__subject", "archive__occupation", "archive__department", "category", "domain"
+    )
+    return in_locked_batches(due, batch_size, _expire)
+
+
+def _expire(record: CreditRecord) -> None:
+    record.state = State.EXPIRED
+    record.ended_at = timezone.now()
+    record.save(update_fields=["state", "ended_at", "updated_at"])
+    _audit("expired", record, None)
+    emit_record_event("record.expired", record)
+    hooks.record_ended(record, reason="expired", current=None, by=None)
 
 
 def retention_ends(record: CreditRecord) -> date:
@@ -139,12 +135,5 @@ def purge_expired_negative_information(*, today: date | None = None) -> int:
                 "archives.record.purged", actor=None, subject_ref=str(subject_id),
                 detail={"lineage": str(lineage), "records": sorted(pks), "rows": counts, "rule": "art16-5y"},
             )
-            transaction.on_commit(lambda names=files: _delete_files(names))
+            delete_files_on_commit(files)
     return len(lineages)
-
-
-def _delete_files(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        default_storage.delete(name)

@@ -6,7 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -86,12 +86,8 @@ def find_or_create_subject(
             education=education,
             created_by=by,
         )
-        try:
-            with transaction.atomic():
-                subject.save(force_insert=True)
-        except IntegrityError:
-            # Another clerk created the same person a moment ago.
-            raise ValidationError({"id_number": _("This person was just registered; search for them.")}) from None
+        # Another clerk may have created the same person a moment ago.
+        _insert(subject, {"id_number": _("This person was just registered; search for them.")})
         audit.record("archives.subject.created", actor=by, target=subject, subject_ref=str(subject.pk))
     return subject, True
 
@@ -194,11 +190,7 @@ def open_archive(
     with transaction.atomic():
         if Archive.objects.filter(subject=subject, occupation=occupation).exists():
             raise ValidationError({"occupation": _("This person already has an archive for this occupation.")})
-        try:
-            with transaction.atomic():
-                archive.save(force_insert=True)
-        except IntegrityError:
-            raise ValidationError({"occupation": _("This person already has an archive for this occupation.")}) from None
+        _insert(archive, {"occupation": _("This person already has an archive for this occupation.")})
         audit.record("archives.archive.opened", actor=by, target=archive, subject_ref=str(subject.pk))
     return archive
 
@@ -267,3 +259,13 @@ def share_archive(archive: Archive, *, department: Department, by: User) -> None
             "archives.archive.shared", actor=by, target=archive, subject_ref=str(archive.subject_id),
             detail={"department": department.code},
         )
+
+
+def _insert(row: models.Model, clash: dict[str, str]) -> None:
+    """Insert ``row``; a unique constraint another request won a moment ago becomes the
+    ``clash`` error on the form (in a savepoint, so the caller's transaction goes on)."""
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        raise ValidationError(clash) from None

@@ -3,8 +3,6 @@ print and export."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,10 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives import exports, forms, permissions, selectors, services
-from archives.views.base import add_errors, refused, require, staff_view
+from archives.views.base import require, staff_view, submit
 from archives.views.presenters import archive_context, print_context
 from credit_portal import audit
-from credit_portal.exceptions import TransitionNotAllowed
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,15 +22,12 @@ def archive_open(request: HttpRequest, subject_id: str) -> HttpResponse:
     subject = selectors.get_subject_for_view(request.user, subject_id, request=request)
     require(permissions.can_open_archive(request.user))
     form = forms.OpenArchiveForm(request.POST or None, department_ids=permissions.departments_for_new_archives(request.user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            archive = services.open_archive(subject=subject, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The archive is open."))
-            return redirect("archives:archive", archive_id=archive.pk)
-    return render(request, "archives/archive_open.html", {"subject": subject, "form": form})
+    done = submit(
+        request, form, lambda data: services.open_archive(subject=subject, by=request.user, **data),
+        done=_("The archive is open."),
+        to=lambda archive: reverse("archives:archive", args=[archive.pk]),
+    )
+    return done or render(request, "archives/archive_open.html", {"subject": subject, "form": form})
 
 
 @require_GET
@@ -70,17 +64,12 @@ def archive_edit(request: HttpRequest, archive_id: int) -> HttpResponse:
     require(permissions.can_edit_archive(request.user, archive))
     initial = {name: getattr(archive, name) for name in ("employer", "title", "post", "practice_start", "duties")}
     form = forms.ArchiveEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_archive(archive, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("archives:archive", args=[archive.pk]))
-        else:
-            messages.success(request, _("The archive is saved."))
-            return redirect("archives:archive", archive_id=archive.pk)
-    return render(request, "archives/archive_edit.html", {"archive": archive, "form": form})
+    done = submit(
+        request, form, lambda data: services.update_archive(archive, by=request.user, **data),
+        done=_("The archive is saved."),
+        to=(here := reverse("archives:archive", args=[archive.pk])), back=here,
+    )
+    return done or render(request, "archives/archive_edit.html", {"archive": archive, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -89,17 +78,12 @@ def archive_close(request: HttpRequest, archive_id: int) -> HttpResponse:
     archive = selectors.get_archive_for_view(request.user, archive_id, request=request)
     require(permissions.can_close_archive(request.user, archive))
     form = forms.ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.close_archive(archive, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("archives:archive", args=[archive.pk]))
-        else:
-            messages.success(request, _("The archive is closed."))
-            return redirect("archives:archive", archive_id=archive.pk)
-    return render(request, "archives/archive_close.html", {"archive": archive, "form": form})
+    done = submit(
+        request, form, lambda data: services.close_archive(archive, reason=data["reason"], by=request.user),
+        done=_("The archive is closed."),
+        to=(here := reverse("archives:archive", args=[archive.pk])), back=here,
+    )
+    return done or render(request, "archives/archive_close.html", {"archive": archive, "form": form})
 
 
 @require_GET

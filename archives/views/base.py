@@ -14,9 +14,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from archives import permissions
+from archives.models import AnnualFinding, CreditRecord
 from credit_portal.exceptions import NotFound, TransitionNotAllowed
+from credit_portal.forms import add_errors
+
+__all__ = ["add_errors", "confirm_delete", "refused", "require", "staff_view", "submit"]
 
 
 def staff_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -41,16 +46,6 @@ def require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def add_errors(form: Form, exc: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form: on the field it names when the
-    form has it, otherwise above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def refused(request: HttpRequest, exc: Exception, to: str) -> HttpResponse:
     """A state refusal (or a check that is not about one field) as a message, then back."""
     text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -58,18 +53,41 @@ def refused(request: HttpRequest, exc: Exception, to: str) -> HttpResponse:
     return redirect(to)
 
 
+def submit(
+    request: HttpRequest, form: Form, action: Callable[[dict[str, Any]], object], *, done: str,
+    to: str | Callable[[Any], str], back: str | None = None,
+) -> HttpResponse | None:
+    """A form page's POST, the same on every page: when the form is valid, the service runs
+    with its cleaned data; a ``ValidationError`` goes onto the form and ``None`` tells the
+    caller to show the page again; a ``TransitionNotAllowed`` becomes a message and a
+    redirect to ``back`` (raised on when there is none); success is the ``done`` message
+    and a redirect to ``to`` (or to ``to(result)``, for a page of what the service made)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return None
+    except TransitionNotAllowed as exc:
+        if back is None:
+            raise
+        return refused(request, exc, back)
+    messages.success(request, done)
+    return redirect(to(result) if callable(to) else to)
+
+
 def confirm_delete(
-    request: HttpRequest, *, delete: Callable[[], object], back: str, done: str, archive_id: int,
-    template: str, context: dict[str, Any],
+    request: HttpRequest, draft: CreditRecord | AnnualFinding, name: str, delete: Callable[[], object], done: str
 ) -> HttpResponse:
-    """The delete page of an unpublished draft (record or finding): GET asks to confirm,
-    POST calls the service, then back to the archive; a state refusal goes ``back``.
-    The caller has already asked the permission predicate."""
+    """The delete page of an unpublished draft (``name``: "record" or "finding"): GET asks
+    to confirm, POST calls the service, then back to the archive; a state refusal goes
+    back to the draft's page. The caller has already asked the permission predicate."""
     if request.method == "POST":
         try:
             delete()
         except TransitionNotAllowed as exc:
-            return refused(request, exc, back)
+            return refused(request, exc, reverse(f"archives:{name}", args=[draft.pk]))
         messages.success(request, done)
-        return redirect("archives:archive", archive_id=archive_id)
-    return render(request, template, context)
+        return redirect("archives:archive", archive_id=draft.archive_id)
+    return render(request, f"archives/{name}_delete.html", {name: draft, "archive": draft.archive})

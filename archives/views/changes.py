@@ -3,6 +3,9 @@ withdrawal, read the proposal, add evidence, approve, reject, cancel."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -14,8 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from archives import forms, permissions, selectors, services
 from archives.models import CreditRecord, RecordChange
 from archives.services.changes import changes_as_fields
-from archives.views.base import add_errors, refused, require, staff_view
+from archives.views.base import refused, require, staff_view, submit
 from credit_portal.exceptions import TransitionNotAllowed
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 
 def _open_proposal(request: HttpRequest, record_id: int) -> tuple[CreditRecord, HttpResponse | None]:
@@ -39,19 +45,14 @@ def record_correct(request: HttpRequest, record_id: int) -> HttpResponse:
         request.POST or None, initial=forms.RecordForm.initial_for(record),
         categories=services.categories_for(record.archive),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            change = services.propose_correction(
-                record, by=request.user, reason=form.cleaned_data["reason"], **form.service_data()
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("archives:record", args=[record.pk]))
-        else:
-            messages.success(request, _("The correction is proposed. Another reviewer of the department approves it."))
-            return redirect("archives:change", change_id=change.pk)
-    return render(request, "archives/record_form.html",
+    done = submit(
+        request, form, lambda data: services.propose_correction(
+            record, by=request.user, reason=data["reason"], **form.service_data()
+        ),
+        done=_("The correction is proposed. Another reviewer of the department approves it."),
+        to=lambda change: reverse("archives:change", args=[change.pk]), back=reverse("archives:record", args=[record.pk]),
+    )
+    return done or render(request, "archives/record_form.html",
                   {"archive": record.archive, "form": form, "record": record, "correcting": True})
 
 
@@ -63,17 +64,12 @@ def record_withdraw(request: HttpRequest, record_id: int) -> HttpResponse:
     if early is not None:
         return early
     form = forms.ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            change = services.propose_withdrawal(record, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("archives:record", args=[record.pk]))
-        else:
-            messages.success(request, _("The withdrawal is proposed. Another reviewer of the department approves it."))
-            return redirect("archives:change", change_id=change.pk)
-    return render(request, "archives/record_reason.html",
+    done = submit(
+        request, form, lambda data: services.propose_withdrawal(record, reason=data["reason"], by=request.user),
+        done=_("The withdrawal is proposed. Another reviewer of the department approves it."),
+        to=lambda change: reverse("archives:change", args=[change.pk]), back=reverse("archives:record", args=[record.pk]),
+    )
+    return done or render(request, "archives/record_reason.html",
                   {"form": form, "record": record, "archive": record.archive, "action": "withdraw"})
 
 
@@ -116,51 +112,68 @@ def _shown_value(record: CreditRecord, name: str, value: object) -> object:
     return value if value not in (None, "") else "—"
 
 
+def _decide(
+    request: HttpRequest, change_id: int, allowed: Callable[[User, RecordChange], bool],
+    act: Callable[[RecordChange], CreditRecord | RecordChange], done: Callable[[RecordChange, Any], tuple[str, str]],
+) -> HttpResponse:
+    """A decision on a proposal (approve, reject, cancel): the predicate — a decided
+    proposal is open to anyone who sees it, so the service gives the state refusal —,
+    the service, a refusal as a message on the proposal's page, else ``done``'s message
+    and page."""
+    change = selectors.get_change_for_view(request.user, change_id, request=request)
+    require(allowed(request.user, change) or not change.is_pending)
+    try:
+        result = act(change)
+    except (TransitionNotAllowed, ValidationError) as exc:
+        return refused(request, exc, reverse("archives:change", args=[change.pk]))
+    message, to = done(change, result)
+    messages.success(request, message)
+    return redirect(to)
+
+
 @require_POST
 @staff_view
 def change_approve(request: HttpRequest, change_id: int) -> HttpResponse:
-    change = selectors.get_change_for_view(request.user, change_id, request=request)
-    require(permissions.can_approve_change(request.user, change) or not change.is_pending)
-    here = reverse("archives:change", args=[change.pk])
-    try:
-        result = services.approve_change(change, by=request.user)
-    except (TransitionNotAllowed, ValidationError) as exc:
-        return refused(request, exc, here)
-    if change.kind == RecordChange.Kind.WITHDRAWAL:
-        messages.success(request, _("The record is withdrawn; it stays in the history."))
-    else:
-        messages.success(request, _("The record is corrected; the previous version is kept in its history."))
-    return redirect("archives:record", record_id=result.pk)
+    def done(change: RecordChange, record: CreditRecord) -> tuple[str, str]:
+        if change.kind == RecordChange.Kind.WITHDRAWAL:
+            message = _("The record is withdrawn; it stays in the history.")
+        else:
+            message = _("The record is corrected; the previous version is kept in its history.")
+        return message, reverse("archives:record", args=[record.pk])
+
+    return _decide(
+        request, change_id, permissions.can_approve_change,
+        lambda change: services.approve_change(change, by=request.user), done,
+    )
 
 
 @require_POST
 @staff_view
 def change_reject(request: HttpRequest, change_id: int) -> HttpResponse:
-    change = selectors.get_change_for_view(request.user, change_id, request=request)
-    require(permissions.can_reject_change(request.user, change) or not change.is_pending)
     form = forms.ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why the change is not approved."))
-        return redirect("archives:change", change_id=change.pk)
-    try:
-        services.reject_change(change, by=request.user, reason=form.cleaned_data["reason"])
-    except (TransitionNotAllowed, ValidationError) as exc:
-        return refused(request, exc, reverse("archives:change", args=[change.pk]))
-    messages.success(request, _("The proposal is not approved; the record stays as it was."))
-    return redirect("archives:change", change_id=change.pk)
+
+    def act(change: RecordChange) -> RecordChange:
+        if not form.is_valid():
+            raise ValidationError(_("Say why the change is not approved."))
+        return services.reject_change(change, by=request.user, reason=form.cleaned_data["reason"])
+
+    return _decide(
+        request, change_id, permissions.can_reject_change, act,
+        lambda change, _result: (
+            _("The proposal is not approved; the record stays as it was."),
+            reverse("archives:change", args=[change.pk]),
+        ),
+    )
 
 
 @require_POST
 @staff_view
 def change_cancel(request: HttpRequest, change_id: int) -> HttpResponse:
-    change = selectors.get_change_for_view(request.user, change_id, request=request)
-    require(permissions.can_cancel_change(request.user, change) or not change.is_pending)
-    try:
-        services.cancel_change(change, by=request.user)
-    except TransitionNotAllowed as exc:
-        return refused(request, exc, reverse("archives:change", args=[change.pk]))
-    messages.success(request, _("The proposal is cancelled."))
-    return redirect("archives:record", record_id=change.record_id)
+    return _decide(
+        request, change_id, permissions.can_cancel_change,
+        lambda change: services.cancel_change(change, by=request.user),
+        lambda change, _result: (_("The proposal is cancelled."), reverse("archives:record", args=[change.record_id])),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -169,14 +182,12 @@ def change_evidence(request: HttpRequest, change_id: int) -> HttpResponse:
     change = selectors.get_change_for_view(request.user, change_id, request=request)
     require(permissions.can_add_change_evidence(request.user, change))
     form = forms.EvidenceForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.attach_evidence(form.cleaned_data["file"], by=request.user, change=change,
-                                     description=form.cleaned_data["description"])
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The evidence is attached."))
-            return redirect("archives:change", change_id=change.pk)
-    return render(request, "archives/evidence_form.html",
+    done = submit(
+        request, form, lambda data: services.attach_evidence(
+            data["file"], by=request.user, change=change, description=data["description"]
+        ),
+        done=_("The evidence is attached."),
+        to=reverse("archives:change", args=[change.pk]),
+    )
+    return done or render(request, "archives/evidence_form.html",
                   {"form": form, "change": change, "record": change.record, "archive": change.record.archive})

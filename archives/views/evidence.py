@@ -4,15 +4,15 @@ remove one not yet part of anything published or signed."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives import forms, permissions, selectors, services
 from archives.models import AnnualFinding, CreditRecord
-from archives.views.base import add_errors, require, staff_view
+from archives.views.base import require, staff_view, submit
 
 
 @require_http_methods(["GET", "POST"])
@@ -31,19 +31,16 @@ def attach_evidence_page(
     target = record or finding
     assert target is not None  # noqa: S101 - a programming error, not input
     form = forms.EvidenceForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.attach_evidence(
-                form.cleaned_data["file"], by=request.user, record=record, finding=finding,
-                description=form.cleaned_data["description"],
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The evidence is attached."))
-            if record is not None:
-                return redirect("archives:record", record_id=record.pk)
-            return redirect("archives:finding", finding_id=target.pk)
+    done = submit(
+        request, form, lambda data: services.attach_evidence(
+            data["file"], by=request.user, record=record, finding=finding, description=data["description"],
+        ),
+        done=_("The evidence is attached."),
+        to=reverse("archives:record", args=[record.pk]) if record is not None
+        else reverse("archives:finding", args=[target.pk]),
+    )
+    if done is not None:
+        return done
     context = {"form": form, "record": record, "finding": finding, "archive": target.archive}
     return render(request, "archives/evidence_form.html", context)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from archives import forms, permissions, selectors, services
 from archives.models import AnnualFinding
-from archives.views.base import add_errors, confirm_delete, refused, require, staff_view
+from archives.views.base import confirm_delete, refused, require, staff_view, submit
 from archives.views.evidence import attach_evidence_page
 from credit_portal.exceptions import TransitionNotAllowed
 
@@ -24,15 +23,12 @@ def finding_new(request: HttpRequest, archive_id: int) -> HttpResponse:
     archive = selectors.get_archive_for_view(request.user, archive_id, request=request)
     require(permissions.can_draft_finding(request.user, archive))
     form = forms.FindingForm(request.POST or None, initial={"year": timezone.localdate().year, "status": "trustworthy"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            finding = services.draft_finding(archive, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The finding is drafted. Another reviewer signs it."))
-            return redirect("archives:finding", finding_id=finding.pk)
-    return render(request, "archives/finding_form.html", {"archive": archive, "form": form})
+    done = submit(
+        request, form, lambda data: services.draft_finding(archive, by=request.user, **data),
+        done=_("The finding is drafted. Another reviewer signs it."),
+        to=lambda finding: reverse("archives:finding", args=[finding.pk]),
+    )
+    return done or render(request, "archives/finding_form.html", {"archive": archive, "form": form})
 
 
 @require_GET
@@ -82,10 +78,8 @@ def finding_delete(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = selectors.get_finding_for_view(request.user, finding_id, request=request)
     require(permissions.can_delete_draft_finding(request.user, finding))
     return confirm_delete(
-        request, delete=lambda: services.delete_draft_finding(finding, by=request.user),
-        back=reverse("archives:finding", args=[finding.pk]), done=_("The draft finding is deleted."),
-        archive_id=finding.archive_id, template="archives/finding_delete.html",
-        context={"finding": finding, "archive": finding.archive},
+        request, finding, "finding", lambda: services.delete_draft_finding(finding, by=request.user),
+        _("The draft finding is deleted."),
     )
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from archives import forms, permissions, selectors, services
 from archives.models import CreditRecord
-from archives.views.base import add_errors, confirm_delete, refused, require, staff_view
+from archives.views.base import confirm_delete, refused, require, staff_view, submit
 from archives.views.presenters import history_rows, record_flags, reference, replacing_version, shown_until
 from credit_portal.exceptions import TransitionNotAllowed
 
@@ -27,17 +27,12 @@ def record_new(request: HttpRequest, archive_id: int) -> HttpResponse:
     archive = selectors.get_archive_for_view(request.user, archive_id, request=request)
     require(permissions.can_enter_record(request.user, archive))
     form = forms.RecordForm(request.POST or None, categories=services.categories_for(archive))
-    if request.method == "POST" and form.is_valid():
-        try:
-            record = services.draft_record(archive, by=request.user, **form.service_data())
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("archives:archive", args=[archive.pk]))
-        else:
-            messages.success(request, _("The draft is saved. Add evidence, then submit it for review."))
-            return redirect("archives:record", record_id=record.pk)
-    return render(request, "archives/record_form.html", {"archive": archive, "form": form, "record": None})
+    done = submit(
+        request, form, lambda data: services.draft_record(archive, by=request.user, **form.service_data()),
+        done=_("The draft is saved. Add evidence, then submit it for review."),
+        to=lambda record: reverse("archives:record", args=[record.pk]), back=reverse("archives:archive", args=[archive.pk]),
+    )
+    return done or render(request, "archives/record_form.html", {"archive": archive, "form": form, "record": None})
 
 
 @require_GET
@@ -73,17 +68,12 @@ def record_edit(request: HttpRequest, record_id: int) -> HttpResponse:
         request.POST or None, initial=forms.RecordForm.initial_for(record),
         categories=services.categories_for(record.archive),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.edit_record(record, by=request.user, **form.service_data())
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("archives:record", args=[record.pk]))
-        else:
-            messages.success(request, _("The record is saved."))
-            return redirect("archives:record", record_id=record.pk)
-    return render(request, "archives/record_form.html", {"archive": record.archive, "form": form, "record": record})
+    done = submit(
+        request, form, lambda data: services.edit_record(record, by=request.user, **form.service_data()),
+        done=_("The record is saved."),
+        to=(here := reverse("archives:record", args=[record.pk])), back=here,
+    )
+    return done or render(request, "archives/record_form.html", {"archive": record.archive, "form": form, "record": record})
 
 
 @require_POST
@@ -111,10 +101,7 @@ def record_delete(request: HttpRequest, record_id: int) -> HttpResponse:
     record = selectors.get_record_for_view(request.user, record_id, request=request)
     require(permissions.can_delete_draft(request.user, record))
     return confirm_delete(
-        request, delete=lambda: services.delete_draft(record, by=request.user),
-        back=reverse("archives:record", args=[record.pk]), done=_("The draft is deleted."),
-        archive_id=record.archive_id, template="archives/record_delete.html",
-        context={"record": record, "archive": record.archive},
+        request, record, "record", lambda: services.delete_draft(record, by=request.user), _("The draft is deleted.")
     )
 
 
@@ -167,15 +154,10 @@ def record_return(request: HttpRequest, record_id: int) -> HttpResponse:
         return redirect("archives:record", record_id=record.pk)
     require(permissions.can_return_record(request.user, record))
     form = forms.ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.return_record(record, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("archives:record", args=[record.pk]))
-        else:
-            messages.success(request, _("The record is returned to the clerk."))
-            return redirect("archives:review_queue")
-    return render(request, "archives/record_reason.html",
+    done = submit(
+        request, form, lambda data: services.return_record(record, reason=data["reason"], by=request.user),
+        done=_("The record is returned to the clerk."),
+        to=reverse("archives:review_queue"), back=reverse("archives:record", args=[record.pk]),
+    )
+    return done or render(request, "archives/record_reason.html",
                   {"form": form, "record": record, "archive": record.archive, "action": "return"})

@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from archives import forms, permissions, selectors, services
-from archives.views.base import add_errors, require, staff_view
+from archives.views.base import add_errors, require, staff_view, submit
 from credit_portal import audit
 
 
@@ -92,6 +93,14 @@ def subject_detail(request: HttpRequest, subject_id: str) -> HttpResponse:
     )
 
 
+def _kept_phone(data: dict[str, Any]) -> dict[str, Any]:
+    """The edit form's data without an empty phone: left empty, the phone on file stays as it is."""
+    data = dict(data)
+    if not data.get("phone"):
+        data.pop("phone", None)
+    return data
+
+
 @require_http_methods(["GET", "POST"])
 @staff_view
 def subject_edit(request: HttpRequest, subject_id: str) -> HttpResponse:
@@ -102,16 +111,9 @@ def subject_edit(request: HttpRequest, subject_id: str) -> HttpResponse:
     require(permissions.can_edit_subject(request.user))
     initial = {"name": subject.name, "political_status": subject.political_status, "education": subject.education}
     form = forms.SubjectEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        if not data.get("phone"):
-            data.pop("phone", None)  # left empty: the phone on file stays as it is
-        try:
-            services.update_subject(subject, by=request.user, **data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The person's details are saved."))
-            return redirect("archives:subject", subject_id=subject.pk)
-    return render(request, "archives/subject_edit.html",
+    done = submit(
+        request, form, lambda data: services.update_subject(subject, by=request.user, **_kept_phone(data)),
+        done=_("The person's details are saved."), to=reverse("archives:subject", args=[subject.pk]),
+    )
+    return done or render(request, "archives/subject_edit.html",
                   {"subject": subject, "form": form, "has_phone": bool(subject.phone)})

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from credit_portal.exceptions import TransitionNotAllowed
-from credit_portal.forms import DateField, GovukFormMixin
+from credit_portal.forms import DateField, GovukFormMixin, add_errors
 from disclosure import permissions, selectors
 from disclosure.models import InstitutionStaff
 from disclosure.services import institutions
@@ -71,11 +71,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["staff"], name=form.cleaned_data["name"], by=request.user, expires_at=expires_at
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            add_errors(form, exc)
         else:
             request.session[SESSION_NEW_KEY] = {"id": api_key.pk, "key": key}
             return redirect("disclosure:api_key_issued")

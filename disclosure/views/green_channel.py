@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from archives.levels.green_channel import licensing_department
 from archives.levels.permissions import can_use_green_channel
+from credit_portal.forms import add_errors
 from disclosure import forms
 from disclosure.services.green_channel import check_green_channel
 
@@ -31,11 +32,7 @@ def green_channel(request: HttpRequest) -> HttpResponse:
             answer = check_green_channel(by=request.user, name=data["name"], id_number=data["id_number"],
                                          matter=data["matter"], detail=data["detail"], request=request)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            add_errors(form, exc)
         else:
             # A fresh form for the next check: the ID number is not echoed back.
             form = forms.GreenChannelForm()

@@ -134,9 +134,7 @@ def send_back_answer(objection: Objection, *, by: User, reason: str) -> Objectio
     counts from the filing."""
     reason = common.require_reason(reason)
     with transaction.atomic():
-        case = common.lock(objection)
-        common.require_handler(by, case)
-        common.refuse_if_closed(case)
+        case = common.lock_open_case(objection, by)
         if not permissions.may_send_back(by, case):
             raise TransitionNotAllowed(_("Only an answer the department has signed can be sent back."))
         case.state = Objection.State.VERIFYING

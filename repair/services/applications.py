@@ -158,9 +158,7 @@ def accept_repair(application: RepairApplication, *, by: User) -> RepairApplicat
     """The credit office accepts a filed application; the decision is due
     ``repair_decide`` from the event that rule names (acceptance by default)."""
     with transaction.atomic():
-        case = common.lock(application)
-        common.require_handler(by, case)
-        common.refuse_if_closed(case)
+        case = common.lock_open_case(application, by)
         if case.state != RepairApplication.State.SUBMITTED:
             raise TransitionNotAllowed(_("Only a newly filed application can be accepted."))
         now = timezone.now()
@@ -180,9 +178,7 @@ def accept_repair(application: RepairApplication, *, by: User) -> RepairApplicat
 def refuse_repair(application: RepairApplication, *, by: User, reason: str) -> RepairApplication:
     reason = common.require_reason(reason)
     with transaction.atomic():
-        case = common.lock(application)
-        common.require_handler(by, case)
-        common.refuse_if_closed(case)
+        case = common.lock_open_case(application, by)
         if case.state != RepairApplication.State.SUBMITTED:
             raise TransitionNotAllowed(_("Only a newly filed application can be refused."))
         case.state = RepairApplication.State.REFUSED
@@ -201,9 +197,7 @@ def decide_repair(application: RepairApplication, *, by: User, approve: bool, re
     punishment end; the department keeps the record marked repaired) or reject."""
     reason = common.require_reason(reason)
     with transaction.atomic():
-        case = common.lock(application)
-        common.require_handler(by, case)
-        common.refuse_if_closed(case)
+        case = common.lock_open_case(application, by)
         if case.state != RepairApplication.State.ACCEPTED:
             raise TransitionNotAllowed(_("Only an accepted application can be decided."))
         record = common.current_version(case.record)

@@ -139,6 +139,15 @@ def lock(case: Case) -> Case:
     ).get(pk=case.pk)
 
 
+def lock_open_case(case: Case, by: User) -> Case:
+    """The step every handler's action starts with, inside its transaction: lock the case,
+    refuse whoever may not handle it, refuse a concluded case."""
+    locked = lock(case)
+    require_handler(by, locked)
+    refuse_if_closed(locked)
+    return locked
+
+
 def refuse_if_closed(case: Case) -> None:
     if not case.is_open:
         raise TransitionNotAllowed(_("This case is already concluded; nothing was changed."))

@@ -25,9 +25,7 @@ def request_material(case: Case, *, by: User, reason: str) -> Case:
     the open case. Refused: a request already standing, a concluded case, no reason."""
     reason = common.require_reason(reason)
     with transaction.atomic():
-        locked = common.lock(case)
-        common.require_handler(by, locked)
-        common.refuse_if_closed(locked)
+        locked = common.lock_open_case(case, by)
         if not permissions.may_request_material(by, locked):
             raise TransitionNotAllowed(_("Material has already been asked for; wait for the applicant's files."))
         locked.material_request = reason

@@ -79,9 +79,7 @@ def accept_objection(objection: Objection, *, by: User) -> Objection:
     """The credit office accepts: the case goes to the source department for
     verification. The answer stays due on the day counted from the filing."""
     with transaction.atomic():
-        case = common.lock(objection)
-        common.require_handler(by, case)
-        common.refuse_if_closed(case)
+        case = common.lock_open_case(objection, by)
         if case.state != Objection.State.SUBMITTED:
             raise TransitionNotAllowed(_("Only a newly filed objection can be accepted."))
         now = timezone.now()
@@ -117,9 +115,7 @@ def refuse_objection(objection: Objection, *, by: User, reason: str) -> Objectio
     """The credit office does not accept a filed objection, with a reason; the flag is cleared."""
     reason = common.require_reason(reason)
     with transaction.atomic():
-        case = common.lock(objection)
-        common.require_handler(by, case)
-        common.refuse_if_closed(case)
+        case = common.lock_open_case(objection, by)
         if case.state != Objection.State.SUBMITTED:
             raise TransitionNotAllowed(_("Only a newly filed objection can be refused."))
         case.state = Objection.State.REFUSED
@@ -147,9 +143,7 @@ def conclude_objection(objection: Objection, *, by: User, reason: str, decision:
     """
     reason = common.require_reason(reason)
     with transaction.atomic():
-        case = common.lock(objection)
-        common.require_handler(by, case)
-        common.refuse_if_closed(case)
+        case = common.lock_open_case(objection, by)
         if case.state != Objection.State.PROPOSED:
             raise TransitionNotAllowed(_("The department has not answered this objection yet."))
         decision = decision or case.proposal

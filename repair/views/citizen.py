@@ -4,6 +4,9 @@ personal statement, a rating. A citizen reaches only their own records and cases
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from archives.models import Subject
+from archives.models import CreditRecord, Subject
 from credit_portal.exceptions import NotFound
 from disclosure.views.common import citizen_view
 from repair import case_types, deadlines, forms, permissions, selectors, services
@@ -25,6 +28,44 @@ def _own_case(request: HttpRequest, subject: Subject, kind: str, pk: int) -> cas
     if case.subject_id != subject.pk:
         raise NotFound("No such case.")
     return case
+
+
+def _draft(
+    request: HttpRequest, subject: Subject, record_id: int, kind: str
+) -> tuple[CreditRecord, str, dict[str, Any]]:
+    """The person's own record, the session key of their two-step form about it, and the
+    draft kept there (empty when there is none)."""
+    record = selectors.own_record(subject, record_id)
+    key = f"repair-{kind}-{record.pk}"
+    return record, key, request.session.get(key) or {}
+
+
+_FORM_PAGES = {"objection": "repair:objection_new", "application": "repair:repair_new"}
+
+
+def _check_page(
+    request: HttpRequest, subject: Subject, record_id: int, kind: str, form_class: type[Form], template: str, *,
+    uploads: Callable[[dict[str, Any]], list[dict[str, str]]],
+    file_case: Callable[[CreditRecord, dict[str, Any]], case_types.Case],
+    context: Callable[[CreditRecord], dict[str, Any]] = lambda record: {},
+) -> HttpResponse:
+    """A check-your-answers page: without a draft, back to the form; on confirm, file the
+    case from the session draft, then drop the stashed uploads and the draft; a refusal
+    goes onto the form."""
+    record, key, draft = _draft(request, subject, record_id, kind)
+    if not draft:
+        return redirect(_FORM_PAGES[kind], record_id=record.pk)
+    form = form_class(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = file_case(record, draft)
+        except REFUSALS as exc:
+            add_errors(form, exc)
+        else:
+            services.drop_uploads(uploads(draft))
+            del request.session[key]
+            return redirect("repair:filed", kind=kind, pk=case.pk)
+    return render(request, template, {"record": record, "draft": draft, "form": form, **context(record)})
 
 
 def _stash(form: Form, name: str) -> list[dict[str, str]] | None:
@@ -47,9 +88,7 @@ def my_repair(request: HttpRequest, subject: Subject) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @citizen_view
 def objection_new(request: HttpRequest, subject: Subject, record_id: int) -> HttpResponse:
-    record = selectors.own_record(subject, record_id)
-    key = f"repair-objection-{record.pk}"
-    draft = request.session.get(key) or {}
+    record, key, draft = _draft(request, subject, record_id, "objection")
     form = forms.ObjectionForm(posted(request), posted_files(request), initial={"reasons": draft.get("reasons", "")})
     if request.method == "POST" and form.is_valid():
         kept = _stash(form, "evidence")
@@ -70,24 +109,13 @@ def objection_new(request: HttpRequest, subject: Subject, record_id: int) -> Htt
 @require_http_methods(["GET", "POST"])
 @citizen_view
 def objection_check(request: HttpRequest, subject: Subject, record_id: int) -> HttpResponse:
-    record = selectors.own_record(subject, record_id)
-    key = f"repair-objection-{record.pk}"
-    draft = request.session.get(key)
-    if not draft:
-        return redirect("repair:objection_new", record_id=record.pk)
-    form = forms.ConfirmForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.file_objection(
-                record, by=request.user, reasons=draft["reasons"], files=services.unstash_uploads(draft["files"])
-            )
-        except REFUSALS as exc:
-            add_errors(form, exc)
-        else:
-            services.drop_uploads(draft["files"])
-            del request.session[key]
-            return redirect("repair:filed", kind="objection", pk=case.pk)
-    return render(request, "repair/objection_check.html", {"record": record, "draft": draft, "form": form})
+    return _check_page(
+        request, subject, record_id, "objection", forms.ConfirmForm, "repair/objection_check.html",
+        uploads=lambda draft: draft["files"],
+        file_case=lambda record, draft: services.file_objection(
+            record, by=request.user, reasons=draft["reasons"], files=services.unstash_uploads(draft["files"])
+        ),
+    )
 
 
 @require_GET
@@ -156,10 +184,8 @@ def statement_new(request: HttpRequest, subject: Subject, pk: int) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 @citizen_view
 def repair_new(request: HttpRequest, subject: Subject, record_id: int) -> HttpResponse:
-    record = selectors.own_record(subject, record_id)
+    record, key, draft = _draft(request, subject, record_id, "application")
     eligibility = services.repair_eligibility(record)
-    key = f"repair-application-{record.pk}"
-    draft = request.session.get(key) or {}
     form = forms.RepairForm(
         posted(request), posted_files(request),
         initial={"fulfilment": draft.get("fulfilment", ""), "extra_actions": draft.get("extra_actions", "")},
@@ -188,28 +214,16 @@ def repair_new(request: HttpRequest, subject: Subject, record_id: int) -> HttpRe
 @citizen_view
 def repair_check(request: HttpRequest, subject: Subject, record_id: int) -> HttpResponse:
     """Check your answers, with the generated 信用承诺书 to read and confirm."""
-    record = selectors.own_record(subject, record_id)
-    key = f"repair-application-{record.pk}"
-    draft = request.session.get(key)
-    if not draft:
-        return redirect("repair:repair_new", record_id=record.pk)
-    form = forms.CommitmentForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.apply_for_repair(
-                record, by=request.user, fulfilment=draft["fulfilment"], commitment_confirmed=True,
-                proof=services.unstash_uploads(draft["proof"]), extra_actions=draft["extra_actions"],
-                extra_files=services.unstash_uploads(draft["extra"]),
-            )
-        except REFUSALS as exc:
-            add_errors(form, exc)
-        else:
-            services.drop_uploads([*draft["proof"], *draft["extra"]])
-            del request.session[key]
-            return redirect("repair:filed", kind="application", pk=case.pk)
-    return render(request, "repair/repair_check.html", {
-        "record": record, "draft": draft, "form": form, "commitment": services.commitment_text_for(record, subject),
-    })
+    return _check_page(
+        request, subject, record_id, "application", forms.CommitmentForm, "repair/repair_check.html",
+        uploads=lambda draft: [*draft["proof"], *draft["extra"]],
+        file_case=lambda record, draft: services.apply_for_repair(
+            record, by=request.user, fulfilment=draft["fulfilment"], commitment_confirmed=True,
+            proof=services.unstash_uploads(draft["proof"]), extra_actions=draft["extra_actions"],
+            extra_files=services.unstash_uploads(draft["extra"]),
+        ),
+        context=lambda record: {"commitment": services.commitment_text_for(record, subject)},
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,18 +16,8 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from credit_portal.exceptions import NotFound, TransitionNotAllowed
+from credit_portal.forms import add_errors
 from repair import permissions
-
-
-def add_errors(form: Form, exc: ValidationError | TransitionNotAllowed | PermissionDenied) -> None:
-    """A service's refusal on the field it names, else above the form."""
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    elif isinstance(exc, ValidationError):
-        form.add_error(None, exc.messages)
-    else:
-        form.add_error(None, str(exc))
 
 
 def posted(request: HttpRequest) -> Any:

@@ -93,53 +93,49 @@ def case_accept(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     return redirect("repair:case", kind=kind, pk=case.pk)
 
 
-def _reason_page(
-    request: HttpRequest, case: case_types.Case, act: Callable[..., object], *, success: str, title: str,
-    button: str, intro: str,
-) -> HttpResponse:
-    """A step that needs only a written reason: the form, the service, the case page."""
-    form = forms.ReasonForm(posted(request))
-    done = form_step(request, form, lambda data: act(case, by=request.user, reason=data["reason"]),
-                     success=success, to="repair:case", kind=case.kind, pk=case.pk)
-    return done or render(request, "repair/reason_form.html", {
-        "form": form, "case": case, "kind": case.kind, "title": title, "button": button, "intro": intro,
-    })
+def _reason_view(
+    act_for: Callable[[case_types.Case], Callable[..., object]], *, success: str, title: str, button: str,
+    intro: str, doc: str,
+) -> Callable[..., HttpResponse]:
+    """A credit-office step that needs only a written reason: the form, the service the
+    case calls for (``act_for``), then the case page."""
+
+    @require_http_methods(["GET", "POST"])
+    @office_view
+    def view(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+        case = selectors.get_case_for_view(request.user, kind, pk)
+        act = act_for(case)
+        form = forms.ReasonForm(posted(request))
+        done = form_step(request, form, lambda data: act(case, by=request.user, reason=data["reason"]),
+                         success=success, to="repair:case", kind=case.kind, pk=case.pk)
+        return done or render(request, "repair/reason_form.html", {
+            "form": form, "case": case, "kind": case.kind, "title": title, "button": button, "intro": intro,
+        })
+
+    view.__doc__ = doc
+    return view
 
 
-@require_http_methods(["GET", "POST"])
-@office_view
-def case_refuse(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    case = selectors.get_case_for_view(request.user, kind, pk)
-    return _reason_page(
-        request, case, case_types.service(case_types.of(case).refuse_service),
-        success=_("The case is not accepted and the citizen has been told why."),
-        title=_("Do not accept the case"), button=_("Do not accept the case"),
-        intro=_("The citizen receives this reason in writing."),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@office_view
-def send_back(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    """Send the department's signed answer back for more work (补正), with the reason."""
-    return _reason_page(
-        request, selectors.get_case_for_view(request.user, kind, pk), services.send_back_answer,
-        success=_("The answer has been sent back to the department for more work."),
-        title=_("Send the answer back for more work"), button=_("Send back for more work"),
-        intro=_("The department sees this reason and answers again."),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@office_view
-def ask_for_material(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    """补正材料: say everything that is missing; the applicant adds it on their case page."""
-    return _reason_page(
-        request, selectors.get_case_for_view(request.user, kind, pk), services.request_material,
-        success=_("The applicant has been asked for the material."),
-        title=_("Ask for more material"), button=_("Ask for the material"),
-        intro=_("Say everything that is missing at once: the applicant receives this in writing."),
-    )
+case_refuse = _reason_view(
+    lambda case: case_types.service(case_types.of(case).refuse_service),
+    doc="Do not accept the case, with the reason the citizen receives.",
+    success=gettext_lazy("The case is not accepted and the citizen has been told why."),
+    title=gettext_lazy("Do not accept the case"), button=gettext_lazy("Do not accept the case"),
+    intro=gettext_lazy("The citizen receives this reason in writing."),
+)
+send_back = _reason_view(
+    lambda case: services.send_back_answer, doc="Send the department's signed answer back for more work (补正).",
+    success=gettext_lazy("The answer has been sent back to the department for more work."),
+    title=gettext_lazy("Send the answer back for more work"), button=gettext_lazy("Send back for more work"),
+    intro=gettext_lazy("The department sees this reason and answers again."),
+)
+ask_for_material = _reason_view(
+    lambda case: services.request_material,
+    doc="补正材料: say everything that is missing; the applicant adds it on their case page.",
+    success=gettext_lazy("The applicant has been asked for the material."),
+    title=gettext_lazy("Ask for more material"), button=gettext_lazy("Ask for the material"),
+    intro=gettext_lazy("Say everything that is missing at once: the applicant receives this in writing."),
+)
 
 
 @require_POST

@@ -29,6 +29,7 @@ from archives.listing.models import Listing, ListingBasis
 from archives.listing.services.common import audit_listing, lock
 from archives.models import CreditRecord, Notice
 from archives.services.notices import notify_subject
+from credit_portal.batches import in_locked_batches
 from credit_portal.exceptions import TransitionNotAllowed
 
 if TYPE_CHECKING:
@@ -71,19 +72,12 @@ def remove_due_listings(*, today: date | None = None) -> int:
     ``today``). The daily task calls this; safe to run twice (rows are locked and
     re-checked, ``skip_locked`` lets two runs share the work)."""
     today = today or timezone.localdate()
-    removed = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Listing.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(state=Listing.State.PUBLISHED, listed_until__lt=today)
-                .select_related("archive__occupation", "subject", "department")[:200]
-            )
-            if not batch:
-                return removed
-            for listing in batch:
-                _remove(listing, kind=Listing.Removal.PERIOD_END, reason="", by=None)
-            removed += len(batch)
+    due = Listing.objects.filter(state=Listing.State.PUBLISHED, listed_until__lt=today).select_related(
+        "archive__occupation", "subject", "department"
+    )
+    return in_locked_batches(
+        due, 200, lambda listing: _remove(listing, kind=Listing.Removal.PERIOD_END, reason="", by=None)
+    )
 
 
 def basis_record_ended(record: CreditRecord, *, reason: str, current: CreditRecord | None, by: User | None) -> None:
