@@ -107,7 +107,7 @@ else:
         hashlib.sha256(("audit-hmac|" + _dev_keys["DJANGO_SECRET_KEY"]).encode()).hexdigest()
     )
 
-# The audit trail (credit_portal/audit.py, docs/audit.md). AUDIT_HMAC_KEY ("1:<64 hex>,
+# The audit trail (credit_portal/audit/, docs/audit.md). AUDIT_HMAC_KEY ("1:<64 hex>,
 # 2:<64 hex>", or one bare key as version 1) keys the HMAC-SM3 of every entry and anchor;
 # it is held outside the database so that a database insider cannot rewrite entries unseen.
 AUDIT_CHAIN_SECONDS = env_int("AUDIT_CHAIN_SECONDS", 5, minimum=1)
