@@ -109,7 +109,7 @@ class RotationNotPossible(Exception):
     """The audit key cannot be rotated as asked (the message says why)."""
 
 
-def rotate_key(*, to_version: int | None = None, by: Any = None) -> AuditAnchor:
+def rotate_key(*, to_version: int | None = None, by: User | None = None) -> AuditAnchor:
     """Move the audit chain to another version of ``AUDIT_HMAC_KEY``; return the rotation anchor.
 
     In one transaction under the chain-head lock: chain what is pending, anchor the head

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model, password_validation, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -28,6 +28,12 @@ from django.views.decorators.cache import never_cache
 from credit_portal import audit
 from credit_portal.forms import GovukFormMixin
 from credit_portal.services import change_own_password
+
+if TYPE_CHECKING:
+    from django.http import QueryDict
+    from django.utils.datastructures import MultiValueDict
+
+    from credit_portal.models import User
 
 # Paths an account that must change its password may still reach.
 _EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/elderly-mode/", "/healthz")
@@ -68,7 +74,7 @@ class RenewPasswordForm(GovukFormMixin, SetPasswordForm):
         "password_mismatch": _("The two new passwords do not match"),
     }
 
-    def validate_password_for_user(self, user: Any, password_field_name: str = "new_password2") -> None:  # noqa: S107 - a field name
+    def validate_password_for_user(self, user: User, password_field_name: str = "new_password2") -> None:  # noqa: S107 - a field name
         password = self.cleaned_data.get(password_field_name)
         if not password:
             return
@@ -79,7 +85,7 @@ class RenewPasswordForm(GovukFormMixin, SetPasswordForm):
             self.add_error(password_field_name, ValidationError(list(dict.fromkeys(messages))))
 
     # The user keyword-only, the data first, as every other page form takes them.
-    def __init__(self, data: Any = None, files: Any = None, *, user: Any, **kwargs: Any) -> None:
+    def __init__(self, data: QueryDict | None = None, files: MultiValueDict | None = None, *, user: User, **kwargs: Any) -> None:
         super().__init__(user, data, **kwargs)
 
 
@@ -105,11 +111,11 @@ def renew_password(request: HttpRequest) -> HttpResponse:
 
 
 # --- Signal receivers -------------------------------------------------------------------
-def _on_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _on_logged_in(sender: type, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     audit.record_read("credit_portal.user.logged_in", actor=user, target=user, request=request)
 
 
-def _on_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _on_logged_out(sender: type, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
     if user is not None and getattr(user, "is_authenticated", False):
         audit.record_read("credit_portal.user.logged_out", actor=user, target=user, request=request)
 

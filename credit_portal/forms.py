@@ -12,7 +12,7 @@ import datetime
 import functools
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django.forms
 from django import forms
@@ -27,6 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from credit_portal.form_messages import name_field_errors
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
 
 
 def add_errors(form: forms.BaseForm, exc: Exception) -> None:
@@ -275,7 +278,7 @@ class PasswordChangeForm(GovukFormMixin, DjangoPasswordChangeForm):
         "password_mismatch": _("The two passwords are not the same."),
     }
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         if user is None:
             # Only for introspection (the form-message tests): an account without a
             # usable password, so every old password is refused.

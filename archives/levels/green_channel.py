@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext as _
@@ -32,6 +33,11 @@ from archives.levels.models import FindingStatus, Severity
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from departments.models import Department, RecordCategory
 from departments.scope import department_ids
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from credit_portal.models import User
 
 GREEN_CHANNEL_YEARS = 3
 
@@ -89,7 +95,7 @@ def green_channel_standing(subject: Subject, *, on: date, years: int = GREEN_CHA
     return GreenChannelStanding(False, years, window_from, on, since, qualifies_from, why)
 
 
-def licensing_department(user: object) -> Department | None:
+def licensing_department(user: User | AnonymousUser) -> Department | None:
     """The department a user checks the green channel for: an active government
     department they are a clerk or reviewer of (the licensing and approving bodies of
     004 item 23; industry associations and the credit office do not license)."""

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from archives import permissions as archive_permissions
 from departments.scope import is_credit_office
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def can_view_level_list(user: object) -> bool:
+    from archives.models import Archive
+    from credit_portal.models import User
+
+
+def can_view_level_list(user: User | AnonymousUser) -> bool:
     """The list of every archive by level is the credit office's oversight (DESIGN §1)."""
     return is_credit_office(user)
 
 
-def can_manage_level_rules(user: object) -> bool:
+def can_manage_level_rules(user: User | AnonymousUser) -> bool:
     return is_credit_office(user)
 
 
-def can_view_level_of(user: object, archive: object) -> bool:
+def can_view_level_of(user: User | AnonymousUser, archive: Archive) -> bool:
     """Whoever may see the staff archive page sees its level and reasons."""
-    return archive_permissions.can_view_archive(user, archive)  # type: ignore[arg-type]
+    return archive_permissions.can_view_archive(user, archive)
 
 
-def can_use_green_channel(user: object) -> bool:
+def can_use_green_channel(user: User | AnonymousUser) -> bool:
     """Staff of a licensing or approving (government) department (001 §四; 004 item 23)."""
     from archives.levels.green_channel import licensing_department
 

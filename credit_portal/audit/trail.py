@@ -24,9 +24,11 @@ from credit_portal.audit.hashing import (
 from credit_portal.audit.keys import audit_keys, current_key_version
 from credit_portal.http import client_ip
 from credit_portal.logging import redact
-from credit_portal.models import AuditChainHead, AuditEntry
+from credit_portal.models import AuditChainHead, AuditEntry, User
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from credit_portal.audit_verify import VerificationResult
 
 logger = logging.getLogger("credit_portal.audit")
@@ -76,7 +78,7 @@ def _link(entry: AuditEntry, head: AuditChainHead) -> None:
 def _new_entry(
     action: str,
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     target: models.Model | None,
     subject_ref: str,
     detail: dict[str, Any] | None,
@@ -127,7 +129,7 @@ def _new_entry(
 def record(
     action: str,
     *,
-    actor: Any = None,
+    actor: User | AnonymousUser | None = None,
     target: models.Model | None = None,
     subject_ref: str = "",
     detail: dict[str, Any] | None = None,
@@ -163,7 +165,7 @@ def record(
 def record_read(
     action: str,
     *,
-    actor: Any = None,
+    actor: User | AnonymousUser | None = None,
     target: models.Model | None = None,
     subject_ref: str = "",
     detail: dict[str, Any] | None = None,
@@ -257,7 +259,7 @@ class PlannedEntry:
     detail: dict[str, Any] | None = None
 
 
-def record_many(entries: list[PlannedEntry], *, actor: Any, batch_size: int = 2000) -> int:
+def record_many(entries: list[PlannedEntry], *, actor: User | AnonymousUser | None, batch_size: int = 2000) -> int:
     """Append many entries by one actor in one go (bulk imports): the same content,
     checks, keyed MACs and chain as :func:`record`, with the chain head locked once and
     the rows written with ``bulk_create`` instead of one INSERT and head UPDATE each.

@@ -16,6 +16,7 @@ refused and answered the same way whether the person exists or not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -32,6 +33,9 @@ from credit_portal.http import client_ip
 from disclosure import conf
 from disclosure.models import Institution, Purpose, QueryLog
 
+if TYPE_CHECKING:
+    from credit_portal.models import User
+
 Matter = QueryLog.Matter
 
 
@@ -45,7 +49,7 @@ class GreenChannelAnswer:
 
 
 def check_green_channel(
-    *, by: object, name: str, id_number: str, matter: str, detail: str, request: HttpRequest | None = None,
+    *, by: User, name: str, id_number: str, matter: str, detail: str, request: HttpRequest | None = None,
 ) -> GreenChannelAnswer:
     """Check the green channel condition for the person named, for ``matter``.
 

@@ -279,7 +279,7 @@ def issue_report(
     subject: Subject,
     *,
     kind: str,
-    to_user: object,
+    to_user: User,
     institution: Institution | None = None,
     authorization: Authorization | None = None,
     occupation_ids: list[int] | None = None,

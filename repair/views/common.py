@@ -10,9 +10,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
 
 from credit_portal.exceptions import NotFound, TransitionNotAllowed
@@ -20,12 +22,12 @@ from credit_portal.forms import add_errors
 from repair import permissions
 
 
-def posted(request: HttpRequest) -> Any:
+def posted(request: HttpRequest) -> QueryDict | None:
     """The POST data of a submission (even an empty one), None for a GET."""
     return request.POST if request.method == "POST" else None
 
 
-def posted_files(request: HttpRequest) -> Any:
+def posted_files(request: HttpRequest) -> MultiValueDict[str, UploadedFile] | None:
     return request.FILES if request.method == "POST" else None
 
 
