@@ -8,8 +8,12 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.cache import never_cache
+
+from credit_portal.exceptions import NotFound
 
 # A view: request and URL arguments (any, as the URLconf passes them) in, response out.
 ViewFunc = Callable[..., HttpResponse]
@@ -76,5 +80,26 @@ def user_passes(predicate: Callable[..., bool]) -> Callable[[ViewFunc], ViewFunc
             return view(request, *args, **kwargs)
 
         return wrapped
+
+    return decorator
+
+
+def guarded(predicate: Callable[..., bool], *, never_cached: bool = False) -> Callable[[ViewFunc], ViewFunc]:
+    """The access wrapper of a group of pages: anonymous visitors go to the log-in page,
+    403 unless ``predicate(request.user)`` (an app's ``permissions`` module), and a
+    ``NotFound`` from the view becomes 404, so an object out of scope looks like one that
+    does not exist. ``never_cached`` adds ``never_cache`` (pages of one person's case)."""
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not predicate(request.user):
+                raise PermissionDenied
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound:
+                raise Http404 from None
+
+        return login_required(never_cache(wrapped) if never_cached else wrapped)
 
     return decorator

@@ -128,13 +128,8 @@ def _refuse_reset_target(user: User, by: User) -> None:
         )
 
 
-def issue_enrolment_code(user: User, *, by: User, request: HttpRequest | None = None) -> str:
-    """Issue a one-time code with which ``user`` may enrol an authenticator; return it (shown once).
-
-    Who: ``credit_portal.reset_credentials`` (the security administrator), for others
-    only. Earlier unused codes of the user stop working. Valid 72 hours.
-    """
-    _refuse_reset_target(user, by)
+def _enrolment_code(user: User, *, by: User | None, request: HttpRequest | None, channel: str = "") -> str:
+    """A new one-time enrolment code for ``user``; earlier unused ones stop working. Audited."""
     code = _new_code()
     now = timezone.now()
     with transaction.atomic():
@@ -142,25 +137,26 @@ def issue_enrolment_code(user: User, *, by: User, request: HttpRequest | None = 
         issued = EnrolmentCode.objects.create(
             user=user, code_digest=_code_digest(code), issued_by=by, expires_at=now + ENROLMENT_CODE_VALIDITY
         )
-        audit.record("credit_portal.enrolment_code.issued", actor=by, target=user,
-                     detail={"code_id": issued.pk}, request=request)
+        detail = {"code_id": issued.pk, **({"channel": channel} if channel else {})}
+        audit.record("credit_portal.enrolment_code.issued", actor=by, target=user, detail=detail, request=request)
     return code
+
+
+def issue_enrolment_code(user: User, *, by: User, request: HttpRequest | None = None) -> str:
+    """Issue a one-time code with which ``user`` may enrol an authenticator; return it (shown once).
+
+    Who: ``credit_portal.reset_credentials`` (the security administrator), for others
+    only. Earlier unused codes of the user stop working. Valid 72 hours.
+    """
+    _refuse_reset_target(user, by)
+    return _enrolment_code(user, by=by, request=request)
 
 
 def issue_enrolment_code_at_console(user: User) -> str:
     """Issue an enrolment code from the server's console (installation: the first
     administrators, before anyone can sign in to issue one). Whoever runs commands on the
     server holds the keys already; the code is still recorded in the trail."""
-    code = _new_code()
-    now = timezone.now()
-    with transaction.atomic():
-        EnrolmentCode.objects.filter(user=user, used_at=None).update(used_at=now)
-        issued = EnrolmentCode.objects.create(
-            user=user, code_digest=_code_digest(code), issued_by=None, expires_at=now + ENROLMENT_CODE_VALIDITY
-        )
-        audit.record("credit_portal.enrolment_code.issued", target=user,
-                     detail={"code_id": issued.pk, "channel": "console"})
-    return code
+    return _enrolment_code(user, by=None, request=None, channel="console")
 
 
 def reset_staff_credentials(user: User, *, by: User, request: HttpRequest | None = None) -> str:

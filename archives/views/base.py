@@ -5,39 +5,27 @@ the form's errors, TransitionNotAllowed → a message)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from archives import permissions
 from archives.models import AnnualFinding, CreditRecord
-from credit_portal.exceptions import NotFound, TransitionNotAllowed
+from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.forms import add_errors
+from credit_portal.http import guarded
 
 __all__ = ["add_errors", "confirm_delete", "refused", "require", "staff_view", "submit"]
 
 
-def staff_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Department staff and the credit office only (DESIGN §6): anonymous users go to
-    the log-in page, citizens and institutions get 403; ``NotFound`` becomes 404."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        require(permissions.can_use_staff_pages(request.user))
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return wrapped
+# Department staff and the credit office only (DESIGN §6): anonymous users go to the
+# log-in page, citizens and institutions get 403; ``NotFound`` becomes 404.
+staff_view = guarded(permissions.can_use_staff_pages)
 
 
 def require(allowed: bool) -> None:

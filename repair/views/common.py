@@ -4,21 +4,19 @@ refusals onto a form. Access itself is decided by ``repair.permissions``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils.datastructures import MultiValueDict
-from django.views.decorators.cache import never_cache
 
-from credit_portal.exceptions import NotFound, TransitionNotAllowed
+from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.forms import add_errors
+from credit_portal.http import guarded
 from repair import permissions
 
 
@@ -58,25 +56,7 @@ def form_step(
     return redirect(to, **to_kwargs)
 
 
-def _guarded(allowed: Callable[[Any], bool]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        @never_cache
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not allowed(request.user):
-                raise PermissionDenied
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound:
-                raise Http404 from None
-
-        return wrapped
-
-    return decorator
-
-
 # Department staff and the credit office; others 403; ``NotFound`` → 404.
-staff_view = _guarded(permissions.is_staff_member)
+staff_view = guarded(permissions.is_staff_member, never_cached=True)
 # The credit office only (403 for everyone else).
-office_view = _guarded(permissions.is_credit_office)
+office_view = guarded(permissions.is_credit_office, never_cached=True)
