@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from credit_portal import statistics
-from credit_portal.fragments import fragment_context
 from credit_portal.forms import normalize_digits
+from credit_portal.fragments import fragment_context
 from credit_portal.http import user_passes
 from departments import charts, exports, permissions, selectors, services
 from departments.forms import CoverageEntryForm, EvaluationForm, RuleFilingForm
