@@ -68,13 +68,24 @@ def _setup_django(env: dict[str, str]) -> None:
 
 
 def sender() -> None:
-    """One sender process: drain the outbox, then exit."""
+    """One sender process: drain the outbox, then exit. ``BENCH_CLAIM=two`` takes the
+    claim as it was before (SELECT … FOR UPDATE SKIP LOCKED, then UPDATE);
+    ``BENCH_NO_POST=1`` answers every batch "accepted" in-process instead of posting it,
+    which leaves the sender's own database work: claim, acknowledgements, delivered marks."""
     _setup_django({})
     from exchange import delivery
 
+    if os.environ.get("BENCH_CLAIM") == "two":
+        delivery.claim = delivery._claim_in_two_statements
+    if os.environ.get("BENCH_NO_POST"):
+        delivery.post_batch = lambda platform, events: {str(e.pk): {"status": "accepted"} for e in events}
+
+    began = time.time()
     while True:
         report = delivery.deliver_pending(budget_seconds=3600)
         if not report.claimed:
+            # Wall-clock span of the delivery itself, without the process's start-up.
+            print(f"BENCH_SPAN {began} {time.time()}", flush=True)
             return
 
 
@@ -94,6 +105,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--senders", type=int, default=2, help="parallel sender processes")
     parser.add_argument("--gunicorn-workers", type=int, default=3)
+    parser.add_argument(
+        "--compare", action="store_true",
+        help="also deliver the same events with the claim and autovacuum settings of before (two-statement claim, "
+             "default autovacuum), and both without the HTTP post (the senders' database work alone), in this run",
+    )
     parser.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sender:
@@ -113,6 +129,8 @@ def main() -> None:
     from django.core.management import call_command
 
     engine = "PostgreSQL" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "SQLite"
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
     print(f"database: {engine} (scratch), events: {args.events:,}, batch: ", end="")
     call_command("migrate", verbosity=0)
 
@@ -142,19 +160,7 @@ def main() -> None:
         MunicipalPlatform.objects.update(active=False)
         MunicipalPlatform.objects.create(name="bench", url=base + "/exchange/receive/", active=True)
 
-        from django.utils import timezone
-
-        started = time.monotonic()
-        chunk = 5000
-        for start in range(0, args.events, chunk):
-            OutboxEvent.objects.bulk_create([
-                OutboxEvent(
-                    event_type="record.published", aggregate_type="archives.creditrecord", aggregate_id=str(i + 1),
-                    payload=_payload(i), next_attempt_at=timezone.now(),
-                )
-                for i in range(start, min(args.events, start + chunk))
-            ])
-        print(f"outbox filled: {args.events:,} events in {time.monotonic() - started:.1f} s")
+        fill(args.events)
 
         # Baseline: a bare POST loop to the same server, same body sizes, no work behind
         # it (an unsigned request is refused after the body is read).
@@ -172,28 +178,53 @@ def main() -> None:
         for _ in range(tiny):
             _post(base + "/exchange/receive/", b"{}", headers)
         tiny_elapsed = time.monotonic() - started
-
-        started = time.monotonic()
-        senders = [
-            subprocess.Popen([sys.executable, __file__, "--sender"], cwd=ROOT, env=env)  # noqa: S603
-            for _ in range(args.senders)
-        ]
-        for process in senders:
-            process.wait()
-        elapsed = time.monotonic() - started
-        delivered = OutboxEvent.objects.filter(state=OutboxEvent.State.DELIVERED).count()
-        ledger = PlatformLedgerEntry.objects.count()
-
-        print()
-        print(f"end-to-end delivery ({args.senders} senders → gunicorn ×{args.gunicorn_workers}):")
-        print(f"  {delivered:,} delivered, {ledger:,} in the ledger, in {elapsed:.1f} s "
-              f"= {delivered / elapsed:,.0f} events/s")
         print("baseline, bare HTTP POST loop to the same server (one client):")
         print(f"  {requests} POSTs of {len(body) / 1024:,.0f} KiB ({size} events each, refused unsigned): "
               f"{requests / bare:,.1f} req/s = {requests * size / bare:,.0f} events/s equivalent")
         print(f"  {tiny} tiny POSTs: {tiny / tiny_elapsed:,.0f} req/s (one event per request would cap here)")
-        if delivered != args.events or ledger != args.events:
-            print("WARNING: not every event was delivered exactly once")
+
+        phases = [("now: one-statement claim, tuned autovacuum, end to end", {}, True)]
+        if args.compare:
+            phases = [
+                ("before: two-statement claim, default autovacuum, end to end", {"BENCH_CLAIM": "two"}, False),
+                phases[0],
+                ("before: two-statement claim, default autovacuum, senders' database work only",
+                 {"BENCH_CLAIM": "two", "BENCH_NO_POST": "1"}, False),
+                ("now: one-statement claim, tuned autovacuum, senders' database work only", {"BENCH_NO_POST": "1"}, True),
+            ]
+        failed = False
+        for index, (label, extra, tuned) in enumerate(phases):
+            if index:
+                fill(args.events)
+            autovacuum(tuned=tuned)
+            started = time.monotonic()
+            senders = [
+                subprocess.Popen(  # noqa: S603
+                    [sys.executable, __file__, "--sender"], cwd=ROOT, env={**env, **extra}, stdout=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(args.senders)
+            ]
+            spans = []
+            for process in senders:
+                out, _ = process.communicate()
+                spans += [line.split()[1:] for line in out.splitlines() if line.startswith("BENCH_SPAN ")]
+            elapsed = time.monotonic() - started
+            if spans:  # from the first sender's first claim to the last one's end
+                elapsed = max(float(end) for _, end in spans) - min(float(begin) for begin, _ in spans)
+            delivered = OutboxEvent.objects.filter(state=OutboxEvent.State.DELIVERED).count()
+            ledger = PlatformLedgerEntry.objects.count()
+            load = os.getloadavg()[0]
+            print(f"{label} ({args.senders} senders → gunicorn ×{args.gunicorn_workers}):")
+            print(f"  {delivered:,} delivered, {ledger:,} in the ledger, in {elapsed:.1f} s "
+                  f"= {delivered / elapsed:,.0f} events/s (load {load:.2f})")
+            expected_ledger = 0 if "BENCH_NO_POST" in extra else args.events
+            if delivered != args.events or ledger != expected_ledger:
+                print("WARNING: not every event was delivered exactly once")
+                failed = True
+        load = os.getloadavg()
+        print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        if failed:
             sys.exit(1)
     finally:
         gunicorn.terminate()
@@ -202,6 +233,47 @@ def main() -> None:
 
         connections.close_all()
         drop()
+
+
+def fill(events: int) -> None:
+    """An empty outbox, ledger and delivery table, then ``events`` due events."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from exchange.models import OutboxEvent, PlatformDelivery, PlatformLedgerEntry
+
+    if connection.vendor == "postgresql":
+        tables = [m._meta.db_table for m in (PlatformDelivery, PlatformLedgerEntry, OutboxEvent)]
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")  # noqa: S608 - model tables
+    else:
+        for model in (PlatformDelivery, PlatformLedgerEntry, OutboxEvent):
+            model.objects.all().delete()
+    started = time.monotonic()
+    chunk = 5000
+    for start in range(0, events, chunk):
+        OutboxEvent.objects.bulk_create([
+            OutboxEvent(
+                event_type="record.published", aggregate_type="archives.creditrecord", aggregate_id=str(i + 1),
+                payload=_payload(i), next_attempt_at=timezone.now(),
+            )
+            for i in range(start, min(events, start + chunk))
+        ])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {OutboxEvent._meta.db_table}")  # noqa: S608
+    print(f"outbox filled: {events:,} events in {time.monotonic() - started:.1f} s")
+
+
+def autovacuum(*, tuned: bool) -> None:
+    """The outbox's storage parameters of migration exchange 0004 (tuned) or the defaults."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    migration = __import__("exchange.migrations.0004_outbox_autovacuum", fromlist=["TUNE"])
+    with connection.cursor() as cursor:
+        cursor.execute(migration.TUNE if tuned else migration.RESET)
 
 
 def _payload(i: int) -> dict[str, object]:

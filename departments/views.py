@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from credit_portal import statistics
 from credit_portal.forms import normalize_digits
+from credit_portal.fragments import fragment_context
 from credit_portal.http import user_passes
 from departments import charts, exports, permissions, selectors, services
 from departments.forms import CoverageEntryForm, EvaluationForm, RuleFilingForm
@@ -121,9 +123,19 @@ def _yearly_page(request: HttpRequest, template: str, context: Callable[[int], d
 def city(request: HttpRequest) -> HttpResponse:
     """The credit office's dashboard of the city: the yearly figures and the charts, each
     chart followed by its table."""
+    # Computed only when the cached fragment is missing: the template calls these inside
+    # {% cache %} (credit_portal.fragments), so a cached dashboard runs none of the
+    # providers' aggregate queries. City-wide counts, kept at most FRAGMENT_CACHE_SECONDS;
+    # the page says as of when.
     return _yearly_page(request, "departments/city.html", lambda year: {
-        "figures": statistics.figures(year), "charts": [charts.chart(one) for one in statistics.series(year)],
+        "figures": functools.partial(statistics.figures, year),
+        "charts": functools.partial(_city_charts, year),
+        **fragment_context(request, "city-dashboard", year),
     })
+
+
+def _city_charts(year: int) -> list[charts.Chart]:
+    return [charts.chart(one) for one in statistics.series(year)]
 
 
 @require_GET

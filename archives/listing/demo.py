@@ -90,6 +90,20 @@ def _age_decision(listing: Listing, days: int) -> None:
     CaseMeasure.objects.filter(case__listing=listing).update(feedback_due=rules.end_of(rules.Key.FEEDBACK, opened))
 
 
+def publish(record: CreditRecord, *, category: str, facts: str, legal_basis: str,
+            reason: str = "事实清楚、证据确凿，当事人在期限内未提出陈述申辩。") -> Listing:
+    """List ``record``'s person through the services, as the department's demo staff
+    would: its clerk proposes, the proposal is aged past the objection window (nobody
+    objected), its reviewer decides to publish. The department's ``demo_<code>_clerk``
+    and ``demo_<code>_reviewer`` accounts must exist (``departments.demo``). Also used
+    by tests that need a published listing on the public list."""
+    clerk, reviewer = _staff(record.archive.department.code)
+    listing = services.propose_listing(record.archive, by=clerk, records=[record], category=category, facts=facts,
+                                       legal_basis=legal_basis)
+    _age_proposal(listing, 40)
+    return services.decide_listing(listing, by=reviewer, publish=True, reason=reason)
+
+
 def load(stdout: TextIO) -> list[DemoAccount]:
     refuse_in_production()
     accounts = _measure_accounts()
@@ -105,16 +119,14 @@ def load(stdout: TextIO) -> list[DemoAccount]:
         )
         if record is None:
             continue
-        clerk, reviewer = _staff(record.archive.department.code)
-        listing = services.propose_listing(record.archive, by=clerk, records=[record], category=category, facts=facts,
-                                           legal_basis=basis)
         made += 1
         if not published:
+            clerk, _reviewer = _staff(record.archive.department.code)
+            services.propose_listing(record.archive, by=clerk, records=[record], category=category, facts=facts,
+                                     legal_basis=basis)
             continue
         # The window is over and nobody objected (the demo ages the listing, see above).
-        _age_proposal(listing, 40)
-        listing = services.decide_listing(listing, by=reviewer, publish=True,
-                                          reason="事实清楚、证据确凿，当事人在期限内未提出陈述申辩。")
+        listing = publish(record, category=category, facts=facts, legal_basis=basis)
         if index == 0:
             # Decided 30 days ago: the feedback was due 10 working days later.
             _age_decision(listing, 30)

@@ -17,6 +17,7 @@ from archives import services as archive_services
 from archives.models import Archive, CreditRecord
 from credit_portal import statistics
 from credit_portal.models import AuditEntry
+from credit_portal.roles import Role
 from departments import selectors, services
 from departments.models import DepartmentEvaluation, RuleFiling
 from tests import factories as f
@@ -96,7 +97,8 @@ def test_the_yearly_figures(world) -> None:
     assert dict(by_kind["records_by_department"].rows) == {world.education.display_name: (2,)}
 
 
-def test_the_city_pages_cost_the_same_queries_for_more_archives(client, world) -> None:
+def test_the_city_pages_cost_the_same_queries_for_more_archives(client, world, settings) -> None:
+    settings.FRAGMENT_CACHE_SECONDS = 0  # the computation itself, every request
     client.force_login(world.credit_office)
     for archive in make_archives(world, 1):
         make_record(archive, by=world.edu_reviewer)
@@ -118,6 +120,42 @@ def test_the_city_pages_cost_the_same_queries_for_more_archives(client, world) -
     Archive.objects.filter(pk=doctor.pk).update(occupation=world.doctor, department=world.health)
     services.file_rules(world.health, by=world.health_clerk, title="细则", document_number="", issued_on=date(2026, 1, 5))
     assert counts() == few
+
+
+def test_the_city_dashboard_figures_come_from_the_fragment_cache(client, world, settings) -> None:
+    """The dashboard's figures and charts are computed once per viewer, year, language and
+    day and then served from the fragment cache: a repeated request runs none of the
+    providers' aggregate queries, whatever the data size, and shows the same figures."""
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    _fixture(world)
+    client.force_login(world.credit_office)
+    client.get(f"/city/?year={YEAR - 2}")  # the first request of a session saves it
+
+    def visit(url: str = "/city/") -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    computed, first = visit(f"/city/?year={YEAR - 1}")
+    cached, again = visit(f"/city/?year={YEAR - 1}")
+    assert "数据截至" in first
+    assert cached < computed
+    def figures_part(html: str) -> str:
+        return html[html.index("数据截至"):html.index("</main>")]
+
+    assert figures_part(again) == figures_part(first)
+    # More data changes nothing in the cached page's cost (nor, for up to the cache's
+    # lifetime, its figures); another year is computed afresh.
+    for archive in make_archives(world, 5, employer="示范市第十中学"):
+        make_record(archive, by=world.edu_reviewer)
+    assert visit(f"/city/?year={YEAR - 1}")[0] == cached
+    assert visit()[0] == computed
+    assert visit()[0] == cached
+    # Another viewer never gets this viewer's fragment.
+    client.force_login(f.make_user("second_officer", roles=(Role.CREDIT_OFFICE,)))
+    client.get(f"/city/?year={YEAR - 2}")  # this session's first request saves it
+    assert visit()[0] == computed
 
 
 def test_only_the_credit_office_sees_the_city(client, world) -> None:
