@@ -5,6 +5,7 @@ A published listing opens one case with one ``CaseMeasure`` per active catalogue
 measure that applies to the listing's category, each due back (response and feedback)
 within ``rules.FEEDBACK`` working days; "corrected within the time limit → no longer
 a target" (003 item 10) is ``mark_corrected``; removal from the list closes the case.
+Each step emits ``punishment.updated`` in its transaction (docs/exchange/README.md).
 """
 
 from __future__ import annotations
