@@ -82,7 +82,11 @@ class OutboxEvent(models.Model):
         verbose_name = _("outbox event")
         verbose_name_plural = _("outbox events")
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+            # The retention purge finds the events about a record (exchange.outbox.redact).
+            models.Index(fields=["aggregate_type", "aggregate_id"], name="outbox_aggregate"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.aggregate_type}:{self.aggregate_id}"

@@ -97,7 +97,9 @@ def redact(*, aggregate_type: str, aggregate_ids: Iterable[str], lineage: str | 
 
     about = models.Q(aggregate_type=aggregate_type, aggregate_id__in=[str(i) for i in aggregate_ids])
     if lineage:
-        about |= models.Q(payload__lineage=str(lineage))
+        # Only the event types whose payload has a lineage (read from the schema), so the
+        # look-up goes through the event type index rather than every payload.
+        about |= models.Q(event_type__in=_types_with("lineage"), payload__lineage=str(lineage))
     now = timezone.now()
     events = list(OutboxEvent.objects.select_for_update().filter(about, purged_at__isnull=True))
     for event in events:
@@ -111,3 +113,17 @@ def redact(*, aggregate_type: str, aggregate_ids: Iterable[str], lineage: str | 
             fields += ["state", "next_attempt_at", "last_error"]
         event.save(update_fields=fields)
     return len(events)
+
+
+def _types_with(field: str) -> list[str]:
+    """The event types whose payload (docs/exchange/schema-v1.json) has ``field``."""
+    from exchange import schema
+
+    document = schema.schema()
+    types = []
+    for branch in document["allOf"]:
+        event_type = branch["if"]["properties"]["event_type"]["const"]
+        definition = document["$defs"][branch["then"]["properties"]["payload"]["$ref"].rsplit("/", 1)[1]]
+        if field in definition.get("properties", {}):
+            types.append(event_type)
+    return types

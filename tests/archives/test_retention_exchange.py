@@ -146,3 +146,44 @@ def test_a_rolled_back_purge_blanks_nothing(world: World, old_record: CreditReco
     assert not OutboxEvent.objects.filter(purged_at__isnull=False).exists()
     assert not OutboxEvent.objects.filter(event_type="record.purged").exists()
     assert CreditRecord.objects.filter(lineage=old_record.lineage).exists()
+
+
+def test_case_events_naming_the_lineage_are_blanked_and_others_kept(world: World, old_record: CreditRecord) -> None:
+    from django.db import transaction
+
+    from exchange.outbox import emit
+
+    step = {
+        "objection_id": 7,
+        "reference": "YY-20200701-ABCDEF",
+        "step": "filed",
+        "state": "submitted",
+        "record_id": old_record.pk,
+        "lineage": str(old_record.lineage),
+        "accept_due": "2020-07-08",
+        "decide_due": None,
+        "occurred_at": "2020-07-01T10:00:00+08:00",
+        "subject_id": str(world.subject.pk),
+        "subject_index": world.subject.id_number_index,
+    }
+    with transaction.atomic():
+        mine = emit("objection.updated", aggregate=("repair.objection", "7"), payload=step)
+        other = emit(
+            "objection.updated",
+            aggregate=("repair.objection", "8"),
+            payload={**step, "objection_id": 8, "lineage": "00000000-0000-4000-8000-000000000000"},
+        )
+    delivery.deliver_pending()
+    services.purge_expired_negative_information(today=PURGE_DAY)
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert mine.payload == {
+        "objection_id": 7,
+        "reference": "YY-20200701-ABCDEF",
+        "step": "filed",
+        "state": "submitted",
+        "record_id": old_record.pk,
+        "lineage": str(old_record.lineage),
+    }
+    assert other.purged_at is None
+    assert other.payload["subject_index"] == world.subject.id_number_index
