@@ -7,11 +7,12 @@ and ``id_number_digest`` (an HMAC-SM3 under the platform key, see exchange docs)
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from archives.hooks import archive_content_changed
-from archives.models import AnnualFinding, CreditRecord
-from exchange.outbox import emit
+from archives.models import AnnualFinding, CreditRecord, Subject
+from exchange.outbox import emit, redact
 
 
 def _subject_part(record_or_finding: CreditRecord | AnnualFinding) -> dict[str, Any]:
@@ -73,3 +74,26 @@ def emit_finding_signed(finding: AnnualFinding) -> None:
         },
     )
     archive_content_changed(finding.archive_id)
+
+
+def emit_record_purged(*, lineage: str, record_ids: list[int], subject: Subject, purged_on: date) -> None:
+    """``record.purged``: every version of a record lineage was deleted at the 5-year
+    retention limit (《征信业管理条例》 art. 16: "超过5年的，应当予以删除"). The platform
+    deletes what it holds of the lineage. Only ids travel: what the record said is gone.
+
+    First the content of the lineage's earlier events is blanked (``redact``), then this
+    event is written, so it is not blanked itself."""
+    redact(aggregate_type=CreditRecord._meta.label_lower, aggregate_ids=[str(pk) for pk in record_ids],
+           lineage=lineage)
+    emit(
+        "record.purged",
+        aggregate=("archives.recordlineage", lineage),
+        payload={
+            "lineage": lineage,
+            "record_ids": sorted(record_ids),
+            "rule": "art16-5y",
+            "purged_on": purged_on.isoformat(),
+            "subject_id": str(subject.pk),
+            "subject_index": subject.id_number_index,
+        },
+    )

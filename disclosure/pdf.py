@@ -174,6 +174,11 @@ def _summary(content: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]
     if "credit_levels" in summary:
         levels = "；".join(f"{item['occupation']}：{item['label']}" for item in summary["credit_levels"])
         rows.append((_("Credit level"), levels or _("None in this report")))
+    # Integrity points (pilot) are in the content only with the person's say-so (their
+    # own report, or an authorization that included them) and while the pilot is on.
+    if summary.get("points"):
+        rows.append((_("Integrity points (pilot)"),
+                     "；".join(f"{item['occupation']}：{item['total']}" for item in summary["points"])))
     table = _table([[_p(k, s["cell"]), _p(v, s["cell"])] for k, v in rows], [60 * mm, 114 * mm], header_column=True)
     return [_p(_("Summary"), s["h2"]), table, _p(_negative_check(content), s["notice"])]
 
@@ -216,10 +221,24 @@ def _archive(archive: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]
         rows.append([_p(_("No records in scope."), s["cell"]), "", ""])
     # The category column fits the longest catalogue name (10 characters) on one line.
     story.append(_table(rows, [104 * mm, 44 * mm, 26 * mm]))
+    # The level with its reasons and the points line by line, as the report page shows them.
+    level = archive.get("credit_level")
+    if level:
+        story += [Spacer(1, 4), _p(f"{_('Credit level')}：{level['label']}", s["body"])]
+        story += [_p(f"{n}. {_line(r['text'], r.get('basis'))}", s["small"]) for n, r in enumerate(level["reasons"], 1)]
+    scored = archive.get("points")
+    if scored:
+        story += [Spacer(1, 4), _p(f"{_('Integrity points (pilot)')}：{scored['total']}", s["body"])]
+        for line in scored["lines"]:
+            story.append(_p("· " + _line(f"{line['text']}：{line['points']}", line.get("basis")), s["small"]))
     if archive.get("findings"):
         findings = "；".join(f"{f['year']} {f['status_label']}" for f in archive["findings"])
         story += [Spacer(1, 4), _p(f"{_('Yearly findings')}：{findings}", s["body"])]
     return story
+
+
+def _line(text: str, basis: str | None) -> str:
+    return f"{text}（{_('Basis')}：{basis}）" if basis else text
 
 
 def render_report_pdf(report: CreditReport, *, verify_url: str = "") -> bytes:

@@ -72,12 +72,21 @@ class OutboxEvent(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, default=timezone.now)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # Set when the information the event describes was purged (retention, 《征信业管理条例》
+    # art. 16) and its payload blanked: ``original_digest`` is the SM3 digest of the
+    # envelope as it was sent, which reconciliation compares with the ledger's digest.
+    purged_at = models.DateTimeField(_("content purged"), null=True, blank=True)
+    original_digest = models.CharField(_("SM3 digest of the event as sent"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("outbox event")
         verbose_name_plural = _("outbox events")
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+            # The retention purge finds the events about a record (exchange.outbox.redact).
+            models.Index(fields=["aggregate_type", "aggregate_id"], name="outbox_aggregate"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.aggregate_type}:{self.aggregate_id}"

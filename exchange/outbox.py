@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from exchange.models import OutboxEvent
 
@@ -59,3 +61,69 @@ def nudge() -> None:
         deliver_pending.apply_async(kwargs={"max_batches": NUDGE_BATCHES}, retry=False)
     except Exception:
         logger.warning("exchange: delivery nudge failed; the beat sweep will deliver", exc_info=True)
+
+
+# What a blanked payload keeps: the opaque ids of the sending portal and the step a case
+# event marked. Nothing else: the person (subject_id, subject_index, name), titles,
+# decision numbers, reasons and dates of the conduct all go.
+REDACTION_KEEPS = frozenset({
+    "record_id", "lineage", "version", "objection_id", "application_id", "listing_id", "case_id", "finding_id",
+    "reference", "step", "state",
+})
+
+
+def redact(*, aggregate_type: str, aggregate_ids: Iterable[str], lineage: str | None = None) -> int:
+    """Blank the personal content of every event about purged information: the events
+    whose aggregate is one of ``aggregate_ids`` of ``aggregate_type`` and, with
+    ``lineage``, every event whose payload names that lineage (objection and repair
+    steps of the record). Must run in the purge's transaction. Returns how many events
+    were blanked.
+
+    Kept, so that deliveries still reconcile (docs/exchange/README.md): the event id
+    (the platform's idempotency key), type, schema version, aggregate, creation time
+    (``occurred_at``), state, attempts, delivery time, each platform's acknowledgement,
+    and, in ``original_digest``, the SM3 digest of the envelope as it was sent, which
+    is what the platform's ledger holds. The payload keeps only ``REDACTION_KEEPS``.
+
+    An event not yet delivered is never sent after this (it would carry the content
+    the law says to delete): it fails with the reason; the ``record.purged`` event
+    tells the platform anyway.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("redact() must run inside the transaction of the purge.")
+    from credit_portal.crypto import sm3_hexdigest
+    from exchange import schema
+    from exchange.signing import canonical_json
+
+    about = models.Q(aggregate_type=aggregate_type, aggregate_id__in=[str(i) for i in aggregate_ids])
+    if lineage:
+        # Only the event types whose payload has a lineage (read from the schema), so the
+        # look-up goes through the event type index rather than every payload.
+        about |= models.Q(event_type__in=_types_with("lineage"), payload__lineage=str(lineage))
+    now = timezone.now()
+    events = list(OutboxEvent.objects.select_for_update().filter(about, purged_at__isnull=True))
+    for event in events:
+        event.original_digest = sm3_hexdigest(canonical_json(schema.envelope_for(event)))
+        event.payload = {key: value for key, value in event.payload.items() if key in REDACTION_KEEPS}
+        event.purged_at = now
+        fields = ["payload", "purged_at", "original_digest"]
+        if event.state != OutboxEvent.State.DELIVERED:
+            event.state, event.next_attempt_at = OutboxEvent.State.FAILED, None
+            event.last_error = "not sent: the information was purged (retention limit)"
+            fields += ["state", "next_attempt_at", "last_error"]
+        event.save(update_fields=fields)
+    return len(events)
+
+
+def _types_with(field: str) -> list[str]:
+    """The event types whose payload (docs/exchange/schema-v1.json) has ``field``."""
+    from exchange import schema
+
+    document = schema.schema()
+    types = []
+    for branch in document["allOf"]:
+        event_type = branch["if"]["properties"]["event_type"]["const"]
+        definition = document["$defs"][branch["then"]["properties"]["payload"]["$ref"].rsplit("/", 1)[1]]
+        if field in definition.get("properties", {}):
+            types.append(event_type)
+    return types

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from credit_portal.crypto import sm3_hexdigest
@@ -89,6 +90,12 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
                 PlatformLedgerEntry.objects.filter(idempotency_key__in=[k for k in rows if k not in inserted])
                 .values_list("idempotency_key", "digest")
             ) if len(inserted) < len(rows) else {}
+            # The platform deletes what it holds of a purged lineage (record.purged); the
+            # ledger keeps each entry's key and digest for reconciliation.
+            for key in inserted:
+                envelope = rows[key][2]
+                if envelope["event_type"] == "record.purged":
+                    _forget(envelope["payload"])
         for key, (index, digest, _envelope) in rows.items():
             receipt = receipts[index]
             if key in inserted:
@@ -144,3 +151,18 @@ def _insert_ignoring_conflicts(
             cursor.execute(sql, params)
             inserted.update(uuid.UUID(str(value)) for (value,) in cursor.fetchall())
     return inserted
+
+
+def _forget(payload: dict[str, Any]) -> int:
+    """Blank the ledger's copies of the events about a purged lineage, as the sender
+    blanks its outbox (``exchange.outbox.redact``): the same ids are kept, the digest
+    of each event as received stays in ``digest``."""
+    from exchange.outbox import REDACTION_KEEPS
+
+    about = Q(aggregate_type="archives.creditrecord", aggregate_id__in=[str(i) for i in payload["record_ids"]])
+    about |= Q(payload__lineage=payload["lineage"])
+    entries = list(PlatformLedgerEntry.objects.select_for_update().filter(about).exclude(event_type="record.purged"))
+    for entry in entries:
+        entry.payload = {k: v for k, v in entry.payload.items() if k in REDACTION_KEEPS}
+        entry.save(update_fields=["payload"])
+    return len(entries)

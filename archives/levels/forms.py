@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from archives.levels.models import Condition, FindingStatus, Level, Severity
+from archives.levels.models import Condition, FindingStatus, Level, PointRule, Severity
 from credit_portal.forms import GovukFormMixin
 from departments.models import Department, Occupation
 
@@ -45,3 +45,31 @@ class LevelRuleForm(GovukFormMixin, forms.Form):
         max_length=500, required=False, label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The law or policy document this rule rests on, with its article."),
     )
+
+
+class PointRuleEditForm(GovukFormMixin, forms.Form):
+    """The points and the source of a scoring rule (the fact is fixed once in force)."""
+
+    points = forms.IntegerField(
+        min_value=-1000, max_value=1000, label=_("Points"),
+        help_text=_("Positive information and a trustworthy finding add points (a positive number); negative "
+                    "information and adverse findings take points away (a negative number)."),
+    )
+    source = forms.CharField(
+        max_length=500, required=False, label=_("Source"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The policy document or the pilot decision this rule rests on."),
+    )
+
+
+class PointRuleForm(GovukFormMixin, forms.Form):
+    kind = forms.ChoiceField(choices=PointRule.Kind.choices, label=_("Fact the rule scores"))
+    severity = forms.ChoiceField(
+        choices=[("", _("Not applicable")), *Severity.choices], required=False, label=_("Severity"),
+        help_text=_("For negative records only."),
+    )
+    finding_status = forms.ChoiceField(
+        choices=[("", _("Not applicable")), *PointRule.Status.choices], required=False, label=_("Finding status"),
+        help_text=_("For findings only."),
+    )
+    points = PointRuleEditForm.base_fields["points"]
+    source = PointRuleEditForm.base_fields["source"]

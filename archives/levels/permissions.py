@@ -23,6 +23,11 @@ def can_manage_level_rules(user: User | AnonymousUser) -> bool:
     return is_credit_office(user)
 
 
+def can_manage_point_rules(user: User | AnonymousUser) -> bool:
+    """The integrity points pilot's scoring rules are the credit office's (002 §二(四)3)."""
+    return is_credit_office(user)
+
+
 def can_view_level_of(user: User | AnonymousUser, archive: Archive) -> bool:
     """Whoever may see the staff archive page sees its level and reasons."""
     return archive_permissions.can_view_archive(user, archive)

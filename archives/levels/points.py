@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from archives.levels import permissions
 from archives.levels.compute import is_effective
 from archives.levels.models import PointRule, PointsPilot, Severity
 from archives.levels.services import facts_of
@@ -77,7 +78,7 @@ def add_point_rule(*, by: User, kind: str, points: int, source: str, severity: s
     """Add a scoring rule (credit office only; audited ``levels.point_rule.added``).
     Refused: no source, zero points, a sign against the fact (a penalty cannot add
     points), or a rule in force for the same fact (overlap)."""
-    if not is_credit_office(by):
+    if not permissions.can_manage_point_rules(by):
         raise PermissionDenied(_("Only the credit office keeps the integrity points rules."))
     rule = PointRule(kind=kind, points=points or 0, source=(source or "").strip(), created_by=by,
                      severity=severity if kind == PointRule.Kind.NEGATIVE_RECORD else "",
@@ -92,8 +93,10 @@ def add_point_rule(*, by: User, kind: str, points: int, source: str, severity: s
     return rule
 
 
-def _refuse_overlap(rule: PointRule, *, lock: bool = True) -> None:
+def _refuse_overlap(rule: PointRule, *, lock: bool = True, replacing: PointRule | None = None) -> None:
     rules = PointRule.objects.select_for_update() if lock else PointRule.objects.all()
+    if replacing is not None:
+        rules = rules.exclude(pk=replacing.pk)
     clash = rules.filter(
         is_active=True, kind=rule.kind, severity=rule.severity, finding_status=rule.finding_status
     ).first()
@@ -103,7 +106,7 @@ def _refuse_overlap(rule: PointRule, *, lock: bool = True) -> None:
         ) % {"other": str(clash)}})
 
 
-def check_point_rule(rule: PointRule) -> None:
+def check_point_rule(rule: PointRule, *, replacing: PointRule | None = None) -> None:
     """Refuse a rule without source, with zero points, with a sign against its fact, or
     scoring a fact a rule in force already scores (overlap). One ValidationError by field."""
     kind = rule.kind
@@ -124,12 +127,40 @@ def check_point_rule(rule: PointRule) -> None:
                             _("Negative information and adverse findings take points away: enter a negative number."))
     if errors:
         raise ValidationError(errors)
-    _refuse_overlap(rule, lock=False)
+    _refuse_overlap(rule, lock=False, replacing=replacing)
+
+
+def change_point_rule(rule: PointRule, *, by: User, points: int, source: str) -> PointRule:
+    """Change the points or the source of a rule in force (credit office only; audited
+    ``levels.point_rule.changed``). The rule is not edited in place: it is retired and
+    a new rule for the same fact put in force in one transaction, so the points an
+    archive had under the old rule stay explainable. Refused as ``add_point_rule``
+    refuses (no source, zero points, a sign against the fact), and when the rule is no
+    longer in force."""
+    if not permissions.can_manage_point_rules(by):
+        raise PermissionDenied(_("Only the credit office keeps the integrity points rules."))
+    with transaction.atomic():
+        locked = PointRule.objects.select_for_update().get(pk=rule.pk)
+        if not locked.is_active:
+            raise ValidationError(_("This rule is already out of force."))
+        new = PointRule(kind=locked.kind, severity=locked.severity, finding_status=locked.finding_status,
+                        points=points or 0, source=(source or "").strip(), created_by=by)
+        check_point_rule(new, replacing=locked)
+        if (new.points, new.source) == (locked.points, locked.source):
+            raise ValidationError(_("Nothing was changed: change the points or the source."))
+        locked.is_active = False
+        locked.save(update_fields=["is_active"])
+        _refuse_overlap(new, replacing=locked)
+        new.save(force_insert=True)
+        audit.record("levels.point_rule.changed", actor=by, target=new,
+                     detail={"replaces": locked.pk, "points": [locked.points, new.points],
+                             "source_changed": locked.source != new.source})
+    return new
 
 
 def retire_point_rule(rule: PointRule, *, by: User) -> PointRule:
     """Take a scoring rule out of force (credit office only; audited ``levels.point_rule.retired``)."""
-    if not is_credit_office(by):
+    if not permissions.can_manage_point_rules(by):
         raise PermissionDenied(_("Only the credit office keeps the integrity points rules."))
     with transaction.atomic():
         locked = PointRule.objects.select_for_update().get(pk=rule.pk)

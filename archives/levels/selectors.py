@@ -9,7 +9,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from archives.levels.models import ArchiveLevel, ArchiveLevelChange, LevelRule
+from archives.levels.models import ArchiveLevel, ArchiveLevelChange, LevelRule, PointRule, PointsPilot
 from archives.levels.reasons import reason_text
 from archives.models import CreditRecord
 
@@ -92,3 +92,18 @@ def rules_in_force() -> QuerySet[LevelRule]:
 
 def retired_rules() -> QuerySet[LevelRule]:
     return LevelRule.objects.filter(is_active=False).order_by("-created_at")
+
+
+def point_rules_in_force() -> QuerySet[PointRule]:
+    """The integrity points pilot's scoring rules in force, one per fact."""
+    return PointRule.objects.filter(is_active=True).order_by("kind", "severity", "finding_status")
+
+
+def retired_point_rules() -> QuerySet[PointRule]:
+    return PointRule.objects.filter(is_active=False).order_by("-created_at", "-id")
+
+
+def points_pilot_state() -> PointsPilot:
+    """The pilot switch as it stands, read only (an unsaved default row while nobody
+    has switched it yet)."""
+    return PointsPilot.objects.filter(pk=1).first() or PointsPilot(pk=1)

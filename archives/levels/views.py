@@ -1,4 +1,5 @@
-"""The credit office's pages for credit levels: every archive by level, and the rules.
+"""The credit office's pages for credit levels: every archive by level, the rules, and
+the integrity points pilot's scoring rules.
 Thin: selectors read, services write, ``permissions`` decide."""
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from archives.levels import permissions, selectors, services
-from archives.levels.forms import LevelFilterForm, LevelRuleForm
-from archives.levels.models import LevelRule
+from archives.levels import permissions, points, selectors, services
+from archives.levels.forms import LevelFilterForm, LevelRuleForm, PointRuleEditForm, PointRuleForm
+from archives.levels.models import LevelRule, PointRule
 from archives.views.base import add_errors, require, staff_view
 
 PAGE_SIZE = 50
@@ -76,3 +77,60 @@ def rule_retire(request: HttpRequest, rule_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The rule is out of force. Every archive's level is being recomputed."))
     return redirect("archives:level_rules")
+
+
+@require_GET
+@staff_view
+def point_rule_list(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_manage_point_rules(request.user))
+    return render(request, "levels/point_rules.html", {
+        "rules": list(selectors.point_rules_in_force()), "retired": list(selectors.retired_point_rules()[:50]),
+        "pilot": selectors.points_pilot_state(),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def point_rule_new(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_manage_point_rules(request.user))
+    form = PointRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            points.add_point_rule(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The scoring rule is in force."))
+            return redirect("archives:point_rules")
+    return render(request, "levels/point_rule_form.html", {"form": form, "rule": None})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def point_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+    require(permissions.can_manage_point_rules(request.user))
+    rule = get_object_or_404(PointRule, pk=rule_id, is_active=True)
+    form = PointRuleEditForm(request.POST or None, initial={"points": rule.points, "source": rule.source})
+    if request.method == "POST" and form.is_valid():
+        try:
+            points.change_point_rule(rule, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The scoring rule is changed; the earlier version is kept as retired."))
+            return redirect("archives:point_rules")
+    return render(request, "levels/point_rule_form.html", {"form": form, "rule": rule})
+
+
+@require_POST
+@staff_view
+def point_rule_retire(request: HttpRequest, rule_id: int) -> HttpResponse:
+    require(permissions.can_manage_point_rules(request.user))
+    rule = get_object_or_404(PointRule, pk=rule_id)
+    try:
+        points.retire_point_rule(rule, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The scoring rule is out of force."))
+    return redirect("archives:point_rules")

@@ -15,8 +15,8 @@ from django.db.models.fields.files import FileField
 from django.utils import timezone
 
 from archives import hooks
-from archives.events import emit_record_event
-from archives.models import CreditRecord
+from archives.events import emit_record_event, emit_record_purged
+from archives.models import CreditRecord, Subject
 from archives.services.evidence import delete_files_on_commit
 from archives.services.records import _audit
 from credit_portal import audit
@@ -114,7 +114,10 @@ def purge_expired_negative_information(*, today: date | None = None) -> int:
     which tables went. Returns how many lineages were removed. Safe to run twice.
 
     A lineage goes when its current version is negative and the day after its
-    retention ended has come (kept on the last day, removed the day after).
+    retention ended has come (kept on the last day, removed the day after). Each purge
+    emits ``record.purged`` and blanks the personal content of the outbox events that
+    carried the lineage (``exchange.outbox.redact``; ids and digests stay for
+    reconciliation).
     """
     today = today or timezone.localdate()
     cutoff = today - relativedelta(years=RETENTION_YEARS)
@@ -135,5 +138,9 @@ def purge_expired_negative_information(*, today: date | None = None) -> int:
                 "archives.record.purged", actor=None, subject_ref=str(subject_id),
                 detail={"lineage": str(lineage), "records": sorted(pks), "rows": counts, "rule": "art16-5y"},
             )
+            # The platform is told to delete the lineage too, and the content of the
+            # events that carried it out of here is blanked in the outbox.
+            emit_record_purged(lineage=str(lineage), record_ids=pks, subject=Subject.objects.get(pk=subject_id),
+                               purged_on=today)
             delete_files_on_commit(files)
     return len(lineages)

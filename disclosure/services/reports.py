@@ -114,6 +114,11 @@ def _summary(records: list[CreditRecord], archives: list[dict[str, Any]]) -> dic
             {"occupation": a["occupation"], "label": a["credit_level"]["label"], "level": a["credit_level"]["level"]}
             for a in archives if a.get("credit_level")
         ],
+        # Integrity points (pilot): only where the archives carry them, i.e. with the
+        # person's say-so and while the pilot is on (``build_content``).
+        **({"points": [
+            {"occupation": a["occupation"], "total": a["points"]["total"]} for a in archives if a.get("points")
+        ]} if any(a.get("points") for a in archives) else {}),
     }
 
 
@@ -193,6 +198,7 @@ def build_content(
             entry["points"] = {"total": points.total, "lines": [
                 {"text": line.text, "points": line.points, "basis": line.basis} for line in points.lines
             ]}
+    summary = _summary(records, archives)
     withheld_levels = any(a["credit_level"] is None for a in archives if a["occupation_code"] in assessed)
     chosen = list(RecordCategory.objects.filter(pk__in=category_ids).order_by("sort_order", "id")) if category_ids else []
     every_archive_seen = {a.occupation_id for a in every_archive} <= {a.occupation_id for a in in_scope}
@@ -225,7 +231,7 @@ def build_content(
         "scope": scope,
         "negative_check": {"complete": complete, "found": negative},
         "archives": archives,
-        "summary": _summary(records, archives),
+        "summary": summary,
     }
 
 

@@ -5,6 +5,7 @@ A published listing opens one case with one ``CaseMeasure`` per active catalogue
 measure that applies to the listing's category, each due back (response and feedback)
 within ``rules.FEEDBACK`` working days; "corrected within the time limit → no longer
 a target" (003 item 10) is ``mark_corrected``; removal from the list closes the case.
+Each step emits ``punishment.updated`` in its transaction (docs/exchange/README.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives.listing import permissions, rules
+from archives.listing.events import emit_case_event
 from archives.listing.models import CaseMeasure, Listing, Measure, PunishmentCase
 from archives.models import Notice
 from archives.services.notices import notify_subject
@@ -45,6 +47,7 @@ def open_case(listing: Listing) -> PunishmentCase:
         [CaseMeasure(case=case, measure=m, department_id=m.department_id, feedback_due=due) for m in measures]
     )
     _audit("opened", case, None, measures=len(measures), feedback_due=due.isoformat())
+    emit_case_event(case, step="opened")
     return case
 
 
@@ -64,6 +67,7 @@ def record_feedback(item: CaseMeasure, *, by: User, applied: bool, feedback: str
         locked.save(update_fields=["state", "feedback", "responded_by", "responded_at"])
         _audit("feedback", locked.case, by, measure=locked.measure_id, state=locked.state,
                late=timezone.localdate() > locked.feedback_due)
+        emit_case_event(locked.case, step="feedback", measure=locked)
     return locked
 
 
@@ -93,6 +97,7 @@ def mark_corrected(case: PunishmentCase, *, by: User, outcome: str) -> Punishmen
         locked.save(update_fields=["state", "outcome", "closed_at", "closed_by"])
         lifted = _lift(locked)
         _audit("corrected", locked, by, lifted=lifted)
+        emit_case_event(locked, step="corrected")
         notify_subject(
             locked.listing.subject, kind=Notice.Kind.CASE_UPDATE, title=_("You are no longer a target of joint punishment"),
             body=_("You corrected the conduct within the time limit (%(reference)s); the joint-punishment measures "
@@ -111,3 +116,4 @@ def close_case(listing: Listing, *, by: User | None) -> None:
     case.save(update_fields=["state", "closed_at", "closed_by", "outcome"])
     lifted = _lift(case)
     _audit("closed", case, by, lifted=lifted)
+    emit_case_event(case, step="closed")

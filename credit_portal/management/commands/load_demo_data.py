@@ -30,6 +30,9 @@ DEMO_MODULES = (
     # After disclosure.demo: it lists people whose serious records that loader publishes.
     "archives.listing.demo",
     "repair.demo",
+    # After repair.demo: the demo citizen's serious record and listing proposal must not
+    # become one of the records that loader files its cases on.
+    "archives.listing.demo_citizen",
     # After every app that writes records (each write marks the level due), before the
     # exchange delivers: every archive's level assessed once, its events delivered.
     "archives.levels.demo",

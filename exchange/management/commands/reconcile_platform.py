@@ -45,8 +45,12 @@ class Command(BaseCommand):
             with transaction.atomic():
                 # Forget the acknowledgements too, or the sender would take them as
                 # proof of delivery and skip the platform that lost the events.
-                PlatformDelivery.objects.filter(event_id__in=result.missing).delete()
-                count = OutboxEvent.objects.filter(pk__in=result.missing).update(
+                # A purged event is not sent again: its content is gone, and the
+                # platform was told by record.purged to delete what it held.
+                resend = list(OutboxEvent.objects.filter(pk__in=result.missing, purged_at__isnull=True)
+                              .values_list("pk", flat=True))
+                PlatformDelivery.objects.filter(event_id__in=resend).delete()
+                count = OutboxEvent.objects.filter(pk__in=resend).update(
                     state=OutboxEvent.State.PENDING, attempts=0, next_attempt_at=timezone.now(), delivered_at=None
                 )
             self.stdout.write(f"re-queued {count} events")
