@@ -102,7 +102,8 @@ def dishonesty_actions(user: Actor, item: UnitDishonesty, record: CreditRecord,
     return {
         "approve": can_approve_dishonesty(user, item, record),
         "return": can_return_dishonesty(user, item, record),
-        "proposer": is_proposer(user, item),
+        # The proposer is told that another reviewer decides (four eyes).
+        "awaits_other_reviewer": is_proposer(user, item) and record.state == CreditRecord.State.SUBMITTED,
         "propose_withdrawal": can_propose_withdrawal(user, item, record, pending),
         "approve_withdrawal": can_approve_withdrawal(user, item, pending),
     }
