@@ -113,6 +113,11 @@ def test_withdrawal_through_four_eyes_withdraws_the_propagated_record(world_unit
     assert AuditEntry.objects.filter(action="units.dishonesty.ended", object_id=str(item.pk)).exists()
     with pytest.raises(Exception, match="No withdrawal"):
         services.approve_withdrawal(item, by=w.edu_reviewer2)
+    # What the platform receives conforms to the exchange schema (source and unit name included).
+    from exchange import schema
+
+    for event in OutboxEvent.objects.all():
+        assert schema.problem(schema.envelope_for(event)) is None, event.event_type
 
 
 def test_the_reviewer_may_return_it_to_the_clerk(world_units, unit) -> None:
