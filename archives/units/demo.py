@@ -42,14 +42,18 @@ def _staff(department: Department) -> tuple[User, User, list[DemoAccount]]:
     accounts = []
     existed = User.objects.filter(username=f"demo_{DEPARTMENT}_clerk").exists()
     clerk, account = demo_user(
-        f"demo_{DEPARTMENT}_clerk", full_name=f"演示{department.name}录入员（虚构）", role=Role.DEPARTMENT_CLERK,
+        f"demo_{DEPARTMENT}_clerk",
+        full_name=f"演示{department.name}录入员（虚构）",
+        role=Role.DEPARTMENT_CLERK,
         try_first=f"{department.name}: /staff/units/ register a unit, record its serious dishonesty",
     )
     if not existed:
         accounts.append(account)
     Membership.objects.get_or_create(user=clerk, department=department, role=Membership.Role.CLERK)
     reviewer, account = demo_user(
-        f"demo_{DEPARTMENT}_reviewer", full_name=f"演示{department.name}审核员（虚构）", role=Role.DEPARTMENT_REVIEWER,
+        f"demo_{DEPARTMENT}_reviewer",
+        full_name=f"演示{department.name}审核员（虚构）",
+        role=Role.DEPARTMENT_REVIEWER,
         try_first=f"{department.name}: /staff/units/ approve a unit's serious dishonesty or its withdrawal",
     )
     Membership.objects.get_or_create(user=reviewer, department=department, role=Membership.Role.REVIEWER)
@@ -72,20 +76,32 @@ def load(stdout: TextIO) -> list[DemoAccount]:
     subject, _new = archive_services.find_or_create_subject(name=name, id_number=id_number, by=clerk)
     if not Archive.objects.filter(subject=subject, occupation=occupation).exists():
         archive_services.open_archive(
-            subject=subject, occupation=occupation, department=department, employer=UNIT_NAME, post="执行董事、经理",
-            practice_start=date(2012, 5, 1), by=clerk,
+            subject=subject,
+            occupation=occupation,
+            department=department,
+            employer=UNIT_NAME,
+            post="执行董事、经理",
+            practice_start=date(2012, 5, 1),
+            by=clerk,
         )
-    unit = services.register_unit(by=clerk, department=department, credit_code=UNIT_CODE, name=UNIT_NAME,
-                                  representative_id_number=id_number)
+    unit = services.register_unit(
+        by=clerk, department=department, credit_code=UNIT_CODE, name=UNIT_NAME, representative_id_number=id_number
+    )
     today = timezone.localdate()
     item = services.propose_dishonesty(
-        unit, by=clerk, evidence=SimpleUploadedFile("decision.pdf", DEMO_PDF, content_type="application/pdf"),
+        unit,
+        by=clerk,
+        evidence=SimpleUploadedFile("decision.pdf", DEMO_PDF, content_type="application/pdf"),
         title="生产销售不合格建材，被列入严重违法失信名单",
         description="该公司生产销售不符合强制性国家标准的建筑材料，情节严重，被依法列入严重违法失信名单。",
-        decision_number="示市监处〔2026〕7号", deciding_body="示范市市场监督管理局",
-        occurred_on=today - timedelta(days=90), decided_on=today - timedelta(days=60), is_penalty=True,
+        decision_number="示市监处〔2026〕7号",
+        deciding_body="示范市市场监督管理局",
+        occurred_on=today - timedelta(days=90),
+        decided_on=today - timedelta(days=60),
+        is_penalty=True,
     )
     services.approve_dishonesty(item, by=reviewer)
-    stdout.write(f"Units: {UNIT_NAME} registered with its legal representative; its serious dishonesty is in "
-                 f"{name}'s archive.\n")
+    stdout.write(
+        f"Units: {UNIT_NAME} registered with its legal representative; its serious dishonesty is in {name}'s archive.\n"
+    )
     return accounts

@@ -28,16 +28,24 @@ class Unit(models.Model):
     credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
     name = models.CharField(_("unit name"), max_length=200)
     department = models.ForeignKey(
-        "departments.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("keeping department"),
+        "departments.Department",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("keeping department"),
     )
     representative = models.ForeignKey(
-        "archives.Subject", on_delete=models.PROTECT, related_name="+", verbose_name=_("legal representative"),
+        "archives.Subject",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("legal representative"),
     )
     # Where the unit's serious dishonesty is written: the representative's open archive
     # that the keeping department keeps, in an occupation holding the category
     # 所在单位严重失信行为 (000 §二（二）).
     representative_archive = models.ForeignKey(
-        "archives.Archive", on_delete=models.PROTECT, related_name="+",
+        "archives.Archive",
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("legal representative's archive"),
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -75,11 +83,17 @@ class UnitDishonesty(models.Model):
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="dishonesty", verbose_name=_("unit"))
     record = models.OneToOneField(
-        "archives.CreditRecord", on_delete=models.PROTECT, related_name="+", verbose_name=_("propagated record"),
+        "archives.CreditRecord",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("propagated record"),
     )
     lineage = models.UUIDField(unique=True, editable=False)
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
     )
     proposed_at = models.DateTimeField(_("proposed"))
 

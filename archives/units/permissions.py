@@ -70,7 +70,8 @@ def can_approve_dishonesty(user: Actor, item: UnitDishonesty, record: CreditReco
     """A reviewer of the keeping department who neither proposed nor wrote it publishes the
     record (four eyes: ``archives.permissions.can_publish_record``)."""
     return (
-        _reviewer_of_unit(user, item) and not is_proposer(user, item)
+        _reviewer_of_unit(user, item)
+        and not is_proposer(user, item)
         and archive_permissions.can_publish_record(user, record)
     )
 
@@ -79,12 +80,14 @@ def can_return_dishonesty(user: Actor, item: UnitDishonesty, record: CreditRecor
     return _reviewer_of_unit(user, item) and archive_permissions.can_return_record(user, record)
 
 
-def can_propose_withdrawal(user: Actor, item: UnitDishonesty, record: CreditRecord,
-                           pending: RecordChange | None) -> bool:
+def can_propose_withdrawal(
+    user: Actor, item: UnitDishonesty, record: CreditRecord, pending: RecordChange | None
+) -> bool:
     """Staff of the keeping department propose withdrawing the unit's dishonesty, which
     withdraws the propagated record (``archives.permissions.can_propose_change``)."""
     return (
-        pending is None and item.unit.department_id in department_ids(user)
+        pending is None
+        and item.unit.department_id in department_ids(user)
         and archive_permissions.can_propose_change(user, record)
     )
 
@@ -92,13 +95,16 @@ def can_propose_withdrawal(user: Actor, item: UnitDishonesty, record: CreditReco
 def can_approve_withdrawal(user: Actor, item: UnitDishonesty, pending: RecordChange | None) -> bool:
     """Another reviewer than the proposer (``archives.permissions.can_approve_change``)."""
     return (
-        pending is not None and pending.kind == RecordChange.Kind.WITHDRAWAL and _reviewer_of_unit(user, item)
+        pending is not None
+        and pending.kind == RecordChange.Kind.WITHDRAWAL
+        and _reviewer_of_unit(user, item)
         and archive_permissions.can_approve_change(user, pending)
     )
 
 
-def dishonesty_actions(user: Actor, item: UnitDishonesty, record: CreditRecord,
-                       pending: RecordChange | None) -> dict[str, bool]:
+def dishonesty_actions(
+    user: Actor, item: UnitDishonesty, record: CreditRecord, pending: RecordChange | None
+) -> dict[str, bool]:
     return {
         "approve": can_approve_dishonesty(user, item, record),
         "return": can_return_dishonesty(user, item, record),

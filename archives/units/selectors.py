@@ -30,13 +30,21 @@ UNIT_DISHONESTY_CATEGORY = "unit-serious-dishonesty"
 def units_visible_to(user: Viewer) -> QuerySet[Unit]:
     """Units in ``user``'s scope, with what the list shows joined and counted (the
     number of the unit's dishonesty whose record is in force)."""
-    in_force = Exists(CreditRecord.objects.filter(
-        lineage=OuterRef("dishonesty__lineage"), is_current=True, state=CreditRecord.State.PUBLISHED,
-    ))
-    qs = Unit.objects.select_related("department", "representative").annotate(
-        dishonesty_count=Count("dishonesty", distinct=True),
-        in_force_count=Count("dishonesty", filter=Q(in_force), distinct=True),
-    ).order_by("name", "id")
+    in_force = Exists(
+        CreditRecord.objects.filter(
+            lineage=OuterRef("dishonesty__lineage"),
+            is_current=True,
+            state=CreditRecord.State.PUBLISHED,
+        )
+    )
+    qs = (
+        Unit.objects.select_related("department", "representative")
+        .annotate(
+            dishonesty_count=Count("dishonesty", distinct=True),
+            in_force_count=Count("dishonesty", filter=Q(in_force), distinct=True),
+        )
+        .order_by("name", "id")
+    )
     if is_credit_office(user):
         return qs
     return qs.filter(department_id__in=department_ids(user))
@@ -61,12 +69,16 @@ def dishonesty_of(unit: Unit) -> list[DishonestyRow]:
     version and the change awaiting approval: three queries whatever their number."""
     items = list(UnitDishonesty.objects.filter(unit=unit).select_related("unit", "proposed_by"))
     current = {
-        r.lineage: r for r in CreditRecord.objects.filter(lineage__in=[i.lineage for i in items], is_current=True)
-        .select_related("archive", "category")
+        r.lineage: r
+        for r in CreditRecord.objects.filter(lineage__in=[i.lineage for i in items], is_current=True).select_related(
+            "archive", "category"
+        )
     }
     pending = {
-        c.record_id: c for c in RecordChange.objects.filter(
-            record__in=list(current.values()), state=RecordChange.State.PENDING,
+        c.record_id: c
+        for c in RecordChange.objects.filter(
+            record__in=list(current.values()),
+            state=RecordChange.State.PENDING,
         ).select_related("proposed_by")
     }
     rows = []
@@ -82,12 +94,15 @@ def get_dishonesty_for_action(user: Viewer, item_id: object) -> DishonestyRow:
     """One of the unit's dishonesty in ``user``'s scope with its current record (404 otherwise)."""
     try:
         item = UnitDishonesty.objects.select_related("unit").get(
-            pk=item_id, unit__in=units_visible_to(user).values("id"),
+            pk=item_id,
+            unit__in=units_visible_to(user).values("id"),
         )
     except (UnitDishonesty.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such unit dishonesty.") from None
     record = CreditRecord.objects.select_related(
-        "archive__subject", "archive__department", "archive__occupation",
+        "archive__subject",
+        "archive__department",
+        "archive__occupation",
     ).get(lineage=item.lineage, is_current=True)
     pending = RecordChange.objects.filter(record=record, state=RecordChange.State.PENDING).first()
     return DishonestyRow(item, record, pending)
@@ -115,7 +130,12 @@ def representative_archive(subject: Subject, department: Department) -> Archive 
     the category of a unit's serious dishonesty (it is where the unit's dishonesty goes)."""
     return (
         Archive.objects.filter(
-            subject=subject, department=department, state=Archive.State.OPEN,
+            subject=subject,
+            department=department,
+            state=Archive.State.OPEN,
             occupation__occupationcategory__category__code=UNIT_DISHONESTY_CATEGORY,
-        ).select_related("occupation").order_by("id").first()
+        )
+        .select_related("occupation")
+        .order_by("id")
+        .first()
     )

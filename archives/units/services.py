@@ -40,35 +40,53 @@ if TYPE_CHECKING:
 
 
 def _audit_unit(action: str, unit: Unit, by: User | None, **detail: Any) -> None:
-    audit.record(f"units.unit.{action}", actor=by, target=unit, subject_ref=str(unit.representative_id),
-                 detail=detail or None)
+    audit.record(
+        f"units.unit.{action}", actor=by, target=unit, subject_ref=str(unit.representative_id), detail=detail or None
+    )
 
 
 def _audit_item(action: str, item: UnitDishonesty, by: User | None, **detail: Any) -> None:
-    audit.record(f"units.dishonesty.{action}", actor=by, target=item, subject_ref=str(item.unit.representative_id),
-                 detail={"unit": item.unit.credit_code, "record": item.record_id, **detail})
+    audit.record(
+        f"units.dishonesty.{action}",
+        actor=by,
+        target=item,
+        subject_ref=str(item.unit.representative_id),
+        detail={"unit": item.unit.credit_code, "record": item.record_id, **detail},
+    )
 
 
 def check_representative(subject: Subject | None, department: Department, *, on: date | None = None) -> Any:
     """The representative's archive for ``department``, or a ValidationError on
     ``representative`` saying why the person cannot be the unit's representative here."""
     if subject is None:
-        raise ValidationError({"representative": _(
-            "Nobody with this ID number is registered: register the legal representative and open their archive first."
-        )})
+        raise ValidationError(
+            {
+                "representative": _(
+                    "Nobody with this ID number is registered: register the legal representative and open their archive first."
+                )
+            }
+        )
     day = on or timezone.localdate()
     if subject.is_minor_on(day):
         # A legal representative acts for the unit (《民法典》第六十一条) and needs full civil
         # capacity; minors are protected (003 §三（四）10「对……未成年人予以适当保护」).
-        raise ValidationError({"representative": _(
-            "The legal representative must be an adult: this person was under 18 on %(day)s."
-        ) % {"day": day.isoformat()}})
+        raise ValidationError(
+            {
+                "representative": _("The legal representative must be an adult: this person was under 18 on %(day)s.")
+                % {"day": day.isoformat()}
+            }
+        )
     archive = selectors.representative_archive(subject, department)
     if archive is None:
-        raise ValidationError({"representative": _(
-            "The legal representative has no open archive kept by %(department)s that holds \u201c%(category)s\u201d: "
-            "open their archive (e.g. enterprise legal representatives and responsible persons) first."
-        ) % {"department": department.display_name, "category": _category().name}})
+        raise ValidationError(
+            {
+                "representative": _(
+                    "The legal representative has no open archive kept by %(department)s that holds \u201c%(category)s\u201d: "
+                    "open their archive (e.g. enterprise legal representatives and responsible persons) first."
+                )
+                % {"department": department.display_name, "category": _category().name}
+            }
+        )
     return archive
 
 
@@ -79,8 +97,9 @@ def _category() -> RecordCategory:
         raise ValidationError(_("The catalogue has no category for a unit's serious dishonesty.")) from None
 
 
-def register_unit(*, by: User, department: Department, credit_code: str, name: str,
-                  representative_id_number: str) -> Unit:
+def register_unit(
+    *, by: User, department: Department, credit_code: str, name: str, representative_id_number: str
+) -> Unit:
     """Register a unit kept by ``department`` with its legal representative (a clerk of
     the department). The credit code is checked (GB 32100-2015, python-stdnum); the
     representative must be a registered adult with an open archive the department keeps
@@ -111,13 +130,18 @@ def register_unit(*, by: User, department: Department, credit_code: str, name: s
     try:
         with transaction.atomic():
             unit = Unit.objects.create(
-                credit_code=code, name=name[:200], department=department, representative=archive.subject,
-                representative_archive=archive, created_by=by,
+                credit_code=code,
+                name=name[:200],
+                department=department,
+                representative=archive.subject,
+                representative_archive=archive,
+                created_by=by,
             )
             _audit_unit("registered", unit, by, credit_code=code, archive=archive.pk)
     except IntegrityError:
-        raise ValidationError({"credit_code": _("A unit with this unified social credit code is already registered.")}) \
-            from None
+        raise ValidationError(
+            {"credit_code": _("A unit with this unified social credit code is already registered.")}
+        ) from None
     return unit
 
 
@@ -133,26 +157,46 @@ def propose_dishonesty(unit: Unit, *, by: User, evidence: UploadedFile, **data: 
     if unknown:
         raise ValueError(f"Unknown fields: {sorted(unknown)}")
     with transaction.atomic():
-        locked = Unit.objects.select_for_update().select_related(
-            "department", "representative", "representative_archive",
-        ).get(pk=unit.pk)
+        locked = (
+            Unit.objects.select_for_update()
+            .select_related(
+                "department",
+                "representative",
+                "representative_archive",
+            )
+            .get(pk=unit.pk)
+        )
         if not permissions.can_record_dishonesty(by, locked):
             raise PermissionDenied(_("Only a clerk of the keeping department records a unit's dishonesty."))
         occurred = data.get("occurred_on")
         if occurred and locked.representative.is_minor_on(occurred):
-            raise ValidationError({"occurred_on": _(
-                "The legal representative was under 18 at the time of the conduct: it is not written into their archive."
-            )})
+            raise ValidationError(
+                {
+                    "occurred_on": _(
+                        "The legal representative was under 18 at the time of the conduct: it is not written into their archive."
+                    )
+                }
+            )
         record = archive_services.draft_record(
-            locked.representative_archive, by=by, source=CreditRecord.Source.UNIT_DISHONESTY,
-            category=_category(), polarity=CreditRecord.Polarity.NEGATIVE, severity=CreditRecord.Severity.SERIOUS,
-            unit_credit_code=locked.credit_code, unit_name=locked.name,
-            source_type=CreditRecord.SourceType.PENALTY, **data,
+            locked.representative_archive,
+            by=by,
+            source=CreditRecord.Source.UNIT_DISHONESTY,
+            category=_category(),
+            polarity=CreditRecord.Polarity.NEGATIVE,
+            severity=CreditRecord.Severity.SERIOUS,
+            unit_credit_code=locked.credit_code,
+            unit_name=locked.name,
+            source_type=CreditRecord.SourceType.PENALTY,
+            **data,
         )
         archive_services.attach_evidence(evidence, by=by, record=record, description=_("Decision on the unit"))
         archive_services.submit_record(record, by=by)
         item = UnitDishonesty.objects.create(
-            unit=locked, record=record, lineage=record.lineage, proposed_by=by, proposed_at=timezone.now(),
+            unit=locked,
+            record=record,
+            lineage=record.lineage,
+            proposed_by=by,
+            proposed_at=timezone.now(),
         )
         _audit_item("proposed", item, by)
     return item
@@ -166,7 +210,9 @@ def approve_dishonesty(item: UnitDishonesty, *, by: User) -> CreditRecord:
         if row.record.state != CreditRecord.State.SUBMITTED:
             raise TransitionNotAllowed(_("Only a unit's dishonesty awaiting approval can be approved."))
         if permissions.is_proposer(by, row.item):
-            raise PermissionDenied(_("You proposed this unit's dishonesty: another reviewer of the department approves it."))
+            raise PermissionDenied(
+                _("You proposed this unit's dishonesty: another reviewer of the department approves it.")
+            )
         if not permissions.can_approve_dishonesty(by, row.item, row.record):
             raise PermissionDenied(_("Only another reviewer of the keeping department approves a unit's dishonesty."))
         record = archive_services.publish_record(row.record, by=by)
@@ -218,8 +264,9 @@ def approve_withdrawal(item: UnitDishonesty, *, by: User) -> CreditRecord:
         return archive_services.approve_change(row.pending, by=by)
 
 
-def propagated_record_ended(record: CreditRecord, *, reason: str, current: CreditRecord | None,
-                            by: User | None) -> None:
+def propagated_record_ended(
+    record: CreditRecord, *, reason: str, current: CreditRecord | None, by: User | None
+) -> None:
     """``archives.hooks`` callback, in the record transition's transaction: when the
     record a unit's dishonesty created is withdrawn, repaired or expired (by whatever
     path), the unit's trail says so. A correction keeps it (same lineage)."""

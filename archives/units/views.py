@@ -25,7 +25,9 @@ PAGE_SIZE = 25
 def unit_list(request: HttpRequest) -> HttpResponse:
     """The units the user's departments keep (every unit for the credit office)."""
     page = Paginator(selectors.units_visible_to(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "units/units.html", {"page": page, "can_register": permissions.can_register_unit(request.user)})
+    return render(
+        request, "units/units.html", {"page": page, "can_register": permissions.can_register_unit(request.user)}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,8 +39,10 @@ def unit_register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             unit = services.register_unit(
-                by=request.user, department=form.cleaned_data["department"],
-                credit_code=form.cleaned_data["credit_code"], name=form.cleaned_data["name"],
+                by=request.user,
+                department=form.cleaned_data["department"],
+                credit_code=form.cleaned_data["credit_code"],
+                name=form.cleaned_data["name"],
                 representative_id_number=form.cleaned_data["representative"],
             )
         except ValidationError as exc:
@@ -49,8 +53,9 @@ def unit_register(request: HttpRequest) -> HttpResponse:
     return render(request, "units/unit_form.html", {"form": form})
 
 
-def _detail(request: HttpRequest, unit_id: int, *, status: int = 200, item_id: int | None = None,
-            **forms_: object) -> HttpResponse:
+def _detail(
+    request: HttpRequest, unit_id: int, *, status: int = 200, item_id: int | None = None, **forms_: object
+) -> HttpResponse:
     """The unit's page; ``forms_`` carry a refused form of item ``item_id`` back with its errors.
     Each item's forms have their own ids (several items on one page)."""
     unit = selectors.get_unit_for_view(request.user, unit_id)
@@ -58,19 +63,30 @@ def _detail(request: HttpRequest, unit_id: int, *, status: int = 200, item_id: i
     for row in selectors.dishonesty_of(unit):
         auto_id = f"id_{row.item.pk}_%s"
         mine = row.item.pk == item_id
-        rows.append({
-            "row": row, "can": permissions.dishonesty_actions(request.user, row.item, row.record, row.pending),
-            "decision_form": forms_.get("decision_form") if mine and forms_.get("decision_form")
-            else forms.DecisionForm(auto_id=auto_id),
-            "withdrawal_form": forms_.get("withdrawal_form") if mine and forms_.get("withdrawal_form")
-            else forms.WithdrawalForm(auto_id=auto_id),
-        })
-    return render(request, "units/unit.html", {
-        "unit": unit, "rows": rows,
-        "show_archive": permissions.can_see_representative_archive(request.user, unit),
-        "can_record": permissions.can_record_dishonesty(request.user, unit),
-        "error_form": next((f for f in forms_.values() if f is not None), None),
-    }, status=status)
+        rows.append(
+            {
+                "row": row,
+                "can": permissions.dishonesty_actions(request.user, row.item, row.record, row.pending),
+                "decision_form": forms_.get("decision_form")
+                if mine and forms_.get("decision_form")
+                else forms.DecisionForm(auto_id=auto_id),
+                "withdrawal_form": forms_.get("withdrawal_form")
+                if mine and forms_.get("withdrawal_form")
+                else forms.WithdrawalForm(auto_id=auto_id),
+            }
+        )
+    return render(
+        request,
+        "units/unit.html",
+        {
+            "unit": unit,
+            "rows": rows,
+            "show_archive": permissions.can_see_representative_archive(request.user, unit),
+            "can_record": permissions.can_record_dishonesty(request.user, unit),
+            "error_form": next((f for f in forms_.values() if f is not None), None),
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -94,7 +110,9 @@ def dishonesty_propose(request: HttpRequest, unit_id: int) -> HttpResponse:
         except TransitionNotAllowed as exc:
             return refused(request, exc, reverse("units:unit", args=[unit.pk]))
         else:
-            messages.success(request, _("The unit's dishonesty is submitted: another reviewer of the department approves it."))
+            messages.success(
+                request, _("The unit's dishonesty is submitted: another reviewer of the department approves it.")
+            )
             return redirect("units:unit", unit_id=unit.pk)
     return render(request, "units/dishonesty_form.html", {"unit": unit, "form": form})
 

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from archives import annotations, permissions, selectors
 from archives.levels.selectors import level_panel
 from archives.listing import permissions as listing_permissions
-from archives.units import selectors as unit_selectors
 from archives.models import Archive, CreditRecord
+from archives.units import selectors as unit_selectors
 from credit_portal.fragments import fragment_context
 
 State = CreditRecord.State

@@ -40,8 +40,13 @@ def world_units(world: World) -> World:
 @pytest.fixture
 def unit(world_units: World) -> Unit:
     w = world_units
-    return services.register_unit(by=w.edu_clerk, department=w.education, credit_code=UNIT_CODE,
-                                  name="示范市明德培训学校有限公司", representative_id_number=w.subject.id_number)
+    return services.register_unit(
+        by=w.edu_clerk,
+        department=w.education,
+        credit_code=UNIT_CODE,
+        name="示范市明德培训学校有限公司",
+        representative_id_number=w.subject.id_number,
+    )
 
 
 @pytest.fixture

@@ -41,7 +41,11 @@ def test_the_unit_dishonesty_is_proposed_as_a_submitted_record_of_the_representa
     assert record.archive == world_units.archive
     assert record.source == CreditRecord.Source.UNIT_DISHONESTY
     assert (record.unit_credit_code, record.unit_name) == (UNIT_CODE, unit.name)
-    assert (record.polarity, record.severity, record.category.code) == ("negative", "serious", "unit-serious-dishonesty")
+    assert (record.polarity, record.severity, record.category.code) == (
+        "negative",
+        "serious",
+        "unit-serious-dishonesty",
+    )
     assert record.state == CreditRecord.State.SUBMITTED
     # Nothing is pushed or published before another reviewer approves.
     assert not OutboxEvent.objects.filter(event_type="record.published").exists()
@@ -90,8 +94,13 @@ def test_another_departments_staff_can_neither_propose_nor_approve(world_units, 
 def test_a_citizen_and_another_departments_clerk_cannot_register_units(world_units) -> None:
     for user in (world_units.citizen, world_units.health_clerk):
         with pytest.raises(PermissionDenied):
-            services.register_unit(by=user, department=world_units.education, credit_code=UNIT_CODE, name="某公司",
-                                   representative_id_number=world_units.subject.id_number)
+            services.register_unit(
+                by=user,
+                department=world_units.education,
+                credit_code=UNIT_CODE,
+                name="某公司",
+                representative_id_number=world_units.subject.id_number,
+            )
     assert not Unit.objects.exists()
 
 
@@ -132,8 +141,14 @@ def test_the_reviewer_may_return_it_to_the_clerk(world_units, unit) -> None:
 
 
 def _register(w, **overrides):
-    data = {"by": w.edu_clerk, "department": w.education, "credit_code": UNIT_CODE, "name": "某公司",
-            "representative_id_number": w.subject.id_number, **overrides}
+    data = {
+        "by": w.edu_clerk,
+        "department": w.education,
+        "credit_code": UNIT_CODE,
+        "name": "某公司",
+        "representative_id_number": w.subject.id_number,
+        **overrides,
+    }
     return services.register_unit(**data)
 
 
@@ -156,7 +171,9 @@ def test_a_minor_cannot_be_the_representative(world_units) -> None:
     today = timezone.localdate()
     born = date(today.year - 16, 1, 10)
     minor, _ = archive_services.find_or_create_subject(
-        name="测试少年", id_number=f.make_id_number(birth=born, seq=77), by=w.edu_clerk,
+        name="测试少年",
+        id_number=f.make_id_number(birth=born, seq=77),
+        by=w.edu_clerk,
     )
     with pytest.raises(ValidationError) as exc:
         _register(w, representative_id_number=minor.id_number)
@@ -167,7 +184,9 @@ def test_a_minor_cannot_be_the_representative(world_units) -> None:
 def test_a_representative_without_an_archive_is_refused(world_units) -> None:
     w = world_units
     person, _ = archive_services.find_or_create_subject(
-        name="测试乙", id_number=f.make_id_number(birth=date(1975, 1, 1), seq=78), by=w.edu_clerk,
+        name="测试乙",
+        id_number=f.make_id_number(birth=date(1975, 1, 1), seq=78),
+        by=w.edu_clerk,
     )
     with pytest.raises(ValidationError) as exc:
         _register(w, representative_id_number=person.id_number)
