@@ -170,3 +170,39 @@ def test_units_page_query_count(world_units, n, django_assert_num_queries) -> No
     with django_assert_num_queries(UNITS_PAGE):
         page = client.get(reverse("units:units")).content.decode()
     assert page.count('href="/staff/units/') >= min(n, 25)
+
+
+def test_no_unit_form_answers_5xx_to_hostile_values(world_units, unit, clerk_and_reviewer) -> None:
+    """The hostile values of tests/test_hostile_forms.py in every field of every unit form:
+    form errors or a refusal, never a 5xx, and nothing written."""
+    from tests.test_hostile_forms import HOSTILE
+
+    item = propose(unit, world_units.edu_clerk)
+    forms_ = {
+        reverse("units:register"): ("department", "credit_code", "name", "representative"),
+        reverse("units:propose", args=[unit.pk]): (
+            "title",
+            "description",
+            "decision_number",
+            "deciding_body",
+            "occurred_on_year",
+            "occurred_on_month",
+            "occurred_on_day",
+            "decided_on_year",
+            "decided_on_month",
+            "decided_on_day",
+            "is_penalty",
+        ),
+        reverse("units:decide", args=[item.pk]): ("decision", "reason"),
+        reverse("units:withdraw", args=[item.pk]): ("reason",),
+    }
+    clients = [_client(world_units.edu_clerk), _client(world_units.edu_reviewer), _client(clerk_and_reviewer)]
+    for client in clients:
+        client.raise_request_exception = False
+        for url, fields in forms_.items():
+            for value in HOSTILE.values():
+                response = client.post(url, {name: value for name in fields})
+                assert response.status_code < 500, (url, response.status_code)
+    assert Unit.objects.count() == 1
+    assert UnitDishonesty.objects.count() == 1
+    assert CreditRecord.objects.get(lineage=item.lineage, is_current=True).state == CreditRecord.State.SUBMITTED
