@@ -43,6 +43,9 @@ def record_payload(record: CreditRecord) -> dict[str, Any]:
         "display_until": record.display_until.isoformat() if record.display_until else None,
         "domain": record.domain.code if record.domain_id else None,
         "unit_credit_code": record.unit_credit_code or None,
+        "unit_name": record.unit_name or None,
+        # ``unit``: written because of a unit's serious dishonesty (003 §三（一）2, archives.units).
+        "source": record.source,
         "under_objection": record.under_objection,
         "subject_was_minor": record.subject_was_minor,
         "supersedes": record.supersedes_id,

@@ -143,6 +143,12 @@ class RevealForm(NoRequiredAttributeForm):
 # --- records ---------------------------------------------------------------------------
 
 
+def _quoted(basis: str) -> str:
+    """The seed's words of a basis written as ``000 §二（一）…「words」``."""
+    start, end = basis.find("「"), basis.rfind("」")
+    return basis[start + 1:end] if 0 <= start < end else basis
+
+
 class RecordForm(NoRequiredAttributeForm):
     """A credit record's content. The categories offered are the occupation's
     (``archives.services.categories_for``, 000 §二)."""
@@ -186,7 +192,19 @@ class RecordForm(NoRequiredAttributeForm):
 
     def __init__(self, *args: Any, categories: list[RecordCategory], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = RecordCategory.objects.filter(id__in=[c.pk for c in categories])
+        field = self.fields["category"]
+        field.queryset = RecordCategory.objects.filter(id__in=[c.pk for c in categories])
+        # Items the seed says must be recorded (必须记入) are marked in the list, with the
+        # seed's words under it (000 §二（一）: 纪检监察处分 of civil servants).
+        must = {c.pk: c.must_record_basis for c in categories if getattr(c, "must_record_basis", None)}
+        if must:
+            field.label_from_instance = lambda obj: (  # type: ignore[method-assign]
+                str(_("%(category)s (must be recorded)") % {"category": obj.name}) if obj.pk in must else obj.name
+            )
+            # The page shows the seed's words, not its internal reference (file and section).
+            field.help_text = _("Must be recorded: %(items)s") % {
+                "items": "；".join(_quoted(must[c.pk]) for c in categories if c.pk in must),
+            }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

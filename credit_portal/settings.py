@@ -164,6 +164,7 @@ INSTALLED_APPS = [
     "archives.intake",
     "archives.listing",
     "archives.levels",
+    "archives.units",
     "disclosure",
     "repair",
     "exchange",

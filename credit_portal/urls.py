@@ -29,6 +29,7 @@ urlpatterns = [
     path("catalogue/", include("departments.urls")),
     path("city/", include("departments.city_urls")),
     path("staff/listings/", include("archives.listing.urls")),
+    path("staff/units/", include("archives.units.urls")),
     path("staff/", include("archives.urls")),
     path("exchange/", include("exchange.urls")),
     path("repair/", include("repair.urls")),

@@ -855,3 +855,15 @@ HONOUR_CATEGORIES: tuple[dict[str, Any], ...] = (
     {"code": "honour-youth-medal", "name": "荣誉：青年五四奖章、青年岗位能手中的诚信典型", "keeper_kind": ""},
     {"code": "honour-association-recommended", "name": "荣誉：行业协会商会推荐的诚信会员", "keeper_kind": "association"},
 )
+
+
+# Items the seeds say MUST be recorded (必须记入), per occupation, with the seed's words.
+# 000 §二 lists what each archive "主要记录" (every OccupationCategory row above); one item
+# is stronger: 000 §二（一） civil servants' 廉政记录, "特别是被纪检监察部门处分的信息必须记入信用
+# 档案". No other seed (001–004) says 必须 of an archive's content.
+MUST_RECORD: tuple[dict[str, str], ...] = (
+    {
+        "occupation": "civil-servant", "category": "integrity",
+        "basis": "000 §二（一）公务员信用档案：「廉政记录（特别是被纪检监察部门处分的信息必须记入信用档案）」",
+    },
+)

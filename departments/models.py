@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -236,18 +237,35 @@ class OccupationDepartment(models.Model):
 
 
 class OccupationCategory(models.Model):
-    """A record category an occupation's archive holds, and the seed saying so."""
+    """A record category an occupation's archive holds, and the seed saying so.
+
+    Every row is an item the seed says the archive records ("主要记录……", 000 §二); an item
+    the seed says **must** be recorded is marked ``must_record`` with the seed's words in
+    ``must_record_basis`` (000 §二（一）: "廉政记录（特别是被纪检监察部门处分的信息必须记入信用
+    档案）"). The clerk's record form marks those categories (必须记入)."""
 
     occupation = models.ForeignKey(Occupation, on_delete=models.CASCADE, verbose_name=_("occupation"))
     category = models.ForeignKey(RecordCategory, on_delete=models.PROTECT, verbose_name=_("category"))
     seed = models.CharField(_("seed"), max_length=10, choices=Seed.choices)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    must_record = models.BooleanField(
+        _("must be recorded (必须记入)"), default=False,
+        help_text=_("The seed says this information must be recorded in the archive; give its words as the basis."),
+    )
+    must_record_basis = models.CharField(
+        _("basis of the duty to record"), max_length=300, blank=True,
+        help_text=_("The seed's own words and section, e.g. 000 §二（一）「……必须记入信用档案」."),
+    )
 
     class Meta:
         verbose_name = _("occupation category")
         verbose_name_plural = _("occupation categories")
         constraints = [
-            models.UniqueConstraint(fields=["occupation", "category"], name="unique_occupation_category")
+            models.UniqueConstraint(fields=["occupation", "category"], name="unique_occupation_category"),
+            # A duty to record without its source is refused (DESIGN §7: rules are data with their source).
+            models.CheckConstraint(
+                condition=Q(must_record=False) | ~Q(must_record_basis=""), name="occupation_category_must_record_has_basis",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,9 +62,15 @@ def display_until_for(record: CreditRecord) -> date | None:
 
 def categories_for(archive: Archive) -> list[RecordCategory]:
     """The categories an archive's occupation holds: the common ones and the
-    occupation's own (000 §二)."""
-    own = OccupationCategory.objects.filter(occupation_id=archive.occupation_id).values("category_id")
-    return list(RecordCategory.objects.filter(is_common=True) | RecordCategory.objects.filter(id__in=own))
+    occupation's own (000 §二). Each carries ``must_record_basis``: the seed's words when
+    the seed says the item must be recorded (必须记入, e.g. 000 §二（一）「廉政记录（特别是被
+    纪检监察部门处分的信息必须记入信用档案）」), else None; the record form marks those."""
+    own = OccupationCategory.objects.filter(occupation_id=archive.occupation_id)
+    must = own.filter(category_id=OuterRef("pk"), must_record=True).values("must_record_basis")[:1]
+    return list(
+        (RecordCategory.objects.filter(is_common=True) | RecordCategory.objects.filter(id__in=own.values("category_id")))
+        .annotate(must_record_basis=Subquery(must))
+    )
 
 
 def validate_record_content(

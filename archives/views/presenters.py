@@ -24,6 +24,7 @@ from archives import annotations, permissions, selectors
 from archives.levels.selectors import level_panel
 from archives.listing import permissions as listing_permissions
 from archives.models import Archive, CreditRecord
+from archives.units import selectors as unit_selectors
 from credit_portal.fragments import fragment_context
 
 State = CreditRecord.State
@@ -150,6 +151,8 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
         "propose_listing": listing_permissions.can_propose(request.user, archive),
         # Outside the cached fragment: the level moves with time (expiry, clean years).
         "credit_level": level_panel(archive.pk, with_history=True),
+        # The units this person legally represents (003 §三（一）2), those in the user's scope.
+        "represented_units": unit_selectors.units_represented_by(request.user, archive.subject),
         **fragment_context(request, "staff-archive", selectors.archive_content_stamp(archive)),
     }
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from archives import forms, permissions, selectors, services
 from archives.models import CreditRecord
+from archives.units import selectors as unit_selectors
 from archives.views.base import confirm_delete, refused, require, staff_view, submit
 from archives.views.presenters import history_rows, record_flags, reference, replacing_version, shown_until
 from credit_portal.exceptions import TransitionNotAllowed
@@ -52,6 +53,8 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
             "pending": pending, "changes": selectors.record_changes(record),
             "can": permissions.record_actions(request.user, record, pending=pending),
             "viewed_at": timezone.localtime(),
+            # A unit's serious dishonesty written into this archive (003 §三（一）2): its unit.
+            "unit": unit_selectors.unit_of_record(request.user, record),
         },
     )
 

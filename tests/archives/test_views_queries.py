@@ -87,22 +87,23 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # (repair, one query), findings + their evidence (prefetch), the acting departments
     # (occupation's departments, shares), the clerk and reviewer memberships for the
     # buttons and the credit level (levels, one query; not assessed here, so no reason
-    # titles or history) = 21.
+    # titles or history), the units the person legally represents (archives.units, one
+    # query) = 22.
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
     # Again, unchanged: the records part is the cached fragment, so the reads behind it
     # (records, evidence, versions, statements, findings and what only they ask) are
     # skipped: 5 common + department codes, archive, audit entry, the version, the
     # acting departments, the memberships for the buttons and the credit level (outside
-    # the fragment: it moves with time) = 13.
+    # the fragment: it moves with time) and the represented units = 14.
     with django_assert_num_queries(ARCHIVE_CACHED):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
 DASHBOARD = 20
 SEARCH = 12
-ARCHIVE = 21
-ARCHIVE_CACHED = 13
+ARCHIVE = 22
+ARCHIVE_CACHED = 14
 
 
 @pytest.mark.parametrize("n", [1, 50])

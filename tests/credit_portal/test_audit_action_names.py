@@ -10,11 +10,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("credit_portal", "departments", "archives", "disclosure", "repair", "exchange")
 CALL = re.compile(r"\brecord(?:_read)?\(\s*f?\"([^\"]+)\"")
-# ``intake``, ``levels`` and ``listing`` are the app labels of archives' sub-apps. A literal ending in "." is the front of
+# ``intake``, ``levels``, ``listing`` and ``units`` are the app labels of archives' sub-apps. A literal ending in "." is the front of
 # a name completed in code (``"disclosure.query." + outcome``): app and object.
 # An f-string's placeholder stands for one part (``{case_type.audit_object}``).
 PART = r"(?:[a-z_]+|\{[a-z_.]+\})"
-NAME = re.compile(rf"(?:{'|'.join((*APPS, 'intake', 'levels', 'listing'))})\.{PART}\.{PART}?")
+NAME = re.compile(rf"(?:{'|'.join((*APPS, 'intake', 'levels', 'listing', 'units'))})\.{PART}\.{PART}?")
 
 
 def _written_names() -> dict[str, str]:

@@ -29,6 +29,9 @@ DEMO_MODULES = (
     "disclosure.demo",
     # After disclosure.demo: it lists people whose serious records that loader publishes.
     "archives.listing.demo",
+    # After archives.listing.demo (it creates the market regulator's clerk); before the
+    # levels are assessed and the exchange delivers (the propagated record is one of them).
+    "archives.units.demo",
     "repair.demo",
     # After repair.demo: the demo citizen's serious record and listing proposal must not
     # become one of the records that loader files its cases on.

@@ -1,0 +1,107 @@
+"""Demo data of units and legal representatives (``make run`` shows them).
+
+Runs after ``archives.listing.demo``, which created the market regulator's clerk
+(``demo_market-regulation_clerk``); this adds its reviewer, so the four eyes have two
+people. Through the services, as staff would: the clerk registers 演示法定代表人甲 (an
+adult, fictitious) and opens their archive in 企业法定代表人及相关责任人, registers the
+unit 示范市诚达建材有限公司 (a synthetic, valid unified social credit code) with them as
+legal representative, and records the unit's serious dishonesty; the reviewer approves
+it, so the representative's archive holds the propagated record (source: unit's
+serious dishonesty). 003 §三（一）2: "对企事业单位严重失信行为，在记入企事业单位信用记录的同时，
+记入其法定代表人、主要负责人和其他负有直接责任人员的个人信用记录".
+
+Safe to run twice: a unit already registered is left as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TextIO
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from archives import services as archive_services
+from archives.demo import DEMO_PDF, synthetic_id_number
+from archives.models import Archive
+from archives.units import services
+from archives.units.models import Unit
+from credit_portal.demo import DemoAccount, demo_user, refuse_in_production
+from credit_portal.models import User
+from credit_portal.roles import Role
+from departments.models import Department, Membership, Occupation
+
+DEPARTMENT = "market-regulation"
+OCCUPATION = "enterprise-legal-rep"
+UNIT_CODE = "91110105MA01CX7K3L"
+UNIT_NAME = "示范市诚达建材有限公司"
+REPRESENTATIVE = ("演示法定代表人甲", synthetic_id_number("110105", date(1972, 3, 15), 55))
+
+
+def _staff(department: Department) -> tuple[User, User, list[DemoAccount]]:
+    accounts = []
+    existed = User.objects.filter(username=f"demo_{DEPARTMENT}_clerk").exists()
+    clerk, account = demo_user(
+        f"demo_{DEPARTMENT}_clerk",
+        full_name=f"演示{department.name}录入员（虚构）",
+        role=Role.DEPARTMENT_CLERK,
+        try_first=f"{department.name}: /staff/units/ register a unit, record its serious dishonesty",
+    )
+    if not existed:
+        accounts.append(account)
+    Membership.objects.get_or_create(user=clerk, department=department, role=Membership.Role.CLERK)
+    reviewer, account = demo_user(
+        f"demo_{DEPARTMENT}_reviewer",
+        full_name=f"演示{department.name}审核员（虚构）",
+        role=Role.DEPARTMENT_REVIEWER,
+        try_first=f"{department.name}: /staff/units/ approve a unit's serious dishonesty or its withdrawal",
+    )
+    Membership.objects.get_or_create(user=reviewer, department=department, role=Membership.Role.REVIEWER)
+    accounts.append(account)
+    return clerk, reviewer, accounts
+
+
+def load(stdout: TextIO) -> list[DemoAccount]:
+    refuse_in_production()
+    department = Department.objects.filter(code=DEPARTMENT).first()
+    occupation = Occupation.objects.filter(code=OCCUPATION).first()
+    if department is None or occupation is None:
+        stdout.write("Units: the catalogue has no market regulator or legal-representative group; skipped.\n")
+        return []
+    clerk, reviewer, accounts = _staff(department)
+    if Unit.objects.filter(credit_code=UNIT_CODE).exists():
+        stdout.write("Units: the demo unit is already there.\n")
+        return accounts
+    name, id_number = REPRESENTATIVE
+    subject, _new = archive_services.find_or_create_subject(name=name, id_number=id_number, by=clerk)
+    if not Archive.objects.filter(subject=subject, occupation=occupation).exists():
+        archive_services.open_archive(
+            subject=subject,
+            occupation=occupation,
+            department=department,
+            employer=UNIT_NAME,
+            post="执行董事、经理",
+            practice_start=date(2012, 5, 1),
+            by=clerk,
+        )
+    unit = services.register_unit(
+        by=clerk, department=department, credit_code=UNIT_CODE, name=UNIT_NAME, representative_id_number=id_number
+    )
+    today = timezone.localdate()
+    item = services.propose_dishonesty(
+        unit,
+        by=clerk,
+        evidence=SimpleUploadedFile("decision.pdf", DEMO_PDF, content_type="application/pdf"),
+        title="生产销售不合格建材，被列入严重违法失信名单",
+        description="该公司生产销售不符合强制性国家标准的建筑材料，情节严重，被依法列入严重违法失信名单。",
+        decision_number="示市监处〔2026〕7号",
+        deciding_body="示范市市场监督管理局",
+        occurred_on=today - timedelta(days=90),
+        decided_on=today - timedelta(days=60),
+        is_penalty=True,
+    )
+    services.approve_dishonesty(item, by=reviewer)
+    stdout.write(
+        f"Units: {UNIT_NAME} registered with its legal representative; its serious dishonesty is in {name}'s archive.\n"
+    )
+    return accounts

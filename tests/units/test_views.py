@@ -1,0 +1,208 @@
+"""The unit pages: the link shown both ways, the forbidden paths (403/404, nothing
+changed), bad input in Chinese, and the list's query count constant in its size."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from stdnum.cn import uscc
+
+from archives.models import CreditRecord
+from archives.units import services
+from archives.units.models import Unit, UnitDishonesty
+from tests.units.conftest import UNIT_CODE, pdf, propose
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user: object) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _zh(client: Client, method: str, url: str, data: dict | None = None):
+    with translation.override("zh-hans"):
+        return getattr(client, method)(url, data or {}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+
+def test_the_unit_page_shows_the_masked_representative_and_links_to_the_archive(world_units, unit) -> None:
+    item = propose(unit, world_units.edu_clerk)
+    services.approve_dishonesty(item, by=world_units.edu_reviewer)
+    page = _client(world_units.edu_reviewer2).get(reverse("units:unit", args=[unit.pk])).content.decode()
+    assert "测*甲" in page
+    assert "测试甲" not in page
+    assert reverse("archives:archive", args=[world_units.archive.pk]) in page
+    assert reverse("archives:record", args=[item.record_id]) in page
+
+
+def test_the_archive_and_record_pages_link_back_to_the_unit(world_units, unit) -> None:
+    item = propose(unit, world_units.edu_clerk)
+    client = _client(world_units.edu_reviewer)
+    unit_url = reverse("units:unit", args=[unit.pk])
+    assert unit_url in client.get(reverse("archives:archive", args=[world_units.archive.pk])).content.decode()
+    assert unit_url in client.get(reverse("archives:record", args=[item.record_id])).content.decode()
+
+
+def test_the_clerk_records_and_another_reviewer_approves_through_the_pages(world_units, unit) -> None:
+    clerk = _client(world_units.edu_clerk)
+    response = clerk.post(
+        reverse("units:propose", args=[unit.pk]),
+        {
+            "title": "被列入严重违法失信名单",
+            "occurred_on_year": "2026",
+            "occurred_on_month": "2",
+            "occurred_on_day": "1",
+            "decided_on_year": "2026",
+            "decided_on_month": "3",
+            "decided_on_day": "1",
+            "file": pdf(),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    item = UnitDishonesty.objects.get()
+    response = _client(world_units.edu_reviewer).post(reverse("units:decide", args=[item.pk]), {"decision": "approve"})
+    assert response.status_code == 302
+    assert CreditRecord.objects.get(lineage=item.lineage, is_current=True).state == CreditRecord.State.PUBLISHED
+
+
+def test_the_proposer_deciding_gets_a_chinese_message_and_nothing_changes(
+    world_units, unit, clerk_and_reviewer
+) -> None:
+    item = propose(unit, clerk_and_reviewer)
+    response = _zh(
+        _client(clerk_and_reviewer), "post", reverse("units:decide", args=[item.pk]), {"decision": "approve"}
+    )
+    assert response.status_code == 400
+    assert "须由本部门另一名审核员审核" in response.content.decode()
+    assert CreditRecord.objects.get(lineage=item.lineage, is_current=True).state == CreditRecord.State.SUBMITTED
+
+
+def test_forbidden_paths(world_units, unit) -> None:
+    item = propose(unit, world_units.edu_clerk)
+    citizen = _client(world_units.citizen)
+    assert citizen.get(reverse("units:units")).status_code == 403
+    assert citizen.post(reverse("units:decide", args=[item.pk]), {"decision": "approve"}).status_code == 403
+    other = _client(world_units.health_clerk)
+    assert other.get(reverse("units:unit", args=[unit.pk])).status_code == 404
+    assert other.get(reverse("units:propose", args=[unit.pk])).status_code == 404
+    assert (
+        _client(world_units.health_reviewer)
+        .post(reverse("units:decide", args=[item.pk]), {"decision": "approve"})
+        .status_code
+        == 404
+    )
+    # A clerk of the department may not decide; a reviewer may not record.
+    assert (
+        _client(world_units.edu_clerk)
+        .post(reverse("units:decide", args=[item.pk]), {"decision": "approve"})
+        .status_code
+        == 403
+    )
+    assert _client(world_units.edu_reviewer).get(reverse("units:propose", args=[unit.pk])).status_code == 403
+    assert CreditRecord.objects.get(lineage=item.lineage, is_current=True).state == CreditRecord.State.SUBMITTED
+
+
+def test_an_invalid_credit_code_is_refused_in_chinese(world_units) -> None:
+    response = _zh(
+        _client(world_units.edu_clerk),
+        "post",
+        reverse("units:register"),
+        {
+            "department": world_units.education.pk,
+            "credit_code": "91110105MA01CX7K3X",
+            "name": "某公司",
+            "representative": world_units.subject.id_number,
+        },
+    )
+    assert response.status_code == 200
+    assert "统一社会信用代码" in response.content.decode()
+    assert not Unit.objects.exists()
+
+
+def test_a_representative_without_archive_is_refused_in_chinese(world_units) -> None:
+    from datetime import date
+
+    from archives import services as archive_services
+    from tests import factories as f
+
+    person, _ = archive_services.find_or_create_subject(
+        name="测试乙", id_number=f.make_id_number(birth=date(1975, 1, 1), seq=78), by=world_units.edu_clerk
+    )
+    response = _zh(
+        _client(world_units.edu_clerk),
+        "post",
+        reverse("units:register"),
+        {
+            "department": world_units.education.pk,
+            "credit_code": UNIT_CODE,
+            "name": "某公司",
+            "representative": person.id_number,
+        },
+    )
+    assert "没有包含" in response.content.decode()
+    assert not Unit.objects.exists()
+
+
+# Every signed-in staff page pays 7 (session, user, memberships, role groups, the session
+# save) and the staff navigation 2; then the role check of the unit scope, the COUNT of
+# the paginator and one page of units with department and representative joined and
+# their dishonesty counted.
+UNITS_PAGE = 11
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_units_page_query_count(world_units, n, django_assert_num_queries) -> None:
+    w = world_units
+    for i in range(n):
+        body = f"91110105MA01C{i:04d}"
+        Unit.objects.create(
+            credit_code=body + uscc.calc_check_digit(body),
+            name=f"单位{i:02d}",
+            department=w.education,
+            representative=w.subject,
+            representative_archive=w.archive,
+            created_by=w.edu_clerk,
+        )
+    client = _client(w.edu_reviewer)
+    with django_assert_num_queries(UNITS_PAGE):
+        page = client.get(reverse("units:units")).content.decode()
+    assert page.count('href="/staff/units/') >= min(n, 25)
+
+
+def test_no_unit_form_answers_5xx_to_hostile_values(world_units, unit, clerk_and_reviewer) -> None:
+    """The hostile values of tests/test_hostile_forms.py in every field of every unit form:
+    form errors or a refusal, never a 5xx, and nothing written."""
+    from tests.test_hostile_forms import HOSTILE
+
+    item = propose(unit, world_units.edu_clerk)
+    forms_ = {
+        reverse("units:register"): ("department", "credit_code", "name", "representative"),
+        reverse("units:propose", args=[unit.pk]): (
+            "title",
+            "description",
+            "decision_number",
+            "deciding_body",
+            "occurred_on_year",
+            "occurred_on_month",
+            "occurred_on_day",
+            "decided_on_year",
+            "decided_on_month",
+            "decided_on_day",
+            "is_penalty",
+        ),
+        reverse("units:decide", args=[item.pk]): ("decision", "reason"),
+        reverse("units:withdraw", args=[item.pk]): ("reason",),
+    }
+    clients = [_client(world_units.edu_clerk), _client(world_units.edu_reviewer), _client(clerk_and_reviewer)]
+    for client in clients:
+        client.raise_request_exception = False
+        for url, fields in forms_.items():
+            for value in HOSTILE.values():
+                response = client.post(url, {name: value for name in fields})
+                assert response.status_code < 500, (url, response.status_code)
+    assert Unit.objects.count() == 1
+    assert UnitDishonesty.objects.count() == 1
+    assert CreditRecord.objects.get(lineage=item.lineage, is_current=True).state == CreditRecord.State.SUBMITTED
