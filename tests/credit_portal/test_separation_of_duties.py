@@ -420,3 +420,41 @@ def test_email_form_answers_bad_input_with_form_errors(client, system_admin, cre
     credit_office.refresh_from_db()
     assert credit_office.email == "office@example.invalid"
     assert client.get("/admin/credit_portal/user/x/email/").status_code == 404
+
+
+# --- Querying as an institution ---------------------------------------------------------------
+def test_credit_office_cannot_make_itself_or_any_staff_account_an_institutions_staff(
+    client, credit_office, system_admin, auditor
+):
+    from disclosure.models import Institution, InstitutionStaff
+    from disclosure.services import institutions
+
+    institution = institutions.register_institution(name="示范查询机构", credit_code="91350100M000100Y43",
+                                                    by=credit_office)
+    clerk = f.member(Department.objects.get(code="education"), Membership.Role.CLERK)
+    for account in (credit_office, system_admin, auditor, clerk):
+        with pytest.raises(ValidationError):
+            institutions.add_institution_staff(institution, account, by=credit_office)
+    # Through the admin: a message, not an error page, and nothing added.
+    response = _signed_in(client, credit_office).post(
+        "/admin/disclosure/institutionstaff/add/", {"institution": institution.pk, "user": credit_office.pk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "不得把自己设为查询机构的工作人员" in response.content.decode()
+    assert not InstitutionStaff.objects.exists()
+    assert not credit_office.groups.filter(name=Role.INSTITUTION).exists()
+    assert Institution.objects.count() == 1
+
+
+def test_an_institutions_staff_gets_no_staff_role(security_admin):
+    from disclosure.services import institutions
+
+    office = f.make_user("office-x", roles=(Role.CREDIT_OFFICE,))
+    institution = institutions.register_institution(name="示范查询机构", credit_code="91350100M000100Y43", by=office)
+    hr = f.make_user("hr-person")
+    institutions.add_institution_staff(institution, hr, by=office)
+    for role in (Role.CREDIT_OFFICE, Role.AUDITOR, Role.DEPARTMENT_CLERK):
+        with pytest.raises(ValidationError):
+            services.grant_role(hr, role, by=security_admin)
+    assert set(hr.groups.values_list("name", flat=True)) == {Role.INSTITUTION}

@@ -68,10 +68,15 @@ def test_import_job_pages_answer_hostile_values_without_5xx(world) -> None:  # t
     failures: list[str] = []
     for label, value in HOSTILE.items():
         with TestCase.captureOnCommitCallbacks(execute=True):
-            response = client.post(reverse("archives:intake_upload"), {
-                "department": world.education.pk, "occupation": world.teacher.pk, "mode": "valid",
-                "file": SimpleUploadedFile("记录.xlsx", _hostile_workbook(world, value), content_type=XLSX),
-            })
+            response = client.post(
+                reverse("archives:intake_upload"),
+                {
+                    "department": world.education.pk,
+                    "occupation": world.teacher.pk,
+                    "mode": "valid",
+                    "file": SimpleUploadedFile("记录.xlsx", _hostile_workbook(world, value), content_type=XLSX),
+                },
+            )
         failures += _failures(label, response, "upload of a workbook holding the value")
         if response.status_code != 302:
             # Refused as a whole (a NUL in the XML cannot be read): the form says which file.
@@ -92,8 +97,11 @@ def test_import_job_pages_answer_hostile_values_without_5xx(world) -> None:  # t
         page = client.get(job_url)
         failures += _failures(label, page, f"GET {job_url}")
         assert page.status_code == 200, label
-        for url in (job_url, reverse("archives:intake_job_status", args=[job.pk]),
-                    reverse("archives:intake_job_report", args=[job.pk])):
+        for url in (
+            job_url,
+            reverse("archives:intake_job_status", args=[job.pk]),
+            reverse("archives:intake_job_report", args=[job.pk]),
+        ):
             failures += _failures(label, client.get(url), f"GET {url}")
             failures += _failures(label, client.get(url, {"page": value, "format": value}), f"GET {url}?hostile")
             posted = client.post(url, {"anything": value})
@@ -124,8 +132,10 @@ def drafted_batch(client, world):  # type: ignore[no-untyped-def]
     record = draft_negative(world, archive=archives[0])
     services.submit_record(record, by=world.edu_clerk)
     client.force_login(world.edu_reviewer)
-    response = client.post(reverse("archives:intake_batches"), {
-        "department": world.education.pk, "year": 2026, "employer": "示范市第九中学", "occupation": ""})
+    response = client.post(
+        reverse("archives:intake_batches"),
+        {"department": world.education.pk, "year": 2026, "employer": "示范市第九中学", "occupation": ""},
+    )
     assert response.status_code == 302
     return FindingBatch.objects.get()
 
@@ -157,8 +167,10 @@ def test_batch_signing_step_answers_hostile_values_without_5xx(world, drafted_ba
                     failures += _failures(label, answer, url)
                     assert answer.status_code in {404, 405}, url
         # A second draft of the same unit and year, with the value in the draft form.
-        again = drafter.post(reverse("archives:intake_batches"), {
-            "department": world.education.pk, "year": value, "employer": value, "occupation": value})
+        again = drafter.post(
+            reverse("archives:intake_batches"),
+            {"department": world.education.pk, "year": value, "employer": value, "occupation": value},
+        )
         failures += _failures(label, again, "POST the batch draft form")
     drafted_batch.refresh_from_db()
     assert drafted_batch.state == FindingBatch.State.DRAFT
