@@ -115,6 +115,14 @@ class PortalUserAdmin(AuditedAdminMixin, UserAdmin):
     list_filter = ("is_staff", "is_active", "groups")
     search_fields = ("username", "full_name", "email")
 
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # A superuser is for installation only and is deactivated afterwards: the system
+        # administrator must not switch one back on (or rename it) and sign in with the
+        # installer's password. Only the console (or another superuser) changes it.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
         # The address receives the temporary password of a reset: it changes only through
         # services.change_staff_email (audited, the old address told, resets held back),

@@ -458,3 +458,22 @@ def test_an_institutions_staff_gets_no_staff_role(security_admin):
         with pytest.raises(ValidationError):
             services.grant_role(hr, role, by=security_admin)
     assert set(hr.groups.values_list("name", flat=True)) == {Role.INSTITUTION}
+
+
+def test_system_admin_cannot_switch_a_deactivated_superuser_back_on(client, system_admin, admin_user):
+    User.objects.filter(pk=admin_user.pk).update(is_active=False)
+    _signed_in(client, system_admin)
+    url = f"/admin/credit_portal/user/{admin_user.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200  # seen, read-only
+    assert 'name="is_active"' not in page.content.decode()
+    response = client.post(url, {
+        "username": admin_user.username, "is_active": "on", "is_staff": "on",
+        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+    })
+    assert response.status_code == 403
+    admin_user.refresh_from_db()
+    assert not admin_user.is_active
+    # Nor through a bulk action of the account list: the system administrator has none.
+    listing = client.get("/admin/credit_portal/user/")
+    assert 'name="action"' not in listing.content.decode()
