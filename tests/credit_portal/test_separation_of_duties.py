@@ -458,6 +458,12 @@ def test_an_institutions_staff_gets_no_staff_role(security_admin):
         with pytest.raises(ValidationError):
             services.grant_role(hr, role, by=security_admin)
     assert set(hr.groups.values_list("name", flat=True)) == {Role.INSTITUTION}
+    # Nor a department's membership (scope over its people) through the back door.
+    with pytest.raises(ValidationError):
+        department_services.grant_membership(
+            hr, department=Department.objects.get(code="education"), role=Membership.Role.CLERK, by=security_admin
+        )
+    assert not Membership.objects.filter(user=hr).exists()
 
 
 def test_system_admin_cannot_switch_a_deactivated_superuser_back_on(client, system_admin, admin_user):
