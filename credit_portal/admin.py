@@ -88,6 +88,10 @@ class RoleGroupAdmin(GroupAdmin):
 
 
 # --- Accounts -------------------------------------------------------------------------------
+class EmailForm(forms.Form):
+    email = forms.EmailField(label=_("New e-mail address"), max_length=254, required=False)
+
+
 class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -110,6 +114,35 @@ class PortalUserAdmin(AuditedAdminMixin, UserAdmin):
     list_display = ("username", "full_name", "email", "is_staff", "is_active")
     list_filter = ("is_staff", "is_active", "groups")
     search_fields = ("username", "full_name", "email")
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # A superuser is for installation only and is deactivated afterwards: the system
+        # administrator must not switch one back on (or rename it) and sign in with the
+        # installer's password. Only the console (or another superuser) changes it.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        # The address receives the temporary password of a reset: it changes only through
+        # services.change_staff_email (audited, the old address told, resets held back),
+        # from the "Change e-mail address" link beside it.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "email_address") if obj is not None else readonly
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return tuple(
+            (name, {**options, "fields": tuple("email_address" if f == "email" else f for f in options["fields"])})
+            for name, options in fieldsets
+        )
+
+    @admin.display(description=_("e-mail address"))
+    def email_address(self, obj: User) -> str:
+        return format_html('{} <a href="{}">{}</a>', obj.email or "—",
+                           reverse("admin:credit_portal_user_email", args=[obj.pk]), _("Change e-mail address"))
 
     @admin.display(description=_("roles"))
     def role_names(self, obj: User) -> str:
@@ -137,6 +170,7 @@ class PortalUserAdmin(AuditedAdminMixin, UserAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<id>/roles/", wrap(self.roles_view), name="credit_portal_user_roles"),
+            path("<id>/email/", wrap(self.email_view), name="credit_portal_user_email"),
             path("<id>/reset/", wrap(self.reset_view), name="credit_portal_user_reset"),
             path("<id>/enrolment-code/", wrap(self.enrolment_view), name="credit_portal_user_enrolment"),
             *super().get_urls(),
@@ -182,6 +216,23 @@ class PortalUserAdmin(AuditedAdminMixin, UserAdmin):
                 return HttpResponseRedirect(reverse("admin:credit_portal_user_change", args=[target.pk]))
         return self._page(request, target, "admin/credit_portal/user/roles.html", form=form,
                           title=_("Change roles"))
+
+    def email_view(self, request: HttpRequest, id: str) -> HttpResponse:  # noqa: A002
+        target = self._target(request, id, "credit_portal.change_user")
+        form = EmailForm(request.POST or None, initial={"email": target.email})
+        if request.method == "POST" and form.is_valid():
+            try:
+                changed = services.change_staff_email(target, form.cleaned_data["email"], by=request.user,  # type: ignore[arg-type]
+                                                      request=request)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("email", message)
+            else:
+                if changed:
+                    messages.success(request, _("The e-mail address was changed; the old address was told."))
+                return HttpResponseRedirect(reverse("admin:credit_portal_user_change", args=[target.pk]))
+        return self._page(request, target, "admin/credit_portal/user/email.html", form=form,
+                          title=_("Change e-mail address"))
 
     def _issue_code(self, request: HttpRequest, target: User, issue: Callable[..., str], **page: Any) -> HttpResponse:
         """Run ``issue`` (a reset or a plain enrolment code) for ``target`` and show the code

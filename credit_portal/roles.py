@@ -161,6 +161,9 @@ CONFLICTING_ROLES: tuple[tuple[str, str], ...] = (
     (Role.SECURITY_ADMIN, Role.AUDITOR),
     (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN),
     *((admin, data) for admin in ADMINISTRATOR_ROLES for data in DATA_ROLES),
+    # An institution's staff queries people's records with their authorization: no staff
+    # account does that too (disclosure.services.institutions.add_institution_staff).
+    *((Role.INSTITUTION, staff) for staff in (*ADMINISTRATOR_ROLES, *DATA_ROLES)),
 )
 
 

@@ -12,7 +12,12 @@ Separation of duties holds here, in the services, whatever page or command calls
   enrolled, and the owner is told of it by that e-mail and on the page that asks for the
   new password;
 * a second factor is enrolled only with a one-time enrolment code the security
-  administrator issued to its owner (so a password alone, whoever holds it, is not enough).
+  administrator issued to its owner (so a password alone, whoever holds it, is not enough);
+* a staff account's e-mail address, where a reset's temporary password goes, changes only
+  through ``change_staff_email``: by the account administrator (``change_user``), never
+  for oneself, a superuser or an administrator (whose address changes at the console),
+  audited, with a notice to the old address; a reset within ``EMAIL_CHANGE_COOLING_OFF``
+  of a change is refused.
 
 Each write is one transaction with its audit entry (``credit_portal.<object>.<verb>``).
 """
@@ -40,6 +45,11 @@ from credit_portal.models import EnrolmentCode, User
 from credit_portal.roles import ADMINISTRATOR_ROLES, Role, conflicting_roles
 
 ENROLMENT_CODE_VALIDITY = timedelta(hours=72)
+# After a staff account's e-mail address changes, no credential reset for this long: the
+# old address was told of the change and its owner has a working week to object before a
+# temporary password can go to the new one.
+EMAIL_CHANGE_COOLING_OFF = timedelta(days=7)
+EMAIL_CHANGED = "credit_portal.user.email_changed"
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L): read aloud or typed from paper.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -173,6 +183,26 @@ def reset_staff_credentials(user: User, *, by: User, request: HttpRequest | None
             _("This account has no e-mail address for the temporary password; the system administrator adds one first."),
             code="no_email",
         )
+    # A reset right after an address change is refused rather than mailed to the address
+    # on file before the change: that one may be lost for good (which is why it was
+    # changed), and a refusal is visible to both administrators and ends by itself,
+    # while the old address's owner has had the notice of the change to object. Whoever
+    # changed the address (or had it changed) cannot have the temporary password sent
+    # to it before then. The trail, append-only, is the record of the change.
+    changed = last_email_change(user)
+    if changed is not None and changed > timezone.now() - EMAIL_CHANGE_COOLING_OFF:
+        raise SeparationOfDuties(
+            _(
+                "This account's e-mail address was changed on %(date)s. Its password can be reset from "
+                "%(until)s, once the owner has had time to object to the change; until then the owner "
+                "signs in as before or comes to the security administrator in person."
+            )
+            % {
+                "date": timezone.localtime(changed).strftime("%Y-%m-%d %H:%M"),
+                "until": timezone.localtime(changed + EMAIL_CHANGE_COOLING_OFF).strftime("%Y-%m-%d %H:%M"),
+            },
+            code="email_recently_changed",
+        )
     temporary = secrets.token_urlsafe(12)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
@@ -201,6 +231,89 @@ def _notify_reset(email: str, temporary: str) -> None:
         % {"password": temporary},
         settings.DEFAULT_FROM_EMAIL,
         [email],
+    )
+
+
+def last_email_change(user: User):  # noqa: ANN201 - datetime | None
+    """When ``user``'s e-mail address last changed, from the audit trail (None: never)."""
+    from credit_portal.models import AuditEntry
+
+    return (
+        AuditEntry.objects.filter(action=EMAIL_CHANGED, object_type=user._meta.label_lower, object_id=str(user.pk))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def _refuse_email_change(user: User, by: User) -> None:
+    if not by.has_perm("credit_portal.change_user"):
+        raise PermissionDenied
+    _refuse_self(user, by)
+    if user.is_superuser:
+        raise SeparationOfDuties(
+            _("A superuser's e-mail address is not changed here; the superuser is for installation only."),
+            code="superuser",
+        )
+    # The address receives the account's temporary passwords: an administrator's is not
+    # in reach of another administrator (三权分立, the same peers CONFLICTING_ROLES keeps
+    # apart). It changes at the server's console (manage.py change_staff_email).
+    held = [Role(name).label for name in user.groups.values_list("name", flat=True) if name in ADMINISTRATOR_ROLES]
+    if held:
+        raise SeparationOfDuties(
+            _(
+                "The e-mail address of an administrator (%(role)s) is not changed by another administrator "
+                "(separation of duties); it is changed at the server's console."
+            )
+            % {"role": "、".join(str(label) for label in held)},
+            code="administrator",
+        )
+
+
+def change_staff_email(user: User, email: str, *, by: User | None, request: HttpRequest | None = None) -> bool:
+    """Set ``user``'s e-mail address; False if it is already that address.
+
+    Who: the account administrator (``credit_portal.change_user``), for others only, never
+    for a superuser or an administrator; ``by=None`` is the server's console (installation,
+    ``manage.py change_staff_email``), which may change any account's. Audited as
+    ``credit_portal.user.email_changed`` (never the addresses themselves); the old address,
+    if any, is told. For ``EMAIL_CHANGE_COOLING_OFF`` afterwards the credentials are not reset.
+    """
+    if by is not None:
+        _refuse_email_change(user, by)
+    email = User.objects.normalize_email((email or "").strip())
+    if email:
+        from django.core.validators import validate_email
+
+        validate_email(email)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        old = locked.email
+        if old == email:
+            return False
+        locked.email = email
+        locked.save(update_fields=["email"])
+        audit.record(EMAIL_CHANGED, actor=by, target=locked, request=request, detail={
+            "had_address": bool(old), "has_address": bool(email),
+            "channel": "console" if by is None else "admin",
+        })
+        if old:
+            transaction.on_commit(lambda: _notify_email_change(old, locked.get_username()))
+    user.email = email
+    return True
+
+
+def _notify_email_change(old: str, username: str) -> None:
+    send_mail(
+        _("The e-mail address of your portal account was changed"),
+        _(
+            "The e-mail address of the staff account %(username)s was changed; messages for the account, "
+            "temporary passwords included, no longer come to this address. For %(days)s days its "
+            "password cannot be reset. If you did not ask for this, tell the security administrator at once."
+        )
+        % {"username": username, "days": EMAIL_CHANGE_COOLING_OFF.days},
+        settings.DEFAULT_FROM_EMAIL,
+        [old],
     )
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from credit_portal import audit
 from credit_portal.models import User
-from credit_portal.roles import ADMINISTRATOR_ROLES
+from credit_portal.roles import ADMINISTRATOR_ROLES, Role
 from credit_portal.services import SeparationOfDuties
 from departments import permissions, selectors
 from departments.models import (
@@ -92,6 +92,13 @@ def grant_membership(
             raise SeparationOfDuties(
                 _("An administrator (system, security or audit) may not be a member of a department."),
                 code="administrator",
+            )
+        if locked.groups.filter(name=str(Role.INSTITUTION)).exists():
+            # An institution's staff queries people's records on its behalf; with a
+            # membership the same account would also keep a department's records.
+            raise SeparationOfDuties(
+                _("A querying institution's staff account may not be a member of a department."),
+                code="institution",
             )
         membership, created = Membership.objects.get_or_create(user=locked, department=department, role=role)
         if created:

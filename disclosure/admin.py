@@ -119,9 +119,25 @@ class InstitutionStaffAdmin(OfficeAdmin):
     raw_id_fields = ["user"]
     search_fields = ["institution__name"]
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Added through the service, never edited into another person's link.
+        return False
+
     def save_model(self, request: HttpRequest, obj: InstitutionStaff, form: Any, change: bool) -> None:
         staff = institutions.add_institution_staff(obj.institution, obj.user, by=request.user)
         obj.pk = staff.pk
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+        from django.http import HttpResponseRedirect
+
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(QueryLog)

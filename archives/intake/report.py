@@ -11,6 +11,7 @@ from io import BytesIO
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from archives.intake.columns import BY_KEY, COLUMNS, META_SHEET, TEMPLATE_MARK, TEMPLATE_VERSION, header_text
@@ -20,6 +21,10 @@ from departments.models import Occupation
 
 
 def _cell(sheet, value: object):  # type: ignore[no-untyped-def]
+    if isinstance(value, str):
+        # A worksheet cannot hold control characters (a NUL read from a hand-made file):
+        # the report shows the cell without them, its error column says what was wrong.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         # Text stays text: "=…" typed into a cell must not come back as a formula.

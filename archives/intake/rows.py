@@ -20,6 +20,9 @@ from archives.intake.columns import BY_KEY, COLUMNS, Column
 
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Control characters (NUL and the like; tab and line breaks are text): PostgreSQL
+# refuses a NUL in text and no worksheet may hold one, so such a cell is refused here.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -58,6 +61,10 @@ def _text(row: ParsedRow, column: Column, value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
+    if _CONTROL.search(text):
+        row.add(column.key, _("This cell holds a control character that cannot be stored: type the text again."),
+                "control_character")
+        return ""
     if len(text) > column.max_length:
         row.add(column.key, _("At most %(n)d characters.") % {"n": column.max_length}, "too_long")
         return ""

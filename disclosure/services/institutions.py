@@ -14,7 +14,7 @@ from archives import validators
 from credit_portal import audit
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
-from credit_portal.roles import Role
+from credit_portal.roles import ADMINISTRATOR_ROLES, DATA_ROLES, Role
 from departments.models import Department
 from disclosure import permissions
 from disclosure.models import Institution, InstitutionAPIKey, InstitutionStaff
@@ -53,8 +53,22 @@ def register_institution(
 
 
 def add_institution_staff(institution: Institution, user: User, *, by: User | None) -> InstitutionStaff:
-    """Let ``user`` query on behalf of ``institution``. Callers: credit office staff."""
+    """Let ``user`` query on behalf of ``institution``. Callers: credit office staff.
+
+    Never oneself, and never an account of the portal's staff (an administrator, a
+    department member, the credit office, a superuser): querying a person's record on an
+    institution's behalf is not any staff role's duty, and with it (and an API key the
+    credit office issues to the institution's staff) the credit office could query as an
+    institution and an administrator would reach people's data (三权分立, DESIGN §8).
+    """
     _require_credit_office(by)
+    if by is not None and user.pk == by.pk:
+        raise ValidationError({"user": _("Nobody may make themselves an institution's staff.")})
+    staff_roles = set(user.groups.values_list("name", flat=True)) & {*ADMINISTRATOR_ROLES, *DATA_ROLES}
+    if user.is_superuser or staff_roles or user.memberships.exists():  # type: ignore[attr-defined]
+        raise ValidationError(
+            {"user": _("This account belongs to the portal's staff; an institution's staff needs an account of its own.")}
+        )
     with transaction.atomic():
         staff, _created = InstitutionStaff.objects.update_or_create(user=user, defaults={"institution": institution})
         user.groups.add(Group.objects.get_or_create(name=str(Role.INSTITUTION))[0])

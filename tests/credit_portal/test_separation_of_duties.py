@@ -287,3 +287,199 @@ def test_security_admin_cannot_read_anyones_authenticator_secret(client, securit
     listing = signed_in.get("/admin/otp_totp/totpdevice/")
     assert device.key not in listing.content.decode()
     assert "/config/" not in listing.content.decode()
+
+
+# --- E-mail takeover of a reset ---------------------------------------------------------------
+def _change_email(client, user: User, email: str):
+    return client.post(f"/admin/credit_portal/user/{user.pk}/email/", {"email": email})
+
+
+def test_the_account_form_no_longer_changes_an_email_address(client, system_admin, credit_office):
+    _signed_in(client, system_admin)
+    page = client.get(f"/admin/credit_portal/user/{credit_office.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'name="email"' not in body
+    assert f"/admin/credit_portal/user/{credit_office.pk}/email/" in body
+    client.post(f"/admin/credit_portal/user/{credit_office.pk}/change/", {
+        "username": credit_office.username, "email": "attacker@example.invalid", "is_active": "on",
+        "is_staff": "on", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+    })
+    credit_office.refresh_from_db()
+    assert credit_office.email == "office@example.invalid"
+    assert not AuditEntry.objects.filter(action="credit_portal.user.email_changed").exists()
+
+
+@pytest.mark.parametrize("target_role", [Role.AUDITOR, Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN])
+def test_no_administrator_changes_another_administrators_email(client, system_admin, target_role):
+    target = f.make_user(f"peer-{target_role}", roles=(target_role,), is_staff=True, email="peer@example.invalid")
+    response = _change_email(_signed_in(client, system_admin), target, "attacker@example.invalid")
+    assert response.status_code == 200
+    assert "不得由其他管理员更改" in response.content.decode()
+    target.refresh_from_db()
+    assert target.email == "peer@example.invalid"
+    assert not mail.outbox
+    # Nor for themselves, nor for a superuser; nor may anyone without change_user.
+    for account in (system_admin, f.make_user("root", is_superuser=True, is_staff=True, email="r@example.invalid")):
+        with pytest.raises(ValidationError):
+            services.change_staff_email(account, "attacker@example.invalid", by=system_admin)
+    security_admin = f.make_user("sec2", roles=(Role.SECURITY_ADMIN,), is_staff=True)
+    office = f.make_user("office2", roles=(Role.CREDIT_OFFICE,), is_staff=True, email="o2@example.invalid")
+    with pytest.raises(PermissionDenied):
+        services.change_staff_email(office, "attacker@example.invalid", by=security_admin)
+    assert _change_email(_signed_in(client, security_admin), office, "attacker@example.invalid").status_code == 403
+    office.refresh_from_db()
+    assert office.email == "o2@example.invalid"
+
+
+def test_email_change_then_reset_does_not_deliver_the_temporary_password(
+    client, system_admin, security_admin, credit_office, django_capture_on_commit_callbacks
+):
+    """The attack: the system administrator sets the credit office's address to their own,
+    then the security administrator resets the account. The change is audited and told to
+    the old address; the reset is refused, so no temporary password reaches the new one."""
+    _signed_in(client, system_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _change_email(client, credit_office, "attacker@example.invalid")
+    assert response.status_code == 302
+    credit_office.refresh_from_db()
+    assert credit_office.email == "attacker@example.invalid"
+    entry = AuditEntry.objects.get(action="credit_portal.user.email_changed")
+    assert (entry.actor_id, entry.object_id) == (system_admin.pk, str(credit_office.pk))
+    assert "example.invalid" not in str(entry.detail)
+    assert len(mail.outbox) == 1
+    notice = mail.outbox[0]
+    assert notice.to == ["office@example.invalid"]
+    assert credit_office.username in notice.body
+    mail.outbox.clear()
+
+    password_before = User.objects.get(pk=credit_office.pk).password
+    _signed_in(client, security_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client.post(f"/admin/credit_portal/user/{credit_office.pk}/reset/", follow=True)
+    assert refused.status_code == 200
+    assert "方可重置其密码" in refused.content.decode()
+    with pytest.raises(ValidationError) as raised:
+        services.reset_staff_credentials(credit_office, by=security_admin)
+    assert raised.value.code == "email_recently_changed"
+    assert not mail.outbox
+    credit_office.refresh_from_db()
+    assert credit_office.password == password_before
+    assert not credit_office.must_change_password
+    assert not AuditEntry.objects.filter(action="credit_portal.credentials.reset").exists()
+
+
+def test_an_address_set_on_an_account_without_one_also_holds_resets_back(system_admin, security_admin):
+    """The auditor-like account with no address: setting one is a change like any other."""
+    office = f.make_user("no-address", roles=(Role.CREDIT_OFFICE,), is_staff=True)
+    assert services.change_staff_email(office, "attacker@example.invalid", by=system_admin)
+    assert not mail.outbox  # no old address to tell
+    with pytest.raises(ValidationError):
+        services.reset_staff_credentials(office, by=security_admin)
+    office.refresh_from_db()
+    assert not office.must_change_password
+
+
+def test_reset_works_again_after_the_cooling_off(system_admin, security_admin, credit_office,
+                                                  django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    services.change_staff_email(credit_office, "new-office@example.invalid", by=system_admin)
+    later = timezone.now() + services.EMAIL_CHANGE_COOLING_OFF + timedelta(minutes=1)
+    import unittest.mock
+
+    with unittest.mock.patch("django.utils.timezone.now", return_value=later):
+        with django_capture_on_commit_callbacks(execute=True):
+            mail.outbox.clear()
+            services.reset_staff_credentials(credit_office, by=security_admin)
+    assert mail.outbox[-1].to == ["new-office@example.invalid"]
+
+
+def test_an_administrators_address_changes_at_the_console(auditor, django_capture_on_commit_callbacks):
+    import io
+
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("change_staff_email", auditor.username, "auditor-new@example.invalid", stdout=io.StringIO())
+    auditor.refresh_from_db()
+    assert auditor.email == "auditor-new@example.invalid"
+    assert [m.to for m in mail.outbox] == [["auditor@example.invalid"]]
+    entry = AuditEntry.objects.get(action="credit_portal.user.email_changed")
+    assert entry.actor_id is None
+    assert entry.detail["channel"] == "console"
+
+
+def test_email_form_answers_bad_input_with_form_errors(client, system_admin, credit_office):
+    _signed_in(client, system_admin)
+    for value in ("not-an-address", "a\x00b@example.invalid", "长" * 100_000, "x@" + "1" * 300):
+        response = _change_email(client, credit_office, value)
+        assert response.status_code == 200, value
+    credit_office.refresh_from_db()
+    assert credit_office.email == "office@example.invalid"
+    assert client.get("/admin/credit_portal/user/x/email/").status_code == 404
+
+
+# --- Querying as an institution ---------------------------------------------------------------
+def test_credit_office_cannot_make_itself_or_any_staff_account_an_institutions_staff(
+    client, credit_office, system_admin, auditor
+):
+    from disclosure.models import Institution, InstitutionStaff
+    from disclosure.services import institutions
+
+    institution = institutions.register_institution(name="示范查询机构", credit_code="91350100M000100Y43",
+                                                    by=credit_office)
+    clerk = f.member(Department.objects.get(code="education"), Membership.Role.CLERK)
+    for account in (credit_office, system_admin, auditor, clerk):
+        with pytest.raises(ValidationError):
+            institutions.add_institution_staff(institution, account, by=credit_office)
+    # Through the admin: a message, not an error page, and nothing added.
+    response = _signed_in(client, credit_office).post(
+        "/admin/disclosure/institutionstaff/add/", {"institution": institution.pk, "user": credit_office.pk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "不得把自己设为查询机构的工作人员" in response.content.decode()
+    assert not InstitutionStaff.objects.exists()
+    assert not credit_office.groups.filter(name=Role.INSTITUTION).exists()
+    assert Institution.objects.count() == 1
+
+
+def test_an_institutions_staff_gets_no_staff_role(security_admin):
+    from disclosure.services import institutions
+
+    office = f.make_user("office-x", roles=(Role.CREDIT_OFFICE,))
+    institution = institutions.register_institution(name="示范查询机构", credit_code="91350100M000100Y43", by=office)
+    hr = f.make_user("hr-person")
+    institutions.add_institution_staff(institution, hr, by=office)
+    for role in (Role.CREDIT_OFFICE, Role.AUDITOR, Role.DEPARTMENT_CLERK):
+        with pytest.raises(ValidationError):
+            services.grant_role(hr, role, by=security_admin)
+    assert set(hr.groups.values_list("name", flat=True)) == {Role.INSTITUTION}
+    # Nor a department's membership (scope over its people) through the back door.
+    with pytest.raises(ValidationError):
+        department_services.grant_membership(
+            hr, department=Department.objects.get(code="education"), role=Membership.Role.CLERK, by=security_admin
+        )
+    assert not Membership.objects.filter(user=hr).exists()
+
+
+def test_system_admin_cannot_switch_a_deactivated_superuser_back_on(client, system_admin, admin_user):
+    User.objects.filter(pk=admin_user.pk).update(is_active=False)
+    _signed_in(client, system_admin)
+    url = f"/admin/credit_portal/user/{admin_user.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200  # seen, read-only
+    assert 'name="is_active"' not in page.content.decode()
+    response = client.post(url, {
+        "username": admin_user.username, "is_active": "on", "is_staff": "on",
+        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+    })
+    assert response.status_code == 403
+    admin_user.refresh_from_db()
+    assert not admin_user.is_active
+    # Nor through a bulk action of the account list: the system administrator has none.
+    listing = client.get("/admin/credit_portal/user/")
+    assert 'name="action"' not in listing.content.decode()
