@@ -20,6 +20,9 @@ from archives.intake.columns import BY_KEY, COLUMNS, Column
 
 _PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_KEYS = tuple(c.key for c in COLUMNS)
+# The ``Choices`` table of each choice column (looked up per cell, not rebuilt per row).
+_TABLES = {"category": "categories", "domain": "domains", "polarity": "polarity", "severity": "severity"}
 
 
 @dataclass
@@ -106,7 +109,7 @@ def parse_values(number: int, values: dict[str, object], choices: Choices, *, fr
                                       "text and type it again."), "id_number_as_number")
                 continue
             try:
-                row.person["id_number"] = validators.validate_id_number(str(value))
+                row.person["id_number"] = validators.validate_id_number(str(value), today=choices.today)
             except ValidationError as exc:
                 row.add(column.key, exc.messages[0], "invalid_id_number")
         elif column.kind == "phone":
@@ -128,8 +131,7 @@ def parse_values(number: int, values: dict[str, object], choices: Choices, *, fr
                 row.add(column.key, _("Enter Yes or No."), "invalid_choice")
         elif column.kind == "choice":
             text = str(value).strip()
-            table = {"category": choices.categories, "domain": choices.domains, "polarity": choices.polarity,
-                     "severity": choices.severity}[column.key]
+            table = getattr(choices, _TABLES[column.key])
             if text in table:
                 row.record[column.key] = table[text]
             elif column.key == "category":
@@ -150,7 +152,7 @@ def parse_values(number: int, values: dict[str, object], choices: Choices, *, fr
 
 
 def parse_cells(number: int, cells: list[object], choices: Choices) -> ParsedRow:
-    return parse_values(number, dict(zip((c.key for c in COLUMNS), cells, strict=False)), choices, from_excel=True)
+    return parse_values(number, dict(zip(_KEYS, cells, strict=False)), choices, from_excel=True)
 
 
 def validation_errors(exc: ValidationError) -> list[CellError]:
