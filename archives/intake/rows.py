@@ -98,10 +98,9 @@ def parse_values(number: int, values: dict[str, object], choices: Choices, *, fr
     row = ParsedRow(number=number, raw=[values.get(c.key) for c in COLUMNS])
     for column in COLUMNS:
         value = values.get(column.key)
-        if column.required and _empty(value):
-            row.add(column.key, _("Required: enter %(column)s.") % {"column": column.header}, "required")
-            continue
-        if _empty(value):
+        if value is None or (not value.strip() if value.__class__ is str else _empty(value)):
+            if column.required:
+                row.add(column.key, _("Required: enter %(column)s.") % {"column": column.header}, "required")
             continue
         if column.kind == "id_number":
             if isinstance(value, int | float) and not isinstance(value, bool):

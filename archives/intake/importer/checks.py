@@ -17,11 +17,12 @@ from django.utils import translation
 
 from archives import validators
 from archives.intake.catalogue import Choices
+from archives.intake.importer.writing import record_copy_text, subject_copy_text
 from archives.intake.rows import ParsedRow, parse_cells, validation_errors
 from archives.models import Archive, Subject
 from archives.services.records import validate_record_content
 from archives.services.subjects import SUBJECT_INDEX_PURPOSE
-from credit_portal.crypto import associated_data_for, blind_index, blind_indexer, encrypter
+from credit_portal.crypto import associated_data_maker, blind_index, blind_indexer, encrypter
 from departments.models import Department
 
 KEY_PURPOSE = "intake-row"
@@ -55,6 +56,9 @@ class Checker:
     person_index: Callable[[str], str] = field(default_factory=lambda: blind_indexer(SUBJECT_INDEX_PURPOSE))
     key_index: Callable[[str], str] = field(default_factory=lambda: blind_indexer(KEY_PURPOSE))
     seal: Callable[[str, bytes], str] | None = None  # ``crypto.encrypter()`` when ``encrypt``
+    id_number_data: Callable[[object], bytes] = field(
+        default_factory=lambda: associated_data_maker("archives_subject", "id_number"))
+    phone_data: Callable[[object], bytes] = field(default_factory=lambda: associated_data_maker("archives_subject", "phone"))
 
     @classmethod
     def for_import(cls, *, choices: Choices, department: Department, key_of: Callable[[ParsedRow], str] | None,
@@ -118,9 +122,13 @@ def check_row(row: ParsedRow, checker: Checker) -> ParsedRow:
         # Bound to a subject id chosen now; unused when the person turns out to be registered.
         pk = uuid.uuid4()
         row.person["_pk"] = pk
-        row.person["_id_token"] = checker.seal(number, associated_data_for("archives_subject", pk, "id_number"))
-        row.person["_phone_token"] = checker.seal(row.person.get("phone", ""),
-                                                  associated_data_for("archives_subject", pk, "phone"))
+        # The COPY text is made here too (in a pool worker for a large file), so the
+        # importing process, which reads, matches and writes in series, only adds ids.
+        row.person["_subject_copy"] = subject_copy_text(
+            row, id_token=checker.seal(number, checker.id_number_data(pk)),
+            phone_token=checker.seal(row.person.get("phone", ""), checker.phone_data(pk)),
+        )
+        row.person["_record_copy"] = record_copy_text(data)
     return row
 
 

@@ -100,10 +100,36 @@ SUBJECT_COLUMNS = ("id", "name", "gender", "id_number", "id_number_index", "id_n
                    "created_at", "updated_at", "created_by_id")
 ARCHIVE_COLUMNS = ("id", "subject_id", "occupation_id", "department_id", "employer", "post", "state", "created_at",
                    "last_updated_at", "created_by_id")
-RECORD_COLUMNS = ("id", "lineage", "archive_id", "source", "state", "submitted_at", "created_at", "updated_at",
-                  "created_by_id", "updated_by_id", "subject_was_minor", "category_id", "domain_id", "polarity", "severity",
+# The ids, state and times first (known when writing), then the content (``record_copy_text``).
+RECORD_COLUMNS = ("id", "archive_id", "source", "state", "submitted_at", "created_at", "updated_at", "created_by_id",
+                  "updated_by_id", "lineage", "subject_was_minor", "category_id", "domain_id", "polarity", "severity",
                   "title", "description", "decision_number", "deciding_body", "occurred_on", "decided_on",
                   "unit_credit_code", "unit_name", "is_penalty")
+
+
+def subject_copy_text(row: ParsedRow, *, id_token: str, phone_token: str) -> str:
+    """A new person's columns from ``name`` to ``phone`` as COPY text, made where the row
+    is checked (a pool worker) so the importing process only adds ids and times."""
+    number, esc = row.person["id_number"], bulkload.escape
+    return "\t".join((
+        esc(row.person["name"]), validators.gender_of(number), id_token, row.person["_index"],
+        validators.masked_id_number(number), validators.birth_date_of(number).isoformat(), phone_token,
+    ))
+
+
+def record_copy_text(data: dict[str, Any]) -> str:
+    """A record's columns from ``lineage`` to ``is_penalty`` as COPY text (see
+    ``subject_copy_text``)."""
+    esc, domain = bulkload.escape, data["domain_id"]
+    return "\t".join((
+        str(uuid.uuid4()), "t" if data["subject_was_minor"] else "f", str(data["category_id"]),
+        "\\N" if domain is None else str(domain), data["polarity"], data.get("severity", ""),
+        esc(data.get("title", "")), esc(data.get("description", "")), esc(data.get("decision_number", "")),
+        esc(data.get("deciding_body", "")), data["occurred_on"].isoformat(), data["decided_on"].isoformat(),
+        esc(data.get("unit_credit_code", "")), esc(data.get("unit_name", "")), "t" if data.get("is_penalty") else "f",
+    ))
+
+
 KEY_COLUMNS = ("department_id", "key", "record_id", "content_digest", "created_at")
 
 
@@ -127,15 +153,11 @@ def _write_copy(plan: _Plan, *, department: Department, choices: Choices, by: Us
     user = str(by.pk)
     subject_lines = []
     people: dict[str, str] = {index: str(s.pk) for index, s in subjects.items()}
+    stamp = f"{now}\t{now}\t{user}"
     for index, row in plan.new_subjects.items():
-        number = row.person["id_number"]
         pk = str(row.person["_pk"])
         people[index] = pk
-        subject_lines.append("\t".join((
-            pk, esc(row.person["name"]), validators.gender_of(number), row.person["_id_token"], index,
-            validators.masked_id_number(number), validators.birth_date_of(number).isoformat(), row.person["_phone_token"],
-            now, now, user,
-        )))
+        subject_lines.append(f"{pk}\t{row.person['_subject_copy']}\t{stamp}")
     folders: dict[str, int] = {}
     for index, subject in subjects.items():
         if subject.pk in archives:
@@ -150,21 +172,14 @@ def _write_copy(plan: _Plan, *, department: Department, choices: Choices, by: Us
             Archive.State.OPEN.value, now, now, user,
         )))
     record_ids = bulkload.take_ids("archives_creditrecord", len(plan.rows))
-    draft, submitted = CreditRecord.State.DRAFT.value, CreditRecord.State.SUBMITTED.value
+    heads = {False: f"{source}\t{CreditRecord.State.DRAFT.value}\t\\N\t{now}\t{now}\t{user}\t{user}",
+             True: f"{source}\t{CreditRecord.State.SUBMITTED.value}\t{now}\t{now}\t{now}\t{user}\t{user}"}
     record_lines = []
     key_lines = []
     for pk, row, to_review in zip(record_ids, plan.rows, plan.submitted, strict=True):
-        data = row.cleaned
-        domain = data["domain_id"]
-        record_lines.append("\t".join((
-            str(pk), str(uuid.uuid4()), str(folders[row.person["_index"]]), source, submitted if to_review else draft,
-            now if to_review else "\\N", now, now, user, user, "t" if data["subject_was_minor"] else "f",
-            str(data["category_id"]), "\\N" if domain is None else str(domain), data["polarity"], data.get("severity", ""),
-            esc(data.get("title", "")), esc(data.get("description", "")), esc(data.get("decision_number", "")),
-            esc(data.get("deciding_body", "")), data["occurred_on"].isoformat(), data["decided_on"].isoformat(),
-            esc(data.get("unit_credit_code", "")), esc(data.get("unit_name", "")), "t" if data.get("is_penalty") else "f",
-        )))
-        key_lines.append(f"{unit}\t{row.person['_key']}\t{pk}\t{row.person.get('_digest', '')}\t{now}")
+        person = row.person
+        record_lines.append(f"{pk}\t{folders[person['_index']]}\t{heads[to_review]}\t{person['_record_copy']}")
+        key_lines.append(f"{unit}\t{person['_key']}\t{pk}\t{person.get('_digest', '')}\t{now}")
     with connection.cursor() as cursor:
         _copy(cursor, "archives_subject", SUBJECT_COLUMNS, subject_lines)
         _copy(cursor, "archives_archive", ARCHIVE_COLUMNS, archive_lines)
