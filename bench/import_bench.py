@@ -55,8 +55,26 @@ def build_file(rows: int) -> bytes:
         occurred.number_format = "yyyy-mm-dd"
         when = WriteOnlyCell(sheet, value=decided)
         when.number_format = "yyyy-mm-dd"
-        sheet.append([f"基准{i:07d}", number, None, "基准单位", None, category, "负面", "一般", f"基准记录{i}", None,
-                      f"基准〔2025〕{i}号", "基准机关", occurred, when, None, "否"])
+        sheet.append(
+            [
+                f"基准{i:07d}",
+                number,
+                None,
+                "基准单位",
+                None,
+                category,
+                "负面",
+                "一般",
+                f"基准记录{i}",
+                None,
+                f"基准〔2025〕{i}号",
+                "基准机关",
+                occurred,
+                when,
+                None,
+                "否",
+            ]
+        )
     meta = book.create_sheet(META_SHEET)
     for value in (TEMPLATE_MARK, TEMPLATE_VERSION, "teacher", "教师"):
         meta.append([value])
@@ -69,8 +87,12 @@ def build_file(rows: int) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--workers", type=int, default=0,
-                        help="INTAKE_WORKERS for the run (1: every check in the importing process, as for profiling)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="INTAKE_WORKERS for the run (1: every check in the importing process, as for profiling)",
+    )
     parser.add_argument("--file-only", action="store_true", help="write (and keep) the file, import nothing")
     args = parser.parse_args()
 
@@ -160,8 +182,14 @@ def _run(env: dict[str, str], rows: int, *, workers: int = 0, file_only: bool = 
     jobs._progress = timed
     server = _server_cpu()
     started, cpu, children = time.monotonic(), time.process_time(), os.times()
-    job = jobs.start_job(data=data, filename="bench.xlsx", department=department,
-                         occupation=Occupation.objects.get(code="teacher"), by=clerk, mode="all")
+    job = jobs.start_job(
+        data=data,
+        filename="bench.xlsx",
+        department=department,
+        occupation=Occupation.objects.get(code="teacher"),
+        by=clerk,
+        mode="all",
+    )
     job.refresh_from_db()
     if job.state == ImportJob.State.PENDING:  # not eager: run it here
         jobs.run_job(str(job.pk))
@@ -170,7 +198,9 @@ def _run(env: dict[str, str], rows: int, *, workers: int = 0, file_only: bool = 
     ended = time.monotonic()
     server = _server_cpu() - server if server is not None else None
     jobs._progress = progress
-    workers = (os.times().children_user + os.times().children_system) - (children.children_user + children.children_system)
+    workers = (os.times().children_user + os.times().children_system) - (
+        children.children_user + children.children_system
+    )
     created = CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL).count()
     if os.environ.get("IMPORT_BENCH_PROFILE"):
         profiler.disable()
@@ -180,22 +210,32 @@ def _run(env: dict[str, str], rows: int, *, workers: int = 0, file_only: bool = 
     # The raw read is taken before and after the import; the load changes meanwhile.
     _read, raw_after = raw_read()
     raw = (raw_before + raw_after) / 2
-    print(f"python-calamine raw read of the same file: {read:,} rows in {raw_before:.2f} s before the import, "
-          f"{raw_after:.2f} s after = {read / raw:,.0f} rows/s (mean)")
-    print(f"import end to end (upload job, one transaction): {created:,} records, {audit_rows:,} audit entries, "
-          f"{outbox_rows:,} outbox events, in {elapsed:.1f} s = {created / elapsed:,.0f} rows/s "
-          f"({job.get_state_display()}, {job.error_count} refused); {created / elapsed / (read / raw):.0%} of the raw read")
+    print(
+        f"python-calamine raw read of the same file: {read:,} rows in {raw_before:.2f} s before the import, "
+        f"{raw_after:.2f} s after = {read / raw:,.0f} rows/s (mean)"
+    )
+    print(
+        f"import end to end (upload job, one transaction): {created:,} records, {audit_rows:,} audit entries, "
+        f"{outbox_rows:,} outbox events, in {elapsed:.1f} s = {created / elapsed:,.0f} rows/s "
+        f"({job.get_state_display()}, {job.error_count} refused); {created / elapsed / (read / raw):.0%} of the raw read"
+    )
     # On a shared machine the wall clock includes waiting for the CPU; this process's own
     # CPU time (the database server's is not in it) shows what the Python side costs.
-    print(f"  CPU time: this process {cpu:.1f} s, pool workers {workers:.1f} s = "
-          f"{created / (cpu + workers):,.0f} rows per CPU-second (the database server's not included)")
+    print(
+        f"  CPU time: this process {cpu:.1f} s, pool workers {workers:.1f} s = "
+        f"{created / (cpu + workers):,.0f} rows per CPU-second (the database server's not included)"
+    )
     if server is not None:
         print(f"  database server (this connection's backend): {server:.1f} s CPU")
     names = [phase for phase in ("reading", "checking", "matching", "writing") if phase in marks]
     times = [marks[phase] for phase in names] + [ended]
-    print("  wall time from each phase's first progress report to the next: " + ", ".join(
-        f"{phase} {later - earlier:.1f} s" for phase, earlier, later in zip(names, times, times[1:], strict=False)
-    ) + " (writing includes the commit)")
+    print(
+        "  wall time from each phase's first progress report to the next: "
+        + ", ".join(
+            f"{phase} {later - earlier:.1f} s" for phase, earlier, later in zip(names, times, times[1:], strict=False)
+        )
+        + " (writing includes the commit)"
+    )
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if created != rows:
         print("WARNING: not every row was imported")

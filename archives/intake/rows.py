@@ -76,8 +76,11 @@ def _date(row: ParsedRow, column: Column, value: object, *, from_excel: bool) ->
         row.add(column.key, _("Enter a date."), "invalid_date")
         return None
     if isinstance(value, int | float):
-        row.add(column.key, _("This is a number, not a date: format the cell as a date (for example 2026-03-01)."),
-                "date_as_number")
+        row.add(
+            column.key,
+            _("This is a number, not a date: format the cell as a date (for example 2026-03-01)."),
+            "date_as_number",
+        )
         return None
     text = str(value).strip()
     if not from_excel and _ISO_DATE.match(text):
@@ -86,8 +89,11 @@ def _date(row: ParsedRow, column: Column, value: object, *, from_excel: bool) ->
         except ValueError:
             pass
     if from_excel:
-        row.add(column.key, _("This date was typed as text: enter it as a date cell (for example 2026-03-01)."),
-                "date_as_text")
+        row.add(
+            column.key,
+            _("This date was typed as text: enter it as a date cell (for example 2026-03-01)."),
+            "date_as_text",
+        )
     else:
         row.add(column.key, _("Enter the date as YYYY-MM-DD."), "invalid_date")
     return None
@@ -104,8 +110,14 @@ def parse_values(number: int, values: dict[str, object], choices: Choices, *, fr
             continue
         if column.kind == "id_number":
             if isinstance(value, int | float) and not isinstance(value, bool):
-                row.add(column.key, _("The ID number was stored as a number and has lost digits: format the column as "
-                                      "text and type it again."), "id_number_as_number")
+                row.add(
+                    column.key,
+                    _(
+                        "The ID number was stored as a number and has lost digits: format the column as "
+                        "text and type it again."
+                    ),
+                    "id_number_as_number",
+                )
                 continue
             try:
                 row.person["id_number"] = validators.validate_id_number(str(value), today=choices.today)
@@ -134,11 +146,17 @@ def parse_values(number: int, values: dict[str, object], choices: Choices, *, fr
             if text in table:
                 row.record[column.key] = table[text]
             elif column.key == "category":
-                row.add(column.key, _("Unknown category \"%(value)s\": choose one from the list.") % {"value": text[:40]},
-                        "unknown_category")
+                row.add(
+                    column.key,
+                    _('Unknown category "%(value)s": choose one from the list.') % {"value": text[:40]},
+                    "unknown_category",
+                )
             else:
-                row.add(column.key, _("\"%(value)s\" is not in the list: choose one from the dropdown.")
-                        % {"value": text[:40]}, "invalid_choice")
+                row.add(
+                    column.key,
+                    _('"%(value)s" is not in the list: choose one from the dropdown.') % {"value": text[:40]},
+                    "invalid_choice",
+                )
         else:
             text = _text(row, column, value)
             if column.key == "name":
@@ -159,6 +177,7 @@ def validation_errors(exc: ValidationError) -> list[CellError]:
     if hasattr(exc, "error_dict"):
         return [
             CellError(key if key in BY_KEY else "", message, "invalid")
-            for key, messages in exc.message_dict.items() for message in messages
+            for key, messages in exc.message_dict.items()
+            for message in messages
         ]
     return [CellError("", message, "invalid") for message in exc.messages]

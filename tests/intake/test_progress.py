@@ -24,12 +24,21 @@ def test_an_import_moves_the_progress_bar_through_every_phase(world, monkeypatch
         bar(phase, done, total)
         seen.append((phase, cache.get(jobs.progress_key("job-moving"))["percent"]))
 
-    outcome = importer.import_cells(sheet.rows, department=world.education, choices=choices_for(world.teacher),
-                                    by=world.edu_clerk, progress=report, total_hint=7)
+    outcome = importer.import_cells(
+        sheet.rows,
+        department=world.education,
+        choices=choices_for(world.teacher),
+        by=world.edu_clerk,
+        progress=report,
+        total_hint=7,
+    )
     assert outcome.created == 7
     percents = [percent for _phase, percent in seen]
     assert percents == sorted(percents)  # only forward
-    assert [phase for phase in ("checking", "matching", "writing") if phase in dict(seen)] == \
-        ["checking", "matching", "writing"]
+    assert [phase for phase in ("checking", "matching", "writing") if phase in dict(seen)] == [
+        "checking",
+        "matching",
+        "writing",
+    ]
     assert len(set(percents)) >= 5, seen  # it moves during the import, not only at the end
     assert percents[-1] < 100  # the job's end (not the import's) fills the bar

@@ -66,8 +66,19 @@ from departments.scope import department_ids
 if TYPE_CHECKING:
     from credit_portal.models import User
 
-__all__ = ["CHUNK", "ImportConflict", "Outcome", "Progress", "check_may_import", "import_cells", "import_rows", "match",
-           "prepare", "row_key", "write"]
+__all__ = [
+    "CHUNK",
+    "ImportConflict",
+    "Outcome",
+    "Progress",
+    "check_may_import",
+    "import_cells",
+    "import_rows",
+    "match",
+    "prepare",
+    "row_key",
+    "write",
+]
 
 POOL_CHUNK = 2000  # rows a pool worker checks at a time
 
@@ -88,7 +99,11 @@ def _workers() -> int:
 
 
 def _checked_cells(
-    cells: Iterable[tuple[int, list[object]]], checker: checks.Checker, *, progress: Progress | None, total_hint: int,
+    cells: Iterable[tuple[int, list[object]]],
+    checker: checks.Checker,
+    *,
+    progress: Progress | None,
+    total_hint: int,
 ) -> Iterator[ParsedRow]:
     """Checked rows in sheet order. A large file is read here while a pool of workers
     (forked, so they inherit the checker) checks earlier chunks; a small one, or where
@@ -137,54 +152,126 @@ def _checked_cells(
 
 
 def prepare(
-    rows: Iterable[ParsedRow], *, department: Department, choices: Choices, keys: Callable[[ParsedRow], str] | None = None,
-    progress: Progress | None = None, total_hint: int = 0,
+    rows: Iterable[ParsedRow],
+    *,
+    department: Department,
+    choices: Choices,
+    keys: Callable[[ParsedRow], str] | None = None,
+    progress: Progress | None = None,
+    total_hint: int = 0,
 ) -> tuple[Outcome, dict[str, Subject], dict[object, Archive]]:
     """Check typed rows without writing (see ``match``); the rows are checked here."""
-    checker = checks.Checker.for_import(choices=choices, department=department, key_of=keys,
-                                        encrypt=connection.vendor == "postgresql")
-    return match((checks.check_row(row, checker) for row in rows), department=department, choices=choices, progress=progress,
-                 total_hint=total_hint)
+    checker = checks.Checker.for_import(
+        choices=choices, department=department, key_of=keys, encrypt=connection.vendor == "postgresql"
+    )
+    return match(
+        (checks.check_row(row, checker) for row in rows),
+        department=department,
+        choices=choices,
+        progress=progress,
+        total_hint=total_hint,
+    )
 
 
 def _finish(
-    outcome: Outcome, subjects: dict[str, Subject], archives: dict[object, Archive], *, department: Department,
-    choices: Choices, by: User, mode: str, submit: bool, source: str, progress: Progress | None, job: models.Model | None,
+    outcome: Outcome,
+    subjects: dict[str, Subject],
+    archives: dict[object, Archive],
+    *,
+    department: Department,
+    choices: Choices,
+    by: User,
+    mode: str,
+    submit: bool,
+    source: str,
+    progress: Progress | None,
+    job: models.Model | None,
 ) -> Outcome:
     if outcome.refused and mode == "all":
         outcome.skipped = len(outcome.existing)
         return outcome
-    return write(outcome, department=department, choices=choices, by=by, source=source, submit=submit,
-                 subjects=subjects, archives=archives, progress=progress, job=job)
+    return write(
+        outcome,
+        department=department,
+        choices=choices,
+        by=by,
+        source=source,
+        submit=submit,
+        subjects=subjects,
+        archives=archives,
+        progress=progress,
+        job=job,
+    )
 
 
 def import_rows(
-    rows: Iterable[ParsedRow], *, department: Department, choices: Choices, by: User, mode: str = "all",
-    submit: bool = False, source: str = CreditRecord.Source.EXCEL, progress: Progress | None = None,
-    total_hint: int = 0, keys: Callable[[ParsedRow], str] | None = None, job: models.Model | None = None,
+    rows: Iterable[ParsedRow],
+    *,
+    department: Department,
+    choices: Choices,
+    by: User,
+    mode: str = "all",
+    submit: bool = False,
+    source: str = CreditRecord.Source.EXCEL,
+    progress: Progress | None = None,
+    total_hint: int = 0,
+    keys: Callable[[ParsedRow], str] | None = None,
+    job: models.Model | None = None,
 ) -> Outcome:
     """Check typed ``rows`` and write them (see the module's docstring). Callers: a clerk
     of ``department``. ``mode`` is ``all`` (any refused row: nothing written) or
     ``valid`` (write the valid rows). Raises ``PermissionDenied`` for a caller who may
     not import, ``ImportConflict`` when a concurrent writer got there first."""
     check_may_import(department=department, occupation_id=choices.occupation.pk, by=by)
-    outcome, subjects, archives = prepare(rows, department=department, choices=choices, keys=keys, progress=progress,
-                                          total_hint=total_hint)
-    return _finish(outcome, subjects, archives, department=department, choices=choices, by=by, mode=mode, submit=submit,
-                   source=source, progress=progress, job=job)
+    outcome, subjects, archives = prepare(
+        rows, department=department, choices=choices, keys=keys, progress=progress, total_hint=total_hint
+    )
+    return _finish(
+        outcome,
+        subjects,
+        archives,
+        department=department,
+        choices=choices,
+        by=by,
+        mode=mode,
+        submit=submit,
+        source=source,
+        progress=progress,
+        job=job,
+    )
 
 
 def import_cells(
-    cells: Iterable[tuple[int, list[object]]], *, department: Department, choices: Choices, by: User,
-    mode: str = "all", submit: bool = False, source: str = CreditRecord.Source.EXCEL, progress: Progress | None = None,
-    total_hint: int = 0, job: models.Model | None = None,
+    cells: Iterable[tuple[int, list[object]]],
+    *,
+    department: Department,
+    choices: Choices,
+    by: User,
+    mode: str = "all",
+    submit: bool = False,
+    source: str = CreditRecord.Source.EXCEL,
+    progress: Progress | None = None,
+    total_hint: int = 0,
+    job: models.Model | None = None,
 ) -> Outcome:
     """``import_rows`` for a sheet's raw cells (``reader.open_rows``): typing and the
     checks that need no database run in a process pool when the file is large."""
     check_may_import(department=department, occupation_id=choices.occupation.pk, by=by)
-    checker = checks.Checker.for_import(choices=choices, department=department, key_of=None,
-                                        encrypt=connection.vendor == "postgresql")
+    checker = checks.Checker.for_import(
+        choices=choices, department=department, key_of=None, encrypt=connection.vendor == "postgresql"
+    )
     checked = _checked_cells(cells, checker, progress=progress, total_hint=total_hint)
     outcome, subjects, archives = match(checked, department=department, choices=choices, progress=progress)
-    return _finish(outcome, subjects, archives, department=department, choices=choices, by=by, mode=mode, submit=submit,
-                   source=source, progress=progress, job=job)
+    return _finish(
+        outcome,
+        subjects,
+        archives,
+        department=department,
+        choices=choices,
+        by=by,
+        mode=mode,
+        submit=submit,
+        source=source,
+        progress=progress,
+        job=job,
+    )

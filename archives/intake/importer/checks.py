@@ -33,10 +33,17 @@ def row_key(row: ParsedRow, choices: Choices, *, index: Callable[[str], str] | N
     A keyed hash (it holds the ID number), so the key table holds no personal data.
     ``index``: ``blind_indexer(KEY_PURPOSE)``, made once per file by bulk callers."""
     data = row.record
-    content = "|".join((
-        choices.occupation.code, row.person["id_number"], data["category"].code, data.get("polarity", ""),
-        data["decided_on"].isoformat(), data.get("decision_number", "").strip(), data.get("title", "").strip(),
-    ))
+    content = "|".join(
+        (
+            choices.occupation.code,
+            row.person["id_number"],
+            data["category"].code,
+            data.get("polarity", ""),
+            data["decided_on"].isoformat(),
+            data.get("decision_number", "").strip(),
+            data.get("title", "").strip(),
+        )
+    )
     return "row:" + (index(content) if index is not None else blind_index(content, purpose=KEY_PURPOSE))
 
 
@@ -57,14 +64,24 @@ class Checker:
     key_index: Callable[[str], str] = field(default_factory=lambda: blind_indexer(KEY_PURPOSE))
     seal: Callable[[str, bytes], str] | None = None  # ``crypto.encrypter()`` when ``encrypt``
     id_number_data: Callable[[object], bytes] = field(
-        default_factory=lambda: associated_data_maker("archives_subject", "id_number"))
-    phone_data: Callable[[object], bytes] = field(default_factory=lambda: associated_data_maker("archives_subject", "phone"))
+        default_factory=lambda: associated_data_maker("archives_subject", "id_number")
+    )
+    phone_data: Callable[[object], bytes] = field(
+        default_factory=lambda: associated_data_maker("archives_subject", "phone")
+    )
 
     @classmethod
-    def for_import(cls, *, choices: Choices, department: Department, key_of: Callable[[ParsedRow], str] | None,
-                   encrypt: bool) -> Checker:
-        return cls(choices=choices, key_of=key_of, encrypt=encrypt, language=translation.get_language() or "zh-hans",
-                   department=department, seal=encrypter() if encrypt else None)
+    def for_import(
+        cls, *, choices: Choices, department: Department, key_of: Callable[[ParsedRow], str] | None, encrypt: bool
+    ) -> Checker:
+        return cls(
+            choices=choices,
+            key_of=key_of,
+            encrypt=encrypt,
+            language=translation.get_language() or "zh-hans",
+            department=department,
+            seal=encrypter() if encrypt else None,
+        )
 
 
 # What a forked pool worker inherits: set before the pool starts, never sent per chunk.
@@ -103,14 +120,19 @@ def check_row(row: ParsedRow, checker: Checker) -> ParsedRow:
     row.person["_index"] = checker.person_index(number)
     if row.errors:
         return row
-    row.person["_key"] = checker.key_of(row) if checker.key_of else row_key(row, checker.choices,
-                                                                            index=checker.key_index)
+    row.person["_key"] = (
+        checker.key_of(row) if checker.key_of else row_key(row, checker.choices, index=checker.key_index)
+    )
     # The person's birth date follows from the ID number, registered or not, so the
     # content is checked against the same date the portal holds.
     person = _Person(validators.birth_date_of(number))
     try:
-        data = validate_record_content(cast(Archive, _Folder(checker.choices.occupation, checker.department, person)),
-                                       row.record, category_ids=checker.choices.category_ids, today=checker.choices.today)
+        data = validate_record_content(
+            cast(Archive, _Folder(checker.choices.occupation, checker.department, person)),
+            row.record,
+            category_ids=checker.choices.category_ids,
+            today=checker.choices.today,
+        )
     except ValidationError as exc:
         row.content_errors = validation_errors(exc)
         return row
@@ -125,7 +147,8 @@ def check_row(row: ParsedRow, checker: Checker) -> ParsedRow:
         # The COPY text is made here too (in a pool worker for a large file), so the
         # importing process, which reads, matches and writes in series, only adds ids.
         row.person["_subject_copy"] = subject_copy_text(
-            row, id_token=checker.seal(number, checker.id_number_data(pk)),
+            row,
+            id_token=checker.seal(number, checker.id_number_data(pk)),
             phone_token=checker.seal(row.person.get("phone", ""), checker.phone_data(pk)),
         )
         row.person["_record_copy"] = record_copy_text(data)

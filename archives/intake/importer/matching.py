@@ -20,7 +20,11 @@ from departments.models import Department
 
 
 def match(
-    rows: Iterable[ParsedRow], *, department: Department, choices: Choices, progress: Progress | None = None,
+    rows: Iterable[ParsedRow],
+    *,
+    department: Department,
+    choices: Choices,
+    progress: Progress | None = None,
     total_hint: int = 0,
 ) -> tuple[Outcome, dict[str, Subject], dict[object, Archive]]:
     """The checks of checked rows that need the whole file or the database: duplicates
@@ -36,21 +40,30 @@ def match(
         if index is not None:
             earlier = names.setdefault(index, (row.person.get("name", ""), row.number))
             if row.person.get("name") and earlier[0] != row.person["name"]:
-                row.add("name", _("The same ID number has the name \"%(name)s\" in row %(row)s.")
-                        % {"name": earlier[0], "row": earlier[1]}, "name_mismatch")
+                row.add(
+                    "name",
+                    _('The same ID number has the name "%(name)s" in row %(row)s.')
+                    % {"name": earlier[0], "row": earlier[1]},
+                    "name_mismatch",
+                )
                 row.person.pop("_key", None)
         key = row.person.get("_key")
         if key is not None and not row.errors:
             first = seen.setdefault(key, row.number)
             if first != row.number:
-                row.add("", _("Duplicate of row %(row)s: the same record appears twice in this file.") % {"row": first},
-                        "duplicate_row")
+                row.add(
+                    "",
+                    _("Duplicate of row %(row)s: the same record appears twice in this file.") % {"row": first},
+                    "duplicate_row",
+                )
         if progress and count % CHUNK == 0 and total_hint:
             progress("checking", count, total_hint)
     candidates = [row for row in outcome.rows if "_index" in row.person]
     subjects: dict[str, Subject] = {}
     for part in chunks(sorted({row.person["_index"] for row in candidates})):
-        for subject in Subject.objects.filter(id_number_index__in=part).only("id", "name", "birth_date", "id_number_index"):
+        for subject in Subject.objects.filter(id_number_index__in=part).only(
+            "id", "name", "birth_date", "id_number_index"
+        ):
             subjects[subject.id_number_index] = subject
     archives: dict[object, Archive] = {}
     for part in chunks([s.pk for s in subjects.values()]):
@@ -61,7 +74,9 @@ def match(
     existing: dict[str, IntakeKey] = {}
     keyed = [row.person["_key"] for row in outcome.rows if "_key" in row.person]
     for part in chunks(keyed):
-        for found in IntakeKey.objects.filter(department=department, key__in=part).only("key", "record_id", "content_digest"):
+        for found in IntakeKey.objects.filter(department=department, key__in=part).only(
+            "key", "record_id", "content_digest"
+        ):
             existing[found.key] = found
     too_young = _minimum_age_rule(choices, on=timezone.localdate())
     for count, row in enumerate(outcome.rows, start=1):
@@ -71,7 +86,9 @@ def match(
             continue
         subject = subjects.get(row.person["_index"])
         if subject is not None and row.person.get("name") and subject.name != row.person["name"]:
-            row.add("name", _("This ID number is already registered under a different name. Check both."), "name_mismatch")
+            row.add(
+                "name", _("This ID number is already registered under a different name. Check both."), "name_mismatch"
+            )
         archive = archives.get(subject.pk) if subject is not None else None
         if archive is not None and archive.state != Archive.State.OPEN:
             row.add("", _("Records cannot be added to a closed archive."), "archive_closed")

@@ -37,4 +37,4 @@ class Outcome:
 
 def chunks(items: list, size: int = CHUNK) -> Iterable[list]:  # type: ignore[type-arg]
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
