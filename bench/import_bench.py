@@ -20,6 +20,7 @@ it, dropped afterwards), else a temporary SQLite file.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -54,8 +55,26 @@ def build_file(rows: int) -> bytes:
         occurred.number_format = "yyyy-mm-dd"
         when = WriteOnlyCell(sheet, value=decided)
         when.number_format = "yyyy-mm-dd"
-        sheet.append([f"基准{i:07d}", number, None, "基准单位", None, category, "负面", "一般", f"基准记录{i}", None,
-                      f"基准〔2025〕{i}号", "基准机关", occurred, when, None, "否"])
+        sheet.append(
+            [
+                f"基准{i:07d}",
+                number,
+                None,
+                "基准单位",
+                None,
+                category,
+                "负面",
+                "一般",
+                f"基准记录{i}",
+                None,
+                f"基准〔2025〕{i}号",
+                "基准机关",
+                occurred,
+                when,
+                None,
+                "否",
+            ]
+        )
     meta = book.create_sheet(META_SHEET)
     for value in (TEMPLATE_MARK, TEMPLATE_VERSION, "teacher", "教师"):
         meta.append([value])
@@ -68,15 +87,21 @@ def build_file(rows: int) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="INTAKE_WORKERS for the run (1: every check in the importing process, as for profiling)",
+    )
+    parser.add_argument("--file-only", action="store_true", help="write (and keep) the file, import nothing")
     args = parser.parse_args()
-    import os
 
     tmp = Path(tempfile.mkdtemp(prefix="credit-portal-import-bench-"))
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     env["CELERY_TASK_ALWAYS_EAGER"] = "true"
     env, drop = _scratch_database(env, tmp)
     try:
-        _run(env, args.rows)
+        _run(env, args.rows, workers=args.workers, file_only=args.file_only)
     finally:
         from django.db import connections
 
@@ -84,8 +109,7 @@ def main() -> None:
         drop()
 
 
-def _run(env: dict[str, str], rows: int) -> None:
-    import os
+def _run(env: dict[str, str], rows: int, *, workers: int = 0, file_only: bool = False) -> None:
 
     _setup_django(env)
     from django.conf import settings
@@ -97,10 +121,13 @@ def _run(env: dict[str, str], rows: int) -> None:
     print(f"database: {engine} (scratch), rows: {rows:,}")
     call_command("migrate", verbosity=0)
     settings.INTAKE_MAX_ROWS = max(rows, 100_000)
+    if workers:
+        settings.INTAKE_WORKERS = workers
     translation.activate("zh-hans")
     import python_calamine
 
     from archives.intake import jobs
+    from archives.intake.columns import TEMPLATE_VERSION
     from archives.intake.models import ImportJob
     from archives.models import CreditRecord
     from credit_portal.models import AuditEntry
@@ -108,14 +135,26 @@ def _run(env: dict[str, str], rows: int) -> None:
     from exchange.models import OutboxEvent
     from tests import factories
 
+    # Writing the file with openpyxl takes longer than importing it: it is made once per
+    # size and template version and reused by later runs.
+    cached = Path(tempfile.gettempdir()) / f"credit-portal-import-bench-v{TEMPLATE_VERSION}-{rows}.xlsx"
     started = time.monotonic()
-    data = build_file(rows)
-    print(f"file written: {len(data) / 1024 / 1024:.1f} MiB in {time.monotonic() - started:.1f} s")
+    if cached.exists():
+        data = cached.read_bytes()
+        print(f"file reused: {cached} ({len(data) / 1024 / 1024:.1f} MiB)")
+    else:
+        data = build_file(rows)
+        cached.write_bytes(data)
+        print(f"file written: {len(data) / 1024 / 1024:.1f} MiB in {time.monotonic() - started:.1f} s")
+    if file_only:
+        return
 
-    started = time.monotonic()
-    book = python_calamine.CalamineWorkbook.from_filelike(BytesIO(data))
-    read = sum(1 for _ in book.get_sheet_by_name("记录").iter_rows()) - 1
-    raw = time.monotonic() - started
+    def raw_read() -> tuple[int, float]:
+        started = time.monotonic()
+        book = python_calamine.CalamineWorkbook.from_filelike(BytesIO(data))
+        return sum(1 for _ in book.get_sheet_by_name("记录").iter_rows()) - 1, time.monotonic() - started
+
+    read, raw_before = raw_read()
     if os.environ.get("IMPORT_BENCH_PROFILE"):
         import cProfile
 
@@ -127,33 +166,97 @@ def _run(env: dict[str, str], rows: int) -> None:
     Membership.objects.create(user=clerk, department=department, role=Membership.Role.CLERK)
     audit_before = AuditEntry.objects.count()
     outbox_before = OutboxEvent.objects.count()
+    # When each phase first reported progress (the bar's phases, ``jobs.PHASES``).
+    marks: dict[str, float] = {}
+    progress = jobs._progress
+
+    def timed(job_id: object):  # type: ignore[no-untyped-def]
+        report = progress(job_id)
+
+        def mark(phase: str, done: int, total: int) -> None:
+            marks.setdefault(phase, time.monotonic())
+            report(phase, done, total)
+
+        return mark
+
+    jobs._progress = timed
+    server = _server_cpu()
     started, cpu, children = time.monotonic(), time.process_time(), os.times()
-    job = jobs.start_job(data=data, filename="bench.xlsx", department=department,
-                         occupation=Occupation.objects.get(code="teacher"), by=clerk, mode="all")
+    job = jobs.start_job(
+        data=data,
+        filename="bench.xlsx",
+        department=department,
+        occupation=Occupation.objects.get(code="teacher"),
+        by=clerk,
+        mode="all",
+    )
     job.refresh_from_db()
     if job.state == ImportJob.State.PENDING:  # not eager: run it here
         jobs.run_job(str(job.pk))
         job.refresh_from_db()
     elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
-    workers = (os.times().children_user + os.times().children_system) - (children.children_user + children.children_system)
+    ended = time.monotonic()
+    server = _server_cpu() - server if server is not None else None
+    jobs._progress = progress
+    workers = (os.times().children_user + os.times().children_system) - (
+        children.children_user + children.children_system
+    )
     created = CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL).count()
     if os.environ.get("IMPORT_BENCH_PROFILE"):
         profiler.disable()
         profiler.dump_stats(os.environ["IMPORT_BENCH_PROFILE"])
     audit_rows = AuditEntry.objects.count() - audit_before
     outbox_rows = OutboxEvent.objects.count() - outbox_before
-    print(f"python-calamine raw read of the same file: {read:,} rows in {raw:.2f} s = {read / raw:,.0f} rows/s")
-    print(f"import end to end (upload job, one transaction): {created:,} records, {audit_rows:,} audit entries, "
-          f"{outbox_rows:,} outbox events, in {elapsed:.1f} s = {created / elapsed:,.0f} rows/s "
-          f"({job.get_state_display()}, {job.error_count} refused); {created / elapsed / (read / raw):.0%} of the raw read")
+    # The raw read is taken before and after the import; the load changes meanwhile.
+    _read, raw_after = raw_read()
+    raw = (raw_before + raw_after) / 2
+    print(
+        f"python-calamine raw read of the same file: {read:,} rows in {raw_before:.2f} s before the import, "
+        f"{raw_after:.2f} s after = {read / raw:,.0f} rows/s (mean)"
+    )
+    print(
+        f"import end to end (upload job, one transaction): {created:,} records, {audit_rows:,} audit entries, "
+        f"{outbox_rows:,} outbox events, in {elapsed:.1f} s = {created / elapsed:,.0f} rows/s "
+        f"({job.get_state_display()}, {job.error_count} refused); {created / elapsed / (read / raw):.0%} of the raw read"
+    )
     # On a shared machine the wall clock includes waiting for the CPU; this process's own
     # CPU time (the database server's is not in it) shows what the Python side costs.
-    print(f"  CPU time: this process {cpu:.1f} s, pool workers {workers:.1f} s = "
-          f"{created / (cpu + workers):,.0f} rows per CPU-second (the database server's not included)")
+    print(
+        f"  CPU time: this process {cpu:.1f} s, pool workers {workers:.1f} s = "
+        f"{created / (cpu + workers):,.0f} rows per CPU-second (the database server's not included)"
+    )
+    if server is not None:
+        print(f"  database server (this connection's backend): {server:.1f} s CPU")
+    names = [phase for phase in ("reading", "checking", "matching", "writing") if phase in marks]
+    times = [marks[phase] for phase in names] + [ended]
+    print(
+        "  wall time from each phase's first progress report to the next: "
+        + ", ".join(
+            f"{phase} {later - earlier:.1f} s" for phase, earlier, later in zip(names, times, times[1:], strict=False)
+        )
+        + " (writing includes the commit)"
+    )
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if created != rows:
         print("WARNING: not every row was imported")
         sys.exit(1)
+
+
+def _server_cpu() -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend so far, when the server runs on
+    this host (``/proc``); None otherwise."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

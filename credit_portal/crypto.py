@@ -31,6 +31,7 @@ import functools
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -147,7 +148,11 @@ def sm4_gcm_seal(key: bytes, nonce: bytes, plaintext: bytes, associated_data: by
 
     The nonce must never repeat under one key; ``encrypt`` draws it at random.
     """
-    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    return _seal(algorithms.SM4(key), nonce, plaintext, associated_data)
+
+
+def _seal(algorithm: algorithms.SM4, nonce: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
+    encryptor = Cipher(algorithm, modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(associated_data)
     ciphertext = encryptor.update(plaintext) + encryptor.finalize()
     return ciphertext + encryptor.tag
@@ -215,6 +220,20 @@ def encrypt(plaintext: str, *, associated_data: bytes) -> str:
     return f"{TOKEN_PREFIX}:v{ring.current}:{_b64encode(nonce + sealed)}"
 
 
+def encrypter() -> Callable[[str, bytes], str]:
+    """``encrypt`` for many values (a bulk import): the key ring is read and the SM4 key
+    set up once; every value still gets its own random nonce and its own token."""
+    ring = key_ring()
+    algorithm = algorithms.SM4(ring.key(ring.current))
+    prefix = f"{TOKEN_PREFIX}:v{ring.current}:"
+
+    def encrypt_one(plaintext: str, associated_data: bytes) -> str:
+        nonce = os.urandom(NONCE_BYTES)
+        return prefix + _b64encode(nonce + _seal(algorithm, nonce, plaintext.encode("utf-8"), associated_data))
+
+    return encrypt_one
+
+
 def decrypt(token: str, *, associated_data: bytes) -> str:
     """Decrypt a token from ``encrypt``; raises ``DecryptionError``, never returns garbage."""
     if not isinstance(associated_data, bytes):
@@ -244,6 +263,20 @@ def associated_data_for(table: str, pk: object, column: str) -> bytes:
     """
     parts = [b"credit_portal.field.v1", table.encode("utf-8"), str(pk).encode("utf-8"), column.encode("utf-8")]
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
+
+
+def associated_data_maker(table: str, column: str) -> Callable[[object], bytes]:
+    """``associated_data_for(table, pk, column)`` for many rows of one column: the fixed
+    parts are encoded once."""
+    head = associated_data_for(table, "", column)
+    fixed = b"".join(len(part).to_bytes(4, "big") + part for part in (b"credit_portal.field.v1", table.encode("utf-8")))
+    tail = head[len(fixed) + 4:]
+
+    def make(pk: object) -> bytes:
+        text = str(pk).encode("utf-8")
+        return fixed + len(text).to_bytes(4, "big") + text + tail
+
+    return make
 
 
 # --- blind indexes -------------------------------------------------------------------
@@ -289,11 +322,29 @@ def blind_index(value: str, *, purpose: str) -> str:
         raise TypeError("blind_index() takes the value as str")
     if not purpose:
         raise ValueError("blind_index() needs a purpose, e.g. 'id_number'")
+    return _hmac_sm3(_purpose_key_from_settings(purpose), value.encode("utf-8")).hex()
+
+
+def _purpose_key_from_settings(purpose: str) -> bytes:
     raw = getattr(settings, "BLIND_INDEX_KEY", None)
     if not isinstance(raw, str):
         raise ImproperlyConfigured(_BLIND_INDEX_KEY_PROBLEM + "; it is missing or not a string.")
-    master = _blind_index_master_key(raw)
-    return _hmac_sm3(_purpose_key(master, purpose), value.encode("utf-8")).hex()
+    return _purpose_key(_blind_index_master_key(raw), purpose)
+
+
+def blind_indexer(purpose: str) -> Callable[[str], str]:
+    """``blind_index`` for many values of one purpose (a bulk import): the HMAC is keyed
+    once and copied per value, which gives the same digests."""
+    if not purpose:
+        raise ValueError("blind_indexer() needs a purpose, e.g. 'id_number'")
+    keyed = hmac.HMAC(_purpose_key_from_settings(purpose), hashes.SM3())
+
+    def index(value: str) -> str:
+        mac = keyed.copy()
+        mac.update(value.encode("utf-8"))
+        return mac.finalize().hex()
+
+    return index
 
 
 def normalize_id_number(value: str) -> str:

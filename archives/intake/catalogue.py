@@ -6,7 +6,9 @@ Labels are what the template's dropdowns show (Chinese); the reader maps them ba
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives.models import Archive, CreditRecord
@@ -27,6 +29,9 @@ class Choices:
     severity: dict[str, str] = field(default_factory=dict)
     severity_labels: list[str] = field(default_factory=list)
     yes_no: dict[str, bool] = field(default_factory=dict)
+    # The day the file's dates are checked against ("not in the future"), read once per
+    # file rather than once per cell.
+    today: date = field(default_factory=timezone.localdate)
 
 
 def polarity_labels() -> dict[str, str]:

@@ -23,6 +23,9 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Control characters (NUL and the like; tab and line breaks are text): PostgreSQL
 # refuses a NUL in text and no worksheet may hold one, so such a cell is refused here.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_KEYS = tuple(c.key for c in COLUMNS)
+# The ``Choices`` table of each choice column (looked up per cell, not rebuilt per row).
+_TABLES = {"category": "categories", "domain": "domains", "polarity": "polarity", "severity": "severity"}
 
 
 @dataclass
@@ -80,8 +83,11 @@ def _date(row: ParsedRow, column: Column, value: object, *, from_excel: bool) ->
         row.add(column.key, _("Enter a date."), "invalid_date")
         return None
     if isinstance(value, int | float):
-        row.add(column.key, _("This is a number, not a date: format the cell as a date (for example 2026-03-01)."),
-                "date_as_number")
+        row.add(
+            column.key,
+            _("This is a number, not a date: format the cell as a date (for example 2026-03-01)."),
+            "date_as_number",
+        )
         return None
     text = str(value).strip()
     if not from_excel and _ISO_DATE.match(text):
@@ -90,8 +96,11 @@ def _date(row: ParsedRow, column: Column, value: object, *, from_excel: bool) ->
         except ValueError:
             pass
     if from_excel:
-        row.add(column.key, _("This date was typed as text: enter it as a date cell (for example 2026-03-01)."),
-                "date_as_text")
+        row.add(
+            column.key,
+            _("This date was typed as text: enter it as a date cell (for example 2026-03-01)."),
+            "date_as_text",
+        )
     else:
         row.add(column.key, _("Enter the date as YYYY-MM-DD."), "invalid_date")
     return None
@@ -102,18 +111,23 @@ def parse_values(number: int, values: dict[str, object], choices: Choices, *, fr
     row = ParsedRow(number=number, raw=[values.get(c.key) for c in COLUMNS])
     for column in COLUMNS:
         value = values.get(column.key)
-        if column.required and _empty(value):
-            row.add(column.key, _("Required: enter %(column)s.") % {"column": column.header}, "required")
-            continue
-        if _empty(value):
+        if value is None or (not value.strip() if value.__class__ is str else _empty(value)):
+            if column.required:
+                row.add(column.key, _("Required: enter %(column)s.") % {"column": column.header}, "required")
             continue
         if column.kind == "id_number":
             if isinstance(value, int | float) and not isinstance(value, bool):
-                row.add(column.key, _("The ID number was stored as a number and has lost digits: format the column as "
-                                      "text and type it again."), "id_number_as_number")
+                row.add(
+                    column.key,
+                    _(
+                        "The ID number was stored as a number and has lost digits: format the column as "
+                        "text and type it again."
+                    ),
+                    "id_number_as_number",
+                )
                 continue
             try:
-                row.person["id_number"] = validators.validate_id_number(str(value))
+                row.person["id_number"] = validators.validate_id_number(str(value), today=choices.today)
             except ValidationError as exc:
                 row.add(column.key, exc.messages[0], "invalid_id_number")
         elif column.kind == "phone":
@@ -135,16 +149,21 @@ def parse_values(number: int, values: dict[str, object], choices: Choices, *, fr
                 row.add(column.key, _("Enter Yes or No."), "invalid_choice")
         elif column.kind == "choice":
             text = str(value).strip()
-            table = {"category": choices.categories, "domain": choices.domains, "polarity": choices.polarity,
-                     "severity": choices.severity}[column.key]
+            table = getattr(choices, _TABLES[column.key])
             if text in table:
                 row.record[column.key] = table[text]
             elif column.key == "category":
-                row.add(column.key, _("Unknown category \"%(value)s\": choose one from the list.") % {"value": text[:40]},
-                        "unknown_category")
+                row.add(
+                    column.key,
+                    _('Unknown category "%(value)s": choose one from the list.') % {"value": text[:40]},
+                    "unknown_category",
+                )
             else:
-                row.add(column.key, _("\"%(value)s\" is not in the list: choose one from the dropdown.")
-                        % {"value": text[:40]}, "invalid_choice")
+                row.add(
+                    column.key,
+                    _('"%(value)s" is not in the list: choose one from the dropdown.') % {"value": text[:40]},
+                    "invalid_choice",
+                )
         else:
             text = _text(row, column, value)
             if column.key == "name":
@@ -157,7 +176,7 @@ def parse_values(number: int, values: dict[str, object], choices: Choices, *, fr
 
 
 def parse_cells(number: int, cells: list[object], choices: Choices) -> ParsedRow:
-    return parse_values(number, dict(zip((c.key for c in COLUMNS), cells, strict=False)), choices, from_excel=True)
+    return parse_values(number, dict(zip(_KEYS, cells, strict=False)), choices, from_excel=True)
 
 
 def validation_errors(exc: ValidationError) -> list[CellError]:
@@ -165,6 +184,7 @@ def validation_errors(exc: ValidationError) -> list[CellError]:
     if hasattr(exc, "error_dict"):
         return [
             CellError(key if key in BY_KEY else "", message, "invalid")
-            for key, messages in exc.message_dict.items() for message in messages
+            for key, messages in exc.message_dict.items()
+            for message in messages
         ]
     return [CellError("", message, "invalid") for message in exc.messages]

@@ -74,15 +74,24 @@ def categories_for(archive: Archive) -> list[RecordCategory]:
 
 
 def validate_record_content(
-    archive: Archive, data: dict[str, Any], *, category_ids: set[int] | None = None
+    archive: Archive, data: dict[str, Any], *, category_ids: set[int] | None = None, today: date | None = None
 ) -> dict[str, Any]:
     """The web form's validation of record content, for bulk callers (Excel and API
     intake) that write many rows at once: the same rules, with the occupation's
-    categories read once by the caller (``category_ids``) instead of once per row."""
-    return _clean(archive, dict(data), category_ids=category_ids)
+    categories read once by the caller (``category_ids``) instead of once per row, and
+    the day the rows are checked against (``today``) taken once per file."""
+    return _clean(archive, dict(data), category_ids=category_ids, today=today)
 
 
-def _clean(archive: Archive, data: dict[str, Any], *, category_ids: set[int] | None = None) -> dict[str, Any]:
+# The choices' value lists, built once (``Choices.values`` builds a new list per access).
+_POLARITIES = frozenset(CreditRecord.Polarity.values)
+_SEVERITIES = frozenset(CreditRecord.Severity.values)
+_SOURCE_TYPES = frozenset({"", *CreditRecord.SourceType.values})
+
+
+def _clean(
+    archive: Archive, data: dict[str, Any], *, category_ids: set[int] | None = None, today: date | None = None
+) -> dict[str, Any]:
     """Validate record content; raises one ValidationError with every field's message."""
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
@@ -104,7 +113,7 @@ def _clean(archive: Archive, data: dict[str, Any], *, category_ids: set[int] | N
             "kind": category.get_keeper_kind_display(), "category": category.name,
         })
     polarity = data.get("polarity") or ""
-    if polarity not in CreditRecord.Polarity.values:
+    if polarity not in _POLARITIES:
         add("polarity", _("Choose whether the information is positive, neutral or negative."))
     if category is not None and category.positive_only and polarity and polarity != CreditRecord.Polarity.POSITIVE:
         # 003 item 5: honours are 优良信用记录, never negative or neutral information.
@@ -112,14 +121,14 @@ def _clean(archive: Archive, data: dict[str, Any], *, category_ids: set[int] | N
             % {"category": category.name})
     severity = data.get("severity") or ""
     if polarity == CreditRecord.Polarity.NEGATIVE:
-        if severity not in CreditRecord.Severity.values:
+        if severity not in _SEVERITIES:
             add("severity", _("Choose the severity of the negative information."))
     elif severity:
         add("severity", _("Only negative information has a severity."))
     data["severity"] = severity if polarity == CreditRecord.Polarity.NEGATIVE else ""
     if not (data.get("title") or "").strip():
         add("title", _("Enter a title."))
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     occurred, decided = data.get("occurred_on"), data.get("decided_on")
     if occurred is None:
         add("occurred_on", _("Enter the date of the conduct."))
@@ -139,7 +148,7 @@ def _clean(archive: Archive, data: dict[str, Any], *, category_ids: set[int] | N
             data["unit_credit_code"] = validators.validate_unit_credit_code(code)
         except ValidationError as exc:
             add("unit_credit_code", exc.messages[0])
-    if (data.get("source_type") or "") not in {"", *CreditRecord.SourceType.values}:
+    if (data.get("source_type") or "") not in _SOURCE_TYPES:
         add("source_type", _("Choose where the information comes from."))
     if data.get("is_penalty") and polarity != CreditRecord.Polarity.NEGATIVE:
         add("is_penalty", _("Only negative information can be an administrative penalty."))

@@ -26,9 +26,12 @@ if TYPE_CHECKING:
 # so a clerk learns nothing about other departments' people (DESIGN §6).
 
 
+SUBJECT_INDEX_PURPOSE = "id_number"
+
+
 def subject_index_for(id_number: str) -> str:
     """The blind index of a normalized ID number: how a subject is found."""
-    return blind_index(id_number, purpose="id_number")
+    return blind_index(id_number, purpose=SUBJECT_INDEX_PURPOSE)
 
 
 def find_subject_by_id_number(id_number: str) -> Subject | None:

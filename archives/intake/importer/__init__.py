@@ -1,0 +1,277 @@
+"""The intake service: validated rows become subjects, archives and draft records.
+
+Two entry points share one path: ``import_cells`` for a sheet's raw cells (the Excel
+upload and ``manage.py import_records``) and ``import_rows`` for rows already typed
+(the department-system API). The rules are the web form's: every cell is typed by
+``archives.intake.rows``, the ID number checked by python-stdnum
+(``archives.validators``), record content by
+``archives.services.records.validate_record_content`` (the function behind
+``draft_record``), and the uploader must be a clerk of a department responsible for
+the occupation in the catalogue (000 §二; ``open_archive``'s rule). Rows land as drafts
+written by the uploader, so four eyes holds as for any record: ``publish_record``
+refuses anyone who created or edited the record (``permissions.is_author`` reads
+``created_by``), so another reviewer publishes it (DESIGN §5). When the department
+(or the command's ``--submit``) sends imported rows straight to review, rows that are
+not negative land submitted; negative ones stay drafts until a clerk attaches the
+evidence and submits them, which also tells the person (《征信业管理条例》 art. 15).
+
+Scale (100,000 rows a file): the checks that need no database (typing, the ID
+number, the record content, blind indexes, the natural key and, on PostgreSQL, the
+SM4 encryption of new people's ID numbers and phones) run in a process pool for large
+files; the database is asked in bulk (people by blind index, archives, keys imported
+before), never per row. On PostgreSQL the rows are written with COPY
+(``credit_portal.bulkload``, the loader the benchmark data uses) with ids taken from
+the sequences; on SQLite with ``bulk_create``. One transaction: the whole job or
+nothing ("a job never half-writes"). With ``mode=all`` any refused row stops the job
+before anything is written; with ``mode=valid`` the valid rows are written and the
+others reported.
+
+The package by subject: ``checks`` (one row without the database, also in pool
+workers), ``matching`` (the whole file against the database), ``writing`` (COPY or
+``bulk_create``, the audit entry) and ``outcome`` (what an import produces); this module
+runs them in order.
+
+Audit: one entry for the batch (``intake.batch.imported``, naming the job and how
+many people, archives and records it wrote and how many went to review) instead of one
+per row; the records themselves carry who wrote them (``created_by``), which is what
+four eyes reads. Outbox: drafts and records awaiting review emit no event (only
+publication does, ``archives.events``), so an import writes none; the record events
+follow when a reviewer publishes each record.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, models
+from django.utils.translation import gettext as _
+
+from archives.intake import conf
+from archives.intake.catalogue import Choices
+from archives.intake.importer import checks
+from archives.intake.importer.checks import row_key
+from archives.intake.importer.matching import match
+from archives.intake.importer.outcome import CHUNK, ImportConflict, Outcome, Progress
+from archives.intake.importer.writing import write
+from archives.intake.rows import ParsedRow
+from archives.models import Archive, CreditRecord, Subject
+from departments.models import Department, Membership, OccupationDepartment
+from departments.scope import department_ids
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
+
+__all__ = [
+    "CHUNK",
+    "ImportConflict",
+    "Outcome",
+    "Progress",
+    "check_may_import",
+    "import_cells",
+    "import_rows",
+    "match",
+    "prepare",
+    "row_key",
+    "write",
+]
+
+POOL_CHUNK = 2000  # rows a pool worker checks at a time
+
+
+def check_may_import(*, department: Department, occupation_id: int, by: User) -> None:
+    """A clerk of ``department``, which the catalogue makes responsible for the occupation."""
+    if department.id not in department_ids(by, role=Membership.Role.CLERK):
+        raise PermissionDenied(_("Only a clerk of the department imports its records."))
+    if not OccupationDepartment.objects.filter(occupation_id=occupation_id, department=department).exists():
+        raise PermissionDenied(_("Your department is not responsible for this occupation in the catalogue."))
+
+
+# --- checks without the database, in this process or in a pool of workers ---------------
+
+
+def _workers() -> int:
+    return conf.number("INTAKE_WORKERS") or os.cpu_count() or 1
+
+
+def _checked_cells(
+    cells: Iterable[tuple[int, list[object]]],
+    checker: checks.Checker,
+    *,
+    progress: Progress | None,
+    total_hint: int,
+) -> Iterator[ParsedRow]:
+    """Checked rows in sheet order. A large file is read here while a pool of workers
+    (forked, so they inherit the checker) checks earlier chunks; a small one, or where
+    no process can be started, is checked in this process."""
+    checks.set_checker(checker)
+    # Decided on the rows read, not on the size the sheet declares (a sheet need not
+    # declare it): once the file is large enough, the rest goes to the pool.
+    pool = None
+    try_pool = _workers() > 1
+    done = 0
+    try:
+        pending: deque[Any] = deque()
+        chunk: list[tuple[int, list[object]]] = []
+        for item in cells:
+            chunk.append(item)
+            if len(chunk) < POOL_CHUNK:
+                continue
+            if pool is None and try_pool and done + len(chunk) >= conf.number("INTAKE_POOL_FROM_ROWS"):
+                try_pool = False
+                try:
+                    # The workers never touch the database connection they inherit: they only compute.
+                    pool = multiprocessing.get_context("fork").Pool(_workers())
+                except (AssertionError, OSError, ValueError):  # a daemonic worker process may not have children
+                    pool = None
+            if pool is None:
+                yield from checks.check_chunk(chunk)
+            else:
+                pending.append(pool.apply_async(checks.check_chunk, (chunk,)))
+                while len(pending) > 2 * _workers():
+                    yield from pending.popleft().get()
+            done += len(chunk)
+            chunk = []
+            if progress:
+                progress("checking", done, max(total_hint, done))
+        if pool is not None:
+            if chunk:
+                pending.append(pool.apply_async(checks.check_chunk, (chunk,)))
+            while pending:
+                yield from pending.popleft().get()
+        elif chunk:
+            yield from checks.check_chunk(chunk)
+    finally:
+        checks.set_checker(None)
+        if pool is not None:
+            pool.terminate()
+
+
+def prepare(
+    rows: Iterable[ParsedRow],
+    *,
+    department: Department,
+    choices: Choices,
+    keys: Callable[[ParsedRow], str] | None = None,
+    progress: Progress | None = None,
+    total_hint: int = 0,
+) -> tuple[Outcome, dict[str, Subject], dict[object, Archive]]:
+    """Check typed rows without writing (see ``match``); the rows are checked here."""
+    checker = checks.Checker.for_import(
+        choices=choices, department=department, key_of=keys, encrypt=connection.vendor == "postgresql"
+    )
+    return match(
+        (checks.check_row(row, checker) for row in rows),
+        department=department,
+        choices=choices,
+        progress=progress,
+        total_hint=total_hint,
+    )
+
+
+def _finish(
+    outcome: Outcome,
+    subjects: dict[str, Subject],
+    archives: dict[object, Archive],
+    *,
+    department: Department,
+    choices: Choices,
+    by: User,
+    mode: str,
+    submit: bool,
+    source: str,
+    progress: Progress | None,
+    job: models.Model | None,
+) -> Outcome:
+    if outcome.refused and mode == "all":
+        outcome.skipped = len(outcome.existing)
+        return outcome
+    return write(
+        outcome,
+        department=department,
+        choices=choices,
+        by=by,
+        source=source,
+        submit=submit,
+        subjects=subjects,
+        archives=archives,
+        progress=progress,
+        job=job,
+    )
+
+
+def import_rows(
+    rows: Iterable[ParsedRow],
+    *,
+    department: Department,
+    choices: Choices,
+    by: User,
+    mode: str = "all",
+    submit: bool = False,
+    source: str = CreditRecord.Source.EXCEL,
+    progress: Progress | None = None,
+    total_hint: int = 0,
+    keys: Callable[[ParsedRow], str] | None = None,
+    job: models.Model | None = None,
+) -> Outcome:
+    """Check typed ``rows`` and write them (see the module's docstring). Callers: a clerk
+    of ``department``. ``mode`` is ``all`` (any refused row: nothing written) or
+    ``valid`` (write the valid rows). Raises ``PermissionDenied`` for a caller who may
+    not import, ``ImportConflict`` when a concurrent writer got there first."""
+    check_may_import(department=department, occupation_id=choices.occupation.pk, by=by)
+    outcome, subjects, archives = prepare(
+        rows, department=department, choices=choices, keys=keys, progress=progress, total_hint=total_hint
+    )
+    return _finish(
+        outcome,
+        subjects,
+        archives,
+        department=department,
+        choices=choices,
+        by=by,
+        mode=mode,
+        submit=submit,
+        source=source,
+        progress=progress,
+        job=job,
+    )
+
+
+def import_cells(
+    cells: Iterable[tuple[int, list[object]]],
+    *,
+    department: Department,
+    choices: Choices,
+    by: User,
+    mode: str = "all",
+    submit: bool = False,
+    source: str = CreditRecord.Source.EXCEL,
+    progress: Progress | None = None,
+    total_hint: int = 0,
+    job: models.Model | None = None,
+) -> Outcome:
+    """``import_rows`` for a sheet's raw cells (``reader.open_rows``): typing and the
+    checks that need no database run in a process pool when the file is large."""
+    check_may_import(department=department, occupation_id=choices.occupation.pk, by=by)
+    checker = checks.Checker.for_import(
+        choices=choices, department=department, key_of=None, encrypt=connection.vendor == "postgresql"
+    )
+    checked = _checked_cells(cells, checker, progress=progress, total_hint=total_hint)
+    outcome, subjects, archives = match(checked, department=department, choices=choices, progress=progress)
+    return _finish(
+        outcome,
+        subjects,
+        archives,
+        department=department,
+        choices=choices,
+        by=by,
+        mode=mode,
+        submit=submit,
+        source=source,
+        progress=progress,
+        job=job,
+    )

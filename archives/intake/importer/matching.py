@@ -1,0 +1,122 @@
+"""The checks of checked rows that need the whole file or the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from archives import validators
+from archives.intake.catalogue import Choices
+from archives.intake.importer.outcome import CHUNK, Outcome, Progress, chunks
+from archives.intake.models import IntakeKey
+from archives.intake.rows import ParsedRow
+from archives.models import Archive, Subject
+from archives.services.subjects import check_minimum_age
+from departments.models import Department
+
+
+def match(
+    rows: Iterable[ParsedRow],
+    *,
+    department: Department,
+    choices: Choices,
+    progress: Progress | None = None,
+    total_hint: int = 0,
+) -> tuple[Outcome, dict[str, Subject], dict[object, Archive]]:
+    """The checks of checked rows that need the whole file or the database: duplicates
+    in the file, the same ID number under two names, the name against the portal's,
+    the archive's state, and whether the row was imported before (then it is skipped,
+    not refused). The database is read in bulk."""
+    outcome = Outcome()
+    seen: dict[str, int] = {}
+    names: dict[str, tuple[str, int]] = {}
+    for count, row in enumerate(rows, start=1):
+        outcome.rows.append(row)
+        index = row.person.get("_index")
+        if index is not None:
+            earlier = names.setdefault(index, (row.person.get("name", ""), row.number))
+            if row.person.get("name") and earlier[0] != row.person["name"]:
+                row.add(
+                    "name",
+                    _('The same ID number has the name "%(name)s" in row %(row)s.')
+                    % {"name": earlier[0], "row": earlier[1]},
+                    "name_mismatch",
+                )
+                row.person.pop("_key", None)
+        key = row.person.get("_key")
+        if key is not None and not row.errors:
+            first = seen.setdefault(key, row.number)
+            if first != row.number:
+                row.add(
+                    "",
+                    _("Duplicate of row %(row)s: the same record appears twice in this file.") % {"row": first},
+                    "duplicate_row",
+                )
+        if progress and count % CHUNK == 0 and total_hint:
+            progress("checking", count, total_hint)
+    candidates = [row for row in outcome.rows if "_index" in row.person]
+    subjects: dict[str, Subject] = {}
+    for part in chunks(sorted({row.person["_index"] for row in candidates})):
+        for subject in Subject.objects.filter(id_number_index__in=part).only(
+            "id", "name", "birth_date", "id_number_index"
+        ):
+            subjects[subject.id_number_index] = subject
+    archives: dict[object, Archive] = {}
+    for part in chunks([s.pk for s in subjects.values()]):
+        for archive in Archive.objects.filter(subject_id__in=part, occupation=choices.occupation).only(
+            "id", "subject_id", "state", "department_id", "occupation_id"
+        ):
+            archives[archive.subject_id] = archive
+    existing: dict[str, IntakeKey] = {}
+    keyed = [row.person["_key"] for row in outcome.rows if "_key" in row.person]
+    for part in chunks(keyed):
+        for found in IntakeKey.objects.filter(department=department, key__in=part).only(
+            "key", "record_id", "content_digest"
+        ):
+            existing[found.key] = found
+    too_young = _minimum_age_rule(choices, on=timezone.localdate())
+    for count, row in enumerate(outcome.rows, start=1):
+        if progress and count % CHUNK == 0:
+            progress("matching", count, len(outcome.rows))
+        if "_index" not in row.person:
+            continue
+        subject = subjects.get(row.person["_index"])
+        if subject is not None and row.person.get("name") and subject.name != row.person["name"]:
+            row.add(
+                "name", _("This ID number is already registered under a different name. Check both."), "name_mismatch"
+            )
+        archive = archives.get(subject.pk) if subject is not None else None
+        if archive is not None and archive.state != Archive.State.OPEN:
+            row.add("", _("Records cannot be added to a closed archive."), "archive_closed")
+        if archive is None and "id_number" in row.person:
+            # A new archive: the occupation's minimum age, by the service's own rule.
+            refusal = too_young(validators.birth_date_of(row.person["id_number"]))
+            if refusal is not None:
+                row.add("id_number", refusal, "under_minimum_age")
+        if row.person.get("_key") in existing:
+            outcome.existing[row.number] = existing[row.person["_key"]]
+            continue
+        if not row.errors and row.content_errors:
+            row.errors.extend(row.content_errors)
+    return outcome, subjects, archives
+
+
+def _minimum_age_rule(choices: Choices, *, on: date) -> Callable[[date], str | None]:
+    """``check_minimum_age`` for one occupation and day, asked once per birth date (the
+    answer depends on nothing else; a file of 100,000 people has a few thousand)."""
+    answers: dict[date, str | None] = {}
+
+    def refusal(birth_date: date) -> str | None:
+        if birth_date not in answers:
+            try:
+                check_minimum_age(choices.occupation, birth_date=birth_date, on=on)
+                answers[birth_date] = None
+            except ValidationError as exc:
+                answers[birth_date] = exc.messages[0]
+        return answers[birth_date]
+
+    return refusal
