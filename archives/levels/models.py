@@ -226,4 +226,8 @@ class PointRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.get_severity_display() or self.get_finding_status_display()}: {self.points:+d}"
+        # Full-width punctuation: the name is shown in Chinese pages (the retired list, the
+        # buttons' hidden labels).
+        detail = self.get_severity_display() or self.get_finding_status_display()
+        label = f"{self.get_kind_display()}：{detail}" if detail else str(self.get_kind_display())
+        return f"{label}（{self.points:+d}）"

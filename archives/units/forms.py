@@ -27,7 +27,7 @@ class UnitForm(NoRequiredAttributeForm):
     credit_code = forms.CharField(
         label=_("Unified social credit code"),
         max_length=30,
-        help_text=_("The unit's 18-character code (GB 32100-2015)."),
+        help_text=_("The unit's 18-character unified social credit code."),
         error_messages={"required": _("Enter the unit's unified social credit code.")},
     )
     name = forms.CharField(

@@ -38,6 +38,8 @@ EXPECTED_ROLES = {
     "demo_market-regulation_clerk": Role.DEPARTMENT_CLERK,
     "demo_administrative-approval_clerk": Role.DEPARTMENT_CLERK,
     "demo_finance_clerk": Role.DEPARTMENT_CLERK,
+    # The reviewer who approves a unit's serious dishonesty (archives.units).
+    "demo_market-regulation_reviewer": Role.DEPARTMENT_REVIEWER,
     "demo_credit_office": Role.CREDIT_OFFICE,
     "demo_auditor": Role.AUDITOR,
     "demo_security_admin": Role.SECURITY_ADMIN,
