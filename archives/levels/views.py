@@ -4,6 +4,8 @@ Thin: selectors read, services write, ``permissions`` decide."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -65,18 +67,24 @@ def rule_new(request: HttpRequest) -> HttpResponse:
     return render(request, "levels/rule_form.html", {"form": form})
 
 
+def _retire(request: HttpRequest, retire: Callable[..., object], rule: object, done: str, back: str) -> HttpResponse:
+    """Take a rule (a level rule or a scoring rule) out of force through its service; a
+    refusal comes back as a message on the list it was asked from."""
+    try:
+        retire(rule, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
 @require_POST
 @staff_view
 def rule_retire(request: HttpRequest, rule_id: int) -> HttpResponse:
     require(permissions.can_manage_level_rules(request.user))
-    rule = get_object_or_404(LevelRule, pk=rule_id)
-    try:
-        services.retire_level_rule(rule, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The rule is out of force. Every archive's level is being recomputed."))
-    return redirect("archives:level_rules")
+    return _retire(request, services.retire_level_rule, get_object_or_404(LevelRule, pk=rule_id),
+                   _("The rule is out of force. Every archive's level is being recomputed."), "archives:level_rules")
 
 
 @require_GET
@@ -126,11 +134,5 @@ def point_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
 @staff_view
 def point_rule_retire(request: HttpRequest, rule_id: int) -> HttpResponse:
     require(permissions.can_manage_point_rules(request.user))
-    rule = get_object_or_404(PointRule, pk=rule_id)
-    try:
-        points.retire_point_rule(rule, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The scoring rule is out of force."))
-    return redirect("archives:point_rules")
+    return _retire(request, points.retire_point_rule, get_object_or_404(PointRule, pk=rule_id),
+                   _("The scoring rule is out of force."), "archives:point_rules")
