@@ -219,19 +219,18 @@ def reset_staff_credentials(user: User, *, by: User, request: HttpRequest | None
     return code
 
 
+def _tell(address: str, subject: str, body: str) -> None:
+    """One message to a staff account's address, from the portal's sender (after the commit)."""
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+
+
 def _notify_reset(email: str, temporary: str) -> None:
-    send_mail(
-        _("Your portal password was reset"),
-        _(
-            "The security administrator reset the password and the authenticator of your staff account. "
-            "Sign in with this temporary password, then choose a new one:\n\n%(password)s\n\n"
-            "Ask the security administrator in person for the enrolment code of your new authenticator. "
-            "If you did not ask for this, tell the security administrator at once."
-        )
-        % {"password": temporary},
-        settings.DEFAULT_FROM_EMAIL,
-        [email],
-    )
+    _tell(email, _("Your portal password was reset"), _(
+        "The security administrator reset the password and the authenticator of your staff account. "
+        "Sign in with this temporary password, then choose a new one:\n\n%(password)s\n\n"
+        "Ask the security administrator in person for the enrolment code of your new authenticator. "
+        "If you did not ask for this, tell the security administrator at once."
+    ) % {"password": temporary})
 
 
 def last_email_change(user: User):  # noqa: ANN201 - datetime | None
@@ -304,17 +303,11 @@ def change_staff_email(user: User, email: str, *, by: User | None, request: Http
 
 
 def _notify_email_change(old: str, username: str) -> None:
-    send_mail(
-        _("The e-mail address of your portal account was changed"),
-        _(
-            "The e-mail address of the staff account %(username)s was changed; messages for the account, "
-            "temporary passwords included, no longer come to this address. For %(days)s days its "
-            "password cannot be reset. If you did not ask for this, tell the security administrator at once."
-        )
-        % {"username": username, "days": EMAIL_CHANGE_COOLING_OFF.days},
-        settings.DEFAULT_FROM_EMAIL,
-        [old],
-    )
+    _tell(old, _("The e-mail address of your portal account was changed"), _(
+        "The e-mail address of the staff account %(username)s was changed; messages for the account, "
+        "temporary passwords included, no longer come to this address. For %(days)s days its "
+        "password cannot be reset. If you did not ask for this, tell the security administrator at once."
+    ) % {"username": username, "days": EMAIL_CHANGE_COOLING_OFF.days})
 
 
 def redeemable_code(user: User, code: str) -> EnrolmentCode | None:
