@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from archives.intake.models import ImportJob
+from archives.intake import permissions
+from archives.intake.models import FindingBatch, ImportJob
+from archives.models import AnnualFinding, Archive, CreditRecord
+from archives.selectors import archives_visible_to
 from credit_portal.exceptions import NotFound
 from departments.models import Department, Membership, Occupation, OccupationDepartment
 from departments.scope import department_ids
@@ -40,3 +43,84 @@ def get_job(user: User, job_id: object) -> ImportJob:
         return jobs_visible_to(user).get(pk=job_id)
     except (ImportJob.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such import job.") from None
+
+
+def job_error_report(job: ImportJob) -> str:
+    """The stored error report of a job the caller has already read through ``get_job``
+    (the job list defers it: it can be large)."""
+    return ImportJob.objects.only("id", "error_report").get(pk=job.pk).error_report
+
+
+# --- batch yearly findings ------------------------------------------------------------
+
+
+def batch_archives(*, department: Department, year: int, occupation: Occupation | None, employer: str) -> QuerySet[Archive]:
+    """Open archives the department keeps, of the occupation and/or unit, annotated
+    with whether they have grounds (negative records of the year) or a finding already."""
+    grounds = CreditRecord.objects.filter(
+        archive_id=OuterRef("pk"), is_current=True, polarity=CreditRecord.Polarity.NEGATIVE,
+        state__in=[CreditRecord.State.PUBLISHED, CreditRecord.State.SUBMITTED], decided_on__year=year,
+    )
+    found = AnnualFinding.objects.filter(archive_id=OuterRef("pk"), year=year).exclude(
+        state=AnnualFinding.State.SUPERSEDED)
+    qs = Archive.objects.filter(department=department, state=Archive.State.OPEN)
+    if occupation is not None:
+        qs = qs.filter(occupation=occupation)
+    if employer:
+        qs = qs.filter(employer=employer)
+    return qs.annotate(has_grounds=Exists(grounds), has_finding=Exists(found)).select_related("subject", "occupation")
+
+
+def batch_departments(user: User) -> QuerySet[Department]:
+    """Departments ``user`` drafts batches for (``permissions.batch_department_ids``)."""
+    return Department.objects.filter(id__in=permissions.batch_department_ids(user))
+
+
+def batch_occupations(user: User) -> QuerySet[Occupation]:
+    """Occupations of those departments in the catalogue."""
+    ids = OccupationDepartment.objects.filter(department_id__in=permissions.batch_department_ids(user))
+    return Occupation.objects.filter(id__in=ids.values("occupation_id"))
+
+
+def batches_visible_to(user: User) -> QuerySet[FindingBatch]:
+    return FindingBatch.objects.filter(department_id__in=department_ids(user)).select_related(
+        "department", "occupation", "drafted_by", "signed_by")
+
+
+def batches_awaiting_signature(user: User) -> QuerySet[FindingBatch]:
+    """Draft batches a reviewer may sign: their department's, not drafted by them."""
+    return batches_visible_to(user).filter(
+        state=FindingBatch.State.DRAFT, department_id__in=permissions.batch_department_ids(user)
+    ).exclude(drafted_by=user)
+
+
+def get_batch_for_view(user: User, batch_id: object) -> FindingBatch:
+    try:
+        return batches_visible_to(user).get(pk=batch_id)
+    except (FindingBatch.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such batch.") from None
+
+
+def batch_findings(batch: FindingBatch) -> QuerySet[AnnualFinding]:
+    """The batch's findings in the order of the unit's list: employer, name."""
+    return batch.findings.select_related("archive__subject", "archive__occupation").order_by(
+        "archive__employer", "archive__subject__name", "pk")
+
+
+def batch_exceptions(batch: FindingBatch) -> QuerySet[Archive]:
+    """The archives the batch left out because they have grounds (reviewed one by one)."""
+    return batch_archives(department=batch.department, year=batch.year, occupation=batch.occupation,
+                          employer=batch.employer).filter(has_grounds=True)
+
+
+def draft_findings_to_sign(user: User) -> QuerySet[AnnualFinding]:
+    """Single draft findings (not in a batch) a reviewer may sign: in their scope, not
+    drafted by them; none for anyone who is not a reviewer."""
+    if not permissions.can_draft_batches(user):
+        return AnnualFinding.objects.none()
+    in_batch = FindingBatch.findings.through.objects.values("annualfinding_id")
+    return (
+        AnnualFinding.objects.filter(state=AnnualFinding.State.DRAFT, archive__in=archives_visible_to(user).values("id"))
+        .exclude(created_by=user).exclude(pk__in=in_batch)
+        .select_related("archive__subject", "archive__occupation", "created_by").order_by("created_at")
+    )
