@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from archives.intake import permissions
 from archives.intake.models import FindingBatch, ImportJob
 from archives.models import AnnualFinding, Archive, CreditRecord
+from archives.overdue import overdue_condition
 from archives.selectors import archives_visible_to
 from credit_portal.exceptions import NotFound
 from departments.models import Department, Membership, Occupation, OccupationDepartment
@@ -124,3 +125,49 @@ def draft_findings_to_sign(user: User) -> QuerySet[AnnualFinding]:
         .exclude(created_by=user).exclude(pk__in=in_batch)
         .select_related("archive__subject", "archive__occupation", "created_by").order_by("created_at")
     )
+
+
+# --- the department's archive list --------------------------------------------------------
+
+
+def occupations_of_visible_archives(user: User) -> QuerySet[Occupation]:
+    """The occupations the list may be filtered by: those of the archives ``user`` sees."""
+    return Occupation.objects.filter(id__in=archives_visible_to(user).values("occupation_id")).order_by("sort_order")
+
+
+def department_archives(user: User, filters: dict[str, Any]) -> QuerySet[Archive]:
+    """Archives ``user`` may see, filtered, with "has negative records" in the same query.
+
+    Negative means current, published negative information (what the subject's
+    credit status rests on); drafts are not facts yet.
+    """
+    negative = CreditRecord.objects.filter(
+        archive_id=OuterRef("pk"), is_current=True, state=CreditRecord.State.PUBLISHED,
+        polarity=CreditRecord.Polarity.NEGATIVE,
+    )
+    # The cadence rule lives in archives.overdue (catalogue data, 001 §三(五)): read once.
+    overdue = overdue_condition()
+    qs = archives_visible_to(user).annotate(has_negative=Exists(negative), is_overdue=_overdue_q_annotation(overdue))
+    if filters.get("occupation"):
+        qs = qs.filter(occupation=filters["occupation"])
+    if filters.get("employer"):
+        qs = qs.filter(employer__icontains=filters["employer"])
+    if filters.get("state"):
+        qs = qs.filter(state=filters["state"])
+    if filters.get("negative") in {"yes", "no"}:
+        qs = qs.filter(has_negative=filters["negative"] == "yes")
+    if filters.get("finding_year"):
+        qs = qs.filter(Exists(AnnualFinding.objects.filter(
+            archive_id=OuterRef("pk"), year=filters["finding_year"], is_current=True, state=AnnualFinding.State.SIGNED,
+        )))
+    if filters.get("overdue") == "yes":
+        qs = qs.filter(overdue)
+    elif filters.get("overdue") == "no":
+        qs = qs.exclude(overdue)
+    return qs.order_by("occupation__sort_order", "employer", "subject__name", "pk")
+
+
+def _overdue_q_annotation(overdue: Q):  # type: ignore[no-untyped-def]
+    from django.db.models import BooleanField, Case, Value, When
+
+    return Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField())
