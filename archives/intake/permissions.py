@@ -17,12 +17,23 @@ if TYPE_CHECKING:
 
     Actor = User | AnonymousUser | None
 
+CLERK = Membership.Role.CLERK
 REVIEWER = Membership.Role.REVIEWER
 
 
 def can_use_intake_pages(user: Actor) -> bool:
     """Department staff and the credit office (DESIGN §6), as the archives pages."""
     return archive_permissions.can_use_staff_pages(user)
+
+
+def import_department_ids(user: Actor) -> frozenset[int]:
+    """The departments whose records ``user`` imports (a workbook, or a department system's
+    account through the API): those where they are a clerk, as for a record by hand."""
+    return department_ids(user, role=CLERK)
+
+
+def can_import_for(user: Actor, department_id: int) -> bool:
+    return department_id in import_department_ids(user)
 
 
 def batch_department_ids(user: Actor) -> frozenset[int]:

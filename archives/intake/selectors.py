@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from archives.intake import permissions
-from archives.intake.models import FindingBatch, ImportJob
+from archives.intake.models import FindingBatch, ImportJob, IntakeKey
 from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.overdue import overdue_condition
 from archives.selectors import archives_visible_to
 from credit_portal.exceptions import NotFound
-from departments.models import Department, Membership, Occupation, OccupationDepartment
+from departments.models import Department, Occupation, OccupationDepartment
 from departments.scope import department_ids
 
 if TYPE_CHECKING:
@@ -21,12 +21,12 @@ if TYPE_CHECKING:
 
 def import_departments(user: User) -> QuerySet[Department]:
     """Departments ``user`` imports for: those where they are a clerk."""
-    return Department.objects.filter(id__in=department_ids(user, role=Membership.Role.CLERK)).order_by("sort_order")
+    return Department.objects.filter(id__in=permissions.import_department_ids(user)).order_by("sort_order")
 
 
 def import_occupations(user: User) -> QuerySet[Occupation]:
     """Occupations of those departments in the catalogue (000 §二)."""
-    ids = OccupationDepartment.objects.filter(department_id__in=department_ids(user, role=Membership.Role.CLERK))
+    ids = OccupationDepartment.objects.filter(department_id__in=permissions.import_department_ids(user))
     return Occupation.objects.filter(id__in=ids.values("occupation_id"), is_active=True).order_by("sort_order", "code")
 
 
@@ -171,3 +171,26 @@ def _overdue_q_annotation(overdue: Q):  # type: ignore[no-untyped-def]
     from django.db.models import BooleanField, Case, Value, When
 
     return Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+# --- what department systems read through the API ----------------------------------------
+
+
+def occupation_by_code(code: object) -> Occupation | None:
+    return Occupation.objects.filter(code=code).first() if isinstance(code, str) else None
+
+
+def department_records(department_id: int) -> QuerySet[CreditRecord]:
+    """Current versions of the records in the department's own archives, with the
+    external id (if the department's system sent the record) in the same query."""
+    external = IntakeKey.objects.filter(record_id=OuterRef("pk"), key__startswith="ext:").values("key")[:1]
+    return (
+        CreditRecord.objects.filter(archive__department_id=department_id, is_current=True)
+        .select_related("archive__occupation", "archive__subject", "category", "domain")
+        .annotate(external_id=Subquery(external))
+    )
+
+
+def sent_keys(department_id: int, keys: list[str]) -> dict[str, IntakeKey]:
+    """The department's external-id keys among ``keys`` (another department's are not found)."""
+    return {k.key: k for k in IntakeKey.objects.filter(department_id=department_id, key__in=keys)}
