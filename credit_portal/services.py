@@ -127,15 +127,19 @@ def _code_digest(code: str) -> str:
     return sm3_hexdigest(f"credit_portal.enrolment.v1:{normalized}".encode())
 
 
-def _refuse_reset_target(user: User, by: User) -> None:
-    if not by.has_perm("credit_portal.reset_credentials"):
+def _refuse_account_target(user: User, by: User, *, permission: str, superuser_refusal: str) -> None:
+    """An administrator holding ``permission`` acts on another account, never on their
+    own nor on a superuser's (the superuser is for installation only)."""
+    if not by.has_perm(permission):
         raise PermissionDenied
     _refuse_self(user, by)
     if user.is_superuser:
-        raise SeparationOfDuties(
-            _("A superuser's credentials are not reset here; the superuser is for installation only."),
-            code="superuser",
-        )
+        raise SeparationOfDuties(superuser_refusal, code="superuser")
+
+
+def _refuse_reset_target(user: User, by: User) -> None:
+    _refuse_account_target(user, by, permission="credit_portal.reset_credentials", superuser_refusal=_(
+        "A superuser's credentials are not reset here; the superuser is for installation only."))
 
 
 def _enrolment_code(user: User, *, by: User | None, request: HttpRequest | None, channel: str = "") -> str:
@@ -246,14 +250,8 @@ def last_email_change(user: User):  # noqa: ANN201 - datetime | None
 
 
 def _refuse_email_change(user: User, by: User) -> None:
-    if not by.has_perm("credit_portal.change_user"):
-        raise PermissionDenied
-    _refuse_self(user, by)
-    if user.is_superuser:
-        raise SeparationOfDuties(
-            _("A superuser's e-mail address is not changed here; the superuser is for installation only."),
-            code="superuser",
-        )
+    _refuse_account_target(user, by, permission="credit_portal.change_user", superuser_refusal=_(
+        "A superuser's e-mail address is not changed here; the superuser is for installation only."))
     # The address receives the account's temporary passwords: an administrator's is not
     # in reach of another administrator (三权分立, the same peers CONFLICTING_ROLES keeps
     # apart). It changes at the server's console (manage.py change_staff_email).
