@@ -1,4 +1,4 @@
-"""Units and legal representatives in Chromium (issue 13 point 3): a clerk registers a unit
+"""Units and legal representatives in Chromium: a clerk registers a unit
 (the empty form first: the error state) and records its serious dishonesty with the
 decision; another reviewer approves it; the archive and record pages link back to the
 unit. axe on every page, at desktop width and at 390 px; screenshots in

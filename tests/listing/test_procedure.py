@@ -1,5 +1,5 @@
 """The procedure: proposal with its basis, the notice before listing, the objection
-window in working days across a holiday, four eyes, the decision (issue 12 point 3)."""
+window in working days across a holiday, four eyes, the decision."""
 
 from __future__ import annotations
 
