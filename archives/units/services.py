@@ -35,7 +35,7 @@ from departments.models import Department, RecordCategory
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
-    from archives.models import Subject
+    from archives.models import Archive, Subject
     from credit_portal.models import User
 
 
@@ -55,7 +55,7 @@ def _audit_item(action: str, item: UnitDishonesty, by: User | None, **detail: An
     )
 
 
-def check_representative(subject: Subject | None, department: Department, *, on: date | None = None) -> Any:
+def check_representative(subject: Subject | None, department: Department, *, on: date | None = None) -> Archive:
     """The representative's archive for ``department``, or a ValidationError on
     ``representative`` saying why the person cannot be the unit's representative here."""
     if subject is None:
