@@ -28,11 +28,6 @@ CLERK = Membership.Role.CLERK
 REVIEWER = Membership.Role.REVIEWER
 
 
-def can_use_listing_pages(user: Actor) -> bool:
-    """Department staff and the credit office; everyone else 403."""
-    return archive_permissions.can_use_staff_pages(user)
-
-
 def can_propose(user: Actor, archive: Archive) -> bool:
     """A clerk of a department that keeps the archive proposes."""
     return archive.state == Archive.State.OPEN and archive_permissions.has_role_on(user, archive, CLERK)
