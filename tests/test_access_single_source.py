@@ -47,6 +47,8 @@ PYTHON_FORBIDDEN = {
     r"\.objects\.": "ORM query in a view (use a selector)",
     r"\bhas_perm\(": "permission check outside the app's permissions module",
     r"\bpermission_required\(": "Django permission named in a view (ask the app's permissions)",
+    # What a page offers, worked out from a state here instead of asked of a predicate.
+    r"\b(?:may|can)_\w+\s*=\s*\(?.*\.state\s*[!=]=": "state decides an action",
     # Which actions an authorization allows (revoke, approve) is a predicate; a page
     # that only shows the outcome of one (the "revoked" confirmation) may look at it.
     r"(?:effective_state\(\)|\.state)\s*[!=]=\s*Authorization\.State\.(?:ACTIVE|PENDING)": "authorization state decides an action",
@@ -144,6 +146,7 @@ def test_every_routed_page_is_read_by_a_scan() -> None:
         ('    "can_change": request.user.has_perm("departments.change_coverageentry"),', PYTHON_FORBIDDEN),
         ("    keys = InstitutionAPIKey.objects.select_related('institution')", PYTHON_FORBIDDEN),
         ("    if authorization.effective_state() != Authorization.State.ACTIVE:", PYTHON_FORBIDDEN),
+        ("    may_object = (listing.state == listing.State.PROPOSED and not listing.objected_at", PYTHON_FORBIDDEN),
         ('{% if state == "active" %}<a href="revoke">', TEMPLATE_FORBIDDEN),
         ("{% if user.is_staff %}{% url 'admin:index' as admin_url %}", TEMPLATE_FORBIDDEN),
         ("{% if perms.exchange.change_outboxevent %}", TEMPLATE_FORBIDDEN),

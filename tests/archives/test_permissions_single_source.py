@@ -41,6 +41,8 @@ PYTHON_FORBIDDEN = {
     r"request\.user\.(pk|id|groups|is_superuser|is_staff)\b": "user comparison",
     r"\.objects\.": "ORM query in a view (use a selector)",
     r"user\.has_perm\(": "permission check outside archives.permissions",
+    # What a page offers, worked out from a state here instead of asked of a predicate.
+    r"\b(?:may|can)_\w+\s*=\s*\(?.*\.state\s*[!=]=": "state decides an action",
 }
 # Templates: the same decisions written in template language.
 TEMPLATE_FORBIDDEN = {
