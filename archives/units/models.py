@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from credit_portal.masking import mask_name
+
 
 class Unit(models.Model):
     """An enterprise or public institution (企事业单位) and its legal representative."""
@@ -65,15 +67,6 @@ class Unit(models.Model):
         """The representative's name as lists show it: 张三 → 张*, 欧阳小明 → 欧**明 (the
         rule of the public lists, DESIGN §6)."""
         return mask_name(self.representative.name)
-
-
-def mask_name(name: str) -> str:
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return "*" if name else ""
-    if len(name) == 2:
-        return f"{name[0]}*"
-    return f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"
 
 
 class UnitDishonesty(models.Model):
