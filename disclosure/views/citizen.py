@@ -90,10 +90,7 @@ def register_verify(request: HttpRequest) -> HttpResponse:
         try:
             user = registration.verify_registration(pending_id, form.cleaned_data["code"], request=request)
         except registration.CodeRefused as exc:
-            if exc.reason == "expired_or_locked":
-                form.add_error("code", _("This code has expired or too many wrong codes were entered. Start again."))
-            else:
-                form.add_error("code", _("The code is not right. Check the text message and try again."))
+            form.add_error("code", exc.message)
         except ValidationError as exc:
             form.add_error("code", exc.messages)
         else:

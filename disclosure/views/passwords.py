@@ -51,10 +51,7 @@ def password_reset_verify(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         except CodeRefused as exc:
-            if exc.reason == "expired_or_locked":
-                form.add_error("code", _("This code has expired or too many wrong codes were entered. Start again."))
-            else:
-                form.add_error("code", _("The code is not right. Check the text message and try again."))
+            form.add_error("code", exc.message)
         else:
             request.session.pop(SESSION_RESET, None)
             messages.success(request, _("Your password has been changed. Sign in with your new password."))
