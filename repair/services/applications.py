@@ -158,21 +158,11 @@ def accept_repair(application: RepairApplication, *, by: User) -> RepairApplicat
     """The credit office accepts a filed application; the decision is due
     ``repair_decide`` from the event that rule names (acceptance by default)."""
     with transaction.atomic():
-        case = common.lock_open_case(application, by)
-        if case.state != RepairApplication.State.SUBMITTED:
-            raise TransitionNotAllowed(_("Only a newly filed application can be accepted."))
-        now = timezone.now()
-        case.state = RepairApplication.State.ACCEPTED
-        case.accepted_at = now
-        case.decide_due = case.decide_due or deadlines.due_from(
-            APPLICATION.decide_rule, filed_on=timezone.localdate(case.filed_at), accepted_on=timezone.localdate(now)
+        return common.accept_case(
+            application, by=by, refusal=_("Only a newly filed application can be accepted."),
+            title=_("Your credit repair application has been accepted"),
+            body=_("The credit office will decide by %(due)s."),
         )
-        case.save(update_fields=["state", "accepted_at", "decide_due"])
-        common.step(case, "accepted", by, due=case.decide_due, at=now)
-        common.notify(case, _("Your credit repair application has been accepted"), _(
-            "The credit office will decide by %(due)s."
-        ) % {"due": common.shown_date(case.decide_due)})
-    return case
 
 
 def refuse_repair(application: RepairApplication, *, by: User, reason: str) -> RepairApplication:

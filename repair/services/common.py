@@ -148,6 +148,28 @@ def lock_open_case(case: Case, by: User) -> Case:
     return locked
 
 
+def accept_case(case: Case, *, by: User, refusal: str, title: str, body: str) -> Case:
+    """The credit office accepts a newly filed case, inside the caller's transaction: it
+    moves to its kind's accepted state, its decision falls due by its kind's rule (counted
+    from the filing or from today, as the rule says; a due day already set stays), the
+    timeline says so and the person is told (``body`` names the day as ``%(due)s``).
+    ``refusal`` is the message when the case is not newly filed."""
+    case_type = case_types.of(case)
+    locked = lock_open_case(case, by)
+    if locked.state != case_type.model.State.SUBMITTED:
+        raise TransitionNotAllowed(refusal)
+    now = timezone.now()
+    locked.state = case_type.accepted_state
+    locked.accepted_at = now
+    locked.decide_due = locked.decide_due or deadlines.due_from(
+        case_type.decide_rule, filed_on=timezone.localdate(locked.filed_at), accepted_on=timezone.localdate(now)
+    )
+    locked.save(update_fields=["state", "accepted_at", "decide_due"])
+    step(locked, "accepted", by, due=locked.decide_due, at=now)
+    notify(locked, title, body % {"due": shown_date(locked.decide_due)})
+    return locked
+
+
 def refuse_if_closed(case: Case) -> None:
     if not case.is_open:
         raise TransitionNotAllowed(_("This case is already concluded; nothing was changed."))

@@ -79,21 +79,11 @@ def accept_objection(objection: Objection, *, by: User) -> Objection:
     """The credit office accepts: the case goes to the source department for
     verification. The answer stays due on the day counted from the filing."""
     with transaction.atomic():
-        case = common.lock_open_case(objection, by)
-        if case.state != Objection.State.SUBMITTED:
-            raise TransitionNotAllowed(_("Only a newly filed objection can be accepted."))
-        now = timezone.now()
-        case.state = Objection.State.VERIFYING
-        case.accepted_at = now
-        case.decide_due = case.decide_due or deadlines.due_from(
-            OBJECTION.decide_rule, filed_on=timezone.localdate(case.filed_at), accepted_on=timezone.localdate(now)
+        return common.accept_case(
+            objection, by=by, refusal=_("Only a newly filed objection can be accepted."),
+            title=_("Your objection has been accepted"),
+            body=_("The department that keeps the record is verifying it. You will receive a written answer by %(due)s."),
         )
-        case.save(update_fields=["state", "accepted_at", "decide_due"])
-        common.step(case, "accepted", by, due=case.decide_due, at=now)
-        common.notify(case, _("Your objection has been accepted"), _(
-            "The department that keeps the record is verifying it. You will receive a written answer by %(due)s."
-        ) % {"due": common.shown_date(case.decide_due)})
-    return case
 
 
 def concluded_payload(case: Objection, record: CreditRecord, outcome: str, result: str = "unchanged") -> dict[str, Any]:
