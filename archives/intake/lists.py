@@ -95,7 +95,7 @@ def archive_export(request: HttpRequest) -> HttpResponse:
             row.append(cell)
         sheet.append(row)
     sheet.auto_filter.ref = f"A1:K{count + 1}"
-    audit.record("intake.archives.exported", actor=request.user, detail={"rows": count}, request=request)
+    audit.record_read("intake.archives.exported", actor=request.user, detail={"rows": count}, request=request)
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(),

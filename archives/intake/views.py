@@ -114,5 +114,5 @@ def job_report(request: HttpRequest, job_id: str) -> HttpResponse:
     report = selectors.job_error_report(job)
     if not report:
         raise Http404
-    audit.record("intake.report.downloaded", actor=request.user, target=job, request=request)
+    audit.record_read("intake.report.downloaded", actor=request.user, target=job, request=request)
     return _xlsx(base64.b64decode(report), f"errors-{job.created_at:%Y%m%d%H%M}.xlsx")
