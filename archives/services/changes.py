@@ -94,6 +94,18 @@ def _open(record: CreditRecord, *, by: User, kind: str, reason: str, changes: di
     return change
 
 
+def _lock_for_proposal(record: CreditRecord, *, by: User, refusal: str) -> CreditRecord:
+    """The record re-read and locked inside the caller's transaction, for a proposed
+    change: only its current published version (``refusal`` otherwise), proposed by staff
+    of the responsible department."""
+    locked = _lock(record)
+    if locked.state != CreditRecord.State.PUBLISHED or not locked.is_current:
+        raise TransitionNotAllowed(refusal)
+    if not permissions.can_propose_change(by, locked):
+        raise PermissionDenied(_("Only staff of the responsible department propose changes to its records."))
+    return locked
+
+
 def propose_correction(record: CreditRecord, *, by: User, reason: str, **changes: Any) -> RecordChange:
     """Propose a correction of the current published version (clerk or reviewer in scope).
 
@@ -105,11 +117,9 @@ def propose_correction(record: CreditRecord, *, by: User, reason: str, **changes
     if unknown:
         raise ValueError(f"Unknown record fields: {sorted(unknown)}")
     with transaction.atomic():
-        locked = _lock(record)
-        if locked.state != CreditRecord.State.PUBLISHED or not locked.is_current:
-            raise TransitionNotAllowed(_("Only the current published version of a record can be corrected."))
-        if not permissions.can_propose_change(by, locked):
-            raise PermissionDenied(_("Only staff of the responsible department propose changes to its records."))
+        locked = _lock_for_proposal(
+            record, by=by, refusal=_("Only the current published version of a record can be corrected.")
+        )
         proposed = new_version(locked, dict(changes), reason=reason, by=by)
         differing = {name: getattr(proposed, name) for name in EDITABLE_FIELDS if getattr(proposed, name) != getattr(locked, name)}
         if not differing:
@@ -127,11 +137,7 @@ def propose_withdrawal(record: CreditRecord, *, by: User, reason: str) -> Record
     """Propose withdrawing the current published version (clerk or reviewer in scope)."""
     reason = _require_reason(reason)
     with transaction.atomic():
-        locked = _lock(record)
-        if locked.state != CreditRecord.State.PUBLISHED or not locked.is_current:
-            raise TransitionNotAllowed(_("Only a published record can be withdrawn."))
-        if not permissions.can_propose_change(by, locked):
-            raise PermissionDenied(_("Only staff of the responsible department propose changes to its records."))
+        locked = _lock_for_proposal(record, by=by, refusal=_("Only a published record can be withdrawn."))
         change = _open(locked, by=by, kind=RecordChange.Kind.WITHDRAWAL, reason=reason, changes={}, escalating=False)
         _audit("proposed", change, by, kind=change.kind)
     return change
