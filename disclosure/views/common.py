@@ -11,24 +11,19 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.cache import never_cache
+from django.http import HttpRequest, HttpResponse
 
-from credit_portal.exceptions import NotFound
+from credit_portal.http import guarded
 from disclosure.selectors import acting_institution, subject_for
 
 
-def _not_found_is_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
+def _signed_in(user: object) -> bool:
+    return True  # login_required has already sent anonymous visitors to the log-in page
 
-    return wrapped
+
+# Any signed-in user; the page itself asks its predicate.
+signed_in_view = guarded(_signed_in, never_cached=True)
 
 
 def _acting_as(resolve: Callable[[Any], object | None]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -53,7 +48,3 @@ citizen_view = _acting_as(subject_for)
 # Staff of a registered querying institution (or of a department that has one); the view
 # receives ``institution``.
 institution_view = _acting_as(acting_institution)
-
-
-def signed_in_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    return login_required(never_cache(_not_found_is_404(view)))
