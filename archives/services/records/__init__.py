@@ -1,0 +1,33 @@
+from archives.services.records.content import (
+    EDITABLE_FIELDS,
+    _audit,
+    _lock,
+    add_months,
+    apply_correction,
+    apply_withdrawal,
+    categories_for,
+    check_correction,
+    correct_record,
+    delete_draft,
+    display_rule_for,
+    display_until_for,
+    draft_record,
+    edit_record,
+    escalates,
+    mark_repaired,
+    new_version,
+    publish_record,
+    return_record,
+    send_pre_publication_notice,
+    set_objection_flag,
+    submit_record,
+    validate_record_content,
+    withdraw_record,
+)
+
+__all__ = [
+    "EDITABLE_FIELDS", "_audit", "_lock", "add_months", "apply_correction", "apply_withdrawal", "categories_for",
+    "check_correction", "correct_record", "delete_draft", "display_rule_for", "display_until_for", "draft_record",
+    "edit_record", "escalates", "mark_repaired", "new_version", "publish_record", "return_record",
+    "send_pre_publication_notice", "set_objection_flag", "submit_record", "validate_record_content", "withdraw_record",
+]
