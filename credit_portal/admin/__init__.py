@@ -1,0 +1,3 @@
+from credit_portal.admin.users import AuditedAdminMixin
+
+__all__ = ["AuditedAdminMixin"]
