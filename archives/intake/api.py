@@ -82,7 +82,7 @@ class ItemSerializer(serializers.Serializer):
     # the web form and in the Excel template (the list ends in 等: not every item has one).
     source_type = serializers.ChoiceField(
         choices=CreditRecord.SourceType.choices, required=False,
-        help_text="信息来源，即产生该信息的工作（选填）：填代码或名称；不在列表中的值该条被拒绝，错误代码 unknown_source_type。",
+        help_text="信息来源，即产生该信息的工作（选填）：填代码或名称；不在列表中的值该条被拒绝，错误代码 invalid_choice。",
     )
 
 

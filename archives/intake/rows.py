@@ -161,13 +161,6 @@ def parse_values(number: int, values: dict[str, object], choices: Choices, *, fr
                     _('Unknown category "%(value)s": choose one from the list.') % {"value": text[:40]},
                     "unknown_category",
                 )
-            elif column.key == "source_type":
-                row.add(
-                    column.key,
-                    _('Unknown source of the information "%(value)s": choose one of %(labels)s.')
-                    % {"value": text[:40], "labels": "、".join(choices.source_type_labels)},
-                    "unknown_source_type",
-                )
             else:
                 row.add(
                     column.key,

@@ -58,15 +58,14 @@ def test_unknown_value_is_a_cell_error_in_the_report_and_nothing_is_written(worl
     assert CreditRecord.objects.count() == before
     (bad,) = outcome.refused
     assert bad.number == 3
-    assert [(e.column, e.code) for e in bad.errors] == [("source_type", "unknown_source_type")]
+    assert [(e.column, e.code) for e in bad.errors] == [("source_type", "invalid_choice")]
     report = load_workbook(BytesIO(error_report(outcome.rows, occupation=world.teacher, skipped=set(),
                                                 written=outcome.written)))
     values = list(report.worksheets[0].iter_rows(values_only=True))
     assert values[0][len(COLUMNS) - 1:] == ("信息来源", "错误说明")
     # The row as uploaded, the cell's value kept, and the column named in the error.
     assert values[2][len(COLUMNS) - 1] == "道听途说"
-    assert values[2][-1] == ("信息来源：未知的信息来源“道听途说”：请从日常监管、抽查检查、登记变更、年度考核、"
-                             "表彰奖励、处罚处分中选择一项。")
+    assert values[2][-1] == "信息来源：“道听途说”不在列表中：请从下拉列表中选择。"
     assert values[1][-1] == "本行无错误；因其他行有错误，本次未导入。"
     # The report is itself the current template: corrected in place, it imports.
     report.worksheets[0].cell(row=3, column=len(COLUMNS), value="登记变更")
@@ -147,16 +146,15 @@ def test_api_refuses_an_unknown_source_type_in_its_error_format_and_writes_nothi
     results = push(edu, [item(1, source_type=value)]).json()["results"]
     assert results[0]["status"] == "error"
     (error,) = results[0]["errors"]
-    assert (error["code"], error["field"]) == ("unknown_source_type", "source_type")
-    assert error["message"].startswith("未知的信息来源“")
-    assert "日常监管、抽查检查、登记变更、年度考核、表彰奖励、处罚处分" in error["message"]
+    assert (error["code"], error["field"]) == ("invalid_choice", "source_type")
+    assert error["message"] == f"“{value}”不在列表中：请从下拉列表中选择。"
     assert not CreditRecord.objects.filter(source=CreditRecord.Source.API).exists()
 
 
 def test_api_update_with_an_unknown_source_type_changes_nothing(edu) -> None:
     push(edu, [item(1, source_type="supervision")])
     result = push(edu, [item(1, title="新标题", source_type="rumour")]).json()["results"][0]
-    assert (result["status"], result["errors"][0]["code"]) == ("error", "unknown_source_type")
+    assert (result["status"], result["errors"][0]["code"]) == ("error", "invalid_choice")
     record = CreditRecord.objects.get(source=CreditRecord.Source.API)
     assert (record.title, record.source_type) == ("违规1", "supervision")
 
