@@ -53,8 +53,9 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
             "pending": pending, "changes": selectors.record_changes(record),
             "can": permissions.record_actions(request.user, record, pending=pending),
             "viewed_at": timezone.localtime(),
-            # A unit's serious dishonesty written into this archive (003 §三（一）2): its unit.
-            "unit": unit_selectors.unit_of_record(request.user, record),
+            # A unit's serious dishonesty written into this archive (003 §三（一）2): its unit
+            # and the role the person held.
+            "unit_link": unit_selectors.unit_link_of_record(request.user, record),
         },
     )
 
