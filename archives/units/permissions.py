@@ -47,16 +47,21 @@ def can_register_unit_for(user: Actor, department: object) -> bool:
     return getattr(department, "pk", None) in departments_for_new_units(user)
 
 
-def can_see_person_archive(user: Actor, person: UnitPerson) -> bool:
-    """The link to a responsible person's archive is shown to whoever may see the archive."""
-    return archive_permissions.can_view_archive(user, person.archive)
-
-
 def can_change_people(user: Actor, unit: Unit) -> bool:
     """A clerk of the keeping department changes the unit's legal representative and
     responsible persons, as they registered the unit: it is a change of register data,
     not of a record, so no second person decides it (the records stay where they are)."""
     return unit.department_id in department_ids(user, role=CLERK)
+
+
+def can_end_person(user: Actor, person: UnitPerson) -> bool:
+    """A principal or directly responsible person still in the role may be taken out of it;
+    the legal representative is replaced, never only removed (a unit always has one)."""
+    return (
+        person.ended_at is None
+        and person.role != UnitPerson.Role.LEGAL_REPRESENTATIVE
+        and can_change_people(user, person.unit)
+    )
 
 
 def can_record_dishonesty(user: Actor, unit: Unit) -> bool:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from archives import selectors as archive_selectors
 from archives.models import Archive, CreditRecord, RecordChange, Subject
 from archives.units.models import Unit, UnitDishonesty, UnitDishonestyRecord, UnitPerson
 from credit_portal.exceptions import NotFound
@@ -200,6 +201,15 @@ def unit_link_of_record(user: Viewer, record: CreditRecord) -> UnitDishonestyRec
         .select_related("item__unit", "person")
         .first()
     )
+
+
+def archives_seen_by(user: Viewer, people: Iterable[UnitPerson]) -> set[int]:
+    """Which of the persons' archives ``user`` may open (the archives' own scope,
+    ``archives.selectors.archives_visible_to``), in one query whatever their number."""
+    ids = {p.archive_id for p in people}
+    if not ids:
+        return set()
+    return set(archive_selectors.archives_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def departments_for_registration(ids: frozenset[int]) -> QuerySet[Department]:

@@ -207,7 +207,7 @@ def assign_person(unit: Unit, *, by: User, role: str, id_number: str) -> UnitPer
             replaced.ended_at = now
             replaced.ended_by = by
             replaced.save(update_fields=["ended_at", "ended_by"])
-            _audit_person("ended", replaced, by, replaced_by_subject=archive.subject_id)
+            _audit_person("ended", replaced, by, replaced_by_subject=str(archive.subject_id))
         person = UnitPerson.objects.create(
             unit=locked, role=role, subject=archive.subject, archive=archive, added_by=by, added_at=now
         )
@@ -228,6 +228,8 @@ def end_person(person: UnitPerson, *, by: User) -> UnitPerson:
             raise TransitionNotAllowed(_("This person no longer holds the role."))
         if locked.role == Role.LEGAL_REPRESENTATIVE:
             raise TransitionNotAllowed(_("A unit always has a legal representative: name the new one instead."))
+        if not permissions.can_end_person(by, locked):  # the predicate the page asks, after the reasons above
+            raise PermissionDenied(_("Only a clerk of the keeping department changes a unit's responsible persons."))
         locked.ended_at = timezone.now()
         locked.ended_by = by
         locked.save(update_fields=["ended_at", "ended_by"])

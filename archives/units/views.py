@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives.units import forms, permissions, selectors, services
+from archives.units.models import Unit
 from archives.views.base import add_errors, refused, require, staff_view
 from credit_portal.exceptions import TransitionNotAllowed
 
@@ -83,7 +84,7 @@ def _detail(
             "unit": unit,
             "people": people,
             # The record links are shown to whoever may see the person's archive.
-            "visible_archives": {entry["person"].pk for entry in people if entry["show_archive"]},
+            "visible_archives": {entry["person"].archive_id for entry in people if entry["show_archive"]},
             "rows": rows,
             "can_record": permissions.can_record_dishonesty(request.user, unit),
             "can_change_people": permissions.can_change_people(request.user, unit),
@@ -93,10 +94,13 @@ def _detail(
     )
 
 
-def _people(request: HttpRequest, unit: object) -> list[dict[str, object]]:
+def _people(request: HttpRequest, unit: Unit) -> list[dict[str, object]]:
+    people = selectors.people_of(unit)
+    # The link to a person's archive is shown to whoever may see the archive.
+    seen = selectors.archives_seen_by(request.user, people)
     return [
-        {"person": p, "show_archive": permissions.can_see_person_archive(request.user, p)}
-        for p in selectors.people_of(unit)
+        {"person": p, "show_archive": p.archive_id in seen, "can_end": permissions.can_end_person(request.user, p)}
+        for p in people
     ]
 
 

@@ -219,3 +219,97 @@ def test_no_unit_form_answers_5xx_to_hostile_values(world_units, unit, clerk_and
     assert Unit.objects.count() == 1
     assert UnitDishonesty.objects.count() == 1
     assert _state(item) == CreditRecord.State.SUBMITTED
+
+
+# --- the responsible persons' pages ---------------------------------------------------
+
+
+def test_the_unit_and_archive_pages_show_each_person_and_role(world_units, staffed_unit) -> None:
+    unit, representative, principal, responsible = staffed_unit
+    client = _client(world_units.edu_reviewer)
+    with translation.override("zh-hans"):
+        page = client.get(reverse("units:unit", args=[unit.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        for person in (representative, principal, responsible):
+            assert reverse("archives:archive", args=[person.archive_id]) in page
+        assert "主要负责人" in page
+        assert "其他负有直接责任人员" in page
+        archive_page = client.get(
+            reverse("archives:archive", args=[principal.archive_id]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
+    assert reverse("units:unit", args=[unit.pk]) in archive_page
+    assert "担任单位责任人员" in archive_page
+    assert "主要负责人" in archive_page
+
+
+def test_the_proposal_form_names_the_representative_and_principal_by_default(world_units, staffed_unit) -> None:
+    unit, representative, principal, responsible = staffed_unit
+    page = _client(world_units.edu_clerk).get(reverse("units:propose", args=[unit.pk])).content.decode()
+    for person, checked in ((representative, True), (principal, True), (responsible, False)):
+        tag = page.split(f'name="people" type="checkbox" value="{person.pk}"', 1)[1].split(">", 1)[0]
+        assert ("checked" in tag) is checked, person.role
+
+
+def test_the_people_page_changes_a_person_and_refuses_a_duplicate_in_chinese(world_units, unit) -> None:
+    from tests.units.conftest import adult_with_archive
+
+    w = world_units
+    principal = adult_with_archive(w, "测试乙", 41)
+    client = _client(w.edu_clerk)
+    url = reverse("units:people", args=[unit.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"role": UnitPerson.Role.PRINCIPAL, "id_number": principal.subject.id_number})
+    assert response.status_code == 302
+    response = _zh(client, "post", url, {"role": UnitPerson.Role.PRINCIPAL, "id_number": principal.subject.id_number})
+    assert response.status_code == 400
+    assert "此人已是该单位的主要负责人" in response.content.decode()
+    response = _zh(client, "post", url, {"role": UnitPerson.Role.LEGAL_REPRESENTATIVE, "id_number": "110105"})
+    assert response.status_code == 400
+    assert UnitPerson.objects.filter(unit=unit, ended_at__isnull=True).count() == 2
+    link = UnitPerson.objects.get(unit=unit, role=UnitPerson.Role.PRINCIPAL)
+    assert client.post(reverse("units:end_person", args=[link.pk])).status_code == 302
+    link.refresh_from_db()
+    assert link.ended_at is not None
+
+
+def test_the_people_page_is_refused_outside_the_keeping_departments_clerks(world_units, unit) -> None:
+    w = world_units
+    url = reverse("units:people", args=[unit.pk])
+    link = UnitPerson.objects.get(unit=unit)
+    assert _client(w.health_clerk).get(url).status_code == 404
+    assert _client(w.health_clerk).post(reverse("units:end_person", args=[link.pk])).status_code == 404
+    assert _client(w.edu_reviewer).get(url).status_code == 403
+    assert _client(w.citizen).get(url).status_code == 403
+    assert _client(w.edu_reviewer).post(url, {"role": "principal", "id_number": w.subject.id_number}).status_code == 403
+    # The legal representative is replaced, never only removed.
+    response = _zh(_client(w.edu_clerk), "post", reverse("units:end_person", args=[link.pk]))
+    assert response.status_code == 302
+    assert UnitPerson.objects.get(pk=link.pk).ended_at is None
+    assert UnitPerson.objects.count() == 1
+
+
+# The people page: 7 for every signed-in staff page (session, user, memberships, role
+# groups, the session save), the unit (scoped, department joined), the clerk memberships
+# (the page's permission; cached for each row's button), all the unit's persons with
+# subject, archive and occupation joined, the archive scope (the occupations the
+# departments act for, then which of the persons' archives are visible: one query for
+# all), and the reviewer memberships of the staff navigation = 13.
+PEOPLE_PAGE = 13
+
+
+@pytest.mark.parametrize("n", [1, 30])
+def test_people_page_query_count(world_units, unit, n, django_assert_num_queries) -> None:
+    w = world_units
+    for _ in range(n):
+        UnitPerson.objects.create(
+            unit=unit,
+            role=UnitPerson.Role.DIRECTLY_RESPONSIBLE,
+            subject=w.subject,
+            archive=w.archive,
+            added_by=w.edu_clerk,
+            added_at=timezone.now(),
+            ended_at=timezone.now(),
+        )
+    client = _client(w.edu_clerk)
+    with django_assert_num_queries(PEOPLE_PAGE):
+        page = client.get(reverse("units:people", args=[unit.pk])).content.decode()
+    assert page.count(reverse("archives:archive", args=[w.archive.pk])) == n + 1
