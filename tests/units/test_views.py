@@ -205,7 +205,9 @@ def test_no_unit_form_answers_5xx_to_hostile_values(world_units, unit, clerk_and
             "decided_on_month",
             "decided_on_day",
             "is_penalty",
+            "people",
         ),
+        reverse("units:people", args=[unit.pk]): ("role", "id_number"),
         reverse("units:decide", args=[item.pk]): ("decision", "reason"),
         reverse("units:withdraw", args=[item.pk]): ("reason",),
     }
@@ -217,6 +219,7 @@ def test_no_unit_form_answers_5xx_to_hostile_values(world_units, unit, clerk_and
                 response = client.post(url, {name: value for name in fields})
                 assert response.status_code < 500, (url, response.status_code)
     assert Unit.objects.count() == 1
+    assert UnitPerson.objects.count() == 1
     assert UnitDishonesty.objects.count() == 1
     assert _state(item) == CreditRecord.State.SUBMITTED
 
