@@ -131,6 +131,12 @@ def record_review(request: HttpRequest, record_id: int) -> HttpResponse:
 @staff_view
 def record_publish(request: HttpRequest, record_id: int) -> HttpResponse:
     record = selectors.get_record_for_view(request.user, record_id, request=request)
+    if permissions.publishes_on_unit_page(record):
+        message = _(
+            "This record is part of a unit's serious dishonesty: another reviewer approves it on the unit's page, "
+            "together with the records of the other persons named."
+        )
+        return refused(request, TransitionNotAllowed(message), reverse("archives:record", args=[record.pk]))
     try:
         services.publish_record(record, by=request.user)
     except (TransitionNotAllowed, ValidationError) as exc:

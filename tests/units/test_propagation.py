@@ -168,3 +168,23 @@ def test_a_record_repaired_on_its_own_is_left_out_of_the_withdrawal(world_units,
     )
     (change,) = services.propose_withdrawal(item, by=w.edu_reviewer, reason="决定撤销")
     assert change.record.archive == representative.archive
+
+
+def test_the_review_queue_does_not_publish_one_record_of_it_alone(world_units, staffed_unit) -> None:
+    """All or nothing holds on the record's own review page too: the reviewer is sent to
+    the unit's page, and nothing is published."""
+    from django.test import Client
+    from django.urls import reverse
+
+    unit = staffed_unit[0]
+    item = propose(unit, world_units.edu_clerk)
+    record = _records(item)[0]
+    client = Client()
+    client.force_login(world_units.edu_reviewer)
+    review = client.get(reverse("archives:record_review", args=[record.pk])).content.decode()
+    assert reverse("archives:record_publish", args=[record.pk]) not in review
+    assert "单位页面" in review
+    response = client.post(reverse("archives:record_publish", args=[record.pk]))
+    assert response.status_code == 302
+    assert {r.state for r in _records(item)} == {CreditRecord.State.SUBMITTED}
+    assert not OutboxEvent.objects.filter(event_type="record.published").exists()
