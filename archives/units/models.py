@@ -1,4 +1,4 @@
-"""Units and their legal representatives (issue 13 point 3).
+"""Units and their responsible persons: legal representative, principal, directly responsible.
 
 003 §三（一）2 (济源市): "以……企事业单位法定代表人及相关责任人为主要对象……对企事业单位严重
 失信行为，在记入企事业单位信用记录的同时，记入其法定代表人、主要负责人和其他负有直接责任人员

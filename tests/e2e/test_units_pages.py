@@ -1,4 +1,4 @@
-"""Units and their responsible persons in Chromium (issue 13 point 3): a clerk registers a
+"""Units and their responsible persons in Chromium: a clerk registers a
 unit (the empty form first: the error state), names its principal person in charge on the
 people page (its error state too) and records its serious dishonesty with the decision,
 against the legal representative and the principal (the default); another reviewer

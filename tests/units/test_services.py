@@ -1,4 +1,4 @@
-"""Units and legal representatives (issue 13 point 3; 003 §三（一）2): a unit's serious
+"""Units and legal representatives (003 §三（一）2): a unit's serious
 dishonesty reaches the representative's archive only through four eyes, and its
 withdrawal withdraws the propagated record, again through four eyes."""
 
