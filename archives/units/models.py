@@ -96,7 +96,7 @@ class UnitPerson(models.Model):
     class Meta:
         verbose_name = _("unit's responsible person")
         verbose_name_plural = _("units' responsible persons")
-        ordering = ["unit", "ended_at", "role", "id"]
+        ordering = ["unit_id", "ended_at", "role", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "role"],
@@ -181,7 +181,7 @@ class UnitDishonestyRecord(models.Model):
     class Meta:
         verbose_name = _("record of a unit's serious dishonesty")
         verbose_name_plural = _("records of units' serious dishonesty")
-        ordering = ["item", "id"]
+        ordering = ["item_id", "id"]
         constraints = [models.UniqueConstraint(fields=["item", "person"], name="unit_dishonesty_person_once")]
 
     def __str__(self) -> str:

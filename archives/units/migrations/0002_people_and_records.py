@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': "unit's responsible person",
                 'verbose_name_plural': "units' responsible persons",
-                'ordering': ['unit', 'ended_at', 'role', 'id'],
+                'ordering': ['unit_id', 'ended_at', 'role', 'id'],
             },
         ),
         migrations.CreateModel(
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': "record of a unit's serious dishonesty",
                 'verbose_name_plural': "records of units' serious dishonesty",
-                'ordering': ['item', 'id'],
+                'ordering': ['item_id', 'id'],
             },
         ),
         migrations.AddIndex(
