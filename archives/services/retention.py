@@ -50,11 +50,6 @@ def _expire(record: CreditRecord) -> None:
     hooks.record_ended(record, reason="expired", current=None, by=None)
 
 
-def retention_ends(record: CreditRecord) -> date:
-    """The last day negative information may be kept (art. 16, see above)."""
-    return record.decided_on + relativedelta(years=RETENTION_YEARS)
-
-
 def _purge_rows(model: type[models.Model], pks: list[object], doomed: dict[type[models.Model], set[object]]) -> None:
     """Collect ``pks`` of ``model`` and every row in any app that points at them, so the
     information leaves every table. Apps are not imported: relations are read from the

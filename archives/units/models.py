@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from credit_portal.masking import mask_name
+
 
 class Unit(models.Model):
     """An enterprise or public institution (企事业单位). Its legal representative,
@@ -127,15 +129,6 @@ class UnitPerson(models.Model):
     @property
     def role_rank(self) -> int:
         return list(self.ORDER).index(self.role)
-
-
-def mask_name(name: str) -> str:
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return "*" if name else ""
-    if len(name) == 2:
-        return f"{name[0]}*"
-    return f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"
 
 
 class UnitDishonesty(models.Model):

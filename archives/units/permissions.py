@@ -29,11 +29,6 @@ CLERK = Membership.Role.CLERK
 REVIEWER = Membership.Role.REVIEWER
 
 
-def can_use_unit_pages(user: Actor) -> bool:
-    """Department staff and the credit office; citizens and institutions get 403."""
-    return archive_permissions.can_use_staff_pages(user)
-
-
 def departments_for_new_units(user: Actor) -> frozenset[int]:
     """The departments whose clerk ``user`` is: a clerk registers the units they keep."""
     return frozenset(department_ids(user, role=CLERK))

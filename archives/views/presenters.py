@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from archives import annotations, permissions, selectors
 from archives.levels.selectors import level_panel
 from archives.listing import permissions as listing_permissions
-from archives.models import Archive, CreditRecord
+from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.units import selectors as unit_selectors
 from credit_portal.fragments import fragment_context
 
@@ -129,7 +129,7 @@ class ArchiveContent:
         return [e for e in self.entries if e["record"].category.code == REWARDS_CATEGORY]
 
     @cached_property
-    def findings(self) -> list[Any]:
+    def findings(self) -> list[AnnualFinding]:
         return list(selectors.archive_findings(self.archive))
 
     @cached_property
