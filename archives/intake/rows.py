@@ -206,11 +206,16 @@ def parse_values(number: int, values: dict[str, object], choices: Choices, *, fr
     return _parse(ParsedRow(number=number, raw=raw), raw, choices, from_excel)
 
 
-def parse_cells(number: int, cells: list[object], choices: Choices) -> ParsedRow:
-    """``parse_values`` for a sheet row's cells in the order of ``COLUMNS`` (missing cells
-    are empty, extra ones ignored), without a dict per row."""
+def row_cells(cells: list[object]) -> list[object]:
+    """A sheet row's cells, one per column of ``COLUMNS`` (missing cells are empty, extra
+    ones ignored): what ``ParsedRow.raw`` holds."""
     width = len(_KEYS)
-    raw = cells[:width] if len(cells) >= width else [*cells, *[None] * (width - len(cells))]
+    return cells[:width] if len(cells) >= width else [*cells, *[None] * (width - len(cells))]
+
+
+def parse_cells(number: int, cells: list[object], choices: Choices) -> ParsedRow:
+    """``parse_values`` for a sheet row's cells in the order of ``COLUMNS``, without a dict per row."""
+    raw = row_cells(cells)
     return _parse(ParsedRow(number=number, raw=raw), raw, choices, True)
 
 
