@@ -96,6 +96,9 @@ def main() -> None:
         help="INTAKE_WORKERS for the run (1: every check in the importing process, as for profiling)",
     )
     parser.add_argument("--file-only", action="store_true", help="write (and keep) the file, import nothing")
+    parser.add_argument(
+        "--keep-database", action="store_true", help="keep the scratch PostgreSQL database afterwards (to inspect it)"
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="credit-portal-import-bench-"))
@@ -108,7 +111,10 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        drop()
+        if args.keep_database and env.get("DATABASE_URL", "").startswith("postgres"):
+            print(f"scratch database kept: {env['DATABASE_URL'].rsplit('/', 1)[1]}")
+        else:
+            drop()
 
 
 def _run(env: dict[str, str], rows: int, *, workers: int = 0, file_only: bool = False) -> None:
