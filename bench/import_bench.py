@@ -20,10 +20,12 @@ it, dropped afterwards), else a temporary SQLite file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -94,6 +96,9 @@ def main() -> None:
         help="INTAKE_WORKERS for the run (1: every check in the importing process, as for profiling)",
     )
     parser.add_argument("--file-only", action="store_true", help="write (and keep) the file, import nothing")
+    parser.add_argument(
+        "--keep-database", action="store_true", help="keep the scratch PostgreSQL database afterwards (to inspect it)"
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="credit-portal-import-bench-"))
@@ -106,7 +111,10 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        drop()
+        if args.keep_database and env.get("DATABASE_URL", "").startswith("postgres"):
+            print(f"scratch database kept: {env['DATABASE_URL'].rsplit('/', 1)[1]}")
+        else:
+            drop()
 
 
 def _run(env: dict[str, str], rows: int, *, workers: int = 0, file_only: bool = False) -> None:
@@ -180,6 +188,7 @@ def _run(env: dict[str, str], rows: int, *, workers: int = 0, file_only: bool = 
         return mark
 
     jobs._progress = timed
+    database = _DatabaseSteps()
     server = _server_cpu()
     started, cpu, children = time.monotonic(), time.process_time(), os.times()
     job = jobs.start_job(
@@ -198,6 +207,7 @@ def _run(env: dict[str, str], rows: int, *, workers: int = 0, file_only: bool = 
     ended = time.monotonic()
     server = _server_cpu() - server if server is not None else None
     jobs._progress = progress
+    database.stop()
     workers = (os.times().children_user + os.times().children_system) - (
         children.children_user + children.children_system
     )
@@ -236,10 +246,65 @@ def _run(env: dict[str, str], rows: int, *, workers: int = 0, file_only: bool = 
         )
         + " (writing includes the commit)"
     )
+    if database.steps:
+        print(
+            "  database steps (wall / backend CPU): "
+            + ", ".join(f"{name} {wall:.1f} s / {cpu:.1f} s" for name, wall, cpu in database.steps)
+        )
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if created != rows:
         print("WARNING: not every row was imported")
         sys.exit(1)
+
+
+class _DatabaseSteps:
+    """Times each COPY of the import (by table: heap, indexes, queued foreign-key checks)
+    and the commit after them (the deferred foreign-key checks run there), in wall time
+    and in the backend's CPU time."""
+
+    def __init__(self) -> None:
+        from django.db import connections
+
+        from credit_portal import bulkload
+
+        self.steps: list[tuple[str, float, float]] = []
+        self._bulkload, self._write_rows = bulkload, bulkload.write_rows
+        self._db = connections["default"]
+        self._commit = self._db.commit
+        self._copied = False
+
+        def write_rows(cursor, table, columns, data):  # type: ignore[no-untyped-def]
+            with self._step(f"COPY {table}"):
+                result = self._write_rows(cursor, table, columns, data)
+            self._copied = True
+            return result
+
+        def commit():  # type: ignore[no-untyped-def]
+            if not self._copied:
+                return self._commit()
+            self._copied = False
+            with self._step("commit"):
+                return self._commit()
+
+        bulkload.write_rows = write_rows
+        self._db.commit = commit
+
+    @contextlib.contextmanager
+    def _step(self, name: str) -> Iterator[None]:
+        wall, cpu = time.monotonic(), _server_cpu() or 0.0
+        yield
+        wall, cpu = time.monotonic() - wall, (_server_cpu() or 0.0) - cpu
+        if self.steps and self.steps[-1][0] == name:  # one table's COPY in several statements
+            _name, earlier_wall, earlier_cpu = self.steps.pop()
+            wall, cpu = wall + earlier_wall, cpu + earlier_cpu
+        self.steps.append((name, wall, cpu))
+
+    def stop(self) -> None:
+        self._bulkload.write_rows = self._write_rows
+        del self._db.commit
+
+
+_BACKEND: dict[int, int] = {}  # the backend's process id per open connection
 
 
 def _server_cpu() -> float | None:
@@ -249,9 +314,11 @@ def _server_cpu() -> float | None:
 
     if connection.vendor != "postgresql":
         return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
+    pid = _BACKEND.get(id(connection.connection))
+    if pid is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = _BACKEND[id(connection.connection)] = cursor.fetchone()[0]
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:

@@ -76,6 +76,12 @@ class ItemSerializer(serializers.Serializer):
     decided_on = serializers.DateField(help_text="决定日期，YYYY-MM-DD。")
     domain = serializers.CharField(required=False, help_text="重点领域代码或名称（选填）。")
     is_penalty = serializers.BooleanField(required=False, help_text="是否行政处罚。")
+    # 001 §三(五) lists the activities whose information enters the record; optional as on
+    # the web form and in the Excel template (the list ends in 等: not every item has one).
+    source_type = serializers.ChoiceField(
+        choices=CreditRecord.SourceType.choices, required=False,
+        help_text="信息来源，即产生该信息的工作（选填）：填代码或名称；不在列表中的值该条被拒绝，错误代码 invalid_choice。",
+    )
 
 
 class BulkSerializer(serializers.Serializer):
@@ -140,7 +146,8 @@ class RecordOutSerializer(serializers.ModelSerializer):
         model = CreditRecord
         fields = ["id", "external_id", "occupation", "name", "id_number_masked", "category", "polarity", "severity",
                   "title", "description", "decision_number", "deciding_body", "occurred_on", "decided_on", "domain",
-                  "is_penalty", "state", "return_reason", "display_until", "source", "updated_at"]
+                  "is_penalty", "source_type", "state", "return_reason", "display_until", "source", "updated_at"]
+        extra_kwargs = {"source_type": {"help_text": "信息来源代码，即产生该信息的工作；未填写时为空字符串。"}}
 
     def get_external_id(self, obj: CreditRecord) -> str | None:
         key = getattr(obj, "external_id", None)

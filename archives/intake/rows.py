@@ -7,6 +7,7 @@ python-stdnum's (``archives.validators``); this module only types the values.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +26,10 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KEYS = tuple(c.key for c in COLUMNS)
 # The ``Choices`` table of each choice column (looked up per cell, not rebuilt per row).
-_TABLES = {"category": "categories", "domain": "domains", "polarity": "polarity", "severity": "severity"}
+_TABLES = {
+    "category": "categories", "domain": "domains", "polarity": "polarity", "severity": "severity",
+    "source_type": "source_type",
+}
 
 
 @dataclass
@@ -64,7 +68,8 @@ def _text(row: ParsedRow, column: Column, value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
-    if _CONTROL.search(text):
+    # ``isprintable`` first (one C pass): most cells have no control character to look for.
+    if not text.isprintable() and _CONTROL.search(text):
         row.add(column.key, _("This cell holds a control character that cannot be stored: type the text again."),
                 "control_character")
         return ""
@@ -106,77 +111,115 @@ def _date(row: ParsedRow, column: Column, value: object, *, from_excel: bool) ->
     return None
 
 
-def parse_values(number: int, values: dict[str, object], choices: Choices, *, from_excel: bool) -> ParsedRow:
-    """Type one row. Every problem becomes a ``CellError`` naming its column."""
-    row = ParsedRow(number=number, raw=[values.get(c.key) for c in COLUMNS])
-    for column in COLUMNS:
-        value = values.get(column.key)
+# --- one parser per column kind: (row, column, value, choices, from_excel) for a non-empty cell ---
+
+
+def _parse_id_number(row: ParsedRow, column: Column, value: object, choices: Choices, from_excel: bool) -> None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        row.add(
+            column.key,
+            _("The ID number was stored as a number and has lost digits: format the column as text and type it again."),
+            "id_number_as_number",
+        )
+        return
+    try:
+        row.person["id_number"] = validators.validate_id_number(str(value), today=choices.today)
+    except ValidationError as exc:
+        row.add(column.key, exc.messages[0], "invalid_id_number")
+
+
+def _parse_phone(row: ParsedRow, column: Column, value: object, choices: Choices, from_excel: bool) -> None:
+    text = _text(row, column, value)
+    if text and not _PHONE.match(text):
+        row.add(column.key, _("Enter a phone number of digits only."), "invalid_phone")
+    elif text:
+        row.person["phone"] = text
+
+
+def _parse_date(row: ParsedRow, column: Column, value: object, choices: Choices, from_excel: bool) -> None:
+    parsed = _date(row, column, value, from_excel=from_excel)
+    if parsed is not None:
+        row.record[column.key] = parsed
+
+
+def _parse_bool(row: ParsedRow, column: Column, value: object, choices: Choices, from_excel: bool) -> None:
+    if isinstance(value, bool):
+        row.record[column.key] = value
+    elif str(value).strip() in choices.yes_no:
+        row.record[column.key] = choices.yes_no[str(value).strip()]
+    else:
+        row.add(column.key, _("Enter Yes or No."), "invalid_choice")
+
+
+def _parse_choice(row: ParsedRow, column: Column, value: object, choices: Choices, from_excel: bool) -> None:
+    text = str(value).strip()
+    table = getattr(choices, _TABLES[column.key])
+    if text in table:
+        row.record[column.key] = table[text]
+    elif column.key == "category":
+        row.add(
+            column.key,
+            _('Unknown category "%(value)s": choose one from the list.') % {"value": text[:40]},
+            "unknown_category",
+        )
+    else:
+        row.add(
+            column.key,
+            _('"%(value)s" is not in the list: choose one from the dropdown.') % {"value": text[:40]},
+            "invalid_choice",
+        )
+
+
+def _parse_text(row: ParsedRow, column: Column, value: object, choices: Choices, from_excel: bool) -> None:
+    text = _text(row, column, value)
+    if column.key == "name":
+        row.person["name"] = text
+    elif column.key in {"employer", "post"}:
+        row.archive[column.key] = text
+    else:
+        row.record[column.key] = text
+
+
+_PARSERS = {
+    "id_number": _parse_id_number,
+    "phone": _parse_phone,
+    "date": _parse_date,
+    "bool": _parse_bool,
+    "choice": _parse_choice,
+    "text": _parse_text,
+}
+# Each column's parser, chosen once (not by comparing the kind per cell).
+_COLUMN_PARSERS = tuple((column, _PARSERS[column.kind]) for column in COLUMNS)
+
+
+def _parse(row: ParsedRow, values: Iterable[object], choices: Choices, from_excel: bool) -> ParsedRow:
+    """Type the cells of ``row`` (``values`` in the order of ``COLUMNS``)."""
+    for (column, parse), value in zip(_COLUMN_PARSERS, values, strict=True):
         if value is None or (not value.strip() if value.__class__ is str else _empty(value)):
             if column.required:
                 row.add(column.key, _("Required: enter %(column)s.") % {"column": column.header}, "required")
             continue
-        if column.kind == "id_number":
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                row.add(
-                    column.key,
-                    _(
-                        "The ID number was stored as a number and has lost digits: format the column as "
-                        "text and type it again."
-                    ),
-                    "id_number_as_number",
-                )
-                continue
-            try:
-                row.person["id_number"] = validators.validate_id_number(str(value), today=choices.today)
-            except ValidationError as exc:
-                row.add(column.key, exc.messages[0], "invalid_id_number")
-        elif column.kind == "phone":
-            text = _text(row, column, value)
-            if text and not _PHONE.match(text):
-                row.add(column.key, _("Enter a phone number of digits only."), "invalid_phone")
-            elif text:
-                row.person["phone"] = text
-        elif column.kind == "date":
-            parsed = _date(row, column, value, from_excel=from_excel)
-            if parsed is not None:
-                row.record[column.key] = parsed
-        elif column.kind == "bool":
-            if isinstance(value, bool):
-                row.record[column.key] = value
-            elif str(value).strip() in choices.yes_no:
-                row.record[column.key] = choices.yes_no[str(value).strip()]
-            else:
-                row.add(column.key, _("Enter Yes or No."), "invalid_choice")
-        elif column.kind == "choice":
-            text = str(value).strip()
-            table = getattr(choices, _TABLES[column.key])
-            if text in table:
-                row.record[column.key] = table[text]
-            elif column.key == "category":
-                row.add(
-                    column.key,
-                    _('Unknown category "%(value)s": choose one from the list.') % {"value": text[:40]},
-                    "unknown_category",
-                )
-            else:
-                row.add(
-                    column.key,
-                    _('"%(value)s" is not in the list: choose one from the dropdown.') % {"value": text[:40]},
-                    "invalid_choice",
-                )
-        else:
-            text = _text(row, column, value)
-            if column.key == "name":
-                row.person["name"] = text
-            elif column.key in {"employer", "post"}:
-                row.archive[column.key] = text
-            else:
-                row.record[column.key] = text
+        parse(row, column, value, choices, from_excel)
     return row
 
 
+def parse_values(number: int, values: dict[str, object], choices: Choices, *, from_excel: bool) -> ParsedRow:
+    """Type one row. Every problem becomes a ``CellError`` naming its column."""
+    raw = [values.get(key) for key in _KEYS]
+    return _parse(ParsedRow(number=number, raw=raw), raw, choices, from_excel)
+
+
+def row_cells(cells: list[object]) -> list[object]:
+    """A sheet row's cells, one per column of ``COLUMNS`` (missing cells are empty, extra
+    ones ignored): what ``ParsedRow.raw`` holds."""
+    width = len(_KEYS)
+    return cells[:width] if len(cells) >= width else [*cells, *[None] * (width - len(cells))]
+
+
 def parse_cells(number: int, cells: list[object], choices: Choices) -> ParsedRow:
-    return parse_values(number, dict(zip(_KEYS, cells, strict=False)), choices, from_excel=True)
+    """``parse_values`` for a sheet row's cells in the order of ``COLUMNS``, without a dict per row."""
+    raw = row_cells(cells)
+    return _parse(ParsedRow(number=number, raw=raw), raw, choices, True)
 
 
 def validation_errors(exc: ValidationError) -> list[CellError]:

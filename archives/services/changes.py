@@ -25,13 +25,13 @@ from archives import permissions
 from archives.models import CreditRecord, Notice, RecordChange
 from archives.services.records import (
     EDITABLE_FIELDS,
-    _lock,
     apply_correction,
     apply_withdrawal,
     escalates,
     new_version,
     send_pre_publication_notice,
 )
+from archives.services.records.common import _lock
 from credit_portal import audit
 from credit_portal.exceptions import TransitionNotAllowed
 from departments.models import Domain, RecordCategory

@@ -18,7 +18,7 @@ from archives import hooks
 from archives.events import emit_record_event, emit_record_purged
 from archives.models import CreditRecord, Subject
 from archives.services.evidence import delete_files_on_commit
-from archives.services.records import _audit
+from archives.services.records.common import _audit
 from credit_portal import audit
 from credit_portal.batches import in_locked_batches
 

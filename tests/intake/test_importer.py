@@ -192,3 +192,26 @@ def test_a_large_file_is_checked_in_a_pool_with_the_same_outcome(world, settings
     written = outcome_of(True, "valid")
     assert written.created == 5
     assert CreditRecord.objects.filter(pk__in=written.record_ids.values(), source=CreditRecord.Source.EXCEL).count() == 5
+
+
+def test_rows_checked_in_a_pool_worker_come_back_with_their_cells(world) -> None:
+    """A pool worker does not send the cells back (the importing process holds them); the
+    rows get them again, as ``parse_cells`` keeps them, so the error report shows them."""
+    from archives.intake.importer import checks
+
+    sheet, _code = reader.open_rows(
+        filled(world.teacher, [row(1), row(2, category="不存在的类别")]), occupation=world.teacher
+    )
+    chunk = [(number, cells[:-1]) for number, cells in sheet.rows]  # a short row is padded as parse_cells pads it
+    choices = choices_for(world.teacher)
+    checks.set_checker(checks.Checker.for_import(choices=choices, department=world.education, key_of=None,
+                                                 encrypt=False))
+    try:
+        sent = checks.check_chunk(chunk, keep_raw=False)
+        assert [r.raw for r in sent] == [[], []]
+        back = checks.with_raw(sent, chunk)
+    finally:
+        checks.set_checker(None)
+    assert [r.raw for r in back] == [parse_cells(number, cells, choices).raw for number, cells in chunk]
+    assert back[0].raw[-1] is None
+    assert back[1].errors[0].code == "unknown_category"

@@ -18,7 +18,7 @@ from django.utils import translation
 from archives import validators
 from archives.intake.catalogue import Choices
 from archives.intake.importer.writing import record_copy_text, subject_copy_text
-from archives.intake.rows import ParsedRow, parse_cells, validation_errors
+from archives.intake.rows import ParsedRow, parse_cells, row_cells, validation_errors
 from archives.models import Archive, Subject
 from archives.services.records import validate_record_content
 from archives.services.subjects import SUBJECT_INDEX_PURPOSE
@@ -142,7 +142,7 @@ def check_row(row: ParsedRow, checker: Checker) -> ParsedRow:
     row.cleaned = data
     if checker.seal is not None:
         # Bound to a subject id chosen now; unused when the person turns out to be registered.
-        pk = uuid.uuid4()
+        pk = str(uuid.uuid4())  # as text: a UUID object costs more to send back from a pool worker
         row.person["_pk"] = pk
         # The COPY text is made here too (in a pool worker for a large file), so the
         # importing process, which reads, matches and writes in series, only adds ids.
@@ -155,14 +155,26 @@ def check_row(row: ParsedRow, checker: Checker) -> ParsedRow:
     return row
 
 
-def check_chunk(chunk: list[tuple[int, list[object]]]) -> list[ParsedRow]:
-    """Type and check a chunk of sheet rows (a pool worker's task)."""
+def check_chunk(chunk: list[tuple[int, list[object]]], *, keep_raw: bool = True) -> list[ParsedRow]:
+    """Type and check a chunk of sheet rows (a pool worker's task). ``keep_raw=False``:
+    the rows come back without their cells, which the importing process still holds
+    (``with_raw``), so they are not pickled back."""
     checker = _CHECKER
     assert checker is not None  # noqa: S101 - set by the pool before any call
     with translation.override(checker.language):
         rows = [check_row(parse_cells(number, cells, checker.choices), checker) for number, cells in chunk]
     for row in rows:
         row.record = {}  # typed content is in ``cleaned``; the catalogue objects need not travel back
+        if not keep_raw:
+            row.raw = []
+    return rows
+
+
+def with_raw(rows: list[ParsedRow], chunk: list[tuple[int, list[object]]]) -> list[ParsedRow]:
+    """The rows of ``check_chunk(chunk, keep_raw=False)`` with their cells again, as
+    ``parse_cells`` keeps them (the error report shows them)."""
+    for row, (_number, cells) in zip(rows, chunk, strict=True):
+        row.raw = row_cells(cells)
     return rows
 
 

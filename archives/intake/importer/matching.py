@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import F, Lookup, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,8 +63,8 @@ def match(
             progress("checking", count, total_hint)
     candidates = [row for row in outcome.rows if "_index" in row.person]
     subjects: dict[str, Subject] = {}
-    for part in chunks(sorted({row.person["_index"] for row in candidates})):
-        for subject in Subject.objects.filter(id_number_index__in=part).only(
+    for part in chunks(sorted({row.person["_index"] for row in candidates}), _lookup_chunk()):
+        for subject in Subject.objects.filter(_one_of("id_number_index", part)).only(
             "id", "name", "birth_date", "id_number_index"
         ):
             subjects[subject.id_number_index] = subject
@@ -73,8 +76,8 @@ def match(
             archives[archive.subject_id] = archive
     existing: dict[str, IntakeKey] = {}
     keyed = [row.person["_key"] for row in outcome.rows if "_key" in row.person]
-    for part in chunks(keyed):
-        for found in IntakeKey.objects.filter(department=department, key__in=part).only(
+    for part in chunks(keyed, _lookup_chunk()):
+        for found in IntakeKey.objects.filter(_one_of("key", part), department=department).only(
             "key", "record_id", "content_digest"
         ):
             existing[found.key] = found
@@ -103,6 +106,31 @@ def match(
         if not row.errors and row.content_errors:
             row.errors.extend(row.content_errors)
     return outcome, subjects, archives
+
+
+class _AnyOf(Lookup):  # type: ignore[type-arg]
+    """``column = ANY(%s)`` with the values as one array parameter (PostgreSQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+
+
+def _one_of(column: str, values: list[str]) -> Q | _AnyOf:
+    """A text ``column`` among ``values``. On PostgreSQL one array parameter, where an
+    ``IN`` list makes Django prepare and the server parse one parameter per value (for the
+    100,000 blind indexes and natural keys of a large file: 1.2–1.7 s against 0.4 s)."""
+    if connection.vendor == "postgresql":
+        return _AnyOf(F(column), values)
+    return Q(**{f"{column}__in": values})
+
+
+def _lookup_chunk() -> int:
+    # SQLite caps the parameters of one statement; an array is one parameter.
+    return 10_000 if connection.vendor == "postgresql" else CHUNK
 
 
 def _minimum_age_rule(choices: Choices, *, on: date) -> Callable[[date], str | None]:
