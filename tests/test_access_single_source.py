@@ -123,7 +123,9 @@ def routed_modules() -> set[Path]:
                 continue
             module = sys.modules[pattern.callback.__module__]
             path = Path(module.__file__ or "").resolve()
-            if ROOT in path.parents and ".venv" not in path.parts and not path.name.startswith("admin"):
+            if ROOT not in path.parents or ".venv" in path.parts:
+                continue
+            if not (path.name.startswith("admin") or "admin" in path.relative_to(ROOT).parts[:-1]):
                 found.add(path)
 
     walk(get_resolver().url_patterns)
