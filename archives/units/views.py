@@ -4,9 +4,13 @@ shows what the predicates allow."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from archives.units import forms, permissions, selectors, services
 from archives.units.models import Unit
-from archives.views.base import add_errors, refused, require, staff_view
+from archives.units.selectors import DishonestyRow
+from archives.views.base import refused, require, staff_view, submit
 from credit_portal.exceptions import TransitionNotAllowed
 
 PAGE_SIZE = 25
@@ -37,21 +42,15 @@ def unit_register(request: HttpRequest) -> HttpResponse:
     require(permissions.can_register_unit(request.user))
     departments = selectors.departments_for_registration(permissions.departments_for_new_units(request.user))
     form = forms.UnitForm(request.POST or None, departments=departments)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.register_unit(
-                by=request.user,
-                department=form.cleaned_data["department"],
-                credit_code=form.cleaned_data["credit_code"],
-                name=form.cleaned_data["name"],
-                representative_id_number=form.cleaned_data["representative"],
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The unit is registered with its legal representative."))
-            return redirect("units:unit", unit_id=unit.pk)
-    return render(request, "units/unit_form.html", {"form": form})
+    done = submit(
+        request, form, lambda data: services.register_unit(
+            by=request.user, department=data["department"], credit_code=data["credit_code"], name=data["name"],
+            representative_id_number=data["representative"],
+        ),
+        done=_("The unit is registered with its legal representative."),
+        to=lambda unit: reverse("units:unit", args=[unit.pk]),
+    )
+    return done or render(request, "units/unit_form.html", {"form": form})
 
 
 def _detail(
@@ -118,21 +117,15 @@ def unit_people(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.get_unit_for_view(request.user, unit_id)
     require(permissions.can_change_people(request.user, unit))
     form = forms.PersonForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.assign_person(
-                    unit, by=request.user, role=form.cleaned_data["role"], id_number=form.cleaned_data["id_number"]
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, _("The unit's responsible persons are changed."))
-                return redirect("units:people", unit_id=unit.pk)
-        status = 400
-    return render(
-        request, "units/people.html", {"unit": unit, "people": _people(request, unit), "form": form}, status=status
+    done = submit(
+        request, form, lambda data: services.assign_person(
+            unit, by=request.user, role=data["role"], id_number=data["id_number"]
+        ),
+        done=_("The unit's responsible persons are changed."), to=reverse("units:people", args=[unit.pk]),
+    )
+    return done or render(
+        request, "units/people.html", {"unit": unit, "people": _people(request, unit), "form": form},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -159,68 +152,65 @@ def dishonesty_propose(request: HttpRequest, unit_id: int) -> HttpResponse:
     form = forms.DishonestyForm(
         request.POST or None, request.FILES or None, people=people, default=services.default_people(people)
     )
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in {"file", "people"}}
-        try:
-            services.propose_dishonesty(
-                unit, by=request.user, evidence=form.cleaned_data["file"], people=form.cleaned_data["people"], **data
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("units:unit", args=[unit.pk]))
-        else:
-            messages.success(
-                request, _("The unit's dishonesty is submitted: another reviewer of the department approves it.")
-            )
-            return redirect("units:unit", unit_id=unit.pk)
-    return render(request, "units/dishonesty_form.html", {"unit": unit, "form": form})
+    here = reverse("units:unit", args=[unit.pk])
+    done = submit(
+        request, form, lambda data: services.propose_dishonesty(
+            unit, by=request.user, evidence=data["file"], people=data["people"],
+            **{k: v for k, v in data.items() if k not in {"file", "people"}},
+        ),
+        done=_("The unit's dishonesty is submitted: another reviewer of the department approves it."),
+        to=here, back=here,
+    )
+    return done or render(request, "units/dishonesty_form.html", {"unit": unit, "form": form})
+
+
+def _item_step(
+    request: HttpRequest, row: DishonestyRow, form_class: type[Form], form_name: str,
+    act: Callable[[dict[str, Any]], object], done: str,
+) -> HttpResponse:
+    """A step on one item of the unit's page (decide, propose withdrawal): the form, the
+    service; back to the unit's page when it went through or was refused, the page again
+    (400) with this item's form and its errors otherwise. The caller asked the predicate."""
+    form = form_class(request.POST, auto_id=f"id_{row.item.pk}_%s")
+    here = reverse("units:unit", args=[row.item.unit_id])
+    response = submit(request, form, act, done=done, to=here, back=here)
+    return response or _detail(request, row.item.unit_id, status=400, item_id=row.item.pk, **{form_name: form})
 
 
 @require_POST
 @staff_view
 def dishonesty_decide(request: HttpRequest, item_id: int) -> HttpResponse:
     row = selectors.get_dishonesty_for_action(request.user, item_id)
-    unit_id = row.item.unit_id
     require(permissions.can_return_dishonesty(request.user, row))
-    form = forms.DecisionForm(request.POST, auto_id=f"id_{item_id}_%s")
-    if form.is_valid():
+
+    def decide(data: dict[str, Any]) -> object:
         try:
-            if form.cleaned_data["decision"] == "approve":
-                services.approve_dishonesty(row.item, by=request.user)
-                messages.success(request, _("Approved: the records are published in the named persons' archives."))
-            else:
-                services.return_dishonesty(row.item, by=request.user, reason=form.cleaned_data["reason"])
-                messages.success(request, _("Returned to the clerk."))
+            if data["decision"] == "approve":
+                return services.approve_dishonesty(row.item, by=request.user)
+            return services.return_dishonesty(row.item, by=request.user, reason=data["reason"])
         except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("You may not decide this."))
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("units:unit", args=[unit_id]))
-        else:
-            return redirect("units:unit", unit_id=unit_id)
-    return _detail(request, unit_id, status=400, item_id=row.item.pk, decision_form=form)
+            # A reviewer who may return it may still not approve their own proposal: the
+            # service says so, and the page shows it on the form rather than as a 403.
+            raise ValidationError(str(exc) or _("You may not decide this.")) from exc
+
+    approving = request.POST.get("decision") == "approve"
+    return _item_step(
+        request, row, forms.DecisionForm, "decision_form", decide,
+        _("Approved: the records are published in the named persons' archives.")
+        if approving else _("Returned to the clerk."),
+    )
 
 
 @require_POST
 @staff_view
 def dishonesty_withdraw(request: HttpRequest, item_id: int) -> HttpResponse:
     row = selectors.get_dishonesty_for_action(request.user, item_id)
-    unit_id = row.item.unit_id
     require(permissions.can_propose_withdrawal(request.user, row))
-    form = forms.WithdrawalForm(request.POST, auto_id=f"id_{item_id}_%s")
-    if form.is_valid():
-        try:
-            services.propose_withdrawal(row.item, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except TransitionNotAllowed as exc:
-            return refused(request, exc, reverse("units:unit", args=[unit_id]))
-        else:
-            messages.success(request, _("The withdrawal is proposed: another reviewer of the department approves it."))
-            return redirect("units:unit", unit_id=unit_id)
-    return _detail(request, unit_id, status=400, item_id=row.item.pk, withdrawal_form=form)
+    return _item_step(
+        request, row, forms.WithdrawalForm, "withdrawal_form",
+        lambda data: services.propose_withdrawal(row.item, by=request.user, reason=data["reason"]),
+        _("The withdrawal is proposed: another reviewer of the department approves it."),
+    )
 
 
 @require_POST
