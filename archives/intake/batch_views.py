@@ -3,11 +3,9 @@ Thin: ``selectors`` read, ``batches`` writes, ``permissions`` decide."""
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from archives.intake import batches, permissions, selectors
 from archives.intake.access import staff_view
 from archives.intake.forms import BatchForm
-from archives.views.base import refused, require, submit
+from archives.views.base import act, require, submit
 
 
 @require_http_methods(["GET", "POST"])
@@ -52,10 +50,5 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
 @staff_view
 def batch_sign(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = selectors.get_batch_for_view(request.user, batch_id)
-    here = reverse("archives:intake_batch", args=[batch.pk])
-    try:
-        batches.sign_batch(batch, by=request.user)
-    except ValidationError as exc:
-        return refused(request, exc, here)
-    messages.success(request, _("The batch is signed."))
-    return redirect(here)
+    return act(request, lambda: batches.sign_batch(batch, by=request.user), done=_("The batch is signed."),
+               to=reverse("archives:intake_batch", args=[batch.pk]))

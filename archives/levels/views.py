@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from archives.levels import permissions, points, selectors, services
 from archives.levels.forms import LevelFilterForm, LevelRuleForm, PointRuleEditForm, PointRuleForm
 from archives.levels.models import LevelRule, PointRule
-from archives.views.base import refused, require, staff_view, submit
+from archives.views.base import act, require, staff_view, submit
 
 PAGE_SIZE = 50
 
@@ -64,12 +62,7 @@ def rule_new(request: HttpRequest) -> HttpResponse:
 def _retire(request: HttpRequest, retire: Callable[..., object], rule: object, done: str, back: str) -> HttpResponse:
     """Take a rule (a level rule or a scoring rule) out of force through its service; a
     refusal comes back as a message on the list it was asked from."""
-    try:
-        retire(rule, by=request.user)
-    except ValidationError as exc:
-        return refused(request, exc, reverse(back))
-    messages.success(request, done)
-    return redirect(back)
+    return act(request, lambda: retire(rule, by=request.user), done=done, to=reverse(back))
 
 
 @require_POST

@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,8 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from archives.units import forms, permissions, selectors, services
 from archives.units.models import Unit
 from archives.units.selectors import DishonestyRow
-from archives.views.base import refused, require, staff_view, submit
-from credit_portal.exceptions import TransitionNotAllowed
+from archives.views.base import act, require, staff_view, submit
 
 PAGE_SIZE = 25
 
@@ -134,13 +132,11 @@ def unit_people(request: HttpRequest, unit_id: int) -> HttpResponse:
 def person_end(request: HttpRequest, person_id: int) -> HttpResponse:
     person = selectors.get_person_for_action(request.user, person_id)
     require(permissions.can_change_people(request.user, person.unit))
-    target = reverse("units:people", args=[person.unit_id])
-    try:
-        services.end_person(person, by=request.user)
-    except TransitionNotAllowed as exc:
-        return refused(request, exc, target)
-    messages.success(request, _("The person no longer holds the role; the records already written stay in their archive."))
-    return redirect(target)
+    return act(
+        request, lambda: services.end_person(person, by=request.user),
+        done=_("The person no longer holds the role; the records already written stay in their archive."),
+        to=reverse("units:people", args=[person.unit_id]),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -218,9 +214,8 @@ def dishonesty_withdraw(request: HttpRequest, item_id: int) -> HttpResponse:
 def withdrawal_approve(request: HttpRequest, item_id: int) -> HttpResponse:
     row = selectors.get_dishonesty_for_action(request.user, item_id)
     require(permissions.can_approve_withdrawal(request.user, row))
-    try:
-        services.approve_withdrawal(row.item, by=request.user)
-    except (TransitionNotAllowed, ValidationError) as exc:
-        return refused(request, exc, reverse("units:unit", args=[row.item.unit_id]))
-    messages.success(request, _("Withdrawn: the records in the named persons' archives are withdrawn too."))
-    return redirect("units:unit", unit_id=row.item.unit_id)
+    return act(
+        request, lambda: services.approve_withdrawal(row.item, by=request.user),
+        done=_("Withdrawn: the records in the named persons' archives are withdrawn too."),
+        to=reverse("units:unit", args=[row.item.unit_id]),
+    )

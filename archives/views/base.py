@@ -20,7 +20,7 @@ from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.forms import add_errors
 from credit_portal.http import guarded
 
-__all__ = ["add_errors", "confirm_delete", "refused", "require", "staff_view", "submit"]
+__all__ = ["act", "add_errors", "confirm_delete", "refused", "require", "staff_view", "submit"]
 
 
 # Department staff and the credit office only (DESIGN §6): anonymous users go to the
@@ -63,6 +63,18 @@ def submit(
         return refused(request, exc, back)
     messages.success(request, done)
     return redirect(to(result) if callable(to) else to)
+
+
+def act(request: HttpRequest, action: Callable[[], object], *, done: str, to: str) -> HttpResponse:
+    """A button with no form (sign, retire, end): the service runs; a state refusal or a
+    check that is not about a field comes back as a message, success as ``done``; back to
+    ``to`` either way. The caller has already asked the permission predicate."""
+    try:
+        action()
+    except (TransitionNotAllowed, ValidationError) as exc:
+        return refused(request, exc, to)
+    messages.success(request, done)
+    return redirect(to)
 
 
 def confirm_delete(
