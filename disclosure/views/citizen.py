@@ -31,17 +31,17 @@ from archives.levels.points import points_for_person
 from archives.levels.selectors import level_panel
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from archives.selectors import content_stamp
-from credit_portal import audit, ratelimit
+from credit_portal import audit
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.forms import add_errors
 from credit_portal.fragments import fragment_context
-from disclosure import conf, forms, permissions, selectors
+from disclosure import forms, permissions, selectors
 from disclosure.models import Authorization, Institution
 from disclosure.services import authorizations as auth_services
 from disclosure.services import registration, reports
 from disclosure.services.mandatory import mandatory_for
 from disclosure.sso import configured_provider
-from disclosure.views.common import citizen_view
+from disclosure.views.common import citizen_view, network_allows
 
 SESSION_REGISTRATION = "disclosure_registration"
 SESSION_DRAFT = "disclosure_authorization_draft"
@@ -61,11 +61,7 @@ def register(request: HttpRequest) -> HttpResponse:
         return redirect("disclosure:my_home")
     form = forms.RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not ratelimit.hit_ip(
-            request, "registration", limit=conf.get("DISCLOSURE_REGISTRATION_PER_IP_HOUR"), window=3600
-        ):
-            form.add_error(None, _("Too many attempts from your network. Try again in an hour."))
-        else:
+        if network_allows(request, form, "registration", "DISCLOSURE_REGISTRATION_PER_IP_HOUR"):
             try:
                 pending = registration.start_registration(
                     name=form.cleaned_data["name"], id_number=form.cleaned_data["id_number"],

@@ -12,9 +12,13 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
+from credit_portal import ratelimit
 from credit_portal.http import guarded
+from disclosure import conf
 from disclosure.selectors import acting_institution, subject_for
 
 
@@ -48,3 +52,12 @@ citizen_view = _acting_as(subject_for)
 # Staff of a registered querying institution (or of a department that has one); the view
 # receives ``institution``.
 institution_view = _acting_as(acting_institution)
+
+
+def network_allows(request: HttpRequest, form: Form, scope: str, setting: str) -> bool:
+    """The hourly per-network limit of a public form (``setting`` names it); once spent,
+    the form says so above its fields and the caller runs nothing."""
+    if ratelimit.hit_ip(request, scope, limit=conf.get(setting), window=3600):
+        return True
+    form.add_error(None, _("Too many attempts from your network. Try again in an hour."))
+    return False

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from credit_portal import ratelimit
 from credit_portal.forms import add_errors
-from disclosure import conf, forms
+from disclosure import forms
 from disclosure.services import passwords
 from disclosure.services.registration import CodeRefused
+from disclosure.views.common import network_allows
 
 SESSION_RESET = "disclosure_password_reset"
 
@@ -25,11 +25,7 @@ SESSION_RESET = "disclosure_password_reset"
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = forms.PasswordResetStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not ratelimit.hit_ip(
-            request, "password-reset", limit=conf.get("DISCLOSURE_PASSWORD_RESET_PER_IP_HOUR"), window=3600
-        ):
-            form.add_error(None, _("Too many attempts from your network. Try again in an hour."))
-        else:
+        if network_allows(request, form, "password-reset", "DISCLOSURE_PASSWORD_RESET_PER_IP_HOUR"):
             reset = passwords.start_password_reset(phone=form.cleaned_data["phone"], request=request)
             request.session[SESSION_RESET] = str(reset.pk)
             return redirect("disclosure:password_reset_verify")
