@@ -130,3 +130,19 @@ def test_password_change_needs_sign_in(client, db):
     response = client.get(reverse("password_change"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_one_network_past_its_hourly_limit_is_told_and_nothing_is_started(client, disc, sms, settings):
+    """The per-network limit of the start page (``network_allows``): past it, the page
+    says so in Chinese and no reset is started, no text message sent."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.DISCLOSURE_PASSWORD_RESET_PER_IP_HOUR = 1
+    _start(client, "13911113333")
+    started = PasswordReset.objects.count()
+    page = _start(client, PHONE)
+    assert page.status_code == 200
+    assert "您所在网络的尝试次数过多，请一小时后再试。" in page.content.decode()
+    assert PasswordReset.objects.count() == started
+    assert sms == []
