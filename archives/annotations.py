@@ -17,22 +17,13 @@ from collections.abc import Callable, Iterable
 
 from django.db.models import Expression
 
+from archives.hooks import Registry
+
 # lineages → {lineage: statement text}, one query for all records of a page or report.
 StatementProvider = Callable[[list[uuid.UUID]], dict[uuid.UUID, str]]
 
-_statement_providers: list[StatementProvider] = []
-
-
-def register_statement_provider(provider: StatementProvider) -> None:
-    """Register ``provider``; registering the same one again is a no-op (``ready()``
-    may run more than once, e.g. in tests)."""
-    if provider not in _statement_providers:
-        _statement_providers.append(provider)
-
-
-def unregister_statement_provider(provider: StatementProvider) -> None:
-    if provider in _statement_providers:
-        _statement_providers.remove(provider)
+_statement_providers: Registry[StatementProvider] = Registry()
+register_statement_provider = _statement_providers.register
 
 
 def personal_statements(lineages: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -58,10 +49,6 @@ _stamp_providers: dict[str, StampProvider] = {}
 def register_stamp_provider(name: str, provider: StampProvider) -> None:
     """Register ``provider`` under ``name`` (registering again replaces it)."""
     _stamp_providers[name] = provider
-
-
-def unregister_stamp_provider(name: str) -> None:
-    _stamp_providers.pop(name, None)
 
 
 def stamp_expressions() -> dict[str, Expression]:

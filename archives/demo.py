@@ -82,11 +82,16 @@ def _evidence(record: CreditRecord, by: User, name: str = "处罚决定书.pdf")
 
 
 def _negative(cats: dict[str, RecordCategory], **data: Any) -> dict[str, Any]:
-    return {"category": cats["violations"], "polarity": CreditRecord.Polarity.NEGATIVE, **data}
+    # Where the information comes from (001 §三（五）): a penalty decision is 处罚处分, other
+    # negative information came to light in 日常监管 unless the record says otherwise.
+    source_type = CreditRecord.SourceType.PENALTY if data.get("is_penalty") else CreditRecord.SourceType.DAILY_SUPERVISION
+    return {"category": cats["violations"], "polarity": CreditRecord.Polarity.NEGATIVE, "source_type": source_type,
+            **data}
 
 
 def _positive(cats: dict[str, RecordCategory], **data: Any) -> dict[str, Any]:
-    return {"category": cats["rewards-penalties"], "polarity": CreditRecord.Polarity.POSITIVE, **data}
+    return {"category": cats["rewards-penalties"], "polarity": CreditRecord.Polarity.POSITIVE,
+            "source_type": CreditRecord.SourceType.COMMENDATION, **data}
 
 
 def _submit(archive: Archive, staff: Staff, data: dict[str, Any]) -> CreditRecord:
@@ -122,6 +127,7 @@ def member_a(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) ->
     its reviewer and pushed to the platform like every record."""
     _publish(archive, staff, _negative(
         cats, category=cats["association-circular-criticism"], severity=CreditRecord.Severity.GENERAL,
+        source_type=CreditRecord.SourceType.PENALTY,
         title="违反行业规范承接利益冲突业务", decision_number="示律协〔2026〕3号", deciding_body="示范市律师协会",
         occurred_on=_ago(120), decided_on=_ago(100), description="经协会惩戒委员会审查，予以行业内通报批评。",
     ), evidence=True)
@@ -155,6 +161,7 @@ def teacher_a(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -
     training = _publish(archive, staff, {
         "category": cats.get("training", cats["basic-info"]), "polarity": CreditRecord.Polarity.NEUTRAL,
         "title": "完成继续教育学时", "occurred_on": _ago(200), "decided_on": _ago(190), "decision_number": "培〔2026〕3号",
+        "source_type": CreditRecord.SourceType.YEARLY_ASSESSMENT,
     })
     # A correction is proposed by one person and approved by another (four eyes).
     change = services.propose_correction(training, by=staff.clerk, reason="学时证明文号录入错误", decision_number="培〔2026〕5号")
@@ -187,6 +194,7 @@ def teacher_c(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -
     services.approve_change(change, by=staff.reviewer)
     _publish(archive, staff, _negative(
         cats, severity=CreditRecord.Severity.MINOR, title="教学日志填报不及时", deciding_body="示范市第一小学",
+        source_type=CreditRecord.SourceType.SPOT_CHECK,
         occurred_on=_ago(420), decided_on=_ago(400),
     ))
 
@@ -204,16 +212,23 @@ def doctor_a(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) ->
           basis=f"经查实，{archive.subject.name}存在收受患者红包行为，根据法律法规，依法认定其存在警示行为。")
     _submit(archive, staff, _negative(
         cats, severity=CreditRecord.Severity.MINOR, title="病历书写不规范", occurred_on=_ago(20), decided_on=_ago(15),
+        source_type=CreditRecord.SourceType.SPOT_CHECK,
     ))
 
 
 def doctor_b(archive: Archive, staff: Staff, cats: dict[str, RecordCategory]) -> None:
-    """Nothing negative: the archive page says 无不良记录."""
+    """Nothing negative: the archive page says 无不良记录. A change of the practice
+    registration is information too (登记变更, 001 §三（五）)."""
     year = timezone.localdate().year
     _publish(archive, staff, _positive(
         cats, title="抗疫先进个人", decision_number="示卫〔2025〕21号", deciding_body="示范市卫生健康委员会",
         occurred_on=_ago(500), decided_on=_ago(480),
     ))
+    _publish(archive, staff, {
+        "category": cats["basic-info"], "polarity": CreditRecord.Polarity.NEUTRAL, "title": "执业地点变更注册",
+        "deciding_body": "示范市卫生健康委员会", "occurred_on": _ago(320), "decided_on": _ago(300),
+        "source_type": CreditRecord.SourceType.REGISTRATION_CHANGE,
+    })
     _sign(archive, staff, year=year - 1, status=AnnualFinding.Status.TRUSTWORTHY,
           basis=f"根据法律法规，依法认定{archive.subject.name}为守信人员。")
 

@@ -46,6 +46,8 @@ def record_payload(record: CreditRecord) -> dict[str, Any]:
         "unit_name": record.unit_name or None,
         # ``unit``: written because of a unit's serious dishonesty (003 §三（一）2, archives.units).
         "source": record.source,
+        # 001 §三（五）: the activity that produced the information (日常监管 … 处罚处分).
+        "source_type": record.source_type or None,
         "under_objection": record.under_objection,
         "subject_was_minor": record.subject_was_minor,
         "supersedes": record.supersedes_id,

@@ -24,55 +24,57 @@ no-op (``ready()`` may run more than once, e.g. in tests).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from archives.models import CreditRecord
     from credit_portal.models import User
 
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Callbacks in the order they registered; registering the same one again is a
+    no-op (``ready()`` may run more than once, e.g. in tests). Iterating gives a copy,
+    so a callback may register another without upsetting the loop."""
+
+    def __init__(self) -> None:
+        self._items: list[T] = []
+
+    def register(self, item: T) -> None:
+        if item not in self._items:
+            self._items.append(item)
+
+    def unregister(self, item: T) -> None:
+        if item in self._items:
+            self._items.remove(item)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(list(self._items))
+
+
 RecordEndedCallback = Callable[..., None]
 
-_callbacks: list[RecordEndedCallback] = []
-
-
-def register_record_ended(callback: RecordEndedCallback) -> None:
-    """Register ``callback(record, *, reason, current, by)``; registering it again is a
-    no-op (``ready()`` may run more than once)."""
-    if callback not in _callbacks:
-        _callbacks.append(callback)
-
-
-def unregister_record_ended(callback: RecordEndedCallback) -> None:
-    if callback in _callbacks:
-        _callbacks.remove(callback)
+# Each callback is called as ``callback(record, *, reason, current, by)``.
+_callbacks: Registry[RecordEndedCallback] = Registry()
+register_record_ended = _callbacks.register
 
 
 def record_ended(record: CreditRecord, *, reason: str, current: CreditRecord | None, by: User | None) -> None:
     """Tell every registered callback that ``record`` stopped having effect."""
-    for callback in list(_callbacks):
+    for callback in _callbacks:
         callback(record, reason=reason, current=current, by=by)
 
 
 # archive id → None; called inside the writing transaction.
 ArchiveListener = Callable[[int], None]
 
-_listeners: list[ArchiveListener] = []
-
-
-def register_archive_listener(listener: ArchiveListener) -> None:
-    """Register ``listener``; registering the same one again is a no-op (``ready()``
-    may run more than once, e.g. in tests)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def unregister_archive_listener(listener: ArchiveListener) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
+_listeners: Registry[ArchiveListener] = Registry()
+register_archive_listener = _listeners.register
 
 
 def archive_content_changed(archive_id: int) -> None:
     """Tell every listener that ``archive_id``'s records or findings changed."""
-    for listener in list(_listeners):
+    for listener in _listeners:
         listener(archive_id)

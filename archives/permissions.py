@@ -193,6 +193,19 @@ def can_publish_record(user: Actor, record: CreditRecord) -> bool:
     return can_return_record(user, record) and not is_author(user, record)
 
 
+def publishes_on_unit_page(record: CreditRecord) -> bool:
+    """A record a unit's serious dishonesty wrote is published with the records of the
+    other persons it names, on the unit's page (``archives.units``: all or nothing, 003
+    §三（一）2), never on its own from the review queue."""
+    return record.source == CreditRecord.Source.UNIT_DISHONESTY
+
+
+def can_publish_record_alone(user: Actor, record: CreditRecord) -> bool:
+    """What the record's review page offers: ``can_publish_record`` for a record that is
+    not one of a unit's serious dishonesty."""
+    return can_publish_record(user, record) and not publishes_on_unit_page(record)
+
+
 # --- changes to published records (four eyes) ---------------------------------------------
 
 
@@ -288,7 +301,8 @@ def record_actions(user: Actor, record: CreditRecord, *, pending: RecordChange |
         "delete": can_delete_draft(user, record),
         "add_evidence": can_add_record_evidence(user, record),
         "review": can_return_record(user, record),
-        "publish": can_publish_record(user, record),
+        "publish": can_publish_record_alone(user, record),
+        "publish_on_unit_page": can_publish_record(user, record) and publishes_on_unit_page(record),
         "propose": can_propose_change(user, record) and pending is None,
     }
 

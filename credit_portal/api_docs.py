@@ -95,10 +95,19 @@ def _ref(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def _variant(spec: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a wrapped field: drf-spectacular wraps an enum in ``allOf``, and an
+    optional model choice in ``oneOf`` with an empty ``BlankEnum`` after it."""
+    for key in ("allOf", "oneOf", "anyOf"):
+        if spec.get(key):
+            return spec[key][0]
+    return spec
+
+
 def _type_name(schema: dict[str, Any], spec: dict[str, Any]) -> str:
     spec = _ref(schema, spec)
-    if "allOf" in spec:
-        return _type_name(schema, spec["allOf"][0])
+    if any(key in spec for key in ("allOf", "oneOf", "anyOf")):
+        return _type_name(schema, _variant(spec))
     kind = spec.get("type", "object" if "properties" in spec else "")
     if kind == "array":
         return gettext("list of %(item)s") % {"item": _type_name(schema, spec.get("items", {}))}
@@ -111,7 +120,7 @@ def _type_name(schema: dict[str, Any], spec: dict[str, Any]) -> str:
 
 
 def _choices(schema: dict[str, Any], spec: dict[str, Any]) -> list[tuple[str, str]]:
-    spec = _ref(schema, spec.get("allOf", [spec])[0])
+    spec = _ref(schema, _variant(spec))
     if spec.get("type") == "array":
         return _choices(schema, spec.get("items", {}))
     if "enum" not in spec:
@@ -132,21 +141,26 @@ def _choices(schema: dict[str, Any], spec: dict[str, Any]) -> list[tuple[str, st
     return choices
 
 
-def _fields(schema: dict[str, Any], spec: dict[str, Any] | None) -> list[Field]:
+def _fields(schema: dict[str, Any], spec: dict[str, Any] | None, *, prefix: str = "") -> list[Field]:
+    """The fields of ``spec``; the fields of a list of objects follow their list, named
+    ``list[].field`` (one level: a department system's records, a page's results)."""
     if not spec:
         return []
     spec = _ref(schema, spec)
     required = set(spec.get("required", []))
     result = []
     for name, prop in spec.get("properties", {}).items():
-        resolved = _ref(schema, prop.get("allOf", [prop])[0]) if "allOf" in prop or "$ref" in prop else prop
+        resolved = _ref(schema, _variant(prop))
         description = prop.get("description") or prop.get("title") or ""
         if "enum" in resolved and description == resolved.get("description"):
             description = ""
         result.append(Field(
-            name=name, type=_type_name(schema, prop), required=name in required,
+            name=prefix + name, type=_type_name(schema, prop), required=name in required,
             description=code_identifiers(_text(description)), choices=_choices(schema, prop),
         ))
+        item = _ref(schema, resolved.get("items", {})) if resolved.get("type") == "array" else {}
+        if not prefix and item.get("properties"):
+            result.extend(_fields(schema, item, prefix=f"{name}[]."))
     return result
 
 

@@ -127,15 +127,19 @@ def _code_digest(code: str) -> str:
     return sm3_hexdigest(f"credit_portal.enrolment.v1:{normalized}".encode())
 
 
-def _refuse_reset_target(user: User, by: User) -> None:
-    if not by.has_perm("credit_portal.reset_credentials"):
+def _refuse_account_target(user: User, by: User, *, permission: str, superuser_refusal: str) -> None:
+    """An administrator holding ``permission`` acts on another account, never on their
+    own nor on a superuser's (the superuser is for installation only)."""
+    if not by.has_perm(permission):
         raise PermissionDenied
     _refuse_self(user, by)
     if user.is_superuser:
-        raise SeparationOfDuties(
-            _("A superuser's credentials are not reset here; the superuser is for installation only."),
-            code="superuser",
-        )
+        raise SeparationOfDuties(superuser_refusal, code="superuser")
+
+
+def _refuse_reset_target(user: User, by: User) -> None:
+    _refuse_account_target(user, by, permission="credit_portal.reset_credentials", superuser_refusal=_(
+        "A superuser's credentials are not reset here; the superuser is for installation only."))
 
 
 def _enrolment_code(user: User, *, by: User | None, request: HttpRequest | None, channel: str = "") -> str:
@@ -219,19 +223,18 @@ def reset_staff_credentials(user: User, *, by: User, request: HttpRequest | None
     return code
 
 
+def _tell(address: str, subject: str, body: str) -> None:
+    """One message to a staff account's address, from the portal's sender (after the commit)."""
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+
+
 def _notify_reset(email: str, temporary: str) -> None:
-    send_mail(
-        _("Your portal password was reset"),
-        _(
-            "The security administrator reset the password and the authenticator of your staff account. "
-            "Sign in with this temporary password, then choose a new one:\n\n%(password)s\n\n"
-            "Ask the security administrator in person for the enrolment code of your new authenticator. "
-            "If you did not ask for this, tell the security administrator at once."
-        )
-        % {"password": temporary},
-        settings.DEFAULT_FROM_EMAIL,
-        [email],
-    )
+    _tell(email, _("Your portal password was reset"), _(
+        "The security administrator reset the password and the authenticator of your staff account. "
+        "Sign in with this temporary password, then choose a new one:\n\n%(password)s\n\n"
+        "Ask the security administrator in person for the enrolment code of your new authenticator. "
+        "If you did not ask for this, tell the security administrator at once."
+    ) % {"password": temporary})
 
 
 def last_email_change(user: User):  # noqa: ANN201 - datetime | None
@@ -247,14 +250,8 @@ def last_email_change(user: User):  # noqa: ANN201 - datetime | None
 
 
 def _refuse_email_change(user: User, by: User) -> None:
-    if not by.has_perm("credit_portal.change_user"):
-        raise PermissionDenied
-    _refuse_self(user, by)
-    if user.is_superuser:
-        raise SeparationOfDuties(
-            _("A superuser's e-mail address is not changed here; the superuser is for installation only."),
-            code="superuser",
-        )
+    _refuse_account_target(user, by, permission="credit_portal.change_user", superuser_refusal=_(
+        "A superuser's e-mail address is not changed here; the superuser is for installation only."))
     # The address receives the account's temporary passwords: an administrator's is not
     # in reach of another administrator (三权分立, the same peers CONFLICTING_ROLES keeps
     # apart). It changes at the server's console (manage.py change_staff_email).
@@ -304,17 +301,11 @@ def change_staff_email(user: User, email: str, *, by: User | None, request: Http
 
 
 def _notify_email_change(old: str, username: str) -> None:
-    send_mail(
-        _("The e-mail address of your portal account was changed"),
-        _(
-            "The e-mail address of the staff account %(username)s was changed; messages for the account, "
-            "temporary passwords included, no longer come to this address. For %(days)s days its "
-            "password cannot be reset. If you did not ask for this, tell the security administrator at once."
-        )
-        % {"username": username, "days": EMAIL_CHANGE_COOLING_OFF.days},
-        settings.DEFAULT_FROM_EMAIL,
-        [old],
-    )
+    _tell(old, _("The e-mail address of your portal account was changed"), _(
+        "The e-mail address of the staff account %(username)s was changed; messages for the account, "
+        "temporary passwords included, no longer come to this address. For %(days)s days its "
+        "password cannot be reset. If you did not ask for this, tell the security administrator at once."
+    ) % {"username": username, "days": EMAIL_CHANGE_COOLING_OFF.days})
 
 
 def redeemable_code(user: User, code: str) -> EnrolmentCode | None:

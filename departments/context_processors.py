@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib import admin
 from django.http import HttpRequest
 
 from credit_portal.roles import ROLE_PERMISSIONS, Role
@@ -44,5 +45,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "institution": has_role(user, Role.INSTITUTION),
             "exchange_operations": _role_grants(user, "exchange.view_outboxevent"),
             "coverage": _role_grants(user, "departments.view_coverageentry"),
+            # The admin site's own rule, so the link and the site never disagree.
+            "administration": admin.site.has_permission(request),
         }
     }

@@ -38,10 +38,6 @@ def can_file_rules(user: User, department: Department | None = None) -> bool:
     return bool(mine) if department is None else department.pk in mine
 
 
-def can_view_filings_of(user: User, department: Department) -> bool:
-    return can_view_city(user) or department.pk in department_ids(user)
-
-
 def can_acknowledge(user: User, filing: RuleFiling) -> bool:
     """The credit office acknowledges a filing once; nobody acknowledges their own."""
     return (

@@ -102,9 +102,6 @@ def cadence_days_by_occupation() -> dict[int, int]:
     )
 
 
-def update_cadences() -> QuerySet[UpdateCadence]:
-    """Every declared cadence with its occupation, in catalogue order (one query)."""
-    return UpdateCadence.objects.select_related("occupation").order_by("occupation__sort_order", "days")
 @dataclass(frozen=True)
 class CoverageRow:
     """One department's line of the computed coverage table (000 annex), summed over
@@ -117,10 +114,6 @@ class CoverageRow:
     filings: int
     filings_acknowledged: int
     evaluation: DepartmentEvaluation | None
-
-    @property
-    def has_archives(self) -> bool:
-        return self.figures.archives > 0
 
 
 def _sum(figures: list[CoverageFigures]) -> CoverageFigures:

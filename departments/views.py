@@ -134,6 +134,13 @@ def city(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _require_report_year(request: HttpRequest, year: int) -> None:
+    """The yearly report (page or workbook): the city's overseers only, for a year that has begun."""
+    _require(permissions.can_view_city(request.user))
+    if not 2000 <= year <= timezone.localdate().year:
+        raise Http404
+
+
 def _city_charts(year: int) -> list[charts.Chart]:
     return [charts.chart(one) for one in statistics.series(year)]
 
@@ -142,9 +149,7 @@ def _city_charts(year: int) -> list[charts.Chart]:
 @login_required
 def yearly_report(request: HttpRequest, year: int) -> HttpResponse:
     """The yearly progress report as a print view (003 §四(一))."""
-    _require(permissions.can_view_city(request.user))
-    if not 2000 <= year <= timezone.localdate().year:
-        raise Http404
+    _require_report_year(request, year)
     return render(
         request,
         "departments/yearly_report.html",
@@ -161,9 +166,7 @@ def yearly_report(request: HttpRequest, year: int) -> HttpResponse:
 @require_GET
 @login_required
 def yearly_report_export(request: HttpRequest, year: int) -> HttpResponse:
-    _require(permissions.can_view_city(request.user))
-    if not 2000 <= year <= timezone.localdate().year:
-        raise Http404
+    _require_report_year(request, year)
     content = exports.yearly_report_workbook(
         year, statistics.figures(year), selectors.coverage_table(year), statistics.series(year)
     )

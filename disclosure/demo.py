@@ -137,12 +137,14 @@ def _public_list_people(stdout: TextIO) -> int:
                     "severity": CreditRecord.Severity.SERIOUS, "title": "伪造学历证书骗取教师资格",
                     "decision_number": f"示教罚〔{today.year}〕{40 + added}号", "deciding_body": "示范市教育局",
                     "occurred_on": today - timedelta(days=200), "decided_on": today - timedelta(days=150),
-                    "is_penalty": True, "description": "经查实，伪造学历证书申请教师资格。"}
+                    "is_penalty": True, "description": "经查实，伪造学历证书申请教师资格。",
+                    "source_type": CreditRecord.SourceType.PENALTY}
         else:
             data = {"category": cats["rewards-penalties"],
                     "polarity": CreditRecord.Polarity.POSITIVE, "title": "市级优秀志愿者",
                     "decision_number": f"示文明〔{today.year}〕{7 + added}号", "deciding_body": "示范市文明办",
-                    "occurred_on": today - timedelta(days=120), "decided_on": today - timedelta(days=100)}
+                    "occurred_on": today - timedelta(days=120), "decided_on": today - timedelta(days=100),
+                    "source_type": CreditRecord.SourceType.COMMENDATION}
         record = archive_services.draft_record(archive, by=clerk, **data)
         if kind == "negative":
             archive_services.attach_evidence(

@@ -117,6 +117,18 @@ class MandatoryCategories(forms.Form):
         return data
 
 
+def _limit_days_and_uses(form: forms.Form) -> None:
+    """The ``days`` and ``max_uses`` of an authorization, given or asked for: the limits
+    and the default the settings hold (the service checks the same limits again)."""
+    max_days = conf.get("DISCLOSURE_AUTHORIZATION_MAX_DAYS")
+    form.fields["days"].validators.append(_max(max_days))
+    form.fields["days"].help_text = _("At most %(max)s days.") % {"max": max_days}
+    form.fields["days"].initial = conf.get("DISCLOSURE_AUTHORIZATION_DEFAULT_DAYS")
+    form.fields["max_uses"].validators.append(_max(conf.get("DISCLOSURE_AUTHORIZATION_MAX_USES")))
+    for name in ("days", "max_uses"):
+        form.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric"})
+
+
 class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
     """What the citizen grants: grantee, purpose, scope, period, uses."""
 
@@ -167,13 +179,7 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
         self.fields["occupations"].queryset = occupations
         self.fields["categories"].queryset = categories
         self.setup_mandatory()
-        max_days = conf.get("DISCLOSURE_AUTHORIZATION_MAX_DAYS")
-        self.fields["days"].validators.append(_max(max_days))
-        self.fields["days"].help_text = _("At most %(max)s days.") % {"max": max_days}
-        self.fields["days"].initial = conf.get("DISCLOSURE_AUTHORIZATION_DEFAULT_DAYS")
-        self.fields["max_uses"].validators.append(_max(conf.get("DISCLOSURE_AUTHORIZATION_MAX_USES")))
-        for name in ("days", "max_uses"):
-            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric"})
+        _limit_days_and_uses(self)
         from archives.levels.points import is_pilot_on
 
         if not is_pilot_on():
@@ -252,13 +258,7 @@ class RequestForm(GovukFormMixin, MandatoryCategories, PurposeFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        max_days = conf.get("DISCLOSURE_AUTHORIZATION_MAX_DAYS")
-        self.fields["days"].validators.append(_max(max_days))
-        self.fields["days"].help_text = _("At most %(max)s days.") % {"max": max_days}
-        self.fields["days"].initial = conf.get("DISCLOSURE_AUTHORIZATION_DEFAULT_DAYS")
-        self.fields["max_uses"].validators.append(_max(conf.get("DISCLOSURE_AUTHORIZATION_MAX_USES")))
-        for name in ("days", "max_uses"):
-            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "numeric"})
+        _limit_days_and_uses(self)
         self.setup_mandatory()
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Min, QuerySet
-from django.utils import timezone
 
 from exchange.models import MunicipalPlatform, OutboxEvent, PlatformDelivery
 
@@ -22,10 +21,6 @@ class PlatformStatus:
     failed: int
     oldest_pending_at: datetime | None
     recent_errors: list[OutboxEvent] = field(default_factory=list)
-
-    @property
-    def oldest_pending_age(self) -> timedelta | None:
-        return timezone.now() - self.oldest_pending_at if self.oldest_pending_at else None
 
 
 def not_acknowledged_by(platform: MunicipalPlatform) -> QuerySet[OutboxEvent]:

@@ -64,6 +64,7 @@ def _ensure_demo_records(user: User) -> None:
             archive, by=clerk, category=violations, polarity="negative", severity=severity, title=title,
             description="演示数据，虚构。", decision_number=f"示教〔{decided.year}〕演{decided:%m%d}号",
             deciding_body="示范市教育局", occurred_on=occurred, decided_on=decided, is_penalty=penalty,
+            source_type=CreditRecord.SourceType.PENALTY if penalty else CreditRecord.SourceType.SPOT_CHECK,
         )
         # Negative information is submitted with its evidence (archives services require it).
         archive_services.attach_evidence(SimpleUploadedFile("处罚决定书.pdf", _PDF, content_type="application/pdf"),

@@ -135,10 +135,6 @@ def objections_visible_to(user: User) -> QuerySet[Objection]:
     return cases_visible_to(user, case_types.OBJECTION)
 
 
-def applications_visible_to(user: User) -> QuerySet[RepairApplication]:
-    return cases_visible_to(user, case_types.APPLICATION)
-
-
 def get_case_for_view(user: User, kind: str, pk: object, *, request: HttpRequest | None = None) -> Case:
     """One case for a page; ``NotFound`` when it does not exist or is outside the user's
     view. With ``request`` the read is written to the audit trail (DESIGN §8: reads of

@@ -42,6 +42,12 @@ CAPACITY = BIRTH_DAYS * ORDERS
 RECORDS_PER_PERSON = 11  # ten current records plus the superseded first version of one
 AUTHORIZATION_EVERY = 10  # one person in ten authorized the benchmark institution
 OBJECTION_EVERY = 100  # one in a hundred objected to a record, another one in a hundred applied for repair
+# Where each category's synthetic information comes from (001 §三（五）: 日常监管、抽查检查、
+# 登记变更、年度考核、表彰奖励、处罚处分); the penalty decision among them is 处罚处分.
+SOURCE_TYPES = {
+    "rewards-penalties": "commendation", "public-interest": "commendation", "social-service": "commendation",
+    "violations": "supervision", "complaints": "spot_check", "training": "assessment",
+}
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰萍建红文辉力斌宇浩凯鹏飞"
@@ -62,7 +68,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "display_until", "subject_was_minor", "under_objection", "return_reason", "change_reason", "submitted_at",
         "published_at", "ended_at", "created_at", "updated_at", "archive_id", "category_id", "created_by_id",
         "domain_id", "published_by_id", "supersedes_id", "updated_by_id", "review_department_id",
-        "review_occupation_id",
+        "review_occupation_id", "source_type",
     ),
     "archives_annualfinding": (
         "id", "year", "version", "is_current", "status", "basis", "state", "created_at", "signed_at", "seal",
@@ -212,6 +218,7 @@ def build_chunk(ctx: Context, offset: int, size: int) -> dict[str, object]:
                 None if state == "draft" else now, now if published else None, now if ended else None, now, now,
                 archive_id, cat[category], author, None, author if published else None, supersedes, author,
                 *((department_id, occupation_id) if state == "submitted" else (None, None)),
+                "penalty" if polarity == "negative" and k == 2 else SOURCE_TYPES[category],
             ))
 
         objection = n % OBJECTION_EVERY == 7

@@ -105,3 +105,22 @@ def test_the_architecture_page_names_exactly_our_apps() -> None:
     assert _architecture_apps() == ours
     # The layering above covers the same apps (a new app gets a place in it too).
     assert {name.split(".")[0] for name in ours} == {*APPS, "exchange"}
+
+
+def _architecture_packages() -> set[str]:
+    """The packages docs/architecture.md names in its paragraph on the inside of an app
+    (``archives/models/``, ``credit_portal/admin/``…)."""
+    import re
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    paragraph = text.split("Inside an app:", 1)[1].split("\n\n", 1)[0]
+    return set(re.findall(r"`([a-z_]+(?:/[a-z_]+)+)/`", paragraph))
+
+
+def test_the_architecture_page_names_packages_that_exist_alone() -> None:
+    named = _architecture_packages()
+    assert {"archives/models", "archives/services/records", "credit_portal/admin"} <= named
+    for package in sorted(named):
+        assert (ROOT / package / "__init__.py").is_file(), f"{package}/ is not a package"
+        # A module left beside its package would be shadowed by it without a word.
+        assert not (ROOT / f"{package}.py").exists(), f"{package}.py is still there beside {package}/"

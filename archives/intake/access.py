@@ -3,7 +3,7 @@ the archives pages; ``NotFound`` becomes 404 so scope never leaks."""
 
 from __future__ import annotations
 
+from archives.intake import permissions
 from credit_portal.http import guarded
-from departments.scope import department_ids, is_credit_office
 
-staff_view = guarded(lambda user: bool(department_ids(user) or is_credit_office(user)))
+staff_view = guarded(permissions.can_use_intake_pages)

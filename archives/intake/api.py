@@ -15,7 +15,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -28,8 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from archives import services
-from archives.intake import conf, importer
+from archives.intake import conf, importer, selectors, systems
 from archives.intake.api_auth import DepartmentSystemAuthentication, error_body, exception_handler
 from archives.intake.catalogue import choices_for
 from archives.intake.columns import COLUMN_KEYS
@@ -78,6 +76,12 @@ class ItemSerializer(serializers.Serializer):
     decided_on = serializers.DateField(help_text="决定日期，YYYY-MM-DD。")
     domain = serializers.CharField(required=False, help_text="重点领域代码或名称（选填）。")
     is_penalty = serializers.BooleanField(required=False, help_text="是否行政处罚。")
+    # 001 §三(五) lists the activities whose information enters the record; optional as on
+    # the web form and in the Excel template (the list ends in 等: not every item has one).
+    source_type = serializers.ChoiceField(
+        choices=CreditRecord.SourceType.choices, required=False,
+        help_text="信息来源，即产生该信息的工作（选填）：填代码或名称；不在列表中的值该条被拒绝，错误代码 invalid_choice。",
+    )
 
 
 class BulkSerializer(serializers.Serializer):
@@ -119,7 +123,7 @@ def _envelope(data: Any) -> tuple[Occupation, bool, list[Any]]:
     if not isinstance(submit, bool):
         raise serializers.ValidationError({"submit": [_("Must be true or false.")]})
     code = data.get("occupation")
-    occupation = Occupation.objects.filter(code=code).first() if isinstance(code, str) else None
+    occupation = selectors.occupation_by_code(code)
     if occupation is None:
         raise serializers.ValidationError({"occupation": [_("Unknown occupation code.")]})
     return occupation, submit, items
@@ -142,22 +146,12 @@ class RecordOutSerializer(serializers.ModelSerializer):
         model = CreditRecord
         fields = ["id", "external_id", "occupation", "name", "id_number_masked", "category", "polarity", "severity",
                   "title", "description", "decision_number", "deciding_body", "occurred_on", "decided_on", "domain",
-                  "is_penalty", "state", "return_reason", "display_until", "source", "updated_at"]
+                  "is_penalty", "source_type", "state", "return_reason", "display_until", "source", "updated_at"]
+        extra_kwargs = {"source_type": {"help_text": "信息来源代码，即产生该信息的工作；未填写时为空字符串。"}}
 
     def get_external_id(self, obj: CreditRecord) -> str | None:
         key = getattr(obj, "external_id", None)
         return key.removeprefix("ext:") if key else None
-
-
-def department_records(department_id: int) -> QuerySet[CreditRecord]:
-    """Current versions of the records in the department's own archives, with the
-    external id (if the department's system sent the record) in the same query."""
-    external = IntakeKey.objects.filter(record_id=OuterRef("pk"), key__startswith="ext:").values("key")[:1]
-    return (
-        CreditRecord.objects.filter(archive__department_id=department_id, is_current=True)
-        .select_related("archive__occupation", "archive__subject", "category", "domain")
-        .annotate(external_id=Subquery(external))
-    )
 
 
 PAGE = inline_serializer("IntakeRecordPage", {
@@ -218,22 +212,14 @@ class RecordsView(DepartmentAPIView):
 
     @staticmethod
     def _update(found: IntakeKey, row: ParsedRow, by: User) -> dict[str, Any]:
-        if found.content_digest == row.person.get("_digest"):
-            return {"status": "unchanged"}
-        record = CreditRecord.objects.get(pk=found.record_id)
-        if not record.is_editable:
-            return {"status": "error", "errors": [{"code": "record_locked", "message": _(
-                "This record was submitted or published and cannot be changed through the interface: correct it "
-                "on the platform.")}]}
         try:
-            services.edit_record(record, by=by, **row.record)
+            changed = systems.update_sent_record(found, row.record, digest=row.person.get("_digest", ""), by=by)
         except ValidationError as exc:
             row.errors.extend(validation_errors(exc))
             return {"status": "error", "errors": _error_items(row)}
         except (TransitionNotAllowed, PermissionDenied) as exc:
             return {"status": "error", "errors": [{"code": "record_locked", "message": str(exc)}]}
-        IntakeKey.objects.filter(pk=found.pk).update(content_digest=row.person.get("_digest", ""))
-        return {"status": "updated"}
+        return {"status": "updated" if changed else "unchanged"}
 
     @extend_schema(
         summary="查询本部门的记录",
@@ -249,7 +235,7 @@ class RecordsView(DepartmentAPIView):
         responses={200: PAGE, 400: ERRORS, 401: ERRORS}, tags=[TAG], operation_id="department_records_list",
     )
     def get(self, request: Request) -> Response:
-        records = department_records(request.auth.department_id)
+        records = selectors.department_records(request.auth.department_id)
         params = request.query_params
         if params.get("state"):
             records = records.filter(state=params["state"][:20])
@@ -288,8 +274,7 @@ class SubmitView(DepartmentAPIView):
         if not isinstance(ids, list) or not ids or len(ids) > conf.number("INTAKE_API_MAX_ITEMS") \
                 or not all(isinstance(i, str) for i in ids):
             raise serializers.ValidationError({"external_ids": [_("Send a list of 1 to 1000 external ids.")]})
-        keys = {k.key: k for k in IntakeKey.objects.filter(department_id=request.auth.department_id,
-                                                            key__in=[f"ext:{i[:100]}" for i in ids])}
+        keys = selectors.sent_keys(request.auth.department_id, [f"ext:{i[:100]}" for i in ids])
         results = []
         for index, external_id in enumerate(ids):
             found = keys.get(f"ext:{external_id[:100]}")
@@ -299,7 +284,7 @@ class SubmitView(DepartmentAPIView):
             else:
                 result["record_id"] = found.record_id
                 try:
-                    services.submit_record(CreditRecord.objects.get(pk=found.record_id), by=request.user)
+                    systems.submit_sent_record(found, by=request.user)
                     result["status"] = "submitted"
                 except (TransitionNotAllowed, PermissionDenied) as exc:
                     result.update(status="error", errors=[{"code": "conflict", "message": str(exc)}])
@@ -313,7 +298,7 @@ class RecordDetailView(DepartmentAPIView):
     @extend_schema(summary="按编号读取一条记录", responses={200: RecordOutSerializer, 401: ERRORS, 404: ERRORS},
                    tags=[TAG], operation_id="department_record_by_external_id")
     def get(self, request: Request, external_id: str) -> Response:
-        record = department_records(request.auth.department_id).filter(external_id=f"ext:{external_id[:100]}").first()
+        record = selectors.department_records(request.auth.department_id).filter(external_id=f"ext:{external_id[:100]}").first()
         if record is None:
             return Response(error_body("not_found", _("No such record of your department.")), status=404)
         return Response(RecordOutSerializer(record).data)

@@ -15,41 +15,24 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from archives.intake import permissions
 from archives.intake.models import FindingBatch
-from archives.models import AnnualFinding, Archive, CreditRecord
+from archives.intake.selectors import batch_archives
+from archives.models import AnnualFinding
 from archives.services import draft_finding, sign_finding
 from credit_portal import audit
-from departments.models import Department, Membership, Occupation
-from departments.scope import department_ids
+from departments.models import Department, Occupation
 
 if TYPE_CHECKING:
     from credit_portal.models import User
 
 
 def _require_reviewer(department_id: int, by: User) -> None:
-    if department_id not in department_ids(by, role=Membership.Role.REVIEWER):
+    if not permissions.can_draft_batch_for(by, department_id):
         raise PermissionDenied(_("Only a reviewer of the department drafts and signs batches of findings."))
-
-
-def batch_archives(*, department: Department, year: int, occupation: Occupation | None, employer: str) -> QuerySet[Archive]:
-    """Open archives the department keeps, of the occupation and/or unit, annotated
-    with whether they have grounds (negative records of the year) or a finding already."""
-    grounds = CreditRecord.objects.filter(
-        archive_id=OuterRef("pk"), is_current=True, polarity=CreditRecord.Polarity.NEGATIVE,
-        state__in=[CreditRecord.State.PUBLISHED, CreditRecord.State.SUBMITTED], decided_on__year=year,
-    )
-    found = AnnualFinding.objects.filter(archive_id=OuterRef("pk"), year=year).exclude(
-        state=AnnualFinding.State.SUPERSEDED)
-    qs = Archive.objects.filter(department=department, state=Archive.State.OPEN)
-    if occupation is not None:
-        qs = qs.filter(occupation=occupation)
-    if employer:
-        qs = qs.filter(employer=employer)
-    return qs.annotate(has_grounds=Exists(grounds), has_finding=Exists(found)).select_related("subject", "occupation")
 
 
 def draft_batch(
@@ -88,7 +71,7 @@ def sign_batch(batch: FindingBatch, *, by: User) -> FindingBatch:
     with transaction.atomic():
         locked = FindingBatch.objects.select_for_update().get(pk=batch.pk)
         _require_reviewer(locked.department_id, by)
-        if getattr(by, "pk", None) == locked.drafted_by_id:
+        if permissions.is_drafter(by, locked):
             raise PermissionDenied(_("You cannot sign a batch you drafted: another reviewer must."))
         if locked.state != FindingBatch.State.DRAFT:
             raise ValidationError(_("This batch is already signed."))
@@ -100,15 +83,3 @@ def sign_batch(batch: FindingBatch, *, by: User) -> FindingBatch:
         locked.save(update_fields=["state", "signed_by", "signed_at"])
         audit.record("intake.findings.batch_signed", actor=by, target=locked)
     return locked
-
-
-def batches_visible_to(user: User) -> QuerySet[FindingBatch]:
-    return FindingBatch.objects.filter(department_id__in=department_ids(user)).select_related(
-        "department", "occupation", "drafted_by", "signed_by")
-
-
-def batches_awaiting_signature(user: User) -> QuerySet[FindingBatch]:
-    """Draft batches a reviewer may sign: their department's, not drafted by them."""
-    return batches_visible_to(user).filter(
-        state=FindingBatch.State.DRAFT, department_id__in=department_ids(user, role=Membership.Role.REVIEWER)
-    ).exclude(drafted_by=user)

@@ -28,6 +28,8 @@ class Choices:
     polarity_labels: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
     severity_labels: list[str] = field(default_factory=list)
+    source_type: dict[str, str] = field(default_factory=dict)
+    source_type_labels: list[str] = field(default_factory=list)
     yes_no: dict[str, bool] = field(default_factory=dict)
     # The day the file's dates are checked against ("not in the future"), read once per
     # file rather than once per cell.
@@ -60,5 +62,8 @@ def choices_for(occupation: Occupation) -> Choices:
     for code, label in CreditRecord.Severity.choices:
         choices.severity[str(label)] = choices.severity[str(code)] = str(code)
         choices.severity_labels.append(str(label))
+    for code, label in CreditRecord.SourceType.choices:
+        choices.source_type[str(label)] = choices.source_type[str(code)] = str(code)
+        choices.source_type_labels.append(str(label))
     choices.yes_no = {_("Yes"): True, _("No"): False}
     return choices

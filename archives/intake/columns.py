@@ -14,8 +14,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 # Bumped when the columns or their meaning change: an older template is then refused
-# with the reason instead of being read into the wrong fields.
-TEMPLATE_VERSION = 1
+# with the reason instead of being read into the wrong fields. 2: the source of the
+# information (001 §三(五)) as the last column.
+TEMPLATE_VERSION = 2
 TEMPLATE_MARK = "credit-portal-record-template"
 META_SHEET = "_meta"
 
@@ -50,6 +51,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("decided_on", _("Date of the decision"), required=True, kind="date", width=12),
     Column("domain", _("Key domain"), kind="choice", width=14),
     Column("is_penalty", _("Administrative penalty"), kind="bool", width=8),
+    # 001 §三(五): "对日常监管、抽查检查、登记变更、年度考核、表彰奖励、处罚处分等信息计入信用记录".
+    # Not required, as on the web form: the seed's list ends in 等, so some information
+    # (basic information, employment history, a complaint) comes from none of the six,
+    # and a required column would make the clerk pick a wrong one. The last column, so
+    # rows laid out for version 1 keep their positions.
+    Column("source_type", _("Where the information comes from"), kind="choice", width=12),
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 BY_KEY = {c.key: c for c in COLUMNS}

@@ -177,15 +177,17 @@ def check_template(
         )
     try:
         version = int(float(values[1]))
-    except ValueError:
-        version = 0
+        # A workbook reader gives the number back as 1.0: the clerk is shown "1".
+        shown = str(version)
+    except (ValueError, OverflowError):  # not a number, or "1e999"
+        version, shown = 0, values[1][:20] or "?"
     if version != TEMPLATE_VERSION:
         raise WorkbookRefused(
             _(
                 "This template is outdated (version %(old)s; the current one is %(new)s): download the current "
                 "template and copy the rows into it."
             )
-            % {"old": values[1] or "?", "new": TEMPLATE_VERSION}
+            % {"old": shown, "new": TEMPLATE_VERSION}
         )
     code = values[2]
     if occupation is not None and code != occupation.code:

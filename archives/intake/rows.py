@@ -26,7 +26,10 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KEYS = tuple(c.key for c in COLUMNS)
 # The ``Choices`` table of each choice column (looked up per cell, not rebuilt per row).
-_TABLES = {"category": "categories", "domain": "domains", "polarity": "polarity", "severity": "severity"}
+_TABLES = {
+    "category": "categories", "domain": "domains", "polarity": "polarity", "severity": "severity",
+    "source_type": "source_type",
+}
 
 
 @dataclass

@@ -111,8 +111,8 @@ def job_status(request: HttpRequest, job_id: str) -> JsonResponse:
 @staff_view
 def job_report(request: HttpRequest, job_id: str) -> HttpResponse:
     job = selectors.get_job(request.user, job_id)
-    full = type(job).objects.only("id", "error_report").get(pk=job.pk)  # scope checked just above
-    if not full.error_report:
+    report = selectors.job_error_report(job)
+    if not report:
         raise Http404
-    audit.record("intake.report.downloaded", actor=request.user, target=job, request=request)
-    return _xlsx(base64.b64decode(full.error_report), f"errors-{job.created_at:%Y%m%d%H%M}.xlsx")
+    audit.record_read("intake.report.downloaded", actor=request.user, target=job, request=request)
+    return _xlsx(base64.b64decode(report), f"errors-{job.created_at:%Y%m%d%H%M}.xlsx")

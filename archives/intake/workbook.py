@@ -1,11 +1,11 @@
 """The Excel template of one occupation, built with openpyxl.
 
 Row 1 holds the Chinese headers, required ones marked ``*``; dropdowns come from the
-catalogue (categories of the occupation, nature, severity, key domains); the ID number
-column is formatted as text so Excel keeps all 18 characters; date columns are real
-date cells; an instruction sheet explains each column; a very hidden sheet carries the
-template mark, version and occupation so an outdated or another occupation's template
-is recognised and refused with the reason.
+catalogue (categories of the occupation, nature, severity, key domains, the source of
+the information); the ID number column is formatted as text so Excel keeps all 18
+characters; date columns are real date cells; an instruction sheet explains each
+column; a very hidden sheet carries the template mark, version and occupation so an
+outdated or another occupation's template is recognised and refused with the reason.
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ def template_workbook(occupation: Occupation) -> bytes:
         "severity": choices.severity_labels,
         "domain": choices.domain_labels,
         "is_penalty": [_("Yes"), _("No")],
+        "source_type": choices.source_type_labels,
     }
     for index, (key, labels) in enumerate(lists.items(), start=1):
         codes.cell(row=1, column=index, value=str(next(c.header for c in COLUMNS if c.key == key)))
@@ -119,6 +120,8 @@ def template_workbook(occupation: Occupation) -> bytes:
             "severity": "、".join(choices.severity_labels),
             "domain": _("Optional; one of the key domains in the dropdown."),
             "is_penalty": _("Yes or No (default No)."),
+            "source_type": _("Optional: the activity that produced the information, one of %(labels)s.")
+            % {"labels": "、".join(choices.source_type_labels)},
         }.get(column.key, str(column.hint))
         guide.append([header_text(column), detail])
     guide.append([])

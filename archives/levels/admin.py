@@ -13,11 +13,32 @@ from django.utils.translation import gettext_lazy as _
 
 from archives.levels import points, services
 from archives.levels.models import ArchiveLevel, LevelRule, PointRule, PointsPilot
+from credit_portal.forms import add_errors
 from departments.scope import is_credit_office
 
 
 def _office(request: HttpRequest) -> bool:
     return bool(request.user.is_active and (request.user.is_superuser or is_credit_office(request.user)))
+
+
+class OfficeAdmin(admin.ModelAdmin):
+    """Shown to the credit office; rows are added through the services, never edited in
+    place (reasons already given name a rule: retire it and add another) nor deleted."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _office(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _office(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _office(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class LevelRuleAdminForm(forms.ModelForm):
@@ -32,34 +53,18 @@ class LevelRuleAdminForm(forms.ModelForm):
         try:
             services.check_rule(candidate, others=list(LevelRule.objects.filter(is_active=True)))
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
+            add_errors(self, exc)
         return data
 
 
 @admin.register(LevelRule)
-class LevelRuleAdmin(admin.ModelAdmin):
+class LevelRuleAdmin(OfficeAdmin):
     form = LevelRuleAdminForm
     list_display = ["level", "condition", "severity", "finding_status", "years", "is_active", "source"]
     list_filter = ["level", "condition", "is_active"]
     fields = ["level", "condition", "severity", "finding_status", "years", "source"]
     actions = ["retire"]
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _office(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _office(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _office(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A rule is never edited in place: reasons already given name it. Retire and add.
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def save_model(self, request: HttpRequest, obj: LevelRule, form: Any, change: bool) -> None:
         # The form ran the same checks; the service runs them again under its lock.
@@ -76,47 +81,26 @@ class LevelRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ArchiveLevel)
-class ArchiveLevelAdmin(admin.ModelAdmin):
+class ArchiveLevelAdmin(OfficeAdmin):
     list_display = ["archive_id", "level", "computed_on", "review_on"]
     list_filter = ["level"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _office(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _office(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(PointsPilot)
-class PointsPilotAdmin(admin.ModelAdmin):
+class PointsPilotAdmin(OfficeAdmin):
     """The integrity points pilot switch: changed only through the service (audited)."""
 
     fields = ["is_enabled"]
     list_display = ["__str__", "is_enabled", "base_points", "changed_at"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _office(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _office(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return _office(request) and not PointsPilot.objects.exists()
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _office(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def save_model(self, request: HttpRequest, obj: PointsPilot, form: Any, change: bool) -> None:
         row = points.set_points_pilot(enabled=obj.is_enabled, by=request.user)
@@ -137,13 +121,12 @@ class PointRuleAdminForm(forms.ModelForm):
         try:
             points.check_point_rule(candidate)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
+            add_errors(self, exc)
         return data
 
 
 @admin.register(PointRule)
-class PointRuleAdmin(admin.ModelAdmin):
+class PointRuleAdmin(OfficeAdmin):
     """Scoring rules: added through the service (source required, no overlaps, audited)."""
 
     form = PointRuleAdminForm
@@ -155,20 +138,6 @@ class PointRuleAdmin(admin.ModelAdmin):
         for rule in queryset.filter(is_active=True):
             points.retire_point_rule(rule, by=request.user)
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _office(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _office(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _office(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def save_model(self, request: HttpRequest, obj: PointRule, form: Any, change: bool) -> None:
         # The form ran the same checks; the service runs them again under its lock.

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archives import permissions as archive_permissions
 from departments.scope import is_credit_office
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from archives.models import Archive
     from credit_portal.models import User
 
 
@@ -26,11 +24,6 @@ def can_manage_level_rules(user: User | AnonymousUser) -> bool:
 def can_manage_point_rules(user: User | AnonymousUser) -> bool:
     """The integrity points pilot's scoring rules are the credit office's (002 §二(四)3)."""
     return is_credit_office(user)
-
-
-def can_view_level_of(user: User | AnonymousUser, archive: Archive) -> bool:
-    """Whoever may see the staff archive page sees its level and reasons."""
-    return archive_permissions.can_view_archive(user, archive)
 
 
 def can_use_green_channel(user: User | AnonymousUser) -> bool:

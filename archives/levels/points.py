@@ -21,10 +21,9 @@ from django.utils.translation import gettext as _
 from archives.levels import permissions
 from archives.levels.compute import is_effective
 from archives.levels.models import PointRule, PointsPilot, Severity
-from archives.levels.services import facts_of
+from archives.levels.services import facts_of, lock_rule_in_force, retire_rule
 from archives.models import Archive
 from credit_portal import audit
-from departments.scope import is_credit_office
 
 if TYPE_CHECKING:
     from credit_portal.models import User
@@ -57,7 +56,7 @@ def is_pilot_on() -> bool:
 
 def set_points_pilot(*, enabled: bool, by: User) -> PointsPilot:
     """Switch the pilot on or off (credit office only; audited ``levels.points_pilot.switched``)."""
-    if not is_credit_office(by):
+    if not permissions.can_manage_point_rules(by):
         raise PermissionDenied(_("Only the credit office switches the integrity points pilot."))
     with transaction.atomic():
         row = PointsPilot.objects.select_for_update().get_or_create(pk=1)[0]
@@ -140,9 +139,7 @@ def change_point_rule(rule: PointRule, *, by: User, points: int, source: str) ->
     if not permissions.can_manage_point_rules(by):
         raise PermissionDenied(_("Only the credit office keeps the integrity points rules."))
     with transaction.atomic():
-        locked = PointRule.objects.select_for_update().get(pk=rule.pk)
-        if not locked.is_active:
-            raise ValidationError(_("This rule is already out of force."))
+        locked = lock_rule_in_force(rule)
         new = PointRule(kind=locked.kind, severity=locked.severity, finding_status=locked.finding_status,
                         points=points or 0, source=(source or "").strip(), created_by=by)
         check_point_rule(new, replacing=locked)
@@ -163,13 +160,7 @@ def retire_point_rule(rule: PointRule, *, by: User) -> PointRule:
     if not permissions.can_manage_point_rules(by):
         raise PermissionDenied(_("Only the credit office keeps the integrity points rules."))
     with transaction.atomic():
-        locked = PointRule.objects.select_for_update().get(pk=rule.pk)
-        if not locked.is_active:
-            raise ValidationError(_("This rule is already out of force."))
-        locked.is_active = False
-        locked.save(update_fields=["is_active"])
-        audit.record("levels.point_rule.retired", actor=by, target=locked)
-    return locked
+        return retire_rule(rule, action="levels.point_rule.retired", by=by)
 
 
 def compute_points(archive: Archive, *, on: date | None = None) -> Points:

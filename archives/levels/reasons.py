@@ -59,7 +59,3 @@ def reason_text(reason: dict[str, object]) -> str:
     spec = reason.get("rule_spec")
     rule = describe_rule(SimpleNamespace(**spec)) if isinstance(spec, dict) else ""
     return _("%(fact)s; rule: %(rule)s → %(level)s") % {"fact": fact, "rule": rule, "level": level}
-
-
-def reason_basis(reason: dict[str, object]) -> str:
-    return str(reason.get("basis", ""))

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from archives.levels import permissions
 from archives.levels.compute import Assessment, compute_level
 from archives.levels.models import (
     LEVEL_RANK,
@@ -28,15 +29,17 @@ from archives.levels.models import (
     FindingStatus,
     Level,
     LevelRule,
+    PointRule,
     Severity,
 )
 from archives.models import AnnualFinding, Archive, CreditRecord
 from credit_portal import audit
-from departments.scope import is_credit_office
 from exchange.outbox import emit
 
 if TYPE_CHECKING:
     from credit_portal.models import User
+
+RuleT = TypeVar("RuleT", LevelRule, PointRule)
 
 # A finding status ranks like the record severity it sits beside (001 annex; DESIGN §7).
 FINDING_RANK = {FindingStatus.WARNING: SEVERITY_RANK[Severity.GENERAL], FindingStatus.SERIOUS: SEVERITY_RANK[Severity.SERIOUS]}
@@ -233,8 +236,27 @@ def check_rule(rule: LevelRule, *, others: list[LevelRule]) -> None:
 
 
 def _require_credit_office(by: User) -> None:
-    if not is_credit_office(by):
+    if not permissions.can_manage_level_rules(by):
         raise PermissionDenied(_("Only the credit office keeps the credit level rules."))
+
+
+def lock_rule_in_force(rule: RuleT) -> RuleT:
+    """``rule`` (a level rule or a scoring rule) re-read and locked, inside the caller's
+    transaction; refused when it is already out of force (two retirements at once)."""
+    locked = type(rule).objects.select_for_update().get(pk=rule.pk)
+    if not locked.is_active:
+        raise ValidationError(_("This rule is already out of force."))
+    return locked
+
+
+def retire_rule(rule: RuleT, *, action: str, by: User) -> RuleT:
+    """Take ``rule`` out of force and audit ``action``; kept for the history of reasons.
+    The caller has checked who may, and holds the transaction."""
+    locked = lock_rule_in_force(rule)
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    audit.record(action, actor=by, target=locked)
+    return locked
 
 
 def _rules_changed() -> None:
@@ -268,11 +290,6 @@ def retire_level_rule(rule: LevelRule, *, by: User) -> LevelRule:
     Audited ``levels.rule.retired``; every level is recomputed."""
     _require_credit_office(by)
     with transaction.atomic():
-        locked = LevelRule.objects.select_for_update().get(pk=rule.pk)
-        if not locked.is_active:
-            raise ValidationError(_("This rule is already out of force."))
-        locked.is_active = False
-        locked.save(update_fields=["is_active"])
-        audit.record("levels.rule.retired", actor=by, target=locked)
+        locked = retire_rule(rule, action="levels.rule.retired", by=by)
         _rules_changed()
     return locked

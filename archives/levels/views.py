@@ -7,17 +7,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives.levels import permissions, points, selectors, services
 from archives.levels.forms import LevelFilterForm, LevelRuleForm, PointRuleEditForm, PointRuleForm
 from archives.levels.models import LevelRule, PointRule
-from archives.views.base import add_errors, require, staff_view
+from archives.views.base import refused, require, staff_view, submit
 
 PAGE_SIZE = 50
 
@@ -54,17 +55,10 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 def rule_new(request: HttpRequest) -> HttpResponse:
     require(permissions.can_manage_level_rules(request.user))
     form = LevelRuleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_level_rule(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        except PermissionDenied:
-            raise
-        else:
-            messages.success(request, _("The rule is in force. Every archive's level is being recomputed."))
-            return redirect("archives:level_rules")
-    return render(request, "levels/rule_form.html", {"form": form})
+    done = submit(request, form, lambda data: services.add_level_rule(by=request.user, **data),
+                  done=_("The rule is in force. Every archive's level is being recomputed."),
+                  to=reverse("archives:level_rules"))
+    return done or render(request, "levels/rule_form.html", {"form": form})
 
 
 def _retire(request: HttpRequest, retire: Callable[..., object], rule: object, done: str, back: str) -> HttpResponse:
@@ -73,9 +67,8 @@ def _retire(request: HttpRequest, retire: Callable[..., object], rule: object, d
     try:
         retire(rule, by=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
+        return refused(request, exc, reverse(back))
+    messages.success(request, done)
     return redirect(back)
 
 
@@ -102,15 +95,9 @@ def point_rule_list(request: HttpRequest) -> HttpResponse:
 def point_rule_new(request: HttpRequest) -> HttpResponse:
     require(permissions.can_manage_point_rules(request.user))
     form = PointRuleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            points.add_point_rule(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The scoring rule is in force."))
-            return redirect("archives:point_rules")
-    return render(request, "levels/point_rule_form.html", {"form": form, "rule": None})
+    done = submit(request, form, lambda data: points.add_point_rule(by=request.user, **data),
+                  done=_("The scoring rule is in force."), to=reverse("archives:point_rules"))
+    return done or render(request, "levels/point_rule_form.html", {"form": form, "rule": None})
 
 
 @require_http_methods(["GET", "POST"])
@@ -119,15 +106,10 @@ def point_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     require(permissions.can_manage_point_rules(request.user))
     rule = get_object_or_404(PointRule, pk=rule_id, is_active=True)
     form = PointRuleEditForm(request.POST or None, initial={"points": rule.points, "source": rule.source})
-    if request.method == "POST" and form.is_valid():
-        try:
-            points.change_point_rule(rule, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The scoring rule is changed; the earlier version is kept as retired."))
-            return redirect("archives:point_rules")
-    return render(request, "levels/point_rule_form.html", {"form": form, "rule": rule})
+    done = submit(request, form, lambda data: points.change_point_rule(rule, by=request.user, **data),
+                  done=_("The scoring rule is changed; the earlier version is kept as retired."),
+                  to=reverse("archives:point_rules"))
+    return done or render(request, "levels/point_rule_form.html", {"form": form, "rule": rule})
 
 
 @require_POST

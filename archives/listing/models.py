@@ -1,4 +1,4 @@
-"""The serious-dishonesty list procedure and joint punishment (issue 12 points 3, 4).
+"""The serious-dishonesty list procedure and joint punishment (docs/listing.md).
 
 A department proposes listing a person on the basis of effective serious negative
 records of its archives (``Listing``); the person is told before anything is decided

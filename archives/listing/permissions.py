@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from archives import permissions as archive_permissions
 from archives.listing.models import CaseMeasure, Listing, PunishmentCase
-from archives.models import Archive
+from archives.models import Archive, Subject
 from departments.models import Membership
 from departments.scope import department_ids, is_credit_office
 
@@ -28,11 +28,6 @@ CLERK = Membership.Role.CLERK
 REVIEWER = Membership.Role.REVIEWER
 
 
-def can_use_listing_pages(user: Actor) -> bool:
-    """Department staff and the credit office; everyone else 403."""
-    return archive_permissions.can_use_staff_pages(user)
-
-
 def can_propose(user: Actor, archive: Archive) -> bool:
     """A clerk of a department that keeps the archive proposes."""
     return archive.state == Archive.State.OPEN and archive_permissions.has_role_on(user, archive, CLERK)
@@ -45,6 +40,15 @@ def is_of_department(user: Actor, listing: Listing, role: str | None = None) -> 
 def window_closed(listing: Listing, today: date | None = None) -> bool:
     """The objection window is over after its last day (《民法典》第二百零三条)."""
     return (today or timezone.localdate()) > listing.objection_due
+
+
+def can_object(subject: Subject, listing: Listing) -> bool:
+    """The person the proposed listing is about states their case once, within the
+    window (国办发〔2020〕49号: 陈述申辩 before the decision)."""
+    return (
+        listing.subject_id == subject.pk and listing.state == Listing.State.PROPOSED and not listing.objected_at
+        and not window_closed(listing)
+    )
 
 
 def can_answer_objection(user: Actor, listing: Listing) -> bool:

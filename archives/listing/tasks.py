@@ -9,6 +9,6 @@ from archives.listing.services import remove_due_listings
 
 @shared_task(ignore_result=True)
 def remove_ended_listings() -> int:
-    """Remove listings whose period ended (issue 12 point 3: automatic at the end of the
-    period); each emits ``listing.removed``. Runs daily from the beat schedule."""
+    """Remove listings whose period ended (automatic at the end of the
+    period: nobody has to remember to take a person off the list); each emits ``listing.removed``. Runs daily from the beat schedule."""
     return remove_due_listings()

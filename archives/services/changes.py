@@ -25,13 +25,13 @@ from archives import permissions
 from archives.models import CreditRecord, Notice, RecordChange
 from archives.services.records import (
     EDITABLE_FIELDS,
-    _lock,
     apply_correction,
     apply_withdrawal,
     escalates,
     new_version,
     send_pre_publication_notice,
 )
+from archives.services.records.common import _lock
 from credit_portal import audit
 from credit_portal.exceptions import TransitionNotAllowed
 from departments.models import Domain, RecordCategory
@@ -94,6 +94,18 @@ def _open(record: CreditRecord, *, by: User, kind: str, reason: str, changes: di
     return change
 
 
+def _lock_for_proposal(record: CreditRecord, *, by: User, refusal: str) -> CreditRecord:
+    """The record re-read and locked inside the caller's transaction, for a proposed
+    change: only its current published version (``refusal`` otherwise), proposed by staff
+    of the responsible department."""
+    locked = _lock(record)
+    if locked.state != CreditRecord.State.PUBLISHED or not locked.is_current:
+        raise TransitionNotAllowed(refusal)
+    if not permissions.can_propose_change(by, locked):
+        raise PermissionDenied(_("Only staff of the responsible department propose changes to its records."))
+    return locked
+
+
 def propose_correction(record: CreditRecord, *, by: User, reason: str, **changes: Any) -> RecordChange:
     """Propose a correction of the current published version (clerk or reviewer in scope).
 
@@ -105,11 +117,9 @@ def propose_correction(record: CreditRecord, *, by: User, reason: str, **changes
     if unknown:
         raise ValueError(f"Unknown record fields: {sorted(unknown)}")
     with transaction.atomic():
-        locked = _lock(record)
-        if locked.state != CreditRecord.State.PUBLISHED or not locked.is_current:
-            raise TransitionNotAllowed(_("Only the current published version of a record can be corrected."))
-        if not permissions.can_propose_change(by, locked):
-            raise PermissionDenied(_("Only staff of the responsible department propose changes to its records."))
+        locked = _lock_for_proposal(
+            record, by=by, refusal=_("Only the current published version of a record can be corrected.")
+        )
         proposed = new_version(locked, dict(changes), reason=reason, by=by)
         differing = {name: getattr(proposed, name) for name in EDITABLE_FIELDS if getattr(proposed, name) != getattr(locked, name)}
         if not differing:
@@ -127,20 +137,30 @@ def propose_withdrawal(record: CreditRecord, *, by: User, reason: str) -> Record
     """Propose withdrawing the current published version (clerk or reviewer in scope)."""
     reason = _require_reason(reason)
     with transaction.atomic():
-        locked = _lock(record)
-        if locked.state != CreditRecord.State.PUBLISHED or not locked.is_current:
-            raise TransitionNotAllowed(_("Only a published record can be withdrawn."))
-        if not permissions.can_propose_change(by, locked):
-            raise PermissionDenied(_("Only staff of the responsible department propose changes to its records."))
+        locked = _lock_for_proposal(record, by=by, refusal=_("Only a published record can be withdrawn."))
         change = _open(locked, by=by, kind=RecordChange.Kind.WITHDRAWAL, reason=reason, changes={}, escalating=False)
         _audit("proposed", change, by, kind=change.kind)
     return change
 
 
-def _lock_change(change: RecordChange) -> RecordChange:
-    return RecordChange.objects.select_for_update(of=("self",)).select_related(
+def _lock_pending(change: RecordChange) -> RecordChange:
+    """The proposal re-read and locked inside the caller's transaction; refused once decided."""
+    locked = RecordChange.objects.select_for_update(of=("self",)).select_related(
         "record__archive__subject", "record__archive__occupation", "record__archive__department",
     ).get(pk=change.pk)
+    if not locked.is_pending:
+        raise TransitionNotAllowed(_("This proposal has already been decided."))
+    return locked
+
+
+def _decide(change: RecordChange, state: str, *, by: User, action: str, **fields: object) -> None:
+    """Close the locked proposal in ``state`` (who and when, and ``fields``), audited ``action``."""
+    change.state = state
+    change.decided_by, change.decided_at = by, timezone.now()
+    for name, value in fields.items():
+        setattr(change, name, value)
+    change.save(update_fields=["state", "decided_by", "decided_at", *fields])
+    _audit(action, change, by)
 
 
 def approve_change(change: RecordChange, *, by: User) -> CreditRecord:
@@ -148,9 +168,7 @@ def approve_change(change: RecordChange, *, by: User) -> CreditRecord:
     department than the proposer (four eyes). Returns the record as it now stands
     (the new version of a correction, the withdrawn version of a withdrawal)."""
     with transaction.atomic():
-        locked = _lock_change(change)
-        if not locked.is_pending:
-            raise TransitionNotAllowed(_("This proposal has already been decided."))
+        locked = _lock_pending(change)
         record = _lock(locked.record)
         locked.record = record
         if record.state != CreditRecord.State.PUBLISHED or not record.is_current:
@@ -173,12 +191,8 @@ def approve_change(change: RecordChange, *, by: User) -> CreditRecord:
                 record, changes_as_fields(locked), reason=locked.reason, proposed_by=locked.proposed_by, by=by,
                 evidence=evidence,
             )
-        locked.state = State.APPROVED
-        locked.decided_by = by
-        locked.decided_at = timezone.now()
-        locked.result = result if locked.kind == RecordChange.Kind.CORRECTION else None
-        locked.save(update_fields=["state", "decided_by", "decided_at", "result"])
-        _audit("approved", locked, by)
+        _decide(locked, State.APPROVED, by=by, action="approved",
+                result=result if locked.kind == RecordChange.Kind.CORRECTION else None)
     return result
 
 
@@ -186,28 +200,18 @@ def reject_change(change: RecordChange, *, by: User, reason: str) -> RecordChang
     """Turn a proposal down with a reason (another reviewer of a responsible department)."""
     reason = _require_reason(reason)
     with transaction.atomic():
-        locked = _lock_change(change)
-        if not locked.is_pending:
-            raise TransitionNotAllowed(_("This proposal has already been decided."))
+        locked = _lock_pending(change)
         if not permissions.can_reject_change(by, locked):
             raise PermissionDenied(_("Only another reviewer of the responsible department decides on changes."))
-        locked.state = State.REJECTED
-        locked.decided_by, locked.decided_at, locked.decision_reason = by, timezone.now(), reason
-        locked.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
-        _audit("rejected", locked, by)
+        _decide(locked, State.REJECTED, by=by, action="rejected", decision_reason=reason)
     return locked
 
 
 def cancel_change(change: RecordChange, *, by: User) -> RecordChange:
     """The proposer takes their pending proposal back."""
     with transaction.atomic():
-        locked = _lock_change(change)
-        if not locked.is_pending:
-            raise TransitionNotAllowed(_("This proposal has already been decided."))
+        locked = _lock_pending(change)
         if not permissions.can_cancel_change(by, locked):
             raise PermissionDenied(_("Only the person who proposed a change can cancel it."))
-        locked.state = State.CANCELLED
-        locked.decided_by, locked.decided_at = by, timezone.now()
-        locked.save(update_fields=["state", "decided_by", "decided_at"])
-        _audit("cancelled", locked, by)
+        _decide(locked, State.CANCELLED, by=by, action="cancelled")
     return locked

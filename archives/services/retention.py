@@ -18,7 +18,7 @@ from archives import hooks
 from archives.events import emit_record_event, emit_record_purged
 from archives.models import CreditRecord, Subject
 from archives.services.evidence import delete_files_on_commit
-from archives.services.records import _audit
+from archives.services.records.common import _audit
 from credit_portal import audit
 from credit_portal.batches import in_locked_batches
 
@@ -48,11 +48,6 @@ def _expire(record: CreditRecord) -> None:
     _audit("expired", record, None)
     emit_record_event("record.expired", record)
     hooks.record_ended(record, reason="expired", current=None, by=None)
-
-
-def retention_ends(record: CreditRecord) -> date:
-    """The last day negative information may be kept (art. 16, see above)."""
-    return record.decided_on + relativedelta(years=RETENTION_YEARS)
 
 
 def _purge_rows(model: type[models.Model], pks: list[object], doomed: dict[type[models.Model], set[object]]) -> None:

@@ -2,28 +2,50 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from archives.units.models import Unit, UnitDishonesty
+from archives.units.models import Unit, UnitDishonesty, UnitDishonestyRecord, UnitPerson
+
+
+class UnitPersonInline(admin.TabularInline):
+    model = UnitPerson
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in UnitPerson._meta.fields]
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    # Read-only: units are registered through archives.units.services (credit code checked,
-    # the representative an adult with an archive), audited there.
+    # Read-only: units and their responsible persons are registered and changed through
+    # archives.units.services (credit code checked, each person an adult with an archive),
+    # audited there.
     list_display = ("name", "credit_code", "department", "created_at")
     list_filter = ("department",)
     search_fields = ("name", "credit_code")
     readonly_fields = [f.name for f in Unit._meta.fields]
-    raw_id_fields = ("representative", "representative_archive")
+    inlines = [UnitPersonInline]
 
     def has_add_permission(self, request: object) -> bool:
         return False
 
 
+class UnitDishonestyRecordInline(admin.TabularInline):
+    model = UnitDishonestyRecord
+    extra = 0
+    can_delete = False
+    readonly_fields = [f.name for f in UnitDishonestyRecord._meta.fields]
+
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(UnitDishonesty)
 class UnitDishonestyAdmin(admin.ModelAdmin):
-    # Read-only: its state is that of the propagated record, changed by the record services.
-    list_display = ("unit", "record", "proposed_at")
+    # Read-only: its state is that of the propagated records, changed by the record services.
+    list_display = ("unit", "proposed_at")
     readonly_fields = [f.name for f in UnitDishonesty._meta.fields]
+    inlines = [UnitDishonestyRecordInline]
 
     def has_add_permission(self, request: object) -> bool:
         return False

@@ -1,5 +1,5 @@
-"""Forms of the unit pages: shape only; the rules (credit code, adult representative with
-an archive, record content) come back from the services as ``ValidationError``s the views
+"""Forms of the unit pages: shape only; the rules (credit code, adult responsible persons
+with an archive, record content) come back from the services as ``ValidationError``s the views
 put on these forms."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from archives.forms import NoRequiredAttributeForm, ReasonForm
+from archives.units.models import UnitPerson
 from credit_portal.forms import DateField
 from departments.models import Department
 
@@ -51,6 +52,20 @@ class UnitForm(NoRequiredAttributeForm):
 
 
 class DishonestyForm(NoRequiredAttributeForm):
+    # Filled from the unit's responsible persons (current and former) by the view; the
+    # service checks that each belongs to the unit.
+    people = forms.MultipleChoiceField(
+        label=_("Recorded against"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The legal representative and the principal person in charge are named by default; "
+            "name the other persons directly responsible for this conduct."
+        ),
+        error_messages={
+            "required": _("Name at least one person it is recorded against."),
+            "invalid_choice": _("Choose among the unit's responsible persons."),
+        },
+    )
     title = forms.CharField(
         label=_("Title"),
         max_length=200,
@@ -79,12 +94,50 @@ class DishonestyForm(NoRequiredAttributeForm):
     )
 
 
+    def __init__(self, *args: Any, people: list[Any], default: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["people"].choices = [(str(p.pk), person_label(p)) for p in people]
+        self.fields["people"].initial = [str(p.pk) for p in default]
+
+
+def person_label(person: Any) -> str:
+    label = f"{person.get_role_display()}：{person.masked_name}（{person.archive.occupation.name}）"
+    if person.ended_at is not None:
+        label += str(_("(no longer in the role since %(day)s)") % {"day": person.ended_at.date().isoformat()})
+    return label
+
+
+class PersonForm(NoRequiredAttributeForm):
+    role = forms.ChoiceField(
+        label=_("Role"),
+        widget=forms.RadioSelect,
+        choices=UnitPerson.Role.choices,
+        help_text=_(
+            "A new legal representative or principal person in charge replaces the current one; "
+            "directly responsible persons are added."
+        ),
+        error_messages={
+            "required": _("Choose the role."),
+            "invalid_choice": _("Choose the role."),
+        },
+    )
+    # Posted, never put in a URL: an ID number is personal data (DESIGN §8).
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=30,
+        help_text=_(
+            "An adult with an archive your department keeps (enterprise legal representatives and responsible persons)."
+        ),
+        error_messages={"required": _("Enter the person's ID number.")},
+    )
+
+
 class DecisionForm(NoRequiredAttributeForm):
     decision = forms.ChoiceField(
         label=_("Decision"),
         widget=forms.RadioSelect,
         choices=[
-            ("approve", _("Approve: write it into the representative's archive")),
+            ("approve", _("Approve: write it into the named persons' archives")),
             ("return", _("Return it to the clerk")),
         ],
         error_messages={

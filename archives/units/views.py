@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archives.units import forms, permissions, selectors, services
+from archives.units.models import Unit
 from archives.views.base import add_errors, refused, require, staff_view
 from credit_portal.exceptions import TransitionNotAllowed
 
@@ -66,7 +67,7 @@ def _detail(
         rows.append(
             {
                 "row": row,
-                "can": permissions.dishonesty_actions(request.user, row.item, row.record, row.pending),
+                "can": permissions.dishonesty_actions(request.user, row),
                 "decision_form": forms_.get("decision_form")
                 if mine and forms_.get("decision_form")
                 else forms.DecisionForm(auto_id=auto_id),
@@ -75,18 +76,32 @@ def _detail(
                 else forms.WithdrawalForm(auto_id=auto_id),
             }
         )
+    people = _people(request, unit)
     return render(
         request,
         "units/unit.html",
         {
             "unit": unit,
+            "people": people,
+            # The record links are shown to whoever may see the person's archive.
+            "visible_archives": {entry["person"].archive_id for entry in people if entry["show_archive"]},
             "rows": rows,
-            "show_archive": permissions.can_see_representative_archive(request.user, unit),
             "can_record": permissions.can_record_dishonesty(request.user, unit),
+            "can_change_people": permissions.can_change_people(request.user, unit),
             "error_form": next((f for f in forms_.values() if f is not None), None),
         },
         status=status,
     )
+
+
+def _people(request: HttpRequest, unit: Unit) -> list[dict[str, object]]:
+    people = selectors.people_of(unit)
+    # The link to a person's archive is shown to whoever may see the archive.
+    seen = selectors.archives_seen_by(request.user, people)
+    return [
+        {"person": p, "show_archive": p.archive_id in seen, "can_end": permissions.can_end_person(request.user, p)}
+        for p in people
+    ]
 
 
 @require_GET
@@ -97,14 +112,59 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_view
+def unit_people(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Change the unit's legal representative and responsible persons (a clerk of the
+    keeping department); the records already written stay where they are."""
+    unit = selectors.get_unit_for_view(request.user, unit_id)
+    require(permissions.can_change_people(request.user, unit))
+    form = forms.PersonForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.assign_person(
+                    unit, by=request.user, role=form.cleaned_data["role"], id_number=form.cleaned_data["id_number"]
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("The unit's responsible persons are changed."))
+                return redirect("units:people", unit_id=unit.pk)
+        status = 400
+    return render(
+        request, "units/people.html", {"unit": unit, "people": _people(request, unit), "form": form}, status=status
+    )
+
+
+@require_POST
+@staff_view
+def person_end(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = selectors.get_person_for_action(request.user, person_id)
+    require(permissions.can_change_people(request.user, person.unit))
+    target = reverse("units:people", args=[person.unit_id])
+    try:
+        services.end_person(person, by=request.user)
+    except TransitionNotAllowed as exc:
+        return refused(request, exc, target)
+    messages.success(request, _("The person no longer holds the role; the records already written stay in their archive."))
+    return redirect(target)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
 def dishonesty_propose(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.get_unit_for_view(request.user, unit_id)
     require(permissions.can_record_dishonesty(request.user, unit))
-    form = forms.DishonestyForm(request.POST or None, request.FILES or None)
+    people = selectors.people_of(unit)
+    form = forms.DishonestyForm(
+        request.POST or None, request.FILES or None, people=people, default=services.default_people(people)
+    )
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "file"}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in {"file", "people"}}
         try:
-            services.propose_dishonesty(unit, by=request.user, evidence=form.cleaned_data["file"], **data)
+            services.propose_dishonesty(
+                unit, by=request.user, evidence=form.cleaned_data["file"], people=form.cleaned_data["people"], **data
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         except TransitionNotAllowed as exc:
@@ -122,13 +182,13 @@ def dishonesty_propose(request: HttpRequest, unit_id: int) -> HttpResponse:
 def dishonesty_decide(request: HttpRequest, item_id: int) -> HttpResponse:
     row = selectors.get_dishonesty_for_action(request.user, item_id)
     unit_id = row.item.unit_id
-    require(permissions.can_return_dishonesty(request.user, row.item, row.record))
+    require(permissions.can_return_dishonesty(request.user, row))
     form = forms.DecisionForm(request.POST, auto_id=f"id_{item_id}_%s")
     if form.is_valid():
         try:
             if form.cleaned_data["decision"] == "approve":
                 services.approve_dishonesty(row.item, by=request.user)
-                messages.success(request, _("Approved: the record is published in the legal representative's archive."))
+                messages.success(request, _("Approved: the records are published in the named persons' archives."))
             else:
                 services.return_dishonesty(row.item, by=request.user, reason=form.cleaned_data["reason"])
                 messages.success(request, _("Returned to the clerk."))
@@ -148,7 +208,7 @@ def dishonesty_decide(request: HttpRequest, item_id: int) -> HttpResponse:
 def dishonesty_withdraw(request: HttpRequest, item_id: int) -> HttpResponse:
     row = selectors.get_dishonesty_for_action(request.user, item_id)
     unit_id = row.item.unit_id
-    require(permissions.can_propose_withdrawal(request.user, row.item, row.record, row.pending))
+    require(permissions.can_propose_withdrawal(request.user, row))
     form = forms.WithdrawalForm(request.POST, auto_id=f"id_{item_id}_%s")
     if form.is_valid():
         try:
@@ -167,10 +227,10 @@ def dishonesty_withdraw(request: HttpRequest, item_id: int) -> HttpResponse:
 @staff_view
 def withdrawal_approve(request: HttpRequest, item_id: int) -> HttpResponse:
     row = selectors.get_dishonesty_for_action(request.user, item_id)
-    require(permissions.can_approve_withdrawal(request.user, row.item, row.pending))
+    require(permissions.can_approve_withdrawal(request.user, row))
     try:
         services.approve_withdrawal(row.item, by=request.user)
     except (TransitionNotAllowed, ValidationError) as exc:
         return refused(request, exc, reverse("units:unit", args=[row.item.unit_id]))
-    messages.success(request, _("Withdrawn: the record in the legal representative's archive is withdrawn too."))
+    messages.success(request, _("Withdrawn: the records in the named persons' archives are withdrawn too."))
     return redirect("units:unit", unit_id=row.item.unit_id)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from archives import annotations, permissions, selectors
 from archives.levels.selectors import level_panel
 from archives.listing import permissions as listing_permissions
-from archives.models import Archive, CreditRecord
+from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.units import selectors as unit_selectors
 from credit_portal.fragments import fragment_context
 
@@ -129,7 +129,7 @@ class ArchiveContent:
         return [e for e in self.entries if e["record"].category.code == REWARDS_CATEGORY]
 
     @cached_property
-    def findings(self) -> list[Any]:
+    def findings(self) -> list[AnnualFinding]:
         return list(selectors.archive_findings(self.archive))
 
     @cached_property
@@ -151,8 +151,9 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
         "propose_listing": listing_permissions.can_propose(request.user, archive),
         # Outside the cached fragment: the level moves with time (expiry, clean years).
         "credit_level": level_panel(archive.pk, with_history=True),
-        # The units this person legally represents (003 §三（一）2), those in the user's scope.
-        "represented_units": unit_selectors.units_represented_by(request.user, archive.subject),
+        # The units this person is or was responsible for and the role (003 §三（一）2),
+        # those in the user's scope.
+        "unit_roles": unit_selectors.unit_roles_of(request.user, archive.subject),
         **fragment_context(request, "staff-archive", selectors.archive_content_stamp(archive)),
     }
 

@@ -53,8 +53,9 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
             "pending": pending, "changes": selectors.record_changes(record),
             "can": permissions.record_actions(request.user, record, pending=pending),
             "viewed_at": timezone.localtime(),
-            # A unit's serious dishonesty written into this archive (003 §三（一）2): its unit.
-            "unit": unit_selectors.unit_of_record(request.user, record),
+            # A unit's serious dishonesty written into this archive (003 §三（一）2): its unit
+            # and the role the person held.
+            "unit_link": unit_selectors.unit_link_of_record(request.user, record),
         },
     )
 
@@ -130,6 +131,12 @@ def record_review(request: HttpRequest, record_id: int) -> HttpResponse:
 @staff_view
 def record_publish(request: HttpRequest, record_id: int) -> HttpResponse:
     record = selectors.get_record_for_view(request.user, record_id, request=request)
+    if permissions.publishes_on_unit_page(record):
+        message = _(
+            "This record is part of a unit's serious dishonesty: another reviewer approves it on the unit's page, "
+            "together with the records of the other persons named."
+        )
+        return refused(request, TransitionNotAllowed(message), reverse("archives:record", args=[record.pk]))
     try:
         services.publish_record(record, by=request.user)
     except (TransitionNotAllowed, ValidationError) as exc:

@@ -108,10 +108,6 @@ class Authorization(models.Model):
         return f"HZ-{digits[:8]}-{digits[8:]}" if len(digits) > 8 else f"HZ-{digits}"
 
     @property
-    def uses_left(self) -> int:
-        return self.max_uses - self.uses
-
-    @property
     def purpose_label(self) -> str:
         if self.purpose == Purpose.OTHER and self.purpose_other:
             return f"{self.get_purpose_display()}：{self.purpose_other}"

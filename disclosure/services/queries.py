@@ -32,6 +32,7 @@ from archives.services.subjects import subject_index_for
 from credit_portal import audit, ratelimit
 from credit_portal.exceptions import DomainError
 from credit_portal.http import client_ip
+from departments.models import Occupation, RecordCategory
 from disclosure import conf
 from disclosure.models import Authorization, CreditReport, Institution, Purpose, QueryLog
 from disclosure.selectors import acting_institution
@@ -208,6 +209,27 @@ def query_record(
     raise refuse(reason)
 
 
+class _OutOfScope(Exception):
+    pass
+
+
+def _ids_asked(
+    requested: Iterable[str] | None, allowed: dict[str, int], model: type[Occupation] | type[RecordCategory]
+) -> list[int] | None:
+    """The ids of occupations (or categories) a query asks for, by code: every one the
+    authorization names when it asks for none (None: the authorization names none, so
+    all); otherwise the codes asked for, each within the authorization's when it names
+    any (``_OutOfScope`` if not)."""
+    if not requested:
+        return list(allowed.values()) or None
+    wanted = set(requested)
+    if allowed and not wanted <= set(allowed):
+        raise _OutOfScope
+    if allowed:
+        return [allowed[code] for code in wanted]
+    return list(model.objects.filter(code__in=wanted).values_list("id", flat=True))
+
+
 def _scope(
     authorization: Authorization,
     occupations: Iterable[str] | None,
@@ -220,30 +242,11 @@ def _scope(
     The purpose's mandatory categories are always added back: an authorization
     granted before a rule existed, or a request narrowed through the API, still gets
     a report that tells the whole truth of its purpose (``services.mandatory``)."""
-    allowed_occ = {o.code: o.pk for o in authorization.occupations.all()}
-    allowed_cat = {c.code: c.pk for c in authorization.categories.all()}
-    occupation_ids: list[int] | None = list(allowed_occ.values()) or None
-    category_ids: list[int] | None = list(allowed_cat.values()) or None
-    if occupations:
-        wanted = set(occupations)
-        if allowed_occ and not wanted <= set(allowed_occ):
-            return None, None, Reason.OUT_OF_SCOPE
-        if allowed_occ:
-            occupation_ids = [allowed_occ[c] for c in wanted]
-        else:
-            from departments.models import Occupation
-
-            occupation_ids = list(Occupation.objects.filter(code__in=wanted).values_list("id", flat=True))
-    if categories:
-        wanted = set(categories)
-        if allowed_cat and not wanted <= set(allowed_cat):
-            return None, None, Reason.OUT_OF_SCOPE
-        if allowed_cat:
-            category_ids = [allowed_cat[c] for c in wanted]
-        else:
-            from departments.models import RecordCategory
-
-            category_ids = list(RecordCategory.objects.filter(code__in=wanted).values_list("id", flat=True))
+    try:
+        occupation_ids = _ids_asked(occupations, {o.code: o.pk for o in authorization.occupations.all()}, Occupation)
+        category_ids = _ids_asked(categories, {c.code: c.pk for c in authorization.categories.all()}, RecordCategory)
+    except _OutOfScope:
+        return None, None, Reason.OUT_OF_SCOPE
     if category_ids is not None:
         category_ids = list(dict.fromkeys([*category_ids, *mandatory.category_ids]))
     return occupation_ids, category_ids, None

@@ -48,6 +48,14 @@ class CodeRefused(DomainError):
         super().__init__(reason)
         self.reason = reason
 
+    @property
+    def message(self) -> str:
+        """What the code field says: start again when the code can no longer be used,
+        otherwise check the text message (a wrong or a used code read the same)."""
+        if self.reason == "expired_or_locked":
+            return _("This code has expired or too many wrong codes were entered. Start again.")
+        return _("The code is not right. Check the text message and try again.")
+
 
 def _code_digest(registration_id: object, code: str) -> str:
     return blind_index(f"{registration_id}:{code}", purpose="registration_code")

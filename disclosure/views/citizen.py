@@ -33,6 +33,7 @@ from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from archives.selectors import content_stamp
 from credit_portal import audit, ratelimit
 from credit_portal.exceptions import TransitionNotAllowed
+from credit_portal.forms import add_errors
 from credit_portal.fragments import fragment_context
 from disclosure import conf, forms, permissions, selectors
 from disclosure.models import Authorization, Institution
@@ -71,8 +72,7 @@ def register(request: HttpRequest) -> HttpResponse:
                     phone=form.cleaned_data["phone"], password=form.cleaned_data["password"], request=request,
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_errors(form, exc)
             else:
                 request.session[SESSION_REGISTRATION] = str(pending.pk)
                 return redirect("disclosure:register_verify")
@@ -90,10 +90,7 @@ def register_verify(request: HttpRequest) -> HttpResponse:
         try:
             user = registration.verify_registration(pending_id, form.cleaned_data["code"], request=request)
         except registration.CodeRefused as exc:
-            if exc.reason == "expired_or_locked":
-                form.add_error("code", _("This code has expired or too many wrong codes were entered. Start again."))
-            else:
-                form.add_error("code", _("The code is not right. Check the text message and try again."))
+            form.add_error("code", exc.message)
         except ValidationError as exc:
             form.add_error("code", exc.messages)
         else:

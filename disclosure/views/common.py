@@ -31,36 +31,28 @@ def _not_found_is_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapped
 
 
-def citizen_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A verified citizen only; the view receives ``subject`` (their own, never from the URL)."""
+def _acting_as(resolve: Callable[[Any], object | None]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Pages for whoever ``resolve(user)`` finds (403 for anyone it does not); the view
+    receives what it found as its second argument, never from the URL."""
 
-    @login_required
-    @never_cache
-    @wraps(view)
-    @_not_found_is_404
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        subject = subject_for(request.user)
-        if subject is None:
-            raise PermissionDenied
-        return view(request, subject, *args, **kwargs)
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            actor = resolve(request.user)
+            if actor is None:
+                raise PermissionDenied
+            return view(request, actor, *args, **kwargs)
 
-    return wrapped
+        return signed_in_view(wrapped)
+
+    return decorator
 
 
-def institution_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Staff of a registered querying institution (or of a department that has one)."""
-
-    @login_required
-    @never_cache
-    @wraps(view)
-    @_not_found_is_404
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        institution = acting_institution(request.user)
-        if institution is None:
-            raise PermissionDenied
-        return view(request, institution, *args, **kwargs)
-
-    return wrapped
+# A verified citizen only; the view receives ``subject`` (their own).
+citizen_view = _acting_as(subject_for)
+# Staff of a registered querying institution (or of a department that has one); the view
+# receives ``institution``.
+institution_view = _acting_as(acting_institution)
 
 
 def signed_in_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

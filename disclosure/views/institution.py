@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from credit_portal.forms import add_errors
 from disclosure import forms, selectors
 from disclosure.models import Institution, QueryLog
 from disclosure.services import authorizations as auth_services
@@ -62,8 +63,7 @@ def institution_request(request: HttpRequest, institution: Institution) -> HttpR
                 by=request.user, name=data["name"], id_number=data["id_number"], terms=terms, request=request
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_errors(form, exc)
         except PermissionDenied:
             raise
         else:

@@ -17,6 +17,7 @@ from archives.listing.forms import StatementForm
 from archives.models import Subject
 from credit_portal import audit
 from credit_portal.exceptions import TransitionNotAllowed
+from credit_portal.forms import add_errors
 from disclosure.views.common import citizen_view
 
 
@@ -31,16 +32,14 @@ def my_listings(request: HttpRequest, subject: Subject) -> HttpResponse:
 @citizen_view
 def my_listing(request: HttpRequest, subject: Subject, listing_id: int) -> HttpResponse:
     listing = selectors.get_own_listing(subject, listing_id)
-    may_object = (listing.state == listing.State.PROPOSED and not listing.objected_at
-                  and not permissions.window_closed(listing))
+    may_object = permissions.can_object(subject, listing)
     form = StatementForm(request.POST or None, request.FILES or None) if may_object else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
             services.file_objection(listing, subject=subject, text=form.cleaned_data["text"],
                                     files=form.cleaned_data["files"])
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_errors(form, exc)
         except TransitionNotAllowed as exc:
             messages.error(request, str(exc))
             return redirect("disclosure:my_listing", listing_id=listing.pk)

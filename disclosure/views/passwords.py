@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from credit_portal import ratelimit
+from credit_portal.forms import add_errors
 from disclosure import conf, forms
 from disclosure.services import passwords
 from disclosure.services.registration import CodeRefused
@@ -48,13 +49,9 @@ def password_reset_verify(request: HttpRequest) -> HttpResponse:
                 reset_id, code=form.cleaned_data["code"], password=form.cleaned_data["password"], request=request
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_errors(form, exc)
         except CodeRefused as exc:
-            if exc.reason == "expired_or_locked":
-                form.add_error("code", _("This code has expired or too many wrong codes were entered. Start again."))
-            else:
-                form.add_error("code", _("The code is not right. Check the text message and try again."))
+            form.add_error("code", exc.message)
         else:
             request.session.pop(SESSION_RESET, None)
             messages.success(request, _("Your password has been changed. Sign in with your new password."))

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_http_methods
 from archives.listing.models import Listing
 from archives.models import CreditRecord
 from credit_portal import ratelimit
+from credit_portal.masking import mask_name
 from credit_portal.replica import reads_from_replica
 from disclosure import conf, forms, selectors
-from disclosure.masking import mask_name
 
 
 def _rows(records: list[CreditRecord]) -> list[dict[str, object]]:

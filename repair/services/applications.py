@@ -16,7 +16,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +25,7 @@ from archives.models import CreditRecord, DisplayRule, Subject
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
 from exchange.outbox import emit
-from repair import case_types, citizens, deadlines
+from repair import case_types, citizens
 from repair.models import CaseFile, RepairApplication
 from repair.services import common
 
@@ -115,22 +115,13 @@ def apply_for_repair(
         eligibility = repair_eligibility(locked)
         if not eligibility.repairable:
             raise TransitionNotAllowed(" ".join(eligibility.reasons))
-        if RepairApplication.objects.filter(record=locked, state__in=RepairApplication.OPEN_STATES).exists():
-            raise TransitionNotAllowed(_("There is already an open repair application for this record."))
         now = timezone.now()
-        filed_on = timezone.localdate(now)
-        application = RepairApplication(
-            reference=common.new_reference(APPLICATION), record=locked, subject=subject, filed_by=by, filed_at=now,
-            accept_due=deadlines.due_from(APPLICATION.accept_rule, filed_on=filed_on),
-            decide_due=deadlines.due_from(APPLICATION.decide_rule, filed_on=filed_on),
+        application = common.open_case(
+            APPLICATION, record=locked, subject=subject, by=by, at=now,
+            duplicate=_("There is already an open repair application for this record."),
             fulfilment=fulfilment.strip(), commitment_text=commitment_text_for(locked, subject),
             commitment_confirmed_at=now, extra_actions=(extra_actions or "").strip(),
         )
-        try:
-            with transaction.atomic():
-                application.save(force_insert=True)
-        except IntegrityError:
-            raise TransitionNotAllowed(_("There is already an open repair application for this record.")) from None
         common.store_files(application, checked_proof, kind=CaseFile.Kind.FULFILMENT, by=by)
         common.store_files(application, checked_extra, kind=CaseFile.Kind.EXTRA, by=by)
         common.step(application, "filed", by, due=application.accept_due, at=now)
@@ -158,21 +149,11 @@ def accept_repair(application: RepairApplication, *, by: User) -> RepairApplicat
     """The credit office accepts a filed application; the decision is due
     ``repair_decide`` from the event that rule names (acceptance by default)."""
     with transaction.atomic():
-        case = common.lock_open_case(application, by)
-        if case.state != RepairApplication.State.SUBMITTED:
-            raise TransitionNotAllowed(_("Only a newly filed application can be accepted."))
-        now = timezone.now()
-        case.state = RepairApplication.State.ACCEPTED
-        case.accepted_at = now
-        case.decide_due = case.decide_due or deadlines.due_from(
-            APPLICATION.decide_rule, filed_on=timezone.localdate(case.filed_at), accepted_on=timezone.localdate(now)
+        return common.accept_case(
+            application, by=by, refusal=_("Only a newly filed application can be accepted."),
+            title=_("Your credit repair application has been accepted"),
+            body=_("The credit office will decide by %(due)s."),
         )
-        case.save(update_fields=["state", "accepted_at", "decide_due"])
-        common.step(case, "accepted", by, due=case.decide_due, at=now)
-        common.notify(case, _("Your credit repair application has been accepted"), _(
-            "The credit office will decide by %(due)s."
-        ) % {"due": common.shown_date(case.decide_due)})
-    return case
 
 
 def refuse_repair(application: RepairApplication, *, by: User, reason: str) -> RepairApplication:

@@ -16,11 +16,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives import services as archive_services
-from archives.models import CreditRecord, Notice
+from archives.models import CreditRecord, Notice, Subject
 from archives.services.evidence import check_upload
 from credit_portal import audit
 from credit_portal.crypto import sm3_hexdigest
@@ -145,6 +146,53 @@ def lock_open_case(case: Case, by: User) -> Case:
     locked = lock(case)
     require_handler(by, locked)
     refuse_if_closed(locked)
+    return locked
+
+
+def open_case(
+    case_type: case_types.CaseType, *, record: CreditRecord, subject: Subject, by: User, at: datetime,
+    duplicate: str, **fields: Any,
+) -> Case:
+    """A newly filed case of ``case_type`` on ``record`` (locked by the caller, inside its
+    transaction): its reference and both deadlines counted from the filing day. A second
+    open case of the kind on the record is refused with ``duplicate``; the unique
+    constraint refuses it too when two arrive at once."""
+    model = case_type.model
+    if model.objects.filter(record=record, state__in=model.OPEN_STATES).exists():
+        raise TransitionNotAllowed(duplicate)
+    filed_on = timezone.localdate(at)
+    case = model(
+        reference=new_reference(case_type), record=record, subject=subject, filed_by=by, filed_at=at,
+        accept_due=deadlines.due_from(case_type.accept_rule, filed_on=filed_on),
+        decide_due=deadlines.due_from(case_type.decide_rule, filed_on=filed_on), **fields,
+    )
+    try:
+        with transaction.atomic():
+            case.save(force_insert=True)
+    except IntegrityError:
+        raise TransitionNotAllowed(duplicate) from None
+    return case
+
+
+def accept_case(case: Case, *, by: User, refusal: str, title: str, body: str) -> Case:
+    """The credit office accepts a newly filed case, inside the caller's transaction: it
+    moves to its kind's accepted state, its decision falls due by its kind's rule (counted
+    from the filing or from today, as the rule says; a due day already set stays), the
+    timeline says so and the person is told (``body`` names the day as ``%(due)s``).
+    ``refusal`` is the message when the case is not newly filed."""
+    case_type = case_types.of(case)
+    locked = lock_open_case(case, by)
+    if locked.state != case_type.model.State.SUBMITTED:
+        raise TransitionNotAllowed(refusal)
+    now = timezone.now()
+    locked.state = case_type.accepted_state
+    locked.accepted_at = now
+    locked.decide_due = locked.decide_due or deadlines.due_from(
+        case_type.decide_rule, filed_on=timezone.localdate(locked.filed_at), accepted_on=timezone.localdate(now)
+    )
+    locked.save(update_fields=["state", "accepted_at", "decide_due"])
+    step(locked, "accepted", by, due=locked.decide_due, at=now)
+    notify(locked, title, body % {"due": shown_date(locked.decide_due)})
     return locked
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ from archives.models import CreditRecord
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
 from exchange.outbox import emit
-from repair import case_types, citizens, deadlines, permissions
+from repair import case_types, citizens, permissions
 from repair.models import CaseFile, Objection, PersonalStatement
 from repair.services import common
 from repair.services.answers import changes_from_json
@@ -50,21 +50,11 @@ def file_objection(
         locked = CreditRecord.objects.select_for_update().get(pk=record.pk)
         if locked.state != CreditRecord.State.PUBLISHED or not locked.is_current:
             raise TransitionNotAllowed(_("Only a record that is currently published can be objected to."))
-        if Objection.objects.filter(record=locked, state__in=Objection.OPEN_STATES).exists():
-            raise TransitionNotAllowed(_("There is already an open objection to this record."))
         now = timezone.now()
-        filed_on = timezone.localdate(now)
-        objection = Objection(
-            reference=common.new_reference(OBJECTION), record=locked, subject=subject, filed_by=by, filed_at=now,
-            accept_due=deadlines.due_from(OBJECTION.accept_rule, filed_on=filed_on),
-            decide_due=deadlines.due_from(OBJECTION.decide_rule, filed_on=filed_on),
-            reasons=reasons,
+        objection = common.open_case(
+            OBJECTION, record=locked, subject=subject, by=by, at=now,
+            duplicate=_("There is already an open objection to this record."), reasons=reasons,
         )
-        try:
-            with transaction.atomic():
-                objection.save(force_insert=True)
-        except IntegrityError:
-            raise TransitionNotAllowed(_("There is already an open objection to this record.")) from None
         common.store_files(objection, checked, kind=CaseFile.Kind.EVIDENCE, by=by)
         archive_services.set_objection_flag(locked, flagged=True, by=by)
         common.step(objection, "filed", by, due=objection.accept_due, at=now)
@@ -79,21 +69,11 @@ def accept_objection(objection: Objection, *, by: User) -> Objection:
     """The credit office accepts: the case goes to the source department for
     verification. The answer stays due on the day counted from the filing."""
     with transaction.atomic():
-        case = common.lock_open_case(objection, by)
-        if case.state != Objection.State.SUBMITTED:
-            raise TransitionNotAllowed(_("Only a newly filed objection can be accepted."))
-        now = timezone.now()
-        case.state = Objection.State.VERIFYING
-        case.accepted_at = now
-        case.decide_due = case.decide_due or deadlines.due_from(
-            OBJECTION.decide_rule, filed_on=timezone.localdate(case.filed_at), accepted_on=timezone.localdate(now)
+        return common.accept_case(
+            objection, by=by, refusal=_("Only a newly filed objection can be accepted."),
+            title=_("Your objection has been accepted"),
+            body=_("The department that keeps the record is verifying it. You will receive a written answer by %(due)s."),
         )
-        case.save(update_fields=["state", "accepted_at", "decide_due"])
-        common.step(case, "accepted", by, due=case.decide_due, at=now)
-        common.notify(case, _("Your objection has been accepted"), _(
-            "The department that keeps the record is verifying it. You will receive a written answer by %(due)s."
-        ) % {"due": common.shown_date(case.decide_due)})
-    return case
 
 
 def concluded_payload(case: Objection, record: CreditRecord, outcome: str, result: str = "unchanged") -> dict[str, Any]:

@@ -40,6 +40,9 @@ def test_demo_archives_hold_every_state_and_a_second_run_changes_nothing() -> No
     # Through the services: the trail and the outbox are real.
     assert OutboxEvent.objects.filter(event_type="record.published").exists()
     assert AuditEntry.objects.filter(action="archives.record.published").exists()
+    # Every demo record says which activity produced it (001 §三（五）), each of the six shown.
+    assert not CreditRecord.objects.filter(source_type="").exists()
+    assert set(CreditRecord.objects.values_list("source_type", flat=True)) == set(CreditRecord.SourceType.values)
     first = _snapshot()
     call_command("load_demo_data", stdout=StringIO())
     assert _snapshot() == first
@@ -97,6 +100,9 @@ def test_generate_after_the_demo_data_holds_every_state_and_never_reuses_a_demo_
     assert set(records.values_list("state", flat=True)) == set(CreditRecord.State.values)
     assert set(records.exclude(severity="").values_list("severity", flat=True)) == set(CreditRecord.Severity.values)
     assert records.count() == 120 * synthetic.RECORDS_PER_PERSON
+    assert set(records.values_list("source_type", flat=True)) == {
+        "commendation", "supervision", "spot_check", "assessment", "penalty",
+    }
     corrected = records.get(state="corrected", archive__subject__in=synthetic_people[:1])
     assert records.get(supersedes=corrected).lineage == corrected.lineage
     assert AnnualFinding.objects.filter(archive__subject__in=synthetic_people, state="signed").count() == 120

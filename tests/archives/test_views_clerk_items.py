@@ -48,6 +48,28 @@ def test_clerk_deletes_a_draft_and_its_evidence(client, world: World) -> None:
     assert AuditEntry.objects.filter(action="archives.record.deleted", object_id=str(draft.pk)).exists()
 
 
+def test_deleting_a_draft_removes_its_stored_files_only_when_the_deletion_commits(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+
+    kept = draft_negative(world)
+    kept_file = kept.evidence.get().file.name
+    with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012 - the rollback is the point
+        services.delete_draft(kept, by=world.edu_clerk)
+        raise RuntimeError("rolled back")
+    assert CreditRecord.objects.filter(pk=kept.pk).exists()
+    assert default_storage.exists(kept_file)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.delete_draft(kept, by=world.edu_clerk)
+    assert default_storage.exists(kept_file), "the file went before the rows' deletion committed"
+    for callback in callbacks:
+        callback()
+    assert not default_storage.exists(kept_file)
+
+
 def test_a_published_record_cannot_be_deleted(client, world: World) -> None:
     record = publish_negative(world)
     client.force_login(world.edu_clerk)

@@ -87,7 +87,7 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # (repair, one query), findings + their evidence (prefetch), the acting departments
     # (occupation's departments, shares), the clerk and reviewer memberships for the
     # buttons and the credit level (levels, one query; not assessed here, so no reason
-    # titles or history), the units the person legally represents (archives.units, one
+    # titles or history), the roles the person holds in units (archives.units, one
     # query) = 22.
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
@@ -95,7 +95,7 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # (records, evidence, versions, statements, findings and what only they ask) are
     # skipped: 5 common + department codes, archive, audit entry, the version, the
     # acting departments, the memberships for the buttons and the credit level (outside
-    # the fragment: it moves with time) and the represented units = 14.
+    # the fragment: it moves with time) and the roles held in units = 14.
     with django_assert_num_queries(ARCHIVE_CACHED):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("credit_portal", "departments", "archives", "disclosure", "repair", "exchange")
-CALL = re.compile(r"\brecord(?:_read)?\(\s*f?\"([^\"]+)\"")
+# A name handed to audit.record / record_read, or to a helper that records it
+# (``retire_rule(rule, action="levels.rule.retired", by=by)``).
+CALL = re.compile(r"\brecord(?:_read)?\(\s*f?\"([^\"]+)\"|\baction=f?\"([a-z_]+\.[^\"]*)\"")
 # ``intake``, ``levels``, ``listing`` and ``units`` are the app labels of archives' sub-apps. A literal ending in "." is the front of
 # a name completed in code (``"disclosure.query." + outcome``): app and object.
 # An f-string's placeholder stands for one part (``{case_type.audit_object}``).
@@ -24,7 +26,7 @@ def _written_names() -> dict[str, str]:
             if "migrations" in path.parts:
                 continue
             for match in CALL.finditer(path.read_text(encoding="utf-8")):
-                names[match.group(1)] = path.relative_to(ROOT).as_posix()
+                names[match.group(1) or match.group(2)] = path.relative_to(ROOT).as_posix()
     return names
 
 
@@ -32,6 +34,7 @@ def test_the_scan_finds_the_actions() -> None:
     names = _written_names()
     assert "exchange.event.requeued" in names
     assert "disclosure.authorization.revoked" in names
+    assert "levels.point_rule.retired" in names
 
 
 def test_every_action_is_app_object_verb() -> None:

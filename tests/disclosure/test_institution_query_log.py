@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from disclosure.masking import mask_name
+from credit_portal.masking import mask_name
 from disclosure.models import QueryLog
 from disclosure.services import queries
 from tests.disclosure.conftest import grant

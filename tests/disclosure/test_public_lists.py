@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from archives import services as archive_services
 from archives.models import CreditRecord
-from disclosure.masking import mask_id_number, mask_name
+from credit_portal.masking import mask_id_number, mask_name
 from tests import factories as f
 from tests.disclosure.conftest import make_record
 from tests.listing.factories import make_listing

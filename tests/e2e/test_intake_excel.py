@@ -65,13 +65,14 @@ def test_clerk_uploads_fixes_and_imports(page: Any, base_url: str, tmp_path: Pat
     book = load_workbook(template)
     sheet = book["记录"]
     assert sheet["B1"].value == "公民身份号码*"
+    assert sheet["Q1"].value == "信息来源"  # 001 §三(五), optional, the last column
     rows = [
         ["浏览器甲", f.make_id_number(birth=date(1988, 5, 5), seq=7, region="110109"), None, "示范市第五中学", None,
          violations, "负面", "一般", "违规补课", None, "示教〔2026〕7号", "示范市教育局", date(2026, 1, 2),
-         date(2026, 1, 20), None, "否"],
+         date(2026, 1, 20), None, "否", "处罚处分"],
         ["浏览器乙", f.make_id_number(birth=date(1989, 6, 6), seq=8, region="110109"), None, "示范市第五中学", None,
          "不存在的类别", "负面", "一般", "违规收费", None, "示教〔2026〕8号", "示范市教育局", date(2026, 1, 3),
-         date(2026, 1, 21), None, "否"],
+         date(2026, 1, 21), None, "否", "抽查检查"],
     ]
     for r, values in enumerate(rows, start=2):
         for c, value in enumerate(values, start=1):
@@ -89,8 +90,9 @@ def test_clerk_uploads_fixes_and_imports(page: Any, base_url: str, tmp_path: Pat
     info.value.save_as(report_path)
     report = load_workbook(report_path)
     errors = report["记录"]
-    assert errors["Q1"].value == "错误说明"
-    assert "未知的信息类别“不存在的类别”" in errors["Q3"].value
+    assert errors["R1"].value == "错误说明"
+    assert "未知的信息类别“不存在的类别”" in errors["R3"].value
+    assert errors["Q3"].value == "抽查检查"
     assert errors["M2"].is_date
     errors["F3"] = violations
     fixed = tmp_path / "fixed.xlsx"
@@ -103,6 +105,8 @@ def test_clerk_uploads_fixes_and_imports(page: Any, base_url: str, tmp_path: Pat
     assert page.locator("#count-created").inner_text() == "2"
     _check(page, "4-done")
     assert CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL, state="draft").count() == 2
+    assert set(CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL).values_list("source_type", flat=True)) \
+        == {"penalty", "spot_check"}
     # The imported drafts are on the clerk's one list of their own items.
     page.get_by_role("link", name="我的事项").first.click()
     assert page.locator("h1").inner_text() == "我的事项"

@@ -1,4 +1,4 @@
-"""The serious-dishonesty list procedure in Chromium (issue 12 points 3, 6): a department
+"""The serious-dishonesty list procedure in Chromium: a department
 clerk proposes listing a person (the empty form first: the error state), the person reads
 the notice and states their case with a file (in elderly mode), the clerk answers, another
 reviewer decides, and the masked entry is on the public list. axe on every page;

@@ -189,3 +189,29 @@ def test_envelope_of_an_outbox_event_carries_its_id_as_idempotency_key():
     env = schema.envelope_for(event)
     assert env["idempotency_key"] == str(event.id)
     assert schema.problem(env) is None
+
+
+def test_record_events_carry_the_source_type_and_old_events_stay_valid(world, client):
+    """001 §三（五）: the platform learns which activity produced the information."""
+    from archives.models import CreditRecord
+
+    record = draft_negative(world, source_type=CreditRecord.SourceType.SPOT_CHECK)
+    services.submit_record(record, by=world.edu_clerk)
+    services.publish_record(record, by=world.edu_reviewer)
+    unnamed = draft_negative(world, title="未写来源")
+    services.submit_record(unnamed, by=world.edu_clerk)
+    services.publish_record(unnamed, by=world.edu_reviewer)
+    events = list(OutboxEvent.objects.filter(event_type="record.published").order_by("created_at"))
+    assert [e.payload["source_type"] for e in events] == ["spot_check", None]
+    for event in events:
+        assert schema.problem(schema.envelope_for(event)) is None
+    # Events sent before the field existed carry none and are still valid.
+    old = envelope(payload=record_payload())
+    assert "source_type" not in old["payload"]
+    assert schema.problem(old) is None
+    response = signed_post(client, [schema.envelope_for(e) for e in events] + [old])
+    assert {receipt["status"] for receipt in response.json()["receipts"]} == {"accepted"}
+    # The schema's list is the model's, and nothing else passes.
+    field = schema.schema()["$defs"]["record"]["properties"]["source_type"]
+    assert field["enum"] == [*CreditRecord.SourceType.values, None]
+    assert schema.problem(envelope(payload=record_payload(source_type="rumour"))).startswith("payload/source_type")

@@ -13,14 +13,14 @@ from tests.archives.conftest import World, world  # noqa: F401 - re-exported fix
 
 
 def row(seq: int = 1, **overrides: object) -> list[object]:
-    """One template row (16 columns) for a synthetic teacher."""
+    """One template row (every column, in the template's order) for a synthetic teacher."""
     values: dict[str, object] = {
         "name": f"导入{seq:03d}", "id_number": f.make_id_number(birth=date(1990, 1, 1 + seq % 28), seq=seq % 50,
                                                                  region="110106"),
         "phone": "", "employer": "示范市实验小学", "post": "", "category": RecordCategory.objects.get(code="violations").name, "polarity": "负面",
         "severity": "一般", "title": f"违规记录{seq}", "description": "", "decision_number": f"示教〔2026〕{seq}号",
         "deciding_body": "示范市教育局", "occurred_on": date(2026, 1, 5), "decided_on": date(2026, 2, 1),
-        "domain": "", "is_penalty": "否",
+        "domain": "", "is_penalty": "否", "source_type": "",
     }
     values.update(overrides)
     return list(values.values())

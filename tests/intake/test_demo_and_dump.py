@@ -36,6 +36,10 @@ def test_demo_clerk_loads_the_sample_year_and_the_file_is_written(settings, tmp_
     )
     assert (outcome.created, len(outcome.refused)) == (200, 0), outcome.refused[0].errors
     assert CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL).count() == 200
+    # The sample fills the source column: penalties for the violations, commendations otherwise.
+    imported = CreditRecord.objects.filter(source=CreditRecord.Source.EXCEL)
+    assert set(imported.filter(polarity="negative").values_list("source_type", flat=True)) == {"penalty"}
+    assert set(imported.exclude(polarity="negative").values_list("source_type", flat=True)) == {"commendation"}
 
 
 def test_raw_dump_after_an_upload_with_errors_has_no_id_number_or_phone(client, world) -> None:

@@ -137,3 +137,16 @@ def test_my_items_is_the_one_page_for_typed_and_imported_records(client, world) 
         assert "违规有偿补课" not in response.content.decode()
     client.logout()
     assert client.get(reverse("archives:my_items")).status_code == 302
+
+
+def test_the_export_is_an_audited_read(client, world) -> None:
+    """Who took the list out of the system, and how many rows, is in the audit trail (an
+    audited read, chained later like every read: the page writes no chain head)."""
+    from credit_portal.models import AuditEntry
+
+    make_archives(world, 2, employer="示范市第九中学")
+    client.force_login(world.edu_clerk)
+    client.get(reverse("archives:intake_archives_export"), {"employer": "第九"})
+    entry = AuditEntry.objects.get(action="intake.archives.exported")
+    assert entry.actor_id == world.edu_clerk.pk
+    assert entry.detail == {"rows": 2}

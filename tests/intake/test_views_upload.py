@@ -9,7 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
+from archives.intake.columns import COLUMNS
 from archives.intake.models import ImportJob, IntakeSettings
 from archives.models import CreditRecord
 from tests.intake.conftest import filled, row
@@ -64,7 +66,8 @@ def test_upload_with_errors_then_fixed_report_succeeds(client, world) -> None:
     report = client.get(reverse("archives:intake_job_report", args=[job.pk]))
     book = load_workbook(BytesIO(report.content))
     sheet = book["记录"]
-    assert "未知的信息类别“无此类别”" in sheet["Q3"].value
+    # The error column follows the template's columns.
+    assert "未知的信息类别“无此类别”" in sheet[f"{get_column_letter(len(COLUMNS) + 1)}3"].value
     sheet["F3"] = world.violations.name  # the clerk corrects the cell in the report and uploads it
     out = BytesIO()
     book.save(out)

@@ -1,5 +1,5 @@
 """The procedure: proposal with its basis, the notice before listing, the objection
-window in working days across a holiday, four eyes, the decision (issue 12 point 3)."""
+window in working days across a holiday, four eyes, the decision."""
 
 from __future__ import annotations
 
@@ -209,3 +209,24 @@ def test_a_rule_without_a_source_is_refused(world) -> None:
         rule.full_clean()
     assert "source" in exc.value.message_dict
     assert not ListingRule.objects.exists()
+
+
+def test_the_statement_form_is_offered_exactly_when_the_service_would_take_it(world, record) -> None:
+    """``permissions.can_object`` (what the person's page offers) agrees with
+    ``file_objection`` (what it takes): another person, after the window, a second time."""
+    from archives.listing import permissions
+
+    other, _ = archive_services.find_or_create_subject(
+        name="测试丙", id_number=f.make_id_number(seq=8), by=world.edu_clerk
+    )
+    with _at(date(2026, 9, 30)):
+        listing = propose(world, [record])
+    with _at(date(2026, 10, 13)):
+        assert permissions.can_object(world.subject, listing)
+        assert not permissions.can_object(other, listing)
+    with _at(date(2026, 10, 14)):
+        assert not permissions.can_object(world.subject, listing)  # the window ended
+    with _at(date(2026, 10, 13)):
+        services.file_objection(listing, subject=world.subject, text="学历证明系学校出具。")
+        listing.refresh_from_db()
+        assert not permissions.can_object(world.subject, listing)  # once

@@ -5,6 +5,7 @@ row as for fifty on the two list pages."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -255,3 +256,17 @@ def test_cases_page_query_count(world, n, django_assert_num_queries) -> None:
     with django_assert_num_queries(CASES_PAGE):
         page = client.get(reverse("listing:cases")).content.decode()
     assert page.count('href="/staff/listings/cases/') >= min(n, 25)
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_my_listings_page_query_count(world, record, linked, n, django_assert_num_queries) -> None:
+    for i in range(n):  # decided ones: one open procedure per person and department
+        make_listing(record, by=world.edu_clerk, reference=f"SXT{i:08d}", state=Listing.State.NOT_LISTED,
+                     listed_from=None, listed_until=None)
+    client = _client(linked)
+    client.get(reverse("disclosure:my_listings"))  # the first request saves the session
+    # 1 session, 2 user, 3 the citizen's subject (their profile), 4 role groups (the
+    # menu), 5 the listings with department and occupation joined.
+    with django_assert_num_queries(5):
+        page = client.get(reverse("disclosure:my_listings")).content.decode()
+    assert len(re.findall(r'href="/my/listings/\d+/"', page)) == n

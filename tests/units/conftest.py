@@ -1,6 +1,8 @@
-"""Fixtures of units and legal representatives: the archives ``world`` (education keeps
+"""Fixtures of units and their responsible persons: the archives ``world`` (education keeps
 the teacher 测试甲's archive), its teachers' archives holding the category of a unit's
-serious dishonesty, and a unit of education with 测试甲 as legal representative."""
+serious dishonesty, a unit of education with 测试甲 as legal representative, and two more
+adults with teachers' archives (``staffed_unit`` names them principal and directly
+responsible person)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from archives import services as archive_services
+from archives.models import Archive
 from archives.units import services
-from archives.units.models import Unit, UnitDishonesty
+from archives.units.models import Unit, UnitDishonesty, UnitPerson
 from departments.models import Membership
 from tests import factories as f
 from tests.archives.conftest import PDF, World
@@ -73,3 +77,26 @@ DISHONESTY = {
 
 def propose(unit: Unit, by: Any, **overrides: Any) -> UnitDishonesty:
     return services.propose_dishonesty(unit, by=by, evidence=pdf(), **{**DISHONESTY, **overrides})
+
+
+def adult_with_archive(w: World, name: str, seq: int, *, birth: date = date(1979, 6, 1)) -> Archive:
+    subject, _ = archive_services.find_or_create_subject(
+        name=name, id_number=f.make_id_number(birth=birth, seq=seq), by=w.edu_clerk
+    )
+    return archive_services.open_archive(
+        subject=subject, occupation=w.teacher, department=w.education, employer="示范市明德培训学校", by=w.edu_clerk
+    )
+
+
+@pytest.fixture
+def staffed_unit(world_units: World, unit: Unit) -> Any:
+    """``unit`` with a principal person in charge (测试乙) and a directly responsible person (测试丙)."""
+    w = world_units
+    principal = adult_with_archive(w, "测试乙", 41)
+    responsible = adult_with_archive(w, "测试丙", 42)
+    p = services.assign_person(unit, by=w.edu_clerk, role=UnitPerson.Role.PRINCIPAL, id_number=principal.subject.id_number)
+    r = services.assign_person(
+        unit, by=w.edu_clerk, role=UnitPerson.Role.DIRECTLY_RESPONSIBLE, id_number=responsible.subject.id_number
+    )
+    representative = UnitPerson.objects.get(unit=unit, role=UnitPerson.Role.LEGAL_REPRESENTATIVE)
+    return unit, representative, p, r

@@ -1,4 +1,4 @@
-"""Units and legal representatives (issue 13 point 3; 003 §三（一）2): a unit's serious
+"""Units and legal representatives (003 §三（一）2): a unit's serious
 dishonesty reaches the representative's archive only through four eyes, and its
 withdrawal withdraws the propagated record, again through four eyes."""
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 from archives import services as archive_services
 from archives.models import CreditRecord
 from archives.units import services
-from archives.units.models import Unit, UnitDishonesty
+from archives.units.models import Unit, UnitDishonesty, UnitPerson
 from credit_portal.exceptions import NotFound
 from credit_portal.models import AuditEntry
 from exchange.models import OutboxEvent
@@ -24,15 +24,19 @@ pytestmark = pytest.mark.django_db
 
 
 def _current(item: UnitDishonesty) -> CreditRecord:
-    return CreditRecord.objects.get(lineage=item.lineage, is_current=True)
+    """The current version of the item's only record (the unit has its legal representative only)."""
+    (link,) = item.records.all()
+    return CreditRecord.objects.get(lineage=link.lineage, is_current=True)
 
 
 def test_a_unit_is_registered_with_its_adult_representative_and_their_archive(world_units, unit) -> None:
     assert unit.credit_code == UNIT_CODE
-    assert unit.representative == world_units.subject
-    assert unit.representative_archive == world_units.archive
-    assert unit.representative_masked_name == "测*甲"
+    (person,) = unit.people.all()
+    assert person.role == UnitPerson.Role.LEGAL_REPRESENTATIVE
+    assert (person.subject, person.archive, person.ended_at) == (world_units.subject, world_units.archive, None)
+    assert person.masked_name == "测*甲"
     assert AuditEntry.objects.filter(action="units.unit.registered", object_id=str(unit.pk)).exists()
+    assert AuditEntry.objects.filter(action="units.person.assigned", object_id=str(person.pk)).exists()
 
 
 def test_the_unit_dishonesty_is_proposed_as_a_submitted_record_of_the_representative(world_units, unit) -> None:
@@ -54,7 +58,7 @@ def test_the_unit_dishonesty_is_proposed_as_a_submitted_record_of_the_representa
 
 def test_another_reviewer_approves_and_the_record_is_published_and_pushed(world_units, unit) -> None:
     item = propose(unit, world_units.edu_clerk)
-    record = services.approve_dishonesty(item, by=world_units.edu_reviewer)
+    (record,) = services.approve_dishonesty(item, by=world_units.edu_reviewer)
     assert record.state == CreditRecord.State.PUBLISHED
     assert record.published_by == world_units.edu_reviewer
     event = OutboxEvent.objects.get(event_type="record.published")
@@ -108,7 +112,7 @@ def test_withdrawal_through_four_eyes_withdraws_the_propagated_record(world_unit
     w = world_units
     item = propose(unit, w.edu_clerk)
     services.approve_dishonesty(item, by=w.edu_reviewer)
-    change = services.propose_withdrawal(item, by=w.edu_reviewer, reason="单位失信决定已被撤销")
+    (change,) = services.propose_withdrawal(item, by=w.edu_reviewer, reason="单位失信决定已被撤销")
     assert change.record == _current(item)
     # The proposer cannot approve their own withdrawal, nor can a clerk.
     with pytest.raises(PermissionDenied):
@@ -116,7 +120,7 @@ def test_withdrawal_through_four_eyes_withdraws_the_propagated_record(world_unit
     with pytest.raises(PermissionDenied):
         services.approve_withdrawal(item, by=w.edu_clerk)
     assert _current(item).state == CreditRecord.State.PUBLISHED
-    withdrawn = services.approve_withdrawal(item, by=w.edu_reviewer2)
+    (withdrawn,) = services.approve_withdrawal(item, by=w.edu_reviewer2)
     assert withdrawn.state == CreditRecord.State.WITHDRAWN
     assert OutboxEvent.objects.filter(event_type="record.withdrawn", payload__source="unit").exists()
     assert AuditEntry.objects.filter(action="units.dishonesty.ended", object_id=str(item.pk)).exists()

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from stdnum.cn import uscc
 
 from archives.models import CreditRecord
 from archives.units import services
-from archives.units.models import Unit, UnitDishonesty
+from archives.units.models import Unit, UnitDishonesty, UnitPerson
 from tests.units.conftest import UNIT_CODE, pdf, propose
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +21,14 @@ def _client(user: object) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def _state(item: UnitDishonesty) -> str:
+    (state,) = {
+        r.state
+        for r in CreditRecord.objects.filter(lineage__in=item.records.values("lineage"), is_current=True)
+    }
+    return state
 
 
 def _zh(client: Client, method: str, url: str, data: dict | None = None):
@@ -35,7 +43,7 @@ def test_the_unit_page_shows_the_masked_representative_and_links_to_the_archive(
     assert "测*甲" in page
     assert "测试甲" not in page
     assert reverse("archives:archive", args=[world_units.archive.pk]) in page
-    assert reverse("archives:record", args=[item.record_id]) in page
+    assert reverse("archives:record", args=[item.records.get().record_id]) in page
 
 
 def test_the_archive_and_record_pages_link_back_to_the_unit(world_units, unit) -> None:
@@ -43,7 +51,9 @@ def test_the_archive_and_record_pages_link_back_to_the_unit(world_units, unit) -
     client = _client(world_units.edu_reviewer)
     unit_url = reverse("units:unit", args=[unit.pk])
     assert unit_url in client.get(reverse("archives:archive", args=[world_units.archive.pk])).content.decode()
-    assert unit_url in client.get(reverse("archives:record", args=[item.record_id])).content.decode()
+    record_page = client.get(reverse("archives:record", args=[item.records.get().record_id])).content.decode()
+    assert unit_url in record_page
+    assert "因此人担任法定代表人的单位" in record_page
 
 
 def test_the_clerk_records_and_another_reviewer_approves_through_the_pages(world_units, unit) -> None:
@@ -58,6 +68,7 @@ def test_the_clerk_records_and_another_reviewer_approves_through_the_pages(world
             "decided_on_year": "2026",
             "decided_on_month": "3",
             "decided_on_day": "1",
+            "people": [str(p.pk) for p in unit.people.all()],
             "file": pdf(),
         },
     )
@@ -65,7 +76,7 @@ def test_the_clerk_records_and_another_reviewer_approves_through_the_pages(world
     item = UnitDishonesty.objects.get()
     response = _client(world_units.edu_reviewer).post(reverse("units:decide", args=[item.pk]), {"decision": "approve"})
     assert response.status_code == 302
-    assert CreditRecord.objects.get(lineage=item.lineage, is_current=True).state == CreditRecord.State.PUBLISHED
+    assert _state(item) == CreditRecord.State.PUBLISHED
 
 
 def test_the_proposer_deciding_gets_a_chinese_message_and_nothing_changes(
@@ -77,7 +88,7 @@ def test_the_proposer_deciding_gets_a_chinese_message_and_nothing_changes(
     )
     assert response.status_code == 400
     assert "须由本部门另一名审核员审核" in response.content.decode()
-    assert CreditRecord.objects.get(lineage=item.lineage, is_current=True).state == CreditRecord.State.SUBMITTED
+    assert _state(item) == CreditRecord.State.SUBMITTED
 
 
 def test_forbidden_paths(world_units, unit) -> None:
@@ -102,7 +113,7 @@ def test_forbidden_paths(world_units, unit) -> None:
         == 403
     )
     assert _client(world_units.edu_reviewer).get(reverse("units:propose", args=[unit.pk])).status_code == 403
-    assert CreditRecord.objects.get(lineage=item.lineage, is_current=True).state == CreditRecord.State.SUBMITTED
+    assert _state(item) == CreditRecord.State.SUBMITTED
 
 
 def test_an_invalid_credit_code_is_refused_in_chinese(world_units) -> None:
@@ -148,9 +159,9 @@ def test_a_representative_without_archive_is_refused_in_chinese(world_units) -> 
 
 # Every signed-in staff page pays 7 (session, user, memberships, role groups, the session
 # save) and the staff navigation 2; then the role check of the unit scope, the COUNT of
-# the paginator and one page of units with department and representative joined and
-# their dishonesty counted.
-UNITS_PAGE = 11
+# the paginator, one page of units with department joined and their dishonesty counted,
+# and their current responsible persons with their subject (one prefetch).
+UNITS_PAGE = 12
 
 
 @pytest.mark.parametrize("n", [1, 50])
@@ -158,14 +169,16 @@ def test_units_page_query_count(world_units, n, django_assert_num_queries) -> No
     w = world_units
     for i in range(n):
         body = f"91110105MA01C{i:04d}"
-        Unit.objects.create(
+        unit = Unit.objects.create(
             credit_code=body + uscc.calc_check_digit(body),
             name=f"单位{i:02d}",
             department=w.education,
-            representative=w.subject,
-            representative_archive=w.archive,
             created_by=w.edu_clerk,
         )
+        for role in UnitPerson.Role:
+            UnitPerson.objects.create(
+                unit=unit, role=role, subject=w.subject, archive=w.archive, added_by=w.edu_clerk, added_at=timezone.now()
+            )
     client = _client(w.edu_reviewer)
     with django_assert_num_queries(UNITS_PAGE):
         page = client.get(reverse("units:units")).content.decode()
@@ -192,7 +205,9 @@ def test_no_unit_form_answers_5xx_to_hostile_values(world_units, unit, clerk_and
             "decided_on_month",
             "decided_on_day",
             "is_penalty",
+            "people",
         ),
+        reverse("units:people", args=[unit.pk]): ("role", "id_number"),
         reverse("units:decide", args=[item.pk]): ("decision", "reason"),
         reverse("units:withdraw", args=[item.pk]): ("reason",),
     }
@@ -204,5 +219,100 @@ def test_no_unit_form_answers_5xx_to_hostile_values(world_units, unit, clerk_and
                 response = client.post(url, {name: value for name in fields})
                 assert response.status_code < 500, (url, response.status_code)
     assert Unit.objects.count() == 1
+    assert UnitPerson.objects.count() == 1
     assert UnitDishonesty.objects.count() == 1
-    assert CreditRecord.objects.get(lineage=item.lineage, is_current=True).state == CreditRecord.State.SUBMITTED
+    assert _state(item) == CreditRecord.State.SUBMITTED
+
+
+# --- the responsible persons' pages ---------------------------------------------------
+
+
+def test_the_unit_and_archive_pages_show_each_person_and_role(world_units, staffed_unit) -> None:
+    unit, representative, principal, responsible = staffed_unit
+    client = _client(world_units.edu_reviewer)
+    with translation.override("zh-hans"):
+        page = client.get(reverse("units:unit", args=[unit.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        for person in (representative, principal, responsible):
+            assert reverse("archives:archive", args=[person.archive_id]) in page
+        assert "主要负责人" in page
+        assert "其他负有直接责任人员" in page
+        archive_page = client.get(
+            reverse("archives:archive", args=[principal.archive_id]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
+    assert reverse("units:unit", args=[unit.pk]) in archive_page
+    assert "担任单位责任人员" in archive_page
+    assert "主要负责人" in archive_page
+
+
+def test_the_proposal_form_names_the_representative_and_principal_by_default(world_units, staffed_unit) -> None:
+    unit, representative, principal, responsible = staffed_unit
+    page = _client(world_units.edu_clerk).get(reverse("units:propose", args=[unit.pk])).content.decode()
+    for person, checked in ((representative, True), (principal, True), (responsible, False)):
+        tag = page.split(f'name="people" type="checkbox" value="{person.pk}"', 1)[1].split(">", 1)[0]
+        assert ("checked" in tag) is checked, person.role
+
+
+def test_the_people_page_changes_a_person_and_refuses_a_duplicate_in_chinese(world_units, unit) -> None:
+    from tests.units.conftest import adult_with_archive
+
+    w = world_units
+    principal = adult_with_archive(w, "测试乙", 41)
+    client = _client(w.edu_clerk)
+    url = reverse("units:people", args=[unit.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"role": UnitPerson.Role.PRINCIPAL, "id_number": principal.subject.id_number})
+    assert response.status_code == 302
+    response = _zh(client, "post", url, {"role": UnitPerson.Role.PRINCIPAL, "id_number": principal.subject.id_number})
+    assert response.status_code == 400
+    assert "此人已是该单位的主要负责人" in response.content.decode()
+    response = _zh(client, "post", url, {"role": UnitPerson.Role.LEGAL_REPRESENTATIVE, "id_number": "110105"})
+    assert response.status_code == 400
+    assert UnitPerson.objects.filter(unit=unit, ended_at__isnull=True).count() == 2
+    link = UnitPerson.objects.get(unit=unit, role=UnitPerson.Role.PRINCIPAL)
+    assert client.post(reverse("units:end_person", args=[link.pk])).status_code == 302
+    link.refresh_from_db()
+    assert link.ended_at is not None
+
+
+def test_the_people_page_is_refused_outside_the_keeping_departments_clerks(world_units, unit) -> None:
+    w = world_units
+    url = reverse("units:people", args=[unit.pk])
+    link = UnitPerson.objects.get(unit=unit)
+    assert _client(w.health_clerk).get(url).status_code == 404
+    assert _client(w.health_clerk).post(reverse("units:end_person", args=[link.pk])).status_code == 404
+    assert _client(w.edu_reviewer).get(url).status_code == 403
+    assert _client(w.citizen).get(url).status_code == 403
+    assert _client(w.edu_reviewer).post(url, {"role": "principal", "id_number": w.subject.id_number}).status_code == 403
+    # The legal representative is replaced, never only removed.
+    response = _zh(_client(w.edu_clerk), "post", reverse("units:end_person", args=[link.pk]))
+    assert response.status_code == 302
+    assert UnitPerson.objects.get(pk=link.pk).ended_at is None
+    assert UnitPerson.objects.count() == 1
+
+
+# The people page: 7 for every signed-in staff page (session, user, memberships, role
+# groups, the session save), the unit (scoped, department joined), the clerk memberships
+# (the page's permission; cached for each row's button), all the unit's persons with
+# subject, archive and occupation joined, the archive scope (the occupations the
+# departments act for, then which of the persons' archives are visible: one query for
+# all), and the reviewer memberships of the staff navigation = 13.
+PEOPLE_PAGE = 13
+
+
+@pytest.mark.parametrize("n", [1, 30])
+def test_people_page_query_count(world_units, unit, n, django_assert_num_queries) -> None:
+    w = world_units
+    for _ in range(n):
+        UnitPerson.objects.create(
+            unit=unit,
+            role=UnitPerson.Role.DIRECTLY_RESPONSIBLE,
+            subject=w.subject,
+            archive=w.archive,
+            added_by=w.edu_clerk,
+            added_at=timezone.now(),
+            ended_at=timezone.now(),
+        )
+    client = _client(w.edu_clerk)
+    with django_assert_num_queries(PEOPLE_PAGE):
+        page = client.get(reverse("units:people", args=[unit.pk])).content.decode()
+    assert page.count(reverse("archives:archive", args=[w.archive.pk])) == n + 1

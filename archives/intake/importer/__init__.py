@@ -53,7 +53,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, models
 from django.utils.translation import gettext as _
 
-from archives.intake import conf
+from archives.intake import conf, permissions
 from archives.intake.catalogue import Choices
 from archives.intake.importer import checks
 from archives.intake.importer.checks import row_key
@@ -62,8 +62,7 @@ from archives.intake.importer.outcome import CHUNK, ImportConflict, Outcome, Pro
 from archives.intake.importer.writing import write
 from archives.intake.rows import ParsedRow
 from archives.models import Archive, CreditRecord, Subject
-from departments.models import Department, Membership, OccupationDepartment
-from departments.scope import department_ids
+from departments.models import Department, OccupationDepartment
 
 if TYPE_CHECKING:
     from credit_portal.models import User
@@ -87,7 +86,7 @@ POOL_CHUNK = 2000  # rows a pool worker checks at a time
 
 def check_may_import(*, department: Department, occupation_id: int, by: User) -> None:
     """A clerk of ``department``, which the catalogue makes responsible for the occupation."""
-    if department.id not in department_ids(by, role=Membership.Role.CLERK):
+    if not permissions.can_import_for(by, department.id):
         raise PermissionDenied(_("Only a clerk of the department imports its records."))
     if not OccupationDepartment.objects.filter(occupation_id=occupation_id, department=department).exists():
         raise PermissionDenied(_("Your department is not responsible for this occupation in the catalogue."))

@@ -182,6 +182,7 @@ RECORD_COLUMNS = (
     "unit_credit_code",
     "unit_name",
     "is_penalty",
+    "source_type",
 )
 
 
@@ -203,7 +204,7 @@ def subject_copy_text(row: ParsedRow, *, id_token: str, phone_token: str) -> str
 
 
 def record_copy_text(data: dict[str, Any]) -> str:
-    """A record's columns from ``lineage`` to ``is_penalty`` as COPY text (see
+    """A record's columns from ``lineage`` to ``source_type`` as COPY text (see
     ``subject_copy_text``)."""
     esc, domain = bulkload.escape, data["domain_id"]
     return "\t".join(
@@ -223,6 +224,7 @@ def record_copy_text(data: dict[str, Any]) -> str:
             esc(data.get("unit_credit_code", "")),
             esc(data.get("unit_name", "")),
             "t" if data.get("is_penalty") else "f",
+            data.get("source_type", ""),
         )
     )
 

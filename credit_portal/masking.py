@@ -1,5 +1,6 @@
-"""Masking of names and ID numbers on public pages (DESIGN §6; 003 item 7: private
-details are never published)."""
+"""Masking of names and ID numbers wherever a person is shown to someone who may not see
+them in full: public lists, institutions' query logs, a unit's representative (DESIGN §6;
+003 item 7: private details are never published)."""
 
 from __future__ import annotations
 

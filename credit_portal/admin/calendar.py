@@ -1,6 +1,7 @@
-"""The admin's one-form page to enter a year of the official calendar: paste the dates
-of the State Council notice (holidays and make-up working days), check, save through
-``credit_portal.workdays.enter_official_year`` (validated, audited)."""
+"""The official calendar in the admin: the working-day calendar's days (each edit audited), and
+the one-form page to enter a year of it: paste the dates of the State Council notice (holidays
+and make-up working days), check, save through ``credit_portal.workdays.enter_official_year``
+(validated, audited)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from credit_portal import workdays
+from credit_portal.admin.base import AuditedAdminMixin
+from credit_portal.models import CalendarDay
 
 
 class OfficialYearForm(forms.Form):
@@ -87,3 +91,30 @@ def enter_year_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> Http
         "title": _("Enter a year's notice"), "warning": workdays.calendar_warning(),
     }
     return TemplateResponse(request, "admin/credit_portal/calendarday/enter_year.html", context)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    # A year is entered in one form from the State Council's notice (enter_year_view above).
+    change_list_template = "admin/credit_portal/calendarday/change_list.html"
+    # The model field is verbose_name "name", which zh_Hans renders as 姓名 (a person's
+    # name); here it is the name of a holiday.
+    list_display = ("date", "kind", "holiday_name", "source")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    date_hierarchy = "date"
+
+    @admin.display(description=gettext_lazy("Holiday name"), ordering="name")
+    def holiday_name(self, day: CalendarDay) -> str:
+        return day.name
+
+    def get_form(self, request: HttpRequest, obj: CalendarDay | None = None, **kwargs: object):  # type: ignore[override]
+        form = super().get_form(request, obj, **kwargs)
+        if "name" in form.base_fields:
+            form.base_fields["name"].label = gettext_lazy("Holiday name")
+        return form
+
+    def get_urls(self):  # noqa: ANN201 - list of URL patterns
+        own = [path("enter-year/", self.admin_site.admin_view(lambda request: enter_year_view(self, request)),
+                    name="credit_portal_calendarday_enter_year")]
+        return own + super().get_urls()

@@ -1,0 +1,40 @@
+"""What every record transition shares: the row lock, the review queue's columns, the archive's
+last-update time and the audit entry."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from archives.models import Archive, CreditRecord
+from credit_portal import audit
+
+if TYPE_CHECKING:
+    from credit_portal.models import User
+
+
+State = CreditRecord.State
+
+
+def _lock(record: CreditRecord) -> CreditRecord:
+    return CreditRecord.objects.select_for_update(of=("self",)).select_related("archive__subject", "archive__occupation",
+                                                                 "archive__department", "category", "domain").get(pk=record.pk)
+
+
+REVIEW_QUEUE_FIELDS = ("review_department", "review_occupation")
+
+
+def _enter_review_queue(record: CreditRecord, *, queued: bool) -> None:
+    """Set (on submission) or clear (on return and publication) the record's copy of its
+    archive's department and occupation, which the review queue filters on."""
+    record.review_department_id = record.archive.department_id if queued else None
+    record.review_occupation_id = record.archive.occupation_id if queued else None
+
+
+def _touch_archive(archive: Archive) -> None:
+    Archive.objects.filter(pk=archive.pk).update(last_updated_at=timezone.now())
+
+
+def _audit(action: str, record: CreditRecord, by: User | None, **detail: Any) -> None:
+    audit.record(f"archives.record.{action}", actor=by, target=record, subject_ref=str(record.archive.subject_id), detail=detail or None)

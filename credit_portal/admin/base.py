@@ -1,0 +1,55 @@
+"""What the admins of the base app share: the audited save and delete, and read-only lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models, transaction
+from django.http import HttpRequest
+
+from credit_portal import audit
+
+
+class AuditedAdminMixin:
+    """Every add, change and delete made in this admin is an audit entry
+    ``<app>.<model>.created|changed|deleted`` in the same transaction as the change."""
+
+    def _audit_action(self, obj: models.Model, verb: str) -> str:
+        return f"{obj._meta.app_label}.{obj._meta.model_name}.{verb}"
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)  # type: ignore[misc]
+            fields = sorted(form.changed_data) if form is not None else []
+            audit.record(self._audit_action(obj, "changed" if change else "created"), target=obj,
+                         detail={"fields": fields}, request=request)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            audit.record(self._audit_action(obj, "deleted"), target=obj, request=request)
+            super().delete_model(request, obj)  # type: ignore[misc]
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        # One by one, so that each deleted object has its entry.
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+
+class ReadOnlyAdminMixin:
+    """Nobody adds, changes or deletes here, superusers included: the rows are written
+    by code (role groups at every migrate, codes and the audit trail by services)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass

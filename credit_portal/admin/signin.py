@@ -1,0 +1,58 @@
+"""Lock-outs and sign-in logs (django-axes): lifting a lock-out or deleting a log is the security
+administrator's alone, through audited services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.http import HttpRequest
+
+from credit_portal import services
+from credit_portal.permissions import can_unlock_accounts
+
+admin.site.unregister(AccessAttempt)
+admin.site.unregister(AccessLog)
+admin.site.unregister(AccessFailureLog)
+
+
+class _SecurityAdminDeletes:
+    """Deleting is the security administrator's alone and goes through an audited service;
+    axes' own "clean up expired attempts" action (an unaudited delete) is not offered."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_unlock_accounts(request.user)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("cleanup_expired_attempts", None)
+        return actions
+
+
+@admin.register(AccessAttempt)
+class LockOutAdmin(_SecurityAdminDeletes, AccessAttemptAdmin):
+    def delete_model(self, request: HttpRequest, obj: AccessAttempt) -> None:
+        services.unlock_accounts([obj], by=request.user, request=request)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        services.unlock_accounts(list(queryset), by=request.user, request=request)  # type: ignore[arg-type]
+
+
+class _AuditedLogDeletes(_SecurityAdminDeletes):
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.delete_access_logs([obj], by=request.user, request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        services.delete_access_logs(list(queryset), by=request.user, request=request)
+
+
+@admin.register(AccessLog)
+class SignInLogAdmin(_AuditedLogDeletes, AccessLogAdmin):
+    pass
+
+
+@admin.register(AccessFailureLog)
+class SignInFailureLogAdmin(_AuditedLogDeletes, AccessFailureLogAdmin):
+    pass
