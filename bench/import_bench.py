@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -115,6 +116,7 @@ def main() -> None:
             print(f"scratch database kept: {env['DATABASE_URL'].rsplit('/', 1)[1]}")
         else:
             drop()
+        shutil.rmtree(tmp, ignore_errors=True)  # the SQLite file, or nothing on PostgreSQL
 
 
 def _run(env: dict[str, str], rows: int, *, workers: int = 0, file_only: bool = False) -> None:
