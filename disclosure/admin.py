@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from archives import validators
+from credit_portal.admin.base import ReadOnlyAdminMixin
 from disclosure import permissions
 from disclosure.models import Authorization, CreditReport, Institution, InstitutionStaff, MandatoryContent, QueryLog
 from disclosure.services import institutions
@@ -48,21 +49,12 @@ class OfficeAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _reader(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _reader(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class StaffInline(admin.TabularInline):
