@@ -107,6 +107,9 @@ def _constructor_kwargs(klass: type[forms.BaseForm]) -> dict[str, Any]:
         ),
         "occupations": lambda: Occupation.objects.filter(pk__in=Occupation.objects.values("pk")[:5]),
         "officers": lambda: get_user_model().objects.all(),
+        # A unit's responsible persons (archives.units), from the demo data; none ticked.
+        "people": lambda: _demo_unit_people(),
+        "default": lambda: [],
         "request": lambda: None,
         "user": lambda: get_user_model().objects.get_or_create(username="form-messages")[0],
     }
@@ -122,6 +125,16 @@ def _constructor_kwargs(klass: type[forms.BaseForm]) -> dict[str, Any]:
                 assert name in factories, f"{klass.__qualname__} needs `{name}`: add a factory to this test"
                 kwargs[name] = factories[name]()
     return kwargs
+
+
+def _demo_unit_people() -> list[Any]:
+    from archives.units.models import Unit
+    from archives.units.selectors import people_of
+
+    _demo_case(forms.Form)  # loads the demo data, which registers a unit with three persons
+    unit = Unit.objects.first()
+    assert unit is not None, "the demo data should register a unit"
+    return people_of(unit)
 
 
 def _demo_case(klass: type[forms.BaseForm]) -> Any:
