@@ -390,6 +390,14 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=20) * 60
 # request; the idle timeout is then between SESSION_IDLE_MINUTES - 1 and SESSION_IDLE_MINUTES.
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_REFRESH_SECONDS = 60
+# With Redis (shared by every web host) sessions are read from the cache and written
+# through to the database: a signed-in page makes no session query, and a session stays
+# revocable server-side: sign-out deletes it from both, a password change or a
+# deactivated account ends it through the user row read on every request. Signed
+# cookies would not be: a copied cookie would stay valid until it expired. The
+# local-memory cache of the embedded profile is per process, so there sessions stay in
+# the database alone (one process's copy could outlive a sign-out made in another).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -66,13 +66,19 @@ def acting_institution(user: User | AnonymousUser) -> Institution | None:
     institution registered for their department. Inactive institutions act for nobody."""
     if not getattr(user, "is_authenticated", False):
         return None
+    # Asked several times a request (the permission, then the query itself): cached on
+    # the user instance, which lives for one request, as ``subject_for`` does.
+    cached = getattr(user, "_disclosure_institution", False)
+    if cached is not False:
+        return cached
     staff = InstitutionStaff.objects.filter(user=user, institution__is_active=True).select_related("institution").first()
-    if staff is not None:
-        return staff.institution
-    dept_ids = department_ids(user)
-    if dept_ids:
-        return Institution.objects.filter(department_id__in=dept_ids, is_active=True).order_by("id").first()
-    return None
+    institution = staff.institution if staff is not None else None
+    if institution is None:
+        dept_ids = department_ids(user)
+        if dept_ids:
+            institution = Institution.objects.filter(department_id__in=dept_ids, is_active=True).order_by("id").first()
+    user._disclosure_institution = institution  # type: ignore[union-attr]
+    return institution
 
 
 # --- the subject's own record ----------------------------------------------------------------

@@ -163,11 +163,12 @@ def retire_point_rule(rule: PointRule, *, by: User) -> PointRule:
         return retire_rule(rule, action="levels.point_rule.retired", by=by)
 
 
-def compute_points(archive: Archive, *, on: date | None = None) -> Points:
+def compute_points(archive: Archive, *, on: date | None = None, switch: PointsPilot | None = None) -> Points:
     """The archive's points on ``on``: the base, then one line per effective record and
-    per signed finding of the last three years that a rule in force scores."""
+    per signed finding of the last three years that a rule in force scores. ``switch``:
+    the pilot's row when the caller has read it already."""
     day = on or timezone.localdate()
-    base = pilot().base_points
+    base = (switch or pilot()).base_points
     rules = list(PointRule.objects.filter(is_active=True))
     by_fact = {(r.kind, r.severity, r.finding_status): r for r in rules}
     records, findings = facts_of(archive)
@@ -198,4 +199,6 @@ def compute_points(archive: Archive, *, on: date | None = None) -> Points:
 
 def points_for_person(archive: Archive) -> Points | None:
     """The points shown to the person, or None while the pilot is off."""
-    return compute_points(archive) if is_pilot_on() else None
+    # One read of the switch serves both questions (on? which base?).
+    switch = PointsPilot.objects.filter(pk=1, is_enabled=True).first()
+    return compute_points(archive, switch=switch) if switch is not None else None

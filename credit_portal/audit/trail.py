@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from credit_portal import scheduler
 from credit_portal.audit.content import _clean_detail, _refuse_personal_data, _short
 from credit_portal.audit.hashing import (
     GENESIS_HASH,
@@ -183,9 +184,12 @@ def record_read(
     """
     entry = _new_entry(action, actor=actor, target=target, subject_ref=subject_ref, detail=detail, request=request)
     entry.save(force_insert=True)
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if settings.CELERY_TASK_ALWAYS_EAGER and not scheduler.running():
         # The embedded profile has no beat: chain right after the commit instead, once
-        # per transaction however many reads it holds.
+        # per transaction however many reads it holds. Where the embedded scheduler runs
+        # (the web process of the embedded profile) its chainer entry does that every
+        # AUDIT_CHAIN_SECONDS, as beat does in production: chaining after every read
+        # would take the head lock on every request, the serialization reads avoid.
         pending_hooks = transaction.get_connection().run_on_commit
         if not any(func is _chain_after_commit for _sids, func, _robust in pending_hooks):
             transaction.on_commit(_chain_after_commit, robust=True)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -183,16 +183,19 @@ def query_record(
         occupation_ids, category_ids, scope_reason = _scope(locked, occupations, categories, mandatory)
         reason = reason or scope_reason
         if reason is None:
-            # The conditional UPDATE is the guard: it spends a use only while one is left.
+            # The conditional UPDATE is the guard: it spends a use only while one is left,
+            # and the same statement ends the authorization when that was its last use.
+            last_use = Q(uses__gte=F("max_uses") - 1)
             spent = Authorization.objects.filter(
                 pk=locked.pk, state=State.ACTIVE, uses__lt=F("max_uses"), valid_until__gt=now
-            ).update(uses=F("uses") + 1)
+            ).update(
+                uses=F("uses") + 1,
+                state=Case(When(last_use, then=Value(State.USED_UP)), default=F("state")),
+                ended_at=Case(When(last_use, then=Value(now)), default=F("ended_at")),
+            )
             if not spent:
                 reason = Reason.USED_UP
         if reason is None:
-            Authorization.objects.filter(pk=locked.pk, state=State.ACTIVE, uses__gte=F("max_uses")).update(
-                state=State.USED_UP, ended_at=now
-            )
             report = issue_report(
                 subject, kind=CreditReport.Kind.THIRD_PARTY, to_user=by, institution=institution,
                 authorization=locked, occupation_ids=occupation_ids, category_ids=category_ids,
@@ -267,8 +270,9 @@ def _log(
     report: CreditReport | None = None,
 ) -> QueryLog:
     """Write the QueryLog row and its audit entry (in the caller's transaction when
-    there is one, else in their own): refused queries are committed too."""
-    with transaction.atomic():
+    there is one, else in their own): refused queries are committed too. Inside the
+    query's transaction no savepoint: a failed log must fail the query with it."""
+    with transaction.atomic(savepoint=False):
         log = QueryLog.objects.create(
             actor=by if getattr(by, "is_authenticated", False) else None,
             institution=institution, subject=subject, authorization=authorization,
@@ -277,7 +281,10 @@ def _log(
             ip_address=client_ip(request) if request is not None else None,
             report=report, result_digest=report.digest if report else "",
         )
-        audit.record(
+        # A query is a read of the person's record (DESIGN §8): appended in this
+        # transaction with its keyed MAC and chained by the background chainer like every
+        # other read, so queries on every web host do not queue on the chain head's lock.
+        audit.record_read(
             "disclosure.query." + outcome, actor=by, target=log, subject_ref=str(subject.pk) if subject else "",
             detail={"reason": reason, "channel": channel}, request=request,
         )

@@ -65,6 +65,7 @@ def verify_report(request: HttpRequest) -> HttpResponse:
     initial = {"number": request.GET.get("number", "")[:30]} if request.method == "GET" else None
     form = forms.VerifyReportForm(request.POST or None, initial=initial)
     result = None
+    cached: dict[str, object] = {}
     if request.method == "POST" and form.is_valid():
         checked = verify_report_service(
             form.cleaned_data["number"], form.cleaned_data["code"], request=request, channel="web"
@@ -75,4 +76,7 @@ def verify_report(request: HttpRequest) -> HttpResponse:
             form.add_error(None, checked.message)
         if checked.report is not None:
             result = {"report": checked.report, "content": checked.report.content, **issued_facts(checked.report)}
-    return render(request, "disclosure/verify_report.html", {"form": form, "result": result})
+            # Rendered only after the number and code matched; frozen, so its number and
+            # digest name the whole content (as on the report page).
+            cached = fragment_context(request, "verified-report", checked.report.number, checked.report.digest)
+    return render(request, "disclosure/verify_report.html", {"form": form, "result": result, **cached})

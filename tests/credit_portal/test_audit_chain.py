@@ -200,6 +200,22 @@ def test_reads_chain_after_commit_in_the_embedded_profile(django_capture_on_comm
     assert audit.verify_chain().ok
 
 
+def test_reads_are_left_to_the_embedded_scheduler_where_it_runs(
+    django_capture_on_commit_callbacks, settings, monkeypatch
+) -> None:
+    """In the embedded profile's web process the in-process beat chains every few
+    seconds: a read then does not take the chain head after its own commit."""
+    from credit_portal import scheduler
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    monkeypatch.setattr(scheduler, "running", lambda: True)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        audit.record_read("archives.subject.viewed", subject_ref="8")
+    assert callbacks == []
+    assert AuditEntry.objects.get(action="archives.subject.viewed").sequence is None
+    assert audit.chain_pending() == 1  # what the scheduler's chainer entry runs
+
+
 def test_the_chainer_task_chains_everything_and_is_safe_twice() -> None:
     from credit_portal.tasks import chain_audit_entries
 

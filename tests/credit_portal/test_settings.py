@@ -33,6 +33,7 @@ print(json.dumps({
     "DEBUG": s.DEBUG,
     "ENGINE": s.DATABASES["default"]["ENGINE"],
     "CACHE": s.CACHES["default"]["BACKEND"],
+    "SESSIONS": s.SESSION_ENGINE,
     "EAGER": s.CELERY_TASK_ALWAYS_EAGER,
     "BROKER": s.CELERY_BROKER_URL,
     "SECRET_KEY": s.SECRET_KEY,
@@ -101,6 +102,8 @@ def test_embedded_profile_starts_with_an_empty_environment(tmp_path):
     assert values["ENGINE"] == "django.db.backends.sqlite3"
     assert values["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
     assert values["EAGER"] is True
+    # A per-process cache must not hold sessions: a sign-out in one process would not reach another's copy.
+    assert values["SESSIONS"] == "django.contrib.sessions.backends.db"
     assert values["BROKER"] == "memory://localhost//"
     assert values["STATICFILES"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
 
@@ -172,6 +175,7 @@ def test_production_profile_with_every_variable(tmp_path):
     assert values["ENGINE"] == "django.db.backends.postgresql"
     assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
     assert values["EAGER"] is False
+    assert values["SESSIONS"] == "django.contrib.sessions.backends.cached_db"
     assert values["BROKER"] == REDIS_URL
     assert values["SECRET_KEY"] == variables["DJANGO_SECRET_KEY"]
     assert values["SESSION_COOKIE_SECURE"] is True

@@ -123,3 +123,26 @@ def test_key_names_viewer_language_elderly_mode_and_versions(disc) -> None:
     assert base != key(disc.citizen, "v2")
     assert base != key(disc.citizen, "v1", elderly=True)
     assert base != key(disc.citizen, "v1", language="en")
+
+
+def test_verified_report_fragment_is_used_only_after_the_code_matched(client, disc) -> None:
+    """The verification page caches the rendering of the frozen report it shows, under
+    the report's number and digest; a wrong code shows nothing of it, cached or not."""
+    from disclosure.services.queries import query_record
+
+    _authorization, code = grant(disc)
+    report = query_record(
+        by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number, code=code,
+        purpose="recruitment",
+    ).report
+    url = reverse("disclosure:verify_report")
+    client.logout()
+    first = client.post(url, {"number": report.number, "code": reports.verification_code(report)})
+    assert report.digest in first.content.decode()
+    _poison("verified-report", first, "VERIFIED-FRAGMENT")
+    again = client.post(url, {"number": report.number, "code": reports.verification_code(report)})
+    assert "VERIFIED-FRAGMENT" in again.content.decode()
+    assert again.context["fragment_key"] == first.context["fragment_key"]
+    wrong = client.post(url, {"number": report.number, "code": "0000-0000-0000"}).content.decode()
+    assert "VERIFIED-FRAGMENT" not in wrong
+    assert report.digest not in wrong

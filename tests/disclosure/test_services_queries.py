@@ -163,10 +163,13 @@ def test_asking_beyond_scope_is_refused(disc):
 def test_uses_are_counted_and_the_last_use_ends_it(disc):
     auth, code = grant(disc, max_uses=2)
     ask(disc, code=code)
+    auth.refresh_from_db()
+    assert (auth.uses, auth.state, auth.ended_at) == (1, Authorization.State.ACTIVE, None)
     ask(disc, code=code)
     auth.refresh_from_db()
     assert auth.uses == 2
     assert auth.state == Authorization.State.USED_UP
+    assert auth.ended_at is not None
     assert refused(disc, code=code).reason == Reason.USED_UP
 
 
@@ -273,6 +276,22 @@ def test_every_query_is_audited(disc):
     refused(disc, code="ABCD-EFGH-JKMN")
     assert AuditEntry.objects.filter(action="disclosure.query.granted", subject_ref=str(disc.subject.pk)).count() == 1
     assert AuditEntry.objects.filter(action="disclosure.query.refused", subject_ref=str(disc.subject.pk)).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_query_is_audited_as_a_read_chained_by_the_chainer(disc):
+    """The query's entry commits with the query but does not take the chain head (which
+    would queue every query of every web host on one lock); the chainer links it."""
+    from credit_portal import audit
+
+    _auth, code = grant(disc)
+    ask(disc, code=code)
+    entry = AuditEntry.objects.get(action="disclosure.query.granted", subject_ref=str(disc.subject.pk))
+    assert entry.sequence is None
+    assert audit.chain_pending() >= 1
+    entry.refresh_from_db()
+    assert entry.sequence is not None
+    assert audit.verify_chain().ok
 
 
 @pytest.mark.django_db
