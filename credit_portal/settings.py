@@ -186,7 +186,7 @@ MIDDLEWARE = [
     "credit_portal.otp.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "credit_portal.middleware.SettingsCSPMiddleware",  # django-csp, the settings' headers built once
     "credit_portal.middleware.NoStoreForPersonalDataMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
