@@ -74,3 +74,16 @@ def test_city_link_follows_the_role_table_without_reading_permissions(client):
     with CaptureQueriesContext(connection) as queries:
         client.get("/")
     assert not [q for q in queries.captured_queries if "auth_permission" in q["sql"]]
+
+
+def test_the_current_page_is_marked_in_the_menu_and_only_it(client):
+    """Home is current only on itself (exact); another link also below its own path."""
+    home = client.get("/").content.decode()
+    assert home.count('aria-current="page"') == 1
+    assert 'href="/" aria-current="page"' in home
+    listed = client.get("/public/dishonesty/?page=1").content.decode()
+    menu = listed[listed.index('id="navigation"'):]
+    menu = menu[: menu.index("</ul>")]
+    assert menu.count('aria-current="page"') == 1
+    assert 'href="/public/dishonesty/" aria-current="page"><strong' in menu
+    assert 'href="/" aria-current' not in menu
