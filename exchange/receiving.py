@@ -138,7 +138,10 @@ def _insert_ignoring_conflicts(rows: dict[uuid.UUID, _Row], *, source: str, now:
     for start in range(0, len(items), CHUNK):
         with connection.cursor() as cursor:
             cursor.execute(*insert(items[start:start + CHUNK], source=source, now=now))
-            inserted.update(uuid.UUID(str(value)) for (value,) in cursor.fetchall())
+            # PostgreSQL's driver returns uuid.UUID already (Django registers it); SQLite, text.
+            inserted.update(
+                value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)) for (value,) in cursor.fetchall()
+            )
     return inserted
 
 
