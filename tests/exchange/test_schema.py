@@ -221,8 +221,12 @@ def test_a_batch_is_checked_at_once_and_each_event_keeps_its_own_reason():
     good = [envelope(), envelope("record.withdrawn")]
     leaky = envelope(payload=record_payload(id_number="110105198506150011"))
     wrong_type = envelope(event_type="record.deleted")
+    bad_date = envelope(occurred_at="2026-13-45T00:00:00+00:00")  # fails the date-time format only
     assert schema.problems(good) == [None, None]
     assert schema.problems([]) == []
-    batch = [good[0], leaky, good[1], wrong_type, "not an object"]
+    for bad in (leaky, wrong_type, bad_date, "not an object"):
+        # One bad event among good ones is found by the one-call check of the batch.
+        assert schema.problems([*good, bad])[2] is not None
+    batch = [good[0], leaky, good[1], wrong_type, bad_date, "not an object"]
     assert schema.problems(batch) == [schema.problem(e) for e in batch]
-    assert [p is None for p in schema.problems(batch)] == [True, False, True, False, False]
+    assert [p is None for p in schema.problems(batch)] == [True, False, True, False, False, False]
