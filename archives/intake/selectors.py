@@ -123,7 +123,7 @@ def draft_findings_to_sign(user: User) -> QuerySet[AnnualFinding]:
     return (
         AnnualFinding.objects.filter(state=AnnualFinding.State.DRAFT, archive__in=archives_visible_to(user).values("id"))
         .exclude(created_by=user).exclude(pk__in=in_batch)
-        .select_related("archive__subject", "archive__occupation", "created_by").order_by("created_at")
+        .select_related("archive__subject", "archive__occupation", "created_by").order_by("created_at", "id")
     )
 
 

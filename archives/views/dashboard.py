@@ -18,7 +18,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     overdue by the cadence of 001 §三(五)."""
     data = selectors.dashboard(request.user)
     context = {key: list(value) for key, value in data.items()}
-    context["pending_changes"] = selectors.pending_changes(request.user)
     context["can_review"] = permissions.can_use_review_queue(request.user)
     context["can_register"] = permissions.can_register_person(request.user)
     context["memberships"] = list(selectors.memberships_of(request.user))
@@ -35,10 +34,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     require(permissions.can_use_review_queue(request.user))
     # The oldest first and at most REVIEW_QUEUE_SHOWN: a backlog of tens of thousands
     # would otherwise be rendered on one page.
-    records = list(selectors.review_queue(request.user, limit=REVIEW_QUEUE_SHOWN + 1))
+    scope = selectors.scope_of(request.user)
+    records = list(selectors.review_queue(request.user, limit=REVIEW_QUEUE_SHOWN + 1, scope=scope))
     return render(request, "archives/review_queue.html", {
         "records": records[:REVIEW_QUEUE_SHOWN], "more": len(records) > REVIEW_QUEUE_SHOWN, "shown": REVIEW_QUEUE_SHOWN,
-        "changes": selectors.pending_changes(request.user, limit=REVIEW_QUEUE_SHOWN),
+        "changes": selectors.pending_changes(request.user, limit=REVIEW_QUEUE_SHOWN, scope=scope),
     })
 
 

@@ -1,0 +1,61 @@
+"""Generation tokens of content that many pages read and few changes touch, for cache keys.
+
+A page that caches a rendering of, say, the public lists puts the generation of what
+it shows into the key (``credit_portal.fragments``); the services that change that
+content advance the generation after their transaction commits, so the next request
+misses the cache and renders the new content, and no request can store the old content
+under the new generation (it is advanced only once the change is visible to readers).
+
+A generation is an opaque random token in the shared cache (Redis in production), so
+every web process sees an advance at once. Should the cache lose it, the next reader
+starts a new one: a miss, never a stale page. Names say what changed, not who reads it:
+
+* ``records``: a credit record event (published, corrected, withdrawn, repaired, expired,
+  flagged; ``archives.events``);
+* ``listings``: a listing published or removed (``archives.listing.events``).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.cache import cache
+from django.db import transaction
+
+_KEY = "generation:{}"
+
+
+def current(name: str) -> str:
+    """The generation of ``name`` now (one cache read; two when it has to start one)."""
+    key = _KEY.format(name)
+    token = cache.get(key)
+    if token is None:
+        cache.add(key, secrets.token_hex(8), timeout=None)
+        token = cache.get(key) or ""
+    return token
+
+
+def advance(name: str) -> None:
+    cache.set(_KEY.format(name), secrets.token_hex(8), timeout=None)
+
+
+def advance_on_commit(name: str) -> None:
+    """Advance ``name`` once the caller's transaction commits (at once outside one); one
+    advance per transaction and name however many changes it makes (an import or a
+    batch publication changes thousands of records in one)."""
+    connection = transaction.get_connection()
+    callback = _ADVANCERS.get(name)
+    if callback is None:
+        callback = _ADVANCERS.setdefault(name, _advancer(name))
+    if not any(func is callback for _sids, func, _robust in connection.run_on_commit):
+        transaction.on_commit(callback, robust=True)
+
+
+def _advancer(name: str):  # noqa: ANN202 - a closure per name, kept so it can be found again
+    def advance_generation() -> None:
+        advance(name)
+
+    return advance_generation
+
+
+_ADVANCERS: dict[str, object] = {}
