@@ -96,7 +96,7 @@ def _list_view(
         # the database. A search is never cached: no name goes into a cache key.
         context.update(fragment_context(
             request, f"public-{'dishonesty' if negative else 'honour'}", number, size, cap,
-            *(generations.current(name) for name in generations_shown),
+            *generations.current(*generations_shown),
         ))
     return render(request, "disclosure/public_list.html", context)
 
