@@ -39,6 +39,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "archives/review_queue.html", {
         "records": records[:REVIEW_QUEUE_SHOWN], "more": len(records) > REVIEW_QUEUE_SHOWN, "shown": REVIEW_QUEUE_SHOWN,
         "changes": selectors.pending_changes(request.user, limit=REVIEW_QUEUE_SHOWN, scope=scope),
+        "scope": scope,  # for the findings awaiting signature (intake_queue), read once per page
     })
 
 
