@@ -134,7 +134,7 @@ def content_stamp(archive: Archive) -> str:
         archive.pk, archive.stamp_records, archive.stamp_records_changed, archive.stamp_findings,  # type: ignore[attr-defined]
         archive.stamp_findings_last, archive.stamp_findings_signed,  # type: ignore[attr-defined]
     ]
-    parts += [getattr(archive, name) for name in annotations.stamp_expressions()]
+    parts += [getattr(archive, name) for name in annotations.stamp_names()]
     return "/".join("" if part is None else str(part) for part in parts)
 
 
@@ -311,18 +311,25 @@ def dashboard(user: Viewer) -> dict[str, object]:
 
     # The scope is read once for the page's five lists (it was read once per list).
     scope = scope_of(user)
-    records = records_visible_to(user, scope=scope).filter(is_current=True)
+    # The short lists load only what the dashboard shows of each record.
+    records = (
+        records_visible_to(user, scope=scope).filter(is_current=True)
+        .select_related(None).select_related("archive__subject", "archive__occupation").only(*DASHBOARD_COLUMNS)
+    )
     return {
-        "drafts": records.filter(state=CreditRecord.State.DRAFT, created_by=user)
-        .select_related("archive__subject", "archive__occupation")
-        .order_by("-updated_at")[:20],
-        "returned": records.filter(state=CreditRecord.State.RETURNED)
-        .select_related("archive__subject", "archive__occupation")
-        .order_by("-updated_at")[:20],
+        "drafts": records.filter(state=CreditRecord.State.DRAFT, created_by=user).order_by("-updated_at")[:20],
+        "returned": records.filter(state=CreditRecord.State.RETURNED).order_by("-updated_at")[:20],
         "awaiting_review": review_queue(user, limit=20, scope=scope),
         "overdue": overdue_archives(user, scope=scope)[:20],
         "pending_changes": pending_changes(user, scope=scope),
     }
+
+
+DASHBOARD_COLUMNS = (
+    "id", "title", "polarity", "state", "return_reason", "updated_at", "archive_id",
+    "archive__id", "archive__subject_id", "archive__occupation_id", "archive__subject__id", "archive__subject__name",
+    "archive__occupation__id", "archive__occupation__name",
+)
 
 
 def memberships_of(user: Viewer) -> QuerySet[Membership]:
