@@ -18,6 +18,7 @@ starts a new one: a miss, never a stale page. Names say what changed, not who re
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import transaction
@@ -49,18 +50,16 @@ def advance_on_commit(name: str) -> None:
     advance per transaction and name however many changes it makes (an import or a
     batch publication changes thousands of records in one)."""
     connection = transaction.get_connection()
-    callback = _ADVANCERS.get(name)
-    if callback is None:
-        callback = _ADVANCERS.setdefault(name, _advancer(name))
-    if not any(func is callback for _sids, func, _robust in connection.run_on_commit):
-        transaction.on_commit(callback, robust=True)
+    pending: dict[str, Callable[[], None]] = connection.__dict__.setdefault("_generation_advances", {})
+    waiting = pending.get(name)
+    # Registered earlier in this transaction and neither run nor rolled back since: done.
+    if waiting is not None and any(func is waiting for _sids, func, _robust in connection.run_on_commit):
+        return
 
-
-def _advancer(name: str):  # noqa: ANN202 - a closure per name, kept so it can be found again
     def advance_generation() -> None:
+        if pending.get(name) is advance_generation:
+            del pending[name]
         advance(name)
 
-    return advance_generation
-
-
-_ADVANCERS: dict[str, object] = {}
+    pending[name] = advance_generation
+    transaction.on_commit(advance_generation, robust=True)

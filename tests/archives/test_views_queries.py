@@ -170,3 +170,29 @@ def test_review_queue_shows_the_oldest_hundred(client, world: World, monkeypatch
     assert "待审0" in page
     assert "待审4" not in page
     assert "仅显示等待最久的3条记录" in page
+
+
+def test_review_queue_table_is_cached_until_a_record_enters_or_leaves_the_queue(
+    client, world: World, django_assert_num_queries, django_capture_on_commit_callbacks
+) -> None:
+    first = draft_negative(world, title="待审甲")
+    second = draft_negative(world, title="待审乙")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_record(first, by=world.edu_clerk)
+        services.submit_record(second, by=world.edu_clerk)
+    client.force_login(world.edu_reviewer)
+    page = client.get(reverse("archives:review_queue")).content.decode()
+    assert "待审甲" in page
+    assert "待审乙" in page
+    # Unchanged queue: the table is the cached fragment, the records are not read. Session,
+    # user, all and reviewer memberships, role groups, the scope, the changes awaiting
+    # approval, the clerk memberships of the navigation, the findings and batches awaiting
+    # signature = 10 (no session save: it was saved by the first request).
+    with django_assert_num_queries(10):
+        assert "待审甲" in client.get(reverse("archives:review_queue")).content.decode()
+    # Published: leaving the queue advances its generation on commit, so the next page is fresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_record(first, by=world.edu_reviewer)
+    page = client.get(reverse("archives:review_queue")).content.decode()
+    assert "待审甲" not in page
+    assert "待审乙" in page
