@@ -51,11 +51,6 @@ def register_stamp_provider(name: str, provider: StampProvider) -> None:
     _stamp_providers[name] = provider
 
 
-def stamp_names() -> list[str]:
-    """The annotation names of ``stamp_expressions``, in the same order, without building them."""
-    return [f"stamp_{name}" for name in sorted(_stamp_providers)]
-
-
 def stamp_expressions() -> dict[str, Expression]:
     """The registered stamps as annotations, ``stamp_<name>``, in a fixed order."""
     return {f"stamp_{name}": _stamp_providers[name]() for name in sorted(_stamp_providers)}
