@@ -118,6 +118,15 @@ def _fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# --- Sessions in the database, whether or not the run has Redis ---------------------------
+# With REDIS_URL the settings read sessions from the cache (cached_db): the query-count tests
+# would count one query fewer, and time-travel tests would meet Redis's own clock. The
+# cached engine has its own tests (tests/credit_portal/test_session_refresh.py).
+@pytest.fixture(autouse=True)
+def _database_sessions(settings: Any) -> None:
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
 # --- Uploaded files go to a temporary folder, never the developer's .local/ --------------
 @pytest.fixture(autouse=True)
 def _private_media(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
