@@ -127,8 +127,10 @@ def _checked_cells(
     (forked, so they inherit the checker) checks earlier chunks; a small one, or where
     no process can be started, is checked in this process."""
     checks.set_checker(checker)
-    # Decided on the rows read, not on the size the sheet declares (a sheet need not
-    # declare it): once the file is large enough, the rest goes to the pool.
+    # Decided on the size the sheet declares or, where it declares none (or too few), on the
+    # rows read: once the file is large enough, the rest goes to the pool. A declared size
+    # starts the pool with the first chunk instead of checking the first rows here, in
+    # series, before the workers start (a declared size too large only starts a pool).
     pool = None
     try_pool = _workers() > 1
     done = 0
@@ -139,7 +141,7 @@ def _checked_cells(
             chunk.append(item)
             if len(chunk) < POOL_CHUNK:
                 continue
-            if pool is None and try_pool and done + len(chunk) >= conf.number("INTAKE_POOL_FROM_ROWS"):
+            if pool is None and try_pool and max(done + len(chunk), total_hint) >= conf.number("INTAKE_POOL_FROM_ROWS"):
                 try_pool = False
                 try:
                     # The workers never touch the database connection they inherit: they only compute.

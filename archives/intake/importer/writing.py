@@ -265,17 +265,19 @@ class Writer:
         draft = f"{self.source}\t{CreditRecord.State.DRAFT.value}\t\\N\t{now}\t{now}\t{user}\t{user}\t\\N\t\\N"
         submitted = f"{self.source}\t{CreditRecord.State.SUBMITTED.value}\t{now}\t{now}\t{now}\t{user}\t{user}"
         record_lines, key_lines = [], []
-        for pk, row in zip(bulkload.take_ids("archives_creditrecord", len(rows)), rows, strict=True):
+        folders, submit, negative = self.folders, self.submit, CreditRecord.Polarity.NEGATIVE.value
+        ids = bulkload.take_ids("archives_creditrecord", len(rows))
+        for pk, row in zip(ids, rows, strict=True):  # per row: kept to lookups and two f-strings
             person = row.person
-            folder, owner = self._folder(person["_index"])
-            if self._to_review(row):
+            folder, owner = folders.get(person["_index"]) or self._folder(person["_index"])
+            if submit and row.cleaned["polarity"] != negative:
                 self.counts["submitted"] += 1
                 head = f"{submitted}\t{owner}\t{occupation}"
             else:
                 head = draft
             record_lines.append(f"{pk}\t{folder}\t{head}\t{person['_record_copy']}")
             key_lines.append(f"{unit}\t{person['_key']}\t{pk}\t{person.get('_digest', '')}\t{now}")
-            self.record_ids[row.number] = pk
+        self.record_ids.update(zip((row.number for row in rows), ids, strict=True))
         statements: list[Statement] = []
         for table, columns, lines in (
             ("archives_subject", SUBJECT_COLUMNS, subject_lines),
