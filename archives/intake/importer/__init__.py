@@ -19,17 +19,17 @@ Scale (100,000 rows a file): the checks that need no database (typing, the ID
 number, the record content, blind indexes, the natural key and, on PostgreSQL, the
 SM4 encryption of new people's ID numbers and phones) run in a process pool for large
 files; the database is asked in bulk (people by blind index, archives, keys imported
-before), never per row. On PostgreSQL the rows are written with COPY
-(``credit_portal.bulkload``, the loader the benchmark data uses) with ids taken from
-the sequences; on SQLite with ``bulk_create``. One transaction: the whole job or
-nothing ("a job never half-writes"). With ``mode=all`` any refused row stops the job
-before anything is written; with ``mode=valid`` the valid rows are written and the
-others reported.
+before, one query per table and chunk of 10,000 rows), never per row. Rows are matched
+and written chunk by chunk: on PostgreSQL with COPY (``credit_portal.bulkload``'s
+format, ids taken from the sequences) on a thread while the next chunk is checked; on
+SQLite with ``bulk_create``. One transaction: the whole job or nothing ("a job never
+half-writes"). With ``mode=all`` any refused row stops the writing and rolls back what
+was written; with ``mode=valid`` the valid rows are written and the others reported.
 
 The package by subject: ``checks`` (one row without the database, also in pool
-workers), ``matching`` (the whole file against the database), ``writing`` (COPY or
-``bulk_create``, the audit entry) and ``outcome`` (what an import produces); this module
-runs them in order.
+workers), ``matching`` (each chunk against the file so far and the database),
+``writing`` (COPY or ``bulk_create``, the audit entry), ``copying`` (the COPY thread) and
+``outcome`` (what an import produces); this module runs them.
 
 Audit: one entry for the batch (``intake.batch.imported``, naming the job and how
 many people, archives and records it wrote and how many went to review) instead of one
