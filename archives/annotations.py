@@ -54,3 +54,9 @@ def register_stamp_provider(name: str, provider: StampProvider) -> None:
 def stamp_expressions() -> dict[str, Expression]:
     """The registered stamps as annotations, ``stamp_<name>``, in a fixed order."""
     return {f"stamp_{name}": _stamp_providers[name]() for name in sorted(_stamp_providers)}
+
+
+def stamp_names() -> list[str]:
+    """The annotation names of ``stamp_expressions``, in the same order, without building
+    the expressions (reading a stamp needs only the names)."""
+    return [f"stamp_{name}" for name in sorted(_stamp_providers)]

@@ -12,6 +12,7 @@ from typing import Any
 
 from archives.hooks import archive_content_changed
 from archives.models import AnnualFinding, CreditRecord, Subject
+from credit_portal import generations
 from exchange.outbox import emit, redact
 
 
@@ -61,6 +62,8 @@ def emit_record_event(event_type: str, record: CreditRecord) -> None:
     # Every record event is a change of what the archive says (published, corrected,
     # withdrawn, repaired, expired, flagged): its listeners, e.g. the credit level, follow.
     archive_content_changed(record.archive_id)
+    # Cached renderings of the public lists name this generation in their key.
+    generations.advance_on_commit("records")
 
 
 def emit_finding_signed(finding: AnnualFinding) -> None:

@@ -25,7 +25,7 @@ from departments.models import Department, Occupation, UpdateCadence
 from departments.selectors import cadence_days_by_occupation
 
 if TYPE_CHECKING:
-    from archives.selectors import Viewer
+    from archives.selectors import Scope, Viewer
 
 
 def overdue_condition(*, now: datetime | None = None) -> Q:
@@ -54,14 +54,16 @@ def overdue_archives(
     occupation_id: int | None = None,
     kind: str = "",
     now: datetime | None = None,
+    scope: Scope | None = None,
 ) -> QuerySet[Archive]:
     """Open archives in ``user``'s scope not updated within their cadence, oldest first.
 
     Filters: the keeping department, the occupation, and the cadence kind the occupation
-    declares (an occupation with a monthly kind is found under "monthly"). Each archive
+    declares (an occupation with a monthly kind is found under "monthly"); ``scope``:
+    ``archives.selectors.scope_of(user)`` when the caller has read it. Each archive
     carries its occupation's cadences (one prefetch query), so lists show why it is late.
     """
-    qs = archives_visible_to(user).filter(overdue_condition(now=now))
+    qs = archives_visible_to(user, scope=scope).filter(overdue_condition(now=now))
     if department is not None:
         qs = qs.filter(department=department)
     if occupation_id is not None:

@@ -8,6 +8,7 @@ here (citizens and institutions read through ``disclosure``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -39,23 +40,47 @@ if TYPE_CHECKING:
     Viewer = User | AnonymousUser
 
 
-def _scope_filter(
-    user: Viewer, *, prefix: str = "", columns: tuple[str, str, str] = ("department_id", "occupation_id", "id")
-) -> Q | None:
-    """The Q that limits archives (or objects reached through ``prefix``) to the
-    user's scope; ``None`` means unrestricted (credit office). ``columns`` name the
-    department, occupation and archive columns (a record awaiting review has its own
-    copies of the first two).
+@dataclass(frozen=True)
+class Scope:
+    """What bounds the archives a user sees, read once (``scope_of``): the user's
+    departments, the occupations those departments are co-responsible for, and the
+    archives shared with them; ``unrestricted`` for the credit office. A page that
+    builds several lists reads it once and passes it to each selector (``scope=``)."""
 
-    The co-responsible occupations and the shared archives are read first, in one
-    query, and the filter ORs three lists of literals: PostgreSQL serves that with a
-    bitmap OR of three indexes, where subqueries in the OR made it scan every archive.
-    """
+    unrestricted: bool = False
+    department_ids: tuple[int, ...] = ()
+    occupation_ids: tuple[int, ...] = ()
+    shared_ids: tuple[int, ...] = ()
+
+    def q(
+        self, *, prefix: str = "", columns: tuple[str, str, str] = ("department_id", "occupation_id", "id")
+    ) -> Q | None:
+        """The Q that limits archives (or objects reached through ``prefix``) to this
+        scope; ``None`` means unrestricted. ``columns`` name the department, occupation
+        and archive columns (a record awaiting review has its own copies of the first
+        two). Three lists of literals ORed: PostgreSQL serves that with a bitmap OR of
+        three indexes, where subqueries in the OR made it scan every archive."""
+        if self.unrestricted:
+            return None
+        if not self.department_ids:
+            return Q(pk__in=[])
+        department, occupation, archive = columns
+        scope = Q(**{f"{prefix}{department}__in": self.department_ids})
+        if self.occupation_ids:
+            scope |= Q(**{f"{prefix}{occupation}__in": self.occupation_ids})
+        if self.shared_ids:
+            scope |= Q(**{f"{prefix}{archive}__in": self.shared_ids})
+        return scope
+
+
+def scope_of(user: Viewer) -> Scope:
+    """``user``'s ``Scope``: the co-responsible occupations and the shared archives are
+    read in one query (none for the credit office or a user without a department)."""
     if is_credit_office(user):
-        return None
+        return Scope(unrestricted=True)
     dept_ids = department_ids(user)
     if not dept_ids:
-        return Q(pk__in=[])
+        return Scope()
     group_names = Department.objects.filter(id__in=dept_ids).annotate(
         group_name=Concat(Value(department_group_name(Department(code=""))), "code", output_field=CharField())
     ).values("group_name")
@@ -70,13 +95,16 @@ def _scope_filter(
     occupation_ids, shared_ids = [], []
     for kind, pk in rows:
         (occupation_ids if kind == "occupation" else shared_ids).append(pk)
-    department, occupation, archive = columns
-    scope = Q(**{f"{prefix}{department}__in": dept_ids})
-    if occupation_ids:
-        scope |= Q(**{f"{prefix}{occupation}__in": occupation_ids})
-    if shared_ids:
-        scope |= Q(**{f"{prefix}{archive}__in": shared_ids})
-    return scope
+    return Scope(department_ids=tuple(sorted(dept_ids)), occupation_ids=tuple(sorted(set(occupation_ids))),
+                 shared_ids=tuple(sorted(set(shared_ids))))
+
+
+def _scope_filter(
+    user: Viewer, *, prefix: str = "", columns: tuple[str, str, str] = ("department_id", "occupation_id", "id"),
+    scope: Scope | None = None,
+) -> Q | None:
+    """``Scope.q`` of ``scope``, or of ``user``'s scope read now."""
+    return (scope or scope_of(user)).q(prefix=prefix, columns=columns)
 
 
 def _aggregate_of(model: type, function: type, column: str) -> Subquery:
@@ -106,19 +134,23 @@ def content_stamp(archive: Archive) -> str:
         archive.pk, archive.stamp_records, archive.stamp_records_changed, archive.stamp_findings,  # type: ignore[attr-defined]
         archive.stamp_findings_last, archive.stamp_findings_signed,  # type: ignore[attr-defined]
     ]
-    parts += [getattr(archive, name) for name in annotations.stamp_expressions()]
+    parts += [getattr(archive, name) for name in annotations.stamp_names()]
     return "/".join("" if part is None else str(part) for part in parts)
 
 
 def archive_content_stamp(archive: Archive) -> str:
-    """``content_stamp`` of an archive already loaded without it (one query)."""
+    """``content_stamp`` of an archive: read with it (``get_archive_for_view(stamped=True)``),
+    or, loaded without it, in one query."""
+    if hasattr(archive, "stamp_records"):
+        return content_stamp(archive)
     return content_stamp(with_content_stamp(Archive.objects.filter(pk=archive.pk)).get())
 
 
-def archives_visible_to(user: Viewer) -> QuerySet[Archive]:
-    """Archives ``user`` may see, with subject, occupation and department joined."""
+def archives_visible_to(user: Viewer, *, scope: Scope | None = None) -> QuerySet[Archive]:
+    """Archives ``user`` may see, with subject, occupation and department joined
+    (``scope``: ``scope_of(user)`` when the caller has read it already)."""
     qs = Archive.objects.select_related("subject", "occupation", "department")
-    scope = _scope_filter(user)
+    scope = _scope_filter(user, scope=scope)
     return qs if scope is None else qs.filter(scope)
 
 
@@ -143,26 +175,31 @@ def subjects_visible_to(user: Viewer) -> QuerySet[Subject]:
     return Subject.objects.filter(id__in=archives_visible_to(user).values("subject_id"))
 
 
-def records_visible_to(user: Viewer) -> QuerySet[CreditRecord]:
+def records_visible_to(user: Viewer, *, scope: Scope | None = None) -> QuerySet[CreditRecord]:
     # A join on the archive, not ``archive_id IN (visible archives)``: a short list
     # ordered by a record index stops after its first rows instead of hashing the
     # hundreds of thousands of archives a department keeps.
     qs = CreditRecord.objects.select_related("category", "domain", "archive")
-    scope = _scope_filter(user, prefix="archive__")
-    return qs if scope is None else qs.filter(scope)
+    condition = _scope_filter(user, prefix="archive__", scope=scope)
+    return qs if condition is None else qs.filter(condition)
 
 
 def acting_department_ids(archive: Archive) -> set[int]:
     """Departments that may act on ``archive``: the owner, the occupation's other
     responsible departments, and any department it has been shared with."""
-    ids = {archive.department_id}
-    ids.update(OccupationDepartment.objects.filter(occupation_id=archive.occupation_id).values_list("department_id", flat=True))
-    codes = ArchiveGroupObjectPermission.objects.filter(
+    # One query: the occupation's departments and the departments whose group holds a
+    # share of this archive (the group is named after the department's code).
+    shared_groups = ArchiveGroupObjectPermission.objects.filter(
         content_object=archive, permission__codename="share_archive"
-    ).values_list("group__name", flat=True)
-    dept_codes = [name.removeprefix("department:") for name in codes]
-    if dept_codes:
-        ids.update(Department.objects.filter(code__in=dept_codes).values_list("id", flat=True))
+    ).values("group__name")
+    sharing = Department.objects.annotate(
+        group_name=Concat(Value(department_group_name(Department(code=""))), "code", output_field=CharField())
+    ).filter(group_name__in=shared_groups).order_by().values_list("id", flat=True)
+    ids = {archive.department_id}
+    ids.update(
+        OccupationDepartment.objects.filter(occupation_id=archive.occupation_id).order_by()
+        .values_list("department_id", flat=True).union(sharing, all=True)
+    )
     return ids
 
 
@@ -188,9 +225,14 @@ def get_subject_for_view(user: Viewer, subject_id: object, *, request: HttpReque
     return subject
 
 
-def get_archive_for_view(user: Viewer, archive_id: object, *, request: HttpRequest | None = None) -> Archive:
+def get_archive_for_view(
+    user: Viewer, archive_id: object, *, request: HttpRequest | None = None, stamped: bool = False
+) -> Archive:
+    """One archive in ``user``'s scope, its read written to the audit trail; ``stamped``
+    reads its content stamp in the same query (the archive page's cached fragment)."""
+    visible = archives_visible_to(user)
     try:
-        archive = archives_visible_to(user).get(pk=archive_id)
+        archive = (with_content_stamp(visible) if stamped else visible).get(pk=archive_id)
     except (Archive.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such archive.") from None
     audit.record_read(
@@ -220,7 +262,7 @@ def archive_findings(archive: Archive) -> QuerySet[AnnualFinding]:
     )
 
 
-def review_queue(user: Viewer, *, limit: int) -> QuerySet[CreditRecord]:
+def review_queue(user: Viewer, *, limit: int, scope: Scope | None = None) -> QuerySet[CreditRecord]:
     """The ``limit`` oldest submitted records a reviewer may decide, oldest first."""
     from departments.models import Membership as M
 
@@ -234,13 +276,23 @@ def review_queue(user: Viewer, *, limit: int) -> QuerySet[CreditRecord]:
     # record table alone and only those rows joined: joining before the sort made a long
     # queue join every entry.
     waiting = CreditRecord.objects.filter(state=CreditRecord.State.SUBMITTED, is_current=True)
-    scope = _scope_filter(user, columns=("review_department_id", "review_occupation_id", "archive_id"))
-    if scope is not None:
-        waiting = waiting.filter(scope)
+    condition = _scope_filter(user, columns=("review_department_id", "review_occupation_id", "archive_id"), scope=scope)
+    if condition is not None:
+        waiting = waiting.filter(condition)
     oldest = waiting.order_by("submitted_at", "id").values("id")[:limit]
+    # Only the columns the queue shows (the dashboard's list and the review queue's
+    # hundred rows): no description, no encrypted columns, no catalogue rows it does not name.
     return CreditRecord.objects.filter(id__in=oldest).select_related(
-        "category", "domain", "archive__subject", "archive__occupation", "created_by"
-    ).order_by("submitted_at", "id")
+        "archive__subject", "archive__occupation", "created_by"
+    ).only(*REVIEW_QUEUE_COLUMNS).order_by("submitted_at", "id")
+
+
+REVIEW_QUEUE_COLUMNS = (
+    "id", "title", "polarity", "severity", "state", "submitted_at", "archive_id", "created_by_id",
+    "archive__id", "archive__subject_id", "archive__occupation_id", "archive__subject__id", "archive__subject__name",
+    "archive__occupation__id", "archive__occupation__name", "created_by__id", "created_by__username",
+    "created_by__full_name",
+)
 
 
 def overdue_condition(now: datetime | None = None) -> Q:
@@ -257,17 +309,27 @@ def dashboard(user: Viewer) -> dict[str, object]:
     oldest 20 of ``archives.overdue.overdue_archives`` (the full list has its own page)."""
     from archives.overdue import overdue_archives
 
-    records = records_visible_to(user).filter(is_current=True)
+    # The scope is read once for the page's five lists (it was read once per list).
+    scope = scope_of(user)
+    # The short lists load only what the dashboard shows of each record.
+    records = (
+        records_visible_to(user, scope=scope).filter(is_current=True)
+        .select_related(None).select_related("archive__subject", "archive__occupation").only(*DASHBOARD_COLUMNS)
+    )
     return {
-        "drafts": records.filter(state=CreditRecord.State.DRAFT, created_by=user)
-        .select_related("archive__subject", "archive__occupation")
-        .order_by("-updated_at")[:20],
-        "returned": records.filter(state=CreditRecord.State.RETURNED)
-        .select_related("archive__subject", "archive__occupation")
-        .order_by("-updated_at")[:20],
-        "awaiting_review": review_queue(user, limit=20),
-        "overdue": overdue_archives(user)[:20],
+        "drafts": records.filter(state=CreditRecord.State.DRAFT, created_by=user).order_by("-updated_at")[:20],
+        "returned": records.filter(state=CreditRecord.State.RETURNED).order_by("-updated_at")[:20],
+        "awaiting_review": review_queue(user, limit=20, scope=scope),
+        "overdue": overdue_archives(user, scope=scope)[:20],
+        "pending_changes": pending_changes(user, scope=scope),
     }
+
+
+DASHBOARD_COLUMNS = (
+    "id", "title", "polarity", "state", "return_reason", "updated_at", "archive_id",
+    "archive__id", "archive__subject_id", "archive__occupation_id", "archive__subject__id", "archive__subject__name",
+    "archive__occupation__id", "archive__occupation__name",
+)
 
 
 def memberships_of(user: Viewer) -> QuerySet[Membership]:
@@ -386,11 +448,11 @@ def get_change_for_view(user: Viewer, change_id: object, *, request: HttpRequest
     return change
 
 
-def pending_changes(user: Viewer, *, limit: int = 20) -> list[RecordChange]:
+def pending_changes(user: Viewer, *, limit: int = 20, scope: Scope | None = None) -> list[RecordChange]:
     """Proposals awaiting a decision in ``user``'s scope, oldest first."""
     return list(
         RecordChange.objects.filter(
-            state=RecordChange.State.PENDING, record__archive__in=archives_visible_to(user).values("id")
+            state=RecordChange.State.PENDING, record__archive__in=archives_visible_to(user, scope=scope).values("id")
         )
         .select_related("record__archive__subject", "record__archive__occupation", "proposed_by")
         .order_by("proposed_at", "id")[:limit]

@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,7 +75,7 @@ def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float
     return delay * (0.5 + 0.5 * (rng or random).random())  # noqa: S311 - jitter, not a secret
 
 
-def claim(limit: int) -> list[OutboxEvent]:
+def claim(limit: int) -> list[OutboxEvent] | list[ClaimedEvent]:
     """Take up to ``limit`` due events for this sender, committed before any sending."""
     if connection.vendor == "postgresql":
         return _claim_in_one_statement(limit)
@@ -102,12 +103,38 @@ def _claim_in_two_statements(limit: int) -> list[OutboxEvent]:
     return events
 
 
-def _claim_in_one_statement(limit: int) -> list[OutboxEvent]:
+@dataclass(slots=True)
+class ClaimedEvent:
+    """What sending an event needs, read by the one-statement claim without building a
+    model instance (``schema.envelope_for`` reads the same attributes)."""
+
+    id: uuid.UUID
+    event_type: str
+    schema_version: int
+    created_at: datetime
+    aggregate_type: str
+    aggregate_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+    @property
+    def pk(self) -> uuid.UUID:
+        return self.id
+
+
+_CLAIMED_COLUMNS = (
+    "id", "event_type", "schema_version", "created_at", "aggregate_type", "aggregate_id", "payload", "attempts"
+)
+
+
+def _claim_in_one_statement(limit: int) -> list[ClaimedEvent]:
     """The claim as one statement: the due rows are locked (skipping rows another sender
     holds), their lease set and returned in a single round trip, where SELECT … FOR
     UPDATE then UPDATE took two and held the locks between them."""
-    table = OutboxEvent._meta.db_table
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in OutboxEvent._meta.concrete_fields)
+    meta = OutboxEvent._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _CLAIMED_COLUMNS)
+    table = meta.db_table
     now = timezone.now()
     lease = timedelta(seconds=conf.number("EXCHANGE_LEASE_SECONDS"))
     sql = (
@@ -115,18 +142,32 @@ def _claim_in_one_statement(limit: int) -> list[OutboxEvent]:
         f"WHERE id IN (SELECT id FROM {table} WHERE state = %s AND next_attempt_at <= %s "
         f"ORDER BY next_attempt_at LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING {columns}"
     )
-    events = list(OutboxEvent.objects.raw(sql, [now + lease, State.PENDING, now, limit]))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now + lease, State.PENDING, now, limit])
+        rows = cursor.fetchall()
+    # Django hands jsonb to the JSONField as text (it parses it there); uuid and
+    # timestamptz arrive as uuid.UUID and aware datetimes, as the model would hold them.
+    loads = json.loads
+    events = [
+        ClaimedEvent(pk, event_type, version, created_at, aggregate_type, aggregate_id,
+                     loads(payload) if isinstance(payload, str) else payload, attempts)
+        for pk, event_type, version, created_at, aggregate_type, aggregate_id, payload, attempts in rows
+    ]
     events.sort(key=lambda event: event.pk)
     return events
 
 
-def post_batch(platform: MunicipalPlatform, events: list[OutboxEvent]) -> dict[str, dict[str, Any]]:
-    """Send ``events`` to ``platform``; the receipts by idempotency key."""
-    body = canonical_json({
+def _batch_body(events: Sequence[OutboxEvent | ClaimedEvent]) -> bytes:
+    return canonical_json({
         "schema_version": schema.SCHEMA_VERSION,
         "source": source_name(),
         "events": [schema.envelope_for(e) for e in events],
     })
+
+
+def post_batch(platform: MunicipalPlatform, events: Sequence[OutboxEvent | ClaimedEvent]) -> dict[str, dict[str, Any]]:
+    """Send ``events`` to ``platform``; the receipts by idempotency key."""
+    body = _batch_body(events)
     headers = sign(body, key=key_from_setting(platform.signing_key_setting))
     if platform.embedded:
         try:
@@ -163,7 +204,7 @@ def post_batch(platform: MunicipalPlatform, events: list[OutboxEvent]) -> dict[s
     return {r.get("idempotency_key"): r for r in receipts if isinstance(r, dict)}
 
 
-def deliver_batch(events: list[OutboxEvent], platforms: list[MunicipalPlatform]) -> Report:
+def deliver_batch(events: Sequence[OutboxEvent | ClaimedEvent], platforms: list[MunicipalPlatform]) -> Report:
     report = Report(claimed=len(events))
     ids = [e.pk for e in events]
     # Only a sender that claimed an event writes its acknowledgements, so on a first
@@ -176,7 +217,7 @@ def deliver_batch(events: list[OutboxEvent], platforms: list[MunicipalPlatform])
         acked = set(PlatformDelivery.objects.filter(event_id__in=ids).values_list("event_id", "platform_id"))
     errors: dict[uuid.UUID, str] = {}
     rejected: dict[uuid.UUID, str] = {}
-    acks: list[PlatformDelivery] = []
+    acks: list[tuple[uuid.UUID, int, str]] = []  # (event, platform, receipt)
     for platform in platforms:
         todo = [e for e in events if (e.pk, platform.pk) not in acked and e.pk not in rejected]
         if not todo:
@@ -192,7 +233,7 @@ def deliver_batch(events: list[OutboxEvent], platforms: list[MunicipalPlatform])
             receipt = receipts.get(str(event.pk))
             status = receipt.get("status") if receipt else None
             if status in (receiving.ACCEPTED, receiving.DUPLICATE):
-                acks.append(PlatformDelivery(event_id=event.pk, platform=platform, receipt=status))
+                acks.append((event.pk, platform.pk, status))
             elif status == receiving.REJECTED:
                 rejected[event.pk] = f"{platform.name}: rejected: {receipt.get('reason', '')}"
             else:
@@ -225,7 +266,7 @@ def deliver_batch(events: list[OutboxEvent], platforms: list[MunicipalPlatform])
     return report
 
 
-def _record_acknowledgements(acks: list[PlatformDelivery], done: list[Any], *, now: datetime) -> int:
+def _record_acknowledgements(acks: list[tuple[uuid.UUID, int, str]], done: list[Any], *, now: datetime) -> int:
     """Store the platforms' acknowledgements and mark the events ``done`` delivered (only
     those still pending); returns how many were marked. On PostgreSQL one statement does
     both (the insert as a data-modifying CTE); elsewhere two."""
@@ -241,17 +282,28 @@ def _record_acknowledgements(acks: list[PlatformDelivery], done: list[Any], *, n
                 f" UPDATE {outbox} SET state = %s, delivered_at = %s, last_error = '', next_attempt_at = NULL"
                 " WHERE id = ANY(%s::uuid[]) AND state = %s",
                 [
-                    now, [str(a.event_id) for a in acks], [a.platform_id for a in acks], [a.receipt for a in acks],
-                    State.DELIVERED, now, [str(pk) for pk in done], State.PENDING,
+                    # Array literals as one text each (uuids, integers and the two receipt
+                    # words need no quoting) rather than 500 values adapted one by one.
+                    now, _array(a[0] for a in acks), _array(a[1] for a in acks), _array(a[2] for a in acks),
+                    State.DELIVERED, now, _array(done), State.PENDING,
                 ],
             )
             return cursor.rowcount
-    PlatformDelivery.objects.bulk_create(acks, ignore_conflicts=True)
+    PlatformDelivery.objects.bulk_create(
+        [PlatformDelivery(event_id=event, platform_id=platform, receipt=receipt, acknowledged_at=now)
+         for event, platform, receipt in acks],
+        ignore_conflicts=True,
+    )
     if not done:
         return 0
     return OutboxEvent.objects.filter(pk__in=done, state=State.PENDING).update(
         state=State.DELIVERED, delivered_at=now, last_error="", next_attempt_at=None
     )
+
+
+def _array(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal of values that need no quoting (uuids, integers, plain words)."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def deliver_pending(*, max_batches: int | None = None, budget_seconds: float | None = None) -> Report:

@@ -95,7 +95,9 @@ class OutboxEvent(models.Model):
 class PlatformDelivery(models.Model):
     """One platform's acknowledgement of one event (推送 → 平台回执)."""
 
-    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of its own: the unique constraint below leads with the event, so it serves
+    # the look-ups by event (and the cascade) and each acknowledgement updates one index fewer.
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     platform = models.ForeignKey(MunicipalPlatform, on_delete=models.PROTECT, related_name="deliveries")
     acknowledged_at = models.DateTimeField(_("acknowledged"), default=timezone.now)
     receipt = models.CharField(_("receipt"), max_length=10)  # accepted | duplicate

@@ -14,7 +14,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -23,7 +23,7 @@ from django.utils import timezone
 from credit_portal.crypto import sm3_hexdigest
 from exchange import conf, schema
 from exchange.models import PlatformLedgerEntry
-from exchange.signing import SignatureError, canonical_json, key_from_setting, verify
+from exchange.signing import SignatureError, canonical_text, key_from_setting, verify
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 RECEIVING_KEY_SETTING = "PLATFORM_SIGNING_KEY"
@@ -58,15 +58,26 @@ def receive(body: bytes, *, timestamp: str | None, signature: str | None) -> Out
     return Outcome(200, {"receipts": store(events, source=source)})
 
 
+class _Row(NamedTuple):
+    """An event that passed the checks: where its receipt is, its SM3 digest, its
+    canonical JSON (digested, and on PostgreSQL the text the ledger row is made from),
+    the parsed envelope and its parsed ``occurred_at``."""
+
+    index: int
+    digest: str
+    text: str
+    envelope: dict[str, Any]
+    occurred_at: datetime
+
+
 def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
     """Validate and store a batch; one receipt per event, in order."""
     receipts: list[dict[str, Any]] = []
-    rows: dict[uuid.UUID, tuple[int, str, dict[str, Any]]] = {}
-    for index, envelope in enumerate(events):
+    rows: dict[uuid.UUID, _Row] = {}
+    for index, (envelope, reason) in enumerate(zip(events, schema.problems(events), strict=True)):
         key_text = envelope.get("idempotency_key") if isinstance(envelope, dict) else None
         receipt: dict[str, Any] = {"idempotency_key": key_text if isinstance(key_text, str) else None}
         receipts.append(receipt)
-        reason = schema.problem(envelope)
         if reason:
             receipt.update(status=REJECTED, reason=reason)
             continue
@@ -81,7 +92,10 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
         if key in rows:
             receipt["status"] = DUPLICATE
             continue
-        rows[key] = (index, sm3_hexdigest(canonical_json(envelope)), envelope)
+        # One canonical serialization per event, digested here and (on PostgreSQL) sent
+        # as the ledger row itself: the bytes digested are the bytes stored.
+        text = canonical_text(envelope)
+        rows[key] = _Row(index, sm3_hexdigest(text.encode("utf-8")), text, envelope, occurred_at)
     if rows:
         now = timezone.now()
         with transaction.atomic():
@@ -93,14 +107,14 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
             # The platform deletes what it holds of a purged lineage (record.purged); the
             # ledger keeps each entry's key and digest for reconciliation.
             for key in inserted:
-                envelope = rows[key][2]
+                envelope = rows[key].envelope
                 if envelope["event_type"] == "record.purged":
                     _forget(envelope["payload"])
-        for key, (index, digest, _envelope) in rows.items():
-            receipt = receipts[index]
+        for key, row in rows.items():
+            receipt = receipts[row.index]
             if key in inserted:
                 receipt["status"] = ACCEPTED
-            elif earlier.get(key) == digest:
+            elif earlier.get(key) == row.digest:
                 receipt["status"] = DUPLICATE
             else:
                 receipt.update(status=REJECTED, reason="idempotency key already used for a different event")
@@ -111,46 +125,80 @@ _FIELDS = [
     "idempotency_key", "event_type", "schema_version", "occurred_at", "aggregate_type", "aggregate_id",
     "payload", "digest", "source", "received_at",
 ]
+CHUNK = 500
 
 
-def _insert_ignoring_conflicts(
-    rows: dict[uuid.UUID, tuple[int, str, dict[str, Any]]], *, source: str, now: datetime
-) -> set[uuid.UUID]:
+def _insert_ignoring_conflicts(rows: dict[uuid.UUID, _Row], *, source: str, now: datetime) -> set[uuid.UUID]:
     """One ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING`` per chunk
     (PostgreSQL, and SQLite ≥ 3.35): the keys it returns are exactly the events stored
     now, even when another receiver stores the same key at the same moment."""
+    items = list(rows.items())
+    insert = _insert_chunk_postgresql if connection.vendor == "postgresql" else _insert_chunk
+    inserted: set[uuid.UUID] = set()
+    for start in range(0, len(items), CHUNK):
+        with connection.cursor() as cursor:
+            cursor.execute(*insert(items[start:start + CHUNK], source=source, now=now))
+            # PostgreSQL's driver returns uuid.UUID already (Django registers it); SQLite, text.
+            inserted.update(
+                value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)) for (value,) in cursor.fetchall()
+            )
+    return inserted
+
+
+def _insert_chunk_postgresql(items: list[tuple[uuid.UUID, _Row]], *, source: str, now: datetime) -> tuple[str, list[Any]]:
+    """The chunk as one JSON parameter, ``[[<canonical event>, "<digest>", "<occurred_at>"], …]``,
+    taken apart by the server: where 10 bound values per event each went through
+    ``get_db_prep_save`` and client-side quoting (the payload serialized once more), the
+    canonical text already made for the digest is reused. ``occurred_at`` is the value
+    Python parsed and checked, so the server does not parse the sender's spelling of it."""
+    meta = PlatformLedgerEntry._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _FIELDS)
+    key_column = quote(meta.get_field("idempotency_key").column)
+    # Digests are hex and isoformat() has no character JSON escapes: plain quoting suffices.
+    document = "[" + ",".join(
+        f'[{row.text},"{row.digest}","{row.occurred_at.isoformat()}"]' for _key, row in items
+    ) + "]"
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names come from the model
+        "SELECT (r.e -> 0 ->> 'idempotency_key')::uuid, r.e -> 0 ->> 'event_type',"
+        " (r.e -> 0 ->> 'schema_version')::smallint, (r.e ->> 2)::timestamptz,"
+        " r.e -> 0 -> 'aggregate' ->> 'type', r.e -> 0 -> 'aggregate' ->> 'id', r.e -> 0 -> 'payload',"
+        " r.e ->> 1, %s, %s"
+        " FROM jsonb_array_elements(%s::jsonb) AS r(e)"
+        f" ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}"
+    )
+    return sql, [source, now, document]
+
+
+def _insert_chunk(items: list[tuple[uuid.UUID, _Row]], *, source: str, now: datetime) -> tuple[str, list[Any]]:
+    """The chunk as a multi-row VALUES with each field prepared by its model field (SQLite)."""
     meta = PlatformLedgerEntry._meta
     fields = [meta.get_field(name) for name in _FIELDS]
     quote = connection.ops.quote_name
     key_column = quote(meta.get_field("idempotency_key").column)
-    inserted: set[uuid.UUID] = set()
-    items = list(rows.items())
-    for start in range(0, len(items), 500):
-        params: list[Any] = []
-        for key, (_index, digest, env) in items[start:start + 500]:
-            values = {
-                "idempotency_key": key,
-                "event_type": env["event_type"],
-                "schema_version": env["schema_version"],
-                "occurred_at": datetime.fromisoformat(env["occurred_at"]),
-                "aggregate_type": env["aggregate"]["type"],
-                "aggregate_id": env["aggregate"]["id"],
-                "payload": env["payload"],
-                "digest": digest,
-                "source": source,
-                "received_at": now,
-            }
-            params.extend(f.get_db_prep_save(values[f.name], connection) for f in fields)
-        count = len(items[start:start + 500])
-        placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * count)
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names come from the model
-            f"VALUES {placeholders} ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            inserted.update(uuid.UUID(str(value)) for (value,) in cursor.fetchall())
-    return inserted
+    params: list[Any] = []
+    for key, row in items:
+        env = row.envelope
+        values = {
+            "idempotency_key": key,
+            "event_type": env["event_type"],
+            "schema_version": env["schema_version"],
+            "occurred_at": row.occurred_at,
+            "aggregate_type": env["aggregate"]["type"],
+            "aggregate_id": env["aggregate"]["id"],
+            "payload": env["payload"],
+            "digest": row.digest,
+            "source": source,
+            "received_at": now,
+        }
+        params.extend(f.get_db_prep_save(values[f.name], connection) for f in fields)
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(items))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names come from the model
+        f"VALUES {placeholders} ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}"
+    )
+    return sql, params
 
 
 def _forget(payload: dict[str, Any]) -> int:

@@ -10,7 +10,7 @@ from archives.intake import permissions
 from archives.intake.models import FindingBatch, ImportJob, IntakeKey
 from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.overdue import overdue_condition
-from archives.selectors import archives_visible_to
+from archives.selectors import Scope, archives_visible_to
 from credit_portal.exceptions import NotFound
 from departments.models import Department, Occupation, OccupationDepartment
 from departments.scope import department_ids
@@ -114,16 +114,18 @@ def batch_exceptions(batch: FindingBatch) -> QuerySet[Archive]:
                           employer=batch.employer).filter(has_grounds=True)
 
 
-def draft_findings_to_sign(user: User) -> QuerySet[AnnualFinding]:
+def draft_findings_to_sign(user: User, *, scope: Scope | None = None) -> QuerySet[AnnualFinding]:
     """Single draft findings (not in a batch) a reviewer may sign: in their scope, not
-    drafted by them; none for anyone who is not a reviewer."""
+    drafted by them; none for anyone who is not a reviewer. Read from the partial index
+    ``finding_drafts``, oldest first."""
     if not permissions.can_draft_batches(user):
         return AnnualFinding.objects.none()
     in_batch = FindingBatch.findings.through.objects.values("annualfinding_id")
+    visible = archives_visible_to(user, scope=scope).values("id")
     return (
-        AnnualFinding.objects.filter(state=AnnualFinding.State.DRAFT, archive__in=archives_visible_to(user).values("id"))
+        AnnualFinding.objects.filter(state=AnnualFinding.State.DRAFT, archive__in=visible)
         .exclude(created_by=user).exclude(pk__in=in_batch)
-        .select_related("archive__subject", "archive__occupation", "created_by").order_by("created_at")
+        .select_related("archive__subject", "archive__occupation", "created_by").order_by("created_at", "id")
     )
 
 

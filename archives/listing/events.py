@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from archives.listing.models import CaseMeasure, Listing, PunishmentCase
+from credit_portal import generations
 from exchange.outbox import emit
 
 
@@ -36,6 +37,8 @@ def listing_payload(listing: Listing, *, lineages: list[str]) -> dict[str, Any]:
 def emit_listing_event(event_type: str, listing: Listing) -> None:
     lineages = sorted(str(b) for b in listing.basis.values_list("lineage", flat=True))
     emit(event_type, aggregate=listing, payload=listing_payload(listing, lineages=lineages))
+    # The cached public list names this generation in its key (a listing published or removed).
+    generations.advance_on_commit("listings")
 
 
 def case_payload(case: PunishmentCase, *, step: str, measure: CaseMeasure | None = None) -> dict[str, Any]:

@@ -51,6 +51,12 @@ class AnnualFinding(models.Model):
                 fields=["archive", "year"], condition=Q(is_current=True), name="finding_one_current_per_year"
             ),
         ]
+        indexes = [
+            # The review queue's draft findings to sign, oldest first (intake.selectors.
+            # draft_findings_to_sign): a few drafts among a finding per archive and year,
+            # which it read by scanning every finding.
+            models.Index(fields=["created_at", "id"], name="finding_drafts", condition=Q(state="draft")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.get_status_display()}"

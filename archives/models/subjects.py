@@ -125,8 +125,10 @@ class Archive(models.Model):
         ]
         indexes = [
             models.Index(fields=["department", "state"], name="archive_department_state"),
-            # The overdue list reads open archives oldest update first (selectors.overdue_archives).
-            models.Index(fields=["last_updated_at"], name="archive_open_last_updated", condition=Q(state="open")),
+            # The overdue list reads open archives oldest update first (selectors.overdue_archives),
+            # in its full order (last update, then id): archives updated at the same moment (an
+            # import, a batch) would otherwise all be read and sorted before the first 20.
+            models.Index(fields=["last_updated_at", "id"], name="archive_open_by_update", condition=Q(state="open")),
         ]
         permissions = [("share_archive", "Can act on a shared archive")]
 

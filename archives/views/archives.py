@@ -34,7 +34,7 @@ def archive_open(request: HttpRequest, subject_id: str) -> HttpResponse:
 @staff_view
 def archive_detail(request: HttpRequest, archive_id: int) -> HttpResponse:
     """The archive laid out like 001's 信用信息记录表 (annex)."""
-    archive = selectors.get_archive_for_view(request.user, archive_id, request=request)
+    archive = selectors.get_archive_for_view(request.user, archive_id, request=request, stamped=True)
     return render(request, "archives/archive.html", archive_context(request, archive))
 
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from archives import permissions, selectors
 from archives.views.base import require, staff_view
+from credit_portal import generations
+from credit_portal.fragments import fragment_context
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from archives.models import CreditRecord
+    from credit_portal.models import User
 
 
 @require_GET
@@ -18,7 +29,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     overdue by the cadence of 001 §三(五)."""
     data = selectors.dashboard(request.user)
     context = {key: list(value) for key, value in data.items()}
-    context["pending_changes"] = selectors.pending_changes(request.user)
     context["can_review"] = permissions.can_use_review_queue(request.user)
     context["can_register"] = permissions.can_register_person(request.user)
     context["memberships"] = list(selectors.memberships_of(request.user))
@@ -35,11 +45,37 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     require(permissions.can_use_review_queue(request.user))
     # The oldest first and at most REVIEW_QUEUE_SHOWN: a backlog of tens of thousands
     # would otherwise be rendered on one page.
-    records = list(selectors.review_queue(request.user, limit=REVIEW_QUEUE_SHOWN + 1))
+    scope = selectors.scope_of(request.user)
+    # The records' table is a cached fragment (credit_portal.fragments) keyed by the viewer,
+    # their scope and the queue's generation, which every entry into or exit from the queue
+    # advances on commit (archives.services.records.common._enter_review_queue): a hit does
+    # not read or render the hundred records.
     return render(request, "archives/review_queue.html", {
-        "records": records[:REVIEW_QUEUE_SHOWN], "more": len(records) > REVIEW_QUEUE_SHOWN, "shown": REVIEW_QUEUE_SHOWN,
-        "changes": selectors.pending_changes(request.user, limit=REVIEW_QUEUE_SHOWN),
+        "queue": ReviewQueue(request.user, scope), "shown": REVIEW_QUEUE_SHOWN,
+        "changes": selectors.pending_changes(request.user, limit=REVIEW_QUEUE_SHOWN, scope=scope),
+        "scope": scope,  # for the findings awaiting signature (intake_queue), read once per page
+        **fragment_context(request, "review-queue", scope, *generations.current("review-queue")),
     })
+
+
+class ReviewQueue:
+    """The oldest ``REVIEW_QUEUE_SHOWN`` records waiting, read on first use (never on a
+    cache hit) and whether more are waiting."""
+
+    def __init__(self, user: User | AnonymousUser, scope: selectors.Scope) -> None:
+        self.user, self.scope = user, scope
+
+    @cached_property
+    def _read(self) -> list[CreditRecord]:
+        return list(selectors.review_queue(self.user, limit=REVIEW_QUEUE_SHOWN + 1, scope=self.scope))
+
+    @cached_property
+    def records(self) -> list[CreditRecord]:
+        return self._read[:REVIEW_QUEUE_SHOWN]
+
+    @cached_property
+    def more(self) -> bool:
+        return len(self._read) > REVIEW_QUEUE_SHOWN
 
 
 @require_GET

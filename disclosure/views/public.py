@@ -7,19 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from archives.listing.models import Listing
 from archives.models import CreditRecord
-from credit_portal import ratelimit
+from credit_portal import generations, ratelimit
+from credit_portal.fragments import fragment_context
 from credit_portal.masking import mask_name
 from credit_portal.replica import reads_from_replica
 from disclosure import conf, forms, selectors
@@ -65,7 +68,7 @@ def _listing_rows(listings: list[Listing]) -> list[dict[str, object]]:
 
 def _list_view(
     request: HttpRequest, *, title: str, intro: str, selector: Callable[..., QuerySet[Any]], negative: bool,
-    rows: Callable[[list[Any]], list[dict[str, object]]] = _rows,
+    rows: Callable[[list[Any]], list[dict[str, object]]] = _rows, generations_shown: tuple[str, ...] = ("records",),
 ) -> HttpResponse:
     if not ratelimit.hit_ip(request, "public-lists", limit=conf.get("DISCLOSURE_PUBLIC_PER_IP_MINUTE"), window=60):
         return render(request, "disclosure/message.html", {
@@ -75,18 +78,58 @@ def _list_view(
     today = timezone.localdate()
     form = forms.ListSearchForm(request.POST or None)
     searched = request.method == "POST" and form.is_valid()
-    qs = selector(name=form.cleaned_data["name"] if searched else "", today=today)
     # The cap: no page past `cap`, so the whole list cannot be walked page by page.
     number = 1 if searched else _page_number(request.GET.get("page"), cap)
-    # One row more than a page says whether there is a next one: no COUNT over the
-    # list, which at a city's size would read every entry on every request.
-    records = list(qs[(number - 1) * size: number * size + 1])
-    page = PublicPage(number=number, has_next=len(records) > size and number < cap, first=(number - 1) * size + 1,
-                      shown=min(len(records), size))
-    return render(request, "disclosure/public_list.html", {
-        "title": title, "intro": intro, "form": form, "searched": searched, "page": page,
-        "rows": rows(records[:size]), "negative": negative, "cap": size * cap, "today": today,
-    })
+    content = PublicListContent(
+        selector=selector, rows=rows, name=form.cleaned_data["name"] if searched else "", today=today,
+        number=number, size=size, cap=cap,
+    )
+    context: dict[str, Any] = {
+        "title": title, "intro": intro, "form": form, "searched": searched, "content": content,
+        "negative": negative, "cap": size * cap, "today": today,
+    }
+    if not searched:
+        # The unsearched pages are the same for every reader and change only when a
+        # listing or a record changes: their table is a cached fragment keyed by the
+        # page, the list's settings and the generations of what it shows (advanced on
+        # commit by the services, credit_portal.generations), so a hit reads nothing from
+        # the database. A search is never cached: no name goes into a cache key.
+        context.update(fragment_context(
+            request, f"public-{'dishonesty' if negative else 'honour'}", number, size, cap,
+            *generations.current(*generations_shown),
+        ))
+    return render(request, "disclosure/public_list.html", context)
+
+
+class PublicListContent:
+    """One page of a public list, read on first use: when the page's cached fragment is
+    current the template never asks, and neither the list nor the display rules are read."""
+
+    def __init__(
+        self, *, selector: Callable[..., QuerySet[Any]], rows: Callable[[list[Any]], list[dict[str, object]]],
+        name: str, today: date, number: int, size: int, cap: int,
+    ) -> None:
+        self._selector, self._rows, self._name, self._today = selector, rows, name, today
+        self._number, self._size, self._cap = number, size, cap
+
+    @cached_property
+    def _records(self) -> list[Any]:
+        qs = self._selector(name=self._name, today=self._today)
+        # One row more than a page says whether there is a next one: no COUNT over the
+        # list, which at a city's size would read every entry on every request.
+        return list(qs[(self._number - 1) * self._size: self._number * self._size + 1])
+
+    @cached_property
+    def page(self) -> PublicPage:
+        records = self._records
+        return PublicPage(
+            number=self._number, has_next=len(records) > self._size and self._number < self._cap,
+            first=(self._number - 1) * self._size + 1, shown=min(len(records), self._size),
+        )
+
+    @cached_property
+    def rows(self) -> list[dict[str, object]]:
+        return self._rows(self._records[: self._size])
 
 
 @dataclass(frozen=True)
@@ -118,7 +161,7 @@ def _page_number(raw: str | None, cap: int) -> int:
 def dishonesty_list(request: HttpRequest) -> HttpResponse:
     return _list_view(
         request, title=gettext_lazy("Serious dishonesty list"), selector=selectors.dishonesty_list, negative=True,
-        rows=_listing_rows,
+        rows=_listing_rows, generations_shown=("listings", "records"),
         intro=gettext_lazy(
             "People listed as seriously dishonest by a department after being told the reasons and basis and "
             "given the chance to state their case, for the period of the listing. Names and ID numbers are "

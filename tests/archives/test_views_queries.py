@@ -52,11 +52,12 @@ def _archives(world: World, n: int) -> None:
 def test_dashboard_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
     _records(world, n)
     client.force_login(world.edu_reviewer)
-    # 5 common + reviewer memberships, the department codes of the scope filter (once per
-    # list: 4), drafts, returned, awaiting review, the update cadences (catalogue data),
-    # overdue archives, changes awaiting approval (one query each, with subject and
-    # occupation joined), the membership list, the clerk memberships of the navigation
-    # = 20. (With overdue archives, their cadences are one more prefetch query.)
+    # 5 common + reviewer memberships, the scope (co-responsible occupations and shared
+    # archives: read once for the five lists), drafts, returned, awaiting review, the
+    # update cadences (catalogue data), overdue archives, changes awaiting approval (one
+    # query each, with subject and occupation joined), the membership list, the clerk
+    # memberships of the navigation = 17. (With overdue archives, their cadences are one
+    # more prefetch query.)
     with django_assert_num_queries(DASHBOARD):
         assert client.get(reverse("archives:dashboard")).status_code == 200
 
@@ -81,39 +82,39 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     assert CreditRecord.objects.filter(archive=world.archive).count() >= n
     client.force_login(world.edu_clerk)
     # 5 common + department codes, the archive (scoped, with subject/occupation/department
-    # joined), the audit entry of the read (one insert, chained later), the version of the
-    # records, findings and statements (one query), current records + their evidence
+    # joined and the version of its records, findings and statements read in the same
+    # query), the audit entry of the read (one insert, chained later), current records + their evidence
     # (prefetch), all earlier versions (one query), the subject's personal statements
     # (repair, one query), findings + their evidence (prefetch), the acting departments
-    # (occupation's departments, shares), the clerk and reviewer memberships for the
+    # (occupation's departments and shares, one query), the clerk and reviewer memberships for the
     # buttons and the credit level (levels, one query; not assessed here, so no reason
     # titles or history), the roles the person holds in units (archives.units, one
-    # query) = 22.
+    # query) = 20.
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
     # Again, unchanged: the records part is the cached fragment, so the reads behind it
     # (records, evidence, versions, statements, findings and what only they ask) are
-    # skipped: 5 common + department codes, archive, audit entry, the version, the
-    # acting departments, the memberships for the buttons and the credit level (outside
-    # the fragment: it moves with time) and the roles held in units = 14.
+    # skipped: 5 common + department codes, archive with its version, audit entry, the
+    # acting departments (one query), the memberships for the buttons and the credit level
+    # (outside the fragment: it moves with time) and the roles held in units = 12.
     with django_assert_num_queries(ARCHIVE_CACHED):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
-DASHBOARD = 20
+DASHBOARD = 17
 SEARCH = 12
-ARCHIVE = 22
-ARCHIVE_CACHED = 14
+ARCHIVE = 20
+ARCHIVE_CACHED = 12
 
 
 @pytest.mark.parametrize("n", [1, 50])
 def test_review_queue_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
     _records(world, n)
     client.force_login(world.edu_reviewer)
-    # 5 common + all and reviewer memberships, department codes of the scope filter
-    # (twice: the records and the changes), submitted records (subject, occupation, clerk
-    # joined), the changes awaiting approval (one query), clerk memberships of the
-    # navigation, and intake's findings awaiting signature (3) = 16.
+    # 5 common + all and reviewer memberships, the scope (read once for the records, the
+    # changes and the findings), submitted records (subject, occupation, clerk joined),
+    # the changes awaiting approval (one query), clerk memberships of the navigation, and
+    # intake's findings awaiting signature (2: the findings, the batches) = 14.
     with django_assert_num_queries(QUEUE):
         response = client.get(reverse("archives:review_queue"))
     assert response.status_code == 200
@@ -145,15 +146,15 @@ def test_record_page_query_count(client, world: World, django_assert_num_queries
     # 5 common + department codes, the record (scoped, joined), the audit entry of the
     # read (one insert: reads do not take the chain head), all versions (one query), the
     # pending proposal, the evidence, all proposals of the lineage (one query), the acting
-    # departments (occupation's departments, shares), the clerk and reviewer memberships
-    # for the buttons = 18.
+    # departments (occupation's departments and shares, one query), the clerk and reviewer
+    # memberships for the buttons = 17.
     with django_assert_num_queries(RECORD):
         assert client.get(reverse("archives:record", args=[record.pk])).status_code == 200
 
 
-QUEUE = 16
+QUEUE = 14
 MINE = 16
-RECORD = 18
+RECORD = 17
 
 
 def test_review_queue_shows_the_oldest_hundred(client, world: World, monkeypatch) -> None:
@@ -169,3 +170,29 @@ def test_review_queue_shows_the_oldest_hundred(client, world: World, monkeypatch
     assert "待审0" in page
     assert "待审4" not in page
     assert "仅显示等待最久的3条记录" in page
+
+
+def test_review_queue_table_is_cached_until_a_record_enters_or_leaves_the_queue(
+    client, world: World, django_assert_num_queries, django_capture_on_commit_callbacks
+) -> None:
+    first = draft_negative(world, title="待审甲")
+    second = draft_negative(world, title="待审乙")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_record(first, by=world.edu_clerk)
+        services.submit_record(second, by=world.edu_clerk)
+    client.force_login(world.edu_reviewer)
+    page = client.get(reverse("archives:review_queue")).content.decode()
+    assert "待审甲" in page
+    assert "待审乙" in page
+    # Unchanged queue: the table is the cached fragment, the records are not read. Session,
+    # user, all and reviewer memberships, role groups, the scope, the changes awaiting
+    # approval, the clerk memberships of the navigation, the findings and batches awaiting
+    # signature = 10 (no session save: it was saved by the first request).
+    with django_assert_num_queries(10):
+        assert "待审甲" in client.get(reverse("archives:review_queue")).content.decode()
+    # Published: leaving the queue advances its generation on commit, so the next page is fresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_record(first, by=world.edu_reviewer)
+    page = client.get(reverse("archives:review_queue")).content.decode()
+    assert "待审甲" not in page
+    assert "待审乙" in page

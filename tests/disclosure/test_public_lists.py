@@ -161,3 +161,62 @@ def test_next_page_without_a_count(client, disc, settings):
     assert "第3至3条" in second
     assert client.get(reverse("disclosure:dishonesty_list") + "?page=abc").status_code == 200
     assert client.get(reverse("disclosure:dishonesty_list") + "?page=-4").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_unsearched_page_is_served_from_the_cache_until_a_listing_changes(
+    client, disc, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from archives.listing import services as listing_services
+
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    w = disc.world
+    kept = _listed(_person(w, "王大明", 11), w.edu_clerk, title="严重失信甲")
+    removed = _listed(_person(w, "李小四", 12), w.edu_clerk, title="严重失信乙")
+    assert "严重失信乙" in client.get(reverse("disclosure:dishonesty_list")).content.decode()
+    # The same page again: the table is the cached fragment, nothing is read.
+    with django_assert_num_queries(0):
+        page = client.get(reverse("disclosure:dishonesty_list")).content.decode()
+    assert "严重失信甲" in page
+    assert "严重失信乙" in page
+    # A listing removed: its transaction's commit advances the generation, so the next
+    # request renders the list afresh instead of serving the cached one.
+    with django_capture_on_commit_callbacks(execute=True):
+        listing_services.remove_listing(removed, by=w.credit_office, reason="行政复议撤销。")
+    page = client.get(reverse("disclosure:dishonesty_list")).content.decode()
+    assert "严重失信甲" in page
+    assert "严重失信乙" not in page
+    assert kept.pk
+
+
+@pytest.mark.django_db
+def test_the_honour_list_cache_follows_record_events(client, disc, settings, django_capture_on_commit_callbacks):
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    assert "新表彰" not in client.get(reverse("disclosure:honour_list")).content.decode()
+    # Published through the record services: the event advances the records' generation.
+    w = disc.world
+    today = timezone.localdate()
+    record = archive_services.draft_record(
+        _person(w, "表彰新", 41), by=w.edu_clerk, category=disc.rewards, polarity="positive", severity="",
+        title="新表彰", description="年度优秀教师。", decision_number="示教奖〔2026〕1号", deciding_body="示范市教育局",
+        occurred_on=today - timedelta(days=12), decided_on=today - timedelta(days=10),
+    )
+    archive_services.submit_record(record, by=w.edu_clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        archive_services.publish_record(record, by=w.edu_reviewer)
+    assert "新表彰" in client.get(reverse("disclosure:honour_list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_search_is_never_answered_from_the_cached_page(client, disc, settings, django_assert_num_queries):
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    w = disc.world
+    _listed(_person(w, "王大明", 11), w.edu_clerk, title="严重失信甲")
+    _listed(_person(w, "王小明", 12), w.edu_clerk, title="严重失信乙")
+    client.get(reverse("disclosure:dishonesty_list"))
+    # The search reads the list itself (one page, its basis records): no name is put
+    # into a cache key, and the cached whole-list page is not what it shows.
+    with django_assert_num_queries(2):
+        found = client.post(reverse("disclosure:dishonesty_list"), {"name": "王大明"}).content.decode()
+    assert "严重失信甲" in found
+    assert "严重失信乙" not in found

@@ -10,8 +10,9 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from exchange import delivery, outbox, receiving
+from exchange import delivery, outbox, receiving, schema
 from exchange.models import MunicipalPlatform, OutboxEvent, PlatformDelivery, PlatformLedgerEntry
+from exchange.signing import canonical_json
 from exchange.tasks import deliver_pending
 from tests.exchange.conftest import http_platform, make_events, record_payload
 
@@ -207,3 +208,15 @@ def test_delivery_over_real_http_to_the_receiving_endpoint(live_server):
     OutboxEvent.objects.update(state=State.PENDING, next_attempt_at=timezone.now())
     assert delivery.deliver_pending().delivered == 3
     assert PlatformLedgerEntry.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_claimed_event_is_sent_as_the_stored_event_reads():
+    # The claim reads rows without model instances on PostgreSQL: what is signed and
+    # digested must be the envelope reconciliation recomputes from the model.
+    events = make_events(3)
+    claimed = delivery.claim(10)
+    assert sorted(schema.envelope_for(e)["idempotency_key"] for e in claimed) == sorted(str(e.pk) for e in events)
+    for event in claimed:
+        assert canonical_json(schema.envelope_for(event)) == canonical_json(schema.envelope_for(OutboxEvent.objects.get(pk=event.pk)))
+        assert event.attempts == 1

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
+from credit_portal.crypto import sm3_hexdigest
 from exchange.models import PlatformLedgerEntry
-from exchange.signing import canonical_json
+from exchange.signing import canonical_json, sign
 from tests.exchange.conftest import envelope, now_ts, receipts, record_payload, signed_post
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +93,31 @@ def test_malformed_and_oversized_batches_are_refused(client, settings):
 
 def test_receiving_endpoint_only_takes_post(client):
     assert client.get("/exchange/receive/").status_code == 405
+
+
+def test_canonical_form_and_signature_of_a_batch_are_those_of_the_contract():
+    # Computed with the json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # form the contract names (docs/exchange/README.md): a change of the canonical bytes
+    # would change every signature and every ledger digest.
+    batch = {"schema_version": 1, "source": "credit-portal:示范市",
+             "events": [{"b": [1, "甲\u2028\"\\", 1.5, None, True], "a": {"y": None, "x": 10**20}}]}
+    body = canonical_json(batch)
+    assert body == (
+        '{"events":[{"a":{"x":100000000000000000000,"y":null},"b":[1,"甲\u2028\\"\\\\",1.5,null,true]}],'
+        '"schema_version":1,"source":"credit-portal:示范市"}'
+    ).encode()
+    assert sign(body, key=b"0123456789abcdef0123", timestamp=1800000000)["X-Exchange-Signature"] == (
+        "hmac-sm3=5fdaf945b7874dab4e4ad5a3891bfa802de700d2a7c775aa2d8094a260e5e14c"
+    )
+
+
+def test_each_ledger_row_holds_the_event_and_the_digest_of_its_canonical_form(client):
+    events = [envelope(occurred_at="2026-05-01T10:00:00.250000+08:00"), envelope(aggregate={"type": "x.y", "id": "7"})]
+    assert [r["status"] for r in receipts(signed_post(client, events))] == ["accepted", "accepted"]
+    for sent in events:
+        entry = PlatformLedgerEntry.objects.get(idempotency_key=sent["idempotency_key"])
+        assert (entry.event_type, entry.schema_version, entry.source) == (sent["event_type"], 1, "test")
+        assert (entry.aggregate_type, entry.aggregate_id) == (sent["aggregate"]["type"], sent["aggregate"]["id"])
+        assert entry.occurred_at == datetime.fromisoformat(sent["occurred_at"])
+        assert entry.payload == sent["payload"]
+        assert entry.digest == sm3_hexdigest(canonical_json(sent))

@@ -215,3 +215,18 @@ def test_record_events_carry_the_source_type_and_old_events_stay_valid(world, cl
     field = schema.schema()["$defs"]["record"]["properties"]["source_type"]
     assert field["enum"] == [*CreditRecord.SourceType.values, None]
     assert schema.problem(envelope(payload=record_payload(source_type="rumour"))).startswith("payload/source_type")
+
+
+def test_a_batch_is_checked_at_once_and_each_event_keeps_its_own_reason():
+    good = [envelope(), envelope("record.withdrawn")]
+    leaky = envelope(payload=record_payload(id_number="110105198506150011"))
+    wrong_type = envelope(event_type="record.deleted")
+    bad_date = envelope(occurred_at="2026-13-45T00:00:00+00:00")  # fails the date-time format only
+    assert schema.problems(good) == [None, None]
+    assert schema.problems([]) == []
+    for bad in (leaky, wrong_type, bad_date, "not an object"):
+        # One bad event among good ones is found by the one-call check of the batch.
+        assert schema.problems([*good, bad])[2] is not None
+    batch = [good[0], leaky, good[1], wrong_type, bad_date, "not an object"]
+    assert schema.problems(batch) == [schema.problem(e) for e in batch]
+    assert [p is None for p in schema.problems(batch)] == [True, False, True, False, False, False]

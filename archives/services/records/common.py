@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from archives.models import Archive, CreditRecord
-from credit_portal import audit
+from credit_portal import audit, generations
 
 if TYPE_CHECKING:
     from credit_portal.models import User
@@ -30,6 +30,8 @@ def _enter_review_queue(record: CreditRecord, *, queued: bool) -> None:
     archive's department and occupation, which the review queue filters on."""
     record.review_department_id = record.archive.department_id if queued else None
     record.review_occupation_id = record.archive.occupation_id if queued else None
+    # The review queue page caches its table under this generation (archives.views.dashboard).
+    generations.advance_on_commit("review-queue")
 
 
 def _touch_archive(archive: Archive) -> None:

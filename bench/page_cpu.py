@@ -1,0 +1,161 @@
+"""CPU per request of the benchmark's pages, in-process: the full middleware stack with
+DEBUG off (bench/settings.py), Python CPU of this process and CPU of the PostgreSQL
+backend serving it (from /proc, when the server runs on this host), the SQL count, and
+on request the EXPLAIN (ANALYZE, BUFFERS) of every SELECT and a cProfile. Figures a
+shared host cannot spoil the way it spoils wall-clock rates. Prints, asserts nothing.
+
+    DATABASE_URL=postgres://…/db .venv/bin/python bench/page_cpu.py [--pages dashboard,review] \
+        [--requests 40] [--explain] [--profile out.prof]
+
+The pages and accounts are bench/pages.py's staff and public ones (sessions are written
+into the database given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _backend_cpu(pid: int) -> float:
+    """utime + stime of a local PostgreSQL backend, in seconds (0 when not readable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def staff_and_public_pages() -> list:
+    """bench/pages.py's staff and public pages, on the same people, without its citizen and
+    institution fixtures (those decrypt ID numbers, so they need the data set's keys)."""
+    from urllib.parse import urlencode
+
+    from django.conf import settings
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+
+    from archives.models import Archive, Subject
+    from bench.pages import Page
+    from credit_portal.models import User
+    from departments.models import Department, Membership
+
+    loader = User.objects.get(username="synthetic_loader")
+    subject = Subject.objects.filter(created_by=loader, citizen_profile__isnull=True).order_by("id_number_index").first()
+    named = Subject.objects.filter(created_by=loader, name=subject.name).count()
+    education = Department.objects.get(code="education")
+    clerk = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.CLERK).first()
+    reviewer = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.REVIEWER).first()
+    archive = subject.archives.first()
+    staff_archive = archive if archive.department_id == education.pk else (
+        subject.archives.filter(department=education).first()
+        or Archive.objects.filter(department=education, created_by=loader).order_by("id").first()
+    )
+    csrf = _get_new_csrf_string()
+    sessions = {}
+    for user in (clerk, reviewer):
+        client = Client()
+        client.force_login(user)
+        sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def signed(user: User) -> dict[str, str]:
+        return {settings.SESSION_COOKIE_NAME: sessions[user.pk], settings.CSRF_COOKIE_NAME: csrf}
+
+    post = {"X-CSRFToken": csrf, "Referer": "http://127.0.0.1/"}
+    return [
+        Page("bare Django view (baseline)", "/bench/bare/"),
+        Page("clerk: dashboard", "/staff/", cookies=signed(clerk)),
+        Page("clerk: archive page", f"/staff/archives/{staff_archive.pk}/", cookies=signed(clerk)),
+        Page("reviewer: review queue", "/staff/review/", cookies=signed(reviewer)),
+        Page(f"clerk: name search ({named} namesakes)", "/staff/subjects/find/", "POST",
+             urlencode({"search": "name", "name-name": subject.name}), cookies=signed(clerk), headers=post),
+        Page("public: dishonesty list", "/public/dishonesty/"),
+        Page("public: honour list, page 5", "/public/honours/?page=5"),
+        Page("public: list search (POST)", "/public/dishonesty/", "POST", urlencode({"name": subject.name}),
+             cookies={settings.CSRF_COOKIE_NAME: csrf}, headers=post),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", default="", help="comma-separated substrings of page labels")
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--profile", default="")
+    args = parser.parse_args()
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["DJANGO_DEBUG"] = "false"
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    pages = staff_and_public_pages()
+    wanted = [w for w in args.pages.split(",") if w]
+    pages = [p for p in pages if not wanted or any(w in p.label for w in wanted)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT 0")
+        backend = cursor.fetchone()[0]
+    print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]}")
+    print(f"{'page':<44} {'py ms':>8} {'db ms':>8} {'sum ms':>8} {'SQL':>5}")
+    for page in pages:
+        client = Client()
+        for name, value in page.cookies.items():
+            client.cookies[name] = value
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in page.headers.items()}
+
+        def hit(page=page, client=client, extra=extra) -> int:  # noqa: ANN001
+            if page.method == "POST":
+                return client.post(page.path, page.body, content_type=page.content_type, **extra).status_code
+            return client.get(page.path, **extra).status_code
+
+        for _ in range(3):
+            hit()
+        captured: list[str] = []
+
+        def record(execute, sql, params, many, context, captured=captured):  # noqa: ANN001, ANN202
+            raw = getattr(context["cursor"], "cursor", None)
+            text = raw.mogrify(sql, params).decode() if hasattr(raw, "mogrify") and params is not None else sql
+            captured.append(text)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            status = hit()
+        db0, py0, wall0 = _backend_cpu(backend), time.process_time(), time.perf_counter()
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            profiler.enable()
+        for _ in range(args.requests):
+            hit()
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(f"{args.profile}.{re.sub(r'[^a-z]+', '-', page.label.lower()).strip('-')}")
+        py = (time.process_time() - py0) / args.requests * 1000
+        db = (_backend_cpu(backend) - db0) / args.requests * 1000
+        wall = (time.perf_counter() - wall0) / args.requests * 1000
+        print(f"{page.label:<44} {py:>8.2f} {db:>8.2f} {py + db:>8.2f} {len(captured):>5}   (wall {wall:.1f} ms, {status})")
+        if args.explain and connection.vendor == "postgresql":
+            for sql in captured:
+                if not sql.lstrip().upper().startswith("SELECT"):
+                    print(f"    -- {sql[:110]}")
+                    continue
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                    plan = [row[0] for row in cursor.fetchall()]
+                took = next((line for line in plan if line.startswith("Execution Time")), "")
+                print(f"    {took:<28} {sql[:150]}")
+                if os.environ.get("EXPLAIN_FULL"):
+                    print("\n".join("        " + line for line in plan))
+
+
+if __name__ == "__main__":
+    main()

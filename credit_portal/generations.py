@@ -1,0 +1,65 @@
+"""Generation tokens of content that many pages read and few changes touch, for cache keys.
+
+A page that caches a rendering of, say, the public lists puts the generation of what
+it shows into the key (``credit_portal.fragments``); the services that change that
+content advance the generation after their transaction commits, so the next request
+misses the cache and renders the new content, and no request can store the old content
+under the new generation (it is advanced only once the change is visible to readers).
+
+A generation is an opaque random token in the shared cache (Redis in production), so
+every web process sees an advance at once. Should the cache lose it, the next reader
+starts a new one: a miss, never a stale page. Names say what changed, not who reads it:
+
+* ``records``: a credit record event (published, corrected, withdrawn, repaired, expired,
+  flagged; ``archives.events``);
+* ``listings``: a listing published or removed (``archives.listing.events``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db import transaction
+
+_KEY = "generation:{}"
+
+
+def current(*names: str) -> tuple[str, ...]:
+    """The generations of ``names`` now, in one cache read (more only for a name that
+    has to start one)."""
+    keys = [_KEY.format(name) for name in names]
+    found = cache.get_many(keys)
+    tokens = []
+    for key in keys:
+        token = found.get(key)
+        if token is None:
+            cache.add(key, secrets.token_hex(8), timeout=None)
+            token = cache.get(key) or ""
+        tokens.append(token)
+    return tuple(tokens)
+
+
+def advance(name: str) -> None:
+    cache.set(_KEY.format(name), secrets.token_hex(8), timeout=None)
+
+
+def advance_on_commit(name: str) -> None:
+    """Advance ``name`` once the caller's transaction commits (at once outside one); one
+    advance per transaction and name however many changes it makes (an import or a
+    batch publication changes thousands of records in one)."""
+    connection = transaction.get_connection()
+    pending: dict[str, Callable[[], None]] = connection.__dict__.setdefault("_generation_advances", {})
+    waiting = pending.get(name)
+    # Registered earlier in this transaction and neither run nor rolled back since: done.
+    if waiting is not None and any(func is waiting for _sids, func, _robust in connection.run_on_commit):
+        return
+
+    def advance_generation() -> None:
+        if pending.get(name) is advance_generation:
+            del pending[name]
+        advance(name)
+
+    pending[name] = advance_generation
+    transaction.on_commit(advance_generation, robust=True)
