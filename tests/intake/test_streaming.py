@@ -11,6 +11,7 @@ from django.db import transaction
 from archives import selectors
 from archives.intake import importer
 from archives.models import Archive, CreditRecord, Subject
+from credit_portal import generations
 from credit_portal.models import AuditEntry
 from tests.intake.conftest import filled, row
 from tests.intake.test_importer import run
@@ -79,11 +80,14 @@ def test_all_or_nothing_rolls_back_chunks_written_before_a_refused_row(world, mo
     assert AuditEntry.objects.count() == audit_entries
 
 
-def test_rows_sent_to_review_enter_the_departments_review_queue(world) -> None:
+def test_rows_sent_to_review_enter_the_departments_review_queue(world, django_capture_on_commit_callbacks) -> None:
+    cached = generations.current("review-queue")
     positive = row(1, polarity="正面", severity="", category=world.basic.name, is_penalty="")
     registered = row(2, polarity="正面", severity="", category=world.basic.name, is_penalty="",
                      id_number=world.subject.id_number, name=world.subject.name)
-    outcome = run(world, filled(world.teacher, [positive, registered]), submit=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = run(world, filled(world.teacher, [positive, registered]), submit=True)
+    assert generations.current("review-queue") != cached  # the cached queue page is stale now
     records = CreditRecord.objects.filter(pk__in=outcome.record_ids.values())
     assert {(r.state, r.review_department_id, r.review_occupation_id) for r in records} == {
         (CreditRecord.State.SUBMITTED, world.education.pk, world.teacher.pk)

@@ -20,7 +20,7 @@ from archives.intake.importer.outcome import CHUNK, Progress
 from archives.intake.models import IntakeKey
 from archives.intake.rows import ParsedRow
 from archives.models import Archive, CreditRecord, Subject
-from credit_portal import audit, bulkload
+from credit_portal import audit, bulkload, generations
 from departments.models import Department
 
 if TYPE_CHECKING:
@@ -370,6 +370,10 @@ class Writer:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         if not self.record_ids:
             return
+        if self.counts["submitted"]:
+            # The review queue page caches its table under this generation (as every
+            # submission does, ``services.records.common._enter_review_queue``).
+            generations.advance_on_commit("review-queue")
         if self.progress:
             done = len(self.record_ids)
             self.progress("writing", done, max(self.total_hint, done))

@@ -9,7 +9,7 @@ DROPPED = "archives_archive_subject_id_975139ce"
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archives', '0007_merge_review_queue_indexes_and_source_type'),
+        ('archives', '0008_overdue_and_draft_finding_indexes'),
     ]
 
     operations = [
