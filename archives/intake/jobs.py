@@ -67,18 +67,26 @@ def start_job(
     return job
 
 
-# The share of the bar each phase fills, so the bar only ever moves forward: reading
-# and checking every cell is most of the work, then matching people and earlier rows, then
-# writing.
-PHASES = {"reading": (0, 0), "checking": (0, 50), "matching": (50, 60), "writing": (60, 99)}
+# The share of the bar each phase fills: reading and checking every cell is most of the
+# work, then matching people and earlier rows, then writing. The phases overlap (a chunk
+# is written while later rows are checked), so the bar shows the sum of each phase's
+# progress, and only ever moves forward.
+PHASES = {"reading": 0, "checking": 50, "matching": 10, "writing": 39}
 
 
 def _progress(job_id: object) -> importer.Progress:
+    shares: dict[str, float] = {}
+    shown = [0]
+
     def report(phase: str, done: int, total: int) -> None:
-        start, end = PHASES.get(phase, (0, 99))
         share = min(done / total, 1.0) if total else 0.0
-        percent = int(start + (end - start) * share)
-        cache.set(progress_key(job_id), {"phase": phase, "done": done, "total": total, "percent": percent},
+        if phase in PHASES:
+            shares[phase] = max(shares.get(phase, 0.0), share)
+            percent = sum(PHASES[name] * part for name, part in shares.items())
+        else:  # a step after the import's phases
+            percent = 99 * share
+        shown[0] = max(shown[0], int(percent))
+        cache.set(progress_key(job_id), {"phase": phase, "done": done, "total": total, "percent": shown[0]},
                   timeout=3600)
 
     return report

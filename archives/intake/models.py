@@ -90,7 +90,8 @@ class IntakeKey(models.Model):
     department system's external id (``ext:`` + id), per department: the same row or
     id sent twice finds the record made the first time instead of making another."""
 
-    department = models.ForeignKey("departments.Department", on_delete=models.PROTECT, related_name="+")
+    # Indexed through intake_key_unique_per_department (department first).
+    department = models.ForeignKey("departments.Department", on_delete=models.PROTECT, related_name="+", db_index=False)
     key = models.CharField(max_length=140)
     record = models.ForeignKey("archives.CreditRecord", on_delete=models.PROTECT, related_name="+")
     content_digest = models.CharField(max_length=64, blank=True)

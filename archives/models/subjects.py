@@ -89,7 +89,10 @@ class Archive(models.Model):
         OPEN = "open", _("open")
         CLOSED = "closed", _("closed")
 
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="archives", verbose_name=_("subject"))
+    # Indexed through one_archive_per_subject_occupation (subject first).
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="archives", verbose_name=_("subject"), db_index=False
+    )
     occupation = models.ForeignKey(
         "departments.Occupation", on_delete=models.PROTECT, related_name="archives", verbose_name=_("occupation")
     )

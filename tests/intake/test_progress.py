@@ -7,15 +7,13 @@ from django.core.cache import cache
 
 from archives.intake import importer, jobs, reader
 from archives.intake.catalogue import choices_for
-from archives.intake.importer import matching, writing
 from tests.intake.conftest import filled, row
 
 
 def test_an_import_moves_the_progress_bar_through_every_phase(world, monkeypatch) -> None:
-    # Report after every two rows instead of every thousand, so seven rows move the bar.
+    # Report after every two rows instead of every few thousand, so seven rows move the bar.
     monkeypatch.setattr(importer, "POOL_CHUNK", 2)
-    monkeypatch.setattr(matching, "CHUNK", 2)
-    monkeypatch.setattr(writing, "COPY_ROWS", 2)
+    monkeypatch.setattr(importer, "STREAM_ROWS", 2)
     sheet, _code = reader.open_rows(filled(world.teacher, [row(i) for i in range(1, 8)]), occupation=world.teacher)
     bar = jobs._progress("job-moving")
     seen: list[tuple[str, int]] = []

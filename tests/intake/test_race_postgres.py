@@ -11,6 +11,7 @@ from django.db import connection
 
 from archives.intake import importer, reader
 from archives.intake.catalogue import choices_for
+from archives.intake.importer.matching import Matcher
 from archives.intake.rows import parse_cells
 from archives.models import Archive, CreditRecord, Subject
 from credit_portal import audit
@@ -21,15 +22,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def test_concurrent_imports_of_the_same_rows(world, monkeypatch) -> None:
     data = filled(world.teacher, [row(1), row(2)])
-    both_prepared = threading.Barrier(2, timeout=60)
-    original = importer.prepare
+    both_matched = threading.Barrier(2, timeout=60)
+    original = Matcher.add
 
-    def prepare_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
-        result = original(*args, **kwargs)
-        both_prepared.wait()  # both have checked "nothing imported yet" before either writes
-        return result
+    def match_then_wait(self, rows):  # type: ignore[no-untyped-def]
+        original(self, rows)
+        both_matched.wait()  # both have checked "nothing imported yet" before either writes
 
-    monkeypatch.setattr(importer, "prepare", prepare_then_wait)
+    monkeypatch.setattr(Matcher, "add", match_then_wait)
     outcomes: list[object] = []
 
     def run() -> None:

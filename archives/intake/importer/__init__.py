@@ -19,17 +19,17 @@ Scale (100,000 rows a file): the checks that need no database (typing, the ID
 number, the record content, blind indexes, the natural key and, on PostgreSQL, the
 SM4 encryption of new people's ID numbers and phones) run in a process pool for large
 files; the database is asked in bulk (people by blind index, archives, keys imported
-before), never per row. On PostgreSQL the rows are written with COPY
-(``credit_portal.bulkload``, the loader the benchmark data uses) with ids taken from
-the sequences; on SQLite with ``bulk_create``. One transaction: the whole job or
-nothing ("a job never half-writes"). With ``mode=all`` any refused row stops the job
-before anything is written; with ``mode=valid`` the valid rows are written and the
-others reported.
+before, one query per table and chunk of 10,000 rows), never per row. Rows are matched
+and written chunk by chunk: on PostgreSQL with COPY (``credit_portal.bulkload``'s
+format, ids taken from the sequences) on a thread while the next chunk is checked; on
+SQLite with ``bulk_create``. One transaction: the whole job or nothing ("a job never
+half-writes"). With ``mode=all`` any refused row stops the writing and rolls back what
+was written; with ``mode=valid`` the valid rows are written and the others reported.
 
 The package by subject: ``checks`` (one row without the database, also in pool
-workers), ``matching`` (the whole file against the database), ``writing`` (COPY or
-``bulk_create``, the audit entry) and ``outcome`` (what an import produces); this module
-runs them in order.
+workers), ``matching`` (each chunk against the file so far and the database),
+``writing`` (COPY or ``bulk_create``, the audit entry), ``copying`` (the COPY thread) and
+``outcome`` (what an import produces); this module runs them.
 
 Audit: one entry for the batch (``intake.batch.imported``, naming the job and how
 many people, archives and records it wrote and how many went to review) instead of one
@@ -50,18 +50,18 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 from archives.intake import conf, permissions
 from archives.intake.catalogue import Choices
 from archives.intake.importer import checks
 from archives.intake.importer.checks import row_key
-from archives.intake.importer.matching import match
+from archives.intake.importer.matching import Matcher
 from archives.intake.importer.outcome import CHUNK, ImportConflict, Outcome, Progress
-from archives.intake.importer.writing import write
+from archives.intake.importer.writing import Writer
 from archives.intake.rows import ParsedRow
-from archives.models import Archive, CreditRecord, Subject
+from archives.models import CreditRecord
 from departments.models import Department, OccupationDepartment
 
 if TYPE_CHECKING:
@@ -75,13 +75,13 @@ __all__ = [
     "check_may_import",
     "import_cells",
     "import_rows",
-    "match",
-    "prepare",
     "row_key",
-    "write",
 ]
 
 POOL_CHUNK = 2000  # rows a pool worker checks at a time
+# Chunks the pool may have in hand: the workers go on checking while the importing
+# process waits for a chunk's COPY before its look-ups.
+POOL_AHEAD = 8
 
 
 def check_may_import(*, department: Department, occupation_id: int, by: User) -> None:
@@ -127,8 +127,10 @@ def _checked_cells(
     (forked, so they inherit the checker) checks earlier chunks; a small one, or where
     no process can be started, is checked in this process."""
     checks.set_checker(checker)
-    # Decided on the rows read, not on the size the sheet declares (a sheet need not
-    # declare it): once the file is large enough, the rest goes to the pool.
+    # Decided on the size the sheet declares or, where it declares none (or too few), on the
+    # rows read: once the file is large enough, the rest goes to the pool. A declared size
+    # starts the pool with the first chunk instead of checking the first rows here, in
+    # series, before the workers start (a declared size too large only starts a pool).
     pool = None
     try_pool = _workers() > 1
     done = 0
@@ -139,7 +141,7 @@ def _checked_cells(
             chunk.append(item)
             if len(chunk) < POOL_CHUNK:
                 continue
-            if pool is None and try_pool and done + len(chunk) >= conf.number("INTAKE_POOL_FROM_ROWS"):
+            if pool is None and try_pool and max(done + len(chunk), total_hint) >= conf.number("INTAKE_POOL_FROM_ROWS"):
                 try_pool = False
                 try:
                     # The workers never touch the database connection they inherit: they only compute.
@@ -150,7 +152,7 @@ def _checked_cells(
                 yield from checks.check_chunk(chunk)
             else:
                 pending.append((chunk, pool.apply_async(checks.check_chunk, (chunk,), {"keep_raw": False})))
-                while len(pending) > 2 * _workers():
+                while len(pending) > max(2 * _workers(), POOL_AHEAD):
                     sent, result = pending.popleft()
                     yield from checks.with_raw(result.get(), sent)
             done += len(chunk)
@@ -171,32 +173,26 @@ def _checked_cells(
             pool.terminate()
 
 
-def prepare(
+STREAM_ROWS = 10_000  # rows matched and handed to the writer at a time
+
+
+class _NothingWritten(Exception):  # noqa: N818 - a signal to roll back, not an error
+    """An all-or-nothing import found a refused row: roll back what was written."""
+
+
+def _parts(rows: Iterable[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
+    part: list[ParsedRow] = []
+    for row in rows:
+        part.append(row)
+        if len(part) >= size:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
+def _run(
     rows: Iterable[ParsedRow],
-    *,
-    department: Department,
-    choices: Choices,
-    keys: Callable[[ParsedRow], str] | None = None,
-    progress: Progress | None = None,
-    total_hint: int = 0,
-) -> tuple[Outcome, dict[str, Subject], dict[object, Archive]]:
-    """Check typed rows without writing (see ``match``); the rows are checked here."""
-    checker = checks.Checker.for_import(
-        choices=choices, department=department, key_of=keys, encrypt=connection.vendor == "postgresql"
-    )
-    return match(
-        (checks.check_row(row, checker) for row in rows),
-        department=department,
-        choices=choices,
-        progress=progress,
-        total_hint=total_hint,
-    )
-
-
-def _finish(
-    outcome: Outcome,
-    subjects: dict[str, Subject],
-    archives: dict[object, Archive],
     *,
     department: Department,
     choices: Choices,
@@ -205,23 +201,60 @@ def _finish(
     submit: bool,
     source: str,
     progress: Progress | None,
+    total_hint: int,
     job: models.Model | None,
 ) -> Outcome:
-    if outcome.refused and mode == "all":
-        outcome.skipped = len(outcome.existing)
+    """Match and write checked ``rows`` chunk by chunk in one transaction: a chunk is
+    written (on PostgreSQL by a thread, ``copying``) while the next is read, checked and
+    matched. All-or-nothing holds by the transaction: once a row is refused with
+    ``mode=all`` nothing more is written, the remaining rows are still checked for the
+    error report, and everything written is rolled back; with ``mode=valid`` only the
+    valid, new rows are written."""
+    outcome = Outcome()
+    matcher = Matcher(outcome, department=department, choices=choices)
+    refused = False
+    matched = 0
+    try:
+        with transaction.atomic():
+            with Writer(
+                matcher,
+                department=department,
+                choices=choices,
+                by=by,
+                source=source,
+                submit=submit,
+                progress=progress,
+                total_hint=total_hint,
+            ) as writer:
+                for part in _parts(rows, STREAM_ROWS):
+                    # The previous chunk's COPY ran while this chunk was read and checked;
+                    # the look-ups need the connection to themselves.
+                    writer.wait()
+                    matcher.add(part)
+                    matched += len(part)
+                    if progress:
+                        progress("matching", matched, max(total_hint, matched))
+                    refused = refused or any(row.errors for row in part)
+                    if refused and mode == "all":
+                        continue  # nothing will be kept: check the rest for the report only
+                    writer.add([row for row in part if not row.errors and row.number not in outcome.existing])
+                outcome.skipped = len(outcome.existing)
+                if refused and mode == "all":
+                    raise _NothingWritten
+                writer.finish(job=job)
+    except _NothingWritten:
         return outcome
-    return write(
-        outcome,
-        department=department,
-        choices=choices,
-        by=by,
-        source=source,
-        submit=submit,
-        subjects=subjects,
-        archives=archives,
-        progress=progress,
-        job=job,
-    )
+    except IntegrityError:
+        raise ImportConflict(
+            _(
+                "Someone registered some of the same people or records at the same moment; nothing was written. "
+                "Upload the file again."
+            )
+        ) from None
+    outcome.created = len(writer.record_ids)
+    outcome.record_ids = writer.record_ids
+    outcome.written = True
+    return outcome
 
 
 @_without_cycle_collection()
@@ -244,13 +277,11 @@ def import_rows(
     ``valid`` (write the valid rows). Raises ``PermissionDenied`` for a caller who may
     not import, ``ImportConflict`` when a concurrent writer got there first."""
     check_may_import(department=department, occupation_id=choices.occupation.pk, by=by)
-    outcome, subjects, archives = prepare(
-        rows, department=department, choices=choices, keys=keys, progress=progress, total_hint=total_hint
+    checker = checks.Checker.for_import(
+        choices=choices, department=department, key_of=keys, encrypt=connection.vendor == "postgresql"
     )
-    return _finish(
-        outcome,
-        subjects,
-        archives,
+    return _run(
+        (checks.check_row(row, checker) for row in rows),
         department=department,
         choices=choices,
         by=by,
@@ -258,6 +289,7 @@ def import_rows(
         submit=submit,
         source=source,
         progress=progress,
+        total_hint=total_hint,
         job=job,
     )
 
@@ -282,12 +314,8 @@ def import_cells(
     checker = checks.Checker.for_import(
         choices=choices, department=department, key_of=None, encrypt=connection.vendor == "postgresql"
     )
-    checked = _checked_cells(cells, checker, progress=progress, total_hint=total_hint)
-    outcome, subjects, archives = match(checked, department=department, choices=choices, progress=progress)
-    return _finish(
-        outcome,
-        subjects,
-        archives,
+    return _run(
+        _checked_cells(cells, checker, progress=progress, total_hint=total_hint),
         department=department,
         choices=choices,
         by=by,
@@ -295,5 +323,6 @@ def import_cells(
         submit=submit,
         source=source,
         progress=progress,
+        total_hint=total_hint,
         job=job,
     )

@@ -1,8 +1,8 @@
-"""The checks of checked rows that need the whole file or the database."""
+"""The checks of checked rows that need the whole file or the database, chunk by chunk."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from archives import validators
 from archives.intake.catalogue import Choices
-from archives.intake.importer.outcome import CHUNK, Outcome, Progress, chunks
+from archives.intake.importer.outcome import CHUNK, Outcome, chunks
 from archives.intake.models import IntakeKey
 from archives.intake.rows import ParsedRow
 from archives.models import Archive, Subject
@@ -22,26 +22,49 @@ from archives.services.subjects import check_minimum_age
 from departments.models import Department
 
 
-def match(
-    rows: Iterable[ParsedRow],
-    *,
-    department: Department,
-    choices: Choices,
-    progress: Progress | None = None,
-    total_hint: int = 0,
-) -> tuple[Outcome, dict[str, Subject], dict[object, Archive]]:
+class Matcher:
     """The checks of checked rows that need the whole file or the database: duplicates
     in the file, the same ID number under two names, the name against the portal's,
     the archive's state, and whether the row was imported before (then it is skipped,
-    not refused). The database is read in bulk."""
-    outcome = Outcome()
-    seen: dict[str, int] = {}
-    names: dict[str, tuple[str, int]] = {}
-    for count, row in enumerate(rows, start=1):
-        outcome.rows.append(row)
+    not refused). The database is read in bulk, one query per table and chunk.
+
+    Rows come in chunks, in file order, so a chunk can be written while later rows are
+    still being checked. That gives the same answers as checking the whole file first:
+    every check of a row depends only on the rows before it (the first of two duplicates
+    or two names stays valid, the later one is refused) and on what the portal held
+    before the import. What this import writes meanwhile is not read back as if it had
+    been there: ``ours_people`` (blind indexes of the people it registers) and
+    ``ours_keys`` (natural keys it writes) are left out of the look-ups, so a later row of
+    a person new in this file is checked as that person's first row was, and a later
+    row with a written key is a duplicate in the file, not a row "imported before"."""
+
+    def __init__(self, outcome: Outcome, *, department: Department, choices: Choices) -> None:
+        self.outcome = outcome
+        self.department = department
+        self.choices = choices
+        self.seen: dict[str, int] = {}
+        self.names: dict[str, tuple[str, int]] = {}
+        self.subjects: dict[str, Subject] = {}  # people registered before, by blind index
+        self.archives: dict[object, Archive] = {}  # their archives of the occupation, by person
+        self.existing: dict[str, IntakeKey] = {}  # natural keys imported before
+        self.ours_people: set[str] = set()
+        self.ours_keys: set[str] = set()
+        self.too_young = _minimum_age_rule(choices, on=timezone.localdate())
+
+    def add(self, rows: list[ParsedRow]) -> None:
+        """Check ``rows`` (the next chunk of the file); refusals go on the rows, rows
+        imported before into ``outcome.existing``."""
+        self.outcome.rows.extend(rows)
+        for row in rows:
+            self._in_file(row)
+        self._read(rows)
+        for row in rows:
+            self._against_portal(row)
+
+    def _in_file(self, row: ParsedRow) -> None:
         index = row.person.get("_index")
         if index is not None:
-            earlier = names.setdefault(index, (row.person.get("name", ""), row.number))
+            earlier = self.names.setdefault(index, (row.person.get("name", ""), row.number))
             if row.person.get("name") and earlier[0] != row.person["name"]:
                 row.add(
                     "name",
@@ -52,60 +75,61 @@ def match(
                 row.person.pop("_key", None)
         key = row.person.get("_key")
         if key is not None and not row.errors:
-            first = seen.setdefault(key, row.number)
+            first = self.seen.setdefault(key, row.number)
             if first != row.number:
                 row.add(
                     "",
                     _("Duplicate of row %(row)s: the same record appears twice in this file.") % {"row": first},
                     "duplicate_row",
                 )
-        if progress and count % CHUNK == 0 and total_hint:
-            progress("checking", count, total_hint)
-    candidates = [row for row in outcome.rows if "_index" in row.person]
-    subjects: dict[str, Subject] = {}
-    for part in chunks(sorted({row.person["_index"] for row in candidates}), _lookup_chunk()):
-        for subject in Subject.objects.filter(_one_of("id_number_index", part)).only(
-            "id", "name", "birth_date", "id_number_index"
-        ):
-            subjects[subject.id_number_index] = subject
-    archives: dict[object, Archive] = {}
-    for part in chunks([s.pk for s in subjects.values()]):
-        for archive in Archive.objects.filter(subject_id__in=part, occupation=choices.occupation).only(
-            "id", "subject_id", "state", "department_id", "occupation_id"
-        ):
-            archives[archive.subject_id] = archive
-    existing: dict[str, IntakeKey] = {}
-    keyed = [row.person["_key"] for row in outcome.rows if "_key" in row.person]
-    for part in chunks(keyed, _lookup_chunk()):
-        for found in IntakeKey.objects.filter(_one_of("key", part), department=department).only(
-            "key", "record_id", "content_digest"
-        ):
-            existing[found.key] = found
-    too_young = _minimum_age_rule(choices, on=timezone.localdate())
-    for count, row in enumerate(outcome.rows, start=1):
-        if progress and count % CHUNK == 0:
-            progress("matching", count, len(outcome.rows))
+
+    def _read(self, rows: list[ParsedRow]) -> None:
+        indexes = sorted(
+            {row.person["_index"] for row in rows if "_index" in row.person} - self.subjects.keys() - self.ours_people
+        )
+        found: list[Subject] = []
+        for part in chunks(indexes, _lookup_chunk()):
+            found.extend(
+                Subject.objects.filter(_one_of("id_number_index", part)).only(
+                    "id", "name", "birth_date", "id_number_index"
+                )
+            )
+        for subject in found:
+            self.subjects[subject.id_number_index] = subject
+        for part in chunks([s.pk for s in found]):
+            for archive in Archive.objects.filter(subject_id__in=part, occupation=self.choices.occupation).only(
+                "id", "subject_id", "state", "department_id", "occupation_id"
+            ):
+                self.archives[archive.subject_id] = archive
+        keyed = [row.person["_key"] for row in rows if "_key" in row.person and row.person["_key"] not in self.ours_keys]
+        for part in chunks(keyed, _lookup_chunk()):
+            for key in IntakeKey.objects.filter(_one_of("key", part), department=self.department).only(
+                "key", "record_id", "content_digest"
+            ):
+                self.existing[key.key] = key
+
+    def _against_portal(self, row: ParsedRow) -> None:
         if "_index" not in row.person:
-            continue
-        subject = subjects.get(row.person["_index"])
+            return
+        subject = self.subjects.get(row.person["_index"])
         if subject is not None and row.person.get("name") and subject.name != row.person["name"]:
             row.add(
                 "name", _("This ID number is already registered under a different name. Check both."), "name_mismatch"
             )
-        archive = archives.get(subject.pk) if subject is not None else None
+        archive = self.archives.get(subject.pk) if subject is not None else None
         if archive is not None and archive.state != Archive.State.OPEN:
             row.add("", _("Records cannot be added to a closed archive."), "archive_closed")
         if archive is None and "id_number" in row.person:
             # A new archive: the occupation's minimum age, by the service's own rule.
-            refusal = too_young(validators.birth_date_of(row.person["id_number"]))
+            refusal = self.too_young(validators.birth_date_of(row.person["id_number"]))
             if refusal is not None:
                 row.add("id_number", refusal, "under_minimum_age")
-        if row.person.get("_key") in existing:
-            outcome.existing[row.number] = existing[row.person["_key"]]
-            continue
+        key = row.person.get("_key")
+        if key in self.existing:
+            self.outcome.existing[row.number] = self.existing[key]
+            return
         if not row.errors and row.content_errors:
             row.errors.extend(row.content_errors)
-    return outcome, subjects, archives
 
 
 class _AnyOf(Lookup):  # type: ignore[type-arg]

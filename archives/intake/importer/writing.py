@@ -1,134 +1,30 @@
-"""Writing a prepared import: new people, archives, records and their natural keys in
-one transaction, with one audit entry for the batch. On PostgreSQL the rows are written
-with COPY (``credit_portal.bulkload``) with ids taken from the sequences; elsewhere with
-``bulk_create``."""
+"""Writing an import: new people, archives, records and their natural keys, chunk by
+chunk inside the import's one transaction, and one audit entry for the batch. On
+PostgreSQL the rows are written with COPY (``credit_portal.bulkload``'s format) on a
+thread of their own (``copying``) with ids taken from the sequences, while the next
+chunk is checked; elsewhere with ``bulk_create``."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, connection, models
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from archives import validators
 from archives.intake.catalogue import Choices
-from archives.intake.importer.outcome import CHUNK, ImportConflict, Outcome, Progress, chunks
+from archives.intake.importer.copying import CopyThread, Statement
+from archives.intake.importer.matching import Matcher
+from archives.intake.importer.outcome import CHUNK, Progress
 from archives.intake.models import IntakeKey
 from archives.intake.rows import ParsedRow
 from archives.models import Archive, CreditRecord, Subject
-from credit_portal import audit, bulkload
+from credit_portal import audit, bulkload, generations
 from departments.models import Department
 
 if TYPE_CHECKING:
     from credit_portal.models import User
-
-COPY_ROWS = 10_000  # rows per COPY statement (the progress bar moves between them)
-
-
-@dataclass
-class _Plan:
-    """What a prepared outcome writes: new people (by blind index), new archives (by
-    the person's blind index) and one record per row, in row order."""
-
-    rows: list[ParsedRow]
-    new_subjects: dict[str, ParsedRow]  # blind index → the person's first row
-    new_archives: dict[str, ParsedRow]  # blind index → the row that opens the archive
-    submitted: list[bool]  # per row: lands awaiting review
-
-
-def _plan(
-    todo: list[ParsedRow], subjects: dict[str, Subject], archives: dict[object, Archive], *, submit: bool
-) -> _Plan:
-    new_subjects: dict[str, ParsedRow] = {}
-    new_archives: dict[str, ParsedRow] = {}
-    for row in todo:
-        index = row.person["_index"]
-        known = subjects.get(index)
-        if known is None:
-            new_subjects.setdefault(index, row)
-        if (known is None or known.pk not in archives) and index not in new_archives:
-            new_archives[index] = row
-    # Negative information is submitted only with its evidence, which an import does not
-    # carry: it stays a draft until a clerk attaches it and submits it.
-    submitted = [submit and row.cleaned["polarity"] != CreditRecord.Polarity.NEGATIVE for row in todo]
-    return _Plan(rows=todo, new_subjects=new_subjects, new_archives=new_archives, submitted=submitted)
-
-
-def _write_orm(
-    plan: _Plan,
-    *,
-    department: Department,
-    choices: Choices,
-    by: User,
-    source: str,
-    subjects: dict[str, Subject],
-    archives: dict[object, Archive],
-    progress: Progress | None,
-) -> list[int]:
-    """SQLite (and any database without COPY): ``bulk_create``, encrypting in ``pre_save``."""
-    now = timezone.now()
-    made: dict[str, Subject] = {}
-    for index, row in plan.new_subjects.items():
-        number = row.person["id_number"]
-        made[index] = Subject(
-            id=uuid.uuid4(),
-            name=row.person["name"],
-            gender=validators.gender_of(number),
-            id_number=number,
-            id_number_index=index,
-            id_number_masked=validators.masked_id_number(number),
-            birth_date=validators.birth_date_of(number),
-            phone=row.person.get("phone", ""),
-            created_by=by,
-        )
-    Subject.objects.bulk_create(made.values(), batch_size=CHUNK)
-    people = {**subjects, **made}
-    opened: dict[str, Archive] = {}
-    for index, row in plan.new_archives.items():
-        opened[index] = Archive(
-            subject=people[index],
-            occupation=choices.occupation,
-            department=department,
-            employer=row.archive.get("employer", ""),
-            post=row.archive.get("post", ""),
-            created_by=by,
-            last_updated_at=now,
-        )
-    Archive.objects.bulk_create(opened.values(), batch_size=CHUNK)
-    records = []
-    for row, to_review in zip(plan.rows, plan.submitted, strict=True):
-        index = row.person["_index"]
-        folder = opened.get(index) or archives[people[index].pk]
-        records.append(
-            CreditRecord(
-                archive=folder,
-                source=source,
-                created_by=by,
-                updated_by=by,
-                state=CreditRecord.State.SUBMITTED if to_review else CreditRecord.State.DRAFT,
-                submitted_at=now if to_review else None,
-                **row.cleaned,
-            )
-        )
-    CreditRecord.objects.bulk_create(records, batch_size=CHUNK)
-    if progress:
-        progress("writing", len(records) // 2, len(records))
-    IntakeKey.objects.bulk_create(
-        [
-            IntakeKey(
-                department=department,
-                key=row.person["_key"],
-                record=record,
-                content_digest=row.person.get("_digest", ""),
-            )
-            for row, record in zip(plan.rows, records, strict=True)
-        ],
-        batch_size=CHUNK,
-    )
-    return [record.pk for record in records]
 
 
 SUBJECT_COLUMNS = (
@@ -167,6 +63,8 @@ RECORD_COLUMNS = (
     "updated_at",
     "created_by_id",
     "updated_by_id",
+    "review_department_id",
+    "review_occupation_id",
     "lineage",
     "subject_was_minor",
     "category_id",
@@ -232,145 +130,261 @@ def record_copy_text(data: dict[str, Any]) -> str:
 KEY_COLUMNS = ("department_id", "key", "record_id", "content_digest", "created_at")
 
 
-def _copy(
-    cursor: Any, table: str, columns: tuple[str, ...], lines: list[str], *, progress: Progress | None = None
-) -> None:
-    """COPY prepared lines (tab-separated, escaped) into ``table``; the model's other
-    columns get their defaults."""
-    extra, tail = bulkload.copy_tail(table, columns)
-    for done, part in enumerate(chunks(lines, COPY_ROWS), start=1):
-        bulkload.write_rows(cursor, table, columns + extra, "".join(line + tail + "\n" for line in part))
-        if progress:
-            progress("writing", min(done * COPY_ROWS, len(lines)), len(lines))
+def _lines(lines: list[str], tail: str) -> str:
+    return "".join(line + tail + "\n" for line in lines)
 
 
-def _write_copy(
-    plan: _Plan,
-    *,
-    department: Department,
-    choices: Choices,
-    by: User,
-    source: str,
-    subjects: dict[str, Subject],
-    archives: dict[object, Archive],
-    progress: Progress | None,
-) -> list[int]:
-    """PostgreSQL: COPY from prepared lines; ids come from the tables' sequences first so
-    records can name their archives and keys their records before anything is written."""
-    esc = bulkload.escape
-    now = bulkload.Format(postgres=True).ts(timezone.now())
-    user = str(by.pk)
-    subject_lines = []
-    people: dict[str, str] = {index: str(s.pk) for index, s in subjects.items()}
-    stamp = f"{now}\t{now}\t{user}"
-    for index, row in plan.new_subjects.items():
-        pk = str(row.person["_pk"])
-        people[index] = pk
-        subject_lines.append(f"{pk}\t{row.person['_subject_copy']}\t{stamp}")
-    folders: dict[str, int] = {}
-    for index, subject in subjects.items():
-        if subject.pk in archives:
-            folders[index] = archives[subject.pk].pk
-    archive_lines = []
-    occupation, unit = str(choices.occupation.pk), str(department.pk)
-    for pk, (index, row) in zip(
-        bulkload.take_ids("archives_archive", len(plan.new_archives)), plan.new_archives.items(), strict=True
-    ):
-        folders[index] = pk
-        archive_lines.append(
-            "\t".join(
-                (
-                    str(pk),
-                    people[index],
-                    occupation,
-                    unit,
-                    esc(row.archive.get("employer", "")),
-                    esc(row.archive.get("post", "")),
-                    Archive.State.OPEN.value,
-                    now,
-                    now,
-                    user,
+class Writer:
+    """Writes the valid, new rows of an import chunk by chunk (``add``), then the batch's
+    audit entry (``finish``); used as a context manager inside the import's transaction,
+    which it leaves only after its last COPY ended.
+
+    New rows land as drafts written by the uploader, or submitted (waiting in the
+    review queue of the archive's department and occupation) when asked and not
+    negative: negative information is submitted only with its evidence, which an import
+    does not carry, so it stays a draft until a clerk attaches it and submits it."""
+
+    def __init__(
+        self,
+        matcher: Matcher,
+        *,
+        department: Department,
+        choices: Choices,
+        by: User,
+        source: str,
+        submit: bool,
+        progress: Progress | None,
+        total_hint: int,
+    ) -> None:
+        self.matcher, self.department, self.choices, self.by = matcher, department, choices, by
+        self.source, self.submit, self.progress, self.total_hint = source, submit, progress, total_hint
+        self.people: dict[str, Any] = {}  # blind index → id of a person this import registered
+        self.folders: dict[str, tuple[int, int]] = {}  # blind index → (archive id, its department) opened here
+        self.record_ids: dict[int, int] = {}  # row number → record id
+        self.counts = {"submitted": 0, "subjects": 0, "archives": 0}
+        self.now = timezone.now()
+        self.copying = connection.vendor == "postgresql"
+        self._thread: CopyThread | None = None
+
+    def __enter__(self) -> Writer:
+        if self.copying:
+            # Foreign keys checked by each COPY (on the thread, while the next chunk is
+            # checked) instead of all at the commit, in series after everything else;
+            # the same checks, only earlier. Restored in ``finish``; a rollback restores
+            # it too (the setting belongs to the transaction or savepoint).
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if self._thread is None:
+            return
+        self._thread.close()
+        error = self._thread.error
+        if error is not None and isinstance(exc, DatabaseError) and exc.__cause__ is not error:
+            # The thread's failure (a key taken by another writer) aborted the transaction,
+            # so this process's next statement failed too: the first error is the cause.
+            self._thread.check()
+
+    def wait(self) -> None:
+        """Wait until the chunks handed over are written. The importing process uses the
+        connection only then: a statement sent while a COPY is under way would end it."""
+        if self._thread is not None:
+            self._thread.wait()
+
+    def _to_review(self, row: ParsedRow) -> bool:
+        return self.submit and row.cleaned["polarity"] != CreditRecord.Polarity.NEGATIVE
+
+    def add(self, rows: list[ParsedRow]) -> None:
+        """Write ``rows`` (valid and new, in file order)."""
+        if not rows:
+            return
+        new_subjects: dict[str, ParsedRow] = {}
+        new_archives: dict[str, ParsedRow] = {}
+        for row in rows:
+            index = row.person["_index"]
+            known = self.matcher.subjects.get(index)
+            if known is None and index not in self.people:
+                new_subjects.setdefault(index, row)
+            if index not in self.folders and (known is None or known.pk not in self.matcher.archives):
+                new_archives.setdefault(index, row)
+        self.matcher.ours_people.update(new_subjects)
+        self.matcher.ours_keys.update(row.person["_key"] for row in rows)
+        self.wait()
+        if self.copying and all("_pk" in row.person for row in new_subjects.values()):
+            self._copy(rows, new_subjects, new_archives)
+        else:
+            self._orm(rows, new_subjects, new_archives)
+        self.counts["subjects"] += len(new_subjects)
+        self.counts["archives"] += len(new_archives)
+        if self.progress:
+            done = len(self.record_ids)
+            self.progress("writing", done, max(self.total_hint, done))
+
+    def _folder(self, index: str) -> tuple[int, int]:
+        if index in self.folders:
+            return self.folders[index]
+        archive = self.matcher.archives[self.matcher.subjects[index].pk]
+        return archive.pk, archive.department_id
+
+    def _copy(self, rows: list[ParsedRow], new_subjects: dict[str, ParsedRow], new_archives: dict[str, ParsedRow]) -> None:
+        """PostgreSQL: COPY text with ids from the sequences, so records name their
+        archives and keys their records before anything is written."""
+        esc = bulkload.escape
+        now = bulkload.Format(postgres=True).ts(self.now)
+        user = str(self.by.pk)
+        stamp = f"{now}\t{now}\t{user}"
+        subject_lines = []
+        for index, row in new_subjects.items():
+            pk = row.person["_pk"]
+            self.people[index] = pk
+            subject_lines.append(f"{pk}\t{row.person['_subject_copy']}\t{stamp}")
+        archive_lines = []
+        occupation, unit = str(self.choices.occupation.pk), self.department.pk
+        for pk, (index, row) in zip(
+            bulkload.take_ids("archives_archive", len(new_archives)), new_archives.items(), strict=True
+        ):
+            self.folders[index] = (pk, unit)
+            person = self.people.get(index) or str(self.matcher.subjects[index].pk)
+            archive_lines.append(
+                "\t".join(
+                    (
+                        str(pk),
+                        person,
+                        occupation,
+                        str(unit),
+                        esc(row.archive.get("employer", "")),
+                        esc(row.archive.get("post", "")),
+                        Archive.State.OPEN.value,
+                        now,
+                        now,
+                        user,
+                    )
                 )
             )
+        draft = f"{self.source}\t{CreditRecord.State.DRAFT.value}\t\\N\t{now}\t{now}\t{user}\t{user}\t\\N\t\\N"
+        submitted = f"{self.source}\t{CreditRecord.State.SUBMITTED.value}\t{now}\t{now}\t{now}\t{user}\t{user}"
+        record_lines, key_lines = [], []
+        folders, submit, negative = self.folders, self.submit, CreditRecord.Polarity.NEGATIVE.value
+        ids = bulkload.take_ids("archives_creditrecord", len(rows))
+        for pk, row in zip(ids, rows, strict=True):  # per row: kept to lookups and two f-strings
+            person = row.person
+            folder, owner = folders.get(person["_index"]) or self._folder(person["_index"])
+            if submit and row.cleaned["polarity"] != negative:
+                self.counts["submitted"] += 1
+                head = f"{submitted}\t{owner}\t{occupation}"
+            else:
+                head = draft
+            record_lines.append(f"{pk}\t{folder}\t{head}\t{person['_record_copy']}")
+            key_lines.append(f"{unit}\t{person['_key']}\t{pk}\t{person.get('_digest', '')}\t{now}")
+        self.record_ids.update(zip((row.number for row in rows), ids, strict=True))
+        statements: list[Statement] = []
+        for table, columns, lines in (
+            ("archives_subject", SUBJECT_COLUMNS, subject_lines),
+            ("archives_archive", ARCHIVE_COLUMNS, archive_lines),
+            ("archives_creditrecord", RECORD_COLUMNS, record_lines),
+            ("intake_intakekey", KEY_COLUMNS, key_lines),
+        ):
+            if lines:
+                extra, tail = bulkload.copy_tail(table, columns)
+                statements.append((table, columns + extra, _lines(lines, tail)))
+        if self._thread is None:
+            # Started with the first chunk, after a large file's pool of checkers forked:
+            # the workers are forked from a process with no other thread.
+            self._thread = CopyThread()
+        self._thread.put(statements)
+
+    def _orm(self, rows: list[ParsedRow], new_subjects: dict[str, ParsedRow], new_archives: dict[str, ParsedRow]) -> None:
+        """SQLite (and any database without COPY): ``bulk_create``, encrypting in ``pre_save``."""
+        made: list[Subject] = []
+        for index, row in new_subjects.items():
+            number = row.person["id_number"]
+            subject = Subject(
+                id=uuid.uuid4(),
+                name=row.person["name"],
+                gender=validators.gender_of(number),
+                id_number=number,
+                id_number_index=index,
+                id_number_masked=validators.masked_id_number(number),
+                birth_date=validators.birth_date_of(number),
+                phone=row.person.get("phone", ""),
+                created_by=self.by,
+            )
+            self.people[index] = subject.pk
+            made.append(subject)
+        Subject.objects.bulk_create(made, batch_size=CHUNK)
+        opened: dict[str, Archive] = {}
+        for index, row in new_archives.items():
+            opened[index] = Archive(
+                subject_id=self.people.get(index) or self.matcher.subjects[index].pk,
+                occupation=self.choices.occupation,
+                department=self.department,
+                employer=row.archive.get("employer", ""),
+                post=row.archive.get("post", ""),
+                created_by=self.by,
+                last_updated_at=self.now,
+            )
+        Archive.objects.bulk_create(opened.values(), batch_size=CHUNK)
+        for index, archive in opened.items():
+            self.folders[index] = (archive.pk, self.department.pk)
+        records = []
+        for row in rows:
+            folder, owner = self._folder(row.person["_index"])
+            to_review = self._to_review(row)
+            self.counts["submitted"] += to_review
+            records.append(
+                CreditRecord(
+                    archive_id=folder,
+                    source=self.source,
+                    created_by=self.by,
+                    updated_by=self.by,
+                    state=CreditRecord.State.SUBMITTED if to_review else CreditRecord.State.DRAFT,
+                    submitted_at=self.now if to_review else None,
+                    review_department_id=owner if to_review else None,
+                    review_occupation_id=self.choices.occupation.pk if to_review else None,
+                    **row.cleaned,
+                )
+            )
+        CreditRecord.objects.bulk_create(records, batch_size=CHUNK)
+        IntakeKey.objects.bulk_create(
+            [
+                IntakeKey(
+                    department=self.department,
+                    key=row.person["_key"],
+                    record=record,
+                    content_digest=row.person.get("_digest", ""),
+                )
+                for row, record in zip(rows, records, strict=True)
+            ],
+            batch_size=CHUNK,
         )
-    record_ids = bulkload.take_ids("archives_creditrecord", len(plan.rows))
-    heads = {
-        False: f"{source}\t{CreditRecord.State.DRAFT.value}\t\\N\t{now}\t{now}\t{user}\t{user}",
-        True: f"{source}\t{CreditRecord.State.SUBMITTED.value}\t{now}\t{now}\t{now}\t{user}\t{user}",
-    }
-    record_lines = []
-    key_lines = []
-    for pk, row, to_review in zip(record_ids, plan.rows, plan.submitted, strict=True):
-        person = row.person
-        record_lines.append(f"{pk}\t{folders[person['_index']]}\t{heads[to_review]}\t{person['_record_copy']}")
-        key_lines.append(f"{unit}\t{person['_key']}\t{pk}\t{person.get('_digest', '')}\t{now}")
-    with connection.cursor() as cursor:
-        _copy(cursor, "archives_subject", SUBJECT_COLUMNS, subject_lines)
-        _copy(cursor, "archives_archive", ARCHIVE_COLUMNS, archive_lines)
-        _copy(cursor, "archives_creditrecord", RECORD_COLUMNS, record_lines, progress=progress)
-        _copy(cursor, "intake_intakekey", KEY_COLUMNS, key_lines)
-    return record_ids
+        for row, record in zip(rows, records, strict=True):
+            self.record_ids[row.number] = record.pk
 
-
-def write(
-    outcome: Outcome,
-    *,
-    department: Department,
-    choices: Choices,
-    by: User,
-    source: str,
-    submit: bool,
-    subjects: dict[str, Subject],
-    archives: dict[object, Archive],
-    progress: Progress | None = None,
-    job: models.Model | None = None,
-) -> Outcome:
-    """Write the valid, new rows of a prepared outcome in one transaction, with one
-    audit entry for the batch."""
-    todo = [row for row in outcome.rows if not row.errors and row.number not in outcome.existing]
-    outcome.skipped = len(outcome.existing)
-    if not todo:
-        outcome.written = True
-        return outcome
-    plan = _plan(todo, subjects, archives, submit=submit)
-    writer = (
-        _write_copy
-        if connection.vendor == "postgresql" and all("_pk" in r.person for r in plan.new_subjects.values())
-        else _write_orm
-    )
-    try:
-        with transaction.atomic():
-            record_ids = writer(
-                plan,
-                department=department,
-                choices=choices,
-                by=by,
-                source=source,
-                subjects=subjects,
-                archives=archives,
-                progress=progress,
-            )
-            audit.record(
-                "intake.batch.imported",
-                actor=by,
-                target=job,
-                detail={
-                    "via": source,
-                    "job": str(job.pk) if job is not None else None,
-                    "records": len(record_ids),
-                    "submitted": sum(plan.submitted),
-                    "subjects": len(plan.new_subjects),
-                    "archives": len(plan.new_archives),
-                },
-            )
-    except IntegrityError:
-        raise ImportConflict(
-            _(
-                "Someone registered some of the same people or records at the same moment; nothing was written. "
-                "Upload the file again."
-            )
-        ) from None
-    outcome.created = len(record_ids)
-    outcome.record_ids = {row.number: pk for row, pk in zip(todo, record_ids, strict=True)}
-    outcome.written = True
-    return outcome
+    def finish(self, *, job: models.Model | None) -> None:
+        """Wait for the last COPY, restore deferred constraint checks and write the
+        batch's audit entry (none when nothing was new)."""
+        self.wait()
+        if self.copying:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        if not self.record_ids:
+            return
+        if self.counts["submitted"]:
+            # The review queue page caches its table under this generation (as every
+            # submission does, ``services.records.common._enter_review_queue``).
+            generations.advance_on_commit("review-queue")
+        if self.progress:
+            done = len(self.record_ids)
+            self.progress("writing", done, max(self.total_hint, done))
+        audit.record(
+            "intake.batch.imported",
+            actor=self.by,
+            target=job,
+            detail={
+                "via": self.source,
+                "job": str(job.pk) if job is not None else None,
+                "records": len(self.record_ids),
+                **self.counts,
+            },
+        )
