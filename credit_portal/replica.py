@@ -67,6 +67,13 @@ def reads_from_replica(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def reading_from_replica() -> bool:
+    """Whether this request's reads may go to the replica (inside ``reads_from_replica``,
+    no sticky cookie). A page cached under a version its own data may not have reached
+    yet must not be cached from here: see ``disclosure.views.public``."""
+    return _replica_allowed.get() and replica_configured()
+
+
 class ReadYourWritesMiddleware:
     """After a request that may have written, pin this client to the primary for a while."""
 

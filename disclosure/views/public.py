@@ -24,7 +24,7 @@ from archives.models import CreditRecord
 from credit_portal import generations, ratelimit
 from credit_portal.fragments import fragment_context
 from credit_portal.masking import mask_name
-from credit_portal.replica import reads_from_replica
+from credit_portal.replica import reading_from_replica, reads_from_replica
 from disclosure import conf, forms, selectors
 
 
@@ -84,11 +84,15 @@ def _list_view(
         selector=selector, rows=rows, name=form.cleaned_data["name"] if searched else "", today=today,
         number=number, size=size, cap=cap,
     )
+    # Read from a replica, the page is rendered live and never cached: the generations
+    # advance when the primary commits, before a lagging replica has the change, and a
+    # page rendered from it would be kept under the new generation, stale until it expires.
+    cached = not searched and not reading_from_replica()
     context: dict[str, Any] = {
         "title": title, "intro": intro, "form": form, "searched": searched, "content": content,
-        "negative": negative, "cap": size * cap, "today": today,
+        "negative": negative, "cap": size * cap, "today": today, "cached": cached,
     }
-    if not searched:
+    if cached:
         # The unsearched pages are the same for every reader and change only when a
         # listing or a record changes: their table is a cached fragment keyed by the
         # page, the list's settings and the generations of what it shows (advanced on
