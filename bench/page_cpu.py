@@ -36,56 +36,6 @@ def _backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def staff_and_public_pages() -> list:
-    """bench/pages.py's staff and public pages, on the same people, without its citizen and
-    institution fixtures (those decrypt ID numbers, so they need the data set's keys)."""
-    from urllib.parse import urlencode
-
-    from django.conf import settings
-    from django.middleware.csrf import _get_new_csrf_string
-    from django.test import Client
-
-    from archives.models import Archive, Subject
-    from bench.pages import Page
-    from credit_portal.models import User
-    from departments.models import Department, Membership
-
-    loader = User.objects.get(username="synthetic_loader")
-    subject = Subject.objects.filter(created_by=loader, citizen_profile__isnull=True).order_by("id_number_index").first()
-    named = Subject.objects.filter(created_by=loader, name=subject.name).count()
-    education = Department.objects.get(code="education")
-    clerk = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.CLERK).first()
-    reviewer = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.REVIEWER).first()
-    archive = subject.archives.first()
-    staff_archive = archive if archive.department_id == education.pk else (
-        subject.archives.filter(department=education).first()
-        or Archive.objects.filter(department=education, created_by=loader).order_by("id").first()
-    )
-    csrf = _get_new_csrf_string()
-    sessions = {}
-    for user in (clerk, reviewer):
-        client = Client()
-        client.force_login(user)
-        sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
-
-    def signed(user: User) -> dict[str, str]:
-        return {settings.SESSION_COOKIE_NAME: sessions[user.pk], settings.CSRF_COOKIE_NAME: csrf}
-
-    post = {"X-CSRFToken": csrf, "Referer": "http://127.0.0.1/"}
-    return [
-        Page("bare Django view (baseline)", "/bench/bare/"),
-        Page("clerk: dashboard", "/staff/", cookies=signed(clerk)),
-        Page("clerk: archive page", f"/staff/archives/{staff_archive.pk}/", cookies=signed(clerk)),
-        Page("reviewer: review queue", "/staff/review/", cookies=signed(reviewer)),
-        Page(f"clerk: name search ({named} namesakes)", "/staff/subjects/find/", "POST",
-             urlencode({"search": "name", "name-name": subject.name}), cookies=signed(clerk), headers=post),
-        Page("public: dishonesty list", "/public/dishonesty/"),
-        Page("public: honour list, page 5", "/public/honours/?page=5"),
-        Page("public: list search (POST)", "/public/dishonesty/", "POST", urlencode({"name": subject.name}),
-             cookies={settings.CSRF_COOKIE_NAME: csrf}, headers=post),
-    ]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", default="", help="comma-separated substrings of page labels")
@@ -107,12 +57,9 @@ def main() -> None:
     # One backend for the whole run, so its CPU ticks are this run's.
     connection.settings_dict["CONN_MAX_AGE"] = None
     connection.close()
-    if args.staff_and_public:
-        pages = staff_and_public_pages()
-    else:
-        from bench.pages import fixtures
+    from bench.pages import fixtures
 
-        pages = fixtures()[0]
+    pages = fixtures(person_pages=not args.staff_and_public)[0]
     wanted = [w for w in args.pages.split(",") if w]
     pages = [p for p in pages if not wanted or any(w in p.label for w in wanted)]
     with connection.cursor() as cursor:

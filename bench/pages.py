@@ -101,8 +101,10 @@ def prepare(env: dict[str, str]) -> None:
         _manage(env, "generate_demo_data", "--subjects", str(PEOPLE - have))
 
 
-def fixtures() -> tuple[list[Page], dict[str, object]]:
-    """Accounts, an authorization and a report on a synthetic person; the pages to load."""
+def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object]]:
+    """Accounts, an authorization and a report on a synthetic person; the pages to load.
+    ``person_pages=False`` leaves out the citizen, institution and report pages, whose
+    fixtures decrypt ID numbers (a data set made with other keys)."""
     from django.conf import settings
     from django.contrib.auth.models import Group
     from django.middleware.csrf import _get_new_csrf_string
@@ -129,25 +131,28 @@ def fixtures() -> tuple[list[Page], dict[str, object]]:
         user.groups.add(Group.objects.get(name=role))
         return user
 
-    citizen = account("bench_citizen", Role.CITIZEN)
-    CitizenProfile.objects.filter(user=citizen).delete()
-    CitizenProfile.objects.create(user=citizen, subject=subject, verified_at=now, method=CitizenProfile.Method.ADMIN)
-    staff = account("bench_institution", Role.INSTITUTION)
-    institution = Institution.objects.get(credit_code__startswith="91110108MA0HCB001")
-    InstitutionStaff.objects.get_or_create(user=staff, defaults={"institution": institution})
-    code = "BNCH-BNCH-BNCH"
-    authorization, _ = Authorization.objects.update_or_create(
-        code_hash=code_digest(code),
-        defaults={
-            "reference": "BENCH00000000001", "subject": subject, "grantee": institution, "purpose": "recruitment",
-            "valid_from": now, "valid_until": now + timezone.timedelta(days=80), "max_uses": 32000, "uses": 0,
-            "state": Authorization.State.ACTIVE, "granted_at": now,
-        },
-    )
-    authorization.occupations.set([archive.occupation])
-    authorization.categories.set(RecordCategory.objects.all())
-    result = query_record(by=staff, name=subject.name, id_number=subject.id_number, code=code, purpose="recruitment")
-    report = result.report
+    users = []
+    if person_pages:
+        citizen = account("bench_citizen", Role.CITIZEN)
+        CitizenProfile.objects.filter(user=citizen).delete()
+        CitizenProfile.objects.create(user=citizen, subject=subject, verified_at=now, method=CitizenProfile.Method.ADMIN)
+        staff = account("bench_institution", Role.INSTITUTION)
+        institution = Institution.objects.get(credit_code__startswith="91110108MA0HCB001")
+        InstitutionStaff.objects.get_or_create(user=staff, defaults={"institution": institution})
+        code = "BNCH-BNCH-BNCH"
+        authorization, _ = Authorization.objects.update_or_create(
+            code_hash=code_digest(code),
+            defaults={
+                "reference": "BENCH00000000001", "subject": subject, "grantee": institution, "purpose": "recruitment",
+                "valid_from": now, "valid_until": now + timezone.timedelta(days=80), "max_uses": 32000, "uses": 0,
+                "state": Authorization.State.ACTIVE, "granted_at": now,
+            },
+        )
+        authorization.occupations.set([archive.occupation])
+        authorization.categories.set(RecordCategory.objects.all())
+        result = query_record(by=staff, name=subject.name, id_number=subject.id_number, code=code, purpose="recruitment")
+        report = result.report
+        users = [citizen, staff]
     education = Department.objects.get(code="education")
     clerk = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.CLERK).first()
     reviewer = User.objects.filter(memberships__department=education, memberships__role=Membership.Role.REVIEWER).first()
@@ -158,7 +163,7 @@ def fixtures() -> tuple[list[Page], dict[str, object]]:
     )
     csrf = _get_new_csrf_string()
     sessions = {}
-    for user in (citizen, staff, clerk, reviewer):
+    for user in (*users, clerk, reviewer):
         client = Client()
         client.force_login(user)
         sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -174,11 +179,16 @@ def fixtures() -> tuple[list[Page], dict[str, object]]:
     pages = [
         Page("bare Django view (baseline)", "/bench/bare/"),
         Page("/healthz", "/healthz"),
-        Page("citizen: own archive", f"/my/archives/{archive.pk}/", cookies=signed(citizen)),
-        Page("institution: query API (POST)", "/api/disclosure/queries/", "POST",
-             json.dumps({"name": subject.name, "id_number": subject.id_number, "code": code, "purpose": "recruitment"}),
-             "application/json", signed(staff), post),
-        Page("institution: report page", f"/reports/{report.number}/", cookies=signed(staff)),
+    ]
+    if person_pages:
+        pages += [
+            Page("citizen: own archive", f"/my/archives/{archive.pk}/", cookies=signed(citizen)),
+            Page("institution: query API (POST)", "/api/disclosure/queries/", "POST",
+                 json.dumps({"name": subject.name, "id_number": subject.id_number, "code": code, "purpose": "recruitment"}),
+                 "application/json", signed(staff), post),
+            Page("institution: report page", f"/reports/{report.number}/", cookies=signed(staff)),
+        ]
+    pages += [
         Page("clerk: dashboard", "/staff/", cookies=signed(clerk)),
         Page("clerk: archive page", f"/staff/archives/{staff_archive.pk}/", cookies=signed(clerk)),
         Page("reviewer: review queue", "/staff/review/", cookies=signed(reviewer)),
@@ -188,10 +198,13 @@ def fixtures() -> tuple[list[Page], dict[str, object]]:
         Page("public: honour list, page 5", "/public/honours/?page=5"),
         Page("public: list search (POST)", "/public/dishonesty/", "POST", urlencode({"name": subject.name}),
              cookies={settings.CSRF_COOKIE_NAME: csrf}, headers=post),
-        Page("public: report verification (POST)", "/reports/verify/", "POST",
-             urlencode({"number": report.number, "code": verification_code(report)}),
-             cookies={settings.CSRF_COOKIE_NAME: csrf}, headers=post),
     ]
+    if person_pages:
+        pages.append(Page(
+            "public: report verification (POST)", "/reports/verify/", "POST",
+            urlencode({"number": report.number, "code": verification_code(report)}),
+            cookies={settings.CSRF_COOKIE_NAME: csrf}, headers=post,
+        ))
     count_queries(pages)
     return pages, {"subject_archives": subject.archives.count()}
 
