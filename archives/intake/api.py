@@ -31,7 +31,6 @@ from archives.intake import conf, importer, selectors, systems
 from archives.intake.api_auth import DepartmentSystemAuthentication, error_body, exception_handler
 from archives.intake.catalogue import choices_for
 from archives.intake.columns import COLUMN_KEYS
-from archives.intake.models import IntakeKey
 from archives.intake.rows import ParsedRow, parse_values, validation_errors
 from archives.models import CreditRecord
 from credit_portal.crypto import blind_index
@@ -203,7 +202,7 @@ class RecordsView(DepartmentAPIView):
             if row.errors:
                 result.update(status="error", errors=_error_items(row))
             elif found is not None:
-                result["record_id"] = found.record_id
+                result["record_id"] = found.pk
                 result.update(self._update(found, row, request.user))
             else:
                 result.update(status="submitted" if submit else "created", record_id=outcome.record_ids.get(row.number))
@@ -211,7 +210,7 @@ class RecordsView(DepartmentAPIView):
         return Response({"results": results})
 
     @staticmethod
-    def _update(found: IntakeKey, row: ParsedRow, by: User) -> dict[str, Any]:
+    def _update(found: CreditRecord, row: ParsedRow, by: User) -> dict[str, Any]:
         try:
             changed = systems.update_sent_record(found, row.record, digest=row.person.get("_digest", ""), by=by)
         except ValidationError as exc:
@@ -244,7 +243,7 @@ class RecordsView(DepartmentAPIView):
         if params.get("category"):
             records = records.filter(category__code=params["category"][:50])
         if params.get("external_id"):
-            records = records.filter(external_id=f"ext:{params['external_id'][:100]}")
+            records = records.filter(intake_key=f"ext:{params['external_id'][:100]}")
         if params.get("updated_after"):
             try:
                 moment = parse_datetime(params["updated_after"][:40])
@@ -282,7 +281,7 @@ class SubmitView(DepartmentAPIView):
             if found is None:
                 result.update(status="error", errors=[{"code": "not_found", "message": _("No such record of your department.")}])
             else:
-                result["record_id"] = found.record_id
+                result["record_id"] = found.pk
                 try:
                     systems.submit_sent_record(found, by=request.user)
                     result["status"] = "submitted"
@@ -298,7 +297,7 @@ class RecordDetailView(DepartmentAPIView):
     @extend_schema(summary="按编号读取一条记录", responses={200: RecordOutSerializer, 401: ERRORS, 404: ERRORS},
                    tags=[TAG], operation_id="department_record_by_external_id")
     def get(self, request: Request, external_id: str) -> Response:
-        record = selectors.department_records(request.auth.department_id).filter(external_id=f"ext:{external_id[:100]}").first()
+        record = selectors.department_records(request.auth.department_id).filter(intake_key=f"ext:{external_id[:100]}").first()
         if record is None:
             return Response(error_body("not_found", _("No such record of your department.")), status=404)
         return Response(RecordOutSerializer(record).data)

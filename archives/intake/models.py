@@ -1,4 +1,4 @@
-"""Tables of the intake: upload jobs, natural keys of imported rows, the department's
+"""Tables of the intake: upload jobs, the department's
 intake setting, department-system credentials and batches of yearly findings.
 
 Personal data stays encrypted: the uploaded workbook and its error report hold ID
@@ -83,25 +83,6 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in {self.State.DONE, self.State.REFUSED}
-
-
-class IntakeKey(models.Model):
-    """The natural key of an imported row (``row:`` + keyed hash of its content) or a
-    department system's external id (``ext:`` + id), per department: the same row or
-    id sent twice finds the record made the first time instead of making another."""
-
-    # Indexed through intake_key_unique_per_department (department first).
-    department = models.ForeignKey("departments.Department", on_delete=models.PROTECT, related_name="+", db_index=False)
-    key = models.CharField(max_length=140)
-    record = models.ForeignKey("archives.CreditRecord", on_delete=models.PROTECT, related_name="+")
-    content_digest = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["department", "key"], name="intake_key_unique_per_department")]
-
-    def __str__(self) -> str:
-        return self.key[:20]
 
 
 class DepartmentSystem(models.Model):

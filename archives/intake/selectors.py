@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 
 from archives.intake import permissions
-from archives.intake.models import FindingBatch, ImportJob, IntakeKey
+from archives.intake.models import FindingBatch, ImportJob
 from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.overdue import overdue_condition
 from archives.selectors import Scope, archives_visible_to
@@ -185,14 +185,15 @@ def occupation_by_code(code: object) -> Occupation | None:
 def department_records(department_id: int) -> QuerySet[CreditRecord]:
     """Current versions of the records in the department's own archives, with the
     external id (if the department's system sent the record) in the same query."""
-    external = IntakeKey.objects.filter(record_id=OuterRef("pk"), key__startswith="ext:").values("key")[:1]
     return (
         CreditRecord.objects.filter(archive__department_id=department_id, is_current=True)
         .select_related("archive__occupation", "archive__subject", "category", "domain")
-        .annotate(external_id=Subquery(external))
+        .annotate(external_id=Case(When(intake_key__startswith="ext:", then=F("intake_key")), default=None))
     )
 
 
-def sent_keys(department_id: int, keys: list[str]) -> dict[str, IntakeKey]:
-    """The department's external-id keys among ``keys`` (another department's are not found)."""
-    return {k.key: k for k in IntakeKey.objects.filter(department_id=department_id, key__in=keys)}
+def sent_keys(department_id: int, keys: list[str]) -> dict[str, CreditRecord]:
+    """The records the department's system sent under ``keys`` (its external-id keys), by
+    key; another department's are not found."""
+    records = CreditRecord.objects.filter(intake_department_id=department_id, intake_key__in=keys)
+    return {r.intake_key: r for r in records.only("id", "intake_key", "intake_digest")}

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from archives import services
-from archives.intake.models import DepartmentSystem, IntakeKey
+from archives.intake.models import DepartmentSystem
 from archives.models import CreditRecord
 from credit_portal import audit
 from credit_portal.crypto import blind_index
@@ -62,27 +62,27 @@ def revoke_system(system: DepartmentSystem, *, by: User | None) -> None:
 # --- records a system sent ------------------------------------------------------------------
 
 
-def update_sent_record(key: IntakeKey, fields: dict[str, Any], *, digest: str, by: User) -> bool:
+def update_sent_record(sent: CreditRecord, fields: dict[str, Any], *, digest: str, by: User) -> bool:
     """Apply what a department's system sent again under an external id it used before:
     False (nothing written) when the content is the same; otherwise the draft or returned
     record is edited (``edit_record``: the system's clerk account, scope and state) and
     the new content digest kept, in one transaction. A submitted or published record is
     refused (``TransitionNotAllowed``): it is corrected on the platform, where a person
-    reviews it."""
-    if key.content_digest == digest:
+    reviews it. ``sent``: the record found by its key (``selectors.sent_keys``)."""
+    if sent.intake_digest == digest:
         return False
     with transaction.atomic():
-        record = CreditRecord.objects.get(pk=key.record_id)
+        record = CreditRecord.objects.get(pk=sent.pk)
         if not record.is_editable:
             raise TransitionNotAllowed(_(
                 "This record was submitted or published and cannot be changed through the interface: correct it "
                 "on the platform."))
         services.edit_record(record, by=by, **fields)
-        IntakeKey.objects.filter(pk=key.pk).update(content_digest=digest)
+        CreditRecord.objects.filter(pk=record.pk).update(intake_digest=digest)
     return True
 
 
-def submit_sent_record(key: IntakeKey, *, by: User) -> CreditRecord:
+def submit_sent_record(sent: CreditRecord, *, by: User) -> CreditRecord:
     """Submit for review the record a system sent under ``key`` (``submit_record`` checks
     who and which state)."""
-    return services.submit_record(CreditRecord.objects.get(pk=key.record_id), by=by)
+    return services.submit_record(CreditRecord.objects.get(pk=sent.pk), by=by)

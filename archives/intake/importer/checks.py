@@ -30,7 +30,7 @@ KEY_PURPOSE = "intake-row"
 
 def row_key(row: ParsedRow, choices: Choices, *, index: Callable[[str], str] | None = None) -> str:
     """The natural key of a row: the person, the kind of fact, its date, number and title.
-    A keyed hash (it holds the ID number), so the key table holds no personal data.
+    A keyed hash (it holds the ID number), so the record's key column holds no personal data.
     ``index``: ``blind_indexer(KEY_PURPOSE)``, made once per file by bulk callers."""
     data = row.record
     content = "|".join(

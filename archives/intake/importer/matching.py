@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 from archives import validators
 from archives.intake.catalogue import Choices
 from archives.intake.importer.outcome import CHUNK, Outcome, chunks
-from archives.intake.models import IntakeKey
 from archives.intake.rows import ParsedRow
-from archives.models import Archive, Subject
+from archives.models import Archive, CreditRecord, Subject
 from archives.services.subjects import check_minimum_age
 from departments.models import Department
 
@@ -46,7 +45,7 @@ class Matcher:
         self.names: dict[str, tuple[str, int]] = {}
         self.subjects: dict[str, Subject] = {}  # people registered before, by blind index
         self.archives: dict[object, Archive] = {}  # their archives of the occupation, by person
-        self.existing: dict[str, IntakeKey] = {}  # natural keys imported before
+        self.existing: dict[str, CreditRecord] = {}  # records imported before, by natural key
         self.ours_people: set[str] = set()
         self.ours_keys: set[str] = set()
         self.too_young = _minimum_age_rule(choices, on=timezone.localdate())
@@ -103,10 +102,10 @@ class Matcher:
                 self.archives[archive.subject_id] = archive
         keyed = [row.person["_key"] for row in rows if "_key" in row.person and row.person["_key"] not in self.ours_keys]
         for part in chunks(keyed, _lookup_chunk()):
-            for key in IntakeKey.objects.filter(_one_of("key", part), department=self.department).only(
-                "key", "record_id", "content_digest"
+            for record in CreditRecord.objects.filter(_one_of("intake_key", part), intake_department=self.department).only(
+                "id", "intake_key", "intake_digest"
             ):
-                self.existing[key.key] = key
+                self.existing[record.intake_key] = record
 
     def _against_portal(self, row: ParsedRow) -> None:
         if "_index" not in row.person:

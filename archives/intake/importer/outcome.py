@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from archives.intake.models import IntakeKey
 from archives.intake.rows import ParsedRow
+from archives.models import CreditRecord
 from credit_portal.exceptions import DomainError
 
 CHUNK = 1000  # ids per IN (…) look-up
@@ -24,7 +24,8 @@ class Outcome:
     skipped: int = 0
     written: bool = False
     record_ids: dict[int, int] = field(default_factory=dict)  # row number → record id
-    existing: dict[int, IntakeKey] = field(default_factory=dict)  # row number → key found
+    # row number → the record imported before under the row's key (id, key and digest only)
+    existing: dict[int, CreditRecord] = field(default_factory=dict)
 
     @property
     def refused(self) -> list[ParsedRow]:

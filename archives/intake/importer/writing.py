@@ -1,4 +1,4 @@
-"""Writing an import: new people, archives, records and their natural keys, chunk by
+"""Writing an import: new people, archives and records with their natural keys, chunk by
 chunk inside the import's one transaction, and one audit entry for the batch. On
 PostgreSQL the rows are written with COPY (``credit_portal.bulkload``'s format) on a
 thread of their own (``copying``) with ids taken from the sequences, while the next
@@ -17,7 +17,6 @@ from archives.intake.catalogue import Choices
 from archives.intake.importer.copying import CopyThread, Statement
 from archives.intake.importer.matching import Matcher
 from archives.intake.importer.outcome import CHUNK, Progress
-from archives.intake.models import IntakeKey
 from archives.intake.rows import ParsedRow
 from archives.models import Archive, CreditRecord, Subject
 from credit_portal import audit, bulkload, generations
@@ -65,6 +64,9 @@ RECORD_COLUMNS = (
     "updated_by_id",
     "review_department_id",
     "review_occupation_id",
+    "intake_department_id",
+    "intake_key",
+    "intake_digest",
     "lineage",
     "subject_was_minor",
     "category_id",
@@ -125,9 +127,6 @@ def record_copy_text(data: dict[str, Any]) -> str:
             data.get("source_type", ""),
         )
     )
-
-
-KEY_COLUMNS = ("department_id", "key", "record_id", "content_digest", "created_at")
 
 
 def _lines(lines: list[str], tail: str) -> str:
@@ -264,7 +263,7 @@ class Writer:
             )
         draft = f"{self.source}\t{CreditRecord.State.DRAFT.value}\t\\N\t{now}\t{now}\t{user}\t{user}\t\\N\t\\N"
         submitted = f"{self.source}\t{CreditRecord.State.SUBMITTED.value}\t{now}\t{now}\t{now}\t{user}\t{user}"
-        record_lines, key_lines = [], []
+        record_lines = []
         folders, submit, negative = self.folders, self.submit, CreditRecord.Polarity.NEGATIVE.value
         ids = bulkload.take_ids("archives_creditrecord", len(rows))
         for pk, row in zip(ids, rows, strict=True):  # per row: kept to lookups and two f-strings
@@ -275,15 +274,15 @@ class Writer:
                 head = f"{submitted}\t{owner}\t{occupation}"
             else:
                 head = draft
-            record_lines.append(f"{pk}\t{folder}\t{head}\t{person['_record_copy']}")
-            key_lines.append(f"{unit}\t{person['_key']}\t{pk}\t{person.get('_digest', '')}\t{now}")
+            record_lines.append(
+                f"{pk}\t{folder}\t{head}\t{unit}\t{person['_key']}\t{person.get('_digest', '')}\t{person['_record_copy']}"
+            )
         self.record_ids.update(zip((row.number for row in rows), ids, strict=True))
         statements: list[Statement] = []
         for table, columns, lines in (
             ("archives_subject", SUBJECT_COLUMNS, subject_lines),
             ("archives_archive", ARCHIVE_COLUMNS, archive_lines),
             ("archives_creditrecord", RECORD_COLUMNS, record_lines),
-            ("intake_intakekey", KEY_COLUMNS, key_lines),
         ):
             if lines:
                 extra, tail = bulkload.copy_tail(table, columns)
@@ -342,22 +341,13 @@ class Writer:
                     submitted_at=self.now if to_review else None,
                     review_department_id=owner if to_review else None,
                     review_occupation_id=self.choices.occupation.pk if to_review else None,
+                    intake_department=self.department,
+                    intake_key=row.person["_key"],
+                    intake_digest=row.person.get("_digest", ""),
                     **row.cleaned,
                 )
             )
         CreditRecord.objects.bulk_create(records, batch_size=CHUNK)
-        IntakeKey.objects.bulk_create(
-            [
-                IntakeKey(
-                    department=self.department,
-                    key=row.person["_key"],
-                    record=record,
-                    content_digest=row.person.get("_digest", ""),
-                )
-                for row, record in zip(rows, records, strict=True)
-            ],
-            batch_size=CHUNK,
-        )
         for row, record in zip(rows, records, strict=True):
             self.record_ids[row.number] = record.pk
 
