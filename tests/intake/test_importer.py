@@ -215,3 +215,23 @@ def test_rows_checked_in_a_pool_worker_come_back_with_their_cells(world) -> None
     assert [r.raw for r in back] == [parse_cells(number, cells, choices).raw for number, cells in chunk]
     assert back[0].raw[-1] is None
     assert back[1].errors[0].code == "unknown_category"
+
+
+def test_a_pool_worker_sends_back_only_the_polarity_of_content_already_made_copy_text(world) -> None:
+    """Where the record's COPY text is made in the worker (PostgreSQL), the writer reads
+    only the polarity of the typed content, so only that travels back."""
+    from archives.intake.importer import checks
+
+    sheet, _code = reader.open_rows(filled(world.teacher, [row(1)]), occupation=world.teacher)
+    chunk = list(sheet.rows)
+    choices = choices_for(world.teacher)
+    checks.set_checker(checks.Checker.for_import(choices=choices, department=world.education, key_of=None,
+                                                 encrypt=True))
+    try:
+        (kept,) = checks.check_chunk(chunk)
+        (sent,) = checks.check_chunk(chunk, keep_raw=False)
+    finally:
+        checks.set_checker(None)
+    assert kept.cleaned["title"] == "违规记录1"
+    assert sent.cleaned == {"polarity": "negative"}
+    assert sent.person["_record_copy"].split("\t")[1:] == kept.person["_record_copy"].split("\t")[1:]  # but the lineage

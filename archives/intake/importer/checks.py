@@ -167,6 +167,11 @@ def check_chunk(chunk: list[tuple[int, list[object]]], *, keep_raw: bool = True)
         row.record = {}  # typed content is in ``cleaned``; the catalogue objects need not travel back
         if not keep_raw:
             row.raw = []
+            if row.cleaned is not None and "_record_copy" in row.person:
+                # The content is already COPY text: the writer reads only the polarity
+                # (whether the row goes to review), so the rest need not be pickled back
+                # (half of a checked row's pickle: 160 → 86 bytes).
+                row.cleaned = {"polarity": row.cleaned["polarity"]}
     return rows
 
 
