@@ -5,7 +5,7 @@ the same run measures python-calamine's raw read of that file (the floor: no che
 no database) and the import end to end through the upload job: file checks, read,
 typing and validation of every cell by the web form's rules (in a process pool),
 ID number checks, subject registration with SM4 encryption and blind indexes,
-archives, records and natural keys written with COPY on PostgreSQL, the batch's audit
+archives and records (with their natural keys) written with COPY on PostgreSQL, the batch's audit
 entry — one transaction. Drafts emit no outbox event (only publication does); the
 outbox rows the import wrote are counted to show it. Prints the machine's load
 average before and after: on a shared host the ratio to the calamine read is the
