@@ -252,7 +252,9 @@ def effective_records(
         if every_negative:
             in_categories |= Q(polarity=CreditRecord.Polarity.NEGATIVE)
         qs = qs.filter(in_categories)
-    return qs.select_related("category", "domain", "archive__occupation", "archive__department").order_by(
+    # The category is what the report prints of a record's relations; the archive, its
+    # occupation and department come with the report's own list of archives.
+    return qs.select_related("category").order_by(
         "archive__occupation__sort_order", "archive_id", "category__sort_order", "-decided_on", "-id"
     )
 

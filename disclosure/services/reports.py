@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from archives.levels.points import compute_points, is_pilot_on
 from archives.levels.selectors import LevelPanel, level_panels
-from archives.models import AnnualFinding, CreditRecord, Subject
+from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from credit_portal import audit
 from credit_portal.audit import canonical_json
 from credit_portal.crypto import blind_index, sm3_hexdigest
@@ -200,7 +200,7 @@ def build_content(
             ]}
     summary = _summary(records, archives)
     withheld_levels = any(a["credit_level"] is None for a in archives if a["occupation_code"] in assessed)
-    chosen = list(RecordCategory.objects.filter(pk__in=category_ids).order_by("sort_order", "id")) if category_ids else []
+    chosen, held = _categories(category_ids, in_scope)
     every_archive_seen = {a.occupation_id for a in every_archive} <= {a.occupation_id for a in in_scope}
     complete = every_archive_seen and (category_ids is None or mandatory.negative_records)
     scope: dict[str, Any] = {
@@ -210,7 +210,7 @@ def build_content(
         "categories": [c.name for c in chosen],
         "mandatory": mandatory.labels(),
         "mandatory_sources": list(mandatory.sources),
-        "left_out": _left_out(in_scope, chosen, category_ids, mandatory, every_archive_seen)
+        "left_out": _left_out(held, category_ids, mandatory, every_archive_seen)
         + ([str(_("the credit level, which rests on information outside this report"))] if withheld_levels else []),
     }
     negative = sum(1 for r in records if r.polarity == CreditRecord.Polarity.NEGATIVE)
@@ -235,22 +235,38 @@ def build_content(
     }
 
 
+def _categories(
+    category_ids: list[int] | None, in_scope: list[Archive]
+) -> tuple[list[RecordCategory], list[RecordCategory]]:
+    """The categories a narrowed report covers, and those the archives in scope can hold
+    that it leaves out (the common ones and their occupations' own), in one query; both
+    empty for a report of every category."""
+    if category_ids is None:
+        return [], []
+    ids = set(category_ids)
+    rows = RecordCategory.objects.filter(
+        Q(pk__in=ids) | Q(is_common=True) | Q(occupations__in=[a.occupation_id for a in in_scope])
+    ).distinct().order_by("sort_order", "id")
+    chosen: list[RecordCategory] = []
+    held: list[RecordCategory] = []
+    for category in rows:
+        (chosen if category.pk in ids else held).append(category)
+    return chosen, held
+
+
 def _left_out(
-    in_scope: list[CreditRecord],
-    chosen: list[RecordCategory],
+    held: list[RecordCategory],
     category_ids: list[int] | None,
     mandatory: Mandatory,
     every_archive_seen: bool,
 ) -> list[str]:
-    """What the report does not cover, in words. Other archives are named only as
-    "other archives, if any": the reader must not learn from the report that more exist."""
+    """What the report does not cover, in words (``held``: the categories left out).
+    Other archives are named only as "other archives, if any": the reader must not
+    learn from the report that more exist."""
     items: list[str] = []
     if not every_archive_seen:
         items.append(str(_("the person's other archives, if any")))
     if category_ids is not None:
-        held = RecordCategory.objects.filter(
-            Q(is_common=True) | Q(occupations__in=[a.occupation_id for a in in_scope])
-        ).exclude(pk__in=[c.pk for c in chosen]).distinct().order_by("sort_order", "id")
         names = "、".join(c.name for c in held)
         if names and mandatory.negative_records:
             items.append(str(_("records of the categories %(names)s, except negative records") % {"names": names}))
