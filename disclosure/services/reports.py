@@ -207,7 +207,7 @@ def build_content(
         "all_archives": occupation_ids is None or every_archive_seen,
         "all_categories": category_ids is None,
         "occupations": [a.occupation.name for a in in_scope],
-        "categories": [c.name for c in chosen],
+        "categories": chosen,
         "mandatory": mandatory.labels(),
         "mandatory_sources": list(mandatory.sources),
         "left_out": _left_out(held, category_ids, mandatory, every_archive_seen)
@@ -235,27 +235,25 @@ def build_content(
     }
 
 
-def _categories(
-    category_ids: list[int] | None, in_scope: list[Archive]
-) -> tuple[list[RecordCategory], list[RecordCategory]]:
-    """The categories a narrowed report covers, and those the archives in scope can hold
-    that it leaves out (the common ones and their occupations' own), in one query; both
-    empty for a report of every category."""
+def _categories(category_ids: list[int] | None, in_scope: list[Archive]) -> tuple[list[str], list[str]]:
+    """The names of the categories a narrowed report covers, and of those the archives in
+    scope can hold that it leaves out (the common ones and their occupations' own), in
+    one query; both empty for a report of every category."""
     if category_ids is None:
         return [], []
     ids = set(category_ids)
     rows = RecordCategory.objects.filter(
         Q(pk__in=ids) | Q(is_common=True) | Q(occupations__in=[a.occupation_id for a in in_scope])
-    ).distinct().order_by("sort_order", "id")
-    chosen: list[RecordCategory] = []
-    held: list[RecordCategory] = []
-    for category in rows:
-        (chosen if category.pk in ids else held).append(category)
+    ).distinct().order_by("sort_order", "id").values_list("id", "name", "sort_order")
+    chosen: list[str] = []
+    held: list[str] = []
+    for pk, name, _order in rows:
+        (chosen if pk in ids else held).append(name)
     return chosen, held
 
 
 def _left_out(
-    held: list[RecordCategory],
+    held: list[str],
     category_ids: list[int] | None,
     mandatory: Mandatory,
     every_archive_seen: bool,
@@ -267,7 +265,7 @@ def _left_out(
     if not every_archive_seen:
         items.append(str(_("the person's other archives, if any")))
     if category_ids is not None:
-        names = "、".join(c.name for c in held)
+        names = "、".join(held)
         if names and mandatory.negative_records:
             items.append(str(_("records of the categories %(names)s, except negative records") % {"names": names}))
         elif names:
