@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,14 +40,31 @@ if TYPE_CHECKING:
 FORMAT = "credit-report/3"
 
 
-def _record_entry(record: CreditRecord, statements: dict[Any, str]) -> dict[str, Any]:
+# What the report prints of a record: read as plain rows, not model instances (building
+# those was a visible share of the query API's CPU).
+_RECORD_COLUMNS = (
+    "pk", "archive_id", "lineage", "title", "polarity", "severity", "description", "decision_number",
+    "deciding_body", "occurred_on", "decided_on", "display_until", "version", "under_objection",
+    "category_name", "category_code",
+)
+_SEVERITY_LABELS = dict(CreditRecord.Severity.choices)
+
+
+def _record_rows(records: QuerySet[CreditRecord]) -> list[Any]:
+    return list(
+        records.annotate(category_name=F("category__name"), category_code=F("category__code"))
+        .values_list(*_RECORD_COLUMNS, named=True)
+    )
+
+
+def _record_entry(record: Any, statements: dict[Any, str]) -> dict[str, Any]:
     return {
         "title": record.title,
-        "category": record.category.name,
-        "category_code": record.category.code,
+        "category": record.category_name,
+        "category_code": record.category_code,
         "polarity": record.polarity,
         "severity": record.severity or None,
-        "severity_label": str(record.get_severity_display()) if record.severity else None,
+        "severity_label": str(_SEVERITY_LABELS.get(record.severity, record.severity)) if record.severity else None,
         "description": record.description,
         "decision_number": record.decision_number,
         "deciding_body": record.deciding_body,
@@ -90,7 +107,7 @@ def _level_entry(
     }
 
 
-def _summary(records: list[CreditRecord], archives: list[dict[str, Any]]) -> dict[str, Any]:
+def _summary(records: list[Any], archives: list[dict[str, Any]]) -> dict[str, Any]:
     """The summary block at the top of the report, laid out like the PBOC report's
     信息概要: records by kind and severity, open objections, the latest finding of each
     archive and the personal statements."""
@@ -147,10 +164,10 @@ def build_content(
     """
     today = today or timezone.localdate()
     mandatory = mandatory or Mandatory(purpose="")
-    records = list(effective_records(
+    records = _record_rows(effective_records(
         subject, occupation_ids=occupation_ids, category_ids=category_ids,
         every_negative=mandatory.negative_records, today=today,
-    ))
+    ).select_related(None))
     # Every record, not only those under objection: a statement is added after an
     # objection is concluded as unverifiable, when the flag has already been cleared.
     statements = hooks.personal_statements({r.lineage for r in records})
