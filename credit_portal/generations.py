@@ -13,6 +13,8 @@ starts a new one: a miss, never a stale page. Names say what changed, not who re
 * ``records``: a credit record event (published, corrected, withdrawn, repaired, expired,
   flagged; ``archives.events``);
 * ``listings``: a listing published or removed (``archives.listing.events``).
+* ``points``: the integrity points pilot switched, a scoring rule added, changed or retired
+  (``archives.levels.points``).
 """
 
 from __future__ import annotations

@@ -252,7 +252,9 @@ def effective_records(
         if every_negative:
             in_categories |= Q(polarity=CreditRecord.Polarity.NEGATIVE)
         qs = qs.filter(in_categories)
-    return qs.select_related("category", "domain", "archive__occupation", "archive__department").order_by(
+    # The category is what the report prints of a record's relations; the archive, its
+    # occupation and department come with the report's own list of archives.
+    return qs.select_related("category").order_by(
         "archive__occupation__sort_order", "archive_id", "category__sort_order", "-decided_on", "-id"
     )
 
@@ -290,19 +292,23 @@ def institution_queries(institution: Institution) -> QuerySet[QueryLog]:
 
 def get_report_for(user: User | AnonymousUser, number: str) -> CreditReport:
     """A report for its readers: the institution it was issued to, the person it is
-    about; ``NotFound`` for everyone else (404: they must not learn it exists)."""
-    qs = CreditReport.objects.select_related("subject", "institution", "authorization")
-    condition = Q(pk__in=[])
-    subject = subject_for(user)
-    if subject is not None:
-        condition |= Q(subject=subject)
-    institution = acting_institution(user)
-    if institution is not None:
-        condition |= Q(institution=institution)
+    about; ``NotFound`` for everyone else (404: they must not learn it exists). The
+    report is read first, so only the reader check it needs is made: the acting
+    institution only for a report issued to one, the person's own subject otherwise or
+    after that (a reader of a self report needs one look-up, an institution's staff one)."""
     try:
-        return qs.filter(condition).get(number=number)
+        # Its pages show the frozen content only: no related row is read.
+        report = CreditReport.objects.get(number=number)
     except (CreditReport.DoesNotExist, ValueError):
         raise NotFound("No such report.") from None
+    if report.institution_id is not None:
+        institution = acting_institution(user)
+        if institution is not None and institution.pk == report.institution_id:
+            return report
+    subject = subject_for(user)
+    if subject is not None and subject.pk == report.subject_id:
+        return report
+    raise NotFound("No such report.")
 
 
 # --- public lists ----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from archives.levels.compute import is_effective
 from archives.levels.models import PointRule, PointsPilot, Severity
 from archives.levels.services import facts_of, lock_rule_in_force, retire_rule
 from archives.models import Archive
-from credit_portal import audit
+from credit_portal import audit, generations
 
 if TYPE_CHECKING:
     from credit_portal.models import User
@@ -63,6 +63,7 @@ def set_points_pilot(*, enabled: bool, by: User) -> PointsPilot:
         row.is_enabled, row.changed_at, row.changed_by = enabled, timezone.now(), by
         row.save(update_fields=["is_enabled", "changed_at", "changed_by"])
         audit.record("levels.points_pilot.switched", actor=by, target=row, detail={"enabled": enabled})
+        generations.advance_on_commit("points")
     return row
 
 
@@ -89,6 +90,7 @@ def add_point_rule(*, by: User, kind: str, points: int, source: str, severity: s
         audit.record("levels.point_rule.added", actor=by, target=rule,
                      detail={"kind": rule.kind, "severity": rule.severity, "finding_status": rule.finding_status,
                              "points": rule.points})
+        generations.advance_on_commit("points")
     return rule
 
 
@@ -152,6 +154,7 @@ def change_point_rule(rule: PointRule, *, by: User, points: int, source: str) ->
         audit.record("levels.point_rule.changed", actor=by, target=new,
                      detail={"replaces": locked.pk, "points": [locked.points, new.points],
                              "source_changed": locked.source != new.source})
+        generations.advance_on_commit("points")
     return new
 
 
@@ -160,6 +163,7 @@ def retire_point_rule(rule: PointRule, *, by: User) -> PointRule:
     if not permissions.can_manage_point_rules(by):
         raise PermissionDenied(_("Only the credit office keeps the integrity points rules."))
     with transaction.atomic():
+        generations.advance_on_commit("points")
         return retire_rule(rule, action="levels.point_rule.retired", by=by)
 
 

@@ -231,10 +231,15 @@ def chain_pending(*, limit: int = 5000) -> int:
                 continue
             _link(entry, head)
             chained.append(entry)
+        linked = ["sequence", "prev_hash", "entry_hash", "chain_key_version", "chain_mac"]
+        if len(chained) == 1:
+            # The usual batch of the after-commit chainer (one read per request): a plain
+            # UPDATE of one row, where bulk_update compiles a CASE per column (a third
+            # of an audited page's chaining CPU).
+            chained[0].save(update_fields=linked)
+        elif chained:
+            AuditEntry.objects.bulk_update(chained, linked)
         if chained:
-            AuditEntry.objects.bulk_update(
-                chained, ["sequence", "prev_hash", "entry_hash", "chain_key_version", "chain_mac"]
-            )
             head.save(update_fields=["sequence", "last_hash", "mac"])
     return len(chained)
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,70 +145,77 @@ def query_record(
             ratelimit.hit("query-refusals", user_key, limit=conf.get("DISCLOSURE_REFUSALS_PER_USER_HOUR"), window=3600)
         return QueryRefused(reason, log)
 
-    # The person named, found first: every attempt that names a person, blocked ones
-    # included, goes into that person's query log (《征信业管理条例》 art. 17, 18).
+    # The person named: every attempt that names a person, blocked ones included, goes
+    # into that person's query log (《征信业管理条例》 art. 17, 18).
     try:
         number = validators.validate_id_number(id_number)
     except Exception:  # noqa: BLE001 - any malformed number is "no match"
         number = ""
-    if number:
-        subject = Subject.objects.filter(id_number_index=subject_index_for(number)).first()
+    index = subject_index_for(number) if number else ""
+
+    def named_subject() -> Subject | None:
+        return Subject.objects.filter(id_number_index=index).first() if index else None
 
     if institution is None:
+        subject = named_subject()
         raise refuse(Reason.NOT_INSTITUTION)
 
     if ratelimit.is_limited("query-refusals", user_key, limit=conf.get("DISCLOSURE_REFUSALS_PER_USER_HOUR") - 1) or not (
         ratelimit.hit("queries", user_key, limit=conf.get("DISCLOSURE_QUERIES_PER_USER_HOUR"), window=3600)
     ):
+        subject = named_subject()
         raise refuse(Reason.RATE_LIMITED)
 
-    # Who and which code. Every failure here gets the same answer.
-    found = Authorization.objects.filter(code_hash=code_digest(code)).first() if code else None
-    if subject is None or subject.name != (name or "").strip() or found is None or found.subject_id != subject.pk:
-        raise refuse(Reason.NOT_MATCHED)
-    authorization = found
-    if authorization.grantee_id is not None and authorization.grantee_id != institution.pk:
-        raise refuse(Reason.NOT_GRANTEE)
-
     with transaction.atomic():
-        locked = (
-            Authorization.objects.select_for_update()
-            .prefetch_related("occupations", "categories")
-            .get(pk=authorization.pk)
-        )
-        reason = _state_reason(locked, now)
-        if reason is None and (purpose != locked.purpose or purpose_other != locked.purpose_other):
-            reason = Reason.PURPOSE_MISMATCH
-        mandatory = mandatory_for(locked.purpose)
-        occupation_ids, category_ids, scope_reason = _scope(locked, occupations, categories, mandatory)
-        reason = reason or scope_reason
-        if reason is None:
-            # The conditional UPDATE is the guard: it spends a use only while one is left,
-            # and the same statement ends the authorization when that was its last use.
-            last_use = Q(uses__gte=F("max_uses") - 1)
-            spent = Authorization.objects.filter(
-                pk=locked.pk, state=State.ACTIVE, uses__lt=F("max_uses"), valid_until__gt=now
-            ).update(
-                uses=F("uses") + 1,
-                state=Case(When(last_use, then=Value(State.USED_UP)), default=F("state")),
-                ended_at=Case(When(last_use, then=Value(now)), default=F("ended_at")),
-            )
-            if not spent:
-                reason = Reason.USED_UP
-        if reason is None:
-            report = issue_report(
-                subject, kind=CreditReport.Kind.THIRD_PARTY, to_user=by, institution=institution,
-                authorization=locked, occupation_ids=occupation_ids, category_ids=category_ids,
-                mandatory=mandatory,
-            )
-            log = _log(
-                by=by, institution=institution, subject=subject, authorization=locked, purpose=purpose,
-                purpose_other=purpose_other, outcome=QueryLog.Outcome.GRANTED, reason=Reason.OK, channel=channel,
-                request=request, report=report,
-            )
-            return QueryResult(report=report, log=log)
-        if reason == Reason.EXPIRED and locked.state == State.ACTIVE:
-            Authorization.objects.filter(pk=locked.pk, state=State.ACTIVE).update(state=State.EXPIRED, ended_at=now)
+        # Who and which code, in one read: the code's authorization, locked, with its
+        # person (who is the person named when the code is theirs; looked up on their
+        # own otherwise). Every failure here gets the same answer, logged after this
+        # transaction; without a well-formed number nothing can match.
+        found = (
+            Authorization.objects.select_for_update(of=("self",)).select_related("subject")
+            .filter(code_hash=code_digest(code)).first()
+        ) if code and index else None
+        subject = found.subject if found is not None and found.subject.id_number_index == index else named_subject()
+        if subject is None or subject.name != (name or "").strip() or found is None or found.subject_id != subject.pk:
+            reason = Reason.NOT_MATCHED
+        elif found.grantee_id is not None and found.grantee_id != institution.pk:
+            authorization = found
+            reason = Reason.NOT_GRANTEE
+        else:
+            authorization = locked = found
+            reason = _state_reason(locked, now)
+            if reason is None and (purpose != locked.purpose or purpose_other != locked.purpose_other):
+                reason = Reason.PURPOSE_MISMATCH
+            if reason is None:
+                mandatory = mandatory_for(locked.purpose)
+                occupation_ids, category_ids, reason = _scope(locked, occupations, categories, mandatory)
+            if reason is None:
+                # The conditional UPDATE is the guard: it spends a use only while one is left,
+                # and the same statement ends the authorization when that was its last use.
+                last_use = Q(uses__gte=F("max_uses") - 1)
+                spent = Authorization.objects.filter(
+                    pk=locked.pk, state=State.ACTIVE, uses__lt=F("max_uses"), valid_until__gt=now
+                ).update(
+                    uses=F("uses") + 1,
+                    state=Case(When(last_use, then=Value(State.USED_UP)), default=F("state")),
+                    ended_at=Case(When(last_use, then=Value(now)), default=F("ended_at")),
+                )
+                if not spent:
+                    reason = Reason.USED_UP
+            if reason is None:
+                report = issue_report(
+                    subject, kind=CreditReport.Kind.THIRD_PARTY, to_user=by, institution=institution,
+                    authorization=locked, occupation_ids=occupation_ids, category_ids=category_ids,
+                    mandatory=mandatory,
+                )
+                log = _log(
+                    by=by, institution=institution, subject=subject, authorization=locked, purpose=purpose,
+                    purpose_other=purpose_other, outcome=QueryLog.Outcome.GRANTED, reason=Reason.OK,
+                    channel=channel, request=request, report=report,
+                )
+                return QueryResult(report=report, log=log)
+            if reason == Reason.EXPIRED and locked.state == State.ACTIVE:
+                Authorization.objects.filter(pk=locked.pk, state=State.ACTIVE).update(state=State.EXPIRED, ended_at=now)
     raise refuse(reason)
 
 
@@ -233,6 +240,16 @@ def _ids_asked(
     return list(model.objects.filter(code__in=wanted).values_list("id", flat=True))
 
 
+def _authorized_scope(authorization: Authorization) -> QuerySet[Any]:
+    """(kind, id, code) of every occupation and category the authorization names, in
+    one query (the two link tables, united)."""
+    occupations = Authorization.occupations.through.objects.filter(authorization_id=authorization.pk)
+    categories = Authorization.categories.through.objects.filter(authorization_id=authorization.pk)
+    return occupations.values_list(Value("occupation"), "occupation_id", "occupation__code").union(
+        categories.values_list(Value("category"), "recordcategory_id", "recordcategory__code"), all=True
+    )
+
+
 def _scope(
     authorization: Authorization,
     occupations: Iterable[str] | None,
@@ -245,9 +262,12 @@ def _scope(
     The purpose's mandatory categories are always added back: an authorization
     granted before a rule existed, or a request narrowed through the API, still gets
     a report that tells the whole truth of its purpose (``services.mandatory``)."""
+    allowed: dict[str, dict[str, int]] = {"occupation": {}, "category": {}}
+    for kind, pk, code in _authorized_scope(authorization):
+        allowed[kind][code] = pk
     try:
-        occupation_ids = _ids_asked(occupations, {o.code: o.pk for o in authorization.occupations.all()}, Occupation)
-        category_ids = _ids_asked(categories, {c.code: c.pk for c in authorization.categories.all()}, RecordCategory)
+        occupation_ids = _ids_asked(occupations, allowed["occupation"], Occupation)
+        category_ids = _ids_asked(categories, allowed["category"], RecordCategory)
     except _OutOfScope:
         return None, None, Reason.OUT_OF_SCOPE
     if category_ids is not None:

@@ -95,11 +95,8 @@ def verify_report(number: str, code: str, *, request: HttpRequest | None = None,
         window=conf.get("DISCLOSURE_VERIFY_WINDOW_SECONDS"),
     ):
         return Verification(Outcome.RATE_LIMITED, message=_("Too many checks from your network. Try again in 10 minutes."))
-    report = (
-        CreditReport.objects.select_related("subject", "institution", "authorization")
-        .filter(number=canonical_number)
-        .first()
-    )
+    # What it shows is read from the frozen content (``issued_facts``): no related row.
+    report = CreditReport.objects.filter(number=canonical_number).first()
     typed = (canonical_code or "").encode("ascii")
     if report is None:
         # Same work either way, so timing does not tell numbers apart.

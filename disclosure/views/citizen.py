@@ -27,11 +27,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from archives.levels.points import points_for_person
+from archives.levels.points import Points, points_for_person
 from archives.levels.selectors import level_panel
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from archives.selectors import content_stamp
-from credit_portal import audit
+from credit_portal import audit, generations
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.forms import add_errors
 from credit_portal.fragments import fragment_context
@@ -166,6 +166,13 @@ class _OwnArchiveContent:
         self.records  # noqa: B018 - loads the findings with the records
         return list(self.archive.findings.all())
 
+    @cached_property
+    def points(self) -> Points | None:
+        """The integrity points shown to the person (None while the pilot is off): a
+        cached fragment too, keyed by the records' stamp, the date and the pilot's
+        generation (``points``: its switch and rules)."""
+        return points_for_person(self.archive)
+
 
 @citizen_view
 def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpResponse:
@@ -173,10 +180,10 @@ def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpR
     _audit_own_read(request, subject, f"archive:{archive.pk}")
     return render(request, "disclosure/my_archive.html", {
         "subject": subject, "archive": archive, "content": _OwnArchiveContent(archive), "viewed_at": timezone.now(),
-        # Outside the cached fragment: the level moves with time, points with the pilot.
+        # Outside the cached fragments: the level moves with time. The points are cached
+        # with the records, and the pilot's generation (its switch and rules) is in the key.
         "credit_level": level_panel(archive.pk, with_history=True),
-        "points": points_for_person(archive),
-        **fragment_context(request, "citizen-archive", content_stamp(archive)),
+        **fragment_context(request, "citizen-archive", content_stamp(archive), *generations.current("points")),
     })
 
 

@@ -59,11 +59,16 @@ def test_rules_need_a_source_a_fitting_sign_and_must_not_overlap(world) -> None:
         points.add_point_rule(by=world.edu_reviewer, kind="positive_record", points=5, source="试点方案")
 
 
-def test_the_person_sees_points_line_by_line_only_while_the_pilot_is_on(client, disc) -> None:
+def test_the_person_sees_points_line_by_line_only_while_the_pilot_is_on(
+    client, disc, django_capture_on_commit_callbacks
+) -> None:
     login(client, disc.citizen)
     url = reverse("disclosure:my_archive", args=[disc.world.archive.pk])
     assert 'id="points-total"' not in client.get(url).content.decode()
-    _pilot_with_rules(disc)
+    # The page caches its points (credit_portal.fragments): the pilot's services advance
+    # the ``points`` generation once they commit, so the next page shows the change.
+    with django_capture_on_commit_callbacks(execute=True):
+        _pilot_with_rules(disc)
     page = client.get(url).content.decode()
     # 100 base + 5 (优秀教师) − 10 (违规有偿补课, general)
     assert '<strong id="points-total">95' in page
@@ -107,3 +112,24 @@ def test_the_authorization_form_offers_points_only_while_the_pilot_is_on(client,
 def test_unused_grant_helper_still_defaults_to_no_points(disc) -> None:
     authorization, _code = grant(disc)
     assert authorization.include_points is False
+
+
+def test_a_changed_or_retired_rule_or_the_switch_reaches_the_cached_points_at_once(
+    client, disc, django_capture_on_commit_callbacks
+) -> None:
+    login(client, disc.citizen)
+    url = reverse("disclosure:my_archive", args=[disc.world.archive.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        _pilot_with_rules(disc)
+    assert '<strong id="points-total">95' in client.get(url).content.decode()
+    office = disc.world.credit_office
+    rule = PointRule.objects.get(is_active=True, kind="negative_record")
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = points.change_point_rule(rule, by=office, points=-20, source="示范市诚信积分试点方案第七条（修订）")
+    assert '<strong id="points-total">85' in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        points.retire_point_rule(changed, by=office)
+    assert '<strong id="points-total">105' in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        points.set_points_pilot(enabled=False, by=office)
+    assert 'id="points-total"' not in client.get(url).content.decode()
