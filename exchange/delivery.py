@@ -315,12 +315,15 @@ def _record_acknowledgements(
                 f" released AS (DELETE FROM {leases} WHERE event_id = ANY(%s::uuid[]))"
                 f" UPDATE {outbox} o SET state = %s, delivered_at = %s, last_error = '', next_attempt_at = NULL,"
                 " attempts = d.attempts"
-                " FROM unnest(%s::uuid[], %s::integer[]) AS d(id, attempts) WHERE o.id = d.id AND o.state = %s",
+                " FROM unnest(%s::uuid[], %s::integer[]) AS d(id, attempts)"
+                # The id list once more, so that the rows are found by the primary key
+                # rather than by hashing the whole pending part of the table.
+                " WHERE o.id = d.id AND o.id = ANY(%s::uuid[]) AND o.state = %s",
                 [
                     # Array literals as one text each (uuids, integers and the two receipt
                     # words need no quoting) rather than 500 values adapted one by one.
                     now, _array(a[0] for a in acks), _array(a[1] for a in acks), _array(a[2] for a in acks),
-                    done_ids, State.DELIVERED, now, done_ids, _array(e.attempts for e in done), State.PENDING,
+                    done_ids, State.DELIVERED, now, done_ids, _array(e.attempts for e in done), done_ids, State.PENDING,
                 ],
             )
             return cursor.rowcount
