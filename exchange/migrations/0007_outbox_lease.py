@@ -6,8 +6,9 @@ Before, each event's wide outbox row was rewritten twice (the claim moved
 changed indexed columns, neither was a HOT update: each wrote an entry into every one
 of the table's six indexes. Now the claim writes a narrow lease row (one index) and
 leaves the event alone; the delivered mark rewrites the event once, and a delivered
-event enters neither the due index (pending only) nor the failed one. The event type's
-``varchar_pattern_ops`` twin, which nothing queried with LIKE, is gone.
+event enters neither the due index (pending only) nor the one on ``created_at``, now
+limited to the events not delivered, which is all the operations page reads. The event
+type's ``varchar_pattern_ops`` twin, which nothing queried with LIKE, is gone.
 
 In-flight claims of the previous code were leases in ``next_attempt_at``: such an event
 is simply due when that lease would have run out.
@@ -58,6 +59,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name='outboxevent',
+            name='created_at',
+            field=models.DateTimeField(auto_now_add=True, verbose_name='created'),
+        ),
+        migrations.AlterField(
+            model_name='outboxevent',
             name='event_type',
             field=models.CharField(max_length=64, verbose_name='event type'),
         ),
@@ -67,7 +73,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='outboxevent',
-            index=models.Index(condition=models.Q(('state', 'failed')), fields=['created_at'], name='outbox_failed'),
+            index=models.Index(condition=models.Q(('state', 'delivered'), _negated=True), fields=['created_at'], name='outbox_undelivered'),
         ),
         migrations.AddIndex(
             model_name='outboxevent',
