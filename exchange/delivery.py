@@ -85,7 +85,9 @@ def claim(limit: int) -> list[OutboxEvent] | list[ClaimedEvent]:
 def _claim_in_two_statements(limit: int) -> list[OutboxEvent]:
     """SELECT … FOR UPDATE SKIP LOCKED, then the leases, in one transaction: the claim on
     SQLite (whose IMMEDIATE transaction serializes claims anyway), and on PostgreSQL the
-    form bench/run.py --compare measures against the one statement."""
+    form bench/run.py --compare measures against the one statement. (On PostgreSQL a row
+    read just before another sender's claim committed could be leased twice here, which
+    the one statement's ``ON CONFLICT`` arbiter prevents; the resend would be a duplicate.)"""
     with transaction.atomic():
         now = timezone.now()
         events = list(
