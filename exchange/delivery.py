@@ -173,7 +173,7 @@ def _claim_in_one_statement(limit: int) -> list[ClaimedEvent]:
                      loads(payload) if isinstance(payload, str) else payload, attempts)
         for pk, event_type, version, created_at, aggregate_type, aggregate_id, payload, attempts in rows
     ]
-    events.sort(key=lambda event: event.pk)
+    events.sort(key=lambda event: event.pk.int)  # the order of UUIDs, compared as integers in C
     return events
 
 
