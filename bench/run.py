@@ -240,14 +240,14 @@ def fill(events: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from exchange.models import OutboxEvent, PlatformDelivery, PlatformLedgerEntry
+    from exchange.models import OutboxEvent, OutboxLease, PlatformDelivery, PlatformLedgerEntry
 
     if connection.vendor == "postgresql":
-        tables = [m._meta.db_table for m in (PlatformDelivery, PlatformLedgerEntry, OutboxEvent)]
+        tables = [m._meta.db_table for m in (OutboxLease, PlatformDelivery, PlatformLedgerEntry, OutboxEvent)]
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {', '.join(tables)}")  # noqa: S608 - model tables
     else:
-        for model in (PlatformDelivery, PlatformLedgerEntry, OutboxEvent):
+        for model in (OutboxLease, PlatformDelivery, PlatformLedgerEntry, OutboxEvent):
             model.objects.all().delete()
     started = time.monotonic()
     chunk = 5000

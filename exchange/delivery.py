@@ -1,13 +1,14 @@
 """Delivery of the outbox to the municipal platform endpoints (DESIGN §9).
 
-A sender claims due events in one short transaction (``select_for_update(skip_locked=
-True)`` on PostgreSQL, so concurrent senders take different rows; on SQLite the
-IMMEDIATE transaction serializes claims), moving ``next_attempt_at`` one lease ahead
-and counting the attempt. It then posts the batch, signed, to each active platform
-that has not yet acknowledged those events, records the acknowledgements and marks
-the events delivered. A sender killed mid-way leaves its claim to run out; the next
-sweep sends the batch again and the platform answers ``duplicate``, so nothing is lost
-and nothing takes effect twice. Failures back off exponentially with jitter; after
+A sender claims due events in one short transaction, writing an ``OutboxLease`` per
+event (``… FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent senders take different
+rows, and the lease's primary key as the arbiter, so an event is never leased twice;
+on SQLite the IMMEDIATE transaction serializes claims) and counting the attempt. It
+then posts the batch, signed, to each active platform that has not yet acknowledged
+those events, records the acknowledgements and marks the events delivered, releasing
+their leases. A sender killed mid-way leaves its leases to run out; the next sweep
+sends the batch again and the platform answers ``duplicate``, so nothing is lost and
+nothing takes effect twice. Failures back off exponentially with jitter; after
 ``EXCHANGE_MAX_ATTEMPTS`` the event is ``failed`` and shown to the credit office.
 """
 
@@ -27,11 +28,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from exchange import conf, receiving, schema
-from exchange.models import MunicipalPlatform, OutboxEvent, PlatformDelivery
+from exchange.models import MunicipalPlatform, OutboxEvent, OutboxLease, PlatformDelivery
 from exchange.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, canonical_json, key_from_setting, sign
 
 logger = logging.getLogger(__name__)
@@ -83,23 +83,30 @@ def claim(limit: int) -> list[OutboxEvent] | list[ClaimedEvent]:
 
 
 def _claim_in_two_statements(limit: int) -> list[OutboxEvent]:
-    """SELECT … FOR UPDATE SKIP LOCKED, then UPDATE, in one transaction: the claim on
-    SQLite (whose IMMEDIATE transaction serializes claims anyway), and the PostgreSQL
-    claim before the one-statement form (bench/run.py --compare measures both)."""
+    """SELECT … FOR UPDATE SKIP LOCKED, then the leases, in one transaction: the claim on
+    SQLite (whose IMMEDIATE transaction serializes claims anyway), and on PostgreSQL the
+    form bench/run.py --compare measures against the one statement. (On PostgreSQL a row
+    read just before another sender's claim committed could be leased twice here, which
+    the one statement's ``ON CONFLICT`` arbiter prevents; the resend would be a duplicate.)"""
     with transaction.atomic():
         now = timezone.now()
         events = list(
             OutboxEvent.objects.select_for_update(skip_locked=True)
             .filter(state=State.PENDING, next_attempt_at__lte=now)
+            .exclude(lease__leased_until__gt=now)
             .order_by("next_attempt_at")[:limit]
         )
         if events:
-            lease = timedelta(seconds=conf.number("EXCHANGE_LEASE_SECONDS"))
-            OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(
-                next_attempt_at=now + lease, attempts=F("attempts") + 1
-            )
+            ids = [e.pk for e in events]
+            # An expired lease is a sender that died holding the event: its attempt counts.
+            earlier = dict(OutboxLease.objects.filter(event_id__in=ids).values_list("event_id", "attempts"))
+            OutboxLease.objects.filter(event_id__in=ids).delete()
+            until = now + timedelta(seconds=conf.number("EXCHANGE_LEASE_SECONDS"))
             for event in events:
-                event.attempts += 1
+                event.attempts = max(event.attempts, earlier.get(event.pk, 0)) + 1
+            OutboxLease.objects.bulk_create(
+                [OutboxLease(event_id=e.pk, leased_until=until, attempts=e.attempts) for e in events]
+            )
     return events
 
 
@@ -128,22 +135,35 @@ _CLAIMED_COLUMNS = (
 
 
 def _claim_in_one_statement(limit: int) -> list[ClaimedEvent]:
-    """The claim as one statement: the due rows are locked (skipping rows another sender
-    holds), their lease set and returned in a single round trip, where SELECT … FOR
-    UPDATE then UPDATE took two and held the locks between them."""
-    meta = OutboxEvent._meta
+    """The claim as one statement: the due rows without a live lease are locked (skipping
+    rows another sender holds), leased and returned in a single round trip. The outbox
+    row itself is not rewritten: only a narrow lease row is written (one index), where
+    moving the row's ``next_attempt_at`` rewrote it with every index of the table.
+
+    The lease's primary key is the arbiter: a row read before another sender's claim
+    committed is locked after it, and its lease is then found by ``ON CONFLICT``, which
+    sees the latest committed row (not the statement's snapshot), takes it over only if
+    it has run out, and otherwise returns nothing for it."""
+    outbox, leases = OutboxEvent._meta, OutboxLease._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _CLAIMED_COLUMNS)
-    table = meta.db_table
+    columns = ", ".join("o." + quote(outbox.get_field(name).column) for name in _CLAIMED_COLUMNS if name != "attempts")
+    table, lease_table = outbox.db_table, leases.db_table
     now = timezone.now()
-    lease = timedelta(seconds=conf.number("EXCHANGE_LEASE_SECONDS"))
+    until = now + timedelta(seconds=conf.number("EXCHANGE_LEASE_SECONDS"))
     sql = (
-        f"UPDATE {table} SET next_attempt_at = %s, attempts = attempts + 1 "  # noqa: S608 - model metadata only
-        f"WHERE id IN (SELECT id FROM {table} WHERE state = %s AND next_attempt_at <= %s "
-        f"ORDER BY next_attempt_at LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING {columns}"
+        "WITH due AS ("  # noqa: S608 - table and column names from the models, values as parameters
+        f" SELECT o.id, o.attempts FROM {table} o WHERE o.state = %s AND o.next_attempt_at <= %s"
+        f" AND NOT EXISTS (SELECT 1 FROM {lease_table} l WHERE l.event_id = o.id AND l.leased_until > %s)"
+        " ORDER BY o.next_attempt_at LIMIT %s FOR UPDATE OF o SKIP LOCKED),"
+        f" leased AS (INSERT INTO {lease_table} AS l (event_id, leased_until, attempts)"
+        " SELECT id, %s, attempts + 1 FROM due"
+        " ON CONFLICT (event_id) DO UPDATE SET leased_until = EXCLUDED.leased_until,"
+        " attempts = GREATEST(l.attempts, EXCLUDED.attempts - 1) + 1 WHERE l.leased_until <= %s"
+        " RETURNING event_id, attempts)"
+        f" SELECT {columns}, leased.attempts FROM leased JOIN {table} o ON o.id = leased.event_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now + lease, State.PENDING, now, limit])
+        cursor.execute(sql, [State.PENDING, now, now, limit, until, now])
         rows = cursor.fetchall()
     # Django hands jsonb to the JSONField as text (it parses it there); uuid and
     # timestamptz arrive as uuid.UUID and aware datetimes, as the model would hold them.
@@ -153,7 +173,7 @@ def _claim_in_one_statement(limit: int) -> list[ClaimedEvent]:
                      loads(payload) if isinstance(payload, str) else payload, attempts)
         for pk, event_type, version, created_at, aggregate_type, aggregate_id, payload, attempts in rows
     ]
-    events.sort(key=lambda event: event.pk)
+    events.sort(key=lambda event: event.pk.int)  # the order of UUIDs, compared as integers in C
     return events
 
 
@@ -239,66 +259,92 @@ def deliver_batch(events: Sequence[OutboxEvent | ClaimedEvent], platforms: list[
             else:
                 errors[event.pk] = f"{platform.name}: no receipt for this event"
     now = timezone.now()
-    done = [pk for pk in ids if pk not in errors and pk not in rejected]
+    done = [e for e in events if e.pk not in errors and e.pk not in rejected]
     report.delivered = _record_acknowledgements(acks, done, now=now)
     # A rejection is permanent for this version of the event: retrying cannot help.
-    for pk, reason in rejected.items():
-        report.failed += OutboxEvent.objects.filter(pk=pk, state=State.PENDING).update(
-            state=State.FAILED, last_error=reason[:1000], next_attempt_at=None
-        )
+    for event in events:
+        if event.pk in rejected:
+            report.failed += _release(
+                [event], state=State.FAILED, last_error=rejected[event.pk][:1000], next_attempt_at=None
+            )
     if errors:
         limit = conf.integer("EXCHANGE_MAX_ATTEMPTS")
-        by_attempts: dict[int, list[uuid.UUID]] = {}
+        by_attempts: dict[int, list[OutboxEvent | ClaimedEvent]] = {}
         for event in events:
             if event.pk in errors:
-                by_attempts.setdefault(event.attempts, []).append(event.pk)
+                by_attempts.setdefault(event.attempts, []).append(event)
         message = next(iter(errors.values()))[:1000]
-        for attempts, pks in by_attempts.items():
+        for attempts, failing in by_attempts.items():
             if attempts >= limit:
-                report.failed += OutboxEvent.objects.filter(pk__in=pks, state=State.PENDING).update(
-                    state=State.FAILED, last_error=message, next_attempt_at=None
-                )
+                report.failed += _release(failing, state=State.FAILED, last_error=message, next_attempt_at=None)
             else:
                 due = now + timedelta(seconds=backoff_seconds(attempts))
-                report.retrying += OutboxEvent.objects.filter(pk__in=pks, state=State.PENDING).update(
-                    last_error=message, next_attempt_at=due
-                )
+                report.retrying += _release(failing, last_error=message, next_attempt_at=due)
     return report
 
 
-def _record_acknowledgements(acks: list[tuple[uuid.UUID, int, str]], done: list[Any], *, now: datetime) -> int:
-    """Store the platforms' acknowledgements and mark the events ``done`` delivered (only
-    those still pending); returns how many were marked. On PostgreSQL one statement does
-    both (the insert as a data-modifying CTE); elsewhere two."""
+def _release(events: Sequence[OutboxEvent | ClaimedEvent], **fields: Any) -> int:
+    """End the attempt on ``events`` (all with the same ``attempts``) while still pending:
+    write ``fields`` and the attempt count into the event, delete the leases. Returns
+    how many were still pending."""
+    ids = [e.pk for e in events]
+    with transaction.atomic():
+        count = OutboxEvent.objects.filter(pk__in=ids, state=State.PENDING).update(
+            attempts=events[0].attempts, **fields
+        )
+        OutboxLease.objects.filter(event_id__in=ids).delete()
+    return count
+
+
+def _record_acknowledgements(
+    acks: list[tuple[uuid.UUID, int, str]], done: Sequence[OutboxEvent | ClaimedEvent], *, now: datetime
+) -> int:
+    """Store the platforms' acknowledgements, mark the events ``done`` delivered (only
+    those still pending, with their attempt count) and delete their leases; returns how
+    many were marked. On PostgreSQL one statement does it all (the insert and the delete
+    as data-modifying CTEs); elsewhere a transaction of a few."""
     if connection.vendor == "postgresql" and acks and done:
         deliveries, outbox = PlatformDelivery._meta.db_table, OutboxEvent._meta.db_table
+        leases = OutboxLease._meta.db_table
+        done_ids = _array(e.pk for e in done)
         with connection.cursor() as cursor:
             cursor.execute(
                 "WITH acks AS ("  # noqa: S608 - table names from the models, values as parameters
                 f" INSERT INTO {deliveries} (event_id, platform_id, acknowledged_at, receipt)"
                 " SELECT event_id, platform_id, %s, receipt"
                 " FROM unnest(%s::uuid[], %s::bigint[], %s::varchar[]) AS a(event_id, platform_id, receipt)"
-                " ON CONFLICT (event_id, platform_id) DO NOTHING)"
-                f" UPDATE {outbox} SET state = %s, delivered_at = %s, last_error = '', next_attempt_at = NULL"
-                " WHERE id = ANY(%s::uuid[]) AND state = %s",
+                " ON CONFLICT (event_id, platform_id) DO NOTHING),"
+                f" released AS (DELETE FROM {leases} WHERE event_id = ANY(%s::uuid[]))"
+                f" UPDATE {outbox} o SET state = %s, delivered_at = %s, last_error = '', next_attempt_at = NULL,"
+                " attempts = d.attempts"
+                " FROM unnest(%s::uuid[], %s::integer[]) AS d(id, attempts)"
+                # The id list once more, so that the rows are found by the primary key
+                # rather than by hashing the whole pending part of the table.
+                " WHERE o.id = d.id AND o.id = ANY(%s::uuid[]) AND o.state = %s",
                 [
                     # Array literals as one text each (uuids, integers and the two receipt
                     # words need no quoting) rather than 500 values adapted one by one.
                     now, _array(a[0] for a in acks), _array(a[1] for a in acks), _array(a[2] for a in acks),
-                    State.DELIVERED, now, _array(done), State.PENDING,
+                    done_ids, State.DELIVERED, now, done_ids, _array(e.attempts for e in done), done_ids, State.PENDING,
                 ],
             )
             return cursor.rowcount
-    PlatformDelivery.objects.bulk_create(
-        [PlatformDelivery(event_id=event, platform_id=platform, receipt=receipt, acknowledged_at=now)
-         for event, platform, receipt in acks],
-        ignore_conflicts=True,
-    )
-    if not done:
-        return 0
-    return OutboxEvent.objects.filter(pk__in=done, state=State.PENDING).update(
-        state=State.DELIVERED, delivered_at=now, last_error="", next_attempt_at=None
-    )
+    with transaction.atomic():
+        PlatformDelivery.objects.bulk_create(
+            [PlatformDelivery(event_id=event, platform_id=platform, receipt=receipt, acknowledged_at=now)
+             for event, platform, receipt in acks],
+            ignore_conflicts=True,
+        )
+        by_attempts: dict[int, list[Any]] = {}
+        for event in done:
+            by_attempts.setdefault(event.attempts, []).append(event.pk)
+        marked = 0
+        for attempts, ids in by_attempts.items():
+            marked += OutboxEvent.objects.filter(pk__in=ids, state=State.PENDING).update(
+                state=State.DELIVERED, delivered_at=now, last_error="", next_attempt_at=None, attempts=attempts
+            )
+        OutboxLease.objects.filter(event_id__in=[e.pk for e in done]).delete()
+    return marked
 
 
 def _array(values: Iterable[Any]) -> str:

@@ -51,8 +51,10 @@ class OutboxEvent(models.Model):
     The table is the source of truth for delivery, not the Celery queue. ``id`` is the
     idempotency key the platform acknowledges, so a repeated delivery changes nothing.
     ``state`` is delivered once every active platform acknowledged the event
-    (``PlatformDelivery`` rows); ``next_attempt_at`` is when it is due next (also the
-    lease of a sender that claimed it, so a killed sender's claim simply runs out).
+    (``PlatformDelivery`` rows); ``next_attempt_at`` is when it is due next. A sender's
+    claim is an ``OutboxLease`` row, not a change of this row, so a killed sender's
+    claim simply runs out. ``attempts`` counts the attempts that ended (delivered,
+    retried, failed); the lease counts the one in flight.
     """
 
     class State(models.TextChoices):
@@ -61,12 +63,12 @@ class OutboxEvent(models.Model):
         FAILED = "failed", _("failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    event_type = models.CharField(_("event type"), max_length=64, db_index=True)
+    event_type = models.CharField(_("event type"), max_length=64)
     schema_version = models.PositiveSmallIntegerField(_("schema version"), default=1)
     aggregate_type = models.CharField(_("object type"), max_length=64)
     aggregate_id = models.CharField(_("object id"), max_length=64)
     payload = models.JSONField(_("payload"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, default=timezone.now)
@@ -83,13 +85,43 @@ class OutboxEvent(models.Model):
         verbose_name_plural = _("outbox events")
         ordering = ["created_at"]
         indexes = [
-            models.Index(fields=["state", "next_attempt_at"], name="outbox_due"),
+            # Only pending events are ever claimed: a delivered or failed event leaves
+            # this index (its delivered mark inserts no entry here), which stays the size
+            # of the backlog however long the table grows.
+            models.Index(fields=["next_attempt_at"], condition=models.Q(state="pending"), name="outbox_due_pending"),
+            # The operations page's reads (pending and failed counts, the oldest pending
+            # event, the latest errors) are about events not delivered: a delivered event
+            # leaves this index too, instead of every event staying in one on created_at.
+            models.Index(fields=["created_at"], condition=~models.Q(state="delivered"), name="outbox_undelivered"),
+            # The retention purge finds the events about a lineage by type (exchange.outbox.redact);
+            # a plain index (the field's db_index also made a LIKE twin nothing uses).
+            models.Index(fields=["event_type"], name="outbox_event_type"),
             # The retention purge finds the events about a record (exchange.outbox.redact).
             models.Index(fields=["aggregate_type", "aggregate_id"], name="outbox_aggregate"),
         ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.aggregate_type}:{self.aggregate_id}"
+
+
+class OutboxLease(models.Model):
+    """A sender's claim on a pending event: until ``leased_until`` no other sender takes
+    it. Kept apart from the wide outbox row so that claiming writes one narrow row with
+    one index instead of rewriting the event with all its indexes; the delivered mark
+    (or a retry, or the failure) deletes it. A sender that dies leaves its leases to run
+    out, then the next claim takes the events over (``attempts`` counts every claim,
+    the dead sender's too)."""
+
+    event = models.OneToOneField(OutboxEvent, on_delete=models.CASCADE, primary_key=True, related_name="lease")
+    leased_until = models.DateTimeField(_("leased until"))
+    attempts = models.PositiveIntegerField(_("attempts"))
+
+    class Meta:
+        verbose_name = _("outbox lease")
+        verbose_name_plural = _("outbox leases")
+
+    def __str__(self) -> str:
+        return f"{self.event_id} until {self.leased_until:%Y-%m-%d %H:%M:%S}"
 
 
 class PlatformDelivery(models.Model):

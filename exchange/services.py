@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from credit_portal import audit
 from exchange import permissions
-from exchange.models import OutboxEvent
+from exchange.models import OutboxEvent, OutboxLease
 from exchange.outbox import nudge
 
 if TYPE_CHECKING:
@@ -37,6 +37,8 @@ def requeue_failed(*, by: User, event_ids: Iterable[uuid.UUID] | None = None) ->
         count = OutboxEvent.objects.filter(pk__in=ids, state=State.FAILED).update(
             state=State.PENDING, attempts=0, next_attempt_at=timezone.now()
         )
+        # A lease left by a sender that died holding the event would carry its count on.
+        OutboxLease.objects.filter(event_id__in=ids).delete()
         if count:
             audit.record("exchange.event.requeued", actor=by, detail={"count": count})
             transaction.on_commit(nudge, robust=True)

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from exchange.models import OutboxEvent, PlatformDelivery
+from exchange.models import OutboxEvent, OutboxLease, PlatformDelivery
 from exchange.reconcile import reconcile
 
 SHOWN = 20
@@ -50,6 +50,7 @@ class Command(BaseCommand):
                 resend = list(OutboxEvent.objects.filter(pk__in=result.missing, purged_at__isnull=True)
                               .values_list("pk", flat=True))
                 PlatformDelivery.objects.filter(event_id__in=resend).delete()
+                OutboxLease.objects.filter(event_id__in=resend).delete()
                 count = OutboxEvent.objects.filter(pk__in=resend).update(
                     state=OutboxEvent.State.PENDING, attempts=0, next_attempt_at=timezone.now(), delivered_at=None
                 )
