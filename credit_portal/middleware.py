@@ -65,11 +65,44 @@ class IdleSessionRefreshMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        # Only an existing session: an anonymous visitor gets none created here.
-        if session is not None and session.session_key and not session.modified:
+        # Only an existing session: an anonymous visitor gets none created here. Stamped
+        # also when the request changed the session (the access saved after signing in:
+        # SessionAccessMiddleware), so the next view within the minute writes nothing.
+        if session is not None and session.session_key:
             now = int(time.time())
             if now - int(session.get(self.KEY, 0)) >= settings.SESSION_REFRESH_SECONDS:
                 session[self.KEY] = now
+        return response
+
+
+class SessionAccessMiddleware:
+    """The signed-in user's role groups and department memberships from the session.
+
+    Every page asks for them (the navigation, the access wrapper, the department scope):
+    two queries a request. ``departments.scope`` saves them in the session under the
+    user's ``access_version``, which every change of a role or membership advances, and
+    uses them only while the user row, read on every request, still holds that version: a
+    revoked role or membership takes effect on the next request. Must come after
+    ``AuthenticationMiddleware``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib.auth import SESSION_KEY
+
+        from departments.scope import load_access, save_access
+
+        session = getattr(request, "session", None)
+        # Only a signed-in session: an anonymous visitor's user is not loaded for this.
+        user = request.user if session is not None and session.get(SESSION_KEY) is not None else None
+        if user is not None:
+            load_access(user, session)
+        response = self.get_response(request)
+        # The user this request ends with (none after a sign-out; another after a sign-in).
+        if user is not None and getattr(request, "user", None) is not None and request.user.pk == user.pk:
+            save_access(user, session)
         return response
 
 
