@@ -195,3 +195,38 @@ def test_review_queue_table_is_cached_until_a_record_enters_or_leaves_the_queue(
     page = client.get(reverse("archives:review_queue")).content.decode()
     assert "待审甲" not in page
     assert "待审乙" in page
+
+
+def test_dashboard_lists_are_cached_until_what_they_list_changes(
+    client, world: World, django_assert_num_queries, django_capture_on_commit_callbacks
+) -> None:
+    record = draft_negative(world, title="待审甲")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_record(record, by=world.edu_clerk)
+    client.force_login(world.edu_reviewer)
+    dashboard = reverse("archives:dashboard")
+    assert "待审甲" in client.get(dashboard).content.decode()
+    # Unchanged: the department's lists are the cached fragment. Session, user (memberships
+    # and role groups come from the session), the scope and the viewer's own drafts = 4.
+    with django_assert_num_queries(4):
+        assert "待审甲" in client.get(dashboard).content.decode()
+    # Published: off the awaiting list once the publication commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        record = services.publish_record(record, by=world.edu_reviewer)
+    assert "待审甲" not in client.get(dashboard).content.decode()
+    # A proposal: on the changes awaiting approval once it commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        change = services.propose_withdrawal(record, by=world.edu_clerk, reason="撤销")
+    assert "待审甲" in client.get(dashboard).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_change(change, by=world.edu_clerk)
+    assert "待审甲" not in client.get(dashboard).content.decode()
+
+
+def test_dashboard_cache_is_never_shared_between_viewers(client, world: World) -> None:
+    """A reviewer of another department, with the same generations, sees their own lists."""
+    services.submit_record(draft_negative(world, title="待审甲"), by=world.edu_clerk)
+    client.force_login(world.edu_reviewer)
+    assert "待审甲" in client.get(reverse("archives:dashboard")).content.decode()
+    client.force_login(world.health_reviewer)
+    assert "待审甲" not in client.get(reverse("archives:dashboard")).content.decode()
