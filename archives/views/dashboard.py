@@ -76,15 +76,17 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     # The oldest first and at most REVIEW_QUEUE_SHOWN: a backlog of tens of thousands
     # would otherwise be rendered on one page.
     scope = selectors.scope_of(request.user)
-    # The records' table is a cached fragment (credit_portal.fragments) keyed by the viewer,
-    # their scope and the queue's generation, which every entry into or exit from the queue
-    # advances on commit (archives.services.records.common._enter_review_queue): a hit does
-    # not read or render the hundred records.
+    # The records' table and the changes awaiting approval are a cached fragment
+    # (credit_portal.fragments) keyed by the viewer, their scope and the generations every
+    # entry into or exit from the queue ("review-queue": archives.services.records.common.
+    # _enter_review_queue) and every proposal, decision or rename ("department-work")
+    # advance on commit: a hit reads and renders neither.
     return render(request, "archives/review_queue.html", {
         "queue": ReviewQueue(request.user, scope), "shown": REVIEW_QUEUE_SHOWN,
-        "changes": selectors.pending_changes(request.user, limit=REVIEW_QUEUE_SHOWN, scope=scope),
+        "changes": LazyLists({"all": lambda: selectors.pending_changes(
+            request.user, limit=REVIEW_QUEUE_SHOWN, scope=scope)}),
         "scope": scope,  # for the findings awaiting signature (intake_queue), read once per page
-        **fragment_context(request, "review-queue", scope, *generations.current("review-queue")),
+        **fragment_context(request, "review-queue", scope, *generations.current("review-queue", "department-work")),
     })
 
 
