@@ -94,8 +94,9 @@ def clear_cache(user: User | AnonymousUser) -> None:
 
 
 def load_access(user: User | AnonymousUser, session: object) -> None:
-    """Put ``user``'s access saved in ``session`` on the instance, if it was saved for this
-    user at their current ``access_version``; otherwise leave it to be read."""
+    """Put ``user``'s access saved in ``session`` (role groups, memberships, or both) on
+    the instance, if it was saved for this user at their current ``access_version``;
+    what is not there is read when asked for."""
     if not getattr(user, "is_authenticated", False):
         return
     saved = session.get(SESSION_KEY)  # type: ignore[attr-defined]
@@ -104,25 +105,34 @@ def load_access(user: User | AnonymousUser, session: object) -> None:
         or saved.get("version") != user.access_version  # type: ignore[union-attr]
     ):
         return
-    setattr(user, _ROLE_CACHE, frozenset(saved["roles"]))
-    setattr(user, _DEPT_CACHE, _by_role(saved["memberships"]))
-    setattr(user, _FROM_SESSION, True)
+    loaded = set()
+    if "roles" in saved:
+        setattr(user, _ROLE_CACHE, frozenset(saved["roles"]))
+        loaded.add(_ROLE_CACHE)
+    if "memberships" in saved:
+        setattr(user, _DEPT_CACHE, _by_role(saved["memberships"]))
+        loaded.add(_DEPT_CACHE)
+    setattr(user, _FROM_SESSION, frozenset(loaded))
 
 
 def save_access(user: User | AnonymousUser, session: object) -> None:
-    """Save ``user``'s access in ``session`` under the ``access_version`` the user row
-    was read with, unless it came from there. Read after that row, so a change committed
-    in between is either in what is saved or has advanced the version already."""
-    if not getattr(user, "is_authenticated", False) or getattr(user, _FROM_SESSION, False):
+    """Save in ``session`` what this request read of ``user``'s access (nothing more is
+    read for it) under the ``access_version`` the user row was read with, unless it came
+    from there. Read after that row, so a change committed in between is either in what
+    is saved or has advanced the version already."""
+    if not getattr(user, "is_authenticated", False):
         return
-    department_ids(user)  # read now unless this request has
-    by_role: dict[str | None, frozenset[int]] = getattr(user, _DEPT_CACHE)
-    session[SESSION_KEY] = {  # type: ignore[index]
-        "user": user.pk, "version": user.access_version,  # type: ignore[union-attr]
-        "roles": sorted(role_names(user)),
-        "memberships": sorted([pk, role] for role, ids in by_role.items() if role is not None for pk in ids),
-    }
-    setattr(user, _FROM_SESSION, True)
+    held = {attr for attr in (_ROLE_CACHE, _DEPT_CACHE) if getattr(user, attr, None) is not None}
+    if not held or held <= getattr(user, _FROM_SESSION, frozenset()):
+        return
+    saved: dict[str, object] = {"user": user.pk, "version": user.access_version}  # type: ignore[union-attr]
+    if _ROLE_CACHE in held:
+        saved["roles"] = sorted(role_names(user))
+    if _DEPT_CACHE in held:
+        by_role: dict[str | None, frozenset[int]] = getattr(user, _DEPT_CACHE)
+        saved["memberships"] = sorted([pk, role] for role, ids in by_role.items() if role is not None for pk in ids)
+    session[SESSION_KEY] = saved  # type: ignore[index]
+    setattr(user, _FROM_SESSION, frozenset(held))
 
 
 def advance_access_version(user_ids: object) -> None:

@@ -42,6 +42,7 @@ def test_a_later_request_reads_no_role_or_membership(client, world: World) -> No
     # Ids and role names only: no name or ID number in what the session keeps.
     saved = client.session[SESSION_KEY]
     assert set(saved) == {"user", "version", "roles", "memberships"}
+    assert all(isinstance(pk, int) and role in Membership.Role.values for pk, role in saved["memberships"])
 
 
 def test_a_revoked_reviewer_cannot_review_on_the_next_request(client, world: World) -> None:

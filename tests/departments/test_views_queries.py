@@ -23,13 +23,11 @@ def test_coverage(client, rows, django_assert_num_queries):
     ))
     client.force_login(user)
     # Session and user (2), the menu's role groups (1), the session save after signing in
-    # (3, with the user's memberships, read for it to be kept in the session with the
-    # role groups: SessionAccessMiddleware), the permission checks' user and group
-    # permissions (2), the reported rows with
+    # (3), the permission checks' user and group permissions (2), the reported rows with
     # their departments joined (1), and the table computed from the archives
     # (``selectors.coverage_table``: the aggregated figures, departments with their
     # entries, mappings, occupations, filings, evaluations and the rest of its look-ups:
     # 8, however many rows).
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         response = client.get("/catalogue/coverage/")
     assert response.content.decode().count("/edit/") == rows
