@@ -1,5 +1,5 @@
 """The user's role groups and memberships are kept in the session between requests
-(``credit_portal.middleware.SessionAccessMiddleware``), and a revocation by any path
+(``departments.middleware.SessionAccessMiddleware``), and a revocation by any path
 takes effect on the very next request."""
 
 from __future__ import annotations
