@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from archives.models import AnnualFinding, Archive, CreditRecord
 
 RECORD_HEADERS = (
-    "序号", "信息类别", "性质", "严重程度", "标题", "内容", "文号", "决定机关",
+    "序号", "信息类别", "性质", "严重程度", "标题", "内容", "文号", "决定机关", "信息来源",
     "行为日期", "决定日期", "公示截止", "状态", "版本", "备注",
 )
 FINDING_HEADERS = ("年度", "信用状况", "认定依据", "状态", "盖章单位", "签章人", "签章日期", "版本")
@@ -43,7 +43,7 @@ class _All:
 ALL: Container[int] = _All()
 # The record sheet wraps the free-text columns (title, content, remarks); the short
 # columns are plain values, which cost openpyxl far less than styled cells.
-RECORD_WRAPPED = frozenset({4, 5, 13})
+RECORD_WRAPPED = frozenset({4, 5, 14})
 
 
 def _row(sheet, values: Iterable[object], *, bold: int = 0, wrap: Container[int] = ALL) -> None:  # type: ignore[no-untyped-def]
@@ -95,7 +95,7 @@ def archive_workbook(
         _row(info, (key, value), bold=1)
 
     sheet = workbook.create_sheet("信用记录")
-    for index, width in enumerate((6, 16, 10, 10, 30, 40, 20, 20, 12, 12, 12, 10, 6, 20), start=1):
+    for index, width in enumerate((6, 16, 10, 10, 30, 40, 20, 20, 14, 12, 12, 12, 10, 6, 20), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     _row(sheet, RECORD_HEADERS, bold=len(RECORD_HEADERS))
@@ -104,10 +104,13 @@ def archive_workbook(
     polarity = {value: str(label) for value, label in CreditRecord.Polarity.choices}
     severity = {value: str(label) for value, label in CreditRecord.Severity.choices}
     state = {value: str(label) for value, label in CreditRecord.State.choices}
+    # 001 §三(五): the activity the information came from (日常监管、抽查检查…); empty only on
+    # records entered before the form asked for it.
+    source = {value: str(label) for value, label in CreditRecord.SourceType.choices}
     for number, r in enumerate(records, start=1):
         _row(sheet, (
             number, r.category.name, polarity.get(r.polarity, r.polarity), severity.get(r.severity, ""),
-            r.title, r.description, r.decision_number, r.deciding_body,
+            r.title, r.description, r.decision_number, r.deciding_body, source.get(r.source_type, ""),
             r.occurred_on.isoformat(), r.decided_on.isoformat(),
             r.display_until.isoformat() if r.display_until else "", state.get(r.state, r.state), r.version,
             "异议处理中" if r.under_objection else r.change_reason,

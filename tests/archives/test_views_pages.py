@@ -353,7 +353,9 @@ def test_findings_draft_evidence_sign(client, world: World) -> None:
 
 def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: World) -> None:
     record = services.submit_record(
-        draft_negative(world, title="=HYPERLINK(1)", deciding_body="=1+1"),
+        draft_negative(
+            world, title="=HYPERLINK(1)", deciding_body="=1+1", source_type=CreditRecord.SourceType.SPOT_CHECK
+        ),
         by=world.edu_clerk,
     )
     services.publish_record(record, by=world.edu_reviewer)
@@ -364,6 +366,8 @@ def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: W
     assert workbook.sheetnames == ["信用信息记录表", "信用记录", "信用状况"]
     sheet = workbook["信用记录"]
     assert [c.value for c in sheet[1]][:5] == ["序号", "信息类别", "性质", "严重程度", "标题"]
+    # 001 §三(五): where the information came from (抽查检查), next to who decided it.
+    assert (sheet["I1"].value, sheet["I2"].value) == ("信息来源", "抽查检查")
     assert sheet["E2"].value == "=HYPERLINK(1)"
     assert sheet["E2"].data_type == "s"
     # A short column is written as a plain value unless it would read as a formula.
