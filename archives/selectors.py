@@ -8,9 +8,10 @@ here (citizens and institutions read through ``disclosure``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections
 from django.db.models import (
@@ -348,24 +349,30 @@ def overdue_condition(now: datetime | None = None) -> Q:
     return condition(now=now)
 
 
-def dashboard(user: Viewer) -> dict[str, object]:
-    """Counts and short lists for a department dashboard; the overdue archives are the
-    oldest 20 of ``archives.overdue.overdue_archives`` (the full list has its own page)."""
+def dashboard(user: Viewer, *, scope: Scope | None = None) -> dict[str, Callable[[], list[Any]]]:
+    """The short lists of a department dashboard, each read when called (a page that
+    serves them from a cached fragment reads none); the overdue archives are the oldest
+    20 of ``archives.overdue.overdue_archives`` (the full list has its own page)."""
     from archives.overdue import overdue_archives
 
     # The scope is read once for the page's five lists (it was read once per list).
-    scope = scope_of(user)
-    # The short lists load only what the dashboard shows of each record.
-    records = (
-        records_visible_to(user, scope=scope).filter(is_current=True)
-        .select_related(None).select_related("archive__subject", "archive__occupation").only(*DASHBOARD_COLUMNS)
-    )
+    scope = scope or scope_of(user)
+
+    def records() -> QuerySet[CreditRecord]:
+        # The short lists load only what the dashboard shows of each record.
+        return (
+            records_visible_to(user, scope=scope).filter(is_current=True)
+            .select_related(None).select_related("archive__subject", "archive__occupation").only(*DASHBOARD_COLUMNS)
+        )
+
     return {
-        "drafts": records.filter(state=CreditRecord.State.DRAFT, created_by=user).order_by("-updated_at")[:20],
-        "returned": records.filter(state=CreditRecord.State.RETURNED).order_by("-updated_at")[:20],
-        "awaiting_review": review_queue(user, limit=20, scope=scope),
-        "overdue": overdue_archives(user, scope=scope)[:20],
-        "pending_changes": pending_changes(user, scope=scope),
+        "drafts": lambda: list(
+            records().filter(state=CreditRecord.State.DRAFT, created_by=user).order_by("-updated_at")[:20]
+        ),
+        "returned": lambda: list(records().filter(state=CreditRecord.State.RETURNED).order_by("-updated_at")[:20]),
+        "awaiting_review": lambda: list(review_queue(user, limit=20, scope=scope)),
+        "overdue": lambda: list(overdue_archives(user, scope=scope)[:20]),
+        "pending_changes": lambda: pending_changes(user, scope=scope),
     }
 
 

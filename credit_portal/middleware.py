@@ -65,8 +65,10 @@ class IdleSessionRefreshMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        # Only an existing session: an anonymous visitor gets none created here.
-        if session is not None and session.session_key and not session.modified:
+        # Only an existing session: an anonymous visitor gets none created here. Stamped
+        # also when the request changed the session (the access saved after signing in:
+        # SessionAccessMiddleware), so the next view within the minute writes nothing.
+        if session is not None and session.session_key:
             now = int(time.time())
             if now - int(session.get(self.KEY, 0)) >= settings.SESSION_REFRESH_SECONDS:
                 session[self.KEY] = now

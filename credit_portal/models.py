@@ -25,6 +25,10 @@ class User(AbstractUser):
     # by the security administrator): the owner must choose their own at next sign-in.
     must_change_password = models.BooleanField(_("must change password at next sign-in"), default=False)
     credentials_reset_at = models.DateTimeField(_("credentials last reset"), null=True, blank=True)
+    # Advanced whenever the user's role groups or department memberships change
+    # (departments.scope): the access a session keeps is used only while it was read at
+    # the version this row holds, and the row is read on every request.
+    access_version = models.PositiveIntegerField(_("access version"), default=0, editable=False)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

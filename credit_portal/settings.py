@@ -181,6 +181,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "departments.middleware.SessionAccessMiddleware",  # roles and memberships kept in the session
     "django_otp.middleware.OTPMiddleware",
     "credit_portal.credentials.ForcedPasswordChangeMiddleware",
     "credit_portal.otp.StaffSecondFactorMiddleware",

@@ -31,7 +31,7 @@ from archives.services.records import (
     new_version,
     send_pre_publication_notice,
 )
-from archives.services.records.common import _lock
+from archives.services.records.common import _lock, department_work_changed
 from credit_portal import audit
 from credit_portal.exceptions import TransitionNotAllowed
 from departments.models import Domain, RecordCategory
@@ -89,6 +89,7 @@ def _open(record: CreditRecord, *, by: User, kind: str, reason: str, changes: di
                 record=record, kind=kind, changes=_to_json(changes), reason=reason, escalates=escalating,
                 proposed_by=by, proposed_at=timezone.now(),
             )
+            department_work_changed()
     except IntegrityError:
         raise TransitionNotAllowed(_("A change to this record is already awaiting approval.")) from None
     return change
@@ -161,6 +162,7 @@ def _decide(change: RecordChange, state: str, *, by: User, action: str, **fields
         setattr(change, name, value)
     change.save(update_fields=["state", "decided_by", "decided_at", *fields])
     _audit(action, change, by)
+    department_work_changed()
 
 
 def approve_change(change: RecordChange, *, by: User) -> CreditRecord:

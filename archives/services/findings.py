@@ -14,6 +14,7 @@ from archives import permissions
 from archives.events import emit_finding_signed
 from archives.models import AnnualFinding, Archive
 from archives.services.evidence import delete_files_on_commit
+from archives.services.records.common import department_work_changed
 from credit_portal import audit
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import TransitionNotAllowed
@@ -123,6 +124,7 @@ def sign_finding(finding: AnnualFinding, *, by: User) -> AnnualFinding:
         locked.seal = seal_of(locked)
         locked.save(update_fields=["state", "is_current", "signed_by", "signed_at", "seal"])
         Archive.objects.filter(pk=locked.archive_id).update(last_updated_at=timezone.now())
+        department_work_changed()
         audit.record("archives.finding.signed", actor=by, target=locked, subject_ref=str(locked.archive.subject_id))
         emit_finding_signed(locked)
     return locked

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from archives import permissions, validators
 from archives.models import Archive, Subject
+from archives.services.records.common import department_work_changed
 from credit_portal import audit
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import TransitionNotAllowed
@@ -116,6 +117,7 @@ def update_subject(subject: Subject, *, by: User, **fields: str) -> Subject:
         if not locked.name:
             raise ValidationError({"name": _("Enter the person's name.")})
         locked.save(update_fields=[*fields.keys(), "updated_at"])
+        department_work_changed()  # the name on the dashboards' lists
         audit.record(
             "archives.subject.updated", actor=by, target=locked, subject_ref=str(locked.pk), detail={"fields": sorted(fields)}
         )
@@ -217,6 +219,7 @@ def update_archive(archive: Archive, *, by: User, **fields: object) -> Archive:
         if not locked.employer:
             raise ValidationError({"employer": _("Enter the employer.")})
         locked.last_updated_at = timezone.now()
+        department_work_changed()
         locked.save(update_fields=[*fields.keys(), "last_updated_at"])
         audit.record("archives.archive.updated", actor=by, target=locked, subject_ref=str(locked.subject_id),
                      detail={"fields": sorted(fields)})
@@ -240,6 +243,7 @@ def close_archive(archive: Archive, *, reason: str, by: User) -> Archive:
         locked.closed_reason = reason.strip()
         locked.closed_at = timezone.now()
         locked.save(update_fields=["state", "closed_reason", "closed_at"])
+        department_work_changed()  # off the overdue lists
         audit.record("archives.archive.closed", actor=by, target=locked, subject_ref=str(locked.subject_id))
     return locked
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -27,12 +28,41 @@ if TYPE_CHECKING:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Drafts, returned records, records and changes awaiting review and archives
     overdue by the cadence of 001 §三(五)."""
-    data = selectors.dashboard(request.user)
-    context = {key: list(value) for key, value in data.items()}
-    context["can_review"] = permissions.can_use_review_queue(request.user)
-    context["can_register"] = permissions.can_register_person(request.user)
-    context["memberships"] = list(selectors.memberships_of(request.user))
+    scope = selectors.scope_of(request.user)
+    # The department's lists (awaiting review, changes awaiting approval, returned,
+    # overdue, and the viewer's memberships) are a cached fragment (credit_portal.fragments)
+    # keyed by the viewer, their scope and access version, and the generations that
+    # every change of what they list advances on commit: "review-queue" (submission,
+    # return, publication), "department-work" (proposals and their decisions, edited
+    # records, archives opened, edited, closed or updated, people renamed) and "records"
+    # (record events). A hit reads none of them. The viewer's own drafts change with
+    # every keystroke of theirs and are read on each request.
+    context: dict[str, object] = {
+        "lists": LazyLists(selectors.dashboard(request.user, scope=scope)),
+        "memberships": LazyLists({"all": lambda: list(selectors.memberships_of(request.user))}),
+        "can_review": permissions.can_use_review_queue(request.user),
+        "can_register": permissions.can_register_person(request.user),
+        **fragment_context(
+            request, "dashboard", scope, request.user.access_version,  # type: ignore[union-attr]
+            *generations.current("review-queue", "department-work", "records"),
+        ),
+    }
     return render(request, "archives/dashboard.html", context)
+
+
+class LazyLists:
+    """Lists read on first use in the template (never on a cache hit), once each."""
+
+    def __init__(self, readers: dict[str, Callable[[], list[Any]]]) -> None:
+        self._readers, self._read = readers, {}
+
+    def __getattr__(self, name: str) -> list[Any]:
+        readers = self.__dict__.get("_readers", {})
+        if name not in readers:
+            raise AttributeError(name)
+        if name not in self._read:
+            self._read[name] = readers[name]()
+        return self._read[name]
 
 
 REVIEW_QUEUE_SHOWN = 100
@@ -46,15 +76,17 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     # The oldest first and at most REVIEW_QUEUE_SHOWN: a backlog of tens of thousands
     # would otherwise be rendered on one page.
     scope = selectors.scope_of(request.user)
-    # The records' table is a cached fragment (credit_portal.fragments) keyed by the viewer,
-    # their scope and the queue's generation, which every entry into or exit from the queue
-    # advances on commit (archives.services.records.common._enter_review_queue): a hit does
-    # not read or render the hundred records.
+    # The records' table and the changes awaiting approval are a cached fragment
+    # (credit_portal.fragments) keyed by the viewer, their scope and the generations every
+    # entry into or exit from the queue ("review-queue": archives.services.records.common.
+    # _enter_review_queue) and every proposal, decision or rename ("department-work")
+    # advance on commit: a hit reads and renders neither.
     return render(request, "archives/review_queue.html", {
         "queue": ReviewQueue(request.user, scope), "shown": REVIEW_QUEUE_SHOWN,
-        "changes": selectors.pending_changes(request.user, limit=REVIEW_QUEUE_SHOWN, scope=scope),
+        "changes": LazyLists({"all": lambda: selectors.pending_changes(
+            request.user, limit=REVIEW_QUEUE_SHOWN, scope=scope)}),
         "scope": scope,  # for the findings awaiting signature (intake_queue), read once per page
-        **fragment_context(request, "review-queue", scope, *generations.current("review-queue")),
+        **fragment_context(request, "review-queue", scope, *generations.current("review-queue", "department-work")),
     })
 
 

@@ -191,4 +191,4 @@ def test_overdue_page_query_count(client, world: World, django_assert_num_querie
     assert response.context["page"].paginator.count == n
 
 
-OVERDUE = 21
+OVERDUE = 19

@@ -41,22 +41,21 @@ def _archives(world: World, n: int) -> None:
                               employer="示范中学", by=world.edu_clerk)
 
 
-# Each count names its queries. Every signed-in page pays 4: session, user, the user's
-# memberships (department scope), role groups (the menu reads them too, no permission
-# reads), plus 1 for the session save of the first request after signing in (later
-# requests save it at most once a minute). The staff
-# navigation asks archives.permissions twice (reviewer memberships for the review queue,
-# clerk memberships for "my items"); each is one query, cached for the request.
+# Each count names its queries. The first signed-in page after signing in pays 5:
+# session, user, the user's memberships (every role's in one query: department scope and
+# the staff navigation's reviewer and clerk links), role groups (the menu reads them too,
+# no permission reads), and the session save, which keeps the memberships and role groups
+# for later requests (SessionAccessMiddleware). A later request pays 2 (session, user),
+# as the cached review queue test below shows.
 
 @pytest.mark.parametrize("n", [1, 50])
 def test_dashboard_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
     _records(world, n)
     client.force_login(world.edu_reviewer)
-    # 5 common + reviewer memberships, the scope (co-responsible occupations and shared
-    # archives: read once for the five lists), drafts, returned, awaiting review, the
-    # update cadences (catalogue data), overdue archives, changes awaiting approval (one
-    # query each, with subject and occupation joined), the membership list, the clerk
-    # memberships of the navigation = 17. (With overdue archives, their cadences are one
+    # 5 common + the scope (co-responsible occupations and shared archives: read once for
+    # the five lists), drafts, returned, awaiting review, the update cadences (catalogue
+    # data), overdue archives, changes awaiting approval (one query each, with subject and
+    # occupation joined), the membership list = 15. (With overdue archives, their cadences are one
     # more prefetch query.)
     with django_assert_num_queries(DASHBOARD):
         assert client.get(reverse("archives:dashboard")).status_code == 200
@@ -68,8 +67,8 @@ def test_name_search_query_count(client, world: World, django_assert_num_queries
     client.force_login(world.edu_clerk)
     # 5 common + the department codes for shared archives, the results (archives with
     # subject, occupation, department joined, one query), the audit entry of the search
-    # (one insert: reads do not take the chain head), the reviewer and clerk memberships
-    # (staff links) = 12.
+    # (one insert: reads do not take the chain head); the session save's update sits in a
+    # savepoint (2) = 10.
     with django_assert_num_queries(SEARCH):
         response = client.post(reverse("archives:find_subject"), {"search": "name", "name-name": "测试甲"})
     rows = response.content.decode().count('<td class="govuk-table__cell"><a class="govuk-link" href="/staff/subjects/')
@@ -86,35 +85,36 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # query), the audit entry of the read (one insert, chained later), current records + their evidence
     # (prefetch), all earlier versions (one query), the subject's personal statements
     # (repair, one query), findings + their evidence (prefetch), the acting departments
-    # (occupation's departments and shares, one query), the clerk and reviewer memberships for the
-    # buttons and the credit level (levels, one query; not assessed here, so no reason
-    # titles or history), the roles the person holds in units (archives.units, one
-    # query) = 20.
+    # (occupation's departments and shares, one query), the credit level (levels, one
+    # query; not assessed here, so no reason titles or history), the roles the person
+    # holds in units (archives.units, one query) = 18 (the memberships for the buttons
+    # are the common read's).
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
     # Again, unchanged: the records part is the cached fragment, so the reads behind it
     # (records, evidence, versions, statements, findings and what only they ask) are
-    # skipped: 5 common + department codes, archive with its version, audit entry, the
-    # acting departments (one query), the memberships for the buttons and the credit level
-    # (outside the fragment: it moves with time) and the roles held in units = 12.
+    # skipped: 2 common (session, user: the memberships and role groups now come from the
+    # session) + department codes, archive with its version, audit entry, the acting
+    # departments (one query), the credit level (outside the fragment: it moves with
+    # time) and the roles held in units = 8.
     with django_assert_num_queries(ARCHIVE_CACHED):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
-DASHBOARD = 17
-SEARCH = 12
-ARCHIVE = 20
-ARCHIVE_CACHED = 12
+DASHBOARD = 15
+SEARCH = 10
+ARCHIVE = 18
+ARCHIVE_CACHED = 8
 
 
 @pytest.mark.parametrize("n", [1, 50])
 def test_review_queue_query_count(client, world: World, django_assert_num_queries, n: int) -> None:
     _records(world, n)
     client.force_login(world.edu_reviewer)
-    # 5 common + all and reviewer memberships, the scope (read once for the records, the
-    # changes and the findings), submitted records (subject, occupation, clerk joined),
-    # the changes awaiting approval (one query), clerk memberships of the navigation, and
-    # intake's findings awaiting signature (2: the findings, the batches) = 14.
+    # 5 common + the scope (read once for the records, the changes and the findings),
+    # submitted records (subject, occupation, clerk joined), the changes awaiting approval
+    # (one query), and intake's findings awaiting signature (2: the findings, the
+    # batches) = 12.
     with django_assert_num_queries(QUEUE):
         response = client.get(reverse("archives:review_queue"))
     assert response.status_code == 200
@@ -125,8 +125,7 @@ def test_my_items_query_count(client, world: World, django_assert_num_queries, n
     _records(world, n)
     client.force_login(world.edu_clerk)
     # 5 common + department codes of the scope filter (drafts, submitted, returned,
-    # findings: 4), the four lists and the proposals (5), reviewer and clerk memberships
-    # of the navigation = 16.
+    # findings: 4), the four lists and the proposals (5) = 14.
     with django_assert_num_queries(MINE):
         response = client.get(reverse("archives:my_items"))
     assert response.status_code == 200
@@ -146,15 +145,15 @@ def test_record_page_query_count(client, world: World, django_assert_num_queries
     # 5 common + department codes, the record (scoped, joined), the audit entry of the
     # read (one insert: reads do not take the chain head), all versions (one query), the
     # pending proposal, the evidence, all proposals of the lineage (one query), the acting
-    # departments (occupation's departments and shares, one query), the clerk and reviewer
-    # memberships for the buttons = 17.
+    # departments (occupation's departments and shares, one query) = 15 (the memberships
+    # for the buttons are the common read's).
     with django_assert_num_queries(RECORD):
         assert client.get(reverse("archives:record", args=[record.pk])).status_code == 200
 
 
-QUEUE = 14
-MINE = 16
-RECORD = 17
+QUEUE = 12
+MINE = 14
+RECORD = 15
 
 
 def test_review_queue_shows_the_oldest_hundred(client, world: World, monkeypatch) -> None:
@@ -184,11 +183,11 @@ def test_review_queue_table_is_cached_until_a_record_enters_or_leaves_the_queue(
     page = client.get(reverse("archives:review_queue")).content.decode()
     assert "待审甲" in page
     assert "待审乙" in page
-    # Unchanged queue: the table is the cached fragment, the records are not read. Session,
-    # user, all and reviewer memberships, role groups, the scope, the changes awaiting
-    # approval, the clerk memberships of the navigation, the findings and batches awaiting
-    # signature = 10 (no session save: it was saved by the first request).
-    with django_assert_num_queries(10):
+    # Unchanged queue: the table and the changes awaiting approval are the cached fragment,
+    # neither is read. Session, user (memberships and role groups come from the session),
+    # the scope, the findings and batches awaiting signature = 5 (no session save: it was
+    # saved by the first request).
+    with django_assert_num_queries(5):
         assert "待审甲" in client.get(reverse("archives:review_queue")).content.decode()
     # Published: leaving the queue advances its generation on commit, so the next page is fresh.
     with django_capture_on_commit_callbacks(execute=True):
@@ -196,3 +195,42 @@ def test_review_queue_table_is_cached_until_a_record_enters_or_leaves_the_queue(
     page = client.get(reverse("archives:review_queue")).content.decode()
     assert "待审甲" not in page
     assert "待审乙" in page
+    # A proposal on the published record: among the changes once it commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.propose_withdrawal(first, by=world.edu_clerk, reason="撤销")
+    assert "待审甲" in client.get(reverse("archives:review_queue")).content.decode()
+
+
+def test_dashboard_lists_are_cached_until_what_they_list_changes(
+    client, world: World, django_assert_num_queries, django_capture_on_commit_callbacks
+) -> None:
+    record = draft_negative(world, title="待审甲")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_record(record, by=world.edu_clerk)
+    client.force_login(world.edu_reviewer)
+    dashboard = reverse("archives:dashboard")
+    assert "待审甲" in client.get(dashboard).content.decode()
+    # Unchanged: the department's lists are the cached fragment. Session, user (memberships
+    # and role groups come from the session), the scope and the viewer's own drafts = 4.
+    with django_assert_num_queries(4):
+        assert "待审甲" in client.get(dashboard).content.decode()
+    # Published: off the awaiting list once the publication commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        record = services.publish_record(record, by=world.edu_reviewer)
+    assert "待审甲" not in client.get(dashboard).content.decode()
+    # A proposal: on the changes awaiting approval once it commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        change = services.propose_withdrawal(record, by=world.edu_clerk, reason="撤销")
+    assert "待审甲" in client.get(dashboard).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_change(change, by=world.edu_clerk)
+    assert "待审甲" not in client.get(dashboard).content.decode()
+
+
+def test_dashboard_cache_is_never_shared_between_viewers(client, world: World) -> None:
+    """A reviewer of another department, with the same generations, sees their own lists."""
+    services.submit_record(draft_negative(world, title="待审甲"), by=world.edu_clerk)
+    client.force_login(world.edu_reviewer)
+    assert "待审甲" in client.get(reverse("archives:dashboard")).content.decode()
+    client.force_login(world.health_reviewer)
+    assert "待审甲" not in client.get(reverse("archives:dashboard")).content.decode()

@@ -30,7 +30,9 @@ def test_batch_list_query_count(client, world, django_assert_num_queries, n: int
     # batches' scope), 5 role groups and 6 clerk memberships (the menu), 7 the form's
     # departments, 8 its occupations, 9 the batches with department, occupation, drafter
     # and signer joined.
-    with django_assert_num_queries(9):
+    # (The user's memberships and role groups: one query for every role on the first request
+    # after signing in, none later: kept in the session, departments.scope.)
+    with django_assert_num_queries(5):
         response = client.get(reverse("archives:intake_batches"))
     assert len(response.context["batches"]) == n
 
@@ -47,7 +49,7 @@ def test_batch_page_query_count(client, world, django_assert_num_queries, n: int
         # memberships (the menu), 9 the exceptions (archives with grounds, one query
         # with both annotations), 10 the page of findings with archive, person and
         # occupation joined.
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(6):  # memberships and role groups kept in the session
             response = client.get(reverse("archives:intake_batch", args=[batch.pk]))
     assert len(response.context["findings"].object_list) == n
     assert response.context["may_sign"] is True
@@ -67,6 +69,8 @@ def test_upload_page_recent_jobs_query_count(client, world, django_assert_num_qu
     # (one: the field is hidden) and 7 that one (its initial), 8 role groups and 9
     # reviewer memberships (the menu), 10 the form's occupations, 11 the templates'
     # occupations, 12 the ten recent jobs with occupation, department and uploader joined.
-    with django_assert_num_queries(12):
+    # (The user's memberships and role groups: one query for every role on the first request
+    # after signing in, none later: kept in the session, departments.scope.)
+    with django_assert_num_queries(8):
         response = client.get(reverse("archives:intake_upload"))
     assert len(response.context["recent"]) == min(n, 10)

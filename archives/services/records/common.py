@@ -34,8 +34,15 @@ def _enter_review_queue(record: CreditRecord, *, queued: bool) -> None:
     generations.advance_on_commit("review-queue")
 
 
+def department_work_changed() -> None:
+    """A record, proposal, archive or person that department dashboards list changed: the
+    dashboards' cached lists (archives.views.dashboard) are read again after the commit."""
+    generations.advance_on_commit("department-work")
+
+
 def _touch_archive(archive: Archive) -> None:
     Archive.objects.filter(pk=archive.pk).update(last_updated_at=timezone.now())
+    department_work_changed()
 
 
 def _audit(action: str, record: CreditRecord, by: User | None, **detail: Any) -> None:

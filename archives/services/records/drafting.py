@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 from archives import permissions
 from archives.models import Archive, CreditRecord, Notice
 from archives.services.evidence import delete_files_on_commit
-from archives.services.records.common import REVIEW_QUEUE_FIELDS, State, _audit, _enter_review_queue, _lock
+from archives.services.records.common import (
+    REVIEW_QUEUE_FIELDS,
+    State,
+    _audit,
+    _enter_review_queue,
+    _lock,
+    department_work_changed,
+)
 from archives.services.records.content import EDITABLE_FIELDS, _clean
 from archives.services.records.review import send_pre_publication_notice
 from credit_portal.exceptions import TransitionNotAllowed
@@ -59,6 +66,7 @@ def edit_record(record: CreditRecord, *, by: User, **data: Any) -> CreditRecord:
         locked.updated_by = by
         locked.save()
         _audit("edited", locked, by, fields=sorted(data))
+        department_work_changed()
     return locked
 
 
@@ -76,6 +84,7 @@ def delete_draft(record: CreditRecord, *, by: User) -> None:
         locked.notices.all().delete()
         locked.evidence.all().delete()
         locked.delete()
+        department_work_changed()
         delete_files_on_commit(files)
 
 
