@@ -30,9 +30,13 @@ threads = _int("GUNICORN_THREADS", 1)
 timeout = _int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so slow memory growth cannot build up.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then so slow memory growth cannot build up; not often: a new
+# worker loads the whole portal (≈ 1 s of CPU) while the others serve alone. At 2,000 a
+# worker was replaced every 2–4 s under load, and requests waited behind those starts
+# (the bare view on 2 cores: 1,255 req/s with a p90 of 849 ms; without recycling
+# 1,847 req/s, p90 14 ms; docs/benchmarks.md, seventh session).
+max_requests = _int("GUNICORN_MAX_REQUESTS", 50000)
+max_requests_jitter = 5000
 # Heartbeat files on tmpfs: a container's overlay filesystem can stall them.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - tmpfs, gunicorn's own files
 # Access log without query strings (%(U)s is the path alone): personal data never
