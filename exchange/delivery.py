@@ -173,7 +173,7 @@ def _claim_in_one_statement(limit: int) -> list[ClaimedEvent]:
                      loads(payload) if isinstance(payload, str) else payload, attempts)
         for pk, event_type, version, created_at, aggregate_type, aggregate_id, payload, attempts in rows
     ]
-    events.sort(key=lambda event: event.pk.int)  # the order of UUIDs, compared as integers in C
+    events.sort(key=lambda event: event.id.int)  # the order of UUIDs, compared as integers in C
     return events
 
 
@@ -226,52 +226,67 @@ def post_batch(platform: MunicipalPlatform, events: Sequence[OutboxEvent | Claim
 
 def deliver_batch(events: Sequence[OutboxEvent | ClaimedEvent], platforms: list[MunicipalPlatform]) -> Report:
     report = Report(claimed=len(events))
-    ids = [e.pk for e in events]
+    # Each event's id as text, made once: the receipts are keyed by it and the statements
+    # take it, and a str hashes in C where a UUID (hashed for every set and dict look-up
+    # below) runs Python code.
+    keys = [str(e.id) for e in events]
     # Only a sender that claimed an event writes its acknowledgements, so on a first
     # attempt there are none to read: the round trip is saved on the common path. (An
     # event re-queued by hand may have some; posting it again is answered "duplicate",
     # so the ledger still holds it once.)
     if all(e.attempts <= 1 for e in events):
-        acked: set[tuple[uuid.UUID, int]] = set()
+        acked: set[tuple[str, int]] = set()
     else:
-        acked = set(PlatformDelivery.objects.filter(event_id__in=ids).values_list("event_id", "platform_id"))
-    errors: dict[uuid.UUID, str] = {}
-    rejected: dict[uuid.UUID, str] = {}
-    acks: list[tuple[uuid.UUID, int, str]] = []  # (event, platform, receipt)
+        acked = {
+            (str(event_id), platform_id)
+            for event_id, platform_id in PlatformDelivery.objects.filter(event_id__in=keys).values_list(
+                "event_id", "platform_id"
+            )
+        }
+    errors: dict[str, str] = {}
+    rejected: dict[str, str] = {}
+    acks: list[tuple[str, int, str]] = []  # (event, platform, receipt)
     for platform in platforms:
-        todo = [e for e in events if (e.pk, platform.pk) not in acked and e.pk not in rejected]
+        platform_id = platform.pk
+        if acked or rejected:
+            todo = [(k, e) for k, e in zip(keys, events, strict=True) if (k, platform_id) not in acked and k not in rejected]
+        else:
+            todo = list(zip(keys, events, strict=True))
         if not todo:
             continue
         try:
-            receipts = post_batch(platform, todo)
+            receipts = post_batch(platform, [e for _k, e in todo])
         except DeliveryError as exc:
             logger.warning("exchange: delivery of %d events to %s failed: %s", len(todo), platform.name, exc)
-            for event in todo:
-                errors[event.pk] = f"{platform.name}: {exc}"
+            for key, _event in todo:
+                errors[key] = f"{platform.name}: {exc}"
             continue
-        for event in todo:
-            receipt = receipts.get(str(event.pk))
+        for key, _event in todo:
+            receipt = receipts.get(key)
             status = receipt.get("status") if receipt else None
             if status in (receiving.ACCEPTED, receiving.DUPLICATE):
-                acks.append((event.pk, platform.pk, status))
+                acks.append((key, platform_id, status))
             elif status == receiving.REJECTED:
-                rejected[event.pk] = f"{platform.name}: rejected: {receipt.get('reason', '')}"
+                rejected[key] = f"{platform.name}: rejected: {receipt.get('reason', '')}"
             else:
-                errors[event.pk] = f"{platform.name}: no receipt for this event"
+                errors[key] = f"{platform.name}: no receipt for this event"
     now = timezone.now()
-    done = [e for e in events if e.pk not in errors and e.pk not in rejected]
+    if errors or rejected:
+        done = [(k, e) for k, e in zip(keys, events, strict=True) if k not in errors and k not in rejected]
+    else:
+        done = list(zip(keys, events, strict=True))
     report.delivered = _record_acknowledgements(acks, done, now=now)
     # A rejection is permanent for this version of the event: retrying cannot help.
-    for event in events:
-        if event.pk in rejected:
+    for key, event in zip(keys, events, strict=True):
+        if key in rejected:
             report.failed += _release(
-                [event], state=State.FAILED, last_error=rejected[event.pk][:1000], next_attempt_at=None
+                [event], state=State.FAILED, last_error=rejected[key][:1000], next_attempt_at=None
             )
     if errors:
         limit = conf.integer("EXCHANGE_MAX_ATTEMPTS")
         by_attempts: dict[int, list[OutboxEvent | ClaimedEvent]] = {}
-        for event in events:
-            if event.pk in errors:
+        for key, event in zip(keys, events, strict=True):
+            if key in errors:
                 by_attempts.setdefault(event.attempts, []).append(event)
         message = next(iter(errors.values()))[:1000]
         for attempts, failing in by_attempts.items():
@@ -297,16 +312,16 @@ def _release(events: Sequence[OutboxEvent | ClaimedEvent], **fields: Any) -> int
 
 
 def _record_acknowledgements(
-    acks: list[tuple[uuid.UUID, int, str]], done: Sequence[OutboxEvent | ClaimedEvent], *, now: datetime
+    acks: list[tuple[str, int, str]], done: Sequence[tuple[str, OutboxEvent | ClaimedEvent]], *, now: datetime
 ) -> int:
-    """Store the platforms' acknowledgements, mark the events ``done`` delivered (only
-    those still pending, with their attempt count) and delete their leases; returns how
-    many were marked. On PostgreSQL one statement does it all (the insert and the delete
+    """Store the platforms' acknowledgements (event id as text, platform, receipt), mark
+    the events ``done`` (id as text, event) delivered (only those still pending, with
+    their attempt count) and delete their leases; returns how many were marked. On PostgreSQL one statement does it all (the insert and the delete
     as data-modifying CTEs); elsewhere a transaction of a few."""
     if connection.vendor == "postgresql" and acks and done:
         deliveries, outbox = PlatformDelivery._meta.db_table, OutboxEvent._meta.db_table
         leases = OutboxLease._meta.db_table
-        done_ids = _array(e.pk for e in done)
+        done_ids = _array(k for k, _e in done)
         with connection.cursor() as cursor:
             cursor.execute(
                 "WITH acks AS ("  # noqa: S608 - table names from the models, values as parameters
@@ -325,7 +340,7 @@ def _record_acknowledgements(
                     # Array literals as one text each (uuids, integers and the two receipt
                     # words need no quoting) rather than 500 values adapted one by one.
                     now, _array(a[0] for a in acks), _array(a[1] for a in acks), _array(a[2] for a in acks),
-                    done_ids, State.DELIVERED, now, done_ids, _array(e.attempts for e in done), done_ids, State.PENDING,
+                    done_ids, State.DELIVERED, now, done_ids, _array(e.attempts for _k, e in done), done_ids, State.PENDING,
                 ],
             )
             return cursor.rowcount
@@ -336,14 +351,14 @@ def _record_acknowledgements(
             ignore_conflicts=True,
         )
         by_attempts: dict[int, list[Any]] = {}
-        for event in done:
-            by_attempts.setdefault(event.attempts, []).append(event.pk)
+        for key, event in done:
+            by_attempts.setdefault(event.attempts, []).append(key)
         marked = 0
         for attempts, ids in by_attempts.items():
             marked += OutboxEvent.objects.filter(pk__in=ids, state=State.PENDING).update(
                 state=State.DELIVERED, delivered_at=now, last_error="", next_attempt_at=None, attempts=attempts
             )
-        OutboxLease.objects.filter(event_id__in=[e.pk for e in done]).delete()
+        OutboxLease.objects.filter(event_id__in=[k for k, _e in done]).delete()
     return marked
 
 

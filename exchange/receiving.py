@@ -11,6 +11,7 @@ nothing changed) or ``rejected`` with a reason.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,7 +74,9 @@ class _Row(NamedTuple):
 def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
     """Validate and store a batch; one receipt per event, in order."""
     receipts: list[dict[str, Any]] = []
-    rows: dict[uuid.UUID, _Row] = {}
+    # By the key's text in the form str(UUID) gives: a str hashes in C where a UUID (hashed
+    # for every look-up here) runs Python code, and the statement returns that text.
+    rows: dict[str, _Row] = {}
     for index, (envelope, reason) in enumerate(zip(events, schema.problems(events), strict=True)):
         key_text = envelope.get("idempotency_key") if isinstance(envelope, dict) else None
         receipt: dict[str, Any] = {"idempotency_key": key_text if isinstance(key_text, str) else None}
@@ -81,7 +84,7 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
         if reason:
             receipt.update(status=REJECTED, reason=reason)
             continue
-        key = uuid.UUID(key_text)
+        key = key_text if _UUID_TEXT.fullmatch(key_text) else str(uuid.UUID(key_text))
         try:
             occurred_at = datetime.fromisoformat(envelope["occurred_at"])
         except ValueError:
@@ -100,10 +103,11 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
         now = timezone.now()
         with transaction.atomic():
             inserted = _insert_ignoring_conflicts(rows, source=source, now=now)
-            earlier = dict(
-                PlatformLedgerEntry.objects.filter(idempotency_key__in=[k for k in rows if k not in inserted])
-                .values_list("idempotency_key", "digest")
-            ) if len(inserted) < len(rows) else {}
+            earlier = {
+                str(key): digest for key, digest in PlatformLedgerEntry.objects.filter(
+                    idempotency_key__in=[k for k in rows if k not in inserted]
+                ).values_list("idempotency_key", "digest")
+            } if len(inserted) < len(rows) else {}
             # The platform deletes what it holds of a purged lineage (record.purged); the
             # ledger keeps each entry's key and digest for reconciliation.
             for key in inserted:
@@ -126,26 +130,31 @@ _FIELDS = [
     "payload", "digest", "source", "received_at",
 ]
 CHUNK = 500
+# A key in the form str(uuid.UUID(...)) gives, which the schema's pattern requires; any
+# other spelling (should the schema ever allow one) is normalized to it.
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def _insert_ignoring_conflicts(rows: dict[uuid.UUID, _Row], *, source: str, now: datetime) -> set[uuid.UUID]:
+def _insert_ignoring_conflicts(rows: dict[str, _Row], *, source: str, now: datetime) -> set[str]:
     """One ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING`` per chunk
     (PostgreSQL, and SQLite ≥ 3.35): the keys it returns are exactly the events stored
     now, even when another receiver stores the same key at the same moment."""
     items = list(rows.items())
     insert = _insert_chunk_postgresql if connection.vendor == "postgresql" else _insert_chunk
-    inserted: set[uuid.UUID] = set()
+    inserted: set[str] = set()
     for start in range(0, len(items), CHUNK):
         with connection.cursor() as cursor:
             cursor.execute(*insert(items[start:start + CHUNK], source=source, now=now))
-            # PostgreSQL's driver returns uuid.UUID already (Django registers it); SQLite, text.
-            inserted.update(
-                value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)) for (value,) in cursor.fetchall()
-            )
+            if insert is _insert_chunk_postgresql:
+                # Returned as text (``::text``), in the form of the keys of ``rows``.
+                inserted.update(value for (value,) in cursor.fetchall())
+            else:
+                # SQLite returns the stored 32 hex digits.
+                inserted.update(str(uuid.UUID(str(value))) for (value,) in cursor.fetchall())
     return inserted
 
 
-def _insert_chunk_postgresql(items: list[tuple[uuid.UUID, _Row]], *, source: str, now: datetime) -> tuple[str, list[Any]]:
+def _insert_chunk_postgresql(items: list[tuple[str, _Row]], *, source: str, now: datetime) -> tuple[str, list[Any]]:
     """The chunk as one JSON parameter, ``[[<canonical event>, "<digest>", "<occurred_at>"], …]``,
     taken apart by the server: where 10 bound values per event each went through
     ``get_db_prep_save`` and client-side quoting (the payload serialized once more), the
@@ -166,12 +175,12 @@ def _insert_chunk_postgresql(items: list[tuple[uuid.UUID, _Row]], *, source: str
         " r.e -> 0 -> 'aggregate' ->> 'type', r.e -> 0 -> 'aggregate' ->> 'id', r.e -> 0 -> 'payload',"
         " r.e ->> 1, %s, %s"
         " FROM jsonb_array_elements(%s::jsonb) AS r(e)"
-        f" ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}"
+        f" ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}::text"
     )
     return sql, [source, now, document]
 
 
-def _insert_chunk(items: list[tuple[uuid.UUID, _Row]], *, source: str, now: datetime) -> tuple[str, list[Any]]:
+def _insert_chunk(items: list[tuple[str, _Row]], *, source: str, now: datetime) -> tuple[str, list[Any]]:
     """The chunk as a multi-row VALUES with each field prepared by its model field (SQLite)."""
     meta = PlatformLedgerEntry._meta
     fields = [meta.get_field(name) for name in _FIELDS]

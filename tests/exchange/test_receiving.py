@@ -121,3 +121,23 @@ def test_each_ledger_row_holds_the_event_and_the_digest_of_its_canonical_form(cl
         assert entry.occurred_at == datetime.fromisoformat(sent["occurred_at"])
         assert entry.payload == sent["payload"]
         assert entry.digest == sm3_hexdigest(canonical_json(sent))
+
+
+def test_keys_are_the_schemas_lower_case_uuids_and_one_key_is_one_event(client):
+    # The receiver keys its work by the key's text (the schema's pattern pins the lower-case
+    # form str(UUID) makes); the ledger stores the UUID. Another spelling is refused.
+    event = envelope()
+    upper = {**event, "idempotency_key": event["idempotency_key"].upper()}
+    response = signed_post(client, [event, upper, event])
+    assert [r["status"] for r in receipts(response)] == ["accepted", "rejected", "duplicate"]
+    assert receipts(response)[1]["reason"].startswith("idempotency_key: ")
+    assert [r["idempotency_key"] for r in receipts(response)] == [
+        event["idempotency_key"], upper["idempotency_key"], event["idempotency_key"]
+    ]
+    entry = PlatformLedgerEntry.objects.get()
+    assert str(entry.idempotency_key) == event["idempotency_key"]
+    assert entry.digest == sm3_hexdigest(canonical_json(event))
+    # Sent again with a new event: the stored one is a duplicate found in the ledger.
+    other = envelope()
+    assert [r["status"] for r in receipts(signed_post(client, [other, event]))] == ["accepted", "duplicate"]
+    assert PlatformLedgerEntry.objects.count() == 2
