@@ -167,14 +167,28 @@ def _claim_in_one_statement(limit: int) -> list[ClaimedEvent]:
         rows = cursor.fetchall()
     # Django hands jsonb to the JSONField as text (it parses it there); uuid and
     # timestamptz arrive as uuid.UUID and aware datetimes, as the model would hold them.
-    loads = json.loads
     events = [
         ClaimedEvent(pk, event_type, version, created_at, aggregate_type, aggregate_id,
-                     loads(payload) if isinstance(payload, str) else payload, attempts)
+                     _parse_jsonb(payload) if isinstance(payload, str) else payload, attempts)
         for pk, event_type, version, created_at, aggregate_type, aggregate_id, payload, attempts in rows
     ]
     events.sort(key=lambda event: event.id.int)  # the order of UUIDs, compared as integers in C
     return events
+
+
+_SCAN = json.JSONDecoder().scan_once
+
+
+def _parse_jsonb(text: str) -> Any:
+    """``json.loads`` of PostgreSQL's text of a jsonb value, by the decoder's C scanner
+    alone: that text is one JSON value with no whitespace around it, so the two regular
+    expressions json.loads runs for surrounding whitespace are skipped (≈ 1.5 µs of ≈ 6
+    per payload). Anything else is left to json.loads, errors included."""
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
 
 
 def _batch_body(events: Sequence[OutboxEvent | ClaimedEvent]) -> bytes:

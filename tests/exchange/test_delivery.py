@@ -220,3 +220,38 @@ def test_a_claimed_event_is_sent_as_the_stored_event_reads():
     for event in claimed:
         assert canonical_json(schema.envelope_for(event)) == canonical_json(schema.envelope_for(OutboxEvent.objects.get(pk=event.pk)))
         assert event.attempts == 1
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": 1, "b": [1, 2.5, null, true, false, "甲\\u2028\\"\\\\"], "c": {"d": 1e20, "e": -0.5}}',
+    '{"title": "违规有偿补课", "none": null, "nested": {"deep": [[], {}]}, "n": 12345678901234567890}',
+    '[]', '"x"', "1", "null",
+    # Not what PostgreSQL writes for a jsonb value: left to json.loads, errors included.
+    ' {"a": 1}', '{"a": 1} ', '{"a": 1}{', "", "{",
+])
+def test_the_claims_payload_parser_reads_what_json_loads_reads(text):
+    try:
+        expected = json.loads(text)
+    except ValueError as exc:
+        with pytest.raises(type(exc)):
+            delivery._parse_jsonb(text)
+    else:
+        assert delivery._parse_jsonb(text) == expected
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_claimed_payload_is_the_stored_payload_whatever_it_holds():
+    # The claim parses PostgreSQL's text of each jsonb payload itself (exchange.delivery._parse_jsonb).
+    payloads = [
+        record_payload(title="标题\u2028\"引号\"\\斜杠\n换行", reason="原因\t\u0001", domain=None),
+        {"record_id": 7, "lineage": "x", "nested": {"list": [1, 2.5, -3, None, True, {"深": "层"}]}, "big": 10**18},
+    ]
+    OutboxEvent.objects.bulk_create([
+        OutboxEvent(event_type="record.published", aggregate_type="archives.creditrecord", aggregate_id=str(i),
+                    payload=payload)
+        for i, payload in enumerate(payloads)
+    ])
+    claimed = {e.aggregate_id: e.payload for e in delivery.claim(10)}
+    assert claimed == {str(i): OutboxEvent.objects.get(aggregate_id=str(i)).payload for i in range(len(payloads))}
+    assert claimed == {str(i): payload for i, payload in enumerate(payloads)}
