@@ -181,12 +181,16 @@ class _NothingWritten(Exception):  # noqa: N818 - a signal to roll back, not an 
 
 
 def _parts(rows: Iterable[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
+    """``rows`` in parts of ``size``, the first one smaller (one pool chunk): the database
+    starts writing as soon as the first rows are checked instead of after ``size`` of them."""
     part: list[ParsedRow] = []
+    limit = min(size, POOL_CHUNK)
     for row in rows:
         part.append(row)
-        if len(part) >= size:
+        if len(part) >= limit:
             yield part
             part = []
+            limit = size
     if part:
         yield part
 
