@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from archives.intake import importer, reader
+from archives.intake.catalogue import choices_for
 from archives.intake.importer import writing
 from archives.models import CreditRecord
 from credit_portal import bulkload
@@ -66,8 +67,8 @@ def test_take_ids_gives_distinct_ids_past_the_sequence() -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_each_chunk_is_sent_only_after_the_next_chunks_look_ups(world, monkeypatch) -> None:
-    """Chunk n's COPY goes to the thread once chunk n+1 is matched and has its ids, and the
-    last one at the end; the import writes every row once, in file order."""
+    """Chunk n's COPY goes to the thread once chunk n+1 is matched and has its ids (but the
+    first at once), and the last one at the end; the import writes every row once, in file order."""
     monkeypatch.setattr(importer, "STREAM_ROWS", 2)
     monkeypatch.setattr(importer, "POOL_CHUNK", 2)
     events: list[str] = []
@@ -86,7 +87,9 @@ def test_each_chunk_is_sent_only_after_the_next_chunks_look_ups(world, monkeypat
     monkeypatch.setattr(importer.Matcher, "add", spy_add)
     outcome = run(world, filled(world.teacher, [row(i) for i in range(1, 6)]))
     assert outcome.created == 5
-    assert events == ["match 2", "match 2", "copy 2", "match 1", "copy 2", "copy 1"]
+    # The first chunk goes at once (nothing is being written yet); each later one waits for
+    # the next chunk's look-ups; the last is sent at the end.
+    assert events == ["match 2", "copy 2", "match 2", "match 1", "copy 2", "copy 1"]
     records = CreditRecord.objects.filter(pk__in=outcome.record_ids.values()).order_by("pk")
     assert [r.title for r in records] == [f"违规记录{i}" for i in range(1, 6)]
 
@@ -100,3 +103,32 @@ def test_a_held_chunk_is_dropped_when_a_refused_row_stops_the_import(world, monk
     outcome = run(world, filled(world.teacher, [row(1), row(2), row(3), row(4), row(5, category="不存在的类别")]))
     assert not outcome.written
     assert CreditRecord.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_the_pool_hands_on_its_first_chunk_before_reading_far_ahead(world, settings, monkeypatch) -> None:
+    """Matching (and so writing) starts once a few chunks are out, not after the pool's
+    whole read-ahead; later the pool keeps its chunks in hand as before."""
+    settings.INTAKE_POOL_FROM_ROWS = 1
+    settings.INTAKE_WORKERS = 2
+    monkeypatch.setattr(importer, "POOL_CHUNK", 2)
+    monkeypatch.setattr(importer, "STREAM_ROWS", 2)
+    events: list[tuple[str, int]] = []
+    add = importer.Matcher.add
+
+    def spy_add(matcher, rows):  # type: ignore[no-untyped-def]
+        events.append(("match", rows[0].number))
+        return add(matcher, rows)
+
+    monkeypatch.setattr(importer.Matcher, "add", spy_add)
+    sheet, _code = reader.open_rows(filled(world.teacher, [row(i) for i in range(1, 21)]), occupation=world.teacher)
+    outcome = importer.import_cells(
+        sheet.rows, department=world.education, choices=choices_for(world.teacher), by=world.edu_clerk,
+        progress=lambda phase, done, total: events.append((phase, done)),
+    )
+    assert outcome.created == 20
+    first_match = events.index(("match", 2))
+    checked = max(done for phase, done in events[:first_match] if phase == "checking")
+    # The first chunk is handed on when the third is out (one per worker and one more, of
+    # ten), before the third is counted as checked; with the read-ahead of eight it was 16.
+    assert checked == 2 * 2

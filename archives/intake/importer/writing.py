@@ -308,6 +308,10 @@ class Writer:
                 extra, tail = bulkload.copy_tail(table, columns)
                 statements.append((table, columns + extra, _lines(lines, tail)))
         self._held = statements
+        if self._thread is None:
+            # The first chunk is not held: nothing is being written yet, so the server would
+            # only wait for the next chunk's checks.
+            self._send_held()
 
     def _orm(self, rows: list[ParsedRow], new_subjects: dict[str, ParsedRow], new_archives: dict[str, ParsedRow]) -> None:
         """SQLite (and any database without COPY): ``bulk_create``, encrypting in ``pre_save``."""
