@@ -45,7 +45,7 @@ class WorkbookRefused(Exception):  # noqa: N818 - a refusal, not a programming e
 @dataclass
 class SheetRows:
     rows: Iterator[tuple[int, list[object]]]  # (Excel row number, cell values)
-    declared_rows: int
+    declared_rows: int  # the sheet's declared dimension or, if larger, the rows calamine read (empty ones too)
 
 
 def _declared_limit() -> int:
@@ -236,6 +236,10 @@ def open_rows(data: bytes, *, occupation: Occupation | None) -> tuple[SheetRows,
         )
     try:
         sheet = book.get_sheet_by_name(title)
+        # The rows calamine found: a sheet that declares no dimension (some writers leave it
+        # out) still tells the import its size, so a large one is checked by the pool from
+        # its first rows instead of a few thousand in series first.
+        found_rows = sheet.height - 1
         iterator = iter(sheet.iter_rows())
         header = next(iterator, [])
     except Exception:  # noqa: BLE001
@@ -269,4 +273,4 @@ def open_rows(data: bytes, *, occupation: Occupation | None) -> tuple[SheetRows,
                 )
             yield number, cells
 
-    return SheetRows(rows=rows(), declared_rows=max(declared - 1, 0)), code
+    return SheetRows(rows=rows(), declared_rows=max(declared - 1, found_rows, 0)), code

@@ -134,6 +134,7 @@ def _checked_cells(
     pool = None
     try_pool = _workers() > 1
     done = 0
+    handed = False  # whether any checked row was handed on yet
     try:
         pending: deque[Any] = deque()
         chunk: list[tuple[int, list[object]]] = []
@@ -150,11 +151,16 @@ def _checked_cells(
                     pool = None
             if pool is None:
                 yield from checks.check_chunk(chunk)
+                handed = True
             else:
                 pending.append((chunk, pool.apply_async(checks.check_chunk, (chunk,), {"keep_raw": False})))
-                while len(pending) > max(2 * _workers(), POOL_AHEAD):
+                # The first chunk is handed on as soon as a few are out (one per worker and one
+                # more), so writing starts early; later the pool keeps more chunks in hand.
+                ahead = max(2 * _workers(), POOL_AHEAD) if handed else _workers()
+                while len(pending) > ahead:
                     sent, result = pending.popleft()
                     yield from checks.with_raw(result.get(), sent)
+                    handed = True
             done += len(chunk)
             chunk = []
             if progress:
@@ -181,12 +187,16 @@ class _NothingWritten(Exception):  # noqa: N818 - a signal to roll back, not an 
 
 
 def _parts(rows: Iterable[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
+    """``rows`` in parts of ``size``, the first one smaller (one pool chunk): the database
+    starts writing as soon as the first rows are checked instead of after ``size`` of them."""
     part: list[ParsedRow] = []
+    limit = min(size, POOL_CHUNK)
     for row in rows:
         part.append(row)
-        if len(part) >= size:
+        if len(part) >= limit:
             yield part
             part = []
+            limit = size
     if part:
         yield part
 

@@ -164,6 +164,9 @@ class Writer:
         self.now = timezone.now()
         self.copying = connection.vendor == "postgresql"
         self._thread: CopyThread | None = None
+        # A chunk's COPY statements, made but not yet sent: sent with the next chunk's
+        # look-ups and ids done (``_copy``) or by ``finish``.
+        self._held: list[Statement] | None = None
 
     def __enter__(self) -> Writer:
         if self.copying:
@@ -190,6 +193,17 @@ class Writer:
         connection only then: a statement sent while a COPY is under way would end it."""
         if self._thread is not None:
             self._thread.wait()
+
+    def _send_held(self) -> None:
+        """Hand the held chunk's COPY statements to the thread (started with the first, after
+        a large file's pool of checkers forked: the workers fork from a process with no other
+        thread)."""
+        if self._held is None:
+            return
+        statements, self._held = self._held, None
+        if self._thread is None:
+            self._thread = CopyThread()
+        self._thread.put(statements)
 
     def _to_review(self, row: ParsedRow) -> bool:
         return self.submit and row.cleaned["polarity"] != CreditRecord.Polarity.NEGATIVE
@@ -229,6 +243,15 @@ class Writer:
     def _copy(self, rows: list[ParsedRow], new_subjects: dict[str, ParsedRow], new_archives: dict[str, ParsedRow]) -> None:
         """PostgreSQL: COPY text with ids from the sequences, so records name their
         archives and keys their records before anything is written."""
+        # The statements this chunk needs (ids) while the connection is free, then the
+        # previous chunk's COPY goes to the thread and this chunk's COPY text is made while
+        # the server writes it: the server does not wait for the text, nor the text for the
+        # server. Chunk n is matched before chunk n-1 is in the table, which changes no
+        # answer: the look-ups leave out what this import writes (``Matcher.ours_people``,
+        # ``ours_keys``), written or not.
+        archive_ids = bulkload.take_ids("archives_archive", len(new_archives))
+        ids = bulkload.take_ids("archives_creditrecord", len(rows))
+        self._send_held()
         esc = bulkload.escape
         now = bulkload.Format(postgres=True).ts(self.now)
         user = str(self.by.pk)
@@ -240,9 +263,7 @@ class Writer:
             subject_lines.append(f"{pk}\t{row.person['_subject_copy']}\t{stamp}")
         archive_lines = []
         occupation, unit = str(self.choices.occupation.pk), self.department.pk
-        for pk, (index, row) in zip(
-            bulkload.take_ids("archives_archive", len(new_archives)), new_archives.items(), strict=True
-        ):
+        for pk, (index, row) in zip(archive_ids, new_archives.items(), strict=True):
             self.folders[index] = (pk, unit)
             person = self.people.get(index) or str(self.matcher.subjects[index].pk)
             archive_lines.append(
@@ -265,7 +286,6 @@ class Writer:
         submitted = f"{self.source}\t{CreditRecord.State.SUBMITTED.value}\t{now}\t{now}\t{now}\t{user}\t{user}"
         record_lines = []
         folders, submit, negative = self.folders, self.submit, CreditRecord.Polarity.NEGATIVE.value
-        ids = bulkload.take_ids("archives_creditrecord", len(rows))
         for pk, row in zip(ids, rows, strict=True):  # per row: kept to lookups and two f-strings
             person = row.person
             folder, owner = folders.get(person["_index"]) or self._folder(person["_index"])
@@ -287,14 +307,17 @@ class Writer:
             if lines:
                 extra, tail = bulkload.copy_tail(table, columns)
                 statements.append((table, columns + extra, _lines(lines, tail)))
+        self._held = statements
         if self._thread is None:
-            # Started with the first chunk, after a large file's pool of checkers forked:
-            # the workers are forked from a process with no other thread.
-            self._thread = CopyThread()
-        self._thread.put(statements)
+            # The first chunk is not held: nothing is being written yet, so the server would
+            # only wait for the next chunk's checks.
+            self._send_held()
 
     def _orm(self, rows: list[ParsedRow], new_subjects: dict[str, ParsedRow], new_archives: dict[str, ParsedRow]) -> None:
         """SQLite (and any database without COPY): ``bulk_create``, encrypting in ``pre_save``."""
+        # Rows written by COPY so far first (these may join archives they open).
+        self._send_held()
+        self.wait()
         made: list[Subject] = []
         for index, row in new_subjects.items():
             number = row.person["id_number"]
@@ -352,8 +375,9 @@ class Writer:
             self.record_ids[row.number] = record.pk
 
     def finish(self, *, job: models.Model | None) -> None:
-        """Wait for the last COPY, restore deferred constraint checks and write the
+        """Send the held chunk, wait for the last COPY, restore deferred constraint checks and write the
         batch's audit entry (none when nothing was new)."""
+        self._send_held()
         self.wait()
         if self.copying:
             with connection.cursor() as cursor:
