@@ -15,6 +15,7 @@ purpose, scope) is told: it reveals nothing they do not already hold.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from archives import validators
 from archives.models import Subject
 from archives.services.subjects import subject_index_for
 from credit_portal import audit, ratelimit
+from credit_portal.compiled import CompiledQuery
 from credit_portal.exceptions import DomainError
 from credit_portal.http import client_ip
 from departments.models import Occupation, RecordCategory
@@ -240,23 +242,37 @@ def _ids_asked(
     return list(model.objects.filter(code__in=wanted).values_list("id", flat=True))
 
 
-def _authorized_scope(authorization: Authorization) -> QuerySet[Any]:
+def _authorized_scope_query(authorization_id: object, purpose: str) -> QuerySet[Any]:
+    # Typed NULLs: PostgreSQL types the first two arms' untyped NULLs as text, which the
+    # rules' integer columns would not match.
+    pad = (Cast(Value(None), IntegerField()), Cast(Value(None), CharField()),
+           Cast(Value(None), IntegerField()), Cast(Value(None), CharField()))
+    occupations = Authorization.occupations.through.objects.filter(authorization_id=authorization_id)
+    categories = Authorization.categories.through.objects.filter(authorization_id=authorization_id)
+    return occupations.values_list(Value("occupation"), "occupation_id", "occupation__code", *pad).union(
+        categories.values_list(Value("category"), "recordcategory_id", "recordcategory__code", *pad),
+        rule_rows(purpose, Value("rule")),
+        all=True,
+    )
+
+
+# Compiled once per process: building and compiling the three arms cost ≈ 2.5 ms of CPU
+# per query on the benchmark host (more than the two queries they replace), running
+# them ≈ 0.1 ms in the database.
+_AUTHORIZED_SCOPE = CompiledQuery(
+    _authorized_scope_query,
+    fields={"authorization_id": Authorization._meta.pk, "purpose": Authorization._meta.get_field("purpose")},
+    sentinels={"authorization_id": uuid.UUID(int=0x5C0BE), "purpose": "purpose-sentinel-5c0be"},
+)
+
+
+def _authorized_scope(authorization: Authorization) -> list[tuple[Any, ...]]:
     """(kind, id, code) of every occupation and category the authorization names and
     (kind "rule", the columns of ``mandatory.RULE_COLUMNS``) the rules in force for its
     purpose, in one query (the two link tables and the rules, united): the scope and the
     mandatory content are read at the same moment, under the authorization's lock, as
     when they were two queries, one statement less."""
-    # Typed NULLs: PostgreSQL types the first two arms' untyped NULLs as text, which the
-    # rules' integer columns would not match.
-    pad = (Cast(Value(None), IntegerField()), Cast(Value(None), CharField()),
-           Cast(Value(None), IntegerField()), Cast(Value(None), CharField()))
-    occupations = Authorization.occupations.through.objects.filter(authorization_id=authorization.pk)
-    categories = Authorization.categories.through.objects.filter(authorization_id=authorization.pk)
-    return occupations.values_list(Value("occupation"), "occupation_id", "occupation__code", *pad).union(
-        categories.values_list(Value("category"), "recordcategory_id", "recordcategory__code", *pad),
-        rule_rows(authorization.purpose, Value("rule")),
-        all=True,
-    )
+    return _AUTHORIZED_SCOPE.rows(authorization_id=authorization.pk, purpose=authorization.purpose)
 
 
 def _scope(
