@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Field, QuerySet
+from django.db.models.sql import UpdateQuery
 
 
 class CompiledQuery:
@@ -40,12 +41,15 @@ class CompiledQuery:
         self.sentinels = sentinels
         self._compiled: dict[str, tuple[str, list[Any], dict[int, str]]] = {}
 
+    def _sql(self, using: str) -> tuple[str, tuple[Any, ...]]:
+        return self.build(**self.sentinels).query.get_compiler(using).as_sql()
+
     def _compile(self, using: str) -> tuple[str, list[Any], dict[int, str]]:
         connection = connections[using]
         compiled = self._compiled.get(connection.vendor)
         if compiled is not None:
             return compiled
-        sql, params = self.build(**self.sentinels).query.get_compiler(using).as_sql()
+        sql, params = self._sql(using)
         prepared = {
             name: self.fields[name].get_db_prep_value(value, connection) for name, value in self.sentinels.items()
         }
@@ -69,3 +73,33 @@ class CompiledQuery:
         with connection.cursor() as cursor:
             cursor.execute(sql, bound)
             return cursor.fetchall()
+
+
+class CompiledUpdate(CompiledQuery):
+    """``QuerySet.update`` of a fixed shape, compiled once: ``build(**values)`` returns
+    ``(queryset, {field: new value or expression})``; ``run(**values)`` returns the
+    number of rows changed, as ``update`` does. Only an UPDATE of the queryset's own
+    table whose filter names no other table (one statement, no related updates)."""
+
+    def _sql(self, using: str) -> tuple[str, tuple[Any, ...]]:
+        queryset, changes = self.build(**self.sentinels)
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(changes)
+        compiler = query.get_compiler(using)
+        compiler.pre_sql_setup()
+        if query.related_updates or compiler.query.count_active_tables() != 1:
+            raise ValueError("CompiledUpdate: only an UPDATE of one table")
+        return compiler.as_sql()
+
+    def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        raise TypeError("CompiledUpdate returns no rows: use run()")
+
+    def run(self, *, using: str = "default", **values: Any) -> int:
+        sql, params, places = self._compile(using)
+        connection = connections[using]
+        bound = list(params)
+        for i, name in places.items():
+            bound[i] = self.fields[name].get_db_prep_value(values[name], connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, bound)
+            return cursor.rowcount

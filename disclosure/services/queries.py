@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -32,7 +33,7 @@ from archives import validators
 from archives.models import Subject
 from archives.services.subjects import subject_index_for
 from credit_portal import audit, ratelimit
-from credit_portal.compiled import CompiledQuery
+from credit_portal.compiled import CompiledQuery, CompiledUpdate
 from credit_portal.exceptions import DomainError
 from credit_portal.http import client_ip
 from departments.models import Occupation, RecordCategory
@@ -192,16 +193,7 @@ def query_record(
             if reason is None:
                 occupation_ids, category_ids, mandatory, reason = _scope(locked, occupations, categories)
             if reason is None:
-                # The conditional UPDATE is the guard: it spends a use only while one is left,
-                # and the same statement ends the authorization when that was its last use.
-                last_use = Q(uses__gte=F("max_uses") - 1)
-                spent = Authorization.objects.filter(
-                    pk=locked.pk, state=State.ACTIVE, uses__lt=F("max_uses"), valid_until__gt=now
-                ).update(
-                    uses=F("uses") + 1,
-                    state=Case(When(last_use, then=Value(State.USED_UP)), default=F("state")),
-                    ended_at=Case(When(last_use, then=Value(now)), default=F("ended_at")),
-                )
+                spent = _SPEND_USE.run(pk=locked.pk, now=now)
                 if not spent:
                     reason = Reason.USED_UP
             if reason is None:
@@ -219,6 +211,25 @@ def query_record(
             if reason == Reason.EXPIRED and locked.state == State.ACTIVE:
                 Authorization.objects.filter(pk=locked.pk, state=State.ACTIVE).update(state=State.EXPIRED, ended_at=now)
     raise refuse(reason)
+
+
+def _spend_use(pk: object, now: object) -> tuple[QuerySet[Authorization], dict[str, Any]]:
+    # The conditional UPDATE is the guard: it spends a use only while one is left, and the
+    # same statement ends the authorization when that was its last use.
+    last_use = Q(uses__gte=F("max_uses") - 1)
+    return Authorization.objects.filter(pk=pk, state=State.ACTIVE, uses__lt=F("max_uses"), valid_until__gt=now), {
+        "uses": F("uses") + 1,
+        "state": Case(When(last_use, then=Value(State.USED_UP)), default=F("state")),
+        "ended_at": Case(When(last_use, then=Value(now)), default=F("ended_at")),
+    }
+
+
+# Compiled once per process, like the scope below (≈ 1.2 ms of Django CPU per query).
+_SPEND_USE = CompiledUpdate(
+    _spend_use,
+    fields={"pk": Authorization._meta.pk, "now": Authorization._meta.get_field("ended_at")},
+    sentinels={"pk": uuid.UUID(int=0x5BE4D), "now": datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)},
+)
 
 
 class _OutOfScope(Exception):

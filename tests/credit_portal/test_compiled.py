@@ -55,3 +55,27 @@ def test_a_sentinel_that_does_not_reach_the_sql_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="sentinels not found"):
         query.rows(username="x")
+
+
+def test_compiled_update_changes_what_update_changes_and_counts_rows() -> None:
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
+
+    from credit_portal.compiled import CompiledUpdate
+
+    User.objects.create(username="u1-compiled", first_name="a")
+    User.objects.create(username="u2-compiled", first_name="b")
+
+    def build(username: str):  # noqa: ANN202
+        return User.objects.filter(username=username), {"first_name": Concat(F("first_name"), Value("+"))}
+
+    update = CompiledUpdate(build, fields={"username": User._meta.get_field("username")},
+                            sentinels={"username": "username-sentinel"})
+    assert update.run(username="u1-compiled") == 1
+    assert update.run(username="u1-compiled") == 1
+    assert update.run(username="nobody") == 0
+    assert dict(User.objects.filter(username__endswith="-compiled").values_list("username", "first_name")) == {
+        "u1-compiled": "a++", "u2-compiled": "b",
+    }
+    with pytest.raises(TypeError):
+        update.rows(username="u1-compiled")
