@@ -15,7 +15,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 
-from django.db.models import Expression
+from django.db.models import Expression, TextField, Value
+from django.db.models.functions import Coalesce
 
 from archives.hooks import Registry
 
@@ -35,6 +36,27 @@ def personal_statements(lineages: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     for provider in _statement_providers:
         statements.update(provider(lineages))
     return statements
+
+
+# The same statements as an expression on a record row (``OuterRef("lineage")`` is the
+# record's lineage), for a read that takes them with the records in one query (credit
+# reports). A provider registers both forms; each must give what the other gives.
+StatementExpressionProvider = Callable[[], Expression]
+
+_statement_expressions: Registry[StatementExpressionProvider] = Registry()
+register_statement_expression = _statement_expressions.register
+
+
+def personal_statement_expression() -> Expression:
+    """The personal statement of the record row (NULL where there is none): what
+    ``personal_statements`` gives for its lineage, the last registered provider winning
+    as there."""
+    expressions = [provider() for provider in _statement_expressions]
+    if not expressions:
+        return Value(None, output_field=TextField())
+    if len(expressions) == 1:
+        return expressions[0]
+    return Coalesce(*reversed(expressions), output_field=TextField())
 
 
 # Versions of the annotations for cached renderings of an archive (credit_portal.fragments):

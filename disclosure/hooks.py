@@ -13,8 +13,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from django.db.models import Expression
+
 from archives import annotations
 
 
 def personal_statements(lineages: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     return annotations.personal_statements(lineages)
+
+
+def personal_statement_expression() -> Expression:
+    """The same statements as an expression on a credit record row (NULL where none), so
+    a report reads them with its records in one query."""
+    return annotations.personal_statement_expression()

@@ -14,9 +14,10 @@ class RepairConfig(AppConfig):
         # archives page and disclosure's reports ask archives' registry, so neither
         # imports repair (DESIGN §2: dependencies point one way).
         from archives import annotations
-        from repair.selectors import personal_statements_for, personal_statements_stamp
+        from repair.selectors import personal_statement_of_record, personal_statements_for, personal_statements_stamp
 
         annotations.register_statement_provider(personal_statements_for)
+        annotations.register_statement_expression(personal_statement_of_record)
         annotations.register_stamp_provider("statements", personal_statements_stamp)
 
         # Deadlines met, in the credit office's city figures (credit_portal.statistics).

@@ -49,6 +49,16 @@ def personal_statements_for(lineages: Iterable[uuid.UUID]) -> dict[uuid.UUID, st
     return statements
 
 
+def personal_statement_of_record() -> Subquery:
+    """``personal_statements_for`` as an expression on a record row: the latest
+    statement of the row's lineage (NULL where none). Registered with
+    ``archives.annotations``, so a credit report reads statements with its records in
+    one query; ties on ``created_at`` go to the later row, as the dict there keeps the
+    last row read."""
+    rows = PersonalStatement.objects.filter(lineage=OuterRef("lineage")).order_by("-created_at", "-id")
+    return Subquery(rows.values("text")[:1])
+
+
 def personal_statements_stamp() -> Subquery:
     """How many personal statements the archive's subject has made (per archive row):
     statements are only ever added, so a new one changes the count. Registered with

@@ -57,13 +57,20 @@ def _panel(level: ArchiveLevel, titles: dict[int, str]) -> LevelPanel:
 def level_panels(archive_ids: Iterable[int], *, with_history: bool = False) -> dict[int, LevelPanel]:
     """The level of each archive with its reasons in words: two queries whatever the
     number of archives (three with the history). Archives never assessed are absent."""
-    levels = list(ArchiveLevel.objects.filter(archive_id__in=list(archive_ids)))
-    titles = _titles(levels)
-    panels = {level.archive_id: _panel(level, titles) for level in levels}
+    panels = panels_of(ArchiveLevel.objects.filter(archive_id__in=list(archive_ids)))
     if with_history and panels:
         for change in ArchiveLevelChange.objects.filter(archive_id__in=panels).order_by("-changed_at", "-id"):
             panels[change.archive_id].history.append(change)
     return panels
+
+
+def panels_of(levels: Iterable[ArchiveLevel]) -> dict[int, LevelPanel]:
+    """``level_panels`` of levels already read (e.g. joined to their archives with
+    ``select_related("credit_level")``): one query for the record titles, none when no
+    reason names a record."""
+    levels = list(levels)
+    titles = _titles(levels)
+    return {level.archive_id: _panel(level, titles) for level in levels}
 
 
 def level_panel(archive_id: int, *, with_history: bool = False) -> LevelPanel | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Expression, QuerySet
 from django.utils.translation import gettext as _
 
 from departments.models import RecordCategory
@@ -78,6 +78,32 @@ def _rules() -> QuerySet[MandatoryContent]:
 def mandatory_for(purpose: str) -> Mandatory:
     """The rules in force for ``purpose`` (one query)."""
     return _build(purpose, list(_rules().filter(purpose=purpose)))
+
+
+# The columns of ``rule_rows``, in order; ``mandatory_from_rows`` reads them back.
+RULE_COLUMNS = ("id", "content", "category_id", "category__name", "category__sort_order", "source")
+
+
+def rule_rows(purpose: str, *leading: Expression) -> QuerySet[MandatoryContent]:
+    """The rules in force for ``purpose`` as plain rows (``leading`` columns, then
+    ``RULE_COLUMNS``), unordered: a caller that reads them together with other rows in
+    one query (the third-party query reads them with the authorization's scope,
+    ``services.queries``) gives them, without the leading columns, to
+    ``mandatory_from_rows``, which puts them in ``_rules``' order."""
+    return _rules().filter(purpose=purpose).order_by().values_list(*leading, *RULE_COLUMNS)
+
+
+def mandatory_from_rows(purpose: str, rows: Iterable[tuple[object, ...]]) -> Mandatory:
+    """``mandatory_for(purpose)`` from the rows of ``rule_rows(purpose)``: the same
+    rules in the same order (content, the category's sort order, id), so the same
+    labels and sources."""
+    rules = []
+    for pk, content, category_id, name, sort_order, source in sorted(
+        rows, key=lambda row: (row[1], row[4] is None, row[4] or 0, row[0])
+    ):
+        category = RecordCategory(pk=category_id, name=name, sort_order=sort_order) if category_id is not None else None
+        rules.append(MandatoryContent(pk=pk, purpose=purpose, content=content, category=category, source=source))
+    return _build(purpose, rules)
 
 
 def mandatory_by_purpose() -> dict[str, Mandatory]:

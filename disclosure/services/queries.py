@@ -15,12 +15,15 @@ purpose, scope) is told: it reveals nothing they do not already hold.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +33,7 @@ from archives import validators
 from archives.models import Subject
 from archives.services.subjects import subject_index_for
 from credit_portal import audit, ratelimit
+from credit_portal.compiled import CompiledQuery, CompiledUpdate
 from credit_portal.exceptions import DomainError
 from credit_portal.http import client_ip
 from departments.models import Occupation, RecordCategory
@@ -37,7 +41,7 @@ from disclosure import conf
 from disclosure.models import Authorization, CreditReport, Institution, Purpose, QueryLog
 from disclosure.selectors import acting_institution
 from disclosure.services.authorizations import code_digest
-from disclosure.services.mandatory import Mandatory, mandatory_for
+from disclosure.services.mandatory import Mandatory, mandatory_from_rows, rule_rows
 from disclosure.services.reports import issue_report
 
 if TYPE_CHECKING:
@@ -187,19 +191,9 @@ def query_record(
             if reason is None and (purpose != locked.purpose or purpose_other != locked.purpose_other):
                 reason = Reason.PURPOSE_MISMATCH
             if reason is None:
-                mandatory = mandatory_for(locked.purpose)
-                occupation_ids, category_ids, reason = _scope(locked, occupations, categories, mandatory)
+                occupation_ids, category_ids, mandatory, reason = _scope(locked, occupations, categories)
             if reason is None:
-                # The conditional UPDATE is the guard: it spends a use only while one is left,
-                # and the same statement ends the authorization when that was its last use.
-                last_use = Q(uses__gte=F("max_uses") - 1)
-                spent = Authorization.objects.filter(
-                    pk=locked.pk, state=State.ACTIVE, uses__lt=F("max_uses"), valid_until__gt=now
-                ).update(
-                    uses=F("uses") + 1,
-                    state=Case(When(last_use, then=Value(State.USED_UP)), default=F("state")),
-                    ended_at=Case(When(last_use, then=Value(now)), default=F("ended_at")),
-                )
+                spent = _SPEND_USE.run(pk=locked.pk, now=now)
                 if not spent:
                     reason = Reason.USED_UP
             if reason is None:
@@ -217,6 +211,25 @@ def query_record(
             if reason == Reason.EXPIRED and locked.state == State.ACTIVE:
                 Authorization.objects.filter(pk=locked.pk, state=State.ACTIVE).update(state=State.EXPIRED, ended_at=now)
     raise refuse(reason)
+
+
+def _spend_use(pk: object, now: object) -> tuple[QuerySet[Authorization], dict[str, Any]]:
+    # The conditional UPDATE is the guard: it spends a use only while one is left, and the
+    # same statement ends the authorization when that was its last use.
+    last_use = Q(uses__gte=F("max_uses") - 1)
+    return Authorization.objects.filter(pk=pk, state=State.ACTIVE, uses__lt=F("max_uses"), valid_until__gt=now), {
+        "uses": F("uses") + 1,
+        "state": Case(When(last_use, then=Value(State.USED_UP)), default=F("state")),
+        "ended_at": Case(When(last_use, then=Value(now)), default=F("ended_at")),
+    }
+
+
+# Compiled once per process, like the scope below (≈ 1.2 ms of Django CPU per query).
+_SPEND_USE = CompiledUpdate(
+    _spend_use,
+    fields={"pk": Authorization._meta.pk, "now": Authorization._meta.get_field("ended_at")},
+    sentinels={"pk": uuid.UUID(int=0x5BE4D), "now": datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)},
+)
 
 
 class _OutOfScope(Exception):
@@ -240,39 +253,67 @@ def _ids_asked(
     return list(model.objects.filter(code__in=wanted).values_list("id", flat=True))
 
 
-def _authorized_scope(authorization: Authorization) -> QuerySet[Any]:
-    """(kind, id, code) of every occupation and category the authorization names, in
-    one query (the two link tables, united)."""
-    occupations = Authorization.occupations.through.objects.filter(authorization_id=authorization.pk)
-    categories = Authorization.categories.through.objects.filter(authorization_id=authorization.pk)
-    return occupations.values_list(Value("occupation"), "occupation_id", "occupation__code").union(
-        categories.values_list(Value("category"), "recordcategory_id", "recordcategory__code"), all=True
+def _authorized_scope_query(authorization_id: object, purpose: str) -> QuerySet[Any]:
+    # Typed NULLs: PostgreSQL types the first two arms' untyped NULLs as text, which the
+    # rules' integer columns would not match.
+    pad = (Cast(Value(None), IntegerField()), Cast(Value(None), CharField()),
+           Cast(Value(None), IntegerField()), Cast(Value(None), CharField()))
+    occupations = Authorization.occupations.through.objects.filter(authorization_id=authorization_id)
+    categories = Authorization.categories.through.objects.filter(authorization_id=authorization_id)
+    return occupations.values_list(Value("occupation"), "occupation_id", "occupation__code", *pad).union(
+        categories.values_list(Value("category"), "recordcategory_id", "recordcategory__code", *pad),
+        rule_rows(purpose, Value("rule")),
+        all=True,
     )
+
+
+# Compiled once per process: building and compiling the three arms cost ≈ 2.5 ms of CPU
+# per query on the benchmark host (more than the two queries they replace), running
+# them ≈ 0.1 ms in the database.
+_AUTHORIZED_SCOPE = CompiledQuery(
+    _authorized_scope_query,
+    fields={"authorization_id": Authorization._meta.pk, "purpose": Authorization._meta.get_field("purpose")},
+    sentinels={"authorization_id": uuid.UUID(int=0x5C0BE), "purpose": "purpose-sentinel-5c0be"},
+)
+
+
+def _authorized_scope(authorization: Authorization) -> list[tuple[Any, ...]]:
+    """(kind, id, code) of every occupation and category the authorization names and
+    (kind "rule", the columns of ``mandatory.RULE_COLUMNS``) the rules in force for its
+    purpose, in one query (the two link tables and the rules, united): the scope and the
+    mandatory content are read at the same moment, under the authorization's lock, as
+    when they were two queries, one statement less."""
+    return _AUTHORIZED_SCOPE.rows(authorization_id=authorization.pk, purpose=authorization.purpose)
 
 
 def _scope(
     authorization: Authorization,
     occupations: Iterable[str] | None,
     categories: Iterable[str] | None,
-    mandatory: Mandatory,
-) -> tuple[list[int] | None, list[int] | None, str | None]:
-    """The occupation and category ids the report covers (None = all), or a refusal
-    when the request asks for more than the authorization covers.
+) -> tuple[list[int] | None, list[int] | None, Mandatory, str | None]:
+    """The occupation and category ids the report covers (None = all) and the rules of
+    the authorization's purpose, or a refusal when the request asks for more than the
+    authorization covers.
 
     The purpose's mandatory categories are always added back: an authorization
     granted before a rule existed, or a request narrowed through the API, still gets
     a report that tells the whole truth of its purpose (``services.mandatory``)."""
     allowed: dict[str, dict[str, int]] = {"occupation": {}, "category": {}}
-    for kind, pk, code in _authorized_scope(authorization):
-        allowed[kind][code] = pk
+    rules = []
+    for kind, pk, code, *rest in _authorized_scope(authorization):
+        if kind == "rule":
+            rules.append((pk, code, *rest))
+        else:
+            allowed[kind][code] = pk
+    mandatory = mandatory_from_rows(authorization.purpose, rules)
     try:
         occupation_ids = _ids_asked(occupations, allowed["occupation"], Occupation)
         category_ids = _ids_asked(categories, allowed["category"], RecordCategory)
     except _OutOfScope:
-        return None, None, Reason.OUT_OF_SCOPE
+        return None, None, mandatory, Reason.OUT_OF_SCOPE
     if category_ids is not None:
         category_ids = list(dict.fromkeys([*category_ids, *mandatory.category_ids]))
-    return occupation_ids, category_ids, None
+    return occupation_ids, category_ids, mandatory, None
 
 
 def _log(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives.levels.points import compute_points, is_pilot_on
-from archives.levels.selectors import LevelPanel, level_panels
+from archives.levels.selectors import LevelPanel, panels_of
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from credit_portal import audit
 from credit_portal.audit import canonical_json
@@ -45,19 +45,24 @@ FORMAT = "credit-report/3"
 _RECORD_COLUMNS = (
     "pk", "archive_id", "lineage", "title", "polarity", "severity", "description", "decision_number",
     "deciding_body", "occurred_on", "decided_on", "display_until", "version", "under_objection",
-    "category_name", "category_code",
+    "category_name", "category_code", "statement",
 )
 _SEVERITY_LABELS = dict(CreditRecord.Severity.choices)
 
 
 def _record_rows(records: QuerySet[CreditRecord]) -> list[Any]:
     return list(
-        records.annotate(category_name=F("category__name"), category_code=F("category__code"))
-        .values_list(*_RECORD_COLUMNS, named=True)
+        # 本人声明 (DESIGN §7): filled by the repair app through disclosure.hooks, read with
+        # the records (every record, not only those under objection: a statement is added
+        # after an objection is concluded as unverifiable, when the flag is cleared).
+        records.annotate(
+            category_name=F("category__name"), category_code=F("category__code"),
+            statement=hooks.personal_statement_expression(),
+        ).values_list(*_RECORD_COLUMNS, named=True)
     )
 
 
-def _record_entry(record: Any, statements: dict[Any, str]) -> dict[str, Any]:
+def _record_entry(record: Any) -> dict[str, Any]:
     return {
         "title": record.title,
         "category": record.category_name,
@@ -73,8 +78,7 @@ def _record_entry(record: Any, statements: dict[Any, str]) -> dict[str, Any]:
         "display_until": record.display_until.isoformat() if record.display_until else None,
         "version": record.version,
         "under_objection": record.under_objection,
-        # 本人声明 (DESIGN §7): filled by the repair app through disclosure.hooks.
-        "statement": statements.get(record.lineage),
+        "statement": record.statement,
     }
 
 
@@ -168,11 +172,10 @@ def build_content(
         subject, occupation_ids=occupation_ids, category_ids=category_ids,
         every_negative=mandatory.negative_records, today=today,
     ).select_related(None))
-    # Every record, not only those under objection: a statement is added after an
-    # objection is concluded as unverifiable, when the flag has already been cleared.
-    statements = hooks.personal_statements({r.lineage for r in records})
+    # Each archive's credit level comes with it (absent where never assessed).
     every_archive = list(
-        subject.archives.select_related("occupation", "department").order_by("occupation__sort_order", "id")
+        subject.archives.select_related("occupation", "department", "credit_level")
+        .order_by("occupation__sort_order", "id")
     )
     in_scope = [a for a in every_archive if occupation_ids is None or a.occupation_id in occupation_ids]
     findings: dict[int, list[dict[str, Any]]] = {}
@@ -183,11 +186,11 @@ def build_content(
             kept = findings.setdefault(finding.archive_id, [])
             if category_ids is None or not kept:
                 kept.append(_finding_entry(finding))
-    panels = level_panels([a.id for a in in_scope])
+    panels = panels_of(level for a in in_scope if (level := getattr(a, "credit_level", None)) is not None)
     assessed = {a.occupation.code for a in in_scope if a.id in panels}
     by_archive: dict[int, list[dict[str, Any]]] = {}
     for record in records:
-        by_archive.setdefault(record.archive_id, []).append(_record_entry(record, statements))
+        by_archive.setdefault(record.archive_id, []).append(_record_entry(record))
     archives = [
         {
             "occupation": archive.occupation.name,

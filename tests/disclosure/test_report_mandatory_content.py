@@ -278,3 +278,28 @@ def test_consent_receipt_names_the_mandatory_content(client, disc) -> None:
     login(client, disc.citizen)
     page = client.get(reverse("disclosure:authorization_receipt", args=[auth.pk])).content.decode()
     assert "本用途依法必含的内容" in page
+
+
+@pytest.mark.django_db
+def test_rules_read_with_the_scope_are_the_rules_in_force(disc) -> None:
+    """The query reads a purpose's rules in the same statement as the authorization's
+    scope (``mandatory.rule_rows``): the same rules, in the same order, as
+    ``mandatory_for``; a rule retired or added is seen by the next query."""
+    from django.db.models import Value
+
+    from disclosure.services.mandatory import mandatory_for, mandatory_from_rows, rule_rows
+
+    # A second category rule, so the order among categories is checked too.
+    MandatoryContent.objects.create(purpose=Purpose.RECRUITMENT, content=MandatoryContent.Content.CATEGORY,
+                                    category=disc.rewards, source="测试依据")
+    for purpose in Purpose.values:
+        rows = [row[1:] for row in rule_rows(purpose, Value("rule"))]
+        assert mandatory_from_rows(purpose, rows) == mandatory_for(purpose), purpose
+        assert mandatory_from_rows(purpose, rows).labels() == mandatory_for(purpose).labels()
+
+    _auth, code = grant(disc, purpose=Purpose.RECRUITMENT)
+    MandatoryContent.objects.filter(purpose=Purpose.RECRUITMENT, category=disc.rewards).update(is_active=False)
+    report = queries.query_record(by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number,
+                                  code=code, purpose=Purpose.RECRUITMENT).report
+    assert report.content["scope"]["mandatory"] == mandatory_for(Purpose.RECRUITMENT).labels()
+    assert "测试依据" not in report.content["scope"]["mandatory_sources"]

@@ -52,3 +52,40 @@ def test_self_report_carries_the_statement(world, stated) -> None:
     report = issue_self_report(world.subject, by=world.citizen)
     records = [r for archive in report.content["archives"] for r in archive["records"]]
     assert [r["statement"] for r in records if r["title"] == stated.title] == [STATEMENT]
+
+
+def test_repair_registers_its_statement_expression_when_django_starts() -> None:
+    from repair.selectors import personal_statement_of_record
+
+    assert personal_statement_of_record in annotations._statement_expressions
+
+
+def test_the_expression_gives_what_the_provider_gives(world, stated) -> None:
+    """Reports read statements as an expression on the record rows; the staff page reads
+    them through the provider: both give the same text, the latest statement winning."""
+    from archives.models import CreditRecord
+    from disclosure.hooks import personal_statement_expression
+
+    other = publish(world)
+    objection = services.file_objection(stated, by=world.citizen, reasons="仍然不是我")
+    objection = services.accept_objection(objection, by=world.credit_office)
+    objection = answer(world, objection, proposal="unverifiable", reason="材料仍缺失")
+    objection = services.conclude_objection(objection, by=world.credit_office, reason="仍无法核实")
+    services.add_personal_statement(objection, by=world.citizen, text="本人再次声明。")
+    lineages = [stated.lineage, other.lineage]
+    by_expression = dict(
+        CreditRecord.objects.filter(lineage__in=lineages).annotate(s=personal_statement_expression())
+        .values_list("lineage", "s").distinct()
+    )
+    assert by_expression == {stated.lineage: "本人再次声明。", other.lineage: None}
+    assert personal_statements_for(lineages) == {stated.lineage: "本人再次声明。"}
+
+
+def test_self_report_has_no_statement_without_a_provider(world, stated, monkeypatch) -> None:
+    from archives.hooks import Registry
+
+    monkeypatch.setattr(annotations, "_statement_expressions", Registry())
+    report = issue_self_report(world.subject, by=world.citizen)
+    records = [r for archive in report.content["archives"] for r in archive["records"]]
+    assert records
+    assert all(r["statement"] is None for r in records)
