@@ -271,13 +271,19 @@ def get_subject_for_view(user: Viewer, subject_id: object, *, request: HttpReque
 
 
 def get_archive_for_view(
-    user: Viewer, archive_id: object, *, request: HttpRequest | None = None, stamped: bool = False
+    user: Viewer, archive_id: object, *, request: HttpRequest | None = None, stamped: bool = False,
+    extra: dict[str, Expression] | None = None,
 ) -> Archive:
     """One archive in ``user``'s scope, its read written to the audit trail; ``stamped``
-    reads its content stamp in the same query (the archive page's cached fragment)."""
+    reads its content stamp in the same query (the archive page's cached fragment),
+    ``extra`` more annotations of the row the page needs (read in the same query)."""
     visible = archives_visible_to(user)
+    if stamped:
+        visible = with_content_stamp(visible)
+    if extra:
+        visible = visible.annotate(**extra)
     try:
-        archive = (with_content_stamp(visible) if stamped else visible).get(pk=archive_id)
+        archive = visible.get(pk=archive_id)
     except (Archive.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such archive.") from None
     audit.record_read(

@@ -137,6 +137,12 @@ class ArchiveContent:
         return any(e["record"].is_negative and e["record"].state in SHOWN_NEGATIVE_STATES for e in self.entries)
 
 
+def archive_page_annotations() -> dict[str, Any]:
+    """What the archive page reads with the archive row: whether the person holds any unit
+    role (only then are the roles in the viewer's scope read)."""
+    return {"holds_unit_roles": unit_selectors.holds_unit_roles()}
+
+
 def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "archive": archive,
@@ -152,8 +158,10 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
         # Outside the cached fragment: the level moves with time (expiry, clean years).
         "credit_level": level_panel(archive.pk, with_history=True),
         # The units this person is or was responsible for and the role (003 §三（一）2),
-        # those in the user's scope.
-        "unit_roles": unit_selectors.unit_roles_of(request.user, archive.subject),
+        # those in the user's scope; not read when the archive row says the person holds
+        # none anywhere (an archive loaded without that annotation always reads them).
+        "unit_roles": unit_selectors.unit_roles_of(request.user, archive.subject)
+        if getattr(archive, "holds_unit_roles", True) else [],
         **fragment_context(request, "staff-archive", selectors.archive_content_stamp(archive)),
     }
 

@@ -87,25 +87,25 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # (prefetch), all earlier versions (one query), the subject's personal statements
     # (repair, one query), findings + their evidence (prefetch), the acting departments
     # (occupation's departments and shares, one query), the credit level (levels, one
-    # query; not assessed here, so no reason titles or history), the roles the person
-    # holds in units (archives.units, one query) = 18 (the memberships for the buttons
-    # are the common read's).
+    # query; not assessed here, so no reason titles or history) = 17 (the memberships for
+    # the buttons are the common read's; the roles the person holds in units are not read:
+    # the archive row says they hold none, tests/units/test_views.py).
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
     # Again, unchanged: the records part is the cached fragment, so the reads behind it
     # (records, evidence, versions, statements, findings and what only they ask) are
     # skipped: 2 common (session, user: the memberships and role groups now come from the
     # session) + department codes, archive with its version, audit entry, the acting
-    # departments (one query), the credit level (outside the fragment: it moves with
-    # time) and the roles held in units = 8.
+    # departments (one query) and the credit level (outside the fragment: it moves with
+    # time) = 7.
     with django_assert_num_queries(ARCHIVE_CACHED):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
 DASHBOARD = 15
 SEARCH = 10
-ARCHIVE = 18
-ARCHIVE_CACHED = 8
+ARCHIVE = 17
+ARCHIVE_CACHED = 7
 
 
 @pytest.mark.parametrize("n", [1, 50])
