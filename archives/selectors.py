@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import (
     Case,
     CharField,
@@ -95,13 +95,22 @@ def scope_of(user: Viewer) -> Scope:
     read in one query (none for the credit office or a user without a department)."""
     if is_credit_office(user):
         return Scope(unrestricted=True)
-    dept_ids = department_ids(user)
+    dept_ids = tuple(sorted(department_ids(user)))
     if not dept_ids:
         return Scope()
+    occupation_ids, shared_ids = [], []
+    for kind, pk in _scope_rows(dept_ids):
+        (occupation_ids if kind == "occupation" else shared_ids).append(pk)
+    return Scope(department_ids=dept_ids, occupation_ids=tuple(sorted(set(occupation_ids))),
+                 shared_ids=tuple(sorted(set(shared_ids))))
+
+
+def _scope_query(dept_ids: tuple[int, ...]) -> QuerySet[Any]:
+    """The co-responsible occupations and the shared archives of ``dept_ids``, one UNION."""
     group_names = Department.objects.filter(id__in=dept_ids).annotate(
         group_name=Concat(Value(department_group_name(Department(code=""))), "code", output_field=CharField())
     ).values("group_name")
-    rows = OccupationDepartment.objects.filter(department_id__in=dept_ids).values_list(
+    return OccupationDepartment.objects.filter(department_id__in=dept_ids).values_list(
         Value("occupation", output_field=CharField()), "occupation_id"
     ).union(
         ArchiveGroupObjectPermission.objects.filter(
@@ -109,11 +118,32 @@ def scope_of(user: Viewer) -> Scope:
         ).values_list(Value("archive", output_field=CharField()), "content_object_id"),
         all=True,
     )
-    occupation_ids, shared_ids = [], []
-    for kind, pk in rows:
-        (occupation_ids if kind == "occupation" else shared_ids).append(pk)
-    return Scope(department_ids=tuple(sorted(dept_ids)), occupation_ids=tuple(sorted(set(occupation_ids))),
-                 shared_ids=tuple(sorted(set(shared_ids))))
+
+
+# The scope's SQL by connection and number of departments, compiled once per process:
+# building and compiling the UNION cost ≈ 0.8 ms of CPU on every staff page, twelve times
+# what running it costs, and only the department ids change between requests. Compiled
+# with placeholder ids no department has (ids are positive), whose places in the
+# parameters are then filled with the user's ids.
+_compiled_scopes: dict[tuple[str, int], tuple[str, tuple[object, ...], tuple[int | None, ...]]] = {}
+
+
+def _scope_rows(dept_ids: tuple[int, ...]) -> list[tuple[str, int]]:
+    using = router.db_for_read(OccupationDepartment) or "default"
+    key = (using, len(dept_ids))
+    compiled = _compiled_scopes.get(key)
+    if compiled is None:
+        marks = tuple(-1 - i for i in range(len(dept_ids)))
+        sql, params = _scope_query(marks).query.get_compiler(using).as_sql()
+        slots = tuple(marks.index(p) if type(p) is int and p in marks else None for p in params)
+        if sorted(slot for slot in slots if slot is not None) != sorted([*range(len(marks))] * 2):
+            # Not the shape expected (each id once in each half): no shortcut.
+            return list(_scope_query(dept_ids).using(using))
+        compiled = _compiled_scopes[key] = (sql, tuple(params), slots)
+    sql, params, slots = compiled
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [param if slot is None else dept_ids[slot] for param, slot in zip(params, slots, strict=True)])
+        return cursor.fetchall()
 
 
 def _scope_filter(
