@@ -1,6 +1,6 @@
-"""``scope_of`` runs the scope's UNION from SQL compiled once per number of departments
-(archives.selectors._compiled_scopes): it must read exactly what the query built afresh
-reads, for every user, and see a share or a co-responsibility the moment it is written."""
+"""``scope_of`` and ``acting_department_ids`` run their UNION from SQL compiled once per
+number of ids (archives.selectors._compiled_reads): they must read exactly what the query
+built afresh reads, and see a share or a co-responsibility the moment it is written."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_compiled_scope_reads_what_the_query_reads(world: World, departments: in
         scope = selectors.scope_of(user)
         assert scope == _fresh(user)
     assert len(scope.department_ids) == departments
-    assert ("default", departments) in selectors._compiled_scopes  # the shortcut was taken
+    assert ("scope", "default", departments) in selectors._compiled_reads  # the shortcut was taken
     if departments >= 2:
         assert world.auditor_occ.pk in scope.occupation_ids  # finance is co-responsible for auditors
         assert other.pk in scope.shared_ids
@@ -57,3 +57,18 @@ def test_compiled_scope_sees_a_new_co_responsibility_and_share_at_once(world: Wo
     assert world.teacher.pk in scope.occupation_ids
     assert scope.shared_ids == (world.archive.pk,)
     assert scope == _fresh(world.health_clerk)
+
+
+def test_compiled_acting_departments_read_what_the_query_reads(world: World) -> None:
+    def fresh(archive) -> set[int]:  # type: ignore[no-untyped-def]
+        return {archive.department_id, *selectors._acting_query((archive.occupation_id, archive.pk))}
+
+    assert selectors.acting_department_ids(world.archive) == fresh(world.archive) == {world.education.pk}
+    assert ("acting", "default", 2) in selectors._compiled_reads
+    OccupationDepartment.objects.create(occupation=world.teacher, department=world.finance)
+    services.share_archive(world.archive, department=world.health, by=world.credit_office)
+    assert selectors.acting_department_ids(world.archive) == fresh(world.archive) == {
+        world.education.pk, world.finance.pk, world.health.pk}
+    other = services.open_archive(subject=world.subject, occupation=world.auditor_occ, department=world.audit_office,
+                                  employer="示范市审计所", by=world.audit_clerk)
+    assert selectors.acting_department_ids(other) == fresh(other) == {world.audit_office.pk, world.finance.pk}
