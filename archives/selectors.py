@@ -177,28 +177,35 @@ def _stamp_expressions() -> dict[str, Expression]:
     }
 
 
-# The stamp's SQL by database vendor, compiled once per process: building and compiling
+# The stamp's SQL (and any other annotation of the archive row that refers to that row
+# only) by name and database vendor, compiled once per process: building and compiling
 # its correlated subqueries cost ≈ 6 ms of CPU per person page on the benchmark host,
-# twenty times what running them costs, and the text never changes between requests
-# (the subqueries refer to the outer archive row only).
-_compiled_stamps: dict[str, list[tuple[str, str, tuple[object, ...], Field]]] = {}
+# twenty times what running them costs (one EXISTS alone ≈ 0.6 ms), and the text never
+# changes between requests (the subqueries refer to the outer archive row only).
+_compiled_stamps: dict[tuple[str, str], list[tuple[str, str, tuple[object, ...], Field]]] = {}
 
 
-def _stamp_columns(using: str) -> dict[str, RawSQL]:
+def row_columns(name: str, expressions: Callable[[], dict[str, Expression]], using: str) -> dict[str, RawSQL]:
+    """Annotations of the archive row, ``expressions()`` compiled once per process and
+    vendor under ``name`` (the expressions may refer to the outer archive row only)."""
     vendor = connections[using].vendor
-    compiled = _compiled_stamps.get(vendor)
+    compiled = _compiled_stamps.get((name, vendor))
     if compiled is None:
-        expressions = _stamp_expressions()
-        compiler = Archive.objects.annotate(**expressions).values(*expressions).query.get_compiler(using)
+        built = expressions()
+        compiler = Archive.objects.annotate(**built).values(*built).query.get_compiler(using)
         compiler.setup_query()
         compiled = [
             (alias, sql, tuple(params), resolved.output_field)
             for resolved, (sql, params), alias in compiler.select
-            if alias in expressions
+            if alias in built
         ]
-        _compiled_stamps[vendor] = compiled
+        _compiled_stamps[(name, vendor)] = compiled
     # Django's own compiler wrote this SQL from the expressions above; nothing typed is in it.
     return {alias: RawSQL(sql, params, output_field=field) for alias, sql, params, field in compiled}  # noqa: S611
+
+
+def _stamp_columns(using: str) -> dict[str, RawSQL]:
+    return row_columns("stamp", _stamp_expressions, using)
 
 
 def with_content_stamp(archives: QuerySet[Archive]) -> QuerySet[Archive]:
