@@ -322,12 +322,15 @@ def get_subject_for_view(user: Viewer, subject_id: object, *, request: HttpReque
 
 def get_archive_for_view(
     user: Viewer, archive_id: object, *, request: HttpRequest | None = None, stamped: bool = False,
-    extra: dict[str, Expression] | None = None,
+    extra: dict[str, Expression] | None = None, related: tuple[str, ...] = (),
 ) -> Archive:
     """One archive in ``user``'s scope, its read written to the audit trail; ``stamped``
     reads its content stamp in the same query (the archive page's cached fragment),
-    ``extra`` more annotations of the row the page needs (read in the same query)."""
+    ``extra`` more annotations and ``related`` more one-to-one rows the page needs (read
+    in the same query)."""
     visible = archives_visible_to(user)
+    if related:
+        visible = visible.select_related(*related)
     if stamped:
         visible = with_content_stamp(visible)
     if extra:

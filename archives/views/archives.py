@@ -35,7 +35,8 @@ def archive_open(request: HttpRequest, subject_id: str) -> HttpResponse:
 def archive_detail(request: HttpRequest, archive_id: int) -> HttpResponse:
     """The archive laid out like 001's 信用信息记录表 (annex)."""
     archive = selectors.get_archive_for_view(
-        request.user, archive_id, request=request, stamped=True, extra=archive_page_annotations())
+        request.user, archive_id, request=request, stamped=True, extra=archive_page_annotations(),
+        related=("credit_level",))
     return render(request, "archives/archive.html", archive_context(request, archive))
 
 

@@ -22,7 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors
-from archives.levels.selectors import level_panel
+from archives.levels.selectors import level_panel_of
 from archives.listing import permissions as listing_permissions
 from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.units import selectors as unit_selectors
@@ -161,7 +161,8 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
         # records, so the cached records part of the page stays unread.
         "propose_listing": listing_permissions.can_propose(request.user, archive),
         # Outside the cached fragment: the level moves with time (expiry, clean years).
-        "credit_level": level_panel(archive.pk, with_history=True),
+        # Its row is read with the archive on the archive page (no query of its own).
+        "credit_level": level_panel_of(archive, with_history=True),
         # The units this person is or was responsible for and the role (003 §三（一）2),
         # those in the user's scope; not read when the archive row says the person holds
         # none anywhere (an archive loaded without that annotation always reads them).

@@ -86,26 +86,26 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # query), the audit entry of the read (one insert, chained later), current records + their evidence
     # (prefetch), all earlier versions (one query), the subject's personal statements
     # (repair, one query), findings + their evidence (prefetch), the acting departments
-    # (occupation's departments and shares, one query), the credit level (levels, one
-    # query; not assessed here, so no reason titles or history) = 17 (the memberships for
-    # the buttons are the common read's; the roles the person holds in units are not read:
-    # the archive row says they hold none, tests/units/test_views.py).
+    # (occupation's departments and shares, one query) = 16 (the memberships for the
+    # buttons are the common read's; the credit level's row is joined to the archive's,
+    # and not assessed here, so no reason titles or history; the roles the person holds in
+    # units are not read: the archive row says they hold none, tests/units/test_views.py).
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
     # Again, unchanged: the records part is the cached fragment, so the reads behind it
     # (records, evidence, versions, statements, findings and what only they ask) are
     # skipped: 2 common (session, user: the memberships and role groups now come from the
-    # session) + department codes, archive with its version, audit entry, the acting
-    # departments (one query) and the credit level (outside the fragment: it moves with
-    # time) = 7.
+    # session) + department codes, archive with its version and credit level (outside the
+    # fragment: it moves with time; joined to the archive's row), audit entry and the
+    # acting departments (one query) = 6.
     with django_assert_num_queries(ARCHIVE_CACHED):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
 DASHBOARD = 15
 SEARCH = 10
-ARCHIVE = 17
-ARCHIVE_CACHED = 7
+ARCHIVE = 16
+ARCHIVE_CACHED = 6
 
 
 @pytest.mark.parametrize("n", [1, 50])

@@ -67,13 +67,13 @@ def test_the_archive_page_reads_unit_roles_only_for_people_who_hold_one(
     client = _client(world_units.edu_reviewer)
     archive_url = reverse("archives:archive", args=[world_units.archive.pk])
     client.get(archive_url)
-    with django_assert_num_queries(7):  # session, user, scope, archive, audit, acting departments, level
+    with django_assert_num_queries(6):  # session, user, scope, archive with its level, audit, acting departments
         assert not re.search(r"/staff/units/\d+/", client.get(archive_url).content.decode())
     unit = services.register_unit(
         by=world_units.edu_clerk, department=world_units.education, credit_code=UNIT_CODE,
         name="示范市明德培训学校有限公司", representative_id_number=world_units.subject.id_number,
     )
-    with django_assert_num_queries(8):  # and the roles in the viewer's scope
+    with django_assert_num_queries(7):  # and the roles in the viewer's scope
         assert reverse("units:unit", args=[unit.pk]) in client.get(archive_url).content.decode()
 
 
