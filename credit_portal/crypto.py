@@ -199,6 +199,14 @@ def key_version_of(token: str) -> int:
     return _parse_token(token)[0]
 
 
+def encrypts_empty_text(token: str) -> bool:
+    """Whether ``token`` is the encryption of the empty text, told without decrypting it:
+    GCM keeps the plaintext's length, so such a token holds only the nonce and the tag.
+    Not authenticated, so only for showing whether a value exists (a form's "(hidden)"),
+    never for trusting one; ``DecryptionError`` if it is no token."""
+    return len(_parse_token(token)[1]) == NONCE_BYTES + TAG_BYTES
+
+
 def is_token(value: object) -> bool:
     """Whether ``value`` has the shape of a token (says nothing about its authenticity)."""
     return isinstance(value, str) and _TOKEN.match(value) is not None

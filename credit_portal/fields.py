@@ -50,7 +50,7 @@ from django.db.models.lookups import Exact
 from django.db.models.query_utils import DeferredAttribute
 from django.utils.translation import gettext_lazy as _
 
-from credit_portal.crypto import DecryptionError, associated_data_for, decrypt, encrypt, is_token
+from credit_portal.crypto import DecryptionError, associated_data_for, decrypt, encrypt, encrypts_empty_text, is_token
 
 __all__ = [
     "Ciphertext",
@@ -58,6 +58,7 @@ __all__ = [
     "EncryptedTextField",
     "PlaintextRefused",
     "encrypted_fields",
+    "is_blank",
     "mark_for_reencryption",
 ]
 
@@ -115,6 +116,16 @@ def _lookup_refusal(field: models.Field, lookup_name: str) -> str:
         f"'{lookup_name}' look-up cannot match it; filter on a blind-index column "
         "(credit_portal.crypto.blind_index) for exact matches. Only isnull is supported."
     )
+
+
+def is_blank(instance: models.Model, name: str) -> bool:
+    """Whether the encrypted field ``name`` of ``instance`` is empty, without decrypting a
+    value read from the database (``crypto.encrypts_empty_text``): pages that only say
+    whether a phone is on file decrypt nothing."""
+    value = instance.__dict__.get(instance._meta.get_field(name).attname)
+    if isinstance(value, Ciphertext) and value._decrypted is None:
+        return encrypts_empty_text(value)
+    return not getattr(instance, name)
 
 
 class EncryptedTextField(models.TextField):

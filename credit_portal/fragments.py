@@ -24,6 +24,8 @@ catalogue name edited by the credit office.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -50,3 +52,23 @@ def fragment_context(request: HttpRequest, name: str, *versions: object) -> dict
         "fragment_key": fragment_key(request, name, *versions),
         "fragment_seconds": settings.FRAGMENT_CACHE_SECONDS,
     }
+
+
+class LazyReads:
+    """What a cached fragment shows, each value read on first use in the template (so
+    never on a cache hit) and once: ``LazyReads({"drafts": read_drafts})`` or
+    ``LazyReads(rows=..., more=lambda: len(reads.rows) > n)``; a reader may use another
+    value through the same object (read once for both)."""
+
+    def __init__(self, readers: Mapping[str, Callable[[], Any]] | None = None, /, **named: Callable[[], Any]) -> None:
+        self._readers: dict[str, Callable[[], Any]] = {**(readers or {}), **named}
+        self._read: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        readers = self.__dict__.get("_readers", {})
+        if name not in readers:
+            raise AttributeError(name)
+        read = self.__dict__["_read"]
+        if name not in read:
+            read[name] = readers[name]()
+        return read[name]

@@ -12,9 +12,15 @@ starts a new one: a miss, never a stale page. Names say what changed, not who re
 
 * ``records``: a credit record event (published, corrected, withdrawn, repaired, expired,
   flagged; ``archives.events``);
-* ``listings``: a listing published or removed (``archives.listing.events``).
+* ``listings``: a listing published or removed (``archives.listing.events``);
 * ``points``: the integrity points pilot switched, a scoring rule added, changed or retired
-  (``archives.levels.points``).
+  (``archives.levels.points``);
+* ``review-queue``: a record entered or left the review queue
+  (``archives.services.records.common._enter_review_queue``);
+* ``department-work``: what department dashboards and review queues list besides it: a
+  proposal or its decision, an edited record, an archive or person changed, a yearly finding
+  drafted, deleted or signed, a batch of findings signed
+  (``archives.services.records.common.department_work_changed``).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from archives.intake.models import FindingBatch
 from archives.intake.selectors import batch_archives
 from archives.models import AnnualFinding
 from archives.services import draft_finding, sign_finding
+from archives.services.records.common import department_work_changed
 from credit_portal import audit
 from departments.models import Department, Occupation
 
@@ -81,5 +82,7 @@ def sign_batch(batch: FindingBatch, *, by: User) -> FindingBatch:
         locked.signed_by = by
         locked.signed_at = timezone.now()
         locked.save(update_fields=["state", "signed_by", "signed_at"])
+        # Off the reviewers' queues even when no draft was left to sign in it.
+        department_work_changed()
         audit.record("intake.findings.batch_signed", actor=by, target=locked)
     return locked

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from archives.levels.models import ArchiveLevel, ArchiveLevelChange, LevelRule, PointRule, PointsPilot
 from archives.levels.reasons import reason_text
-from archives.models import CreditRecord
+from archives.models import Archive, CreditRecord
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,22 @@ def panels_of(levels: Iterable[ArchiveLevel]) -> dict[int, LevelPanel]:
 
 def level_panel(archive_id: int, *, with_history: bool = False) -> LevelPanel | None:
     return level_panels([archive_id], with_history=with_history).get(archive_id)
+
+
+def level_panel_of(archive: Archive, *, with_history: bool = False) -> LevelPanel | None:
+    """``level_panel`` of an archive whose level row was read with it
+    (``select_related("credit_level")``): no query for the level itself, and none at all
+    for an archive never assessed; loaded without it, as ``level_panel``."""
+    if not Archive.credit_level.is_cached(archive):  # type: ignore[attr-defined]
+        return level_panel(archive.pk, with_history=with_history)
+    try:
+        level = archive.credit_level  # type: ignore[attr-defined]
+    except ArchiveLevel.DoesNotExist:
+        return None
+    panel = _panel(level, _titles([level]))
+    if with_history:
+        panel.history = list(ArchiveLevelChange.objects.filter(archive_id=archive.pk).order_by("-changed_at", "-id"))
+    return panel
 
 
 def archive_levels(*, level: str = "", department_id: int | None = None,

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from credit_portal.fields import EncryptedTextField
+from credit_portal.fields import EncryptedTextField, is_blank
 
 
 class Gender(models.TextChoices):
@@ -70,6 +70,12 @@ class Subject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_number_masked})"
+
+    @property
+    def has_phone(self) -> bool:
+        """Whether a phone is on file, without decrypting it (the archive page shows
+        "(hidden)" and a button, never the number, until it is revealed)."""
+        return not is_blank(self, "phone")
 
     def age_on(self, day: date) -> int:
         years = day.year - self.birth_date.year

@@ -48,6 +48,7 @@ def draft_finding(archive: Archive, *, year: int, status: str, basis: str, by: U
             archive=archive, year=year, version=(latest.version + 1) if latest else 1,
             is_current=False, status=status, basis=basis.strip(), created_by=by,
         )
+        department_work_changed()  # awaiting signature on the reviewers' queues
         audit.record("archives.finding.drafted", actor=by, target=finding, subject_ref=str(archive.subject_id))
     return finding
 
@@ -66,6 +67,7 @@ def delete_draft_finding(finding: AnnualFinding, *, by: User) -> None:
                      detail={"year": locked.year, "evidence": len(files)})
         locked.evidence.all().delete()
         locked.delete()
+        department_work_changed()  # off the reviewers' queues
         delete_files_on_commit(files)
 
 

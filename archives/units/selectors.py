@@ -183,6 +183,14 @@ def get_dishonesty_for_action(user: Viewer, item_id: object) -> DishonestyRow:
     return _rows([item])[0]
 
 
+def holds_unit_roles() -> Exists:
+    """An archive annotation: whether its subject holds or held any role in any unit. Read
+    with the archive (``archives.selectors.get_archive_for_view(extra=...)``) so the archive
+    page skips ``unit_roles_of`` for the people who never did (nearly everyone), and never
+    misses one who does: it is evaluated with the row, not cached."""
+    return Exists(UnitPerson.objects.filter(subject_id=OuterRef("subject_id")))
+
+
 def unit_roles_of(user: Viewer, subject: Subject) -> list[UnitPerson]:
     """The roles ``subject`` holds or held in units in ``user``'s scope (the archive page
     shows the link back to the unit and the role)."""

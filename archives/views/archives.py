@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from archives import exports, forms, permissions, selectors, services
 from archives.views.base import require, staff_view, submit
-from archives.views.presenters import archive_context, print_context
+from archives.views.presenters import archive_context, archive_page_annotations, print_context
 from credit_portal import audit
 
 
@@ -34,7 +34,9 @@ def archive_open(request: HttpRequest, subject_id: str) -> HttpResponse:
 @staff_view
 def archive_detail(request: HttpRequest, archive_id: int) -> HttpResponse:
     """The archive laid out like 001's 信用信息记录表 (annex)."""
-    archive = selectors.get_archive_for_view(request.user, archive_id, request=request, stamped=True)
+    archive = selectors.get_archive_for_view(
+        request.user, archive_id, request=request, stamped=True, extra=archive_page_annotations(),
+        related=("credit_level",))
     return render(request, "archives/archive.html", archive_context(request, archive))
 
 

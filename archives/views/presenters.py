@@ -15,13 +15,14 @@ from datetime import date
 from itertools import groupby
 from typing import Any
 
+from django.db import router
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors
-from archives.levels.selectors import level_panel
+from archives.levels.selectors import level_panel_of
 from archives.listing import permissions as listing_permissions
 from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.units import selectors as unit_selectors
@@ -137,6 +138,16 @@ class ArchiveContent:
         return any(e["record"].is_negative and e["record"].state in SHOWN_NEGATIVE_STATES for e in self.entries)
 
 
+def archive_page_annotations() -> dict[str, Any]:
+    """What the archive page reads with the archive row: whether the person holds any unit
+    role (only then are the roles in the viewer's scope read); compiled once per process
+    (``selectors.row_columns``: building the EXISTS cost more than the query it spares)."""
+    return selectors.row_columns(
+        "archive-page", lambda: {"holds_unit_roles": unit_selectors.holds_unit_roles()},
+        router.db_for_read(Archive) or "default",
+    )
+
+
 def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "archive": archive,
@@ -150,10 +161,13 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
         # records, so the cached records part of the page stays unread.
         "propose_listing": listing_permissions.can_propose(request.user, archive),
         # Outside the cached fragment: the level moves with time (expiry, clean years).
-        "credit_level": level_panel(archive.pk, with_history=True),
+        # Its row is read with the archive on the archive page (no query of its own).
+        "credit_level": level_panel_of(archive, with_history=True),
         # The units this person is or was responsible for and the role (003 §三（一）2),
-        # those in the user's scope.
-        "unit_roles": unit_selectors.unit_roles_of(request.user, archive.subject),
+        # those in the user's scope; not read when the archive row says the person holds
+        # none anywhere (an archive loaded without that annotation always reads them).
+        "unit_roles": unit_selectors.unit_roles_of(request.user, archive.subject)
+        if getattr(archive, "holds_unit_roles", True) else [],
         **fragment_context(request, "staff-archive", selectors.archive_content_stamp(archive)),
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from archives import services
@@ -85,26 +86,26 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # query), the audit entry of the read (one insert, chained later), current records + their evidence
     # (prefetch), all earlier versions (one query), the subject's personal statements
     # (repair, one query), findings + their evidence (prefetch), the acting departments
-    # (occupation's departments and shares, one query), the credit level (levels, one
-    # query; not assessed here, so no reason titles or history), the roles the person
-    # holds in units (archives.units, one query) = 18 (the memberships for the buttons
-    # are the common read's).
+    # (occupation's departments and shares, one query) = 16 (the memberships for the
+    # buttons are the common read's; the credit level's row is joined to the archive's,
+    # and not assessed here, so no reason titles or history; the roles the person holds in
+    # units are not read: the archive row says they hold none, tests/units/test_views.py).
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
     # Again, unchanged: the records part is the cached fragment, so the reads behind it
     # (records, evidence, versions, statements, findings and what only they ask) are
     # skipped: 2 common (session, user: the memberships and role groups now come from the
-    # session) + department codes, archive with its version, audit entry, the acting
-    # departments (one query), the credit level (outside the fragment: it moves with
-    # time) and the roles held in units = 8.
+    # session) + department codes, archive with its version and credit level (outside the
+    # fragment: it moves with time; joined to the archive's row), audit entry and the
+    # acting departments (one query) = 6.
     with django_assert_num_queries(ARCHIVE_CACHED):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
 DASHBOARD = 15
 SEARCH = 10
-ARCHIVE = 18
-ARCHIVE_CACHED = 8
+ARCHIVE = 16
+ARCHIVE_CACHED = 6
 
 
 @pytest.mark.parametrize("n", [1, 50])
@@ -183,11 +184,11 @@ def test_review_queue_table_is_cached_until_a_record_enters_or_leaves_the_queue(
     page = client.get(reverse("archives:review_queue")).content.decode()
     assert "待审甲" in page
     assert "待审乙" in page
-    # Unchanged queue: the table and the changes awaiting approval are the cached fragment,
-    # neither is read. Session, user (memberships and role groups come from the session),
-    # the scope, the findings and batches awaiting signature = 5 (no session save: it was
-    # saved by the first request).
-    with django_assert_num_queries(5):
+    # Unchanged queue: the table, the changes awaiting approval and the findings and
+    # batches awaiting signature are the cached fragment, none is read. Session, user
+    # (memberships and role groups come from the session) and the scope (part of the
+    # fragment's key) = 3 (no session save: it was saved by the first request).
+    with django_assert_num_queries(3):
         assert "待审甲" in client.get(reverse("archives:review_queue")).content.decode()
     # Published: leaving the queue advances its generation on commit, so the next page is fresh.
     with django_capture_on_commit_callbacks(execute=True):
@@ -234,3 +235,55 @@ def test_dashboard_cache_is_never_shared_between_viewers(client, world: World) -
     assert "待审甲" in client.get(reverse("archives:dashboard")).content.decode()
     client.force_login(world.health_reviewer)
     assert "待审甲" not in client.get(reverse("archives:dashboard")).content.decode()
+
+
+@time_machine.travel(date(2026, 12, 28), tick=False)
+def test_review_queue_findings_are_cached_until_a_finding_or_batch_changes(
+    client, world: World, django_assert_num_queries, django_capture_on_commit_callbacks
+) -> None:
+    """The findings and batches awaiting signature are part of the queue's cached fragment:
+    a finding drafted, deleted or signed, or a batch drafted or signed, shows on the next
+    page of every reviewer once it commits; the drafter never sees their own (four eyes)."""
+    from archives.intake import batches
+    from tests.intake.test_lists import make_archives
+
+    queue = reverse("archives:review_queue")
+    client.force_login(world.edu_reviewer2)
+    assert "/sign/" not in client.get(queue).content.decode()
+    with django_assert_num_queries(3):  # cached: session, user, scope
+        client.get(queue)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        single = services.draft_finding(world.archive, year=2025, status="trustworthy", basis="无失信记录",
+                                        by=world.edu_reviewer)
+    signing = reverse("archives:finding_sign", args=[single.pk])
+    assert signing in client.get(queue).content.decode()
+    client.force_login(world.edu_reviewer)  # the drafter: never offered their own draft
+    assert signing not in client.get(queue).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_draft_finding(single, by=world.edu_reviewer)
+    client.force_login(world.edu_reviewer2)
+    assert signing not in client.get(queue).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.draft_finding(world.archive, year=2025, status="trustworthy", basis="无失信记录",
+                                       by=world.edu_clerk)
+    signing = reverse("archives:finding_sign", args=[again.pk])
+    assert signing in client.get(queue).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sign_finding(again, by=world.edu_reviewer2)
+    assert signing not in client.get(queue).content.decode()
+
+    make_archives(world, 2, employer="示范市第九中学")
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = batches.draft_batch(department=world.education, year=2026, employer="示范市第九中学",
+                                    by=world.edu_reviewer)
+    batch_url = reverse("archives:intake_batch", args=[batch.pk])
+    assert batch_url in client.get(queue).content.decode()
+    client.force_login(world.edu_reviewer)  # the batch's drafter
+    assert batch_url not in client.get(queue).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        batches.sign_batch(batch, by=world.edu_reviewer2)
+    client.force_login(world.edu_reviewer2)
+    assert batch_url not in client.get(queue).content.decode()

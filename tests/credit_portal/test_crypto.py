@@ -328,3 +328,13 @@ def test_normalize_id_number(raw):
 def test_equal_id_numbers_index_equal_after_normalizing():
     typed = blind_index(normalize_id_number("１１０１０１１９９００３０７１２３ｘ"), purpose="id_number")
     assert typed == blind_index(normalize_id_number("11010119900307123X"), purpose="id_number")
+
+
+def test_encrypts_empty_text_is_told_from_the_length_alone() -> None:
+    from credit_portal.crypto import DecryptionError, encrypt, encrypts_empty_text
+
+    assert encrypts_empty_text(encrypt("", associated_data=b"t|1|c")) is True
+    assert encrypts_empty_text(encrypt("1", associated_data=b"t|1|c")) is False
+    assert encrypts_empty_text(encrypt("13800000000", associated_data=b"t|1|c")) is False
+    with pytest.raises(DecryptionError):
+        encrypts_empty_text("13800000000")

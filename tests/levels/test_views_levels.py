@@ -127,3 +127,28 @@ def test_level_of_archive_defaults_to_normal_and_is_not_assessed_until_computed(
     assert not ArchiveLevel.objects.filter(archive=world.archive).exists()
     assert level_services.refresh_due_levels(today=DAY) >= 1
     assert ArchiveLevel.objects.get(archive=world.archive).level == Level.NORMAL
+
+
+def test_staff_archive_page_reads_the_level_with_the_archive_and_shows_each_change(
+    client, world: World, django_capture_on_commit_callbacks, django_assert_num_queries
+) -> None:
+    """The level's row is joined to the archive's on the staff archive page: never a query
+    of its own, never cached (a new level shows on the next request), its history listed."""
+    client.force_login(world.edu_clerk)
+    url = reverse("archives:archive", args=[world.archive.pk])
+    assert "data-level=" not in client.get(url).content.decode()
+    with time_machine.travel(DAY, tick=False), django_capture_on_commit_callbacks(execute=True):
+        publish_negative(world, title="违规有偿补课")
+    with django_assert_num_queries(ARCHIVE_PAGE_WITH_LEVEL) as captured:
+        page = client.get(url).content.decode()
+    assert not any('FROM "levels_archivelevel"' in q["sql"] for q in captured.captured_queries)
+    assert 'data-level="warning"' in page
+    assert "信用等级变更历史" in page
+    assert ArchiveLevel.objects.get(archive=world.archive).level == Level.WARNING
+
+
+# Session, user, scope, the archive with its stamp and level, the audit entry, the acting
+# departments, the level's reason titles and its history, and the records part (the records
+# changed, so not the cached fragment: records, their evidence, earlier versions, personal
+# statements, findings) = 13.
+ARCHIVE_PAGE_WITH_LEVEL = 13

@@ -3,6 +3,8 @@ changed), bad input in Chinese, and the list's query count constant in its size.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -54,6 +56,25 @@ def test_the_archive_and_record_pages_link_back_to_the_unit(world_units, unit) -
     record_page = client.get(reverse("archives:record", args=[item.records.get().record_id])).content.decode()
     assert unit_url in record_page
     assert "因此人担任法定代表人的单位" in record_page
+
+
+def test_the_archive_page_reads_unit_roles_only_for_people_who_hold_one(
+    world_units, django_assert_num_queries
+) -> None:
+    """The archive row says whether the person holds any unit role; a role given after the
+    page was last shown appears on the next request (the flag is read with the row, never
+    cached)."""
+    client = _client(world_units.edu_reviewer)
+    archive_url = reverse("archives:archive", args=[world_units.archive.pk])
+    client.get(archive_url)
+    with django_assert_num_queries(6):  # session, user, scope, archive with its level, audit, acting departments
+        assert not re.search(r"/staff/units/\d+/", client.get(archive_url).content.decode())
+    unit = services.register_unit(
+        by=world_units.edu_clerk, department=world_units.education, credit_code=UNIT_CODE,
+        name="示范市明德培训学校有限公司", representative_id_number=world_units.subject.id_number,
+    )
+    with django_assert_num_queries(7):  # and the roles in the viewer's scope
+        assert reverse("units:unit", args=[unit.pk]) in client.get(archive_url).content.decode()
 
 
 def test_the_clerk_records_and_another_reviewer_approves_through_the_pages(world_units, unit) -> None:
