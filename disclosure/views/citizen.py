@@ -184,7 +184,7 @@ class _OwnArchiveContent:
 def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpResponse:
     archive = selectors.get_own_archive(subject, archive_id)
     _audit_own_read(request, subject, f"archive:{archive.pk}")
-    # The level panel, the points and the records are cached fragments under one key: the
+    # The level panel, the points and the records are one cached fragment, keyed by: the
     # records' stamp (also the titles the level's reasons name), the stored level's stamp
     # (the daily run and every recompute save it, with its history), the date, and the
     # points pilot's generation (its switch and rules).

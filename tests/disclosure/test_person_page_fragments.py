@@ -163,7 +163,7 @@ def test_citizen_page_shows_a_new_negative_record_and_the_new_level_on_the_next_
     url = reverse("disclosure:my_archive", args=[archive.pk])
     recompute_level(archive)
     first = _page(client, disc.citizen, url)
-    _poison("citizen-archive-level", first, "LEVEL-FRAGMENT")
+    _poison("citizen-archive", first, "LEVEL-FRAGMENT")
     assert "LEVEL-FRAGMENT" in _page(client, disc.citizen, url).content.decode()
 
     make_record(archive, by=disc.world.edu_clerk, title="新的严重失信记录", severity=CreditRecord.Severity.SERIOUS)
@@ -171,7 +171,7 @@ def test_citizen_page_shows_a_new_negative_record_and_the_new_level_on_the_next_
     assert "新的严重失信记录" in page
     assert "LEVEL-FRAGMENT" not in page
     second = _page(client, disc.citizen, url)
-    _poison("citizen-archive-level", second, "OLD-LEVEL")
+    _poison("citizen-archive", second, "OLD-LEVEL")
     level = recompute_level(archive)
     assert ArchiveLevel.objects.get(pk=archive.pk).updated_at == level.updated_at
     page = _page(client, disc.citizen, url).content.decode()
@@ -186,7 +186,6 @@ def test_citizen_page_shows_a_correction_on_the_next_request(client, disc) -> No
     url = reverse("disclosure:my_archive", args=[disc.world.archive.pk])
     first = _page(client, disc.citizen, url)
     _poison("citizen-archive", first, "BEFORE-CORRECTION")
-    _poison("citizen-archive-level", first, "LEVEL-BEFORE-CORRECTION")
     correct_record(disc.negative, by=disc.world.credit_office, reason="处罚决定书文号有误。",
                    decision_number="示教罚〔2026〕13号")
     page = _page(client, disc.citizen, url).content.decode()
