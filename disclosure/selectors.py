@@ -109,11 +109,12 @@ def own_archives(subject: Subject) -> QuerySet[Archive]:
 
 def get_own_archive(subject: Subject, archive_id: object) -> Archive:
     """One of the subject's archives, with the version of its content
-    (``archives.selectors.content_stamp``) and not yet its records: a page whose
+    (``archives.selectors.content_stamp``), its stored credit level
+    (``archives.levels.selectors.loaded_level``) and not yet its records: a page whose
     rendering of them is cached loads them only on a miss (``load_own_archive_content``)."""
     try:
         return with_content_stamp(
-            Archive.objects.filter(subject=subject).select_related("occupation", "department")
+            Archive.objects.filter(subject=subject).select_related("occupation", "department", "credit_level")
         ).get(pk=archive_id)
     except (Archive.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such archive.") from None

@@ -77,20 +77,40 @@ def level_panel(archive_id: int, *, with_history: bool = False) -> LevelPanel | 
     return level_panels([archive_id], with_history=with_history).get(archive_id)
 
 
+def loaded_level(archive: object) -> ArchiveLevel | None:
+    """The level of an archive read with ``select_related("credit_level")``, or None for
+    an archive never assessed (no query either way)."""
+    try:
+        return archive.credit_level  # type: ignore[attr-defined]
+    except ArchiveLevel.DoesNotExist:
+        return None
+
+
+def level_stamp(level: ArchiveLevel | None) -> str:
+    """The version of what a level panel shows but the record titles (those move with the
+    archive's content stamp): ``recompute_level`` saves ``updated_at`` on every run, in the
+    transaction that adds the history line of a change."""
+    return "none" if level is None else f"{level.pk}@{level.updated_at.isoformat()}"
+
+
+def panel_of(level: ArchiveLevel | None, *, with_history: bool = False) -> LevelPanel | None:
+    """The panel of a level already read (``loaded_level``): the record titles, and the
+    history when asked, one query each."""
+    if level is None:
+        return None
+    panel = _panel(level, _titles([level]))
+    if with_history:
+        panel.history.extend(ArchiveLevelChange.objects.filter(archive_id=level.pk).order_by("-changed_at", "-id"))
+    return panel
+
+
 def level_panel_of(archive: Archive, *, with_history: bool = False) -> LevelPanel | None:
     """``level_panel`` of an archive whose level row was read with it
     (``select_related("credit_level")``): no query for the level itself, and none at all
     for an archive never assessed; loaded without it, as ``level_panel``."""
     if not Archive.credit_level.is_cached(archive):  # type: ignore[attr-defined]
         return level_panel(archive.pk, with_history=with_history)
-    try:
-        level = archive.credit_level  # type: ignore[attr-defined]
-    except ArchiveLevel.DoesNotExist:
-        return None
-    panel = _panel(level, _titles([level]))
-    if with_history:
-        panel.history = list(ArchiveLevelChange.objects.filter(archive_id=archive.pk).order_by("-changed_at", "-id"))
-    return panel
+    return panel_of(loaded_level(archive), with_history=with_history)
 
 
 def archive_levels(*, level: str = "", department_id: int | None = None,

@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
+from credit_portal import chrome
 from credit_portal.forms import PortalFormRenderer, field_anchor
 from credit_portal.plain_words import PLAIN
 
@@ -220,9 +221,9 @@ def page_url(context: template.Context, number: int, param: str = "") -> str:
 def is_current(context: template.Context, url: str, exact: bool = False) -> bool:
     """Whether the request is on `url` (or below it unless `exact`), for navigation links."""
     request = context.get("request")
-    if request is None or not url:
+    if request is None:
         return False
-    return request.path == url if exact else request.path.startswith(url)
+    return chrome.is_current_path(request.path, url, exact)
 
 
 @register.simple_tag(takes_context=True)
@@ -231,20 +232,20 @@ def nav_item(context: template.Context, url: str, label: str, exact: bool = Fals
     request is on it (or under it, unless ``exact``). Used by components/navigation.html:
     ``{% nav_item catalogue_url _("Catalogue") %}``. A tag rather than an included
     template: the menu has a dozen links on every page, and an ``{% include %}`` each
-    was half the menu's rendering time."""
-    current = is_current(context, url, exact)
-    if current:
-        return format_html(
-            '<li class="govuk-service-navigation__item govuk-service-navigation__item--active">\n'
-            '  <a class="govuk-service-navigation__link" href="{}" aria-current="page">'
-            '<strong class="govuk-service-navigation__active-fallback">{}</strong></a>\n</li>',
-            url, label,
-        )
-    return format_html(
-        '<li class="govuk-service-navigation__item">\n'
-        '  <a class="govuk-service-navigation__link" href="{}">{}</a>\n</li>',
-        url, label,
-    )
+    was half the menu's rendering time. In a chrome template being recorded
+    (``credit_portal.chrome``) it keeps both renderings and the page picks one."""
+    recording = context.get(chrome.RECORDING)
+    if recording is not None:
+        return chrome.record_nav_item(recording, url, label, exact)
+    return chrome.nav_item_html(url, label, current=is_current(context, url, exact))
+
+
+@register.simple_tag(takes_context=True)
+def chrome_part(context: template.Context, template_name: str) -> SafeString:
+    """A part of the page chrome (header, navigation, footer) as ``{% include %}`` would
+    render it, from the process's kept rendering for the language, mode and menu
+    (``credit_portal.chrome``): ``{% chrome_part "components/navigation.html" %}``."""
+    return chrome.render_chrome(context, template_name)
 
 
 # The policy documents the catalogue comes from (shared/seeds/README.md), by the number

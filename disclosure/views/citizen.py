@@ -28,7 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from archives.levels.points import Points, points_for_person
-from archives.levels.selectors import level_panel
+from archives.levels.selectors import LevelPanel, level_stamp, loaded_level, panel_of
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from archives.selectors import content_stamp
 from credit_portal import audit, generations
@@ -152,6 +152,12 @@ class _OwnArchiveContent:
         self.archive = archive
 
     @cached_property
+    def credit_level(self) -> LevelPanel | None:
+        """The level panel, from the level read with the archive: its record titles and
+        history are read only when its cached rendering is not current."""
+        return panel_of(loaded_level(self.archive), with_history=True)
+
+    @cached_property
     def records(self) -> list[tuple[CreditRecord, list[CreditRecord]]]:
         selectors.load_own_archive_content(self.archive)
         history = selectors.earlier_versions_in(self.archive)
@@ -178,12 +184,16 @@ class _OwnArchiveContent:
 def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpResponse:
     archive = selectors.get_own_archive(subject, archive_id)
     _audit_own_read(request, subject, f"archive:{archive.pk}")
+    # The level panel, the points and the records are one cached fragment, keyed by: the
+    # records' stamp (also the titles the level's reasons name), the stored level's stamp
+    # (the daily run and every recompute save it, with its history), the date, and the
+    # points pilot's generation (its switch and rules).
     return render(request, "disclosure/my_archive.html", {
         "subject": subject, "archive": archive, "content": _OwnArchiveContent(archive), "viewed_at": timezone.now(),
-        # Outside the cached fragments: the level moves with time. The points are cached
-        # with the records, and the pilot's generation (its switch and rules) is in the key.
-        "credit_level": level_panel(archive.pk, with_history=True),
-        **fragment_context(request, "citizen-archive", content_stamp(archive), *generations.current("points")),
+        **fragment_context(
+            request, "citizen-archive", content_stamp(archive), level_stamp(loaded_level(archive)),
+            *generations.current("points"),
+        ),
     })
 
 

@@ -146,3 +146,79 @@ def test_verified_report_fragment_is_used_only_after_the_code_matched(client, di
     wrong = client.post(url, {"number": report.number, "code": "0000-0000-0000"}).content.decode()
     assert "VERIFIED-FRAGMENT" not in wrong
     assert report.digest not in wrong
+
+
+# --- what the person the record harms must see on the next request --------------------------
+
+
+def test_citizen_page_shows_a_new_negative_record_and_the_new_level_on_the_next_request(client, disc) -> None:
+    """The level panel is a cached fragment too, read with the archive: a new negative
+    record changes the records' stamp, and its recompute the stored level's stamp."""
+    from archives.levels.models import ArchiveLevel
+    from archives.levels.services import recompute_level
+    from archives.models import CreditRecord
+    from tests.disclosure.conftest import make_record
+
+    archive = disc.world.archive
+    url = reverse("disclosure:my_archive", args=[archive.pk])
+    recompute_level(archive)
+    first = _page(client, disc.citizen, url)
+    _poison("citizen-archive", first, "LEVEL-FRAGMENT")
+    assert "LEVEL-FRAGMENT" in _page(client, disc.citizen, url).content.decode()
+
+    make_record(archive, by=disc.world.edu_clerk, title="新的严重失信记录", severity=CreditRecord.Severity.SERIOUS)
+    page = _page(client, disc.citizen, url).content.decode()
+    assert "新的严重失信记录" in page
+    assert "LEVEL-FRAGMENT" not in page
+    second = _page(client, disc.citizen, url)
+    _poison("citizen-archive", second, "OLD-LEVEL")
+    level = recompute_level(archive)
+    assert ArchiveLevel.objects.get(pk=archive.pk).updated_at == level.updated_at
+    page = _page(client, disc.citizen, url).content.decode()
+    assert "OLD-LEVEL" not in page
+    assert f'data-level="{level.level}"' in page
+    assert "新的严重失信记录" in page.split('class="app-credit-level"')[1].split("</section>")[0]
+
+
+def test_citizen_page_shows_a_correction_on_the_next_request(client, disc) -> None:
+    from archives.services.records.outcomes import correct_record
+
+    url = reverse("disclosure:my_archive", args=[disc.world.archive.pk])
+    first = _page(client, disc.citizen, url)
+    _poison("citizen-archive", first, "BEFORE-CORRECTION")
+    correct_record(disc.negative, by=disc.world.credit_office, reason="处罚决定书文号有误。",
+                   decision_number="示教罚〔2026〕13号")
+    page = _page(client, disc.citizen, url).content.decode()
+    assert "BEFORE-CORRECTION" not in page
+    assert "示教罚〔2026〕13号" in page
+
+
+def test_citizen_level_panel_without_a_level_reads_no_level_row_and_says_not_assessed(client, disc) -> None:
+    from archives.levels.models import ArchiveLevel
+
+    ArchiveLevel.objects.filter(archive=disc.world.archive).delete()
+    url = reverse("disclosure:my_archive", args=[disc.world.archive.pk])
+    page = _page(client, disc.citizen, url).content.decode()
+    assert 'class="app-credit-level"' in page
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    # Joined to the archive's own read: no query of its own.
+    assert not [q for q in queries.captured_queries if 'FROM "levels_archivelevel"' in q["sql"]]
+    assert [q for q in queries.captured_queries if 'LEFT OUTER JOIN "levels_archivelevel"' in q["sql"]]
+
+
+def test_a_revoked_authorization_shows_as_revoked_to_the_person_on_the_next_request(client, disc) -> None:
+    from disclosure.services import authorizations as auth_services
+    from tests.disclosure.conftest import grant
+
+    authorization, _code = grant(disc)
+    url = reverse("disclosure:my_authorizations")
+    before = _page(client, disc.citizen, url).content.decode()
+    assert authorization.reference in before
+    auth_services.revoke_authorization(authorization, by=disc.citizen, reason="不再需要")
+    after = _page(client, disc.citizen, url).content.decode()
+    assert before != after
+    assert "已撤销" in after or "Revoked" in after
