@@ -43,7 +43,7 @@ from archives.models import (
     RecordChange,
     Subject,
 )
-from credit_portal import audit
+from credit_portal import audit, compiled
 from credit_portal.exceptions import NotFound
 from departments.models import Department, Membership, OccupationDepartment
 from departments.scope import department_group_name, department_ids, is_credit_office
@@ -120,33 +120,14 @@ def _scope_query(dept_ids: tuple[int, ...]) -> QuerySet[Any]:
     )
 
 
-# SQL compiled once per process, by name, connection and number of ids: building and
-# compiling a UNION of the scope or of the acting departments cost ≈ 0.4-0.8 ms of CPU on
-# every staff page, ten times what running it costs, and only the ids change between
-# requests. Compiled with placeholder ids no row has (ids are positive), whose places in
-# the parameters are then filled with the request's ids.
-_compiled_reads: dict[tuple[str, str, int], tuple[str, tuple[object, ...], tuple[int | None, ...]]] = {}
-
-
+# The scope's and the acting departments' UNIONs are compiled once per process and number
+# of ids (credit_portal.compiled): building and compiling them cost ≈ 0.4-0.8 ms of CPU on
+# every staff page, ten times what running them costs, and only the ids change between
+# requests.
 def _rows_compiled_once(
     name: str, build: Callable[[tuple[int, ...]], QuerySet[Any]], ids: tuple[int, ...], *, model: type
 ) -> list[tuple[Any, ...]]:
-    """The rows of the ``values_list`` query ``build(ids)``, from its SQL compiled once
-    for this number of ids (a query of another shape is built and run as it is)."""
-    using = router.db_for_read(model) or "default"
-    key = (name, using, len(ids))
-    compiled = _compiled_reads.get(key)
-    if compiled is None:
-        marks = tuple(-1 - i for i in range(len(ids)))
-        sql, params = build(marks).query.get_compiler(using).as_sql()
-        slots = tuple(marks.index(p) if type(p) is int and p in marks else None for p in params)
-        if {slot for slot in slots if slot is not None} != set(range(len(marks))):
-            return [tuple(row) if isinstance(row, tuple) else (row,) for row in build(ids).using(using)]
-        compiled = _compiled_reads[key] = (sql, tuple(params), slots)
-    sql, params, slots = compiled
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, [param if slot is None else ids[slot] for param, slot in zip(params, slots, strict=True)])
-        return cursor.fetchall()
+    return compiled.rows_for_ids(name, build, ids, using=router.db_for_read(model) or "default")
 
 
 def _scope_rows(dept_ids: tuple[int, ...]) -> list[tuple[str, int]]:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
-from django.db.models import Field, QuerySet
+from django.db.models import Field, IntegerField, QuerySet
 from django.db.models.sql import UpdateQuery
 
 
@@ -103,3 +103,26 @@ class CompiledUpdate(CompiledQuery):
         with connection.cursor() as cursor:
             cursor.execute(sql, bound)
             return cursor.rowcount
+
+
+# CompiledQuery for a query built from a tuple of ids, by name and number of ids (the
+# length of an ``IN (...)`` list is part of the SQL's shape): the staff pages' scope and
+# acting departments (archives.selectors). The sentinels are negative, which no row's id is.
+_INTEGER = IntegerField()
+_by_count: dict[tuple[str, int], CompiledQuery] = {}
+
+
+def rows_for_ids(
+    name: str, build: Callable[[tuple[int, ...]], QuerySet[Any]], ids: tuple[int, ...], *, using: str = "default"
+) -> list[tuple[Any, ...]]:
+    """The rows of the ``values_list`` query ``build(ids)``, from its SQL compiled once
+    per process for this ``name`` and number of ids."""
+    names = tuple(f"id{i}" for i in range(len(ids)))
+    query = _by_count.get((name, len(ids)))
+    if query is None:
+        query = _by_count[(name, len(ids))] = CompiledQuery(
+            lambda **values: build(tuple(values[n] for n in names)),
+            fields=dict.fromkeys(names, _INTEGER),
+            sentinels={n: -1 - i for i, n in enumerate(names)},
+        )
+    return query.rows(using=using, **dict(zip(names, ids, strict=True)))

@@ -1,5 +1,5 @@
 """``scope_of`` and ``acting_department_ids`` run their UNION from SQL compiled once per
-number of ids (archives.selectors._compiled_reads): they must read exactly what the query
+number of ids (credit_portal.compiled.rows_for_ids): they must read exactly what the query
 built afresh reads, and see a share or a co-responsibility the moment it is written."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from archives import selectors, services
+from credit_portal import compiled
 from departments.models import Membership, OccupationDepartment
 from tests import factories as f
 from tests.archives.conftest import World
@@ -38,7 +39,7 @@ def test_compiled_scope_reads_what_the_query_reads(world: World, departments: in
         scope = selectors.scope_of(user)
         assert scope == _fresh(user)
     assert len(scope.department_ids) == departments
-    assert ("scope", "default", departments) in selectors._compiled_reads  # the shortcut was taken
+    assert ("scope", departments) in compiled._by_count  # the shortcut was taken
     if departments >= 2:
         assert world.auditor_occ.pk in scope.occupation_ids  # finance is co-responsible for auditors
         assert other.pk in scope.shared_ids
@@ -64,7 +65,7 @@ def test_compiled_acting_departments_read_what_the_query_reads(world: World) -> 
         return {archive.department_id, *selectors._acting_query((archive.occupation_id, archive.pk))}
 
     assert selectors.acting_department_ids(world.archive) == fresh(world.archive) == {world.education.pk}
-    assert ("acting", "default", 2) in selectors._compiled_reads
+    assert ("acting", 2) in compiled._by_count
     OccupationDepartment.objects.create(occupation=world.teacher, department=world.finance)
     services.share_archive(world.archive, department=world.health, by=world.credit_office)
     assert selectors.acting_department_ids(world.archive) == fresh(world.archive) == {
