@@ -80,10 +80,8 @@ def level_panel(archive_id: int, *, with_history: bool = False) -> LevelPanel | 
 def loaded_level(archive: object) -> ArchiveLevel | None:
     """The level of an archive read with ``select_related("credit_level")``, or None for
     an archive never assessed (no query either way)."""
-    try:
-        return archive.credit_level  # type: ignore[attr-defined]
-    except ArchiveLevel.DoesNotExist:
-        return None
+    # The missing related row's exception is also an AttributeError.
+    return getattr(archive, "credit_level", None)
 
 
 def level_stamp(level: ArchiveLevel | None) -> str:
@@ -98,7 +96,7 @@ def panel_of(level: ArchiveLevel | None, *, with_history: bool = False) -> Level
     history when asked, one query each."""
     if level is None:
         return None
-    panel = _panel(level, _titles([level]))
+    panel = panels_of([level])[level.archive_id]
     if with_history:
         panel.history.extend(ArchiveLevelChange.objects.filter(archive_id=level.pk).order_by("-changed_at", "-id"))
     return panel
