@@ -98,6 +98,7 @@ def test_two_senders_claiming_at_once_deliver_every_event_exactly_once(settings)
     events = make_events(600)
     claims: list[list[object]] = [[], []]
     start = threading.Barrier(2)
+    first_claims = threading.Barrier(2)
     original = delivery.claim
 
     def sender(index: int) -> None:
@@ -108,11 +109,14 @@ def test_two_senders_claiming_at_once_deliver_every_event_exactly_once(settings)
 
         try:
             start.wait()
-            while True:
-                claimed = recording_claim(settings.EXCHANGE_BATCH_SIZE)
-                if not claimed:
-                    return
+            # Each sender holds its first claim until the other has made one, so both take
+            # part however the threads are scheduled (one alone could drain the outbox on a
+            # loaded host), and two claims are open at the same moment.
+            claimed = recording_claim(settings.EXCHANGE_BATCH_SIZE)
+            first_claims.wait(timeout=60)
+            while claimed:
                 delivery.deliver_batch(claimed, delivery.active_platforms())
+                claimed = recording_claim(settings.EXCHANGE_BATCH_SIZE)
         finally:
             connections.close_all()
 
