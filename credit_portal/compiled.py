@@ -64,14 +64,18 @@ class CompiledQuery:
         self._compiled[connection.vendor] = compiled
         return compiled
 
-    def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+    def _bound(self, using: str, values: dict[str, Any]) -> tuple[str, list[Any]]:
+        """The compiled SQL and its parameters with ``values`` in the sentinels' places."""
         sql, params, places = self._compile(using)
         connection = connections[using]
         bound = list(params)
         for i, name in places.items():
             bound[i] = self.fields[name].get_db_prep_value(values[name], connection)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
+        return sql, bound
+
+    def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        with connections[using].cursor() as cursor:
+            cursor.execute(*self._bound(using, values))
             return cursor.fetchall()
 
 
@@ -95,13 +99,8 @@ class CompiledUpdate(CompiledQuery):
         raise TypeError("CompiledUpdate returns no rows: use run()")
 
     def run(self, *, using: str = "default", **values: Any) -> int:
-        sql, params, places = self._compile(using)
-        connection = connections[using]
-        bound = list(params)
-        for i, name in places.items():
-            bound[i] = self.fields[name].get_db_prep_value(values[name], connection)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
+        with connections[using].cursor() as cursor:
+            cursor.execute(*self._bound(using, values))
             return cursor.rowcount
 
 
