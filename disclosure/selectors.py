@@ -21,7 +21,7 @@ from django.utils import timezone
 from archives.listing.models import Listing
 from archives.listing.selectors import public_listings
 from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Notice, Subject
-from archives.selectors import with_content_stamp
+from archives.stamps import with_content_stamp
 from credit_portal.exceptions import NotFound
 from departments.models import Occupation, RecordCategory
 from departments.scope import department_ids
@@ -109,7 +109,7 @@ def own_archives(subject: Subject) -> QuerySet[Archive]:
 
 def get_own_archive(subject: Subject, archive_id: object) -> Archive:
     """One of the subject's archives, with the version of its content
-    (``archives.selectors.content_stamp``), its stored credit level
+    (``archives.stamps.content_stamp``), its stored credit level
     (``archives.levels.selectors.loaded_level``) and not yet its records: a page whose
     rendering of them is cached loads them only on a miss (``load_own_archive_content``)."""
     try:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from archives import annotations, permissions, selectors
+from archives import annotations, permissions, selectors, stamps
 from archives.levels.selectors import level_panel_of
 from archives.listing import permissions as listing_permissions
 from archives.models import AnnualFinding, Archive, CreditRecord
@@ -141,8 +141,8 @@ class ArchiveContent:
 def archive_page_annotations() -> dict[str, Any]:
     """What the archive page reads with the archive row: whether the person holds any unit
     role (only then are the roles in the viewer's scope read); compiled once per process
-    (``selectors.row_columns``: building the EXISTS cost more than the query it spares)."""
-    return selectors.row_columns(
+    (``stamps.row_columns``: building the EXISTS cost more than the query it spares)."""
+    return stamps.row_columns(
         "archive-page", lambda: {"holds_unit_roles": unit_selectors.holds_unit_roles()},
         router.db_for_read(Archive) or "default",
     )
@@ -168,7 +168,7 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
         # none anywhere (an archive loaded without that annotation always reads them).
         "unit_roles": unit_selectors.unit_roles_of(request.user, archive.subject)
         if getattr(archive, "holds_unit_roles", True) else [],
-        **fragment_context(request, "staff-archive", selectors.archive_content_stamp(archive)),
+        **fragment_context(request, "staff-archive", stamps.archive_content_stamp(archive)),
     }
 
 

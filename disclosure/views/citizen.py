@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from archives.levels.points import Points, points_for_person
 from archives.levels.selectors import LevelPanel, level_stamp, loaded_level, panel_of
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
-from archives.selectors import content_stamp
+from archives.stamps import content_stamp
 from credit_portal import audit, generations
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.forms import add_errors
