@@ -25,7 +25,7 @@ from departments.models import Department, Occupation, UpdateCadence
 from departments.selectors import cadence_days_by_occupation
 
 if TYPE_CHECKING:
-    from archives.selectors import Scope, Viewer
+    from archives.scope import Scope, Viewer
 
 
 def overdue_condition(*, now: datetime | None = None) -> Q:
@@ -60,7 +60,7 @@ def overdue_archives(
 
     Filters: the keeping department, the occupation, and the cadence kind the occupation
     declares (an occupation with a monthly kind is found under "monthly"); ``scope``:
-    ``archives.selectors.scope_of(user)`` when the caller has read it. Each archive
+    ``archives.scope.scope_of(user)`` when the caller has read it. Each archive
     carries its occupation's cadences (one prefetch query), so lists show why it is late.
     """
     qs = archives_visible_to(user, scope=scope).filter(overdue_condition(now=now))

@@ -44,7 +44,7 @@ def acting_department_ids(archive: Archive) -> frozenset[int]:
     """Departments that may act on ``archive``, read once per archive instance."""
     cached = getattr(archive, _ACTING_CACHE, None)
     if cached is None:
-        from archives.selectors import acting_department_ids as read
+        from archives.scope import acting_department_ids as read
 
         cached = frozenset(read(archive))
         setattr(archive, _ACTING_CACHE, cached)

@@ -9,14 +9,11 @@ here (citizens and institutions read through ``disclosure``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import router
 from django.db.models import (
     Case,
-    CharField,
     Count,
     Expression,
     IntegerField,
@@ -25,23 +22,22 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Concat
 
 from archives.models import (
     AnnualFinding,
     Archive,
-    ArchiveGroupObjectPermission,
     CreditRecord,
     Evidence,
     Notice,
     RecordChange,
     Subject,
 )
+from archives.scope import Scope, scope_filter, scope_of
 from archives.stamps import with_content_stamp
-from credit_portal import audit, compiled
+from credit_portal import audit
 from credit_portal.exceptions import NotFound
-from departments.models import Department, Membership, OccupationDepartment
-from departments.scope import department_group_name, department_ids, is_credit_office
+from departments.models import Membership
+from departments.scope import department_ids, is_credit_office
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -52,96 +48,11 @@ if TYPE_CHECKING:
     Viewer = User | AnonymousUser
 
 
-@dataclass(frozen=True)
-class Scope:
-    """What bounds the archives a user sees, read once (``scope_of``): the user's
-    departments, the occupations those departments are co-responsible for, and the
-    archives shared with them; ``unrestricted`` for the credit office. A page that
-    builds several lists reads it once and passes it to each selector (``scope=``)."""
-
-    unrestricted: bool = False
-    department_ids: tuple[int, ...] = ()
-    occupation_ids: tuple[int, ...] = ()
-    shared_ids: tuple[int, ...] = ()
-
-    def q(
-        self, *, prefix: str = "", columns: tuple[str, str, str] = ("department_id", "occupation_id", "id")
-    ) -> Q | None:
-        """The Q that limits archives (or objects reached through ``prefix``) to this
-        scope; ``None`` means unrestricted. ``columns`` name the department, occupation
-        and archive columns (a record awaiting review has its own copies of the first
-        two). Three lists of literals ORed: PostgreSQL serves that with a bitmap OR of
-        three indexes, where subqueries in the OR made it scan every archive."""
-        if self.unrestricted:
-            return None
-        if not self.department_ids:
-            return Q(pk__in=[])
-        department, occupation, archive = columns
-        scope = Q(**{f"{prefix}{department}__in": self.department_ids})
-        if self.occupation_ids:
-            scope |= Q(**{f"{prefix}{occupation}__in": self.occupation_ids})
-        if self.shared_ids:
-            scope |= Q(**{f"{prefix}{archive}__in": self.shared_ids})
-        return scope
-
-
-def scope_of(user: Viewer) -> Scope:
-    """``user``'s ``Scope``: the co-responsible occupations and the shared archives are
-    read in one query (none for the credit office or a user without a department)."""
-    if is_credit_office(user):
-        return Scope(unrestricted=True)
-    dept_ids = tuple(sorted(department_ids(user)))
-    if not dept_ids:
-        return Scope()
-    occupation_ids, shared_ids = [], []
-    for kind, pk in _scope_rows(dept_ids):
-        (occupation_ids if kind == "occupation" else shared_ids).append(pk)
-    return Scope(department_ids=dept_ids, occupation_ids=tuple(sorted(set(occupation_ids))),
-                 shared_ids=tuple(sorted(set(shared_ids))))
-
-
-def _scope_query(dept_ids: tuple[int, ...]) -> QuerySet[Any]:
-    """The co-responsible occupations and the shared archives of ``dept_ids``, one UNION."""
-    group_names = Department.objects.filter(id__in=dept_ids).annotate(
-        group_name=Concat(Value(department_group_name(Department(code=""))), "code", output_field=CharField())
-    ).values("group_name")
-    return OccupationDepartment.objects.filter(department_id__in=dept_ids).values_list(
-        Value("occupation", output_field=CharField()), "occupation_id"
-    ).union(
-        ArchiveGroupObjectPermission.objects.filter(
-            group__name__in=group_names, permission__codename="share_archive"
-        ).values_list(Value("archive", output_field=CharField()), "content_object_id"),
-        all=True,
-    )
-
-
-# The scope's and the acting departments' UNIONs are compiled once per process and number
-# of ids (credit_portal.compiled): building and compiling them cost ≈ 0.4-0.8 ms of CPU on
-# every staff page, ten times what running them costs, and only the ids change between
-# requests.
-def _rows_compiled_once(
-    name: str, build: Callable[[tuple[int, ...]], QuerySet[Any]], ids: tuple[int, ...], *, model: type
-) -> list[tuple[Any, ...]]:
-    return compiled.rows_for_ids(name, build, ids, using=router.db_for_read(model) or "default")
-
-
-def _scope_rows(dept_ids: tuple[int, ...]) -> list[tuple[str, int]]:
-    return _rows_compiled_once("scope", _scope_query, dept_ids, model=OccupationDepartment)
-
-
-def _scope_filter(
-    user: Viewer, *, prefix: str = "", columns: tuple[str, str, str] = ("department_id", "occupation_id", "id"),
-    scope: Scope | None = None,
-) -> Q | None:
-    """``Scope.q`` of ``scope``, or of ``user``'s scope read now."""
-    return (scope or scope_of(user)).q(prefix=prefix, columns=columns)
-
-
 def archives_visible_to(user: Viewer, *, scope: Scope | None = None) -> QuerySet[Archive]:
     """Archives ``user`` may see, with subject, occupation and department joined
     (``scope``: ``scope_of(user)`` when the caller has read it already)."""
     qs = Archive.objects.select_related("subject", "occupation", "department")
-    scope = _scope_filter(user, scope=scope)
+    scope = scope_filter(user, scope=scope)
     return qs if scope is None else qs.filter(scope)
 
 
@@ -171,33 +82,8 @@ def records_visible_to(user: Viewer, *, scope: Scope | None = None) -> QuerySet[
     # ordered by a record index stops after its first rows instead of hashing the
     # hundreds of thousands of archives a department keeps.
     qs = CreditRecord.objects.select_related("category", "domain", "archive")
-    condition = _scope_filter(user, prefix="archive__", scope=scope)
+    condition = scope_filter(user, prefix="archive__", scope=scope)
     return qs if condition is None else qs.filter(condition)
-
-
-def acting_department_ids(archive: Archive) -> set[int]:
-    """Departments that may act on ``archive``: the owner, the occupation's other
-    responsible departments, and any department it has been shared with."""
-    ids = {archive.department_id}
-    ids.update(row[0] for row in _rows_compiled_once(
-        "acting", _acting_query, (archive.occupation_id, archive.pk), model=OccupationDepartment))
-    return ids
-
-
-def _acting_query(occupation_and_archive: tuple[int, ...]) -> QuerySet[Any]:
-    """One query: the occupation's departments and the departments whose group holds a
-    share of the archive (the group is named after the department's code)."""
-    occupation_id, archive_id = occupation_and_archive
-    shared_groups = ArchiveGroupObjectPermission.objects.filter(
-        content_object_id=archive_id, permission__codename="share_archive"
-    ).values("group__name")
-    sharing = Department.objects.annotate(
-        group_name=Concat(Value(department_group_name(Department(code=""))), "code", output_field=CharField())
-    ).filter(group_name__in=shared_groups).order_by().values_list("id", flat=True)
-    return (
-        OccupationDepartment.objects.filter(occupation_id=occupation_id).order_by()
-        .values_list("department_id", flat=True).union(sharing, all=True)
-    )
 
 
 def can_act_on(user: Viewer, archive: Archive, *, role: str) -> bool:
@@ -282,7 +168,7 @@ def review_queue(user: Viewer, *, limit: int, scope: Scope | None = None) -> Que
     # record table alone and only those rows joined: joining before the sort made a long
     # queue join every entry.
     waiting = CreditRecord.objects.filter(state=CreditRecord.State.SUBMITTED, is_current=True)
-    condition = _scope_filter(user, columns=("review_department_id", "review_occupation_id", "archive_id"), scope=scope)
+    condition = scope_filter(user, columns=("review_department_id", "review_occupation_id", "archive_id"), scope=scope)
     if condition is not None:
         waiting = waiting.filter(condition)
     oldest = waiting.order_by("submitted_at", "id").values("id")[:limit]

@@ -10,7 +10,8 @@ from archives.intake import permissions
 from archives.intake.models import FindingBatch, ImportJob
 from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.overdue import overdue_condition
-from archives.selectors import Scope, archives_visible_to
+from archives.scope import Scope
+from archives.selectors import archives_visible_to
 from credit_portal.exceptions import NotFound
 from departments.models import Department, Occupation, OccupationDepartment
 from departments.scope import department_ids

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from archives import scope as scope_module
 from archives import selectors, services
 from credit_portal import compiled
 from departments.models import Membership, OccupationDepartment
@@ -19,7 +20,7 @@ def _fresh(user) -> selectors.Scope:  # type: ignore[no-untyped-def]
 
     ids = tuple(sorted(department_ids(user)))
     occupations, shared = set(), set()
-    for kind, pk in selectors._scope_query(ids):
+    for kind, pk in scope_module._scope_query(ids):
         (occupations if kind == "occupation" else shared).add(pk)
     return selectors.Scope(department_ids=ids, occupation_ids=tuple(sorted(occupations)),
                            shared_ids=tuple(sorted(shared)))
@@ -62,14 +63,14 @@ def test_compiled_scope_sees_a_new_co_responsibility_and_share_at_once(world: Wo
 
 def test_compiled_acting_departments_read_what_the_query_reads(world: World) -> None:
     def fresh(archive) -> set[int]:  # type: ignore[no-untyped-def]
-        return {archive.department_id, *selectors._acting_query((archive.occupation_id, archive.pk))}
+        return {archive.department_id, *scope_module._acting_query((archive.occupation_id, archive.pk))}
 
-    assert selectors.acting_department_ids(world.archive) == fresh(world.archive) == {world.education.pk}
+    assert scope_module.acting_department_ids(world.archive) == fresh(world.archive) == {world.education.pk}
     assert ("acting", 2) in compiled._by_count
     OccupationDepartment.objects.create(occupation=world.teacher, department=world.finance)
     services.share_archive(world.archive, department=world.health, by=world.credit_office)
-    assert selectors.acting_department_ids(world.archive) == fresh(world.archive) == {
+    assert scope_module.acting_department_ids(world.archive) == fresh(world.archive) == {
         world.education.pk, world.finance.pk, world.health.pk}
     other = services.open_archive(subject=world.subject, occupation=world.auditor_occ, department=world.audit_office,
                                   employer="示范市审计所", by=world.audit_clerk)
-    assert selectors.acting_department_ids(other) == fresh(other) == {world.audit_office.pk, world.finance.pk}
+    assert scope_module.acting_department_ids(other) == fresh(other) == {world.audit_office.pk, world.finance.pk}

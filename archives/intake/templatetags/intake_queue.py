@@ -11,7 +11,7 @@ from archives.intake import permissions, selectors
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from archives.selectors import Scope
+    from archives.scope import Scope
     from credit_portal.models import User
 
 register = template.Library()
@@ -20,7 +20,7 @@ register = template.Library()
 @register.inclusion_tag("archives/intake/queue_findings.html")
 def findings_awaiting_signature(user: User | AnonymousUser, scope: Scope | None = None) -> dict[str, Any]:
     """Draft findings a reviewer may sign (not drafted by them) and draft batches;
-    ``scope``: the page's ``archives.selectors.scope_of(user)``, when it has read it."""
+    ``scope``: the page's ``archives.scope.scope_of(user)``, when it has read it."""
     if not permissions.can_draft_batches(user):
         return {"findings": [], "batches": []}
     return {
