@@ -275,7 +275,7 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "credit_portal.cache.RedisCache",  # Django's, one client kept per pool
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "credit_portal",
         }

@@ -160,7 +160,7 @@ def test_embedded_profile_with_postgres_and_redis_queues_tasks_on_redis(tmp_path
     values = loaded(run(tmp_path, {"DATABASE_URL": PG_URL, "REDIS_URL": REDIS_URL}))
 
     assert values["ENGINE"] == "django.db.backends.postgresql"
-    assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE"] == "credit_portal.cache.RedisCache"
     assert values["BROKER"] == REDIS_URL
     assert values["EAGER"] is False
 
@@ -173,7 +173,7 @@ def test_production_profile_with_every_variable(tmp_path):
 
     assert values["DEBUG"] is False
     assert values["ENGINE"] == "django.db.backends.postgresql"
-    assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE"] == "credit_portal.cache.RedisCache"
     assert values["EAGER"] is False
     assert values["SESSIONS"] == "django.contrib.sessions.backends.cached_db"
     assert values["BROKER"] == REDIS_URL

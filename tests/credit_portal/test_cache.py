@@ -1,0 +1,67 @@
+"""The Redis cache backend keeps one client per pool and is otherwise Django's."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+
+import pytest
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+
+from credit_portal.cache import RedisCache
+
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis: set REDIS_URL=redis://..."),
+]
+
+
+@pytest.fixture
+def backend():
+    prefix = f"test-cache-{uuid.uuid4().hex}"
+    cache = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": prefix})
+    yield cache
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
+
+
+def test_one_client_serves_every_call(backend):
+    first = backend._cache.get_client(write=True)
+
+    assert backend._cache.get_client() is first
+    assert backend._cache.get_client(write=True) is first
+
+
+def test_values_round_trip_as_with_djangos_backend(backend):
+    django_view = DjangoRedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": backend.key_prefix})
+
+    backend.set("record", {"title": "逾期未申报", "points": [1, 2]}, 30)
+    backend.set("counter", 1, 30)
+    backend.incr("counter")
+
+    assert django_view.get("record") == {"title": "逾期未申报", "points": [1, 2]}
+    assert django_view.get("counter") == 2
+    assert backend.get_many(["record", "missing"]) == {"record": {"title": "逾期未申报", "points": [1, 2]}}
+    assert backend.add("record", "other", 30) is False
+    assert backend.delete("record") is True
+    assert backend.get("record", "gone") == "gone"
+
+
+def test_threads_share_the_client_without_mixing_answers(backend):
+    errors: list[str] = []
+
+    def work(n: int) -> None:
+        for i in range(200):
+            backend.set(f"k{n}", i, 30)
+            if backend.get(f"k{n}") != i:
+                errors.append(f"thread {n} read another answer at {i}")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
