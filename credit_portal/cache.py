@@ -10,10 +10,16 @@ Keeping the façade changes nothing else: a ``redis.Redis`` over a pool is safe 
 between threads (each command borrows a connection from the pool and returns it), the
 pool itself reconnects after a fork (it compares its process id), and the keys, the
 serializer and the timeouts are Django's code, untouched.
+
+``clear()`` is the one behaviour changed: Django's empties the whole Redis database
+(FLUSHDB), and here the Celery broker's queues live in the same database (the settings
+give both the one REDIS_URL), as do the keys of any other process sharing it (test
+workers, each with its own KEY_PREFIX). It deletes only this cache's keys.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.cache.backends import redis as django_redis
@@ -41,3 +47,17 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def clear(self) -> None:
+        """Delete this cache's keys (those under its KEY_PREFIX), not the whole database."""
+        client = self._cache.get_client(write=True)
+        # The keys as make_key builds them, with the prefix taken literally.
+        pattern = self.key_func("*", re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix), "*")
+        batch: list[bytes] = []
+        for key in client.scan_iter(match=pattern, count=1000):
+            batch.append(key)
+            if len(batch) == 1000:
+                client.unlink(*batch)
+                batch = []
+        if batch:
+            client.unlink(*batch)

@@ -162,12 +162,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def _clear_cache() -> None:
     from django.core.cache import cache
 
-    if cache.__class__.__name__ == "RedisCache":
-        client = cache._cache.get_client(write=True)
-        for key in client.scan_iter(match=f"{cache.key_prefix}:*", count=500):
-            client.delete(key)
-    else:
-        cache.clear()
+    # On Redis this deletes only this worker's keys (credit_portal.cache.RedisCache.clear).
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -65,3 +65,34 @@ def test_threads_share_the_client_without_mixing_answers(backend):
         thread.join()
 
     assert errors == []
+
+
+def test_clear_deletes_only_this_caches_keys(backend):
+    client = backend._cache.get_client(write=True)
+    neighbour = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": f"{backend.key_prefix}-neighbour"})
+    broker_key = f"{backend.key_prefix}-celery-queue"  # as the broker's keys share the database
+    client.rpush(broker_key, "task")
+    backend.set("session", "mine", 30)
+    backend.set("other-version", "mine", 30, version=7)
+    neighbour.set("session", "theirs", 30)
+    try:
+        backend.clear()
+
+        assert backend.get("session") is None
+        assert backend.get("other-version", version=7) is None
+        assert neighbour.get("session") == "theirs"
+        assert client.lrange(broker_key, 0, -1) == [b"task"]
+    finally:
+        client.delete(broker_key)
+        neighbour.clear()
+
+
+def test_a_prefix_with_wildcards_is_taken_literally(backend):
+    wild = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": f"{backend.key_prefix}*"})
+    wild.set("k", 1, 30)
+    backend.set("k", 2, 30)
+
+    wild.clear()
+
+    assert backend.get("k") == 2
+    assert wild.get("k") is None
