@@ -14,24 +14,49 @@ Only for querysets whose SQL depends on nothing but the parameters given (no lis
 varying length, no booleans, which Django folds into the SQL text, no values that
 change the shape): every value must be a sentinel
 found exactly where the real value goes, which ``CompiledQuery`` checks when it
-compiles (a sentinel missing, or a shape that moves with its values, raises).
+compiles (a sentinel missing, or a shape that moves with its values, raises). A query
+whose shape does move (an ``IN`` list's length, an optional filter) is compiled once
+per shape: ``compiled_for(key, ...)`` keeps one ``CompiledQuery`` per key.
+
+Three ways to read the rows: ``rows`` gives the cursor's tuples as they are (numbers and
+text only); ``values`` gives what the ``values_list`` queryset gives, Django's row
+converters applied (dates, UUIDs and booleans on SQLite, encrypted fields); ``objects``
+gives what a model queryset gives: instances with their ``select_related`` relations
+and annotations, built the way Django's own iterable builds them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Field, IntegerField, QuerySet
+from django.db.models import Field, IntegerField, Model, QuerySet
+from django.db.models.query import get_related_populators
 from django.db.models.sql import UpdateQuery
 
 
+@dataclass
+class _Shape:
+    """What Django's iterables take from the compiler after ``as_sql``, kept to turn the
+    compiled SQL's rows into what the queryset would give."""
+
+    columns: list[Any]  # the selected expressions, for their converters
+    klass_info: dict[str, Any] | None
+    select: list[Any]
+    annotation_col_map: dict[str, int] | None
+
+
 class CompiledQuery:
-    """``build(**values)`` returns the queryset (a ``values_list``: rows come back as
-    tuples, without Django's converters, so only columns that need none: numbers and
-    text). ``fields[name]`` is the model field a value is prepared by (a UUID primary
-    key, say); ``sentinels[name]`` a value of that type found nowhere else in the query."""
+    """``build(**values)`` returns the queryset. ``fields[name]`` is the model field a
+    value is prepared by (a UUID primary key, say); ``sentinels[name]`` a value of that
+    type found nowhere else in the query. ``rows`` returns the cursor's tuples without
+    Django's converters (only for columns that need none: numbers and text); ``values``
+    (a ``values_list`` queryset) and ``objects`` (a model queryset) return exactly what
+    the queryset returns."""
 
     def __init__(
         self, build: Callable[..., QuerySet[Any]], *, fields: dict[str, Field], sentinels: dict[str, Any]
@@ -40,16 +65,34 @@ class CompiledQuery:
         self.fields = fields
         self.sentinels = sentinels
         self._compiled: dict[str, tuple[str, list[Any], dict[int, str]]] = {}
+        self._shapes: dict[str, _Shape] = {}
+        # Per connection (converters may be bound to it): {position: (converters, expression)}.
+        self._converters: weakref.WeakKeyDictionary[Any, dict[int, tuple[list[Any], Any]]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._populators: dict[str, tuple[Any, ...]] = {}
 
     def _sql(self, using: str) -> tuple[str, tuple[Any, ...]]:
-        return self.build(**self.sentinels).query.get_compiler(using).as_sql()
+        compiler = self.build(**self.sentinels).query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        self._shapes[connections[using].vendor] = _Shape(
+            columns=[s[0] for s in compiler.select[: compiler.col_count]], klass_info=compiler.klass_info,
+            select=compiler.select, annotation_col_map=compiler.annotation_col_map,
+        )
+        return sql, params
 
     def _compile(self, using: str) -> tuple[str, list[Any], dict[int, str]]:
         connection = connections[using]
         compiled = self._compiled.get(connection.vendor)
         if compiled is not None:
             return compiled
-        sql, params = self._sql(using)
+        try:
+            sql, params = self._sql(using)
+        except EmptyResultSet:
+            # A shape that matches nothing (an empty ``IN`` list it cannot drop): Django
+            # runs no statement for it either.
+            compiled = self._compiled[connection.vendor] = ("", [], {})
+            return compiled
         prepared = {
             name: self.fields[name].get_db_prep_value(value, connection) for name, value in self.sentinels.items()
         }
@@ -74,9 +117,71 @@ class CompiledQuery:
         return sql, bound
 
     def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        sql, params = self._bound(using, values)
+        if not sql:
+            return []
         with connections[using].cursor() as cursor:
-            cursor.execute(*self._bound(using, values))
+            cursor.execute(sql, params)
             return cursor.fetchall()
+
+    def _converted(self, using: str, values: dict[str, Any]) -> tuple[list[Any], _Shape | None]:
+        """The rows as lists, cut to the selected columns, with the converters Django's
+        ``results_iter`` applies (the backend's, then the field's ``from_db_value``)."""
+        rows = self.rows(using=using, **values)
+        if not rows:
+            return [], None
+        connection = connections[using]
+        shape = self._shapes[connection.vendor]
+        converters = self._converters.get(connection)
+        if converters is None:
+            converters = {}
+            for i, expression in enumerate(shape.columns):
+                if expression:
+                    found = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+                    if found:
+                        converters[i] = (found, expression)
+            self._converters[connection] = converters
+        width = len(shape.columns)
+        out = []
+        for raw in rows:
+            row = list(raw[:width])
+            for i, (functions, expression) in converters.items():
+                value = row[i]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[i] = value
+            out.append(row)
+        return out, shape
+
+    def values(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        """What the ``values_list`` queryset ``build(**values)`` gives (tuples)."""
+        return [tuple(row) for row in self._converted(using, values)[0]]
+
+    def objects(self, *, using: str = "default", **values: Any) -> list[Model]:
+        """What the model queryset ``build(**values)`` gives: instances (``from_db``) with
+        their ``select_related`` relations and annotations, as Django's ``ModelIterable``
+        builds them (relations a related manager would attach are the caller's)."""
+        rows, shape = self._converted(using, values)
+        if shape is None:
+            return []
+        populators = self._populators.get(connections[using].vendor)
+        if populators is None:
+            klass_info, select = shape.klass_info, shape.select
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            init_list = [column[0].target.attname for column in select[start:end]]
+            populators = (klass_info["model"], start, end, init_list, get_related_populators(klass_info, select, using))
+            self._populators[connections[using].vendor] = populators
+        model, start, end, init_list, related = populators
+        annotations = shape.annotation_col_map or {}
+        found = []
+        for row in rows:
+            obj = model.from_db(using, init_list, row[start:end])
+            for populator in related:
+                populator.populate(row, obj)
+            for name, position in annotations.items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
 
 
 class CompiledUpdate(CompiledQuery):
@@ -98,9 +203,14 @@ class CompiledUpdate(CompiledQuery):
     def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
         raise TypeError("CompiledUpdate returns no rows: use run()")
 
+    values = objects = rows
+
     def run(self, *, using: str = "default", **values: Any) -> int:
+        sql, params = self._bound(using, values)
+        if not sql:
+            return 0
         with connections[using].cursor() as cursor:
-            cursor.execute(*self._bound(using, values))
+            cursor.execute(sql, params)
             return cursor.rowcount
 
 
@@ -125,3 +235,25 @@ def rows_for_ids(
             sentinels={n: -1 - i for i, n in enumerate(names)},
         )
     return query.rows(using=using, **dict(zip(names, ids, strict=True)))
+
+
+# CompiledQuery per shape, for a query whose SQL changes with something other than its
+# values (the length of an id list, an optional filter, a registered annotation).
+_by_key: dict[Hashable, CompiledQuery] = {}
+
+
+def compiled_for(
+    key: Hashable, build: Callable[..., QuerySet[Any]], *, fields: dict[str, Field], sentinels: dict[str, Any]
+) -> CompiledQuery:
+    """The ``CompiledQuery`` kept under ``key``, made from the other arguments the first
+    time: ``key`` must name everything the shape of ``build``'s SQL depends on."""
+    query = _by_key.get(key)
+    if query is None:
+        query = _by_key[key] = CompiledQuery(build, fields=fields, sentinels=sentinels)
+    return query
+
+
+def id_sentinels(prefix: str, count: int, *, base: int = -1) -> dict[str, int]:
+    """``count`` sentinel ids named ``<prefix>0``, ``<prefix>1``…: negative numbers from
+    ``base`` down, which no row's id is (give each list of a query its own ``base``)."""
+    return {f"{prefix}{i}": base - i for i in range(count)}

@@ -175,10 +175,7 @@ def query_record(
         # person (who is the person named when the code is theirs; looked up on their
         # own otherwise). Every failure here gets the same answer, logged after this
         # transaction; without a well-formed number nothing can match.
-        found = (
-            Authorization.objects.select_for_update(of=("self",)).select_related("subject")
-            .filter(code_hash=code_digest(code)).first()
-        ) if code and index else None
+        found = next(iter(_CODE_AUTHORIZATION.objects(code_hash=code_digest(code))), None) if code and index else None
         subject = found.subject if found is not None and found.subject.id_number_index == index else named_subject()
         if subject is None or subject.name != (name or "").strip() or found is None or found.subject_id != subject.pk:
             reason = Reason.NOT_MATCHED
@@ -211,6 +208,18 @@ def query_record(
             if reason == Reason.EXPIRED and locked.state == State.ACTIVE:
                 Authorization.objects.filter(pk=locked.pk, state=State.ACTIVE).update(state=State.EXPIRED, ended_at=now)
     raise refuse(reason)
+
+
+def _code_authorization(code_hash: str) -> QuerySet[Authorization]:
+    # ``.first()`` of the code's authorization, locked, with its person.
+    return Authorization.objects.select_for_update(of=("self",)).select_related("subject").filter(code_hash=code_hash)[:1]
+
+
+# Compiled once per process, like the use's UPDATE below.
+_CODE_AUTHORIZATION = CompiledQuery(
+    _code_authorization, fields={"code_hash": Authorization._meta.get_field("code_hash")},
+    sentinels={"code_hash": "code-hash-sentinel-c0de"},
+)
 
 
 def _spend_use(pk: object, now: object) -> tuple[QuerySet[Authorization], dict[str, Any]]:

@@ -79,3 +79,18 @@ def test_compiled_update_changes_what_update_changes_and_counts_rows() -> None:
     }
     with pytest.raises(TypeError):
         update.rows(username="u1-compiled")
+
+
+def test_a_shape_that_matches_nothing_runs_no_statement() -> None:
+    from credit_portal.compiled import compiled_for
+
+    def build():  # noqa: ANN202
+        return User.objects.filter(pk__in=[]).values_list("id")
+
+    query = compiled_for(("test-empty",), build, fields={}, sentinels={})
+    with CaptureQueriesContext(connection) as captured:
+        assert query.values() == []
+        assert query.objects() == []
+        assert query.rows() == []
+    assert len(captured) == 0
+    assert compiled_for(("test-empty",), build, fields={}, sentinels={}) is query
