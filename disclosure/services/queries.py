@@ -164,8 +164,10 @@ def query_record(
         subject = named_subject()
         raise refuse(Reason.NOT_INSTITUTION)
 
-    if ratelimit.is_limited("query-refusals", user_key, limit=conf.get("DISCLOSURE_REFUSALS_PER_USER_HOUR") - 1) or not (
-        ratelimit.hit("queries", user_key, limit=conf.get("DISCLOSURE_QUERIES_PER_USER_HOUR"), window=3600)
+    # Over the refusals' limit nothing is counted; else the query counts against its own.
+    if not ratelimit.hit_unless_limited(
+        "queries", user_key, limit=conf.get("DISCLOSURE_QUERIES_PER_USER_HOUR"), window=3600,
+        guard="query-refusals", guard_limit=conf.get("DISCLOSURE_REFUSALS_PER_USER_HOUR") - 1,
     ):
         subject = named_subject()
         raise refuse(Reason.RATE_LIMITED)
