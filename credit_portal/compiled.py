@@ -33,10 +33,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Field, IntegerField, Model, QuerySet
 from django.db.models.query import get_related_populators
-from django.db.models.sql import UpdateQuery
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 
 @dataclass
@@ -212,6 +213,77 @@ class CompiledUpdate(CompiledQuery):
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
+
+
+class CompiledInsert:
+    """``instance.save(force_insert=True)`` of a new instance (what ``objects.create``
+    does), with the INSERT's SQL compiled once per process, vendor and whether the
+    primary key is set (a UUID default, say): the same signals, ``pre_save`` of every
+    field (``auto_now_add``, encryption), values prepared by each field, the returned
+    primary key set, a failure marking the transaction for rollback as ``save`` does.
+    An expression among the values, a field with its own placeholder, or a model with
+    parents takes ``save`` itself."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        meta = model._meta
+        self.plain = not meta.parents and not meta.order_with_respect_to and not any(
+            hasattr(f, "get_placeholder") or f.generated for f in meta.local_concrete_fields
+        )
+        self._compiled: dict[tuple[str, bool], tuple[str, tuple[Any, ...], list[Field], list[Any]]] = {}
+
+    def _compile(self, obj: Model, using: str, pk_set: bool) -> tuple[str, tuple[Any, ...], list[Field], list[Any]]:
+        connection = connections[using]
+        compiled = self._compiled.get((connection.vendor, pk_set))
+        if compiled is not None:
+            return compiled
+        meta = self.model._meta
+        fields = [f for f in meta.local_concrete_fields if not f.generated and (pk_set or f is not meta.auto_field)]
+        query = InsertQuery(self.model)
+        # Compiled from a stand-in whose values are all plain, so every placeholder is "%s".
+        query.insert_values(fields, [self.model(**{f.attname: None for f in fields})], raw=True)
+        compiler = query.get_compiler(using)
+        compiler.returning_fields = meta.db_returning_fields
+        ((sql, params),) = compiler.as_sql()
+        if len(params) != len(fields):
+            raise ValueError(f"CompiledInsert: {self.model.__name__}'s INSERT has placeholders of its own")
+        returning = [f.get_col(meta.db_table) for f in compiler.returning_fields or []]
+        compiled = (sql, tuple(compiler.returning_params), fields, returning)
+        self._compiled[(connection.vendor, pk_set)] = compiled
+        return compiled
+
+    def insert(self, obj: Model, *, using: str = "default") -> Model:
+        if not self.plain:
+            obj.save(force_insert=True, using=using)
+            return obj
+        meta = self.model._meta
+        obj._prepare_related_fields_for_save(operation_name="save")
+        pre_save.send(sender=self.model, instance=obj, raw=False, using=using, update_fields=None)
+        if obj._get_pk_val(meta) is None:
+            setattr(obj, meta.pk.attname, meta.pk.get_pk_value_on_save(obj))
+        pk_set = obj._get_pk_val(meta) is not None
+        sql, returning_params, fields, returning = self._compile(obj, using, pk_set)
+        values = [field.pre_save(obj, add=True) for field in fields]
+        if any(hasattr(value, "resolve_expression") for value in values):
+            obj.save(force_insert=True, using=using)
+            return obj
+        connection = connections[using]
+        params = [field.get_db_prep_save(value, connection=connection) for field, value in zip(fields, values, strict=True)]
+        with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if returning:
+                if connection.features.can_return_columns_from_insert:
+                    row = list(connection.ops.fetch_returned_insert_columns(cursor, returning_params))
+                else:
+                    row = [connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)]
+                for i, column in enumerate(returning):
+                    for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+                        row[i] = converter(row[i], column, connection)
+                    setattr(obj, column.target.attname, row[i])
+        obj._state.db = using
+        obj._state.adding = False
+        post_save.send(sender=self.model, instance=obj, created=True, update_fields=None, raw=False, using=using)
+        return obj
 
 
 # CompiledQuery for a query built from a tuple of ids, by name and number of ids (the

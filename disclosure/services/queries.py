@@ -33,7 +33,7 @@ from archives import validators
 from archives.models import Subject
 from archives.services.subjects import subject_index_for
 from credit_portal import audit, ratelimit
-from credit_portal.compiled import CompiledQuery, CompiledUpdate
+from credit_portal.compiled import CompiledInsert, CompiledQuery, CompiledUpdate
 from credit_portal.exceptions import DomainError
 from credit_portal.http import client_ip
 from departments.models import Occupation, RecordCategory
@@ -327,6 +327,10 @@ def _scope(
     return occupation_ids, category_ids, mandatory, None
 
 
+# ``QueryLog.objects.create``'s INSERT, compiled once per process.
+_INSERT_LOG = CompiledInsert(QueryLog)
+
+
 def _log(
     *,
     by: User,
@@ -345,14 +349,14 @@ def _log(
     there is one, else in their own): refused queries are committed too. Inside the
     query's transaction no savepoint: a failed log must fail the query with it."""
     with transaction.atomic(savepoint=False):
-        log = QueryLog.objects.create(
+        log = _INSERT_LOG.insert(QueryLog(
             actor=by if getattr(by, "is_authenticated", False) else None,
             institution=institution, subject=subject, authorization=authorization,
             purpose=purpose if purpose in Purpose.values else Purpose.OTHER, purpose_other=purpose_other[:200],
             outcome=outcome, reason=reason, channel=channel,
             ip_address=client_ip(request) if request is not None else None,
             report=report, result_digest=report.digest if report else "",
-        )
+        ))
         # A query is a read of the person's record (DESIGN §8): appended in this
         # transaction with its keyed MAC and chained by the background chainer like every
         # other read, so queries on every web host do not queue on the chain head's lock.

@@ -419,6 +419,10 @@ def verification_code(report: CreditReport) -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
+# ``CreditReport.objects.create``'s INSERT, compiled once per process.
+_INSERT_REPORT = compiled.CompiledInsert(CreditReport)
+
+
 def issue_report(
     subject: Subject,
     *,
@@ -447,10 +451,10 @@ def issue_report(
         frozen = {**content, "number": number}
         try:
             with transaction.atomic():
-                return CreditReport.objects.create(
+                return _INSERT_REPORT.insert(CreditReport(
                     number=number, kind=kind, subject=subject, institution=institution, authorization=authorization,
                     issued_at=now, issued_to_user=to_user, content=frozen, digest=digest_of(frozen),
-                )
+                ))
         except IntegrityError:
             if attempt == NUMBER_ATTEMPTS or not CreditReport.objects.filter(number=number).exists():
                 raise
