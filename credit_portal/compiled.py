@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Field, IntegerField, Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.signals import post_save, pre_save
@@ -221,8 +221,8 @@ class CompiledInsert:
     primary key is set (a UUID default, say): the same signals, ``pre_save`` of every
     field (``auto_now_add``, encryption), values prepared by each field, the returned
     primary key set, a failure marking the transaction for rollback as ``save`` does.
-    An expression among the values, a field with its own placeholder, or a model with
-    parents takes ``save`` itself."""
+    A field with its own placeholder, or a model with parents, takes ``save`` itself;
+    an expression among the values is refused (the SQL has a plain placeholder for each)."""
 
     def __init__(self, model: type[Model]) -> None:
         self.model = model
@@ -230,11 +230,13 @@ class CompiledInsert:
         self.plain = not meta.parents and not meta.order_with_respect_to and not any(
             hasattr(f, "get_placeholder") or f.generated for f in meta.local_concrete_fields
         )
-        self._compiled: dict[tuple[str, bool], tuple[str, tuple[Any, ...], list[Field], list[Any]]] = {}
+        self._compiled: dict[tuple[str, bool, bool], tuple[str, tuple[Any, ...], list[Field], list[Any]]] = {}
 
-    def _compile(self, obj: Model, using: str, pk_set: bool) -> tuple[str, tuple[Any, ...], list[Field], list[Any]]:
+    def _compile(
+        self, using: str, pk_set: bool, unless_taken: bool
+    ) -> tuple[str, tuple[Any, ...], list[Field], list[Any]]:
         connection = connections[using]
-        compiled = self._compiled.get((connection.vendor, pk_set))
+        compiled = self._compiled.get((connection.vendor, pk_set, unless_taken))
         if compiled is not None:
             return compiled
         meta = self.model._meta
@@ -247,33 +249,64 @@ class CompiledInsert:
         ((sql, params),) = compiler.as_sql()
         if len(params) != len(fields):
             raise ValueError(f"CompiledInsert: {self.model.__name__}'s INSERT has placeholders of its own")
+        if unless_taken:
+            # PostgreSQL's and SQLite's upsert clause, before any RETURNING: only a unique
+            # value already held is passed over (not SQLite's INSERT OR IGNORE, which
+            # would pass over a NOT NULL or CHECK violation too).
+            values, returning_sql, rest = sql.partition(" RETURNING ")
+            sql = f"{values} ON CONFLICT DO NOTHING{returning_sql}{rest}"
         returning = [f.get_col(meta.db_table) for f in compiler.returning_fields or []]
         compiled = (sql, tuple(compiler.returning_params), fields, returning)
-        self._compiled[(connection.vendor, pk_set)] = compiled
+        self._compiled[(connection.vendor, pk_set, unless_taken)] = compiled
         return compiled
 
     def insert(self, obj: Model, *, using: str = "default") -> Model:
         if not self.plain:
             obj.save(force_insert=True, using=using)
             return obj
+        self._insert(obj, using, unless_taken=False)
+        return obj
+
+    def insert_unless_taken(self, obj: Model, *, using: str = "default") -> bool:
+        """``insert``, or False with nothing written when a row holds one of the
+        instance's unique values already (``ON CONFLICT DO NOTHING``): a clash of a
+        random number costs no error, so no savepoint is needed to survive it in
+        PostgreSQL's transaction. Other databases: the INSERT in a savepoint."""
+        if not self.plain or connections[using].vendor not in ("postgresql", "sqlite"):
+            try:
+                with transaction.atomic(using=using):
+                    obj.save(force_insert=True, using=using)
+            except IntegrityError:
+                return False
+            return True
+        return self._insert(obj, using, unless_taken=True)
+
+    def _insert(self, obj: Model, using: str, *, unless_taken: bool) -> bool:
         meta = self.model._meta
         obj._prepare_related_fields_for_save(operation_name="save")
         pre_save.send(sender=self.model, instance=obj, raw=False, using=using, update_fields=None)
         if obj._get_pk_val(meta) is None:
             setattr(obj, meta.pk.attname, meta.pk.get_pk_value_on_save(obj))
         pk_set = obj._get_pk_val(meta) is not None
-        sql, returning_params, fields, returning = self._compile(obj, using, pk_set)
+        sql, returning_params, fields, returning = self._compile(using, pk_set, unless_taken)
         values = [field.pre_save(obj, add=True) for field in fields]
         if any(hasattr(value, "resolve_expression") for value in values):
-            obj.save(force_insert=True, using=using)
-            return obj
+            raise ValueError(f"CompiledInsert: an expression among {self.model.__name__}'s values: use save()")
         connection = connections[using]
         params = [field.get_db_prep_save(value, connection=connection) for field, value in zip(fields, values, strict=True)]
         with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
             cursor.execute(sql, params)
+            returns = returning and connection.features.can_return_columns_from_insert
+            # Nothing written: no row returned (SQLite counts RETURNING rows only once
+            # fetched), or none counted.
+            if unless_taken and not returns and cursor.rowcount == 0:
+                return False
             if returning:
-                if connection.features.can_return_columns_from_insert:
-                    row = list(connection.ops.fetch_returned_insert_columns(cursor, returning_params))
+                if returns:
+                    fetched = connection.ops.fetch_returned_insert_columns(cursor, returning_params)
+                    if fetched is None:
+                        return False
+                    row = list(fetched)
                 else:
                     row = [connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)]
                 for i, column in enumerate(returning):
@@ -283,7 +316,7 @@ class CompiledInsert:
         obj._state.db = using
         obj._state.adding = False
         post_save.send(sender=self.model, instance=obj, created=True, update_fields=None, raw=False, using=using)
-        return obj
+        return True
 
 
 # CompiledQuery for a query built from a tuple of ids, by name and number of ids (the

@@ -419,7 +419,7 @@ def verification_code(report: CreditReport) -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-# ``CreditReport.objects.create``'s INSERT, compiled once per process.
+# ``CreditReport.objects.create``'s INSERT, compiled once per process, unless the number is taken.
 _INSERT_REPORT = compiled.CompiledInsert(CreditReport)
 
 
@@ -437,28 +437,28 @@ def issue_report(
     """Freeze a report. Runs inside the caller's transaction (the query or the self
     download), which writes the audit entry.
 
-    The number is random; a clash with an existing report (unique constraint) rolls
-    back only the savepoint around the insert and is retried with a fresh number, so
-    a busy day never answers a query with an error."""
+    The number is random; a clash with an existing report (unique constraint) writes
+    nothing (``ON CONFLICT DO NOTHING``) and is retried with a fresh number, so a busy
+    day never answers a query with an error."""
     now = timezone.now()
     content = build_content(
         subject, number="", kind=kind, issued_at=now, institution=institution, authorization=authorization,
         occupation_ids=occupation_ids, category_ids=category_ids, mandatory=mandatory,
         include_points=authorization.include_points if authorization is not None else kind == CreditReport.Kind.SELF,
     )
-    for attempt in range(1, NUMBER_ATTEMPTS + 1):
+    for _attempt in range(NUMBER_ATTEMPTS):
         number = new_report_number()
         frozen = {**content, "number": number}
-        try:
-            with transaction.atomic():
-                return _INSERT_REPORT.insert(CreditReport(
-                    number=number, kind=kind, subject=subject, institution=institution, authorization=authorization,
-                    issued_at=now, issued_to_user=to_user, content=frozen, digest=digest_of(frozen),
-                ))
-        except IntegrityError:
-            if attempt == NUMBER_ATTEMPTS or not CreditReport.objects.filter(number=number).exists():
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+        report = CreditReport(
+            number=number, kind=kind, subject=subject, institution=institution, authorization=authorization,
+            issued_at=now, issued_to_user=to_user, content=frozen, digest=digest_of(frozen),
+        )
+        # ON CONFLICT DO NOTHING: a number (or, never in practice, a random id) already
+        # taken writes nothing and raises nothing, so the query's transaction goes on
+        # without a savepoint around the INSERT; the next attempt takes a fresh number.
+        if _INSERT_REPORT.insert_unless_taken(report):
+            return report
+    raise IntegrityError(f"report number: {NUMBER_ATTEMPTS} numbers in a row were taken")
 
 
 def issue_self_report(subject: Subject, *, by: User, request: HttpRequest | None = None) -> CreditReport:

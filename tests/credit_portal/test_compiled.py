@@ -141,3 +141,19 @@ def test_compiled_insert_failure_marks_the_transaction_for_rollback() -> None:
         with pytest.raises(IntegrityError):
             insert.insert(User(username="ins-dup"))
         assert transaction.get_connection().needs_rollback
+
+
+def test_insert_unless_taken_writes_nothing_on_a_taken_unique_value() -> None:
+    from credit_portal.compiled import CompiledInsert
+
+    insert = CompiledInsert(User)
+    assert insert.insert_unless_taken(User(username="ins-taken"))
+    with CaptureQueriesContext(connection) as captured:
+        again = User(username="ins-taken")
+        assert not insert.insert_unless_taken(again)
+    assert len(captured) == 1
+    assert again.pk is None
+    assert again._state.adding
+    assert User.objects.filter(username="ins-taken").count() == 1
+    # The transaction goes on (on PostgreSQL a failed INSERT would have aborted it).
+    assert User.objects.filter(username__startswith="ins-").count() == 1
