@@ -59,6 +59,12 @@ def personal_statement_expression() -> Expression:
     return Coalesce(*reversed(expressions), output_field=TextField())
 
 
+def personal_statement_key() -> tuple[StatementExpressionProvider, ...]:
+    """What ``personal_statement_expression`` is built from (the providers registered),
+    for SQL compiled once with it (credit_portal.compiled): it changes when they do."""
+    return tuple(_statement_expressions)
+
+
 # Versions of the annotations for cached renderings of an archive (credit_portal.fragments):
 # each provider gives a subquery expression evaluated per archive row (``OuterRef("pk")``
 # is the archive, ``OuterRef("subject")`` its subject) that changes whenever what it

@@ -39,6 +39,8 @@ PEOPLE = int(os.environ.get("BENCH_PEOPLE", "100000"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
+# Authorizations (on as many people) the query API's load cycles through.
+QUERY_POOL = 64
 
 
 @dataclass
@@ -51,6 +53,9 @@ class Page:
     cookies: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     queries: int | None = None
+    # Bodies the load cycles through (``body`` is the first: the one counted and the one
+    # bench/page_cpu.py sends); empty: ``body`` alone.
+    bodies: list[str] = field(default_factory=list)
 
 
 # --- the data set ---------------------------------------------------------------------
@@ -102,9 +107,12 @@ def prepare(env: dict[str, str]) -> None:
 
 
 def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object]]:
-    """Accounts, an authorization and a report on a synthetic person; the pages to load.
+    """Accounts, authorizations (a pool of QUERY_POOL people for the query API) and a report
+    on a synthetic person; the pages to load.
     ``person_pages=False`` leaves out the citizen, institution and report pages, whose
     fixtures decrypt ID numbers (a data set made with other keys)."""
+    import json
+
     from django.conf import settings
     from django.contrib.auth.models import Group
     from django.middleware.csrf import _get_new_csrf_string
@@ -143,18 +151,35 @@ def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object
         staff = account("bench_institution", Role.INSTITUTION)
         institution = Institution.objects.get(credit_code__startswith="91110108MA0HCB001")
         InstitutionStaff.objects.get_or_create(user=staff, defaults={"institution": institution})
-        code = "BNCH-BNCH-BNCH"
-        authorization, _ = Authorization.objects.update_or_create(
-            code_hash=code_digest(code),
-            defaults={
-                "reference": "BENCH00000000001", "subject": subject, "grantee": institution, "purpose": "recruitment",
-                "valid_from": now, "valid_until": now + timezone.timedelta(days=80), "max_uses": 32000, "uses": 0,
-                "state": Authorization.State.ACTIVE, "granted_at": now,
-            },
-        )
-        authorization.occupations.set([archive.occupation])
-        authorization.categories.set(RecordCategory.objects.all())
-        result = query_record(by=staff, name=subject.name, id_number=subject.id_number, code=code, purpose="recruitment")
+        # The query API is loaded with a pool of authorizations on different people, each
+        # with its own code, as institutions query different people: every query locks its
+        # authorization's row (FOR UPDATE) until it commits, so one code queried from every
+        # connection serialized the workers on that lock, which real traffic does not do.
+        # The first is the person of the other person pages (and of the report page).
+        queried = [subject, *Subject.objects.filter(created_by=loader, citizen_profile__isnull=True)
+                   .exclude(pk=subject.pk).order_by("id_number_index")[: QUERY_POOL - 1]]
+        bodies = []
+        categories = list(RecordCategory.objects.all())
+        for i, person in enumerate(queried):
+            first = archive if person is subject else person.archives.select_related("occupation").first()
+            if first is None:
+                continue
+            code = "BNCH-BNCH-BNCH" if i == 0 else f"BNCH-BNCH-{i:04d}"
+            authorization, _ = Authorization.objects.update_or_create(
+                code_hash=code_digest(code),
+                defaults={
+                    "reference": f"BENCH{i + 1:011d}", "subject": person, "grantee": institution,
+                    "purpose": "recruitment", "valid_from": now, "valid_until": now + timezone.timedelta(days=80),
+                    "max_uses": 32000, "uses": 0, "state": Authorization.State.ACTIVE, "granted_at": now,
+                },
+            )
+            authorization.occupations.set([first.occupation])
+            authorization.categories.set(categories)
+            bodies.append(json.dumps(
+                {"name": person.name, "id_number": person.id_number, "code": code, "purpose": "recruitment"}
+            ))
+        result = query_record(by=staff, name=subject.name, id_number=subject.id_number, code="BNCH-BNCH-BNCH",
+                              purpose="recruitment")
         report = result.report
         users = [citizen, staff]
     education = Department.objects.get(code="education")
@@ -178,7 +203,6 @@ def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object
     from urllib.parse import urlencode
 
     post = {"X-CSRFToken": csrf, "Referer": "http://127.0.0.1/"}
-    import json
 
     pages = [
         Page("bare Django view (baseline)", "/bench/bare/"),
@@ -187,9 +211,8 @@ def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object
     if person_pages:
         pages += [
             Page("citizen: own archive", f"/my/archives/{archive.pk}/", cookies=signed(citizen)),
-            Page("institution: query API (POST)", "/api/disclosure/queries/", "POST",
-                 json.dumps({"name": subject.name, "id_number": subject.id_number, "code": code, "purpose": "recruitment"}),
-                 "application/json", signed(staff), post),
+            Page("institution: query API (POST)", "/api/disclosure/queries/", "POST", bodies[0],
+                 "application/json", signed(staff), post, bodies=bodies),
             Page("institution: report page", f"/reports/{report.number}/", cookies=signed(staff)),
         ]
     pages += [
@@ -254,6 +277,7 @@ WRK_SCRIPT = """
 wrk.method = "{method}"
 wrk.body = {body}
 {headers}
+{bodies}
 done = function(summary, latency, requests)
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
   io.write(string.format("BENCH %d %f %f %f %f %d\\n", summary.requests, summary.duration / 1e6,
@@ -266,6 +290,28 @@ def _lua(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# A page with several bodies: each wrk thread cycles through them, from its own place
+# (setup() runs once per thread in the main Lua state, init() in the thread's own).
+WRK_BODIES = """
+bodies = {{{items}}}
+local threads = 0
+setup = function(thread)
+  thread:set("first", threads * {step})
+  threads = threads + 1
+end
+init = function(args)
+  counter = first or 0
+end
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, bodies[counter % #bodies + 1])
+end
+"""
+
+
+WRK_THREADS = 2
+
+
 def load_wrk(base: str, page: Page, tmp: Path) -> Result:
     headers = dict(page.headers)
     if page.cookies:
@@ -276,9 +322,11 @@ def load_wrk(base: str, page: Page, tmp: Path) -> Result:
     script.write_text(WRK_SCRIPT.format(
         method=page.method, body=_lua(page.body),
         headers="\n".join(f"wrk.headers[{_lua(k)}] = {_lua(v)}" for k, v in headers.items()),
+        bodies=WRK_BODIES.format(items=", ".join(_lua(b) for b in page.bodies), step=len(page.bodies) // WRK_THREADS)
+        if page.bodies else "",
     ))
     out = subprocess.run(  # noqa: S603
-        ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "--timeout", "30s", "-s", str(script), base + page.path],  # noqa: S607
+        ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "--timeout", "30s", "-s", str(script), base + page.path],  # noqa: S607
         capture_output=True, text=True, check=True,
     ).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
@@ -286,8 +334,8 @@ def load_wrk(base: str, page: Page, tmp: Path) -> Result:
     return Result(int(requests), float(seconds), float(p50), float(p95), float(p99), int(bad))
 
 
-def _python_worker(args: tuple[str, int, Page, float, int]) -> tuple[list[float], int]:
-    host, port, page, until, connections = args
+def _python_worker(args: tuple[str, int, Page, float, int, int]) -> tuple[list[float], int]:
+    host, port, page, until, connections, process = args
     import threading
 
     latencies: list[float] = []
@@ -297,13 +345,17 @@ def _python_worker(args: tuple[str, int, Page, float, int]) -> tuple[list[float]
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in page.cookies.items())
     if page.method == "POST":
         headers["Content-Type"] = page.content_type
-    body = page.body.encode()
+    # Each connection cycles through the page's bodies from its own place, as wrk's threads do.
+    bodies = [b.encode() for b in page.bodies or [page.body]]
     lock = threading.Lock()
 
-    def run() -> None:
+    def run(slot: int) -> None:
         conn = http.client.HTTPConnection(host, port, timeout=30)
         mine = []
+        turn = slot * len(bodies) // CONNECTIONS
         while time.monotonic() < until:
+            body = bodies[turn % len(bodies)]
+            turn += 1
             started = time.monotonic()
             try:
                 conn.request(page.method, page.path, body=body if page.method == "POST" else None, headers=headers)
@@ -321,7 +373,7 @@ def _python_worker(args: tuple[str, int, Page, float, int]) -> tuple[list[float]
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=run) for _ in range(connections)]
+    threads = [threading.Thread(target=run, args=(process * connections + i,)) for i in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -336,7 +388,8 @@ def load_python(base: str, page: Page) -> Result:
     until = started + SECONDS
     processes = 2
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        parts = pool.map(_python_worker, [(host, int(port), page, until, CONNECTIONS // processes)] * processes)
+        parts = pool.map(_python_worker, [(host, int(port), page, until, CONNECTIONS // processes, i)
+                                          for i in range(processes)])
     elapsed = time.monotonic() - started
     latencies = sorted(x * 1000 for part in parts for x in part[0])
     bad = sum(part[1] for part in parts)

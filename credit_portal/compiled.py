@@ -14,24 +14,50 @@ Only for querysets whose SQL depends on nothing but the parameters given (no lis
 varying length, no booleans, which Django folds into the SQL text, no values that
 change the shape): every value must be a sentinel
 found exactly where the real value goes, which ``CompiledQuery`` checks when it
-compiles (a sentinel missing, or a shape that moves with its values, raises).
+compiles (a sentinel missing, or a shape that moves with its values, raises). A query
+whose shape does move (an ``IN`` list's length, an optional filter) is compiled once
+per shape: ``compiled_for(key, ...)`` keeps one ``CompiledQuery`` per key.
+
+Three ways to read the rows: ``rows`` gives the cursor's tuples as they are (numbers and
+text only); ``values`` gives what the ``values_list`` queryset gives, Django's row
+converters applied (dates, UUIDs and booleans on SQLite, encrypted fields); ``objects``
+gives what a model queryset gives: instances with their ``select_related`` relations
+and annotations, built the way Django's own iterable builds them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
-from django.db.models import Field, IntegerField, QuerySet
-from django.db.models.sql import UpdateQuery
+from django.core.exceptions import EmptyResultSet
+from django.db import IntegrityError, connections, transaction
+from django.db.models import Field, IntegerField, Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery, UpdateQuery
+
+
+@dataclass
+class _Shape:
+    """What Django's iterables take from the compiler after ``as_sql``, kept to turn the
+    compiled SQL's rows into what the queryset would give."""
+
+    columns: list[Any]  # the selected expressions, for their converters
+    klass_info: dict[str, Any] | None
+    select: list[Any]
+    annotation_col_map: dict[str, int] | None
 
 
 class CompiledQuery:
-    """``build(**values)`` returns the queryset (a ``values_list``: rows come back as
-    tuples, without Django's converters, so only columns that need none: numbers and
-    text). ``fields[name]`` is the model field a value is prepared by (a UUID primary
-    key, say); ``sentinels[name]`` a value of that type found nowhere else in the query."""
+    """``build(**values)`` returns the queryset. ``fields[name]`` is the model field a
+    value is prepared by (a UUID primary key, say); ``sentinels[name]`` a value of that
+    type found nowhere else in the query. ``rows`` returns the cursor's tuples without
+    Django's converters (only for columns that need none: numbers and text); ``values``
+    (a ``values_list`` queryset) and ``objects`` (a model queryset) return exactly what
+    the queryset returns."""
 
     def __init__(
         self, build: Callable[..., QuerySet[Any]], *, fields: dict[str, Field], sentinels: dict[str, Any]
@@ -40,16 +66,34 @@ class CompiledQuery:
         self.fields = fields
         self.sentinels = sentinels
         self._compiled: dict[str, tuple[str, list[Any], dict[int, str]]] = {}
+        self._shapes: dict[str, _Shape] = {}
+        # Per connection (converters may be bound to it): {position: (converters, expression)}.
+        self._converters: weakref.WeakKeyDictionary[Any, dict[int, tuple[list[Any], Any]]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._populators: dict[str, tuple[Any, ...]] = {}
 
     def _sql(self, using: str) -> tuple[str, tuple[Any, ...]]:
-        return self.build(**self.sentinels).query.get_compiler(using).as_sql()
+        compiler = self.build(**self.sentinels).query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        self._shapes[connections[using].vendor] = _Shape(
+            columns=[s[0] for s in compiler.select[: compiler.col_count]], klass_info=compiler.klass_info,
+            select=compiler.select, annotation_col_map=compiler.annotation_col_map,
+        )
+        return sql, params
 
     def _compile(self, using: str) -> tuple[str, list[Any], dict[int, str]]:
         connection = connections[using]
         compiled = self._compiled.get(connection.vendor)
         if compiled is not None:
             return compiled
-        sql, params = self._sql(using)
+        try:
+            sql, params = self._sql(using)
+        except EmptyResultSet:
+            # A shape that matches nothing (an empty ``IN`` list it cannot drop): Django
+            # runs no statement for it either.
+            compiled = self._compiled[connection.vendor] = ("", [], {})
+            return compiled
         prepared = {
             name: self.fields[name].get_db_prep_value(value, connection) for name, value in self.sentinels.items()
         }
@@ -74,9 +118,71 @@ class CompiledQuery:
         return sql, bound
 
     def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        sql, params = self._bound(using, values)
+        if not sql:
+            return []
         with connections[using].cursor() as cursor:
-            cursor.execute(*self._bound(using, values))
+            cursor.execute(sql, params)
             return cursor.fetchall()
+
+    def _converted(self, using: str, values: dict[str, Any]) -> tuple[list[Any], _Shape | None]:
+        """The rows as lists, cut to the selected columns, with the converters Django's
+        ``results_iter`` applies (the backend's, then the field's ``from_db_value``)."""
+        rows = self.rows(using=using, **values)
+        if not rows:
+            return [], None
+        connection = connections[using]
+        shape = self._shapes[connection.vendor]
+        converters = self._converters.get(connection)
+        if converters is None:
+            converters = {}
+            for i, expression in enumerate(shape.columns):
+                if expression:
+                    found = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+                    if found:
+                        converters[i] = (found, expression)
+            self._converters[connection] = converters
+        width = len(shape.columns)
+        out = []
+        for raw in rows:
+            row = list(raw[:width])
+            for i, (functions, expression) in converters.items():
+                value = row[i]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[i] = value
+            out.append(row)
+        return out, shape
+
+    def values(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        """What the ``values_list`` queryset ``build(**values)`` gives (tuples)."""
+        return [tuple(row) for row in self._converted(using, values)[0]]
+
+    def objects(self, *, using: str = "default", **values: Any) -> list[Model]:
+        """What the model queryset ``build(**values)`` gives: instances (``from_db``) with
+        their ``select_related`` relations and annotations, as Django's ``ModelIterable``
+        builds them (relations a related manager would attach are the caller's)."""
+        rows, shape = self._converted(using, values)
+        if shape is None:
+            return []
+        populators = self._populators.get(connections[using].vendor)
+        if populators is None:
+            klass_info, select = shape.klass_info, shape.select
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            init_list = [column[0].target.attname for column in select[start:end]]
+            populators = (klass_info["model"], start, end, init_list, get_related_populators(klass_info, select, using))
+            self._populators[connections[using].vendor] = populators
+        model, start, end, init_list, related = populators
+        annotations = shape.annotation_col_map or {}
+        found = []
+        for row in rows:
+            obj = model.from_db(using, init_list, row[start:end])
+            for populator in related:
+                populator.populate(row, obj)
+            for name, position in annotations.items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
 
 
 class CompiledUpdate(CompiledQuery):
@@ -98,10 +204,119 @@ class CompiledUpdate(CompiledQuery):
     def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
         raise TypeError("CompiledUpdate returns no rows: use run()")
 
+    values = objects = rows
+
     def run(self, *, using: str = "default", **values: Any) -> int:
+        sql, params = self._bound(using, values)
+        if not sql:
+            return 0
         with connections[using].cursor() as cursor:
-            cursor.execute(*self._bound(using, values))
+            cursor.execute(sql, params)
             return cursor.rowcount
+
+
+class CompiledInsert:
+    """``instance.save(force_insert=True)`` of a new instance (what ``objects.create``
+    does), with the INSERT's SQL compiled once per process, vendor and whether the
+    primary key is set (a UUID default, say): the same signals, ``pre_save`` of every
+    field (``auto_now_add``, encryption), values prepared by each field, the returned
+    primary key set, a failure marking the transaction for rollback as ``save`` does.
+    A field with its own placeholder, or a model with parents, takes ``save`` itself;
+    an expression among the values is refused (the SQL has a plain placeholder for each)."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        meta = model._meta
+        self.plain = not meta.parents and not meta.order_with_respect_to and not any(
+            hasattr(f, "get_placeholder") or f.generated for f in meta.local_concrete_fields
+        )
+        self._compiled: dict[tuple[str, bool, bool], tuple[str, tuple[Any, ...], list[Field], list[Any]]] = {}
+
+    def _compile(
+        self, using: str, pk_set: bool, unless_taken: bool
+    ) -> tuple[str, tuple[Any, ...], list[Field], list[Any]]:
+        connection = connections[using]
+        compiled = self._compiled.get((connection.vendor, pk_set, unless_taken))
+        if compiled is not None:
+            return compiled
+        meta = self.model._meta
+        fields = [f for f in meta.local_concrete_fields if not f.generated and (pk_set or f is not meta.auto_field)]
+        query = InsertQuery(self.model)
+        # Compiled from a stand-in whose values are all plain, so every placeholder is "%s".
+        query.insert_values(fields, [self.model(**{f.attname: None for f in fields})], raw=True)
+        compiler = query.get_compiler(using)
+        compiler.returning_fields = meta.db_returning_fields
+        ((sql, params),) = compiler.as_sql()
+        if len(params) != len(fields):
+            raise ValueError(f"CompiledInsert: {self.model.__name__}'s INSERT has placeholders of its own")
+        if unless_taken:
+            # PostgreSQL's and SQLite's upsert clause, before any RETURNING: only a unique
+            # value already held is passed over (not SQLite's INSERT OR IGNORE, which
+            # would pass over a NOT NULL or CHECK violation too).
+            values, returning_sql, rest = sql.partition(" RETURNING ")
+            sql = f"{values} ON CONFLICT DO NOTHING{returning_sql}{rest}"
+        returning = [f.get_col(meta.db_table) for f in compiler.returning_fields or []]
+        compiled = (sql, tuple(compiler.returning_params), fields, returning)
+        self._compiled[(connection.vendor, pk_set, unless_taken)] = compiled
+        return compiled
+
+    def insert(self, obj: Model, *, using: str = "default") -> Model:
+        if not self.plain:
+            obj.save(force_insert=True, using=using)
+            return obj
+        self._insert(obj, using, unless_taken=False)
+        return obj
+
+    def insert_unless_taken(self, obj: Model, *, using: str = "default") -> bool:
+        """``insert``, or False with nothing written when a row holds one of the
+        instance's unique values already (``ON CONFLICT DO NOTHING``): a clash of a
+        random number costs no error, so no savepoint is needed to survive it in
+        PostgreSQL's transaction. Other databases: the INSERT in a savepoint."""
+        if not self.plain or connections[using].vendor not in ("postgresql", "sqlite"):
+            try:
+                with transaction.atomic(using=using):
+                    obj.save(force_insert=True, using=using)
+            except IntegrityError:
+                return False
+            return True
+        return self._insert(obj, using, unless_taken=True)
+
+    def _insert(self, obj: Model, using: str, *, unless_taken: bool) -> bool:
+        meta = self.model._meta
+        obj._prepare_related_fields_for_save(operation_name="save")
+        pre_save.send(sender=self.model, instance=obj, raw=False, using=using, update_fields=None)
+        if obj._get_pk_val(meta) is None:
+            setattr(obj, meta.pk.attname, meta.pk.get_pk_value_on_save(obj))
+        pk_set = obj._get_pk_val(meta) is not None
+        sql, returning_params, fields, returning = self._compile(using, pk_set, unless_taken)
+        values = [field.pre_save(obj, add=True) for field in fields]
+        if any(hasattr(value, "resolve_expression") for value in values):
+            raise ValueError(f"CompiledInsert: an expression among {self.model.__name__}'s values: use save()")
+        connection = connections[using]
+        params = [field.get_db_prep_save(value, connection=connection) for field, value in zip(fields, values, strict=True)]
+        with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            returns = returning and connection.features.can_return_columns_from_insert
+            # Nothing written: no row returned (SQLite counts RETURNING rows only once
+            # fetched), or none counted.
+            if unless_taken and not returns and cursor.rowcount == 0:
+                return False
+            if returning:
+                if returns:
+                    fetched = connection.ops.fetch_returned_insert_columns(cursor, returning_params)
+                    if fetched is None:
+                        return False
+                    row = list(fetched)
+                else:
+                    row = [connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)]
+                for i, column in enumerate(returning):
+                    for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+                        row[i] = converter(row[i], column, connection)
+                    setattr(obj, column.target.attname, row[i])
+        obj._state.db = using
+        obj._state.adding = False
+        post_save.send(sender=self.model, instance=obj, created=True, update_fields=None, raw=False, using=using)
+        return True
 
 
 # CompiledQuery for a query built from a tuple of ids, by name and number of ids (the
@@ -125,3 +340,25 @@ def rows_for_ids(
             sentinels={n: -1 - i for i, n in enumerate(names)},
         )
     return query.rows(using=using, **dict(zip(names, ids, strict=True)))
+
+
+# CompiledQuery per shape, for a query whose SQL changes with something other than its
+# values (the length of an id list, an optional filter, a registered annotation).
+_by_key: dict[Hashable, CompiledQuery] = {}
+
+
+def compiled_for(
+    key: Hashable, build: Callable[..., QuerySet[Any]], *, fields: dict[str, Field], sentinels: dict[str, Any]
+) -> CompiledQuery:
+    """The ``CompiledQuery`` kept under ``key``, made from the other arguments the first
+    time: ``key`` must name everything the shape of ``build``'s SQL depends on."""
+    query = _by_key.get(key)
+    if query is None:
+        query = _by_key[key] = CompiledQuery(build, fields=fields, sentinels=sentinels)
+    return query
+
+
+def id_sentinels(prefix: str, count: int, *, base: int = -1) -> dict[str, int]:
+    """``count`` sentinel ids named ``<prefix>0``, ``<prefix>1``…: negative numbers from
+    ``base`` down, which no row's id is (give each list of a query its own ``base``)."""
+    return {f"{prefix}{i}": base - i for i in range(count)}

@@ -26,3 +26,8 @@ def personal_statement_expression() -> Expression:
     """The same statements as an expression on a credit record row (NULL where none), so
     a report reads them with its records in one query."""
     return annotations.personal_statement_expression()
+
+
+def personal_statement_key() -> tuple[object, ...]:
+    """What the expression is built from, for SQL compiled once with it."""
+    return annotations.personal_statement_key()

@@ -33,7 +33,7 @@ from archives import validators
 from archives.models import Subject
 from archives.services.subjects import subject_index_for
 from credit_portal import audit, ratelimit
-from credit_portal.compiled import CompiledQuery, CompiledUpdate
+from credit_portal.compiled import CompiledInsert, CompiledQuery, CompiledUpdate
 from credit_portal.exceptions import DomainError
 from credit_portal.http import client_ip
 from departments.models import Occupation, RecordCategory
@@ -164,8 +164,10 @@ def query_record(
         subject = named_subject()
         raise refuse(Reason.NOT_INSTITUTION)
 
-    if ratelimit.is_limited("query-refusals", user_key, limit=conf.get("DISCLOSURE_REFUSALS_PER_USER_HOUR") - 1) or not (
-        ratelimit.hit("queries", user_key, limit=conf.get("DISCLOSURE_QUERIES_PER_USER_HOUR"), window=3600)
+    # Over the refusals' limit nothing is counted; else the query counts against its own.
+    if not ratelimit.hit_unless_limited(
+        "queries", user_key, limit=conf.get("DISCLOSURE_QUERIES_PER_USER_HOUR"), window=3600,
+        guard="query-refusals", guard_limit=conf.get("DISCLOSURE_REFUSALS_PER_USER_HOUR") - 1,
     ):
         subject = named_subject()
         raise refuse(Reason.RATE_LIMITED)
@@ -175,10 +177,7 @@ def query_record(
         # person (who is the person named when the code is theirs; looked up on their
         # own otherwise). Every failure here gets the same answer, logged after this
         # transaction; without a well-formed number nothing can match.
-        found = (
-            Authorization.objects.select_for_update(of=("self",)).select_related("subject")
-            .filter(code_hash=code_digest(code)).first()
-        ) if code and index else None
+        found = next(iter(_CODE_AUTHORIZATION.objects(code_hash=code_digest(code))), None) if code and index else None
         subject = found.subject if found is not None and found.subject.id_number_index == index else named_subject()
         if subject is None or subject.name != (name or "").strip() or found is None or found.subject_id != subject.pk:
             reason = Reason.NOT_MATCHED
@@ -211,6 +210,18 @@ def query_record(
             if reason == Reason.EXPIRED and locked.state == State.ACTIVE:
                 Authorization.objects.filter(pk=locked.pk, state=State.ACTIVE).update(state=State.EXPIRED, ended_at=now)
     raise refuse(reason)
+
+
+def _code_authorization(code_hash: str) -> QuerySet[Authorization]:
+    # ``.first()`` of the code's authorization, locked, with its person.
+    return Authorization.objects.select_for_update(of=("self",)).select_related("subject").filter(code_hash=code_hash)[:1]
+
+
+# Compiled once per process, like the use's UPDATE below.
+_CODE_AUTHORIZATION = CompiledQuery(
+    _code_authorization, fields={"code_hash": Authorization._meta.get_field("code_hash")},
+    sentinels={"code_hash": "code-hash-sentinel-c0de"},
+)
 
 
 def _spend_use(pk: object, now: object) -> tuple[QuerySet[Authorization], dict[str, Any]]:
@@ -316,6 +327,10 @@ def _scope(
     return occupation_ids, category_ids, mandatory, None
 
 
+# ``QueryLog.objects.create``'s INSERT, compiled once per process.
+_INSERT_LOG = CompiledInsert(QueryLog)
+
+
 def _log(
     *,
     by: User,
@@ -334,14 +349,14 @@ def _log(
     there is one, else in their own): refused queries are committed too. Inside the
     query's transaction no savepoint: a failed log must fail the query with it."""
     with transaction.atomic(savepoint=False):
-        log = QueryLog.objects.create(
+        log = _INSERT_LOG.insert(QueryLog(
             actor=by if getattr(by, "is_authenticated", False) else None,
             institution=institution, subject=subject, authorization=authorization,
             purpose=purpose if purpose in Purpose.values else Purpose.OTHER, purpose_other=purpose_other[:200],
             outcome=outcome, reason=reason, channel=channel,
             ip_address=client_ip(request) if request is not None else None,
             report=report, result_digest=report.digest if report else "",
-        )
+        ))
         # A query is a read of the person's record (DESIGN §8): appended in this
         # transaction with its keyed MAC and chained by the background chainer like every
         # other read, so queries on every web host do not queue on the chain head's lock.

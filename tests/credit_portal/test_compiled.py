@@ -79,3 +79,81 @@ def test_compiled_update_changes_what_update_changes_and_counts_rows() -> None:
     }
     with pytest.raises(TypeError):
         update.rows(username="u1-compiled")
+
+
+def test_a_shape_that_matches_nothing_runs_no_statement() -> None:
+    from credit_portal.compiled import compiled_for
+
+    def build():  # noqa: ANN202
+        return User.objects.filter(pk__in=[]).values_list("id")
+
+    query = compiled_for(("test-empty",), build, fields={}, sentinels={})
+    with CaptureQueriesContext(connection) as captured:
+        assert query.values() == []
+        assert query.objects() == []
+        assert query.rows() == []
+    assert len(captured) == 0
+    assert compiled_for(("test-empty",), build, fields={}, sentinels={}) is query
+
+
+def test_compiled_insert_saves_what_save_saves_with_its_signals() -> None:
+    from django.db.models.signals import post_save, pre_save
+
+    from credit_portal.compiled import CompiledInsert
+    from credit_portal.models import AuditEntry
+    from disclosure.models import CreditReport
+
+    seen = []
+
+    def listen(sender, instance, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        seen.append((sender.__name__, kwargs.get("created"), instance.pk is not None))
+
+    pre_save.connect(listen, sender=User)
+    post_save.connect(listen, sender=User)
+    try:
+        insert = CompiledInsert(User)
+        for name in ("ins-a", "ins-b"):
+            with CaptureQueriesContext(connection) as captured:
+                user = insert.insert(User(username=name, email=f"{name}@example.org"))
+            assert len(captured) == 1
+            assert user.pk is not None
+            assert not user._state.adding
+            assert user._state.db == "default"
+            saved = User.objects.get(pk=user.pk)
+            assert (saved.username, saved.email, saved.date_joined) == (name, f"{name}@example.org", user.date_joined)
+    finally:
+        pre_save.disconnect(listen, sender=User)
+        post_save.disconnect(listen, sender=User)
+    assert seen == [("User", None, False), ("User", True, True)] * 2
+    # A primary key with a default (UUID) and a model with an auto field both compile.
+    assert CompiledInsert(CreditReport).plain
+    assert CompiledInsert(AuditEntry).plain
+
+
+def test_compiled_insert_failure_marks_the_transaction_for_rollback() -> None:
+    from django.db import IntegrityError, transaction
+
+    from credit_portal.compiled import CompiledInsert
+
+    insert = CompiledInsert(User)
+    insert.insert(User(username="ins-dup"))
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            insert.insert(User(username="ins-dup"))
+        assert transaction.get_connection().needs_rollback
+
+
+def test_insert_unless_taken_writes_nothing_on_a_taken_unique_value() -> None:
+    from credit_portal.compiled import CompiledInsert
+
+    insert = CompiledInsert(User)
+    assert insert.insert_unless_taken(User(username="ins-taken"))
+    with CaptureQueriesContext(connection) as captured:
+        again = User(username="ins-taken")
+        assert not insert.insert_unless_taken(again)
+    assert len(captured) == 1
+    assert again.pk is None
+    assert again._state.adding
+    assert User.objects.filter(username="ins-taken").count() == 1
+    # The transaction goes on (on PostgreSQL a failed INSERT would have aborted it).
+    assert User.objects.filter(username__startswith="ins-").count() == 1

@@ -1,0 +1,109 @@
+"""The query API's reads compiled once per shape (credit_portal.compiled) give exactly
+what their querysets give, with Django's converters (dates, UUIDs, booleans on SQLite)
+and related rows, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from archives.models import Archive, CreditRecord
+from departments.models import RecordCategory
+from disclosure.selectors import acting_institution, effective_records
+from disclosure.services import reports
+from tests.disclosure.conftest import make_record
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(obj: object) -> list[object]:
+    return [getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields]
+
+
+def test_records_equal_the_querysets_for_every_shape(disc) -> None:
+    w = disc.world
+    make_record(w.archive, by=w.edu_clerk, display_until=None, under_objection=True, title="无期限")
+    today = timezone.localdate()
+    occupations = [w.teacher.pk, w.doctor.pk]
+    categories = list(RecordCategory.objects.values_list("id", flat=True))
+    for occupation_ids, category_ids, every_negative in [
+        (None, None, False), (occupations[:1], None, False), (occupations, categories[:2], False),
+        (None, categories[:1], True), (occupations[1:], [], True), (None, [], False), ([], None, False),
+    ]:
+        for day in (today, today + timedelta(days=400)):
+            got = reports._report_records(
+                disc.subject, occupation_ids=occupation_ids, category_ids=category_ids, every_negative=every_negative,
+                today=day,
+            )
+            want = list(reports._record_rows(effective_records(
+                disc.subject, occupation_ids=occupation_ids, category_ids=category_ids, every_negative=every_negative,
+                today=day,
+            ).select_related(None)).values_list(*reports._RECORD_COLUMNS, named=True))
+            assert [tuple(r) for r in got] == [tuple(r) for r in want]
+            assert all(isinstance(r.under_objection, bool) and r.occurred_on.isoformat() for r in got)
+
+
+def test_archives_come_with_occupation_department_level_and_person(disc) -> None:
+    got = reports._report_archives(disc.subject)
+    want = list(disc.subject.archives.select_related("occupation", "department", "credit_level")
+                .order_by("occupation__sort_order", "id"))
+    assert [_fields(a) for a in got] == [_fields(a) for a in want]
+    assert len(got) == 2
+    with CaptureQueriesContext(connection) as captured:
+        for a, b in zip(got, want, strict=True):
+            assert _fields(a.occupation) == _fields(b.occupation)
+            assert _fields(a.department) == _fields(b.department)
+            assert getattr(a, "credit_level", None) is None is getattr(b, "credit_level", None)
+            assert a.subject is disc.subject
+    assert len(captured) == 0
+
+
+def test_findings_and_categories_as_the_querysets(disc) -> None:
+    from django.db.models import Q
+
+    from archives.models import AnnualFinding
+
+    archives = list(Archive.objects.filter(subject=disc.subject).order_by("id"))
+    for archive, year, status in [(archives[0], 2024, "warning"), (archives[0], 2025, "trustworthy"),
+                                  (archives[1], 2025, "serious")]:
+        AnnualFinding.objects.create(archive=archive, year=year, status=status, basis="-", is_current=True,
+                                     state=AnnualFinding.State.SIGNED, created_by=disc.world.edu_clerk)
+    for ids in ([a.pk for a in archives], [archives[1].pk]):
+        assert reports._signed_findings(ids) == list(
+            AnnualFinding.objects.filter(archive__in=ids, is_current=True, state=AnnualFinding.State.SIGNED)
+            .order_by("-year").values_list("archive_id", "year", "status")
+        )
+    with CaptureQueriesContext(connection) as captured:
+        assert reports._signed_findings([]) == []
+    assert len(captured) == 0
+    categories = list(RecordCategory.objects.values_list("id", flat=True))
+    for chosen, in_scope in [(categories[:1], archives), ([], archives[:1]), (categories, []), ([], [])]:
+        rows = RecordCategory.objects.filter(
+            Q(pk__in=set(chosen)) | Q(is_common=True) | Q(occupations__in=[a.occupation_id for a in in_scope])
+        ).distinct().order_by("sort_order", "id").values_list("id", "name")
+        want = ([n for pk, n in rows if pk in set(chosen)], [n for pk, n in rows if pk not in set(chosen)])
+        assert reports._categories(chosen, in_scope) == want
+
+
+def test_acting_institution_compiled(disc) -> None:
+    staff = disc.employer_staff
+    got = acting_institution(staff)
+    assert got == disc.employer
+    assert _fields(got) == _fields(disc.employer)
+    assert not got._state.adding
+    disc.employer.is_active = False
+    disc.employer.save()
+    del staff._disclosure_institution
+    assert acting_institution(staff) is None
+
+
+def test_no_record_without_published_state_leaks(disc) -> None:
+    w = disc.world
+    make_record(w.archive, by=w.edu_clerk, state=CreditRecord.State.WITHDRAWN, title="撤销")
+    rows = reports._report_records(disc.subject, occupation_ids=None, category_ids=None, every_negative=False,
+                                   today=timezone.localdate())
+    assert "撤销" not in {r.title for r in rows}
