@@ -23,7 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
-from django.db.models import Field, IntegerField, QuerySet
+from django.db.models import Field, IntegerField, Model, QuerySet
+from django.db.models.query import get_related_populators
 from django.db.models.sql import UpdateQuery
 
 
@@ -78,6 +79,65 @@ class CompiledQuery:
             cursor.execute(*self._bound(using, values))
             return cursor.fetchall()
 
+    def objects(self, *, using: str = "default", **values: Any) -> list[Model]:
+        """The model instances iterating the queryset ``build(**values)`` (a model
+        queryset, not a ``values_list``) gives: its ``select_related`` objects and its
+        annotations set, every column through Django's converters (decryption stays lazy
+        as ever: an encrypted field's converter only wraps the token)."""
+        sql, params = self._bound(using, values)
+        connection = connections[using]
+        # What turns rows into instances holds converters bound to the connection, so it
+        # is kept with the connection (one per thread), not with the shared SQL.
+        readers: dict[CompiledQuery, _ModelReader] = connection.__dict__.setdefault("_compiled_readers", {})
+        reader = readers.get(self)
+        if reader is None:
+            reader = readers[self] = _ModelReader(self.build(**self.sentinels), using)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return reader.instances(rows)
+
+
+class _ModelReader:
+    """``ModelIterable``'s work for rows of one compiled queryset, prepared once: the
+    compiler's select list, converters and related populators."""
+
+    def __init__(self, queryset: QuerySet[Any], using: str) -> None:
+        if queryset._fields is not None or queryset._prefetch_related_lookups or queryset._known_related_objects:
+            raise ValueError("CompiledQuery.objects: a model queryset without values(), prefetches or a related manager")
+        compiler = queryset.query.get_compiler(using)
+        compiler.as_sql()  # fills the select list, klass_info and the annotations' columns
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(fields) or compiler.query.extra_select:
+            raise ValueError("CompiledQuery.objects: no composite keys or extra()")
+        self.using = using
+        self.connection = compiler.connection
+        self.converters = list(compiler.get_converters(fields).items())
+        klass_info = compiler.klass_info
+        self.model = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.own = slice(start, end)
+        self.init_list = [column[0].target.attname for column in compiler.select[start:end]]
+        self.populators = get_related_populators(klass_info, compiler.select, using)
+        self.annotations = list((compiler.annotation_col_map or {}).items())
+
+    def instances(self, rows: list[tuple[Any, ...]]) -> list[Model]:
+        found = []
+        for fetched in rows:
+            row = list(fetched)
+            for place, (converters, expression) in self.converters:
+                value = row[place]
+                for converter in converters:
+                    value = converter(value, expression, self.connection)
+                row[place] = value
+            obj = self.model.from_db(self.using, self.init_list, row[self.own])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for name, place in self.annotations:
+                setattr(obj, name, row[place])
+            found.append(obj)
+        return found
+
 
 class CompiledUpdate(CompiledQuery):
     """``QuerySet.update`` of a fixed shape, compiled once: ``build(**values)`` returns
@@ -96,6 +156,9 @@ class CompiledUpdate(CompiledQuery):
         return compiler.as_sql()
 
     def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        raise TypeError("CompiledUpdate returns no rows: use run()")
+
+    def objects(self, *, using: str = "default", **values: Any) -> list[Model]:
         raise TypeError("CompiledUpdate returns no rows: use run()")
 
     def run(self, *, using: str = "default", **values: Any) -> int:
