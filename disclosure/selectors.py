@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
+from django.db import router
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
@@ -56,7 +57,7 @@ def subject_for(user: User | AnonymousUser) -> Subject | None:
     cached = getattr(user, "_disclosure_subject", False)
     if cached is not False:
         return cached
-    profiles = _PROFILE_OF_USER.objects(user_id=user.pk)
+    profiles = _PROFILE_OF_USER.objects(using=router.db_for_read(CitizenProfile), user_id=user.pk)
     subject = profiles[0].subject if profiles else None
     user._disclosure_subject = subject  # type: ignore[attr-defined]
     return subject
@@ -126,7 +127,9 @@ def get_own_archive(subject: Subject, archive_id: object) -> Archive:
         archive_id = int(archive_id)  # type: ignore[call-overload]
     except (ValueError, TypeError):
         raise NotFound("No such archive.") from None
-    found = _OWN_ARCHIVE.objects(subject_id=subject.pk, archive_id=archive_id) if _ID_MIN <= archive_id <= _ID_MAX else []
+    if not _ID_MIN <= archive_id <= _ID_MAX:
+        raise NotFound("No such archive.")
+    found = _OWN_ARCHIVE.objects(using=router.db_for_read(Archive), subject_id=subject.pk, archive_id=archive_id)
     if not found:
         raise NotFound("No such archive.")
     return found[0]

@@ -43,6 +43,9 @@ from disclosure.services.mandatory import mandatory_for
 from disclosure.sso import configured_provider
 from disclosure.views.common import citizen_view, network_allows
 
+# The backend a citizen's session is signed in through (whose ``get_user`` reads the user
+# of every later request), however they proved who they are.
+CITIZEN_BACKEND = "disclosure.auth.PhoneBackend"
 SESSION_REGISTRATION = "disclosure_registration"
 SESSION_DRAFT = "disclosure_authorization_draft"
 SESSION_NEW_CODE = "disclosure_new_code"
@@ -91,7 +94,7 @@ def register_verify(request: HttpRequest) -> HttpResponse:
             form.add_error("code", exc.messages)
         else:
             request.session.pop(SESSION_REGISTRATION, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=CITIZEN_BACKEND)
             messages.success(request, _("Your account is ready and linked to your credit archive."))
             return redirect("disclosure:my_home")
     return render(request, "disclosure/register_verify.html", {"form": form})
@@ -117,7 +120,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         user = registration.link_verified_identity(verified, request=request)
     except ValidationError as exc:
         return render(request, "disclosure/message.html", {"title": _("We could not link your account"), "text": " ".join(exc.messages)}, status=400)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=CITIZEN_BACKEND)
     return redirect("disclosure:my_home")
 
 

@@ -74,3 +74,20 @@ def test_subject_for_reads_the_profile_and_its_subject_in_one_statement(disc) ->
     assert _columns(subject) == _columns(expected)
     assert subject.id_number == disc.subject.id_number  # decrypted on use, as ever
     assert selectors.subject_for(User.objects.get(pk=disc.employer_staff.pk)) is None
+
+
+def test_the_phone_backend_reads_the_signed_in_user_as_model_backend_does(disc) -> None:
+    from django.contrib.auth.backends import ModelBackend
+
+    from credit_portal.models import User
+    from disclosure.auth import PhoneBackend
+
+    inactive = User.objects.create(username="compiled-inactive", is_active=False)
+    for pk in (disc.citizen.pk, disc.employer_staff.pk, inactive.pk, 10**12):
+        expected = ModelBackend().get_user(pk)
+        with CaptureQueriesContext(connection) as queries:
+            found = PhoneBackend().get_user(pk)
+        assert len(queries) == 1
+        assert (None if found is None else _columns(found)) == (None if expected is None else _columns(expected))
+    assert PhoneBackend().get_user(inactive.pk) is None
+
