@@ -187,14 +187,16 @@ class _OwnArchiveContent:
 def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpResponse:
     archive = selectors.get_own_archive(subject, archive_id)
     _audit_own_read(request, subject, f"archive:{archive.pk}")
-    # The level panel, the points and the records are one cached fragment, keyed by: the
-    # records' stamp (also the titles the level's reasons name), the stored level's stamp
-    # (the daily run and every recompute save it, with its history), the date, and the
-    # points pilot's generation (its switch and rules).
+    # The archive's summary, the level panel, the points and the records are one cached
+    # fragment, keyed by: what the summary shows (read with the archive), the records' stamp
+    # (also the titles the level's reasons name), the stored level's stamp (the daily run
+    # and every recompute save it, with its history), the date, and the points pilot's
+    # generation (its switch and rules).
+    summary = (archive.department.display_name, archive.employer, archive.title, archive.post)
     return render(request, "disclosure/my_archive.html", {
         "subject": subject, "archive": archive, "content": _OwnArchiveContent(archive), "viewed_at": timezone.now(),
         **fragment_context(
-            request, "citizen-archive", content_stamp(archive), level_stamp(loaded_level(archive)),
+            request, "citizen-archive", *summary, content_stamp(archive), level_stamp(loaded_level(archive)),
             *generations.current("points"),
         ),
     })
