@@ -35,7 +35,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Field, IntegerField, Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery, UpdateQuery
 
@@ -49,6 +49,7 @@ class _Shape:
     klass_info: dict[str, Any] | None
     select: list[Any]
     annotation_col_map: dict[str, int] | None
+    model_rows: bool  # a model queryset: no values(), no prefetches (what objects() builds)
 
 
 class CompiledQuery:
@@ -74,11 +75,13 @@ class CompiledQuery:
         self._populators: dict[str, tuple[Any, ...]] = {}
 
     def _sql(self, using: str) -> tuple[str, tuple[Any, ...]]:
-        compiler = self.build(**self.sentinels).query.get_compiler(using)
+        queryset = self.build(**self.sentinels)
+        compiler = queryset.query.get_compiler(using)
         sql, params = compiler.as_sql()
         self._shapes[connections[using].vendor] = _Shape(
             columns=[s[0] for s in compiler.select[: compiler.col_count]], klass_info=compiler.klass_info,
             select=compiler.select, annotation_col_map=compiler.annotation_col_map,
+            model_rows=queryset._iterable_class is ModelIterable and not queryset._prefetch_related_lookups,  # noqa: SLF001
         )
         return sql, params
 
@@ -162,6 +165,10 @@ class CompiledQuery:
         """What the model queryset ``build(**values)`` gives: instances (``from_db``) with
         their ``select_related`` relations and annotations, as Django's ``ModelIterable``
         builds them (relations a related manager would attach are the caller's)."""
+        self._compile(using)
+        compiled_shape = self._shapes.get(connections[using].vendor)
+        if compiled_shape is not None and not compiled_shape.model_rows:
+            raise ValueError("CompiledQuery.objects: a model queryset only (no values(), no prefetches)")
         rows, shape = self._converted(using, values)
         if shape is None:
             return []

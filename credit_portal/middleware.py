@@ -9,6 +9,7 @@ from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.functional import LazyObject, empty
 
 
 class NoStoreForPersonalDataMiddleware:
@@ -44,6 +45,33 @@ class ChineseByDefaultMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
+
+
+class ResolvedUserMiddleware:
+    """``request.user`` as the user object itself from here on, not the two lazy wrappers
+    around it (``AuthenticationMiddleware``'s and django-otp's ``OTPMiddleware``'s).
+
+    Every read of ``request.user.<attribute>`` through them costs two proxy look-ups:
+    a signed-in page reads the user a hundred times or more (the middleware, the menu, the
+    context processors, the cache keys, the audit entry). The middleware after this one
+    (``ForcedPasswordChangeMiddleware``) loads the user on every request anyway, so
+    resolving it here reads nothing more. The object is the same one the wrappers
+    held (django-otp's ``otp_device`` and ``is_verified`` set on it); ``login()`` and
+    ``logout()`` replace ``request.user`` as before. Must come right after ``OTPMiddleware``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if isinstance(user, LazyObject):
+            while isinstance(user, LazyObject):
+                if user._wrapped is empty:
+                    user._setup()
+                user = user._wrapped
+            request.user = user
         return self.get_response(request)
 
 

@@ -183,6 +183,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "departments.middleware.SessionAccessMiddleware",  # roles and memberships kept in the session
     "django_otp.middleware.OTPMiddleware",
+    "credit_portal.middleware.ResolvedUserMiddleware",  # request.user without its two lazy wrappers
     "credit_portal.credentials.ForcedPasswordChangeMiddleware",
     "credit_portal.otp.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -43,6 +43,9 @@ from disclosure.services.mandatory import mandatory_for
 from disclosure.sso import configured_provider
 from disclosure.views.common import citizen_view, network_allows
 
+# The backend a citizen's session is signed in through (whose ``get_user`` reads the user
+# of every later request), however they proved who they are.
+CITIZEN_BACKEND = "disclosure.auth.PhoneBackend"
 SESSION_REGISTRATION = "disclosure_registration"
 SESSION_DRAFT = "disclosure_authorization_draft"
 SESSION_NEW_CODE = "disclosure_new_code"
@@ -91,7 +94,7 @@ def register_verify(request: HttpRequest) -> HttpResponse:
             form.add_error("code", exc.messages)
         else:
             request.session.pop(SESSION_REGISTRATION, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=CITIZEN_BACKEND)
             messages.success(request, _("Your account is ready and linked to your credit archive."))
             return redirect("disclosure:my_home")
     return render(request, "disclosure/register_verify.html", {"form": form})
@@ -117,7 +120,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         user = registration.link_verified_identity(verified, request=request)
     except ValidationError as exc:
         return render(request, "disclosure/message.html", {"title": _("We could not link your account"), "text": " ".join(exc.messages)}, status=400)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=CITIZEN_BACKEND)
     return redirect("disclosure:my_home")
 
 
@@ -184,14 +187,16 @@ class _OwnArchiveContent:
 def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpResponse:
     archive = selectors.get_own_archive(subject, archive_id)
     _audit_own_read(request, subject, f"archive:{archive.pk}")
-    # The level panel, the points and the records are one cached fragment, keyed by: the
-    # records' stamp (also the titles the level's reasons name), the stored level's stamp
-    # (the daily run and every recompute save it, with its history), the date, and the
-    # points pilot's generation (its switch and rules).
+    # The archive's summary, the level panel, the points and the records are one cached
+    # fragment, keyed by: what the summary shows (read with the archive), the records' stamp
+    # (also the titles the level's reasons name), the stored level's stamp (the daily run
+    # and every recompute save it, with its history), the date, and the points pilot's
+    # generation (its switch and rules).
+    summary = (archive.department.display_name, archive.employer, archive.title, archive.post)
     return render(request, "disclosure/my_archive.html", {
         "subject": subject, "archive": archive, "content": _OwnArchiveContent(archive), "viewed_at": timezone.now(),
         **fragment_context(
-            request, "citizen-archive", content_stamp(archive), level_stamp(loaded_level(archive)),
+            request, "citizen-archive", *summary, content_stamp(archive), level_stamp(loaded_level(archive)),
             *generations.current("points"),
         ),
     })

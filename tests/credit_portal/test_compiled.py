@@ -157,3 +157,42 @@ def test_insert_unless_taken_writes_nothing_on_a_taken_unique_value() -> None:
     assert User.objects.filter(username="ins-taken").count() == 1
     # The transaction goes on (on PostgreSQL a failed INSERT would have aborted it).
     assert User.objects.filter(username__startswith="ins-").count() == 1
+
+
+def test_compiled_objects_are_the_querysets_instances_with_related_and_annotations() -> None:
+    from django.contrib.auth.models import Group
+    from django.db.models import Count, F
+
+    group = Group.objects.create(name="compiled-objects")
+    for name in ("co-a", "co-b"):
+        User.objects.create(username=name, email=f"{name}@example.org").groups.add(group)
+
+    def build(username: str):  # noqa: ANN202
+        return User.objects.filter(username=username).annotate(groups_n=Count("groups"), twice=F("id") * 2).order_by("id")
+
+    query = CompiledQuery(build, fields={"username": User._meta.get_field("username")},
+                          sentinels={"username": "username-sentinel"})
+    for username in ("co-a", "co-b", "nobody"):
+        found, expected = query.objects(username=username), list(build(username))
+        assert [(u.pk, u.username, u.date_joined, u.groups_n, u.twice) for u in found] == [
+            (u.pk, u.username, u.date_joined, u.groups_n, u.twice) for u in expected
+        ]
+        assert all(not u._state.adding and u._state.db == "default" for u in found)
+    assert query.objects(username="co-a")[0].groups_n == 1
+    # select_related: the related row comes with it, no query on access.
+    from django.contrib.auth.models import Permission
+
+    permission = Permission.objects.select_related("content_type").order_by("pk").first()
+    related = CompiledQuery(lambda pk: Permission.objects.filter(pk=pk).select_related("content_type"),
+                            fields={"pk": Permission._meta.pk}, sentinels={"pk": -1})
+    with CaptureQueriesContext(connection) as captured:
+        found = related.objects(pk=permission.pk)[0]
+        assert (found.codename, found.content_type.app_label, found.content_type.model) == (
+            permission.codename, permission.content_type.app_label, permission.content_type.model)
+    assert len(captured) == 1
+
+def test_compiled_objects_refuse_values_querysets() -> None:
+    query = CompiledQuery(lambda username: User.objects.filter(username=username).values("id"),
+                          fields={"username": User._meta.get_field("username")}, sentinels={"username": "s"})
+    with pytest.raises(ValueError, match="model queryset"):
+        query.objects(username="x")

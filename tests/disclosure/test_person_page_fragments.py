@@ -222,3 +222,18 @@ def test_a_revoked_authorization_shows_as_revoked_to_the_person_on_the_next_requ
     after = _page(client, disc.citizen, url).content.decode()
     assert before != after
     assert "已撤销" in after or "Revoked" in after
+
+
+def test_citizen_page_shows_an_edited_employer_and_post_on_the_next_request(client, disc) -> None:
+    """The archive's summary is inside the cached fragment: its key names what it shows."""
+    archive = disc.world.archive
+    url = reverse("disclosure:my_archive", args=[archive.pk])
+    first = _page(client, disc.citizen, url)
+    _poison("citizen-archive", first, "OLD-SUMMARY")
+    assert "OLD-SUMMARY" in _page(client, disc.citizen, url).content.decode()
+    archive.employer, archive.post = "新的工作单位", "新的岗位"
+    archive.save(update_fields=["employer", "post"])
+    page = _page(client, disc.citizen, url).content.decode()
+    assert "OLD-SUMMARY" not in page
+    assert "新的工作单位" in page
+    assert "新的岗位" in page

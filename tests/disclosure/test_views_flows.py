@@ -53,6 +53,8 @@ def test_registration_end_to_end_signs_the_citizen_in(client, world, sms, django
     response = client.post(reverse("disclosure:register_verify"), {"code": code})
     assert response["Location"] == reverse("disclosure:my_home")
     assert client.get(reverse("disclosure:my_home")).status_code == 200
+    # Signed in through the backend a phone sign-in uses (its get_user reads every later request's user).
+    assert client.session["_auth_user_backend"] == "disclosure.auth.PhoneBackend"
 
 
 @pytest.mark.django_db
