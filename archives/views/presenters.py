@@ -22,7 +22,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors, stamps
-from archives.levels.selectors import level_panel_of
+from archives.levels.models import ArchiveLevel
+from archives.levels.selectors import LevelPanel, level_stamp, loaded_level, panel_of
 from archives.listing import permissions as listing_permissions
 from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.units import selectors as unit_selectors
@@ -96,6 +97,14 @@ class ArchiveContent:
         self.archive = archive
 
     @cached_property
+    def credit_level(self) -> LevelPanel | None:
+        """The level panel, from the level row read with the archive
+        (``select_related("credit_level")``): its reasons' record titles and its history
+        are read only when the cached rendering is not current (its key holds the level's
+        stamp)."""
+        return panel_of(loaded_level(self.archive), with_history=True)
+
+    @cached_property
     def entries(self) -> list[dict[str, Any]]:
         records = list(selectors.archive_records(self.archive))
         earlier = selectors.archive_earlier_versions(self.archive)
@@ -160,16 +169,27 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
         # proposal page says when no serious record is in effect. Asked without reading the
         # records, so the cached records part of the page stays unread.
         "propose_listing": listing_permissions.can_propose(request.user, archive),
-        # Outside the cached fragment: the level moves with time (expiry, clean years).
-        # Its row is read with the archive on the archive page (no query of its own).
-        "credit_level": level_panel_of(archive, with_history=True),
         # The units this person is or was responsible for and the role (003 §三（一）2),
         # those in the user's scope; not read when the archive row says the person holds
         # none anywhere (an archive loaded without that annotation always reads them).
         "unit_roles": unit_selectors.unit_roles_of(request.user, archive.subject)
         if getattr(archive, "holds_unit_roles", True) else [],
-        **fragment_context(request, "staff-archive", stamps.archive_content_stamp(archive)),
+        # The level panel, the records and the findings are one cached fragment, keyed by
+        # the records' stamp (also the titles the level's reasons name) and the stored
+        # level's stamp (the daily run and every recompute save it, with its history; the
+        # level moves with time only through them), as on the citizen's page.
+        **fragment_context(
+            request, "staff-archive", stamps.archive_content_stamp(archive), level_stamp(_level_of(archive)),
+        ),
     }
+
+
+def _level_of(archive: Archive) -> ArchiveLevel | None:
+    """The archive's level row as read with it, or read now when the archive was loaded
+    without it (the reveal page's archive)."""
+    if Archive.credit_level.is_cached(archive):  # type: ignore[attr-defined]
+        return loaded_level(archive)
+    return ArchiveLevel.objects.filter(archive_id=archive.pk).first()
 
 
 def print_context(archive: Archive, year: int) -> dict[str, Any]:
