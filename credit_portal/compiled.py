@@ -19,12 +19,16 @@ compiles (a sentinel missing, or a shape that moves with its values, raises).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
-from django.db.models import Field, IntegerField, QuerySet
+from django.db.models import Field, IntegerField, Model, QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
 from django.db.models.sql import UpdateQuery
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.constants import MULTI
 
 
 class CompiledQuery:
@@ -77,6 +81,51 @@ class CompiledQuery:
         with connections[using].cursor() as cursor:
             cursor.execute(*self._bound(using, values))
             return cursor.fetchall()
+
+
+class CompiledObjects(CompiledQuery):
+    """``CompiledQuery`` for model instances: ``build(**values)`` returns a model queryset
+    (rows joined by ``select_related``, annotations) and ``objects(**values)`` the
+    instances Django would make of it (the same converters, the related rows and the
+    annotations set), from the SQL compiled once. A compiler set up by that one
+    compilation is kept, and a copy of it runs each call's SQL: the rows are turned into
+    instances as ``ModelIterable`` turns them (no prefetches, no known related objects:
+    a fresh queryset has none)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._compilers: dict[str, SQLCompiler] = {}
+
+    def _sql(self, using: str) -> tuple[str, tuple[Any, ...]]:
+        queryset = self.build(**self.sentinels)
+        if queryset._prefetch_related_lookups or queryset._iterable_class is not ModelIterable:  # noqa: SLF001
+            raise ValueError("CompiledObjects: a model queryset without prefetches only")
+        compiler = queryset.query.get_compiler(using)
+        sql, params = compiler.as_sql()  # sets up select, klass_info and annotation_col_map
+        self._compilers[connections[using].vendor] = compiler
+        return sql, params
+
+    def objects(self, *, using: str = "default", **values: Any) -> list[Model]:
+        sql, params = self._bound(using, values)
+        connection = connections[using]
+        compiler = copy.copy(self._compilers[connection.vendor])
+        compiler.connection = connection  # this thread's connection
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)  # type: ignore[method-assign]
+        results = compiler.execute_sql(MULTI)
+        select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
+        model_cls = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, using)
+        found = []
+        for row in compiler.results_iter(results):
+            obj = model_cls.from_db(using, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in (annotation_col_map or {}).items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
 
 
 class CompiledUpdate(CompiledQuery):

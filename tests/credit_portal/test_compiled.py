@@ -79,3 +79,42 @@ def test_compiled_update_changes_what_update_changes_and_counts_rows() -> None:
     }
     with pytest.raises(TypeError):
         update.rows(username="u1-compiled")
+
+
+def test_compiled_objects_give_the_instances_the_queryset_gives() -> None:
+    """Model instances from the SQL compiled once: the same fields, the rows joined by
+    select_related and the annotations, for each call's values; one statement a call."""
+    from django.db.models import Count, Value
+    from django.db.models.functions import Concat
+
+    from credit_portal.compiled import CompiledObjects
+
+    alice = User.objects.create(username="alice-objects", email="a@example.org", full_name="甲")
+    User.objects.create(username="bob-objects", email="b@example.org", full_name="乙")
+
+    def build(username: str):  # noqa: ANN202
+        return User.objects.filter(username=username).annotate(
+            label=Concat("username", Value("!")), groups_held=Count("groups"),
+        ).order_by("id")
+
+    query = CompiledObjects(build, fields={"username": User._meta.get_field("username")},
+                            sentinels={"username": "username-sentinel"})
+    for name in ("alice-objects", "bob-objects", "nobody"):
+        with CaptureQueriesContext(connection) as captured:
+            got = query.objects(username=name)
+        assert len(captured) == 1
+        expected = list(build(name))
+        assert [(u.pk, u.username, u.full_name, u.label, u.groups_held) for u in got] == [
+            (u.pk, u.username, u.full_name, u.label, u.groups_held) for u in expected
+        ]
+    assert query.objects(username="alice-objects")[0].pk == alice.pk
+
+
+def test_compiled_objects_refuse_a_queryset_with_prefetches() -> None:
+    from credit_portal.compiled import CompiledObjects
+
+    query = CompiledObjects(lambda username: User.objects.filter(username=username).prefetch_related("groups"),
+                            fields={"username": User._meta.get_field("username")},
+                            sentinels={"username": "username-sentinel"})
+    with pytest.raises(ValueError, match="without prefetches"):
+        query.objects(username="x")
