@@ -235,9 +235,19 @@ def dashboard(user: Viewer, *, scope: Scope | None = None) -> dict[str, Callable
             .select_related(None).select_related("archive__subject", "archive__occupation").only(*DASHBOARD_COLUMNS)
         )
 
+    def drafts(scope: Scope, creator: int) -> QuerySet[CreditRecord]:
+        return records_visible_to(user, scope=scope).filter(
+            is_current=True, state=CreditRecord.State.DRAFT, created_by_id=creator,
+        ).select_related(None).select_related("archive__subject", "archive__occupation").only(
+            *DASHBOARD_COLUMNS
+        ).order_by("-updated_at")[:20]
+
     return {
-        "drafts": lambda: list(
-            records().filter(state=CreditRecord.State.DRAFT, created_by=user).order_by("-updated_at")[:20]
+        # The viewer's own drafts are read on every request (outside the cached fragment):
+        # their SQL is compiled once per process and shape of the scope.
+        "drafts": lambda: scoped_objects(
+            "dashboard-drafts", scope, drafts, fields={"creator": CreditRecord._meta.get_field("created_by")},
+            sentinels={"creator": -999_999_999}, values={"creator": user.pk}, model=CreditRecord,
         ),
         "returned": lambda: list(records().filter(state=CreditRecord.State.RETURNED).order_by("-updated_at")[:20]),
         "awaiting_review": lambda: list(review_queue(user, limit=20, scope=scope)),

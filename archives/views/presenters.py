@@ -22,8 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors, stamps
-from archives.levels.models import ArchiveLevel
-from archives.levels.selectors import LevelPanel, level_stamp, loaded_level, panel_of
+from archives.levels.selectors import LevelPanel, level_of, level_stamp, loaded_level, panel_of
 from archives.listing import permissions as listing_permissions
 from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.units import selectors as unit_selectors
@@ -179,17 +178,9 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
         # level's stamp (the daily run and every recompute save it, with its history; the
         # level moves with time only through them), as on the citizen's page.
         **fragment_context(
-            request, "staff-archive", stamps.archive_content_stamp(archive), level_stamp(_level_of(archive)),
+            request, "staff-archive", stamps.archive_content_stamp(archive), level_stamp(level_of(archive)),
         ),
     }
-
-
-def _level_of(archive: Archive) -> ArchiveLevel | None:
-    """The archive's level row as read with it, or read now when the archive was loaded
-    without it (the reveal page's archive)."""
-    if Archive.credit_level.is_cached(archive):  # type: ignore[attr-defined]
-        return loaded_level(archive)
-    return ArchiveLevel.objects.filter(archive_id=archive.pk).first()
 
 
 def print_context(archive: Archive, year: int) -> dict[str, Any]:
