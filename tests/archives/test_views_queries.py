@@ -92,7 +92,8 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # units are not read: the archive row says they hold none, tests/units/test_views.py).
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
-    # Again, unchanged: the level panel and the records part are the cached fragment, so
+    # Again, unchanged: the page but its reveal forms, the units and the time of query is
+    # the cached fragment (header, buttons, form table, level panel, records), so
     # the reads behind them (the level's reason titles and history, records, evidence,
     # versions, statements, findings and what only they ask) are skipped: 2 common
     # (session, user: the memberships and role groups now come from the session) +
