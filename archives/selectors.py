@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Case,
     Count,
@@ -40,12 +41,16 @@ from departments.models import Membership
 from departments.scope import department_ids, is_credit_office
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
     from django.http import HttpRequest
 
     from credit_portal.models import User
 
     Viewer = User | AnonymousUser
+
+
+# The user the querysets compiled once per process (``scope.scoped_objects``) are built
+# for: their scope is given, and the SQL kept must hold no caller's user, only parameters.
+_COMPILED = AnonymousUser()
 
 
 def archives_visible_to(user: Viewer, *, scope: Scope | None = None) -> QuerySet[Archive]:
@@ -68,7 +73,7 @@ def archives_named(user: Viewer, name: str, *, limit: int = 50) -> list[Archive]
 
     def build(scope: Scope, name: str) -> QuerySet[Archive]:
         return (
-            archives_visible_to(user, scope=scope).filter(subject__name=name)
+            archives_visible_to(_COMPILED, scope=scope).filter(subject__name=name)
             .order_by("subject__name", "subject_id", "occupation__sort_order")[:limit]
         )
 
@@ -126,7 +131,7 @@ def get_archive_for_view(
     in the same query)."""
 
     def build(scope: Scope, pk: int) -> QuerySet[Archive]:
-        visible = archives_visible_to(user, scope=scope)
+        visible = archives_visible_to(_COMPILED, scope=scope)
         if related:
             visible = visible.select_related(*related)
         if stamped:
@@ -236,7 +241,7 @@ def dashboard(user: Viewer, *, scope: Scope | None = None) -> dict[str, Callable
         )
 
     def drafts(scope: Scope, creator: int) -> QuerySet[CreditRecord]:
-        return records_visible_to(user, scope=scope).filter(
+        return records_visible_to(_COMPILED, scope=scope).filter(
             is_current=True, state=CreditRecord.State.DRAFT, created_by_id=creator,
         ).select_related(None).select_related("archive__subject", "archive__occupation").only(
             *DASHBOARD_COLUMNS
