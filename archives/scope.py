@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import router
-from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models import CharField, Field, IntegerField, Model, Q, QuerySet, Value
 from django.db.models.functions import Concat
 
 from archives.models import Archive, ArchiveGroupObjectPermission
@@ -134,3 +134,40 @@ def _acting_query(occupation_and_archive: tuple[int, ...]) -> QuerySet[Any]:
         OccupationDepartment.objects.filter(occupation_id=occupation_id).order_by()
         .values_list("department_id", flat=True).union(sharing, all=True)
     )
+
+
+# Scoped reads of model rows compiled once per process (credit_portal.compiled.compiled_for)
+# for each name and shape of the scope: whether it is unrestricted and how many departments,
+# co-responsible occupations and shared archives it lists (each list is an ``IN (...)`` of
+# that many parameters). The scope's ids are bound as values like the caller's own.
+_INTEGER = IntegerField()
+
+
+def scoped_objects(
+    name: str, scope: Scope, build: Callable[..., QuerySet[Any]], *, fields: dict[str, Field],
+    sentinels: dict[str, Any], values: dict[str, Any], model: type[Model],
+) -> list[Model]:
+    """The instances of ``build(scope, **values)`` (a model queryset of a fixed shape for a
+    scope's shape, ``scope.q()`` in its filter), from its SQL compiled once per process for
+    ``name`` and the scope's shape. ``fields`` and ``sentinels`` as for ``CompiledQuery``,
+    for the caller's values; a scope that sees nothing reads nothing."""
+    if not scope.unrestricted and not scope.department_ids:
+        return []
+    lists = {"d": scope.department_ids, "o": scope.occupation_ids, "s": scope.shared_ids}
+    ids = {f"{kind}{i}": pk for kind, pks in lists.items() for i, pk in enumerate(pks)}
+    shape = (name, scope.unrestricted, *(len(pks) for pks in lists.values()))
+
+    def built(**given: Any) -> QuerySet[Any]:
+        def of(kind: str) -> tuple[int, ...]:
+            return tuple(given[f"{kind}{i}"] for i in range(len(lists[kind])))
+
+        shaped = Scope(unrestricted=scope.unrestricted, department_ids=of("d"), occupation_ids=of("o"),
+                       shared_ids=of("s"))
+        return build(shaped, **{key: given[key] for key in sentinels})
+
+    # Negative ids, which no row has, far from any constant the query may carry.
+    query = compiled.compiled_for(
+        ("archives.scope", *shape), built, fields={**fields, **dict.fromkeys(ids, _INTEGER)},
+        sentinels={**sentinels, **{key: -1_000_000_000 - i for i, key in enumerate(ids)}},
+    )
+    return query.objects(using=router.db_for_read(model) or "default", **values, **ids)

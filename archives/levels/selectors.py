@@ -84,6 +84,14 @@ def loaded_level(archive: object) -> ArchiveLevel | None:
     return getattr(archive, "credit_level", None)
 
 
+def level_of(archive: Archive) -> ArchiveLevel | None:
+    """``loaded_level`` of an archive read with ``select_related("credit_level")``; of one
+    loaded without it, its level read now (one query)."""
+    if Archive.credit_level.is_cached(archive):  # type: ignore[attr-defined]
+        return loaded_level(archive)
+    return ArchiveLevel.objects.filter(archive_id=archive.pk).first()
+
+
 def level_stamp(level: ArchiveLevel | None) -> str:
     """The version of what a level panel shows but the record titles (those move with the
     archive's content stamp): ``recompute_level`` saves ``updated_at`` on every run, in the

@@ -40,7 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "can_review": permissions.can_use_review_queue(request.user),
         "can_register": permissions.can_register_person(request.user),
         **fragment_context(
-            request, "dashboard", scope, request.user.access_version,  # type: ignore[union-attr]
+            request, "dashboard-lists", scope, request.user.access_version,  # type: ignore[union-attr]
             *generations.current("review-queue", "department-work", "records"),
         ),
     }

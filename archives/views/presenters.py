@@ -22,7 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from archives import annotations, permissions, selectors, stamps
-from archives.levels.selectors import level_panel_of
+from archives.levels.selectors import LevelPanel, level_of, level_stamp, loaded_level, panel_of
 from archives.listing import permissions as listing_permissions
 from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.units import selectors as unit_selectors
@@ -96,6 +96,14 @@ class ArchiveContent:
         self.archive = archive
 
     @cached_property
+    def credit_level(self) -> LevelPanel | None:
+        """The level panel, from the level row read with the archive
+        (``select_related("credit_level")``): its reasons' record titles and its history
+        are read only when the cached rendering is not current (its key holds the level's
+        stamp)."""
+        return panel_of(loaded_level(self.archive), with_history=True)
+
+    @cached_property
     def entries(self) -> list[dict[str, Any]]:
         records = list(selectors.archive_records(self.archive))
         earlier = selectors.archive_earlier_versions(self.archive)
@@ -148,27 +156,49 @@ def archive_page_annotations() -> dict[str, Any]:
     )
 
 
+def shown_values(archive: Archive, can: dict[str, bool], propose_listing: bool) -> tuple[object, ...]:
+    """Every value the staff archive page's header, buttons and form table show, from the
+    rows already read: part of its cached fragment's key, so an edit of the person or the
+    archive (by any writer), a renamed catalogue entry or a changed permission gives a
+    new key."""
+    subject = archive.subject
+    return (
+        subject.pk, subject.name, subject.gender, subject.political_status, subject.education,
+        subject.id_number_masked, subject.has_phone, archive.state, archive.closed_reason, archive.employer,
+        archive.title, archive.post, archive.practice_start, archive.duties, archive.occupation.name,
+        archive.department.display_name, propose_listing, *sorted(can.items()),
+    )
+
+
 def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[str, str] | None = None) -> dict[str, Any]:
+    can = permissions.archive_actions(request.user, archive)
+    # A clerk of the department may propose listing the person (archives.listing); the
+    # proposal page says when no serious record is in effect. Asked without reading the
+    # records, so the cached records part of the page stays unread.
+    propose_listing = listing_permissions.can_propose(request.user, archive)
     return {
         "archive": archive,
         "subject": archive.subject,
         "content": ArchiveContent(archive),
         "revealed": revealed or {},
         "viewed_at": timezone.localtime(),
-        "can": permissions.archive_actions(request.user, archive),
-        # A clerk of the department may propose listing the person (archives.listing); the
-        # proposal page says when no serious record is in effect. Asked without reading the
-        # records, so the cached records part of the page stays unread.
-        "propose_listing": listing_permissions.can_propose(request.user, archive),
-        # Outside the cached fragment: the level moves with time (expiry, clean years).
-        # Its row is read with the archive on the archive page (no query of its own).
-        "credit_level": level_panel_of(archive, with_history=True),
+        "can": can,
+        "propose_listing": propose_listing,
         # The units this person is or was responsible for and the role (003 §三（一）2),
         # those in the user's scope; not read when the archive row says the person holds
         # none anywhere (an archive loaded without that annotation always reads them).
         "unit_roles": unit_selectors.unit_roles_of(request.user, archive.subject)
         if getattr(archive, "holds_unit_roles", True) else [],
-        **fragment_context(request, "staff-archive", stamps.archive_content_stamp(archive)),
+        # The header, the buttons, the form table, the level panel, the records and the
+        # findings are one cached fragment, keyed by what the header, buttons and table
+        # show (``shown_values``), the records' stamp (also the titles the level's reasons
+        # name) and the stored level's stamp (the daily run and every recompute save it,
+        # with its history; the level moves with time only through them), as on the
+        # citizen's page. A page with a revealed field renders it uncached.
+        **fragment_context(
+            request, "staff-archive", stamps.archive_content_stamp(archive), level_stamp(level_of(archive)),
+            *shown_values(archive, can, propose_listing),
+        ),
     }
 
 

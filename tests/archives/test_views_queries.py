@@ -92,12 +92,14 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # units are not read: the archive row says they hold none, tests/units/test_views.py).
     with django_assert_num_queries(ARCHIVE):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
-    # Again, unchanged: the records part is the cached fragment, so the reads behind it
-    # (records, evidence, versions, statements, findings and what only they ask) are
-    # skipped: 2 common (session, user: the memberships and role groups now come from the
-    # session) + department codes, archive with its version and credit level (outside the
-    # fragment: it moves with time; joined to the archive's row), audit entry and the
-    # acting departments (one query) = 6.
+    # Again, unchanged: the page but its reveal forms, the units and the time of query is
+    # the cached fragment (header, buttons, form table, level panel, records), so
+    # the reads behind them (the level's reason titles and history, records, evidence,
+    # versions, statements, findings and what only they ask) are skipped: 2 common
+    # (session, user: the memberships and role groups now come from the session) +
+    # department codes, archive with its version and credit level (the level's stamp is
+    # part of the fragment's key; joined to the archive's row), audit entry and the acting
+    # departments (one query) = 6.
     with django_assert_num_queries(ARCHIVE_CACHED):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 

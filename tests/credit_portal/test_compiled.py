@@ -70,7 +70,7 @@ def test_compiled_update_changes_what_update_changes_and_counts_rows() -> None:
         return User.objects.filter(username=username), {"first_name": Concat(F("first_name"), Value("+"))}
 
     update = CompiledUpdate(build, fields={"username": User._meta.get_field("username")},
-                            sentinels={"username": "username-sentinel"})
+                          sentinels={"username": "username-sentinel"})
     assert update.run(username="u1-compiled") == 1
     assert update.run(username="u1-compiled") == 1
     assert update.run(username="nobody") == 0
@@ -184,15 +184,51 @@ def test_compiled_objects_are_the_querysets_instances_with_related_and_annotatio
 
     permission = Permission.objects.select_related("content_type").order_by("pk").first()
     related = CompiledQuery(lambda pk: Permission.objects.filter(pk=pk).select_related("content_type"),
-                            fields={"pk": Permission._meta.pk}, sentinels={"pk": -1})
+                          fields={"pk": Permission._meta.pk}, sentinels={"pk": -1})
     with CaptureQueriesContext(connection) as captured:
         found = related.objects(pk=permission.pk)[0]
         assert (found.codename, found.content_type.app_label, found.content_type.model) == (
             permission.codename, permission.content_type.app_label, permission.content_type.model)
     assert len(captured) == 1
 
+
 def test_compiled_objects_refuse_values_querysets() -> None:
     query = CompiledQuery(lambda username: User.objects.filter(username=username).values("id"),
                           fields={"username": User._meta.get_field("username")}, sentinels={"username": "s"})
     with pytest.raises(ValueError, match="model queryset"):
+        query.objects(username="x")
+
+
+def test_compiled_objects_give_the_instances_the_queryset_gives() -> None:
+    """Model instances from the SQL compiled once: the same fields, the rows joined by
+    select_related and the annotations, for each call's values; one statement a call."""
+    from django.db.models import Count, Value
+    from django.db.models.functions import Concat
+
+    alice = User.objects.create(username="alice-objects", email="a@example.org", full_name="甲")
+    User.objects.create(username="bob-objects", email="b@example.org", full_name="乙")
+
+    def build(username: str):  # noqa: ANN202
+        return User.objects.filter(username=username).annotate(
+            label=Concat("username", Value("!")), groups_held=Count("groups"),
+        ).order_by("id")
+
+    query = CompiledQuery(build, fields={"username": User._meta.get_field("username")},
+                          sentinels={"username": "username-sentinel"})
+    for name in ("alice-objects", "bob-objects", "nobody"):
+        with CaptureQueriesContext(connection) as captured:
+            got = query.objects(username=name)
+        assert len(captured) == 1
+        expected = list(build(name))
+        assert [(u.pk, u.username, u.full_name, u.label, u.groups_held) for u in got] == [
+            (u.pk, u.username, u.full_name, u.label, u.groups_held) for u in expected
+        ]
+    assert query.objects(username="alice-objects")[0].pk == alice.pk
+
+
+def test_compiled_objects_refuse_a_queryset_with_prefetches() -> None:
+    query = CompiledQuery(lambda username: User.objects.filter(username=username).prefetch_related("groups"),
+                          fields={"username": User._meta.get_field("username")},
+                          sentinels={"username": "username-sentinel"})
+    with pytest.raises(ValueError, match="no prefetches"):
         query.objects(username="x")

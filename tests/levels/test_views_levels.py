@@ -3,7 +3,7 @@ and the level with its reasons on the staff archive page and in the citizen port
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -152,3 +152,22 @@ def test_staff_archive_page_reads_the_level_with_the_archive_and_shows_each_chan
 # changed, so not the cached fragment: records, their evidence, earlier versions, personal
 # statements, findings) = 13.
 ARCHIVE_PAGE_WITH_LEVEL = 13
+
+
+def test_staff_archive_page_shows_a_recomputed_level_though_its_records_did_not_change(
+    client, world: World, django_capture_on_commit_callbacks
+) -> None:
+    """The level panel is part of the page's cached fragment, keyed by the level's stamp:
+    a recompute that changes the level (rules retired, time passing) shows on the next
+    request even when no record or finding changed."""
+    with time_machine.travel(DAY, tick=False), django_capture_on_commit_callbacks(execute=True):
+        publish_negative(world, title="违规有偿补课")
+    client.force_login(world.edu_clerk)
+    url = reverse("archives:archive", args=[world.archive.pk])
+    assert 'data-level="warning"' in client.get(url).content.decode()
+    assert 'data-level="warning"' in client.get(url).content.decode()
+    LevelRule.objects.update(is_active=False)
+    with time_machine.travel(DAY + timedelta(days=1), tick=False):
+        level_services.recompute_level(world.archive)
+    assert ArchiveLevel.objects.get(archive=world.archive).level != Level.WARNING
+    assert 'data-level="warning"' not in client.get(url).content.decode()
