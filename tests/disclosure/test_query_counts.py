@@ -84,38 +84,3 @@ def test_query_api_queries(client, disc, django_assert_num_queries):
     assert sum("ON CONFLICT DO NOTHING" in q for q in sql) == 1
     # The answer is the report serializer's, built without it.
     assert response.json() == ReportSerializer(CreditReport.objects.get(number=response.json()["number"])).data
-
-
-def test_the_plain_body_reading_equals_the_serializer() -> None:
-    """``plain_query`` gives the serializer's validated data for what it accepts and leaves
-    everything else to the serializer (None), whose errors the API answers with."""
-    from disclosure.api import QuerySerializer, plain_query
-    from tests.factories import make_id_number
-
-    number = make_id_number()
-    base = {"name": " 张三 ", "id_number": number.lower(), "code": "ABCD-EFGH-JKMN", "purpose": "recruitment"}
-    cases = [
-        base,
-        {**base, "purpose_other": "  "},
-        {**base, "purpose": "other", "purpose_other": " 入职 "},
-        {**base, "occupations": ["teacher", " doctor "], "categories": []},
-        {**base, "categories": ["violations"], "unknown": 1},
-        {**base, "name": ""}, {**base, "name": "   "}, {**base, "name": "x" * 51}, {**base, "name": "a\x00b"},
-        {**base, "name": "a\ud800"}, {**base, "name": 12}, {**base, "name": None}, {**base, "name": True},
-        {k: v for k, v in base.items() if k != "code"}, {**base, "code": "x" * 31},
-        {**base, "purpose": "nonsense"}, {**base, "purpose": ""}, {**base, "purpose": None},
-        {**base, "purpose_other": "x" * 201}, {**base, "purpose_other": None},
-        {**base, "occupations": "teacher"}, {**base, "occupations": [""]}, {**base, "occupations": ["x" * 65]},
-        {**base, "categories": None}, {**base, "categories": [1]}, {**base, "id_number": "110105198506150000"},
-        {**base, "id_number": ""}, ["not", "a", "dict"], "text",
-    ]
-    accepted = 0
-    for data in cases:
-        serializer = QuerySerializer(data=data)
-        valid = serializer.is_valid()
-        plain = plain_query(data)
-        if plain is not None:
-            accepted += 1
-            assert valid, data
-            assert plain == dict(serializer.validated_data), data
-    assert accepted == 5
