@@ -198,7 +198,7 @@ def test_archive_with_history_findings_and_print_view_pass_axe(page: Any, base_u
     page.locator("details.govuk-details", has=page.locator("mark.app-changed")).locator("summary").first.click()
     assert page.locator("mark.app-changed").first.is_visible()
     _check(page, "12-archive-history-open")
-    page.locator(f"form[action='/staff/archives/{archive.pk}/show/'] input[value=id_number] ~ button").click()
+    page.locator("button[form='reveal-id-number']").click()
     page.wait_for_load_state()
     assert page.locator("#id-number-full").is_visible()
     page.goto(f"{base_url}/staff/archives/{archive.pk}/print/?year=2026")
