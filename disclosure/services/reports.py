@@ -11,28 +11,22 @@ only by someone holding the report.
 from __future__ import annotations
 
 import secrets
-import uuid
-from collections import namedtuple
-from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, IntegerField, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives.levels.points import compute_points, is_pilot_on
 from archives.levels.selectors import LevelPanel, panels_of
-from archives.models import AnnualFinding, Archive, CreditRecord, Subject
+from archives.models import AnnualFinding, CreditRecord, Subject
 from credit_portal import audit, compiled
 from credit_portal.audit import canonical_json
 from credit_portal.crypto import blind_index, sm3_hexdigest
-from departments.models import RecordCategory
-from disclosure import hooks
 from disclosure.models import Authorization, CreditReport, Institution
-from disclosure.selectors import effective_records
+from disclosure.services import report_reads
 from disclosure.services.mandatory import Mandatory
 
 if TYPE_CHECKING:
@@ -43,116 +37,7 @@ if TYPE_CHECKING:
 FORMAT = "credit-report/3"
 
 
-# What the report prints of a record: read as plain rows, not model instances (building
-# those was a visible share of the query API's CPU).
-_RECORD_COLUMNS = (
-    "pk", "archive_id", "lineage", "title", "polarity", "severity", "description", "decision_number",
-    "deciding_body", "occurred_on", "decided_on", "display_until", "version", "under_objection",
-    "category_name", "category_code", "statement",
-)
 _SEVERITY_LABELS = dict(CreditRecord.Severity.choices)
-
-
-def _record_rows(records: QuerySet[CreditRecord]) -> QuerySet[Any]:
-    # 本人声明 (DESIGN §7): filled by the repair app through disclosure.hooks, read with
-    # the records (every record, not only those under objection: a statement is added
-    # after an objection is concluded as unverifiable, when the flag is cleared).
-    return records.annotate(
-        category_name=F("category__name"), category_code=F("category__code"),
-        statement=hooks.personal_statement_expression(),
-    ).values_list(*_RECORD_COLUMNS)
-
-
-_RecordRow = namedtuple("_RecordRow", _RECORD_COLUMNS)  # noqa: PYI024 - the fields of values_list(named=True)
-
-# The report's reads are compiled once per process and shape (credit_portal.compiled):
-# building and compiling them cost Django more CPU than PostgreSQL spends running them,
-# and between two reports only the values change (the person, the day, the ids), and the
-# shape with the number of ids. Sentinels: the ids of each list from their own negative
-# base, a person and a day no row has.
-_SUBJECT = uuid.UUID(int=0x5B1EC7)
-_DAY = date(1901, 2, 3)
-_OCCUPATIONS, _CATEGORIES, _ARCHIVES = -1_000_001, -2_000_001, -3_000_001
-_ID = IntegerField()
-
-
-def _unique(ids: Iterable[int] | None) -> tuple[int, ...] | None:
-    # The ORM drops repeated values from an IN list: so does the shape.
-    return None if ids is None else tuple(dict.fromkeys(ids))
-
-
-def _report_records(
-    subject: Subject, *, occupation_ids: Iterable[int] | None, category_ids: Iterable[int] | None,
-    every_negative: bool, today: date,
-) -> list[Any]:
-    """The report's records (``effective_records`` with the columns the report prints) as
-    named rows, the SQL compiled once per shape."""
-    occupations, categories = _unique(occupation_ids), _unique(category_ids)
-    every_negative = every_negative and categories is not None
-    occupation_names = compiled.id_sentinels("o", len(occupations), base=_OCCUPATIONS) if occupations is not None else {}
-    category_names = compiled.id_sentinels("c", len(categories), base=_CATEGORIES) if categories is not None else {}
-
-    def build(subject_id: uuid.UUID, today: date, **ids: int) -> QuerySet[Any]:
-        return _record_rows(effective_records(
-            Subject(pk=subject_id), today=today, every_negative=every_negative,
-            occupation_ids=None if occupations is None else [ids[n] for n in occupation_names],
-            category_ids=None if categories is None else [ids[n] for n in category_names],
-        ).select_related(None))
-
-    key = ("report-records", hooks.personal_statement_key(), None if occupations is None else len(occupations),
-           None if categories is None else len(categories), every_negative)
-    query = compiled.compiled_for(
-        key, build,
-        fields={"subject_id": Subject._meta.pk, "today": CreditRecord._meta.get_field("display_until"),
-                **dict.fromkeys([*occupation_names, *category_names], _ID)},
-        sentinels={"subject_id": _SUBJECT, "today": _DAY, **occupation_names, **category_names},
-    )
-    values = {
-        **dict(zip(occupation_names, occupations or (), strict=True)),
-        **dict(zip(category_names, categories or (), strict=True)),
-    }
-    return [_RecordRow._make(row) for row in query.values(subject_id=subject.pk, today=today, **values)]
-
-
-def _archives_query(subject_id: uuid.UUID) -> QuerySet[Archive]:
-    # Each archive's credit level comes with it (absent where never assessed).
-    return (
-        Archive.objects.filter(subject_id=subject_id).select_related("occupation", "department", "credit_level")
-        .order_by("occupation__sort_order", "id")
-    )
-
-
-_ARCHIVES_OF = compiled.CompiledQuery(
-    _archives_query, fields={"subject_id": Subject._meta.pk}, sentinels={"subject_id": _SUBJECT}
-)
-
-
-def _report_archives(subject: Subject) -> list[Archive]:
-    """``subject.archives`` with occupation, department and credit level, in the report's
-    order, each knowing its person as the related manager's would."""
-    archives = _ARCHIVES_OF.objects(subject_id=subject.pk)
-    person = Archive._meta.get_field("subject")
-    for archive in archives:
-        person.set_cached_value(archive, subject)
-    return archives
-
-
-def _findings_query(**ids: int) -> QuerySet[Any]:
-    return AnnualFinding.objects.filter(
-        archive__in=list(ids.values()), is_current=True, state=AnnualFinding.State.SIGNED
-    ).order_by("-year").values_list("archive_id", "year", "status")
-
-
-def _signed_findings(archive_ids: list[int]) -> list[tuple[int, int, str]]:
-    """(archive, year, status) of the current signed findings of the archives, newest year
-    first; no statement for no archive, as the ORM's empty ``IN``."""
-    if not archive_ids:
-        return []
-    names = compiled.id_sentinels("a", len(archive_ids), base=_ARCHIVES)
-    query = compiled.compiled_for(
-        ("report-findings", len(archive_ids)), _findings_query, fields=dict.fromkeys(names, _ID), sentinels=names
-    )
-    return query.values(**dict(zip(names, archive_ids, strict=True)))
 
 
 def _record_entry(record: Any) -> dict[str, Any]:
@@ -265,15 +150,15 @@ def build_content(
     """
     today = today or timezone.localdate()
     mandatory = mandatory or Mandatory(purpose="")
-    records = _report_records(
+    records = report_reads.report_records(
         subject, occupation_ids=occupation_ids, category_ids=category_ids,
         every_negative=mandatory.negative_records, today=today,
     )
-    every_archive = _report_archives(subject)
+    every_archive = report_reads.report_archives(subject)
     in_scope = [a for a in every_archive if occupation_ids is None or a.occupation_id in occupation_ids]
     findings: dict[int, list[dict[str, Any]]] = {}
     if category_ids is None or mandatory.latest_finding:
-        for archive_id, year, status in _signed_findings([a.pk for a in in_scope]):
+        for archive_id, year, status in report_reads.signed_findings([a.pk for a in in_scope]):
             kept = findings.setdefault(archive_id, [])
             if category_ids is None or not kept:
                 kept.append(_finding_entry(year, status))
@@ -311,7 +196,7 @@ def build_content(
             ]}
     summary = _summary(records, archives)
     withheld_levels = any(a["credit_level"] is None for a in archives if a["occupation_code"] in assessed)
-    chosen, held = _categories(category_ids, in_scope)
+    chosen, held = report_reads.scope_categories(category_ids, in_scope)
     every_archive_seen = {a.occupation_id for a in every_archive} <= {a.occupation_id for a in in_scope}
     complete = every_archive_seen and (category_ids is None or mandatory.negative_records)
     scope: dict[str, Any] = {
@@ -344,36 +229,6 @@ def build_content(
         "archives": archives,
         "summary": summary,
     }
-
-
-def _categories(category_ids: list[int] | None, in_scope: list[Archive]) -> tuple[list[str], list[str]]:
-    """The names of the categories a narrowed report covers, and of those the archives in
-    scope can hold that it leaves out (the common ones and their occupations' own), in
-    one query; both empty for a report of every category."""
-    if category_ids is None:
-        return [], []
-    ids = set(category_ids)
-    occupations = list(dict.fromkeys(a.occupation_id for a in in_scope))
-    category_names = compiled.id_sentinels("c", len(ids), base=_CATEGORIES)
-    occupation_names = compiled.id_sentinels("o", len(occupations), base=_OCCUPATIONS)
-
-    def build(**values: int) -> QuerySet[Any]:
-        return RecordCategory.objects.filter(
-            Q(pk__in=[values[n] for n in category_names]) | Q(is_common=True)
-            | Q(occupations__in=[values[n] for n in occupation_names])
-        ).distinct().order_by("sort_order", "id").values_list("id", "name", "sort_order")
-
-    query = compiled.compiled_for(
-        ("report-categories", len(ids), len(occupations)), build,
-        fields=dict.fromkeys([*category_names, *occupation_names], _ID),
-        sentinels={**category_names, **occupation_names},
-    )
-    rows = query.values(**dict(zip(category_names, ids, strict=True)), **dict(zip(occupation_names, occupations, strict=True)))
-    chosen: list[str] = []
-    held: list[str] = []
-    for pk, name, _order in rows:
-        (chosen if pk in ids else held).append(name)
-    return chosen, held
 
 
 def _left_out(

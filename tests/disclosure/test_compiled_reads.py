@@ -14,7 +14,7 @@ from django.utils import timezone
 from archives.models import Archive, CreditRecord
 from departments.models import RecordCategory
 from disclosure.selectors import acting_institution, effective_records
-from disclosure.services import reports
+from disclosure.services import report_reads
 from tests.disclosure.conftest import make_record
 
 pytestmark = pytest.mark.django_db
@@ -35,20 +35,20 @@ def test_records_equal_the_querysets_for_every_shape(disc) -> None:
         (None, categories[:1], True), (occupations[1:], [], True), (None, [], False), ([], None, False),
     ]:
         for day in (today, today + timedelta(days=400)):
-            got = reports._report_records(
+            got = report_reads.report_records(
                 disc.subject, occupation_ids=occupation_ids, category_ids=category_ids, every_negative=every_negative,
                 today=day,
             )
-            want = list(reports._record_rows(effective_records(
+            want = list(report_reads.record_rows(effective_records(
                 disc.subject, occupation_ids=occupation_ids, category_ids=category_ids, every_negative=every_negative,
                 today=day,
-            ).select_related(None)).values_list(*reports._RECORD_COLUMNS, named=True))
+            ).select_related(None)).values_list(*report_reads.RECORD_COLUMNS, named=True))
             assert [tuple(r) for r in got] == [tuple(r) for r in want]
             assert all(isinstance(r.under_objection, bool) and r.occurred_on.isoformat() for r in got)
 
 
 def test_archives_come_with_occupation_department_level_and_person(disc) -> None:
-    got = reports._report_archives(disc.subject)
+    got = report_reads.report_archives(disc.subject)
     want = list(disc.subject.archives.select_related("occupation", "department", "credit_level")
                 .order_by("occupation__sort_order", "id"))
     assert [_fields(a) for a in got] == [_fields(a) for a in want]
@@ -73,12 +73,12 @@ def test_findings_and_categories_as_the_querysets(disc) -> None:
         AnnualFinding.objects.create(archive=archive, year=year, status=status, basis="-", is_current=True,
                                      state=AnnualFinding.State.SIGNED, created_by=disc.world.edu_clerk)
     for ids in ([a.pk for a in archives], [archives[1].pk]):
-        assert reports._signed_findings(ids) == list(
+        assert report_reads.signed_findings(ids) == list(
             AnnualFinding.objects.filter(archive__in=ids, is_current=True, state=AnnualFinding.State.SIGNED)
             .order_by("-year").values_list("archive_id", "year", "status")
         )
     with CaptureQueriesContext(connection) as captured:
-        assert reports._signed_findings([]) == []
+        assert report_reads.signed_findings([]) == []
     assert len(captured) == 0
     categories = list(RecordCategory.objects.values_list("id", flat=True))
     for chosen, in_scope in [(categories[:1], archives), ([], archives[:1]), (categories, []), ([], [])]:
@@ -86,7 +86,7 @@ def test_findings_and_categories_as_the_querysets(disc) -> None:
             Q(pk__in=set(chosen)) | Q(is_common=True) | Q(occupations__in=[a.occupation_id for a in in_scope])
         ).distinct().order_by("sort_order", "id").values_list("id", "name")
         want = ([n for pk, n in rows if pk in set(chosen)], [n for pk, n in rows if pk not in set(chosen)])
-        assert reports._categories(chosen, in_scope) == want
+        assert report_reads.scope_categories(chosen, in_scope) == want
 
 
 def test_acting_institution_compiled(disc) -> None:
@@ -104,6 +104,6 @@ def test_acting_institution_compiled(disc) -> None:
 def test_no_record_without_published_state_leaks(disc) -> None:
     w = disc.world
     make_record(w.archive, by=w.edu_clerk, state=CreditRecord.State.WITHDRAWN, title="撤销")
-    rows = reports._report_records(disc.subject, occupation_ids=None, category_ids=None, every_negative=False,
+    rows = report_reads.report_records(disc.subject, occupation_ids=None, category_ids=None, every_negative=False,
                                    today=timezone.localdate())
     assert "撤销" not in {r.title for r in rows}
