@@ -23,6 +23,10 @@ text only); ``values`` gives what the ``values_list`` queryset gives, Django's r
 converters applied (dates, UUIDs and booleans on SQLite, encrypted fields); ``objects``
 gives what a model queryset gives: instances with their ``select_related`` relations
 and annotations, built the way Django's own iterable builds them.
+
+On PostgreSQL every compiled statement (reads, ``CompiledUpdate``, ``CompiledInsert``)
+is also prepared once per connection and run by name (``credit_portal.prepared``), so
+the server does not parse and plan it again either.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from django.db.models import Field, IntegerField, Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery, UpdateQuery
+
+from credit_portal import prepared
 
 
 @dataclass
@@ -97,12 +103,12 @@ class CompiledQuery:
             # runs no statement for it either.
             compiled = self._compiled[connection.vendor] = ("", [], {})
             return compiled
-        prepared = {
+        sentinel_values = {
             name: self.fields[name].get_db_prep_value(value, connection) for name, value in self.sentinels.items()
         }
         places = {}
         for i, param in enumerate(params):
-            for name, value in prepared.items():
+            for name, value in sentinel_values.items():
                 if type(param) is type(value) and param == value:
                     places[i] = name
         if set(places.values()) != set(self.sentinels):
@@ -124,8 +130,9 @@ class CompiledQuery:
         sql, params = self._bound(using, values)
         if not sql:
             return []
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            prepared.execute(connection, cursor, sql, params)
             return cursor.fetchall()
 
     def _converted(self, using: str, values: dict[str, Any]) -> tuple[list[Any], _Shape | None]:
@@ -217,8 +224,9 @@ class CompiledUpdate(CompiledQuery):
         sql, params = self._bound(using, values)
         if not sql:
             return 0
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            prepared.execute(connection, cursor, sql, params)
             return cursor.rowcount
 
 
@@ -302,7 +310,7 @@ class CompiledInsert:
         connection = connections[using]
         params = [field.get_db_prep_save(value, connection=connection) for field, value in zip(fields, values, strict=True)]
         with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            prepared.execute(connection, cursor, sql, params)
             returns = returning and connection.features.can_return_columns_from_insert
             # Nothing written: no row returned (SQLite counts RETURNING rows only once
             # fetched), or none counted.

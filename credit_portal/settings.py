@@ -262,6 +262,10 @@ if DATABASE_REPLICA_URL:
     # Tests read the replica through the test database of the primary.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["credit_portal.replica.ReplicaRouter"]
+# The compiled statements (credit_portal.compiled) are prepared once per PostgreSQL
+# connection (credit_portal.prepared). Off behind a pooler in transaction mode
+# (pgbouncer), which does not keep a connection's prepared statements.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -----------------------------------------------------------

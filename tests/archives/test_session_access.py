@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from archives import services
+from credit_portal.prepared import source
 from credit_portal.roles import Role
 from credit_portal.services import revoke_role
 from departments.models import Membership
@@ -23,7 +24,7 @@ def _reads_access(captured: CaptureQueriesContext) -> bool:
     # The user's memberships, or their role groups (the scope's shared archives join
     # auth_group too, by department group name: not a read of the user's roles).
     return any(
-        'FROM "departments_membership"' in q["sql"] or '"credit_portal_user_groups"' in q["sql"]
+        'FROM "departments_membership"' in source(q["sql"]) or '"credit_portal_user_groups"' in source(q["sql"])
         for q in captured.captured_queries
     )
 
