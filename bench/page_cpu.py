@@ -106,8 +106,12 @@ def main() -> None:
         wall = (time.perf_counter() - wall0) / args.requests * 1000
         print(f"{page.label:<44} {py:>8.2f} {db:>8.2f} {py + db:>8.2f} {len(captured):>5}   (wall {wall:.1f} ms, {status})")
         if args.explain and connection.vendor == "postgresql":
+            from credit_portal.prepared import source
+
             for sql in captured:
-                if not sql.lstrip().upper().startswith("SELECT"):
+                # A prepared statement's EXECUTE is explained as such (its plan is the
+                # prepared one); writes are not run again, prepared or not.
+                if not source(sql).lstrip().upper().startswith("SELECT"):
                     print(f"    -- {sql[:110]}")
                     continue
                 with connection.cursor() as cursor:
