@@ -38,12 +38,16 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, transaction
-from django.db.models import Field, IntegerField, Model, QuerySet
+from django.db.models import BigIntegerField, Field, IntegerField, Model, QuerySet, SmallIntegerField
 from django.db.models.query import ModelIterable, get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 from credit_portal import prepared
+
+# Integer fields whose prepared value of an int is the int itself (not the auto fields,
+# whose preparation asks the backend to validate the value).
+_PLAIN_INTEGERS = (IntegerField, BigIntegerField, SmallIntegerField)
 
 
 @dataclass
@@ -79,6 +83,9 @@ class CompiledQuery:
             weakref.WeakKeyDictionary()
         )
         self._populators: dict[str, tuple[Any, ...]] = {}
+        # Values of these fields that are ints already are what the field would prepare
+        # (``int(value)``): an id list's dozens of values skip the field's three calls each.
+        self._ints = frozenset(name for name, field in fields.items() if type(field) in _PLAIN_INTEGERS)
 
     def _sql(self, using: str) -> tuple[str, tuple[Any, ...]]:
         queryset = self.build(**self.sentinels)
@@ -122,8 +129,12 @@ class CompiledQuery:
         sql, params, places = self._compile(using)
         connection = connections[using]
         bound = list(params)
+        ints = self._ints
         for i, name in places.items():
-            bound[i] = self.fields[name].get_db_prep_value(values[name], connection)
+            value = values[name]
+            bound[i] = value if type(value) is int and name in ints else self.fields[name].get_db_prep_value(
+                value, connection
+            )
         return sql, bound
 
     def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:

@@ -8,7 +8,7 @@ no protocol-level prepare). SQL-level ``PREPARE`` once per connection, then
 
 Robustness, and why:
 
-* The registry of what is prepared is kept per DB-API connection object (and process):
+* The registry of what is prepared is kept per DB-API connection object and process:
   a reconnect (``CONN_MAX_AGE``, ``close_old_connections``, a health check) gives a new
   object with nothing prepared; a forked process starts its own.
 * The name is a digest of the SQL text, so two texts never share a name, and one text
@@ -37,7 +37,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import weakref
 from typing import Any
 
 from django.conf import settings
@@ -78,8 +77,17 @@ class _Statement:
 
 _statements: dict[tuple[str, int], _Statement] = {}
 _by_name: dict[str, _Statement] = {}
-# DB-API connection -> (process id, names prepared on it).
-_prepared: weakref.WeakKeyDictionary[Any, tuple[int, set[str]]] = weakref.WeakKeyDictionary()
+# On Django's connection (one per thread and alias): (DB-API connection, process id,
+# names prepared on it); another DB-API connection or process starts afresh.
+_REGISTRY = "credit_portal_prepared"
+
+
+def _names_on(connection: Any, raw: Any) -> set[str]:
+    state = connection.__dict__.get(_REGISTRY)
+    pid = os.getpid()
+    if state is None or state[0] is not raw or state[1] != pid:
+        state = connection.__dict__[_REGISTRY] = (raw, pid, set())
+    return state[2]
 
 
 def execute(connection: Any, cursor: Any, sql: str, params: list[Any] | tuple[Any, ...]) -> None:
@@ -96,10 +104,7 @@ def execute(connection: Any, cursor: Any, sql: str, params: list[Any] | tuple[An
         cursor.execute(sql, params)
         return
     raw = connection.connection
-    pid, names = _prepared.get(raw, (0, None))
-    if names is None or pid != os.getpid():
-        names = set()
-        _prepared[raw] = (os.getpid(), names)
+    names = _names_on(connection, raw)
     if statement.name not in names:
         if not _prepare(connection, raw, statement):
             cursor.execute(sql, params)

@@ -232,3 +232,15 @@ def test_compiled_objects_refuse_a_queryset_with_prefetches() -> None:
                           sentinels={"username": "username-sentinel"})
     with pytest.raises(ValueError, match="no prefetches"):
         query.objects(username="x")
+
+
+def test_integer_values_are_bound_as_the_field_prepares_them() -> None:
+    """An int goes in as it is (what ``IntegerField`` would make of it); anything else
+    still goes through the field (a numeric string becomes the number)."""
+    from django.db.models import IntegerField
+
+    user = User.objects.create(username="int-bound", email="i@example.org")
+    query = CompiledQuery(lambda a: User.objects.filter(pk__in=[a]).values_list("id"),
+                          fields={"a": IntegerField()}, sentinels={"a": -9})
+    assert query.rows(a=user.pk) == query.rows(a=str(user.pk)) == [(user.pk,)]
+    assert query.rows(a=-1) == []

@@ -24,7 +24,7 @@ def _fresh_registry(monkeypatch) -> None:
     # What this process knows; the connection may hold statements prepared before
     # (found prepared, as by a forked process).
     monkeypatch.setattr(prepared, "_statements", {})
-    monkeypatch.setattr(prepared, "_prepared", prepared.weakref.WeakKeyDictionary())
+    connection.__dict__.pop(prepared._REGISTRY, None)  # noqa: SLF001
 
 
 def _by_name(username: str):  # noqa: ANN202
