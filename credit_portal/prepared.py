@@ -23,7 +23,8 @@ Robustness, and why:
   inline as before: a parameter inferred as text with a value that is not a string (the
   inline literal would have had the value's type), and an integer parameter with a value
   that is not a Python int in the type's range (PostgreSQL would round a float, or fail
-  where the inline comparison just found nothing).
+  where the inline comparison just found nothing), and a date parameter with a datetime
+  (PostgreSQL would cut it to its day; inline, the date is compared as a timestamp).
 * The statements are sent with the DB-API cursor, not Django's: they are no request's
   statements (once per connection and statement), so the query counts do not see them.
 
@@ -37,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -50,7 +52,7 @@ _TEXT = frozenset({"text", "unknown", "character varying", "character"})
 
 
 class _Statement:
-    __slots__ = ("execute_sql", "integers", "name", "refused", "text", "texts")
+    __slots__ = ("dates", "execute_sql", "integers", "name", "refused", "text", "texts")
 
     def __init__(self, sql: str, count: int) -> None:
         self.name = "cp_" + hashlib.blake2b(sql.encode(), digest_size=12).hexdigest()
@@ -61,6 +63,7 @@ class _Statement:
         self.refused = False
         self.integers: tuple[tuple[int, int], ...] = ()  # (position, bound)
         self.texts: tuple[int, ...] = ()  # positions inferred as text
+        self.dates: tuple[int, ...] = ()  # positions inferred as date
 
     def fits(self, params: list[Any] | tuple[Any, ...]) -> bool:
         """Whether ``params`` mean in the prepared statement what they mean inline."""
@@ -71,6 +74,9 @@ class _Statement:
         for i in self.texts:
             value = params[i]
             if value is not None and not isinstance(value, str):
+                return False
+        for i in self.dates:
+            if isinstance(params[i], datetime):  # a date would cut it to its day
                 return False
         return True
 
@@ -158,4 +164,5 @@ def _prepare(connection: Any, raw: Any, statement: _Statement) -> bool:
         (found,) = cursor.fetchone()
     statement.integers = tuple((i, _INTEGERS[t]) for i, t in enumerate(found) if t in _INTEGERS)
     statement.texts = tuple(i for i, t in enumerate(found) if t in _TEXT)
+    statement.dates = tuple(i for i, t in enumerate(found) if t == "date")
     return True

@@ -6,7 +6,7 @@ where PostgreSQL cannot prepare the text, with the setting off, and on SQLite.""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -169,6 +169,10 @@ def test_values_whose_meaning_could_change_run_inline() -> None:
     assert by_id.rows(pk=user.pk) == [(user.pk,)]
     # A float where an integer goes: PostgreSQL would round it into a match.
     assert _inline('SELECT id FROM credit_portal_user WHERE id = %s', [user.pk + 0.4]) == []
+    # A datetime where a date goes: PostgreSQL would cut it to the day, equal to it.
+    noon = datetime(2026, 11, 29, 12, tzinfo=UTC)
+    assert _inline("SELECT DATE '2026-11-29' = %s", [noon]) == [(False,)]
+    assert _inline("SELECT DATE '2026-11-29' = %s", [date(2026, 11, 29)]) == [(True,)]
 
 
 @pytest.mark.postgres
