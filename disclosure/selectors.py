@@ -21,7 +21,7 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from archives.listing.models import Listing
-from archives.listing.selectors import public_listings
+from archives.listing.selectors import public_listing_page, public_listings
 from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Notice, Subject
 from archives.stamps import with_content_stamp
 from credit_portal.compiled import CompiledQuery
@@ -383,6 +383,12 @@ def dishonesty_list(*, name: str = "", today: date | None = None) -> QuerySet[Li
     return public_listings(name=name, today=today)
 
 
+def dishonesty_page(*, name: str = "", today: date | None = None, start: int, stop: int) -> list[Listing]:
+    """``dishonesty_list(...)[start:stop]`` as the public page reads it (its SQL compiled
+    once per process: ``public_listing_page``)."""
+    return public_listing_page(name=name, today=today, start=start, stop=stop)
+
+
 def honour_list(*, name: str = "", today: date | None = None) -> QuerySet[CreditRecord]:
     """The honour list (守信激励名单; 002 §三, 003 item 5): positive records in the
     honour categories (``DISCLOSURE_HONOUR_CATEGORIES``, see ``disclosure.conf``)."""
@@ -396,6 +402,11 @@ def honour_list(*, name: str = "", today: date | None = None) -> QuerySet[Credit
     if name:
         qs = qs.filter(archive__subject__name=name.strip())
     return qs
+
+
+def honour_page(*, name: str = "", today: date | None = None, start: int, stop: int) -> list[CreditRecord]:
+    """``honour_list(...)[start:stop]`` as the public page reads it."""
+    return list(honour_list(name=name, today=today)[start:stop])
 
 
 # --- institutions a citizen may authorize ----------------------------------------------------
