@@ -107,7 +107,7 @@ def needs_second_factor(request: HttpRequest) -> bool:
 class StaffSecondFactorMiddleware:
     """Sends a signed-in staff user without a verified second factor to verify or enrol.
 
-    Must come after ``django_otp.middleware.OTPMiddleware``.
+    Must come after ``credit_portal.otp_device.SessionOTPMiddleware`` (django-otp's ``OTPMiddleware``).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
