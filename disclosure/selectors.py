@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import router
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from archives.listing.models import Listing
@@ -158,11 +158,15 @@ def own_archive_of(user: User | AnonymousUser, archive_id: object) -> Archive | 
 # ``own_archive_of``'s read (the citizen's archive page, every request) compiled once per
 # process: building the stamp's annotations and the joins and compiling them cost Django
 # several times what PostgreSQL spends on the statement. The subject comes through the
-# citizen's profile, as ``subject_for`` reads it. The ids a bigint can hold.
+# citizen's profile, as ``subject_for`` reads it, in a scalar subquery: joined, the two
+# tables more made PostgreSQL's planning of the statement 1.1 ms instead of 0.4 ms, more
+# than the query it saves. The ids a bigint can hold.
 _ID_MIN, _ID_MAX = -(2**63), 2**63 - 1
 _OWN_ARCHIVE = CompiledQuery(
     lambda user_id, archive_id: with_content_stamp(
-        Archive.objects.filter(subject__citizen_profile__user_id=user_id, pk=archive_id)
+        Archive.objects.filter(
+            subject_id=Subquery(CitizenProfile.objects.filter(user_id=user_id).values("subject_id")[:1]), pk=archive_id
+        )
         .select_related("subject", "occupation", "department", "credit_level")
     )[:1],
     fields={"user_id": CitizenProfile._meta.get_field("user"), "archive_id": Archive._meta.pk},
