@@ -68,7 +68,10 @@ def _memberships(user: User) -> dict[str | None, frozenset[int]]:
     rows = Membership.objects.filter(user=user).order_by().values_list("department_id", "role", "department__is_active")
     active, retired = [], []
     for department_id, role, is_active in rows:
-        (active.append((department_id, role)) if is_active else retired.append(department_id))
+        if is_active:
+            active.append((department_id, role))
+        else:
+            retired.append(department_id)
     return _by_role(active, retired)
 
 
