@@ -9,10 +9,8 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# pytest-xdist workers: 0 (the default) runs in one process. `auto` (one per core,
-# each with its own test database test_<name>_gw0...) is about twice as fast but not
-# yet safe: transactional tests flush the rows that data migrations load (catalogue,
-# embedded platform), and pytest-django runs them last only within one process.
+# pytest-xdist workers, each with its own test database (test_<name>_gw0...); 0 runs
+# in one process. `--dist loadfile` keeps a file's tests on one worker.
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
