@@ -145,12 +145,13 @@ _INTEGER = IntegerField()
 
 def scoped_objects(
     name: str, scope: Scope, build: Callable[..., QuerySet[Any]], *, fields: dict[str, Field],
-    sentinels: dict[str, Any], values: dict[str, Any], model: type[Model],
-) -> list[Model]:
+    sentinels: dict[str, Any], values: dict[str, Any], model: type[Model], as_tuples: bool = False,
+) -> list[Any]:
     """The instances of ``build(scope, **values)`` (a model queryset of a fixed shape for a
     scope's shape, ``scope.q()`` in its filter), from its SQL compiled once per process for
-    ``name`` and the scope's shape. ``fields`` and ``sentinels`` as for ``CompiledQuery``,
-    for the caller's values; a scope that sees nothing reads nothing."""
+    ``name`` and the scope's shape; with ``as_tuples``, the tuples of ``build``'s
+    ``values_list`` queryset (``CompiledQuery.values``). ``fields`` and ``sentinels`` as for
+    ``CompiledQuery``, for the caller's values; a scope that sees nothing reads nothing."""
     if not scope.unrestricted and not scope.department_ids:
         return []
     lists = {"d": scope.department_ids, "o": scope.occupation_ids, "s": scope.shared_ids}
@@ -170,4 +171,5 @@ def scoped_objects(
         ("archives.scope", *shape), built, fields={**fields, **dict.fromkeys(ids, _INTEGER)},
         sentinels={**sentinels, **{key: -1_000_000_000 - i for i, key in enumerate(ids)}},
     )
-    return query.objects(using=router.db_for_read(model) or "default", **values, **ids)
+    read = query.values if as_tuples else query.objects
+    return read(using=router.db_for_read(model) or "default", **values, **ids)

@@ -10,7 +10,7 @@ class CreditPortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from credit_portal import checks, credentials, roles, workdays
+        from credit_portal import checks, credentials, otp_device, roles, workdays
 
         checks.register()
         # Role groups after every migrate, the separation-of-duties guards, and the
@@ -19,3 +19,5 @@ class CreditPortalConfig(AppConfig):
         workdays.connect_signals()
         # Sign-ins, failures, lock-outs and password changes into the audit trail.
         credentials.connect_signals()
+        # A changed second-factor device ends the session's record of it (otp_device).
+        otp_device.connect_signals()

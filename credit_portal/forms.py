@@ -26,6 +26,7 @@ from django.template.backends.django import DjangoTemplates
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from credit_portal import field_rendering
 from credit_portal.form_messages import name_field_errors
 
 if TYPE_CHECKING:
@@ -69,6 +70,14 @@ class PortalFormRenderer(EngineMixin, BaseRenderer):
     @property
     def engine(self) -> Any:  # type: ignore[override]
         return _renderer_engine()
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        # A text input from its rendering kept per process (credit_portal.field_rendering).
+        if request is None:
+            kept = field_rendering.render_input(template_name, context, super().render)
+            if kept is not None:
+                return kept
+        return super().render(template_name, context, request)
 
 
 @functools.lru_cache(maxsize=1)

@@ -58,7 +58,8 @@ class ResolvedUserMiddleware:
     (``ForcedPasswordChangeMiddleware``) loads the user on every request anyway, so
     resolving it here reads nothing more. The object is the same one the wrappers
     held (django-otp's ``otp_device`` and ``is_verified`` set on it); ``login()`` and
-    ``logout()`` replace ``request.user`` as before. Must come right after ``OTPMiddleware``.
+    ``logout()`` replace ``request.user`` as before. Must come right after ``OTPMiddleware``
+    (``credit_portal.otp_device.SessionOTPMiddleware``).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -59,14 +59,39 @@ STAFF_ROLES = {
 EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/elderly-mode/", "/healthz")
 
 
+_STAFF_ROLE_NAMES = frozenset(str(role) for role in STAFF_ROLES)
+
+
+def _role_names_read(user: User) -> frozenset[str]:
+    return frozenset(user.groups.values_list("name", flat=True))
+
+
+def _membership_read(user: User) -> bool:
+    return user.memberships.exists()  # type: ignore[attr-defined]
+
+
+# How the user's role groups and membership of any department are read: departments (an
+# app above this one) installs at start-up the reads from the access the session keeps
+# (``use_access``, from departments.apps); these two queries are the fallback.
+_access: dict[str, Callable[[User], object]] = {"roles": _role_names_read, "member": _membership_read}
+
+
+def use_access(*, roles: Callable[[User], frozenset[str]], member: Callable[[User], bool]) -> None:
+    _access.update(roles=roles, member=member)
+
+
 def is_staff_user(user: User | AnonymousUser) -> bool:
+    """Staff: ``is_staff``, a staff role, or a member of any department (a retired one
+    too). Asked on every signed-in request: the role groups and memberships come from the
+    access the session keeps (``departments.scope``), which every change of a role,
+    membership or department makes out of date, so no query in the steady state."""
     if not getattr(user, "is_authenticated", False):
         return False
     if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
         return True
-    if user.groups.filter(name__in=[str(role) for role in STAFF_ROLES]).exists():  # type: ignore[attr-defined]
+    if not _STAFF_ROLE_NAMES.isdisjoint(_access["roles"](user)):  # type: ignore[arg-type]
         return True
-    return user.memberships.exists()  # type: ignore[attr-defined]
+    return bool(_access["member"](user))  # type: ignore[arg-type]
 
 
 def needs_second_factor(request: HttpRequest) -> bool:
@@ -82,7 +107,7 @@ def needs_second_factor(request: HttpRequest) -> bool:
 class StaffSecondFactorMiddleware:
     """Sends a signed-in staff user without a verified second factor to verify or enrol.
 
-    Must come after ``django_otp.middleware.OTPMiddleware``.
+    Must come after ``credit_portal.otp_device.SessionOTPMiddleware`` (django-otp's ``OTPMiddleware``).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

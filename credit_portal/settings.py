@@ -182,7 +182,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "departments.middleware.SessionAccessMiddleware",  # roles and memberships kept in the session
-    "django_otp.middleware.OTPMiddleware",
+    "credit_portal.otp_device.SessionOTPMiddleware",  # django-otp's, the device read once per access version
     "credit_portal.middleware.ResolvedUserMiddleware",  # request.user without its two lazy wrappers
     "credit_portal.credentials.ForcedPasswordChangeMiddleware",
     "credit_portal.otp.StaffSecondFactorMiddleware",

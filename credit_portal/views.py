@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
@@ -138,6 +138,24 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# The probe's Redis clients, one per URL and process. Building a client (and connecting)
+# on every probe cost most of /healthz's CPU; the pool keeps one connection open, checks
+# it before each use and reconnects when the server dropped it, and reconnects after a
+# fork by itself. Keyed by URL: the URL is read from the settings at each probe.
+_probe_clients: dict[tuple[str, int], Any] = {}
+
+
+def _probe_client(url: str, timeout: int) -> Any:
+    client = _probe_clients.get((url, timeout))
+    if client is None:
+        import redis
+
+        client = _probe_clients[(url, timeout)] = redis.Redis.from_url(
+            url, socket_connect_timeout=timeout, socket_timeout=timeout
+        )
+    return client
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -158,27 +176,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
         checks["database"] = f"error: {type(exc).__name__}"
     if settings.REDIS_URL:
-        import redis
-
         try:
-            client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout)
-            try:
-                client.ping()
-            finally:
-                client.close()
+            _probe_client(settings.REDIS_URL, timeout).ping()
             checks["redis"] = "ok"
         except Exception as exc:  # noqa: BLE001
             checks["redis"] = f"error: {type(exc).__name__}"
-        from credit_portal.celery import app
+        if settings.CELERY_BROKER_URL == settings.REDIS_URL:
+            # The broker is that same Redis server and database (the settings' default):
+            # the ping above has just answered for it; a second connection tells no more.
+            checks["broker"] = checks["redis"]
+        else:
+            from credit_portal.celery import app
 
-        try:
-            # The URL is read from the settings at each request (not from the Celery
-            # app's configuration, frozen at start-up), with the app's transport options.
-            with app.connection_for_write(url=settings.CELERY_BROKER_URL, connect_timeout=timeout) as conn:
-                conn.ensure_connection(max_retries=0, interval_start=0, timeout=timeout)
-            checks["broker"] = "ok"
-        except Exception as exc:  # noqa: BLE001
-            checks["broker"] = f"error: {type(exc).__name__}"
+            try:
+                # The URL is read from the settings at each request (not from the Celery
+                # app's configuration, frozen at start-up), with the app's transport options.
+                with app.connection_for_write(url=settings.CELERY_BROKER_URL, connect_timeout=timeout) as conn:
+                    conn.ensure_connection(max_retries=0, interval_start=0, timeout=timeout)
+                checks["broker"] = "ok"
+            except Exception as exc:  # noqa: BLE001
+                checks["broker"] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in checks.values())
     body: dict[str, object] = {"status": "ok" if healthy else "error", "checks": checks}
     # Warnings need a person, not a restart: they never make the answer 503.

@@ -58,12 +58,18 @@ class Department(models.Model):
 
     @property
     def display_name(self) -> str:
+        return self.display_name_of(self.kind, self.name)
+
+    @classmethod
+    def display_name_of(cls, kind: str, name: str) -> str:
+        """``display_name`` of a department of this kind and name (for a list read as
+        values, without building the model row)."""
         prefix = {"city": "市", "county": "县", "province": "省"}[settings.PORTAL_LEVEL]
-        if self.kind == self.Kind.PARTY:
-            return f"{prefix}委{self.name}"
-        if self.kind in (self.Kind.ASSOCIATION, self.Kind.SCHOOL):
-            return self.name
-        return f"{prefix}{self.name}"
+        if kind == cls.Kind.PARTY:
+            return f"{prefix}委{name}"
+        if kind in (cls.Kind.ASSOCIATION, cls.Kind.SCHOOL):
+            return name
+        return f"{prefix}{name}"
 
 
 class Domain(models.Model):

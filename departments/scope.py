@@ -44,19 +44,35 @@ def is_credit_office(user: User | AnonymousUser) -> bool:
     return has_role(user, Role.CREDIT_OFFICE)
 
 
-def _by_role(rows: list[tuple[int, str]] | list[list[object]]) -> dict[str | None, frozenset[int]]:
-    """Department ids of (department id, role) rows: all of them under ``None`` and by role."""
+# Under this key of the cached memberships: the ids of retired departments the user is
+# still a member of. No scope comes from them (``department_ids`` never answers them), but
+# such a member stays staff for the second factor (``is_department_member``).
+_RETIRED = ":retired"
+
+
+def _by_role(
+    rows: list[tuple[int, str]] | list[list[object]], retired: object = ()
+) -> dict[str | None, frozenset[int]]:
+    """Department ids of (department id, role) rows: all of them under ``None`` and by role;
+    ``retired``: the ids of retired departments with a membership."""
     by_role: dict[str | None, set[int]] = {None: set(), **{role: set() for role in Membership.Role.values}}
     for department_id, role in rows:
         by_role[None].add(int(department_id))  # type: ignore[arg-type]
         by_role.setdefault(str(role), set()).add(int(department_id))  # type: ignore[arg-type]
+    by_role[_RETIRED] = {int(pk) for pk in retired}  # type: ignore[attr-defined]
     return {role: frozenset(ids) for role, ids in by_role.items()}
 
 
-def _memberships(user: User) -> list[tuple[int, str]]:
-    return list(
-        Membership.objects.filter(user=user, department__is_active=True).order_by().values_list("department_id", "role")
-    )
+def _memberships(user: User) -> dict[str | None, frozenset[int]]:
+    # Every membership in one query, a retired department's apart: its scope ended.
+    rows = Membership.objects.filter(user=user).order_by().values_list("department_id", "role", "department__is_active")
+    active, retired = [], []
+    for department_id, role, is_active in rows:
+        if is_active:
+            active.append((department_id, role))
+        else:
+            retired.append(department_id)
+    return _by_role(active, retired)
 
 
 def department_ids(user: User | AnonymousUser, *, role: str | None = None) -> frozenset[int]:
@@ -66,9 +82,19 @@ def department_ids(user: User | AnonymousUser, *, role: str | None = None) -> fr
         return frozenset()
     cached: dict[str | None, frozenset[int]] | None = getattr(user, _DEPT_CACHE, None)
     if cached is None:
-        cached = _by_role(_memberships(user))  # type: ignore[arg-type]
+        cached = _memberships(user)  # type: ignore[arg-type]
         setattr(user, _DEPT_CACHE, cached)
-    return cached.get(role, frozenset())
+    return cached.get(role, frozenset()) if role != _RETIRED else frozenset()
+
+
+def is_department_member(user: User | AnonymousUser) -> bool:
+    """Whether ``user`` is a member of any department, a retired one included: a retired
+    department gives no scope, but its members are still staff (they keep the second
+    factor; the department may come back). Read with ``department_ids``, in the same query
+    and the same session cache."""
+    if not department_ids(user):
+        return bool(getattr(user, _DEPT_CACHE, {}).get(_RETIRED))
+    return True
 
 
 def department_group_name(department: Department) -> str:
@@ -109,8 +135,9 @@ def load_access(user: User | AnonymousUser, session: object) -> None:
     if "roles" in saved:
         setattr(user, _ROLE_CACHE, frozenset(saved["roles"]))
         loaded.add(_ROLE_CACHE)
-    if "memberships" in saved:
-        setattr(user, _DEPT_CACHE, _by_role(saved["memberships"]))
+    # Memberships saved without the retired departments' (before those were kept) are read again.
+    if "memberships" in saved and "retired" in saved:
+        setattr(user, _DEPT_CACHE, _by_role(saved["memberships"], saved["retired"]))
         loaded.add(_DEPT_CACHE)
     setattr(user, _FROM_SESSION, frozenset(loaded))
 
@@ -130,7 +157,10 @@ def save_access(user: User | AnonymousUser, session: object) -> None:
         saved["roles"] = sorted(role_names(user))
     if _DEPT_CACHE in held:
         by_role: dict[str | None, frozenset[int]] = getattr(user, _DEPT_CACHE)
-        saved["memberships"] = sorted([pk, role] for role, ids in by_role.items() if role is not None for pk in ids)
+        saved["memberships"] = sorted(
+            [pk, role] for role, ids in by_role.items() if role not in (None, _RETIRED) for pk in ids
+        )
+        saved["retired"] = sorted(by_role.get(_RETIRED, ()))
     session[SESSION_KEY] = saved  # type: ignore[index]
     setattr(user, _FROM_SESSION, frozenset(held))
 

@@ -11,17 +11,16 @@
 from __future__ import annotations
 
 import unicodedata
-import uuid
 from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import router
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from archives.listing.models import Listing
-from archives.listing.selectors import public_listings
+from archives.listing.selectors import public_listing_page, public_listings
 from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Notice, Subject
 from archives.stamps import with_content_stamp
 from credit_portal.compiled import CompiledQuery
@@ -134,33 +133,44 @@ def own_archives(subject: Subject) -> QuerySet[Archive]:
     )
 
 
-def get_own_archive(subject: Subject, archive_id: object) -> Archive:
-    """One of the subject's archives, with the version of its content
-    (``archives.stamps.content_stamp``), its stored credit level
+def own_archive_of(user: User | AnonymousUser, archive_id: object) -> Archive | None:
+    """One of the archives of the subject ``user`` has proved to be (``subject_for``),
+    read with that subject, which ``subject_for`` then answers for the request, with the
+    version of its content (``archives.stamps.content_stamp``), its stored credit level
     (``archives.levels.selectors.loaded_level``) and not yet its records: a page whose
-    rendering of them is cached loads them only on a miss (``load_own_archive_content``)."""
+    rendering of them is cached loads them only on a miss (``load_own_archive_content``).
+    One query; None when ``user`` is no citizen or the archive is not theirs."""
+    if not getattr(user, "is_authenticated", False):
+        return None
     try:
         archive_id = int(archive_id)  # type: ignore[call-overload]
     except (ValueError, TypeError):
-        raise NotFound("No such archive.") from None
+        return None
     if not _ID_MIN <= archive_id <= _ID_MAX:
-        raise NotFound("No such archive.")
-    found = _OWN_ARCHIVE.objects(using=router.db_for_read(Archive), subject_id=subject.pk, archive_id=archive_id)
+        return None
+    found = _OWN_ARCHIVE.objects(using=router.db_for_read(Archive), user_id=user.pk, archive_id=archive_id)
     if not found:
-        raise NotFound("No such archive.")
+        return None
+    user._disclosure_subject = found[0].subject  # type: ignore[union-attr]
     return found[0]
 
 
-# ``get_own_archive``'s read (the citizen's archive page, every request) compiled once per
+# ``own_archive_of``'s read (the citizen's archive page, every request) compiled once per
 # process: building the stamp's annotations and the joins and compiling them cost Django
-# several times what PostgreSQL spends on the statement. The ids a bigint can hold.
+# several times what PostgreSQL spends on the statement. The subject comes through the
+# citizen's profile, as ``subject_for`` reads it, in a scalar subquery: joined, the two
+# tables more made PostgreSQL's planning of the statement 1.1 ms instead of 0.4 ms, more
+# than the query it saves. The ids a bigint can hold.
 _ID_MIN, _ID_MAX = -(2**63), 2**63 - 1
 _OWN_ARCHIVE = CompiledQuery(
-    lambda subject_id, archive_id: with_content_stamp(
-        Archive.objects.filter(subject_id=subject_id, pk=archive_id).select_related("occupation", "department", "credit_level")
+    lambda user_id, archive_id: with_content_stamp(
+        Archive.objects.filter(
+            subject_id=Subquery(CitizenProfile.objects.filter(user_id=user_id).values("subject_id")[:1]), pk=archive_id
+        )
+        .select_related("subject", "occupation", "department", "credit_level")
     )[:1],
-    fields={"subject_id": Subject._meta.pk, "archive_id": Archive._meta.pk},
-    sentinels={"subject_id": uuid.UUID(int=1), "archive_id": -1},
+    fields={"user_id": CitizenProfile._meta.get_field("user"), "archive_id": Archive._meta.pk},
+    sentinels={"user_id": -1, "archive_id": -2},
 )
 
 
@@ -383,6 +393,12 @@ def dishonesty_list(*, name: str = "", today: date | None = None) -> QuerySet[Li
     return public_listings(name=name, today=today)
 
 
+def dishonesty_page(*, name: str = "", today: date | None = None, start: int, stop: int) -> list[Listing]:
+    """``dishonesty_list(...)[start:stop]`` as the public page reads it (its SQL compiled
+    once per process: ``public_listing_page``)."""
+    return public_listing_page(name=name, today=today, start=start, stop=stop)
+
+
 def honour_list(*, name: str = "", today: date | None = None) -> QuerySet[CreditRecord]:
     """The honour list (守信激励名单; 002 §三, 003 item 5): positive records in the
     honour categories (``DISCLOSURE_HONOUR_CATEGORIES``, see ``disclosure.conf``)."""
@@ -396,6 +412,11 @@ def honour_list(*, name: str = "", today: date | None = None) -> QuerySet[Credit
     if name:
         qs = qs.filter(archive__subject__name=name.strip())
     return qs
+
+
+def honour_page(*, name: str = "", today: date | None = None, start: int, stop: int) -> list[CreditRecord]:
+    """``honour_list(...)[start:stop]`` as the public page reads it."""
+    return list(honour_list(name=name, today=today)[start:stop])
 
 
 # --- institutions a citizen may authorize ----------------------------------------------------

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import router
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from archives.listing.models import CaseMeasure, Listing, ListingBasis, PunishmentCase
 from archives.models import Archive, CreditRecord, Subject
+from credit_portal import compiled
 from credit_portal.exceptions import NotFound
 from credit_portal.models import User
 from departments.scope import department_ids, is_credit_office
@@ -105,20 +107,59 @@ def is_listed(subject: Subject, *, today: date | None = None) -> bool:
     return active_listings(subject_ids=[subject.pk], today=today).exists()
 
 
+def _public(today: date) -> QuerySet[Listing]:
+    return (
+        Listing.objects.filter(state=State.PUBLISHED, listed_until__gte=today)
+        .select_related("subject", "department", "archive__occupation")
+        .order_by("-listed_from", "-id")
+    )
+
+
+def _basis() -> Prefetch:
+    return Prefetch("basis", queryset=ListingBasis.objects.select_related("record").order_by("id"))
+
+
 def public_listings(*, name: str = "", today: date | None = None) -> QuerySet[Listing]:
     """Entries of the public serious-dishonesty list: published listings within their
     period, newest first (read from the partial index ``listing_public``). ``name``
     matches a full name exactly. The basis records are prefetched (one query)."""
-    today = today or timezone.localdate()
-    qs = (
-        Listing.objects.filter(state=State.PUBLISHED, listed_until__gte=today)
-        .select_related("subject", "department", "archive__occupation")
-        .prefetch_related(Prefetch("basis", queryset=ListingBasis.objects.select_related("record").order_by("id")))
-        .order_by("-listed_from", "-id")
-    )
+    qs = _public(today or timezone.localdate()).prefetch_related(_basis())
     if name:
         qs = qs.filter(subject__name=name.strip())
     return qs
+
+
+# Sentinels of the compiled public list page (``credit_portal.compiled``): a day and a
+# name no listing has.
+_DAY_SENTINEL = date(1901, 2, 3)
+_NAME_SENTINEL = "\ue000name\ue000"
+
+
+def public_listing_page(*, name: str = "", today: date | None = None, start: int, stop: int) -> list[Listing]:
+    """``list(public_listings(name=name, today=today)[start:stop])``, the basis records
+    prefetched (one more query, only when there are rows), from SQL compiled once per
+    process for the page's bounds and whether a name is searched: building and compiling
+    the five-table join was a third of a searched list page's CPU, ten times what
+    PostgreSQL spends running it. The name is bound as a parameter, never kept."""
+    searched = bool(name)
+
+    def build(today: date, name: str = "") -> QuerySet[Listing]:
+        qs = _public(today)
+        if searched:
+            qs = qs.filter(subject__name=name)
+        return qs[start:stop]
+
+    fields = {"today": Listing._meta.get_field("listed_until")}
+    sentinels: dict[str, object] = {"today": _DAY_SENTINEL}
+    values: dict[str, object] = {"today": today or timezone.localdate()}
+    if searched:
+        fields["name"] = Subject._meta.get_field("name")
+        sentinels["name"] = _NAME_SENTINEL
+        values["name"] = name.strip()
+    query = compiled.compiled_for(("listing.public", searched, start, stop), build, fields=fields, sentinels=sentinels)
+    found = query.objects(using=router.db_for_read(Listing) or "default", **values)
+    prefetch_related_objects(found, _basis())
+    return found
 
 
 # --- joint punishment ------------------------------------------------------------------------

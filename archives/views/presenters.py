@@ -11,12 +11,14 @@ superseded version links to the version that replaced it.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from itertools import groupby
 from typing import Any
 
 from django.db import router
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -27,6 +29,7 @@ from archives.listing import permissions as listing_permissions
 from archives.models import AnnualFinding, Archive, CreditRecord
 from archives.units import selectors as unit_selectors
 from credit_portal.fragments import fragment_context
+from departments.models import Department
 
 State = CreditRecord.State
 
@@ -39,6 +42,9 @@ HISTORY_FIELDS = (
 # States in which a negative record is part of the person's history: it was published.
 SHOWN_NEGATIVE_STATES = {State.PUBLISHED, State.REPAIRED, State.EXPIRED}
 REWARDS_CATEGORY = "rewards-penalties"
+# Ids no row has, for the URL patterns of ``name_search_rows``.
+_UUID_MARK = uuid.UUID(int=0)
+_ID_MARK = 987654321
 
 
 def history_rows(versions: list[CreditRecord]) -> list[dict[str, Any]]:
@@ -200,6 +206,28 @@ def archive_context(request: HttpRequest, archive: Archive, *, revealed: dict[st
             *shown_values(archive, can, propose_listing),
         ),
     }
+
+
+def name_search_rows(found: list[selectors.NamedArchive]) -> list[dict[str, Any]]:
+    """The find page's rows for the archives found by name, each link made from one
+    ``reverse`` per page rather than one per row (a reversed URL differs only by the id,
+    which ``reverse`` puts in as it is: a UUID or a number needs no quoting)."""
+    if not found:
+        return []
+    subject_url = reverse("archives:subject", args=[_UUID_MARK]).split(str(_UUID_MARK))
+    archive_url = reverse("archives:archive", args=[_ID_MARK]).split(str(_ID_MARK))
+    return [
+        {
+            "subject_url": f"{subject_url[0]}{row.subject_id}{subject_url[1]}",
+            "name": row.name,
+            "id_number_masked": row.id_number_masked,
+            "archive_url": f"{archive_url[0]}{row.archive_id}{archive_url[1]}",
+            "occupation": row.occupation,
+            "employer": row.employer,
+            "department": Department.display_name_of(row.department_kind, row.department_name),
+        }
+        for row in found
+    ]
 
 
 def print_context(archive: Archive, year: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from archives import forms, permissions, selectors, services
 from archives.views.base import add_errors, require, staff_view, submit
+from archives.views.presenters import name_search_rows
 from credit_portal import audit
 
 
@@ -44,10 +45,10 @@ def find_subject(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and request.POST.get("search") == "name":
         name_form = forms.FindByNameForm(request.POST, prefix="name")
         if name_form.is_valid():
-            results = selectors.search_archives_by_name(request.user, name_form.cleaned_data["name"])
+            found = selectors.search_archives_by_name(request.user, name_form.cleaned_data["name"])
             audit.record_read("archives.subject.searched", actor=request.user,
-                         detail={"by": "name", "results": len(results)}, request=request)
-            context["results"] = results
+                         detail={"by": "name", "results": len(found)}, request=request)
+            context["results"] = name_search_rows(found)
     context.update({"id_form": id_form, "name_form": name_form})
     return render(request, "archives/find_subject.html", context)
 

@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
-from credit_portal import chrome
+from credit_portal import chrome, field_rendering
 from credit_portal.forms import PortalFormRenderer, field_anchor
 from credit_portal.plain_words import PLAIN
 
@@ -125,12 +125,27 @@ def field(bound: forms.BoundField, *, input_class: str = "", legend_class: str =
     if kind == "date":
         context["date_parts"] = _date_parts(bound, input_class)
     renderer = bound.form.renderer if isinstance(bound.form.renderer, PortalFormRenderer) else PortalFormRenderer()
+    if kind == "input" and not bound.errors:
+        # A text-like input without errors: from the rendering kept per process, under what
+        # field.html shows of the field (credit_portal.field_rendering).
+        kept = field_rendering.render_field(
+            (bound.label, context["hint"], bound.id_for_label, bound.auto_id, count, label_class),
+            lambda: renderer.render("components/field.html", {**context, field_rendering.RECORDING: True}),
+            lambda: govuk_widget({}, bound, input_class, context["described_by"]),
+        )
+        if kept is not None:
+            return kept
     return mark_safe(renderer.render("components/field.html", context))  # noqa: S308 - rendered by a template
 
 
-@register.simple_tag
-def govuk_widget(bound: forms.BoundField, input_class: str = "", described_by: str = "") -> SafeString:
-    """The input itself with GOV.UK classes, its error state and aria-describedby."""
+@register.simple_tag(takes_context=True)
+def govuk_widget(
+    context: template.Context | dict[str, Any], bound: forms.BoundField, input_class: str = "", described_by: str = ""
+) -> SafeString:
+    """The input itself with GOV.UK classes, its error state and aria-describedby (a
+    marker while field.html is recorded: ``credit_portal.field_rendering``)."""
+    if context.get(field_rendering.RECORDING):
+        return field_rendering.widget_marker()
     kind = field_kind(bound)
     base = _INPUT_CLASSES.get(kind, "govuk-input")
     classes = [base]

@@ -41,7 +41,7 @@ from disclosure.services import authorizations as auth_services
 from disclosure.services import registration, reports
 from disclosure.services.mandatory import mandatory_for
 from disclosure.sso import configured_provider
-from disclosure.views.common import citizen_view, network_allows
+from disclosure.views.common import citizen_archive_view, citizen_view, network_allows
 
 # The backend a citizen's session is signed in through (whose ``get_user`` reads the user
 # of every later request), however they proved who they are.
@@ -183,9 +183,8 @@ class _OwnArchiveContent:
         return points_for_person(self.archive)
 
 
-@citizen_view
-def my_archive(request: HttpRequest, subject: Subject, archive_id: int) -> HttpResponse:
-    archive = selectors.get_own_archive(subject, archive_id)
+@citizen_archive_view
+def my_archive(request: HttpRequest, subject: Subject, archive: Archive) -> HttpResponse:
     _audit_own_read(request, subject, f"archive:{archive.pk}")
     # The archive's summary, the level panel, the points and the records are one cached
     # fragment, keyed by: what the summary shows (read with the archive), the records' stamp

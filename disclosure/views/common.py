@@ -17,9 +17,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from credit_portal import ratelimit
+from credit_portal.exceptions import NotFound
 from credit_portal.http import guarded
 from disclosure import conf
-from disclosure.selectors import acting_institution, subject_for
+from disclosure.selectors import acting_institution, own_archive_of, subject_for
 
 
 def _signed_in(user: object) -> bool:
@@ -49,6 +50,25 @@ def _acting_as(resolve: Callable[[Any], object | None]) -> Callable[[Callable[..
 
 # A verified citizen only; the view receives ``subject`` (their own).
 citizen_view = _acting_as(subject_for)
+
+
+def citizen_archive_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``citizen_view`` for a page of one of the citizen's archives: the view receives
+    ``subject`` and the archive, read together in one query (``own_archive_of``). When it
+    finds none, who the user is decides, as before: 403 for anyone but a citizen, 404 for
+    an archive not theirs."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, archive_id: object) -> HttpResponse:
+        archive = own_archive_of(request.user, archive_id)
+        subject = subject_for(request.user)  # from that read when it found the archive
+        if subject is None:
+            raise PermissionDenied
+        if archive is None:
+            raise NotFound("No such archive.")
+        return view(request, subject, archive)
+
+    return signed_in_view(wrapped)
 # Staff of a registered querying institution (or of a department that has one); the view
 # receives ``institution``.
 institution_view = _acting_as(acting_institution)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -67,7 +66,7 @@ def _listing_rows(listings: list[Listing]) -> list[dict[str, object]]:
 
 
 def _list_view(
-    request: HttpRequest, *, title: str, intro: str, selector: Callable[..., QuerySet[Any]], negative: bool,
+    request: HttpRequest, *, title: str, intro: str, read: Callable[..., list[Any]], negative: bool,
     rows: Callable[[list[Any]], list[dict[str, object]]] = _rows, generations_shown: tuple[str, ...] = ("records",),
 ) -> HttpResponse:
     if not ratelimit.hit_ip(request, "public-lists", limit=conf.get("DISCLOSURE_PUBLIC_PER_IP_MINUTE"), window=60):
@@ -81,7 +80,7 @@ def _list_view(
     # The cap: no page past `cap`, so the whole list cannot be walked page by page.
     number = 1 if searched else _page_number(request.GET.get("page"), cap)
     content = PublicListContent(
-        selector=selector, rows=rows, name=form.cleaned_data["name"] if searched else "", today=today,
+        read=read, rows=rows, name=form.cleaned_data["name"] if searched else "", today=today,
         number=number, size=size, cap=cap,
     )
     # Read from a replica, the page is rendered live and never cached: the generations
@@ -110,18 +109,20 @@ class PublicListContent:
     current the template never asks, and neither the list nor the display rules are read."""
 
     def __init__(
-        self, *, selector: Callable[..., QuerySet[Any]], rows: Callable[[list[Any]], list[dict[str, object]]],
+        self, *, read: Callable[..., list[Any]], rows: Callable[[list[Any]], list[dict[str, object]]],
         name: str, today: date, number: int, size: int, cap: int,
     ) -> None:
-        self._selector, self._rows, self._name, self._today = selector, rows, name, today
+        self._read, self._rows, self._name, self._today = read, rows, name, today
         self._number, self._size, self._cap = number, size, cap
 
     @cached_property
     def _records(self) -> list[Any]:
-        qs = self._selector(name=self._name, today=self._today)
         # One row more than a page says whether there is a next one: no COUNT over the
         # list, which at a city's size would read every entry on every request.
-        return list(qs[(self._number - 1) * self._size: self._number * self._size + 1])
+        return self._read(
+            name=self._name, today=self._today, start=(self._number - 1) * self._size,
+            stop=self._number * self._size + 1,
+        )
 
     @cached_property
     def page(self) -> PublicPage:
@@ -164,7 +165,7 @@ def _page_number(raw: str | None, cap: int) -> int:
 @reads_from_replica
 def dishonesty_list(request: HttpRequest) -> HttpResponse:
     return _list_view(
-        request, title=gettext_lazy("Serious dishonesty list"), selector=selectors.dishonesty_list, negative=True,
+        request, title=gettext_lazy("Serious dishonesty list"), read=selectors.dishonesty_page, negative=True,
         rows=_listing_rows, generations_shown=("listings", "records"),
         intro=gettext_lazy(
             "People listed as seriously dishonest by a department after being told the reasons and basis and "
@@ -178,7 +179,7 @@ def dishonesty_list(request: HttpRequest) -> HttpResponse:
 @reads_from_replica
 def honour_list(request: HttpRequest) -> HttpResponse:
     return _list_view(
-        request, title=gettext_lazy("Honour list"), selector=selectors.honour_list, negative=False,
+        request, title=gettext_lazy("Honour list"), read=selectors.honour_page, negative=False,
         intro=gettext_lazy(
             "People commended or rewarded for trustworthy conduct, public-interest or voluntary service, while the "
             "commendation is displayed. Names and ID numbers are masked."

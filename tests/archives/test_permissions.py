@@ -120,3 +120,35 @@ def test_predicates_and_services_agree_on_publishing(world: World) -> None:
             services.publish_record(record, by=user)
     assert p.can_publish_record(world.edu_reviewer, record)
     services.publish_record(record, by=world.edu_reviewer)
+
+
+def test_roles_on_read_the_other_acting_departments_only_when_the_owner_does_not_answer(
+    world: World, django_assert_num_queries
+) -> None:
+    """``roles_on``: a role held in the owning department, or held nowhere, is answered
+    without reading the occupation's other departments and the shares (one query fewer
+    on most archive pages); a role held only in a co-responsible or sharing department is
+    still found, and a role held elsewhere still refused."""
+    from departments.models import Membership
+    from tests import factories as f
+
+    archive = services.open_archive(subject=world.subject, occupation=world.auditor_occ, department=world.finance,
+                                    employer="示范审计所", by=world.finance_clerk)
+    both = f.member(world.finance, Membership.Role.CLERK, "finance_clerk_audit_reviewer")
+    Membership.objects.create(user=both, department=world.audit_office, role=Membership.Role.REVIEWER)
+    services.share_archive(archive, department=world.health, by=world.credit_office)
+    expected = {
+        "finance_clerk": ({p.CLERK}, 0), "audit_clerk": ({p.CLERK}, 1), "audit_reviewer": ({p.REVIEWER}, 1),
+        "health_clerk": ({p.CLERK}, 1), "health_reviewer": ({p.REVIEWER}, 1), "edu_clerk": (set(), 1),
+        "edu_reviewer": (set(), 1), "credit_office": (set(), 0), "citizen": (set(), 0),
+    }
+    for name, (roles, queries) in expected.items():
+        user = getattr(world, name)
+        fresh = Archive.objects.get(pk=archive.pk)  # the acting departments are kept per instance
+        p.department_ids(user)  # the memberships are the request's common read, not this one
+        with django_assert_num_queries(queries):
+            assert p.roles_on(user, fresh) == roles, name
+    fresh = Archive.objects.get(pk=archive.pk)
+    p.department_ids(both)
+    with django_assert_num_queries(1):
+        assert p.roles_on(both, fresh) == {p.CLERK, p.REVIEWER}

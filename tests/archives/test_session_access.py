@@ -42,7 +42,8 @@ def test_a_later_request_reads_no_role_or_membership(client, world: World) -> No
     assert not _reads_access(captured)
     # Ids and role names only: no name or ID number in what the session keeps.
     saved = client.session[SESSION_KEY]
-    assert set(saved) == {"user", "version", "roles", "memberships"}
+    assert set(saved) == {"user", "version", "roles", "memberships", "retired"}
+    assert saved["retired"] == []
     assert all(isinstance(pk, int) and role in Membership.Role.values for pk, role in saved["memberships"])
 
 

@@ -9,10 +9,11 @@ from io import BytesIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from archives import services
-from archives.models import AnnualFinding, CreditRecord, Evidence, Notice, RecordChange, Subject
+from archives.models import AnnualFinding, Archive, CreditRecord, Evidence, Notice, RecordChange, Subject
 from credit_portal.models import AuditEntry
 from departments.models import Membership
 from tests import factories as f
@@ -89,6 +90,43 @@ def test_name_search_is_limited_to_scope(client, world: World) -> None:
     assert reverse("archives:subject", args=[world.subject.pk]) in content
     assert reverse("archives:subject", args=[other.pk]) not in content
     assert "示范医院" not in content
+
+
+def test_name_search_rows_show_what_the_archives_hold(client, world: World) -> None:
+    """The rows are read as the columns shown (no model rows): each shows the person's page
+    link, name and masked ID number, the archive's link, occupation, employer and the
+    department's display name, in the order of the search (person, then occupation)."""
+    from departments.models import Department
+
+    party = Department.objects.create(code="test-party", name="测试工委", kind=Department.Kind.PARTY)
+    other, _ = services.find_or_create_subject(
+        name="测试甲", id_number=f.make_id_number(birth=date(1990, 1, 1), seq=9), by=world.health_clerk
+    )
+    services.open_archive(subject=other, occupation=world.doctor, department=world.health, employer="示范医院",
+                          by=world.health_clerk)
+    moved = services.open_archive(subject=other, occupation=world.teacher, department=world.education,
+                                  employer="示范<学校>", by=world.edu_clerk)
+    Archive.objects.filter(pk=moved.pk).update(department=party)
+    client.force_login(world.credit_office)
+    content = client.post(reverse("archives:find_subject"), {"search": "name", "name-name": "测试甲"}).content.decode()
+    archives = sorted(Archive.objects.filter(subject__name="测试甲").select_related("subject", "occupation", "department"),
+                      key=lambda a: (str(a.subject_id), a.occupation.sort_order))
+    assert len(archives) == 3
+    rows = content.split('<tbody class="govuk-table__body">', 1)[1].split("</tbody>", 1)[0]
+    assert rows.count('<tr class="govuk-table__row">') == 3
+    position = 0
+    for a in archives:
+        row = (
+            f'<td class="govuk-table__cell"><a class="govuk-link" href="{reverse("archives:subject", args=[a.subject_id])}">'
+            f"{a.subject.name}</a></td>\n      <td class=\"govuk-table__cell\">{a.subject.id_number_masked}</td>\n"
+            f'      <td class="govuk-table__cell"><a class="govuk-link" href="{reverse("archives:archive", args=[a.pk])}">'
+            f"{a.occupation.name}</a></td>\n      <td class=\"govuk-table__cell\">{escape(a.employer)}</td>\n"
+            f'      <td class="govuk-table__cell">{a.department.display_name}</td>'
+        )
+        assert row in rows[position:]
+        position = rows.index(row, position)
+    assert "市委测试工委" in rows
+    assert "示范&lt;学校&gt;" in rows
 
 
 def test_register_person_opens_the_archive_and_never_duplicates(client, world: World) -> None:

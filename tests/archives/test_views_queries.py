@@ -85,9 +85,10 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # joined and the version of its records, findings and statements read in the same
     # query), the audit entry of the read (one insert, chained later), current records + their evidence
     # (prefetch), all earlier versions (one query), the subject's personal statements
-    # (repair, one query), findings + their evidence (prefetch), the acting departments
-    # (occupation's departments and shares, one query) = 16 (the memberships for the
-    # buttons are the common read's; the credit level's row is joined to the archive's,
+    # (repair, one query), findings + their evidence (prefetch) = 15 (the memberships for
+    # the buttons are the common read's, and the clerk works in the owning department, so
+    # the occupation's other departments and the shares are not read: permissions.roles_on;
+    # the credit level's row is joined to the archive's,
     # and not assessed here, so no reason titles or history; the roles the person holds in
     # units are not read: the archive row says they hold none, tests/units/test_views.py).
     with django_assert_num_queries(ARCHIVE):
@@ -98,16 +99,15 @@ def test_archive_page_query_count(client, world: World, django_assert_num_querie
     # versions, statements, findings and what only they ask) are skipped: 2 common
     # (session, user: the memberships and role groups now come from the session) +
     # department codes, archive with its version and credit level (the level's stamp is
-    # part of the fragment's key; joined to the archive's row), audit entry and the acting
-    # departments (one query) = 6.
+    # part of the fragment's key; joined to the archive's row) and the audit entry = 5.
     with django_assert_num_queries(ARCHIVE_CACHED):
         assert client.get(reverse("archives:archive", args=[world.archive.pk])).status_code == 200
 
 
 DASHBOARD = 15
 SEARCH = 10
-ARCHIVE = 16
-ARCHIVE_CACHED = 6
+ARCHIVE = 15
+ARCHIVE_CACHED = 5
 
 
 @pytest.mark.parametrize("n", [1, 50])
@@ -147,16 +147,16 @@ def test_record_page_query_count(client, world: World, django_assert_num_queries
     client.force_login(world.edu_clerk)
     # 5 common + department codes, the record (scoped, joined), the audit entry of the
     # read (one insert: reads do not take the chain head), all versions (one query), the
-    # pending proposal, the evidence, all proposals of the lineage (one query), the acting
-    # departments (occupation's departments and shares, one query) = 15 (the memberships
-    # for the buttons are the common read's).
+    # pending proposal, the evidence, all proposals of the lineage (one query) = 14 (the
+    # memberships for the buttons are the common read's; the clerk works in the owning
+    # department: no acting departments read, permissions.roles_on).
     with django_assert_num_queries(RECORD):
         assert client.get(reverse("archives:record", args=[record.pk])).status_code == 200
 
 
 QUEUE = 12
 MINE = 14
-RECORD = 15
+RECORD = 14
 
 
 def test_review_queue_shows_the_oldest_hundred(client, world: World, monkeypatch) -> None:

@@ -79,3 +79,47 @@ def test_live_redis_and_broker_answer_200(client, settings):
     assert {k: response.json()[k] for k in ("status", "checks")} == {
         "status": "ok", "checks": {"database": "ok", "redis": "ok", "broker": "ok"}
     }
+
+
+def test_the_redis_client_is_built_once_per_url(client, monkeypatch):
+    import redis
+
+    built = []
+    real = redis.Redis.from_url
+
+    def from_url(url, **kwargs):
+        built.append(url)
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(views, "_probe_clients", {})
+    monkeypatch.setattr(redis.Redis, "from_url", from_url)
+    with override_settings(REDIS_URL=CLOSED, CELERY_BROKER_URL=CLOSED):
+        for _ in range(3):
+            assert client.get("/healthz").json()["checks"]["redis"] == "error: ConnectionError"
+    with override_settings(REDIS_URL=CLOSED_WITH_PASSWORD, CELERY_BROKER_URL=CLOSED_WITH_PASSWORD):
+        assert client.get("/healthz").status_code == 503  # another URL: its own client
+    assert built == [CLOSED, CLOSED_WITH_PASSWORD]
+
+
+def test_a_broker_on_the_same_redis_is_not_connected_to_again(client, monkeypatch):
+    from credit_portal.celery import app
+
+    def no_second_connection(*args, **kwargs):
+        raise AssertionError("the broker is the Redis just pinged")
+
+    monkeypatch.setattr(app, "connection_for_write", no_second_connection)
+    with override_settings(REDIS_URL=CLOSED, CELERY_BROKER_URL=CLOSED):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"] == "error: ConnectionError"
+
+
+def test_a_broker_elsewhere_is_checked_on_its_own(client):
+    # Redis down, the broker (another URL, here kombu's in-memory transport) up: each
+    # answers for itself, and one failure is enough for 503.
+    with override_settings(REDIS_URL=CLOSED, CELERY_BROKER_URL="memory://localhost//"):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "redis": "error: ConnectionError", "broker": "ok"}

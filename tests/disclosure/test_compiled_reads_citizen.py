@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from archives.levels.services import recompute_level
 from archives.models import Archive
 from archives.stamps import content_stamp, with_content_stamp
-from credit_portal.exceptions import NotFound
 from disclosure import selectors
 from disclosure.models import CitizenProfile
 
@@ -23,15 +22,26 @@ def _columns(obj: Model) -> dict[str, object]:
     return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
 
 
+def _user(user):
+    from credit_portal.models import User
+
+    return User.objects.get(pk=user.pk)  # a fresh instance: nothing cached on it
+
+
 def test_own_archive_is_what_the_queryset_reads(disc) -> None:
     archive = disc.world.archive
     recompute_level(archive)
     expected = with_content_stamp(
         Archive.objects.filter(subject=disc.subject).select_related("occupation", "department", "credit_level")
     ).get(pk=archive.pk)
+    user = _user(disc.citizen)
     with CaptureQueriesContext(connection) as queries:
-        found = selectors.get_own_archive(disc.subject, archive.pk)
+        found = selectors.own_archive_of(user, archive.pk)
+        # The subject read with it is the one subject_for answers, without a query.
+        assert selectors.subject_for(user) is found.subject
     assert len(queries) == 1
+    assert _columns(found.subject) == _columns(CitizenProfile.objects.select_related("subject").get(user=user).subject)
+    assert found.subject.id_number == disc.subject.id_number
     assert _columns(found) == _columns(expected)
     assert content_stamp(found) == content_stamp(expected)
     for related in ("occupation", "department", "credit_level"):
@@ -45,7 +55,7 @@ def test_own_archive_of_an_archive_never_assessed_has_no_level(disc) -> None:
     from archives.levels.models import ArchiveLevel
 
     ArchiveLevel.objects.filter(archive=disc.world.archive).delete()
-    found = selectors.get_own_archive(disc.subject, disc.world.archive.pk)
+    found = selectors.own_archive_of(_user(disc.citizen), disc.world.archive.pk)
     assert getattr(found, "credit_level", None) is None
 
 
@@ -58,8 +68,14 @@ def test_someone_elses_or_no_archive_is_not_found(disc, archive_id) -> None:
     if value is None:
         other = Archive.objects.exclude(subject=disc.subject).first()
         value = other.pk
-    with pytest.raises(NotFound):
-        selectors.get_own_archive(disc.subject, value)
+    user = _user(disc.citizen)
+    assert selectors.own_archive_of(user, value) is None
+    assert selectors.subject_for(user) == disc.subject  # not seeded by a miss: read as ever
+
+
+def test_no_archive_for_someone_who_is_no_citizen(disc) -> None:
+    assert selectors.own_archive_of(_user(disc.employer_staff), disc.world.archive.pk) is None
+    assert selectors.subject_for(_user(disc.employer_staff)) is None
 
 
 def test_subject_for_reads_the_profile_and_its_subject_in_one_statement(disc) -> None:
@@ -91,3 +107,27 @@ def test_the_phone_backend_reads_the_signed_in_user_as_model_backend_does(disc) 
         assert (None if found is None else _columns(found)) == (None if expected is None else _columns(expected))
     assert PhoneBackend().get_user(inactive.pk) is None
 
+
+
+def test_the_archive_page_reads_the_subject_with_the_archive(client, disc, django_assert_num_queries) -> None:
+    """The session, the user, the archive with its subject, the audit entry: no separate
+    read of the citizen's profile."""
+    from django.urls import reverse
+
+    client.force_login(disc.citizen)
+    url = reverse("disclosure:my_archive", args=[disc.world.archive.pk])
+    assert client.get(url).status_code == 200
+    with django_assert_num_queries(4) as captured:
+        assert client.get(url).status_code == 200
+    assert not any('FROM "disclosure_citizenprofile"' in q["sql"].split(" WHERE ")[0] for q in captured.captured_queries)
+
+
+def test_the_archive_page_refuses_as_before(client, disc) -> None:
+    from django.urls import reverse
+
+    missing = reverse("disclosure:my_archive", args=[10**12])
+    client.force_login(disc.citizen)
+    assert client.get(missing).status_code == 404
+    client.force_login(disc.employer_staff)
+    assert client.get(missing).status_code == 403
+    assert client.get(reverse("disclosure:my_archive", args=[disc.world.archive.pk])).status_code == 403

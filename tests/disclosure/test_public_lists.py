@@ -220,3 +220,38 @@ def test_a_search_is_never_answered_from_the_cached_page(client, disc, settings,
         found = client.post(reverse("disclosure:dishonesty_list"), {"name": "王大明"}).content.decode()
     assert "严重失信甲" in found
     assert "严重失信乙" not in found
+
+
+@pytest.mark.django_db
+def test_the_compiled_list_page_is_what_the_queryset_gives(disc, django_assert_num_queries):
+    """The public list's page read from SQL compiled once per shape (credit_portal.compiled)
+    gives the queryset's listings, joined rows and prefetched basis, for every shape: whole
+    list or searched name, each page, another day; a searched name with no listing reads
+    one statement (no prefetch)."""
+    from archives.listing.selectors import public_listing_page, public_listings
+
+    w = disc.world
+    today = timezone.localdate()
+    for i, name in enumerate(["王大明", "王大明", "李小四", "赵五"]):
+        _listed(_person(w, name, 40 + i), w.edu_clerk, title=f"严重{i}")
+
+    def seen(listings):
+        return [(x.pk, x.subject.name, x.subject.id_number_masked, x.department.display_name,
+                 x.archive.occupation.name, [b.record.title for b in x.basis.all()]) for x in listings]
+
+    for name in ("", "王大明", " 李小四 ", "无此人"):
+        for day in (today, today + timedelta(days=4000)):
+            for start, stop in ((0, 3), (2, 5), (0, 51)):
+                want = seen(public_listings(name=name, today=day)[start:stop])
+                with django_assert_num_queries(2 if want else 1):
+                    got = seen(public_listing_page(name=name, today=day, start=start, stop=stop))
+                assert got == want
+    assert len(seen(public_listing_page(name="王大明", today=today, start=0, stop=51))) == 2
+
+
+@pytest.mark.django_db
+def test_a_search_without_a_match_reads_one_statement(client, disc, django_assert_num_queries):
+    _listed(_person(disc.world, "王大明", 11), disc.world.edu_clerk, title="严重失信甲")
+    with django_assert_num_queries(1):
+        page = client.post(reverse("disclosure:dishonesty_list"), {"name": "王小明"}).content.decode()
+    assert "严重失信甲" not in page
