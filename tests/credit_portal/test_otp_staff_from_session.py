@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from credit_portal.prepared import source
 from credit_portal.roles import Role
 from departments.models import Department, Membership
 from tests import factories as f
@@ -27,7 +28,7 @@ def _sent_to_second_factor(response) -> bool:
 
 def _reads_access(captured: CaptureQueriesContext) -> bool:
     return any(
-        'FROM "departments_membership"' in q["sql"] or '"credit_portal_user_groups"' in q["sql"]
+        'FROM "departments_membership"' in source(q["sql"]) or '"credit_portal_user_groups"' in source(q["sql"])
         for q in captured.captured_queries
     )
 
