@@ -25,6 +25,9 @@ Robustness, and why:
   that is not a Python int in the type's range (PostgreSQL would round a float, or fail
   where the inline comparison just found nothing), and a date parameter with a datetime
   (PostgreSQL would cut it to its day; inline, the date is compared as a timestamp).
+  Except the select list of an ``EXISTS`` (Django's ``Exists`` writes ``EXISTS(SELECT %s
+  AS "a" …)`` with the value 1, a parameter PostgreSQL takes as text): no value there
+  changes whether a row exists, so it does not send the statement inline.
 * The statements are sent with the DB-API cursor, not Django's: they are no request's
   statements (once per connection and statement), so the query counts do not see them.
 
@@ -49,6 +52,8 @@ _SAVEPOINT = "credit_portal_prepare"
 _INTEGERS = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
 _ALREADY_PREPARED = "42P05"
 _TEXT = frozenset({"text", "unknown", "character varying", "character"})
+# A parameter that is the whole select list of an EXISTS subquery (Django's ``Exists``).
+_EXISTS_SELECT = re.compile(r'EXISTS\(SELECT \$(\d+) AS "a" FROM ')
 
 
 class _Statement:
@@ -163,6 +168,8 @@ def _prepare(connection: Any, raw: Any, statement: _Statement) -> bool:
             cursor.execute(types)
         (found,) = cursor.fetchone()
     statement.integers = tuple((i, _INTEGERS[t]) for i, t in enumerate(found) if t in _INTEGERS)
-    statement.texts = tuple(i for i, t in enumerate(found) if t in _TEXT)
+    # Whatever the value, EXISTS asks only whether a row exists: not a text that matters.
+    unread = {int(number) - 1 for number in _EXISTS_SELECT.findall(statement.text)}
+    statement.texts = tuple(i for i, t in enumerate(found) if t in _TEXT and i not in unread)
     statement.dates = tuple(i for i, t in enumerate(found) if t == "date")
     return True

@@ -176,6 +176,29 @@ def test_values_whose_meaning_could_change_run_inline() -> None:
 
 
 @pytest.mark.postgres
+def test_an_exists_annotation_runs_prepared_and_answers_as_inline() -> None:
+    # Django's Exists selects "%s AS a" with the value 1, which PostgreSQL takes as text:
+    # the value is never read, so it does not keep the statement inline.
+    from django.db.models import Exists, OuterRef
+
+    alice = User.objects.create(username="prepared-ivy", email="i@example.org")
+    User.objects.create(username="prepared-ivy-2", email="i@example.org")
+    lone = User.objects.create(username="prepared-jay", email="j@example.org")
+    others = User.objects.filter(email=OuterRef("email")).exclude(pk=OuterRef("pk"))
+    query = CompiledQuery(
+        lambda pk: User.objects.filter(pk=pk).annotate(shared=Exists(others)).values_list("id", "shared"),
+        fields={"pk": User._meta.pk}, sentinels={"pk": -3})
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            assert query.rows(pk=alice.pk) == [(alice.pk, True)]
+            assert query.rows(pk=lone.pk) == [(lone.pk, False)]
+        assert all(q["sql"].startswith("EXECUTE cp_") for q in captured)
+        assert 'EXISTS(SELECT $1 AS "a"' in prepared.source(captured[0]["sql"])
+    # A top-level select of a parameter still runs inline (its value is read).
+    assert _inline('SELECT %s AS "a" FROM credit_portal_user WHERE id = %s', [1, alice.pk]) == [(1,)]
+
+
+@pytest.mark.postgres
 def test_a_failed_transaction_fails_as_before_and_refuses_nothing() -> None:
     query = CompiledQuery(lambda email: User.objects.filter(email=email).values_list("id"),
                           fields={"email": User._meta.get_field("email")}, sentinels={"email": "email-sentinel"})
