@@ -93,14 +93,31 @@ def rule_rows(purpose: str, *leading: Expression) -> QuerySet[MandatoryContent]:
     return _rules().filter(purpose=purpose).order_by().values_list(*leading, *RULE_COLUMNS)
 
 
+# ``mandatory_from_rows`` by its arguments: a function of the rows alone (read afresh by
+# every query, so nothing here can outlive a change of the rules), and between two
+# queries of a purpose they are the same; building the Mandatory anew cost four model
+# instances per query API request. Bounded: emptied when full.
+_FROM_ROWS: dict[tuple[str, tuple[tuple[object, ...], ...]], Mandatory] = {}
+_FROM_ROWS_MAX = 256
+
+
 def mandatory_from_rows(purpose: str, rows: Iterable[tuple[object, ...]]) -> Mandatory:
     """``mandatory_for(purpose)`` from the rows of ``rule_rows(purpose)``: the same
     rules in the same order (content, the category's sort order, id), so the same
-    labels and sources."""
+    labels and sources. The same rows give the same (shared, read-only) ``Mandatory``."""
+    ordered = tuple(sorted((tuple(row) for row in rows), key=lambda row: (row[1], row[4] is None, row[4] or 0, row[0])))
+    key = (purpose, ordered)
+    found = _FROM_ROWS.get(key)
+    if found is None:
+        if len(_FROM_ROWS) >= _FROM_ROWS_MAX:
+            _FROM_ROWS.clear()
+        found = _FROM_ROWS[key] = _from_rows(purpose, ordered)
+    return found
+
+
+def _from_rows(purpose: str, ordered: tuple[tuple[object, ...], ...]) -> Mandatory:
     rules = []
-    for pk, content, category_id, name, sort_order, source in sorted(
-        rows, key=lambda row: (row[1], row[4] is None, row[4] or 0, row[0])
-    ):
+    for pk, content, category_id, name, sort_order, source in ordered:
         category = RecordCategory(pk=category_id, name=name, sort_order=sort_order) if category_id is not None else None
         rules.append(MandatoryContent(pk=pk, purpose=purpose, content=content, category=category, source=source))
     return _build(purpose, rules)

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import F, IntegerField, Q, QuerySet
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet
 
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from credit_portal import compiled
-from departments.models import RecordCategory
+from departments.models import OccupationCategory, RecordCategory
 from disclosure import hooks
 from disclosure.selectors import effective_records
 
@@ -146,10 +146,16 @@ def scope_categories(category_ids: list[int] | None, in_scope: list[Archive]) ->
     occupation_names = compiled.id_sentinels("o", len(occupations), base=_OCCUPATIONS)
 
     def build(**values: int) -> QuerySet[Any]:
-        return RecordCategory.objects.filter(
-            Q(pk__in=[values[n] for n in category_names]) | Q(is_common=True)
-            | Q(occupations__in=[values[n] for n in occupation_names])
-        ).distinct().order_by("sort_order", "id").values_list("id", "name", "sort_order")
+        # The occupations' categories as EXISTS, not a join and DISTINCT: the join sorted
+        # every (category, occupation) link (≈ 480 rows) to drop the repeats, 0.5-0.75 ms
+        # of the query API's database time; the rows and their order are the same. No
+        # occupation: no arm, as the ORM drops an empty ``IN`` from an OR.
+        held = Q(pk__in=[values[n] for n in category_names]) | Q(is_common=True)
+        if occupation_names:
+            held |= Q(Exists(OccupationCategory.objects.filter(
+                category_id=OuterRef("pk"), occupation_id__in=[values[n] for n in occupation_names]
+            )))
+        return RecordCategory.objects.filter(held).order_by("sort_order", "id").values_list("id", "name", "sort_order")
 
     query = compiled.compiled_for(
         ("report-categories", len(ids), len(occupations)), build,

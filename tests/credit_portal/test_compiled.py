@@ -244,3 +244,46 @@ def test_integer_values_are_bound_as_the_field_prepares_them() -> None:
                           fields={"a": IntegerField()}, sentinels={"a": -9})
     assert query.rows(a=user.pk) == query.rows(a=str(user.pk)) == [(user.pk,)]
     assert query.rows(a=-1) == []
+
+
+def test_from_db_builds_the_instance_model_from_db_builds() -> None:
+    """The lighter ``from_db``: the same __dict__ (``_state`` first, then the fields in
+    the row's order, deferred fields absent), the same state, related rows through
+    select_related cached on both sides; Django's own ``from_db`` when something listens
+    to ``post_init`` (or ``pre_init``), whatever was connected after the first call."""
+    from django.contrib.auth.models import Permission
+    from django.db.models.signals import post_init
+
+    from credit_portal.compiled import from_db
+
+    user = User.objects.create(username="from-db", email="f@example.org", full_name="丙")
+    for queryset in (User.objects.filter(pk=user.pk), User.objects.filter(pk=user.pk).only("username", "email")):
+        expected = queryset.get()
+        names = [f.attname for f in User._meta.concrete_fields if f.attname in expected.__dict__]
+        got = from_db(User, "default", names, [expected.__dict__[n] for n in names])
+        assert list(got.__dict__) == list(expected.__dict__)
+        assert {k: v for k, v in got.__dict__.items() if k != "_state"} == {
+            k: v for k, v in expected.__dict__.items() if k != "_state"}
+        assert (got._state.adding, got._state.db) == (False, "default") == (expected._state.adding, expected._state.db)
+        assert got.get_deferred_fields() == expected.get_deferred_fields()
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs) -> None:  # noqa: ANN001
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=User)
+    try:
+        got = from_db(User, "default", ["id", "username"], [user.pk, "from-db"])
+    finally:
+        post_init.disconnect(receiver, sender=User)
+    assert seen == [got]
+
+    permission = Permission.objects.order_by("pk").first()
+    related = CompiledQuery(lambda pk: Permission.objects.filter(pk=pk).select_related("content_type"),
+                            fields={"pk": Permission._meta.pk}, sentinels={"pk": -1})
+    found = related.objects(pk=permission.pk)[0]
+    assert found.content_type.pk == permission.content_type_id
+    assert Permission._meta.get_field("content_type").is_cached(found)
+    assert found.content_type._state.db == "default"
+    assert not found.content_type._state.adding
