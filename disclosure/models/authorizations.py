@@ -25,6 +25,10 @@ class Purpose(models.TextChoices):
     OTHER = "other", _("other")
 
 
+# The purposes' labels (lazy), for ``Authorization.purpose_label``.
+_PURPOSE_LABELS = dict(Purpose.choices)
+
+
 class Authorization(models.Model):
     """The subject's consent (授权) for one grantee, one purpose, a scope, a period and a
     number of uses. ``pending → active → used_up | expired | revoked`` (DESIGN §5);
@@ -109,9 +113,13 @@ class Authorization(models.Model):
 
     @property
     def purpose_label(self) -> str:
+        # ``get_purpose_display()``: the field's choices are ``Purpose.choices``; the label
+        # looked up in a dict built once (the display flattens the choices on each call),
+        # translated when read.
+        label = str(_PURPOSE_LABELS.get(self.purpose, self.purpose))
         if self.purpose == Purpose.OTHER and self.purpose_other:
-            return f"{self.get_purpose_display()}：{self.purpose_other}"
-        return str(self.get_purpose_display())
+            return f"{label}：{self.purpose_other}"
+        return label
 
     def effective_state(self, now: object = None) -> str:
         """The state as of now: an active authorization past its end reads as expired
