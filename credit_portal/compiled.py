@@ -115,8 +115,11 @@ class CompiledQuery:
         )
         return sql, params
 
-    def _compile(self, using: str) -> tuple[str, list[Any], dict[int, str]]:
-        connection = connections[using]
+    def _compile(self, using: str, connection: Any = None) -> tuple[str, list[Any], dict[int, str]]:
+        # ``connection``: ``connections[using]`` when the caller has it already (each
+        # lookup goes through asgiref's Local: a query API request made 60 of them).
+        if connection is None:
+            connection = connections[using]
         compiled = self._compiled.get(connection.vendor)
         if compiled is not None:
             return compiled
@@ -141,10 +144,11 @@ class CompiledQuery:
         self._compiled[connection.vendor] = compiled
         return compiled
 
-    def _bound(self, using: str, values: dict[str, Any]) -> tuple[str, list[Any]]:
+    def _bound(self, using: str, values: dict[str, Any], connection: Any = None) -> tuple[str, list[Any]]:
         """The compiled SQL and its parameters with ``values`` in the sentinels' places."""
-        sql, params, places = self._compile(using)
-        connection = connections[using]
+        if connection is None:
+            connection = connections[using]
+        sql, params, places = self._compile(using, connection)
         bound = list(params)
         ints = self._ints
         for i, name in places.items():
@@ -155,21 +159,26 @@ class CompiledQuery:
         return sql, bound
 
     def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
-        sql, params = self._bound(using, values)
+        return self._rows(using, values, connections[using])
+
+    def _rows(self, using: str, values: dict[str, Any], connection: Any) -> list[tuple[Any, ...]]:
+        sql, params = self._bound(using, values, connection)
         if not sql:
             return []
-        connection = connections[using]
         with connection.cursor() as cursor:
             prepared.execute(connection, cursor, sql, params)
             return cursor.fetchall()
 
-    def _converted(self, using: str, values: dict[str, Any]) -> tuple[list[Any], _Shape | None]:
+    def _converted(
+        self, using: str, values: dict[str, Any], connection: Any = None
+    ) -> tuple[list[Any], _Shape | None]:
         """The rows as lists, cut to the selected columns, with the converters Django's
         ``results_iter`` applies (the backend's, then the field's ``from_db_value``)."""
-        rows = self.rows(using=using, **values)
+        if connection is None:
+            connection = connections[using]
+        rows = self._rows(using, values, connection)
         if not rows:
             return [], None
-        connection = connections[using]
         shape = self._shapes[connection.vendor]
         converters = self._converters.get(connection)
         if converters is None:
@@ -200,20 +209,21 @@ class CompiledQuery:
         """What the model queryset ``build(**values)`` gives: instances (``from_db``) with
         their ``select_related`` relations and annotations, as Django's ``ModelIterable``
         builds them (relations a related manager would attach are the caller's)."""
-        self._compile(using)
-        compiled_shape = self._shapes.get(connections[using].vendor)
+        connection = connections[using]
+        self._compile(using, connection)
+        compiled_shape = self._shapes.get(connection.vendor)
         if compiled_shape is not None and not compiled_shape.model_rows:
             raise ValueError("CompiledQuery.objects: a model queryset only (no values(), no prefetches)")
-        rows, shape = self._converted(using, values)
+        rows, shape = self._converted(using, values, connection)
         if shape is None:
             return []
-        populators = self._populators.get(connections[using].vendor)
+        populators = self._populators.get(connection.vendor)
         if populators is None:
             klass_info, select = shape.klass_info, shape.select
             start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
             init_list = [column[0].target.attname for column in select[start:end]]
             populators = (klass_info["model"], start, end, init_list, get_related_populators(klass_info, select, using))
-            self._populators[connections[using].vendor] = populators
+            self._populators[connection.vendor] = populators
         model, start, end, init_list, related = populators
         annotations = shape.annotation_col_map or {}
         found = []
@@ -301,10 +311,10 @@ class CompiledUpdate(CompiledQuery):
     values = objects = rows
 
     def run(self, *, using: str = "default", **values: Any) -> int:
-        sql, params = self._bound(using, values)
+        connection = connections[using]
+        sql, params = self._bound(using, values, connection)
         if not sql:
             return 0
-        connection = connections[using]
         with connection.cursor() as cursor:
             prepared.execute(connection, cursor, sql, params)
             return cursor.rowcount
@@ -328,9 +338,10 @@ class CompiledInsert:
         self._compiled: dict[tuple[str, bool, bool], tuple[str, tuple[Any, ...], list[Field], list[Any]]] = {}
 
     def _compile(
-        self, using: str, pk_set: bool, unless_taken: bool
+        self, using: str, pk_set: bool, unless_taken: bool, connection: Any = None
     ) -> tuple[str, tuple[Any, ...], list[Field], list[Any]]:
-        connection = connections[using]
+        if connection is None:
+            connection = connections[using]
         compiled = self._compiled.get((connection.vendor, pk_set, unless_taken))
         if compiled is not None:
             return compiled
@@ -383,11 +394,11 @@ class CompiledInsert:
         if obj._get_pk_val(meta) is None:
             setattr(obj, meta.pk.attname, meta.pk.get_pk_value_on_save(obj))
         pk_set = obj._get_pk_val(meta) is not None
-        sql, returning_params, fields, returning = self._compile(using, pk_set, unless_taken)
+        connection = connections[using]
+        sql, returning_params, fields, returning = self._compile(using, pk_set, unless_taken, connection)
         values = [field.pre_save(obj, add=True) for field in fields]
         if any(hasattr(value, "resolve_expression") for value in values):
             raise ValueError(f"CompiledInsert: an expression among {self.model.__name__}'s values: use save()")
-        connection = connections[using]
         # Each field prepares its value, but a str (or None) for a plain text field is what
         # it would give back: of the query API's three INSERTs' 44 values, the texts skip
         # the field's three calls.
