@@ -303,3 +303,32 @@ def test_rules_read_with_the_scope_are_the_rules_in_force(disc) -> None:
                                   code=code, purpose=Purpose.RECRUITMENT).report
     assert report.content["scope"]["mandatory"] == mandatory_for(Purpose.RECRUITMENT).labels()
     assert "测试依据" not in report.content["scope"]["mandatory_sources"]
+
+
+@pytest.mark.django_db
+def test_rules_built_once_per_rows_never_outlive_a_change(disc) -> None:
+    """``mandatory_from_rows`` keeps what it built by the rows it was given: a rule's
+    source changed, a category renamed, a rule added or retired gives other rows, so the
+    next query sees the change (never the Mandatory built before it)."""
+    from django.db.models import Value
+
+    from disclosure.services.mandatory import mandatory_for, mandatory_from_rows, rule_rows
+
+    def current() -> object:
+        return mandatory_from_rows(Purpose.RECRUITMENT, [row[1:] for row in rule_rows(Purpose.RECRUITMENT, Value("rule"))])
+
+    first = current()
+    assert current() is first  # the same rows: built once
+    rule = MandatoryContent.objects.create(purpose=Purpose.RECRUITMENT, content=MandatoryContent.Content.CATEGORY,
+                                           category=disc.rewards, source="旧依据")
+    added = current()
+    assert added != first
+    assert added == mandatory_for(Purpose.RECRUITMENT)
+    MandatoryContent.objects.filter(pk=rule.pk).update(source="新依据")
+    assert "新依据" in current().sources
+    assert "旧依据" not in current().sources
+    RecordCategory.objects.filter(pk=disc.rewards.pk).update(name="改名的类别")
+    assert any(c.name == "改名的类别" for c in current().categories)
+    assert current().labels() == mandatory_for(Purpose.RECRUITMENT).labels()
+    MandatoryContent.objects.filter(pk=rule.pk).update(is_active=False)
+    assert current() == first == mandatory_for(Purpose.RECRUITMENT)
