@@ -154,11 +154,12 @@ def build_content(
         subject, occupation_ids=occupation_ids, category_ids=category_ids,
         every_negative=mandatory.negative_records, today=today,
     )
-    every_archive = report_reads.report_archives(subject)
+    with_findings = category_ids is None or mandatory.latest_finding
+    every_archive = report_reads.report_archives(subject, with_findings=with_findings)
     in_scope = [a for a in every_archive if occupation_ids is None or a.occupation_id in occupation_ids]
     findings: dict[int, list[dict[str, Any]]] = {}
-    if category_ids is None or mandatory.latest_finding:
-        for archive_id, year, status in report_reads.signed_findings([a.pk for a in in_scope]):
+    if with_findings:
+        for archive_id, year, status in report_reads.findings_of(in_scope):
             kept = findings.setdefault(archive_id, [])
             if category_ids is None or not kept:
                 kept.append(_finding_entry(year, status))

@@ -107,3 +107,38 @@ def test_no_record_without_published_state_leaks(disc) -> None:
     rows = report_reads.report_records(disc.subject, occupation_ids=None, category_ids=None, every_negative=False,
                                    today=timezone.localdate())
     assert "撤销" not in {r.title for r in rows}
+
+
+def test_findings_read_with_the_archives_are_the_signed_findings(disc) -> None:
+    """``report_archives(…, with_findings=True)`` and ``findings_of``: each archive's
+    current signed findings, newest first, as ``signed_findings`` reads them (drafts,
+    superseded versions and other archives' left out); on PostgreSQL in the archives'
+    statement, no statement of their own; on SQLite read as before."""
+    from archives.models import AnnualFinding
+
+    archives = list(Archive.objects.filter(subject=disc.subject).order_by("id"))
+    for archive, year, status, current, state in [
+        (archives[0], 2023, "warning", True, AnnualFinding.State.SIGNED),
+        (archives[0], 2025, "trustworthy", True, AnnualFinding.State.SIGNED),
+        (archives[0], 2024, "serious", False, AnnualFinding.State.SIGNED),
+        (archives[0], 2024, "warning", True, AnnualFinding.State.DRAFT),
+        (archives[1], 2025, "serious", True, AnnualFinding.State.SIGNED),
+    ]:
+        AnnualFinding.objects.create(archive=archive, year=year, status=status, basis="-", is_current=current,
+                                     version=1 if current else 0, state=state, created_by=disc.world.edu_clerk)
+
+    def grouped(rows: list[tuple[int, int, str]]) -> dict[int, list[tuple[int, str]]]:
+        out: dict[int, list[tuple[int, str]]] = {}
+        for archive_id, year, status in rows:
+            out.setdefault(archive_id, []).append((year, status))
+        return out
+
+    with CaptureQueriesContext(connection) as captured:
+        read = report_reads.report_archives(disc.subject, with_findings=True)
+        got = report_reads.findings_of(read)
+    assert len(captured) == (1 if connection.vendor == "postgresql" else 2)
+    assert grouped(got) == grouped(report_reads.signed_findings([a.pk for a in read]))
+    assert grouped(got)[archives[0].pk] == [(2025, "trustworthy"), (2023, "warning")]
+    # Some archives only (a narrowed report): theirs only.
+    assert grouped(report_reads.findings_of(read[-1:])) == grouped(report_reads.signed_findings([read[-1].pk]))
+    assert report_reads.findings_of([]) == []
