@@ -5,8 +5,12 @@ filled in per request.
 
 The chrome templates (templates/components/header.html, navigation.html, footer.html)
 were a sixth of a cached page's CPU: a few dozen ``{% url %}``, ``{% translate %}`` and
-``{% if %}`` nodes giving the same text on every request. What they may depend on is
-fixed, and is the key of the rendering kept here:
+``{% if %}`` nodes giving the same text on every request. base.html's own text between its
+blocks (document_start.html, document_head.html, document_body.html: the ``<html>`` tag,
+the stylesheets' and script's ``{% static %}`` addresses, the ``<body>`` tag with the
+keep-alive ``{% url %}``) is the same kind of text, and is kept the same way (a static
+file's address changes only with a deployment, that is with new processes). What they
+may depend on is fixed, and is the key of the rendering kept here:
 
 * the active language, elderly mode (长辈版), whether someone is signed in, the menu's
   role flags (``departments.context_processors.navigation``: a revoked role changes

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from credit_portal import audit, ratelimit
 from disclosure import conf
 from disclosure.models import CreditReport
+from disclosure.selectors import report_by_number
 from disclosure.services.reports import verification_code
 
 # Report numbers: XY, the issue date and 8 (older reports) or 12 random digits.
@@ -96,7 +97,7 @@ def verify_report(number: str, code: str, *, request: HttpRequest | None = None,
     ):
         return Verification(Outcome.RATE_LIMITED, message=_("Too many checks from your network. Try again in 10 minutes."))
     # What it shows is read from the frozen content (``issued_facts``): no related row.
-    report = CreditReport.objects.filter(number=canonical_number).first()
+    report = report_by_number(canonical_number)
     typed = (canonical_code or "").encode("ascii")
     if report is None:
         # Same work either way, so timing does not tell numbers apart.

@@ -1,4 +1,4 @@
-"""The page chrome (header, menu, footer) is rendered once per process for each language,
+"""The page chrome (the document's head and body tag, header, menu, footer) is rendered once per process for each language,
 mode and menu (credit_portal.chrome) and filled in per request: it must give exactly what
 the templates give, and never keep what differs per request (the CSRF token, the page's
 address, the current menu link) or per person."""
@@ -21,7 +21,10 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-PARTS = ("components/header.html", "components/navigation.html", "components/footer.html")
+PARTS = (
+    "components/document_start.html", "components/document_head.html", "components/document_body.html",
+    "components/header.html", "components/navigation.html", "components/footer.html",
+)
 TOKEN = "fixed-csrf-token-for-the-comparison"
 
 

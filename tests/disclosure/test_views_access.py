@@ -107,6 +107,29 @@ def test_report_pages(client, disc):
 
 
 @pytest.mark.django_db
+def test_report_read_by_its_compiled_statement_is_the_orms_and_odd_numbers_are_404(client, disc):
+    """``selectors.report_by_number`` runs SQL compiled once per process: the same report
+    the ORM reads, None for any other number, and the pages answer 404 (never 500) for a
+    number PostgreSQL's text cannot hold."""
+    from disclosure import selectors
+    from disclosure.models import CreditReport
+
+    _auth, code = grant(disc)
+    report = queries.query_record(
+        by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number, code=code,
+        purpose="recruitment",
+    ).report
+    read = selectors.report_by_number(report.number)
+    orm = CreditReport.objects.get(number=report.number)
+    assert {k: v for k, v in vars(read).items() if k != "_state"} == {k: v for k, v in vars(orm).items() if k != "_state"}
+    assert selectors.report_by_number(report.number + "0") is None
+    assert selectors.report_by_number(report.number.lower()) is None
+    client.force_login(disc.employer_staff)
+    for number in (report.number[:-1], report.number + "\x00", "%' OR '1'='1"):
+        assert client.get(reverse("disclosure:report", args=[number])).status_code == 404
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", ["disclosure:verify_report", "disclosure:dishonesty_list", "disclosure:honour_list", "disclosure:register"])
 def test_public_pages_need_no_login(client, disc, name):
     url = reverse(name)
