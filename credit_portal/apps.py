@@ -10,11 +10,9 @@ class CreditPortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from credit_portal import checks, credentials, csrf_mask, otp_device, roles, workdays
+        from credit_portal import checks, credentials, otp_device, roles, workdays
 
         checks.register()
-        # The CSRF token's mask in one random read (csrf_mask): same source, same strength.
-        csrf_mask.install()
         # Role groups after every migrate, the separation-of-duties guards, and the
         # working-day cache's invalidation.
         roles.connect_signals(self)

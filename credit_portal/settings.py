@@ -177,7 +177,7 @@ MIDDLEWARE = [
     "credit_portal.middleware.IdleSessionRefreshMiddleware",
     "credit_portal.replica.ReadYourWritesMiddleware",
     "credit_portal.middleware.ChineseByDefaultMiddleware",
-    "credit_portal.middleware.PathlessLocaleMiddleware",  # Django's, no path language read without i18n_patterns
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
