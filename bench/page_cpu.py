@@ -60,6 +60,10 @@ def main() -> None:
     from bench.pages import fixtures
 
     pages = fixtures(person_pages=not args.staff_and_public)[0]
+    # The floor every signed-in page pays before its view: the whole middleware stack with
+    # the reviewer's session (second factor verified), the user, the CSRF token masked.
+    reviewer = next(p for p in pages if p.label.startswith("reviewer:"))
+    pages.insert(1, type(reviewer)("reviewer: signed-in floor (no view)", "/bench/signed-in/", cookies=reviewer.cookies))
     wanted = [w for w in args.pages.split(",") if w]
     pages = [p for p in pages if not wanted or any(w in p.label for w in wanted)]
     with connection.cursor() as cursor:

@@ -28,17 +28,39 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache
 from django.db import transaction
+from django.http import HttpRequest
 
 _KEY = "generation:{}"
+# The cache the generations live in, and every name above: a signed-in request reads them
+# all with its session, in the same round trip (credit_portal.sessions).
+CACHE_ALIAS = DEFAULT_CACHE_ALIAS
+NAMES = ("records", "listings", "points", "review-queue", "department-work")
+_CACHE_KEYS = {name: _KEY.format(name) for name in NAMES}
+# Generations this process has advanced: one read with a session before an advance of
+# this process (the request's own change) is not used after it.
+_advances = 0
 
 
-def current(*names: str) -> tuple[str, ...]:
+def cache_keys() -> dict[str, str]:
+    return _CACHE_KEYS
+
+
+def advances() -> int:
+    return _advances
+
+
+def current(*names: str, request: HttpRequest | None = None) -> tuple[str, ...]:
     """The generations of ``names`` now, in one cache read (more only for a name that
-    has to start one)."""
+    has to start one); with ``request``, those read with its session if read since this
+    process last advanced one (none read otherwise)."""
+    prefetched = getattr(getattr(request, "session", None), "prefetched_generations", None)
+    known: dict[str, str] = prefetched[1] if prefetched is not None and prefetched[0] == _advances else {}
     keys = [_KEY.format(name) for name in names]
-    found = cache.get_many(keys)
+    missing = [key for name, key in zip(names, keys, strict=True) if name not in known]
+    found = cache.get_many(missing) if missing else {}
+    found.update((_KEY.format(name), token) for name, token in known.items())
     tokens = []
     for key in keys:
         token = found.get(key)
@@ -50,6 +72,8 @@ def current(*names: str) -> tuple[str, ...]:
 
 
 def advance(name: str) -> None:
+    global _advances  # noqa: PLW0603 - a counter of this process, compared, never summed
+    _advances += 1
     cache.set(_KEY.format(name), secrets.token_hex(8), timeout=None)
 
 

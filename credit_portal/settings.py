@@ -403,7 +403,9 @@ SESSION_REFRESH_SECONDS = 60
 # cookies would not be: a copied cookie would stay valid until it expired. The
 # local-memory cache of the embedded profile is per process, so there sessions stay in
 # the database alone (one process's copy could outlive a sign-out made in another).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+# credit_portal.sessions is Django's cached_db reading the content generations with the
+# session, in one round trip.
+SESSION_ENGINE = "credit_portal.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -41,7 +41,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "can_register": permissions.can_register_person(request.user),
         **fragment_context(
             request, "dashboard-lists", scope, request.user.access_version,  # type: ignore[union-attr]
-            *generations.current("review-queue", "department-work", "records"),
+            *generations.current("review-queue", "department-work", "records", request=request),
         ),
     }
     return render(request, "archives/dashboard.html", context)
@@ -73,7 +73,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         "scope": scope,  # for the findings awaiting signature (intake_queue), read once per page
         **fragment_context(
             request, "review-queue", scope, request.user.access_version,  # type: ignore[union-attr]
-            *generations.current("review-queue", "department-work"),
+            *generations.current("review-queue", "department-work", request=request),
         ),
     })
 

@@ -196,7 +196,7 @@ def my_archive(request: HttpRequest, subject: Subject, archive: Archive) -> Http
         "subject": subject, "archive": archive, "content": _OwnArchiveContent(archive), "viewed_at": timezone.now(),
         **fragment_context(
             request, "citizen-archive", *summary, content_stamp(archive), level_stamp(loaded_level(archive)),
-            *generations.current("points"),
+            *generations.current("points", request=request),
         ),
     })
 

@@ -175,7 +175,7 @@ def test_production_profile_with_every_variable(tmp_path):
     assert values["ENGINE"] == "django.db.backends.postgresql"
     assert values["CACHE"] == "credit_portal.cache.RedisCache"
     assert values["EAGER"] is False
-    assert values["SESSIONS"] == "django.contrib.sessions.backends.cached_db"
+    assert values["SESSIONS"] == "credit_portal.sessions"
     assert values["BROKER"] == REDIS_URL
     assert values["SECRET_KEY"] == variables["DJANGO_SECRET_KEY"]
     assert values["SESSION_COOKIE_SECURE"] is True
