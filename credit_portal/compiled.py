@@ -246,12 +246,16 @@ _plain_models: dict[tuple[type[Model], tuple[str, ...]], bool] = {}
 def _plain(model: type[Model], attnames: tuple[str, ...]) -> bool:
     """Whether ``Model.__init__`` would only store ``attnames`` in the new instance's
     __dict__: the model keeps Django's ``from_db`` and every attribute is a plain field
-    descriptor (signals are asked on each call: a receiver may be connected later)."""
+    descriptor (signals are asked on each call: a receiver may be connected later). A
+    model with its own ``__init__`` (one that remembers loaded values, say) always gets
+    Django's path: skipping its ``__init__`` would skip what it does."""
     key = (model, attnames)
     plain = _plain_models.get(key)
     if plain is None:
-        plain = _plain_models[key] = model.from_db.__func__ is Model.from_db.__func__ and all(  # type: ignore[attr-defined]
-            type(inspect.getattr_static(model, name, None)) in _PLAIN_DESCRIPTORS for name in attnames
+        plain = _plain_models[key] = (
+            model.__init__ is Model.__init__
+            and model.from_db.__func__ is Model.from_db.__func__  # type: ignore[attr-defined]
+            and all(type(inspect.getattr_static(model, name, None)) in _PLAIN_DESCRIPTORS for name in attnames)
         )
     return plain
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from credit_portal.compiled import CompiledQuery
 from credit_portal.models import User
@@ -287,3 +287,25 @@ def test_from_db_builds_the_instance_model_from_db_builds() -> None:
     assert Permission._meta.get_field("content_type").is_cached(found)
     assert found.content_type._state.db == "default"
     assert not found.content_type._state.adding
+
+
+@isolate_apps("credit_portal")
+def test_from_db_keeps_a_models_own_init() -> None:
+    """A model with its own ``__init__`` (here a proxy that remembers the loaded name)
+    gets Django's path: the lighter one would skip what that ``__init__`` does."""
+    from django.db import models
+
+    from credit_portal.compiled import from_db
+
+    class RememberingUser(User):
+        class Meta:
+            proxy = True
+            app_label = "credit_portal"
+
+        def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+            super().__init__(*args, **kwargs)
+            self.loaded_username = self.__dict__.get("username")
+
+    assert isinstance(RememberingUser._meta.pk, models.Field)
+    got = from_db(RememberingUser, "default", ["id", "username"], [7, "remembered"])
+    assert got.loaded_username == "remembered"
