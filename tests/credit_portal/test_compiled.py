@@ -254,7 +254,7 @@ def test_from_db_builds_the_instance_model_from_db_builds() -> None:
     from django.contrib.auth.models import Permission
     from django.db.models.signals import post_init
 
-    from credit_portal.compiled import from_db
+    from credit_portal.instances import from_db
 
     user = User.objects.create(username="from-db", email="f@example.org", full_name="丙")
     for queryset in (User.objects.filter(pk=user.pk), User.objects.filter(pk=user.pk).only("username", "email")):
@@ -295,7 +295,7 @@ def test_from_db_keeps_a_models_own_init() -> None:
     gets Django's path: the lighter one would skip what that ``__init__`` does."""
     from django.db import models
 
-    from credit_portal.compiled import from_db
+    from credit_portal.instances import from_db
 
     class RememberingUser(User):
         class Meta:
