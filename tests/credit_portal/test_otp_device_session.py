@@ -40,6 +40,17 @@ def _verified(client, user, device: TOTPDevice) -> None:
     session.save()
 
 
+@pytest.fixture
+def device(client, clerk) -> TOTPDevice:
+    """The clerk's confirmed device, the client's session verified with it and already
+    checked once (the two requests: the device read, then the checked state used)."""
+    device = TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
+    _verified(client, clerk, device)
+    assert client.get(PAGE).status_code == 200
+    assert client.get(PAGE).status_code == 200
+    return device
+
+
 def _reads_device(captured: CaptureQueriesContext) -> bool:
     return any('"otp_totp_totpdevice"' in source(q["sql"]) for q in captured.captured_queries)
 
@@ -60,11 +71,7 @@ def test_a_verified_session_reads_its_device_once(client, clerk):
     assert client.session[CHECKED_KEY][0] == device.persistent_id
 
 
-def test_a_deleted_device_ends_the_verification_on_the_next_request(client, clerk):
-    device = TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
-    _verified(client, clerk, device)
-    assert client.get(PAGE).status_code == 200
-    assert client.get(PAGE).status_code == 200
+def test_a_deleted_device_ends_the_verification_on_the_next_request(client, clerk, device):
     device.delete()
     assert _refused(client.get(PAGE))
     assert DEVICE_ID_SESSION_KEY not in client.session
@@ -72,30 +79,18 @@ def test_a_deleted_device_ends_the_verification_on_the_next_request(client, cler
     assert _refused(client.get(PAGE))
 
 
-def test_a_device_deleted_in_bulk_ends_the_verification(client, clerk):
-    device = TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
-    _verified(client, clerk, device)
-    assert client.get(PAGE).status_code == 200
-    assert client.get(PAGE).status_code == 200
+def test_a_device_deleted_in_bulk_ends_the_verification(client, clerk, device):
     TOTPDevice.objects.filter(user=clerk).delete()
     assert _refused(client.get(PAGE))
 
 
-def test_an_unconfirmed_device_ends_the_verification_on_the_next_request(client, clerk):
-    device = TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
-    _verified(client, clerk, device)
-    assert client.get(PAGE).status_code == 200
-    assert client.get(PAGE).status_code == 200
+def test_an_unconfirmed_device_ends_the_verification_on_the_next_request(client, clerk, device):
     device.confirmed = False
     device.save()
     assert _refused(client.get(PAGE))
 
 
-def test_a_device_given_to_another_user_ends_its_previous_owners_verification(client, clerk):
-    device = TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
-    _verified(client, clerk, device)
-    assert client.get(PAGE).status_code == 200
-    assert client.get(PAGE).status_code == 200
+def test_a_device_given_to_another_user_ends_its_previous_owners_verification(client, clerk, device):
     device.user = f.make_user(roles=(Role.AUDITOR,))
     device.save()
     assert _refused(client.get(PAGE))
@@ -108,11 +103,7 @@ def test_a_device_of_another_user_never_verifies(client, clerk):
     assert _refused(client.get(PAGE))
 
 
-def test_the_security_administrators_reset_ends_the_verification(client, clerk):
-    device = TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
-    _verified(client, clerk, device)
-    assert client.get(PAGE).status_code == 200
-    assert client.get(PAGE).status_code == 200
+def test_the_security_administrators_reset_ends_the_verification(client, clerk, device):
     clerk.email = "clerk@example.gov.cn"
     clerk.save(update_fields=["email"])
     reset_staff_credentials(clerk, by=f.make_user(roles=(Role.SECURITY_ADMIN,)))
