@@ -127,6 +127,20 @@ def _database_sessions(settings: Any) -> None:
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 
+@pytest.fixture
+def cached_sessions(settings: Any) -> None:
+    """The Redis profile's session engine (credit_portal.sessions) instead, with every
+    content generation started, so every one a page uses is read with the session: for
+    the pages' fragment tests run again on it (``pytest.mark.usefixtures``)."""
+    from django.core.cache import cache
+
+    from credit_portal import generations
+
+    settings.SESSION_ENGINE = "credit_portal.sessions"
+    cache.clear()
+    generations.current(*generations.NAMES)
+
+
 # --- Uploaded files go to a temporary folder, never the developer's .local/ --------------
 @pytest.fixture(autouse=True)
 def _private_media(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:

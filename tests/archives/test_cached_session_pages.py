@@ -6,20 +6,10 @@ lists. The tests' own engine is the database's (tests/conftest.py)."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
-from credit_portal import generations
 from tests.archives import test_views_queries as pages
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cached_sessions(settings) -> None:
-    settings.SESSION_ENGINE = "credit_portal.sessions"
-    cache.clear()
-    # Every generation started, so every one the pages use is read with the session.
-    generations.current(*generations.NAMES)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cached_sessions")]
 
 
 @pytest.fixture

@@ -5,20 +5,10 @@ switched, a rule changed or retired still shows on the next page."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
-from credit_portal import generations
 from tests.levels import test_points
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cached_sessions(settings) -> None:
-    settings.SESSION_ENGINE = "credit_portal.sessions"
-    cache.clear()
-    # Every generation started, so every one the pages use is read with the session.
-    generations.current(*generations.NAMES)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("cached_sessions")]
 
 
 def test_the_pilot_reaches_the_cached_page(client, disc, django_capture_on_commit_callbacks) -> None:
