@@ -29,10 +29,10 @@ class UserManager(DjangoUserManager):
     def get(self, *args: Any, **kwargs: Any) -> User:
         if args or self._db is not None or self.model is not User or kwargs.keys() != {"pk"} or type(kwargs["pk"]) is not int:
             return super().get(*args, **kwargs)
-        found = _USER_BY_PK.objects(using=router.db_for_read(User), pk=kwargs["pk"])
-        if not found:
+        user = read_user(kwargs["pk"])
+        if user is None:
             raise User.DoesNotExist(f"{User._meta.object_name} matching query does not exist.")
-        return found[0]
+        return user
 
 
 class User(AbstractUser):
@@ -68,9 +68,30 @@ class User(AbstractUser):
         return self.full_name or self.username
 
 
-_USER_BY_PK = CompiledQuery(
-    lambda pk: User.objects.filter(pk=pk), fields={"pk": User._meta.pk}, sentinels={"pk": -1},
-)
+# Reverse one-to-one relations read with the user in ``read_user``'s statement: whom a
+# signed-in user acts for. Every signed-in request reads its user row (the backends'
+# ``get_user``); a page that then asked for one of these rows paid a statement of its own
+# for it. An app adds its relations in ``AppConfig.ready`` (disclosure: an institution's
+# staff member with the institution), before the first read compiles the statement.
+USER_READ_WITH: list[str] = []
+
+
+def _user_by_pk(pk: int) -> models.QuerySet[User]:
+    users = User.objects.filter(pk=pk)
+    # Never ``select_related()`` without names: that would follow every foreign key.
+    return users.select_related(*USER_READ_WITH) if USER_READ_WITH else users
+
+
+_USER_BY_PK = CompiledQuery(_user_by_pk, fields={"pk": User._meta.pk}, sentinels={"pk": -1})
+
+
+def read_user(pk: int) -> User | None:
+    """The user with this id and the relations of ``USER_READ_WITH`` (cached on it: None
+    where there is no such row), read through SQL compiled once per process; None when
+    there is no such user. What ``User.objects.get(pk=pk)`` and the backends'
+    ``get_user`` run."""
+    found = _USER_BY_PK.objects(using=router.db_for_read(User), pk=pk)
+    return found[0] if found else None
 
 
 class AuditEntry(models.Model):

@@ -12,11 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db import router
 from django.http import HttpRequest
 
-from credit_portal.compiled import CompiledQuery
-from credit_portal.models import User
+from credit_portal.models import User, read_user
 from disclosure.phones import as_mobile, phone_index
 
 
@@ -44,17 +42,9 @@ class PhoneBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> User | None:
         """``ModelBackend.get_user`` (the signed-in user of every request whose session this
-        backend signed in): the same row, read through SQL compiled once per process."""
-        found = _USER_BY_PK.objects(using=router.db_for_read(User), pk=user_id)
-        user = found[0] if found else None
+        backend signed in): the same row, read as ``User.objects.get(pk=…)`` reads it."""
+        user = read_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
-
-
-# ``User.objects.get(pk=…)`` as ``ModelBackend.get_user`` runs it on every signed-in
-# request; building and compiling it cost more CPU than the statement.
-_USER_BY_PK = CompiledQuery(
-    lambda pk: User.objects.filter(pk=pk), fields={"pk": User._meta.pk}, sentinels={"pk": -1},
-)
 
 
 def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:

@@ -97,8 +97,15 @@ def acting_institution(user: User | AnonymousUser) -> Institution | None:
     cached = getattr(user, "_disclosure_institution", False)
     if cached is not False:
         return cached
-    found = _ACTING_STAFF.objects(user_id=user.pk)
-    institution = found[0].institution if found else None
+    staff_of = InstitutionStaff._meta.get_field("user").remote_field
+    if staff_of.is_cached(user):
+        # Read with the user (``credit_portal.models.read_user``): the same row, at the
+        # same moment of this request, that the query below reads.
+        staff = staff_of.get_cached_value(user)
+        institution = staff.institution if staff is not None and staff.institution.is_active else None
+    else:
+        found = _ACTING_STAFF.objects(user_id=user.pk)
+        institution = found[0].institution if found else None
     if institution is None:
         dept_ids = department_ids(user)
         if dept_ids:

@@ -101,6 +101,28 @@ def test_acting_institution_compiled(disc) -> None:
     assert acting_institution(staff) is None
 
 
+def test_acting_institution_read_with_the_user(disc, django_assert_num_queries) -> None:
+    """The signed-in user's read (``read_user``, what the backends' ``get_user`` run)
+    brings the staff membership and its institution: the same institution the query
+    reads, no statement of its own; none for an inactive institution or a user who is no
+    institution's staff (the department's institution is still looked up for them)."""
+    from credit_portal.models import User, read_user
+
+    with django_assert_num_queries(1):
+        staff = read_user(disc.employer_staff.pk)
+        got = acting_institution(staff)
+    assert got == disc.employer
+    assert _fields(got) == _fields(disc.employer)
+    assert User.objects.get(pk=disc.employer_staff.pk).institution_staff.institution == disc.employer
+    citizen = read_user(disc.citizen.pk)
+    with django_assert_num_queries(1):  # no staff row: their memberships, for a department's institution
+        assert acting_institution(citizen) is None
+    disc.employer.is_active = False
+    disc.employer.save()
+    with django_assert_num_queries(2):  # the user, then their memberships (no department's institution either)
+        assert acting_institution(read_user(disc.employer_staff.pk)) is None
+
+
 def test_no_record_without_published_state_leaks(disc) -> None:
     w = disc.world
     make_record(w.archive, by=w.edu_clerk, state=CreditRecord.State.WITHDRAWN, title="撤销")

@@ -52,19 +52,20 @@ def test_my_authorizations(client, disc, rows, django_assert_num_queries):
     assert response.content.decode().count("/my/authorizations/") >= rows
 
 
-# + institution staff (1), count (1), rows with actor, subject, authorization, report joined (1).
+# + count (1), rows with actor, subject, authorization, report joined (1); the institution
+# staff membership and its institution come with the user.
 @pytest.mark.django_db
 @pytest.mark.parametrize("rows", [1, 50])
 def test_institution_home(client, disc, rows, django_assert_num_queries):
     _queries(disc, rows)
     client.force_login(disc.employer_staff)
-    with django_assert_num_queries(FIXED + 3):
+    with django_assert_num_queries(FIXED + 2):
         response = client.get(reverse("disclosure:institution_home"))
     assert response.status_code == 200
 
 
-# The institution query API, granted, signed in by session: session and user (2), the
-# acting institution (1, asked once for the permission and the query), the code's
+# The institution query API, granted, signed in by session: session and user with the
+# acting institution (2; asked for the permission and the query, read with the user), the code's
 # authorization locked with its person (1), its occupations and categories with the
 # purpose's rules (1), spending the use and ending a spent authorization (1 UPDATE), the
 # report's records with their statements, archives with their levels, findings (3; on
@@ -80,10 +81,12 @@ def test_query_api_queries(client, disc, django_assert_num_queries):
     client.force_login(disc.employer_staff)
     body = {"name": disc.subject.name, "id_number": disc.subject.id_number, "code": code, "purpose": "recruitment"}
     postgresql = connection.vendor == "postgresql"
-    with django_assert_num_queries(16 if postgresql else 17) as captured:
+    with django_assert_num_queries(15 if postgresql else 16) as captured:
         response = client.post(reverse("disclosure:api_query"), body, content_type="application/json")
     assert response.status_code == 201
     sql = [source(q["sql"]) for q in captured.captured_queries]
+    # The staff membership is read with the user, not on its own.
+    assert not any(q.startswith('SELECT "disclosure_institutionstaff"') for q in sql)
     # The signed findings: a statement of their own only on SQLite.
     assert sum(q.lstrip("(").startswith('SELECT "archives_annualfinding"') for q in sql) == (0 if postgresql else 1)
     assert not any("auditchainhead" in q for q in sql)  # no lock on the chain head
