@@ -11,7 +11,7 @@ runs; without DATABASE_URL a SQLite file under bench/.data/ (slow; keep N small)
 The server: gunicorn (``BENCH_WORKERS``, default one per core) with DEBUG off, the
 portal's settings plus the bare view and lifted per-client rate limits
 (bench/settings.py). The load: wrk (``apt-get install wrk``) with ``BENCH_CONNECTIONS``
-(16) for ``BENCH_SECONDS`` (10) per page, or a pure-Python keep-alive generator when
+(16) for ``BENCH_SECONDS`` (10) per page (``BENCH_PAGES``: only some), or a pure-Python keep-alive generator when
 wrk is missing (or ``BENCH_LOAD_TOOL=python``). SQL queries per request are counted in-process for the same request
 after one warm-up request (steady state: sessions are saved once a minute).
 """
@@ -444,6 +444,12 @@ def main() -> None:
         env["SQLITE_PATH"] = env.pop("DATABASE_URL").removeprefix("sqlite:///")
     prepare(env)
     pages, facts = fixtures()
+    # BENCH_PAGES: only the pages whose label holds one of these comma-separated words (and
+    # the bare view, every figure's baseline), for a quick look at a few; the table of
+    # record is the run of every page.
+    wanted = [word for word in os.environ.get("BENCH_PAGES", "").split(",") if word]
+    if wanted:
+        pages = [pages[0], *(page for page in pages[1:] if any(word in page.label for word in wanted))]
     from django.db import connection
 
     engine = connection.vendor

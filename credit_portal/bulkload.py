@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -142,6 +143,30 @@ def take_ids(table: str, count: int) -> list[int]:
             [table, count],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+# Ids ``next_id`` took ahead, by table, with the process that took them (a forked process
+# must not hand out its parent's).
+_ahead: dict[str, tuple[int, list[int]]] = {}
+_AHEAD = 64
+
+
+def next_id(table: str) -> int:
+    """One id for a new row of ``table`` (PostgreSQL), from ids this process took ahead,
+    ``_AHEAD`` at a time, with ``take_ids``: one statement per 64 rows, so the row can be
+    written in the same statement as rows that name it (``compiled.insert_together``). The
+    ids are the sequence's, unique beside every other writer; rows of different processes
+    are no longer numbered in the order they were written, so nothing may read order from
+    such a table's ids (the query log orders by its time). Ids never used leave gaps, as
+    rolled-back inserts do."""
+    pid = os.getpid()
+    held = _ahead.get(table)
+    if held is None or held[0] != pid:
+        held = _ahead[table] = (pid, [])
+    if not held[1]:
+        # Highest first: ``pop`` hands them out in the sequence's order.
+        held[1].extend(reversed(take_ids(table, _AHEAD)))
+    return held[1].pop()
 
 
 def write_rows(cursor: Any, table: str, columns: tuple[str, ...], data: object) -> int:

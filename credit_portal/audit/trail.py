@@ -23,7 +23,7 @@ from credit_portal.audit.hashing import (
     compute_head_mac,
 )
 from credit_portal.audit.keys import audit_keys, current_key_version
-from credit_portal.compiled import CompiledInsert
+from credit_portal.compiled import CompiledInsert, insert_together, reserve_pk
 from credit_portal.http import client_ip
 from credit_portal.logging import redact
 from credit_portal.models import AuditChainHead, AuditEntry, User
@@ -177,6 +177,7 @@ def record_read(
     subject_ref: str = "",
     detail: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
+    insert_target: CompiledInsert | None = None,
 ) -> AuditEntry:
     """Append one entry for an audited read (or a sign-in event) without taking the chain head.
 
@@ -187,9 +188,20 @@ def record_read(
     Arguments as :func:`record`. The entry is written with its keyed content MAC and
     chained later by :func:`chain_pending`, so concurrent readers on any number of web
     hosts never wait for one another. Inside a transaction it commits with it.
+
+    ``insert_target``: ``target`` is new, and this compiled INSERT writes it here, with its
+    entry: on PostgreSQL in the same statement (``compiled.insert_together``; the query
+    API's log), elsewhere just before it. Either both are written or neither.
     """
+    if insert_target is not None and not reserve_pk(target):
+        # Without its id ahead (not PostgreSQL) the new target is written first, on its own.
+        insert_target.insert(target)
+        insert_target = None
     entry = _new_entry(action, actor=actor, target=target, subject_ref=subject_ref, detail=detail, request=request)
-    _INSERT_ENTRY.insert(entry)
+    if insert_target is not None:
+        insert_together((insert_target, target), (_INSERT_ENTRY, entry))
+    else:
+        _INSERT_ENTRY.insert(entry)
     if settings.CELERY_TASK_ALWAYS_EAGER and not scheduler.running():
         # The embedded profile has no beat: chain right after the commit instead, once
         # per transaction however many reads it holds. Where the embedded scheduler runs

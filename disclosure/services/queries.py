@@ -349,19 +349,20 @@ def _log(
     there is one, else in their own): refused queries are committed too. Inside the
     query's transaction no savepoint: a failed log must fail the query with it."""
     with transaction.atomic(savepoint=False):
-        log = _INSERT_LOG.insert(QueryLog(
+        log = QueryLog(
             actor=by if getattr(by, "is_authenticated", False) else None,
             institution=institution, subject=subject, authorization=authorization,
             purpose=purpose if purpose in Purpose.values else Purpose.OTHER, purpose_other=purpose_other[:200],
             outcome=outcome, reason=reason, channel=channel,
             ip_address=client_ip(request) if request is not None else None,
             report=report, result_digest=report.digest if report else "",
-        ))
+        )
         # A query is a read of the person's record (DESIGN §8): appended in this
         # transaction with its keyed MAC and chained by the background chainer like every
         # other read, so queries on every web host do not queue on the chain head's lock.
+        # The log is written with its entry, in one statement where the database allows.
         audit.record_read(
             "disclosure.query." + outcome, actor=by, target=log, subject_ref=str(subject.pk) if subject else "",
-            detail={"reason": reason, "channel": channel}, request=request,
+            detail={"reason": reason, "channel": channel}, request=request, insert_target=_INSERT_LOG,
         )
     return log

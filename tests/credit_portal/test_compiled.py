@@ -159,6 +159,87 @@ def test_insert_unless_taken_writes_nothing_on_a_taken_unique_value() -> None:
     assert User.objects.filter(username__startswith="ins-").count() == 1
 
 
+def test_insert_together_writes_both_in_one_statement_on_postgresql_or_neither() -> None:
+    """Two instances written as ``insert`` writes each (signals, returned id): on
+    PostgreSQL the first as a WITH query of the second, one statement; elsewhere one
+    after the other. A failure of either writes neither and dooms the transaction."""
+    from django.db import IntegrityError, transaction
+    from django.db.models.signals import post_save
+
+    from credit_portal.compiled import CompiledInsert, insert_together, reserve_pk
+    from credit_portal.models import CalendarDay
+
+    postgresql = connection.vendor == "postgresql"
+    users, days = CompiledInsert(User), CompiledInsert(CalendarDay)
+    saved = []
+
+    def listen(sender, instance, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        saved.append(sender.__name__)
+
+    user = User(username="tog-a")
+    assert reserve_pk(user) is postgresql
+    assert (user.pk is not None) is postgresql
+    day = CalendarDay(date="2031-01-01", kind=CalendarDay.Kind.HOLIDAY, name="元旦")
+    post_save.connect(listen)
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            insert_together((users, user), (days, day))
+    finally:
+        post_save.disconnect(listen)
+    assert len(captured) == (1 if postgresql else 2)
+    assert saved == ["User", "CalendarDay"]
+    assert User.objects.filter(pk=user.pk, username="tog-a").exists()
+    assert CalendarDay.objects.filter(pk=day.pk, name="元旦").exists()
+    assert not user._state.adding
+    assert not day._state.adding
+
+    # The second one's failure (a date taken) leaves the first unwritten too.
+    other = User(username="tog-b")
+    if not reserve_pk(other):
+        pytest.skip("one statement only on PostgreSQL; elsewhere each insert is insert()'s")
+    doomed = []
+
+    def write_both() -> None:
+        with transaction.atomic():
+            try:
+                insert_together((users, other), (days, CalendarDay(date="2031-01-01", kind=CalendarDay.Kind.HOLIDAY)))
+            finally:
+                doomed.append(transaction.get_connection().needs_rollback)
+
+    with pytest.raises(IntegrityError):
+        write_both()
+    assert doomed == [True]
+    assert not User.objects.filter(username="tog-b").exists()
+    # Every instance but the last must have its id.
+    with pytest.raises(ValueError, match="primary key"):
+        insert_together((users, User(username="tog-c")), (days, CalendarDay(date="2031-01-02")))
+
+
+def test_ids_taken_ahead_are_the_sequences_and_never_shared_with_a_forked_process(monkeypatch) -> None:
+    from credit_portal import bulkload
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ids are taken ahead from a sequence on PostgreSQL only")
+    monkeypatch.setattr(bulkload, "_ahead", {})
+    table = User._meta.db_table
+    with CaptureQueriesContext(connection) as captured:
+        first = [bulkload.next_id(table) for _ in range(bulkload._AHEAD)]
+    assert len(captured) == 1
+    assert first == sorted(first)
+    assert len(set(first)) == len(first)
+    with CaptureQueriesContext(connection) as captured:
+        following = bulkload.next_id(table)
+    assert len(captured) == 1  # the next block
+    assert following > max(first)
+    # A child process (another pid) takes its own ids, never its parent's left over.
+    monkeypatch.setattr(bulkload.os, "getpid", lambda: -1)
+    assert bulkload.next_id(table) > following
+    # A row written with such an id keeps it; the sequence never gives it again.
+    user = User(username="ahead", pk=bulkload.next_id(table))
+    user.save(force_insert=True)
+    assert User.objects.create(username="after").pk > user.pk
+
+
 def test_compiled_objects_are_the_querysets_instances_with_related_and_annotations() -> None:
     from django.contrib.auth.models import Group
     from django.db.models import Count, F
