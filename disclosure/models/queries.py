@@ -80,6 +80,9 @@ class QueryLog(models.Model):
         on_delete=models.PROTECT,
         related_name="queries",
         verbose_name=_("subject"),
+        # querylog_subject_time (subject, -occurred_at) leads with the subject and serves
+        # every look-up by subject (the person's query log, the PROTECT check).
+        db_index=False,
     )
     authorization = models.ForeignKey(
         Authorization,
