@@ -47,15 +47,10 @@ class Authorization(models.Model):
         DECLINED = "declined", _("declined")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # Unique through Meta.constraints, not ``unique=True``: see there.
-    reference = models.CharField(_("reference"), max_length=20)
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
     subject = models.ForeignKey(
-        "archives.Subject",
-        on_delete=models.PROTECT,
-        related_name="authorizations",
-        verbose_name=_("subject"),
-        # authorization_subject_state (subject, state) leads with the subject and serves
-        # every look-up by subject (the person's list, the PROTECT check).
+        "archives.Subject", on_delete=models.PROTECT, related_name="authorizations", verbose_name=_("subject"),
+        # ``authorization_subject_state`` leads with the subject and serves its look-ups.
         db_index=False,
     )
     grantee = models.ForeignKey(
@@ -81,8 +76,8 @@ class Authorization(models.Model):
     # person included them in this authorization.
     include_points = models.BooleanField(_("integrity points included"), default=False)
     uses = models.PositiveSmallIntegerField(_("uses so far"), default=0)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices)
-    code_hash = models.CharField(max_length=64)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, db_index=True)
+    code_hash = models.CharField(max_length=64, unique=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -105,19 +100,8 @@ class Authorization(models.Model):
             models.CheckConstraint(condition=Q(uses__lte=F("max_uses")), name="authorization_uses_within_max"),
             models.CheckConstraint(condition=Q(valid_from__lt=F("valid_until")), name="authorization_period_order"),
             models.CheckConstraint(condition=Q(max_uses__gte=1), name="authorization_at_least_one_use"),
-            # Unique constraints rather than ``unique=True`` (and a Meta index rather than
-            # ``db_index=True`` on ``state``): on PostgreSQL the field options also build a
-            # ``varchar_pattern_ops`` twin (``…_like``) that serves only ``LIKE 'prefix%'``,
-            # which nothing asks of these columns (equality only), while every query's
-            # UPDATE that ends an authorization paid for it. tests/test_write_path_indexes.py.
-            models.UniqueConstraint(fields=["reference"], name="authorization_reference_unique"),
-            models.UniqueConstraint(fields=["code_hash"], name="authorization_code_hash_unique"),
         ]
-        indexes = [
-            models.Index(fields=["subject", "state"], name="authorization_subject_state"),
-            # The expiry sweep (state = active, valid_until <= now) and the admin's filter.
-            models.Index(fields=["state"], name="authorization_state"),
-        ]
+        indexes = [models.Index(fields=["subject", "state"], name="authorization_subject_state")]
 
     def __str__(self) -> str:
         return self.reference

@@ -80,8 +80,7 @@ class QueryLog(models.Model):
         on_delete=models.PROTECT,
         related_name="queries",
         verbose_name=_("subject"),
-        # querylog_subject_time (subject, -occurred_at) leads with the subject and serves
-        # every look-up by subject (the person's query log, the PROTECT check).
+        # ``querylog_subject_time`` leads with the subject and serves its look-ups.
         db_index=False,
     )
     authorization = models.ForeignKey(

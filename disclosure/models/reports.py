@@ -26,8 +26,7 @@ class CreditReport(models.Model):
         SELF = "self", _("for the person themself")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # Unique through Meta.constraints, not ``unique=True``: see there.
-    number = models.CharField(_("report number"), max_length=24)
+    number = models.CharField(_("report number"), max_length=24, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     subject = models.ForeignKey(
         "archives.Subject", on_delete=models.PROTECT, related_name="reports", verbose_name=_("subject")
@@ -59,13 +58,6 @@ class CreditReport(models.Model):
         verbose_name = _("credit report")
         verbose_name_plural = _("credit reports")
         ordering = ["-issued_at"]
-        constraints = [
-            # Not ``unique=True``: on PostgreSQL that also builds a ``varchar_pattern_ops``
-            # twin (``…_like``) for ``LIKE 'prefix%'``, which nothing asks of the number (the
-            # report page and the verification look it up by equality), and every query's
-            # report INSERT paid for it. tests/test_write_path_indexes.py.
-            models.UniqueConstraint(fields=["number"], name="creditreport_number_unique"),
-        ]
 
     def __str__(self) -> str:
         return self.number
