@@ -49,7 +49,9 @@ class Authorization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     subject = models.ForeignKey(
-        "archives.Subject", on_delete=models.PROTECT, related_name="authorizations", verbose_name=_("subject")
+        "archives.Subject", on_delete=models.PROTECT, related_name="authorizations", verbose_name=_("subject"),
+        # ``authorization_subject_state`` leads with the subject and serves its look-ups.
+        db_index=False,
     )
     grantee = models.ForeignKey(
         Institution,

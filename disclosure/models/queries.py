@@ -80,6 +80,8 @@ class QueryLog(models.Model):
         on_delete=models.PROTECT,
         related_name="queries",
         verbose_name=_("subject"),
+        # ``querylog_subject_time`` leads with the subject and serves its look-ups.
+        db_index=False,
     )
     authorization = models.ForeignKey(
         Authorization,
