@@ -158,7 +158,9 @@ def next_id(table: str) -> int:
     ids are the sequence's, unique beside every other writer; rows of different processes
     are no longer numbered in the order they were written, so nothing may read order from
     such a table's ids (the query log orders by its time). Ids never used leave gaps, as
-    rolled-back inserts do."""
+    rolled-back inserts do. A database restored from a backup while web processes run
+    would give again ids they still hold (an INSERT then fails on the primary key, writing
+    nothing): restart them after a restore (README, "Backups")."""
     pid = os.getpid()
     held = _ahead.get(table)
     if held is None or held[0] != pid:
