@@ -154,7 +154,7 @@ _AHEAD = 64
 def next_id(table: str) -> int:
     """One id for a new row of ``table`` (PostgreSQL), from ids this process took ahead,
     ``_AHEAD`` at a time, with ``take_ids``: one statement per 64 rows, so the row can be
-    written in the same statement as rows that name it (``compiled.insert_together``). The
+    written in the same statement as rows that name it (``inserts.insert_together``). The
     ids are the sequence's, unique beside every other writer; rows of different processes
     are no longer numbered in the order they were written, so nothing may read order from
     such a table's ids (the query log orders by its time). Ids never used leave gaps, as

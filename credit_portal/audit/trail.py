@@ -23,8 +23,8 @@ from credit_portal.audit.hashing import (
     compute_head_mac,
 )
 from credit_portal.audit.keys import audit_keys, current_key_version
-from credit_portal.compiled import CompiledInsert, insert_together, reserve_pk
 from credit_portal.http import client_ip
+from credit_portal.inserts import CompiledInsert, insert_together, reserve_pk
 from credit_portal.logging import redact
 from credit_portal.models import AuditChainHead, AuditEntry, User
 
@@ -164,7 +164,7 @@ def record(
     return entry
 
 
-# An audited read's INSERT compiled once per process (credit_portal.compiled): what
+# An audited read's INSERT compiled once per process (credit_portal.inserts): what
 # ``entry.save(force_insert=True)`` runs, without compiling it on every read.
 _INSERT_ENTRY = CompiledInsert(AuditEntry)
 
@@ -190,7 +190,7 @@ def record_read(
     hosts never wait for one another. Inside a transaction it commits with it.
 
     ``insert_target``: ``target`` is new, and this compiled INSERT writes it here, with its
-    entry: on PostgreSQL in the same statement (``compiled.insert_together``; the query
+    entry: on PostgreSQL in the same statement (``inserts.insert_together``; the query
     API's log), elsewhere just before it. Either both are written or neither.
     """
     if insert_target is not None and not reserve_pk(target):

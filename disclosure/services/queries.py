@@ -33,9 +33,10 @@ from archives import validators
 from archives.models import Subject
 from archives.services.subjects import subject_index_for
 from credit_portal import audit, ratelimit
-from credit_portal.compiled import CompiledInsert, CompiledQuery, CompiledUpdate
+from credit_portal.compiled import CompiledQuery, CompiledUpdate
 from credit_portal.exceptions import DomainError
 from credit_portal.http import client_ip
+from credit_portal.inserts import CompiledInsert
 from departments.models import Occupation, RecordCategory
 from disclosure import conf
 from disclosure.models import Authorization, CreditReport, Institution, Purpose, QueryLog

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from archives.levels.points import compute_points, is_pilot_on
 from archives.levels.selectors import LevelPanel, panels_of
 from archives.models import AnnualFinding, CreditRecord, Subject
-from credit_portal import audit, compiled
+from credit_portal import audit, inserts
 from credit_portal.audit import canonical_json
 from credit_portal.crypto import blind_index, sm3_hexdigest
 from disclosure.models import Authorization, CreditReport, Institution
@@ -276,7 +276,7 @@ def verification_code(report: CreditReport) -> str:
 
 
 # ``CreditReport.objects.create``'s INSERT, compiled once per process, unless the number is taken.
-_INSERT_REPORT = compiled.CompiledInsert(CreditReport)
+_INSERT_REPORT = inserts.CompiledInsert(CreditReport)
 
 
 def issue_report(

@@ -99,7 +99,7 @@ def test_a_shape_that_matches_nothing_runs_no_statement() -> None:
 def test_compiled_insert_saves_what_save_saves_with_its_signals() -> None:
     from django.db.models.signals import post_save, pre_save
 
-    from credit_portal.compiled import CompiledInsert
+    from credit_portal.inserts import CompiledInsert
     from credit_portal.models import AuditEntry
     from disclosure.models import CreditReport
 
@@ -133,7 +133,7 @@ def test_compiled_insert_saves_what_save_saves_with_its_signals() -> None:
 def test_compiled_insert_failure_marks_the_transaction_for_rollback() -> None:
     from django.db import IntegrityError, transaction
 
-    from credit_portal.compiled import CompiledInsert
+    from credit_portal.inserts import CompiledInsert
 
     insert = CompiledInsert(User)
     insert.insert(User(username="ins-dup"))
@@ -144,7 +144,7 @@ def test_compiled_insert_failure_marks_the_transaction_for_rollback() -> None:
 
 
 def test_insert_unless_taken_writes_nothing_on_a_taken_unique_value() -> None:
-    from credit_portal.compiled import CompiledInsert
+    from credit_portal.inserts import CompiledInsert
 
     insert = CompiledInsert(User)
     assert insert.insert_unless_taken(User(username="ins-taken"))
@@ -166,7 +166,7 @@ def test_insert_together_writes_both_in_one_statement_on_postgresql_or_neither()
     from django.db import IntegrityError, transaction
     from django.db.models.signals import post_save
 
-    from credit_portal.compiled import CompiledInsert, insert_together, reserve_pk
+    from credit_portal.inserts import CompiledInsert, insert_together, reserve_pk
     from credit_portal.models import CalendarDay
 
     postgresql = connection.vendor == "postgresql"

@@ -13,7 +13,8 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from credit_portal import prepared
-from credit_portal.compiled import CompiledInsert, CompiledQuery, CompiledUpdate
+from credit_portal.compiled import CompiledQuery, CompiledUpdate
+from credit_portal.inserts import CompiledInsert
 from credit_portal.models import User
 
 pytestmark = pytest.mark.django_db
