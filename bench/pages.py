@@ -11,7 +11,8 @@ runs; without DATABASE_URL a SQLite file under bench/.data/ (slow; keep N small)
 The server: gunicorn (``BENCH_WORKERS``, default one per core) with DEBUG off, the
 portal's settings plus the bare view and lifted per-client rate limits
 (bench/settings.py). The load: wrk (``apt-get install wrk``) with ``BENCH_CONNECTIONS``
-(16) for ``BENCH_SECONDS`` (10) per page (``BENCH_PAGES``: only some), or a pure-Python keep-alive generator when
+(16) for ``BENCH_SECONDS`` (10) per page (``BENCH_PAGES``: only some), each page's share
+taken of the bare view loaded for ``BENCH_BARE_SECONDS`` (3) just before it, or a pure-Python keep-alive generator when
 wrk is missing (or ``BENCH_LOAD_TOOL=python``). SQL queries per request are counted in-process for the same request
 after one warm-up request (steady state: sessions are saved once a minute).
 """
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "100000"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+BARE_SECONDS = int(os.environ.get("BENCH_BARE_SECONDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
 # Authorizations (on as many people) the query API's load cycles through.
@@ -326,7 +328,7 @@ end
 WRK_THREADS = 2
 
 
-def load_wrk(base: str, page: Page, tmp: Path) -> Result:
+def load_wrk(base: str, page: Page, tmp: Path, seconds: int = SECONDS) -> Result:
     headers = dict(page.headers)
     if page.cookies:
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in page.cookies.items())
@@ -340,7 +342,7 @@ def load_wrk(base: str, page: Page, tmp: Path) -> Result:
         if page.bodies else "",
     ))
     out = subprocess.run(  # noqa: S603
-        ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "--timeout", "30s", "-s", str(script), base + page.path],  # noqa: S607
+        ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "30s", "-s", str(script), base + page.path],  # noqa: S607
         capture_output=True, text=True, check=True,
     ).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH "))
@@ -395,11 +397,11 @@ def _python_worker(args: tuple[str, int, Page, float, int, int]) -> tuple[list[f
     return latencies, bad[0]
 
 
-def load_python(base: str, page: Page) -> Result:
+def load_python(base: str, page: Page, seconds: int = SECONDS) -> Result:
     """The fallback generator: two processes, CONNECTIONS keep-alive connections in all."""
     host, port = base.removeprefix("http://").split(":")
     started = time.monotonic()
-    until = started + SECONDS
+    until = started + seconds
     processes = 2
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         parts = pool.map(_python_worker, [(host, int(port), page, until, CONNECTIONS // processes, i)
@@ -474,11 +476,17 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
-        results = []
-        for page in pages:
+        def load(page: Page, seconds: int = SECONDS) -> Result:
             _settle(base)
-            load = load_wrk(base, page, tmp) if tool == "wrk" else load_python(base, page)
-            results.append((page, load))
+            return load_wrk(base, page, tmp, seconds) if tool == "wrk" else load_python(base, page, seconds)
+
+        # Each page next to the bare view loaded just before it (BENCH_BARE_SECONDS): on a
+        # shared host the speed drifts within a run (a bare view 1,509-1,879 req/s in ten
+        # minutes, twelfth session), and a share taken against the first row alone moved with it.
+        results = [(pages[0], load(pages[0]), None)]
+        for page in pages[1:]:
+            bare_before = load(pages[0], BARE_SECONDS)
+            results.append((page, load(page), bare_before))
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
@@ -487,11 +495,14 @@ def main() -> None:
     print()
     print(f"pages at {people:,} people on {engine}; gunicorn ×{WORKERS} (sync), DEBUG off; load: {tool}, "
           f"{CONNECTIONS} connections, {SECONDS} s per page; {os.cpu_count()} cores shared by server and load")
-    print(f"{'page':<44} {'req/s':>8} {'of bare':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'SQL/req':>8} {'errors':>7}")
-    for page, load in results:
-        rate = load.requests / load.seconds
-        print(f"{page.label:<44} {rate:>8,.0f} {rate / bare:>8.1%} {load.p50:>8.1f} {load.p95:>8.1f} {load.p99:>8.1f} "
-              f"{page.queries if page.queries is not None else '-':>8} {load.bad:>7}")
+    print(f"{'page':<44} {'req/s':>8} {'of bare':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'SQL/req':>8} {'errors':>7}"
+          f" {'bare just before':>17}")
+    for page, result, bare_before in results:
+        rate = result.requests / result.seconds
+        # The share: of the bare view loaded just before the page (the first row: of itself).
+        near = bare_before.requests / bare_before.seconds if bare_before else bare
+        print(f"{page.label:<44} {rate:>8,.0f} {rate / near:>8.1%} {result.p50:>8.1f} {result.p95:>8.1f} {result.p99:>8.1f} "
+              f"{page.queries if page.queries is not None else '-':>8} {result.bad:>7} {near:>17,.0f}")
     del facts
 
 
