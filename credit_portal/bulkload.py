@@ -160,7 +160,8 @@ def next_id(table: str) -> int:
     such a table's ids (the query log orders by its time). Ids never used leave gaps, as
     rolled-back inserts do. A database restored from a backup while web processes run
     would give again ids they still hold (an INSERT then fails on the primary key, writing
-    nothing): restart them after a restore (README, "Backups")."""
+    nothing; ``inserts.insert_together`` then drops the rest, ``forget_ids``): restart
+    them after a restore (README, "Backups")."""
     pid = os.getpid()
     held = _ahead.get(table)
     if held is None or held[0] != pid:
@@ -169,6 +170,12 @@ def next_id(table: str) -> int:
         # Highest first: ``pop`` hands them out in the sequence's order.
         held[1].extend(reversed(take_ids(table, _AHEAD)))
     return held[1].pop()
+
+
+def forget_ids(table: str) -> None:
+    """Drop the ids this process took ahead for ``table``: the next ``next_id`` takes
+    fresh ones from the sequence."""
+    _ahead.pop(table, None)
 
 
 def write_rows(cursor: Any, table: str, columns: tuple[str, ...], data: object) -> int:

@@ -193,7 +193,16 @@ def insert_together(*inserts: tuple[CompiledInsert, Model], using: str = "defaul
     sql = f"WITH {withs} {statements[-1].sql}"
     params = [param for statement in statements for param in statement.params]
     with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
-        prepared.execute(connection, cursor, sql, params)
+        try:
+            prepared.execute(connection, cursor, sql, params)
+        except IntegrityError:
+            # An id taken ahead that the database already holds can only mean a restore
+            # behind this process's back (README, "Backups"): the rest it holds would
+            # fail the same way, so they are dropped and the next row takes fresh ids
+            # from the restored sequence. This statement still fails, writing nothing.
+            for _insert, obj in firsts:
+                bulkload.forget_ids(obj._meta.db_table)
+            raise
         last._returned(last_obj, cursor, connection, statements[-1], unless_taken=False)
     for insert, obj in inserts:
         insert._saved(obj, using)

@@ -240,6 +240,37 @@ def test_ids_taken_ahead_are_the_sequences_and_never_shared_with_a_forked_proces
     assert User.objects.create(username="after").pk > user.pk
 
 
+def test_ids_held_ahead_that_a_restore_gave_again_fail_once_then_fresh_ids_are_taken(monkeypatch) -> None:
+    """A restore behind a running process hands its held ids out again: the first write
+    with one fails (writing nothing) and drops the rest, so the next write succeeds
+    with fresh ids instead of failing up to 64 times (README, "Backups")."""
+    from django.db import IntegrityError, transaction
+
+    from credit_portal import bulkload
+    from credit_portal.inserts import CompiledInsert, insert_together, reserve_pk
+    from credit_portal.models import CalendarDay
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ids are taken ahead from a sequence on PostgreSQL only")
+    monkeypatch.setattr(bulkload, "_ahead", {})
+    table = User._meta.db_table
+    users, days = CompiledInsert(User), CompiledInsert(CalendarDay)
+    held = bulkload.next_id(table)
+    stale = bulkload._ahead[table][1][-1]
+    # What a restored sequence does: another writer is given the id this process holds next.
+    User.objects.create(pk=stale, username="restored-writer")
+    doomed = User(username="after-restore")
+    assert reserve_pk(doomed) and doomed.pk == stale
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_together((users, doomed), (days, CalendarDay(date="2032-01-01", kind=CalendarDay.Kind.HOLIDAY)))
+    assert table not in bulkload._ahead
+    assert not CalendarDay.objects.filter(date="2032-01-01").exists()
+    healed = User(username="after-restore")
+    assert reserve_pk(healed) and healed.pk > stale > held
+    insert_together((users, healed), (days, CalendarDay(date="2032-01-01", kind=CalendarDay.Kind.HOLIDAY)))
+    assert User.objects.filter(pk=healed.pk, username="after-restore").exists()
+
+
 def test_compiled_objects_are_the_querysets_instances_with_related_and_annotations() -> None:
     from django.contrib.auth.models import Group
     from django.db.models import Count, F
