@@ -397,6 +397,10 @@ def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: W
         by=world.edu_clerk,
     )
     services.publish_record(record, by=world.edu_reviewer)
+    # A second row: the styled cells are reused row after row (archives.exports._Styled);
+    # each row keeps its own values, styles and types.
+    second = services.submit_record(draft_negative(world, title="第二条", deciding_body="示范局"), by=world.edu_clerk)
+    services.publish_record(second, by=world.edu_reviewer)
     client.force_login(world.edu_clerk)
     response = client.get(reverse("archives:archive_export", args=[world.archive.pk]))
     assert response["Content-Disposition"].startswith("attachment")
@@ -404,14 +408,23 @@ def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: W
     assert workbook.sheetnames == ["信用信息记录表", "信用记录", "信用状况"]
     sheet = workbook["信用记录"]
     assert [c.value for c in sheet[1]][:5] == ["序号", "信息类别", "性质", "严重程度", "标题"]
+    rows = {sheet.cell(row=r, column=5).value: r for r in (2, 3)}
+    assert set(rows) == {"=HYPERLINK(1)", "第二条"}
+    first, other = rows["=HYPERLINK(1)"], rows["第二条"]
     # 001 §三(五): where the information came from (抽查检查), next to who decided it.
-    assert (sheet["I1"].value, sheet["I2"].value) == ("信息来源", "抽查检查")
-    assert sheet["E2"].value == "=HYPERLINK(1)"
-    assert sheet["E2"].data_type == "s"
+    assert (sheet["I1"].value, sheet.cell(row=first, column=9).value) == ("信息来源", "抽查检查")
+    assert sheet.cell(row=first, column=5).data_type == "s"
     # A short column is written as a plain value unless it would read as a formula.
-    assert sheet["H2"].value == "=1+1"
-    assert sheet["H2"].data_type == "s"
-    assert sheet["E2"].alignment.wrap_text
+    assert sheet.cell(row=first, column=8).value == "=1+1"
+    assert sheet.cell(row=first, column=8).data_type == "s"
+    assert sheet.cell(row=other, column=8).value == "示范局"
+    assert not sheet.cell(row=other, column=8).alignment.wrap_text
+    assert [sheet.cell(row=r, column=1).value for r in (2, 3)] == [1, 2]
+    for r in (2, 3):
+        assert sheet.cell(row=r, column=5).alignment.wrap_text
+        assert sheet.cell(row=r, column=6).alignment.wrap_text
+        assert not sheet.cell(row=r, column=5).font.bold
+    assert sheet["A1"].font.bold and sheet["E1"].font.bold
     cells = [str(c.value) for ws in workbook for row in ws.iter_rows() for c in row if c.value is not None]
     assert world.subject.id_number not in " ".join(cells)
     assert world.subject.id_number_masked in cells
