@@ -424,7 +424,8 @@ def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: W
         assert sheet.cell(row=r, column=5).alignment.wrap_text
         assert sheet.cell(row=r, column=6).alignment.wrap_text
         assert not sheet.cell(row=r, column=5).font.bold
-    assert sheet["A1"].font.bold and sheet["E1"].font.bold
+    assert sheet["A1"].font.bold
+    assert sheet["E1"].font.bold
     cells = [str(c.value) for ws in workbook for row in ws.iter_rows() for c in row if c.value is not None]
     assert world.subject.id_number not in " ".join(cells)
     assert world.subject.id_number_masked in cells

@@ -260,13 +260,15 @@ def test_ids_held_ahead_that_a_restore_gave_again_fail_once_then_fresh_ids_are_t
     # What a restored sequence does: another writer is given the id this process holds next.
     User.objects.create(pk=stale, username="restored-writer")
     doomed = User(username="after-restore")
-    assert reserve_pk(doomed) and doomed.pk == stale
+    assert reserve_pk(doomed)
+    assert doomed.pk == stale
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_together((users, doomed), (days, CalendarDay(date="2032-01-01", kind=CalendarDay.Kind.HOLIDAY)))
     assert table not in bulkload._ahead
     assert not CalendarDay.objects.filter(date="2032-01-01").exists()
     healed = User(username="after-restore")
-    assert reserve_pk(healed) and healed.pk > stale > held
+    assert reserve_pk(healed)
+    assert healed.pk > stale > held
     insert_together((users, healed), (days, CalendarDay(date="2032-01-01", kind=CalendarDay.Kind.HOLIDAY)))
     assert User.objects.filter(pk=healed.pk, username="after-restore").exists()
 
