@@ -51,7 +51,7 @@ class _Styled:
 
     A write-only sheet writes each row out while ``append`` runs (openpyxl streams it),
     so a cell object can carry the next row's value once ``append`` has returned. Giving
-    every styled cell of every row a new object, and its style, cost about a fifth of the
+    every styled cell of every row a new object, and its style, cost about a sixth of the
     export (openpyxl hashes the style to find its index, per cell)."""
 
     def __init__(self, sheet) -> None:  # type: ignore[no-untyped-def]
