@@ -196,10 +196,12 @@ def insert_together(*inserts: tuple[CompiledInsert, Model], using: str = "defaul
         try:
             prepared.execute(connection, cursor, sql, params)
         except IntegrityError:
-            # An id taken ahead that the database already holds can only mean a restore
-            # behind this process's back (README, "Backups"): the rest it holds would
-            # fail the same way, so they are dropped and the next row takes fresh ids
-            # from the restored sequence. This statement still fails, writing nothing.
+            # Where the row failing is one with an id taken ahead that the database already
+            # holds (only a restore behind this process's back does that; README,
+            # "Backups"), the rest this process holds would fail the same way: they are
+            # dropped, and the next row takes fresh ids from the restored sequence. Any
+            # other failure loses only unused ids, gaps as a rollback leaves. This
+            # statement still fails, writing nothing.
             for _insert, obj in firsts:
                 bulkload.forget_ids(obj._meta.db_table)
             raise
