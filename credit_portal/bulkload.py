@@ -172,10 +172,13 @@ def next_id(table: str) -> int:
     return held[1].pop()
 
 
-def forget_ids(table: str) -> None:
-    """Drop the ids this process took ahead for ``table``: the next ``next_id`` takes
-    fresh ones from the sequence."""
-    _ahead.pop(table, None)
+def forget_ids(table: str | None = None) -> None:
+    """Drop the ids this process took ahead for ``table`` (every table: None): the next
+    ``next_id`` takes fresh ones from the sequence."""
+    if table is None:
+        _ahead.clear()
+    else:
+        _ahead.pop(table, None)
 
 
 def write_rows(cursor: Any, table: str, columns: tuple[str, ...], data: object) -> int:

@@ -49,7 +49,7 @@ def _execute_sql_flush_as_audit_maintenance(self: PostgresOperations, sql_list: 
         # restarting the processes drops them in production (README, "Backups").
         from credit_portal import bulkload
 
-        bulkload._ahead.clear()
+        bulkload.forget_ids()
     return result
 
 
