@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -67,12 +68,48 @@ _REFERENCE_SNAPSHOT: str | None = None
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     global _REFERENCE_SNAPSHOT
     from django.db import connection
 
     with django_db_blocker.unblock():
         _REFERENCE_SNAPSHOT = connection.creation.serialize_db_to_string()
+    yield
+    with django_db_blocker.unblock():
+        _end_other_sessions(connection)
+
+
+def _end_other_sessions(connection: Any) -> None:
+    """Name and end the other sessions still on this worker's test database, so that
+    pytest-django's DROP DATABASE, which runs after this, does not fail with "is being
+    accessed by other users" and leave the database behind. Such a session is a test's
+    leak (a thread's or a child process's connection never closed); the warning names
+    it by what it last ran, so the leak can be found and mended."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, backend_type, state, left(query, 160),"
+            " pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        others = cursor.fetchall()
+        # Ending a session is a signal: wait (a few seconds at most) until it is gone.
+        for _ in range(50):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if not others or not cursor.fetchone()[0]:
+                break
+            time.sleep(0.1)
+    if others:
+        import warnings
+
+        warnings.warn(
+            "sessions left on the test database at the end, ended: "
+            + "; ".join(f"pid {pid} {app or '-'} ({kind}, {state}): {query!r}" for pid, app, kind, state, query, _ in others),
+            stacklevel=1,
+        )
 
 
 @pytest.fixture(autouse=True)
