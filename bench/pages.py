@@ -235,7 +235,7 @@ def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object
         Page("clerk: dashboard", "/staff/", cookies=signed(clerk)),
         Page("clerk: archive page", f"/staff/archives/{staff_archive.pk}/", cookies=signed(clerk)),
         Page("reviewer: review queue", "/staff/review/", cookies=signed(reviewer)),
-        Page(f"clerk: name search ({named} namesakes)", "/staff/subjects/find/", "POST",
+        Page(f"clerk: name search ({named} namesake{'' if named == 1 else 's'})", "/staff/subjects/find/", "POST",
              urlencode({"search": "name", "name-name": subject.name}), cookies=signed(clerk), headers=post),
         Page("public: dishonesty list", "/public/dishonesty/"),
         Page("public: honour list, page 5", "/public/honours/?page=5"),
