@@ -51,6 +51,13 @@ class CreditRecordAdmin(ReadOnlyAdmin):
     list_filter = ("state", "polarity", "severity", "category")
     list_select_related = ("archive__subject", "archive__occupation", "category")
     search_fields = ("title", "decision_number")
+    # Newest first by the primary key, which its index serves: the model's order (by
+    # decision date) sorted every record for each page, 23 s at 1,000,000 people
+    # (11,000,000 records). For the same reason no column sorts the list, and the count
+    # is taken once, not again for the unfiltered total.
+    ordering = ("-id",)
+    sortable_by = ()
+    show_full_result_count = False
 
 
 @admin.register(AnnualFinding)
@@ -58,6 +65,10 @@ class AnnualFindingAdmin(ReadOnlyAdmin):
     list_display = ("archive", "year", "status", "state", "version", "signed_at")
     list_filter = ("status", "state", "year")
     list_select_related = ("archive__subject", "archive__occupation")
+    # As the records' list: a million findings at 1,000,000 people.
+    ordering = ("-id",)
+    sortable_by = ()
+    show_full_result_count = False
 
 
 @admin.register(Evidence)

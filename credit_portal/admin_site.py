@@ -13,6 +13,10 @@ an ``OverflowError`` in SQLite. Every model admin registered on this site builds
 forms through :class:`HostileInputAdminMixin`, which turns such a value into one that
 matches no object, so the form answers with Django's "select a valid choice" error on
 that field instead.
+
+Every list page joins only the foreign keys its columns show
+(:class:`ListedForeignKeysAdminMixin`), not Django's default of every foreign key
+followed to the end.
 """
 
 from __future__ import annotations
@@ -118,11 +122,35 @@ class HostileInputAdminMixin:
         return guarded_form(super().get_form(request, obj, change=change, **kwargs))  # type: ignore[misc]
 
 
+class ListedForeignKeysAdminMixin:
+    """Mixed into every model admin registered on :class:`PortalAdminSite`: a list page
+    joins only the foreign keys its columns show.
+
+    With a foreign key among ``list_display`` and ``list_select_related`` left False,
+    Django's list calls ``select_related()`` without fields: every non-null foreign key,
+    followed to the end. For an objection that is its record, the record's archive, the
+    person, the occupation, the department... joined for every page: 2.0 s for the
+    objections' list at 1,000,000 people (10,000 objections joined to 11,000,000 records).
+    An admin that names its own ``list_select_related`` keeps it."""
+
+    def get_list_select_related(self, request: HttpRequest) -> Any:
+        chosen = super().get_list_select_related(request)  # type: ignore[misc]
+        if chosen is not False:
+            return chosen
+        fields = {field.name: field for field in self.model._meta.get_fields()}  # type: ignore[attr-defined]
+        return tuple(
+            name for name in self.list_display  # type: ignore[attr-defined]
+            if isinstance(name, str) and (field := fields.get(name)) is not None
+            and (field.many_to_one or field.one_to_one) and field.concrete
+        )
+
+
 class PortalAdminSite(admin.AdminSite):
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, HostileInputAdminMixin):
-            admin_class = type(admin_class.__name__, (HostileInputAdminMixin, admin_class), {
+        mixins = tuple(m for m in (HostileInputAdminMixin, ListedForeignKeysAdminMixin) if not issubclass(admin_class, m))
+        if mixins:
+            admin_class = type(admin_class.__name__, (*mixins, admin_class), {
                 "__module__": admin_class.__module__, "__doc__": admin_class.__doc__,
             })
         super().register(model_or_iterable, admin_class, **options)
