@@ -25,7 +25,7 @@ from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, N
 from archives.stamps import with_content_stamp
 from credit_portal.compiled import CompiledQuery
 from credit_portal.exceptions import NotFound
-from departments.models import Occupation, RecordCategory
+from departments.models import Occupation, OccupationCategory, RecordCategory
 from departments.scope import department_ids
 from disclosure import conf
 from disclosure.models import (
@@ -258,9 +258,13 @@ def scope_choices(subject: Subject) -> tuple[QuerySet[Occupation], QuerySet[Reco
     and the categories those archives can hold: the common ones and their occupations'
     own (000 §二)."""
     occupations = Occupation.objects.filter(archives__subject=subject).distinct().order_by("sort_order", "id")
-    categories = RecordCategory.objects.filter(
-        Q(is_common=True) | Q(occupations__archives__subject=subject)
-    ).distinct().order_by("sort_order", "id")
+    # The person's occupations as a subquery, not joined: the join (category, its
+    # occupations, their archives) ORed with "common" let no index find the person's
+    # archives, and joined every archive: 4.7 s for this page at 1,000,000 people.
+    own = OccupationCategory.objects.filter(
+        occupation_id__in=Archive.objects.filter(subject=subject).values("occupation_id")
+    ).values("category_id")
+    categories = RecordCategory.objects.filter(Q(is_common=True) | Q(pk__in=own)).order_by("sort_order", "id")
     return occupations, categories
 
 
