@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case as SqlCase
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, When, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -202,23 +204,92 @@ STAGES: tuple[tuple[str, case_types.CaseType, str], ...] = (
 )
 
 
-def queue(user: User, *, today: date | None = None) -> dict[str, list[Case]]:
-    """The credit office's open cases by stage, oldest deadline first, each marked
-    ``overdue`` (deadline passed) or ``due_soon`` (due within one working day): one
-    query per kind of case."""
+# At most this many cases of each stage on the queue page, most urgent first; the
+# stage's own page lists all of them, 50 a page. A backlog of thousands (a whole
+# department's records disputed at once) would otherwise be rendered on one page.
+QUEUE_SHOWN = 20
+
+
+@dataclass
+class Stage:
+    key: str
+    case_type: case_types.CaseType
+    state: str
+    count: int = 0
+    overdue: int = 0
+    cases: list[Case] = field(default_factory=list)
+
+
+def _next_due() -> SqlCase:
+    """``Case.due`` of an open case in SQL: the decision deadline once accepted, the
+    acceptance deadline before."""
+    return SqlCase(When(accepted_at__isnull=False, then=F("decide_due")), default=F("accept_due"))
+
+
+def _overdue(today: date) -> Q:
+    return Q(accepted_at__isnull=True, accept_due__lt=today) | Q(accepted_at__isnull=False, decide_due__lt=today)
+
+
+_URGENT_FIRST = (F("next_due").asc(nulls_last=True), F("filed_at").asc(), F("pk").asc())
+
+
+def stage_of(key: object) -> Stage | None:
+    for stage_key, case_type, state in STAGES:
+        if stage_key == key:
+            return Stage(stage_key, case_type, state)
+    return None
+
+
+def stage_cases(user: User, stage: Stage) -> QuerySet:
+    """Every open case of ``stage``, oldest deadline first (for paging); none for
+    anyone but the credit office. ``mark_queue_cases`` marks a page of them."""
+    model = stage.case_type.model
     if not permissions.is_credit_office(user):
-        return {}
+        return model.objects.none()
+    return (model.objects.filter(state=stage.state).annotate(next_due=_next_due())
+            .select_related("assigned_to").order_by(*_URGENT_FIRST))
+
+
+def mark_queue_cases(cases: Iterable[Case], today: date | None = None) -> list[Case]:
+    """Mark each case ``overdue`` (deadline passed) or ``due_soon`` (due within one
+    working day)."""
     today = today or timezone.localdate()
     soon = deadlines.add_working_days(today, 1)
-    stages: dict[str, list[Case]] = {key: [] for key, _t, _s in STAGES}
-    by_state = {(t.slug, state): key for key, t, state in STAGES}
+    marked = []
+    for case in cases:
+        _mark(case, today)
+        case.due_soon = not case.overdue and case.due is not None and case.due <= soon
+        marked.append(case)
+    return marked
+
+
+def queue(user: User, *, today: date | None = None, shown: int | None = None) -> list[Stage]:
+    """The credit office's open cases by stage: each stage's count, how many are past
+    their deadline, and its ``shown`` most urgent cases (oldest deadline first), marked.
+    Four queries whatever the number of cases: per kind of case, one for the counts and
+    one for the most urgent of each stage (a row number per stage, in SQL)."""
+    if not permissions.is_credit_office(user):
+        return []
+    today = today or timezone.localdate()
+    shown = shown or QUEUE_SHOWN
+    stages = [Stage(key, case_type, state) for key, case_type, state in STAGES]
     for case_type in (case_types.OBJECTION, case_types.APPLICATION):
-        for case in case_type.model.objects.filter(state__in=case_type.model.OPEN_STATES).select_related("assigned_to"):
-            _mark(case, today)
-            case.due_soon = not case.overdue and case.due is not None and case.due <= soon
-            stages[by_state[(case_type.slug, case.state)]].append(case)
-    for cases in stages.values():
-        cases.sort(key=lambda c: (c.due or date.max, c.filed_at))
+        own = [s for s in stages if s.case_type is case_type]
+        open_cases = case_type.model.objects.filter(state__in=[s.state for s in own])
+        counts = open_cases.aggregate(**{
+            name: Count("pk", filter=Q(state=s.state) & extra)
+            for s in own for name, extra in ((f"n{s.key}", Q()), (f"o{s.key}", _overdue(today)))
+        })
+        urgent = open_cases.annotate(
+            next_due=_next_due(),
+            rank=Window(RowNumber(), partition_by=F("state"), order_by=_URGENT_FIRST),
+        ).filter(rank__lte=shown).select_related("assigned_to").order_by(*_URGENT_FIRST)
+        by_state: dict[str, list[Case]] = {s.state: [] for s in own}
+        for case in mark_queue_cases(urgent, today):
+            by_state[case.state].append(case)
+        for stage in own:
+            stage.count, stage.overdue = counts[f"n{stage.key}"], counts[f"o{stage.key}"]
+            stage.cases = by_state[stage.state]
     return stages
 
 

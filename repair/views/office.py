@@ -33,14 +33,23 @@ STAGE_LABELS = {
 @require_GET
 @office_view
 def queue(request: HttpRequest) -> HttpResponse:
-    groups = [
-        {"key": key, "label": STAGE_LABELS[key], "cases": cases}
-        for key, cases in selectors.queue(request.user).items()
-    ]
-    return render(request, "repair/queue.html", {
-        "groups": groups, "overdue": sum(1 for g in groups for c in g["cases"] if c.overdue),
+    """Open cases by stage, the most urgent of each first; ``?stage=<key>`` lists one
+    stage in full, 50 a page."""
+    common = {
         "ratings": len(selectors.ratings_to_follow_up()),
         "missing_years": workdays.missing_years(timezone.localdate()),
+    }
+    stage = selectors.stage_of(request.GET.get("stage"))
+    if stage is not None:
+        page = Paginator(selectors.stage_cases(request.user, stage), 50).get_page(request.GET.get("page"))
+        page.object_list = selectors.mark_queue_cases(page.object_list)
+        return render(request, "repair/queue.html", {
+            **common, "page": page, "stage": {"key": stage.key, "label": STAGE_LABELS[stage.key]},
+        })
+    stages = selectors.queue(request.user)
+    return render(request, "repair/queue.html", {
+        **common, "overdue": sum(s.overdue for s in stages),
+        "groups": [{"key": s.key, "label": STAGE_LABELS[s.key], "cases": s.cases, "count": s.count} for s in stages],
     })
 
 

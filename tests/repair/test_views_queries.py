@@ -58,10 +58,11 @@ def test_credit_office_queue_query_count(linked_citizen, world, django_assert_nu
     _cases(world, n)
     client = english_client(world.credit_office)
     _warm(client, reverse("repair:queue"))
-    # 3 common (session, user, role groups) + open objections and open applications (officer joined), ratings to follow up = 6.
+    # 2 common (session, user) + ratings to follow up + per kind of case (objections,
+    # applications) its counts by stage and its most urgent cases by stage (officer joined) = 7.
     # (The user's memberships and role groups: one query for every role on the first request
     # after signing in, none later: kept in the session, departments.scope.)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         assert client.get(reverse("repair:queue")).status_code == 200
 
 
