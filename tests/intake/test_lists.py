@@ -152,3 +152,32 @@ def test_the_export_is_an_audited_read(client, world) -> None:
     entry = AuditEntry.objects.get(action="intake.archives.exported")
     assert entry.actor_id == world.edu_clerk.pk
     assert entry.detail == {"rows": 2}
+
+
+def test_an_export_over_the_limit_is_refused_with_a_message_and_the_list_offers_none(client, world,
+                                                                                      monkeypatch) -> None:
+    from archives.intake import lists
+    from credit_portal.models import AuditEntry
+
+    monkeypatch.setattr(lists, "EXPORT_MAX_ROWS", 2)
+    make_archives(world, 3, employer="示范市第九中学")
+    client.force_login(world.edu_clerk)
+    audited = AuditEntry.objects.filter(action="intake.archives.exported").count()
+
+    response = client.get(reverse("archives:intake_archives_export"), {"employer": "第九"}, follow=True)
+    [(url, status)] = response.redirect_chain
+    assert (url, status) == (reverse("archives:intake_archives") + "?employer=%E7%AC%AC%E4%B9%9D", 302)
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "导出最多包含 2 份档案" in html  # the message, in the clerk's language
+    assert 'id="export-too-large"' in html
+    assert reverse("archives:intake_archives_export") not in html  # no button that cannot work
+    assert AuditEntry.objects.filter(action="intake.archives.exported").count() == audited
+
+    # Narrowed to two archives, the export is offered and made.
+    Archive.objects.filter(pk=Archive.objects.filter(employer="示范市第九中学").first().pk).update(employer="示范市第十中学")
+    page = client.get(reverse("archives:intake_archives"), {"employer": "第九"}).content.decode()
+    assert reverse("archives:intake_archives_export") in page
+    assert 'id="export-too-large"' not in page
+    export = client.get(reverse("archives:intake_archives_export"), {"employer": "第九"})
+    assert len(list(load_workbook(BytesIO(export.content)).worksheets[0].iter_rows(min_row=2))) == 2
