@@ -224,8 +224,11 @@ class CreditRecord(models.Model):
                 condition=Q(is_current=True, state="published", subject_was_minor=False, polarity="positive"),
             ),
             # The dashboard's short lists: a clerk's drafts, returned records, the review queue.
-            models.Index(fields=["created_by", "-updated_at"], name="record_drafts_by_author",
-                         condition=Q(state="draft")),
+            # A clerk's records in hand (drafts on the dashboard; drafts, returned and
+            # submitted on "my items", archives.selectors.my_items): without it their
+            # counts scanned all records (0.7 s each at 1,000,000 people).
+            models.Index(fields=["created_by", "-updated_at"], name="record_in_hand_by_author",
+                         condition=Q(is_current=True, state__in=("returned", "draft", "submitted"))),
             models.Index(fields=["-updated_at"], name="record_returned", condition=Q(state="returned", is_current=True)),
             models.Index(fields=["submitted_at", "id"], name="record_awaiting_review",
                          condition=Q(state="submitted", is_current=True)),
