@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 
@@ -101,13 +103,37 @@ def register_figures(provider: FigureProvider) -> None:
     _register(_figures, provider)
 
 
-def coverage(year: int) -> dict[tuple[int, int], CoverageFigures]:
+@dataclass(frozen=True)
+class Coverage:
+    """The archives' figures per (department, occupation) and when they were computed."""
+
+    figures: dict[tuple[int, int], CoverageFigures]
+    computed_at: datetime
+
+
+def coverage(year: int, *, fresh: bool = False) -> Coverage:
     """The archives' figures per (department, occupation); one provider (archives)
-    is expected, a later one overrides the same keys."""
+    is expected, a later one overrides the same keys.
+
+    They are counts of the whole city, the same for every viewer and naming no one, and
+    take seconds at a million people (records first published this year: a count over
+    every such record). So the pages that show them (coverage, evaluations) share one
+    computation for ``FRAGMENT_CACHE_SECONDS``, as the city dashboard's cached fragment
+    does, and say as of when. ``fresh`` computes them now: for figures printed or kept
+    as of a moment (the yearly report, the figures saved with an evaluation)."""
+    key = f"city-coverage:{year}"
+    seconds = settings.FRAGMENT_CACHE_SECONDS
+    if not fresh and seconds:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
     merged: dict[tuple[int, int], CoverageFigures] = {}
     for provider in _coverage:
         merged.update(provider(year))
-    return merged
+    computed = Coverage(figures=merged, computed_at=timezone.now())
+    if seconds:
+        cache.set(key, computed, seconds)
+    return computed
 
 
 def series(year: int) -> list[Series]:

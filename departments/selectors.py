@@ -126,14 +126,14 @@ def _sum(figures: list[CoverageFigures]) -> CoverageFigures:
     )
 
 
-def coverage_table(year: int) -> list[CoverageRow]:
+def coverage_table(year: int, coverage: statistics.Coverage | None = None) -> list[CoverageRow]:
     """The coverage table computed from the archives for ``year``: every active
     department that keeps archives (the credit office itself left out), its groups by
     the catalogue's mappings and by the archives it actually holds.
 
     A fixed number of queries whatever the number of departments, groups or archives
     (the figures are aggregates: ``credit_portal.statistics``)."""
-    figures = statistics.coverage(year)
+    figures = (coverage or statistics.coverage(year)).figures
     departments = list(
         Department.objects.filter(is_active=True)
         .exclude(kind=Department.Kind.CREDIT_OFFICE)
@@ -177,7 +177,8 @@ def coverage_table(year: int) -> list[CoverageRow]:
 
 def department_figures(department: Department, year: int) -> dict[str, object]:
     """One department's computed figures, as kept with its yearly evaluation."""
-    row = next((r for r in coverage_table(year) if r.department.pk == department.pk), None)
+    row = next((r for r in coverage_table(year, statistics.coverage(year, fresh=True))
+                if r.department.pk == department.pk), None)
     if row is None:
         return {}
     return {

@@ -49,12 +49,14 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def coverage(request: HttpRequest) -> HttpResponse:
     """The coverage table of 000's annex, for the credit office (DESIGN §4)."""
     year = timezone.localdate().year
+    figures = statistics.coverage(year)
     return render(
         request,
         "departments/coverage.html",
         {
             "year": year,
-            "rows": selectors.coverage_table(year),
+            "rows": selectors.coverage_table(year, figures),
+            "computed_at": figures.computed_at,
             "entries": selectors.coverage_entries(),
             "can_change": permissions.may_change_coverage(request.user),
         },
@@ -156,7 +158,7 @@ def yearly_report(request: HttpRequest, year: int) -> HttpResponse:
         {
             "year": year,
             "figures": statistics.figures(year),
-            "rows": selectors.coverage_table(year),
+            "rows": selectors.coverage_table(year, statistics.coverage(year, fresh=True)),
             "series": statistics.series(year),
             "generated_at": timezone.now(),
         },
@@ -168,7 +170,8 @@ def yearly_report(request: HttpRequest, year: int) -> HttpResponse:
 def yearly_report_export(request: HttpRequest, year: int) -> HttpResponse:
     _require_report_year(request, year)
     content = exports.yearly_report_workbook(
-        year, statistics.figures(year), selectors.coverage_table(year), statistics.series(year)
+        year, statistics.figures(year), selectors.coverage_table(year, statistics.coverage(year, fresh=True)),
+        statistics.series(year),
     )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="progress-{year}.xlsx"'
@@ -224,9 +227,12 @@ def filing_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evaluations(request: HttpRequest) -> HttpResponse:
     """Every department's yearly evaluation next to its computed figures."""
-    return _yearly_page(request, "departments/evaluations.html", lambda year: {
-        "rows": selectors.coverage_table(year), "can_evaluate": permissions.can_evaluate(request.user),
-    })
+    def context(year: int) -> dict[str, object]:
+        figures = statistics.coverage(year)
+        return {"rows": selectors.coverage_table(year, figures), "computed_at": figures.computed_at,
+                "can_evaluate": permissions.can_evaluate(request.user)}
+
+    return _yearly_page(request, "departments/evaluations.html", context)
 
 
 @require_http_methods(["GET", "POST"])

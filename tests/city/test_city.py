@@ -244,3 +244,32 @@ def test_deadlines_met_count_concluded_cases(world) -> None:
     """With no case at all every count is zero, and the series still lists both kinds."""
     series = {s.key: s for s in statistics.series(YEAR)}["case_deadlines"]
     assert [values for _label, values in series.rows] == [(0, 0), (0, 0)]
+
+
+def test_coverage_figures_are_computed_once_for_the_pages_that_show_them_but_fresh_for_the_report(
+    client, world, settings, monkeypatch
+) -> None:
+    """The coverage and evaluation pages share one computation of the city's figures for
+    FRAGMENT_CACHE_SECONDS and say as of when; the yearly report (page and workbook)
+    and the figures kept with an evaluation are computed as of the moment."""
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    _fixture(world)
+    calls = []
+    provider = statistics._coverage[0]
+    monkeypatch.setattr(statistics, "_coverage", [lambda year: calls.append(year) or provider(year)])
+    client.force_login(world.credit_office)
+    for url in ("/catalogue/coverage/", "/city/evaluations/", "/catalogue/coverage/"):
+        page = client.get(url).content.decode()
+        assert 'id="computed-at"' in page, url
+    assert calls == [YEAR]
+
+    make_record(make_archives(world, 1)[0], by=world.edu_reviewer)  # a third new record this year
+    assert _row(YEAR, "education").figures.records_this_year == 2  # the shared figures, as of their time
+    assert selectors.department_figures(world.education, YEAR)["records_this_year"] == 3
+    report = client.get(f"/city/report/{YEAR}/")
+    education = next(r for r in report.context["rows"] if r.department.code == "education")
+    assert education.figures.records_this_year == 3
+    assert calls == [YEAR, YEAR, YEAR]
+
+    settings.FRAGMENT_CACHE_SECONDS = 0  # caching off: every page computes them
+    assert _row(YEAR, "education").figures.records_this_year == 3
