@@ -74,3 +74,24 @@ def test_no_column_of_the_records_list_offers_a_sort_the_index_cannot_serve(admi
     header = page.split('id="result_list"', 1)[1].split("</thead>")[0]
     assert record.title in page
     assert "sortable" not in header
+
+
+def test_a_crafted_sort_of_a_column_not_offered_is_ignored(admin_client, world, record) -> None:
+    """``sortable_by = ()`` hides the headers' sorts; ``?o=`` in a typed address used to
+    sort by the column anyway (all 11,000,000 records for each page)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get("/admin/archives/creditrecord/", {"o": "2.-1"})
+    assert response.status_code == 200
+    assert record.title in response.content.decode()
+    select = _page_select(queries, "archives_creditrecord")
+    assert select.split("ORDER BY", 1)[1].split("LIMIT")[0].strip() == '"archives_creditrecord"."id" DESC'
+
+
+def test_a_list_that_offers_sorts_still_sorts(admin_client, world) -> None:
+    f.make_user("zz-last")
+    f.make_user("aa-first")
+    names = []
+    for order in ("1", "-1"):
+        page = admin_client.get("/admin/credit_portal/user/", {"o": order}).content.decode()
+        names.append(page.index("aa-first") < page.index("zz-last"))
+    assert names == [True, False]
