@@ -90,7 +90,7 @@ def _end_other_sessions(connection: Any) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid, application_name, backend_type, state, left(query, 160),"
-            " pg_terminate_backend(pid) FROM pg_stat_activity"
+            " pg_terminate_backend(pid), backend_start FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         others = cursor.fetchall()
@@ -107,9 +107,36 @@ def _end_other_sessions(connection: Any) -> None:
 
         warnings.warn(
             "sessions left on the test database at the end, ended: "
-            + "; ".join(f"pid {pid} {app or '-'} ({kind}, {state}): {query!r}" for pid, app, kind, state, query, _ in others),
+            + "; ".join(f"pid {pid} {app or '-'} ({kind}, {state}): {query!r}, first seen after "
+                        f"{_SESSIONS_FIRST_SEEN.get((pid, start), 'no test (opened at the end)')}"
+                        for pid, app, kind, state, query, _, start in others),
             stacklevel=1,
         )
+
+
+# (pid, start) of another session on the worker's test database -> the test after which it was
+# first seen (PostgreSQL only): the end-of-run warning above names the test that opened
+# a connection it never closed.
+_SESSIONS_FIRST_SEEN: dict[int, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _note_other_sessions(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "_django_db_helper" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # torn down after this fixture: the database is still open
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        for session in cursor.fetchall():
+            _SESSIONS_FIRST_SEEN.setdefault(session, request.node.nodeid)
 
 
 @pytest.fixture(autouse=True)
