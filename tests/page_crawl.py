@@ -25,7 +25,10 @@ ROLE_STARTS: dict[str, tuple[str, ...]] = {
     "demo_institution": ("/", "/institution/", "/institution/query/", "/institution/request/"),
     "demo_education_clerk": ("/", "/staff/", "/repair/department/"),
     "demo_education_reviewer": ("/", "/staff/", "/staff/review/"),
-    "demo_credit_office": ("/", "/repair/office/", "/exchange/operations/", "/catalogue/coverage/", "/staff/units/"),
+    "demo_credit_office": (
+        "/", "/repair/office/", "/repair/office/?stage=objection_submitted", "/exchange/operations/",
+        "/catalogue/coverage/", "/staff/units/",
+    ),
     "demo_auditor": ("/", "/admin/"),
 }
 PER_PATTERN = 2
