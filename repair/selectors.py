@@ -263,13 +263,14 @@ def mark_queue_cases(cases: Iterable[Case], today: date | None = None) -> list[C
     return marked
 
 
-def queue(user: User, *, today: date | None = None, shown: int | None = None) -> list[Stage]:
-    """The credit office's open cases by stage: each stage's count, how many are past
-    their deadline, and its ``shown`` most urgent cases (oldest deadline first), marked.
+def queue(user: User, *, today: date | None = None, shown: int | None = None) -> dict[str, Stage]:
+    """The credit office's open cases by stage key, in STAGES order: each stage's count,
+    how many are past their deadline, and its ``shown`` most urgent cases (oldest
+    deadline first), marked. Empty for anyone but the credit office.
     Four queries whatever the number of cases: per kind of case, one for the counts and
     one for the most urgent of each stage (a row number per stage, in SQL)."""
     if not permissions.is_credit_office(user):
-        return []
+        return {}
     today = today or timezone.localdate()
     shown = shown or QUEUE_SHOWN
     stages = [Stage(key, case_type, state) for key, case_type, state in STAGES]
@@ -290,7 +291,7 @@ def queue(user: User, *, today: date | None = None, shown: int | None = None) ->
         for stage in own:
             stage.count, stage.overdue = counts[f"n{stage.key}"], counts[f"o{stage.key}"]
             stage.cases = by_state[stage.state]
-    return stages
+    return {stage.key: stage for stage in stages}
 
 
 def closed_cases(user: User, case_type: case_types.CaseType, *, query: str = "") -> QuerySet:

@@ -117,7 +117,7 @@ def _end_other_sessions(connection: Any) -> None:
 # (pid, start) of another session on the worker's test database -> the test after which it was
 # first seen (PostgreSQL only): the end-of-run warning above names the test that opened
 # a connection it never closed.
-_SESSIONS_FIRST_SEEN: dict[int, str] = {}
+_SESSIONS_FIRST_SEEN: dict[tuple[int, object], str] = {}
 
 
 @pytest.fixture(autouse=True)

@@ -46,7 +46,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         return render(request, "repair/queue.html", {
             **common, "page": page, "stage": {"key": stage.key, "label": STAGE_LABELS[stage.key]},
         })
-    stages = selectors.queue(request.user)
+    stages = selectors.queue(request.user).values()
     return render(request, "repair/queue.html", {
         **common, "overdue": sum(s.overdue for s in stages),
         "groups": [{"key": s.key, "label": STAGE_LABELS[s.key], "cases": s.cases, "count": s.count} for s in stages],

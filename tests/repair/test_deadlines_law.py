@@ -54,7 +54,7 @@ def _file(record, world, day: date, accept_on: date | None = None) -> Objection:
 def _overdue_on(case: Objection, day: date, user) -> bool:
     with at(day):
         stage = "objection_verifying" if case.accepted_at else "objection_submitted"
-        [row] = [c for c in selectors.queue(user)[stage] if c.pk == case.pk]
+        [row] = [c for c in selectors.queue(user)[stage].cases if c.pk == case.pk]
         return row.overdue
 
 

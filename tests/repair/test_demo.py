@@ -18,6 +18,6 @@ def test_demo_fills_the_queue_with_an_overdue_case_and_is_idempotent(links, worl
     count = Objection.objects.count()
     assert count >= 2
     stages = selectors.queue(world.credit_office)
-    assert any(case.overdue for cases in stages.values() for case in cases)
+    assert any(case.overdue for stage in stages.values() for case in stage.cases)
     demo.load(io.StringIO())
     assert Objection.objects.count() == count

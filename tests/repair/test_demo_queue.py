@@ -19,9 +19,9 @@ def test_demo_fills_several_stages_with_one_overdue(settings, tmp_path):
     call_command("load_demo_data", stdout=io.StringIO())
     officer = User.objects.get(username="demo_credit_office")
     stages = selectors.queue(officer)
-    filled = [name for name, cases in stages.items() if cases]
+    filled = [name for name, stage in stages.items() if stage.cases]
     assert len(filled) >= 3
-    assert any(case.overdue for cases in stages.values() for case in cases)
+    assert any(case.overdue for stage in stages.values() for case in stage.cases)
 
 
 def test_demo_case_headers_and_timelines_tell_the_same_dates(settings, tmp_path):

@@ -48,7 +48,7 @@ def _expected(state: str, model: type, shown: int) -> list[int]:
 
 def test_each_stage_shows_its_most_urgent_cases_with_full_counts(cases, world, monkeypatch) -> None:
     monkeypatch.setattr(selectors, "QUEUE_SHOWN", 2)
-    stages = {s.key: s for s in selectors.queue(world.credit_office)}
+    stages = selectors.queue(world.credit_office)
     today = date.today()
     for key, case_type, state in selectors.STAGES:
         stage = stages[key]
@@ -100,5 +100,5 @@ def test_only_the_credit_office_sees_a_stage(cases, world) -> None:
     for user in (world.edu_clerk, world.citizen):
         response = english_client(user).get(reverse("repair:queue"), {"stage": "objection_submitted"})
         assert response.status_code in (302, 403)
-    assert selectors.queue(world.edu_clerk) == []
+    assert selectors.queue(world.edu_clerk) == {}
     assert not selectors.stage_cases(world.edu_clerk, selectors.stage_of("objection_submitted")).exists()

@@ -149,7 +149,7 @@ def test_queue_marks_overdue_cases_and_reminders_are_sent_once_a_day(links, reco
     objection = services.file_objection(record, by=world.citizen, reasons="x")
     later = objection.accept_due + timedelta(days=3)
     stages = selectors.queue(world.credit_office, today=later)
-    assert stages["objection_submitted"][0].overdue
+    assert stages["objection_submitted"].cases[0].overdue
     assert selectors.queue(world.edu_reviewer) == {}
     assert reminders.send_reminders(today=later) == 1
     assert reminders.send_reminders(today=later) == 0  # safe to run twice
