@@ -40,15 +40,18 @@ def test_no_operation_answers_5xx_to_any_generated_input(live_server, disc):
     callers = {"anonymous": {}, "institution": {"Authorization": f"Api-Key {key}"}}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.path for op in operations} >= {"/api/disclosure/queries/", "/api/disclosure/reports/verify/"}
-    session = requests.Session()
-    for operation in operations:
-        for caller, headers in callers.items():
-            _fuzz(operation, f"{operation.method.upper()} {operation.path} as {caller}", headers, session,
-                  live_server.url)
-    # The real thing still works after the storm (nothing broke the data).
-    body = {"name": disc.subject.name, "id_number": disc.subject.id_number, "code": code, "purpose": "recruitment"}
-    response = session.post(f"{live_server.url}/api/disclosure/queries/", json=body,
-                            headers={"Authorization": f"Api-Key {key}"})
+    # Closed at the end: the live server's thread serving a kept-alive socket keeps its
+    # database connection until the socket closes (Django's ThreadedWSGIServer closes
+    # connections in close_request), which left a session on PostgreSQL's test database.
+    with requests.Session() as session:
+        for operation in operations:
+            for caller, headers in callers.items():
+                _fuzz(operation, f"{operation.method.upper()} {operation.path} as {caller}", headers, session,
+                      live_server.url)
+        # The real thing still works after the storm (nothing broke the data).
+        body = {"name": disc.subject.name, "id_number": disc.subject.id_number, "code": code, "purpose": "recruitment"}
+        response = session.post(f"{live_server.url}/api/disclosure/queries/", json=body,
+                                headers={"Authorization": f"Api-Key {key}"})
     assert response.status_code in {201, 403, 429}, response.text
 
 
