@@ -20,3 +20,12 @@ def test_longer_digit_runs_are_not_mistaken_for_numbers():
 def test_durations_are_not_mistaken_for_numbers():
     assert redact("succeeded in 0.012345678901234567s") == "succeeded in 0.012345678901234567s"
     assert redact("phone 13812345678.") == "phone [PHONE]."  # a sentence end is not a fraction
+
+
+def test_a_uuid_is_not_mistaken_for_a_phone():
+    task = "Task credit_portal.tasks.deliver_sms[3fbe3dd0-5842-41d0-86a1-c13812345678] succeeded"
+    assert redact(task) == task
+    # A phone next to a UUID is still masked.
+    assert redact("3fbe3dd0-5842-41d0-86a1-c13812345678 13812345678") == "3fbe3dd0-5842-41d0-86a1-c13812345678 [PHONE]"
+    assert redact("id 11010519491231002X, job 3fbe3dd0-5842-41d0-86a1-c13812345678") == (
+        "id [ID], job 3fbe3dd0-5842-41d0-86a1-c13812345678")
