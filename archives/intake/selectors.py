@@ -133,13 +133,28 @@ def draft_findings_to_sign(user: User, *, scope: Scope | None = None) -> QuerySe
 # --- the department's archive list --------------------------------------------------------
 
 
-def occupations_of_visible_archives(user: User) -> QuerySet[Occupation]:
-    """The occupations the list may be filtered by: those of the archives ``user`` sees."""
-    return Occupation.objects.filter(id__in=archives_visible_to(user).values("occupation_id")).order_by("sort_order")
+def occupations_in_scope(scope: Scope) -> QuerySet[Occupation]:
+    """The occupations the archive list may be filtered by: every occupation for the
+    credit office; for department staff those their departments are responsible for in
+    the catalogue (an archive is opened only for one of them,
+    ``archives.services.subjects``) and those of the archives shared with them.
+
+    Read from the scope, not from the archives in it: "the occupations of the archives
+    this user sees" scanned every archive in scope on each page (60-95 ms at 1,000,000
+    people), and PostgreSQL could not be brought to probe an index for it. An
+    occupation whose catalogue link to the department was removed later keeps its
+    archives in the list, but is no longer offered as a filter."""
+    if scope.unrestricted:
+        return Occupation.objects.order_by("sort_order", "code")
+    if not scope.department_ids:
+        return Occupation.objects.none()
+    shared = Archive.objects.filter(id__in=scope.shared_ids).values("occupation_id")
+    return Occupation.objects.filter(Q(id__in=scope.occupation_ids) | Q(id__in=shared)).order_by("sort_order", "code")
 
 
-def department_archives(user: User, filters: dict[str, Any]) -> QuerySet[Archive]:
-    """Archives ``user`` may see, filtered, with "has negative records" in the same query.
+def department_archives(user: User, filters: dict[str, Any], *, scope: Scope | None = None) -> QuerySet[Archive]:
+    """Archives ``user`` may see (``scope``: theirs, when read already), filtered, with
+    "has negative records" in the same query.
 
     Negative means current, published negative information (what the subject's
     credit status rests on); drafts are not facts yet.
@@ -150,7 +165,7 @@ def department_archives(user: User, filters: dict[str, Any]) -> QuerySet[Archive
     )
     # The cadence rule lives in archives.overdue (catalogue data, 001 §三(五)): read once.
     overdue = overdue_condition()
-    qs = archives_visible_to(user).annotate(has_negative=Exists(negative), is_overdue=_overdue_q_annotation(overdue))
+    qs = archives_visible_to(user, scope=scope).annotate(has_negative=Exists(negative), is_overdue=_overdue_q_annotation(overdue))
     if filters.get("occupation"):
         qs = qs.filter(occupation=filters["occupation"])
     if filters.get("employer"):
@@ -167,7 +182,13 @@ def department_archives(user: User, filters: dict[str, Any]) -> QuerySet[Archive
         qs = qs.filter(overdue)
     elif filters.get("overdue") == "no":
         qs = qs.exclude(overdue)
-    return qs.order_by("occupation__sort_order", "employer", "subject__name", "pk")
+    # A roster: by occupation (the catalogue's order), then unit, then the order the
+    # archives were opened. Not by the person's name: that sorted every archive in scope
+    # joined to its person before the first page could be shown (1.1 s for a scope of
+    # 500,000 at 1,000,000 people, against 0.18 s without it), and PostgreSQL orders
+    # Chinese names by code point, not by pinyin, which no clerk reads as an order. A
+    # person is found by name or ID number on the find page.
+    return qs.order_by("occupation__sort_order", "employer", "pk")
 
 
 def _overdue_q_annotation(overdue: Q):  # type: ignore[no-untyped-def]

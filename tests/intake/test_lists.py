@@ -18,9 +18,9 @@ from tests.archives.conftest import draft_negative
 pytestmark = pytest.mark.django_db
 
 
-def make_archives(world, n: int, *, employer: str = "示范市第三中学") -> list[Archive]:  # type: ignore[no-untyped-def]
+def make_archives(world, n: int, *, employer: str = "示范市第三中学", start: int = 0) -> list[Archive]:  # type: ignore[no-untyped-def]
     made = []
-    for i in range(n):
+    for i in range(start, start + n):
         subject, _ = services.find_or_create_subject(
             name=f"列表{i:03d}", id_number=f.make_id_number(birth=date(1970, 1, 1) + timedelta(days=i), seq=i % 50,
                                                              region="110108"), by=world.edu_clerk)
@@ -84,19 +84,77 @@ def test_export_has_real_dates_frozen_header_and_filter(client, world) -> None:
     assert "*" in rows[1][1]  # masked ID number
 
 
+def test_the_list_is_a_roster_by_occupation_unit_and_opening_and_its_pages_keep_the_order(client, world) -> None:
+    """The page's archives are chosen by id and read whole after (archives.intake.lists):
+    the rows come back in the list's order, page after page, with every annotation."""
+    from archives.intake import lists
+
+    lists_page_size = lists.PAGE_SIZE
+    lists.PAGE_SIZE = 2
+    try:
+        third = make_archives(world, 2, employer="示范市第三中学")
+        ninth = make_archives(world, 1, employer="示范市第九中学", start=2)
+        publish_negative(world, third[1])
+        # Opened later, but of the first unit in order: it comes first.
+        subject, _ = services.find_or_create_subject(
+            name="后来", id_number=f.make_id_number(birth=date(1990, 1, 1), region="110108"), by=world.edu_clerk)
+        early_unit = services.open_archive(subject=subject, occupation=world.teacher, department=world.education,
+                                           employer="示范市第一中学", by=world.edu_clerk)
+        # Opened last in the third unit, with a name that sorts first: last in its unit.
+        subject, _ = services.find_or_create_subject(
+            name="丁一", id_number=f.make_id_number(birth=date(1991, 1, 1), region="110108"), by=world.edu_clerk)
+        latest = services.open_archive(subject=subject, occupation=world.teacher, department=world.education,
+                                       employer="示范市第三中学", by=world.edu_clerk)
+        client.force_login(world.edu_clerk)
+        url = reverse("archives:intake_archives")
+        pages = [client.get(url, {"page": n}).context["page"] for n in (1, 2, 3)]
+    finally:
+        lists.PAGE_SIZE = lists_page_size
+    shown = [a for page in pages for a in page.object_list]
+    assert {a.pk for a in (*third, *ninth, early_unit)} <= {a.pk for a in shown}
+    # By the catalogue's order of occupations, then unit names as text (第一 < 第三 < 第九
+    # by code point), then the opening order.
+    assert [a.pk for a in shown] == [a.pk for a in sorted(shown, key=lambda a: (a.occupation.sort_order, a.employer, a.pk))]
+    made = {a.pk for a in (*third, *ninth, early_unit, latest)}
+    assert [a.pk for a in shown if a.pk in made] == [early_unit.pk, third[0].pk, third[1].pk, latest.pk, ninth[0].pk]
+    negative = {a.pk: a.has_negative for page in pages for a in page.object_list}
+    assert negative[third[1].pk] is True
+    assert negative[third[0].pk] is False
+    assert [len(page.object_list) for page in pages] == [2, 2, 2]
+
+
+def test_the_occupation_filter_offers_the_scope_occupations_and_shared_ones(client, world) -> None:
+    from departments.models import OccupationDepartment
+
+    doctor_archive = make_archives(world, 1)[0]  # an education archive, shared with health below
+    client.force_login(world.health_clerk)
+    offered = set(client.get(reverse("archives:intake_archives")).context["form"].fields["occupation"].queryset)
+    assert world.teacher not in offered
+    assert world.doctor in offered  # health is responsible for doctors in the catalogue
+    services.share_archive(doctor_archive, department=world.health, by=world.credit_office)
+    offered = set(client.get(reverse("archives:intake_archives")).context["form"].fields["occupation"].queryset)
+    assert world.teacher in offered  # the shared archive's occupation
+    page = client.get(reverse("archives:intake_archives"), {"occupation": world.teacher.pk}).context["page"]
+    assert [a.pk for a in page.object_list] == [doctor_archive.pk]
+    # The credit office may filter by any occupation.
+    client.force_login(world.credit_office)
+    offered = set(client.get(reverse("archives:intake_archives")).context["form"].fields["occupation"].queryset)
+    assert {world.teacher, world.doctor} <= offered
+    assert OccupationDepartment.objects.filter(occupation=world.teacher, department=world.health).exists() is False
+
+
 @pytest.mark.parametrize("n", [1, 50])
 def test_list_query_count_is_the_same_for_1_and_50(client, world, django_assert_num_queries, n: int) -> None:
     make_archives(world, n, employer="示范市第九中学")
     client.force_login(world.edu_clerk)
     client.get(reverse("archives:intake_archives"))  # warm the session
-    # 1 session, 2 user, 3 memberships, 4 role groups (the menu reads them too), 5–6 the
-    # occupations the departments share (the scope filter, built for the list and for the
-    # filter's choices), 7 count, 8–9 the reviewer and clerk memberships of the menu,
-    # 10 the occupations of the filter, 11 the update cadences (catalogue data, read once
-    # for the overdue annotation), 12 the page of archives with subject, occupation,
-    # department and both annotations joined. The same for 1 and 50 rows.
-    # (The user's memberships and role groups: one query for every role on the first request
-    # after signing in, none later: kept in the session, departments.scope.)
+    # 1 session, 2 user, 3 the occupations the departments share and the archives shared
+    # with them (the scope, read once for the list and the filter's choices), 4 the update
+    # cadences (catalogue data, for the overdue annotation), 5 count, 6 the page's ids,
+    # 7 those archives with subject, occupation, department and both annotations, 8 the
+    # occupations of the filter. The same for 1 and 50 rows. (The user's memberships and
+    # role groups: read on the first request after signing in, then kept in the session,
+    # departments.scope.)
     with django_assert_num_queries(8):
         response = client.get(reverse("archives:intake_archives"), {"employer": "第九"})
     assert len(response.context["page"].object_list) == n
