@@ -66,6 +66,14 @@ app.conf.beat_schedule = {
         "task": "disclosure.expire_authorizations",
         "schedule": crontab(hour=0, minute=30),
     },
+    # This year's city figures (coverage, the dashboard), recomputed before their cache
+    # entries (FRAGMENT_CACHE_SECONDS, default 300) expire, so no credit officer waits
+    # for them. Interval: CITY_FIGURES_REFRESH_SECONDS (default 240); at a million people
+    # each refresh is ≈ 11 s of database time.
+    "credit-portal-refresh-city-figures": {
+        "task": "credit_portal.tasks.refresh_city_figures",
+        "schedule": float(os.environ.get("CITY_FIGURES_REFRESH_SECONDS") or 240),
+    },
     # Objections and repair applications due within a working day or overdue: remind
     # their owners once a day.
     "repair-remind-due-cases": {

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
-from credit_portal import audit, notify
+from credit_portal import audit, notify, statistics
 from credit_portal.audit_anchor import anchor_chain
 from credit_portal.models import AuditAnchor
 
@@ -52,3 +54,14 @@ def deliver_pending_sms() -> int:
     for message_id in ids:
         deliver_sms.delay(message_id)
     return len(ids)
+
+
+@shared_task(ignore_result=True, name="credit_portal.tasks.refresh_city_figures")
+def refresh_city_figures() -> bool:
+    """Beat: recompute this year's city figures (coverage, the dashboard) before their
+    cache entries expire, so no credit officer waits for them; the pages say as of when.
+    Off while the figures are not cached (``FRAGMENT_CACHE_SECONDS`` 0)."""
+    if not settings.FRAGMENT_CACHE_SECONDS:
+        return False
+    statistics.refresh(timezone.localdate().year)
+    return True

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from credit_portal import statistics
 from credit_portal.forms import normalize_digits
-from credit_portal.fragments import fragment_context
+from credit_portal.fragments import LazyReads, fragment_context
 from credit_portal.http import user_passes
 from departments import charts, exports, permissions, selectors, services
 from departments.forms import CoverageEntryForm, EvaluationForm, RuleFilingForm
@@ -129,11 +129,18 @@ def city(request: HttpRequest) -> HttpResponse:
     # {% cache %} (credit_portal.fragments), so a cached dashboard runs none of the
     # providers' aggregate queries. City-wide counts, kept at most FRAGMENT_CACHE_SECONDS;
     # the page says as of when.
-    return _yearly_page(request, "departments/city.html", lambda year: {
-        "figures": functools.partial(statistics.figures, year),
-        "charts": functools.partial(_city_charts, year),
-        **fragment_context(request, "city-dashboard", year),
-    })
+    def context(year: int) -> dict[str, object]:
+        # Read inside the fragment only, once: shared by every viewer and kept warm in the
+        # background (statistics.dashboard); the fragment adds the rendering per viewer.
+        reads = LazyReads(dashboard=functools.partial(statistics.dashboard, year))
+        return {
+            "figures": lambda: reads.dashboard.figures,
+            "charts": lambda: [charts.chart(one) for one in reads.dashboard.series],
+            "computed_at": lambda: reads.dashboard.computed_at,
+            **fragment_context(request, "city-dashboard", year),
+        }
+
+    return _yearly_page(request, "departments/city.html", context)
 
 
 def _require_report_year(request: HttpRequest, year: int) -> None:
@@ -141,10 +148,6 @@ def _require_report_year(request: HttpRequest, year: int) -> None:
     _require(permissions.can_view_city(request.user))
     if not 2000 <= year <= timezone.localdate().year:
         raise Http404
-
-
-def _city_charts(year: int) -> list[charts.Chart]:
-    return [charts.chart(one) for one in statistics.series(year)]
 
 
 @require_GET

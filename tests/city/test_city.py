@@ -152,10 +152,44 @@ def test_the_city_dashboard_figures_come_from_the_fragment_cache(client, world, 
     assert visit(f"/city/?year={YEAR - 1}")[0] == cached
     assert visit()[0] == computed
     assert visit()[0] == cached
-    # Another viewer never gets this viewer's fragment.
+    # Another viewer never gets this viewer's fragment (its key names the viewer), but
+    # shares the figures: no aggregate query runs for them (statistics.dashboard).
+    first_key = client.get("/city/").context["fragment_key"]
     client.force_login(f.make_user("second_officer", roles=(Role.CREDIT_OFFICE,)))
     client.get(f"/city/?year={YEAR - 2}")  # this session's first request saves it
-    assert visit()[0] == computed
+    response = client.get("/city/")
+    assert response.context["fragment_key"] != first_key
+    assert visit()[0] == cached
+
+
+def test_the_city_figures_are_refreshed_in_the_background_and_say_as_of_when(client, world, settings) -> None:
+    """The beat task computes this year's dashboard and coverage before their cache entries
+    expire: a credit officer's first visit runs none of the aggregates and shows the
+    figures of the last refresh with its time; the next refresh brings new records in."""
+    from credit_portal.celery import app
+    from credit_portal.tasks import refresh_city_figures
+
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    _fixture(world)
+    assert app.conf.beat_schedule["credit-portal-refresh-city-figures"]["task"] == refresh_city_figures.name
+    assert refresh_city_figures() is True
+    refreshed = statistics.dashboard(YEAR).computed_at
+    make_record(make_archives(world, 1, employer="示范市第十中学")[0], by=world.edu_reviewer)
+    client.force_login(world.credit_office)
+    client.get(f"/city/?year={YEAR - 2}")  # the first request of a session saves it
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/city/")
+    assert not [q for q in queries if "archives_creditrecord" in q["sql"]]  # no aggregate ran
+    figures = {one.key: one.value for one in page.context["figures"]()}
+    assert figures["records"] == 2  # as of the refresh: the third record came after it
+    assert timezone.localtime(refreshed).strftime("%Y-%m-%d %H:%M") in page.content.decode()
+
+    refresh_city_figures()
+    assert {one.key: one.value for one in statistics.dashboard(YEAR).figures}["records"] == 3
+    assert _row(YEAR, "education").figures.records_this_year == 3  # coverage refreshed too
+
+    settings.FRAGMENT_CACHE_SECONDS = 0  # nothing cached: nothing to keep warm
+    assert refresh_city_figures() is False
 
 
 def test_only_the_credit_office_sees_the_city(client, world) -> None:
