@@ -235,6 +235,10 @@ def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object
         Page("clerk: dashboard", "/staff/", cookies=signed(clerk)),
         Page("clerk: archive page", f"/staff/archives/{staff_archive.pk}/", cookies=signed(clerk)),
         Page("reviewer: review queue", "/staff/review/", cookies=signed(reviewer)),
+        # The department's archive list with a filter (DESIGN §4, the intake's list): one
+        # occupation of the department's, the first page.
+        Page("clerk: archive list, one occupation", f"/staff/intake/archives/?occupation={staff_archive.occupation_id}",
+             cookies=signed(clerk)),
         Page(f"clerk: name search ({named} namesake{'' if named == 1 else 's'})", "/staff/subjects/find/", "POST",
              urlencode({"search": "name", "name-name": subject.name}), cookies=signed(clerk), headers=post),
         Page("public: dishonesty list", "/public/dishonesty/"),

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
@@ -40,6 +41,30 @@ PAGE_SIZE = 50
 # at city scale (hundreds of thousands) never finishes there, so a larger export is
 # refused with a message to narrow the filters, and the list offers no button for it.
 EXPORT_MAX_ROWS = 20_000
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most ``cap`` rows: past them the list says "more than"
+    and pages no further. Counting a scope of 500,000 archives took 60-80 ms on every
+    page (more under load, as each count ran in parallel workers); at most ``cap`` + 1
+    rows are counted, whatever the scope's size. The cap is the export's: a list too
+    long to export is narrowed by the same filters to see the rest."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def counted(self) -> int:
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.cap)
+
+    @property
+    def over_cap(self) -> bool:
+        return self.counted > self.cap
 
 
 def _filters(request: HttpRequest) -> tuple[ArchiveFilterForm, QuerySet[Archive]]:
@@ -63,7 +88,8 @@ def archive_list(request: HttpRequest) -> HttpResponse:
     # 500,000 (PostgreSQL joined the wide rows before the sort), the ids alone 0.2 s. The
     # second read repeats the scope and the filters, and the order is total (the primary
     # key last), so the page's archives come back in the page's order.
-    page = Paginator(archives.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(archives.values_list("pk", flat=True), PAGE_SIZE, cap=EXPORT_MAX_ROWS)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(archives.filter(pk__in=list(page.object_list)))
     query = request.GET.copy()
     query.pop("page", None)

@@ -99,8 +99,10 @@ class Archive(models.Model):
     subject = models.ForeignKey(
         Subject, on_delete=models.PROTECT, related_name="archives", verbose_name=_("subject"), db_index=False
     )
+    # Indexed through archive_occupation_employer (occupation first).
     occupation = models.ForeignKey(
-        "departments.Occupation", on_delete=models.PROTECT, related_name="archives", verbose_name=_("occupation")
+        "departments.Occupation", on_delete=models.PROTECT, related_name="archives", verbose_name=_("occupation"),
+        db_index=False,
     )
     # Indexed through archive_department_state (department first).
     department = models.ForeignKey(
@@ -135,6 +137,11 @@ class Archive(models.Model):
             # in its full order (last update, then id): archives updated at the same moment (an
             # import, a batch) would otherwise all be read and sorted before the first 20.
             models.Index(fields=["last_updated_at", "id"], name="archive_open_by_update", condition=Q(state="open")),
+            # The department's archive list of one occupation, in its order (unit, then opening):
+            # the first page is read from the index, not sorted from the whole occupation
+            # (archives.intake.selectors.department_archives). It also serves every look-up by
+            # occupation, for which Django's own index of the foreign key was dropped.
+            models.Index(fields=["occupation", "employer", "id"], name="archive_occupation_employer"),
         ]
         permissions = [("share_archive", "Can act on a shared archive")]
 

@@ -123,6 +123,36 @@ def test_the_list_is_a_roster_by_occupation_unit_and_opening_and_its_pages_keep_
     assert [len(page.object_list) for page in pages] == [2, 2, 2]
 
 
+def test_one_occupation_is_listed_by_unit_and_opening_and_counted_no_further_than_the_cap(
+    client, world, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from archives.intake import lists
+
+    monkeypatch.setattr(lists, "EXPORT_MAX_ROWS", 3)
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    make_archives(world, 2, employer="示范市第九中学")
+    third = make_archives(world, 2, employer="示范市第三中学", start=2)
+    client.force_login(world.edu_clerk)
+    url = reverse("archives:intake_archives")
+    pages = [client.get(url, {"occupation": world.teacher.pk, "page": n}).context["page"] for n in (1, 2, 3)]
+    assert pages[0].paginator.count == 3
+    assert pages[0].paginator.num_pages == 2
+    shown = [a.pk for page in pages[:2] for a in page.object_list]
+    # The first three of the occupation's archives by unit, then opening.
+    every = sorted(Archive.objects.filter(occupation=world.teacher), key=lambda a: (a.employer, a.pk))
+    assert shown == [a.pk for a in every[:3]]
+    assert {third[0].pk, third[1].pk} <= set(shown)  # 第三 before 第九, though opened after
+    assert [a.pk for a in pages[2].object_list] == [a.pk for a in pages[1].object_list]  # no page past the cap
+    html = client.get(url, {"occupation": world.teacher.pk}).content.decode()
+    assert "超过 3 份档案" in html
+    assert reverse("archives:intake_archives_export") not in html
+    # Under the cap the exact number, and the export.
+    monkeypatch.setattr(lists, "EXPORT_MAX_ROWS", 100)
+    page = client.get(url, {"occupation": world.teacher.pk})
+    assert page.context["page"].paginator.count == Archive.objects.filter(occupation=world.teacher).count()
+    assert reverse("archives:intake_archives_export") in page.content.decode()
+
+
 def test_the_occupation_filter_offers_the_scope_occupations_and_shared_ones(client, world) -> None:
     from departments.models import OccupationDepartment
 
@@ -231,6 +261,12 @@ def test_an_export_over_the_limit_is_refused_with_a_message_and_the_list_offers_
     assert 'id="export-too-large"' in html
     assert reverse("archives:intake_archives_export") not in html  # no button that cannot work
     assert AuditEntry.objects.filter(action="intake.archives.exported").count() == audited
+
+    # The list counts no further than the limit: it says "more than" and pages up to it.
+    page = client.get(reverse("archives:intake_archives"), {"employer": "第九"})
+    assert page.context["page"].paginator.count == 2
+    assert "超过 2 份档案" in page.content.decode()
+    assert 'id="archive-count"' in page.content.decode()
 
     # Narrowed to two archives, the export is offered and made.
     Archive.objects.filter(pk=Archive.objects.filter(employer="示范市第九中学").first().pk).update(employer="示范市第十中学")
