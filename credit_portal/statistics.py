@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -80,6 +81,8 @@ CoverageProvider = Callable[[int], dict[tuple[int, int], CoverageFigures]]
 SeriesProvider = Callable[[int], list[Series]]
 FigureProvider = Callable[[int], list[Figure]]
 
+_T = TypeVar("_T")
+
 _coverage: list[CoverageProvider] = []
 _series: list[SeriesProvider] = []
 _figures: list[FigureProvider] = []
@@ -121,16 +124,25 @@ def coverage(year: int, *, fresh: bool = False) -> Coverage:
     computation for ``FRAGMENT_CACHE_SECONDS``, as the city dashboard's cached fragment
     does, and say as of when. ``fresh`` computes them now: for figures printed or kept
     as of a moment (the yearly report, the figures saved with an evaluation)."""
-    key = f"city-coverage:{year}"
+
+    def compute() -> Coverage:
+        merged: dict[tuple[int, int], CoverageFigures] = {}
+        for provider in _coverage:
+            merged.update(provider(year))
+        return Coverage(figures=merged, computed_at=timezone.now())
+
+    return _shared(f"city-coverage:{year}", compute, fresh=fresh)
+
+
+def _shared(key: str, compute: Callable[[], _T], *, fresh: bool) -> _T:
+    """``compute()``'s result kept under ``key`` for every viewer for
+    ``FRAGMENT_CACHE_SECONDS`` (0: never kept); ``fresh`` computes and keeps it now."""
     seconds = settings.FRAGMENT_CACHE_SECONDS
     if not fresh and seconds:
         cached = cache.get(key)
         if cached is not None:
             return cached
-    merged: dict[tuple[int, int], CoverageFigures] = {}
-    for provider in _coverage:
-        merged.update(provider(year))
-    computed = Coverage(figures=merged, computed_at=timezone.now())
+    computed = compute()
     if seconds:
         cache.set(key, computed, seconds)
     return computed
@@ -152,17 +164,13 @@ def dashboard(year: int, *, fresh: bool = False) -> Dashboard:
     aggregates over every record (8-9 s), which a credit officer waited for on the first
     visit of each period, each officer again (the page's fragment is cached per viewer).
     Cached per language: the providers' labels are translated when computed."""
-    key = f"city-dashboard:{year}:{translation.get_language() or settings.LANGUAGE_CODE}"
-    seconds = settings.FRAGMENT_CACHE_SECONDS
-    if not fresh and seconds:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    started = timezone.now()
-    computed = Dashboard(figures=figures(year), series=series(year), computed_at=started)
-    if seconds:
-        cache.set(key, computed, seconds)
-    return computed
+
+    def compute() -> Dashboard:
+        started = timezone.now()
+        return Dashboard(figures=figures(year), series=series(year), computed_at=started)
+
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return _shared(f"city-dashboard:{year}:{language}", compute, fresh=fresh)
 
 
 def refresh(year: int) -> None:
