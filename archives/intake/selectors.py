@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
 
@@ -193,6 +194,37 @@ def department_archives(user: User, filters: dict[str, Any], *, scope: Scope | N
     if filters.get("occupation"):
         return qs.order_by("employer", "pk")
     return qs.order_by("occupation__sort_order", "employer", "pk")
+
+
+class ArchiveRow(NamedTuple):
+    """One line of the department's archive list: what the page shows, no more."""
+
+    pk: int
+    name: str
+    id_number_masked: str
+    occupation_sort: int
+    occupation: str
+    employer: str
+    state: str  # its label
+    has_negative: bool
+    is_overdue: bool
+    last_updated_at: datetime
+
+
+def archive_rows(archives: QuerySet[Archive], ids: list[int]) -> list[ArchiveRow]:
+    """The lines of the archives ``ids`` of ``department_archives``' ``archives``, in its
+    order: the columns the page shows read as values, not as four model instances per
+    line (a sixth of the page's time for 50 lines). The scope and the filters are
+    applied again."""
+    labels = {value: str(label) for value, label in Archive.State.choices}
+    return [
+        ArchiveRow(pk, name, masked, sort, occupation, employer, labels.get(state, state), negative, overdue, updated)
+        for pk, name, masked, sort, occupation, employer, state, negative, overdue, updated in
+        archives.filter(pk__in=ids).values_list(
+            "pk", "subject__name", "subject__id_number_masked", "occupation__sort_order", "occupation__name",
+            "employer", "state", "has_negative", "is_overdue", "last_updated_at",
+        )
+    ]
 
 
 def _overdue_q_annotation(overdue: Q):  # type: ignore[no-untyped-def]
