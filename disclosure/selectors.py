@@ -4,8 +4,8 @@
   version, findings, notices, authorizations and the query log.
 * An institution sees only what an active authorization covers, effective records
   only (``effective_records``), through ``services.queries.query_record``.
-* The public sees masked entries of the two lists (``dishonesty_list``,
-  ``honour_list``), never repaired or minors' records.
+* The public sees masked entries of the two lists (``disclosure.public_lists``), never
+  repaired or minors' records.
 """
 
 from __future__ import annotations
@@ -19,15 +19,12 @@ from django.db import router
 from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
-from archives.listing.models import Listing
-from archives.listing.selectors import public_listing_page, public_listings
-from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Notice, Subject
+from archives.models import AnnualFinding, Archive, CreditRecord, Notice, Subject
 from archives.stamps import with_content_stamp
 from credit_portal.compiled import CompiledQuery
 from credit_portal.exceptions import NotFound
 from departments.models import Occupation, OccupationCategory, RecordCategory
 from departments.scope import department_ids
-from disclosure import conf
 from disclosure.models import (
     Authorization,
     CitizenProfile,
@@ -394,59 +391,6 @@ def get_report_for(user: User | AnonymousUser, number: str) -> CreditReport:
     if subject is not None and subject.pk == report.subject_id:
         return report
     raise NotFound("No such report.")
-
-
-# --- public lists ----------------------------------------------------------------------------
-
-
-def _public_base(today: date) -> tuple[QuerySet[CreditRecord], list[str]]:
-    """Entries fit for a public list: current, published, within the display period,
-    never a minor's (003 item 10), of a tier the display rules publish (minor
-    information is in principle not published)."""
-    published_tiers = list(DisplayRule.objects.filter(published=True).values_list("tier", flat=True))
-    return (
-        CreditRecord.objects.filter(
-            is_current=True, state=State.PUBLISHED, subject_was_minor=False, display_until__gte=today
-        )
-        .select_related("category", "archive__subject", "archive__occupation", "archive__department")
-        .order_by("-decided_on", "-id")
-    ), published_tiers
-
-
-def dishonesty_list(*, name: str = "", today: date | None = None) -> QuerySet[Listing]:
-    """The serious-dishonesty list (严重失信名单; 001 §三(六), 003 item 7, 004 item 25):
-    the listings a reviewer decided after notice and objection window (国办发〔2020〕49号;
-    ``archives.listing``), within their period. A serious record alone no longer puts a
-    person on it. ``name`` matches a full name exactly, so the list cannot be enumerated
-    by prefix. Read from the partial index ``listing_public``, newest first; the caller
-    pages by looking one row ahead (no COUNT)."""
-    return public_listings(name=name, today=today)
-
-
-def dishonesty_page(*, name: str = "", today: date | None = None, start: int, stop: int) -> list[Listing]:
-    """``dishonesty_list(...)[start:stop]`` as the public page reads it (its SQL compiled
-    once per process: ``public_listing_page``)."""
-    return public_listing_page(name=name, today=today, start=start, stop=stop)
-
-
-def honour_list(*, name: str = "", today: date | None = None) -> QuerySet[CreditRecord]:
-    """The honour list (守信激励名单; 002 §三, 003 item 5): positive records in the
-    honour categories (``DISCLOSURE_HONOUR_CATEGORIES``, see ``disclosure.conf``)."""
-    today = today or timezone.localdate()
-    qs, tiers = _public_base(today)
-    qs = qs.filter(
-        polarity=CreditRecord.Polarity.POSITIVE, category__code__in=list(conf.get("DISCLOSURE_HONOUR_CATEGORIES"))
-    )
-    if "positive" not in tiers:
-        return qs.none()
-    if name:
-        qs = qs.filter(archive__subject__name=name.strip())
-    return qs
-
-
-def honour_page(*, name: str = "", today: date | None = None, start: int, stop: int) -> list[CreditRecord]:
-    """``honour_list(...)[start:stop]`` as the public page reads it."""
-    return list(honour_list(name=name, today=today)[start:stop])
 
 
 # --- institutions a citizen may authorize ----------------------------------------------------

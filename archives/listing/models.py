@@ -149,7 +149,7 @@ class Listing(models.Model):
         ]
         indexes = [
             # The public list reads its page in this order from this small partial index
-            # (disclosure.selectors.dishonesty_list: look-ahead paging, no COUNT).
+            # (disclosure.public_lists.dishonesty_list: look-ahead paging, no COUNT).
             models.Index(fields=["-listed_from", "-id"], name="listing_public", condition=Q(state="published")),
             models.Index(fields=["subject", "state"], name="listing_subject_state"),
             models.Index(fields=["department", "state"], name="listing_department_state"),

@@ -213,7 +213,7 @@ class CreditRecord(models.Model):
             models.Index(fields=["archive", "is_current", "state"], name="record_archive_current"),
             models.Index(fields=["state", "display_until"], name="record_display_until"),
             # The two public lists read their page in this order from these small partial
-            # indexes instead of scanning every record (disclosure.selectors._public_base).
+            # indexes instead of scanning every record (disclosure.public_lists._public_base).
             models.Index(
                 fields=["-decided_on", "-id"], name="record_public_dishonesty",
                 condition=Q(is_current=True, state="published", subject_was_minor=False, polarity="negative",

@@ -24,7 +24,7 @@ from credit_portal import generations, ratelimit
 from credit_portal.fragments import fragment_context
 from credit_portal.masking import mask_name
 from credit_portal.replica import reading_from_replica, reads_from_replica
-from disclosure import conf, forms, selectors
+from disclosure import conf, forms, public_lists
 
 
 def _rows(records: list[CreditRecord]) -> list[dict[str, object]]:
@@ -165,7 +165,7 @@ def _page_number(raw: str | None, cap: int) -> int:
 @reads_from_replica
 def dishonesty_list(request: HttpRequest) -> HttpResponse:
     return _list_view(
-        request, title=gettext_lazy("Serious dishonesty list"), read=selectors.dishonesty_page, negative=True,
+        request, title=gettext_lazy("Serious dishonesty list"), read=public_lists.dishonesty_page, negative=True,
         rows=_listing_rows, generations_shown=("listings", "records"),
         intro=gettext_lazy(
             "People listed as seriously dishonest by a department after being told the reasons and basis and "
@@ -179,7 +179,7 @@ def dishonesty_list(request: HttpRequest) -> HttpResponse:
 @reads_from_replica
 def honour_list(request: HttpRequest) -> HttpResponse:
     return _list_view(
-        request, title=gettext_lazy("Honour list"), read=selectors.honour_page, negative=False,
+        request, title=gettext_lazy("Honour list"), read=public_lists.honour_page, negative=False,
         intro=gettext_lazy(
             "People commended or rewarded for trustworthy conduct, public-interest or voluntary service, while the "
             "commendation is displayed. Names and ID numbers are masked."

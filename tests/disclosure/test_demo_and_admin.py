@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from disclosure.models import Authorization, CitizenProfile, Institution, QueryLog
-from disclosure.selectors import dishonesty_list, honour_list
+from disclosure.public_lists import dishonesty_list, honour_list
 
 
 @pytest.mark.django_db

@@ -16,7 +16,8 @@ from archives.listing.models import Listing
 from archives.listing.selectors import cases_visible_to
 from archives.models import CreditRecord
 from credit_portal.models import User
-from disclosure.selectors import dishonesty_list, subject_for
+from disclosure.public_lists import dishonesty_list
+from disclosure.selectors import subject_for
 
 
 @pytest.mark.django_db

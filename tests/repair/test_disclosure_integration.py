@@ -10,7 +10,7 @@ import pytest
 
 from archives.models import CreditRecord
 from archives.selectors import records_visible_to
-from disclosure import hooks
+from disclosure import hooks, public_lists
 from disclosure import selectors as disclosure
 from disclosure.services.registration import link_citizen
 from repair import services
@@ -30,7 +30,7 @@ def test_repaired_record_leaves_public_lists_and_reports_but_stays_for_subject_a
                      occurred_on=date(2025, 1, 2), is_penalty=True)
     assert disclosure.effective_records(world.subject).filter(pk=record.pk).exists()
     listing = make_listing(record, by=world.edu_clerk)
-    assert disclosure.dishonesty_list().filter(pk=listing.pk).exists()
+    assert public_lists.dishonesty_list().filter(pk=listing.pk).exists()
     application = services.apply_for_repair(
         record, by=world.citizen, fulfilment="罚款已缴清", commitment_confirmed=True, proof=[pdf()]
     )
@@ -38,7 +38,7 @@ def test_repaired_record_leaves_public_lists_and_reports_but_stays_for_subject_a
                            approve=True, reason="义务已履行，已作信用承诺")
     assert not disclosure.effective_records(world.subject).filter(pk=record.pk).exists()
     # The repair ends the listing resting on the record (archives.hooks → listing).
-    assert not disclosure.dishonesty_list().filter(pk=listing.pk).exists()
+    assert not public_lists.dishonesty_list().filter(pk=listing.pk).exists()
     own = disclosure.own_record_history(world.subject, record.lineage)
     assert [r.state for r in own] == [CreditRecord.State.REPAIRED]
     assert records_visible_to(world.edu_reviewer).get(pk=record.pk).state == CreditRecord.State.REPAIRED
