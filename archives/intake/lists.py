@@ -43,6 +43,11 @@ PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 20_000
 
 
+def counted_to(archives: QuerySet[Any], most: int) -> int:
+    """How many rows ``archives`` has, counting no further than ``most``."""
+    return archives.order_by().values("pk")[:most].count()
+
+
 class CappedPaginator(Paginator):
     """A paginator that counts at most ``cap`` rows: past them the list says "more than"
     and pages no further. Counting a scope of 500,000 archives took 60-80 ms on every
@@ -56,7 +61,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def counted(self) -> int:
-        return self.object_list.order_by()[: self.cap + 1].count()
+        return counted_to(self.object_list, self.cap + 1)
 
     @cached_property
     def count(self) -> int:
@@ -109,7 +114,7 @@ def archive_export(request: HttpRequest) -> HttpResponse:
     masked: the file leaves the system."""
     _form, archives = _filters(request)
     # Counting at most one row past the limit stops early, whatever the scope's size.
-    if archives.order_by().values("pk")[:EXPORT_MAX_ROWS + 1].count() > EXPORT_MAX_ROWS:
+    if counted_to(archives, EXPORT_MAX_ROWS + 1) > EXPORT_MAX_ROWS:
         messages.error(request, _(
             "The export holds at most %(max)s archives and your filters select more. Narrow them (occupation, "
             "employer, state, year) and export again, one part at a time."
