@@ -175,9 +175,12 @@ def coverage_table(year: int, coverage: statistics.Coverage | None = None) -> li
     return rows
 
 
-def department_figures(department: Department, year: int) -> dict[str, object]:
-    """One department's computed figures, as kept with its yearly evaluation."""
-    row = next((r for r in coverage_table(year, statistics.coverage(year, fresh=True))
+def department_figures(
+    department: Department, year: int, coverage: statistics.Coverage | None = None
+) -> dict[str, object]:
+    """One department's computed figures, as kept with its yearly evaluation: of the
+    city's figures computed now, or of ``coverage`` (the shared figures a page shows)."""
+    row = next((r for r in coverage_table(year, coverage or statistics.coverage(year, fresh=True))
                 if r.department.pk == department.pk), None)
     if row is None:
         return {}

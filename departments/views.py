@@ -253,9 +253,12 @@ def evaluation_edit(request: HttpRequest, year: int, code: str) -> HttpResponse:
         messages.success(request, _("Saved the %(year)s evaluation of %(unit)s.") % {
             "year": year, "unit": department.display_name})
         return redirect(f"{reverse('city:evaluations')}?year={year}")
+    # The figures shown are the city's shared ones (a whole-city computation, seconds at a
+    # million people, for one department's line); saving keeps them as of that moment.
+    coverage = statistics.coverage(year)
     return render(
         request,
         "departments/evaluation_form.html",
-        {"form": form, "department": department, "year": year,
-         "figures": selectors.department_figures(department, year)},
+        {"form": form, "department": department, "year": year, "computed_at": coverage.computed_at,
+         "figures": selectors.department_figures(department, year, coverage)},
     )

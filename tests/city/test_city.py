@@ -304,6 +304,18 @@ def test_coverage_figures_are_computed_once_for_the_pages_that_show_them_but_fre
     education = next(r for r in report.context["rows"] if r.department.code == "education")
     assert education.figures.records_this_year == 3
     assert calls == [YEAR, YEAR, YEAR]
+    # The evaluation form shows the shared figures with their time (no computation);
+    # saving the evaluation keeps the figures as of that moment.
+    form = client.get(f"/city/evaluations/{YEAR}/education/")
+    assert 'id="computed-at"' in form.content.decode()
+    assert form.context["figures"]["records_this_year"] == 3  # the shared ones, last computed for the report
+    assert form.context["computed_at"] == statistics.coverage(YEAR).computed_at
+    assert calls == [YEAR, YEAR, YEAR]
+    make_record(make_archives(world, 1, employer="示范市第十中学")[0], by=world.edu_reviewer)  # a fourth
+    assert client.get(f"/city/evaluations/{YEAR}/education/").context["figures"]["records_this_year"] == 3
+    client.post(f"/city/evaluations/{YEAR}/education/", {"grade": "good", "score": "90", "notes": "按时更新"})
+    assert DepartmentEvaluation.objects.get().figures["records_this_year"] == 4  # as of saving
+    assert calls == [YEAR, YEAR, YEAR, YEAR]
 
     settings.FRAGMENT_CACHE_SECONDS = 0  # caching off: every page computes them
-    assert _row(YEAR, "education").figures.records_this_year == 3
+    assert _row(YEAR, "education").figures.records_this_year == 4
