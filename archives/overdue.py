@@ -20,7 +20,7 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from archives.models import Archive
-from archives.selectors import archives_visible_to
+from archives.selectors import archives_visible_to, departments_in_scope, occupations_in_scope
 from departments.models import Department, Occupation, UpdateCadence
 from departments.selectors import cadence_days_by_occupation
 
@@ -85,14 +85,16 @@ class OverdueDepartment:
     latest_update: datetime
 
 
-def overdue_departments(user: Viewer, *, now: datetime | None = None) -> list[OverdueDepartment]:
+def overdue_departments(
+    user: Viewer, *, now: datetime | None = None, scope: Scope | None = None
+) -> list[OverdueDepartment]:
     """Departments in ``user``'s scope with at least one overdue archive, most behind first.
 
     Three queries (the cadences, one grouped count, the departments named in it)
     however many archives and departments there are.
     """
     rows = (
-        archives_visible_to(user).filter(overdue_condition(now=now))
+        archives_visible_to(user, scope=scope).filter(overdue_condition(now=now))
         .order_by().values("department_id")
         .annotate(overdue=Count("pk"), oldest=Min("last_updated_at"), latest=Max("last_updated_at"))
     )
@@ -110,11 +112,7 @@ def overdue_departments(user: Viewer, *, now: datetime | None = None) -> list[Ov
     return result
 
 
-def overdue_filter_choices(user: Viewer) -> tuple[QuerySet[Department], QuerySet[Occupation]]:
+def overdue_filter_choices(scope: Scope) -> tuple[QuerySet[Department], QuerySet[Occupation]]:
     """The departments and occupations the overdue page's filters offer: those of the
-    archives in ``user``'s scope."""
-    in_scope = archives_visible_to(user)
-    return (
-        Department.objects.filter(id__in=in_scope.values("department_id")).order_by("sort_order", "code"),
-        Occupation.objects.filter(id__in=in_scope.values("occupation_id")).order_by("sort_order", "code"),
-    )
+    scope (``archives.selectors.departments_in_scope``, ``occupations_in_scope``)."""
+    return departments_in_scope(scope), occupations_in_scope(scope)

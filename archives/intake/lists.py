@@ -32,6 +32,7 @@ from archives.intake.access import staff_view
 from archives.intake.forms import ArchiveFilterForm
 from archives.models import Archive
 from archives.scope import scope_of
+from archives.selectors import occupations_in_scope
 from credit_portal import audit
 
 PAGE_SIZE = 50
@@ -75,7 +76,7 @@ class CappedPaginator(Paginator):
 def _filters(request: HttpRequest) -> tuple[ArchiveFilterForm, QuerySet[Archive]]:
     """The filter form and the user's archives it selects (the scope read once for both)."""
     scope = scope_of(request.user)
-    form = ArchiveFilterForm(request.GET or None, occupations=selectors.occupations_in_scope(scope))
+    form = ArchiveFilterForm(request.GET or None, occupations=occupations_in_scope(scope))
     # An invalid filter is shown with its error; the valid ones still apply.
     filters: dict[str, Any] = {}
     if form.is_bound:

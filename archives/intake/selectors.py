@@ -134,25 +134,6 @@ def draft_findings_to_sign(user: User, *, scope: Scope | None = None) -> QuerySe
 # --- the department's archive list --------------------------------------------------------
 
 
-def occupations_in_scope(scope: Scope) -> QuerySet[Occupation]:
-    """The occupations the archive list may be filtered by: every occupation for the
-    credit office; for department staff those their departments are responsible for in
-    the catalogue (an archive is opened only for one of them,
-    ``archives.services.subjects``) and those of the archives shared with them.
-
-    Read from the scope, not from the archives in it: "the occupations of the archives
-    this user sees" scanned every archive in scope on each page (60-95 ms at 1,000,000
-    people), and PostgreSQL could not be brought to probe an index for it. An
-    occupation whose catalogue link to the department was removed later keeps its
-    archives in the list, but is no longer offered as a filter."""
-    if scope.unrestricted:
-        return Occupation.objects.order_by("sort_order", "code")
-    if not scope.department_ids:
-        return Occupation.objects.none()
-    shared = Archive.objects.filter(id__in=scope.shared_ids).values("occupation_id")
-    return Occupation.objects.filter(Q(id__in=scope.occupation_ids) | Q(id__in=shared)).order_by("sort_order", "code")
-
-
 def department_archives(user: User, filters: dict[str, Any], *, scope: Scope | None = None) -> QuerySet[Archive]:
     """Archives ``user`` may see (``scope``: theirs, when read already), filtered, with
     "has negative records" in the same query.

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from archives.forms import OverdueFilterForm
 from archives.overdue import overdue_archives, overdue_departments, overdue_filter_choices
+from archives.scope import scope_of
 from archives.views.base import staff_view
 
 PAGE_SIZE = 50
@@ -21,7 +22,8 @@ PAGE_SIZE = 50
 def overdue_list(request: HttpRequest) -> HttpResponse:
     """Every department with overdue archives, then every overdue archive (filtered,
     50 a page). Scope is the archives selector's: a department sees its own."""
-    departments, occupations = overdue_filter_choices(request.user)
+    scope = scope_of(request.user)  # read once for the choices and both lists
+    departments, occupations = overdue_filter_choices(scope)
     form = OverdueFilterForm(request.GET or None, departments=departments, occupations=occupations)
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
@@ -31,8 +33,9 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
         department=filters.get("department"),
         occupation_id=filters["occupation"].pk if filters.get("occupation") else None,
         kind=filters.get("kind") or "",
+        scope=scope,
     )
     page = Paginator(archives, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "archives/overdue.html", {
-        "form": form, "page": page, "departments": overdue_departments(request.user),
+        "form": form, "page": page, "departments": overdue_departments(request.user, scope=scope),
     })

@@ -181,14 +181,44 @@ def test_overdue_page_query_count(client, world: World, django_assert_num_querie
     for archive in _archives(world, n):
         _age(archive, 400)
     client.force_login(world.edu_clerk)
-    # 5 common + the scope's co-responsible occupations and shares (once per scoped
-    # queryset: list, departments table, filter form: 3), the cadences (once per
+    # 5 common + the scope's co-responsible occupations and shares (read once for the
+    # list, the departments table and the filter's choices), the cadences (once per
     # overdue condition: 2), the count, the grouped department count, the departments
-    # named in it, the filter choices (departments, occupations: 2), the page, the
-    # cadences prefetch, the reviewer and clerk memberships of the navigation (2) = 21.
+    # named in it, the filter choices (departments, occupations: 2, from the scope, not
+    # from the archives), the page, the cadences prefetch, the reviewer and clerk
+    # memberships of the navigation (2); the user's memberships and role groups are kept
+    # in the session. The same for 1 and 50 archives.
     with django_assert_num_queries(OVERDUE):
         response = client.get(reverse("archives:overdue"))
     assert response.context["page"].paginator.count == n
 
 
-OVERDUE = 19
+OVERDUE = 17
+
+
+def test_the_overdue_filters_offer_the_scope_departments_and_occupations(client, world: World) -> None:
+    """The filter's choices come from the scope (archives.selectors.departments_in_scope,
+    occupations_in_scope), not from a scan of the archives: the user's departments and
+    occupations, those of archives shared with them; everything for the credit office."""
+    teacher_archive = _archives(world, 1)[0]
+    _age(teacher_archive, 400)
+
+    def offered(user) -> tuple[set, set]:  # type: ignore[no-untyped-def]
+        client.force_login(user)
+        form = client.get(reverse("archives:overdue")).context["form"]
+        return set(form.fields["department"].queryset), set(form.fields["occupation"].queryset)
+
+    departments, occupations = offered(world.health_clerk)
+    assert world.health in departments
+    assert world.education not in departments
+    assert world.doctor in occupations
+    assert world.teacher not in occupations
+    services.share_archive(teacher_archive, department=world.health, by=world.credit_office)
+    departments, occupations = offered(world.health_clerk)
+    assert world.education in departments  # keeps the archive shared with health
+    assert world.teacher in occupations
+    page = client.get(reverse("archives:overdue"), {"department": world.education.pk}).context["page"]
+    assert [a.pk for a in page.object_list] == [teacher_archive.pk]
+    departments, occupations = offered(world.credit_office)
+    assert {world.health, world.education} <= departments
+    assert {world.doctor, world.teacher} <= occupations
