@@ -7,6 +7,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from archives.forms import OverdueFilterForm
@@ -28,14 +29,21 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
     filters: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
         filters = form.cleaned_data
+    now = timezone.now()  # one moment for both lists
+    behind = overdue_departments(request.user, now=now, scope=scope)
     archives = overdue_archives(
         request.user,
         department=filters.get("department"),
         occupation_id=filters["occupation"].pk if filters.get("occupation") else None,
         kind=filters.get("kind") or "",
+        now=now,
         scope=scope,
     )
-    page = Paginator(archives, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "archives/overdue.html", {
-        "form": form, "page": page, "departments": overdue_departments(request.user, scope=scope),
-    })
+    paginator = Paginator(archives, PAGE_SIZE)
+    if not any(filters.get(name) for name in ("department", "occupation", "kind")):
+        # Unfiltered, the list holds exactly the archives the departments' table counts (the
+        # same scope at the same moment): its count is their sum, not a second aggregate over
+        # every overdue archive (≈ 100 ms at 1,000,000 people).
+        paginator.count = sum(row.overdue for row in behind)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "archives/overdue.html", {"form": form, "page": page, "departments": behind})

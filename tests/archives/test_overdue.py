@@ -183,17 +183,17 @@ def test_overdue_page_query_count(client, world: World, django_assert_num_querie
     client.force_login(world.edu_clerk)
     # 5 common + the scope's co-responsible occupations and shares (read once for the
     # list, the departments table and the filter's choices), the cadences (once per
-    # overdue condition: 2), the count, the grouped department count, the departments
-    # named in it, the filter choices (departments, occupations: 2, from the scope, not
-    # from the archives), the page, the cadences prefetch, the reviewer and clerk
-    # memberships of the navigation (2); the user's memberships and role groups are kept
-    # in the session. The same for 1 and 50 archives.
+    # overdue condition: 2), the grouped department count (unfiltered, the list's count is
+    # its sum), the departments named in it, the filter choices (departments, occupations:
+    # 2, from the scope, not from the archives), the page, the cadences prefetch, the
+    # reviewer and clerk memberships of the navigation (2); the user's memberships and
+    # role groups are kept in the session. The same for 1 and 50 archives.
     with django_assert_num_queries(OVERDUE):
         response = client.get(reverse("archives:overdue"))
     assert response.context["page"].paginator.count == n
 
 
-OVERDUE = 17
+OVERDUE = 16
 
 
 def test_the_overdue_filters_offer_the_scope_departments_and_occupations(client, world: World) -> None:
@@ -222,3 +222,22 @@ def test_the_overdue_filters_offer_the_scope_departments_and_occupations(client,
     departments, occupations = offered(world.credit_office)
     assert {world.health, world.education} <= departments
     assert {world.doctor, world.teacher} <= occupations
+
+
+def test_the_overdue_count_is_the_departments_sum_unfiltered_and_its_own_filtered(client, world: World) -> None:
+    for archive in _archives(world, 3):
+        _age(archive, 400)
+    doctor = _archives(world, 1, occupation=world.doctor, department=world.health, by=world.health_clerk)[0]
+    # Of 400 days ago too, but each by its own cadence (teachers and doctors: yearly here).
+    _age(doctor, 400)
+    client.force_login(world.credit_office)
+    url = reverse("archives:overdue")
+    response = client.get(url)
+    behind = {row.department: row.overdue for row in response.context["departments"]}
+    every = overdue_archives(world.credit_office).count()
+    assert response.context["page"].paginator.count == sum(behind.values()) == every
+    assert len(response.context["page"].object_list) == every
+    filtered = client.get(url, {"department": world.health.pk}).context["page"]
+    assert filtered.paginator.count == 1
+    assert [a.pk for a in filtered.object_list] == [doctor.pk]
+    assert client.get(url, {"occupation": world.teacher.pk}).context["page"].paginator.count == behind[world.education]
