@@ -20,7 +20,8 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from archives.models import Archive
-from archives.selectors import archives_visible_to, departments_in_scope, occupations_in_scope
+from archives.scope import departments_in_scope, occupations_in_scope
+from archives.selectors import archives_visible_to
 from departments.models import Department, Occupation, UpdateCadence
 from departments.selectors import cadence_days_by_occupation
 
@@ -114,5 +115,5 @@ def overdue_departments(
 
 def overdue_filter_choices(scope: Scope) -> tuple[QuerySet[Department], QuerySet[Occupation]]:
     """The departments and occupations the overdue page's filters offer: those of the
-    scope (``archives.selectors.departments_in_scope``, ``occupations_in_scope``)."""
+    scope (``archives.scope.departments_in_scope``, ``occupations_in_scope``)."""
     return departments_in_scope(scope), occupations_in_scope(scope)

@@ -15,7 +15,7 @@ from django.db.models.functions import Concat
 
 from archives.models import Archive, ArchiveGroupObjectPermission
 from credit_portal import compiled
-from departments.models import Department, OccupationDepartment
+from departments.models import Department, Occupation, OccupationDepartment
 from departments.scope import department_group_name, department_ids, is_credit_office
 
 if TYPE_CHECKING:
@@ -109,6 +109,42 @@ def scope_filter(
 ) -> Q | None:
     """``Scope.q`` of ``scope``, or of ``user``'s scope read now."""
     return (scope or scope_of(user)).q(prefix=prefix, columns=columns)
+
+
+def occupations_in_scope(scope: Scope) -> QuerySet[Occupation]:
+    """The occupations a list of the scope's archives may be filtered by: every
+    occupation for the credit office; for department staff those their departments are
+    responsible for in the catalogue (an archive is opened only for one of them,
+    ``archives.services.subjects``) and those of the archives shared with them.
+
+    Read from the scope, not from the archives in it: "the occupations of the archives
+    this user sees" scanned every archive in scope on each page (60-130 ms at 1,000,000
+    people), and PostgreSQL could not be brought to probe an index for it. An
+    occupation whose catalogue link to the department was removed later keeps its
+    archives in the lists, but is no longer offered as a filter."""
+    if scope.unrestricted:
+        return Occupation.objects.order_by("sort_order", "code")
+    if not scope.department_ids:
+        return Occupation.objects.none()
+    shared = Archive.objects.filter(id__in=scope.shared_ids).values("occupation_id")
+    return Occupation.objects.filter(Q(id__in=scope.occupation_ids) | Q(id__in=shared)).order_by("sort_order", "code")
+
+
+def departments_in_scope(scope: Scope) -> QuerySet[Department]:
+    """The departments a list of the scope's archives may be filtered by, read from the
+    scope like ``occupations_in_scope``: every department for the credit office; for
+    department staff their own, those responsible in the catalogue for the occupations
+    their departments share (whose archives they see), and those keeping the archives
+    shared with them."""
+    if scope.unrestricted:
+        return Department.objects.order_by("sort_order", "code")
+    if not scope.department_ids:
+        return Department.objects.none()
+    sharing = OccupationDepartment.objects.filter(occupation_id__in=scope.occupation_ids).values("department_id")
+    shared = Archive.objects.filter(id__in=scope.shared_ids).values("department_id")
+    return Department.objects.filter(
+        Q(id__in=scope.department_ids) | Q(id__in=sharing) | Q(id__in=shared)
+    ).order_by("sort_order", "code")
 
 
 def acting_department_ids(archive: Archive) -> set[int]:

@@ -37,7 +37,7 @@ from archives.scope import Scope, scope_filter, scope_of, scoped_objects
 from archives.stamps import with_content_stamp
 from credit_portal import audit
 from credit_portal.exceptions import NotFound
-from departments.models import Department, Membership, Occupation, OccupationDepartment
+from departments.models import Membership
 from departments.scope import department_ids, is_credit_office
 
 if TYPE_CHECKING:
@@ -59,42 +59,6 @@ def archives_visible_to(user: Viewer, *, scope: Scope | None = None) -> QuerySet
     qs = Archive.objects.select_related("subject", "occupation", "department")
     scope = scope_filter(user, scope=scope)
     return qs if scope is None else qs.filter(scope)
-
-
-def occupations_in_scope(scope: Scope) -> QuerySet[Occupation]:
-    """The occupations a list of the scope's archives may be filtered by: every
-    occupation for the credit office; for department staff those their departments are
-    responsible for in the catalogue (an archive is opened only for one of them,
-    ``archives.services.subjects``) and those of the archives shared with them.
-
-    Read from the scope, not from the archives in it: "the occupations of the archives
-    this user sees" scanned every archive in scope on each page (60-130 ms at 1,000,000
-    people), and PostgreSQL could not be brought to probe an index for it. An
-    occupation whose catalogue link to the department was removed later keeps its
-    archives in the lists, but is no longer offered as a filter."""
-    if scope.unrestricted:
-        return Occupation.objects.order_by("sort_order", "code")
-    if not scope.department_ids:
-        return Occupation.objects.none()
-    shared = Archive.objects.filter(id__in=scope.shared_ids).values("occupation_id")
-    return Occupation.objects.filter(Q(id__in=scope.occupation_ids) | Q(id__in=shared)).order_by("sort_order", "code")
-
-
-def departments_in_scope(scope: Scope) -> QuerySet[Department]:
-    """The departments a list of the scope's archives may be filtered by, read from the
-    scope like ``occupations_in_scope``: every department for the credit office; for
-    department staff their own, those responsible in the catalogue for the occupations
-    their departments share (whose archives they see), and those keeping the archives
-    shared with them."""
-    if scope.unrestricted:
-        return Department.objects.order_by("sort_order", "code")
-    if not scope.department_ids:
-        return Department.objects.none()
-    sharing = OccupationDepartment.objects.filter(occupation_id__in=scope.occupation_ids).values("department_id")
-    shared = Archive.objects.filter(id__in=scope.shared_ids).values("department_id")
-    return Department.objects.filter(
-        Q(id__in=scope.department_ids) | Q(id__in=sharing) | Q(id__in=shared)
-    ).order_by("sort_order", "code")
 
 
 class NamedArchive(NamedTuple):

@@ -31,8 +31,7 @@ from archives.intake import selectors
 from archives.intake.access import staff_view
 from archives.intake.forms import ArchiveFilterForm
 from archives.models import Archive
-from archives.scope import scope_of
-from archives.selectors import occupations_in_scope
+from archives.scope import occupations_in_scope, scope_of
 from credit_portal import audit
 
 PAGE_SIZE = 50

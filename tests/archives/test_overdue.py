@@ -197,7 +197,7 @@ OVERDUE = 16
 
 
 def test_the_overdue_filters_offer_the_scope_departments_and_occupations(client, world: World) -> None:
-    """The filter's choices come from the scope (archives.selectors.departments_in_scope,
+    """The filter's choices come from the scope (archives.scope.departments_in_scope,
     occupations_in_scope), not from a scan of the archives: the user's departments and
     occupations, those of archives shared with them; everything for the credit office."""
     teacher_archive = _archives(world, 1)[0]
