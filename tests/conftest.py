@@ -217,6 +217,27 @@ def cached_sessions(settings: Any) -> None:
     generations.current(*generations.NAMES)
 
 
+@pytest.fixture
+def commits(django_capture_on_commit_callbacks: Any) -> Any:
+    """``with commits():`` runs its block as a transaction of its own that commits at the
+    block's end: its on-commit callbacks run then. ``django_capture_on_commit_callbacks``
+    alone is not enough where a page caches under a generation: ``generations.
+    advance_on_commit`` registers one advance per transaction and name, and an advance the
+    set-up registered earlier in the test's one transaction (which never commits, so never
+    runs) would stand in for the block's own."""
+    from contextlib import contextmanager
+
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    @contextmanager
+    def block() -> Iterator[list[Any]]:
+        connections[DEFAULT_DB_ALIAS].__dict__.pop("_generation_advances", None)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            yield callbacks
+
+    return block
+
+
 # --- Uploaded files go to a temporary folder, never the developer's .local/ --------------
 @pytest.fixture(autouse=True)
 def _private_media(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -197,6 +197,7 @@ def open_archive(
             raise ValidationError({"occupation": _("This person already has an archive for this occupation.")})
         _insert(archive, {"occupation": _("This person already has an archive for this occupation.")})
         audit.record("archives.archive.opened", actor=by, target=archive, subject_ref=str(subject.pk))
+        department_work_changed()  # on the department's archive list
     return archive
 
 

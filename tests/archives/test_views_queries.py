@@ -175,11 +175,11 @@ def test_review_queue_shows_the_oldest_hundred(client, world: World, monkeypatch
 
 
 def test_review_queue_table_is_cached_until_a_record_enters_or_leaves_the_queue(
-    client, world: World, django_assert_num_queries, django_capture_on_commit_callbacks
+    client, world: World, django_assert_num_queries, commits
 ) -> None:
     first = draft_negative(world, title="待审甲")
     second = draft_negative(world, title="待审乙")
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         services.submit_record(first, by=world.edu_clerk)
         services.submit_record(second, by=world.edu_clerk)
     client.force_login(world.edu_reviewer)
@@ -193,22 +193,22 @@ def test_review_queue_table_is_cached_until_a_record_enters_or_leaves_the_queue(
     with django_assert_num_queries(3):
         assert "待审甲" in client.get(reverse("archives:review_queue")).content.decode()
     # Published: leaving the queue advances its generation on commit, so the next page is fresh.
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         services.publish_record(first, by=world.edu_reviewer)
     page = client.get(reverse("archives:review_queue")).content.decode()
     assert "待审甲" not in page
     assert "待审乙" in page
     # A proposal on the published record: among the changes once it commits.
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         services.propose_withdrawal(first, by=world.edu_clerk, reason="撤销")
     assert "待审甲" in client.get(reverse("archives:review_queue")).content.decode()
 
 
 def test_dashboard_lists_are_cached_until_what_they_list_changes(
-    client, world: World, django_assert_num_queries, django_capture_on_commit_callbacks
+    client, world: World, django_assert_num_queries, commits
 ) -> None:
     record = draft_negative(world, title="待审甲")
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         services.submit_record(record, by=world.edu_clerk)
     client.force_login(world.edu_reviewer)
     dashboard = reverse("archives:dashboard")
@@ -218,14 +218,14 @@ def test_dashboard_lists_are_cached_until_what_they_list_changes(
     with django_assert_num_queries(4):
         assert "待审甲" in client.get(dashboard).content.decode()
     # Published: off the awaiting list once the publication commits.
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         record = services.publish_record(record, by=world.edu_reviewer)
     assert "待审甲" not in client.get(dashboard).content.decode()
     # A proposal: on the changes awaiting approval once it commits.
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         change = services.propose_withdrawal(record, by=world.edu_clerk, reason="撤销")
     assert "待审甲" in client.get(dashboard).content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         services.cancel_change(change, by=world.edu_clerk)
     assert "待审甲" not in client.get(dashboard).content.decode()
 
@@ -241,7 +241,7 @@ def test_dashboard_cache_is_never_shared_between_viewers(client, world: World) -
 
 @time_machine.travel(date(2026, 12, 28), tick=False)
 def test_review_queue_findings_are_cached_until_a_finding_or_batch_changes(
-    client, world: World, django_assert_num_queries, django_capture_on_commit_callbacks
+    client, world: World, django_assert_num_queries, commits
 ) -> None:
     """The findings and batches awaiting signature are part of the queue's cached fragment:
     a finding drafted, deleted or signed, or a batch drafted or signed, shows on the next
@@ -255,7 +255,7 @@ def test_review_queue_findings_are_cached_until_a_finding_or_batch_changes(
     with django_assert_num_queries(3):  # cached: session, user, scope
         client.get(queue)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         single = services.draft_finding(world.archive, year=2025, status="trustworthy", basis="无失信记录",
                                         by=world.edu_reviewer)
     signing = reverse("archives:finding_sign", args=[single.pk])
@@ -263,29 +263,29 @@ def test_review_queue_findings_are_cached_until_a_finding_or_batch_changes(
     client.force_login(world.edu_reviewer)  # the drafter: never offered their own draft
     assert signing not in client.get(queue).content.decode()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         services.delete_draft_finding(single, by=world.edu_reviewer)
     client.force_login(world.edu_reviewer2)
     assert signing not in client.get(queue).content.decode()
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         again = services.draft_finding(world.archive, year=2025, status="trustworthy", basis="无失信记录",
                                        by=world.edu_clerk)
     signing = reverse("archives:finding_sign", args=[again.pk])
     assert signing in client.get(queue).content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         services.sign_finding(again, by=world.edu_reviewer2)
     assert signing not in client.get(queue).content.decode()
 
     make_archives(world, 2, employer="示范市第九中学")
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         batch = batches.draft_batch(department=world.education, year=2026, employer="示范市第九中学",
                                     by=world.edu_reviewer)
     batch_url = reverse("archives:intake_batch", args=[batch.pk])
     assert batch_url in client.get(queue).content.decode()
     client.force_login(world.edu_reviewer)  # the batch's drafter
     assert batch_url not in client.get(queue).content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         batches.sign_batch(batch, by=world.edu_reviewer2)
     client.force_login(world.edu_reviewer2)
     assert batch_url not in client.get(queue).content.decode()

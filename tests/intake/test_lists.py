@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -43,7 +44,7 @@ def test_filters(client, world) -> None:
     url = reverse("archives:intake_archives")
 
     def names(**params: object) -> set[str]:
-        page = client.get(url, params).context["page"]
+        page = client.get(url, params).context["list"].page
         return {a.name for a in page.object_list}
 
     assert names(employer="第九") == {"列表000", "列表001"}
@@ -58,7 +59,7 @@ def test_filters(client, world) -> None:
 def test_another_department_does_not_see_the_archives(client, world) -> None:
     make_archives(world, 1, employer="示范市第九中学")
     client.force_login(world.health_clerk)
-    page = client.get(reverse("archives:intake_archives"), {"employer": "第九"}).context["page"]
+    page = client.get(reverse("archives:intake_archives"), {"employer": "第九"}).context["list"].page
     assert page.paginator.count == 0
     export = client.get(reverse("archives:intake_archives_export"), {"employer": "第九"})
     assert list(load_workbook(BytesIO(export.content)).worksheets[0].iter_rows(min_row=2, values_only=True)) == []
@@ -107,7 +108,7 @@ def test_the_list_is_a_roster_by_occupation_unit_and_opening_and_its_pages_keep_
                                        employer="示范市第三中学", by=world.edu_clerk)
         client.force_login(world.edu_clerk)
         url = reverse("archives:intake_archives")
-        pages = [client.get(url, {"page": n}).context["page"] for n in (1, 2, 3)]
+        pages = [client.get(url, {"page": n}).context["list"].page for n in (1, 2, 3)]
     finally:
         lists.PAGE_SIZE = lists_page_size
     shown = [a for page in pages for a in page.object_list]
@@ -134,7 +135,7 @@ def test_one_occupation_is_listed_by_unit_and_opening_and_counted_no_further_tha
     third = make_archives(world, 2, employer="示范市第三中学", start=2)
     client.force_login(world.edu_clerk)
     url = reverse("archives:intake_archives")
-    pages = [client.get(url, {"occupation": world.teacher.pk, "page": n}).context["page"] for n in (1, 2, 3)]
+    pages = [client.get(url, {"occupation": world.teacher.pk, "page": n}).context["list"].page for n in (1, 2, 3)]
     assert pages[0].paginator.count == 3
     assert pages[0].paginator.num_pages == 2
     shown = [a.pk for page in pages[:2] for a in page.object_list]
@@ -148,8 +149,9 @@ def test_one_occupation_is_listed_by_unit_and_opening_and_counted_no_further_tha
     assert reverse("archives:intake_archives_export") not in html
     # Under the cap the exact number, and the export.
     monkeypatch.setattr(lists, "EXPORT_MAX_ROWS", 100)
+    cache.clear()  # the cap is the deployment's constant: the page kept under the old one goes
     page = client.get(url, {"occupation": world.teacher.pk})
-    assert page.context["page"].paginator.count == Archive.objects.filter(occupation=world.teacher).count()
+    assert page.context["list"].page.paginator.count == Archive.objects.filter(occupation=world.teacher).count()
     assert reverse("archives:intake_archives_export") in page.content.decode()
 
 
@@ -158,17 +160,17 @@ def test_the_occupation_filter_offers_the_scope_occupations_and_shared_ones(clie
 
     doctor_archive = make_archives(world, 1)[0]  # an education archive, shared with health below
     client.force_login(world.health_clerk)
-    offered = set(client.get(reverse("archives:intake_archives")).context["form"].fields["occupation"].queryset)
+    offered = set(client.get(reverse("archives:intake_archives")).context["list"].form.fields["occupation"].queryset)
     assert world.teacher not in offered
     assert world.doctor in offered  # health is responsible for doctors in the catalogue
     services.share_archive(doctor_archive, department=world.health, by=world.credit_office)
-    offered = set(client.get(reverse("archives:intake_archives")).context["form"].fields["occupation"].queryset)
+    offered = set(client.get(reverse("archives:intake_archives")).context["list"].form.fields["occupation"].queryset)
     assert world.teacher in offered  # the shared archive's occupation
-    page = client.get(reverse("archives:intake_archives"), {"occupation": world.teacher.pk}).context["page"]
+    page = client.get(reverse("archives:intake_archives"), {"occupation": world.teacher.pk}).context["list"].page
     assert [a.pk for a in page.object_list] == [doctor_archive.pk]
     # The credit office may filter by any occupation.
     client.force_login(world.credit_office)
-    offered = set(client.get(reverse("archives:intake_archives")).context["form"].fields["occupation"].queryset)
+    offered = set(client.get(reverse("archives:intake_archives")).context["list"].form.fields["occupation"].queryset)
     assert {world.teacher, world.doctor} <= offered
     assert OccupationDepartment.objects.filter(occupation=world.teacher, department=world.health).exists() is False
 
@@ -187,7 +189,7 @@ def test_list_query_count_is_the_same_for_1_and_50(client, world, django_assert_
     # departments.scope.)
     with django_assert_num_queries(8):
         response = client.get(reverse("archives:intake_archives"), {"employer": "第九"})
-    assert len(response.context["page"].object_list) == n
+    assert len(response.context["list"].page.object_list) == n
 
 
 def test_my_items_is_the_one_page_for_typed_and_imported_records(client, world) -> None:
@@ -242,8 +244,9 @@ def test_the_export_is_an_audited_read(client, world) -> None:
     assert entry.detail == {"rows": 2}
 
 
-def test_an_export_over_the_limit_is_refused_with_a_message_and_the_list_offers_none(client, world,
-                                                                                      monkeypatch) -> None:
+def test_an_export_over_the_limit_is_refused_with_a_message_and_the_list_offers_none(
+    client, world, monkeypatch, commits,
+) -> None:
     from archives.intake import lists
     from credit_portal.models import AuditEntry
 
@@ -264,14 +267,72 @@ def test_an_export_over_the_limit_is_refused_with_a_message_and_the_list_offers_
 
     # The list counts no further than the limit: it says "more than" and pages up to it.
     page = client.get(reverse("archives:intake_archives"), {"employer": "第九"})
-    assert page.context["page"].paginator.count == 2
+    assert page.context["list"].page.paginator.count == 2
     assert "超过 2 份档案" in page.content.decode()
     assert 'id="archive-count"' in page.content.decode()
 
     # Narrowed to two archives, the export is offered and made.
-    Archive.objects.filter(pk=Archive.objects.filter(employer="示范市第九中学").first().pk).update(employer="示范市第十中学")
+    with commits():  # the list's kept pages go on commit
+        services.update_archive(Archive.objects.filter(employer="示范市第九中学").first(), by=world.edu_clerk,
+                                employer="示范市第十中学")
     page = client.get(reverse("archives:intake_archives"), {"employer": "第九"}).content.decode()
     assert reverse("archives:intake_archives_export") in page
     assert 'id="export-too-large"' not in page
     export = client.get(reverse("archives:intake_archives_export"), {"employer": "第九"})
     assert len(list(load_workbook(BytesIO(export.content)).worksheets[0].iter_rows(min_row=2))) == 2
+
+
+def test_a_repeated_list_is_the_kept_page_until_what_it_shows_changes(
+    client, world, django_assert_num_queries, commits,
+) -> None:
+    """The filters, count, lines and pages are one cached fragment: a repeat reads only the
+    session, the user and the scope (the key names it); an archive opened or imported, a
+    person renamed, an archive edited or closed, a negative record published: each shows on
+    the next request once it commits."""
+    from tests.intake.conftest import filled, row
+    from tests.intake.test_importer import run
+
+    with commits():
+        (first,) = make_archives(world, 1, employer="示范市第九中学")
+    client.force_login(world.edu_clerk)
+    url = reverse("archives:intake_archives")
+
+    def page(**params: object) -> str:
+        return client.get(url, params).content.decode()
+
+    assert "列表000" in page(employer="第九")
+    with django_assert_num_queries(3):  # session, user, scope
+        assert "列表000" in page(employer="第九")
+    # Another query string is another page (the key names the filters and the page).
+    assert "列表000" not in page(employer="第九", state="closed")
+
+    with commits():  # opened
+        make_archives(world, 1, employer="示范市第九中学", start=1)
+    assert "列表001" in page(employer="第九")
+    with commits():  # imported: a new person, a new archive
+        run(world, filled(world.teacher, [row(7, employer="示范市第九中学")]))
+    assert "导入007" in page(employer="第九")
+    with commits():  # renamed
+        services.update_subject(first.subject, by=world.edu_clerk, name="改名甲")
+    assert "改名甲" in page(employer="第九")
+    assert "改名甲" not in page(employer="第九", negative="yes")
+    with commits():  # a negative record published
+        publish_negative(world, first)
+    assert "改名甲" in page(employer="第九", negative="yes")
+    with commits():  # moved to another unit
+        services.update_archive(first, by=world.edu_clerk, employer="示范市第十中学")
+    assert "改名甲" not in page(employer="第九")
+    with commits():  # closed
+        services.close_archive(Archive.objects.get(subject__name="列表001"), reason="调离", by=world.edu_reviewer)
+    assert "列表001" in page(employer="第九", state="closed")
+
+
+def test_a_kept_list_is_never_shown_to_another_viewer(client, world) -> None:
+    """Two clerks of different departments with the same query string and generations: each
+    sees their own list."""
+    make_archives(world, 1, employer="示范市第九中学")
+    url = reverse("archives:intake_archives")
+    client.force_login(world.edu_clerk)
+    assert "列表000" in client.get(url, {"employer": "第九"}).content.decode()
+    client.force_login(world.health_clerk)
+    assert "列表000" not in client.get(url, {"employer": "第九"}).content.decode()

@@ -388,6 +388,10 @@ class Writer:
             # The review queue page caches its table under this generation (as every
             # submission does, ``services.records.common._enter_review_queue``).
             generations.advance_on_commit("review-queue")
+        if self.counts["archives"]:
+            # The department's archive list caches its pages under this generation (as
+            # every archive opened does, ``services.subjects.open_archive``).
+            generations.advance_on_commit("department-work")
         if self.progress:
             done = len(self.record_ids)
             self.progress("writing", done, max(self.total_hint, done))
