@@ -20,7 +20,9 @@ starts a new one: a miss, never a stale page. Names say what changed, not who re
 * ``department-work``: what department dashboards and review queues list besides it: a
   proposal or its decision, an edited record, an archive or person changed, a yearly finding
   drafted, deleted or signed, a batch of findings signed
-  (``archives.services.records.common.department_work_changed``).
+  (``archives.services.records.common.department_work_changed``);
+* ``catalogue``: a department, domain, record category, occupation, update cadence or one
+  of their mappings saved or deleted through the ORM (``departments.catalogue_changes``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ _KEY = "generation:{}"
 # The cache the generations live in, and every name above: a signed-in request reads them
 # all with its session, in the same round trip (credit_portal.sessions).
 CACHE_ALIAS = DEFAULT_CACHE_ALIAS
-NAMES = ("records", "listings", "points", "review-queue", "department-work")
+NAMES = ("records", "listings", "points", "review-queue", "department-work", "catalogue")
 _CACHE_KEYS = {name: _KEY.format(name) for name in NAMES}
 # Generations this process has advanced: one read with a session before an advance of
 # this process (the request's own change) is not used after it.

@@ -11,10 +11,12 @@ class DepartmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from credit_portal import otp
-        from departments import scope
+        from departments import catalogue_changes, scope
 
         # A changed role group or membership makes the access saved in sessions out of date.
         scope.connect_signals()
         # Whether a user is staff (and needs the second factor), asked on every signed-in
         # request, from that saved access rather than two queries.
         otp.use_access(roles=scope.role_names, member=scope.is_department_member)
+        # The public catalogue's cached rendering is renewed after any change to what it shows.
+        catalogue_changes.connect_signals()

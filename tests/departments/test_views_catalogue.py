@@ -68,7 +68,8 @@ def test_language_chosen_through_setlang_sticks(client) -> None:
     assert 'lang="en"' in client.get(URL).content.decode()
 
 
-def test_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_queries) -> None:
+def test_query_count_does_not_grow_with_the_catalogue(client, settings, django_assert_num_queries) -> None:
+    settings.FRAGMENT_CACHE_SECONDS = 0  # the rendering itself, every request
     # occupations, their departments, their cadences, their categories, domains, categories.
     with django_assert_num_queries(6):
         assert client.get(URL).status_code == 200
@@ -85,3 +86,28 @@ def test_query_count_does_not_grow_with_the_catalogue(client, django_assert_num_
 
 def test_catalogue_url_name() -> None:
     assert reverse("departments:catalogue") == URL
+
+
+def test_the_catalogue_is_rendered_once_and_again_after_any_change(
+    client, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+) -> None:
+    """The page is the same for everyone: its rendering is kept per language and catalogue
+    generation (departments.catalogue_changes), so a repeated visit reads nothing, and a
+    change saved through the ORM (the admin, the credit office's forms) shows at once."""
+    settings.FRAGMENT_CACHE_SECONDS = 300
+    assert "寄递人员" in client.get(URL).content.decode()
+    with django_assert_num_queries(0):
+        assert "寄递人员" in client.get(URL).content.decode()
+    courier = Occupation.objects.get(code="courier")
+    courier.name = "快递寄递人员"
+    with django_capture_on_commit_callbacks(execute=True):  # the generation advances on commit
+        courier.save()
+    assert "快递寄递人员" in client.get(URL).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        OccupationCategory.objects.filter(occupation=courier).first().delete()
+    with django_assert_num_queries(6):  # the delete advanced the generation: read again
+        client.get(URL)
+    client.post("/i18n/setlang/", {"language": "en", "next": URL})
+    english = client.get(URL).content.decode()
+    assert '<html lang="en"' in english
+    assert "Key domains" in english  # the English rendering, not the kept Chinese one
