@@ -6,7 +6,9 @@ naming everything the fragment depends on, so a change can never be served stale
 one viewer's fragment can never be served to another:
 
 * the viewer: the account's primary key; two viewers never share a fragment, whatever
-  their roles (a cross-user fragment would be a privacy breach);
+  their roles (a cross-user fragment would be a privacy breach). Only a fragment that
+  shows nothing of any person, the same for everyone, is ``shared`` (the public
+  catalogue);
 * the content's versions: a stamp the page reads in the same query as the row it
   already loads (for an archive: how many records and findings it has and when they
   last changed), or the immutable identity of a frozen report;
@@ -34,10 +36,15 @@ from django.utils import timezone, translation
 from credit_portal.context_processors import ELDERLY_COOKIE
 
 
-def fragment_key(request: HttpRequest, name: str, *versions: object) -> str:
-    """The cache key part of fragment ``name`` for this request's viewer and ``versions``."""
+def fragment_key(request: HttpRequest, name: str, *versions: object, shared: bool = False) -> str:
+    """The cache key part of fragment ``name`` for this request's viewer and ``versions``;
+    ``shared``: one for every viewer, for a fragment that shows nothing of the viewer or
+    anyone else (the public catalogue)."""
     user = getattr(request, "user", None)
-    viewer = user.pk if user is not None and user.is_authenticated else "anonymous"
+    if shared:
+        viewer = "everyone"
+    else:
+        viewer = user.pk if user is not None and user.is_authenticated else "anonymous"
     parts = (
         name, viewer, translation.get_language() or "", request.COOKIES.get(ELDERLY_COOKIE) == "1",
         timezone.localdate().isoformat(), *versions,
@@ -45,11 +52,11 @@ def fragment_key(request: HttpRequest, name: str, *versions: object) -> str:
     return hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
 
 
-def fragment_context(request: HttpRequest, name: str, *versions: object) -> dict[str, object]:
+def fragment_context(request: HttpRequest, name: str, *versions: object, shared: bool = False) -> dict[str, object]:
     """Template context for ``{% cache fragment_seconds <name> fragment_key %}`` (the name
     unquoted, as the tag takes it literally)."""
     return {
-        "fragment_key": fragment_key(request, name, *versions),
+        "fragment_key": fragment_key(request, name, *versions, shared=shared),
         "fragment_seconds": settings.FRAGMENT_CACHE_SECONDS,
     }
 

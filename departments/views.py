@@ -30,15 +30,15 @@ from departments.models import Department, Seed
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The public catalogue (DESIGN §4): groups, their departments and record categories,
     the seed behind every mapping, the key domains and each category's legal basis."""
-    # The whole catalogue (≈ 180 kB of HTML, 50 ms to render) is the same for everyone:
-    # rendered once per language and catalogue generation, read only when it is not.
+    # The whole catalogue (≈ 180 kB of HTML, 50 ms to render) is the same for everyone and
+    # names no person: rendered once for all viewers per language and catalogue generation.
     reads = LazyReads(sections=selectors.catalogue_sections, domains=selectors.catalogue_domains,
                       categories=selectors.catalogue_categories)
     return render(
         request,
         "departments/catalogue.html",
         {"reads": reads, "seeds": Seed.choices,
-         **fragment_context(request, "catalogue", *generations.current("catalogue", request=request))},
+         **fragment_context(request, "catalogue", *generations.current("catalogue", request=request), shared=True)},
     )
 
 

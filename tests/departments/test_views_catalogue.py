@@ -107,6 +107,13 @@ def test_the_catalogue_is_rendered_once_and_again_after_any_change(
         OccupationCategory.objects.filter(occupation=courier).first().delete()
     with django_assert_num_queries(6):  # the delete advanced the generation: read again
         client.get(URL)
+    # Shared by every viewer: a signed-in one reads nothing either.
+    from tests import factories as f
+
+    client.force_login(f.make_user("catalogue_reader"))
+    client.get("/")  # the first request of a session saves it
+    with django_assert_num_queries(2):  # the session and the user, none for the catalogue
+        client.get(URL)
     client.post("/i18n/setlang/", {"language": "en", "next": URL})
     english = client.get(URL).content.decode()
     assert '<html lang="en"' in english
