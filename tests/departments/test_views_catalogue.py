@@ -89,7 +89,7 @@ def test_catalogue_url_name() -> None:
 
 
 def test_the_catalogue_is_rendered_once_and_again_after_any_change(
-    client, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+    client, settings, django_assert_num_queries, commits
 ) -> None:
     """The page is the same for everyone: its rendering is kept per language and catalogue
     generation (departments.catalogue_changes), so a repeated visit reads nothing, and a
@@ -100,10 +100,10 @@ def test_the_catalogue_is_rendered_once_and_again_after_any_change(
         assert "寄递人员" in client.get(URL).content.decode()
     courier = Occupation.objects.get(code="courier")
     courier.name = "快递寄递人员"
-    with django_capture_on_commit_callbacks(execute=True):  # the generation advances on commit
+    with commits():  # the generation advances on commit
         courier.save()
     assert "快递寄递人员" in client.get(URL).content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
+    with commits():
         OccupationCategory.objects.filter(occupation=courier).first().delete()
     with django_assert_num_queries(6):  # the delete advanced the generation: read again
         client.get(URL)
