@@ -17,10 +17,10 @@ starts a new one: a miss, never a stale page. Names say what changed, not who re
   (``archives.levels.points``);
 * ``review-queue``: a record entered or left the review queue
   (``archives.services.records.common._enter_review_queue``);
-* ``department-work``: what department dashboards and review queues list besides it: a
-  proposal or its decision, an edited record, an archive or person changed, a yearly finding
-  drafted, deleted or signed, a batch of findings signed
-  (``archives.services.records.common.department_work_changed``);
+* ``department-work``: what department dashboards, review queues and archive lists show
+  besides it: a proposal or its decision, an edited record, an archive opened (imported
+  too), changed or closed, a person renamed, a yearly finding drafted, deleted or signed, a
+  batch of findings signed (``archives.services.records.common.department_work_changed``);
 * ``catalogue``: a department, domain, record category, occupation, update cadence or one
   of their mappings saved or deleted through the ORM (``departments.catalogue_changes``).
 """

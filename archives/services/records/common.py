@@ -36,8 +36,8 @@ def _enter_review_queue(record: CreditRecord, *, queued: bool) -> None:
 
 def department_work_changed() -> None:
     """A record, proposal, archive, person, yearly finding or batch that department
-    dashboards or review queues list changed: their cached lists (archives.views.dashboard)
-    are read again after the commit."""
+    dashboards, review queues or archive lists show changed: their cached lists
+    (archives.views.dashboard, archives.intake.lists) are read again after the commit."""
     generations.advance_on_commit("department-work")
 
 
