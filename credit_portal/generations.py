@@ -40,6 +40,9 @@ _KEY = "generation:{}"
 CACHE_ALIAS = DEFAULT_CACHE_ALIAS
 NAMES = ("records", "listings", "points", "review-queue", "department-work", "catalogue")
 _CACHE_KEYS = {name: _KEY.format(name) for name in NAMES}
+# The attribute of a database connection holding the advances its open transaction has
+# registered (``advance_on_commit``), by name.
+PENDING_ATTRIBUTE = "_generation_advances"
 # Generations this process has advanced: one read with a session before an advance of
 # this process (the request's own change) is not used after it.
 _advances = 0
@@ -84,7 +87,7 @@ def advance_on_commit(name: str) -> None:
     advance per transaction and name however many changes it makes (an import or a
     batch publication changes thousands of records in one)."""
     connection = transaction.get_connection()
-    pending: dict[str, Callable[[], None]] = connection.__dict__.setdefault("_generation_advances", {})
+    pending: dict[str, Callable[[], None]] = connection.__dict__.setdefault(PENDING_ATTRIBUTE, {})
     waiting = pending.get(name)
     # Registered earlier in this transaction and neither run nor rolled back since: done.
     if waiting is not None and any(func is waiting for _sids, func, _robust in connection.run_on_commit):

@@ -229,9 +229,11 @@ def commits(django_capture_on_commit_callbacks: Any) -> Any:
 
     from django.db import DEFAULT_DB_ALIAS, connections
 
+    from credit_portal import generations
+
     @contextmanager
     def block() -> Iterator[list[Any]]:
-        connections[DEFAULT_DB_ALIAS].__dict__.pop("_generation_advances", None)
+        connections[DEFAULT_DB_ALIAS].__dict__.pop(generations.PENDING_ATTRIBUTE, None)
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             yield callbacks
 
