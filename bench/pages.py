@@ -127,7 +127,7 @@ def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object
     from credit_portal.models import User
     from credit_portal.roles import Role
     from departments.models import Department, Membership, RecordCategory
-    from disclosure.models import Authorization, CitizenProfile, Institution, InstitutionStaff
+    from disclosure.models import Authorization, CitizenProfile, Institution, InstitutionAPIKey, InstitutionStaff
     from disclosure.services.authorizations import code_digest
     from disclosure.services.queries import query_record
     from disclosure.services.reports import verification_code
@@ -155,6 +155,13 @@ def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object
         staff = account("bench_institution", Role.INSTITUTION)
         institution = Institution.objects.get(credit_code__startswith="91110108MA0HCB001")
         InstitutionStaff.objects.get_or_create(user=staff, defaults={"institution": institution})
+        # Institutions' systems call the query API with a key the credit office issued
+        # (disclosure.api_keys), not a browser's session: the load uses one. A fresh key
+        # each run (only its hash is stored), the last run's removed.
+        InstitutionAPIKey.objects.filter(acts_as=staff).delete()
+        _api_key, api_key = InstitutionAPIKey.objects.create_key(
+            name="bench", institution=institution, acts_as=staff, expiry_date=now + timezone.timedelta(days=1)
+        )
         # The query API is loaded with a pool of authorizations on different people, each
         # with its own code, as institutions query different people: every query locks its
         # authorization's row (FOR UPDATE) until it commits, so one code queried from every
@@ -227,8 +234,8 @@ def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object
     if person_pages:
         pages += [
             Page("citizen: own archive", f"/my/archives/{archive.pk}/", cookies=signed(citizen)),
-            Page("institution: query API (POST)", "/api/disclosure/queries/", "POST", bodies[0],
-                 "application/json", signed(staff), post, bodies=bodies),
+            Page("institution: query API (POST, API key)", "/api/disclosure/queries/", "POST", bodies[0],
+                 "application/json", headers={"Authorization": f"Api-Key {api_key}"}, bodies=bodies),
             Page("institution: report page", f"/reports/{report.number}/", cookies=signed(staff)),
         ]
     pages += [

@@ -12,7 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from credit_portal.models import AuditEntry
-from disclosure.models import InstitutionAPIKey, Purpose, QueryLog
+from disclosure.models import CreditReport, InstitutionAPIKey, Purpose, QueryLog
 from disclosure.services import institutions
 from tests.disclosure.conftest import grant
 
@@ -133,3 +133,101 @@ def test_schema_advertises_the_key_scheme_and_no_token_auth(client, db):
     schemes = schema["components"]["securitySchemes"]
     assert "institutionApiKey" in schemes
     assert "tokenAuth" not in schemes
+
+
+def _key_of(disc, **kwargs):
+    _api_key, key = institutions.issue_api_key(
+        disc.employer_staff.institution_staff, name="人事系统", by=disc.world.credit_office, **kwargs
+    )
+    return key
+
+
+def _ends(disc, how):
+    """What ends a key's right to act, done behind its back."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    staff = disc.employer_staff.institution_staff
+    if how == "expired":
+        InstitutionAPIKey.objects.update(expiry_date=timezone.now() - timedelta(seconds=1))
+    elif how == "account deactivated":
+        type(disc.employer_staff).objects.filter(pk=disc.employer_staff.pk).update(is_active=False)
+    elif how == "institution deactivated":
+        type(disc.employer).objects.filter(pk=disc.employer.pk).update(is_active=False)
+    elif how == "account moved to another institution":
+        type(staff).objects.filter(pk=staff.pk).update(institution=disc.bank)
+    elif how == "revoked":
+        institutions.revoke_api_key(InstitutionAPIKey.objects.get(), by=disc.world.credit_office)
+    elif how == "wrong secret":
+        return
+    else:
+        raise AssertionError(how)
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["expired", "account deactivated", "institution deactivated", "account moved to another institution", "revoked",
+     "wrong secret"],
+)
+def test_a_key_that_may_no_longer_act_is_refused_and_nothing_is_queried(client, disc, how):
+    key = _key_of(disc)
+    _authorization, code = grant(disc)
+    _ends(disc, how)
+    if how == "wrong secret":
+        prefix, _dot, secret = key.partition(".")
+        key = f"{prefix}.{secret[::-1]}"
+    response = _query(client, disc, code, key)
+    assert response.status_code == 401, (how, response.content)
+    assert response.json()["code"] == "authentication_failed"
+    assert not QueryLog.objects.exists()
+    assert not CreditReport.objects.exists()
+
+
+def test_a_key_in_force_is_read_with_its_account_in_one_statement(client, disc):
+    """The key, its institution, its account and whom the account acts for: one
+    statement, and no session and no user read of their own."""
+    from django.test.utils import CaptureQueriesContext
+
+    from credit_portal.prepared import source
+
+    key = _key_of(disc)
+    _authorization, code = grant(disc, max_uses=5)
+    assert _query(client, disc, code, key).status_code == 201  # the first use writes "last used"
+    with CaptureQueriesContext(connection) as captured:
+        assert _query(client, disc, code, key).status_code == 201
+    sql = [source(q["sql"]) for q in captured.captured_queries]
+    reads = [q for q in sql if q.startswith("SELECT") and '"disclosure_institutionapikey"' in q]
+    assert len(reads) == 1
+    assert all(table in reads[0] for table in ('"disclosure_institution"', '"credit_portal_user"',
+                                               '"disclosure_institutionstaff"'))
+    assert not any(q.startswith('SELECT "credit_portal_user"') for q in sql)
+    assert not any(q.startswith("UPDATE") and "disclosure_institutionapikey" in q for q in sql)
+    assert not any("django_session" in q for q in sql)
+
+
+def test_last_used_is_written_at_most_once_a_minute(client, disc):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from disclosure.api_keys import LAST_USED_PRECISION
+
+    key = _key_of(disc)
+    _authorization, code = grant(disc, max_uses=5)
+    assert InstitutionAPIKey.objects.get().last_used_at is None
+    before = timezone.now()
+    assert _query(client, disc, code, key).status_code == 201
+    first = InstitutionAPIKey.objects.get().last_used_at
+    assert first is not None
+    assert first >= before
+    # Within the minute the list shows it to: not written again.
+    almost = timezone.now() - LAST_USED_PRECISION + timedelta(seconds=5)
+    InstitutionAPIKey.objects.update(last_used_at=almost)
+    assert _query(client, disc, code, key).status_code == 201
+    assert InstitutionAPIKey.objects.get().last_used_at == almost
+    # A minute later: written.
+    stale = timezone.now() - LAST_USED_PRECISION - timedelta(seconds=1)
+    InstitutionAPIKey.objects.update(last_used_at=stale)
+    assert _query(client, disc, code, key).status_code == 201
+    assert InstitutionAPIKey.objects.get().last_used_at > stale + LAST_USED_PRECISION
