@@ -49,9 +49,9 @@ _USABLE_KEY = CompiledQuery(
 
 def usable_key(key: str) -> InstitutionAPIKey | None:
     """``InstitutionAPIKey.objects.get_from_key(key)`` (None where it raises), its
-    institution and account read with it. Always from the primary, also in the views
-    that may read from the replica: a key revoked a moment ago stops at once, not
-    after the replica's lag."""
+    institution and account read with it. Always from the primary, whichever view asks
+    (none that takes keys reads from the replica today): a key revoked a moment ago
+    stops at once, never after a replica's lag."""
     found = _USABLE_KEY.objects(prefix=key.partition(".")[0])
     return found[0] if found and found[0].is_valid(key) else None
 
