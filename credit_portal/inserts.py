@@ -171,26 +171,56 @@ def reserve_pk(obj: Model, *, using: str = "default") -> bool:
     return True
 
 
-def insert_together(*inserts: tuple[CompiledInsert, Model], using: str = "default") -> None:
+def _only_with_first(sql: str) -> str:
+    """A compiled ``INSERT … VALUES (%s, …) [RETURNING …]`` as ``INSERT … SELECT %s, …
+    WHERE EXISTS (SELECT 1 FROM w0) [RETURNING …]``: written only when the first ``WITH``
+    query wrote its row. PostgreSQL gives each placeholder its target column's type, as
+    in ``VALUES``."""
+    values_sql, returning_sep, returning = sql.partition(" RETURNING ")
+    head, sep, row = values_sql.partition(" VALUES (")
+    if not sep or not row.endswith(")") or set(row[:-1].replace(" ", "").split(",")) != {"%s"}:
+        raise ValueError("insert_together: not a one-row INSERT of plain placeholders")
+    return f"{head} SELECT {row[:-1]} WHERE EXISTS (SELECT 1 FROM w0){returning_sep}{returning}"  # noqa: S608 - compiled SQL, placeholders only
+
+
+def insert_together(*inserts: tuple[CompiledInsert, Model], using: str = "default", unless_taken: bool = False) -> bool:
     """``insert.insert(obj)`` for each (insert, obj) in order, and on PostgreSQL in one
     statement: the first INSERTs as data-modifying ``WITH`` queries of the last, one round
-    trip instead of one each (the query API's log and its audit entry). They run as one:
-    any failure fails them all, in the caller's transaction as a failed ``insert`` would.
-    Every instance but the last must have its primary key (``reserve_pk``; a ``WITH``
-    query's returned columns are not read); rows that depend on each other's database
-    defaults cannot be written this way. Other databases, or a model ``save`` must write: one by one."""
+    trip instead of one each (the query API's report, its log and the log's audit entry).
+    They run as one: any failure fails them all, in the caller's transaction as a failed
+    ``insert`` would. Every instance but the last must have its primary key
+    (``reserve_pk``; a ``WITH`` query's returned columns are not read); rows that depend
+    on each other's database defaults cannot be written this way. Other databases, or a
+    model ``save`` must write: one by one.
+
+    ``unless_taken``: the first is written as ``insert_unless_taken`` writes it (not when
+    a row holds one of its unique values already: a report's random number) and the
+    others only with it. False when it was taken: nothing was written, and the caller
+    tries again with new instances (new ids taken ahead). True otherwise."""
     connection = connections[using]
+    (first, first_obj), *_rest = inserts
     *firsts, (last, last_obj) = inserts
     if connection.vendor != "postgresql" or not all(insert.plain for insert, _obj in inserts):
-        for insert, obj in inserts:
+        if unless_taken and not first.insert_unless_taken(first_obj, using=using):
+            return False
+        for insert, obj in inserts[1:] if unless_taken else inserts:
             insert.insert(obj, using=using)
-        return
+        return True
     for _insert, obj in firsts:
         if obj.pk is None:
             raise ValueError("insert_together: every instance but the last needs its primary key")
-    statements = [insert._statement(obj, using, connection, unless_taken=False) for insert, obj in inserts]
-    withs = ", ".join(f"w{i} AS ({statement.sql})" for i, statement in enumerate(statements[:-1]))
-    sql = f"WITH {withs} {statements[-1].sql}"
+    statements = [
+        insert._statement(obj, using, connection, unless_taken=unless_taken and i == 0)
+        for i, (insert, obj) in enumerate(inserts)
+    ]
+    texts = [statement.sql for statement in statements]
+    if unless_taken:
+        # The first returns a row only when it wrote one; the others are written only then.
+        if " RETURNING " not in texts[0]:
+            texts[0] += " RETURNING 1"
+        texts[1:] = [_only_with_first(text) for text in texts[1:]]
+    withs = ", ".join(f"w{i} AS ({text})" for i, text in enumerate(texts[:-1]))
+    sql = f"WITH {withs} {texts[-1]}"
     params = [param for statement in statements for param in statement.params]
     with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
         try:
@@ -205,6 +235,8 @@ def insert_together(*inserts: tuple[CompiledInsert, Model], using: str = "defaul
             for _insert, obj in firsts:
                 bulkload.forget_ids(obj._meta.db_table)
             raise
-        last._returned(last_obj, cursor, connection, statements[-1], unless_taken=False)
+        if not last._returned(last_obj, cursor, connection, statements[-1], unless_taken=unless_taken):
+            return False
     for insert, obj in inserts:
         insert._saved(obj, using)
+    return True

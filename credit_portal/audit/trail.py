@@ -178,7 +178,8 @@ def record_read(
     detail: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
     insert_target: CompiledInsert | None = None,
-) -> AuditEntry:
+    insert_first: tuple[CompiledInsert, models.Model] | None = None,
+) -> AuditEntry | None:
     """Append one entry for an audited read (or a sign-in event) without taking the chain head.
 
     The one function for every read of a person's data (DESIGN §6: "every read of a
@@ -192,14 +193,24 @@ def record_read(
     ``insert_target``: ``target`` is new, and this compiled INSERT writes it here, with its
     entry: on PostgreSQL in the same statement (``inserts.insert_together``; the query
     API's log), elsewhere just before it. Either both are written or neither.
+    ``insert_first`` (with ``insert_target``): a new row the target refers to, written
+    before it (in the same statement where the target and entry are) unless one of its
+    unique values is taken already (the query's report and its random number): then
+    nothing is written and None is returned, for the caller to try again.
     """
+    if insert_first is not None and insert_target is None:
+        raise ValueError("record_read: insert_first goes with insert_target")
     if insert_target is not None and not reserve_pk(target):
-        # Without its id ahead (not PostgreSQL) the new target is written first, on its own.
+        # Without its id ahead (not PostgreSQL) the new rows are written first, on their own.
+        if insert_first is not None and not insert_first[0].insert_unless_taken(insert_first[1]):
+            return None
         insert_target.insert(target)
-        insert_target = None
+        insert_target = insert_first = None
     entry = _new_entry(action, actor=actor, target=target, subject_ref=subject_ref, detail=detail, request=request)
     if insert_target is not None:
-        insert_together((insert_target, target), (_INSERT_ENTRY, entry))
+        together = ((insert_first,) if insert_first is not None else ()) + ((insert_target, target), (_INSERT_ENTRY, entry))
+        if not insert_together(*together, unless_taken=insert_first is not None):
+            return None
     else:
         _INSERT_ENTRY.insert(entry)
     if settings.CELERY_TASK_ALWAYS_EAGER and not scheduler.running():

@@ -43,7 +43,7 @@ from disclosure.models import Authorization, CreditReport, Institution, Purpose,
 from disclosure.selectors import acting_institution
 from disclosure.services.authorizations import code_digest
 from disclosure.services.mandatory import Mandatory, mandatory_from_rows, rule_rows
-from disclosure.services.reports import issue_report
+from disclosure.services.reports import INSERT_REPORT, issue_report
 
 if TYPE_CHECKING:
     from credit_portal.models import User
@@ -197,17 +197,26 @@ def query_record(
                 if not spent:
                     reason = Reason.USED_UP
             if reason is None:
+                logs: list[QueryLog] = []
+
+                def write(report: CreditReport) -> bool:
+                    # The report with its query log and the log's audit entry, in one
+                    # statement on PostgreSQL; nothing when the report's number is taken
+                    # (``issue_report`` then tries another).
+                    log = _log(
+                        by=by, institution=institution, subject=subject, authorization=locked, purpose=purpose,
+                        purpose_other=purpose_other, outcome=QueryLog.Outcome.GRANTED, reason=Reason.OK,
+                        channel=channel, request=request, report=report, write_report=True,
+                    )
+                    logs[:] = [log] if log is not None else []
+                    return log is not None
+
                 report = issue_report(
                     subject, kind=CreditReport.Kind.THIRD_PARTY, to_user=by, institution=institution,
                     authorization=locked, occupation_ids=occupation_ids, category_ids=category_ids,
-                    mandatory=mandatory,
+                    mandatory=mandatory, write=write,
                 )
-                log = _log(
-                    by=by, institution=institution, subject=subject, authorization=locked, purpose=purpose,
-                    purpose_other=purpose_other, outcome=QueryLog.Outcome.GRANTED, reason=Reason.OK,
-                    channel=channel, request=request, report=report,
-                )
-                return QueryResult(report=report, log=log)
+                return QueryResult(report=report, log=logs[0])
             if reason == Reason.EXPIRED and locked.state == State.ACTIVE:
                 Authorization.objects.filter(pk=locked.pk, state=State.ACTIVE).update(state=State.EXPIRED, ended_at=now)
     raise refuse(reason)
@@ -345,10 +354,13 @@ def _log(
     channel: str,
     request: HttpRequest | None,
     report: CreditReport | None = None,
-) -> QueryLog:
+    write_report: bool = False,
+) -> QueryLog | None:
     """Write the QueryLog row and its audit entry (in the caller's transaction when
     there is one, else in their own): refused queries are committed too. Inside the
-    query's transaction no savepoint: a failed log must fail the query with it."""
+    query's transaction no savepoint: a failed log must fail the query with it.
+    ``write_report``: the new ``report`` is written first, with them, unless its number
+    is taken: then nothing is written and None is returned."""
     with transaction.atomic(savepoint=False):
         log = QueryLog(
             actor=by if getattr(by, "is_authenticated", False) else None,
@@ -362,8 +374,11 @@ def _log(
         # transaction with its keyed MAC and chained by the background chainer like every
         # other read, so queries on every web host do not queue on the chain head's lock.
         # The log is written with its entry, in one statement where the database allows.
-        audit.record_read(
+        entry = audit.record_read(
             "disclosure.query." + outcome, actor=by, target=log, subject_ref=str(subject.pk) if subject else "",
             detail={"reason": reason, "channel": channel}, request=request, insert_target=_INSERT_LOG,
+            insert_first=(INSERT_REPORT, report) if write_report else None,
         )
+        if entry is None:
+            return None
     return log

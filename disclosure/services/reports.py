@@ -11,6 +11,7 @@ only by someone holding the report.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -276,7 +277,7 @@ def verification_code(report: CreditReport) -> str:
 
 
 # ``CreditReport.objects.create``'s INSERT, compiled once per process, unless the number is taken.
-_INSERT_REPORT = inserts.CompiledInsert(CreditReport)
+INSERT_REPORT = inserts.CompiledInsert(CreditReport)
 
 
 def issue_report(
@@ -289,13 +290,16 @@ def issue_report(
     occupation_ids: list[int] | None = None,
     category_ids: list[int] | None = None,
     mandatory: Mandatory | None = None,
+    write: Callable[[CreditReport], bool] | None = None,
 ) -> CreditReport:
     """Freeze a report. Runs inside the caller's transaction (the query or the self
     download), which writes the audit entry.
 
     The number is random; a clash with an existing report (unique constraint) writes
     nothing (``ON CONFLICT DO NOTHING``) and is retried with a fresh number, so a busy
-    day never answers a query with an error."""
+    day never answers a query with an error. ``write``: writes the new report with what
+    refers to it (the query's log and audit entry, in one statement) unless its number
+    is taken, and says whether it wrote it; by default the report is written alone."""
     now = timezone.now()
     content = build_content(
         subject, number="", kind=kind, issued_at=now, institution=institution, authorization=authorization,
@@ -312,7 +316,7 @@ def issue_report(
         # ON CONFLICT DO NOTHING: a number (or, never in practice, a random id) already
         # taken writes nothing and raises nothing, so the query's transaction goes on
         # without a savepoint around the INSERT; the next attempt takes a fresh number.
-        if _INSERT_REPORT.insert_unless_taken(report):
+        if write(report) if write is not None else INSERT_REPORT.insert_unless_taken(report):
             return report
     raise IntegrityError(f"report number: {NUMBER_ATTEMPTS} numbers in a row were taken")
 

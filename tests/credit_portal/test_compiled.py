@@ -215,6 +215,45 @@ def test_insert_together_writes_both_in_one_statement_on_postgresql_or_neither()
         insert_together((users, User(username="tog-c")), (days, CalendarDay(date="2031-01-02")))
 
 
+def test_rows_written_together_unless_the_first_is_taken_are_all_or_nothing() -> None:
+    """``unless_taken``: the first row is passed over when one of its unique values is
+    taken, and then the others are not written either (a report's number and its log);
+    no error, so the caller's transaction goes on and tries again."""
+    from django.db.models.signals import post_save
+
+    from credit_portal.inserts import CompiledInsert, insert_together, reserve_pk
+    from credit_portal.models import CalendarDay
+
+    users, days = CompiledInsert(User), CompiledInsert(CalendarDay)
+    CalendarDay.objects.create(date="2033-01-01", kind=CalendarDay.Kind.HOLIDAY, name="taken")
+    saved = []
+
+    def listen(sender, instance, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        saved.append(sender.__name__)
+
+    def together(date: str, username: str) -> tuple[bool, int]:
+        day = CalendarDay(date=date, kind=CalendarDay.Kind.HOLIDAY, name="new")
+        reserve_pk(day)  # every row but the last needs its id
+        with CaptureQueriesContext(connection) as captured:
+            written = insert_together((days, day), (users, User(username=username)), unless_taken=True)
+        return written, len(captured)
+
+    post_save.connect(listen)
+    try:
+        assert together("2033-01-01", "tog-taken") == (False, 1)
+        assert saved == []
+        assert not User.objects.filter(username="tog-taken").exists()
+        assert CalendarDay.objects.get(date="2033-01-01").name == "taken"
+        written, statements = together("2033-01-02", "tog-free")
+    finally:
+        post_save.disconnect(listen)
+    assert written
+    assert statements == (1 if connection.vendor == "postgresql" else 2)
+    assert saved == ["CalendarDay", "User"]
+    assert User.objects.filter(username="tog-free").exists()
+    assert CalendarDay.objects.get(date="2033-01-02").name == "new"
+
+
 def test_ids_taken_ahead_are_the_sequences_and_never_shared_with_a_forked_process(monkeypatch) -> None:
     from credit_portal import bulkload
 

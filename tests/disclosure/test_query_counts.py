@@ -70,9 +70,9 @@ def test_institution_home(client, disc, rows, django_assert_num_queries):
 # purpose's rules (1), spending the use and ending a spent authorization (1 UPDATE), the
 # report's records with their statements, archives with their levels, findings (3; on
 # PostgreSQL the findings come with the archives as arrays: 2), the report saved unless
-# its number is taken (1, no savepoint), the query log and its audit entry appended
-# without the chain head (on PostgreSQL in one statement, the log's id taken ahead: 1;
-# else 2), the transaction (2), the session stamp of the first request (3).
+# its number is taken (no savepoint), the query log and its audit entry appended without
+# the chain head (on PostgreSQL the three in one statement, the log's id taken ahead: 1;
+# else 3), the transaction (2), the session stamp of the first request (3).
 @pytest.mark.django_db
 def test_query_api_queries(client, disc, django_assert_num_queries, monkeypatch):
     from django.db import connection
@@ -87,7 +87,7 @@ def test_query_api_queries(client, disc, django_assert_num_queries, monkeypatch)
         # Log ids in hand, as on all but one of every 64 queries of a process.
         monkeypatch.setattr(bulkload, "_ahead", {})
         bulkload.next_id(QueryLog._meta.db_table)
-    with django_assert_num_queries(14 if postgresql else 16) as captured:
+    with django_assert_num_queries(13 if postgresql else 16) as captured:
         response = client.post(reverse("disclosure:api_query"), body, content_type="application/json")
     assert response.status_code == 201
     sql = [source(q["sql"]) for q in captured.captured_queries]
@@ -98,8 +98,10 @@ def test_query_api_queries(client, disc, django_assert_num_queries, monkeypatch)
     assert not any("auditchainhead" in q for q in sql)  # no lock on the chain head
     assert sum(q.startswith("UPDATE") and "disclosure_authorization" in q for q in sql) == 1
     assert sum("ON CONFLICT DO NOTHING" in q for q in sql) == 1
-    with_entry = [q for q in sql if q.startswith('WITH w0 AS (INSERT INTO "disclosure_querylog"')]
-    assert len(with_entry) == (1 if postgresql else 0)
-    assert all('INSERT INTO "credit_portal_auditentry"' in q for q in with_entry)
+    together = [q for q in sql if q.startswith('WITH w0 AS (INSERT INTO "disclosure_creditreport"')]
+    assert len(together) == (1 if postgresql else 0)
+    # The log and its entry are written only with the report (not when its number is taken).
+    assert all('INSERT INTO "disclosure_querylog"' in q and 'INSERT INTO "credit_portal_auditentry"' in q
+               and q.count("WHERE EXISTS (SELECT 1 FROM w0)") == 2 for q in together)
     # The answer is the report serializer's, built without it.
     assert response.json() == ReportSerializer(CreditReport.objects.get(number=response.json()["number"])).data

@@ -206,6 +206,29 @@ def test_a_clashing_report_number_is_retried_not_a_500(disc, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_a_query_whose_number_clashes_leaves_one_report_one_log_and_one_entry(disc, monkeypatch):
+    """The query's report, its log and the log's audit entry are written together (one
+    statement on PostgreSQL): a number already taken writes none of them, and the retry
+    writes each once, the log and its entry naming the report that was written."""
+    from credit_portal.models import AuditEntry
+    from disclosure.models import QueryLog
+
+    first = _issue(disc)
+    entries = AuditEntry.objects.filter(action="disclosure.query.granted")
+    logs, before = QueryLog.objects.filter(outcome="granted"), entries.count()
+    numbers = iter([first.number, first.number, "XY20261128777777777777"])
+    monkeypatch.setattr(report_services, "new_report_number", lambda: next(numbers))
+    second = _issue(disc)
+    assert second.number == "XY20261128777777777777"
+    assert CreditReport.objects.count() == 2
+    assert logs.count() == 2
+    log = logs.get(report=second)
+    assert log.result_digest == second.digest
+    assert entries.count() == before + 1
+    assert entries.filter(object_id=str(log.pk)).count() == 1
+
+
+@pytest.mark.django_db
 def test_clashes_beyond_the_retries_raise(disc, monkeypatch):
     first = _issue(disc)
     monkeypatch.setattr(report_services, "new_report_number", lambda: first.number)
