@@ -198,7 +198,7 @@ def insert_together(*inserts: tuple[CompiledInsert, Model], using: str = "defaul
     others only with it. False when it was taken: nothing was written, and the caller
     tries again with new instances (new ids taken ahead). True otherwise."""
     connection = connections[using]
-    (first, first_obj), *_rest = inserts
+    first, first_obj = inserts[0]
     *firsts, (last, last_obj) = inserts
     if connection.vendor != "postgresql" or not all(insert.plain for insert, _obj in inserts):
         if unless_taken and not first.insert_unless_taken(first_obj, using=using):
