@@ -84,13 +84,19 @@ def mandatory_for(purpose: str) -> Mandatory:
 RULE_COLUMNS = ("id", "content", "category_id", "category__name", "category__sort_order", "source")
 
 
+def rules_in_force(purpose: str | Expression) -> QuerySet[MandatoryContent]:
+    """The rules in force for ``purpose`` (a value, or an outer reference of a query
+    that reads them with its own rows), unordered."""
+    return _rules().filter(purpose=purpose).order_by()
+
+
 def rule_rows(purpose: str, *leading: Expression) -> QuerySet[MandatoryContent]:
     """The rules in force for ``purpose`` as plain rows (``leading`` columns, then
     ``RULE_COLUMNS``), unordered: a caller that reads them together with other rows in
     one query (the third-party query reads them with the authorization's scope,
     ``services.queries``) gives them, without the leading columns, to
     ``mandatory_from_rows``, which puts them in ``_rules``' order."""
-    return _rules().filter(purpose=purpose).order_by().values_list(*leading, *RULE_COLUMNS)
+    return rules_in_force(purpose).values_list(*leading, *RULE_COLUMNS)
 
 
 # ``mandatory_from_rows`` by its arguments: a function of the rows alone (read afresh by

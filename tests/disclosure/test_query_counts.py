@@ -67,7 +67,7 @@ def test_institution_home(client, disc, rows, django_assert_num_queries):
 # The institution query API, granted, signed in by session: session and user with the
 # acting institution (2; asked for the permission and the query, read with the user), the code's
 # authorization locked with its person (1), its occupations and categories with the
-# purpose's rules (1), spending the use and ending a spent authorization (1 UPDATE), the
+# purpose's rules (1; on PostgreSQL read with the locked authorization: 0), spending the use and ending a spent authorization (1 UPDATE), the
 # report's records with their statements, archives with their levels, findings (3; on
 # PostgreSQL the findings come with the archives as arrays: 2), the report saved unless
 # its number is taken (no savepoint), the query log and its audit entry appended without
@@ -87,7 +87,7 @@ def test_query_api_queries(client, disc, django_assert_num_queries, monkeypatch)
         # Log ids in hand, as on all but one of every 64 queries of a process.
         monkeypatch.setattr(bulkload, "_ahead", {})
         bulkload.next_id(QueryLog._meta.db_table)
-    with django_assert_num_queries(13 if postgresql else 16) as captured:
+    with django_assert_num_queries(12 if postgresql else 16) as captured:
         response = client.post(reverse("disclosure:api_query"), body, content_type="application/json")
     assert response.status_code == 201
     sql = [source(q["sql"]) for q in captured.captured_queries]
@@ -96,6 +96,13 @@ def test_query_api_queries(client, disc, django_assert_num_queries, monkeypatch)
     # The signed findings: a statement of their own only on SQLite.
     assert sum(q.lstrip("(").startswith('SELECT "archives_annualfinding"') for q in sql) == (0 if postgresql else 1)
     assert not any("auditchainhead" in q for q in sql)  # no lock on the chain head
+    # The scope: read by the statement that locks the authorization on PostgreSQL.
+    locking = [q for q in sql if q.startswith("SELECT") and '"disclosure_authorization"."code_hash" =' in q]
+    assert len(locking) == 1
+    assert locking[0].endswith('FOR UPDATE OF "disclosure_authorization"') == postgresql  # SQLite locks the file
+    assert ("disclosure_authorization_occupations" in locking[0]) == postgresql
+    assert ("disclosure_mandatorycontent" in locking[0]) == postgresql
+    assert sum("disclosure_authorization_categories" in q for q in sql) == 1
     assert sum(q.startswith("UPDATE") and "disclosure_authorization" in q for q in sql) == 1
     assert sum("ON CONFLICT DO NOTHING" in q for q in sql) == 1
     together = [q for q in sql if q.startswith('WITH w0 AS (INSERT INTO "disclosure_creditreport"')]

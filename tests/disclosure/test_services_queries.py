@@ -352,3 +352,35 @@ def test_full_width_code_as_typed_by_a_chinese_input_method_works(disc):
     full_width = code.translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
     assert full_width != code
     assert ask(disc, code=full_width).report is not None
+
+
+@pytest.mark.django_db
+def test_the_scope_read_with_the_lock_is_the_scope_read_on_its_own(disc):
+    """On PostgreSQL the code's authorization is locked and read with its occupations,
+    categories and the rules of its purpose in one statement: the same rows as the
+    scope's own read (two category rules, so several rows of each kind; an
+    authorization naming nothing, a purpose with no rule: no rows but the rules')."""
+    from django.db import connection, transaction
+
+    from disclosure.models import MandatoryContent
+
+    MandatoryContent.objects.create(purpose=Purpose.RECRUITMENT, content=MandatoryContent.Content.CATEGORY,
+                                    category=disc.rewards, source="测试依据")
+    w = disc.world
+    granted = [
+        grant(disc, occupations=(w.teacher, w.doctor), categories=(disc.rewards, w.violations)),
+        grant(disc, purpose=Purpose.FINANCIAL),
+        grant(disc, purpose=Purpose.OTHER, purpose_other="测试", categories=(w.violations,)),
+    ]
+    for authorization, code in granted:
+        with transaction.atomic():
+            locked = queries._locked_by_code(code)
+            on_its_own = queries._AUTHORIZED_SCOPE.rows(authorization_id=locked.pk, purpose=locked.purpose)
+            read = queries._authorized_scope(locked)
+        assert locked == authorization
+        assert hasattr(locked, "query_scope_rules") == (connection.vendor == "postgresql")
+        assert sorted(read, key=repr) == sorted((tuple(row) for row in on_its_own), key=repr)
+        assert {kind for kind, *_rest in read} >= (
+            {"occupation", "category"} if authorization.occupations.exists() else set()
+        )
+    assert queries._locked_by_code("no-such-code") is None
