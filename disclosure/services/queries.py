@@ -242,7 +242,8 @@ def _code_authorization(code_hash: str) -> QuerySet[Authorization]:
 
 def _json_rows(queryset: QuerySet[Any], *columns: str) -> Subquery:
     """The ``columns`` of the rows of ``queryset`` as one JSON array of arrays (NULL
-    when there are none), for a correlated subquery (PostgreSQL)."""
+    when there are none), for a correlated subquery (PostgreSQL). A plain function, not
+    ``JSONBAgg``: in ``values()`` Django groups an aggregate by the row's id, one row each."""
     rows = Func(JSONArray(*columns), function="JSONB_AGG", output_field=JSONField())
     return Subquery(queryset.order_by().values(rows=rows), output_field=JSONField())
 
