@@ -260,14 +260,21 @@ _SCOPE_ARMS = {
 }
 
 
-def _code_authorization_with_scope(code_hash: str) -> QuerySet[Authorization]:
+def _scope_links(authorization_id: object) -> dict[str, QuerySet[Any]]:
+    """The occupations and categories the authorization names, as (id, code) rows by
+    kind: the arms of both reads of the scope (with the lock, and on its own)."""
     links = {"occupation": (Authorization.occupations.through, "occupation"),
              "category": (Authorization.categories.through, "recordcategory")}
-    arms = {
-        _SCOPE_ARMS[kind]: _json_rows(
-            through.objects.filter(authorization_id=OuterRef("pk")), f"{name}_id", f"{name}__code"
-        )
+    return {
+        kind: through.objects.filter(authorization_id=authorization_id).values_list(f"{name}_id", f"{name}__code")
         for kind, (through, name) in links.items()
+    }
+
+
+def _code_authorization_with_scope(code_hash: str) -> QuerySet[Authorization]:
+    arms = {
+        _SCOPE_ARMS[kind]: _json_rows(rows, *rows.query.values_select)
+        for kind, rows in _scope_links(OuterRef("pk")).items()
     }
     arms[_SCOPE_ARMS["rule"]] = _json_rows(rules_in_force(OuterRef("purpose")), *RULE_COLUMNS)
     return _code_authorization(code_hash).annotate(**arms)
@@ -336,13 +343,11 @@ def _authorized_scope_query(authorization_id: object, purpose: str) -> QuerySet[
     # rules' integer columns would not match.
     pad = (Cast(Value(None), IntegerField()), Cast(Value(None), CharField()),
            Cast(Value(None), IntegerField()), Cast(Value(None), CharField()))
-    occupations = Authorization.occupations.through.objects.filter(authorization_id=authorization_id)
-    categories = Authorization.categories.through.objects.filter(authorization_id=authorization_id)
-    return occupations.values_list(Value("occupation"), "occupation_id", "occupation__code", *pad).union(
-        categories.values_list(Value("category"), "recordcategory_id", "recordcategory__code", *pad),
-        rule_rows(purpose, Value("rule")),
-        all=True,
+    links = _scope_links(authorization_id)
+    occupations, categories = (
+        links[kind].values_list(Value(kind), *links[kind].query.values_select, *pad) for kind in ("occupation", "category")
     )
+    return occupations.union(categories, rule_rows(purpose, Value("rule")), all=True)
 
 
 # Compiled once per process: building and compiling the three arms cost ≈ 2.5 ms of CPU
