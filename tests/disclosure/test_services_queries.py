@@ -12,7 +12,7 @@ from credit_portal.models import AuditEntry
 from disclosure import selectors
 from disclosure.models import Authorization, CreditReport, Purpose, QueryLog
 from disclosure.services import authorizations as auth_services
-from disclosure.services import queries
+from disclosure.services import queries, query_scope
 from disclosure.services.reports import digest_of, verification_code
 from disclosure.services.verification import verify_report
 from exchange.models import OutboxEvent
@@ -374,13 +374,13 @@ def test_the_scope_read_with_the_lock_is_the_scope_read_on_its_own(disc):
     ]
     for authorization, code in granted:
         with transaction.atomic():
-            locked = queries._locked_by_code(code)
-            on_its_own = queries._AUTHORIZED_SCOPE.rows(authorization_id=locked.pk, purpose=locked.purpose)
-            read = queries._authorized_scope(locked)
+            locked = query_scope.locked_by_code(code)
+            on_its_own = query_scope.AUTHORIZED_SCOPE.rows(authorization_id=locked.pk, purpose=locked.purpose)
+            read = query_scope.authorized_scope(locked)
         assert locked == authorization
         assert hasattr(locked, "query_scope_rules") == (connection.vendor == "postgresql")
         assert sorted(read, key=repr) == sorted((tuple(row) for row in on_its_own), key=repr)
         assert {kind for kind, *_rest in read} >= (
             {"occupation", "category"} if authorization.occupations.exists() else set()
         )
-    assert queries._locked_by_code("no-such-code") is None
+    assert query_scope.locked_by_code("no-such-code") is None
