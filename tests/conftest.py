@@ -64,14 +64,26 @@ PostgresOperations.execute_sql_flush = _execute_sql_flush_as_audit_maintenance
 # Django's serialized rollback cannot be relied on here: Playwright's sync API runs an
 # event loop in the test thread, so Django hands the test a fresh connection object that
 # lacks the snapshot. We keep the snapshot ourselves and restore it when it is missing.
+#
+# The restore runs right after the transactional test's flush, committed (the teardown
+# hook below). Restored at the start of the next test instead, it would be rolled back
+# with that test whenever the test runs in a transaction, and every later such test on
+# the worker would pay for it again: xdist's --dist loadfile runs a file's transactional
+# tests at its end and the next file's ordinary tests after them, and until the twenty-
+# first session hundreds of tests each restored the snapshot (2.5-4 s apiece on
+# PostgreSQL), about a third of CI's time.
 _REFERENCE_SNAPSHOT: str | None = None
+_DB_BLOCKER: Any = None
+# Set by a transactional test (it ends with a flush); the teardown hook restores after it.
+_FLUSH_AHEAD = False
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    global _REFERENCE_SNAPSHOT
+    global _REFERENCE_SNAPSHOT, _DB_BLOCKER
     from django.db import connection
 
+    _DB_BLOCKER = django_db_blocker
     with django_db_blocker.unblock():
         _REFERENCE_SNAPSHOT = connection.creation.serialize_db_to_string()
     yield
@@ -149,8 +161,34 @@ def _note_other_sessions(request: pytest.FixtureRequest) -> Iterator[None]:
 def _reference_data(request: pytest.FixtureRequest) -> None:
     if "_django_db_helper" not in request.fixturenames:
         return
+    global _FLUSH_AHEAD
     # Autouse fixtures run before the test's own; make sure the database is set up first.
     request.getfixturevalue("_django_db_helper")
+    from django.db import connection
+
+    # An ordinary test runs inside pytest-django's transaction; a transactional one does
+    # not, and ends with the flush.
+    if not connection.in_atomic_block:
+        _FLUSH_AHEAD = True
+    _restore_reference_data()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a transactional test's fixtures are torn down (its flush included), put the
+    reference data back, committed, for the tests after it."""
+    global _FLUSH_AHEAD
+    try:
+        return (yield)
+    finally:
+        if _FLUSH_AHEAD and _DB_BLOCKER is not None:
+            _FLUSH_AHEAD = False
+            with _DB_BLOCKER.unblock():
+                _restore_reference_data()
+
+
+def _restore_reference_data() -> None:
+    """The snapshot of the reference data back in the database, when it is missing."""
     from django.db import connection
 
     from departments.models import Department
