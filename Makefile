@@ -54,7 +54,7 @@ run: demo
 test: install-dev messages
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 1
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 ## Benchmarks: figures next to a baseline from the same run, never timed assertions.
 ## Pages and APIs at BENCH_PEOPLE synthetic people (default 100000; the data set is made

@@ -176,12 +176,13 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     """After a transactional test's fixtures are torn down (its flush included), put the
-    reference data back, committed, for the tests after it."""
+    reference data back, committed, for the tests after it. After the worker's last test
+    there is none, and the session's teardown has already dropped the test database."""
     global _FLUSH_AHEAD
     try:
         return (yield)
     finally:
-        if _FLUSH_AHEAD and _DB_BLOCKER is not None:
+        if _FLUSH_AHEAD and _DB_BLOCKER is not None and nextitem is not None:
             _FLUSH_AHEAD = False
             with _DB_BLOCKER.unblock():
                 _restore_reference_data()
@@ -230,6 +231,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Each test in the default language ------------------------------------------------------
+# LocaleMiddleware activates a request's language in the thread and leaves it there (the
+# next request activates its own), so a test client's request in English left English on
+# for whatever the worker ran next: a report written outside a request then froze its
+# purpose in English, and a test asserting the Chinese words failed or passed by the
+# order xdist happened to give the files.
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 # --- Sessions in the database, whether or not the run has Redis ---------------------------
