@@ -66,7 +66,8 @@ def journey(db):
     )
     _record(teacher_archive, clerk)
     _record(teacher_archive, clerk, title="获评市级优秀教师", polarity="positive", severity="",
-            category=f.category("rewards-penalties", "奖惩情况"))
+            category=f.category("rewards-penalties", "奖惩情况"), decision_number="示教〔2026〕8号",
+            description="教书育人成绩突出，获评市级优秀教师。")
     _record(doctor_archive, health_clerk, title="医师档案中的记录")
     citizen = f.make_user("j2_citizen", full_name="演示教师甲")
     registration.link_citizen(citizen, subject, by=office)
