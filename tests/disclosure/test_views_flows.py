@@ -303,6 +303,27 @@ def test_citizen_archive_shows_every_state_but_draft_with_flags(client, disc):
     assert "草稿记录" not in page
 
 
+@pytest.mark.django_db
+def test_citizen_archive_says_a_negative_records_kind_and_severity_once(client, disc):
+    # The card's own tag says it (负面记录 · 严重程度); the flags under the title said it again.
+    from archives.models import CreditRecord
+    from tests.disclosure.conftest import make_record
+
+    w = disc.world
+    make_record(w.archive, by=w.edu_clerk, title="严重的记录", severity=CreditRecord.Severity.SERIOUS)
+    make_record(w.archive, by=w.edu_clerk, title="异议中的记录", under_objection=True)
+    negative = CreditRecord.objects.filter(
+        archive=w.archive, is_current=True, state=CreditRecord.State.PUBLISHED, polarity=CreditRecord.Polarity.NEGATIVE
+    )
+    login(client, disc.citizen)
+    page = client.get(reverse("disclosure:my_archive", args=[w.archive.pk])).content.decode()
+    tags = re.findall(r'<strong class="govuk-tag govuk-tag--red portal-inset__tag">([^<]*)</strong>', page)
+    assert sorted(tags) == sorted(f"负面记录 · {r.get_severity_display()}" for r in negative)
+    assert "负面记录 · 严重" in tags
+    assert "负面 · " not in page
+    assert page.count("异议处理中") >= 1
+
+
 # --- report verification ---------------------------------------------------------------------
 
 
