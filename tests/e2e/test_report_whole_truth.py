@@ -43,12 +43,17 @@ def test_employer_report_holds_every_negative_record_and_verifies_as_issued(
 ) -> None:
     teacher_archive = journey["subject"].archives.get(occupation__code="teacher")
     clerk = teacher_archive.created_by
+    # Each with its own words and number, so the screenshots read as a real report.
     _record(teacher_archive, clerk, title="违规收受家长礼金", severity="serious",
-            category=RecordCategory.objects.get(code="integrity"))
+            category=RecordCategory.objects.get(code="integrity"), decision_number="示教罚〔2026〕15号",
+            description="收受学生家长礼金共计三千元。")
     _record(teacher_archive, clerk, title="家长投诉属实", severity="minor",
-            category=RecordCategory.objects.get(code="complaints"))
-    _record(teacher_archive, clerk, title="体罚学生受到处分", category=RecordCategory.objects.get(code="rewards-penalties"))
-    _record(teacher_archive, clerk, title="学术不端")
+            category=RecordCategory.objects.get(code="complaints"), decision_number="示教投〔2026〕3号",
+            description="经调查，家长关于课堂言语不当的投诉属实。")
+    _record(teacher_archive, clerk, title="体罚学生受到处分", category=RecordCategory.objects.get(code="rewards-penalties"),
+            decision_number="示教罚〔2026〕17号", description="体罚学生，给予警告处分。")
+    _record(teacher_archive, clerk, title="学术不端", decision_number="示教罚〔2026〕21号",
+            description="发表论文存在抄袭。")
 
     # The citizen authorizes the employer for recruitment, ticking only 奖惩情况.
     _sign_in(page, base_url, "j2_citizen", "/my/")
