@@ -304,6 +304,17 @@ def test_citizen_archive_shows_every_state_but_draft_with_flags(client, disc):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name", ["my_home", "my_findings", "my_notices", "my_queries", "my_reports", "my_authorizations", "my_listings"])
+def test_citizen_menu_marks_the_page_the_person_is_on(client, disc, name):
+    login(client, disc.citizen)
+    url = reverse(f"disclosure:{name}")
+    page = client.get(url).content.decode()
+    menu = page[page.index('<nav class="portal-subnav"'):]
+    menu = menu[:menu.index("</nav>")]
+    assert re.findall(r'href="([^"]+)" aria-current="page"', menu) == [url]
+
+
+@pytest.mark.django_db
 def test_citizen_archive_says_a_negative_records_kind_and_severity_once(client, disc):
     # The card's own tag says it (负面记录 · 严重程度); the flags under the title said it again.
     from archives.models import CreditRecord
