@@ -5,6 +5,7 @@
   is missing (install it with `apt-get install chromium fonts-noto-cjk`).
 - `assert_no_axe_violations(page)`: axe-core (bundled by axe-playwright-python, nothing
   downloads) with the WCAG 2.1 A/AA and 2.2 AA rules; fails with a readable list.
+  `axe_violations(page, contrast=...)` is the run under it, for the every-page crawl.
 - `screenshot(page, name)`: saves to test-artifacts/screenshots/ (ignored by git).
 - `enable_elderly_mode(page, base_url)`: switches 长辈版 on through the header button.
 - The page fails the test on any browser console error (a CSP violation included).
@@ -98,15 +99,40 @@ def phone(page: Any) -> Any:
     return page
 
 
-def assert_no_axe_violations(page: Any) -> None:
-    """Run axe-core's WCAG 2.1 A/AA and 2.2 AA rules on the page; fail listing each violation."""
+# How axe checks text contrast (WCAG 1.4.3): "standard" is the criterion itself, 4.5:1, or
+# 3:1 for large text (18 pt, or 14 pt bold); "strict" holds every text to 4.5:1, so text
+# that passes it passes at any size the page may take; "off" skips the rule.
+CONTRAST = ("standard", "strict", "off")
+_AXE_RUN = """async ([tags, contrast]) => {
+    const options = {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]};
+    if (contrast === "off") {
+        options.rules = {"color-contrast": {enabled: false}};
+    } else if (contrast === "strict") {
+        // No text counts as large: the rule's own options, with the large sizes out of reach.
+        const own = axe._audit.checks["color-contrast"].options;
+        options.checks = {"color-contrast": {options: {...own, largeTextPt: 10000, boldTextPt: 10000}}};
+    }
+    return (await axe.run(document, options)).violations;
+}"""
+
+
+def axe_violations(page: Any, *, contrast: str = "standard") -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.1 A/AA and 2.2 AA rules on the page as it is now; the violations.
+
+    axe is injected once per document (a second run on the same document reuses it).
+    """
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(
-        page,
-        options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
-    )
-    violations = results.response["violations"]
+    if contrast not in CONTRAST:
+        raise ValueError(f"contrast must be one of {CONTRAST}, not {contrast!r}")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(Axe().axe_script)
+    return page.evaluate(_AXE_RUN, [AXE_TAGS, contrast])
+
+
+def assert_no_axe_violations(page: Any, *, contrast: str = "standard") -> None:
+    """Run axe-core's WCAG 2.1 A/AA and 2.2 AA rules on the page; fail listing each violation."""
+    violations = axe_violations(page, contrast=contrast)
     if violations:
         lines = [f"{len(violations)} axe violation(s) on {page.url}:"]
         for violation in violations:
