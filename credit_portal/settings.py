@@ -575,3 +575,8 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
+if EMBEDDED_SCHEDULER:
+    # The in-process beat runs the outbox sender and the audit chainer every five seconds
+    # as eager tasks, and Celery logs each success at INFO: two lines every five seconds
+    # that would bury the server's own output. Failures are logged at ERROR and still show.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}

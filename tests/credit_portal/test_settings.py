@@ -108,6 +108,41 @@ def test_embedded_profile_starts_with_an_empty_environment(tmp_path):
     assert values["STATICFILES"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
 
 
+EAGER_TASKS = """
+import django
+django.setup()
+from credit_portal.celery import app
+
+@app.task(name="probe.fine")
+def fine():
+    return 1
+
+@app.task(name="probe.broken")
+def broken():
+    raise ValueError("probe failure")
+
+from credit_portal.scheduler import EmbeddedScheduler
+
+scheduler = EmbeddedScheduler(app)
+scheduler._run("fine", "probe.fine")
+scheduler._run("broken", "probe.broken")
+"""
+
+
+def test_embedded_server_output_is_not_buried_under_task_successes(tmp_path):
+    # The embedded beat runs two tasks every five seconds in the server's process: their
+    # successes stay out of its output, their failures do not.
+    embedded = run(tmp_path, {}, "-c", EAGER_TASKS)
+    assert embedded.returncode == 0, embedded.stderr
+    assert "probe.fine" not in embedded.stderr
+    assert "probe.broken" in embedded.stderr
+    assert "probe failure" in embedded.stderr
+    # Elsewhere (workers on Redis) Celery's own success lines stay as Celery writes them.
+    with_workers = run(tmp_path, {"EMBEDDED_SCHEDULER": "false"}, "-c", EAGER_TASKS)
+    assert with_workers.returncode == 0, with_workers.stderr
+    assert "probe.fine" in with_workers.stderr
+
+
 def test_embedded_keys_are_generated_once_into_the_local_dir_and_reused(tmp_path):
     keys_file = tmp_path / "local" / "keys.json"
     assert not keys_file.exists()
