@@ -80,8 +80,10 @@ def _stash(form: Form, name: str) -> list[dict[str, str]] | None:
 @citizen_view
 def my_repair(request: HttpRequest, subject: Subject) -> HttpResponse:
     """For each of my records: whether and when it can be repaired, and my cases."""
+    cases = selectors.cases_of_subject(subject)
     return render(request, "repair/my_repair.html", {
-        "rows": selectors.records_overview(subject), "cases": selectors.cases_of_subject(subject), "subject": subject,
+        "rows": selectors.records_overview(subject), "cases": cases, "subject": subject,
+        "any_overdue": any(case.overdue for case in cases),
     })
 
 

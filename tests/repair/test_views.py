@@ -262,6 +262,29 @@ def test_queue_marks_overdue_with_text(world, objection) -> None:
     assert "govuk-tag--red\">Overdue</strong>" in html
 
 
+def test_the_person_reads_a_passed_deadline_as_the_handlers_delay(world, objection) -> None:
+    # The person who objected must not read "overdue" as a deadline of their own that
+    # they missed: to them the tag names the handling, and a line says whose delay it is.
+    Objection.objects.filter(pk=objection.pk).update(accept_due=date(2026, 1, 5))
+    citizen = Client(HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    citizen.force_login(world.citizen)
+    for url in (reverse("repair:my_repair"), reverse("repair:my_case", args=["objection", objection.pk])):
+        html = citizen.get(url).content.decode()
+        assert objection.reference in html
+        assert '<strong class="govuk-tag govuk-tag--red">办理已超期</strong>' in html, url
+        assert "延误在办理方，不在您。" in html, url
+        assert "已超期</strong>" not in html.replace("办理已超期</strong>", ""), url
+    staff = Client(HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    staff.force_login(world.credit_office)
+    html = staff.get(reverse("repair:case", args=["objection", objection.pk])).content.decode()
+    assert '<strong class="govuk-tag govuk-tag--red">已超期</strong>' in html
+    assert "延误在办理方" not in html
+    # Within its deadline, neither the tag nor the line shows.
+    Objection.objects.filter(pk=objection.pk).update(accept_due=date(2099, 1, 5))
+    html = citizen.get(reverse("repair:my_repair")).content.decode()
+    assert "办理已超期" not in html
+
+
 def test_refuse_needs_a_reason(world, objection) -> None:
     client = as_(world.credit_office)
     response = client.post(reverse("repair:case_refuse", args=["objection", objection.pk]), {"reason": "  "})
