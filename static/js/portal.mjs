@@ -15,10 +15,27 @@ initAll({ onError: (error) => console.error(error) });
 // names to one character per line or push the page sideways. Each table gets a wrapper
 // that scrolls; when it does scroll it becomes a labelled, focusable region so keyboard
 // users can scroll it too (WCAG 2.1.1; axe's scrollable-region-focusable). Short cells
-// (names, dates, ID numbers, states) do not wrap: they are read as one piece.
-const SHORT_CJK = 12;
+// (names, dates, ID numbers, states) do not wrap: they are read as one piece. A short
+// cell of plain text in several pieces (a date and its time) may break between its
+// pieces, never inside one. Longer Chinese text, an organisation's name among it, wraps
+// as any text does. Before, a company's name and a timestamp each held on one line
+// pushed the citizen's and the institution's query logs past a desktop screen's width,
+// and their last column (granted or refused) out of sight behind a sideways scroll.
+const SHORT_CJK = 8;
 const SHORT_OTHER = 24;
 const CJK = /[\u3400-\u9fff]/;
+
+function keepPiecesWhole(cell) {
+  const pieces = cell.textContent.trim().split(/\s+/);
+  if (pieces.length < 2 || [...cell.childNodes].some((node) => node.nodeType !== Node.TEXT_NODE)) return false;
+  cell.replaceChildren(...pieces.flatMap((piece, index) => {
+    const span = document.createElement("span");
+    span.className = "portal-table__piece";
+    span.textContent = piece;
+    return index ? [" ", span] : [span];
+  }));
+  return true;
+}
 
 function tableLabel(table) {
   const caption = table.querySelector("caption");
@@ -36,9 +53,11 @@ for (const table of document.querySelectorAll("table.govuk-table")) {
   wrapper.className = "portal-table-wrapper";
   table.parentElement.insertBefore(wrapper, table);
   wrapper.appendChild(table);
-  for (const cell of table.querySelectorAll("th, td")) {
+  // Column headings wrap as labels do; the cells under them decide the column's width.
+  for (const cell of table.querySelectorAll("tbody th, td")) {
     const text = cell.textContent.trim();
-    if (text.length <= (CJK.test(text) ? SHORT_CJK : SHORT_OTHER)) cell.classList.add("portal-table__cell--short");
+    if (text.length > (CJK.test(text) ? SHORT_CJK : SHORT_OTHER)) continue;
+    cell.classList.add(keepPiecesWhole(cell) ? "portal-table__cell--pieces" : "portal-table__cell--short");
   }
   wrappers.push(wrapper);
 }

@@ -12,7 +12,9 @@ browser context per mode (reusing the session's browser) visits each:
   page, for what only a phone shows (the menu button); on the rest, every other rule;
 - no console error and no uncaught script error (GOV.UK components report start-up
   failures as errors: static/js/portal.mjs);
-- no horizontal scroll at 390 px (a wide table scrolls inside its own box);
+- no horizontal scroll at 390 px (a wide table scrolls inside its own box), and at
+  desktop width no table scrolls even inside its box: a column out of sight on a desktop
+  screen is one nobody reads (the query log's result column once was);
 - on the phone the 菜单 button shows, opens and closes the menu (checked once per role).
 Runtime stays bounded because the crawl folds pages of one shape; screenshots of each role's start page go to
 test-artifacts/screenshots/every-page-*.
@@ -131,6 +133,11 @@ def check_every_page(browser: Any, live_server: Any, role: str) -> None:
             # Django's admin keeps its own stylesheets, which do change colours by width (and
             # give its large heading the 3:1 large text may have): checked as is at both widths.
             admin = path.startswith("/admin/")
+            hidden = page.evaluate(
+                "() => [...document.querySelectorAll('.portal-table-wrapper')]"
+                ".filter(w => w.scrollWidth > w.clientWidth).map(w => w.getAttribute('aria-label'))"
+            )
+            problems.extend(f"{where} desktop: the table {label!r} scrolls sideways" for label in hidden)
             problems.extend(f"{where} desktop: {line}" for line in _axe(page, "standard" if admin else "strict"))
             page.set_viewport_size(PHONE_390)
             # Let the page's own resize handling (portal.mjs marks tables that now scroll) run
