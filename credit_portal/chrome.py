@@ -74,8 +74,17 @@ def is_current_path(path: str, url: str, exact: bool) -> bool:
     return path == url if exact else path.startswith(url)
 
 
-def nav_item_html(url: str, label: str, *, current: bool) -> SafeString:
-    """One service-navigation link, marked current with ``aria-current="page"``."""
+def nav_item_html(url: str, label: str, *, current: bool, style: str = "service") -> SafeString:
+    """One menu link, marked current with ``aria-current="page"``: in GOV.UK's service
+    navigation (``style="service"``), or as a plain link in a list of a section's pages
+    (``style="list"``: the staff pages' links; portal.css shows the current one in bold
+    black, not as a link)."""
+    if style == "list":
+        if current:
+            return format_html('<li><a class="govuk-link" href="{}" aria-current="page">{}</a></li>', url, label)
+        return format_html('<li><a class="govuk-link" href="{}">{}</a></li>', url, label)
+    if style != "service":
+        raise ValueError(f"unknown menu style {style!r}")
     if current:
         return format_html(
             '<li class="govuk-service-navigation__item govuk-service-navigation__item--active">\n'
@@ -90,10 +99,13 @@ def nav_item_html(url: str, label: str, *, current: bool) -> SafeString:
     )
 
 
-def record_nav_item(items: list[_NavItem], url: str, label: str, exact: bool) -> SafeString:
+def record_nav_item(items: list[_NavItem], url: str, label: str, exact: bool, style: str = "service") -> SafeString:
     """Called by ``{% nav_item %}`` while a chrome template is recorded: keep both
     renderings of the link and leave a marker where it goes."""
-    items.append(_NavItem(url, exact, nav_item_html(url, label, current=False), nav_item_html(url, label, current=True)))
+    items.append(_NavItem(
+        url, exact, nav_item_html(url, label, current=False, style=style),
+        nav_item_html(url, label, current=True, style=style),
+    ))
     return mark_safe(f"{_MARK}{len(items) - 1}{_MARK}")  # noqa: S308 - a marker of our own, replaced before output
 
 

@@ -242,17 +242,18 @@ def is_current(context: template.Context, url: str, exact: bool = False) -> bool
 
 
 @register.simple_tag(takes_context=True)
-def nav_item(context: template.Context, url: str, label: str, exact: bool = False) -> str:
-    """One service-navigation link, marked current (``aria-current="page"``) when the
-    request is on it (or under it, unless ``exact``). Used by components/navigation.html:
-    ``{% nav_item catalogue_url _("Catalogue") %}``. A tag rather than an included
+def nav_item(context: template.Context, url: str, label: str, exact: bool = False, style: str = "service") -> str:
+    """One menu link, marked current (``aria-current="page"``) when the request is on it
+    (or under it, unless ``exact``). Used by components/navigation.html:
+    ``{% nav_item catalogue_url _("Catalogue") %}``, and with ``style="list"`` by the
+    staff pages' links (archives/includes/nav.html). A tag rather than an included
     template: the menu has a dozen links on every page, and an ``{% include %}`` each
     was half the menu's rendering time. In a chrome template being recorded
     (``credit_portal.chrome``) it keeps both renderings and the page picks one."""
     recording = context.get(chrome.RECORDING)
     if recording is not None:
-        return chrome.record_nav_item(recording, url, label, exact)
-    return chrome.nav_item_html(url, label, current=is_current(context, url, exact))
+        return chrome.record_nav_item(recording, url, label, exact, style)
+    return chrome.nav_item_html(url, label, current=is_current(context, url, exact), style=style)
 
 
 @register.simple_tag(takes_context=True)

@@ -3,6 +3,7 @@ summary, "错误：" title, nothing changed) and the happy paths through the pag
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -283,6 +284,19 @@ def test_the_person_reads_a_passed_deadline_as_the_handlers_delay(world, objecti
     Objection.objects.filter(pk=objection.pk).update(accept_due=date(2099, 1, 5))
     html = citizen.get(reverse("repair:my_repair")).content.decode()
     assert "办理已超期" not in html
+
+
+def _current_in_case_menu(client: Client, url: str) -> list[str]:
+    page = client.get(url).content.decode()
+    start = page.index('<nav class="portal-subnav"')
+    return re.findall(r'href="([^"]+)" aria-current="page"', page[start:page.index("</nav>", start)])
+
+
+def test_case_menus_mark_the_page_the_person_is_on(world, objection) -> None:
+    office = as_(world.credit_office)
+    for name in ("repair:queue", "repair:ratings", "repair:closed_cases"):
+        assert _current_in_case_menu(office, reverse(name)) == [reverse(name)], name
+    assert _current_in_case_menu(office, reverse("repair:case", args=["objection", objection.pk])) == []
 
 
 def test_refuse_needs_a_reason(world, objection) -> None:
