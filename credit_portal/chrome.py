@@ -77,8 +77,8 @@ def is_current_path(path: str, url: str, exact: bool) -> bool:
 def nav_item_html(url: str, label: str, *, current: bool, style: str = "service") -> SafeString:
     """One menu link, marked current with ``aria-current="page"``: in GOV.UK's service
     navigation (``style="service"``), or as a plain link in a list of a section's pages
-    (``style="list"``: the staff pages' links; portal.css shows the current one in bold
-    black, not as a link)."""
+    (``style="list"``: the staff pages', the citizen's and the case pages' menus;
+    portal.css shows the current one in bold black, not as a link)."""
     if style == "list":
         if current:
             return format_html('<li><a class="govuk-link" href="{}" aria-current="page">{}</a></li>', url, label)

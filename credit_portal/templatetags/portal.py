@@ -246,7 +246,7 @@ def nav_item(context: template.Context, url: str, label: str, exact: bool = Fals
     """One menu link, marked current (``aria-current="page"``) when the request is on it
     (or under it, unless ``exact``). Used by components/navigation.html:
     ``{% nav_item catalogue_url _("Catalogue") %}``, and with ``style="list"`` by the
-    staff pages' links (archives/includes/nav.html). A tag rather than an included
+    sections' own menus (the staff links, the citizen's pages, the case pages). A tag rather than an included
     template: the menu has a dozen links on every page, and an ``{% include %}`` each
     was half the menu's rendering time. In a chrome template being recorded
     (``credit_portal.chrome``) it keeps both renderings and the page picks one."""
