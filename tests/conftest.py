@@ -8,6 +8,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -190,14 +191,20 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 def _restore_reference_data() -> None:
     """The snapshot of the reference data back in the database, when it is missing."""
-    from django.db import connection
-
     from departments.models import Department
 
     if _REFERENCE_SNAPSHOT and not Department.objects.exists():
-        from django.core.management import call_command
+        _reset_to_reference_data()
 
-        # The flush's post_migrate already re-created some rows (role groups): start clean.
+
+def _reset_to_reference_data() -> None:
+    """Every table emptied, then the reference data's snapshot put back, committed."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    if _REFERENCE_SNAPSHOT:
+        # A transactional test's flush already ran post_migrate, which re-created some
+        # rows (role groups); this flush does not: the snapshot holds them.
         call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
         connection.creation.deserialize_db_from_string(_REFERENCE_SNAPSHOT)
         # The rows came back with their ids; move PostgreSQL's sequences past them.
@@ -209,6 +216,44 @@ def _restore_reference_data() -> None:
             with connection.cursor() as cursor:
                 for statement in statements:
                     cursor.execute(statement)
+
+
+# --- The demo data, loaded once for a module ------------------------------------------------
+@pytest.fixture(scope="module")
+def module_demo_data(django_db_setup: None, django_db_blocker: Any,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """``load_demo_data`` run once for the module that asks, committed; each of the module's
+    tests still runs in its own transaction, rolled back at its end, so every test starts
+    from the same demo data. At the module's end every table is emptied and the reference
+    data put back, as after a transactional test. For modules whose tests only read the
+    demo data or write in their own transaction: loading it for each of the 23 tests of
+    the hostile-form and page-text passes took ≈ 2 s a test (45 s of CI's worker time on
+    PostgreSQL); the module's reset costs about one load. Yields the folder the demo's
+    uploaded files went to: the module's tests read their files from it (``_private_media``)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from credit_portal.celery import app
+
+    # Tasks the load queues on commit run in-process, as under `make run`: sent to the
+    # PostgreSQL pass's Redis they would wait there for whichever later test starts a worker.
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    # The demo accounts' password file and the uploaded files go to folders of the run's,
+    # never .local/.
+    media = tmp_path_factory.mktemp("private-media")
+    try:
+        with django_db_blocker.unblock(), override_settings(
+            LOCAL_DIR=tmp_path_factory.mktemp("demo-local"), STORAGES=_private_storages(media)
+        ):
+            call_command("load_demo_data", stdout=StringIO())
+    finally:
+        app.conf.task_always_eager = eager
+    yield media
+    with django_db_blocker.unblock():
+        _reset_to_reference_data()
 
 
 # --- Markers that need services ------------------------------------------------------
@@ -295,14 +340,24 @@ def commits(django_capture_on_commit_callbacks: Any) -> Any:
 
 
 # --- Uploaded files go to a temporary folder, never the developer's .local/ --------------
-@pytest.fixture(autouse=True)
-def _private_media(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
-    storages = dict(settings.STORAGES)
-    storages["default"] = {
+def _private_storages(location: Path) -> dict[str, Any]:
+    from django.conf import settings
+
+    return {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path_factory.mktemp("private-media"))},
-    }
-    settings.STORAGES = storages
+        "OPTIONS": {"location": str(location)},
+    }}
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings: Any, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> None:
+    # A folder of the test's own; where the module's demo data is loaded once, the folder
+    # its files went to.
+    if "module_demo_data" in request.fixturenames:
+        location = request.getfixturevalue("module_demo_data")
+    else:
+        location = tmp_path_factory.mktemp("private-media")
+    settings.STORAGES = _private_storages(location)
 
 
 # --- The working-day cache must not outlive a rolled-back test ---------------------------

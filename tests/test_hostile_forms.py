@@ -23,7 +23,6 @@ Not covered: Swagger UI.
 
 from __future__ import annotations
 
-import io
 import itertools
 import re
 from collections import Counter, deque
@@ -32,7 +31,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import Client
 
 from credit_portal.models import User
@@ -178,10 +176,8 @@ def _crawl(client: Client, start: str, *, admin: bool = False) -> dict[str, list
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
-    settings.LOCAL_DIR = tmp_path
+def demo(module_demo_data, settings):
     settings.SMS_BACKEND = "credit_portal.notify.MemorySMSBackend"
-    call_command("load_demo_data", stdout=io.StringIO())
 
 
 def _attack(client: Client, forms: dict[str, list[dict]], values: dict[str, str], *, admin: bool = False

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.test import Client
 
 from tests.page_crawl import ROLE_STARTS, crawl
@@ -114,8 +112,8 @@ def problems_in(text: str) -> list[str]:
 
 
 @pytest.fixture
-def demo() -> None:
-    call_command("load_demo_data", stdout=StringIO())
+def demo(module_demo_data: None) -> None:
+    """The demo data (loaded once for the module)."""
 
 
 def _client_for(role: str) -> Client:
