@@ -4,10 +4,16 @@ and as an institution's system with its API key. No answer may be a 5xx, and eve
 error answer is in the portal's one format (code + message).
 
 Bounded (``EXAMPLES`` per operation and caller) so the pass takes well under two
-minutes on CI's machine.
+minutes on CI's machine. It runs once, on PostgreSQL (CI's second pass): the inputs are
+the same on every run (derandomized), and PostgreSQL refuses more of them than SQLite
+does (NUL in text, strings over a column's length, numbers out of range), so the
+PostgreSQL run is the one that can find a 5xx; on SQLite as well it cost ≈ 50 s of the
+first pass's worker time.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 import requests
@@ -18,7 +24,13 @@ from hypothesis import strategies as st
 from disclosure.services import institutions
 from tests.disclosure.conftest import grant
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="the API fuzz runs once, on PostgreSQL, which refuses more inputs than SQLite (CI's second pass)",
+    ),
+]
 
 EXAMPLES = 60
 
