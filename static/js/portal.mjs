@@ -46,6 +46,12 @@ function tableLabel(table) {
   return document.body.dataset.tableLabel || "";
 }
 
+// A table that scrolls gets a line above it saying so: on a phone nothing else shows that
+// columns lie out of sight to the right (the query log's last column, granted or refused,
+// is the one that matters), and a person who does not know to swipe never sees them.
+const scrollHint = document.body.dataset.tableScrollHint || "";
+const hints = new Map();
+
 const wrappers = [];
 for (const table of document.querySelectorAll("table.govuk-table")) {
   if (table.parentElement.classList.contains("portal-table-wrapper")) continue;
@@ -53,6 +59,14 @@ for (const table of document.querySelectorAll("table.govuk-table")) {
   wrapper.className = "portal-table-wrapper";
   table.parentElement.insertBefore(wrapper, table);
   wrapper.appendChild(table);
+  if (scrollHint) {
+    const hint = document.createElement("p");
+    hint.className = "govuk-body-s portal-table-hint";
+    hint.textContent = scrollHint;
+    hint.hidden = true;
+    wrapper.parentElement.insertBefore(hint, wrapper);
+    hints.set(wrapper, hint);
+  }
   // Column headings wrap as labels do; the cells under them decide the column's width.
   for (const cell of table.querySelectorAll("tbody th, td")) {
     const text = cell.textContent.trim();
@@ -66,6 +80,8 @@ function markScrollable() {
   for (const wrapper of wrappers) {
     // The same test axe makes: any overflow at all makes the box scrollable.
     const scrolls = wrapper.scrollWidth > wrapper.clientWidth;
+    const hint = hints.get(wrapper);
+    if (hint && hint.hidden === scrolls) hint.hidden = !scrolls;
     if (scrolls && !wrapper.hasAttribute("tabindex")) {
       wrapper.setAttribute("tabindex", "0");
       wrapper.setAttribute("role", "region");

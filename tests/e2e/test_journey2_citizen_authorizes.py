@@ -179,7 +179,16 @@ def test_citizen_authorizes_employer_queries_citizen_revokes(page: Any, base_url
     )
     assert any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) for text, _lines in pieces), pieces
     assert all(lines == 1 for _text, lines in pieces), pieces
+    # The log is wider than a phone: it scrolls in its box, and the line above it says so.
+    hint = page.locator("main .portal-table-hint")
+    assert hint.is_visible()
+    assert hint.inner_text() == "表格较宽，左右滑动可查看全部列。"
+    assert page.evaluate("() => { const w = document.querySelector('main .portal-table-wrapper');"
+                         " return w.scrollWidth > w.clientWidth; }")
     page.set_viewport_size(DESKTOP)
+    # On a desktop screen nothing scrolls, and the line is gone.
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert not hint.is_visible()
     page.goto(base_url + f"/my/authorizations/{authorization.pk}/")
     _check(page, "09-authorization")
     page.locator("a.govuk-button--warning").click()
