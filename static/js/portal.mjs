@@ -64,6 +64,7 @@ for (const table of document.querySelectorAll("table.govuk-table")) {
     hint.className = "govuk-body-s portal-table-hint";
     hint.textContent = scrollHint;
     hint.hidden = true;
+    hint.id = `portal-table-hint-${hints.size + 1}`;
     wrapper.parentElement.insertBefore(hint, wrapper);
     hints.set(wrapper, hint);
   }
@@ -86,10 +87,13 @@ function markScrollable() {
       wrapper.setAttribute("tabindex", "0");
       wrapper.setAttribute("role", "region");
       wrapper.setAttribute("aria-label", tableLabel(wrapper.firstElementChild));
+      // Read out when the region gets focus, too.
+      if (hint) wrapper.setAttribute("aria-describedby", hint.id);
     } else if (!scrolls && wrapper.hasAttribute("tabindex")) {
       wrapper.removeAttribute("tabindex");
       wrapper.removeAttribute("role");
       wrapper.removeAttribute("aria-label");
+      wrapper.removeAttribute("aria-describedby");
     }
   }
 }

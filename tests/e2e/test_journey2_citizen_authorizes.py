@@ -185,6 +185,9 @@ def test_citizen_authorizes_employer_queries_citizen_revokes(page: Any, base_url
     assert hint.inner_text() == "表格较宽，左右滑动可查看全部列。"
     assert page.evaluate("() => { const w = document.querySelector('main .portal-table-wrapper');"
                          " return w.scrollWidth > w.clientWidth; }")
+    # A screen reader reads it when the table's region gets focus.
+    region = page.locator("main .portal-table-wrapper[role=region]")
+    assert region.get_attribute("aria-describedby") == hint.get_attribute("id")
     page.set_viewport_size(DESKTOP)
     # On a desktop screen nothing scrolls, and the line is gone.
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
