@@ -112,7 +112,7 @@ def problems_in(text: str) -> list[str]:
 
 
 @pytest.fixture
-def demo(module_demo_data: None) -> None:
+def demo(module_demo_data: object) -> None:
     """The demo data (loaded once for the module)."""
 
 

@@ -82,7 +82,7 @@ function markScrollable() {
     // The same test axe makes: any overflow at all makes the box scrollable.
     const scrolls = wrapper.scrollWidth > wrapper.clientWidth;
     const hint = hints.get(wrapper);
-    if (hint && hint.hidden === scrolls) hint.hidden = !scrolls;
+    if (hint) hint.hidden = !scrolls;
     if (scrolls && !wrapper.hasAttribute("tabindex")) {
       wrapper.setAttribute("tabindex", "0");
       wrapper.setAttribute("role", "region");
