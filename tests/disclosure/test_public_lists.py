@@ -98,6 +98,25 @@ def test_search_is_by_exact_full_name_and_posted(client, disc):
 
 
 @pytest.mark.django_db
+def test_a_search_says_what_a_match_and_no_match_do_not_prove(client, disc):
+    # As the person a record harms, twice over: a namesake on the list is not them, and a
+    # name missing from the list is no clean bill of credit for anyone.
+    _listed(_person(disc.world, "王大明", 11), disc.world.edu_clerk, title="严重失信甲")
+    found = client.post(reverse("disclosure:dishonesty_list"), {"name": "王大明"}).content.decode()
+    assert "严重失信甲" in found
+    assert "同名的人不一定是同一人：请核对身份证号中显示的数字。" in found
+    missing = client.post(reverse("disclosure:dishonesty_list"), {"name": "王小明"}).content.decode()
+    assert "名单中没有该姓名的人员。" in missing
+    assert "这只说明目前名单中没有该姓名的人员，不说明此人没有其他信用记录。查看个人信用报告须经本人授权。" in missing
+    whole = client.get(reverse("disclosure:dishonesty_list")).content.decode()
+    assert "同名的人不一定是同一人" not in whole
+    # Missing from the honour list proves nothing against anyone: no such line there.
+    honour = client.post(reverse("disclosure:honour_list"), {"name": "王小明"}).content.decode()
+    assert "名单中没有该姓名的人员。" in honour
+    assert "不说明此人没有其他信用记录" not in honour
+
+
+@pytest.mark.django_db
 def test_pages_are_capped(client, disc, settings):
     settings.DISCLOSURE_PUBLIC_PAGE_SIZE = 2
     settings.DISCLOSURE_PUBLIC_MAX_PAGES = 2
