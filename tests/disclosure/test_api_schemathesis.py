@@ -13,8 +13,6 @@ first pass's worker time.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import requests
 import schemathesis
@@ -24,13 +22,7 @@ from hypothesis import strategies as st
 from disclosure.services import institutions
 from tests.disclosure.conftest import grant
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="the API fuzz runs once, on PostgreSQL, which refuses more inputs than SQLite (CI's second pass)",
-    ),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 EXAMPLES = 60
 

@@ -142,6 +142,12 @@ def assert_no_axe_violations(page: Any, *, contrast: str = "standard") -> None:
         pytest.fail("\n".join(lines))
 
 
+def settle(page: Any) -> None:
+    """Wait two animation frames: the page's own resize handling (static/js/portal.mjs marks
+    the tables that now scroll) has run, and what is measured next is what a person sees."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 # A screenshot shows the page's first 8,000 px (about nine screens), which is as far as
 # anyone reads one. The catalogue runs to 66,000 px: a whole-page shot of it took 4.5 s at
 # desktop width and 1.9 s on the phone, four times in tests/e2e/test_pages.py; the first

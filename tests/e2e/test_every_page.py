@@ -37,7 +37,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from credit_portal.context_processors import ELDERLY_COOKIE
-from tests.e2e.conftest import DESKTOP, axe_violations, screenshot
+from tests.e2e.conftest import DESKTOP, axe_violations, screenshot, settle
 from tests.page_crawl import ROLE_STARTS, crawl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -140,9 +140,7 @@ def check_every_page(browser: Any, live_server: Any, role: str) -> None:
             problems.extend(f"{where} desktop: the table {label!r} scrolls sideways" for label in hidden)
             problems.extend(f"{where} desktop: {line}" for line in _axe(page, "standard" if admin else "strict"))
             page.set_viewport_size(PHONE_390)
-            # Let the page's own resize handling (portal.mjs marks tables that now scroll) run
-            # before anything is measured: two animation frames, as a person would see it.
-            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            settle(page)
             widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
             if widths[0] > widths[1]:
                 problems.append(f"{where} 390 px: the page scrolls sideways ({widths[0]} px in {widths[1]} px)")

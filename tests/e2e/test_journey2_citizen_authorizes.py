@@ -23,7 +23,7 @@ from departments.models import Membership
 from disclosure.models import Authorization, QueryLog
 from disclosure.services import institutions, registration
 from tests import factories as f
-from tests.e2e.conftest import DESKTOP, SCREENSHOTS, assert_no_axe_violations, enable_elderly_mode, screenshot
+from tests.e2e.conftest import DESKTOP, SCREENSHOTS, assert_no_axe_violations, enable_elderly_mode, screenshot, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -173,7 +173,7 @@ def test_citizen_authorizes_employer_queries_citizen_revokes(page: Any, base_url
     # On a phone a query's time may go onto two lines, date above time, but neither breaks
     # inside ("2026-" above "12-01" was the browser's choice once the cell could wrap).
     page.set_viewport_size({"width": 390, "height": 844})
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    settle(page)
     pieces = page.evaluate(
         "() => [...document.querySelectorAll('td .portal-table__piece')].map(s => [s.textContent, s.getClientRects().length])"
     )
@@ -190,7 +190,7 @@ def test_citizen_authorizes_employer_queries_citizen_revokes(page: Any, base_url
     assert region.get_attribute("aria-describedby") == hint.get_attribute("id")
     page.set_viewport_size(DESKTOP)
     # On a desktop screen nothing scrolls, and the line is gone.
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    settle(page)
     assert not hint.is_visible()
     page.goto(base_url + f"/my/authorizations/{authorization.pk}/")
     _check(page, "09-authorization")
