@@ -25,8 +25,8 @@ from disclosure import selectors
 from disclosure.models import CreditReport, Purpose, QueryLog
 from disclosure.permissions import may_query
 from disclosure.services import queries
-from disclosure.services.reports import verification_code
-from disclosure.services.verification import Outcome, issued_facts, verify_report
+from disclosure.services.reports import content_intact, verification_code
+from disclosure.services.verification import Outcome, altered_message, issued_facts, verify_report
 
 # The reasons an API client may see: identity and code failures are one.
 PUBLIC_REASON = {QueryLog.Reason.NOT_GRANTEE: QueryLog.Reason.NOT_MATCHED}
@@ -213,9 +213,14 @@ class ReportView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={200: ReportSerializer, 404: OpenApiResponse(description="No such report.")}, tags=["disclosure"])
+    @extend_schema(responses={
+        200: ReportSerializer, 404: OpenApiResponse(description="No such report."),
+        409: OpenApiResponse(description="The portal's stored copy of the report was changed after it was issued."),
+    }, tags=["disclosure"])
     def get(self, request: Request, number: str) -> Response:
         report = selectors.get_report_for(request.user, number)
+        if not content_intact(report, request=request._request, channel="api"):
+            return error_response("altered", altered_message(), status.HTTP_409_CONFLICT)
         audit.record_read("disclosure.report.viewed", target=report, subject_ref=str(report.subject_id), request=request._request)
         return Response(report_data(report))
 
@@ -255,7 +260,10 @@ class VerifyView(APIView):
         request=VerifySerializer,
         responses={
             200: VERIFIED, 400: OpenApiResponse(description="The number or code is not well formed."),
-            404: OpenApiResponse(description="No report matches."), 429: OpenApiResponse(description="Too many checks."),
+            404: OpenApiResponse(description="No report matches."),
+            409: OpenApiResponse(description="The number and code match, but the portal's stored copy of the report "
+                                             "was changed after it was issued: it cannot be confirmed."),
+            429: OpenApiResponse(description="Too many checks."),
         },
         summary="Verify a credit report",
         tags=["disclosure"],
@@ -272,6 +280,8 @@ class VerifyView(APIView):
                             status=status.HTTP_400_BAD_REQUEST)
         if checked.outcome == Outcome.RATE_LIMITED:
             return Response({"genuine": False, "detail": checked.message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if checked.outcome == Outcome.ALTERED:
+            return Response({"genuine": False, "detail": checked.message}, status=status.HTTP_409_CONFLICT)
         if checked.report is None:
             return Response({"genuine": False, "detail": checked.message}, status=status.HTTP_404_NOT_FOUND)
         return Response({"genuine": True, **issued_facts(checked.report), "content": checked.report.content})

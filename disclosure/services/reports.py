@@ -10,6 +10,8 @@ only by someone holding the report.
 
 from __future__ import annotations
 
+import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime
@@ -32,6 +34,8 @@ from disclosure.services.mandatory import Mandatory
 
 if TYPE_CHECKING:
     from credit_portal.models import User
+
+logger = logging.getLogger(__name__)
 
 # 2: purpose, scope and what it leaves out, the negative check and the summary block.
 # 3: the credit level of each archive whose reasons the report's scope covers.
@@ -260,6 +264,23 @@ def _left_out(
 
 def digest_of(content: dict[str, Any]) -> str:
     return sm3_hexdigest(canonical_json(content).encode("utf-8"))
+
+
+def content_intact(report: CreditReport, *, request: HttpRequest | None = None, channel: str = "web") -> bool:
+    """Whether the report's stored content is still the content issued: its digest,
+    recomputed. Every page that shows a report (its own, its PDF, the verification) asks
+    first. The verification code is keyed on the number and the *stored* digest, so
+    content changed in the database with the digest left alone would otherwise verify
+    as genuine and be shown as issued. A mismatch is audited and logged for the
+    operators (the report's id, nothing of its content); the caller shows none of it."""
+    if hmac.compare_digest(report.digest, digest_of(report.content)):
+        return True
+    logger.error("Credit report %s: its stored content no longer matches its digest", report.pk)
+    audit.record(
+        "disclosure.report.altered", target=report, subject_ref=str(report.subject_id),
+        detail={"channel": channel}, request=request,
+    )
+    return False
 
 
 def new_report_number() -> str:

@@ -29,7 +29,7 @@ from credit_portal import audit, ratelimit
 from disclosure import conf
 from disclosure.models import CreditReport
 from disclosure.selectors import report_by_number
-from disclosure.services.reports import verification_code
+from disclosure.services.reports import content_intact, verification_code
 
 # Report numbers: XY, the issue date and 8 (older reports) or 12 random digits.
 NUMBER_PATTERN = re.compile(r"XY\d{16,20}")
@@ -43,6 +43,8 @@ class Outcome:
     NO_MATCH = "no_match"
     INVALID = "invalid"
     RATE_LIMITED = "rate_limited"
+    # The number and code match, but the stored content is not what was issued.
+    ALTERED = "altered"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,14 @@ def normalize_code(value: str) -> str | None:
     """The canonical verification code (12 characters 0–9, A–F), or None."""
     folded = _fold(value)
     return folded if CODE_PATTERN.fullmatch(folded) else None
+
+
+def altered_message() -> str:
+    """What a reader of a report whose stored copy was changed is told (the page and the API)."""
+    return _(
+        "This number and code belong to a report the portal issued, but the portal's copy of it has been "
+        "changed since it was issued, so the report cannot be confirmed. Do not rely on it; contact the credit office."
+    )
 
 
 def verify_report(number: str, code: str, *, request: HttpRequest | None = None, channel: str = "web") -> Verification:
@@ -106,6 +116,8 @@ def verify_report(number: str, code: str, *, request: HttpRequest | None = None,
     else:
         expected = verification_code(report).replace("-", "").encode("ascii")
         found = report if hmac.compare_digest(typed, expected) else None
+    if found is not None and not content_intact(found, request=request, channel=channel):
+        return Verification(Outcome.ALTERED, message=altered_message())
     audit.record_read(
         "disclosure.report.verified", target=found, subject_ref=str(found.subject_id) if found else "",
         detail={"genuine": found is not None, "channel": channel}, request=request,

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -14,18 +15,31 @@ from credit_portal import audit
 from credit_portal.fragments import fragment_context
 from credit_portal.replica import reads_from_replica
 from disclosure import forms, selectors
-from disclosure.services.reports import verification_code
-from disclosure.services.verification import issued_facts
+from disclosure.services.reports import content_intact, verification_code
+from disclosure.services.verification import altered_message, issued_facts
 from disclosure.services.verification import verify_report as verify_report_service
 from disclosure.views.common import signed_in_view
 
 
+class _Altered(Exception):
+    pass
+
+
 def _read(request: HttpRequest, number: str):  # -> CreditReport
     report = selectors.get_report_for(request.user, number)
+    # What the page or the PDF would show must be what was issued (the digest recomputed).
+    if not content_intact(report, request=request):
+        raise _Altered
     audit.record_read(
         "disclosure.report.viewed", target=report, subject_ref=str(report.subject_id), request=request
     )
     return report
+
+
+def _altered(request: HttpRequest) -> HttpResponse:
+    return render(request, "disclosure/message.html", {
+        "title": _("This report cannot be shown"), "text": altered_message(),
+    }, status=409)
 
 
 @signed_in_view
@@ -33,7 +47,10 @@ def _read(request: HttpRequest, number: str):  # -> CreditReport
 def report(request: HttpRequest, number: str) -> HttpResponse:
     """The report for the institution it was issued to and for the person it is about;
     404 for everyone else."""
-    item = _read(request, number)
+    try:
+        item = _read(request, number)
+    except _Altered:
+        return _altered(request)
     # A report is frozen when issued: its number and digest name its whole content.
     return render(request, "disclosure/report.html", {
         "report": item, "content": item.content, "verification_code": verification_code(item),
@@ -46,7 +63,10 @@ def report(request: HttpRequest, number: str) -> HttpResponse:
 def report_pdf(request: HttpRequest, number: str) -> HttpResponse:
     from disclosure.pdf import render_report_pdf
 
-    item = _read(request, number)
+    try:
+        item = _read(request, number)
+    except _Altered:
+        return _altered(request)
     verify_url = request.build_absolute_uri(reverse("disclosure:verify_report")) + "?" + urlencode({"number": item.number})
     response = HttpResponse(render_report_pdf(item, verify_url=verify_url), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="credit-report-{item.number}.pdf"'

@@ -296,3 +296,46 @@ def test_odd_input_never_500s_on_page_or_api(client, disc, data):
     assert api.status_code in {400, 404}
     assert client.post(reverse("disclosure:api_verify"), {"number": [1], "code": {"a": 1}},
                        content_type="application/json").status_code == 400
+
+
+@pytest.mark.django_db
+def test_content_changed_in_the_database_behind_its_digest_is_shown_nowhere(client, disc):
+    """An insider with the database deletes the negative records from a stored report
+    and sets its counts to nought, leaving the digest (and so the printed code) alone.
+    The verification must not call that copy genuine, and no page shows it: the digest
+    is recomputed wherever a report is shown, and each refusal is audited."""
+    report = _issue(disc)
+    content = dict(report.content)
+    content["summary"] = {**content["summary"], "negative": 0}
+    content["archives"] = [
+        {**archive, "records": [r for r in archive.get("records", []) if r.get("polarity") != "negative"]}
+        for archive in content["archives"]
+    ]
+    assert content != report.content
+    CreditReport.objects.filter(pk=report.pk).update(content=content)
+    code = verification_code(report)
+
+    client.logout()
+    page = client.post(reverse("disclosure:verify_report"), {"number": report.number, "code": code})
+    html = page.content.decode()
+    assert "被改动过" in html and "无法确认" in html
+    assert "本报告由本平台出具" not in html and report.digest not in html
+    api = client.post(reverse("disclosure:api_verify"), {"number": report.number, "code": code},
+                      content_type="application/json")
+    assert api.status_code == 409 and api.json()["genuine"] is False
+    assert verify_report(report.number, code).report is None
+
+    client.force_login(disc.employer_staff)
+    for name in ("disclosure:report", "disclosure:report_pdf"):
+        response = client.get(reverse(name, args=[report.number]))
+        assert response.status_code == 409
+        assert "被改动过" in response.content.decode()
+    assert client.get(reverse("disclosure:api_report", args=[report.number])).status_code == 409
+    altered = AuditEntry.objects.filter(action="disclosure.report.altered", object_id=str(report.pk))
+    assert altered.count() == 6
+    assert not AuditEntry.objects.filter(action="disclosure.report.viewed", object_id=str(report.pk)).exists()
+
+    # Put back as issued, it is shown and verified again.
+    CreditReport.objects.filter(pk=report.pk).update(content=report.content)
+    assert verify_report(report.number, code).genuine
+    assert client.get(reverse("disclosure:report", args=[report.number])).status_code == 200
