@@ -1,8 +1,17 @@
+"""Admin of the credit office's cases, read-only for everyone, superusers included.
+
+Objections and repair applications move only through ``repair.services`` (deadlines,
+notices, audit trail, outbox); a person's own words (本人声明, printed beside the record
+in every report) and their 好差评 rating are theirs: nobody edits or deletes them here.
+The deadline rules are configuration the credit office edits, each change audited.
+"""
+
 from __future__ import annotations
 
 from django.contrib import admin
 
 from credit_portal.admin import AuditedAdminMixin
+from credit_portal.admin.base import ReadOnlyAdmin
 from repair.models import DeadlineRule, Objection, PersonalStatement, Rating, RepairApplication
 
 
@@ -14,19 +23,22 @@ class DeadlineRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(admin.ModelAdmin):
-    # Read-mostly: transitions go through repair.services, never the admin form.
+class ObjectionAdmin(ReadOnlyAdmin):
     list_display = ("reference", "state", "accept_due", "decide_due", "assigned_to")
     list_filter = ("state",)
-    readonly_fields = [f.name for f in Objection._meta.fields]
 
 
 @admin.register(RepairApplication)
-class RepairApplicationAdmin(admin.ModelAdmin):
+class RepairApplicationAdmin(ReadOnlyAdmin):
     list_display = ("reference", "state", "accept_due", "decide_due", "assigned_to")
     list_filter = ("state",)
-    readonly_fields = [f.name for f in RepairApplication._meta.fields]
 
 
-admin.site.register(PersonalStatement)
-admin.site.register(Rating)
+@admin.register(PersonalStatement)
+class PersonalStatementAdmin(ReadOnlyAdmin):
+    list_display = ("objection", "created_at")
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ("objection", "score")

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from archives.intake.models import DepartmentSystem, ImportJob, IntakeSettings
 from archives.intake.systems import revoke_system
+from credit_portal.admin import AuditedAdminMixin
 
 
 @admin.register(IntakeSettings)
-class IntakeSettingsAdmin(admin.ModelAdmin):
+class IntakeSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("department", "submit_for_review")
 
 
@@ -35,8 +37,12 @@ class DepartmentSystemAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected credentials"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[DepartmentSystem]) -> None:
-        for system in queryset:
-            revoke_system(system, by=None)
+        # As the person acting, so the audit entry names them and the service checks them.
+        try:
+            for system in queryset:
+                revoke_system(system, by=request.user)  # type: ignore[arg-type]
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
 
 
 @admin.register(ImportJob)

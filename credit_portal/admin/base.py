@@ -13,7 +13,10 @@ from credit_portal import audit
 
 class AuditedAdminMixin:
     """Every add, change and delete made in this admin is an audit entry
-    ``<app>.<model>.created|changed|deleted`` in the same transaction as the change."""
+    ``<app>.<model>.created|changed|deleted`` in the same transaction as the change,
+    those made in its inlines too (each inline row its own entry, under the row's model:
+    a responsible department added on an occupation's page is
+    ``departments.occupationdepartment.created``, not a change of no fields)."""
 
     def _audit_action(self, obj: models.Model, verb: str) -> str:
         return f"{obj._meta.app_label}.{obj._meta.model_name}.{verb}"
@@ -24,6 +27,19 @@ class AuditedAdminMixin:
             fields = sorted(form.changed_data) if form is not None else []
             audit.record(self._audit_action(obj, "changed" if change else "created"), target=obj,
                          detail={"fields": fields}, request=request)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        with transaction.atomic():
+            # Deleted rows are recorded first, while they still have their ids.
+            for row in formset.deleted_forms:
+                if row.instance.pk is not None:
+                    audit.record(self._audit_action(row.instance, "deleted"), target=row.instance, request=request)
+            super().save_formset(request, form, formset, change)  # type: ignore[misc]
+            for obj in formset.new_objects:
+                audit.record(self._audit_action(obj, "created"), target=obj, request=request)
+            for obj, fields in formset.changed_objects:
+                audit.record(self._audit_action(obj, "changed"), target=obj, detail={"fields": sorted(fields)},
+                             request=request)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():

@@ -100,3 +100,75 @@ def test_every_rule_calendar_and_catalogue_admin_is_audited():
                   "departments.Domain", "departments.RecordCategory", "departments.Occupation",
                   "departments.OccupationDepartment", "departments.OccupationCategory", "departments.CoverageEntry"):
         assert isinstance(admin.site._registry[apps.get_model(label)], AuditedAdminMixin), label
+
+
+def _admin_post_data(response) -> dict[str, object]:
+    """The admin change page's forms (the object's and every inline's) as the browser
+    would post them back unchanged."""
+    data: dict[str, object] = {}
+
+    def add(form) -> None:
+        for name in form.fields:
+            value = form[name].value()
+            if isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+            elif isinstance(value, list | tuple):
+                data[form.add_prefix(name)] = [str(v) for v in value]
+            else:
+                data[form.add_prefix(name)] = "" if value is None else str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        add(formset.management_form)
+        for form in formset.forms:
+            add(form)
+    return data
+
+
+def test_a_responsibility_added_or_removed_in_an_occupations_inline_is_audited_as_such(client):
+    """A department made co-responsible for an occupation's archives on the occupation's
+    admin page (its clerks then reach every such archive) is an entry of its own naming
+    the responsibility, and so is one removed; the occupation's own entry names no field."""
+    from departments.models import Department, Occupation, OccupationDepartment
+
+    office = f.make_user("office-inline", roles=(Role.CREDIT_OFFICE,), is_staff=True)
+    client.force_login(office)
+    occupation = Occupation.objects.filter(occupationdepartment__isnull=False).order_by("pk").first()
+    friend = Department.objects.exclude(occupationdepartment__occupation=occupation).order_by("pk").first()
+    url = f"/admin/departments/occupation/{occupation.pk}/change/"
+    data = _admin_post_data(client.get(url))
+    prefix = "occupationdepartment_set"
+    n = int(data[f"{prefix}-TOTAL_FORMS"])
+    data.update({f"{prefix}-TOTAL_FORMS": str(n + 1), f"{prefix}-{n}-department": str(friend.pk),
+                 f"{prefix}-{n}-seed": OccupationDepartment._meta.get_field("seed").choices[0][0],
+                 f"{prefix}-{n}-note": "", f"{prefix}-{n}-occupation": str(occupation.pk)})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    added = OccupationDepartment.objects.get(occupation=occupation, department=friend)
+    created = AuditEntry.objects.get(action="departments.occupationdepartment.created")
+    assert (created.actor_id, created.object_id) == (office.pk, str(added.pk))
+
+    data = _admin_post_data(client.get(url))
+    row = next(key.rsplit("-", 1)[0] for key, value in data.items()
+               if key.startswith(prefix) and key.endswith("-id") and value == str(added.pk))
+    data[f"{row}-DELETE"] = "on"
+    assert client.post(url, data).status_code == 302
+    assert not OccupationDepartment.objects.filter(pk=added.pk).exists()
+    deleted = AuditEntry.objects.get(action="departments.occupationdepartment.deleted")
+    assert (deleted.actor_id, deleted.object_id) == (office.pk, str(added.pk))
+
+
+def test_a_department_systems_credentials_revoked_in_the_admin_name_who_revoked_them(client):
+    from archives.intake.models import DepartmentSystem
+    from archives.intake.systems import issue_system
+    from departments.models import Department
+
+    office = f.make_user("office-revokes", roles=(Role.CREDIT_OFFICE,), is_staff=True, is_superuser=True)
+    system = issue_system(department=Department.objects.order_by("pk").first(), name="人事系统", by=office)[0]
+    client.force_login(office)
+    response = client.post("/admin/intake/departmentsystem/", {"action": "revoke", "_selected_action": [system.pk]})
+    assert response.status_code == 302
+    assert not DepartmentSystem.objects.get(pk=system.pk).is_active
+    assert AuditEntry.objects.get(action="intake.system.revoked").actor_id == office.pk

@@ -95,3 +95,23 @@ def test_a_list_that_offers_sorts_still_sorts(admin_client, world) -> None:
         page = admin_client.get("/admin/credit_portal/user/", {"o": order}).content.decode()
         names.append(page.index("aa-first") < page.index("zz-last"))
     assert names == [True, False]
+
+
+def test_nobody_edits_or_deletes_a_case_a_statement_or_a_rating_in_the_admin(admin_client, world, record, links) -> None:
+    """A superuser holding the admin cannot rewrite the person's 本人声明 (printed beside
+    the record in every report), delete a poor rating or an objection with its history:
+    the pages answer 403 and the rows stay as they were."""
+    from repair.models import Objection, PersonalStatement
+
+    objection = services.file_objection(record, by=world.citizen, reasons="日期有误")
+    statement = services.add_personal_statement(objection, by=world.citizen, text="本人当日在外地培训。")
+    for model, pk in (("personalstatement", statement.pk), ("objection", objection.pk), ("rating", None),
+                      ("repairapplication", None)):
+        assert admin_client.get(f"/admin/repair/{model}/add/").status_code == 403, model
+        if pk is None:
+            continue
+        assert admin_client.get(f"/admin/repair/{model}/{pk}/change/").status_code == 200, model
+        assert admin_client.post(f"/admin/repair/{model}/{pk}/change/", {"text": "改过的声明"}).status_code == 403
+        assert admin_client.post(f"/admin/repair/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
+    assert PersonalStatement.objects.get(pk=statement.pk).text == "本人当日在外地培训。"
+    assert Objection.objects.filter(pk=objection.pk).exists()
