@@ -33,6 +33,7 @@ from archives.intake.catalogue import choices_for
 from archives.intake.columns import COLUMN_KEYS
 from archives.intake.rows import ParsedRow, parse_values, validation_errors
 from archives.models import CreditRecord
+from credit_portal import audit
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import TransitionNotAllowed
 from departments.models import Occupation
@@ -160,6 +161,10 @@ PAGE = inline_serializer("IntakeRecordPage", {
 })
 
 
+# The list's filters, named (never their values) in its audit entry.
+LIST_FILTERS = ("state", "occupation", "category", "updated_after", "external_id")
+
+
 class RecordsView(DepartmentAPIView):
     @extend_schema(
         summary="批量新增或更新记录",
@@ -256,6 +261,12 @@ class RecordsView(DepartmentAPIView):
             records = records.filter(updated_at__gt=moment)
         paginator = RecordCursor()
         page = paginator.paginate_queryset(records, request, view=self)
+        # A page of people's records read by a system: an audited read like a clerk's list
+        # export (which filters, how many rows; no personal data in the entry).
+        audit.record_read(
+            "intake.records.listed", actor=request.user, request=request._request,
+            detail={"rows": len(page), "filters": sorted(k for k in LIST_FILTERS if params.get(k))},
+        )
         return paginator.get_paginated_response(RecordOutSerializer(page, many=True).data)
 
 
@@ -300,4 +311,6 @@ class RecordDetailView(DepartmentAPIView):
         record = selectors.department_records(request.auth.department_id).filter(intake_key=f"ext:{external_id[:100]}").first()
         if record is None:
             return Response(error_body("not_found", _("No such record of your department.")), status=404)
+        audit.record_read("intake.record.viewed", actor=request.user, target=record,
+                          subject_ref=str(record.archive.subject_id), request=request._request)
         return Response(RecordOutSerializer(record).data)

@@ -191,8 +191,8 @@ def test_list_query_count_is_the_same_for_1_and_50(edu, django_assert_num_querie
     headers = signing.sign(method="GET", path=RECORDS, body=body, key_id=edu.key_id, secret=edu.secret)
     extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
     # 1 the system by key id (with account and department), 2 the page of records with
-    # subject, occupation, category, domain and the external id joined in.
-    with django_assert_num_queries(2):
+    # subject, occupation, category, domain and the external id joined in, 3 its audit entry.
+    with django_assert_num_queries(3):
         response = edu.client.get(RECORDS, **extra)
     assert len(response.json()["results"]) == n
 
@@ -202,3 +202,20 @@ def test_schema_documents_the_endpoints_in_chinese(client) -> None:
     assert "/api/departments/v1/records/" in schema["paths"]
     assert "幂等" in schema["paths"]["/api/departments/v1/records/"]["post"]["description"]
     assert "departmentSignature" in schema["components"]["securitySchemes"]
+
+
+def test_what_a_system_reads_is_in_the_audit_trail(edu) -> None:
+    """A system's key that pages through its department's records, or reads one, leaves
+    an audited read each time, naming the filters (never their values) and the person
+    of a record read."""
+    from credit_portal.models import AuditEntry
+
+    push(edu, [item(1), item(2)])
+    assert edu.call("GET", RECORDS, query="state=draft&occupation=teacher").status_code == 200
+    listed = AuditEntry.objects.get(action="intake.records.listed")
+    assert listed.actor_id == edu.model.account_id
+    assert listed.detail == {"rows": 2, "filters": ["occupation", "state"]}
+    assert edu.call("GET", RECORDS + "EDU-1/").status_code == 200
+    viewed = AuditEntry.objects.get(action="intake.record.viewed")
+    record = CreditRecord.objects.get(intake_key="ext:EDU-1")
+    assert (viewed.object_id, viewed.subject_ref) == (str(record.pk), str(record.archive.subject_id))
