@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import router
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from archives.listing.models import CaseMeasure, Listing, ListingBasis, PunishmentCase
@@ -116,7 +116,20 @@ def _public(today: date) -> QuerySet[Listing]:
 
 
 def _basis() -> Prefetch:
-    return Prefetch("basis", queryset=ListingBasis.objects.select_related("record").order_by("id"))
+    """The basis records the public sees: those still in effect, each as its lineage's
+    published version now. A listing that rests on two records stays when one of them is
+    repaired or withdrawn, but that record must no longer be named in public (published
+    only: "已修复的记录……不予公示"); a correction that keeps a record serious leaves the
+    listing with the corrected title and decision number, not the version named at the
+    proposal. ``shown`` is that version (the proposal's when none is published), with
+    whether it is under objection (DESIGN §7: a disputed record is flagged wherever it is
+    shown). One query for the page, whatever its length."""
+    published = CreditRecord.objects.filter(lineage=OuterRef("lineage"), state=CreditRecord.State.PUBLISHED)
+    return Prefetch("basis", queryset=ListingBasis.objects.filter(ended=False).select_related("record").annotate(
+        shown_title=Subquery(published.values("title")[:1]),
+        shown_decision_number=Subquery(published.values("decision_number")[:1]),
+        shown_under_objection=Subquery(published.values("under_objection")[:1]),
+    ).order_by("id"))
 
 
 def public_listings(*, name: str = "", today: date | None = None) -> QuerySet[Listing]:

@@ -46,18 +46,23 @@ def _rows(records: list[CreditRecord]) -> list[dict[str, object]]:
 
 
 def _listing_rows(listings: list[Listing]) -> list[dict[str, object]]:
-    """Serious-dishonesty rows: one listing each, its basis records' titles and
-    decision numbers (prefetched), the deciding department and the listing period."""
+    """Serious-dishonesty rows: one listing each, the titles and decision numbers of its
+    basis records still in effect (prefetched: ``archives.listing.selectors._basis``),
+    whether one is under objection, the deciding department and the listing period."""
     rows = []
     for listing in listings:
-        basis = [b.record for b in listing.basis.all()]
+        # The basis records still in effect, each as published now (the selector's prefetch).
+        basis = listing.basis.all()
+        shown = [(b.shown_title, b.shown_decision_number) if b.shown_title is not None
+                 else (b.record.title, b.record.decision_number) for b in basis]
         rows.append({
             "name": mask_name(listing.subject.name),
             "id_number": listing.subject.id_number_masked,
             "occupation": listing.archive.occupation.name,
-            "title": "；".join(r.title for r in basis),
+            "title": "；".join(title for title, _number in shown),
+            "under_objection": any(b.shown_under_objection for b in basis),
             "category": listing.get_category_display(),
-            "decision_number": "；".join(r.decision_number for r in basis if r.decision_number),
+            "decision_number": "；".join(number for _title, number in shown if number),
             "deciding_body": listing.department.display_name,
             "decided_on": listing.listed_from,
             "display_until": listing.listed_until,

@@ -107,6 +107,49 @@ def test_a_listing_on_two_records_stays_while_one_is_in_effect(world) -> None:
         assert Listing.objects.get(pk=listing.pk).state == Listing.State.REMOVED
 
 
+def test_the_public_list_names_only_the_basis_in_effect_as_published_now_and_flags_an_objection(
+    world, client, django_capture_on_commit_callbacks,
+) -> None:
+    """Tried as the person a record harms: a listing on two records stays when one is
+    repaired, but the repaired one ("已修复的记录……不予公示") is no longer named on the
+    public list (nor to the person as in effect); a correction that keeps the other
+    serious is shown with its corrected decision number; an objection to it is flagged."""
+    # (The list's cached page follows the records' and listings' generations, advanced
+    # on commit: every change here runs its on-commit callbacks.)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = serious(world, title="伪造学历证明", decision_number="示教罚〔2026〕41号")
+        second = serious(world, title="第二项严重失信", decision_number="示教罚〔2026〕40号")
+        with _at(date(2026, 9, 30)):
+            listing = propose(world, [first, second])
+    with _at(date(2026, 10, 14)):
+        with django_capture_on_commit_callbacks(execute=True):
+            publish(world, listing)
+
+        def shown() -> str:
+            return client.get("/public/dishonesty/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+
+        assert "伪造学历证明" in shown()
+        with django_capture_on_commit_callbacks(execute=True):
+            archive_services.mark_repaired(first, by=world.credit_office, reason="已修复。")
+        assert Listing.objects.get(pk=listing.pk).state == Listing.State.PUBLISHED
+        page = shown()
+        assert "第二项严重失信" in page
+        assert "伪造学历证明" not in page
+        assert "示教罚〔2026〕41号" not in page
+
+        with django_capture_on_commit_callbacks(execute=True):
+            archive_services.correct_record(second, by=world.credit_office, reason="更正文号。",
+                                            decision_number="示教罚〔2026〕42号")
+        page = shown()
+        assert "示教罚〔2026〕42号" in page
+        assert "示教罚〔2026〕40号" not in page
+        assert "异议处理中" not in page
+        current = CreditRecord.objects.get(lineage=second.lineage, is_current=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            archive_services.set_objection_flag(current, flagged=True, by=world.credit_office)
+        assert "异议处理中" in shown()
+
+
 def test_manual_removal_by_the_credit_office_with_a_reason(world, listed) -> None:
     with pytest.raises(PermissionDenied):
         services.remove_listing(listed, by=world.edu_reviewer, reason="部门请求。")
