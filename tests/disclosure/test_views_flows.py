@@ -349,3 +349,24 @@ def test_expired_authorization_shows_expired_to_citizen(client, disc):
         page = client.get(reverse("disclosure:my_authorizations")).content.decode()
     assert auth.reference in page
     assert "expired" in page or "已过期" in page or "过期" in page
+
+
+@pytest.mark.django_db
+def test_the_persons_own_pages_do_not_overstate_who_sees_what(client, disc):
+    """Tried as the person a record harms: a record from before they were 18 is never
+    shown to others (003 item 10), so their page must not say until when it is; the
+    query log says which reads it lists (queries under an authorization or the green
+    channel) and where the departments' own reads are kept."""
+    from tests.disclosure.conftest import make_record
+
+    make_record(disc.world.archive, by=disc.world.edu_reviewer, title="未成年时的违纪", subject_was_minor=True,
+                display_until=timezone.localdate() + timedelta(days=400))
+    client.force_login(disc.citizen)
+    page = client.get(reverse("disclosure:my_archive", args=[disc.world.archive.pk])).content.decode()
+    card = page[page.index("未成年时的违纪"):]
+    card = card[: card.index("</dl>")]
+    assert "行为发生时您未满18周岁" in card
+    assert "对他人显示至" not in card
+    queries = client.get(reverse("disclosure:my_queries")).content.decode()
+    assert "凭您的授权或通过绿色通道" in queries
+    assert "审计日志" in queries
