@@ -58,12 +58,14 @@ test: install-dev messages
 
 ## Benchmarks: figures next to a baseline from the same run, never timed assertions.
 ## Pages and APIs at BENCH_PEOPLE synthetic people (default 100000; the data set is made
-## once and reused) next to a bare Django view; platform delivery of 100,000 events; the
+## once and reused) next to a bare Django view; every page each demo role reaches, timed
+## in-process with its SQL count (bench/crawl.py, slowest first); platform delivery of 100,000 events; the
 ## Excel export next to raw openpyxl. PostgreSQL when DATABASE_URL is set. Uses wrk when
 ## installed (apt-get install wrk), else a pure-Python load generator.
 BENCH_PEOPLE ?= 100000
 bench: install-dev
 	BENCH_PEOPLE=$(BENCH_PEOPLE) $(PY) bench/pages.py
+	BENCH_PEOPLE=$(BENCH_PEOPLE) $(PY) bench/crawl.py --top 20
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/import_bench.py $(IMPORT_BENCH_ARGS)
 	$(PY) bench/export.py
