@@ -132,6 +132,8 @@ def test_an_edited_copy_differs_visibly_from_what_the_page_shows(client, disc):
     assert "违规有偿补课" not in tampered
     # The counts as issued: 2 archives, 3 records, 2 negative.
     assert "2 份档案，3 条记录：不良 2 条，正面 1 条" in shown
+    # What was issued is not what the archive holds today, and the page says so.
+    assert "此后被更正、撤销或修复的记录，在此仍按原样显示" in shown
     assert disc.employer.name in shown
     assert "招聘录用" in shown
     # The rendering is the same as the report page's: the same summary and record blocks.
