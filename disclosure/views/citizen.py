@@ -366,6 +366,7 @@ def authorization_detail(request: HttpRequest, subject: Subject, pk: uuid.UUID) 
     queries = selectors.authorization_queries(authorization)
     return render(request, "disclosure/authorization_detail.html", {
         "authorization": authorization, "state": authorization.effective_state(), "queries": queries,
+        "mandatory": mandatory_for(authorization.purpose),
         "can_revoke": permissions.may_revoke(request.user, authorization),
         "can_answer": permissions.may_answer_request(request.user, authorization),
     })
@@ -444,4 +445,9 @@ def authorization_approve(request: HttpRequest, subject: Subject, pk: uuid.UUID)
         except TransitionNotAllowed as exc:
             messages.error(request, str(exc))
         return redirect("disclosure:authorization_detail", pk=authorization.pk)
-    return render(request, "disclosure/authorization_approve.html", {"authorization": authorization})
+    # What the report will hold whatever the institution asked for (as in the citizen's
+    # own grant): a person approving a request for 培训记录 for recruitment must see that
+    # every negative record and the latest finding come with it.
+    return render(request, "disclosure/authorization_approve.html", {
+        "authorization": authorization, "mandatory": mandatory_for(authorization.purpose),
+    })

@@ -146,6 +146,14 @@ def test_institution_request_then_citizen_approves(client, disc):
     auth = Authorization.objects.get(state=Authorization.State.PENDING)
     login(client, disc.citizen)
     assert "示范科技有限公司" in client.get(reverse("disclosure:my_home")).content.decode()
+    # Before approving, the person sees what the law adds to a recruitment report, as
+    # when they grant on their own: every negative record comes with it.
+    for name in ("disclosure:authorization_approve", "disclosure:authorization_detail"):
+        page = client.get(reverse(name, args=[auth.pk])).content.decode()
+        row = page[page.index('id="mandatory-row"'):]
+        row = row[: row.index("</div>")]
+        assert "本用途依法必含的内容" in row, name
+        assert "不良" in row, name
     client.post(reverse("disclosure:authorization_approve", args=[auth.pk]), {"action": "approve"})
     auth.refresh_from_db()
     assert auth.state == Authorization.State.ACTIVE

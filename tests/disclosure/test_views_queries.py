@@ -58,8 +58,9 @@ def test_authorization_detail_lists_its_queries(client, disc, rows, django_asser
     ])
     client.force_login(disc.citizen)
     # + citizen profile (1), the authorization with its grantee (1), its occupations and
-    # categories (2), its queries with the institution joined (1).
-    with django_assert_num_queries(FIXED + 5):
+    # categories (2), its queries with the institution joined (1), the purpose's mandatory
+    # content in force (1).
+    with django_assert_num_queries(FIXED + 6):
         response = client.get(reverse("disclosure:authorization_detail", args=[authorization.pk]))
     assert response.status_code == 200
 
