@@ -241,7 +241,7 @@ def test_the_export_is_an_audited_read(client, world) -> None:
     client.get(reverse("archives:intake_archives_export"), {"employer": "第九"})
     entry = AuditEntry.objects.get(action="intake.archives.exported")
     assert entry.actor_id == world.edu_clerk.pk
-    assert entry.detail == {"rows": 2}
+    assert entry.detail == {"rows": 2, "filters": ["employer"]}
 
 
 def test_an_export_over_the_limit_is_refused_with_a_message_and_the_list_offers_none(
