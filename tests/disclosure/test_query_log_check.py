@@ -1,0 +1,62 @@
+"""The query log people read, checked against the audit trail: an insider with the
+database cannot hide a query from the person, move it to someone else or turn a refusal
+into a grant unseen (disclosure.services.log_check, manage.py verify_query_logs)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from disclosure.models import QueryLog
+from disclosure.services import queries
+from tests.disclosure.conftest import grant
+
+pytestmark = pytest.mark.django_db
+
+
+def _queried(disc) -> tuple[QueryLog, QueryLog]:
+    """A granted query and a refused one (a wrong purpose) of the same person."""
+    _auth, code = grant(disc)
+    granted = queries.query_record(
+        by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number, code=code,
+        purpose="recruitment",
+    ).log
+    with pytest.raises(queries.QueryRefused) as refused:
+        queries.query_record(
+            by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number, code=code,
+            purpose="financial",
+        )
+    return granted, refused.value.log
+
+
+def _verify() -> str:
+    out = StringIO()
+    call_command("verify_query_logs", stdout=out)
+    return out.getvalue()
+
+
+def test_the_query_log_as_written_matches_the_trail(disc) -> None:
+    _queried(disc)
+    assert "2 recorded queries match" in _verify()
+
+
+def test_a_query_deleted_from_the_persons_log_is_named(disc) -> None:
+    granted, _refused = _queried(disc)
+    # What someone with the database does, past the services (no audit entry, no signal).
+    QueryLog.objects.filter(pk=granted.pk).delete()
+    with pytest.raises(CommandError, match=rf"(?s)1 of 2 recorded queries .*query log {granted.pk} is missing"):
+        _verify()
+
+
+def test_a_query_moved_to_another_person_or_made_a_grant_is_named(disc) -> None:
+    granted, refused = _queried(disc)
+    QueryLog.objects.filter(pk=granted.pk).update(subject=disc.other_subject)
+    QueryLog.objects.filter(pk=refused.pk).update(outcome="granted", reason="ok")
+    with pytest.raises(CommandError) as caught:
+        _verify()
+    message = str(caught.value)
+    assert "2 of 2 recorded queries" in message
+    assert f"query log {granted.pk} differs in the person" in message
+    assert f"query log {refused.pk} differs in the outcome, the reason" in message
