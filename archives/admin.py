@@ -11,9 +11,12 @@ from django.http import HttpRequest
 
 from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Evidence, Notice, Subject
 from credit_portal.admin import AuditedAdminMixin
+from credit_portal.admin.base import AuditedReadAdminMixin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
+    """Read-only, and every page of it an audited read of people's data."""
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -31,6 +34,9 @@ class DisplayRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Subject)
 class SubjectAdmin(ReadOnlyAdmin):
+    def subject_of(self, obj: Subject) -> object:
+        return obj.pk
+
     # The masked number only: the admin never decrypts ID numbers or phones.
     list_display = ("name", "id_number_masked", "gender", "birth_date", "created_at")
     fields = ("name", "id_number_masked", "gender", "birth_date", "political_status", "education", "created_at")
@@ -47,6 +53,9 @@ class ArchiveAdmin(ReadOnlyAdmin):
 
 @admin.register(CreditRecord)
 class CreditRecordAdmin(ReadOnlyAdmin):
+    def subject_of(self, obj: CreditRecord) -> object:
+        return obj.archive.subject_id
+
     list_display = ("title", "archive", "category", "polarity", "severity", "state", "version", "decided_on")
     list_filter = ("state", "polarity", "severity", "category")
     list_select_related = ("archive__subject", "archive__occupation", "category")
@@ -62,6 +71,9 @@ class CreditRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(AnnualFinding)
 class AnnualFindingAdmin(ReadOnlyAdmin):
+    def subject_of(self, obj: AnnualFinding) -> object:
+        return obj.archive.subject_id
+
     list_display = ("archive", "year", "status", "state", "version", "signed_at")
     list_filter = ("status", "state", "year")
     list_select_related = ("archive__subject", "archive__occupation")

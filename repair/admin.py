@@ -1,4 +1,5 @@
-"""Admin of the credit office's cases, read-only for everyone, superusers included.
+"""Admin of the credit office's cases, read-only for everyone, superusers included, and
+every page of it an audited read (they hold people's own words).
 
 Objections and repair applications move only through ``repair.services`` (deadlines,
 notices, audit trail, outbox); a person's own words (本人声明, printed beside the record
@@ -11,7 +12,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from credit_portal.admin import AuditedAdminMixin
-from credit_portal.admin.base import ReadOnlyAdmin
+from credit_portal.admin.base import AuditedReadAdminMixin, ReadOnlyAdmin
 from repair.models import DeadlineRule, Objection, PersonalStatement, Rating, RepairApplication
 
 
@@ -23,22 +24,26 @@ class DeadlineRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(ReadOnlyAdmin):
+class ObjectionAdmin(AuditedReadAdminMixin, ReadOnlyAdmin):
     list_display = ("reference", "state", "accept_due", "decide_due", "assigned_to")
     list_filter = ("state",)
 
 
 @admin.register(RepairApplication)
-class RepairApplicationAdmin(ReadOnlyAdmin):
+class RepairApplicationAdmin(AuditedReadAdminMixin, ReadOnlyAdmin):
     list_display = ("reference", "state", "accept_due", "decide_due", "assigned_to")
     list_filter = ("state",)
 
 
 @admin.register(PersonalStatement)
-class PersonalStatementAdmin(ReadOnlyAdmin):
+class PersonalStatementAdmin(AuditedReadAdminMixin, ReadOnlyAdmin):
     list_display = ("objection", "created_at")
 
 
 @admin.register(Rating)
-class RatingAdmin(ReadOnlyAdmin):
+class RatingAdmin(AuditedReadAdminMixin, ReadOnlyAdmin):
     list_display = ("objection", "score")
+
+    def subject_of(self, obj: Rating) -> object:
+        case = obj.objection or obj.application
+        return case.subject_id if case is not None else ""

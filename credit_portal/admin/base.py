@@ -53,6 +53,39 @@ class AuditedAdminMixin:
                 self.delete_model(request, obj)
 
 
+class AuditedReadAdminMixin:
+    """People's data read in the admin is an audited read, as on the staff pages: an
+    object's page names the object and its person (``subject_of``), a list page says how
+    many rows and whether it was searched (the search text may be a name: not kept).
+    The admin is the superusers' (DESIGN §10); what they read of a person is in the trail
+    like what anyone else reads."""
+
+    def subject_of(self, obj: Any) -> object:
+        """The person ``obj`` is about (their subject id), for the entry's subject_ref."""
+        return getattr(obj, "subject_id", "")
+
+    def _read_action(self, verb: str) -> str:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        return f"{opts.app_label}.{opts.model_name}.{verb}"
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        shown = getattr(response, "context_data", None) or {}
+        if request.method == "GET" and shown.get("original") is not None:
+            obj = shown["original"]
+            audit.record_read(self._read_action("viewed_in_admin"), actor=request.user, target=obj,
+                              subject_ref=str(self.subject_of(obj) or ""), request=request)
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        listed = (getattr(response, "context_data", None) or {}).get("cl")
+        if listed is not None:
+            audit.record_read(self._read_action("listed_in_admin"), actor=request.user,
+                              detail={"rows": len(listed.result_list), "searched": bool(listed.query)}, request=request)
+        return response
+
+
 class ReadOnlyAdminMixin:
     """Nobody adds, changes or deletes here, superusers included: the rows are written
     by code (role groups at every migrate, codes and the audit trail by services)."""

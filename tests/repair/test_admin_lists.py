@@ -115,3 +115,29 @@ def test_nobody_edits_or_deletes_a_case_a_statement_or_a_rating_in_the_admin(adm
         assert admin_client.post(f"/admin/repair/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
     assert PersonalStatement.objects.get(pk=statement.pk).text == "本人当日在外地培训。"
     assert Objection.objects.filter(pk=objection.pk).exists()
+
+
+def test_what_an_admin_reads_of_a_person_is_an_audited_read(admin_client, world, record, links) -> None:
+    """Tried as an insider holding the admin: a person's record, archive, objection and
+    statement read there are in the trail like a clerk's reads, naming the person; a list
+    page says how many rows and whether it was searched (not the words searched)."""
+    from credit_portal.models import AuditEntry
+
+    objection = services.file_objection(record, by=world.citizen, reasons="日期有误")
+    statement = services.add_personal_statement(objection, by=world.citizen, text="本人当日在外地培训。")
+    person = str(record.archive.subject_id)
+    for path, action, target in (
+        (f"/admin/archives/creditrecord/{record.pk}/change/", "archives.creditrecord.viewed_in_admin", record.pk),
+        (f"/admin/archives/subject/{record.archive.subject_id}/change/", "archives.subject.viewed_in_admin",
+         record.archive.subject_id),
+        (f"/admin/repair/objection/{objection.pk}/change/", "repair.objection.viewed_in_admin", objection.pk),
+        (f"/admin/repair/personalstatement/{statement.pk}/change/", "repair.personalstatement.viewed_in_admin",
+         statement.pk),
+    ):
+        assert admin_client.get(path).status_code == 200, path
+        entry = AuditEntry.objects.filter(action=action).latest("pk")
+        assert (entry.object_id, entry.subject_ref) == (str(target), person), path
+    assert admin_client.get("/admin/archives/subject/", {"q": record.archive.subject.name}).status_code == 200
+    listed = AuditEntry.objects.filter(action="archives.subject.listed_in_admin").latest("pk")
+    assert listed.detail == {"rows": 1, "searched": True}
+    assert record.archive.subject.name not in str(listed.detail)
