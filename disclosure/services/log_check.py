@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from credit_portal.audit import MissingAuditKey
 from credit_portal.audit.hashing import compute_content_mac
 from credit_portal.models import AuditEntry
 from disclosure.models import QueryLog
@@ -78,7 +79,12 @@ def check_query_logs(*, chunk_size: int = 2000) -> LogCheck:
         for entry in batch:
             result.entries += 1
             where = f"audit entry {entry.uid} ({entry.action}, {entry.created_at:%Y-%m-%d %H:%M})"
-            if not hmac.compare_digest(entry.content_mac, compute_content_mac(entry)):
+            try:
+                intact = hmac.compare_digest(entry.content_mac, compute_content_mac(entry))
+            except MissingAuditKey:
+                result.problems.append(f"{where}: its key version {entry.key_version} is not configured")
+                continue
+            if not intact:
                 result.problems.append(f"{where}: its MAC does not match (run verify_audit_chain)")
                 continue
             row = rows.get(int(entry.object_id)) if entry.object_id.isdigit() else None
