@@ -20,3 +20,8 @@ class DepartmentsConfig(AppConfig):
         otp.use_access(roles=scope.role_names, member=scope.is_department_member)
         # The public catalogue's cached rendering is renewed after any change to what it shows.
         catalogue_changes.connect_signals()
+        # Memberships, which open people's records, checked against the trail (manage.py verify_tables).
+        from credit_portal import trail_checks
+        from departments.access_check import check_memberships
+
+        trail_checks.register("department memberships", check_memberships)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from credit_portal import audit
 from credit_portal.demo import DemoAccount, demo_user, refuse_in_production
+from credit_portal.models import User
 from credit_portal.roles import Role
 from departments.models import Department, Membership, Occupation, OccupationDepartment
 
@@ -42,6 +44,17 @@ def load_units() -> None:
             )
 
 
+def demo_membership(user: User, department: Department, role: str) -> Membership:
+    """A demo account's seat, granted by the system with the audit entry every membership
+    has (``departments.access_check``), once."""
+    membership, created = Membership.objects.get_or_create(user=user, department=department, role=role)
+    if created:
+        audit.record("departments.membership.granted", target=membership, detail={
+            "user": user.pk, "department": department.code, "role": str(role),
+        })
+    return membership
+
+
 def load(stdout: TextIO) -> list[DemoAccount]:
     refuse_in_production()
     load_units()
@@ -62,7 +75,7 @@ def load(stdout: TextIO) -> list[DemoAccount]:
                 role=role,
                 try_first=f"{department.name}: {what}",
             )
-            Membership.objects.get_or_create(user=user, department=department, role=membership_role)
+            demo_membership(user, department, membership_role)
             accounts.append(account)
     stdout.write(f"Departments: {len(accounts)} demo staff accounts ready.\n")
     return accounts

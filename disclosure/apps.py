@@ -23,5 +23,10 @@ class DisclosureConfig(AppConfig):
         if STAFF_WITH_INSTITUTION not in USER_READ_WITH:
             USER_READ_WITH.append(STAFF_WITH_INSTITUTION)
 
+        # The query log people read, checked against the trail (manage.py verify_tables).
+        from credit_portal import trail_checks
+        from disclosure.services.log_check import check_query_logs
+
+        trail_checks.register("query log", check_query_logs)
         city.register_series(statistics.series)
         city.register_figures(statistics.figures)

@@ -71,5 +71,8 @@ def give_category(occ: Occupation, cat: RecordCategory) -> None:
 def member(dept: Department, role: str, username: str | None = None) -> User:
     roles = (Role.DEPARTMENT_CLERK,) if role == Membership.Role.CLERK else (Role.DEPARTMENT_REVIEWER,)
     user = make_user(username, roles=roles)
-    Membership.objects.create(user=user, department=dept, role=role)
+    # As the services grant one: with the audit entry every membership has (departments.access_check).
+    from departments.demo import demo_membership
+
+    demo_membership(user, dept, role)
     return user

@@ -15,7 +15,7 @@ from archives.models import CreditRecord
 from credit_portal import audit
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import TransitionNotAllowed
-from credit_portal.models import User
+from credit_portal.models import AuditEntry, User
 from departments.models import Department, Membership
 from departments.scope import is_credit_office
 
@@ -42,12 +42,33 @@ def issue_system(*, department: Department, name: str, by: User | None) -> tuple
                                            full_name=name[:100])
         account.set_unusable_password()
         account.save(update_fields=["password"])
-        Membership.objects.create(user=account, department=department, role=Membership.Role.CLERK)
+        membership = Membership.objects.create(user=account, department=department, role=Membership.Role.CLERK)
+        # The entry every membership has (departments.access_check).
+        audit.record("departments.membership.granted", actor=by, target=membership, detail={
+            "user": account.pk, "department": department.code, "role": str(Membership.Role.CLERK),
+        })
         system = DepartmentSystem(department=department, name=name, key_id_index=key_index(key_id),
                                   key_id_prefix=key_id[:8], secret=secret, account=account, created_by=by)
         system.save(force_insert=True)
         audit.record("intake.system.issued", actor=by, target=system, detail={"department": department.code})
     return system, key_id, secret
+
+
+def issued_memberships() -> dict[int, AuditEntry]:
+    """{membership id: the ``intake.system.issued`` entry} for each system's service
+    account's clerk seat in the system's own department (the seat ``issue_system`` gives)."""
+    entries = {e.object_id: e for e in AuditEntry.objects.filter(
+        action="intake.system.issued", object_type=DepartmentSystem._meta.label_lower)}
+    vouched: dict[int, AuditEntry] = {}
+    for system in DepartmentSystem.objects.all():
+        entry = entries.get(str(system.pk))
+        if entry is None:
+            continue
+        for membership in Membership.objects.filter(
+            user_id=system.account_id, department_id=system.department_id, role=Membership.Role.CLERK,
+        ):
+            vouched[membership.pk] = entry
+    return vouched
 
 
 def revoke_system(system: DepartmentSystem, *, by: User | None) -> None:

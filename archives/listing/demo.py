@@ -31,6 +31,7 @@ from archives.models import CreditRecord, Subject
 from credit_portal.demo import DemoAccount, demo_user, refuse_in_production
 from credit_portal.models import User
 from credit_portal.roles import Role
+from departments.demo import demo_membership
 from departments.models import Department, Membership
 
 PEOPLE = (
@@ -61,7 +62,7 @@ def _measure_accounts() -> list[DemoAccount]:
             f"demo_{code}_clerk", full_name=f"演示{department.name}录入员（虚构）", role=Role.DEPARTMENT_CLERK,
             try_first=f"{department.name}: /staff/listings/cases/ record joint-punishment feedback",
         )
-        Membership.objects.get_or_create(user=user, department=department, role=Membership.Role.CLERK)
+        demo_membership(user, department, Membership.Role.CLERK)
         accounts.append(account)
     return accounts
 

@@ -30,6 +30,7 @@ from archives.units.models import Unit, UnitPerson
 from credit_portal.demo import DemoAccount, demo_user, refuse_in_production
 from credit_portal.models import User
 from credit_portal.roles import Role
+from departments.demo import demo_membership
 from departments.models import Department, Membership, Occupation
 
 DEPARTMENT = "market-regulation"
@@ -53,14 +54,14 @@ def _staff(department: Department) -> tuple[User, User, list[DemoAccount]]:
     )
     if not existed:
         accounts.append(account)
-    Membership.objects.get_or_create(user=clerk, department=department, role=Membership.Role.CLERK)
+    demo_membership(clerk, department, Membership.Role.CLERK)
     reviewer, account = demo_user(
         f"demo_{DEPARTMENT}_reviewer",
         full_name=f"演示{department.name}审核员（虚构）",
         role=Role.DEPARTMENT_REVIEWER,
         try_first=f"{department.name}: /staff/units/ approve a unit's serious dishonesty or its withdrawal",
     )
-    Membership.objects.get_or_create(user=reviewer, department=department, role=Membership.Role.REVIEWER)
+    demo_membership(reviewer, department, Membership.Role.REVIEWER)
     accounts.append(account)
     return clerk, reviewer, accounts
 

@@ -1,26 +1,18 @@
-"""The person's query log against the audit trail: what an insider with the database
-could change unseen in the one table the person reads.
+"""The person's query log against the audit trail (a check of
+``credit_portal.trail_checks``, run by ``manage.py verify_tables``).
 
 "Who queried me" reads ``QueryLog`` (the person's view of 《征信业管理条例》 art. 17, 18
 and the seeds' query registration: 002 §二(三)1, 003 item 8). Every query writes its row
-with an audit entry naming it (``services.queries._log``, ``services.green_channel``),
-whose keyed MAC a database writer without the key cannot forge
-(``verify_audit_chain``). So a row deleted to hide a query from the person, or moved to
-another person, or a refusal turned into a grant, no longer matches the entry that
-recorded it: this check reads every such entry and its row and names each difference.
-Rows without an entry (bulk-loaded demo data) are not its business.
+with an audit entry naming it (``services.queries._log``, ``services.green_channel``).
+So a row deleted to hide a query from the person, or moved to another person, or a
+refusal turned into a grant, no longer matches the entry that recorded it. Rows without
+an entry (bulk-loaded demo data) are not this check's business.
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from itertools import islice
-
-from credit_portal.audit import MissingAuditKey
-from credit_portal.audit.hashing import compute_content_mac
 from credit_portal.models import AuditEntry
+from credit_portal.trail_checks import TableCheck, batches, entry_problem, where
 from disclosure.models import QueryLog
 
 # The entries that record a QueryLog row, and the outcome each implies (None: read from its detail).
@@ -29,21 +21,6 @@ ACTIONS = {
     "disclosure.query.refused": QueryLog.Outcome.REFUSED,
     "disclosure.green_channel.checked": None,
 }
-
-
-@dataclass
-class LogCheck:
-    entries: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def _batches(entries: Iterator[AuditEntry], size: int) -> Iterator[list[AuditEntry]]:
-    while batch := list(islice(entries, size)):
-        yield batch
 
 
 def _differences(entry: AuditEntry, row: QueryLog) -> list[str]:
@@ -64,33 +41,25 @@ def _differences(entry: AuditEntry, row: QueryLog) -> list[str]:
     return found
 
 
-def check_query_logs(*, chunk_size: int = 2000) -> LogCheck:
+def check_query_logs(chunk_size: int = 2000) -> TableCheck:
     """Every audit entry that recorded a query, and its QueryLog row: the row must exist
-    and say what the entry says (who, whose record, outcome, reason, channel). An entry
-    whose own MAC fails is reported too (``verify_audit_chain`` says more)."""
-    result = LogCheck()
+    and say what the entry says (who, whose record, outcome, reason, channel)."""
+    result = TableCheck("query log")
     entries = (
         AuditEntry.objects.filter(action__in=list(ACTIONS), object_type=QueryLog._meta.label_lower)
         .order_by("pk")
         .iterator(chunk_size=chunk_size)
     )
-    for batch in _batches(entries, chunk_size):
+    for batch in batches(entries, chunk_size):
         rows = QueryLog.objects.in_bulk([int(e.object_id) for e in batch if e.object_id.isdigit()])
         for entry in batch:
             result.entries += 1
-            where = f"audit entry {entry.uid} ({entry.action}, {entry.created_at:%Y-%m-%d %H:%M})"
-            try:
-                intact = hmac.compare_digest(entry.content_mac, compute_content_mac(entry))
-            except MissingAuditKey:
-                result.problems.append(f"{where}: its key version {entry.key_version} is not configured")
-                continue
-            if not intact:
-                result.problems.append(f"{where}: its MAC does not match (run verify_audit_chain)")
+            if problem := entry_problem(entry):
+                result.problems.append(problem)
                 continue
             row = rows.get(int(entry.object_id)) if entry.object_id.isdigit() else None
             if row is None:
-                result.problems.append(f"{where}: query log {entry.object_id} is missing")
-                continue
-            if differences := _differences(entry, row):
-                result.problems.append(f"{where}: query log {row.pk} differs in {', '.join(differences)}")
+                result.problems.append(f"{where(entry)}: query log {entry.object_id} is missing")
+            elif differences := _differences(entry, row):
+                result.problems.append(f"{where(entry)}: query log {row.pk} differs in {', '.join(differences)}")
     return result

@@ -1,6 +1,6 @@
 """The query log people read, checked against the audit trail: an insider with the
 database cannot hide a query from the person, move it to someone else or turn a refusal
-into a grant unseen (disclosure.services.log_check, manage.py verify_query_logs)."""
+into a grant unseen (disclosure.services.log_check, run by manage.py verify_tables)."""
 
 from __future__ import annotations
 
@@ -33,20 +33,20 @@ def _queried(disc) -> tuple[QueryLog, QueryLog]:
 
 def _verify() -> str:
     out = StringIO()
-    call_command("verify_query_logs", stdout=out)
+    call_command("verify_tables", stdout=out)
     return out.getvalue()
 
 
 def test_the_query_log_as_written_matches_the_trail(disc) -> None:
     _queried(disc)
-    assert "2 recorded queries match" in _verify()
+    assert "query log: 2 recorded rows match." in _verify()
 
 
 def test_a_query_deleted_from_the_persons_log_is_named(disc) -> None:
     granted, _refused = _queried(disc)
     # What someone with the database does, past the services (no audit entry, no signal).
     QueryLog.objects.filter(pk=granted.pk).delete()
-    with pytest.raises(CommandError, match=rf"(?s)1 of 2 recorded queries .*query log {granted.pk} is missing"):
+    with pytest.raises(CommandError, match=rf"(?s)query log: 1 of 2 do not match.*query log {granted.pk} is missing"):
         _verify()
 
 
@@ -57,6 +57,6 @@ def test_a_query_moved_to_another_person_or_made_a_grant_is_named(disc) -> None:
     with pytest.raises(CommandError) as caught:
         _verify()
     message = str(caught.value)
-    assert "2 of 2 recorded queries" in message
+    assert "query log: 2 of 2 do not match" in message
     assert f"query log {granted.pk} differs in the person" in message
     assert f"query log {refused.pk} differs in the outcome, the reason" in message

@@ -1,0 +1,70 @@
+"""Tables people rely on, checked against the audit trail.
+
+The chain proves the trail (``verify_audit_chain``); the pages people read come from the
+application's tables, which someone writing to the database past the application can
+change without touching the trail. Where every row of a table is written with an audit
+entry naming it, the entry (whose keyed MAC such a writer cannot forge) says what the row
+must say: a check reads the entries and their rows and names every difference.
+``manage.py verify_tables`` runs every check the apps register from their
+``AppConfig.ready()`` (as they register city figures in ``credit_portal.statistics``):
+
+- ``disclosure``: the query log people read ("Who queried me");
+- ``departments``: department memberships, which open people's records to their holders.
+
+docs/audit.md says what each covers and what is not checked yet.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from credit_portal.audit import MissingAuditKey
+from credit_portal.audit.hashing import compute_content_mac
+from credit_portal.models import AuditEntry
+
+
+@dataclass
+class TableCheck:
+    """What one check found: how many entries it read, and each difference, in words."""
+
+    name: str
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+_checks: list[tuple[str, Callable[[int], TableCheck]]] = []
+
+
+def register(name: str, check: Callable[[int], TableCheck]) -> None:
+    """``check(chunk_size)`` under ``name``; registering a name again replaces it."""
+    _checks[:] = [(n, c) for n, c in _checks if n != name]
+    _checks.append((name, check))
+
+
+def run_all(*, chunk_size: int = 2000) -> list[TableCheck]:
+    return [check(chunk_size) for _name, check in _checks]
+
+
+def batches(entries: Iterator[AuditEntry], size: int) -> Iterator[list[AuditEntry]]:
+    while batch := list(islice(entries, size)):
+        yield batch
+
+
+def where(entry: AuditEntry) -> str:
+    return f"audit entry {entry.uid} ({entry.action}, {entry.created_at:%Y-%m-%d %H:%M})"
+
+
+def entry_problem(entry: AuditEntry) -> str | None:
+    """Why ``entry`` itself cannot be trusted (its MAC, its key), or None."""
+    try:
+        intact = hmac.compare_digest(entry.content_mac, compute_content_mac(entry))
+    except MissingAuditKey:
+        return f"{where(entry)}: its key version {entry.key_version} is not configured"
+    return None if intact else f"{where(entry)}: its MAC does not match (run verify_audit_chain)"

@@ -1,0 +1,60 @@
+"""Department memberships against the audit trail (a check of
+``credit_portal.trail_checks``, run by ``manage.py verify_tables``).
+
+A membership opens a department's people's records to its holder (DESIGN §5), and the
+services grant one only with an audit entry naming it, the user, the department and the
+role (``services.grant_membership``; a department system's service account and the demo
+accounts likewise). A row inserted in the database past them (someone giving themselves
+a reviewer's seat), changed into another department or role, or put back after it was
+revoked, has no entry that says so: this check names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from credit_portal.models import AuditEntry
+from credit_portal.trail_checks import TableCheck, entry_problem
+from departments.models import Membership
+
+GRANTED, REVOKED = "departments.membership.granted", "departments.membership.revoked"
+
+# Other apps' entries that grant memberships without naming them: each source returns
+# {membership id: the entry that granted it} (archives.intake: a department system's
+# service account, issued before its membership had an entry of its own).
+_grant_sources: list[Callable[[], dict[int, AuditEntry]]] = []
+
+
+def register_grant_source(source: Callable[[], dict[int, AuditEntry]]) -> None:
+    if source not in _grant_sources:
+        _grant_sources.append(source)
+
+
+def check_memberships(chunk_size: int = 2000) -> TableCheck:
+    """Every membership row: the last entry naming it grants exactly it (user,
+    department, role), with an intact MAC."""
+    result = TableCheck("department memberships")
+    # The entries naming memberships, oldest first: the last one of each row decides.
+    last: dict[str, AuditEntry] = {}
+    for entry in (
+        AuditEntry.objects.filter(action__in=[GRANTED, REVOKED], object_type=Membership._meta.label_lower)
+        .order_by("pk").iterator(chunk_size=chunk_size)
+    ):
+        last[entry.object_id] = entry
+    for source in _grant_sources:
+        for pk, entry in source().items():
+            last.setdefault(str(pk), entry)
+    for row in Membership.objects.select_related("department").order_by("pk").iterator(chunk_size=chunk_size):
+        result.entries += 1
+        named = f"membership {row.pk} (user {row.user_id}, {row.department.code}, {row.role})"
+        entry = last.get(str(row.pk))
+        if entry is None:
+            result.problems.append(f"{named}: no audit entry granted it")
+        elif problem := entry_problem(entry):
+            result.problems.append(problem)
+        elif entry.action == REVOKED:
+            result.problems.append(f"{named}: revoked at {entry.created_at:%Y-%m-%d %H:%M}, yet present")
+        elif entry.action == GRANTED and (entry.detail.get("user"), entry.detail.get("department"),
+                                          entry.detail.get("role")) != (row.user_id, row.department.code, row.role):
+            result.problems.append(f"{named}: differs from what its audit entry granted")
+    return result
