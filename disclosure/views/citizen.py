@@ -445,9 +445,6 @@ def authorization_approve(request: HttpRequest, subject: Subject, pk: uuid.UUID)
         except TransitionNotAllowed as exc:
             messages.error(request, str(exc))
         return redirect("disclosure:authorization_detail", pk=authorization.pk)
-    # What the report will hold whatever the institution asked for (as in the citizen's
-    # own grant): a person approving a request for 培训记录 for recruitment must see that
-    # every negative record and the latest finding come with it.
-    return render(request, "disclosure/authorization_approve.html", {
-        "authorization": authorization, "mandatory": mandatory_for(authorization.purpose),
-    })
+    # With what the law adds to the report for its purpose, as the person's own grant shows.
+    return render(request, "disclosure/authorization_approve.html",
+                  {"authorization": authorization, "mandatory": mandatory_for(authorization.purpose)})
