@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from io import BytesIO
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -66,17 +68,19 @@ REPORT_TITLE = "个人诚信体系建设年度工作进展情况"
 COVERAGE_HEADERS = ("单位", "在档档案数", "本年新增记录", "逾期未更新档案", "最近更新", "制度备案（已确认/已报）", "年度考核")
 
 
-def yearly_report_workbook(year: int, figures: list, rows: list, series: list) -> bytes:
+def yearly_report_workbook(year: int, figures: list, rows: list, series: list, *, computed_at: datetime) -> bytes:
     """The yearly progress report (003 §四(一): "每年12月30日前将本年工作进展情况报送") as
-    an .xlsx: the summary figures, the coverage by department, and one sheet per chart's
-    table. Real numbers and dates, frozen headers; text cells typed as text."""
+    an .xlsx: the summary figures (under the time they were computed), the coverage by
+    department, and one sheet per chart's table. Real numbers and dates, frozen headers;
+    text cells typed as text."""
     workbook = Workbook()
     summary = workbook.active
     summary.title = "工作进展"
     summary.append([f"{year}年{REPORT_TITLE}"])
     summary["A1"].font = Font(bold=True, size=14)
+    summary.append([f"数据计算时间：{timezone.localtime(computed_at):%Y-%m-%d %H:%M}"])
     summary.append(["项目", "数量"])
-    for cell in summary[2]:
+    for cell in summary[3]:
         cell.font = Font(bold=True)
     section = None
     for figure in figures:
@@ -87,7 +91,7 @@ def yearly_report_workbook(year: int, figures: list, rows: list, series: list) -
         summary.append([str(figure.label), figure.value])
     summary.column_dimensions["A"].width = 48
     summary.column_dimensions["B"].width = 14
-    summary.freeze_panes = "A3"
+    summary.freeze_panes = "A4"
 
     coverage = workbook.create_sheet("分单位情况")
     coverage.append(COVERAGE_HEADERS)

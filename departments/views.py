@@ -150,31 +150,37 @@ def _require_report_year(request: HttpRequest, year: int) -> None:
         raise Http404
 
 
+def _yearly_report_figures(year: int) -> dict:
+    """The city's shared figures for ``year`` (statistics.dashboard and coverage, kept
+    warm by the beat task) and the earliest moment they were computed, which the page
+    and the workbook print. Computing them afresh for each view took 20.6 s at a million
+    people (docs/benchmarks.md, twenty-fifth session), close to the server's timeout;
+    shared, the page and its workbook also show the same numbers as of the same time."""
+    dashboard = statistics.dashboard(year)
+    coverage = statistics.coverage(year)
+    return {
+        "figures": dashboard.figures,
+        "series": dashboard.series,
+        "rows": selectors.coverage_table(year, coverage),
+        "computed_at": min(dashboard.computed_at, coverage.computed_at),
+    }
+
+
 @require_GET
 @login_required
 def yearly_report(request: HttpRequest, year: int) -> HttpResponse:
     """The yearly progress report as a print view (003 §四(一))."""
     _require_report_year(request, year)
-    return render(
-        request,
-        "departments/yearly_report.html",
-        {
-            "year": year,
-            "figures": statistics.figures(year),
-            "rows": selectors.coverage_table(year, statistics.coverage(year, fresh=True)),
-            "series": statistics.series(year),
-            "generated_at": timezone.now(),
-        },
-    )
+    return render(request, "departments/yearly_report.html", {"year": year, **_yearly_report_figures(year)})
 
 
 @require_GET
 @login_required
 def yearly_report_export(request: HttpRequest, year: int) -> HttpResponse:
     _require_report_year(request, year)
+    shown = _yearly_report_figures(year)
     content = exports.yearly_report_workbook(
-        year, statistics.figures(year), selectors.coverage_table(year, statistics.coverage(year, fresh=True)),
-        statistics.series(year),
+        year, shown["figures"], shown["rows"], shown["series"], computed_at=shown["computed_at"],
     )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="progress-{year}.xlsx"'
