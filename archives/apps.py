@@ -18,3 +18,9 @@ class ArchivesConfig(AppConfig):
         city.register_coverage(statistics.coverage)
         city.register_series(statistics.series)
         city.register_figures(statistics.figures)
+        # Which finding is current (the seal does not say), checked against the trail
+        # (manage.py verify_tables).
+        from archives.findings_check import check_findings
+        from credit_portal import trail_checks
+
+        trail_checks.register("yearly findings", check_findings)

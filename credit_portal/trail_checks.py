@@ -9,7 +9,8 @@ must say: a check reads the entries and their rows and names every difference.
 ``AppConfig.ready()`` (as they register city figures in ``credit_portal.statistics``):
 
 - ``disclosure``: the query log people read ("Who queried me");
-- ``departments``: department memberships, which open people's records to their holders.
+- ``departments``: department memberships, which open people's records to their holders;
+- ``archives``: yearly findings, which finding of an archive and year is current.
 
 docs/audit.md says what each covers and what is not checked yet.
 """
