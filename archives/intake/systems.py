@@ -56,19 +56,32 @@ def issue_system(*, department: Department, name: str, by: User | None) -> tuple
 
 def issued_memberships() -> dict[int, AuditEntry]:
     """{membership id: the ``intake.system.issued`` entry} for each system's service
-    account's clerk seat in the system's own department (the seat ``issue_system`` gives)."""
+    account's clerk seat in the system's own department (the seat ``issue_system`` gives).
+
+    Only what the entry and ``issue_system`` fix vouch: the department the entry names (not
+    the system row's, which a database writer could repoint), and an account that is a
+    system's (its ``system-<department>-`` name, no password anyone can sign in with). A
+    system row repointed at someone's own account, with the seat moved to it, is not
+    vouched for. Two queries, whatever the number of systems."""
     entries = {e.object_id: e for e in AuditEntry.objects.filter(
         action="intake.system.issued", object_type=DepartmentSystem._meta.label_lower)}
-    vouched: dict[int, AuditEntry] = {}
-    for system in DepartmentSystem.objects.all():
+    issued: dict[tuple[int, str], AuditEntry] = {}
+    for system in DepartmentSystem.objects.select_related("account"):
         entry = entries.get(str(system.pk))
-        if entry is None:
-            continue
+        department = entry.detail.get("department") if entry is not None else None
+        account = system.account
+        if (department and account.username.startswith(f"system-{department}-")
+                and not account.has_usable_password()):
+            issued[(account.pk, department)] = entry
+    if not issued:
+        return {}
+    return {
+        membership.pk: issued[(membership.user_id, membership.department.code)]
         for membership in Membership.objects.filter(
-            user_id=system.account_id, department_id=system.department_id, role=Membership.Role.CLERK,
-        ):
-            vouched[membership.pk] = entry
-    return vouched
+            user_id__in={account_id for account_id, _code in issued}, role=Membership.Role.CLERK,
+        ).select_related("department")
+        if (membership.user_id, membership.department.code) in issued
+    }
 
 
 def revoke_system(system: DepartmentSystem, *, by: User | None) -> None:

@@ -77,6 +77,8 @@ def test_a_department_systems_seat_from_before_its_own_entry_is_vouched_for_by_t
     from credit_portal import audit
 
     account = f.make_user("system-education-old")
+    account.set_unusable_password()
+    account.save(update_fields=["password"])
     seat = Membership.objects.create(user=account, department=education, role=Membership.Role.CLERK)
     system = DepartmentSystem(department=education, name="旧系统", key_id_index="old", key_id_prefix="dk_old",
                               secret="x" * 43, account=account)
@@ -85,4 +87,36 @@ def test_a_department_systems_seat_from_before_its_own_entry_is_vouched_for_by_t
     assert "Every checked table matches" in _verify()
     Membership.objects.filter(pk=seat.pk).update(role=Membership.Role.REVIEWER)
     with pytest.raises(CommandError, match=f"membership {seat.pk}"):
+        _verify()
+    Membership.objects.filter(pk=seat.pk).update(role=Membership.Role.CLERK)
+    assert "Every checked table matches" in _verify()
+
+
+@pytest.mark.parametrize("repointed", ["to an insider's account", "to another department"])
+def test_a_legacy_system_repointed_in_the_database_vouches_for_nothing(education, repointed) -> None:
+    """Someone with the database repoints an old system (issued before seats had their
+    own entry) at their own account, or at another department, and moves its seat with
+    it: the issue's entry names the department it was issued for, and a person's account
+    (a name of their own, a password they sign in with) was never a system's."""
+    from archives.intake.models import DepartmentSystem
+    from credit_portal import audit
+
+    account = f.make_user("system-education-old2")
+    account.set_unusable_password()
+    account.save(update_fields=["password"])
+    seat = Membership.objects.create(user=account, department=education, role=Membership.Role.CLERK)
+    system = DepartmentSystem(department=education, name="旧系统", key_id_index="old2", key_id_prefix="dk_old2",
+                              secret="x" * 43, account=account)
+    system.save(force_insert=True)
+    audit.record("intake.system.issued", target=system, detail={"department": education.code})
+    assert "Every checked table matches" in _verify()
+    if repointed == "to an insider's account":
+        insider = f.make_user("insider")
+        DepartmentSystem.objects.filter(pk=system.pk).update(account=insider)
+        Membership.objects.filter(pk=seat.pk).update(user=insider)
+    else:
+        health = Department.objects.get(code="health")
+        DepartmentSystem.objects.filter(pk=system.pk).update(department=health)
+        Membership.objects.filter(pk=seat.pk).update(department=health)
+    with pytest.raises(CommandError, match=f"membership {seat.pk} .*: no audit entry granted it"):
         _verify()
