@@ -378,3 +378,25 @@ def test_the_persons_own_pages_do_not_overstate_who_sees_what(client, disc):
     queries = client.get(reverse("disclosure:my_queries")).content.decode()
     assert "凭您的授权或通过绿色通道" in queries
     assert "审计日志" in queries
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["repaired", "withdrawn", "expired"])
+def test_a_record_no_longer_shown_does_not_say_until_when_it_is_shown(client, disc, state):
+    """A repaired, withdrawn or expired record keeps its display date in the table, but it
+    is shown to no one any more: the card says so (its tag) and names no date it would be
+    shown until, as the staff page does (the date only while published)."""
+    from tests.disclosure.conftest import make_record
+
+    make_record(disc.world.archive, by=disc.world.edu_reviewer, title="不再显示的记录", state=state,
+                display_until=timezone.localdate() + timedelta(days=400))
+    make_record(disc.world.archive, by=disc.world.edu_reviewer, title="仍在显示的记录")
+    client.force_login(disc.citizen)
+    page = client.get(reverse("disclosure:my_archive", args=[disc.world.archive.pk])).content.decode()
+
+    def card(title: str) -> str:
+        part = page[page.index(title):]
+        return part[: part.index("</dl>")]
+
+    assert "对他人显示至" not in card("不再显示的记录")
+    assert "对他人显示至" in card("仍在显示的记录")
