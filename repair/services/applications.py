@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from archives import services as archive_services
 from archives.models import CreditRecord, DisplayRule, Subject
+from archives.services.records import repairable_from
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
 from exchange.outbox import emit
@@ -61,10 +61,12 @@ def repair_eligibility(
         earliest = record.decided_on
     else:
         months = minimum_months(min_months).get(record.severity, 0)
-        earliest = record.decided_on + relativedelta(months=months)
+        earliest = repairable_from(record.decided_on, months)
     if today < earliest:
         return Eligibility(False, earliest, [
-            _("The minimum display period ends on %(date)s; you can apply from then.") % {"date": earliest.isoformat()}
+            _("The minimum display period has not run out yet; you can apply from %(date)s.") % {
+                "date": earliest.isoformat()
+            }
         ])
     return Eligibility(True, earliest, [])
 

@@ -50,9 +50,15 @@ def test_negative_record_notifies_subject_before_publication_and_penalty_carries
     assert list(Notice.objects.filter(subject=world.subject).values_list("kind", flat=True)) == [
         Notice.Kind.PRE_PUBLICATION
     ]
-    services.publish_record(record, by=world.edu_reviewer)
+    record = services.publish_record(record, by=world.edu_reviewer)
     kinds = set(Notice.objects.filter(subject=world.subject).values_list("kind", flat=True))
     assert kinds == {Notice.Kind.PRE_PUBLICATION, Notice.Kind.REPAIR_NOTICE}
+    # The day repair opens is the day after the minimum display period's last day, the
+    # day the credit office's eligibility check opens it (repair.services.repair_eligibility).
+    from repair.services import repair_eligibility
+
+    notice = Notice.objects.get(subject=world.subject, kind=Notice.Kind.REPAIR_NOTICE)
+    assert repair_eligibility(record).earliest.isoformat() in notice.body
 
 
 def test_reviewer_cannot_publish_own_record(world):

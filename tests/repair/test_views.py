@@ -156,7 +156,7 @@ def test_assigned_case_shows_why_another_officer_cannot_act(world, objection, of
 def test_my_repair_lists_records_with_eligibility(world, record) -> None:
     html = as_(world.citizen).get(reverse("repair:my_repair")).content.decode()
     assert record.title in html
-    assert "The minimum display period ends on" in html or "Can be repaired now" in html
+    assert "The minimum display period has not run out yet" in html or "Can be repaired now" in html
     assert reverse("repair:objection_new", args=[record.pk]) in html
 
 
@@ -227,7 +227,7 @@ def test_repair_before_the_minimum_period_shows_when(world) -> None:
     record = publish(world, severity=CreditRecord.Severity.GENERAL, decided_on=date.today())
     client = as_(world.citizen)
     html = client.get(reverse("repair:repair_new", args=[record.pk])).content.decode()
-    assert "The minimum display period ends on" in html
+    assert "The minimum display period has not run out yet" in html
     client.post(reverse("repair:repair_new", args=[record.pk]), {"fulfilment": "x", "proof": pdf()})
     assert not RepairApplication.objects.exists()
 

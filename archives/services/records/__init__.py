@@ -13,7 +13,7 @@ withdrawal written), ``outcomes`` (what a concluded case does to a record), ``co
 """
 
 from archives.services.records.content import EDITABLE_FIELDS, categories_for, check_correction, validate_record_content
-from archives.services.records.display import add_months, display_rule_for, display_until_for
+from archives.services.records.display import add_months, display_rule_for, display_until_for, repairable_from
 from archives.services.records.drafting import delete_draft, draft_record, edit_record, submit_record
 from archives.services.records.outcomes import correct_record, mark_repaired, set_objection_flag, withdraw_record
 from archives.services.records.review import publish_record, return_record, send_pre_publication_notice
@@ -22,6 +22,7 @@ from archives.services.records.versions import apply_correction, apply_withdrawa
 __all__ = [
     "EDITABLE_FIELDS", "add_months", "apply_correction", "apply_withdrawal", "categories_for", "check_correction",
     "correct_record", "delete_draft", "display_rule_for", "display_until_for", "draft_record", "edit_record",
-    "escalates", "mark_repaired", "new_version", "publish_record", "return_record", "send_pre_publication_notice",
+    "escalates", "mark_repaired", "new_version", "publish_record", "repairable_from", "return_record",
+    "send_pre_publication_notice",
     "set_objection_flag", "submit_record", "validate_record_content", "withdraw_record",
 ]

@@ -3,7 +3,7 @@ from the configurable rules (DESIGN §7)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -15,6 +15,16 @@ from archives.models import CreditRecord, DisplayRule
 def add_months(day: date, months: int) -> date:
     """``day`` plus whole calendar months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
     return day + relativedelta(months=months)
+
+
+def repairable_from(decided_on: date, min_months: int) -> date:
+    """The first day credit repair may be applied for: the day after the minimum display
+    period, counted from the decision date, has run out (DESIGN §7: "may be applied for
+    once the minimum period has passed"). The period's last day is the decision date's
+    corresponding day ``min_months`` later (民法典 art. 201: "开始的当日不计入，自下一日开始
+    计算"; art. 202: "到期月的对应日为期间的最后一日"), the day the record is still shown on,
+    as ``display_until`` is; so repair opens the day after, not on it."""
+    return add_months(decided_on, min_months) + timedelta(days=1)
 
 
 def display_rule_for(tier: str) -> DisplayRule:

@@ -22,7 +22,7 @@ from archives.services.records.common import (
     _lock,
     _touch_archive,
 )
-from archives.services.records.display import add_months, display_rule_for, display_until_for
+from archives.services.records.display import display_rule_for, display_until_for, repairable_from
 from credit_portal.exceptions import TransitionNotAllowed
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def publish_record(record: CreditRecord, *, by: User) -> CreditRecord:
 
 def _send_repair_notice(record: CreditRecord) -> None:
     rule = display_rule_for(record.tier)
-    earliest = add_months(record.decided_on, rule.min_months)
+    earliest = repairable_from(record.decided_on, rule.min_months)
     notify_subject(
         record.archive.subject,
         kind=Notice.Kind.REPAIR_NOTICE,
