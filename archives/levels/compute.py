@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
+from django.utils import timezone
 
 from archives.levels.models import LEVEL_RANK, SEVERITY_RANK, Condition, Level
 
@@ -60,7 +61,7 @@ def is_effective(record: CreditRecord, day: date) -> bool:
 def history_start(archive: Archive) -> date:
     """Where the archive's history begins: the start of practice, or the day the archive
     was opened when that is earlier or the start is not known."""
-    opened = archive.created_at.date()
+    opened = timezone.localdate(archive.created_at)  # the portal's day, not UTC's
     return min(archive.practice_start, opened) if archive.practice_start else opened
 
 
@@ -151,10 +152,12 @@ def compute_level(
                         when.later(record.decided_on)
                     continue
                 if rule.years:
-                    leaves = record.decided_on + relativedelta(years=rule.years)
-                    if leaves <= day:
+                    # The rule's years counted from the decision date, its last day
+                    # included (民法典 arts. 201-202), as display_until is below.
+                    last_day = record.decided_on + relativedelta(years=rule.years)
+                    if last_day < day:
                         continue
-                    when.later(leaves)
+                    when.later(last_day + timedelta(days=1))
                 if record.display_until is not None:
                     when.later(record.display_until + timedelta(days=1))
                 matched.append((rule.level, _record_reason(record, rule)))

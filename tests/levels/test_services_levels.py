@@ -216,3 +216,34 @@ def test_retiring_and_adding_a_rule_is_audited_and_recomputes(world: World, djan
     assert AuditEntry.objects.filter(action="levels.rule.added").count() == 1
     # The generic warning rule (general and above) contradicts nothing: minor → warning too.
     assert level_of(world).level == Level.WARNING
+
+
+def test_a_rule_counting_years_still_counts_a_record_on_its_last_day(world: World, django_capture_on_commit_callbacks):
+    """"Counted for one year from the decision": the decision date's corresponding day a
+    year later is the period's last day (民法典 arts. 201-202), as a record's last day of
+    display still counts; it stops counting the day after, when the level is reviewed."""
+    with time_machine.travel(DAY, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            record = publish_negative(world, severity="minor")
+            level_services.add_level_rule(by=world.credit_office, level="warning", condition="negative_record",
+                                          severity="minor", years=1, source="某市信用分级分类监管办法第五条")
+    # A minor record is shown for at most 3 months; give it a display period past the rule's year.
+    type(record).objects.filter(pk=record.pk).update(display_until=record.decided_on + timedelta(days=800))
+    last_day = record.decided_on.replace(year=record.decided_on.year + 1)
+    assert level_services.recompute_level(world.archive, on=last_day).level == Level.WARNING
+    assert level_of(world).review_on == last_day + timedelta(days=1)
+    assert level_services.recompute_level(world.archive, on=last_day + timedelta(days=1)).level == Level.NORMAL
+
+
+def test_the_history_starts_on_the_portals_day_the_archive_was_opened(world: World) -> None:
+    """An archive opened at 01:00 Beijing time was opened that day, not the day before
+    (its created_at is 17:00 UTC the previous day)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from archives.levels.compute import history_start
+
+    archive = world.archive
+    archive.practice_start = None
+    archive.created_at = datetime(2026, 3, 1, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # as read
+    assert history_start(archive) == date(2026, 3, 1)
