@@ -149,7 +149,7 @@ def archive_workbook(
     for f in findings:
         _row(finding_rows, (
             f.year, f.get_status_display(), f.basis, f.get_state_display(), archive.department.display_name,
-            str(f.signed_by) if f.signed_by_id else "", f.signed_at.date().isoformat() if f.signed_at else "", f.version,
+            str(f.signed_by) if f.signed_by_id else "", timezone.localdate(f.signed_at).isoformat() if f.signed_at else "", f.version,
         ))
 
     buffer = BytesIO()

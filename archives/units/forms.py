@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from archives.forms import NoRequiredAttributeForm, ReasonForm
@@ -103,7 +104,7 @@ class DishonestyForm(NoRequiredAttributeForm):
 def person_label(person: Any) -> str:
     label = f"{person.get_role_display()}：{person.masked_name}（{person.archive.occupation.name}）"
     if person.ended_at is not None:
-        label += str(_("(no longer in the role since %(day)s)") % {"day": person.ended_at.date().isoformat()})
+        label += str(_("(no longer in the role since %(day)s)") % {"day": timezone.localdate(person.ended_at).isoformat()})
     return label
 
 
