@@ -86,6 +86,19 @@ def test_a_correction_to_general_removes_the_listing(world, listed) -> None:
     assert Listing.objects.get(pk=listed.pk).state == Listing.State.REMOVED
 
 
+def test_a_correction_showing_the_person_was_a_minor_removes_the_listing(world, listed) -> None:
+    """The person objects "I was 17" and the conduct date is corrected: the record stays
+    serious, but a record from before the person was 18 is never on a public list (003
+    item 10; DESIGN §3), so the listing resting on it leaves the list."""
+    record = listed.basis.get().record
+    with _at(date(2026, 10, 20)):
+        corrected = archive_services.correct_record(record, by=world.credit_office, reason="行为发生时未满18周岁。",
+                                                    occurred_on=date(1997, 6, 1))
+    assert (corrected.severity, corrected.subject_was_minor) == (CreditRecord.Severity.SERIOUS, True)
+    listing = Listing.objects.get(pk=listed.pk)
+    assert (listing.state, listing.removal) == (Listing.State.REMOVED, Listing.Removal.BASIS_ENDED)
+
+
 def test_withdrawal_of_the_basis_while_proposed_ends_the_procedure(world) -> None:
     record = serious(world)
     listing = propose(world, [record])

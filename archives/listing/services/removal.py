@@ -83,10 +83,13 @@ def remove_due_listings(*, today: date | None = None) -> int:
 def basis_record_ended(record: CreditRecord, *, reason: str, current: CreditRecord | None, by: User | None) -> None:
     """``archives.hooks`` callback, in the record transition's transaction.
 
-    A corrected record whose new version is still serious negative information keeps
-    the listing; otherwise the basis row is marked ended, and a listing none of whose
-    basis records remains in effect leaves the list."""
-    if current is not None and current.is_negative and current.severity == CreditRecord.Severity.SERIOUS:
+    A corrected record whose new version is still serious negative information, of
+    conduct when the person was an adult, keeps the listing; otherwise (a correction
+    showing they were under 18 included: never on a public list, 003 item 10) the basis
+    row is marked ended, and a listing none of whose basis records remains in effect
+    leaves the list."""
+    if (current is not None and current.is_negative and current.severity == CreditRecord.Severity.SERIOUS
+            and not current.subject_was_minor):
         return
     basis = ListingBasis.objects.filter(
         lineage=record.lineage, ended=False, listing__state__in=[Listing.State.PROPOSED, Listing.State.PUBLISHED]
