@@ -78,7 +78,10 @@ def green_channel_standing(subject: Subject, *, on: date, years: int = GREEN_CHA
         return GreenChannelStanding(False, years, window_from, on, None, None,
                                     _("No credit archive is kept for this person, so no clean years can be shown."))
     ids = [a.pk for a in archives]
-    records = list(CreditRecord.objects.filter(archive_id__in=ids, is_current=True, state=CreditRecord.State.PUBLISHED))
+    # Not the records of conduct before 18: never shown to others (003 item 10), and the
+    # standing is shown to the licensing department.
+    records = list(CreditRecord.objects.filter(archive_id__in=ids, is_current=True, state=CreditRecord.State.PUBLISHED,
+                                               subject_was_minor=False))
     findings = list(AnnualFinding.objects.filter(archive_id__in=ids, is_current=True, state=AnnualFinding.State.SIGNED))
     start = min(history_start(a) for a in archives)
     last = last_disqualifying_event(records, findings, on)

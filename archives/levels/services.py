@@ -54,9 +54,14 @@ def active_rules() -> list[LevelRule]:
 
 def facts_of(archive: Archive) -> tuple[list[CreditRecord], list[AnnualFinding]]:
     """The current version of every record of the archive (only effective ones count, the
-    compute decides) and its current signed findings: two queries."""
+    compute decides) and its current signed findings: two queries.
+
+    Records of conduct before the person was 18 are left out: they are never shown to
+    others (003 item 10; ``disclosure.selectors`` and the public lists leave them out), and
+    the level and points are (reports, the platform's ``level.changed``)."""
     records = list(
-        CreditRecord.objects.filter(archive=archive, is_current=True, state=CreditRecord.State.PUBLISHED)
+        CreditRecord.objects.filter(archive=archive, is_current=True, state=CreditRecord.State.PUBLISHED,
+                                    subject_was_minor=False)
         .only("id", "archive_id", "lineage", "title", "polarity", "severity", "state", "is_current", "decided_on",
               "display_until", "category_id")
     )

@@ -247,3 +247,31 @@ def test_the_history_starts_on_the_portals_day_the_archive_was_opened(world: Wor
     archive.practice_start = None
     archive.created_at = datetime(2026, 3, 1, 1, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # as read
     assert history_start(archive) == date(2026, 3, 1)
+
+
+def test_a_record_of_conduct_before_18_counts_in_no_level_points_or_green_channel(world: World):
+    """The person's page promises a record of conduct before they were 18 is never shown
+    to others (003 item 10): it must not make their level 严重失信 (shown in reports and
+    pushed to the platform naming the record), cost them points printed in reports, or
+    refuse them the green channel with the record named to a licensing department."""
+    from archives.levels import points
+    from archives.levels.green_channel import green_channel_standing
+    from archives.models import Archive
+
+    Archive.objects.filter(pk=world.archive.pk).update(practice_start=date(2015, 9, 1))
+    world.archive.refresh_from_db()
+    points.set_points_pilot(enabled=True, by=world.credit_office)
+    points.add_point_rule(by=world.credit_office, kind="negative_record", severity="serious", points=-30,
+                          source="示范市诚信积分试点方案第七条")
+    with time_machine.travel(DAY, tick=False):
+        record = publish_negative(world, severity="serious", title="未成年时的违法行为",
+                                  occurred_on=date(1997, 6, 1), decided_on=date(2026, 3, 20))
+        assert record.subject_was_minor
+        assert level_services.recompute_level(world.archive).level == Level.GOOD
+        assert "未成年时的违法行为" not in str(points.compute_points(world.archive).lines)
+        assert green_channel_standing(world.subject, on=DAY).met
+        # The same record of an adult's conduct counts in all three.
+        type(record).objects.filter(pk=record.pk).update(subject_was_minor=False)
+        assert level_services.recompute_level(world.archive).level == Level.SERIOUS
+        assert "未成年时的违法行为" in str(points.compute_points(world.archive).lines)
+        assert not green_channel_standing(world.subject, on=DAY).met
