@@ -151,7 +151,8 @@ class AuthorizationForm(GovukFormMixin, MandatoryCategories, PurposeFields):
     max_uses = forms.IntegerField(label=_("How many times may the code be used?"), min_value=1, initial=1)
     include_points = forms.BooleanField(
         label=_("Include my integrity points (pilot)"), required=False,
-        help_text=_("Without this, the institution never sees your points."),
+        help_text=_("Without this, the institution never sees your points. They go only with a report of every "
+                    "category, since each line names the record it counts."),
     )
 
     field_order = ["grantee", "purpose", "purpose_other", "occupations", "categories", "days", "max_uses",

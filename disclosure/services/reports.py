@@ -193,8 +193,13 @@ def build_content(
         for archive in in_scope
     ]
     # 诚信积分 (pilot, 002 §二(四)3): only with the person's say-so (own report, or an
-    # authorization they gave with the points included) and while the pilot is on.
-    if include_points and is_pilot_on():
+    # authorization they gave with the points included) and while the pilot is on; and,
+    # like the credit level, only where the report holds every record and finding the
+    # points are counted from (every category): each line names its record, and a
+    # reader must not learn from them what the report leaves out (《征信业管理条例》
+    # arts. 18, 20).
+    points_withheld = include_points and is_pilot_on() and category_ids is not None
+    if include_points and is_pilot_on() and not points_withheld:
         for entry, archive in zip(archives, in_scope, strict=True):
             points = compute_points(archive, on=today)
             entry["points"] = {"total": points.total, "lines": [
@@ -213,7 +218,8 @@ def build_content(
         "mandatory": mandatory.labels(),
         "mandatory_sources": list(mandatory.sources),
         "left_out": _left_out(held, category_ids, mandatory, every_archive_seen)
-        + ([str(_("the credit level, which rests on information outside this report"))] if withheld_levels else []),
+        + ([str(_("the credit level, which rests on information outside this report"))] if withheld_levels else [])
+        + ([str(_("the integrity points, which rest on information outside this report"))] if points_withheld else []),
     }
     negative = sum(1 for r in records if r.polarity == CreditRecord.Polarity.NEGATIVE)
     return {

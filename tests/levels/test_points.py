@@ -133,3 +133,23 @@ def test_a_changed_or_retired_rule_or_the_switch_reaches_the_cached_points_at_on
     with django_capture_on_commit_callbacks(execute=True):
         points.set_points_pilot(enabled=False, by=office)
     assert 'id="points-total"' not in client.get(url).content.decode()
+
+
+def test_points_are_left_out_of_a_report_of_chosen_categories(disc) -> None:
+    """Each points line names its record: a report of the categories the person chose
+    (here the positive ones only left out, under a purpose that must carry every negative
+    record) would show, through its points, a record the report leaves out. So points go
+    only with a report of every category, and the report says they were left out."""
+    from departments.models import RecordCategory
+    from disclosure.services import authorizations as auth_services
+
+    _pilot_with_rules(disc)
+    violations = RecordCategory.objects.get(code="violations")
+    terms = auth_services.check_terms(disc.subject, grantee=disc.employer, purpose=Purpose.RECRUITMENT, days=30,
+                                      max_uses=1, include_points=True, categories=[violations])
+    _auth, code = auth_services.grant_authorization(disc.subject, by=disc.citizen, terms=terms)
+    report = queries.query_record(by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number,
+                                  code=code, purpose=Purpose.RECRUITMENT).report
+    assert all("points" not in archive for archive in report.content["archives"])
+    assert "优秀教师" not in str(report.content)
+    assert any("诚信积分" in line for line in report.content["scope"]["left_out"])
