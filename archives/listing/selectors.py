@@ -53,7 +53,9 @@ def basis_in_force(listing: Listing, *, today: date | None = None) -> list[Credi
 
 
 def _with_details(qs: QuerySet[Listing]) -> QuerySet[Listing]:
-    basis = ListingBasis.objects.select_related("record__category").order_by("id")
+    # Each basis with its record as published now (``_as_published_now``): the person's
+    # notice names what the public list names, after a correction as before it.
+    basis = _as_published_now(ListingBasis.objects.select_related("record__category")).order_by("id")
     return qs.select_related(
         "archive__occupation", "subject", "department", "proposed_by", "decided_by", "answered_by", "removed_by",
     ).prefetch_related(Prefetch("basis", queryset=basis), "objection_files")
@@ -124,12 +126,21 @@ def _basis() -> Prefetch:
     proposal. ``shown`` is that version (the proposal's when none is published), with
     whether it is under objection (DESIGN §7: a disputed record is flagged wherever it is
     shown). One query for the page, whatever its length."""
+    return Prefetch("basis", queryset=_as_published_now(
+        ListingBasis.objects.filter(ended=False).select_related("record")
+    ).order_by("id"))
+
+
+def _as_published_now(basis: QuerySet[ListingBasis]) -> QuerySet[ListingBasis]:
+    """Each basis row with its lineage's published version now, as ``shown_*`` (None
+    where no version is published any more: the proposal's ``record`` is shown then)."""
     published = CreditRecord.objects.filter(lineage=OuterRef("lineage"), state=CreditRecord.State.PUBLISHED)
-    return Prefetch("basis", queryset=ListingBasis.objects.filter(ended=False).select_related("record").annotate(
+    return basis.annotate(
         shown_title=Subquery(published.values("title")[:1]),
         shown_decision_number=Subquery(published.values("decision_number")[:1]),
+        shown_decided_on=Subquery(published.values("decided_on")[:1]),
         shown_under_objection=Subquery(published.values("under_objection")[:1]),
-    ).order_by("id"))
+    )
 
 
 def public_listings(*, name: str = "", today: date | None = None) -> QuerySet[Listing]:

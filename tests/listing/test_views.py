@@ -172,6 +172,23 @@ def test_the_person_reads_the_notice_and_objects_with_a_file(world, record, link
     assert _client(world.health_clerk).get(file_url).status_code == 404
 
 
+def test_after_a_correction_the_notice_names_the_record_as_the_public_list_does(world, record, linked) -> None:
+    """A correction that keeps the record serious keeps the listing: the person's notice
+    names the corrected title and decision number, as the public list does, not the
+    version named at the proposal; and flags the record while it is under objection."""
+    listing = propose(world, [record])
+    old_number = record.decision_number
+    corrected = archive_services.correct_record(record, by=world.credit_office, reason="更正文号。",
+                                                decision_number="示教罚〔2026〕31号", title="伪造学历证明（更正）")
+    archive_services.set_objection_flag(corrected, flagged=True, by=world.credit_office)
+    page = _client(linked).get(reverse("disclosure:my_listing", args=[listing.pk])).content.decode()
+    basis = page[page.index("伪造学历证明（更正）"):]
+    basis = basis[: basis.index("</ul>")]
+    assert "示教罚〔2026〕31号" in basis
+    assert old_number not in basis
+    assert "异议处理中" in basis
+
+
 def test_a_citizen_cannot_see_anothers_listing(world, record, linked) -> None:
     listing = propose(world, [record])
     stranger = f.make_user("stranger", roles=("citizen",))
