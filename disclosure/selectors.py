@@ -19,6 +19,7 @@ from django.db import router
 from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
+from archives.annotations import personal_statement_expression
 from archives.models import AnnualFinding, Archive, CreditRecord, Notice, Subject
 from archives.stamps import with_content_stamp
 from credit_portal.compiled import CompiledQuery
@@ -115,10 +116,14 @@ def acting_institution(user: User | AnonymousUser) -> Institution | None:
 
 
 def _own_archive_content() -> tuple[Prefetch, Prefetch]:
-    """The current records (every state but draft) and signed findings of an archive."""
+    """The current records (every state but draft) and signed findings of an archive;
+    each record with the person's own 本人声明 as ``statement`` (None for none), the
+    statement reports and the staff page show with it (the page's cache stamp counts
+    statements: ``archives.annotations``)."""
     records = (
         CreditRecord.objects.filter(is_current=True)
         .exclude(state=State.DRAFT)
+        .annotate(statement=personal_statement_expression())
         .select_related("category", "domain")
         .order_by("category__sort_order", "-decided_on", "-id")
     )

@@ -89,3 +89,14 @@ def test_self_report_has_no_statement_without_a_provider(world, stated, monkeypa
     records = [r for archive in report.content["archives"] for r in archive["records"]]
     assert records
     assert all(r["statement"] is None for r in records)
+
+
+def test_the_person_sees_their_own_statement_with_the_record(client, world, stated) -> None:
+    """Institutions read the statement with the record in reports: the person reads it
+    there too, on their own archive page."""
+    client.force_login(world.citizen)
+    html = client.get(reverse("disclosure:my_archive", args=[world.archive.pk])).content.decode()
+    card = html[html.index(stated.title):]
+    card = card[: card.index("</dl>")]
+    assert STATEMENT in card
+    assert "您的本人声明" in card
