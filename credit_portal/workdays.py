@@ -25,6 +25,7 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -291,6 +292,24 @@ def _to_date(parts: tuple[str, ...], line: int) -> date:
         raise ValueError(f"line {line}: {'-'.join(parts)} is not a date") from None
 
 
+# Deadlines stored when they were counted: each app registers how it counts again those
+# of its open cases that fall in a year just entered (``enter_official_year``). A
+# deadline counted past the calendar (Monday to Friday, shown as provisional) becomes
+# the official one then, in the same transaction as the calendar. Each callback takes
+# the first day of that year and returns how many rows it changed; it never shortens a
+# period granted to the person (a statement or correction window), only the office's.
+_recounts: dict[str, Callable[[date], int]] = {}
+
+
+def register_recount(name: str, recount: Callable[[date], int]) -> None:
+    _recounts[name] = recount
+
+
+def recount_open_deadlines(since: date) -> dict[str, int]:
+    """Every registered recount of the open deadlines falling on or after ``since``."""
+    return {name: recount(since) for name, recount in _recounts.items()}
+
+
 def enter_official_year(
     *, year: int, holidays: list[tuple[date, str]], workdays: list[tuple[date, str]], source: str, by: User
 ) -> int:
@@ -326,16 +345,23 @@ def enter_official_year(
             for d, n in holidays if d.weekday() < 5}
     rows.update({d: CalendarDay(date=d, kind=CalendarDay.Kind.WORKDAY, name=n, source=source.strip()[:200])
                  for d, n in workdays})
-    with transaction.atomic():
-        replaced = CalendarDay.objects.filter(date__year=year).count()
-        CalendarDay.objects.filter(date__year=year).delete()
-        CalendarDay.objects.bulk_create(sorted(rows.values(), key=lambda row: row.date))
-        audit.record("credit_portal.calendar.year_entered", actor=by, detail={
-            "year": year, "holidays": sum(1 for r in rows.values() if r.kind == CalendarDay.Kind.HOLIDAY),
-            "workdays": sum(1 for r in rows.values() if r.kind == CalendarDay.Kind.WORKDAY), "replaced": replaced,
-        })
-        transaction.on_commit(clear_cache)
-    clear_cache()
+    try:
+        with transaction.atomic():
+            replaced = CalendarDay.objects.filter(date__year=year).count()
+            CalendarDay.objects.filter(date__year=year).delete()
+            CalendarDay.objects.bulk_create(sorted(rows.values(), key=lambda row: row.date))
+            # The open deadlines falling in the year are counted again on the new calendar
+            # (read in this transaction), so they are the official ones from now on.
+            clear_cache()
+            recounted = recount_open_deadlines(date(year, 1, 1))
+            audit.record("credit_portal.calendar.year_entered", actor=by, detail={
+                "year": year, "holidays": sum(1 for r in rows.values() if r.kind == CalendarDay.Kind.HOLIDAY),
+                "workdays": sum(1 for r in rows.values() if r.kind == CalendarDay.Kind.WORKDAY),
+                "replaced": replaced, "deadlines_recounted": recounted,
+            })
+            transaction.on_commit(clear_cache)
+    finally:
+        clear_cache()  # a rolled-back entry must not stay in the cached calendar either
     return len(rows)
 
 

@@ -26,3 +26,9 @@ class RepairConfig(AppConfig):
 
         city.register_series(statistics.series)
         city.register_figures(statistics.figures)
+
+        # Open cases' deadlines counted again when a year's official holidays are entered.
+        from credit_portal import workdays
+        from repair.services.common import recount_deadlines
+
+        workdays.register_recount("repair cases", recount_deadlines)

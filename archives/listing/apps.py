@@ -22,3 +22,9 @@ class ListingConfig(AppConfig):
         from archives.listing.services.removal import basis_record_ended
 
         hooks.register_record_ended(basis_record_ended)
+
+        # Open deadlines counted again when a year's official holidays are entered.
+        from archives.listing.services.recount import recount_deadlines
+        from credit_portal import workdays
+
+        workdays.register_recount("listing procedure", recount_deadlines)

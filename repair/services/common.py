@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -209,3 +210,28 @@ def require_reason(reason: str, field_name: str = "reason") -> str:
 
 def current_version(record: CreditRecord) -> CreditRecord:
     return CreditRecord.objects.get(lineage=record.lineage, is_current=True)
+
+
+def recount_deadlines(since: date) -> int:
+    """``credit_portal.workdays`` recount, once a year of the official calendar is entered:
+    the open cases' deadlines falling on or after ``since`` (counted Monday to Friday
+    while that year had no holidays entered, and shown as provisional) counted again by
+    their rules from the filing or acceptance day. They are the office's deadlines, so
+    they take the official day, earlier or later. Returns the cases changed."""
+    changed = 0
+    for case_type in case_types.BY_SLUG.values():
+        model = case_type.model
+        open_cases = model.objects.select_for_update().filter(
+            Q(accept_due__gte=since) | Q(decide_due__gte=since), state__in=model.OPEN_STATES,
+        ).order_by("pk")
+        for case in open_cases:
+            filed_on = timezone.localdate(case.filed_at)
+            accepted_on = timezone.localdate(case.accepted_at) if case.accepted_at else None
+            accept_due = deadlines.due_from(case_type.accept_rule, filed_on=filed_on)
+            decide_due = deadlines.due_from(case_type.decide_rule, filed_on=filed_on, accepted_on=accepted_on)
+            decide_due = decide_due or case.decide_due
+            if (accept_due, decide_due) != (case.accept_due, case.decide_due):
+                case.accept_due, case.decide_due = accept_due, decide_due
+                case.save(update_fields=["accept_due", "decide_due"])
+                changed += 1
+    return changed

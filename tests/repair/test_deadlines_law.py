@@ -209,3 +209,72 @@ def test_a_deadline_beyond_the_calendar_is_provisional_on_every_page(linked_citi
     CalendarDay.objects.create(date=date(2027, 1, 1), kind="holiday", name="元旦", source="test")
     html = english_client(world.credit_office).get(reverse("repair:case", args=["objection", objection.pk])).content
     assert b"provisional" not in html
+
+
+def test_entering_a_year_counts_the_open_deadlines_in_it_again(links, record, world) -> None:
+    """Until 2027's holidays are entered, periods running into it count Monday to Friday
+    (provisional). Entering the notice counts them again: the office's deadlines take the
+    official day; a window granted to the person is never shortened (a make-up Saturday
+    would end it earlier) but is lengthened by a holiday."""
+    from archives.listing.models import Listing
+    from tests.listing.conftest import propose, serious
+
+    # Wed 30 Dec 2026: accept within 2 working days = Fri 1 Jan 2027, counted Monday to Friday.
+    objection = _file(record, world, date(2026, 12, 30))
+    assert objection.accept_due == date(2027, 1, 1)
+    # Mon 28 Dec 2026: 5 working days to state one's case = Mon 4 Jan 2027.
+    with at(date(2026, 12, 28)):
+        listing = propose(world, [serious(world, decision_number="示教罚〔2026〕41号")])
+    assert listing.objection_due == date(2027, 1, 4)
+
+    with at(date(2026, 12, 30)):
+        workdays.enter_official_year(
+            year=2027, holidays=[(date(2027, 1, 1), "元旦")], workdays=[(date(2027, 1, 2), "测试调休")],
+            source="国务院办公厅关于2027年部分节假日安排的通知（测试）", by=world.credit_office,
+        )
+    objection.refresh_from_db()
+    listing = Listing.objects.get(pk=listing.pk)
+    # 1 Jan is a holiday, Sat 2 Jan a make-up working day: the office accepts by 2 Jan.
+    assert objection.accept_due == date(2027, 1, 2)
+    assert not workdays.is_provisional(objection.accept_due)
+    # Counted again the window would end on Sat 2 Jan: the person keeps 4 Jan.
+    assert listing.objection_due == date(2027, 1, 4)
+    entry = AuditEntry.objects.get(action="credit_portal.calendar.year_entered")
+    assert entry.detail["deadlines_recounted"] == {"repair cases": 1, "listing procedure": 0}
+
+
+def test_a_holiday_entered_lengthens_the_persons_window(links, record, world) -> None:
+    from archives.listing.models import Listing
+    from tests.listing.conftest import propose, serious
+
+    with at(date(2026, 12, 28)):
+        listing = propose(world, [serious(world, decision_number="示教罚〔2026〕42号")])
+    assert listing.objection_due == date(2027, 1, 4)
+    with at(date(2026, 12, 30)):
+        workdays.enter_official_year(year=2027, holidays=[(date(2027, 1, 1), "元旦")], workdays=[],
+                                     source="国务院办公厅关于2027年部分节假日安排的通知（测试）",
+                                     by=world.credit_office)
+    assert Listing.objects.get(pk=listing.pk).objection_due == date(2027, 1, 5)
+
+
+def test_an_open_punishment_case_is_counted_again_too(links, record, world) -> None:
+    """A listing published on Mon 21 Dec 2026 opens its case: the person corrects the
+    conduct within 20 working days, each department answers within 10, both running
+    into 2027; 1 January entered as a holiday moves both a day later."""
+    from archives.listing.models import CaseMeasure, PunishmentCase
+    from tests.listing.conftest import propose, publish, serious
+
+    with at(date(2026, 12, 7)):
+        listing = propose(world, [serious(world, decision_number="示教罚〔2026〕44号")])
+    with at(date(2026, 12, 21)):
+        publish(world, listing)
+    case = PunishmentCase.objects.get(listing=listing)
+    assert case.correction_due == date(2027, 1, 18)
+    assert set(CaseMeasure.objects.filter(case=case).values_list("feedback_due", flat=True)) == {date(2027, 1, 4)}
+    with at(date(2026, 12, 30)):
+        workdays.enter_official_year(year=2027, holidays=[(date(2027, 1, 1), "元旦")], workdays=[],
+                                     source="国务院办公厅关于2027年部分节假日安排的通知（测试）",
+                                     by=world.credit_office)
+    case.refresh_from_db()
+    assert case.correction_due == date(2027, 1, 19)
+    assert set(CaseMeasure.objects.filter(case=case).values_list("feedback_due", flat=True)) == {date(2027, 1, 5)}
