@@ -293,9 +293,14 @@ def request_authorization(
         audit.record("disclosure.authorization.request_unmatched", actor=by, target=institution, request=request)
         return None, code
     # The occupations were chosen without knowing the person's archives: keep those
-    # the person has, the scope only ever narrows.
+    # the person has, the scope only ever narrows. None of them held: there is nothing
+    # to ask for (no occupation at all would mean every archive, a wider scope than the
+    # institution asked), answered as a person not found, so nothing is revealed.
     held = set(subject.archives.values_list("occupation_id", flat=True))
     occupations = [occ for occ in terms.occupations if occ.pk in held]
+    if terms.occupations and not occupations:
+        audit.record("disclosure.authorization.request_unmatched", actor=by, target=institution, request=request)
+        return None, code
     now = timezone.now()
     with transaction.atomic():
         authorization = Authorization.objects.create(

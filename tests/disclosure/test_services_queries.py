@@ -219,6 +219,32 @@ def test_request_for_unknown_person_stores_nothing_but_looks_the_same(disc):
 
 
 @pytest.mark.django_db
+def test_request_for_archives_the_person_does_not_have_is_never_widened_to_all(disc):
+    """An institution asks for the person's auditor archive; the person keeps none (a
+    teacher's and a doctor's). Keeping none of the asked occupations would mean every archive, a
+    scope the institution never asked for: nothing is stored, as for a person not found."""
+    from departments.models import Occupation
+
+    assert not disc.subject.archives.filter(occupation=disc.world.auditor_occ).exists()
+    terms = auth_services.check_terms(None, grantee=None, purpose=Purpose.RECRUITMENT, days=10, max_uses=1,
+                                      occupations=[disc.world.auditor_occ])
+    before = Authorization.objects.count()
+    auth, code = auth_services.request_authorization(
+        by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number, terms=terms
+    )
+    assert auth is None
+    assert len(code) == 14
+    assert Authorization.objects.count() == before
+    # Asked for both, the request keeps the one the person has.
+    terms = auth_services.check_terms(None, grantee=None, purpose=Purpose.RECRUITMENT, days=10, max_uses=1,
+                                      occupations=[disc.world.auditor_occ, disc.world.teacher])
+    auth, _code = auth_services.request_authorization(
+        by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number, terms=terms
+    )
+    assert list(auth.occupations.all()) == [Occupation.objects.get(pk=disc.world.teacher.pk)]
+
+
+@pytest.mark.django_db
 def test_user_without_institution_is_refused_and_logged(disc):
     _auth, code = grant(disc)
     for user in (disc.citizen, disc.world.credit_office, disc.world.edu_clerk):
