@@ -35,6 +35,7 @@ def _rows(records: list[CreditRecord]) -> list[dict[str, object]]:
             "id_number": r.archive.subject.id_number_masked,
             "occupation": r.archive.occupation.name,
             "title": r.title,
+            "under_objection": r.under_objection,  # flagged wherever it is shown (DESIGN §7)
             "category": r.category.name,
             "decision_number": r.decision_number,
             "deciding_body": r.deciding_body,

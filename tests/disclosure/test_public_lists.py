@@ -274,3 +274,18 @@ def test_a_search_without_a_match_reads_one_statement(client, disc, django_asser
     with django_assert_num_queries(1):
         page = client.post(reverse("disclosure:dishonesty_list"), {"name": "王小明"}).content.decode()
     assert "严重失信甲" not in page
+
+
+@pytest.mark.django_db
+def test_an_honour_under_objection_is_flagged_on_the_honour_list(client, disc, django_capture_on_commit_callbacks):
+    """A disputed record is flagged at once wherever it is shown (DESIGN §7), an honour
+    too (the person may dispute its details); the cached list page is renewed."""
+    w = disc.world
+    page = client.get(reverse("disclosure:honour_list")).content.decode()
+    row = page[page.index("优秀教师") - 300:page.index("优秀教师")]
+    assert "异议处理中" not in row
+    with django_capture_on_commit_callbacks(execute=True):
+        archive_services.set_objection_flag(disc.positive, flagged=True, by=w.credit_office)
+    page = client.get(reverse("disclosure:honour_list")).content.decode()
+    row = page[page.index("优秀教师") - 300:page.index("优秀教师")]
+    assert "异议处理中" in row
