@@ -61,6 +61,14 @@ def _with_details(qs: QuerySet[Listing]) -> QuerySet[Listing]:
     ).prefetch_related(Prefetch("basis", queryset=basis), "objection_files")
 
 
+def open_or_corrected_case(listing: Listing) -> PunishmentCase | None:
+    """The listing's joint-punishment case while it is open or was corrected in time (a
+    closed one, its listing removed, says nothing to the person any more)."""
+    return PunishmentCase.objects.filter(
+        listing=listing, state__in=[PunishmentCase.State.OPEN, PunishmentCase.State.CORRECTED]
+    ).first()
+
+
 def listings_visible_to(user: User) -> QuerySet[Listing]:
     """Listings ``user`` may see on the staff pages, newest first."""
     qs = Listing.objects.select_related("subject", "department", "archive__occupation").order_by("-proposed_at", "-id")

@@ -50,4 +50,6 @@ def my_listing(request: HttpRequest, subject: Subject, listing_id: int) -> HttpR
                       detail={"page": f"listing:{listing.pk}"}, request=request)
     return render(request, "listing/my_listing.html", {
         "subject": subject, "listing": listing, "form": form, "window_closed": permissions.window_closed(listing),
+        # While the listing stands: until when correcting the conduct ends the joint punishment.
+        "punishment_case": selectors.open_or_corrected_case(listing),
     })

@@ -189,6 +189,32 @@ def test_after_a_correction_the_notice_names_the_record_as_the_public_list_does(
     assert "异议处理中" in basis
 
 
+def test_the_person_is_told_until_when_correcting_the_conduct_ends_the_punishment(world, record, linked) -> None:
+    """003 item 10: "对在规定期限内纠正失信行为的,不再作为联合惩戒对象": the time limit is
+    the person's to know, in the decision notice and on their notice page."""
+    from archives.listing.models import PunishmentCase
+    from archives.listing.services import mark_corrected
+    from archives.models import Notice
+    from tests.listing.conftest import publish
+
+    with _at(date(2026, 9, 30)):
+        listing = propose(world, [record])
+    with _at(date(2026, 10, 14)):
+        publish(world, listing)
+    case = PunishmentCase.objects.get(listing=listing)
+    due = case.correction_due.isoformat()
+    notice = Notice.objects.filter(subject=world.subject, title="You have been listed as seriously dishonest").get()
+    assert due in notice.body
+    client = _client(linked)
+    url = reverse("disclosure:my_listing", args=[listing.pk])
+    page = client.get(url).content.decode()
+    assert "纠正失信行为的期限" in page
+    assert f"至{due}" in page
+    with _at(case.correction_due):
+        mark_corrected(case, by=world.credit_office, outcome="已按要求补正并公开致歉。")
+    assert "已在期限内纠正" in client.get(url).content.decode()
+
+
 def test_a_citizen_cannot_see_anothers_listing(world, record, linked) -> None:
     listing = propose(world, [record])
     stranger = f.make_user("stranger", roles=("citizen",))

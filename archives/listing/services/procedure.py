@@ -224,13 +224,19 @@ def decide_listing(listing: Listing, *, by: User, publish: bool, reason: str) ->
             emit_listing_event("listing.published", locked)
             from archives.listing.services.punishment import open_case
 
-            open_case(locked)
+            case = open_case(locked)
         notify_subject(
             locked.subject, kind=Notice.Kind.CASE_UPDATE,
             title=_("You have been listed as seriously dishonest") if publish else _("You will not be listed"),
-            body=(_("Decision on %(reference)s: listed from %(start)s until %(end)s. Reasons: %(reason)s") % {
+            # The time limit to correct the conduct is the person's to know: corrected
+            # within it, they are no longer a target of joint punishment (003 item 10:
+            # "对在规定期限内纠正失信行为的,不再作为联合惩戒对象").
+            body=(_(
+                "Decision on %(reference)s: listed from %(start)s until %(end)s. If you correct the conduct by "
+                "%(due)s, the joint punishment measures no longer apply to you. Reasons: %(reason)s"
+            ) % {
                 "reference": locked.reference, "start": locked.listed_from, "end": locked.listed_until,
-                "reason": locked.decision_reason,
+                "due": case.correction_due, "reason": locked.decision_reason,
             }) if publish else (_("Decision on %(reference)s: not listed. Reasons: %(reason)s") % {
                 "reference": locked.reference, "reason": locked.decision_reason,
             }),
