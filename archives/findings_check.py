@@ -20,8 +20,7 @@ from django.db.models import Prefetch
 
 from archives.models import AnnualFinding, Evidence
 from archives.services.findings import seal_for
-from credit_portal.models import AuditEntry
-from credit_portal.trail_checks import TableCheck, batches, entry_problem, where
+from credit_portal.trail_checks import TableCheck, entries_with_rows, where
 
 SIGNED = "archives.finding.signed"
 _KEPT = {AnnualFinding.State.SIGNED, AnnualFinding.State.SUPERSEDED}
@@ -45,31 +44,16 @@ def check_findings(chunk_size: int = 2000) -> TableCheck:
     of each archive and year those entries signed."""
     result = TableCheck("yearly findings")
     last_signed: dict[tuple[int, int], AnnualFinding] = {}  # (archive, year) → the finding signed last
-    entries = (
-        AuditEntry.objects.filter(action=SIGNED, object_type=AnnualFinding._meta.label_lower)
-        .order_by("pk")
-        .iterator(chunk_size=chunk_size)
-    )
     evidence = Prefetch("evidence", queryset=Evidence.objects.only("id", "finding", "digest"))
-    for batch in batches(entries, chunk_size):
-        rows = AnnualFinding.objects.prefetch_related(evidence).in_bulk(
-            [int(e.object_id) for e in batch if e.object_id.isdigit()]
-        )
-        for entry in batch:
-            result.entries += 1
-            if problem := entry_problem(entry):
-                result.problems.append(problem)
-                continue
-            row = rows.get(int(entry.object_id)) if entry.object_id.isdigit() else None
-            if row is None:
-                result.problems.append(f"{where(entry)}: finding {entry.object_id} is missing")
-                continue
-            if row.state not in _KEPT:
-                result.problems.append(f"{where(entry)}: {_named(row)} was signed, yet is now {row.state}")
-            elif not _sealed_as_signed(row):
-                result.problems.append(f"{where(entry)}: {_named(row)} no longer matches its seal")
-            # Entries are read oldest first, so the last one of an archive and year wins.
-            last_signed[(row.archive_id, row.year)] = row
+    for entry, row in entries_with_rows(
+        result, [SIGNED], AnnualFinding.objects.prefetch_related(evidence), named="finding", chunk_size=chunk_size,
+    ):
+        if row.state not in _KEPT:
+            result.problems.append(f"{where(entry)}: {_named(row)} was signed, yet is now {row.state}")
+        elif not _sealed_as_signed(row):
+            result.problems.append(f"{where(entry)}: {_named(row)} no longer matches its seal")
+        # Entries are read oldest first, so the last one of an archive and year wins.
+        last_signed[(row.archive_id, row.year)] = row
     archive_ids = sorted({archive_id for archive_id, _year in last_signed})
     current: dict[tuple[int, int], list[AnnualFinding]] = {}
     for start in range(0, len(archive_ids), chunk_size):

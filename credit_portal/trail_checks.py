@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from django.db.models import Model, QuerySet
+
 from credit_portal.audit import MissingAuditKey
 from credit_portal.audit.hashing import compute_content_mac
 from credit_portal.models import AuditEntry
@@ -56,6 +58,31 @@ def run_all(*, chunk_size: int = 2000) -> list[TableCheck]:
 def batches(entries: Iterator[AuditEntry], size: int) -> Iterator[list[AuditEntry]]:
     while batch := list(islice(entries, size)):
         yield batch
+
+
+def entries_with_rows(
+    result: TableCheck, actions: list[str], rows: QuerySet[Model], *, named: str, chunk_size: int,
+) -> Iterator[tuple[AuditEntry, Model]]:
+    """Each intact entry of ``actions`` naming a row of ``rows``' model, oldest first, with
+    that row (read ``chunk_size`` at a time from ``rows``), counted in ``result``. An
+    entry that cannot be trusted, or whose row is missing (``named`` and its id), is a
+    problem in ``result`` and not yielded."""
+    entries = (
+        AuditEntry.objects.filter(action__in=actions, object_type=rows.model._meta.label_lower)
+        .order_by("pk").iterator(chunk_size=chunk_size)
+    )
+    for batch in batches(entries, chunk_size):
+        found = rows.in_bulk([int(e.object_id) for e in batch if e.object_id.isdigit()])
+        for entry in batch:
+            result.entries += 1
+            if problem := entry_problem(entry):
+                result.problems.append(problem)
+                continue
+            row = found.get(int(entry.object_id)) if entry.object_id.isdigit() else None
+            if row is None:
+                result.problems.append(f"{where(entry)}: {named} {entry.object_id} is missing")
+                continue
+            yield entry, row
 
 
 def where(entry: AuditEntry) -> str:

@@ -12,7 +12,7 @@ an entry (bulk-loaded demo data) are not this check's business.
 from __future__ import annotations
 
 from credit_portal.models import AuditEntry
-from credit_portal.trail_checks import TableCheck, batches, entry_problem, where
+from credit_portal.trail_checks import TableCheck, entries_with_rows, where
 from disclosure.models import QueryLog
 
 # The entries that record a QueryLog row, and the outcome each implies (None: read from its detail).
@@ -45,21 +45,9 @@ def check_query_logs(chunk_size: int = 2000) -> TableCheck:
     """Every audit entry that recorded a query, and its QueryLog row: the row must exist
     and say what the entry says (who, whose record, outcome, reason, channel)."""
     result = TableCheck("query log")
-    entries = (
-        AuditEntry.objects.filter(action__in=list(ACTIONS), object_type=QueryLog._meta.label_lower)
-        .order_by("pk")
-        .iterator(chunk_size=chunk_size)
-    )
-    for batch in batches(entries, chunk_size):
-        rows = QueryLog.objects.in_bulk([int(e.object_id) for e in batch if e.object_id.isdigit()])
-        for entry in batch:
-            result.entries += 1
-            if problem := entry_problem(entry):
-                result.problems.append(problem)
-                continue
-            row = rows.get(int(entry.object_id)) if entry.object_id.isdigit() else None
-            if row is None:
-                result.problems.append(f"{where(entry)}: query log {entry.object_id} is missing")
-            elif differences := _differences(entry, row):
-                result.problems.append(f"{where(entry)}: query log {row.pk} differs in {', '.join(differences)}")
+    for entry, row in entries_with_rows(
+        result, list(ACTIONS), QueryLog.objects.all(), named="query log", chunk_size=chunk_size,
+    ):
+        if differences := _differences(entry, row):
+            result.problems.append(f"{where(entry)}: query log {row.pk} differs in {', '.join(differences)}")
     return result

@@ -69,21 +69,29 @@ def test_a_seat_inserted_changed_or_put_back_in_the_database_is_named(security_a
     assert "yet present" in message
 
 
+def _legacy_system(department: Department, key: str) -> tuple[object, Membership]:
+    """A system as ``issue_system`` wrote it before its clerk seat had an entry of its
+    own: a service account (its name, no usable password), the seat, and one entry
+    naming the system and its department."""
+    from archives.intake.models import DepartmentSystem
+    from credit_portal import audit
+
+    account = f.make_user(f"system-{department.code}-{key}")
+    account.set_unusable_password()
+    account.save(update_fields=["password"])
+    seat = Membership.objects.create(user=account, department=department, role=Membership.Role.CLERK)
+    system = DepartmentSystem(department=department, name="旧系统", key_id_index=key, key_id_prefix=f"dk_{key}",
+                              secret="x" * 43, account=account)
+    system.save(force_insert=True)
+    audit.record("intake.system.issued", target=system, detail={"department": department.code})
+    return system, seat
+
+
 def test_a_department_systems_seat_from_before_its_own_entry_is_vouched_for_by_the_issue(education) -> None:
     """A system issued before its clerk seat had an entry of its own (what issue_system
     wrote until now: the seat, and one entry naming the system): that entry vouches for
     exactly the seat, nothing more."""
-    from archives.intake.models import DepartmentSystem
-    from credit_portal import audit
-
-    account = f.make_user("system-education-old")
-    account.set_unusable_password()
-    account.save(update_fields=["password"])
-    seat = Membership.objects.create(user=account, department=education, role=Membership.Role.CLERK)
-    system = DepartmentSystem(department=education, name="旧系统", key_id_index="old", key_id_prefix="dk_old",
-                              secret="x" * 43, account=account)
-    system.save(force_insert=True)
-    audit.record("intake.system.issued", target=system, detail={"department": education.code})
+    _system, seat = _legacy_system(education, "old")
     assert "Every checked table matches" in _verify()
     Membership.objects.filter(pk=seat.pk).update(role=Membership.Role.REVIEWER)
     with pytest.raises(CommandError, match=f"membership {seat.pk}"):
@@ -99,16 +107,8 @@ def test_a_legacy_system_repointed_in_the_database_vouches_for_nothing(education
     it: the issue's entry names the department it was issued for, and a person's account
     (a name of their own, a password they sign in with) was never a system's."""
     from archives.intake.models import DepartmentSystem
-    from credit_portal import audit
 
-    account = f.make_user("system-education-old2")
-    account.set_unusable_password()
-    account.save(update_fields=["password"])
-    seat = Membership.objects.create(user=account, department=education, role=Membership.Role.CLERK)
-    system = DepartmentSystem(department=education, name="旧系统", key_id_index="old2", key_id_prefix="dk_old2",
-                              secret="x" * 43, account=account)
-    system.save(force_insert=True)
-    audit.record("intake.system.issued", target=system, detail={"department": education.code})
+    system, seat = _legacy_system(education, "old2")
     assert "Every checked table matches" in _verify()
     if repointed == "to an insider's account":
         insider = f.make_user("insider")
