@@ -33,22 +33,15 @@ def _client(username: str):  # noqa: ANN202 - django.test.Client, imported after
     phone, everyone else by user name, staff with the second factor verified)."""
     from django.contrib.auth import get_user_model
     from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from bench.pages import signed_in
 
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-CN")
     if username == "anonymous":
         return client
-    user = get_user_model().objects.get(username=username)
     citizen = username == "demo_citizen"
-    client.force_login(user, backend="disclosure.auth.PhoneBackend" if citizen else "django.contrib.auth.backends.ModelBackend")
-    if not citizen:
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-            user=user, name="bench", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
+    return signed_in(client, get_user_model().objects.get(username=username), by_phone=citizen,
+                     second_factor=not citizen)
 
 
 def main() -> None:

@@ -108,6 +108,26 @@ def prepare(env: dict[str, str]) -> None:
         _manage(env, "generate_demo_data", "--subjects", str(PEOPLE - have))
 
 
+def signed_in(client, user, *, by_phone: bool, second_factor: bool):  # noqa: ANN001, ANN201 - Django test Client
+    """``client`` signed in as ``user`` through the backend production signs them in
+    through (force_login would take the first one with get_user): citizens by phone,
+    everyone else by user name. Staff answer 200 only with the second factor verified
+    (STAFF_OTP_REQUIRED, as in production): ``second_factor`` gives them a confirmed
+    authenticator and verifies the session with it the way django_otp.login() records it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user, backend="disclosure.auth.PhoneBackend" if by_phone
+                       else "django.contrib.auth.backends.ModelBackend")
+    if second_factor:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="bench", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
 def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object]]:
     """Accounts, authorizations (a pool of QUERY_POOL people for the query API) and a report
     on a synthetic person; the pages to load.
@@ -120,8 +140,6 @@ def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object
     from django.middleware.csrf import _get_new_csrf_string
     from django.test import Client
     from django.utils import timezone
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from archives.models import Archive, Subject
     from credit_portal.models import User
@@ -204,20 +222,8 @@ def fixtures(*, person_pages: bool = True) -> tuple[list[Page], dict[str, object
     csrf = _get_new_csrf_string()
     sessions = {}
     for user in (*users, clerk, reviewer):
-        client = Client()
-        # Signed in through the backend production signs each in through (force_login would
-        # take the first one with get_user): citizens by phone, everyone else by user name.
-        client.force_login(user, backend="disclosure.auth.PhoneBackend" if person_pages and user == citizen
-                           else "django.contrib.auth.backends.ModelBackend")
-        if user in (clerk, reviewer):
-            # Staff answer 200 only with the second factor verified (STAFF_OTP_REQUIRED,
-            # as in production): a confirmed authenticator, and the session verified
-            # with it the way django_otp.login() records it.
-            device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-                user=user, name="bench", confirmed=True)
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+        client = signed_in(Client(), user, by_phone=person_pages and user == citizen,
+                           second_factor=user in (clerk, reviewer))
         sessions[user.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
 
     def signed(user: User) -> dict[str, str]:
