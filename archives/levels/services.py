@@ -57,8 +57,9 @@ def facts_of(archive: Archive) -> tuple[list[CreditRecord], list[AnnualFinding]]
     compute decides) and its current signed findings: two queries.
 
     Records of conduct before the person was 18 are left out: they are never shown to
-    others (003 item 10; ``disclosure.selectors`` and the public lists leave them out), and
-    the level and points are (reports, the platform's ``level.changed``)."""
+    others (003 item 10; ``disclosure.selectors`` and the public lists leave them out),
+    and the level and the points are shown to others (in reports, and to the platform
+    through ``level.changed``)."""
     records = list(
         CreditRecord.objects.filter(archive=archive, is_current=True, state=CreditRecord.State.PUBLISHED,
                                     subject_was_minor=False)
