@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -180,7 +181,19 @@ def _summary(content: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]
         rows.append((_("Integrity points (pilot)"),
                      "；".join(f"{item['occupation']}：{item['total']}" for item in summary["points"])))
     table = _table([[_p(k, s["cell"]), _p(v, s["cell"])] for k, v in rows], [60 * mm, 114 * mm], header_column=True)
-    return [_p(_("Summary"), s["h2"]), table, _p(_negative_check(content), s["notice"])]
+    return [
+        _p(_("Summary"), s["h2"]), table, _p(_negative_check(content), s["notice"]),
+        _p(str(WHAT_A_REPORT_SHOWS), s["small"]),
+    ]
+
+
+# What "effective" means, the same on every report whatever it holds (so it says nothing
+# of the person): the records a third party may see (disclosure.selectors, DESIGN §6, §7;
+# 003 item 10 for the records of conduct before 18).
+WHAT_A_REPORT_SHOWS = gettext_lazy(
+    "A report shows records that are published and within their display period. Records repaired, withdrawn or "
+    "past their display period, and records of conduct before the age of 18, are never in a report."
+)
 
 
 def _negative_check(content: dict[str, Any]) -> str:

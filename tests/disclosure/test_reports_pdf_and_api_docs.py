@@ -81,6 +81,8 @@ def test_pdf_text_is_chinese_and_matches_the_snapshot(disc, tmp_path):
         assert expected in text
     assert disc.subject.id_number not in text
     assert "收受红包" in text  # the doctor archive is in the whole-record scope
+    # What a report shows, the same line on every report (the page says it too).
+    assert "均不会出现在报告中" in text.replace("\n", "")
 
 
 @pytest.mark.django_db

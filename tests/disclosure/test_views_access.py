@@ -158,3 +158,19 @@ def test_api_query_refuses_non_institutions(client, disc):
             assert response["WWW-Authenticate"] == "Api-Key"
         else:
             assert response.status_code == 403, who
+
+
+@pytest.mark.django_db
+def test_every_report_says_what_it_never_shows(client, disc):
+    """"Effective" explained on every report, whatever it holds, so the line says nothing
+    about the person: never repaired, withdrawn or expired records, nor those of conduct
+    before 18 (003 item 10)."""
+    _auth, code = grant(disc)
+    report = queries.query_record(
+        by=disc.employer_staff, name=disc.subject.name, id_number=disc.subject.id_number, code=code,
+        purpose="recruitment",
+    ).report
+    client.force_login(disc.employer_staff)
+    page = client.get(reverse("disclosure:report", args=[report.number])).content.decode()
+    line = page[page.index('id="report-shows"'):]
+    assert "行为发生时未满18周岁的记录" in line[: line.index("</p>")]
