@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from archives.levels.models import SEVERITY_RANK
 from archives.levels.points import compute_points, is_pilot_on
 from archives.levels.selectors import LevelPanel, panels_of
 from archives.models import AnnualFinding, CreditRecord, Subject
@@ -74,28 +75,46 @@ def _finding_entry(year: int, status: str) -> dict[str, Any]:
 
 
 def _level_entry(
-    panel: LevelPanel | None, *, shown_records: set[int], shown_years: set[int], negative_complete: bool,
+    panel: LevelPanel | None, *, shown_records: list[Any], shown_years: set[int], negative_complete: bool,
     all_categories: bool,
 ) -> dict[str, Any] | None:
     """The archive's credit level with its reasons, or None when the report's scope does
     not cover what the level rests on: a reader must not learn from the level what the
     report leaves out (《征信业管理条例》 art. 18, 20: only the authorized scope). The level
     says something about every negative record, so it needs them all; each reason's
-    record or finding must be in the report; "clean years" speaks for every category."""
+    record or finding must be in the report; "clean years" speaks for every category.
+
+    Nor when the report's own records contradict it: the level is recomputed after a
+    record is published, by a task (``archives.levels.services``); until that has run
+    (a worker down), "clean since X" beside a negative record decided after X would
+    tell the reader two things at once. The records decide; the level is left out."""
     if panel is None or not negative_complete:
         return None
+    shown_ids = {record.pk for record in shown_records}
     for line, reason in zip(panel.lines, panel.reasons, strict=True):
         kind = line.kind
-        if kind == "record" and reason.get("record") not in shown_records:
+        if kind == "record" and reason.get("record") not in shown_ids:
             return None
         if kind == "finding" and reason.get("year") not in shown_years:
             return None
-        if kind == "clean" and not all_categories:
+        if kind == "clean" and (not all_categories or _clean_contradicted(reason, shown_records)):
             return None
     return {
         "level": panel.level, "label": panel.label, "assessed_on": panel.computed_on.isoformat(),
         "reasons": [{"text": line.text, "basis": line.basis} for line in panel.lines],
     }
+
+
+def _clean_contradicted(reason: dict[str, Any], records: list[Any]) -> bool:
+    """Whether one of ``records`` (the archive's, each in effect) is a negative record the
+    clean-years rule counts, decided on or after the day the clean stretch began."""
+    since = date.fromisoformat(str(reason.get("since")))
+    floor = SEVERITY_RANK.get(str((reason.get("rule_spec") or {}).get("severity") or "minor"), 0)
+    return any(
+        record.polarity == CreditRecord.Polarity.NEGATIVE and SEVERITY_RANK.get(record.severity, 0) >= floor
+        and record.decided_on >= since
+        for record in records
+    )
 
 
 def _summary(records: list[Any], archives: list[dict[str, Any]]) -> dict[str, Any]:
@@ -184,7 +203,7 @@ def build_content(
             "records": by_archive.get(archive.id, []),
             "findings": findings.get(archive.id, []),
             "credit_level": _level_entry(
-                panels.get(archive.id), shown_records={r.pk for r in records if r.archive_id == archive.id},
+                panels.get(archive.id), shown_records=[r for r in records if r.archive_id == archive.id],
                 shown_years={f["year"] for f in findings.get(archive.id, [])},
                 negative_complete=category_ids is None or mandatory.negative_records,
                 all_categories=category_ids is None,

@@ -55,3 +55,27 @@ def test_a_narrow_financial_report_withholds_the_level_and_says_so(disc) -> None
     assert _teacher(report)["credit_level"] is None
     assert report.content["summary"]["credit_levels"] == []
     assert any("信用等级" in item for item in report.content["scope"]["left_out"])
+
+
+def test_a_level_the_reports_records_contradict_is_left_out(disc) -> None:
+    """The level is recomputed by a task after a record is published; until it has run
+    (a worker down) the stored 良好 says "no negative record since X" while the report
+    lists one decided after X. The report leaves the level out and says so, and shows it
+    again once recomputed."""
+    from datetime import date
+
+    from archives.levels.models import ArchiveLevel
+    from archives.models import Archive, CreditRecord
+
+    Archive.objects.filter(pk=disc.world.archive.pk).update(practice_start=date(2015, 9, 1))
+    negative = CreditRecord.objects.filter(pk=disc.negative.pk)
+    negative.update(state=CreditRecord.State.EXPIRED)
+    level_services.recompute_level(disc.world.archive)
+    assert ArchiveLevel.objects.get(archive=disc.world.archive).level == "good"
+    negative.update(state=CreditRecord.State.PUBLISHED)  # published again; the recompute has not run
+    report = issue_self_report(disc.subject, by=disc.citizen)
+    assert _teacher(report)["credit_level"] is None
+    assert any("信用等级" in item for item in report.content["scope"]["left_out"])
+    level_services.recompute_level(disc.world.archive)
+    report = issue_self_report(disc.subject, by=disc.citizen)
+    assert _teacher(report)["credit_level"]["level"] == "warning"
