@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from django.db import router
 from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from archives.annotations import personal_statement_expression
 from archives.models import AnnualFinding, Archive, CreditRecord, Notice, Subject
@@ -387,7 +388,7 @@ def get_report_for(user: User | AnonymousUser, number: str) -> CreditReport:
     except ValueError:  # a NUL character, which PostgreSQL's text cannot hold
         report = None
     if report is None:
-        raise NotFound("No such report.")
+        raise NotFound(_("No such report."))
     if report.institution_id is not None:
         institution = acting_institution(user)
         if institution is not None and institution.pk == report.institution_id:
@@ -395,7 +396,7 @@ def get_report_for(user: User | AnonymousUser, number: str) -> CreditReport:
     subject = subject_for(user)
     if subject is not None and subject.pk == report.subject_id:
         return report
-    raise NotFound("No such report.")
+    raise NotFound(_("No such report."))
 
 
 # --- institutions a citizen may authorize ----------------------------------------------------

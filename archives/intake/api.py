@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,6 +35,7 @@ from archives.models import CreditRecord
 from credit_portal import audit
 from credit_portal.crypto import blind_index
 from credit_portal.exceptions import TransitionNotAllowed
+from credit_portal.parsers import SafeJSONParser
 from departments.models import Occupation
 
 if TYPE_CHECKING:
@@ -45,14 +45,35 @@ _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 TAG = "department-systems"
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 class DepartmentAPIView(APIView):
     authentication_classes = [DepartmentSystemAuthentication]
     permission_classes = [permissions.IsAuthenticated]
-    parser_classes = [JSONParser]
+    # Over-deep nesting is a 400, not a RecursionError (credit_portal.parsers).
+    parser_classes = [SafeJSONParser]
     renderer_classes = [JSONRenderer]
 
     def get_exception_handler(self):  # type: ignore[no-untyped-def]
         return exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL's text cannot hold a NUL: refused here, in words, in the path, a
+        # filter or the envelope, before anything reads with it. An item's cells are
+        # checked with the item (rows._CONTROL), which is then refused alone.
+        data = request.data if request.method in ("POST", "PUT", "PATCH") else {}
+        envelope = {k: v for k, v in data.items() if k != "items"} if isinstance(data, dict) else data
+        if _holds_nul(kwargs) or _holds_nul(dict(request.query_params.lists())) or _holds_nul(envelope):
+            raise ValidationError(_("The request holds a NUL character, which no field accepts."))
 
 
 class ItemSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from archives.intake import signing
 from archives.intake.models import DepartmentSystem
 from archives.intake.systems import key_index
-from credit_portal.exceptions import NotFound, TransitionNotAllowed
+from credit_portal.exceptions import DomainError, NotFound, TransitionNotAllowed
 
 
 def refusal_messages() -> dict[str, str]:
@@ -110,7 +110,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return Response(error_body("not_found", _("No such record of your department.")), status=404)
     if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
         return Response(error_body("forbidden", str(exc) or _("Not allowed.")), status=403)
-    if isinstance(exc, TransitionNotAllowed):
+    if isinstance(exc, TransitionNotAllowed | DomainError):
+        # A transition refused, or another writer's rows at the same moment
+        # (importer.ImportConflict): nothing was written, the message says so.
         return Response(error_body("conflict", str(exc)), status=409)
     if isinstance(exc, exceptions.ValidationError):
         errors = []

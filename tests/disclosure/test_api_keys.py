@@ -231,3 +231,12 @@ def test_last_used_is_written_at_most_once_a_minute(client, disc):
     InstitutionAPIKey.objects.update(last_used_at=stale)
     assert _query(client, disc, code, key).status_code == 201
     assert InstitutionAPIKey.objects.get().last_used_at > stale + LAST_USED_PRECISION
+
+
+def test_an_unknown_report_is_a_404_in_chinese(client, disc):
+    key, _page = _issue_through_pages(client, disc)
+    client.logout()
+    response = client.get(reverse("disclosure:api_report", args=["XY20260101000000000000"]),
+                          HTTP_AUTHORIZATION=f"Api-Key {key}")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "没有这份报告。"

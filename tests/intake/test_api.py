@@ -176,6 +176,42 @@ def test_garbage_gets_4xx_in_the_error_format(edu, raw: bytes) -> None:
     assert response.json()["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("where", ["envelope", "submit list", "filter", "path"])
+def test_a_nul_anywhere_is_a_400_in_chinese_and_writes_nothing(edu, where: str) -> None:
+    """PostgreSQL's text cannot hold a NUL: it was a 500 where it reached a query (the
+    envelope's occupation, a filter, the path, the submit list). Refused in words, on
+    both databases, before anything is read or written. (An item's cells are refused
+    with the item alone: the next test.)"""
+    before = CreditRecord.objects.count()
+    if where == "envelope":
+        response = push(edu, [item(1)], occupation="\u0000")
+    elif where == "submit list":
+        response = edu.call("POST", RECORDS + "submit/", {"external_ids": ["\u0000"]})
+    elif where == "filter":
+        response = edu.call("GET", RECORDS, query="state=%00")
+    else:
+        # Signed over the path as the server reads it (request.path, decoded).
+        headers = signing.sign(method="GET", path=RECORDS + "\x00/", body=b"", key_id=edu.key_id, secret=edu.secret)
+        response = edu.client.get(RECORDS + "%00/", **{f"HTTP_{k.upper().replace('-', '_')}": v
+                                                       for k, v in headers.items()})
+    assert response.status_code == 400, response.content
+    assert "NUL" in response.json()["errors"][0]["message"]
+    assert "字符" in response.json()["errors"][0]["message"]
+    assert CreditRecord.objects.count() == before
+
+
+def test_a_nul_in_an_item_refuses_that_item_alone(edu) -> None:
+    results = push(edu, [item(1), item(2, title="违规\u0000")]).json()["results"]
+    assert [r["status"] for r in results] == ["created", "error"]
+    assert "控制字符" in results[1]["errors"][0]["message"]
+
+
+def test_a_deeply_nested_body_is_a_400_not_a_500(edu) -> None:
+    response = edu.call("POST", RECORDS, raw=b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"]
+
+
 def test_list_filters_and_cursor_pagination(edu, world) -> None:
     push(edu, [item(i) for i in range(1, 4)])
     page = edu.call("GET", RECORDS, query="state=draft&occupation=teacher").json()
@@ -219,3 +255,14 @@ def test_what_a_system_reads_is_in_the_audit_trail(edu) -> None:
     viewed = AuditEntry.objects.get(action="intake.record.viewed")
     record = CreditRecord.objects.get(intake_key="ext:EDU-1")
     assert (viewed.object_id, viewed.subject_ref) == (str(record.pk), str(record.archive.subject_id))
+
+
+def test_another_writers_rows_at_the_same_moment_are_a_409_not_a_500() -> None:
+    """import_rows turns a unique clash with a concurrent writer into ImportConflict
+    (nothing written, said in words): the API answers 409 with that message."""
+    from archives.intake.api_auth import exception_handler
+    from archives.intake.importer.outcome import ImportConflict
+
+    response = exception_handler(ImportConflict("另一写入方同时写入了同一人员，未写入任何内容。"), {})
+    assert response.status_code == 409
+    assert response.data["errors"][0]["message"] == "另一写入方同时写入了同一人员，未写入任何内容。"
