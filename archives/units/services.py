@@ -285,6 +285,21 @@ def propose_dishonesty(
     unknown = set(data) - set(RECORD_FIELDS)
     if unknown:
         raise ValueError(f"Unknown fields: {sorted(unknown)}")
+    stored = []  # the evidence files written, to delete if the whole is refused
+    try:
+        return _propose_dishonesty(unit, by=by, evidence=evidence, people=people, stored=stored, **data)
+    except BaseException:
+        # A later person's record refused rolls back every row, but a file in storage
+        # is not part of the transaction: the files already written for the others go
+        # too, so nothing is left half-written.
+        for file in stored:
+            file.delete(save=False)
+        raise
+
+
+def _propose_dishonesty(
+    unit: Unit, *, by: User, evidence: UploadedFile, people: Iterable[object] | None, stored: list, **data: Any
+) -> UnitDishonesty:
     with transaction.atomic():
         locked = Unit.objects.select_for_update().select_related("department").get(pk=unit.pk)
         if not permissions.can_record_dishonesty(by, locked):
@@ -317,7 +332,9 @@ def propose_dishonesty(
                 **data,
             )
             evidence.seek(0)
-            archive_services.attach_evidence(evidence, by=by, record=record, description=_("Decision on the unit"))
+            stored.append(archive_services.attach_evidence(
+                evidence, by=by, record=record, description=_("Decision on the unit")
+            ).file)
             archive_services.submit_record(record, by=by)
             UnitDishonestyRecord.objects.create(item=item, person=person, record=record, lineage=record.lineage)
         _audit_item("proposed", selectors.get_dishonesty_for_action(by, item.pk), by)

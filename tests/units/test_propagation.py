@@ -85,10 +85,28 @@ def test_the_proposal_is_all_or_nothing(world_units, staffed_unit) -> None:
     unit, representative, principal, responsible = staffed_unit
     w = world_units
     archive_services.close_archive(responsible.archive, reason="调离", by=w.edu_reviewer)
-    with pytest.raises(TransitionNotAllowed):
-        propose(unit, w.edu_clerk, people=[representative.pk, principal.pk, responsible.pk])
+    from archives.models import Evidence
+
+    storage = Evidence._meta.get_field("file").storage
+    written = []
+    real_save = storage.save
+
+    def save(name, content, max_length=None):  # noqa: ANN001, ANN202 - the storage's own signature
+        written.append(real_save(name, content, max_length=max_length))
+        return written[-1]
+
+    storage.save = save
+    try:
+        with pytest.raises(TransitionNotAllowed):
+            propose(unit, w.edu_clerk, people=[representative.pk, principal.pk, responsible.pk])
+    finally:
+        del storage.save
     assert not UnitDishonesty.objects.exists()
     assert not CreditRecord.objects.filter(source=CreditRecord.Source.UNIT_DISHONESTY).exists()
+    # The first two persons' evidence files were written, then the third was refused:
+    # the rows rolled back and the files went with them.
+    assert len(written) == 2
+    assert not any(storage.exists(name) for name in written)
 
 
 def test_an_invalid_person_or_nobody_is_refused(world_units, staffed_unit) -> None:
