@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -292,22 +292,52 @@ def _to_date(parts: tuple[str, ...], line: int) -> date:
         raise ValueError(f"line {line}: {'-'.join(parts)} is not a date") from None
 
 
-# Deadlines stored when they were counted: each app registers how it counts again those
-# of its open cases that fall in a year just entered (``enter_official_year``). A
-# deadline counted past the calendar (Monday to Friday, shown as provisional) becomes
-# the official one then, in the same transaction as the calendar. Each callback takes
-# the first day of that year and returns how many rows it changed; it never shortens a
-# period granted to the person (a statement or correction window), only the office's.
-_recounts: dict[str, Callable[[date], int]] = {}
+# Deadlines stored when they were counted, counted again when a year of the calendar is
+# entered (``enter_official_year``): until then a period running into that year was
+# counted Monday to Friday and shown as provisional. Each app registers a function that
+# gives its open deadlines falling on or after a day (rows locked) as ``Deadline``s: the
+# row, the field, how the day is counted (its start and rule) and whether it is a period
+# granted to the person. Each is counted on the calendar before the change and after it;
+# only a deadline stored as the calendar before gave it is moved (so a rule changed since
+# the deadline was counted is never applied backwards), and a person's period is never
+# shortened (a make-up Saturday would), only lengthened.
+@dataclass
+class Deadline:
+    row: Any
+    field: str
+    count: Callable[[], date]
+    persons: bool = False
 
 
-def register_recount(name: str, recount: Callable[[date], int]) -> None:
-    _recounts[name] = recount
+_deadline_sources: dict[str, Callable[[date], list[Deadline]]] = {}
 
 
-def recount_open_deadlines(since: date) -> dict[str, int]:
-    """Every registered recount of the open deadlines falling on or after ``since``."""
-    return {name: recount(since) for name, recount in _recounts.items()}
+def register_deadlines(name: str, source: Callable[[date], list[Deadline]]) -> None:
+    _deadline_sources[name] = source
+
+
+def _recount(since: date, change_calendar: Callable[[], None]) -> dict[str, list[list[object]]]:
+    """``change_calendar()`` run between counting every registered deadline on or after
+    ``since`` before and after it; the deadlines the change moves, saved, by source:
+    [model label, id, field, old day, new day] each (no personal data)."""
+    found = {name: [(item, item.count()) for item in source(since)] for name, source in _deadline_sources.items()}
+    change_calendar()
+    moved: dict[str, list[list[object]]] = {}
+    for name, items in found.items():
+        for item, before in items:
+            stored = getattr(item.row, item.field)
+            if stored != before:
+                continue  # not counted on this calendar by this rule: left as it is
+            after = item.count()
+            if item.persons:
+                after = max(after, stored)
+            if after != stored:
+                setattr(item.row, item.field, after)
+                item.row.save(update_fields=[item.field])
+                moved.setdefault(name, []).append(
+                    [item.row._meta.label_lower, item.row.pk, item.field, stored.isoformat(), after.isoformat()]
+                )
+    return moved
 
 
 def enter_official_year(
@@ -345,19 +375,24 @@ def enter_official_year(
             for d, n in holidays if d.weekday() < 5}
     rows.update({d: CalendarDay(date=d, kind=CalendarDay.Kind.WORKDAY, name=n, source=source.strip()[:200])
                  for d, n in workdays})
+    replaced = 0
+
+    def change_calendar() -> None:
+        nonlocal replaced
+        replaced = CalendarDay.objects.filter(date__year=year).count()
+        CalendarDay.objects.filter(date__year=year).delete()
+        CalendarDay.objects.bulk_create(sorted(rows.values(), key=lambda row: row.date))
+        clear_cache()  # the counts after read the new calendar, in this transaction
+
     try:
         with transaction.atomic():
-            replaced = CalendarDay.objects.filter(date__year=year).count()
-            CalendarDay.objects.filter(date__year=year).delete()
-            CalendarDay.objects.bulk_create(sorted(rows.values(), key=lambda row: row.date))
-            # The open deadlines falling in the year are counted again on the new calendar
-            # (read in this transaction), so they are the official ones from now on.
-            clear_cache()
-            recounted = recount_open_deadlines(date(year, 1, 1))
+            # The open deadlines falling in the year, counted again on the new calendar:
+            # the official ones from now on. The entry names each one moved.
+            moved = _recount(date(year, 1, 1), change_calendar)
             audit.record("credit_portal.calendar.year_entered", actor=by, detail={
                 "year": year, "holidays": sum(1 for r in rows.values() if r.kind == CalendarDay.Kind.HOLIDAY),
                 "workdays": sum(1 for r in rows.values() if r.kind == CalendarDay.Kind.WORKDAY),
-                "replaced": replaced, "deadlines_recounted": recounted,
+                "replaced": replaced, "deadlines_moved": moved,
             })
             transaction.on_commit(clear_cache)
     finally:

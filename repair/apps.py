@@ -29,6 +29,6 @@ class RepairConfig(AppConfig):
 
         # Open cases' deadlines counted again when a year's official holidays are entered.
         from credit_portal import workdays
-        from repair.services.common import recount_deadlines
+        from repair.services.common import open_deadlines
 
-        workdays.register_recount("repair cases", recount_deadlines)
+        workdays.register_deadlines("repair cases", open_deadlines)

@@ -24,7 +24,7 @@ class ListingConfig(AppConfig):
         hooks.register_record_ended(basis_record_ended)
 
         # Open deadlines counted again when a year's official holidays are entered.
-        from archives.listing.services.recount import recount_deadlines
+        from archives.listing.services.recount import open_deadlines
         from credit_portal import workdays
 
-        workdays.register_recount("listing procedure", recount_deadlines)
+        workdays.register_deadlines("listing procedure", open_deadlines)

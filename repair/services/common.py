@@ -8,6 +8,7 @@ Audit actions are ``repair.<object>.<verb>`` (``repair.objection.filed``,
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from archives import services as archive_services
 from archives.models import CreditRecord, Notice, Subject
 from archives.services.evidence import check_upload
-from credit_portal import audit
+from credit_portal import audit, workdays
 from credit_portal.crypto import sm3_hexdigest
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
@@ -212,26 +213,22 @@ def current_version(record: CreditRecord) -> CreditRecord:
     return CreditRecord.objects.get(lineage=record.lineage, is_current=True)
 
 
-def recount_deadlines(since: date) -> int:
-    """``credit_portal.workdays`` recount, once a year of the official calendar is entered:
-    the open cases' deadlines falling on or after ``since`` (counted Monday to Friday
-    while that year had no holidays entered, and shown as provisional) counted again by
-    their rules from the filing or acceptance day. They are the office's deadlines, so
-    they take the official day, earlier or later. Returns the cases changed."""
-    changed = 0
+def open_deadlines(since: date) -> list[workdays.Deadline]:
+    """``credit_portal.workdays`` deadlines: each open case's accept and decide days on
+    or after ``since``, counted by its rule from the filing or acceptance day (the
+    office's deadlines: the official day, earlier or later). Rows locked."""
+    found = []
     for case_type in case_types.BY_SLUG.values():
         model = case_type.model
-        open_cases = model.objects.select_for_update().filter(
+        for case in model.objects.select_for_update().filter(
             Q(accept_due__gte=since) | Q(decide_due__gte=since), state__in=model.OPEN_STATES,
-        ).order_by("pk")
-        for case in open_cases:
+        ).order_by("pk"):
             filed_on = timezone.localdate(case.filed_at)
             accepted_on = timezone.localdate(case.accepted_at) if case.accepted_at else None
-            accept_due = deadlines.due_from(case_type.accept_rule, filed_on=filed_on)
-            decide_due = deadlines.due_from(case_type.decide_rule, filed_on=filed_on, accepted_on=accepted_on)
-            decide_due = decide_due or case.decide_due
-            if (accept_due, decide_due) != (case.accept_due, case.decide_due):
-                case.accept_due, case.decide_due = accept_due, decide_due
-                case.save(update_fields=["accept_due", "decide_due"])
-                changed += 1
-    return changed
+            if case.accept_due and case.accept_due >= since:
+                found.append(workdays.Deadline(case, "accept_due", functools.partial(
+                    deadlines.due_from, case_type.accept_rule, filed_on=filed_on)))
+            if case.decide_due and case.decide_due >= since:
+                found.append(workdays.Deadline(case, "decide_due", functools.partial(
+                    deadlines.due_from, case_type.decide_rule, filed_on=filed_on, accepted_on=accepted_on)))
+    return found

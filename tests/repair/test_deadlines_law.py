@@ -240,7 +240,29 @@ def test_entering_a_year_counts_the_open_deadlines_in_it_again(links, record, wo
     # Counted again the window would end on Sat 2 Jan: the person keeps 4 Jan.
     assert listing.objection_due == date(2027, 1, 4)
     entry = AuditEntry.objects.get(action="credit_portal.calendar.year_entered")
-    assert entry.detail["deadlines_recounted"] == {"repair cases": 1, "listing procedure": 0}
+    assert entry.detail["deadlines_moved"] == {
+        "repair cases": [["repair.objection", objection.pk, "accept_due", "2027-01-01", "2027-01-02"]],
+    }
+
+
+def test_a_rule_changed_since_a_deadline_was_counted_is_not_applied_backwards(links, record, world) -> None:
+    """Someone lengthens the answer's rule after a case was filed, then enters the year:
+    the case keeps the day counted under the rule it was filed under (only what the
+    calendar moves is moved), and the entry names nothing moved."""
+    objection = _file(record, world, date(2026, 12, 30))
+    assert objection.decide_due == date(2027, 1, 19)
+    DeadlineRule.objects.update_or_create(
+        key=DeadlineRule.Key.OBJECTION_CONCLUDE,
+        defaults={"days": 60, "unit": DeadlineRule.Unit.CALENDAR, "starts_from": DeadlineRule.Start.FILED,
+                  "source": "测试：延长"},
+    )
+    with at(date(2026, 12, 30)):
+        workdays.enter_official_year(year=2027, holidays=[(date(2027, 1, 1), "元旦")], workdays=[],
+                                     source="国务院办公厅关于2027年部分节假日安排的通知（测试）", by=world.credit_office)
+    objection.refresh_from_db()
+    assert objection.decide_due == date(2027, 1, 19)
+    moved = AuditEntry.objects.get(action="credit_portal.calendar.year_entered").detail["deadlines_moved"]
+    assert all(field != "decide_due" for _label, _pk, field, *_days in moved.get("repair cases", []))
 
 
 def test_a_holiday_entered_lengthens_the_persons_window(links, record, world) -> None:
