@@ -46,6 +46,12 @@ class DepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def display_name(self, obj: Department) -> str:
         return obj.display_name
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Department | None = None) -> list[str]:
+        # A department's code names its group of archive shares ("department:<code>",
+        # departments.scope): renamed, another department given the old code would
+        # inherit every archive shared with this one. Fixed once created.
+        return [*super().get_readonly_fields(request, obj), *(["code"] if obj is not None else [])]
+
 
 @admin.register(Domain)
 class DomainAdmin(AuditedAdminMixin, admin.ModelAdmin):

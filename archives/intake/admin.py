@@ -55,6 +55,9 @@ class ImportJobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False  # a deletion would be unaudited: the services end these, with an entry
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

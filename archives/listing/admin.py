@@ -29,6 +29,9 @@ class ListingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: object) -> bool:
         return False
 
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False  # a deletion would be unaudited: the services end these, with an entry
+
 
 @admin.register(PunishmentCase)
 class PunishmentCaseAdmin(admin.ModelAdmin):
@@ -38,3 +41,6 @@ class PunishmentCaseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False  # a deletion would be unaudited: the services end these, with an entry

@@ -29,6 +29,9 @@ class UnitAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: object) -> bool:
         return False
 
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False  # a deletion would be unaudited: the services end these, with an entry
+
 
 class UnitDishonestyRecordInline(admin.TabularInline):
     model = UnitDishonestyRecord
@@ -49,3 +52,6 @@ class UnitDishonestyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False  # a deletion would be unaudited: the services end these, with an entry

@@ -56,3 +56,30 @@ class SignInLogAdmin(_AuditedLogDeletes, AccessLogAdmin):
 @admin.register(AccessFailureLog)
 class SignInFailureLogAdmin(_AuditedLogDeletes, AccessFailureLogAdmin):
     pass
+
+
+# Second-factor devices: django-otp's own admin lets whoever holds the model's add or change
+# permission (a superuser) set up a confirmed authenticator with a key they chose on
+# anyone's account and then sign in as them, with no audit entry. Shown read-only here,
+# without the key; a device is set up by its owner and reset by the security
+# administrator through the audited service (credit_portal.services).
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin  # noqa: E402 - with the admin it replaces
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class ReadOnlyTOTPDeviceAdmin(TOTPDeviceAdmin):
+    fieldsets = [(None, {"fields": ["user", "name", "confirmed"]})]
+    readonly_fields = ["user", "name", "confirmed"]
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -483,3 +483,23 @@ def test_system_admin_cannot_switch_a_deactivated_superuser_back_on(client, syst
     # Nor through a bulk action of the account list: the system administrator has none.
     listing = client.get("/admin/credit_portal/user/")
     assert 'name="action"' not in listing.content.decode()
+
+
+def test_not_even_a_superuser_sets_up_or_alters_someone_elses_authenticator_in_the_admin(client, auditor):
+    """A confirmed device with a key of one's choosing on another's account is a way to
+    sign in as them: django-otp's own admin allowed it a superuser, with no audit entry.
+    The admin shows devices read-only; devices are set up by their owners and reset by
+    the security administrator's audited service."""
+    from tests import factories as f
+
+    root = f.make_user("root", is_staff=True, is_superuser=True)
+    device = TOTPDevice.objects.create(user=auditor, name="phone", confirmed=True)
+    signed_in = _signed_in(client, root)
+    assert signed_in.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").status_code == 200
+    before = TOTPDevice.objects.count()
+    assert signed_in.post("/admin/otp_totp/totpdevice/add/", {
+        "user": auditor.pk, "name": "mine", "key": "3132333435363738393031323334353637383930", "step": 30, "t0": 0,
+        "digits": 6, "tolerance": 1, "drift": 0, "confirmed": "on",
+    }).status_code == 403
+    assert signed_in.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert TOTPDevice.objects.count() == before
