@@ -29,6 +29,7 @@ class ReadOnlyAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
 
 @admin.register(DisplayRule)
 class DisplayRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_values = True  # old and new values in the entry: rules and catalogue, no personal data
     list_display = ("tier", "min_months", "max_months", "published", "source")
 
 

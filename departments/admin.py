@@ -36,6 +36,7 @@ from departments.models import (
 
 @admin.register(Department)
 class DepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_values = True  # old and new values in the entry: rules and catalogue, no personal data
     list_display = ("code", "name", "display_name", "kind", "seeds", "sort_order", "is_active")
     list_filter = ("kind", "is_active")
     list_editable = ("sort_order", "is_active")
@@ -62,6 +63,7 @@ class DomainAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(RecordCategory)
 class RecordCategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_values = True  # old and new values in the entry: rules and catalogue, no personal data
     list_display = ("code", "name", "is_common", "sort_order")
     list_filter = ("is_common",)
     list_editable = ("sort_order",)
@@ -134,6 +136,7 @@ class SeedFilter(admin.SimpleListFilter):
 
 @admin.register(Occupation)
 class OccupationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_values = True  # old and new values in the entry: rules and catalogue, no personal data
     list_display = ("code", "name", "group", "responsible", "sort_order", "is_active")
     list_filter = ("group", "cadences__kind", "is_active", SeedFilter, "departments")
     search_fields = ("code", "name", "description", "seed_references", "special_contents")

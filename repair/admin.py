@@ -18,6 +18,7 @@ from repair.models import DeadlineRule, Objection, PersonalStatement, Rating, Re
 
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_values = True  # old and new values in the entry: rules and catalogue, no personal data
     # The model's clean() refuses a rule without a source (and a database constraint).
     list_display = ("key", "days", "unit", "starts_from", "source")
     fields = ("key", "days", "unit", "starts_from", "source")

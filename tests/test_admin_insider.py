@@ -35,3 +35,24 @@ def test_a_departments_code_is_fixed_once_created(root) -> None:
     page = root.get(f"/admin/departments/department/{education.pk}/change/").content.decode()
     assert 'name="code"' not in page
     assert 'name="code"' in root.get("/admin/departments/department/add/").content.decode()
+
+
+def test_display_periods_stay_within_the_national_tiers_and_each_change_keeps_its_values(root) -> None:
+    """A serious record's minimum display period set to 0 would make every one repairable
+    at once (then set back): refused, in words, nothing changed. A change within the
+    tiers is audited with the value before and after."""
+    from archives.models import DisplayRule
+    from credit_portal.models import AuditEntry
+
+    serious = DisplayRule.objects.get(tier="serious")
+    url = f"/admin/archives/displayrule/{serious.pk}/change/"
+    form = {"tier": "serious", "min_months": 0, "max_months": 36, "published": "on", "source": serious.source}
+    refused = root.post(url, form)
+    assert refused.status_code == 200
+    assert "不少于12个月" in refused.content.decode()
+    assert DisplayRule.objects.get(pk=serious.pk).min_months == 12
+    assert root.post(url, {**form, "max_months": 40}).status_code == 200
+    assert DisplayRule.objects.get(pk=serious.pk).max_months == 36
+    assert root.post(url, {**form, "min_months": 18}).status_code == 302
+    entry = AuditEntry.objects.filter(action="archives.displayrule.changed").latest("pk")
+    assert entry.detail["values"] == {"min_months": [12, 18]}

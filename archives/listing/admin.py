@@ -8,6 +8,7 @@ from credit_portal.admin import AuditedAdminMixin
 
 @admin.register(ListingRule)
 class ListingRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_values = True  # old and new values in the entry: rules and catalogue, no personal data
     # A rule without a source is refused (required field and a database constraint).
     list_display = ("key", "value", "unit", "source")
     fields = ("key", "value", "unit", "source")
@@ -15,6 +16,7 @@ class ListingRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Measure)
 class MeasureAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_values = True  # old and new values in the entry: rules and catalogue, no personal data
     list_display = ("name", "department", "legal_basis", "categories", "is_active")
     list_filter = ("is_active", "department")
 

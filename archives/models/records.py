@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,26 @@ class DisplayRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_tier_display()}: {self.min_months}–{self.max_months}"
+
+    # The national three tiers (国办发〔2025〕22号; NDRC 《信用修复管理办法》, DESIGN §7):
+    # minor at most 3 months; general at least 3 months, at most 1 year; serious at least
+    # 1 year, at most 3 years. A city sets its periods within them, never outside: a
+    # minimum set to 0 would make every serious record repairable at once.
+    BOUNDS = {"minor": (0, 3), "general": (3, 12), "serious": (12, 36)}
+
+    def clean(self) -> None:
+        errors = {}
+        if self.min_months is not None and self.max_months is not None and self.min_months > self.max_months:
+            errors["min_months"] = _("The minimum cannot be longer than the maximum.")
+        low, high = self.BOUNDS.get(self.tier, (0, None))
+        if self.min_months is not None and self.min_months < low:
+            errors["min_months"] = _("The national rules set at least %(months)d months for this tier.") % {
+                "months": low}
+        if high is not None and self.max_months is not None and self.max_months > high:
+            errors["max_months"] = _("The national rules set at most %(months)d months for this tier.") % {
+                "months": high}
+        if errors:
+            raise ValidationError(errors)
 
 
 class CreditRecord(models.Model):

@@ -18,6 +18,10 @@ class AuditedAdminMixin:
     a responsible department added on an occupation's page is
     ``departments.occupationdepartment.created``, not a change of no fields)."""
 
+    # Rules and catalogue rows (no personal data): the entry keeps each changed field's
+    # value before and after, so "change it, use it, change it back" shows as such.
+    audit_values = False
+
     def _audit_action(self, obj: models.Model, verb: str) -> str:
         return f"{obj._meta.app_label}.{obj._meta.model_name}.{verb}"
 
@@ -25,8 +29,14 @@ class AuditedAdminMixin:
         with transaction.atomic():
             super().save_model(request, obj, form, change)  # type: ignore[misc]
             fields = sorted(form.changed_data) if form is not None else []
+            detail: dict[str, Any] = {"fields": fields}
+            if self.audit_values and form is not None:
+                detail["values"] = {
+                    name: [_plain(form.initial.get(name)) if change else None, _plain(form.cleaned_data.get(name))]
+                    for name in fields
+                }
             audit.record(self._audit_action(obj, "changed" if change else "created"), target=obj,
-                         detail={"fields": fields}, request=request)
+                         detail=detail, request=request)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         with transaction.atomic():
@@ -51,6 +61,17 @@ class AuditedAdminMixin:
         with transaction.atomic():
             for obj in queryset:
                 self.delete_model(request, obj)
+
+
+def _plain(value: Any) -> Any:
+    """A form value as the audit entry's JSON keeps it."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple | set) or hasattr(value, "__iter__") and not isinstance(value, bytes):
+        return [_plain(item) for item in value]
+    return str(value)
 
 
 class AuditedReadAdminMixin:
