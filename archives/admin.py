@@ -4,27 +4,15 @@ rules are configurable data the credit office edits."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Evidence, Notice, Subject
 from credit_portal.admin import AuditedAdminMixin
-from credit_portal.admin.base import AuditedReadAdminMixin
+from credit_portal.admin.base import AuditedReadAdminMixin, ReadOnlyAdminMixin
 
 
-class ReadOnlyAdmin(AuditedReadAdminMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedReadAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only, and every page of it an audited read of people's data."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(DisplayRule)

@@ -66,20 +66,13 @@ class SignInFailureLogAdmin(_AuditedLogDeletes, AccessFailureLogAdmin):
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin  # noqa: E402 - with the admin it replaces
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
+from credit_portal.admin.base import ReadOnlyAdminMixin  # noqa: E402
+
 admin.site.unregister(TOTPDevice)
 
 
 @admin.register(TOTPDevice)
-class ReadOnlyTOTPDeviceAdmin(TOTPDeviceAdmin):
+class ReadOnlyTOTPDeviceAdmin(ReadOnlyAdminMixin, TOTPDeviceAdmin):
     fieldsets = [(None, {"fields": ["user", "name", "confirmed"]})]
     readonly_fields = ["user", "name", "confirmed"]
     actions = None
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
