@@ -56,3 +56,44 @@ def test_display_periods_stay_within_the_national_tiers_and_each_change_keeps_it
     assert root.post(url, {**form, "min_months": 18}).status_code == 302
     entry = AuditEntry.objects.filter(action="archives.displayrule.changed").latest("pk")
     assert entry.detail["values"] == {"min_months": [12, 18]}
+
+
+def test_a_listing_cannot_be_saved_in_the_admin_and_reading_it_there_is_in_the_trail(root, world) -> None:
+    """Every field was read-only, yet the change form still offered 保存: a POST re-saved the
+    row outside the services, with no entry; and a superuser read the person's name, facts
+    and defence there with nothing in the trail (DESIGN §10: the admin's reads are audited
+    like the staff pages')."""
+    from credit_portal.models import AuditEntry
+
+    listing = make_listing(publish_negative(world, severity="serious"), by=world.edu_clerk)
+    assert root.post(f"/admin/listing/listing/{listing.pk}/change/", {"_save": "1"}).status_code == 403
+    page = root.get(f"/admin/listing/listing/{listing.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    read = AuditEntry.objects.filter(action="listing.listing.viewed_in_admin").get()
+    assert read.subject_ref == str(listing.subject_id)
+    root.get("/admin/listing/listing/")
+    assert AuditEntry.objects.filter(action="listing.listing.listed_in_admin").exists()
+
+
+@pytest.mark.parametrize("path", [
+    "/admin/listing/punishmentcase/", "/admin/units/unit/", "/admin/units/unitdishonesty/",
+    "/admin/intake/importjob/",
+])
+def test_the_admins_the_services_write_offer_no_add_and_no_delete(root, path) -> None:
+    page = root.get(path)
+    assert page.status_code == 200
+    assert root.get(path + "add/").status_code == 403
+    assert "delete_selected" not in page.content.decode()
+
+
+def test_a_department_systems_credentials_are_changed_only_by_the_revoke_action(root) -> None:
+    from archives.intake.models import DepartmentSystem
+    from archives.intake.systems import issue_system
+    from credit_portal.roles import Role
+
+    office = f.make_user("office-admin", roles=(Role.CREDIT_OFFICE,), is_staff=True, is_superuser=True)
+    system = issue_system(department=Department.objects.order_by("pk").first(), name="人事系统", by=office)[0]
+    response = root.post(f"/admin/intake/departmentsystem/{system.pk}/change/", {"_save": "1"})
+    assert response.status_code == 403
+    assert DepartmentSystem.objects.get(pk=system.pk).is_active

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from archives.intake.models import DepartmentSystem, ImportJob, IntakeSettings
 from archives.intake.systems import revoke_system
 from credit_portal.admin import AuditedAdminMixin
+from credit_portal.admin.base import ReadOnlyAdminMixin
 
 
 @admin.register(IntakeSettings)
@@ -23,17 +24,12 @@ class IntakeSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DepartmentSystem)
-class DepartmentSystemAdmin(admin.ModelAdmin):
+class DepartmentSystemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Issued and revoked through archives.intake.systems (audited); the one action here
+    # calls the same service.
     list_display = ("name", "department", "key_id_prefix", "is_active", "created_at")
     fields = ("name", "department", "key_id_prefix", "is_active", "created_at")
-    readonly_fields = fields
     actions = ["revoke"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Revoke the selected credentials"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[DepartmentSystem]) -> None:
@@ -46,20 +42,12 @@ class DepartmentSystemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Written by the import services only (a deletion here would be unaudited). The
+    # uploaded file and its error report (names, ID numbers) are not among the fields.
     list_display = ("created_at", "department", "occupation", "state", "total_rows", "created_count", "error_count")
     fields = ("department", "occupation", "created_by", "created_at", "finished_at", "mode", "submit", "state",
               "total_rows", "created_count", "skipped_count", "error_count", "message")
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False  # a deletion would be unaudited: the services end these, with an entry
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ImportJob]:
         return super().get_queryset(request).defer("upload", "error_report")

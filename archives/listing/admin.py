@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from archives.listing.models import Listing, ListingRule, Measure, PunishmentCase
 from credit_portal.admin import AuditedAdminMixin
+from credit_portal.admin.base import AuditedReadAdminMixin, ReadOnlyAdminMixin
 
 
 @admin.register(ListingRule)
@@ -22,27 +23,20 @@ class MeasureAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
-    # Read-only: every transition goes through archives.listing.services.
+class ListingAdmin(AuditedReadAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Read-only: every transition goes through archives.listing.services, with an entry; a
+    # save or deletion here would have none. What is read here (the person, the facts,
+    # their defence) is an audited read.
     list_display = ("reference", "state", "category", "department", "objection_due", "listed_until")
     list_filter = ("state", "category")
-    readonly_fields = [f.name for f in Listing._meta.fields]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False  # a deletion would be unaudited: the services end these, with an entry
 
 
 @admin.register(PunishmentCase)
-class PunishmentCaseAdmin(admin.ModelAdmin):
+class PunishmentCaseAdmin(AuditedReadAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Read-only, as its listing; cases are opened and closed by the services.
     list_display = ("listing", "state", "opened_at", "correction_due")
     list_filter = ("state",)
-    readonly_fields = [f.name for f in PunishmentCase._meta.fields]
+    list_select_related = ("listing",)
 
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False  # a deletion would be unaudited: the services end these, with an entry
+    def subject_of(self, obj: PunishmentCase) -> object:
+        return obj.listing.subject_id

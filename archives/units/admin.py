@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from archives.units.models import Unit, UnitDishonesty, UnitDishonestyRecord, UnitPerson
+from credit_portal.admin.base import AuditedReadAdminMixin, ReadOnlyAdminMixin
 
 
 class UnitPersonInline(admin.TabularInline):
@@ -16,21 +17,14 @@ class UnitPersonInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedReadAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # Read-only: units and their responsible persons are registered and changed through
     # archives.units.services (credit code checked, each person an adult with an archive),
-    # audited there.
+    # audited there. The page names its responsible persons: reading it is in the trail.
     list_display = ("name", "credit_code", "department", "created_at")
     list_filter = ("department",)
     search_fields = ("name", "credit_code")
-    readonly_fields = [f.name for f in Unit._meta.fields]
     inlines = [UnitPersonInline]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False  # a deletion would be unaudited: the services end these, with an entry
 
 
 class UnitDishonestyRecordInline(admin.TabularInline):
@@ -44,14 +38,7 @@ class UnitDishonestyRecordInline(admin.TabularInline):
 
 
 @admin.register(UnitDishonesty)
-class UnitDishonestyAdmin(admin.ModelAdmin):
+class UnitDishonestyAdmin(AuditedReadAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # Read-only: its state is that of the propagated records, changed by the record services.
     list_display = ("unit", "proposed_at")
-    readonly_fields = [f.name for f in UnitDishonesty._meta.fields]
     inlines = [UnitDishonestyRecordInline]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False  # a deletion would be unaudited: the services end these, with an entry
