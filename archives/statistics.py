@@ -8,7 +8,7 @@ older record are not new records.
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext as _
 
@@ -27,19 +27,22 @@ def coverage(year: int) -> dict[tuple[int, int], CoverageFigures]:
     """Per (department, occupation): open archives, records first published in ``year``,
     the last update and the open archives overdue by their cadence. Two queries."""
     rows: dict[tuple[int, int], dict[str, object]] = {}
+    overdue = overdue_condition()
     archives = (
         Archive.objects.filter(state=Archive.State.OPEN)
         .values("department_id", "occupation_id")
         .annotate(
             count=Count("id"),
             last=Max("last_updated_at"),
-            overdue=Count("id", filter=overdue_condition()),
+            overdue=Count("id", filter=overdue),
+            oldest_overdue=Min("last_updated_at", filter=overdue),
         )
         .order_by()
     )
     for row in archives:
         rows[(row["department_id"], row["occupation_id"])] = {
             "archives": row["count"], "last_update": row["last"], "overdue": row["overdue"],
+            "oldest_overdue": row["oldest_overdue"],
         }
     records = (
         _new_records(year)

@@ -34,6 +34,8 @@ class CoverageFigures:
     records_this_year: int = 0
     last_update: datetime | None = None
     overdue: int = 0
+    # The oldest last update among the overdue ones (the overdue page's "most behind").
+    oldest_overdue: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
@@ -34,6 +33,7 @@ from archives.models import Archive
 from archives.scope import Scope, occupations_in_scope, scope_of
 from credit_portal import audit, generations
 from credit_portal.fragments import LazyReads, fragment_context
+from credit_portal.pagination import CappedPaginator, counted_to
 
 PAGE_SIZE = 50
 # The most archives one export holds. An export is built while the clerk waits, within
@@ -42,35 +42,6 @@ PAGE_SIZE = 50
 # at city scale (hundreds of thousands) never finishes there, so a larger export is
 # refused with a message to narrow the filters, and the list offers no button for it.
 EXPORT_MAX_ROWS = 20_000
-
-
-def counted_to(archives: QuerySet[Any], most: int) -> int:
-    """How many rows ``archives`` has, counting no further than ``most``."""
-    return archives.order_by().values("pk")[:most].count()
-
-
-class CappedPaginator(Paginator):
-    """A paginator that counts at most ``cap`` rows: past them the list says "more than"
-    and pages no further. Counting a scope of 500,000 archives took 60-80 ms on every
-    page (more under load, as each count ran in parallel workers); at most ``cap`` + 1
-    rows are counted, whatever the scope's size. The cap is the export's: a list too
-    long to export is narrowed by the same filters to see the rest."""
-
-    def __init__(self, object_list: QuerySet[Any], per_page: int, *, cap: int) -> None:
-        super().__init__(object_list, per_page)
-        self.cap = cap
-
-    @cached_property
-    def counted(self) -> int:
-        return counted_to(self.object_list, self.cap + 1)
-
-    @cached_property
-    def count(self) -> int:
-        return min(self.counted, self.cap)
-
-    @property
-    def over_cap(self) -> bool:
-        return self.counted > self.cap
 
 
 def _filters(request: HttpRequest, scope: Scope | None = None) -> tuple[ArchiveFilterForm, QuerySet[Archive]]:
