@@ -20,6 +20,15 @@ class DisplayRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     audit_values = True  # old and new values in the entry: rules and catalogue, no personal data
     list_display = ("tier", "min_months", "max_months", "published", "source")
 
+    # The three national tiers are loaded by migration and edited within their bounds
+    # (DisplayRule.clean). None is added or deleted: with the serious tier's row deleted,
+    # its minimum read as none and every serious record became repairable at once.
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
 
 @admin.register(Subject)
 class SubjectAdmin(ReadOnlyAdmin):

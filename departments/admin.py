@@ -70,6 +70,9 @@ class RecordCategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ("code", "name", "description", "legal_basis")
 
 
+# A responsible department sees every archive of the occupation (archives.scope): each row
+# added, changed or deleted here, on its own page or as a line of the occupation's, is an
+# entry naming the occupation and the department, before and after.
 class OccupationDepartmentInline(admin.TabularInline):
     model = OccupationDepartment
     extra = 0
@@ -156,6 +159,7 @@ class OccupationAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(OccupationDepartment)
 class OccupationDepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_values = True
     list_display = ("occupation", "department", "seed", "note")
     list_filter = ("seed", "department")
     list_select_related = ("occupation", "department")
@@ -165,6 +169,7 @@ class OccupationDepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(OccupationCategory)
 class OccupationCategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_values = True
     list_display = ("occupation", "category", "seed", "note")
     list_filter = ("seed", "category")
     list_select_related = ("occupation", "category")

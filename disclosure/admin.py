@@ -140,6 +140,14 @@ class QueryLogAdmin(ReadOnlyAdmin):
     exclude = ["subject"]  # the auditor sees who queried, not whose record (DESIGN §6)
     date_hierarchy = "occurred_at"
 
+    # Reading who queried whom is the auditor's alone (credit_portal.roles.AUDIT_PERMISSIONS:
+    # the model permission, which the credit office's role does not hold), as the trail's.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("disclosure.view_querylog")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("disclosure.view_querylog")
+
 
 @admin.register(Authorization)
 class AuthorizationAdmin(ReadOnlyAdmin):
@@ -156,7 +164,9 @@ class AuthorizationAdmin(ReadOnlyAdmin):
 class CreditReportAdmin(ReadOnlyAdmin):
     list_display = ["number", "kind", "institution", "issued_at"]
     list_select_related = ["institution"]
-    exclude = ["content", "subject"]
+    # Nothing of the person: not the content, not whose report, not the citizen a
+    # self-report was issued to (their account's full name).
+    exclude = ["content", "subject", "issued_to_user"]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _office(request)

@@ -97,3 +97,85 @@ def test_a_department_systems_credentials_are_changed_only_by_the_revoke_action(
     response = root.post(f"/admin/intake/departmentsystem/{system.pk}/change/", {"_save": "1"})
     assert response.status_code == 403
     assert DepartmentSystem.objects.get(pk=system.pk).is_active
+
+
+def test_no_display_rule_can_be_deleted_and_a_missing_one_keeps_the_national_minimum(root, world) -> None:
+    """A superuser deleted the serious tier's rule in the admin; repair then read its
+    minimum as none, and a serious record decided last month was repairable at once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from archives.models import DisplayRule
+    from repair.services.applications import repair_eligibility
+
+    serious = DisplayRule.objects.get(tier="serious")
+    assert root.post(f"/admin/archives/displayrule/{serious.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert root.get("/admin/archives/displayrule/add/").status_code == 403
+    record = publish_negative(world, severity="serious", decided_on=timezone.localdate() - timedelta(days=30))
+    DisplayRule.objects.filter(tier="serious").delete()  # as with the database itself
+    eligibility = repair_eligibility(record)
+    assert not eligibility.repairable
+    assert eligibility.earliest > timezone.localdate() + timedelta(days=300)
+
+
+def test_a_department_made_responsible_for_an_occupation_is_named_in_the_entry(root, world) -> None:
+    """The row gives the department's clerks every archive of the occupation; the entry
+    said only {"fields": ["department"]}, so "grant, use, undo" left no trace of whom."""
+    from credit_portal.models import AuditEntry
+    from departments.models import Occupation, OccupationDepartment
+
+    finance = Department.objects.get(code="finance")
+    teacher = Occupation.objects.get(pk=world.teacher.pk)
+    response = root.post("/admin/departments/occupationdepartment/add/", {
+        "occupation": teacher.pk, "department": finance.pk, "seed": "local", "note": "临时",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = OccupationDepartment.objects.get(occupation=teacher, department=finance)
+    created = AuditEntry.objects.get(action="departments.occupationdepartment.created")
+    assert created.detail["values"]["department"] == [None, finance.pk]
+    root.post(f"/admin/departments/occupationdepartment/{row.pk}/delete/", {"post": "yes"})
+    deleted = AuditEntry.objects.get(action="departments.occupationdepartment.deleted")
+    assert deleted.detail["values"]["department"] == finance.pk
+    assert deleted.detail["values"]["occupation"] == teacher.pk
+
+
+def test_sign_in_logs_cannot_be_re_saved_and_accounts_cannot_be_deleted(root, world) -> None:
+    from axes.models import AccessLog
+
+    log = AccessLog.objects.create(username="someone", ip_address="127.0.0.1", user_agent="x")
+    assert root.post(f"/admin/axes/accesslog/{log.pk}/change/", {"_save": "1"}).status_code == 403
+    user = f.make_user("leaver", is_staff=True)
+    assert root.post(f"/admin/credit_portal/user/{user.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_a_citizens_account_or_credit_level_read_in_the_admin_is_in_the_trail(root, world) -> None:
+    from credit_portal.models import AuditEntry
+
+    from django.utils import timezone
+
+    from disclosure.models import CitizenProfile
+
+    citizen = world.citizen
+    CitizenProfile.objects.create(user=citizen, subject=world.archive.subject, verified_at=timezone.now(),
+                                  method=CitizenProfile.Method.ADMIN)
+    assert root.get(f"/admin/credit_portal/user/{citizen.pk}/change/").status_code == 200
+    read = AuditEntry.objects.get(action="credit_portal.user.viewed_in_admin")
+    assert read.subject_ref == str(citizen.citizen_profile.subject_id)
+    from archives.levels.services import recompute_level
+
+    level = recompute_level(world.archive)
+    assert root.get(f"/admin/levels/archivelevel/{level.pk}/change/").status_code == 200
+    assert AuditEntry.objects.get(action="levels.archivelevel.viewed_in_admin").subject_ref == str(
+        level.archive.subject_id)
+
+
+def test_query_logs_are_the_auditors_in_the_admin_not_the_credit_offices(client, world) -> None:
+    from credit_portal.roles import Role
+
+    office = f.make_user("office-reader", roles=(Role.CREDIT_OFFICE,), is_staff=True)
+    client.force_login(office)
+    assert client.get("/admin/disclosure/querylog/").status_code == 403
+    auditor = f.make_user("auditor-reader", roles=(Role.AUDITOR,), is_staff=True)
+    client.force_login(auditor)
+    assert client.get("/admin/disclosure/querylog/").status_code == 200

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from archives.levels import points, services
 from archives.levels.models import ArchiveLevel, LevelRule, PointRule, PointsPilot
+from credit_portal.admin.base import AuditedReadAdminMixin
 from credit_portal.forms import add_errors
 from departments.scope import is_credit_office
 
@@ -81,9 +82,14 @@ class LevelRuleAdmin(OfficeAdmin):
 
 
 @admin.register(ArchiveLevel)
-class ArchiveLevelAdmin(OfficeAdmin):
+class ArchiveLevelAdmin(AuditedReadAdminMixin, OfficeAdmin):
+    # The page names the archive (the person and occupation) beside the level and its
+    # reasons: an audited read, as on the staff pages.
     list_display = ["archive_id", "level", "computed_on", "review_on"]
     list_filter = ["level"]
+
+    def subject_of(self, obj: ArchiveLevel) -> object:
+        return obj.archive.subject_id
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -19,8 +19,12 @@ class AuditedAdminMixin:
     ``departments.occupationdepartment.created``, not a change of no fields)."""
 
     # Rules and catalogue rows (no personal data): the entry keeps each changed field's
-    # value before and after, so "change it, use it, change it back" shows as such.
-    audit_values = False
+    # value before and after, so "change it, use it, change it back" shows as such. True
+    # for every field, or the names of the fields whose values are kept.
+    audit_values: bool | tuple[str, ...] = False
+
+    def _kept(self, name: str) -> bool:
+        return self.audit_values is True or (bool(self.audit_values) and name in self.audit_values)
 
     def _audit_action(self, obj: models.Model, verb: str) -> str:
         return f"{obj._meta.app_label}.{obj._meta.model_name}.{verb}"
@@ -33,7 +37,7 @@ class AuditedAdminMixin:
             if self.audit_values and form is not None:
                 detail["values"] = {
                     name: [_plain(form.initial.get(name)) if change else None, _plain(form.cleaned_data.get(name))]
-                    for name in fields
+                    for name in fields if self._kept(name)
                 }
             audit.record(self._audit_action(obj, "changed" if change else "created"), target=obj,
                          detail=detail, request=request)
@@ -43,24 +47,53 @@ class AuditedAdminMixin:
             # Deleted rows are recorded first, while they still have their ids.
             for row in formset.deleted_forms:
                 if row.instance.pk is not None:
-                    audit.record(self._audit_action(row.instance, "deleted"), target=row.instance, request=request)
+                    audit.record(self._audit_action(row.instance, "deleted"), target=row.instance,
+                                 detail=self._row_detail(row.instance), request=request)
+            # A changed row's values before, read from its form (the instance is updated by
+            # then): by the row's primary key.
+            before = {
+                row.instance.pk: {name: _plain(row.initial.get(name)) for name in row.changed_data}
+                for row in formset.initial_forms if row.has_changed() and row not in formset.deleted_forms
+            } if self.audit_values else {}
             super().save_formset(request, form, formset, change)  # type: ignore[misc]
             for obj in formset.new_objects:
-                audit.record(self._audit_action(obj, "created"), target=obj, request=request)
-            for obj, fields in formset.changed_objects:
-                audit.record(self._audit_action(obj, "changed"), target=obj, detail={"fields": sorted(fields)},
+                audit.record(self._audit_action(obj, "created"), target=obj, detail=self._row_detail(obj),
                              request=request)
+            for obj, fields in formset.changed_objects:
+                detail: dict[str, Any] = {"fields": sorted(fields)}
+                if self.audit_values:
+                    old = before.get(obj.pk, {})
+                    detail["values"] = {name: [old.get(name), _plain(_field_value(obj, name))]
+                                        for name in sorted(fields) if self._kept(name)}
+                audit.record(self._audit_action(obj, "changed"), target=obj, detail=detail, request=request)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
-            audit.record(self._audit_action(obj, "deleted"), target=obj, request=request)
+            audit.record(self._audit_action(obj, "deleted"), target=obj, detail=self._row_detail(obj),
+                         request=request)
             super().delete_model(request, obj)  # type: ignore[misc]
+
+    def _row_detail(self, obj: models.Model) -> dict[str, Any]:
+        """A row added or deleted: with ``audit_values``, every value it has (catalogue
+        rows: which department was made responsible for which occupation, and undone)."""
+        if not self.audit_values:
+            return {}
+        return {"values": {
+            field.name: _plain(_field_value(obj, field.name))
+            for field in obj._meta.concrete_fields if not field.primary_key and self._kept(field.name)
+        }}
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         # One by one, so that each deleted object has its entry.
         with transaction.atomic():
             for obj in queryset:
                 self.delete_model(request, obj)
+
+
+def _field_value(obj: models.Model, name: str) -> Any:
+    """A field's value as a form gives it: a foreign key's id, not the related row."""
+    field = obj._meta.get_field(name)
+    return getattr(obj, field.attname) if getattr(field, "attname", None) else getattr(obj, name)
 
 
 def _plain(value: Any) -> Any:

@@ -95,6 +95,8 @@ def enter_year_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> Http
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    # Working days count the legal deadlines: a day's kind turned and turned back shows as such.
+    audit_values = True
     # A year is entered in one form from the State Council's notice (enter_year_view above).
     change_list_template = "admin/credit_portal/calendarday/change_list.html"
     # The model field is verbose_name "name", which zh_Hans renders as 姓名 (a person's

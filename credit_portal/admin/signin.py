@@ -25,6 +25,14 @@ class _SecurityAdminDeletes:
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return can_unlock_accounts(request.user)
 
+    # Written by django-axes only: every field is shown read-only, and a POST to the change
+    # form would still re-save the row, unaudited.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)  # type: ignore[misc]
         actions.pop("cleanup_expired_attempts", None)

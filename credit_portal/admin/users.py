@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from credit_portal import services
-from credit_portal.admin.base import AuditedAdminMixin, ReadOnlyAdminMixin
+from credit_portal.admin.base import AuditedAdminMixin, AuditedReadAdminMixin, ReadOnlyAdminMixin
 from credit_portal.models import EnrolmentCode, User
 from credit_portal.roles import Role
 
@@ -46,7 +46,7 @@ class RolesForm(forms.Form):
 
 
 @admin.register(User)
-class PortalUserAdmin(AuditedAdminMixin, UserAdmin):
+class PortalUserAdmin(AuditedReadAdminMixin, AuditedAdminMixin, UserAdmin):
     # Granting fields never appear: roles go through the security administrator's page,
     # direct permissions and superuser status are not given in the admin at all.
     fieldsets = (
@@ -61,6 +61,20 @@ class PortalUserAdmin(AuditedAdminMixin, UserAdmin):
     list_display = ("username", "full_name", "email", "is_staff", "is_active")
     list_filter = ("is_staff", "is_active", "groups")
     search_fields = ("username", "full_name", "email")
+    # A citizen's account carries their name (disclosure's registration): what is read of
+    # accounts here is an audited read, naming the person when the account is a citizen's.
+    # Changes of is_staff and is_active keep their values before and after (not the names:
+    # no personal data in an entry's detail).
+    audit_values = ("is_staff", "is_active")
+
+    def subject_of(self, obj: User) -> object:
+        return obj.citizen_profile.subject_id if hasattr(obj, "citizen_profile") else ""
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # An account is deactivated, never deleted: the trail and the rows it wrote name it,
+        # and a deletion ended its memberships and grants by cascade, each without its
+        # entry. A superuser included.
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # A superuser is for installation only and is deactivated afterwards: the system

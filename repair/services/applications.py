@@ -60,7 +60,9 @@ def repair_eligibility(
     if record.severity == CreditRecord.Severity.MINOR:
         earliest = record.decided_on
     else:
-        months = minimum_months(min_months).get(record.severity, 0)
+        # A tier without its row (never in the admin; a database edit) keeps the national
+        # minimum, never none.
+        months = minimum_months(min_months).get(record.severity, DisplayRule.BOUNDS[record.severity][0])
         earliest = repairable_from(record.decided_on, months)
     if today < earliest:
         return Eligibility(False, earliest, [
