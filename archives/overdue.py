@@ -98,7 +98,9 @@ class OverdueSummary:
         return sum(row.overdue for row in self.departments)
 
 
-def overdue_departments(user: Viewer, *, scope: Scope | None = None) -> OverdueSummary:
+def overdue_departments(
+    user: Viewer, *, scope: Scope | None = None, figures: statistics.Coverage | None = None
+) -> OverdueSummary:
     """Departments in ``user``'s scope with at least one overdue archive, most behind first.
 
     Counted from the city's shared coverage figures (``credit_portal.statistics.coverage``:
@@ -110,9 +112,10 @@ def overdue_departments(user: Viewer, *, scope: Scope | None = None) -> OverdueS
     page prints; the list below it is read now. The scope's departments and co-responsible
     occupations are whole (department, occupation) cells of that table; archives shared
     with the user's departments outside them are a handful, counted now (one query).
+    ``figures``: the shared figures when the caller has read them.
     """
     scope = scope or scope_of(user)
-    shared = statistics.coverage(timezone.localdate().year)
+    shared = figures or statistics.coverage(timezone.localdate().year)
     counts: dict[int, tuple[int, datetime]] = {}
 
     def add(department_id: int, overdue: int, oldest: datetime) -> None:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from archives.forms import OverdueFilterForm
 from archives.overdue import overdue_archives, overdue_departments, overdue_filter_choices
-from archives.scope import scope_of
+from archives.scope import Scope, scope_of
 from archives.views.base import staff_view
+from credit_portal import generations, statistics
+from credit_portal.fragments import LazyReads, fragment_context
 from credit_portal.pagination import CappedPaginator
 
 PAGE_SIZE = 50
@@ -22,18 +26,17 @@ PAGE_SIZE = 50
 LIST_MAX = 1_000
 
 
-@require_GET
-@staff_view
-def overdue_list(request: HttpRequest) -> HttpResponse:
-    """Every department with overdue archives, then every overdue archive (filtered,
-    50 a page). Scope is the archives selector's: a department sees its own."""
-    scope = scope_of(request.user)  # read once for the choices and both lists
+def _form(request: HttpRequest, scope: Scope) -> OverdueFilterForm:
     departments, occupations = overdue_filter_choices(scope)
     form = OverdueFilterForm(request.GET or None, departments=departments, occupations=occupations)
-    filters: dict[str, Any] = {}
-    if form.is_bound and form.is_valid():
-        filters = form.cleaned_data
-    summary = overdue_departments(request.user, scope=scope)
+    if form.is_bound:
+        form.is_valid()
+    return form
+
+
+def _page(request: HttpRequest, form: OverdueFilterForm, scope: Scope) -> Page:
+    # An invalid filter is shown with its error and the list stays unfiltered.
+    filters: dict[str, Any] = form.cleaned_data if form.is_bound and not form.errors else {}
     archives = overdue_archives(
         request.user,
         department=filters.get("department"),
@@ -41,7 +44,34 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
         kind=filters.get("kind") or "",
         scope=scope,
     )
-    page = CappedPaginator(archives, PAGE_SIZE, cap=LIST_MAX).get_page(request.GET.get("page"))
+    return CappedPaginator(archives, PAGE_SIZE, cap=LIST_MAX).get_page(request.GET.get("page"))
+
+
+@require_GET
+@staff_view
+def overdue_list(request: HttpRequest) -> HttpResponse:
+    """Every department with overdue archives, then every overdue archive (filtered,
+    50 a page). Scope is the archives selector's: a department sees its own.
+
+    The page is one cached fragment (``credit_portal.fragments``, as the archive list):
+    keyed by the viewer, their scope and access version, the query string (departments,
+    occupations, a cadence kind and a page number: no person's name or number), the
+    shared figures' moment (the departments' table) and the generations a change of an
+    archive's update advances on commit. "Overdue" also changes with the clock alone:
+    the fragment's lifetime (FRAGMENT_CACHE_SECONDS) bounds that lag, as on the archive
+    list and the dashboard. A hit reads nothing but the key's parts."""
+    scope = scope_of(request.user)  # read once for the choices and both lists
+    figures = statistics.coverage(timezone.localdate().year)
+    reads = LazyReads(
+        form=lambda: _form(request, scope),
+        summary=lambda: overdue_departments(request.user, scope=scope, figures=figures),
+        page=lambda: _page(request, reads.form, scope),
+    )
     return render(request, "archives/overdue.html", {
-        "form": form, "page": page, "departments": summary.departments, "summary": summary, "list_max": LIST_MAX,
+        "overdue": reads, "list_max": LIST_MAX,
+        **fragment_context(
+            request, "overdue-list", scope, request.user.access_version,  # type: ignore[union-attr]
+            sorted(request.GET.lists()), figures.computed_at.isoformat(),
+            *generations.current("department-work", "records", request=request),
+        ),
     })

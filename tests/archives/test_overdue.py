@@ -13,7 +13,7 @@ from django.utils import timezone
 from archives import services
 from archives.models import Archive
 from archives.overdue import overdue_archives, overdue_departments
-from credit_portal import statistics
+from credit_portal import generations, statistics
 from credit_portal.models import AuditEntry
 from departments import services as dept_services
 from departments.models import UpdateCadence
@@ -152,14 +152,14 @@ def test_overdue_page_filters_and_paginates(client, world: World) -> None:
     client.force_login(world.edu_clerk)
     response = client.get(reverse("archives:overdue"))
     assert response.status_code == 200
-    assert {a.pk for a in response.context["page"].object_list} == {made[0].pk, made[1].pk}
-    assert [row.overdue for row in response.context["departments"]] == [2]
+    assert {a.pk for a in response.context["overdue"].page.object_list} == {made[0].pk, made[1].pk}
+    assert [row.overdue for row in response.context["overdue"].summary.departments] == [2]
     assert "逾期未更新的档案" in response.content.decode()
     filtered = client.get(reverse("archives:overdue"), {"kind": "monthly"})
-    assert list(filtered.context["page"].object_list) == []
+    assert list(filtered.context["overdue"].page.object_list) == []
     bad = client.get(reverse("archives:overdue"), {"department": "999999"})
     assert bad.status_code == 200
-    assert bad.context["form"].errors
+    assert bad.context["overdue"].form.errors
 
 
 def test_overdue_page_forbidden_to_citizens_and_scoped_for_other_departments(client, world: World) -> None:
@@ -169,12 +169,12 @@ def test_overdue_page_forbidden_to_citizens_and_scoped_for_other_departments(cli
     client.force_login(world.health_clerk)
     response = client.get(reverse("archives:overdue"))
     assert response.status_code == 200
-    assert list(response.context["page"].object_list) == []
-    assert response.context["departments"] == []
+    assert list(response.context["overdue"].page.object_list) == []
+    assert response.context["overdue"].summary.departments == []
     # Filtering on another department's id is an invalid choice, not a leak.
     response = client.get(reverse("archives:overdue"), {"department": world.education.pk})
-    assert response.context["form"].errors
-    assert not list(response.context["page"].object_list)
+    assert response.context["overdue"].form.errors
+    assert not list(response.context["overdue"].page.object_list)
 
 
 @pytest.mark.parametrize("n", [1, 50])
@@ -194,10 +194,19 @@ def test_overdue_page_query_count(client, world: World, django_assert_num_querie
     # archives, and for 1,000,000 people: none is an aggregate over the overdue archives.
     with django_assert_num_queries(OVERDUE):
         response = client.get(reverse("archives:overdue"))
-    assert response.context["page"].paginator.count == n
+    assert response.context["overdue"].page.paginator.count == n
+    # Again, nothing having changed: the page is its cached fragment. The session and the
+    # user, the scope (its key), and nothing of the list.
+    with django_assert_num_queries(OVERDUE_CACHED):
+        again = client.get(reverse("archives:overdue"))
+    def main(page: bytes) -> bytes:
+        return page.split(b"<main", 1)[1].split(b"</main>", 1)[0]
+
+    assert main(again.content) == main(response.content)
 
 
 OVERDUE = 15
+OVERDUE_CACHED = 3
 
 
 def test_the_overdue_filters_offer_the_scope_departments_and_occupations(client, world: World) -> None:
@@ -209,7 +218,7 @@ def test_the_overdue_filters_offer_the_scope_departments_and_occupations(client,
 
     def offered(user) -> tuple[set, set]:  # type: ignore[no-untyped-def]
         client.force_login(user)
-        form = client.get(reverse("archives:overdue")).context["form"]
+        form = client.get(reverse("archives:overdue")).context["overdue"].form
         return set(form.fields["department"].queryset), set(form.fields["occupation"].queryset)
 
     departments, occupations = offered(world.health_clerk)
@@ -221,7 +230,7 @@ def test_the_overdue_filters_offer_the_scope_departments_and_occupations(client,
     departments, occupations = offered(world.health_clerk)
     assert world.education in departments  # keeps the archive shared with health
     assert world.teacher in occupations
-    page = client.get(reverse("archives:overdue"), {"department": world.education.pk}).context["page"]
+    page = client.get(reverse("archives:overdue"), {"department": world.education.pk}).context["overdue"].page
     assert [a.pk for a in page.object_list] == [teacher_archive.pk]
     departments, occupations = offered(world.credit_office)
     assert {world.health, world.education} <= departments
@@ -237,25 +246,26 @@ def test_the_overdue_count_is_the_lists_own_and_the_departments_table_says_as_of
     client.force_login(world.credit_office)
     url = reverse("archives:overdue")
     response = client.get(url)
-    behind = {row.department: row.overdue for row in response.context["departments"]}
+    behind = {row.department: row.overdue for row in response.context["overdue"].summary.departments}
     every = overdue_archives(world.credit_office).count()
-    assert response.context["page"].paginator.count == sum(behind.values()) == every
-    assert len(response.context["page"].object_list) == every
-    filtered = client.get(url, {"department": world.health.pk}).context["page"]
+    assert response.context["overdue"].page.paginator.count == sum(behind.values()) == every
+    assert len(response.context["overdue"].page.object_list) == every
+    filtered = client.get(url, {"department": world.health.pk}).context["overdue"].page
     assert filtered.paginator.count == 1
     assert [a.pk for a in filtered.object_list] == [doctor.pk]
-    assert client.get(url, {"occupation": world.teacher.pk}).context["page"].paginator.count == behind[world.education]
+    assert client.get(url, {"occupation": world.teacher.pk}).context["overdue"].page.paginator.count == behind[world.education]
     # The departments' table is the city's shared count, as of when it was made; the list
     # is read now. An archive updated since leaves the list at once.
     page = response.content.decode()
     assert 'id="computed-at"' in page
-    computed = response.context["summary"].computed_at
+    computed = response.context["overdue"].summary.computed_at
     assert timezone.localtime(computed).strftime("%Y-%m-%d %H:%M") in page
     Archive.objects.filter(pk=doctor.pk).update(last_updated_at=timezone.now())
+    generations.advance("department-work")  # as the service's commit does (records.common._touch_archive)
     again = client.get(url)
-    assert doctor.pk not in {a.pk for a in again.context["page"].object_list}
-    assert again.context["summary"].computed_at == computed
-    assert {row.department: row.overdue for row in again.context["departments"]} == behind
+    assert doctor.pk not in {a.pk for a in again.context["overdue"].page.object_list}
+    assert again.context["overdue"].summary.computed_at == computed
+    assert {row.department: row.overdue for row in again.context["overdue"].summary.departments} == behind
 
 
 def test_a_list_longer_than_its_cap_says_so_and_pages_no_further(client, world: World, monkeypatch) -> None:
@@ -267,10 +277,10 @@ def test_a_list_longer_than_its_cap_says_so_and_pages_no_further(client, world: 
         _age(archive, days)
     client.force_login(world.edu_clerk)
     response = client.get(reverse("archives:overdue"))
-    assert response.context["page"].paginator.over_cap
+    assert response.context["overdue"].page.paginator.over_cap
     # The two updated longest ago, and the table's full count of three.
-    assert [a.pk for a in response.context["page"].object_list] == [made[2].pk, made[1].pk]
-    assert [row.overdue for row in response.context["departments"]] == [3]
+    assert [a.pk for a in response.context["overdue"].page.object_list] == [made[2].pk, made[1].pk]
+    assert [row.overdue for row in response.context["overdue"].summary.departments] == [3]
     assert "超过 2 份档案" in response.content.decode()
 
 
@@ -281,5 +291,5 @@ def test_an_archive_shared_with_a_department_counts_in_its_table(client, world: 
     _age(teacher_archive, 400)
     services.share_archive(teacher_archive, department=world.health, by=world.credit_office)
     client.force_login(world.health_clerk)
-    rows = client.get(reverse("archives:overdue")).context["departments"]
+    rows = client.get(reverse("archives:overdue")).context["overdue"].summary.departments
     assert [(row.department, row.overdue) for row in rows] == [(world.education, 1)]
