@@ -27,6 +27,19 @@ def _subject_part(record_or_finding: CreditRecord | AnnualFinding) -> dict[str, 
     }
 
 
+# The schema's longest record ``reason`` (docs/exchange/schema-v1.json). A change's reason
+# may be longer: the credit office's written answer to the person (up to 5,000 characters)
+# becomes the reason of the repair, withdrawal or correction it decides. The platform gets
+# its first 2,000 characters, marked as cut; the portal keeps it whole.
+REASON_MAX = 2000
+
+
+def _reason(text: str) -> str | None:
+    if not text:
+        return None
+    return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
+
+
 def record_payload(record: CreditRecord) -> dict[str, Any]:
     return {
         "record_id": record.pk,
@@ -52,7 +65,7 @@ def record_payload(record: CreditRecord) -> dict[str, Any]:
         "under_objection": record.under_objection,
         "subject_was_minor": record.subject_was_minor,
         "supersedes": record.supersedes_id,
-        "reason": record.change_reason or None,
+        "reason": _reason(record.change_reason),
         **_subject_part(record),
     }
 

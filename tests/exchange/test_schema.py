@@ -230,3 +230,42 @@ def test_a_batch_is_checked_at_once_and_each_event_keeps_its_own_reason():
     batch = [good[0], leaky, good[1], wrong_type, bad_date, "not an object"]
     assert schema.problems(batch) == [schema.problem(e) for e in batch]
     assert [p is None for p in schema.problems(batch)] == [True, False, True, False, False, False]
+
+
+def test_a_repair_decided_with_a_long_written_answer_still_reaches_the_platform(client, world):
+    """The credit office's answer to the person may run to 5,000 characters and becomes the
+    repaired record's reason; the schema takes 2,000. The platform rejected the event for
+    good, and kept showing as published a record the portal showed repaired."""
+    from disclosure.services.registration import link_citizen
+    from exchange.delivery import deliver_pending
+    from exchange.models import PlatformLedgerEntry
+    from repair import services as repair
+    from tests.repair.conftest import pdf, publish
+
+    link_citizen(world.citizen, world.subject, by=world.credit_office)
+    record = publish(world)
+    application = repair.apply_for_repair(record, by=world.citizen, fulfilment="已缴清", commitment_confirmed=True,
+                                          proof=[pdf()])
+    long_answer = "经核实，申请人已履行全部义务。" * 150  # 2,250 characters
+    repair.decide_repair(repair.accept_repair(application, by=world.credit_office), by=world.credit_office,
+                         approve=True, reason=long_answer)
+    repaired = OutboxEvent.objects.get(event_type="record.repaired")
+    assert schema.problem(schema.envelope_for(repaired)) is None
+    assert len(repaired.payload["reason"]) == 2000 and repaired.payload["reason"].endswith("…")
+    deliver_pending()
+    repaired.refresh_from_db()
+    assert repaired.state == OutboxEvent.State.DELIVERED
+    assert PlatformLedgerEntry.objects.filter(event_type="record.repaired").exists()
+
+
+def test_an_event_the_platform_would_reject_is_refused_with_the_change(world):
+    """emit() checks the envelope as the platform will: the change and its event roll back
+    together instead of the event failing for ever after the change is made."""
+    from django.db import transaction
+
+    from exchange.outbox import emit
+
+    before = OutboxEvent.objects.count()
+    with pytest.raises(ValueError, match="would be rejected"), transaction.atomic():
+        emit("record.published", aggregate=("archives.creditrecord", "1"), payload={"id_number": "x"})
+    assert OutboxEvent.objects.count() == before
