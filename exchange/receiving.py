@@ -114,6 +114,10 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
                 envelope = rows[key].envelope
                 if envelope["event_type"] == "record.purged":
                     _forget(envelope["payload"])
+                elif envelope["event_type"].startswith("record.") and envelope["payload"].get("subject_was_minor"):
+                    # A version of conduct before 18: what the lineage's earlier versions
+                    # said (before a correction showed it) is dropped, as the schema says.
+                    _forget({"record_ids": [], "lineage": envelope["payload"]["lineage"]}, keep=key)
         for key, row in rows.items():
             receipt = receipts[row.index]
             if key in inserted:
@@ -210,7 +214,7 @@ def _insert_chunk(items: list[tuple[str, _Row]], *, source: str, now: datetime) 
     return sql, params
 
 
-def _forget(payload: dict[str, Any]) -> int:
+def _forget(payload: dict[str, Any], *, keep: Any = None) -> int:
     """Blank the ledger's copies of the events about a purged lineage, as the sender
     blanks its outbox (``exchange.outbox.redact``): the same ids are kept, the digest
     of each event as received stays in ``digest``."""
@@ -218,7 +222,10 @@ def _forget(payload: dict[str, Any]) -> int:
 
     about = Q(aggregate_type="archives.creditrecord", aggregate_id__in=[str(i) for i in payload["record_ids"]])
     about |= Q(payload__lineage=payload["lineage"])
-    entries = list(PlatformLedgerEntry.objects.select_for_update().filter(about).exclude(event_type="record.purged"))
+    query = PlatformLedgerEntry.objects.select_for_update().filter(about).exclude(event_type="record.purged")
+    if keep is not None:
+        query = query.exclude(idempotency_key=keep)
+    entries = list(query)
     for entry in entries:
         entry.payload = {k: v for k, v in entry.payload.items() if k in REDACTION_KEEPS}
         entry.save(update_fields=["payload"])

@@ -269,3 +269,37 @@ def test_an_event_the_platform_would_reject_is_refused_with_the_change(world):
     with pytest.raises(ValueError, match="would be rejected"), transaction.atomic():
         emit("record.published", aggregate=("archives.creditrecord", "1"), payload={"id_number": "x"})
     assert OutboxEvent.objects.count() == before
+
+
+def test_a_record_of_conduct_before_18_reaches_the_platform_without_who_or_what(world):
+    """003 item 10 (protect minors): such a record is in no report, public list or level,
+    yet its events sent the name, the title and the decision to the platform, which shares
+    onwards. Now the platform learns the version and its state, not what it says; and
+    when a correction shows the person was under 18, it drops what the lineage said."""
+    from exchange.delivery import deliver_pending
+    from exchange.models import PlatformLedgerEntry
+    from tests.repair.conftest import publish
+
+    record = publish(world)
+    deliver_pending()
+    published = PlatformLedgerEntry.objects.get(event_type="record.published")
+    assert published.payload["name"] == world.subject.name  # an adult's record, as published
+    corrected = services.correct_record(record, by=world.credit_office, reason="行为发生时未满18周岁。",
+                                        occurred_on=date(1997, 6, 1))
+    assert corrected.subject_was_minor
+    event = OutboxEvent.objects.get(event_type="record.corrected")
+    for field in ("name", "title", "decision_number", "deciding_body", "reason"):
+        assert event.payload[field] is None, field
+    assert (event.payload["state"], event.payload["subject_was_minor"]) == ("published", True)
+    assert schema.problem(schema.envelope_for(event)) is None
+    deliver_pending()
+    assert OutboxEvent.objects.get(pk=event.pk).state == OutboxEvent.State.DELIVERED
+    ledger = str(list(PlatformLedgerEntry.objects.values_list("payload", flat=True)))
+    assert world.subject.name not in ledger
+    assert record.title not in ledger
+
+
+def test_the_schema_refuses_a_minors_record_that_names_the_person():
+    payload = record_payload(subject_was_minor=True)
+    assert payload.get("name")
+    assert schema.problem(envelope("record.published", payload)) is not None
