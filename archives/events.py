@@ -95,6 +95,14 @@ def emit_record_event(event_type: str, record: CreditRecord) -> None:
     generations.advance_on_commit("records")
 
 
+def emit_subject_renamed(subject: Subject) -> None:
+    """Every record and finding event names the person; a name changed in the portal
+    reaches the platform too, which otherwise kept the old name against all of them."""
+    emit("subject.renamed", aggregate=subject, payload={
+        "subject_id": str(subject.pk), "subject_index": subject.id_number_index, "name": subject.name,
+    })
+
+
 def emit_finding_signed(finding: AnnualFinding) -> None:
     emit(
         "finding.signed",

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from archives import permissions, validators
+from archives.events import emit_subject_renamed
 from archives.models import Archive, Subject
 from archives.services.records.common import department_work_changed
 from credit_portal import audit
@@ -112,11 +113,14 @@ def update_subject(subject: Subject, *, by: User, **fields: str) -> Subject:
         locked = subjects_visible_to(by).select_for_update().filter(pk=subject.pk).first()
         if locked is None:
             raise PermissionDenied(_("This subject is not kept by your department."))
+        renamed_from = locked.name
         for key, value in fields.items():
             setattr(locked, key, value.strip() if isinstance(value, str) else value)
         if not locked.name:
             raise ValidationError({"name": _("Enter the person's name.")})
         locked.save(update_fields=[*fields.keys(), "updated_at"])
+        if locked.name != renamed_from:
+            emit_subject_renamed(locked)
         department_work_changed()  # the name on the dashboards' lists
         audit.record(
             "archives.subject.updated", actor=by, target=locked, subject_ref=str(locked.pk), detail={"fields": sorted(fields)}

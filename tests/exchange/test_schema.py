@@ -27,7 +27,7 @@ def test_schema_is_valid_draft_2020_12_and_names_every_event_type():
         "record.objection_flagged", "record.objection_cleared", "finding.signed", "objection.concluded",
         "repair.concluded", "objection.updated", "repair.updated", "authorization.granted", "authorization.revoked",
         "audit.anchored", "listing.published", "listing.removed", "level.changed", "punishment.updated",
-        "record.purged",
+        "record.purged", "subject.renamed",
     }
 
 
@@ -303,3 +303,19 @@ def test_the_schema_refuses_a_minors_record_that_names_the_person():
     payload = record_payload(subject_was_minor=True)
     assert payload.get("name")
     assert schema.problem(envelope("record.published", payload)) is not None
+
+
+def test_a_name_changed_in_the_portal_reaches_the_platform(world):
+    """Every record event names the person; a renamed person kept the old name against all
+    of them on the platform, the portal showing the new one."""
+    from exchange.delivery import deliver_pending
+    from exchange.models import PlatformLedgerEntry
+
+    services.update_subject(world.subject, by=world.edu_clerk, phone="13800000000")
+    assert not OutboxEvent.objects.filter(event_type="subject.renamed").exists()  # no name changed
+    services.update_subject(world.subject, by=world.edu_clerk, name="张新名")
+    event = OutboxEvent.objects.get(event_type="subject.renamed")
+    assert event.payload == {"subject_id": str(world.subject.pk), "subject_index": world.subject.id_number_index,
+                             "name": "张新名"}
+    deliver_pending()
+    assert PlatformLedgerEntry.objects.get(event_type="subject.renamed").payload["name"] == "张新名"
