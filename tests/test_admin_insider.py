@@ -150,10 +150,9 @@ def test_sign_in_logs_cannot_be_re_saved_and_accounts_cannot_be_deleted(root, wo
 
 
 def test_a_citizens_account_or_credit_level_read_in_the_admin_is_in_the_trail(root, world) -> None:
-    from credit_portal.models import AuditEntry
-
     from django.utils import timezone
 
+    from credit_portal.models import AuditEntry
     from disclosure.models import CitizenProfile
 
     citizen = world.citizen

@@ -4,8 +4,6 @@ revoked with ``manage.py issue_department_system`` / the revoke action."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet

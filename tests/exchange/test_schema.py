@@ -251,7 +251,8 @@ def test_a_repair_decided_with_a_long_written_answer_still_reaches_the_platform(
                          approve=True, reason=long_answer)
     repaired = OutboxEvent.objects.get(event_type="record.repaired")
     assert schema.problem(schema.envelope_for(repaired)) is None
-    assert len(repaired.payload["reason"]) == 2000 and repaired.payload["reason"].endswith("…")
+    assert len(repaired.payload["reason"]) == 2000
+    assert repaired.payload["reason"].endswith("…")
     deliver_pending()
     repaired.refresh_from_db()
     assert repaired.state == OutboxEvent.State.DELIVERED
