@@ -21,3 +21,9 @@ class CreditPortalConfig(AppConfig):
         credentials.connect_signals()
         # A changed second-factor device ends the session's record of it (otp_device).
         otp_device.connect_signals()
+        # Roles, which open the portal's pages, checked against the code and the trail
+        # (manage.py verify_tables).
+        from credit_portal import trail_checks
+        from credit_portal.role_check import check_roles
+
+        trail_checks.register("roles", check_roles)

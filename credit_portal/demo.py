@@ -23,7 +23,9 @@ from typing import TextIO
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 
+from credit_portal import audit
 from credit_portal.models import User
 from credit_portal.roles import Role, sync_role_groups
 
@@ -107,7 +109,12 @@ def demo_user(
         user.save(update_fields=["password"])
     if role is not None:
         group, _ = Group.objects.get_or_create(name=str(role))
-        user.groups.add(group)  # a no-op when already there
+        if not user.groups.filter(pk=group.pk).exists():
+            # As services.grant_role writes it (no one acting: the demo loader), so that
+            # verify_tables finds every role explained (credit_portal.role_check).
+            with transaction.atomic():
+                user.groups.add(group)
+                audit.record("credit_portal.role.granted", target=user, detail={"role": str(role), "demo": True})
     label = str(Role(role).label) if role is not None else "superuser"
     return user, DemoAccount(username=username, password=password, role=label, try_first=try_first)
 

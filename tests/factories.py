@@ -11,6 +11,7 @@ from datetime import date
 
 from django.contrib.auth.models import Group
 
+from credit_portal import audit
 from credit_portal.models import User
 from credit_portal.roles import Role
 from departments.models import (
@@ -36,12 +37,19 @@ def make_id_number(*, birth: date = date(1985, 6, 15), region: str = "110105", m
     return body + check
 
 
-def make_user(username: str | None = None, *, roles: tuple[str, ...] = (), **fields: object) -> User:
+def make_user(
+    username: str | None = None, *, roles: tuple[str, ...] = (), role_entries: bool = True, **fields: object
+) -> User:
     username = username or f"user{next(_counter)}"
     user = User.objects.create_user(username=username, password="test-password-123", **fields)  # noqa: S106
     for role in roles:
         group, _ = Group.objects.get_or_create(name=str(role))
         user.groups.add(group)
+        if role_entries and role not in (Role.CITIZEN, Role.INSTITUTION):
+            # As services.grant_role writes it, so verify_tables finds the role explained
+            # (credit_portal.role_check). ``role_entries=False``: a test counting the
+            # trail's entries from its first.
+            audit.record("credit_portal.role.granted", target=user, detail={"role": str(role), "test": True})
     return user
 
 

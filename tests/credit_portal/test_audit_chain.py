@@ -274,7 +274,7 @@ def test_anchor_command(capsys) -> None:
 
 # --- Retention purge --------------------------------------------------------------------------
 def test_purge_removes_entries_past_retention_and_leaves_a_verifiable_anchor(settings) -> None:
-    auditor = f.make_user(roles=(Role.AUDITOR,))
+    auditor = f.make_user(roles=(Role.AUDITOR,), role_entries=False)
     old = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 5)
     with time_machine.travel(old):
         _entries(3)
@@ -304,12 +304,12 @@ def test_only_the_audit_administrator_purges(role: str, settings) -> None:
     with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 5)):
         _entries(2)
     with pytest.raises(PermissionDenied):
-        purge_expired(by=f.make_user(roles=(role,)))
+        purge_expired(by=f.make_user(roles=(role,), role_entries=False))
     assert AuditEntry.objects.count() == 2
 
 
 def test_purge_command_needs_an_auditor(settings, capsys) -> None:
-    auditor = f.make_user(roles=(Role.AUDITOR,))
+    auditor = f.make_user(roles=(Role.AUDITOR,), role_entries=False)
     with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 1)):
         _entries(2)
     with pytest.raises(CommandError):

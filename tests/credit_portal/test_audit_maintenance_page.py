@@ -27,7 +27,7 @@ def _client(user: User) -> Client:
 
 @pytest.fixture
 def auditor() -> User:
-    return f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
+    return f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True, role_entries=False)
 
 
 def test_auditor_anchors_on_demand_after_a_confirmation(auditor) -> None:
@@ -88,7 +88,7 @@ def test_other_roles_are_refused(role) -> None:
     if role is None:
         user = User.objects.create_superuser("installer", "installer@example.invalid", "test-password-123")
     else:
-        user = f.make_user("other", roles=(role,), is_staff=True)
+        user = f.make_user("other", roles=(role,), is_staff=True, role_entries=False)
     client = _client(user)
     assert client.get(URL).status_code == 403
     assert client.post(URL, {"task": "anchor", "confirmed": "on"}).status_code == 403

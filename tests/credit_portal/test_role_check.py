@@ -1,0 +1,66 @@
+"""Roles, checked against the code and the audit trail: someone writing to the database
+cannot give themselves a credit office seat, a role group a permission, or one account a
+permission of its own unseen (credit_portal.role_check, run by manage.py verify_tables)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.management import CommandError, call_command
+
+from credit_portal import services
+from credit_portal.roles import Role
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def _verify() -> str:
+    out = StringIO()
+    call_command("verify_tables", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def security_admin():  # noqa: ANN201
+    return f.make_user("sec-admin", roles=(Role.SECURITY_ADMIN,), is_staff=True)
+
+
+def test_roles_granted_through_the_service_and_the_demo_match(security_admin) -> None:
+    services.grant_role(f.make_user("officer", is_staff=True), Role.CREDIT_OFFICE, by=security_admin)
+    call_command("load_demo_data", stdout=StringIO())
+    out = _verify()
+    assert "roles:" in out
+    assert "Every checked table matches" in out
+
+
+def test_a_role_a_group_permission_or_a_direct_permission_written_in_the_database_is_named(security_admin) -> None:
+    User = f.User
+    # What someone with the database does, past the services (no audit entry, no signal).
+    insider = f.make_user("insider", is_staff=True)
+    office = Group.objects.get(name=Role.CREDIT_OFFICE)
+    User.groups.through.objects.bulk_create([User.groups.through(user_id=insider.pk, group_id=office.pk)])
+    leaver = f.make_user("leaver", is_staff=True)
+    services.grant_role(leaver, Role.AUDITOR, by=security_admin)
+    services.revoke_role(leaver, Role.AUDITOR, by=security_admin)
+    auditor = Group.objects.get(name=Role.AUDITOR)
+    User.groups.through.objects.bulk_create([User.groups.through(user_id=leaver.pk, group_id=auditor.pk)])
+    query_logs = Permission.objects.get(codename="view_querylog")
+    Group.permissions.through.objects.bulk_create([Group.permissions.through(group_id=office.pk,
+                                                                             permission_id=query_logs.pk)])
+    User.user_permissions.through.objects.bulk_create([User.user_permissions.through(
+        user_id=insider.pk, permission_id=query_logs.pk)])
+    with pytest.raises(CommandError) as caught:
+        _verify()
+    message = str(caught.value)
+    assert f"user {insider.pk} (credit_office): no audit entry granted it" in message
+    assert f"user {leaver.pk} (auditor): revoked at" in message
+    assert "group credit_office: holds disclosure.view_querylog, which the code does not give it" in message
+    assert f"user {insider.pk}: holds disclosure.view_querylog directly" in message
+
+
+def test_citizens_roles_are_not_this_checks(security_admin) -> None:
+    f.make_user("someone", roles=(Role.CITIZEN,))
+    assert "Every checked table matches" in _verify()
