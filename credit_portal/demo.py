@@ -26,7 +26,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from credit_portal import audit
-from credit_portal.models import User
+from credit_portal.models import AuditEntry, User
 from credit_portal.roles import Role, sync_role_groups
 
 ACCOUNTS_FILE_NAME = "demo_accounts.json"
@@ -109,11 +109,14 @@ def demo_user(
         user.save(update_fields=["password"])
     if role is not None:
         group, _ = Group.objects.get_or_create(name=str(role))
-        if not user.groups.filter(pk=group.pk).exists():
+        with transaction.atomic():
+            user.groups.add(group)  # a no-op when already there
             # As services.grant_role writes it (no one acting: the demo loader), so that
-            # verify_tables finds every role explained (credit_portal.role_check).
-            with transaction.atomic():
-                user.groups.add(group)
+            # verify_tables finds every role explained (credit_portal.role_check); also for
+            # a demo account made before the loader wrote it.
+            granted = AuditEntry.objects.filter(action="credit_portal.role.granted", object_type="credit_portal.user",
+                                                object_id=str(user.pk), detail__role=str(role))
+            if not granted.exists():
                 audit.record("credit_portal.role.granted", target=user, detail={"role": str(role), "demo": True})
     label = str(Role(role).label) if role is not None else "superuser"
     return user, DemoAccount(username=username, password=password, role=label, try_first=try_first)

@@ -64,3 +64,9 @@ def test_a_role_a_group_permission_or_a_direct_permission_written_in_the_databas
 def test_citizens_roles_are_not_this_checks(security_admin) -> None:
     f.make_user("someone", roles=(Role.CITIZEN,))
     assert "Every checked table matches" in _verify()
+
+
+def test_demo_accounts_made_before_the_loader_wrote_the_entry_get_it_on_the_next_load() -> None:
+    f.make_user("demo_credit_office", roles=(Role.CREDIT_OFFICE,), role_entries=False, is_staff=True)
+    call_command("load_demo_data", stdout=StringIO())
+    assert "Every checked table matches" in _verify()
