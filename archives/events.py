@@ -13,7 +13,7 @@ from typing import Any
 from archives.hooks import archive_content_changed
 from archives.models import AnnualFinding, CreditRecord, Subject
 from credit_portal import generations
-from exchange.outbox import emit, redact
+from exchange.outbox import emit, fit, redact
 
 
 def _subject_part(record_or_finding: CreditRecord | AnnualFinding) -> dict[str, Any]:
@@ -35,9 +35,7 @@ REASON_MAX = 2000
 
 
 def _reason(text: str) -> str | None:
-    if not text:
-        return None
-    return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
+    return fit(text, REASON_MAX) if text else None
 
 
 # What a record of conduct before 18 does not send: anything that says who or what. 003

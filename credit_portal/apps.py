@@ -24,6 +24,7 @@ class CreditPortalConfig(AppConfig):
         # Roles, which open the portal's pages, checked against the code and the trail
         # (manage.py verify_tables).
         from credit_portal import trail_checks
-        from credit_portal.role_check import check_roles
+        from credit_portal.role_check import carry_forward_roles, check_roles
 
         trail_checks.register("roles", check_roles)
+        trail_checks.register_carry_forward(carry_forward_roles)

@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
-from credit_portal import audit
+from credit_portal import audit, trail_checks
 from credit_portal.models import AuditAnchor, AuditEntry
 from exchange.outbox import emit
 
@@ -180,6 +180,9 @@ def purge_expired(*, by: User | None, now: datetime | None = None) -> AuditAncho
             target=anchor,
             detail={"through_sequence": through, "retention_days": settings.AUDIT_RETENTION_DAYS},
         )
+        # Roles and seats still held whose granting entries go now get an entry of their
+        # own first (credit_portal.trail_checks), so verify_tables still explains them.
+        trail_checks.carry_forward(through, by=by)
     _delete_through(through)
     return anchor
 

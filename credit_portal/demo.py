@@ -113,10 +113,12 @@ def demo_user(
             user.groups.add(group)  # a no-op when already there
             # As services.grant_role writes it (no one acting: the demo loader), so that
             # verify_tables finds every role explained (credit_portal.role_check); also for
-            # a demo account made before the loader wrote it.
-            granted = AuditEntry.objects.filter(action="credit_portal.role.granted", object_type="credit_portal.user",
-                                                object_id=str(user.pk), detail__role=str(role))
-            if not granted.exists():
+            # a demo account made before the loader wrote it, or whose role was revoked since.
+            last = AuditEntry.objects.filter(
+                action__in=["credit_portal.role.granted", "credit_portal.role.revoked"],
+                object_type="credit_portal.user", object_id=str(user.pk), detail__role=str(role),
+            ).order_by("-pk").values_list("action", flat=True).first()
+            if last != "credit_portal.role.granted":
                 audit.record("credit_portal.role.granted", target=user, detail={"role": str(role), "demo": True})
     label = str(Role(role).label) if role is not None else "superuser"
     return user, DemoAccount(username=username, password=password, role=label, try_first=try_first)

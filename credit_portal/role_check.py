@@ -19,9 +19,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from credit_portal import audit
 from credit_portal.models import AuditEntry
 from credit_portal.roles import ROLE_PERMISSIONS, Role
-from credit_portal.trail_checks import TableCheck, entry_problem
+from credit_portal.trail_checks import TableCheck, entry_problem, last_entries
 
 GRANTED, REVOKED = "credit_portal.role.granted", "credit_portal.role.revoked"
 STAFF_ROLES = tuple(role for role in Role.values if role not in (Role.CITIZEN, Role.INSTITUTION))
@@ -47,12 +48,7 @@ def check_roles(chunk_size: int = 2000) -> TableCheck:
             "(the portal gives permissions only through roles)"
         )
     # The entries naming role changes, oldest first: the last one for a person and a role decides.
-    last: dict[tuple[str, str], AuditEntry] = {}
-    for entry in (
-        AuditEntry.objects.filter(action__in=[GRANTED, REVOKED], object_type=User._meta.label_lower)
-        .order_by("pk").iterator(chunk_size=chunk_size)
-    ):
-        last[(entry.object_id, str((entry.detail or {}).get("role", "")))] = entry
+    last = _last_role_entries(chunk_size)
     held_roles = (
         User.groups.through.objects.filter(group__name__in=STAFF_ROLES)
         .order_by("user_id", "group__name").values_list("user_id", "group__name")
@@ -68,3 +64,29 @@ def check_roles(chunk_size: int = 2000) -> TableCheck:
         elif entry.action == REVOKED:
             result.problems.append(f"{named}: revoked at {entry.created_at:%Y-%m-%d %H:%M}, yet held")
     return result
+
+
+def _last_role_entries(chunk_size: int = 2000) -> dict[object, AuditEntry]:
+    return last_entries([GRANTED, REVOKED], get_user_model()._meta.label_lower,
+                        lambda entry: (entry.object_id, str((entry.detail or {}).get("role", ""))),
+                        chunk_size=chunk_size)
+
+
+def carry_forward_roles(through: int, by: object) -> int:
+    """Before the trail's entries through ``through`` are purged: a staff role still held
+    whose last entry is among them gets a fresh ``role.granted`` entry naming it."""
+    User = get_user_model()
+    last = _last_role_entries()
+    held = User.groups.through.objects.filter(group__name__in=STAFF_ROLES).values_list("user_id", "group__name")
+    written = 0
+    for user_id, role in held:
+        entry = last.get((str(user_id), role))
+        if entry is None or entry.action != GRANTED or entry.sequence is None or entry.sequence > through:
+            continue
+        if entry_problem(entry):  # only what the trail still vouches for is carried
+            continue
+        audit.record(GRANTED, actor=by, target=User(pk=user_id), detail={  # type: ignore[arg-type]
+            "role": role, "carried_forward": entry.uid, "granted_at": entry.created_at.isoformat(),
+        })
+        written += 1
+    return written

@@ -56,6 +56,35 @@ def run_all(*, chunk_size: int = 2000) -> list[TableCheck]:
     return [check(chunk_size) for _name, check in _checks]
 
 
+# What is still in force when the entries that granted it are purged past retention: a
+# check reading "the last entry grants it" would name every long-standing role and seat
+# once the purge took their entries. Before the purge deletes the entries through a
+# sequence, each carrier writes a fresh entry for what those entries granted and still
+# holds (naming the entry it carries forward); it returns how many it wrote.
+_carriers: list[Callable[[int, object], int]] = []
+
+
+def register_carry_forward(carrier: Callable[[int, object], int]) -> None:
+    """``carrier(through_sequence, by)``, called in the purge's transaction."""
+    if carrier not in _carriers:
+        _carriers.append(carrier)
+
+
+def carry_forward(through: int, *, by: object) -> int:
+    return sum(carrier(through, by) for carrier in _carriers)
+
+
+def last_entries(actions: list[str], object_type: str, key: Callable[[AuditEntry], object], *,
+                 chunk_size: int = 2000) -> dict[object, AuditEntry]:
+    """The last entry of ``actions`` on ``object_type`` for each ``key(entry)``, oldest first read."""
+    last: dict[object, AuditEntry] = {}
+    for entry in (
+        AuditEntry.objects.filter(action__in=actions, object_type=object_type).order_by("pk").iterator(chunk_size=chunk_size)
+    ):
+        last[key(entry)] = entry
+    return last
+
+
 def batches(entries: Iterator[AuditEntry], size: int) -> Iterator[list[AuditEntry]]:
     while batch := list(islice(entries, size)):
         yield batch

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from credit_portal import audit
 from credit_portal.models import AuditEntry
 from credit_portal.trail_checks import TableCheck, entry_problem
 from departments.models import Membership
@@ -34,7 +35,18 @@ def check_memberships(chunk_size: int = 2000) -> TableCheck:
     """Every membership row: the last entry naming it grants exactly it (user,
     department, role), with an intact MAC."""
     result = TableCheck("department memberships")
-    # The entries naming memberships, oldest first: the last one of each row decides.
+    last = _last_entries(chunk_size)
+    for row in Membership.objects.select_related("department").order_by("pk").iterator(chunk_size=chunk_size):
+        result.entries += 1
+        named = f"membership {row.pk} (user {row.user_id}, {row.department.code}, {row.role})"
+        if problem := _problem(row, last.get(str(row.pk))):
+            result.problems.append(problem if problem.startswith("audit entry") else f"{named}: {problem}")
+    return result
+
+
+def _last_entries(chunk_size: int = 2000) -> dict[str, AuditEntry]:
+    """The entry that decides each membership: the last one naming it, oldest first
+    read, or else what a grant source vouches with."""
     last: dict[str, AuditEntry] = {}
     for entry in (
         AuditEntry.objects.filter(action__in=[GRANTED, REVOKED], object_type=Membership._meta.label_lower)
@@ -44,17 +56,35 @@ def check_memberships(chunk_size: int = 2000) -> TableCheck:
     for source in _grant_sources:
         for pk, entry in source().items():
             last.setdefault(str(pk), entry)
-    for row in Membership.objects.select_related("department").order_by("pk").iterator(chunk_size=chunk_size):
-        result.entries += 1
-        named = f"membership {row.pk} (user {row.user_id}, {row.department.code}, {row.role})"
+    return last
+
+
+def _problem(row: Membership, entry: AuditEntry | None) -> str | None:
+    if entry is None:
+        return "no audit entry granted it"
+    if problem := entry_problem(entry):
+        return problem
+    if entry.action == REVOKED:
+        return f"revoked at {entry.created_at:%Y-%m-%d %H:%M}, yet present"
+    if entry.action == GRANTED and (entry.detail.get("user"), entry.detail.get("department"),
+                                    entry.detail.get("role")) != (row.user_id, row.department.code, row.role):
+        return "differs from what its audit entry granted"
+    return None
+
+
+def carry_forward_memberships(through: int, by: object) -> int:
+    """Before the trail's entries through ``through`` are purged: a membership whose
+    deciding entry is among them, and which that entry still explains, gets a fresh
+    ``membership.granted`` entry naming it (user, department, role, the entry carried)."""
+    last = _last_entries()
+    written = 0
+    for row in Membership.objects.select_related("department").order_by("pk"):
         entry = last.get(str(row.pk))
-        if entry is None:
-            result.problems.append(f"{named}: no audit entry granted it")
-        elif problem := entry_problem(entry):
-            result.problems.append(problem)
-        elif entry.action == REVOKED:
-            result.problems.append(f"{named}: revoked at {entry.created_at:%Y-%m-%d %H:%M}, yet present")
-        elif entry.action == GRANTED and (entry.detail.get("user"), entry.detail.get("department"),
-                                          entry.detail.get("role")) != (row.user_id, row.department.code, row.role):
-            result.problems.append(f"{named}: differs from what its audit entry granted")
-    return result
+        if entry is None or entry.sequence is None or entry.sequence > through or _problem(row, entry):
+            continue
+        audit.record(GRANTED, actor=by, target=row, detail={  # type: ignore[arg-type]
+            "user": row.user_id, "department": row.department.code, "role": row.role,
+            "carried_forward": entry.uid, "granted_at": entry.created_at.isoformat(),
+        })
+        written += 1
+    return written

@@ -22,6 +22,7 @@ class DepartmentsConfig(AppConfig):
         catalogue_changes.connect_signals()
         # Memberships, which open people's records, checked against the trail (manage.py verify_tables).
         from credit_portal import trail_checks
-        from departments.access_check import check_memberships
+        from departments.access_check import carry_forward_memberships, check_memberships
 
         trail_checks.register("department memberships", check_memberships)
+        trail_checks.register_carry_forward(carry_forward_memberships)

@@ -20,6 +20,12 @@ logger = logging.getLogger(__name__)
 NUDGE_BATCHES = 2
 
 
+def fit(text: str, most: int) -> str:
+    """``text`` cut to the schema's ``most`` characters, marked as cut with "…": free text
+    the portal keeps whole may be longer than the field the platform takes."""
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def emit(event_type: str, *, aggregate: models.Model | tuple[str, str], payload: dict[str, Any]) -> OutboxEvent:
     """Write an outbox event in the caller's transaction.
 

@@ -57,7 +57,7 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
     keyed by the viewer, their scope and access version, the query string (departments,
     occupations, a cadence kind and a page number: no person's name or number), the
     shared figures' moment (the departments' table) and the generations a change of an
-    archive's update advances on commit. "Overdue" also changes with the clock alone:
+    archive's update or of the catalogue (an occupation's cadence) advances on commit. "Overdue" also changes with the clock alone:
     the fragment's lifetime (FRAGMENT_CACHE_SECONDS) bounds that lag, as on the archive
     list and the dashboard. A hit reads nothing but the key's parts."""
     scope = scope_of(request.user)  # read once for the choices and both lists
@@ -72,6 +72,6 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
         **fragment_context(
             request, "overdue-list", scope, request.user.access_version,  # type: ignore[union-attr]
             sorted(request.GET.lists()), figures.computed_at.isoformat(),
-            *generations.current("department-work", "records", request=request),
+            *generations.current("department-work", "records", "catalogue", request=request),
         ),
     })

@@ -38,7 +38,7 @@ from disclosure import conf, permissions
 from disclosure.models import Authorization, Institution, Purpose
 from disclosure.selectors import acting_institution
 from disclosure.services.mandatory import mandatory_for, missing_categories, missing_message
-from exchange.outbox import emit
+from exchange.outbox import emit, fit
 
 if TYPE_CHECKING:
     from credit_portal.models import User
@@ -217,7 +217,9 @@ def _event_payload(authorization: Authorization) -> dict[str, Any]:
         "authorization_id": str(authorization.pk),
         "grantee": grantee.name if grantee else _("anyone presenting the code"),
         "grantee_credit_code": grantee.credit_code if grantee else None,
-        "purpose": authorization.purpose_label,
+        # The label and the person's own words for "other" (200 characters each): the
+        # schema's 200 at most, or granting with a long "other" purpose failed.
+        "purpose": fit(str(authorization.purpose_label), 200),
         "scope": _scope_codes(authorization),
         "valid_from": authorization.valid_from.isoformat(),
         "valid_until": authorization.valid_until.isoformat(),

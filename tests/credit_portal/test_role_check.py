@@ -70,3 +70,38 @@ def test_demo_accounts_made_before_the_loader_wrote_the_entry_get_it_on_the_next
     f.make_user("demo_credit_office", roles=(Role.CREDIT_OFFICE,), role_entries=False, is_staff=True)
     call_command("load_demo_data", stdout=StringIO())
     assert "Every checked table matches" in _verify()
+
+
+def test_roles_and_seats_granted_before_a_purge_are_still_explained_after_it(settings) -> None:
+    """The purge deletes the entries past retention, their grants included: every
+    long-standing role and seat then read "no audit entry granted it". What is still held
+    gets a fresh entry naming the one it carries forward, written before the delete; a
+    role revoked before it does not come back."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from credit_portal.audit_anchor import purge_expired
+    from credit_portal.models import AuditEntry
+    from departments import services as department_services
+    from departments.models import Department, Membership
+
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
+        security_admin = f.make_user("sec-admin", roles=(Role.SECURITY_ADMIN,), is_staff=True)
+        veteran = f.make_user("veteran", is_staff=True)
+        services.grant_role(veteran, Role.CREDIT_OFFICE, by=security_admin)
+        clerk = f.make_user("old-clerk")
+        seat = department_services.grant_membership(clerk, department=Department.objects.get(code="education"),
+                                                    role=Membership.Role.CLERK, by=security_admin)
+        gone = f.make_user("gone", is_staff=True)
+        services.grant_role(gone, Role.AUDITOR, by=security_admin)
+        services.revoke_role(gone, Role.AUDITOR, by=security_admin)
+    auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
+    assert purge_expired(by=auditor) is not None
+    carried = AuditEntry.objects.filter(detail__carried_forward__isnull=False)
+    assert {(e.action, e.object_id) for e in carried} >= {
+        ("credit_portal.role.granted", str(veteran.pk)), ("departments.membership.granted", str(seat.pk)),
+    }
+    assert not carried.filter(object_id=str(gone.pk)).exists()
+    assert "Every checked table matches" in _verify()

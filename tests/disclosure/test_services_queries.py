@@ -410,3 +410,16 @@ def test_the_scope_read_with_the_lock_is_the_scope_read_on_its_own(disc):
             {"occupation", "category"} if authorization.occupations.exists() else set()
         )
     assert query_scope.locked_by_code("no-such-code") is None
+
+
+def test_an_authorization_for_a_long_other_purpose_is_granted_and_reaches_the_platform(disc):
+    """The person's own words for "other" take 200 characters, the label a few more; the
+    schema's purpose takes 200. Granting raised a 500 once events were checked on emit."""
+    from exchange import schema
+
+    authorization, _code = grant(disc, purpose=Purpose.OTHER, purpose_other="用" * 200)
+    event = OutboxEvent.objects.get(event_type="authorization.granted")
+    assert schema.problem(schema.envelope_for(event)) is None
+    assert len(event.payload["purpose"]) == 200
+    assert event.payload["purpose"].endswith("…")
+    assert authorization.purpose_other == "用" * 200  # the portal keeps the words whole
