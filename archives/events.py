@@ -13,7 +13,7 @@ from typing import Any
 from archives.hooks import archive_content_changed
 from archives.models import AnnualFinding, CreditRecord, Subject
 from credit_portal import generations
-from exchange.outbox import emit, fit, redact
+from exchange.outbox import emit, fit, redact, withhold_older
 
 
 def _subject_part(record_or_finding: CreditRecord | AnnualFinding) -> dict[str, Any]:
@@ -85,6 +85,8 @@ def _record_payload(record: CreditRecord) -> dict[str, Any]:
 
 
 def emit_record_event(event_type: str, record: CreditRecord) -> None:
+    if record.subject_was_minor:
+        withhold_older(str(record.lineage), version=record.version)
     emit(event_type, aggregate=record, payload=record_payload(record))
     # Every record event is a change of what the archive says (published, corrected,
     # withdrawn, repaired, expired, flagged): its listeners, e.g. the credit level, follow.

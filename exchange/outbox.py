@@ -130,6 +130,30 @@ def redact(*, aggregate_type: str, aggregate_ids: Iterable[str], lineage: str | 
     return len(events)
 
 
+def withhold_older(lineage: str, *, version: int) -> int:
+    """A record version of conduct before 18 was just written (``archives.events``): the
+    lineage's record events of older versions not yet delivered are never sent (they
+    name the person and say what the record said; the platform would otherwise get
+    them after the version that tells it to drop them). Blanked and failed with the
+    reason, as a purge does. Returns how many."""
+    now = timezone.now()
+    events = list(
+        OutboxEvent.objects.select_for_update()
+        .filter(state=OutboxEvent.State.PENDING, event_type__startswith="record.", payload__lineage=str(lineage))
+    )
+    withheld = 0
+    for event in events:
+        if event.payload.get("version", 0) >= version:
+            continue
+        event.payload = {key: value for key, value in event.payload.items() if key in REDACTION_KEEPS}
+        event.purged_at = now
+        event.state, event.next_attempt_at = OutboxEvent.State.FAILED, None
+        event.last_error = "not sent: a later version shows the conduct was before the person was 18"
+        event.save(update_fields=["payload", "purged_at", "state", "next_attempt_at", "last_error"])
+        withheld += 1
+    return withheld
+
+
 def _types_with(field: str) -> list[str]:
     """The event types whose payload (docs/exchange/schema-v1.json) has ``field``."""
     from exchange import schema

@@ -110,14 +110,16 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
             } if len(inserted) < len(rows) else {}
             # The platform deletes what it holds of a purged lineage (record.purged); the
             # ledger keeps each entry's key and digest for reconciliation.
+            lineages: set[str] = set()
             for key in inserted:
                 envelope = rows[key].envelope
                 if envelope["event_type"] == "record.purged":
                     _forget(envelope["payload"])
                 elif envelope["event_type"].startswith("record.") and envelope["payload"].get("subject_was_minor"):
-                    # A version of conduct before 18: what the lineage's earlier versions
-                    # said (before a correction showed it) is dropped, as the schema says.
-                    _forget({"record_ids": [], "lineage": envelope["payload"]["lineage"]}, keep=key)
+                    # Rare: only then is the ledger read by lineage (no index serves it).
+                    lineages.add(envelope["payload"]["lineage"])
+            for lineage in sorted(lineages):
+                _forget_before_minor_version(lineage)
         for key, row in rows.items():
             receipt = receipts[row.index]
             if key in inserted:
@@ -214,7 +216,33 @@ def _insert_chunk(items: list[tuple[str, _Row]], *, source: str, now: datetime) 
     return sql, params
 
 
-def _forget(payload: dict[str, Any], *, keep: Any = None) -> int:
+def _forget_before_minor_version(lineage: str) -> int:
+    """What the ledger holds of a lineage's versions older than its latest version of
+    conduct before 18 is blanked (a correction showed the person was under 18): the
+    schema's rule for ``subject_was_minor``. Later versions (a correction showing the
+    person was an adult after all) keep what they say. An older version never arrives
+    after it from this portal: its sender withholds the lineage's undelivered older
+    events when it writes a minor's version (``exchange.outbox.withhold_older``)."""
+    entries = list(
+        PlatformLedgerEntry.objects.select_for_update()
+        .filter(event_type__startswith="record.", payload__lineage=lineage).exclude(event_type="record.purged")
+    )
+    minor = [entry.payload.get("version", 0) for entry in entries if entry.payload.get("subject_was_minor")]
+    if not minor:
+        return 0
+    newest_minor = max(minor)
+    from exchange.outbox import REDACTION_KEEPS
+
+    blanked = 0
+    for entry in entries:
+        if entry.payload.get("version", 0) < newest_minor and set(entry.payload) - REDACTION_KEEPS:
+            entry.payload = {k: v for k, v in entry.payload.items() if k in REDACTION_KEEPS}
+            entry.save(update_fields=["payload"])
+            blanked += 1
+    return blanked
+
+
+def _forget(payload: dict[str, Any]) -> int:
     """Blank the ledger's copies of the events about a purged lineage, as the sender
     blanks its outbox (``exchange.outbox.redact``): the same ids are kept, the digest
     of each event as received stays in ``digest``."""
@@ -222,10 +250,7 @@ def _forget(payload: dict[str, Any], *, keep: Any = None) -> int:
 
     about = Q(aggregate_type="archives.creditrecord", aggregate_id__in=[str(i) for i in payload["record_ids"]])
     about |= Q(payload__lineage=payload["lineage"])
-    query = PlatformLedgerEntry.objects.select_for_update().filter(about).exclude(event_type="record.purged")
-    if keep is not None:
-        query = query.exclude(idempotency_key=keep)
-    entries = list(query)
+    entries = list(PlatformLedgerEntry.objects.select_for_update().filter(about).exclude(event_type="record.purged"))
     for entry in entries:
         entry.payload = {k: v for k, v in entry.payload.items() if k in REDACTION_KEEPS}
         entry.save(update_fields=["payload"])

@@ -320,3 +320,38 @@ def test_a_name_changed_in_the_portal_reaches_the_platform(world):
                              "name": "张新名"}
     deliver_pending()
     assert PlatformLedgerEntry.objects.get(event_type="subject.renamed").payload["name"] == "张新名"
+
+
+@pytest.mark.parametrize("order", ["adult_first", "one_batch"])
+def test_the_platform_drops_the_versions_before_a_minors_version_whatever_the_order(client, order):
+    from exchange.models import PlatformLedgerEntry
+
+    lineage, subject = str(uuid.uuid4()), _subject()
+    adult = envelope("record.published", record_payload(lineage=lineage, version=1, **subject))
+    minor = envelope("record.corrected", record_payload(
+        lineage=lineage, version=2, record_id=2, supersedes=1, subject_was_minor=True, name=None, title=None,
+        decision_number=None, deciding_body=None, **subject))
+    later = envelope("record.corrected", record_payload(lineage=lineage, version=3, record_id=3, supersedes=2,
+                                                        title="更正后的记录", **subject))
+    batches = {"adult_first": [[adult], [minor], [later]], "one_batch": [[adult, minor, later]]}[order]
+    for batch in batches:
+        assert signed_post(client, batch).status_code == 200
+    held = {entry.payload["version"]: entry.payload for entry in PlatformLedgerEntry.objects.all()}
+    assert "title" not in held[1]
+    assert "name" not in held[1]
+    assert held[3]["title"] == "更正后的记录"  # a later version (an adult after all) keeps what it says
+
+
+def test_an_older_version_not_yet_delivered_is_never_sent_after_a_minors_version(world):
+    """Delivery order is not guaranteed: the adult version, still retrying, would reach
+    the platform after the version telling it to drop it, with the name and the title."""
+    from tests.repair.conftest import publish
+
+    record = publish(world)  # not delivered: its event is pending
+    services.correct_record(record, by=world.credit_office, reason="行为发生时未满18周岁。",
+                            occurred_on=date(1997, 6, 1))
+    first = OutboxEvent.objects.get(event_type="record.published")
+    assert first.state == OutboxEvent.State.FAILED
+    assert "before the person was 18" in first.last_error
+    assert "name" not in first.payload
+    assert "title" not in first.payload
