@@ -41,10 +41,13 @@ def _reason(text: str) -> str | None:
 # What a record of conduct before 18 does not send: anything that says who or what. 003
 # item 10: "对已悔过改正旧有轻微失信行为的未成年人予以适当保护"; such a record is in no report,
 # public list, credit level or points (DESIGN §3), and the platform shares onwards. It
-# learns that this version of the lineage exists, its state and dates, so that it drops
+# learns that this version of the lineage exists (not whose), its state and dates, so that it drops
 # what it holds of the lineage's earlier versions (a correction showing the person was
 # under 18) and orders the later events; never the name, the title or the decision.
-WITHHELD_FOR_MINORS = ("name", "title", "decision_number", "deciding_body", "unit_credit_code", "unit_name", "reason")
+WITHHELD_FOR_MINORS = (
+    "subject_id", "subject_index", "name", "title", "decision_number", "deciding_body", "unit_credit_code", "unit_name",
+    "reason",
+)
 
 
 def record_payload(record: CreditRecord) -> dict[str, Any]:

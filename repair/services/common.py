@@ -232,3 +232,13 @@ def open_deadlines(since: date) -> list[workdays.Deadline]:
                 found.append(workdays.Deadline(case, "decide_due", functools.partial(
                     deadlines.due_from, case_type.decide_rule, filed_on=filed_on, accepted_on=accepted_on)))
     return found
+
+
+def conclusion_sent(case: Any, record: CreditRecord) -> str:
+    """The conclusion as the platform gets it (``objection.concluded``, ``repair.concluded``):
+    none for a record of conduct before 18, as its record events carry no reason
+    (``archives.events.WITHHELD_FOR_MINORS``: it is the text that becomes the record's
+    reason); else the schema's 5,000 characters at most."""
+    minor = record.subject_was_minor or CreditRecord.objects.filter(
+        lineage=record.lineage, is_current=True, subject_was_minor=True).exists()
+    return "" if minor else case.conclusion[:5000]

@@ -84,7 +84,7 @@ def concluded_payload(case: Objection, record: CreditRecord, outcome: str, resul
         "outcome": outcome,
         "result": result,
         "concluded_at": case.concluded_at.isoformat(),
-        "reason": case.conclusion[:5000],
+        "reason": common.conclusion_sent(case, record),
         "department": record.archive.department.code,
         "subject_id": str(case.subject_id),
         "subject_index": case.subject.id_number_index,

@@ -289,7 +289,7 @@ def test_a_record_of_conduct_before_18_reaches_the_platform_without_who_or_what(
                                         occurred_on=date(1997, 6, 1))
     assert corrected.subject_was_minor
     event = OutboxEvent.objects.get(event_type="record.corrected")
-    for field in ("name", "title", "decision_number", "deciding_body", "reason"):
+    for field in ("subject_id", "subject_index", "name", "title", "decision_number", "deciding_body", "reason"):
         assert event.payload[field] is None, field
     assert (event.payload["state"], event.payload["subject_was_minor"]) == ("published", True)
     assert schema.problem(schema.envelope_for(event)) is None
@@ -330,12 +330,14 @@ def test_the_platform_drops_the_versions_before_a_minors_version_whatever_the_or
     adult = envelope("record.published", record_payload(lineage=lineage, version=1, **subject))
     minor = envelope("record.corrected", record_payload(
         lineage=lineage, version=2, record_id=2, supersedes=1, subject_was_minor=True, name=None, title=None,
-        decision_number=None, deciding_body=None, **subject))
+        decision_number=None, deciding_body=None, subject_id=None, subject_index=None))
     later = envelope("record.corrected", record_payload(lineage=lineage, version=3, record_id=3, supersedes=2,
                                                         title="更正后的记录", **subject))
     batches = {"adult_first": [[adult], [minor], [later]], "one_batch": [[adult, minor, later]]}[order]
     for batch in batches:
-        assert signed_post(client, batch).status_code == 200
+        response = signed_post(client, batch)
+        assert response.status_code == 200
+        assert {receipt["status"] for receipt in response.json()["receipts"]} == {"accepted"}
     held = {entry.payload["version"]: entry.payload for entry in PlatformLedgerEntry.objects.all()}
     assert "title" not in held[1]
     assert "name" not in held[1]
@@ -355,3 +357,19 @@ def test_an_older_version_not_yet_delivered_is_never_sent_after_a_minors_version
     assert "before the person was 18" in first.last_error
     assert "name" not in first.payload
     assert "title" not in first.payload
+
+
+def test_a_case_concluded_on_a_record_of_conduct_before_18_sends_no_reason(world):
+    """The conclusion is the text that becomes the record's reason, which a minor's record
+    events never carry."""
+    from types import SimpleNamespace
+
+    from repair.services.common import conclusion_sent
+    from tests.repair.conftest import publish
+
+    record = publish(world)
+    case = SimpleNamespace(conclusion="经核实，行为发生时申请人未满十八周岁，予以更正。")
+    assert conclusion_sent(case, record) == case.conclusion
+    services.correct_record(record, by=world.credit_office, reason="行为发生时未满18周岁。",
+                            occurred_on=date(1997, 6, 1))
+    assert conclusion_sent(case, record) == ""  # the old version passed, the lineage now a minor's
