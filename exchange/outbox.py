@@ -132,19 +132,24 @@ def redact(*, aggregate_type: str, aggregate_ids: Iterable[str], lineage: str | 
 
 def withhold_older(lineage: str, *, version: int) -> int:
     """A record version of conduct before 18 was just written (``archives.events``): the
-    lineage's record events of older versions not yet delivered are never sent (they
-    name the person and say what the record said; the platform would otherwise get
-    them after the version that tells it to drop them). Blanked and failed with the
-    reason, as a purge does. Returns how many."""
+    lineage's events not delivered (pending, or failed and so re-queueable) that name the
+    person are never sent: record events of older versions (they also say what the
+    record said) and its cases' events. The platform would otherwise get them after the
+    version that tells it to drop them. Blanked and failed with the reason, as a purge
+    does. Returns how many."""
     now = timezone.now()
     events = list(
-        OutboxEvent.objects.select_for_update()
-        .filter(state=OutboxEvent.State.PENDING, event_type__startswith="record.", payload__lineage=str(lineage))
+        OutboxEvent.objects.select_for_update().filter(
+            state__in=[OutboxEvent.State.PENDING, OutboxEvent.State.FAILED], purged_at__isnull=True,
+            event_type__in=_types_with("lineage"), payload__lineage=str(lineage),
+        )
     )
     withheld = 0
     for event in events:
-        if event.payload.get("version", 0) >= version:
+        if event.event_type.startswith("record.") and event.payload.get("version", 0) >= version:
             continue
+        if event.payload.get("subject_id") is None and not event.payload.get("name"):
+            continue  # names no one already
         event.payload = {key: value for key, value in event.payload.items() if key in REDACTION_KEEPS}
         event.purged_at = now
         event.state, event.next_attempt_at = OutboxEvent.State.FAILED, None

@@ -225,17 +225,25 @@ def _forget_before_minor_version(lineage: str) -> int:
     events when it writes a minor's version (``exchange.outbox.withhold_older``)."""
     entries = list(
         PlatformLedgerEntry.objects.select_for_update()
-        .filter(event_type__startswith="record.", payload__lineage=lineage).exclude(event_type="record.purged")
+        .filter(payload__lineage=lineage).exclude(event_type="record.purged")
     )
-    minor = [entry.payload.get("version", 0) for entry in entries if entry.payload.get("subject_was_minor")]
+    minor = [entry.payload.get("version", 0) for entry in entries
+             if entry.event_type.startswith("record.") and entry.payload.get("subject_was_minor")]
     if not minor:
         return 0
     newest_minor = max(minor)
     from exchange.outbox import REDACTION_KEEPS
 
+    def older(entry: PlatformLedgerEntry) -> bool:
+        # Record versions before the newest minor's; every case event of the lineage that
+        # names the person.
+        if entry.event_type.startswith("record."):
+            return entry.payload.get("version", 0) < newest_minor
+        return entry.payload.get("subject_id") is not None
+
     blanked = 0
     for entry in entries:
-        if entry.payload.get("version", 0) < newest_minor and set(entry.payload) - REDACTION_KEEPS:
+        if older(entry) and set(entry.payload) - REDACTION_KEEPS:
             entry.payload = {k: v for k, v in entry.payload.items() if k in REDACTION_KEEPS}
             entry.save(update_fields=["payload"])
             blanked += 1

@@ -30,7 +30,9 @@ def requeue_failed(*, by: User, event_ids: Iterable[uuid.UUID] | None = None) ->
     if not permissions.may_requeue(by):
         raise PermissionDenied(_("Only the credit office re-queues platform deliveries."))
     with transaction.atomic():
-        events = OutboxEvent.objects.select_for_update().filter(state=State.FAILED)
+        # Not an event whose content was purged or withheld (a minor's lineage): its payload
+        # was cut to the ids, so it would only be rejected, its reason overwritten.
+        events = OutboxEvent.objects.select_for_update().filter(state=State.FAILED, purged_at__isnull=True)
         if event_ids is not None:
             events = events.filter(pk__in=list(event_ids))
         ids = list(events.values_list("pk", flat=True))

@@ -144,8 +144,7 @@ def concluded_payload(case: RepairApplication, record: CreditRecord, outcome: st
         "concluded_at": case.concluded_at.isoformat(),
         "reason": common.conclusion_sent(case, record),
         "display_ended_on": timezone.localdate(case.concluded_at).isoformat() if outcome == "approved" else None,
-        "subject_id": str(case.subject_id),
-        "subject_index": case.subject.id_number_index,
+        **common.person_sent(case, record),
     }
 
 

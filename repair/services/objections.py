@@ -86,8 +86,7 @@ def concluded_payload(case: Objection, record: CreditRecord, outcome: str, resul
         "concluded_at": case.concluded_at.isoformat(),
         "reason": common.conclusion_sent(case, record),
         "department": record.archive.department.code,
-        "subject_id": str(case.subject_id),
-        "subject_index": case.subject.id_number_index,
+        **common.person_sent(case, record),
     }
 
 

@@ -347,16 +347,21 @@ def test_the_platform_drops_the_versions_before_a_minors_version_whatever_the_or
 def test_an_older_version_not_yet_delivered_is_never_sent_after_a_minors_version(world):
     """Delivery order is not guaranteed: the adult version, still retrying, would reach
     the platform after the version telling it to drop it, with the name and the title."""
+    from exchange.services import requeue_failed
     from tests.repair.conftest import publish
 
-    record = publish(world)  # not delivered: its event is pending
-    services.correct_record(record, by=world.credit_office, reason="行为发生时未满18周岁。",
+    record = publish(world)  # not delivered
+    # Its retries used up: failed, and so re-queueable by the credit office.
+    OutboxEvent.objects.filter(event_type="record.published").update(state=OutboxEvent.State.FAILED)
+    flagged = services.set_objection_flag(record, flagged=True, by=world.credit_office)  # pending
+    services.correct_record(flagged, by=world.credit_office, reason="行为发生时未满18周岁。",
                             occurred_on=date(1997, 6, 1))
-    first = OutboxEvent.objects.get(event_type="record.published")
-    assert first.state == OutboxEvent.State.FAILED
-    assert "before the person was 18" in first.last_error
-    assert "name" not in first.payload
-    assert "title" not in first.payload
+    for older in OutboxEvent.objects.filter(event_type__in=["record.published", "record.objection_flagged"]):
+        assert older.state == OutboxEvent.State.FAILED
+        assert "before the person was 18" in older.last_error
+        assert "name" not in older.payload
+        assert "title" not in older.payload
+    assert requeue_failed(by=world.credit_office) == 0  # withheld, never re-queued
 
 
 def test_a_case_concluded_on_a_record_of_conduct_before_18_sends_no_reason(world):
@@ -373,3 +378,31 @@ def test_a_case_concluded_on_a_record_of_conduct_before_18_sends_no_reason(world
     services.correct_record(record, by=world.credit_office, reason="行为发生时未满18周岁。",
                             occurred_on=date(1997, 6, 1))
     assert conclusion_sent(case, record) == ""  # the old version passed, the lineage now a minor's
+
+
+def test_a_case_on_a_minors_lineage_names_no_one_and_the_platform_drops_the_earlier_ones(client, world):
+    """An objection's events carried the person's ids and the lineage: the platform could
+    tie the lineage of a minor's record back to the person through them."""
+    from disclosure.services.registration import link_citizen
+    from exchange.delivery import deliver_pending
+    from exchange.models import PlatformLedgerEntry
+    from repair import services as repair
+    from tests.repair.conftest import pdf, publish
+
+    link_citizen(world.citizen, world.subject, by=world.credit_office)
+    record = publish(world)
+    objection = repair.file_objection(record, by=world.citizen, reasons="行为发生时我未满十八周岁", files=[pdf()])
+    deliver_pending()
+    filed = PlatformLedgerEntry.objects.get(event_type="objection.updated")
+    assert filed.payload["subject_id"] == str(world.subject.pk)  # an adult's record, as filed
+    current = record.__class__.objects.get(lineage=record.lineage, is_current=True)
+    services.correct_record(current, by=world.credit_office, reason="行为发生时未满18周岁。",
+                            occurred_on=date(1997, 6, 1))
+    deliver_pending()
+    filed.refresh_from_db()
+    assert "subject_id" not in filed.payload
+    assert "subject_index" not in filed.payload
+    # A later step of the case names no one either.
+    repair.assign_case(objection, officer=world.credit_office, by=world.credit_office)
+    assigned = OutboxEvent.objects.get(event_type="objection.updated", payload__step="assigned")
+    assert (assigned.payload["subject_id"], assigned.payload["subject_index"]) == (None, None)
