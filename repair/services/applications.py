@@ -136,15 +136,16 @@ def apply_for_repair(
 
 
 def concluded_payload(case: RepairApplication, record: CreditRecord, outcome: str) -> dict[str, Any]:
+    minor = common.minors_lineage(record)  # read once for the reason and the person
     return {
         "application_id": case.pk,
         "record_id": record.pk,
         "lineage": str(record.lineage),
         "outcome": outcome,
         "concluded_at": case.concluded_at.isoformat(),
-        "reason": common.conclusion_sent(case, record),
+        "reason": common.conclusion_sent(case, minor=minor),
         "display_ended_on": timezone.localdate(case.concluded_at).isoformat() if outcome == "approved" else None,
-        **common.person_sent(case, record),
+        **common.person_sent(case, minor=minor),
     }
 
 

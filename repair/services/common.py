@@ -83,7 +83,7 @@ def _updated_payload(case: Case, step_name: str, at: datetime) -> dict[str, Any]
         "accept_due": case.accept_due.isoformat(),
         "decide_due": case.decide_due.isoformat() if case.decide_due else None,
         "occurred_at": at.isoformat(),
-        **person_sent(case, case.record),
+        **person_sent(case, minor=minors_lineage(case.record)),
     }
 
 
@@ -233,23 +233,24 @@ def open_deadlines(since: date) -> list[workdays.Deadline]:
     return found
 
 
-def _minors_lineage(record: CreditRecord) -> bool:
+def minors_lineage(record: CreditRecord) -> bool:
     """Whether ``record``, or its lineage's current version, is of conduct before 18."""
     return record.subject_was_minor or CreditRecord.objects.filter(
         lineage=record.lineage, is_current=True, subject_was_minor=True).exists()
 
 
-def conclusion_sent(case: Any, record: CreditRecord) -> str:
+def conclusion_sent(case: Any, *, minor: bool) -> str:
     """The conclusion as the platform gets it (``objection.concluded``, ``repair.concluded``):
     none for a record of conduct before 18, as its record events carry no reason
     (``archives.events.WITHHELD_FOR_MINORS``: it is the text that becomes the record's
-    reason); else the schema's 5,000 characters at most."""
-    return "" if _minors_lineage(record) else case.conclusion[:5000]
+    reason); else the schema's 5,000 characters at most. ``minor``: ``minors_lineage``."""
+    return "" if minor else case.conclusion[:5000]
 
 
-def person_sent(case: Any, record: CreditRecord) -> dict[str, Any]:
+def person_sent(case: Any, *, minor: bool) -> dict[str, Any]:
     """The person as a case event names them: not at all on a lineage of conduct before
-    18, whose record events name no one (a case event would tie the lineage to them)."""
-    if _minors_lineage(record):
+    18 (``minor``: ``minors_lineage``), whose record events name no one (a case event
+    would tie the lineage to them)."""
+    if minor:
         return {"subject_id": None, "subject_index": None}
     return {"subject_id": str(case.subject_id), "subject_index": case.subject.id_number_index}

@@ -77,6 +77,7 @@ def accept_objection(objection: Objection, *, by: User) -> Objection:
 
 
 def concluded_payload(case: Objection, record: CreditRecord, outcome: str, result: str = "unchanged") -> dict[str, Any]:
+    minor = common.minors_lineage(record)  # read once for the reason and the person
     return {
         "objection_id": case.pk,
         "record_id": record.pk,
@@ -84,9 +85,9 @@ def concluded_payload(case: Objection, record: CreditRecord, outcome: str, resul
         "outcome": outcome,
         "result": result,
         "concluded_at": case.concluded_at.isoformat(),
-        "reason": common.conclusion_sent(case, record),
+        "reason": common.conclusion_sent(case, minor=minor),
         "department": record.archive.department.code,
-        **common.person_sent(case, record),
+        **common.person_sent(case, minor=minor),
     }
 
 

@@ -13,19 +13,10 @@ from django.core.management import CommandError, call_command
 from credit_portal import services
 from credit_portal.roles import Role
 from tests import factories as f
+from tests.departments.test_membership_check import _verify
+from tests.departments.test_membership_check import security_admin as security_admin  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
-
-
-def _verify() -> str:
-    out = StringIO()
-    call_command("verify_tables", stdout=out)
-    return out.getvalue()
-
-
-@pytest.fixture
-def security_admin():  # noqa: ANN201
-    return f.make_user("sec-admin", roles=(Role.SECURITY_ADMIN,), is_staff=True)
 
 
 def test_roles_granted_through_the_service_and_the_demo_match(security_admin) -> None:

@@ -369,15 +369,16 @@ def test_a_case_concluded_on_a_record_of_conduct_before_18_sends_no_reason(world
     events never carry."""
     from types import SimpleNamespace
 
-    from repair.services.common import conclusion_sent
+    from repair.services.common import conclusion_sent, minors_lineage
     from tests.repair.conftest import publish
 
     record = publish(world)
     case = SimpleNamespace(conclusion="经核实，行为发生时申请人未满十八周岁，予以更正。")
-    assert conclusion_sent(case, record) == case.conclusion
+    assert conclusion_sent(case, minor=minors_lineage(record)) == case.conclusion
     services.correct_record(record, by=world.credit_office, reason="行为发生时未满18周岁。",
                             occurred_on=date(1997, 6, 1))
-    assert conclusion_sent(case, record) == ""  # the old version passed, the lineage now a minor's
+    # The old version passed: the lineage is now a minor's.
+    assert conclusion_sent(case, minor=minors_lineage(record)) == ""
 
 
 def test_a_case_on_a_minors_lineage_names_no_one_and_the_platform_drops_the_earlier_ones(client, world):
