@@ -263,7 +263,9 @@ def test_the_overdue_count_is_the_lists_own_and_the_departments_table_says_as_of
     Archive.objects.filter(pk=doctor.pk).update(last_updated_at=timezone.now())
     generations.advance("department-work")  # as the service's commit does (records.common._touch_archive)
     again = client.get(url)
-    assert doctor.pk not in {a.pk for a in again.context["overdue"].page.object_list}
+    # The rendered page (a cached fragment), not its lazy reads, which read afresh.
+    assert reverse("archives:archive", args=[doctor.pk]) in page
+    assert reverse("archives:archive", args=[doctor.pk]) not in again.content.decode()
     assert again.context["overdue"].summary.computed_at == computed
     assert {row.department: row.overdue for row in again.context["overdue"].summary.departments} == behind
 
@@ -293,3 +295,20 @@ def test_an_archive_shared_with_a_department_counts_in_its_table(client, world: 
     client.force_login(world.health_clerk)
     rows = client.get(reverse("archives:overdue")).context["overdue"].summary.departments
     assert [(row.department, row.overdue) for row in rows] == [(world.education, 1)]
+
+
+def test_a_cadence_changed_in_the_catalogue_shows_on_the_cached_page(client, world: World,
+                                                                      django_capture_on_commit_callbacks) -> None:
+    """The page is a cached fragment: its key names the catalogue's generation, which a
+    saved cadence advances, so a longer cadence takes the archive off the list at once."""
+    archive = _archives(world, 1)[0]
+    _age(archive, 400)
+    client.force_login(world.edu_clerk)
+    url = reverse("archives:overdue")
+    link = reverse("archives:archive", args=[archive.pk])
+    assert link in client.get(url).content.decode()  # what the page shows, not its lazy reads
+    with django_capture_on_commit_callbacks(execute=True):
+        for cadence in UpdateCadence.objects.filter(occupation=world.teacher):
+            cadence.days = 1000
+            cadence.save()
+    assert link not in client.get(url).content.decode()
