@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import models, transaction
@@ -107,7 +108,6 @@ def redact(*, aggregate_type: str, aggregate_ids: Iterable[str], lineage: str | 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("redact() must run inside the transaction of the purge.")
     from credit_portal.crypto import sm3_hexdigest
-    from exchange import schema
     from exchange.signing import canonical_json
 
     about = models.Q(aggregate_type=aggregate_type, aggregate_id__in=[str(i) for i in aggregate_ids])
@@ -119,15 +119,22 @@ def redact(*, aggregate_type: str, aggregate_ids: Iterable[str], lineage: str | 
     events = list(OutboxEvent.objects.select_for_update().filter(about, purged_at__isnull=True))
     for event in events:
         event.original_digest = sm3_hexdigest(canonical_json(schema.envelope_for(event)))
-        event.payload = {key: value for key, value in event.payload.items() if key in REDACTION_KEEPS}
-        event.purged_at = now
-        fields = ["payload", "purged_at", "original_digest"]
-        if event.state != OutboxEvent.State.DELIVERED:
-            event.state, event.next_attempt_at = OutboxEvent.State.FAILED, None
-            event.last_error = "not sent: the information was purged (retention limit)"
-            fields += ["state", "next_attempt_at", "last_error"]
-        event.save(update_fields=fields)
+        _blank(event, now=now, unsent="not sent: the information was purged (retention limit)",
+               also=["original_digest"])
     return len(events)
+
+
+def _blank(event: OutboxEvent, *, now: datetime, unsent: str, also: list[str] | None = None) -> None:
+    """Cut ``event``'s payload to ``REDACTION_KEEPS`` and mark it so; one not delivered
+    yet fails with ``unsent`` and is never sent (nor re-queued: ``purged_at``)."""
+    event.payload = {key: value for key, value in event.payload.items() if key in REDACTION_KEEPS}
+    event.purged_at = now
+    fields = ["payload", "purged_at", *(also or [])]
+    if event.state != OutboxEvent.State.DELIVERED:
+        event.state, event.next_attempt_at = OutboxEvent.State.FAILED, None
+        event.last_error = unsent
+        fields += ["state", "next_attempt_at", "last_error"]
+    event.save(update_fields=fields)
 
 
 def withhold_older(lineage: str, *, version: int) -> int:
@@ -150,19 +157,13 @@ def withhold_older(lineage: str, *, version: int) -> int:
             continue
         if event.payload.get("subject_id") is None and not event.payload.get("name"):
             continue  # names no one already
-        event.payload = {key: value for key, value in event.payload.items() if key in REDACTION_KEEPS}
-        event.purged_at = now
-        event.state, event.next_attempt_at = OutboxEvent.State.FAILED, None
-        event.last_error = "not sent: a later version shows the conduct was before the person was 18"
-        event.save(update_fields=["payload", "purged_at", "state", "next_attempt_at", "last_error"])
+        _blank(event, now=now, unsent="not sent: a later version shows the conduct was before the person was 18")
         withheld += 1
     return withheld
 
 
 def _types_with(field: str) -> list[str]:
     """The event types whose payload (docs/exchange/schema-v1.json) has ``field``."""
-    from exchange import schema
-
     document = schema.schema()
     types = []
     for branch in document["allOf"]:
