@@ -93,10 +93,6 @@ class OverdueSummary:
     departments: list[OverdueDepartment]
     computed_at: datetime
 
-    @property
-    def total(self) -> int:
-        return sum(row.overdue for row in self.departments)
-
 
 def overdue_departments(
     user: Viewer, *, scope: Scope | None = None, figures: statistics.Coverage | None = None
@@ -109,7 +105,7 @@ def overdue_departments(
     over the overdue archives on each page: at 1,000,000 people that was 100-220 ms for
     the 540,000 overdue archives of the demo data, on every visit of every clerk. So the
     summary is as of ``computed_at`` (at most ``FRAGMENT_CACHE_SECONDS`` old), which the
-    page prints; the list below it is read now. The scope's departments and co-responsible
+    page prints. The scope's departments and co-responsible
     occupations are whole (department, occupation) cells of that table; archives shared
     with the user's departments outside them are a handful, counted now (one query).
     ``figures``: the shared figures when the caller has read them.
@@ -123,11 +119,11 @@ def overdue_departments(
         counts[department_id] = (overdue, oldest) if before is None else (before[0] + overdue, min(before[1], oldest))
 
     departments, occupations = set(scope.department_ids), set(scope.occupation_ids)
-    for (department_id, occupation_id), figures in shared.figures.items():
-        if figures.overdue and figures.oldest_overdue is not None and (
+    for (department_id, occupation_id), cell in shared.figures.items():
+        if cell.overdue and cell.oldest_overdue is not None and (
             scope.unrestricted or department_id in departments or occupation_id in occupations
         ):
-            add(department_id, figures.overdue, figures.oldest_overdue)
+            add(department_id, cell.overdue, cell.oldest_overdue)
     if not scope.unrestricted and scope.shared_ids:
         outside = (
             Archive.objects.filter(id__in=scope.shared_ids).filter(overdue_condition())

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from credit_portal import audit
 from credit_portal.models import AuditEntry
-from credit_portal.trail_checks import TableCheck, entry_problem
+from credit_portal.trail_checks import TableCheck, entry_problem, last_entries
 from departments.models import Membership
 
 GRANTED, REVOKED = "departments.membership.granted", "departments.membership.revoked"
@@ -47,12 +47,8 @@ def check_memberships(chunk_size: int = 2000) -> TableCheck:
 def _last_entries(chunk_size: int = 2000) -> dict[str, AuditEntry]:
     """The entry that decides each membership: the last one naming it, oldest first
     read, or else what a grant source vouches with."""
-    last: dict[str, AuditEntry] = {}
-    for entry in (
-        AuditEntry.objects.filter(action__in=[GRANTED, REVOKED], object_type=Membership._meta.label_lower)
-        .order_by("pk").iterator(chunk_size=chunk_size)
-    ):
-        last[entry.object_id] = entry
+    last: dict[str, AuditEntry] = last_entries(  # type: ignore[assignment]
+        [GRANTED, REVOKED], Membership._meta.label_lower, lambda entry: entry.object_id, chunk_size=chunk_size)
     for source in _grant_sources:
         for pk, entry in source().items():
             last.setdefault(str(pk), entry)
