@@ -379,6 +379,27 @@ def pytest_configure(config: pytest.Config) -> None:
     # xdist sets PYTEST_XDIST_WORKER after this hook runs; its workerinput is there already.
     worker = getattr(config, "workerinput", {}).get("workerid", "main")
     settings.CACHES["default"]["KEY_PREFIX"] = f"test-{worker}"
+    _move_the_clock(config.getoption("today"))
+
+
+# --- The suite on a later day ------------------------------------------------------------
+# The portal will run for years; a test whose record carries a fixed date passes only
+# while that date's display period (3 to 36 months) or the 5-year retention still runs.
+# ``pytest --today 2031-06-01`` runs the suite with the process clock moved to that day
+# (ticking), so such tests show up years before they would fail. The database's own
+# clock and files' times stay real: tests that compare a file's age with the process
+# clock, or read PostgreSQL's now(), may fail for that reason alone.
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--today", default=None, metavar="YYYY-MM-DD",
+                     help="run the suite as if today were this day (finds tests whose fixed dates stop holding)")
+
+
+def _move_the_clock(day: str | None) -> None:
+    if not day:
+        return
+    import time_machine
+
+    time_machine.travel(f"{day}T10:00:00+08:00", tick=True).start()
 
 
 def _clear_cache() -> None:

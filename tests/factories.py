@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from credit_portal import audit
 from credit_portal.models import User
@@ -26,6 +27,15 @@ from departments.models import (
 _counter = itertools.count(1)
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+
+
+def lately(days: int = 30) -> dict[str, date]:
+    """A record's dates of conduct and decision, the decision ``days`` before today: for a
+    test of a record that must still be on display whenever the suite runs. A fixed date
+    stops being on display once its period is over (3 months for minor information), and
+    publication then ends the record at once."""
+    decided = timezone.localdate() - timedelta(days=days)
+    return {"occurred_on": decided - timedelta(days=10), "decided_on": decided}
 
 
 def make_id_number(*, birth: date = date(1985, 6, 15), region: str = "110105", male: bool = True, seq: int | None = None) -> str:

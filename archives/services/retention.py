@@ -9,26 +9,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from django.db import models, transaction
 from django.db.models.fields.files import FileField
 from django.utils import timezone
 
-from archives import hooks
-from archives.events import emit_record_event, emit_record_purged
+from archives.events import emit_record_purged
 from archives.models import CreditRecord, Subject
 from archives.services.evidence import delete_files_on_commit
-from archives.services.records.common import _audit
+from archives.services.records.common import expire_if_over
+from archives.services.records.display import retention_cutoff
 from credit_portal import audit
 from credit_portal.batches import in_locked_batches
 
 State = CreditRecord.State
 
-# 《征信业管理条例》 art. 16: "征信机构对个人不良信息的保存期限，自不良行为或者事件终止之日起为5年；
-# 超过5年的，应当予以删除". The record holds the date of the conduct and the date of the
-# decision; the decision date is the later of the two, so the count never starts before
-# the behaviour or event ended as far as the record knows.
-RETENTION_YEARS = 5
 
 
 def expire_records(*, today: date | None = None, batch_size: int = 500) -> int:
@@ -38,16 +32,7 @@ def expire_records(*, today: date | None = None, batch_size: int = 500) -> int:
     due = CreditRecord.objects.filter(state=State.PUBLISHED, is_current=True, display_until__lt=today).select_related(
         "archive__subject", "archive__occupation", "archive__department", "category", "domain"
     )
-    return in_locked_batches(due, batch_size, _expire)
-
-
-def _expire(record: CreditRecord) -> None:
-    record.state = State.EXPIRED
-    record.ended_at = timezone.now()
-    record.save(update_fields=["state", "ended_at", "updated_at"])
-    _audit("expired", record, None)
-    emit_record_event("record.expired", record)
-    hooks.record_ended(record, reason="expired", current=None, by=None)
+    return in_locked_batches(due, batch_size, lambda record: expire_if_over(record, today=today))
 
 
 def _purge_rows(model: type[models.Model], pks: list[object], doomed: dict[type[models.Model], set[object]]) -> None:
@@ -115,7 +100,7 @@ def purge_expired_negative_information(*, today: date | None = None) -> int:
     reconciliation).
     """
     today = today or timezone.localdate()
-    cutoff = today - relativedelta(years=RETENTION_YEARS)
+    cutoff = retention_cutoff(today)
     lineages = list(
         CreditRecord.objects.filter(is_current=True, polarity=CreditRecord.Polarity.NEGATIVE, decided_on__lt=cutoff)
         .values_list("lineage", "archive__subject_id")

@@ -209,3 +209,16 @@ def _propose(record: CreditRecord, kind: str, *, by: object) -> RecordChange:
     if kind == "correct":
         return services.propose_correction(record, by=by, reason="标题有误", title="违规有偿补课（更正）")
     return services.propose_withdrawal(record, by=by, reason="处罚决定已撤销")
+
+
+def test_a_correction_to_a_decision_whose_period_is_over_expires_at_once(world: World) -> None:
+    """Corrected to an earlier decision date whose display period ended before today
+    (2026-05-01): the new version ends at once instead of showing until the night."""
+    record = publish_negative(world, severity="minor", decided_on=date(2026, 3, 20))
+    change = services.propose_correction(record, by=world.edu_clerk, reason="决定日期录错",
+                                         decided_on=date(2026, 1, 10), occurred_on=date(2026, 1, 5))
+    result = services.approve_change(change, by=world.edu_reviewer2)
+    result.refresh_from_db()
+    assert (result.version, result.display_until, result.state) == (2, date(2026, 4, 10), CreditRecord.State.EXPIRED)
+    assert sorted(OutboxEvent.objects.filter(aggregate_id=str(result.pk)).values_list("event_type", flat=True)) == [
+        "record.corrected", "record.expired"]

@@ -203,7 +203,8 @@ def test_display_period_boundaries(world, severity, decided, until):
 
 
 def test_expiry_moves_records_past_display_period_and_emits(world):
-    record = _published(world, severity="minor", decided_on=date(2026, 1, 10), occurred_on=date(2026, 1, 5))
+    with time_machine.travel(date(2026, 2, 1), tick=False):  # published while its period runs
+        record = _published(world, severity="minor", decided_on=date(2026, 1, 10), occurred_on=date(2026, 1, 5))
     assert record.display_until == date(2026, 4, 10)
     assert services.expire_records(today=date(2026, 4, 10)) == 0
     assert services.expire_records(today=date(2026, 4, 11)) == 1
@@ -255,3 +256,42 @@ def test_rolled_back_transition_emits_nothing(world):
     assert OutboxEvent.objects.count() == before
     record.refresh_from_db()
     assert record.state == CreditRecord.State.SUBMITTED
+
+
+def test_a_record_whose_period_is_already_over_expires_when_published(world):
+    """Decided so long ago that its display period ended before publication: it is
+    never shown as published, not even until the nightly expiry, and no repair notice
+    announces a display that is not happening. Today is 2026-05-01 (``_today``)."""
+    record = _published(world, severity="minor", decided_on=date(2026, 1, 10), occurred_on=date(2026, 1, 5))
+    assert record.display_until == date(2026, 4, 10)
+    record.refresh_from_db()
+    assert record.state == CreditRecord.State.EXPIRED
+    assert sorted(OutboxEvent.objects.values_list("event_type", flat=True)) == ["record.expired", "record.published"]
+    assert not Notice.objects.filter(kind=Notice.Kind.REPAIR_NOTICE).exists()
+    assert services.expire_records() == 0
+
+
+def test_a_record_on_its_last_day_of_display_is_published(world):
+    with time_machine.travel(date(2026, 4, 10), tick=False):
+        record = _published(world, severity="minor", decided_on=date(2026, 1, 10), occurred_on=date(2026, 1, 5))
+    assert record.state == CreditRecord.State.PUBLISHED
+    assert Notice.objects.filter(kind=Notice.Kind.REPAIR_NOTICE, record=record).exists()
+
+
+@pytest.mark.parametrize("polarity", ["negative", "positive"])
+def test_negative_information_past_the_five_years_cannot_be_entered(world, polarity):
+    """《征信业管理条例》第十六条: 个人不良信息的保存期限…为5年；超过5年的，应当予以删除. A
+    negative decision older than that would be deleted by the next night's purge, so it is
+    refused with a message naming the first day still accepted; positive information has
+    no such limit."""
+    overrides = {"decided_on": date(2021, 4, 30), "occurred_on": date(2021, 4, 1)}
+    if polarity == "positive":
+        overrides.update(polarity="positive", severity="", is_penalty=False)
+        record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, **overrides))
+        assert record.pk
+        return
+    with pytest.raises(ValidationError) as caught:
+        draft_negative(world, **overrides)
+    assert "2021-05-01" in str(caught.value.message_dict["decided_on"])
+    assert not CreditRecord.objects.exists()
+    assert draft_negative(world, decided_on=date(2021, 5, 1), occurred_on=date(2021, 4, 1)).pk  # the last day kept

@@ -18,6 +18,7 @@ from repair.models import Objection, Rating, RepairApplication
 from tests.archives.conftest import world as world  # noqa: F401 - fixture re-export
 from tests.e2e.conftest import PHONE, assert_no_axe_violations, enable_elderly_mode, screenshot
 from tests.e2e.test_journey3_objection import sign_in, submit
+from tests.factories import lately
 from tests.repair.conftest import PDF, pdf, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -36,8 +37,7 @@ def no_horizontal_scroll(page: Any) -> None:
 @pytest.mark.parametrize("mode", ["normal", "elderly"])
 def test_repair_application_rating_and_follow_up(page: Any, base_url: str, world: Any, tmp_path: Path,
                                                  mode: str) -> None:
-    record = publish(world, severity=CreditRecord.Severity.MINOR, decided_on=date(2025, 1, 10),
-                     occurred_on=date(2025, 1, 2), title="未按期提交继续教育学时")
+    record = publish(world, severity=CreditRecord.Severity.MINOR, title="未按期提交继续教育学时", **lately())
     link_citizen(world.citizen, world.subject, by=world.credit_office)
     receipt = tmp_path / "receipt.pdf"
     receipt.write_bytes(PDF)

@@ -101,6 +101,8 @@ BAD_ROWS = [
     ("name", {"name": ""}, "required"),
     ("id_number", {"id_number": "110105198506150012"}, "invalid_id_number"),
     ("decided_on", {"occurred_on": date(2026, 3, 1), "decided_on": date(2026, 2, 1)}, "invalid"),
+    # Past the 5-year retention (征信业管理条例 art. 16): the nightly purge would delete it.
+    ("decided_on", {"occurred_on": date(2019, 1, 5), "decided_on": date(2019, 2, 1)}, "invalid"),
 ]
 
 

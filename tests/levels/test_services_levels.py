@@ -64,12 +64,13 @@ def test_level_changed_event_payload_conforms_and_survives_json(world: World, dj
 
 
 def test_the_recompute_is_queued_on_commit_not_run_inside_the_change(world: World, django_capture_on_commit_callbacks):
-    with time_machine.travel(DAY, tick=False), django_capture_on_commit_callbacks(execute=False) as callbacks:
-        publish_negative(world)
-    assert not ArchiveLevel.objects.filter(archive=world.archive).exists()
-    for callback in callbacks:
-        callback()
-    assert level_of(world).level == Level.WARNING
+    with time_machine.travel(DAY, tick=False):  # the record is on display that day, not forever
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            publish_negative(world)
+        assert not ArchiveLevel.objects.filter(archive=world.archive).exists()
+        for callback in callbacks:
+            callback()
+        assert level_of(world).level == Level.WARNING
 
 
 def test_a_record_expiring_today_changes_the_level_today(world: World, django_capture_on_commit_callbacks):

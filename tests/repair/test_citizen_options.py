@@ -12,6 +12,7 @@ from archives.models import Notice
 from credit_portal.exceptions import TransitionNotAllowed
 from repair import services
 from repair.models import CaseFile
+from tests.factories import lately
 from tests.repair.conftest import answer, pdf
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +114,7 @@ def test_the_citizen_withdraws_a_repair_application(links, world) -> None:
     from repair.models import RepairApplication
     from tests.repair.conftest import publish
 
-    record = publish(world, severity="minor", is_penalty=False)
+    record = publish(world, severity="minor", is_penalty=False, **lately())
     application = services.apply_for_repair(record, by=world.citizen, fulfilment="已履行", commitment_confirmed=True,
                                             proof=[pdf()])
     services.withdraw_case(application, by=world.citizen)
@@ -165,7 +166,7 @@ def test_the_office_asks_for_missing_material_and_the_files_settle_it(linked_cit
     from exchange.schema import envelope_for, problem
     from tests.repair.conftest import publish
 
-    record = publish(world, severity="minor", is_penalty=False)
+    record = publish(world, severity="minor", is_penalty=False, **lately())
     application = services.apply_for_repair(record, by=world.citizen, fulfilment="已履行", commitment_confirmed=True,
                                             proof=[pdf()])
     for outsider in (world.edu_reviewer, world.citizen):

@@ -18,6 +18,7 @@ from exchange.schema import envelope_for, problem
 from repair import reminders, selectors, services
 from repair.models import CaseFile, Objection, Rating, RepairApplication
 from tests import factories as f
+from tests.factories import lately
 from tests.repair.conftest import pdf, publish
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +43,9 @@ def test_eligibility_counts_the_minimum_period_from_the_decision_date(world) -> 
 
 
 def test_minor_information_is_repairable_at_once(world) -> None:
-    record = publish(world, severity=CreditRecord.Severity.MINOR, decided_on=date(2026, 11, 1), occurred_on=date(2026, 10, 1))
-    assert services.repair_eligibility(record, today=date(2026, 11, 1)).repairable
+    dates = lately(1)
+    record = publish(world, severity=CreditRecord.Severity.MINOR, **dates)
+    assert services.repair_eligibility(record, today=dates["decided_on"]).repairable
 
 
 def test_positive_information_is_not_repairable(world) -> None:

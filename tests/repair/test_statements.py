@@ -4,8 +4,11 @@ AppConfig.ready(); neither archives nor disclosure imports repair (DESIGN §2)."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from archives import annotations
 from disclosure.services.registration import link_citizen
@@ -22,7 +25,10 @@ STATEMENT = "本人声明：当日在外地出差。"
 def stated(world):
     """A record whose objection could not be verified, with the subject's statement."""
     link_citizen(world.citizen, world.subject, by=world.credit_office)
-    record = publish(world)
+    # Decided a month ago, so the record is on display whenever the suite runs: reports
+    # leave out records whose display period has ended.
+    today = timezone.localdate()
+    record = publish(world, occurred_on=today - timedelta(days=40), decided_on=today - timedelta(days=30))
     objection = services.file_objection(record, by=world.citizen, reasons="不是我")
     objection = services.accept_objection(objection, by=world.credit_office)
     objection = answer(world, objection, proposal="unverifiable", reason="材料缺失")

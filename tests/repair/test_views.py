@@ -18,6 +18,7 @@ from exchange.models import OutboxEvent
 from repair import services
 from repair.models import Objection, Rating, RepairApplication
 from tests import factories as f
+from tests.factories import lately
 from tests.repair.conftest import PDF, answer, pdf, publish
 
 pytestmark = pytest.mark.django_db
@@ -202,8 +203,7 @@ def test_objection_through_check_your_answers_to_confirmation(world, record) -> 
 
 
 def test_repair_application_flow_and_bad_input(world) -> None:
-    record = publish(world, severity=CreditRecord.Severity.MINOR, decided_on=date(2025, 1, 10),
-                     occurred_on=date(2025, 1, 2))
+    record = publish(world, severity=CreditRecord.Severity.MINOR, **lately())
     client = as_(world.citizen)
     url = reverse("repair:repair_new", args=[record.pk])
     response = client.post(url, {"fulfilment": ""})

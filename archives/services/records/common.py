@@ -3,10 +3,13 @@ last-update time and the audit entry."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from archives import hooks
+from archives.events import emit_record_event
 from archives.models import Archive, CreditRecord
 from credit_portal import audit, generations
 
@@ -48,3 +51,22 @@ def _touch_archive(archive: Archive) -> None:
 
 def _audit(action: str, record: CreditRecord, by: User | None, **detail: Any) -> None:
     audit.record(f"archives.record.{action}", actor=by, target=record, subject_ref=str(record.archive.subject_id), detail=detail or None)
+
+
+def expire_if_over(record: CreditRecord, *, today: date | None = None) -> bool:
+    """End the display of a published record whose display period is over (``expired``),
+    writing the entry and the event; the caller holds the lock. The nightly task calls
+    this for records whose period ran out; publication and corrections call it too, so
+    a record decided long ago is never shown for a day, a query or a report after its
+    period (the nightly task would only catch it the next night). Returns whether it
+    expired."""
+    today = today or timezone.localdate()
+    if record.state != State.PUBLISHED or record.display_until is None or record.display_until >= today:
+        return False
+    record.state = State.EXPIRED
+    record.ended_at = timezone.now()
+    record.save(update_fields=["state", "ended_at", "updated_at"])
+    _audit("expired", record, None)
+    emit_record_event("record.expired", record)
+    hooks.record_ended(record, reason="expired", current=None, by=None)
+    return True

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from archives import validators
 from archives.models import Archive, CreditRecord
+from archives.services.records.display import retention_cutoff
 from departments.models import OccupationCategory, RecordCategory
 
 EDITABLE_FIELDS = {
@@ -101,6 +102,11 @@ def _clean(
         add("decided_on", _("The date of the decision cannot be in the future."))
     if occurred and decided and occurred > decided:
         add("decided_on", _("The decision cannot come before the conduct."))
+    if decided and polarity == CreditRecord.Polarity.NEGATIVE and decided < retention_cutoff(today):
+        # The nightly purge would delete it (art. 16, archives.services.records.display).
+        add("decided_on", _("Negative information is kept for 5 years and must then be deleted (征信业管理条例 "
+                            "art. 16); a decision dated before %(day)s can no longer be entered.")
+            % {"day": retention_cutoff(today).isoformat()})
     if occurred and occurred < archive.subject.birth_date:
         add("occurred_on", _("The date of the conduct is before the person's birth date."))
     code = (data.get("unit_credit_code") or "").strip()

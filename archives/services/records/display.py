@@ -27,6 +27,19 @@ def repairable_from(decided_on: date, min_months: int) -> date:
     return add_months(decided_on, min_months) + timedelta(days=1)
 
 
+# 《征信业管理条例》 art. 16: "征信机构对个人不良信息的保存期限，自不良行为或者事件终止之日起为5年；
+# 超过5年的，应当予以删除". The record holds the date of the conduct and the date of the
+# decision; the decision date is the later of the two, so the count never starts before
+# the behaviour or event ended as far as the record knows.
+RETENTION_YEARS = 5
+
+
+def retention_cutoff(today: date) -> date:
+    """Negative information decided before this day is past the 5-year limit: the nightly
+    purge deletes it and no form, file or API call may enter it."""
+    return today - relativedelta(years=RETENTION_YEARS)
+
+
 def display_rule_for(tier: str) -> DisplayRule:
     try:
         return DisplayRule.objects.get(tier=tier)

@@ -21,6 +21,7 @@ from archives.services.records.common import (
     _enter_review_queue,
     _lock,
     _touch_archive,
+    expire_if_over,
 )
 from archives.services.records.display import display_rule_for, display_until_for, repairable_from
 from credit_portal.exceptions import TransitionNotAllowed
@@ -101,7 +102,9 @@ def publish_record(record: CreditRecord, *, by: User) -> CreditRecord:
         _touch_archive(locked.archive)
         _audit("published", locked, by)
         emit_record_event("record.published", locked)
-        if locked.is_penalty:
+        # Decided so long ago that the period is already over: it ends now, not tonight,
+        # and no repair notice announces a display that is not happening.
+        if not expire_if_over(locked) and locked.is_penalty:
             _send_repair_notice(locked)
     return locked
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from archives import hooks
 from archives.events import emit_record_event
 from archives.models import CreditRecord, Evidence
-from archives.services.records.common import State, _audit, _touch_archive
+from archives.services.records.common import State, _audit, _touch_archive, expire_if_over
 from archives.services.records.content import EDITABLE_FIELDS, _clean
 from archives.services.records.display import display_until_for
 from archives.services.records.review import _send_repair_notice
@@ -65,6 +65,8 @@ def apply_correction(
     _audit("corrected", new, by, previous=old.pk, proposed_by=proposed_by.pk)
     emit_record_event("record.corrected", new)
     hooks.record_ended(old, reason="corrected", current=new, by=by)
+    if expire_if_over(new):  # corrected to an earlier decision whose period is over
+        return new
     if new.is_penalty and escalates(old, new):
         _send_repair_notice(new)
     return new
