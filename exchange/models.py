@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -165,6 +167,15 @@ class PlatformLedgerEntry(models.Model):
         verbose_name = _("platform ledger entry")
         verbose_name_plural = _("platform ledger entries")
         ordering = ["received_at"]
+        indexes = [
+            # Versions of conduct before 18 by lineage (exchange.receiving.MINOR_VERSION):
+            # each batch asks it whether a late arrival must be blanked. Partial, so it
+            # holds only those rare rows and costs the other inserts nothing.
+            models.Index(
+                KeyTransform("lineage", "payload"), name="ledger_minor_lineage",
+                condition=Q(event_type__startswith="record.", payload__subject_was_minor=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.idempotency_key}"

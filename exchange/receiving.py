@@ -120,6 +120,7 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
                     lineages.add(envelope["payload"]["lineage"])
             for lineage in sorted(lineages):
                 _forget_before_minor_version(lineage)
+            _blank_late_arrivals({key: rows[key].envelope for key in inserted}, skip=lineages)
         for key, row in rows.items():
             receipt = receipts[row.index]
             if key in inserted:
@@ -220,9 +221,9 @@ def _forget_before_minor_version(lineage: str) -> int:
     """What the ledger holds of a lineage's versions older than its latest version of
     conduct before 18 is blanked (a correction showed the person was under 18): the
     schema's rule for ``subject_was_minor``. Later versions (a correction showing the
-    person was an adult after all) keep what they say. An older version never arrives
-    after it from this portal: its sender withholds the lineage's undelivered older
-    events when it writes a minor's version (``exchange.outbox.withhold_older``)."""
+    person was an adult after all) keep what they say. Older versions still to come are
+    withheld by the sender (``exchange.outbox.withhold_older``); one already in flight
+    is blanked on arrival (``_blank_late_arrivals``)."""
     entries = list(
         PlatformLedgerEntry.objects.select_for_update()
         .filter(payload__lineage=lineage).exclude(event_type="record.purged")
@@ -232,22 +233,61 @@ def _forget_before_minor_version(lineage: str) -> int:
     if not minor:
         return 0
     newest_minor = max(minor)
-    from exchange.outbox import REDACTION_KEEPS
-
-    def older(entry: PlatformLedgerEntry) -> bool:
-        # Record versions before the newest minor's; every case event of the lineage that
-        # names the person.
-        if entry.event_type.startswith("record."):
-            return entry.payload.get("version", 0) < newest_minor
-        return entry.payload.get("subject_id") is not None
-
+    keeps = _redaction_keeps()
     blanked = 0
     for entry in entries:
-        if older(entry) and set(entry.payload) - REDACTION_KEEPS:
-            entry.payload = {k: v for k, v in entry.payload.items() if k in REDACTION_KEEPS}
+        if _names_the_person_before(entry.event_type, entry.payload, newest_minor):
+            entry.payload = {k: v for k, v in entry.payload.items() if k in keeps}
             entry.save(update_fields=["payload"])
             blanked += 1
     return blanked
+
+
+# A lineage's versions of conduct before 18, found by lineage through a partial index
+# that holds only them (``ledger_minor_lineage``): every batch asks it about its own
+# lineages, and it stays as small as minors' records are rare.
+MINOR_VERSION = Q(event_type__startswith="record.", payload__subject_was_minor=True)
+
+
+def _names_the_person_before(event_type: str, payload: dict[str, Any], newest_minor: int) -> bool:
+    """Whether an event of a lineage whose version ``newest_minor`` is of conduct before
+    18 still says who or what: a record version older than it, or a case event naming
+    the person (later case events name no one)."""
+    if event_type.startswith("record."):
+        return payload.get("version", 0) < newest_minor and bool(set(payload) - _redaction_keeps())
+    return payload.get("subject_id") is not None
+
+
+def _redaction_keeps() -> frozenset[str]:
+    from exchange.outbox import REDACTION_KEEPS
+
+    return REDACTION_KEEPS
+
+
+def _blank_late_arrivals(inserted: dict[str, dict[str, Any]], *, skip: set[str]) -> int:
+    """Events stored now on a lineage whose minor's version the ledger already holds: an
+    older version the sender had already claimed when the minor's version was written
+    (withholding reaches only events not yet claimed) arrives after it, and is blanked
+    as ``_forget_before_minor_version`` blanked the ones before it. One look-up per
+    batch, through the partial index."""
+    by_lineage: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for key, envelope in inserted.items():
+        lineage = envelope["payload"].get("lineage")
+        if isinstance(lineage, str) and lineage not in skip and envelope["event_type"] != "record.purged":
+            by_lineage.setdefault(lineage, []).append((key, envelope))
+    if not by_lineage:
+        return 0
+    newest: dict[str, int] = {}
+    for lineage, version in PlatformLedgerEntry.objects.filter(MINOR_VERSION, payload__lineage__in=list(by_lineage)).order_by() \
+            .values_list("payload__lineage", "payload__version"):
+        newest[lineage] = max(newest.get(lineage, 0), version or 0)
+    late = [key for lineage, newest_minor in newest.items() for key, envelope in by_lineage[lineage]
+            if _names_the_person_before(envelope["event_type"], envelope["payload"], newest_minor)]
+    keeps = _redaction_keeps()
+    for entry in PlatformLedgerEntry.objects.select_for_update().filter(idempotency_key__in=late):
+        entry.payload = {k: v for k, v in entry.payload.items() if k in keeps}
+        entry.save(update_fields=["payload"])
+    return len(late)
 
 
 def _forget(payload: dict[str, Any]) -> int:

@@ -322,8 +322,11 @@ def test_a_name_changed_in_the_portal_reaches_the_platform(world):
     assert PlatformLedgerEntry.objects.get(event_type="subject.renamed").payload["name"] == "张新名"
 
 
-@pytest.mark.parametrize("order", ["adult_first", "one_batch"])
+@pytest.mark.parametrize("order", ["adult_first", "one_batch", "adult_late", "adult_late_in_a_batch"])
 def test_the_platform_drops_the_versions_before_a_minors_version_whatever_the_order(client, order):
+    """``adult_late``: the adult version was already claimed by a sender when the minor's
+    version was written (the sender withholds only what it has not claimed), and arrives
+    after it."""
     from exchange.models import PlatformLedgerEntry
 
     lineage, subject = str(uuid.uuid4()), _subject()
@@ -333,7 +336,8 @@ def test_the_platform_drops_the_versions_before_a_minors_version_whatever_the_or
         decision_number=None, deciding_body=None, subject_id=None, subject_index=None))
     later = envelope("record.corrected", record_payload(lineage=lineage, version=3, record_id=3, supersedes=2,
                                                         title="更正后的记录", **subject))
-    batches = {"adult_first": [[adult], [minor], [later]], "one_batch": [[adult, minor, later]]}[order]
+    batches = {"adult_first": [[adult], [minor], [later]], "one_batch": [[adult, minor, later]],
+               "adult_late": [[minor], [later], [adult]], "adult_late_in_a_batch": [[minor], [later, adult]]}[order]
     for batch in batches:
         response = signed_post(client, batch)
         assert response.status_code == 200
@@ -342,6 +346,25 @@ def test_the_platform_drops_the_versions_before_a_minors_version_whatever_the_or
     assert "title" not in held[1]
     assert "name" not in held[1]
     assert held[3]["title"] == "更正后的记录"  # a later version (an adult after all) keeps what it says
+
+
+def test_a_case_event_naming_the_person_that_arrives_after_a_minors_version_is_dropped(client):
+    from exchange.models import PlatformLedgerEntry
+
+    lineage, subject = str(uuid.uuid4()), _subject()
+    minor = envelope("record.corrected", record_payload(
+        lineage=lineage, version=2, record_id=2, supersedes=1, subject_was_minor=True, name=None, title=None,
+        decision_number=None, deciding_body=None, subject_id=None, subject_index=None))
+    filed = envelope("objection.updated", {
+        "objection_id": 7, "reference": "YY-20260501-3F9A0C", "step": "filed", "state": "submitted", "record_id": 1,
+        "lineage": lineage, "accept_due": "2026-05-06", "decide_due": None,
+        "occurred_at": "2026-05-01T10:00:00+08:00", **subject})
+    other = envelope("objection.updated", {**filed["payload"], "lineage": str(uuid.uuid4())})
+    for batch in ([minor], [filed, other]):
+        assert {r["status"] for r in signed_post(client, batch).json()["receipts"]} == {"accepted"}
+    held = {entry.idempotency_key: entry.payload for entry in PlatformLedgerEntry.objects.all()}
+    assert "subject_id" not in held[uuid.UUID(filed["idempotency_key"])]
+    assert held[uuid.UUID(other["idempotency_key"])]["subject_id"] == subject["subject_id"]  # another lineage
 
 
 def test_an_older_version_not_yet_delivered_is_never_sent_after_a_minors_version(world):
