@@ -92,15 +92,17 @@ def batches(entries: Iterator[AuditEntry], size: int) -> Iterator[list[AuditEntr
 
 def entries_with_rows(
     result: TableCheck, actions: list[str], rows: QuerySet[Model], *, named: str, chunk_size: int,
+    through: int | None = None,
 ) -> Iterator[tuple[AuditEntry, Model]]:
     """Each intact entry of ``actions`` naming a row of ``rows``' model, oldest first, with
     that row (read ``chunk_size`` at a time from ``rows``), counted in ``result``. An
     entry that cannot be trusted, or whose row is missing (``named`` and its id), is a
-    problem in ``result`` and not yielded."""
-    entries = (
-        AuditEntry.objects.filter(action__in=actions, object_type=rows.model._meta.label_lower)
-        .order_by("pk").iterator(chunk_size=chunk_size)
-    )
+    problem in ``result`` and not yielded. ``through``: only entries chained at or before
+    that sequence (what a purge is about to delete)."""
+    entries = AuditEntry.objects.filter(action__in=actions, object_type=rows.model._meta.label_lower)
+    if through is not None:
+        entries = entries.filter(sequence__lte=through)
+    entries = entries.order_by("pk").iterator(chunk_size=chunk_size)
     for batch in batches(entries, chunk_size):
         found = rows.in_bulk([int(e.object_id) for e in batch if e.object_id.isdigit()])
         for entry in batch:

@@ -25,8 +25,9 @@ class DisclosureConfig(AppConfig):
 
         # The query log people read, checked against the trail (manage.py verify_tables).
         from credit_portal import trail_checks
-        from disclosure.services.log_check import check_query_logs
+        from disclosure.services.log_check import carry_forward_query_logs, check_query_logs
 
         trail_checks.register("query log", check_query_logs)
+        trail_checks.register_carry_forward(carry_forward_query_logs)
         city.register_series(statistics.series)
         city.register_figures(statistics.figures)

@@ -60,3 +60,63 @@ def test_a_query_moved_to_another_person_or_made_a_grant_is_named(disc) -> None:
     assert "query log: 2 of 2 do not match" in message
     assert f"query log {granted.pk} differs in the person" in message
     assert f"query log {refused.pk} differs in the outcome, the reason" in message
+
+
+@pytest.fixture
+def long_ago(settings):  # type: ignore[no-untyped-def]
+    """The clock two retention periods back, from before the world is made (list it
+    before ``disc``); the test calls what it yields to come back to today."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    traveller = time_machine.travel(timezone.now() - timedelta(days=2 * settings.AUDIT_RETENTION_DAYS + 20))
+    traveller.start()
+    back: list[bool] = []
+
+    def back_to_today() -> None:
+        traveller.stop()
+        back.append(True)
+
+    yield back_to_today
+    if not back:
+        traveller.stop()
+
+
+def test_queries_older_than_the_trail_are_still_checked_after_two_purges(long_ago, disc, settings) -> None:
+    """The trail keeps its entries 184 days, the person's query log for good: after a
+    purge nothing vouched for a query's row, and deleting it hid the query from the person
+    unseen. The purge first carries the rows its entries vouch for forward (ids, count and
+    digest in a fresh entry), and a later purge carries that entry again."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from credit_portal.audit_anchor import purge_expired
+    from credit_portal.models import AuditEntry
+    from credit_portal.roles import Role
+    from disclosure.services.log_check import CARRIED
+    from tests import factories as f
+
+    granted, refused = _queried(disc)
+    auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
+    long_ago()
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
+        assert purge_expired(by=auditor) is not None
+    assert not AuditEntry.objects.filter(object_id=str(granted.pk), object_type="disclosure.querylog").exists()
+    (first,) = AuditEntry.objects.filter(action=CARRIED)
+    assert first.detail["count"] == 2
+    assert "query log: 1 recorded rows match." in _verify()  # the carried entry, its two rows whole
+    assert purge_expired(by=auditor) is not None  # the first carried entry is past retention now
+    (second,) = AuditEntry.objects.filter(action=CARRIED)
+    assert second.detail["carried_forward"] == first.uid
+    assert "query log: 1 recorded rows match." in _verify()
+
+    QueryLog.objects.filter(pk=refused.pk).update(outcome="granted", reason="ok")
+    with pytest.raises(CommandError, match="no longer say what their purged entries recorded"):
+        _verify()
+    QueryLog.objects.filter(pk=granted.pk).delete()
+    with pytest.raises(CommandError, match=rf"1 query log rows it carries are missing \({granted.pk}\)"):
+        _verify()
