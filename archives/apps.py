@@ -20,7 +20,8 @@ class ArchivesConfig(AppConfig):
         city.register_figures(statistics.figures)
         # Which finding is current (the seal does not say), checked against the trail
         # (manage.py verify_tables).
-        from archives.findings_check import check_findings
+        from archives.findings_check import carry_forward_findings, check_findings
         from credit_portal import trail_checks
 
         trail_checks.register("yearly findings", check_findings)
+        trail_checks.register_carry_forward(carry_forward_findings)

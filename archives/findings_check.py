@@ -20,10 +20,16 @@ from django.db.models import Prefetch
 
 from archives.models import AnnualFinding, Evidence
 from archives.services.findings import seal_for
-from credit_portal.trail_checks import TableCheck, entries_with_rows, where
+from credit_portal.trail_checks import CARRY_CHUNK, TableCheck, carried, carry_rows, entries_with_rows, where
 
 SIGNED = "archives.finding.signed"
+# Signed findings whose entries the purge took, carried forward by id with a digest of
+# what cannot change once signed (the seal covers the words and the evidence); the state
+# and is_current change when a later version is signed, so they are checked, not digested.
+CARRIED = "archives.finding.carried"
+_COMPARED = ("id", "archive_id", "year", "version", "seal")
 _KEPT = {AnnualFinding.State.SIGNED, AnnualFinding.State.SUPERSEDED}
+_EVIDENCE = Prefetch("evidence", queryset=Evidence.objects.only("id", "finding", "digest"))
 
 
 def _sealed_as_signed(row: AnnualFinding) -> bool:
@@ -44,9 +50,20 @@ def check_findings(chunk_size: int = 2000) -> TableCheck:
     of each archive and year those entries signed."""
     result = TableCheck("yearly findings")
     last_signed: dict[tuple[int, int], AnnualFinding] = {}  # (archive, year) → the finding signed last
-    evidence = Prefetch("evidence", queryset=Evidence.objects.only("id", "finding", "digest"))
+    # Carried findings were signed before every entry still in the trail; within an
+    # archive and year, a higher version was signed later.
+    earlier: list[AnnualFinding] = []
+    for ids in carried(result, CARRIED, _compared_rows, named="finding"):
+        for row in AnnualFinding.objects.filter(pk__in=ids).prefetch_related(_EVIDENCE).order_by("pk"):
+            if row.state not in _KEPT:
+                result.problems.append(f"{_named(row)} was signed (carried forward), yet is now {row.state}")
+            elif not _sealed_as_signed(row):
+                result.problems.append(f"{_named(row)} (carried forward) no longer matches its seal")
+            earlier.append(row)
+    for row in sorted(earlier, key=lambda r: (r.archive_id, r.year, r.version)):
+        last_signed[(row.archive_id, row.year)] = row
     for entry, row in entries_with_rows(
-        result, [SIGNED], AnnualFinding.objects.prefetch_related(evidence), named="finding", chunk_size=chunk_size,
+        result, [SIGNED], AnnualFinding.objects.prefetch_related(_EVIDENCE), named="finding", chunk_size=chunk_size,
     ):
         if row.state not in _KEPT:
             result.problems.append(f"{where(entry)}: {_named(row)} was signed, yet is now {row.state}")
@@ -70,3 +87,21 @@ def check_findings(chunk_size: int = 2000) -> TableCheck:
                 f"but the current one is {instead}"
             )
     return result
+
+
+def _compared_rows(ids: list[int]) -> list[tuple[object, ...]]:
+    return list(AnnualFinding.objects.filter(pk__in=ids).order_by().values_list(*_COMPARED))
+
+
+def carry_forward_findings(through: int, by: object) -> int:
+    """Before the trail's entries through sequence ``through`` are purged: the findings
+    their ``finding.signed`` entries vouch for (intact entries, rows signed or superseded
+    and matching their seal) and the carried entries among them, in fresh entries."""
+    vouched = [
+        row.pk for _entry, row in entries_with_rows(
+            TableCheck("carry"), [SIGNED], AnnualFinding.objects.prefetch_related(_EVIDENCE), named="finding",
+            chunk_size=CARRY_CHUNK, through=through,
+        )
+        if row.state in _KEPT and _sealed_as_signed(row)  # only what the trail still vouches for is carried
+    ]
+    return carry_rows(CARRIED, vouched, _compared_rows, through=through, by=by)

@@ -74,6 +74,83 @@ def carry_forward(through: int, *, by: object) -> int:
     return sum(carrier(through, by) for carrier in _carriers)
 
 
+# Rows vouched for by entries the purge is about to delete, carried forward in bulk: a
+# table whose rows each have an entry of their own (the query log, yearly findings) gets,
+# per CARRY_CHUNK rows, one fresh entry naming them by id ranges with their count and the
+# SM3 digest of the fields its check compares; a carried entry about to be purged is
+# carried again as it is. The entry's MAC makes the ranges and the digest as trustworthy
+# as the entries they replace.
+CARRY_CHUNK = 2000
+
+
+def fingerprint(rows: list[tuple[object, ...]]) -> str:
+    """SM3 of ``rows`` (tuples whose first item is the id), in id order."""
+    from credit_portal.crypto import sm3_hexdigest
+
+    text = "\n".join("|".join("" if v is None else str(v) for v in row) for row in sorted(rows, key=lambda r: r[0]))
+    return sm3_hexdigest(text.encode("utf-8"))
+
+
+def id_ranges(ids: list[int]) -> list[list[int]]:
+    ranges: list[list[int]] = []
+    for pk in sorted(ids):
+        if ranges and pk == ranges[-1][1] + 1:
+            ranges[-1][1] = pk
+        else:
+            ranges.append([pk, pk])
+    return ranges
+
+
+def ids_in(ranges: list[list[int]]) -> list[int]:
+    return [pk for first, last in ranges for pk in range(first, last + 1)]
+
+
+def carry_rows(action: str, ids: list[int], compared: Callable[[list[int]], list[tuple[object, ...]]], *,
+               through: int, by: object) -> int:
+    """Write ``action`` entries carrying ``ids`` (``compared(ids)`` gives the rows' compared
+    fields, id first), then carry again the ``action`` entries chained through ``through``.
+    Returns how many entries it wrote."""
+    from credit_portal import audit
+
+    written = 0
+    for start in range(0, len(ids), CARRY_CHUNK):
+        chunk = ids[start:start + CARRY_CHUNK]
+        audit.record(action, actor=by, detail={  # type: ignore[arg-type]
+            "ranges": id_ranges(chunk), "count": len(chunk), "digest": fingerprint(compared(chunk)),
+        })
+        written += 1
+    for entry in AuditEntry.objects.filter(action=action, sequence__lte=through).order_by("pk"):
+        if entry_problem(entry) is None:
+            audit.record(action, actor=by, detail={**entry.detail, "carried_forward": entry.uid})  # type: ignore[arg-type]
+            written += 1
+    return written
+
+
+def carried(result: TableCheck, action: str, compared: Callable[[list[int]], list[tuple[object, ...]]], *,
+            named: str) -> Iterator[list[int]]:
+    """Each intact ``action`` entry's ids whose rows are all there and say what was
+    carried; a missing row (by id) or a changed one (by the entry's range) is a problem in
+    ``result`` and its ids are not yielded."""
+    for entry in AuditEntry.objects.filter(action=action).order_by("pk").iterator(chunk_size=200):
+        result.entries += 1
+        if problem := entry_problem(entry):
+            result.problems.append(problem)
+            continue
+        ids = ids_in(entry.detail["ranges"])
+        rows = compared(ids)
+        missing = sorted(set(ids) - {row[0] for row in rows})
+        if missing:
+            shown = ", ".join(str(pk) for pk in missing[:10]) + (" …" if len(missing) > 10 else "")
+            result.problems.append(f"{where(entry)}: {len(missing)} {named} rows it carries are missing ({shown})")
+        elif fingerprint(rows) != entry.detail["digest"]:
+            result.problems.append(
+                f"{where(entry)}: the {named} rows it carries (ids {ids[0]}–{ids[-1]}) no longer say what their "
+                "purged entries recorded"
+            )
+        else:
+            yield ids
+
+
 def last_entries(actions: list[str], object_type: str, key: Callable[[AuditEntry], object], *,
                  chunk_size: int = 2000) -> dict[object, AuditEntry]:
     """The last entry of ``actions`` on ``object_type`` for each ``key(entry)``, oldest first read."""

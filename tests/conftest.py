@@ -463,3 +463,27 @@ def _celery_eagerness_from_settings() -> None:
     from credit_portal.celery import app
 
     app.conf.task_always_eager = django_settings.CELERY_TASK_ALWAYS_EAGER
+
+
+# --- Past the audit trail's retention ------------------------------------------------------
+@pytest.fixture
+def long_ago(settings):  # type: ignore[no-untyped-def]
+    """The clock two retention periods back, from before the world is made (list it
+    before the fixture that makes it, ``world`` or ``disc``); the test calls what it
+    yields to come back to today. For what the trail's retention purge must carry."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    traveller = time_machine.travel(timezone.now() - timedelta(days=2 * settings.AUDIT_RETENTION_DAYS + 20))
+    traveller.start()
+    back: list[bool] = []
+
+    def back_to_today() -> None:
+        traveller.stop()
+        back.append(True)
+
+    yield back_to_today
+    if not back:
+        traveller.stop()

@@ -12,7 +12,7 @@ an entry (bulk-loaded demo data) are not this check's business.
 from __future__ import annotations
 
 from credit_portal.models import AuditEntry
-from credit_portal.trail_checks import TableCheck, entries_with_rows, where
+from credit_portal.trail_checks import CARRY_CHUNK, TableCheck, carried, carry_rows, entries_with_rows, where
 from disclosure.models import QueryLog
 
 # The entries that record a QueryLog row, and the outcome each implies (None: read from its detail).
@@ -51,7 +51,8 @@ def check_query_logs(chunk_size: int = 2000) -> TableCheck:
     ):
         if differences := _differences(entry, row):
             result.problems.append(f"{where(entry)}: query log {row.pk} differs in {', '.join(differences)}")
-    _check_carried(result)
+    for _ids in carried(result, CARRIED, _compared_rows, named="query log"):
+        pass  # each carried row is there and says what its entry recorded
     return result
 
 
@@ -59,35 +60,10 @@ def check_query_logs(chunk_size: int = 2000) -> TableCheck:
 # The trail keeps entries 184 days (AUDIT_RETENTION_DAYS); the query log is kept for good.
 # Once the purge took a query's entry, nothing vouched for its row: a row deleted in the
 # database after six months hid the query from the person for good. Before the purge
-# deletes them, the rows its entries vouch for (and still match) are carried forward in
-# fresh entries, each naming up to CARRY_CHUNK rows by id ranges with their count and the
-# SM3 digest of what the check compares; a carried entry about to be purged is carried
-# again as it is. The check then reads every row a carried entry names.
+# deletes them, the rows its entries vouch for (and that still match) are carried forward
+# (``credit_portal.trail_checks.carry_rows``); the check then reads every row carried.
 CARRIED = "disclosure.query_log.carried"
-CARRY_CHUNK = 2000
 _COMPARED = ("id", "actor_id", "subject_id", "outcome", "reason", "channel")
-
-
-def _fingerprint(rows: list[tuple[object, ...]]) -> str:
-    """SM3 of the compared fields of ``rows`` (tuples of ``_COMPARED``), in id order."""
-    from credit_portal.crypto import sm3_hexdigest
-
-    text = "\n".join("|".join("" if v is None else str(v) for v in row) for row in sorted(rows, key=lambda r: r[0]))
-    return sm3_hexdigest(text.encode("utf-8"))
-
-
-def _ranges(ids: list[int]) -> list[list[int]]:
-    ranges: list[list[int]] = []
-    for pk in sorted(ids):
-        if ranges and pk == ranges[-1][1] + 1:
-            ranges[-1][1] = pk
-        else:
-            ranges.append([pk, pk])
-    return ranges
-
-
-def _ids(ranges: list[list[int]]) -> list[int]:
-    return [pk for first, last in ranges for pk in range(first, last + 1)]
 
 
 def _compared_rows(ids: list[int]) -> list[tuple[object, ...]]:
@@ -98,47 +74,11 @@ def carry_forward_query_logs(through: int, by: object) -> int:
     """Before the trail's entries through sequence ``through`` are purged: the query log
     rows their entries vouch for (intact entries, rows that still match) and the carried
     entries among them, in fresh entries. Returns how many entries it wrote."""
-    from credit_portal import audit
-    from credit_portal.trail_checks import entry_problem
-
-    vouched: list[int] = []
-    for entry, row in entries_with_rows(
-        TableCheck("carry"), list(ACTIONS), QueryLog.objects.all(), named="query log", chunk_size=CARRY_CHUNK,
-        through=through,
-    ):
-        if not _differences(entry, row):  # only what the trail still vouches for is carried
-            vouched.append(row.pk)
-    written = 0
-    for start in range(0, len(vouched), CARRY_CHUNK):
-        ids = vouched[start:start + CARRY_CHUNK]
-        audit.record(CARRIED, actor=by, detail={  # type: ignore[arg-type]
-            "ranges": _ranges(ids), "count": len(ids), "digest": _fingerprint(_compared_rows(ids)),
-        })
-        written += 1
-    for entry in AuditEntry.objects.filter(action=CARRIED, sequence__lte=through).order_by("pk"):
-        if entry_problem(entry) is None:
-            audit.record(CARRIED, actor=by, detail={**entry.detail, "carried_forward": entry.uid})  # type: ignore[arg-type]
-            written += 1
-    return written
-
-
-def _check_carried(result: TableCheck) -> None:
-    from credit_portal.trail_checks import entry_problem
-
-    for entry in AuditEntry.objects.filter(action=CARRIED).order_by("pk").iterator(chunk_size=200):
-        result.entries += 1
-        if problem := entry_problem(entry):
-            result.problems.append(problem)
-            continue
-        ids = _ids(entry.detail["ranges"])
-        rows = _compared_rows(ids)
-        missing = sorted(set(ids) - {row[0] for row in rows})
-        if missing:
-            shown = ", ".join(str(pk) for pk in missing[:10]) + (" …" if len(missing) > 10 else "")
-            result.problems.append(f"{where(entry)}: {len(missing)} query log rows it carries are missing ({shown})")
-        elif _fingerprint(rows) != entry.detail["digest"]:
-            first, last = ids[0], ids[-1]
-            result.problems.append(
-                f"{where(entry)}: the query log rows it carries (ids {first}–{last}) no longer say what their "
-                "purged entries recorded"
-            )
+    vouched = [
+        row.pk for entry, row in entries_with_rows(
+            TableCheck("carry"), list(ACTIONS), QueryLog.objects.all(), named="query log", chunk_size=CARRY_CHUNK,
+            through=through,
+        )
+        if not _differences(entry, row)  # only what the trail still vouches for is carried
+    ]
+    return carry_rows(CARRIED, vouched, _compared_rows, through=through, by=by)

@@ -87,3 +87,46 @@ def test_evidence_swapped_under_a_signed_finding_is_named(versions) -> None:
     assert f"finding {serious.pk} (archive {serious.archive_id}, 2025, version 1) no longer matches its seal" in (
         _problems()
     )
+
+
+def test_findings_signed_before_two_purges_are_still_checked(long_ago, world, settings) -> None:
+    """The trail keeps its entries 184 days, the findings for years: after a purge
+    nothing said which finding was signed last, and the older serious one could be put
+    back unseen. The purge carries the signed findings forward (ids, digest of what a
+    signature fixes) and a later purge carries that entry again."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from archives.findings_check import CARRIED
+    from credit_portal.audit_anchor import purge_expired
+    from credit_portal.models import AuditEntry
+    from credit_portal.roles import Role
+    from tests import factories as f
+
+    serious = _sign(world, year=2025, status="serious", basis="经查实存在严重失信行为")
+    trustworthy = _sign(world, year=2025, status="trustworthy", basis="复核后认定守信")
+    auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
+    long_ago()
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
+        assert purge_expired(by=auditor) is not None
+    assert not AuditEntry.objects.filter(action="archives.finding.signed").exists()
+    (first,) = AuditEntry.objects.filter(action=CARRIED)
+    assert first.detail["count"] == 2
+    assert "Every checked table matches" in _verify()
+    assert purge_expired(by=auditor) is not None
+    (second,) = AuditEntry.objects.filter(action=CARRIED)
+    assert second.detail["carried_forward"] == first.uid
+    assert "Every checked table matches" in _verify()
+
+    # The older serious finding put back as the current one.
+    AnnualFinding.objects.filter(pk=trustworthy.pk).update(is_current=False, state=AnnualFinding.State.SUPERSEDED)
+    AnnualFinding.objects.filter(pk=serious.pk).update(is_current=True, state=AnnualFinding.State.SIGNED)
+    assert f"the finding signed last is finding {trustworthy.pk}" in _problems()
+    # What it says changed: its seal no longer matches.
+    AnnualFinding.objects.filter(pk=serious.pk).update(basis="经查实守信")
+    assert f"finding {serious.pk} (archive" in _problems()
+    assert "no longer say what their purged entries recorded" not in _problems()  # the seal column is unchanged
+    AnnualFinding.objects.filter(pk=serious.pk).update(seal="0" * 64)
+    assert "no longer say what their purged entries recorded" in _problems()

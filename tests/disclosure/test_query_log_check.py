@@ -62,28 +62,6 @@ def test_a_query_moved_to_another_person_or_made_a_grant_is_named(disc) -> None:
     assert f"query log {refused.pk} differs in the outcome, the reason" in message
 
 
-@pytest.fixture
-def long_ago(settings):  # type: ignore[no-untyped-def]
-    """The clock two retention periods back, from before the world is made (list it
-    before ``disc``); the test calls what it yields to come back to today."""
-    from datetime import timedelta
-
-    import time_machine
-    from django.utils import timezone
-
-    traveller = time_machine.travel(timezone.now() - timedelta(days=2 * settings.AUDIT_RETENTION_DAYS + 20))
-    traveller.start()
-    back: list[bool] = []
-
-    def back_to_today() -> None:
-        traveller.stop()
-        back.append(True)
-
-    yield back_to_today
-    if not back:
-        traveller.stop()
-
-
 def test_queries_older_than_the_trail_are_still_checked_after_two_purges(long_ago, disc, settings) -> None:
     """The trail keeps its entries 184 days, the person's query log for good: after a
     purge nothing vouched for a query's row, and deleting it hid the query from the person
