@@ -102,6 +102,7 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
     if rows:
         now = timezone.now()
         with transaction.atomic():
+            _lock_lineages({row.envelope["payload"].get("lineage") for row in rows.values()})
             inserted = _insert_ignoring_conflicts(rows, source=source, now=now)
             earlier = {
                 str(key): digest for key, digest in PlatformLedgerEntry.objects.filter(
@@ -217,6 +218,23 @@ def _insert_chunk(items: list[tuple[str, _Row]], *, source: str, now: datetime) 
     return sql, params
 
 
+def _lock_lineages(lineages: set[object]) -> None:
+    """On PostgreSQL, a transaction-scoped advisory lock per lineage of the batch, in one
+    order: two senders delivering the same lineage at once (a minor's version and an
+    older one still in flight) would each miss the other's uncommitted row, and the older
+    one would keep the name. The second now waits for the first and sees its row. (SQLite
+    serializes writers anyway.)"""
+    keys = sorted(lineage for lineage in lineages if isinstance(lineage, str))
+    if not keys or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(%s::text[]) AS k"
+            " ORDER BY h) AS ordered",
+            [keys],
+        )
+
+
 def _forget_before_minor_version(lineage: str) -> int:
     """What the ledger holds of a lineage's versions older than its latest version of
     conduct before 18 is blanked (a correction showed the person was under 18): the
@@ -228,11 +246,12 @@ def _forget_before_minor_version(lineage: str) -> int:
         PlatformLedgerEntry.objects.select_for_update()
         .filter(payload__lineage=lineage).exclude(event_type="record.purged")
     )
-    minor = [entry.payload.get("version", 0) for entry in entries
-             if entry.event_type.startswith("record.") and entry.payload.get("subject_was_minor")]
-    if not minor:
+    newest_minor: _Minor | None = None
+    for entry in entries:
+        if entry.event_type.startswith("record.") and entry.payload.get("subject_was_minor"):
+            newest_minor = _newest(newest_minor, entry.payload)
+    if newest_minor is None:
         return 0
-    newest_minor = max(minor)
     keeps = _redaction_keeps()
     blanked = 0
     for entry in entries:
@@ -249,13 +268,28 @@ def _forget_before_minor_version(lineage: str) -> int:
 MINOR_VERSION = Q(event_type__startswith="record.", payload__subject_was_minor=True)
 
 
-def _names_the_person_before(event_type: str, payload: dict[str, Any], newest_minor: int) -> bool:
-    """Whether an event of a lineage whose version ``newest_minor`` is of conduct before
-    18 still says who or what: a record version older than it, or a case event naming
-    the person (later case events name no one)."""
+class _Minor(NamedTuple):
+    """A lineage's newest version of conduct before 18: its number and its record id."""
+
+    version: int
+    record_id: int
+
+
+def _newest(minor: _Minor | None, payload: dict[str, Any]) -> _Minor:
+    found = _Minor(payload.get("version") or 0, payload.get("record_id") or 0)
+    return found if minor is None or found.version > minor.version else minor
+
+
+def _names_the_person_before(event_type: str, payload: dict[str, Any], minor: _Minor) -> bool:
+    """Whether an event of a lineage whose version ``minor`` is of conduct before 18
+    still says who or what of it: a record version older than it, or a case event naming
+    the person on a record up to it (a case on a later version, a correction showing an
+    adult after all, names the person as the sender does; record ids grow with the
+    versions)."""
     if event_type.startswith("record."):
-        return payload.get("version", 0) < newest_minor and bool(set(payload) - _redaction_keeps())
-    return payload.get("subject_id") is not None
+        return payload.get("version", 0) < minor.version and bool(set(payload) - _redaction_keeps())
+    about = payload.get("record_id")
+    return payload.get("subject_id") is not None and (not isinstance(about, int) or about <= minor.record_id)
 
 
 def _redaction_keeps() -> frozenset[str]:
@@ -277,10 +311,12 @@ def _blank_late_arrivals(inserted: dict[str, dict[str, Any]], *, skip: set[str])
             by_lineage.setdefault(lineage, []).append((key, envelope))
     if not by_lineage:
         return 0
-    newest: dict[str, int] = {}
-    for lineage, version in PlatformLedgerEntry.objects.filter(MINOR_VERSION, payload__lineage__in=list(by_lineage)).order_by() \
-            .values_list("payload__lineage", "payload__version"):
-        newest[lineage] = max(newest.get(lineage, 0), version or 0)
+    newest: dict[str, _Minor] = {}
+    for lineage, version, record_id in (
+        PlatformLedgerEntry.objects.filter(MINOR_VERSION, payload__lineage__in=list(by_lineage)).order_by()
+        .values_list("payload__lineage", "payload__version", "payload__record_id")
+    ):
+        newest[lineage] = _newest(newest.get(lineage), {"version": version, "record_id": record_id})
     late = [key for lineage, newest_minor in newest.items() for key, envelope in by_lineage[lineage]
             if _names_the_person_before(envelope["event_type"], envelope["payload"], newest_minor)]
     keeps = _redaction_keeps()

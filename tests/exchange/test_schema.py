@@ -367,6 +367,30 @@ def test_a_case_event_naming_the_person_that_arrives_after_a_minors_version_is_d
     assert held[uuid.UUID(other["idempotency_key"])]["subject_id"] == subject["subject_id"]  # another lineage
 
 
+def test_a_case_on_a_later_adult_version_keeps_the_person_on_the_platform(client):
+    """A correction showed the conduct was before 18 (version 2), a later one that the
+    person was an adult after all (version 3): the sender names the person on version
+    3's cases, and the platform keeps them, in whatever batch they come."""
+    from exchange.models import PlatformLedgerEntry
+
+    lineage, subject = str(uuid.uuid4()), _subject()
+    minor = envelope("record.corrected", record_payload(
+        lineage=lineage, version=2, record_id=2, supersedes=1, subject_was_minor=True, name=None, title=None,
+        decision_number=None, deciding_body=None, subject_id=None, subject_index=None))
+    adult = envelope("record.corrected", record_payload(lineage=lineage, version=3, record_id=3, supersedes=2,
+                                                        **subject))
+    case = {"objection_id": 7, "step": "filed", "state": "submitted", "lineage": lineage, "accept_due": "2026-05-06",
+            "decide_due": None, "occurred_at": "2026-05-01T10:00:00+08:00", **subject}
+    on_adult = envelope("objection.updated", {**case, "reference": "YY-20260501-3F9A0C", "record_id": 3})
+    on_first = envelope("objection.updated", {**case, "reference": "YY-20260501-3F9A0D", "objection_id": 8,
+                                              "record_id": 1})
+    for batch in ([minor], [adult], [on_adult, on_first]):
+        assert {r["status"] for r in signed_post(client, batch).json()["receipts"]} == {"accepted"}
+    held = {entry.idempotency_key: entry.payload for entry in PlatformLedgerEntry.objects.all()}
+    assert held[uuid.UUID(on_adult["idempotency_key"])]["subject_id"] == subject["subject_id"]
+    assert "subject_id" not in held[uuid.UUID(on_first["idempotency_key"])]  # a case on the version before 18
+
+
 def test_an_older_version_not_yet_delivered_is_never_sent_after_a_minors_version(world):
     """Delivery order is not guaranteed: the adult version, still retrying, would reach
     the platform after the version telling it to drop it, with the name and the title."""
