@@ -40,6 +40,17 @@ class PurgeNotPossible(Exception):
     """The purge cannot delete: the maintenance role is not reachable from here."""
 
 
+class PurgeRefused(Exception):
+    """``verify_tables`` names a difference between a table and the trail: the entries the
+    purge would delete may be its evidence (and the purge carries forward only what the
+    trail still vouches for), so nothing is purged until it is resolved."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "; ".join(problems[:5]) + (" …" if len(problems) > 5 else "")
+        super().__init__(f"verify_tables names {len(problems)} difference(s): {shown}")
+
+
 def anchor_mac(anchor: AuditAnchor) -> str:
     """HMAC-SM3 of the anchor under its own key version (a rotation anchor: the old key,
     over the version the chain continues under as well)."""
@@ -159,11 +170,14 @@ def purge_expired(*, by: User | None, now: datetime | None = None) -> AuditAncho
     """Remove the entries past retention, leaving a purge anchor; None if there were none.
 
     Who: the audit administrator (``credit_portal.purge_auditentry``); anyone else gets
-    ``PermissionDenied``. The anchor and the trail entry are committed before anything
+    ``PermissionDenied``. Refused (``PurgeRefused``) while ``verify_tables`` names a
+    difference: the entries to delete may be its only evidence. The anchor and the trail entry are committed before anything
     is deleted: if the delete fails, the chain is still whole and verifiable.
     """
     if by is None or not by.has_perm("credit_portal.purge_auditentry"):
         raise PermissionDenied
+    if problems := [problem for check in trail_checks.run_all() for problem in check.problems]:
+        raise PurgeRefused(problems)
     audit.chain_pending()
     with transaction.atomic():
         head = audit._lock_head()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from io import BytesIO
 
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from archives.demo import synthetic_id_number
@@ -15,9 +15,12 @@ from archives.models import CreditRecord
 from departments.models import Occupation, RecordCategory
 
 
-def sample_workbook(occupation: Occupation, *, rows: int = 200, year: int = 2025, region: str = "110105") -> bytes:
-    """``rows`` records of ``year``: mostly commendations, every fifth a general
+def sample_workbook(occupation: Occupation, *, rows: int = 200, year: int | None = None,
+                    region: str = "110105") -> bytes:
+    """``rows`` records of ``year`` (last year by default: a fixed year would one day be
+    past the 5-year retention and refused): mostly commendations, every fifth a general
     violation; every row is valid, so the sample imports cleanly."""
+    year = year or timezone.localdate().year - 1
     with translation.override("zh-hans"):
         book = load_workbook(BytesIO(template_workbook(occupation)))
         sheet = book[records_sheet_title()]

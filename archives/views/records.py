@@ -138,10 +138,16 @@ def record_publish(request: HttpRequest, record_id: int) -> HttpResponse:
         )
         return refused(request, TransitionNotAllowed(message), reverse("archives:record", args=[record.pk]))
     try:
-        services.publish_record(record, by=request.user)
+        published = services.publish_record(record, by=request.user)
     except (TransitionNotAllowed, ValidationError) as exc:
         back = "archives:record_review" if record.state == State.SUBMITTED else "archives:record"
         return refused(request, exc, reverse(back, args=[record.pk]))
+    if published.state == State.EXPIRED:
+        messages.info(request, _(
+            "Published. Its display period, counted from the decision date, ended on %(day)s, so its display ended "
+            "at once: it stays in the archive and in the person's own view, and is not shown to others."
+        ) % {"day": published.display_until.isoformat()})
+        return redirect("archives:record", record_id=record.pk)
     return redirect("archives:record_published", record_id=record.pk)
 
 

@@ -105,6 +105,13 @@ class AuditAnchorAdmin(ReadOnlyAdmin):
             return back
         try:
             purged = audit_anchor.purge_expired(by=request.user)
+        except audit_anchor.PurgeRefused as exc:
+            messages.error(request, _(
+                "Nothing was purged: the table check (manage.py verify_tables) finds %(count)s difference(s) between "
+                "the tables and the audit trail, and the entries the purge would delete may be their only evidence. "
+                "First: %(first)s"
+            ) % {"count": len(exc.problems), "first": exc.problems[0]})
+            return back
         except audit_anchor.PurgeNotPossible:
             messages.error(request, _("The purge could not delete entries: the database connection for audit "
                                       "maintenance is not configured. Ask the system administrator to set it, "

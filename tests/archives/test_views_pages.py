@@ -429,3 +429,17 @@ def test_excel_export_has_chinese_headers_and_no_full_id_number(client, world: W
     cells = [str(c.value) for ws in workbook for row in ws.iter_rows() for c in row if c.value is not None]
     assert world.subject.id_number not in " ".join(cells)
     assert world.subject.id_number_masked in cells
+
+
+def test_publishing_a_record_whose_period_is_over_says_its_display_ended(client, world: World) -> None:
+    """Minor information is shown 3 months from the decision: decided 200 days ago, it ends
+    when published, and the reviewer is told so instead of the usual confirmation."""
+    decided = f.lately(200)
+    record = draft_negative(world, severity="minor", is_penalty=False, **decided)
+    services.submit_record(record, by=world.edu_clerk)
+    client.force_login(world.edu_reviewer)
+    response = client.post(reverse("archives:record_publish", args=[record.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("archives:record", args=[record.pk])
+    record.refresh_from_db()
+    assert record.state == CreditRecord.State.EXPIRED
+    assert f"已于 {record.display_until.isoformat()} 届满" in response.content.decode()

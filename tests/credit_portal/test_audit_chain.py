@@ -274,21 +274,24 @@ def test_anchor_command(capsys) -> None:
 
 # --- Retention purge --------------------------------------------------------------------------
 def test_purge_removes_entries_past_retention_and_leaves_a_verifiable_anchor(settings) -> None:
-    auditor = f.make_user(roles=(Role.AUDITOR,), role_entries=False)
     old = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 5)
     with time_machine.travel(old):
+        # Granted with its entry (#1): the purge refuses while verify_tables names a role
+        # held without one.
+        auditor = f.make_user(roles=(Role.AUDITOR,))
         _entries(3)
     recent = _entries(2)
     anchor = purge_expired(by=auditor)
     assert anchor is not None
-    assert (anchor.kind, anchor.sequence) == ("purge", 3)
-    assert list(AuditEntry.objects.order_by("sequence").values_list("sequence", flat=True)) == [4, 5, 6]
+    assert (anchor.kind, anchor.sequence) == ("purge", 4)
+    # The two recent entries, the purge's own entry and the auditor's grant carried forward.
+    assert list(AuditEntry.objects.order_by("sequence").values_list("sequence", flat=True)) == [5, 6, 7, 8]
     assert AuditEntry.objects.filter(action="credit_portal.audit.purged", actor=auditor).exists()
     assert OutboxEvent.objects.filter(event_type="audit.anchored", payload__kind="purge").exists()
     result = audit.verify_chain()
     assert result.ok, result.message
-    assert result.count == 3
-    assert recent[0].sequence == 4
+    assert result.count == 4
+    assert recent[0].sequence == 5
     # Nothing more to purge: no second anchor.
     assert purge_expired(by=auditor) is None
 
@@ -309,13 +312,13 @@ def test_only_the_audit_administrator_purges(role: str, settings) -> None:
 
 
 def test_purge_command_needs_an_auditor(settings, capsys) -> None:
-    auditor = f.make_user(roles=(Role.AUDITOR,), role_entries=False)
     with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 1)):
+        auditor = f.make_user(roles=(Role.AUDITOR,))  # its grant is entry #1
         _entries(2)
     with pytest.raises(CommandError):
         call_command("purge_audit_trail", "--by", "nobody-here")
     call_command("purge_audit_trail", "--by", auditor.username)
-    assert "#2" in capsys.readouterr().out
+    assert "#3" in capsys.readouterr().out
     assert audit.verify_chain().ok
 
 

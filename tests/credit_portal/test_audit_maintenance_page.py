@@ -48,20 +48,23 @@ def test_auditor_anchors_on_demand_after_a_confirmation(auditor) -> None:
     assert audit.verify_chain().ok
 
 
-def test_auditor_purges_past_retention_and_sees_the_result(auditor, settings) -> None:
+def test_auditor_purges_past_retention_and_sees_the_result(settings) -> None:
     settings.AUDIT_RETENTION_DAYS = 184
     with time_machine.travel(timezone.now() - timedelta(days=200)):
+        # Granted with its entry (#1): the purge refuses while verify_tables names a role
+        # held without one.
+        auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
         for i in range(3):
             audit.record("test.old", detail={"n": i})
     audit.record("test.young")
     client = _client(auditor)
     confirm = client.post(URL, {"task": "purge"})
-    assert "3" in confirm.content.decode()
+    assert "4" in confirm.content.decode()
     assert AuditEntry.objects.filter(action="test.old").count() == 3
     page = client.post(URL, {"task": "purge", "confirmed": "on"}, follow=True)
     assert not AuditEntry.objects.filter(action="test.old").exists()
     purge = AuditAnchor.objects.get(kind=AuditAnchor.Kind.PURGE)
-    assert purge.sequence == 3
+    assert purge.sequence == 4
     assert audit.verify_chain().ok
     # Shown on the page: the purge and its anchor.
     body = page.content.decode()
@@ -119,3 +122,15 @@ def test_query_count_of_the_page_does_not_grow_with_anchors(auditor, django_asse
     with CaptureQueriesContext(connection) as many:
         client.get(URL)
     assert len(many) == len(one)
+
+
+def test_the_purge_is_refused_on_the_page_while_a_table_differs(auditor, settings) -> None:
+    """The fixture's auditor holds the role with no granting entry: verify_tables names
+    it, so the page refuses the purge and says why, and nothing is deleted."""
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
+        audit.record("test.old")
+    page = _client(auditor).post(URL, {"task": "purge", "confirmed": "on"}, follow=True)
+    body = page.content.decode()
+    assert "未清理任何条目" in body
+    assert "no audit entry granted it" in body
+    assert AuditEntry.objects.filter(action="test.old").exists()

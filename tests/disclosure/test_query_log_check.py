@@ -98,3 +98,30 @@ def test_queries_older_than_the_trail_are_still_checked_after_two_purges(long_ag
     QueryLog.objects.filter(pk=granted.pk).delete()
     with pytest.raises(CommandError, match=rf"1 query log rows it carries are missing \({granted.pk}\)"):
         _verify()
+
+
+def test_the_purge_refuses_while_a_table_differs_from_the_trail(long_ago, disc, settings) -> None:
+    """A query hidden from the person before the purge: the entry that recorded it is the
+    only evidence, and the purge would delete it (carrying forward only what still
+    matches). It refuses, naming the difference, and deletes nothing."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from credit_portal.audit_anchor import PurgeRefused, purge_expired
+    from credit_portal.models import AuditEntry
+    from credit_portal.roles import Role
+    from tests import factories as f
+
+    granted, _refused = _queried(disc)
+    auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
+    long_ago()
+    QueryLog.objects.filter(pk=granted.pk).delete()
+    before = AuditEntry.objects.count()
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
+        with pytest.raises(PurgeRefused, match=f"query log {granted.pk} is missing"):
+            purge_expired(by=auditor)
+    assert AuditEntry.objects.count() == before
+    with pytest.raises(CommandError, match="Nothing was purged"):
+        call_command("purge_audit_trail", "--by", auditor.username, stdout=StringIO())

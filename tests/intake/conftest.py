@@ -19,7 +19,7 @@ def row(seq: int = 1, **overrides: object) -> list[object]:
                                                                  region="110106"),
         "phone": "", "employer": "示范市实验小学", "post": "", "category": RecordCategory.objects.get(code="violations").name, "polarity": "负面",
         "severity": "一般", "title": f"违规记录{seq}", "description": "", "decision_number": f"示教〔2026〕{seq}号",
-        "deciding_body": "示范市教育局", "occurred_on": date(2026, 1, 5), "decided_on": date(2026, 2, 1),
+        "deciding_body": "示范市教育局", **f.lately(60),  # on display whenever the suite runs
         "domain": "", "is_penalty": "否", "source_type": "",
     }
     values.update(overrides)

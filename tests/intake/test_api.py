@@ -41,7 +41,7 @@ def item(seq: int, **overrides: object) -> dict[str, object]:
         "id_number": f.make_id_number(birth=date(1991, 2, 1 + seq % 28), seq=seq % 50, region="110107"),
         "employer": "示范市第二中学", "category": "violations", "polarity": "negative", "severity": "general",
         "title": f"违规{seq}", "decision_number": f"示教〔2026〕{seq}号", "deciding_body": "示范市教育局",
-        "occurred_on": "2026-01-05", "decided_on": "2026-02-01",
+        **{name: day.isoformat() for name, day in f.lately(60).items()},  # on display whenever the suite runs
     }
     data.update(overrides)
     return data

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from credit_portal.audit_anchor import PurgeNotPossible, purge_expired
+from credit_portal.audit_anchor import PurgeNotPossible, PurgeRefused, purge_expired
 
 
 class Command(BaseCommand):
@@ -32,6 +32,9 @@ class Command(BaseCommand):
             raise CommandError("Only the audit administrator may purge the audit trail.") from None
         except PurgeNotPossible as exc:
             raise CommandError(str(exc)) from None
+        except PurgeRefused as exc:
+            raise CommandError(f"Nothing was purged: {exc}. The entries the purge would delete may be their only "
+                               "evidence; resolve them first (manage.py verify_tables).") from None
         if anchor is None:
             self.stdout.write(f"Nothing older than {settings.AUDIT_RETENTION_DAYS} days to purge.")
             return

@@ -1,6 +1,6 @@
 """Write a filled-in sample template of synthetic people::
 
-    python manage.py make_sample_import FILE [--occupation teacher] [--rows 200] [--year 2025]
+    python manage.py make_sample_import FILE [--occupation teacher] [--rows 200] [--year YYYY]
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--occupation", default="teacher")
         parser.add_argument("--rows", type=int, default=200)
-        parser.add_argument("--year", type=int, default=2025)
+        parser.add_argument("--year", type=int, default=None, help="the records' year (default: last year)")
 
-    def handle(self, *args: Any, file: Path, occupation: str, rows: int, year: int, **options: Any) -> None:
+    def handle(self, *args: Any, file: Path, occupation: str, rows: int, year: int | None, **options: Any) -> None:
         try:
             refuse_in_production()
         except Exception as exc:  # noqa: BLE001 - ImproperlyConfigured, shown as a command error
