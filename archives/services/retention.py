@@ -32,6 +32,8 @@ def expire_records(*, today: date | None = None, batch_size: int = 500) -> int:
     due = CreditRecord.objects.filter(state=State.PUBLISHED, is_current=True, display_until__lt=today).select_related(
         "archive__subject", "archive__occupation", "archive__department", "category", "domain"
     )
+    # The same ``today`` as the query: every row it returns is over, so each one leaves the
+    # query (in_locked_batches would loop for ever on a row left in it).
     return in_locked_batches(due, batch_size, lambda record: expire_if_over(record, today=today))
 
 
