@@ -12,6 +12,7 @@ from credit_portal.models import User
 from credit_portal.roles import Role
 from departments.models import Department, Membership, Occupation, RecordCategory
 from tests import factories as f
+from tests.factories import lately
 
 
 @dataclass
@@ -81,8 +82,9 @@ def negative_data(world: World, **overrides: object) -> dict[str, object]:
         "description": "在校外机构有偿补课，受到通报批评。",
         "decision_number": "示教罚〔2026〕12号",
         "deciding_body": "示范市教育局",
-        "occurred_on": date(2026, 3, 2),
-        "decided_on": date(2026, 3, 20),
+        # Relative to today (or the day a test travels to): a fixed decision date stops
+        # being on display once its period is over, and publication then ends the record.
+        **lately(42),
         "is_penalty": True,
     }
     data.update(overrides)

@@ -15,6 +15,7 @@ from archives.models import CreditRecord
 from disclosure.services.registration import link_citizen
 from exchange.models import PlatformLedgerEntry
 from repair.models import Objection
+from tests import factories as f
 from tests.archives.conftest import world as world  # noqa: F401 - fixture re-export
 from tests.e2e.conftest import assert_no_axe_violations, enable_elderly_mode, screenshot
 from tests.repair.conftest import PDF, publish
@@ -46,7 +47,11 @@ def submit(page: Any) -> None:
 
 
 def test_journey3_objection_to_correction(page: Any, base_url: str, world: Any, tmp_path: Path) -> None:
-    record = publish(world)
+    # Decided on the 20th of a month some 4 months ago (on display), the conduct on the 2nd:
+    # the answer corrects the decision's day to the 9th.
+    decided = f.lately(120)["decided_on"].replace(day=20)
+    record = publish(world, decided_on=decided, occurred_on=decided.replace(day=2))
+    corrected = decided.replace(day=9).isoformat()
     link_citizen(world.citizen, world.subject, by=world.credit_office)
     evidence = tmp_path / "judgment.pdf"
     evidence.write_bytes(PDF)
@@ -120,7 +125,7 @@ def test_journey3_objection_to_correction(page: Any, base_url: str, world: Any, 
     check(page, "14-department-proposal-error")
     page.fill("#id_reason", "经核实，处罚决定书的日期与事实不符。")
     page.fill("#id_title", "违规有偿补课（已更正）")
-    page.fill("#id_description", "经核实更正：通报批评的日期为2026年3月9日。")
+    page.fill("#id_description", f"经核实更正：通报批评的日期为{corrected}。")
     # The objection is about a wrong date: the answer corrects the date of the decision.
     page.fill("input[name=decided_on_day]", "9")
     submit(page)
@@ -135,7 +140,7 @@ def test_journey3_objection_to_correction(page: Any, base_url: str, world: Any, 
     page.wait_for_load_state()
     case.refresh_from_db()
     assert case.state == Objection.State.PROPOSED
-    assert case.proposed_changes["decided_on"] == "2026-03-09"
+    assert case.proposed_changes["decided_on"] == corrected
 
     # 4. The credit office concludes through check-your-answers.
     sign_in(page, base_url, "credit_officer")
@@ -155,7 +160,7 @@ def test_journey3_objection_to_correction(page: Any, base_url: str, world: Any, 
     assert case.state == Objection.State.UPHELD
     current = CreditRecord.objects.get(lineage=record.lineage, is_current=True)
     assert current.title == "违规有偿补课（已更正）"
-    assert current.decided_on.isoformat() == "2026-03-09"
+    assert current.decided_on.isoformat() == corrected
     assert current.version == 2
     assert not current.under_objection
 

@@ -130,8 +130,9 @@ def test_the_public_list_names_only_the_basis_in_effect_as_published_now_and_fla
     # (The list's cached page follows the records' and listings' generations, advanced
     # on commit: every change here runs its on-commit callbacks.)
     with django_capture_on_commit_callbacks(execute=True):
-        first = serious(world, title="伪造学历证明", decision_number="示教罚〔2026〕41号")
-        second = serious(world, title="第二项严重失信", decision_number="示教罚〔2026〕40号")
+        with _at(date(2026, 9, 20)):  # decided before the days this test moves to
+            first = serious(world, title="伪造学历证明", decision_number="示教罚〔2026〕41号")
+            second = serious(world, title="第二项严重失信", decision_number="示教罚〔2026〕40号")
         with _at(date(2026, 9, 30)):
             listing = propose(world, [first, second])
     with _at(date(2026, 10, 14)):

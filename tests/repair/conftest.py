@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,6 +11,7 @@ from credit_portal.roles import Role
 from tests import factories as f
 from tests.archives.conftest import World, negative_data  # noqa: F401
 from tests.archives.conftest import world as world  # noqa: F401 - fixture re-export
+from tests.factories import lately
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -29,6 +30,13 @@ def links(monkeypatch: pytest.MonkeyPatch, world: World) -> dict[int, object]:
 
 
 def publish(world: World, **overrides: object) -> CreditRecord:
+    """A published negative record, by default decided 120 days ago: past the general
+    tier's 3-month minimum (repairable) and within its 12 months of display, whenever the
+    suite runs. A given decision date without a conduct date gets one 10 days before."""
+    if "decided_on" not in overrides:
+        overrides = {**lately(120), **overrides}
+    elif "occurred_on" not in overrides:
+        overrides = {**overrides, "occurred_on": overrides["decided_on"] - timedelta(days=10)}  # type: ignore[operator]
     record = services.draft_record(world.archive, by=world.edu_clerk, **negative_data(world, **overrides))
     if record.is_negative:  # negative information is submitted with its evidence
         services.attach_evidence(pdf("decision.pdf"), by=world.edu_clerk, record=record)

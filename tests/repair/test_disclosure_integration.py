@@ -4,8 +4,6 @@ statement reaches reports through disclosure's hook."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from archives.models import CreditRecord
@@ -14,6 +12,7 @@ from disclosure import hooks, public_lists
 from disclosure import selectors as disclosure
 from disclosure.services.registration import link_citizen
 from repair import services
+from tests.factories import lately
 from tests.listing.factories import make_listing
 from tests.repair.conftest import answer, pdf, publish
 
@@ -26,8 +25,8 @@ def linked(world) -> None:
 
 
 def test_repaired_record_leaves_public_lists_and_reports_but_stays_for_subject_and_department(linked, world) -> None:
-    record = publish(world, severity=CreditRecord.Severity.SERIOUS, decided_on=date(2025, 1, 10),
-                     occurred_on=date(2025, 1, 2), is_penalty=True)
+    # Serious: repairable after 12 months, shown for 36.
+    record = publish(world, severity=CreditRecord.Severity.SERIOUS, is_penalty=True, **lately(400))
     assert disclosure.effective_records(world.subject).filter(pk=record.pk).exists()
     listing = make_listing(record, by=world.edu_clerk)
     assert public_lists.dishonesty_list().filter(pk=listing.pk).exists()

@@ -32,7 +32,8 @@ def _apply(record, world, **kw):
 
 
 def test_eligibility_counts_the_minimum_period_from_the_decision_date(world) -> None:
-    record = publish(world, decided_on=date(2026, 3, 20))  # general: at least 3 months
+    with time_machine.travel(date(2026, 4, 1)):  # published while on display
+        record = publish(world, decided_on=date(2026, 3, 20))  # general: at least 3 months
     # Three months from 20 March: 21 March is the first day counted, 20 June the last
     # (民法典 arts. 201, 202), a day the record is still shown; repair opens on 21 June.
     early = services.repair_eligibility(record, today=date(2026, 6, 20))
@@ -59,7 +60,8 @@ def test_positive_information_is_not_repairable(world) -> None:
 
 
 def test_repair_before_the_minimum_period_is_refused(links, world) -> None:
-    record = publish(world, decided_on=date(2026, 10, 1), occurred_on=date(2026, 9, 1))
+    with time_machine.travel(date(2026, 10, 10)):  # published while on display
+        record = publish(world, decided_on=date(2026, 10, 1), occurred_on=date(2026, 9, 1))
     with time_machine.travel(datetime(2026, 11, 2, 10, tzinfo=TZ), tick=False), pytest.raises(
         TransitionNotAllowed, match="2027-01-02"
     ):
