@@ -47,7 +47,7 @@ def _sanction(code: str = "association-public-censure") -> dict[str, object]:
     return {
         "category": RecordCategory.objects.get(code=code), "polarity": CreditRecord.Polarity.NEGATIVE,
         "severity": CreditRecord.Severity.GENERAL, "title": "违反行业规范", "decision_number": "示协〔2026〕1号",
-        "deciding_body": "示范市注册会计师协会", "occurred_on": date(2026, 3, 1), "decided_on": date(2026, 3, 10),
+        "deciding_body": "示范市注册会计师协会", **f.lately(50),  # on display whenever the suite runs
     }
 
 

@@ -3,7 +3,7 @@ evidence, the archive layout, print and Excel."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -29,13 +29,21 @@ def _private_media(settings, tmp_path) -> None:
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
 
 
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
 def _record_post(world: World, **overrides: str) -> dict[str, object]:
+    """The record form as a clerk fills it in, decided 42 days ago (on display whenever the
+    suite runs), the decision date typed in full-width digits."""
+    decided = f.lately(42)["decided_on"]
+    occurred = decided - timedelta(days=18)
     data: dict[str, object] = {
         "category": world.violations.pk, "polarity": "negative", "severity": "general",
         "title": "违规有偿补课", "description": "在校外机构有偿补课。", "decision_number": "示教罚〔2026〕12号",
         "deciding_body": "示范市教育局",
-        "occurred_on_year": "2026", "occurred_on_month": "3", "occurred_on_day": "2",
-        "decided_on_year": "２０２６", "decided_on_month": "３", "decided_on_day": "２０",  # full-width digits
+        "occurred_on_year": str(occurred.year), "occurred_on_month": str(occurred.month),
+        "occurred_on_day": str(occurred.day),
+        **{f"decided_on_{part}": str(getattr(decided, part)).translate(FULL_WIDTH) for part in ("year", "month", "day")},
         "is_penalty": "on",
     }
     data.update(overrides)
@@ -207,7 +215,7 @@ def test_journey_enter_submit_review_publish(client, world: World) -> None:
     response = client.post(reverse("archives:record_new", args=[world.archive.pk]), _record_post(world))
     record = CreditRecord.objects.get()
     assert response.url == reverse("archives:record", args=[record.pk])
-    assert record.decided_on == date(2026, 3, 20)
+    assert record.decided_on == f.lately(42)["decided_on"]
     upload = SimpleUploadedFile("处罚决定书.pdf", PDF, content_type="application/pdf")
     response = client.post(reverse("archives:record_evidence", args=[record.pk]), {"file": upload})
     assert response.status_code == 302

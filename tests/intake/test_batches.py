@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def unit(world):  # type: ignore[no-untyped-def]
     archives = make_archives(world, 3, employer="示范市第九中学")
-    record = draft_negative(world, archive=archives[0])  # negative information goes with its evidence
+    # A negative record of 2026, the year the batch is for (negative information goes
+    # with its evidence).
+    record = draft_negative(world, archive=archives[0], occurred_on=date(2026, 3, 2), decided_on=date(2026, 3, 20))
     services.submit_record(record, by=world.edu_clerk)
     return archives
 
