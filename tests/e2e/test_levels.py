@@ -5,13 +5,13 @@ channel check with its error state. axe on every page; screenshots levels-*."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
 
 from archives.levels import services as level_services
 from disclosure.services.registration import link_citizen
+from tests import factories as f
 from tests.archives.conftest import publish_negative
 from tests.archives.conftest import world as world  # noqa: F401 - fixture re-export
 from tests.e2e.conftest import assert_no_axe_violations, enable_elderly_mode, screenshot
@@ -26,8 +26,7 @@ def check(page: Any, name: str) -> None:
 
 
 def _setup(world: Any) -> None:
-    publish_negative(world, severity="serious", title="违规有偿补课", occurred_on=date(2026, 3, 2),
-                     decided_on=date(2026, 3, 20))
+    publish_negative(world, severity="serious", title="违规有偿补课", **f.lately(42))
     level_services.refresh_due_levels()
     link_citizen(world.citizen, world.subject, by=world.credit_office)
 
