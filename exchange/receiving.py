@@ -24,6 +24,7 @@ from django.utils import timezone
 from credit_portal.crypto import sm3_hexdigest
 from exchange import conf, schema
 from exchange.models import PlatformLedgerEntry
+from exchange.outbox import REDACTION_KEEPS
 from exchange.signing import SignatureError, canonical_text, key_from_setting, verify
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
@@ -252,12 +253,10 @@ def _forget_before_minor_version(lineage: str) -> int:
             newest_minor = _newest(newest_minor, entry.payload)
     if newest_minor is None:
         return 0
-    keeps = _redaction_keeps()
     blanked = 0
     for entry in entries:
         if _names_the_person_before(entry.event_type, entry.payload, newest_minor):
-            entry.payload = {k: v for k, v in entry.payload.items() if k in keeps}
-            entry.save(update_fields=["payload"])
+            _blank(entry)
             blanked += 1
     return blanked
 
@@ -287,15 +286,16 @@ def _names_the_person_before(event_type: str, payload: dict[str, Any], minor: _M
     adult after all, names the person as the sender does; record ids grow with the
     versions)."""
     if event_type.startswith("record."):
-        return payload.get("version", 0) < minor.version and bool(set(payload) - _redaction_keeps())
+        return payload.get("version", 0) < minor.version and bool(set(payload) - REDACTION_KEEPS)
     about = payload.get("record_id")
     return payload.get("subject_id") is not None and (not isinstance(about, int) or about <= minor.record_id)
 
 
-def _redaction_keeps() -> frozenset[str]:
-    from exchange.outbox import REDACTION_KEEPS
-
-    return REDACTION_KEEPS
+def _blank(entry: PlatformLedgerEntry) -> None:
+    """Keep only the ids (``REDACTION_KEEPS``), as the sender blanks its outbox; the digest
+    of the event as received stays in ``digest``."""
+    entry.payload = {k: v for k, v in entry.payload.items() if k in REDACTION_KEEPS}
+    entry.save(update_fields=["payload"])
 
 
 def _blank_late_arrivals(inserted: dict[str, dict[str, Any]], *, skip: set[str]) -> int:
@@ -319,10 +319,8 @@ def _blank_late_arrivals(inserted: dict[str, dict[str, Any]], *, skip: set[str])
         newest[lineage] = _newest(newest.get(lineage), {"version": version, "record_id": record_id})
     late = [key for lineage, newest_minor in newest.items() for key, envelope in by_lineage[lineage]
             if _names_the_person_before(envelope["event_type"], envelope["payload"], newest_minor)]
-    keeps = _redaction_keeps()
     for entry in PlatformLedgerEntry.objects.select_for_update().filter(idempotency_key__in=late):
-        entry.payload = {k: v for k, v in entry.payload.items() if k in keeps}
-        entry.save(update_fields=["payload"])
+        _blank(entry)
     return len(late)
 
 
@@ -330,12 +328,9 @@ def _forget(payload: dict[str, Any]) -> int:
     """Blank the ledger's copies of the events about a purged lineage, as the sender
     blanks its outbox (``exchange.outbox.redact``): the same ids are kept, the digest
     of each event as received stays in ``digest``."""
-    from exchange.outbox import REDACTION_KEEPS
-
     about = Q(aggregate_type="archives.creditrecord", aggregate_id__in=[str(i) for i in payload["record_ids"]])
     about |= Q(payload__lineage=payload["lineage"])
     entries = list(PlatformLedgerEntry.objects.select_for_update().filter(about).exclude(event_type="record.purged"))
     for entry in entries:
-        entry.payload = {k: v for k, v in entry.payload.items() if k in REDACTION_KEEPS}
-        entry.save(update_fields=["payload"])
+        _blank(entry)
     return len(entries)
