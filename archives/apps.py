@@ -24,4 +24,4 @@ class ArchivesConfig(AppConfig):
         from credit_portal import trail_checks
 
         trail_checks.register("yearly findings", check_findings)
-        trail_checks.register_carry_forward(carry_forward_findings)
+        trail_checks.register_bulk_carry(carry_forward_findings)

@@ -20,7 +20,7 @@ from django.db.models import Prefetch
 
 from archives.models import AnnualFinding, Evidence
 from archives.services.findings import seal_for
-from credit_portal.trail_checks import CARRY_CHUNK, TableCheck, carried, carry_rows, entries_with_rows, where
+from credit_portal.trail_checks import CARRY_CHUNK, Carry, TableCheck, carried, carry_rows, entries_with_rows, where
 
 SIGNED = "archives.finding.signed"
 # Signed findings whose entries the purge took, carried forward by id with a digest of
@@ -93,10 +93,11 @@ def _compared_rows(ids: list[int]) -> list[tuple[object, ...]]:
     return list(AnnualFinding.objects.filter(pk__in=ids).order_by().values_list(*_COMPARED))
 
 
-def carry_forward_findings(through: int, by: object) -> int:
+def carry_forward_findings(through: int) -> list[Carry]:
     """Before the trail's entries through sequence ``through`` are purged: the findings
     their ``finding.signed`` entries vouch for (intact entries, rows signed or superseded
-    and matching their seal) and the carried entries among them, in fresh entries."""
+    and matching their seal) and the carried entries among them: the entries to write
+    (``trail_checks.register_bulk_carry``)."""
     vouched = [
         row.pk for _entry, row in entries_with_rows(
             TableCheck("carry"), [SIGNED], AnnualFinding.objects.prefetch_related(_EVIDENCE), named="finding",
@@ -104,4 +105,4 @@ def carry_forward_findings(through: int, by: object) -> int:
         )
         if row.state in _KEPT and _sealed_as_signed(row)  # only what the trail still vouches for is carried
     ]
-    return carry_rows(CARRIED, vouched, _compared_rows, through=through, by=by)
+    return carry_rows(CARRIED, vouched, _compared_rows, through=through)

@@ -179,9 +179,12 @@ def purge_expired(*, by: User | None, now: datetime | None = None) -> AuditAncho
     if problems := [problem for check in trail_checks.run_all() for problem in check.problems]:
         raise PurgeRefused(problems)
     audit.chain_pending()
+    # Before the lock: every entry up to ``through`` is past retention and no longer
+    # changes, so what the bulk carriers read of them holds when the lock is taken.
+    through = purgeable_through(now=now)
+    plan = trail_checks.plan_bulk_carry(through) if through >= 1 else []
     with transaction.atomic():
         head = audit._lock_head()
-        through = purgeable_through(now=now)
         done = AuditAnchor.objects.filter(kind=AuditAnchor.Kind.PURGE).order_by("-sequence").first()
         if through < 1 or (done is not None and done.sequence >= through):
             return None
@@ -195,8 +198,10 @@ def purge_expired(*, by: User | None, now: datetime | None = None) -> AuditAncho
             detail={"through_sequence": through, "retention_days": settings.AUDIT_RETENTION_DAYS},
         )
         # Roles and seats still held whose granting entries go now get an entry of their
-        # own first (credit_portal.trail_checks), so verify_tables still explains them.
+        # own first, and the query log and findings their bulk entries
+        # (credit_portal.trail_checks), so verify_tables still explains them.
         trail_checks.carry_forward(through, by=by)
+        trail_checks.write_carried(plan, by=by)
     _delete_through(through)
     return anchor
 

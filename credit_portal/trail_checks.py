@@ -74,6 +74,33 @@ def carry_forward(through: int, *, by: object) -> int:
     return sum(carrier(through, by) for carrier in _carriers)
 
 
+# The bulk carriers (query log, findings) read every entry to purge and its row: planned
+# before the purge takes the chain head, which every audited write waits for, and written
+# under it. Entries up to ``through`` no longer change; a row changed in between was read
+# before, so its digest names the change. (Roles and seats are few and are carried under
+# the lock: a grant planned before a revocation and written after it would outlive it.)
+Carry = tuple[str, dict[str, object]]  # an entry to write: its action and detail
+_bulk: list[Callable[[int], list[Carry]]] = []
+
+
+def register_bulk_carry(planner: Callable[[int], list[Carry]]) -> None:
+    """``planner(through_sequence)`` gives the entries to write; called before the lock."""
+    if planner not in _bulk:
+        _bulk.append(planner)
+
+
+def plan_bulk_carry(through: int) -> list[Carry]:
+    return [carry for planner in _bulk for carry in planner(through)]
+
+
+def write_carried(plan: list[Carry], *, by: object) -> int:
+    from credit_portal import audit
+
+    for action, detail in plan:
+        audit.record(action, actor=by, detail=detail)  # type: ignore[arg-type]
+    return len(plan)
+
+
 # Rows vouched for by entries the purge is about to delete, carried forward in bulk: a
 # table whose rows each have an entry of their own (the query log, yearly findings) gets,
 # per CARRY_CHUNK rows, one fresh entry naming them by id ranges with their count and the
@@ -106,24 +133,18 @@ def ids_in(ranges: list[list[int]]) -> list[int]:
 
 
 def carry_rows(action: str, ids: list[int], compared: Callable[[list[int]], list[tuple[object, ...]]], *,
-               through: int, by: object) -> int:
-    """Write ``action`` entries carrying ``ids`` (``compared(ids)`` gives the rows' compared
-    fields, id first), then carry again the ``action`` entries chained through ``through``.
-    Returns how many entries it wrote."""
-    from credit_portal import audit
-
-    written = 0
+               through: int) -> list[Carry]:
+    """The ``action`` entries carrying ``ids`` (``compared(ids)`` gives the rows' compared
+    fields, id first), then the ``action`` entries chained through ``through`` carried
+    again as they are."""
+    plan: list[Carry] = []
     for start in range(0, len(ids), CARRY_CHUNK):
         chunk = ids[start:start + CARRY_CHUNK]
-        audit.record(action, actor=by, detail={  # type: ignore[arg-type]
-            "ranges": id_ranges(chunk), "count": len(chunk), "digest": fingerprint(compared(chunk)),
-        })
-        written += 1
+        plan.append((action, {"ranges": id_ranges(chunk), "count": len(chunk), "digest": fingerprint(compared(chunk))}))
     for entry in AuditEntry.objects.filter(action=action, sequence__lte=through).order_by("pk"):
         if entry_problem(entry) is None:
-            audit.record(action, actor=by, detail={**entry.detail, "carried_forward": entry.uid})  # type: ignore[arg-type]
-            written += 1
-    return written
+            plan.append((action, {**entry.detail, "carried_forward": entry.uid}))
+    return plan
 
 
 def carried(result: TableCheck, action: str, compared: Callable[[list[int]], list[tuple[object, ...]]], *,

@@ -28,6 +28,6 @@ class DisclosureConfig(AppConfig):
         from disclosure.services.log_check import carry_forward_query_logs, check_query_logs
 
         trail_checks.register("query log", check_query_logs)
-        trail_checks.register_carry_forward(carry_forward_query_logs)
+        trail_checks.register_bulk_carry(carry_forward_query_logs)
         city.register_series(statistics.series)
         city.register_figures(statistics.figures)

@@ -12,7 +12,7 @@ an entry (bulk-loaded demo data) are not this check's business.
 from __future__ import annotations
 
 from credit_portal.models import AuditEntry
-from credit_portal.trail_checks import CARRY_CHUNK, TableCheck, carried, carry_rows, entries_with_rows, where
+from credit_portal.trail_checks import CARRY_CHUNK, Carry, TableCheck, carried, carry_rows, entries_with_rows, where
 from disclosure.models import QueryLog
 
 # The entries that record a QueryLog row, and the outcome each implies (None: read from its detail).
@@ -70,10 +70,10 @@ def _compared_rows(ids: list[int]) -> list[tuple[object, ...]]:
     return list(QueryLog.objects.filter(pk__in=ids).order_by().values_list(*_COMPARED))
 
 
-def carry_forward_query_logs(through: int, by: object) -> int:
+def carry_forward_query_logs(through: int) -> list[Carry]:
     """Before the trail's entries through sequence ``through`` are purged: the query log
     rows their entries vouch for (intact entries, rows that still match) and the carried
-    entries among them, in fresh entries. Returns how many entries it wrote."""
+    entries among them: the entries to write (``trail_checks.register_bulk_carry``)."""
     vouched = [
         row.pk for entry, row in entries_with_rows(
             TableCheck("carry"), list(ACTIONS), QueryLog.objects.all(), named="query log", chunk_size=CARRY_CHUNK,
@@ -81,4 +81,4 @@ def carry_forward_query_logs(through: int, by: object) -> int:
         )
         if not _differences(entry, row)  # only what the trail still vouches for is carried
     ]
-    return carry_rows(CARRIED, vouched, _compared_rows, through=through, by=by)
+    return carry_rows(CARRIED, vouched, _compared_rows, through=through)
