@@ -171,8 +171,9 @@ def purge_expired(*, by: User | None, now: datetime | None = None) -> AuditAncho
 
     Who: the audit administrator (``credit_portal.purge_auditentry``); anyone else gets
     ``PermissionDenied``. Refused (``PurgeRefused``) while ``verify_tables`` names a
-    difference: the entries to delete may be its only evidence. The anchor and the trail entry are committed before anything
-    is deleted: if the delete fails, the chain is still whole and verifiable.
+    difference: the entries to delete may be its only evidence. The anchor and the trail
+    entry are committed before anything is deleted: if the delete fails, the chain is
+    still whole and verifiable.
     """
     if by is None or not by.has_perm("credit_portal.purge_auditentry"):
         raise PermissionDenied
