@@ -74,6 +74,16 @@ def _mark(case: Case, today: date) -> Case:
     return case
 
 
+def corrected_display_ended_on(case: Case) -> date | None:
+    """When a case corrected its record to a decision whose display period was already
+    over (``records.common.expire_if_over`` ended the new version at once), the day that
+    period ended, for the concluded page to say; ``None`` otherwise."""
+    record = getattr(case, "resulting_record", None)
+    if getattr(case, "result", "") != "corrected" or record is None or record.state != CreditRecord.State.EXPIRED:
+        return None
+    return record.display_until
+
+
 # --- the citizen -------------------------------------------------------------------------------
 
 @dataclass

@@ -230,11 +230,14 @@ def build_chunk(ctx: Context, offset: int, size: int) -> dict[str, object]:
         record(2, polarity="negative", severity="general", category="violations", state="published",
                age_days=(n * 3) % 300 + 10, under_objection=objection)
         record(3, polarity="negative", severity="minor", category="complaints", state="published", age_days=recent % 80)
+        # Published negative records are within their display period (general: 12 months),
+        # as publication leaves them (``records.common.expire_if_over``); record 4, which one
+        # person in a hundred applies to repair, is past the general minimum of 3 months.
         record(4, polarity="negative", severity="serious" if serious else "general", category="violations",
-               state="published", age_days=recent + 17)
+               state="published", age_days=recent + 17 if serious else 100 + recent % 250)
         record(5, polarity="neutral", severity="", category="training", state="published", age_days=recent + 5)
         record(6, polarity="negative", severity="general", category="violations", state="corrected",
-               age_days=recent + 40, is_current=False)
+               age_days=recent % 300 + 40, is_current=False)
         # n // 2: both departments (n % 2) get every state.
         other = OTHER_STATES[(n // 2) % len(OTHER_STATES)]
         record(7, polarity="negative", severity="general", category="violations", state=other,
@@ -243,7 +246,7 @@ def build_chunk(ctx: Context, offset: int, size: int) -> dict[str, object]:
                age_days=1500 + n % 300)
         record(9, polarity="positive", severity="", category="social-service", state="published", age_days=recent + 60)
         record(10, polarity="negative", severity="general", category="violations", state="published",
-               age_days=recent + 40, version=2, supersedes=first_record + 6, lineage_of=6)
+               age_days=recent % 300 + 40, version=2, supersedes=first_record + 6, lineage_of=6)
 
         status = "serious" if serious else "warning" if n % 10 == 5 else "trustworthy"
         finding_id = ctx.bases["archives_annualfinding"] + i

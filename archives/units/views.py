@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from archives.units import forms, permissions, selectors, services
 from archives.units.models import Unit
 from archives.units.selectors import DishonestyRow
-from archives.views.base import act, require, staff_view, submit
+from archives.views.base import act, display_ended, require, staff_view, submit
 
 PAGE_SIZE = 25
 
@@ -179,10 +180,14 @@ def dishonesty_decide(request: HttpRequest, item_id: int) -> HttpResponse:
     row = selectors.get_dishonesty_for_action(request.user, item_id)
     require(permissions.can_return_dishonesty(request.user, row))
 
+    ended: list[str] = []
+
     def decide(data: dict[str, Any]) -> object:
         try:
             if data["decision"] == "approve":
-                return services.approve_dishonesty(row.item, by=request.user)
+                records = services.approve_dishonesty(row.item, by=request.user)
+                ended.extend(filter(None, map(display_ended, records)))
+                return records
             return services.return_dishonesty(row.item, by=request.user, reason=data["reason"])
         except PermissionDenied as exc:
             # A reviewer who may return it may still not approve their own proposal: the
@@ -190,11 +195,14 @@ def dishonesty_decide(request: HttpRequest, item_id: int) -> HttpResponse:
             raise ValidationError(str(exc) or _("You may not decide this.")) from exc
 
     approving = request.POST.get("decision") == "approve"
-    return _item_step(
+    response = _item_step(
         request, row, forms.DecisionForm, "decision_form", decide,
         _("Approved: the records are published in the named persons' archives.")
         if approving else _("Returned to the clerk."),
     )
+    if ended:  # the records of one decision share its date: told once, after "approved"
+        messages.info(request, ended[0])
+    return response
 
 
 @require_POST

@@ -13,6 +13,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from archives import permissions
 from archives.models import AnnualFinding, CreditRecord
@@ -20,7 +21,7 @@ from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.forms import add_errors
 from credit_portal.http import guarded
 
-__all__ = ["act", "add_errors", "confirm_delete", "refused", "require", "staff_view", "submit"]
+__all__ = ["act", "add_errors", "confirm_delete", "display_ended", "refused", "require", "staff_view", "submit"]
 
 
 # Department staff and the credit office only (DESIGN §6): anonymous users go to the
@@ -32,6 +33,19 @@ def require(allowed: bool) -> None:
     """Refuse with 403 unless the ``archives.permissions`` predicate said yes."""
     if not allowed:
         raise PermissionDenied
+
+
+def display_ended(record: CreditRecord) -> str | None:
+    """What the reviewer is told when a record they just published or corrected ended its
+    display at once (``records.common.expire_if_over``: decided so long ago that its display
+    period is already over), or ``None``. Without it the success message says "published"
+    of a record nobody else will see."""
+    if record.state != CreditRecord.State.EXPIRED:
+        return None
+    return _(
+        "Its display period, counted from the decision date, ended on %(day)s, so its display ended at once: "
+        "it stays in the archive and in the person's own view, and is not shown to others."
+    ) % {"day": record.display_until.isoformat()}
 
 
 def refused(request: HttpRequest, exc: Exception, to: str) -> HttpResponse:

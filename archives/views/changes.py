@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from archives import forms, permissions, selectors, services
 from archives.models import CreditRecord, RecordChange
 from archives.services.changes import changes_as_fields
-from archives.views.base import refused, require, staff_view, submit
+from archives.views.base import display_ended, refused, require, staff_view, submit
 from credit_portal.exceptions import TransitionNotAllowed
 
 if TYPE_CHECKING:
@@ -139,6 +139,8 @@ def change_approve(request: HttpRequest, change_id: int) -> HttpResponse:
             message = _("The record is withdrawn; it stays in the history.")
         else:
             message = _("The record is corrected; the previous version is kept in its history.")
+            if ended := display_ended(record):
+                message = f"{message} {ended}"
         return message, reverse("archives:record", args=[record.pk])
 
     return _decide(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from archives import forms, permissions, selectors, services
 from archives.models import CreditRecord
 from archives.units import selectors as unit_selectors
-from archives.views.base import confirm_delete, refused, require, staff_view, submit
+from archives.views.base import confirm_delete, display_ended, refused, require, staff_view, submit
 from archives.views.presenters import history_rows, record_flags, reference, replacing_version, shown_until
 from credit_portal.exceptions import TransitionNotAllowed
 
@@ -142,11 +142,8 @@ def record_publish(request: HttpRequest, record_id: int) -> HttpResponse:
     except (TransitionNotAllowed, ValidationError) as exc:
         back = "archives:record_review" if record.state == State.SUBMITTED else "archives:record"
         return refused(request, exc, reverse(back, args=[record.pk]))
-    if published.state == State.EXPIRED:
-        messages.info(request, _(
-            "Published. Its display period, counted from the decision date, ended on %(day)s, so its display ended "
-            "at once: it stays in the archive and in the person's own view, and is not shown to others."
-        ) % {"day": published.display_until.isoformat()})
+    if ended := display_ended(published):
+        messages.info(request, f"{_('Published.')} {ended}")
         return redirect("archives:record", record_id=record.pk)
     return redirect("archives:record_published", record_id=record.pk)
 

@@ -193,7 +193,9 @@ def case_conclude(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @office_view
 def concluded(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     case = selectors.get_case_for_view(request.user, kind, pk)
-    return render(request, "repair/concluded.html", {"case": case, "kind": kind})
+    return render(request, "repair/concluded.html", {
+        "case": case, "kind": kind, "display_ended_on": selectors.corrected_display_ended_on(case),
+    })
 
 
 @require_GET

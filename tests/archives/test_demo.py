@@ -8,9 +8,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from archives import demo, services, validators
-from archives.models import AnnualFinding, Archive, CreditRecord, Notice, Subject
+from archives.models import AnnualFinding, Archive, CreditRecord, DisplayRule, Notice, Subject
+from archives.services.records.display import repairable_from, retention_cutoff
 from credit_portal.models import AuditEntry
 from exchange.models import OutboxEvent
 
@@ -110,3 +112,12 @@ def test_generate_after_the_demo_data_holds_every_state_and_never_reuses_a_demo_
     assert QueryLog.objects.filter(subject__in=synthetic_people).count() == 12
     assert Objection.objects.filter(subject__in=synthetic_people).count() == 2  # persons 7 and 107
     assert RepairApplication.objects.filter(subject__in=synthetic_people).count() == 1  # person 57
+    # What the services would have made: nothing published past its display period
+    # (publication would have ended it at once), nothing past the 5-year retention (the
+    # nightly purge deletes it), repair applied for only once the minimum period is over.
+    today = timezone.localdate()
+    assert not records.filter(state="published", display_until__lt=today).exists()
+    assert not records.filter(polarity="negative", decided_on__lt=retention_cutoff(today)).exists()
+    for application in RepairApplication.objects.filter(subject__in=synthetic_people).select_related("record"):
+        rule = DisplayRule.objects.get(tier=application.record.tier)
+        assert repairable_from(application.record.decided_on, rule.min_months) <= today

@@ -451,3 +451,24 @@ def test_publishing_a_record_whose_period_is_over_says_its_display_ended(client,
     record.refresh_from_db()
     assert record.state == CreditRecord.State.EXPIRED
     assert f"已于 {record.display_until.isoformat()} 届满" in response.content.decode()
+
+
+def test_approving_a_correction_to_a_decision_whose_period_is_over_says_its_display_ended(
+    client, world: World,
+) -> None:
+    """A correction moves a minor record's decision back 200 days (3 months' display): the
+    new version ends at once, and the approving reviewer is told so after "corrected"."""
+    record = services.submit_record(
+        draft_negative(world, severity="minor", is_penalty=False), by=world.edu_clerk
+    )
+    services.publish_record(record, by=world.edu_reviewer)
+    earlier = f.lately(200)
+    change = services.propose_correction(record, by=world.edu_reviewer2, reason="决定日期录入错误", **earlier)
+    client.force_login(world.edu_reviewer)
+    response = client.post(reverse("archives:change_approve", args=[change.pk]), follow=True)
+    new = CreditRecord.objects.get(is_current=True)
+    assert new.state == CreditRecord.State.EXPIRED
+    assert response.redirect_chain[-1][0] == reverse("archives:record", args=[new.pk])
+    page = response.content.decode()
+    assert "更正" in page
+    assert f"已于 {new.display_until.isoformat()} 届满，因此公示随即结束" in page

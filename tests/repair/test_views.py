@@ -221,6 +221,12 @@ def test_repair_application_flow_and_bad_input(world) -> None:
     assert response["Location"] == reverse("repair:filed", args=["application", case.pk])
     assert case.files.get().kind == "fulfilment"
     assert case.extra_actions == "志愿服务"
+    # Concluded, its page says nothing of a corrected record's display (a repair corrects nothing).
+    services.accept_repair(case, by=world.credit_office)
+    services.decide_repair(RepairApplication.objects.get(), by=world.credit_office, approve=True, reason="已履行")
+    page = as_(world.credit_office).get(reverse("repair:concluded", args=["application", case.pk]))
+    assert page.status_code == 200
+    assert "display period" not in page.content.decode()
 
 
 def test_repair_before_the_minimum_period_shows_when(world) -> None:
@@ -354,6 +360,34 @@ def test_full_objection_through_the_pages(world, objection) -> None:
     assert_error_page(response, "already concluded")
     citizen_page = as_(world.citizen).get(reverse("repair:my_case", args=["objection", objection.pk])).content.decode()
     assert "upheld" in citizen_page.lower()
+
+
+def test_concluded_page_says_when_the_corrected_record_is_already_past_its_display(world, objection) -> None:
+    """The correction moves the decision back 500 days, past the general tier's 12 months
+    of display: the corrected version ends at once (``records.common.expire_if_over``), and
+    the concluded page says so instead of leaving the officer to think it is on display."""
+    services.accept_objection(objection, by=world.credit_office)
+    objection.refresh_from_db()
+    answer(world, objection, proposal="correct", reason="决定日期有误", changes=lately(500))
+    office = as_(world.credit_office)
+    conclude = reverse("repair:case_conclude", args=["objection", objection.pk])
+    response = office.post(conclude, {"decision": "correct", "reason": "予以更正", "confirmed": "1"}, follow=True)
+    current = CreditRecord.objects.get(lineage=objection.record.lineage, is_current=True)
+    assert current.state == CreditRecord.State.EXPIRED
+    assert response.redirect_chain[-1][0] == reverse("repair:concluded", args=["objection", objection.pk])
+    assert (f"The corrected record's display period, counted from its decision date, ended on "
+            f"{current.display_until.isoformat()}") in response.content.decode()
+
+
+def test_concluded_page_says_nothing_of_display_when_the_corrected_record_is_on_display(world, objection) -> None:
+    services.accept_objection(objection, by=world.credit_office)
+    objection.refresh_from_db()
+    answer(world, objection, proposal="correct", reason="文号有误", changes={"decision_number": "新号"})
+    office = as_(world.credit_office)
+    conclude = reverse("repair:case_conclude", args=["objection", objection.pk])
+    response = office.post(conclude, {"decision": "correct", "reason": "予以更正", "confirmed": "1"}, follow=True)
+    assert CreditRecord.objects.get(lineage=objection.record.lineage, is_current=True).state == "published"
+    assert "display period" not in response.content.decode()
 
 
 def test_unverifiable_then_personal_statement(world, objection) -> None:

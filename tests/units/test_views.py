@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -100,6 +101,26 @@ def test_the_clerk_records_and_another_reviewer_approves_through_the_pages(world
     response = _client(world_units.edu_reviewer).post(reverse("units:decide", args=[item.pk]), {"decision": "approve"})
     assert response.status_code == 302
     assert _state(item) == CreditRecord.State.PUBLISHED
+
+
+def test_approving_a_dishonesty_whose_display_period_is_over_says_so_once(world_units, unit) -> None:
+    """Decided four years ago (serious: three years of display, five of retention): the
+    records end at once when approved, and the reviewer is told so once, after "approved",
+    rather than that they are published for others to see."""
+    decided = timezone.localdate() - relativedelta(years=4)
+    item = propose(unit, world_units.edu_clerk, decided_on=decided, occurred_on=decided - relativedelta(days=20))
+    with translation.override("zh-hans"):
+        response = _client(world_units.edu_reviewer).post(
+            reverse("units:decide", args=[item.pk]), {"decision": "approve"}, follow=True,
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+    assert _state(item) == CreditRecord.State.EXPIRED
+    page = response.content.decode()
+    ends = CreditRecord.objects.filter(lineage__in=item.records.values("lineage"), is_current=True)
+    (day,) = {r.display_until for r in ends}
+    said = f"已于 {day.isoformat()} 届满，因此公示随即结束"
+    assert page.count(said) == 1
+    assert page.index("已批准") < page.index(said)
 
 
 def test_the_proposer_deciding_gets_a_chinese_message_and_nothing_changes(
