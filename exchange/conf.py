@@ -24,6 +24,9 @@ DEFAULTS: dict[str, float] = {
     "EXCHANGE_HTTP_TIMEOUT_SECONDS": 30,
     # How often the beat task sweeps for due events.
     "EXCHANGE_SWEEP_SECONDS": 5,
+    # An event still pending after this long is shown to the credit office and in
+    # /healthz's warnings (the platform down, a worker or the beat gone).
+    "EXCHANGE_STALLED_SECONDS": 3600,
     # How long one delivery task keeps draining before it yields to the next sweep.
     "EXCHANGE_TASK_BUDGET_SECONDS": 60,
     # Replay window of the receiving endpoint (signature timestamps).

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models, transaction
@@ -77,6 +78,43 @@ def nudge() -> None:
         deliver_pending.apply_async(kwargs={"max_batches": NUDGE_BATCHES}, retry=False)
     except Exception:
         logger.warning("exchange: delivery nudge failed; the beat sweep will deliver", exc_info=True)
+
+
+@dataclass(frozen=True)
+class DeliveryAlert:
+    """What a person must look at in the delivery to the municipal platform: events that
+    gave up after ``EXCHANGE_MAX_ATTEMPTS`` (counted up to ``ALERT_COUNT_CAP``, then
+    "more"), and the creation time of the oldest event still waiting, when it has waited
+    longer than ``EXCHANGE_STALLED_SECONDS``. A repair's result must reach the platform
+    within 3 working days (DESIGN §7); retries alone never tell anyone."""
+
+    failed: int
+    waiting_since: datetime | None
+
+    @property
+    def failed_more(self) -> bool:
+        return self.failed >= ALERT_COUNT_CAP
+
+
+ALERT_COUNT_CAP = 1000
+
+
+def delivery_alert(*, now: datetime | None = None) -> DeliveryAlert | None:
+    """``None`` when delivery is healthy. Two reads bounded whatever the backlog (a
+    capped count, the first row of the undelivered index). Events withheld on purpose
+    (blanked before they were sent: ``purged_at``) failed by design and are left out."""
+    from exchange.conf import number
+
+    failed = OutboxEvent.objects.filter(state=OutboxEvent.State.FAILED, purged_at__isnull=True)[:ALERT_COUNT_CAP].count()
+    oldest = (
+        OutboxEvent.objects.filter(state=OutboxEvent.State.PENDING)
+        .order_by("created_at").values_list("created_at", flat=True).first()
+    )
+    stalled = oldest is not None and oldest < (now or timezone.now()) - timedelta(
+        seconds=number("EXCHANGE_STALLED_SECONDS"))
+    if not failed and not stalled:
+        return None
+    return DeliveryAlert(failed=failed, waiting_since=oldest if stalled else None)
 
 
 # What a blanked payload keeps: the opaque ids of the sending portal and the step a case

@@ -370,6 +370,16 @@ def _fresh_working_day_cache() -> Any:
     workdays.clear_cache()
 
 
+# --- Nor /healthz's memo of the delivery alert (credit_portal.views) -------------------------
+@pytest.fixture(autouse=True)
+def _fresh_delivery_memo() -> Any:
+    from credit_portal import views
+
+    views.clear_delivery_memo()
+    yield
+    views.clear_delivery_memo()
+
+
 # --- Cache isolation -------------------------------------------------------------------
 # Rate-limit counters live in the cache; one test's refusals must not throttle the next.
 # Under xdist each worker gets its own key prefix so clearing never touches a neighbour.

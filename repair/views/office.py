@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from credit_portal import workdays
+from exchange import outbox
 from repair import case_types, forms, permissions, selectors, services
 from repair.views.common import REFUSALS, add_errors, confirmed, form_step, office_view, posted, staff_view
 
@@ -38,6 +39,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     common = {
         "ratings": len(selectors.ratings_to_follow_up()),
         "missing_years": workdays.missing_years(timezone.localdate()),
+        # Repair results must reach the platform within 3 working days: delivery that gave
+        # up or stalled is said where the credit office starts its day.
+        "delivery_alert": outbox.delivery_alert(),
     }
     stage = selectors.stage_of(request.GET.get("stage"))
     if stage is not None:
