@@ -247,6 +247,16 @@ def recent_anchors(*, kinds: list[str] | None = None, limit: int = 10) -> list[A
     return list(queryset[:limit])
 
 
+def last_purge_refusal() -> AuditEntry | None:
+    """The background purge's last refusal (``credit_portal.tasks.purge_audit_trail``), when
+    no purge has succeeded since: what the maintenance page shows at its top."""
+    refusal = AuditEntry.objects.filter(action="credit_portal.audit.purge_refused").order_by("-id").first()
+    if refusal is None:
+        return None
+    done = AuditAnchor.objects.filter(kind=AuditAnchor.Kind.PURGE).order_by("-sequence").first()
+    return refusal if done is None or done.created_at < refusal.created_at else None
+
+
 def purge_preview(*, now: datetime | None = None) -> tuple[int, int]:
     """What the purge would remove now: ``(through sequence, number of entries)``; (0, 0) for nothing."""
     through = purgeable_through(now=now)

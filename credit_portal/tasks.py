@@ -24,6 +24,44 @@ def chain_audit_entries() -> int:
             return total
 
 
+# The retention purge reads every entry it deletes (the table check and the carry, about
+# 90 µs an entry) and then deletes them: at a city's scale minutes to an hour, past a web
+# request's limit (gunicorn 60 s) and the default task limit (CELERY_TASK_TIME_LIMIT). A
+# purge stopped by its limit leaves the chain whole: the anchor and the carry commit
+# together, the delete comes after (docs/audit.md).
+PURGE_TIME_LIMIT = 6 * 3600
+
+
+@shared_task(ignore_result=True, name="credit_portal.tasks.purge_audit_trail",
+             time_limit=PURGE_TIME_LIMIT, soft_time_limit=PURGE_TIME_LIMIT - 60)
+def purge_audit_trail(by_id: int) -> dict[str, object]:
+    """The audit administrator's retention purge, from the maintenance page. What the page
+    cannot tell the administrator once it has answered (a refusal, a delete that could not
+    run) is written to the trail (``credit_portal.audit.purge_refused``), where the page
+    shows it. Returns the outcome, which the page reads when tasks run eagerly."""
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import PermissionDenied
+    from django.db import transaction
+
+    from credit_portal.audit_anchor import PurgeNotPossible, PurgeRefused, purge_expired
+
+    user = get_user_model().objects.filter(pk=by_id, is_active=True).first()
+    try:
+        anchor = purge_expired(by=user)
+    except PermissionDenied:
+        return {"outcome": "forbidden"}
+    except PurgeRefused as exc:
+        outcome: dict[str, object] = {"outcome": "refused", "differences": len(exc.problems),
+                                      "first": exc.problems[0][:500]}
+    except PurgeNotPossible:
+        outcome = {"outcome": "not_possible"}
+    else:
+        return {"outcome": "nothing"} if anchor is None else {"outcome": "purged", "sequence": anchor.sequence}
+    with transaction.atomic():
+        audit.record("credit_portal.audit.purge_refused", actor=user, detail=outcome)
+    return outcome
+
+
 @shared_task(name="credit_portal.tasks.anchor_audit_chain")
 def anchor_audit_chain() -> int:
     """Sign the chain head and send it to the platform (skipped if the head has not moved)."""

@@ -13,10 +13,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from credit_portal import audit_anchor
+from credit_portal import audit_anchor, tasks
 from credit_portal.admin.base import ReadOnlyAdmin
 from credit_portal.models import AuditAnchor, AuditEntry
 from credit_portal.permissions import can_maintain_audit_trail
+
+NOT_POSSIBLE = _("The purge could not delete entries: the database connection for audit maintenance is not "
+                 "configured. Ask the system administrator to set it, then purge again. The purge anchor was kept and "
+                 "the chain still verifies.")
 
 
 @admin.register(AuditEntry)
@@ -93,6 +97,8 @@ class AuditAnchorAdmin(ReadOnlyAdmin):
         context.update(
             anchors=audit_anchor.recent_anchors(),
             purges=audit_anchor.recent_anchors(kinds=[AuditAnchor.Kind.PURGE]),
+            refusal=audit_anchor.last_purge_refusal(),
+            not_possible=NOT_POSSIBLE,
         )
         return TemplateResponse(request, "admin/credit_portal/auditanchor/maintenance.html", context)
 
@@ -103,24 +109,29 @@ class AuditAnchorAdmin(ReadOnlyAdmin):
             messages.success(request, _("The audit chain was anchored at entry %(sequence)s and sent to the "
                                         "municipal platform.") % {"sequence": anchor.sequence})
             return back
-        try:
-            purged = audit_anchor.purge_expired(by=request.user)
-        except audit_anchor.PurgeRefused as exc:
+        # A task, not this request: at a city's scale the purge takes minutes (credit_portal.tasks).
+        # Where tasks run in-process (the embedded profile) its outcome is known at once.
+        result = tasks.purge_audit_trail.delay(request.user.pk)
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            messages.info(request, _(
+                "The purge runs in the background: at a city's scale it takes minutes. When it is done, it appears "
+                "under Retention purges below; if it cannot purge, the reason appears at the top of this page."))
+            return back
+        outcome = result.result
+        if outcome["outcome"] == "refused":
             messages.error(request, _(
                 "Nothing was purged: the table check (manage.py verify_tables) finds %(count)s difference(s) between "
                 "the tables and the audit trail, and the entries the purge would delete may be their only evidence. "
                 "First: %(first)s"
-            ) % {"count": len(exc.problems), "first": exc.problems[0]})
-            return back
-        except audit_anchor.PurgeNotPossible:
-            messages.error(request, _("The purge could not delete entries: the database connection for audit "
-                                      "maintenance is not configured. Ask the system administrator to set it, "
-                                      "then purge again. The purge anchor was kept and the chain still verifies."))
-            return back
-        if purged is None:
+            ) % {"count": outcome["differences"], "first": outcome["first"]})
+        elif outcome["outcome"] == "not_possible":
+            messages.error(request, NOT_POSSIBLE)
+        elif outcome["outcome"] == "nothing":
             messages.info(request, _("No entry is older than %(days)s days: nothing was purged.")
                           % {"days": settings.AUDIT_RETENTION_DAYS})
-        else:
+        elif outcome["outcome"] == "purged":
             messages.success(request, _("Entries up to %(sequence)s were purged; the chain now starts from the "
-                                        "purge anchor.") % {"sequence": purged.sequence})
+                                        "purge anchor.") % {"sequence": outcome["sequence"]})
+        else:  # the permission was taken away between the check above and the task
+            raise PermissionDenied
         return back

@@ -134,3 +134,46 @@ def test_the_purge_is_refused_on_the_page_while_a_table_differs(auditor, setting
     assert "未清理任何条目" in body
     assert "no audit entry granted it" in body
     assert AuditEntry.objects.filter(action="test.old").exists()
+
+
+def test_with_a_worker_the_purge_runs_as_a_task_and_the_page_shows_its_refusal(
+    auditor, settings, monkeypatch,
+) -> None:
+    """At a city's scale the purge takes minutes: the page queues it (a web request has a
+    time limit) and says so. A refusal found in the background is shown at the top of the
+    page, until a purge succeeds."""
+    from credit_portal import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.purge_audit_trail, "delay", queued.append)
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
+        audit.record("test.old")
+    client = _client(auditor)
+    page = client.post(URL, {"task": "purge", "confirmed": "on"}, follow=True)
+    assert queued == [auditor.pk]
+    assert "清理已在后台运行" in page.content.decode()
+    assert AuditEntry.objects.filter(action="test.old").exists()  # nothing yet: the worker runs it
+    # The worker: refused, the auditor holds the role with no granting entry (verify_tables).
+    outcome = tasks.purge_audit_trail(auditor.pk)
+    assert (outcome["outcome"], outcome["differences"]) == ("refused", 1)
+    assert AuditEntry.objects.filter(action="test.old").exists()
+    body = client.get(URL).content.decode()
+    assert 'id="purge-refusal"' in body
+    assert "未清理任何条目" in body
+    assert "no audit entry granted it" in body
+
+
+def test_a_purge_after_a_refusal_clears_the_refusal_from_the_page(settings) -> None:
+    from credit_portal import tasks
+
+    settings.AUDIT_RETENTION_DAYS = 184
+    with time_machine.travel(timezone.now() - timedelta(days=200)):
+        auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
+        audit.record("test.old")
+    with time_machine.travel(timezone.now() - timedelta(minutes=5)):
+        audit.record("credit_portal.audit.purge_refused", actor=auditor,
+                      detail={"outcome": "refused", "differences": 1, "first": "earlier"})
+    assert 'id="purge-refusal"' in _client(auditor).get(URL).content.decode()
+    assert tasks.purge_audit_trail(auditor.pk)["outcome"] == "purged"
+    assert 'id="purge-refusal"' not in _client(auditor).get(URL).content.decode()
