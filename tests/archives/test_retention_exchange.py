@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from archives import services
 from archives.models import CreditRecord
+from archives.services.retention import PurgeIncomplete
 from exchange import delivery, reconcile, schema
 from exchange.models import OutboxEvent, PlatformDelivery, PlatformLedgerEntry
 from tests.archives.conftest import World, publish_negative
@@ -141,7 +142,7 @@ def test_a_rolled_back_purge_blanks_nothing(world: World, old_record: CreditReco
 
     # Fails after the payloads were blanked in the purge's transaction.
     monkeypatch.setattr(events, "emit", boom)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(PurgeIncomplete):  # logged and named; the lineage's transaction rolled back
         services.purge_expired_negative_information(today=PURGE_DAY)
     assert not OutboxEvent.objects.filter(purged_at__isnull=False).exists()
     assert not OutboxEvent.objects.filter(event_type="record.purged").exists()
