@@ -20,7 +20,7 @@ from django.db.models import Prefetch
 
 from archives.models import AnnualFinding, Evidence
 from archives.services.findings import seal_for
-from credit_portal.trail_checks import CARRY_CHUNK, Carry, TableCheck, carried, carry_rows, entries_with_rows, where
+from credit_portal.trail_checks import Carry, TableCheck, carried, carry_rows, entries_with_rows, vouched_ids, where
 
 SIGNED = "archives.finding.signed"
 # Signed findings whose entries the purge took, carried forward by id with a digest of
@@ -98,11 +98,11 @@ def carry_forward_findings(through: int) -> list[Carry]:
     their ``finding.signed`` entries vouch for (intact entries, rows signed or superseded
     and matching their seal) and the carried entries among them: the entries to write
     (``trail_checks.register_bulk_carry``)."""
-    vouched = [
-        row.pk for _entry, row in entries_with_rows(
-            TableCheck("carry"), [SIGNED], AnnualFinding.objects.prefetch_related(_EVIDENCE), named="finding",
-            chunk_size=CARRY_CHUNK, through=through,
-        )
-        if row.state in _KEPT and _sealed_as_signed(row)  # only what the trail still vouches for is carried
-    ]
+    # Every finding must still be as signed (``vouched_ids`` refuses otherwise): one changed
+    # after the table check would lose its only evidence with the entry.
+    vouched = vouched_ids(
+        [SIGNED], AnnualFinding.objects.prefetch_related(_EVIDENCE), named="finding", through=through,
+        differs=lambda _entry, row: (
+            None if row.state in _KEPT and _sealed_as_signed(row) else "no longer matches what was signed"),
+    )
     return carry_rows(CARRIED, vouched, _compared_rows, through=through)

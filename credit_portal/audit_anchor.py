@@ -183,7 +183,10 @@ def purge_expired(*, by: User | None, now: datetime | None = None) -> AuditAncho
     # Before the lock: every entry up to ``through`` is past retention and no longer
     # changes, so what the bulk carriers read of them holds when the lock is taken.
     through = purgeable_through(now=now)
-    plan = trail_checks.plan_bulk_carry(through) if through >= 1 else []
+    try:
+        plan = trail_checks.plan_bulk_carry(through) if through >= 1 else []
+    except trail_checks.CarryChanged as exc:  # a row changed since the check above
+        raise PurgeRefused(exc.problems) from None
     with transaction.atomic():
         head = audit._lock_head()
         done = AuditAnchor.objects.filter(kind=AuditAnchor.Kind.PURGE).order_by("-sequence").first()

@@ -21,9 +21,12 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import islice
 
-from django.db.models import Model, QuerySet
+from django.conf import settings
+from django.db.models import F, Model, QuerySet
+from django.utils import timezone
 
 from credit_portal.audit import MissingAuditKey
 from credit_portal.audit.hashing import compute_content_mac
@@ -109,6 +112,39 @@ def write_carried(plan: list[Carry], *, by: object) -> int:
 # as the entries they replace.
 CARRY_CHUNK = 2000
 
+# The order the checks read entries in, and so which entry of a role, a seat or a finding
+# is the last: the chain's (``sequence`` is under the entry's hash and the chain's MACs),
+# not the row id, which nothing signs and a database writer can swap. Entries not yet
+# chained (reads, for seconds) come after every chained one.
+CHAIN_ORDER = (F("sequence").asc(nulls_last=True), "pk")
+
+
+class CarryChanged(Exception):
+    """A row the entries to purge vouch for went or changed after the table check found
+    nothing: carrying only the rest would delete the change's only evidence with its
+    entry. The purge refuses (``audit_anchor.PurgeRefused``)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems[:5]))
+
+
+def vouched_ids(actions: list[str], rows: QuerySet[Model], *, named: str, through: int,
+                differs: Callable[[AuditEntry, Model], str | None]) -> list[int]:
+    """The ids of ``rows`` that the entries of ``actions`` chained through ``through``
+    vouch for, for a bulk carry; ``CarryChanged`` when any such row is missing or
+    ``differs`` (a reason) from its entry."""
+    check = TableCheck("carry")
+    ids: list[int] = []
+    for entry, row in entries_with_rows(check, actions, rows, named=named, chunk_size=CARRY_CHUNK, through=through):
+        if problem := differs(entry, row):
+            check.problems.append(f"{where(entry)}: {named} {row.pk} {problem}")
+        else:
+            ids.append(row.pk)
+    if check.problems:
+        raise CarryChanged(check.problems)
+    return ids
+
 
 def fingerprint(rows: list[tuple[object, ...]]) -> str:
     """SM3 of ``rows`` (tuples whose first item is the id), in id order."""
@@ -141,9 +177,10 @@ def carry_rows(action: str, ids: list[int], compared: Callable[[list[int]], list
     for start in range(0, len(ids), CARRY_CHUNK):
         chunk = ids[start:start + CARRY_CHUNK]
         plan.append((action, {"ranges": id_ranges(chunk), "count": len(chunk), "digest": fingerprint(compared(chunk))}))
-    for entry in AuditEntry.objects.filter(action=action, sequence__lte=through).order_by("pk"):
-        if entry_problem(entry) is None:
-            plan.append((action, {**entry.detail, "carried_forward": entry.uid}))
+    for entry in AuditEntry.objects.filter(action=action, sequence__lte=through).order_by(*CHAIN_ORDER):
+        if problem := entry_problem(entry):
+            raise CarryChanged([problem])
+        plan.append((action, {**entry.detail, "carried_forward": entry.uid}))
     return plan
 
 
@@ -152,7 +189,7 @@ def carried(result: TableCheck, action: str, compared: Callable[[list[int]], lis
     """Each intact ``action`` entry's ids whose rows are all there and say what was
     carried; a missing row (by id) or a changed one (by the entry's range) is a problem in
     ``result`` and its ids are not yielded."""
-    for entry in AuditEntry.objects.filter(action=action).order_by("pk").iterator(chunk_size=200):
+    for entry in AuditEntry.objects.filter(action=action).order_by(*CHAIN_ORDER).iterator(chunk_size=200):
         result.entries += 1
         if problem := entry_problem(entry):
             result.problems.append(problem)
@@ -177,7 +214,8 @@ def last_entries(actions: list[str], object_type: str, key: Callable[[AuditEntry
     """The last entry of ``actions`` on ``object_type`` for each ``key(entry)``, oldest first read."""
     last: dict[object, AuditEntry] = {}
     for entry in (
-        AuditEntry.objects.filter(action__in=actions, object_type=object_type).order_by("pk").iterator(chunk_size=chunk_size)
+        AuditEntry.objects.filter(action__in=actions, object_type=object_type).order_by(*CHAIN_ORDER)
+        .iterator(chunk_size=chunk_size)
     ):
         last[key(entry)] = entry
     return last
@@ -200,7 +238,7 @@ def entries_with_rows(
     entries = AuditEntry.objects.filter(action__in=actions, object_type=rows.model._meta.label_lower)
     if through is not None:
         entries = entries.filter(sequence__lte=through)
-    entries = entries.order_by("pk").iterator(chunk_size=chunk_size)
+    entries = entries.order_by(*CHAIN_ORDER).iterator(chunk_size=chunk_size)
     for batch in batches(entries, chunk_size):
         found = rows.in_bulk([int(e.object_id) for e in batch if e.object_id.isdigit()])
         for entry in batch:
@@ -220,9 +258,19 @@ def where(entry: AuditEntry) -> str:
 
 
 def entry_problem(entry: AuditEntry) -> str | None:
-    """Why ``entry`` itself cannot be trusted (its MAC, its key), or None."""
+    """Why ``entry`` itself cannot be trusted (its MAC, its key, never chained), or None.
+
+    An entry the chainer has not taken within ``AUDIT_UNCHAINED_GRACE_MINUTES`` of being
+    written proves nothing: a purged entry put back (its uid is free again, its content
+    MAC still verifies) stays unchained (``audit.chain_pending`` refuses entries older
+    than the retention), and must not decide a role, a seat or a finding here."""
     try:
         intact = hmac.compare_digest(entry.content_mac, compute_content_mac(entry))
     except MissingAuditKey:
         return f"{where(entry)}: its key version {entry.key_version} is not configured"
-    return None if intact else f"{where(entry)}: its MAC does not match (run verify_audit_chain)"
+    if not intact:
+        return f"{where(entry)}: its MAC does not match (run verify_audit_chain)"
+    if entry.sequence is None and entry.created_at < timezone.now() - timedelta(
+            minutes=settings.AUDIT_UNCHAINED_GRACE_MINUTES):
+        return f"{where(entry)}: never chained (run verify_audit_chain)"
+    return None

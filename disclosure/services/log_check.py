@@ -12,7 +12,7 @@ an entry (bulk-loaded demo data) are not this check's business.
 from __future__ import annotations
 
 from credit_portal.models import AuditEntry
-from credit_portal.trail_checks import CARRY_CHUNK, Carry, TableCheck, carried, carry_rows, entries_with_rows, where
+from credit_portal.trail_checks import Carry, TableCheck, carried, carry_rows, entries_with_rows, vouched_ids, where
 from disclosure.models import QueryLog
 
 # The entries that record a QueryLog row, and the outcome each implies (None: read from its detail).
@@ -74,11 +74,10 @@ def carry_forward_query_logs(through: int) -> list[Carry]:
     """Before the trail's entries through sequence ``through`` are purged: the query log
     rows their entries vouch for (intact entries, rows that still match) and the carried
     entries among them: the entries to write (``trail_checks.register_bulk_carry``)."""
-    vouched = [
-        row.pk for entry, row in entries_with_rows(
-            TableCheck("carry"), list(ACTIONS), QueryLog.objects.all(), named="query log", chunk_size=CARRY_CHUNK,
-            through=through,
-        )
-        if not _differences(entry, row)  # only what the trail still vouches for is carried
-    ]
+    # Every row must still say what its entry recorded (``vouched_ids`` refuses otherwise):
+    # one changed after the table check would lose its only evidence with the entry.
+    vouched = vouched_ids(
+        list(ACTIONS), QueryLog.objects.all(), named="query log", through=through,
+        differs=lambda entry, row: (f"differs in {', '.join(found)}" if (found := _differences(entry, row)) else None),
+    )
     return carry_rows(CARRIED, vouched, _compared_rows, through=through)

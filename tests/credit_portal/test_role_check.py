@@ -96,3 +96,76 @@ def test_roles_and_seats_granted_before_a_purge_are_still_explained_after_it(set
     }
     assert not carried.filter(object_id=str(gone.pk)).exists()
     assert "Every checked table matches" in _verify()
+
+
+def _purge_after(settings, grant_and_revoke):  # noqa: ANN001, ANN202
+    """``grant_and_revoke`` in the past, then the retention purge; returns the purged rows
+    as a database writer could have kept them (a backup, a copy of the table)."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from credit_portal.audit_anchor import purge_expired
+    from credit_portal.models import AuditEntry
+
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
+        security_admin = f.make_user("sec-admin", roles=(Role.SECURITY_ADMIN,), is_staff=True)
+        friend = grant_and_revoke(security_admin)
+    kept = [{f.attname: getattr(e, f.attname) for f in AuditEntry._meta.concrete_fields}
+            for e in AuditEntry.objects.order_by("pk")]
+    auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
+    assert purge_expired(by=auditor) is not None
+    return friend, kept
+
+
+def test_a_purged_grant_put_back_is_not_chained_and_is_named(settings) -> None:
+    """The insider's replay: after the purge, the revoked grant's row is inserted again
+    (its uid is free again, its content MAC still verifies) with the seat. The chainer
+    refuses an entry older than the retention, and both verifiers name it."""
+    from credit_portal import audit
+    from credit_portal.models import AuditEntry
+
+    def grant_and_revoke(security_admin):  # noqa: ANN001, ANN202
+        friend = f.make_user("friend", is_staff=True)
+        services.grant_role(friend, Role.CREDIT_OFFICE, by=security_admin)
+        services.revoke_role(friend, Role.CREDIT_OFFICE, by=security_admin)
+        return friend
+
+    friend, kept = _purge_after(settings, grant_and_revoke)
+    grant = next(row for row in kept if row["action"] == "credit_portal.role.granted"
+                 and row["object_id"] == str(friend.pk))
+    unchained = {"id": None, "sequence": None, "prev_hash": "", "entry_hash": None, "chain_mac": ""}
+    AuditEntry.objects.bulk_create([AuditEntry(**(grant | unchained))])
+    f.User.groups.through.objects.create(user_id=friend.pk, group_id=Group.objects.get(name=Role.CREDIT_OFFICE).pk)
+    assert audit.chain_pending() == 0
+    assert AuditEntry.objects.get(uid=grant["uid"]).sequence is None
+    result = audit.verify_chain()
+    assert not result.ok
+    with pytest.raises(CommandError) as caught:
+        _verify()
+    assert f"audit entry {grant['uid']} (credit_portal.role.granted" in str(caught.value)
+    assert "never chained" in str(caught.value)
+
+
+def test_swapping_the_ids_of_a_grant_and_its_revocation_does_not_reorder_them(security_admin) -> None:
+    """Row ids are signed by nothing; the checks read entries in chain order."""
+    from django.db import connection
+
+    from credit_portal.models import AuditEntry
+
+    friend = f.make_user("friend", is_staff=True)
+    services.grant_role(friend, Role.AUDITOR, by=security_admin)
+    services.revoke_role(friend, Role.AUDITOR, by=security_admin)
+    granted = AuditEntry.objects.get(action="credit_portal.role.granted", object_id=str(friend.pk))
+    revoked = AuditEntry.objects.get(action="credit_portal.role.revoked", object_id=str(friend.pk))
+    if connection.vendor == "postgresql":
+        pytest.skip("the triggers refuse the swap here; an insider past them is the SQLite case's")
+    top = AuditEntry.objects.order_by("-pk").first().pk + 100
+    AuditEntry.objects.filter(pk=revoked.pk).update(id=top)
+    AuditEntry.objects.filter(pk=granted.pk).update(id=revoked.pk)
+    AuditEntry.objects.filter(pk=top).update(id=granted.pk)
+    f.User.groups.through.objects.create(user_id=friend.pk, group_id=Group.objects.get(name=Role.AUDITOR).pk)
+    with pytest.raises(CommandError) as caught:
+        _verify()
+    assert f"user {friend.pk} (auditor): revoked at" in str(caught.value)

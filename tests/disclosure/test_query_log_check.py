@@ -125,3 +125,36 @@ def test_the_purge_refuses_while_a_table_differs_from_the_trail(long_ago, disc, 
     assert AuditEntry.objects.count() == before
     with pytest.raises(CommandError, match="Nothing was purged"):
         call_command("purge_audit_trail", "--by", auditor.username, stdout=StringIO())
+
+
+def test_a_row_changed_after_the_purges_table_check_still_refuses_it(long_ago, disc, settings, monkeypatch) -> None:
+    """The table check takes minutes at a city's scale, and the carry is planned after it:
+    a query deleted in between used to be left out of the carry, silently, and its entry
+    (the only evidence) purged. The plan now refuses as the check does."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from credit_portal import audit_anchor, trail_checks
+    from credit_portal.audit_anchor import PurgeRefused, purge_expired
+    from credit_portal.models import AuditEntry
+    from credit_portal.roles import Role
+    from tests import factories as f
+
+    granted, _refused = _queried(disc)
+    auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
+    long_ago()
+    real = trail_checks.run_all
+
+    def check_then_delete():  # noqa: ANN202
+        found = real()
+        QueryLog.objects.filter(pk=granted.pk).delete()  # the insider, while the check finished
+        return found
+
+    monkeypatch.setattr(audit_anchor.trail_checks, "run_all", check_then_delete)
+    before = AuditEntry.objects.count()
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
+        with pytest.raises(PurgeRefused, match=f"query log {granted.pk} is missing"):
+            purge_expired(by=auditor)
+    assert AuditEntry.objects.count() == before
