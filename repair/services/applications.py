@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from archives import services as archive_services
 from archives.models import CreditRecord, DisplayRule, Subject
-from archives.services.records import repairable_from
+from archives.services.records.display import repair_opens_on
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
 from exchange.outbox import emit
@@ -57,13 +57,8 @@ def repair_eligibility(
         return Eligibility(False, None, [_("Only negative information can be repaired.")])
     if record.state != CreditRecord.State.PUBLISHED or not record.is_current:
         return Eligibility(False, None, [_("Only negative information that is currently shown can be repaired.")])
-    if record.severity == CreditRecord.Severity.MINOR:
-        earliest = record.decided_on
-    else:
-        # A tier without its row (never in the admin; a database edit) keeps the national
-        # minimum, never none.
-        months = minimum_months(min_months).get(record.severity, DisplayRule.BOUNDS[record.severity][0])
-        earliest = repairable_from(record.decided_on, months)
+    # The same day the repair notice names on publication (one rule, in the archives).
+    earliest = repair_opens_on(record, min_months=min_months)
     if today < earliest:
         return Eligibility(False, earliest, [
             _("The minimum display period has not run out yet; you can apply from %(date)s.") % {

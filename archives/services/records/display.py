@@ -27,17 +27,60 @@ def repairable_from(decided_on: date, min_months: int) -> date:
     return add_months(decided_on, min_months) + timedelta(days=1)
 
 
+def repair_opens_on(record: CreditRecord, *, min_months: dict[str, int] | None = None) -> date:
+    """The first day credit repair of negative ``record`` may be applied for: the one rule
+    the eligibility check (``repair.services.repair_eligibility``) and the repair notice
+    sent on publication (信用修复告知书) both use, so they never name different days.
+
+    DESIGN §7: repair "may be applied for once the minimum period has passed …; for minor
+    information, as soon as the obligation is fulfilled": minor information has no minimum
+    period and is repairable from its decision date, whatever the minor rule's minimum;
+    general and serious information from the day after the tier's minimum display period
+    (``repairable_from``). ``min_months``: minimum months by tier, read once by a caller
+    checking many records; a tier without its row (never in the admin; a database edit)
+    keeps the national minimum, never none."""
+    if record.severity == CreditRecord.Severity.MINOR:
+        return record.decided_on
+    if min_months is None:
+        min_months = dict(DisplayRule.objects.filter(tier=record.severity).values_list("tier", "min_months"))
+    months = min_months.get(record.severity, DisplayRule.BOUNDS[record.severity][0])
+    return repairable_from(record.decided_on, months)
+
+
 # 《征信业管理条例》 art. 16: "征信机构对个人不良信息的保存期限，自不良行为或者事件终止之日起为5年；
 # 超过5年的，应当予以删除". The record holds the date of the conduct and the date of the
 # decision; the decision date is the later of the two, so the count never starts before
 # the behaviour or event ended as far as the record knows.
 RETENTION_YEARS = 5
+RETENTION_MONTHS = RETENTION_YEARS * 12
+
+
+def retention_ends(decided_on: date) -> date:
+    """The last day negative information decided on ``decided_on`` is kept: 民法典 art. 201
+    "按照年、月、日计算期间的，开始的当日不计入，自下一日开始计算"; art. 202 "按照年、月计算期间
+    的，到期月的对应日为期间的最后一日；没有对应日的，月末日为期间的最后一日". That is the
+    corresponding day 5 years on, or the month's last day where there is none (decided
+    29 Feb 2024: kept through 28 Feb 2029)."""
+    return add_months(decided_on, RETENTION_MONTHS)
 
 
 def retention_cutoff(today: date) -> date:
     """Negative information decided before this day is past the 5-year limit: the nightly
-    purge deletes it and no form, file or API call may enter it."""
-    return today - relativedelta(years=RETENTION_YEARS)
+    purge deletes it and no form, file or API call may enter it.
+
+    The smallest decision day whose retention (``retention_ends``) still covers ``today``,
+    so a record is kept through its last day and removed the day after, whatever the
+    calendar. ``today - 5 years`` is not that day: relativedelta clamps 29 Feb to 28 Feb,
+    and a record decided 28 Feb 2023, whose 5 years end on 28 Feb 2028, would still be
+    kept on 29 Feb 2028. ``add_months`` is monotonic, so the guess is moved a day at a
+    time (at most a few days) until it is the smallest such day.
+    """
+    cutoff = add_months(today, -RETENTION_MONTHS)
+    while retention_ends(cutoff) < today:
+        cutoff += timedelta(days=1)
+    while retention_ends(cutoff - timedelta(days=1)) >= today:
+        cutoff -= timedelta(days=1)
+    return cutoff
 
 
 def display_rule_for(tier: str) -> DisplayRule:

@@ -23,7 +23,7 @@ from archives.services.records.common import (
     _touch_archive,
     expire_if_over,
 )
-from archives.services.records.display import display_rule_for, display_until_for, repairable_from
+from archives.services.records.display import display_until_for, repair_opens_on
 from credit_portal.exceptions import TransitionNotAllowed
 
 if TYPE_CHECKING:
@@ -110,21 +110,35 @@ def publish_record(record: CreditRecord, *, by: User) -> CreditRecord:
 
 
 def _send_repair_notice(record: CreditRecord) -> None:
-    rule = display_rule_for(record.tier)
-    earliest = repairable_from(record.decided_on, rule.min_months)
+    """The credit repair notice (信用修复告知书). The day it names comes from
+    ``repair_opens_on``, the rule the eligibility check applies, so the person is never
+    told a later (or earlier) day than the one the credit office accepts. Where repair is
+    open from the decision date, as for minor information (DESIGN §7: "for minor
+    information, as soon as the obligation is fulfilled"), the notice names no day: only
+    the obligations and the commitment stand between the person and an application."""
+    earliest = repair_opens_on(record)
+    values = {
+        "title": record.title,
+        "number": record.decision_number or "—",
+        "until": record.display_until.isoformat() if record.display_until else "—",
+    }
+    if earliest <= record.decided_on:  # no minimum display period
+        body = _(
+            "The administrative penalty \"%(title)s\" (%(number)s) has been recorded in your credit archive and is "
+            "shown until %(until)s. No minimum display period applies to it: as soon as you have fulfilled the "
+            "obligations it sets and made a credit commitment, you may apply for credit repair to end its display "
+            "early."
+        ) % values
+    else:
+        body = _(
+            "The administrative penalty \"%(title)s\" (%(number)s) has been recorded in your credit archive and is "
+            "shown until %(until)s. Once you have fulfilled the obligations it sets and made a credit commitment, "
+            "you may apply for credit repair from %(earliest)s to end its display early."
+        ) % {**values, "earliest": earliest.isoformat()}
     notify_subject(
         record.archive.subject,
         kind=Notice.Kind.REPAIR_NOTICE,
         record=record,
         title=_("Credit repair notice"),
-        body=_(
-            "The administrative penalty \"%(title)s\" (%(number)s) has been recorded in your credit archive and is "
-            "shown until %(until)s. Once you have fulfilled the obligations it sets and made a credit commitment, "
-            "you may apply for credit repair from %(earliest)s to end its display early."
-        ) % {
-            "title": record.title,
-            "number": record.decision_number or "—",
-            "until": record.display_until.isoformat() if record.display_until else "—",
-            "earliest": earliest.isoformat(),
-        },
+        body=body,
     )
