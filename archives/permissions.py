@@ -252,11 +252,20 @@ def can_apply_case_outcome(user: Actor, record: CreditRecord) -> bool:
     """The credit office carries out the outcome of a case a department has answered
     (objections: the department proposes, the credit office concludes, so two bodies
     have looked at it); department staff change published records only by proposal."""
-    return is_credit_office(user) and _is_live(record)
+    return is_credit_office(user) and _settles_a_case(record)
 
 
 def can_mark_repaired(user: Actor, record: CreditRecord) -> bool:
-    return is_credit_office(user) and record.state == State.PUBLISHED and record.is_negative
+    return is_credit_office(user) and _settles_a_case(record) and record.is_negative
+
+
+def _settles_a_case(record: CreditRecord) -> bool:
+    """A case is filed while the record is published; its display may end before the case
+    does (the nightly expiry does not wait for it). The person's case is still carried out
+    then: an upheld objection withdraws or corrects the record (《征信业管理条例》 art. 25:
+    "…核查和处理，并将结果书面答复"), an approved repair marks it repaired, instead of the
+    record staying "expired" in the archive and on the platform for its 5 years."""
+    return record.is_current and record.state in (State.PUBLISHED, State.EXPIRED)
 
 
 # --- yearly findings --------------------------------------------------------------------------

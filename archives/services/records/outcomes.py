@@ -25,7 +25,9 @@ def _lock_for_outcome(record: CreditRecord, *, by: User, not_current: str) -> Cr
     """Lock ``record`` for a settled case's correction or withdrawal: it must be the current
     published version (``not_current`` says why not), and ``by`` the credit office."""
     locked = _lock(record)
-    if locked.state != State.PUBLISHED or not locked.is_current:
+    # Expired too: a case filed while it was shown is carried out after its display ended
+    # (archives.permissions._settles_a_case).
+    if locked.state not in (State.PUBLISHED, State.EXPIRED) or not locked.is_current:
         raise TransitionNotAllowed(not_current)
     if not permissions.can_apply_case_outcome(by, locked):
         raise PermissionDenied(_("A published record is changed by proposal: another reviewer of the department approves it."))
@@ -72,7 +74,9 @@ def mark_repaired(record: CreditRecord, *, by: User, reason: str) -> CreditRecor
     repair services on behalf of the credit office."""
     with transaction.atomic():
         locked = _lock(record)
-        if locked.state != State.PUBLISHED or not locked.is_negative:
+        # Expired too: an application accepted while the record was shown is decided after
+        # its display ended, and the archive then says repaired (permissions._settles_a_case).
+        if locked.state not in (State.PUBLISHED, State.EXPIRED) or not locked.is_current or not locked.is_negative:
             raise TransitionNotAllowed(_("Only published negative information can be repaired."))
         if not permissions.can_mark_repaired(by, locked):
             raise PermissionDenied(_("Only the credit office approves credit repair."))
