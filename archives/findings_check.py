@@ -89,7 +89,7 @@ def check_findings(chunk_size: int = 2000) -> TableCheck:
     return result
 
 
-def _compared_rows(ids: list[int]) -> list[tuple[object, ...]]:
+def _compared_rows(ids: list[int], version: int = 1) -> list[tuple[object, ...]]:  # noqa: ARG001 - one version
     return list(AnnualFinding.objects.filter(pk__in=ids).order_by().values_list(*_COMPARED))
 
 

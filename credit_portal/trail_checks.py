@@ -168,15 +168,17 @@ def ids_in(ranges: list[list[int]]) -> list[int]:
     return [pk for first, last in ranges for pk in range(first, last + 1)]
 
 
-def carry_rows(action: str, ids: list[int], compared: Callable[[list[int]], list[tuple[object, ...]]], *,
-               through: int) -> list[Carry]:
+def carry_rows(action: str, ids: list[int], compared: Callable[..., list[tuple[object, ...]]], *,
+               through: int, version: int = 1) -> list[Carry]:
     """The ``action`` entries carrying ``ids`` (``compared(ids)`` gives the rows' compared
     fields, id first), then the ``action`` entries chained through ``through`` carried
-    again as they are."""
+    again as they are. ``version``: which fields ``compared`` covers, recorded in the entry
+    (as "compared", from 2 on) so that the check reads the same fields later."""
     plan: list[Carry] = []
     for start in range(0, len(ids), CARRY_CHUNK):
         chunk = ids[start:start + CARRY_CHUNK]
-        plan.append((action, {"ranges": id_ranges(chunk), "count": len(chunk), "digest": fingerprint(compared(chunk))}))
+        detail = {"ranges": id_ranges(chunk), "count": len(chunk), "digest": fingerprint(compared(chunk))}
+        plan.append((action, detail | ({"compared": version} if version > 1 else {})))
     for entry in AuditEntry.objects.filter(action=action, sequence__lte=through).order_by(*CHAIN_ORDER):
         if problem := entry_problem(entry):
             raise CarryChanged([problem])
@@ -184,7 +186,7 @@ def carry_rows(action: str, ids: list[int], compared: Callable[[list[int]], list
     return plan
 
 
-def carried(result: TableCheck, action: str, compared: Callable[[list[int]], list[tuple[object, ...]]], *,
+def carried(result: TableCheck, action: str, compared: Callable[..., list[tuple[object, ...]]], *,
             named: str) -> Iterator[list[int]]:
     """Each intact ``action`` entry's ids whose rows are all there and say what was
     carried; a missing row (by id) or a changed one (by the entry's range) is a problem in
@@ -195,7 +197,8 @@ def carried(result: TableCheck, action: str, compared: Callable[[list[int]], lis
             result.problems.append(problem)
             continue
         ids = ids_in(entry.detail["ranges"])
-        rows = compared(ids)
+        version = entry.detail.get("compared", 1)
+        rows = compared(ids, version)
         missing = sorted(set(ids) - {row[0] for row in rows})
         if missing:
             shown = ", ".join(str(pk) for pk in missing[:10]) + (" …" if len(missing) > 10 else "")

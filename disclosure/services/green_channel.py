@@ -32,6 +32,7 @@ from credit_portal import audit, ratelimit
 from credit_portal.http import client_ip
 from disclosure import conf
 from disclosure.models import Institution, Purpose, QueryLog
+from disclosure.services import log_check
 
 if TYPE_CHECKING:
     from credit_portal.models import User
@@ -96,7 +97,7 @@ def check_green_channel(
         audit.record(
             "disclosure.green_channel.checked", actor=by, target=log, subject_ref=str(subject.pk) if subject else "",
             detail={"matter": matter, "department": department.code, "matched": bool(standing),
-                    "met": standing.met if standing else None},
+                    "met": standing.met if standing else None, **log_check.vouched(log)},
             request=request,
         )
     if standing is None:

@@ -11,6 +11,9 @@ an entry (bulk-loaded demo data) are not this check's business.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from credit_portal.crypto import sm3_hexdigest
 from credit_portal.models import AuditEntry
 from credit_portal.trail_checks import Carry, TableCheck, carried, carry_rows, entries_with_rows, vouched_ids, where
 from disclosure.models import QueryLog
@@ -23,8 +26,38 @@ ACTIONS = {
 }
 
 
+# What the person's "who queried me" shows besides who, whose and the outcome: which
+# institution or department, for what purpose, under which authorization, and when. Each
+# query's entry records them (``vouched``); entries written before they did are compared
+# on the rest. The free-text purpose goes in as its SM3 digest: the trail holds no free
+# text a person may have typed. An entry is written in the query's own transaction, so
+# its time and the row's differ by milliseconds: more than TIME_SLACK is a changed time.
+TIME_SLACK = timedelta(minutes=5)
+
+
+def vouched(log: QueryLog) -> dict[str, object]:
+    """The facts of ``log`` its audit entry records, for ``_differences`` to compare."""
+    return {
+        "institution_id": log.institution_id, "department_id": log.department_id,
+        "authorization_id": str(log.authorization_id) if log.authorization_id else None,
+        "purpose": log.purpose, "purpose_other_sm3": sm3_hexdigest(log.purpose_other.encode("utf-8")),
+    }
+
+
 def _differences(entry: AuditEntry, row: QueryLog) -> list[str]:
     found = []
+    detail = entry.detail
+    if "institution_id" in detail and (row.institution_id, row.department_id) != (
+            detail["institution_id"], detail["department_id"]):
+        found.append("the institution")
+    if "purpose_other_sm3" in detail and (row.purpose, sm3_hexdigest(row.purpose_other.encode("utf-8"))) != (
+            detail["purpose"], detail["purpose_other_sm3"]):
+        found.append("the purpose")
+    if "authorization_id" in detail and (str(row.authorization_id) if row.authorization_id else None) != (
+            detail["authorization_id"]):
+        found.append("the authorization")
+    if abs(row.occurred_at - entry.created_at) > TIME_SLACK:
+        found.append("the time")
     if row.actor_id != entry.actor_id:
         found.append("who queried")
     if str(row.subject_id or "") != entry.subject_ref:
@@ -63,11 +96,19 @@ def check_query_logs(chunk_size: int = 2000) -> TableCheck:
 # deletes them, the rows its entries vouch for (and that still match) are carried forward
 # (``credit_portal.trail_checks.carry_rows``); the check then reads every row carried.
 CARRIED = "disclosure.query_log.carried"
-_COMPARED = ("id", "actor_id", "subject_id", "outcome", "reason", "channel")
+# The fields a carried entry's digest covers, by the version it records ("compared"):
+# version 2 adds what the person's page shows besides (institution, department,
+# authorization, purpose, time); carried entries written before keep version 1.
+_COMPARED = {
+    1: ("id", "actor_id", "subject_id", "outcome", "reason", "channel"),
+    2: ("id", "actor_id", "subject_id", "outcome", "reason", "channel", "institution_id", "department_id",
+        "authorization_id", "purpose", "purpose_other", "occurred_at"),
+}
+COMPARED_VERSION = 2
 
 
-def _compared_rows(ids: list[int]) -> list[tuple[object, ...]]:
-    return list(QueryLog.objects.filter(pk__in=ids).order_by().values_list(*_COMPARED))
+def _compared_rows(ids: list[int], version: int = COMPARED_VERSION) -> list[tuple[object, ...]]:
+    return list(QueryLog.objects.filter(pk__in=ids).order_by().values_list(*_COMPARED[version]))
 
 
 def carry_forward_query_logs(through: int) -> list[Carry]:
@@ -76,8 +117,8 @@ def carry_forward_query_logs(through: int) -> list[Carry]:
     entries among them: the entries to write (``trail_checks.register_bulk_carry``)."""
     # Every row must still say what its entry recorded (``vouched_ids`` refuses otherwise):
     # one changed after the table check would lose its only evidence with the entry.
-    vouched = vouched_ids(
+    vouched_now = vouched_ids(
         list(ACTIONS), QueryLog.objects.all(), named="query log", through=through,
         differs=lambda entry, row: (f"differs in {', '.join(found)}" if (found := _differences(entry, row)) else None),
     )
-    return carry_rows(CARRIED, vouched, _compared_rows, through=through)
+    return carry_rows(CARRIED, vouched_now, _compared_rows, through=through, version=COMPARED_VERSION)

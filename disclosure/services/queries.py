@@ -46,7 +46,7 @@ from credit_portal.inserts import CompiledInsert
 from disclosure import conf
 from disclosure.models import Authorization, CreditReport, Institution, Purpose, QueryLog
 from disclosure.selectors import acting_institution
-from disclosure.services import query_scope
+from disclosure.services import log_check, query_scope
 from disclosure.services.reports import INSERT_REPORT, issue_report
 
 if TYPE_CHECKING:
@@ -284,7 +284,8 @@ def _log(
         # The log is written with its entry, in one statement where the database allows.
         entry = audit.record_read(
             "disclosure.query." + outcome, actor=by, target=log, subject_ref=str(subject.pk) if subject else "",
-            detail={"reason": reason, "channel": channel}, request=request, insert_target=_INSERT_LOG,
+            detail={"reason": reason, "channel": channel, **log_check.vouched(log)}, request=request,
+            insert_target=_INSERT_LOG,
             insert_first=(INSERT_REPORT, report) if write_report else None,
         )
         if entry is None:

@@ -62,6 +62,21 @@ def test_a_query_moved_to_another_person_or_made_a_grant_is_named(disc) -> None:
     assert f"query log {refused.pk} differs in the outcome, the reason" in message
 
 
+def test_a_query_shown_as_another_institution_purpose_or_time_is_named(disc) -> None:
+    """What the person's page shows besides who and the outcome: the institution, the
+    purpose and the time. Each query's entry records them (the time is its own)."""
+    from datetime import timedelta
+
+    granted, refused = _queried(disc)
+    QueryLog.objects.filter(pk=granted.pk).update(institution=disc.bank, purpose="other", purpose_other="例行核查")
+    QueryLog.objects.filter(pk=refused.pk).update(occurred_at=refused.occurred_at - timedelta(days=400))
+    with pytest.raises(CommandError) as caught:
+        _verify()
+    message = str(caught.value)
+    assert f"query log {granted.pk} differs in the institution, the purpose" in message
+    assert f"query log {refused.pk} differs in the time" in message
+
+
 def test_queries_older_than_the_trail_are_still_checked_after_two_purges(long_ago, disc, settings) -> None:
     """The trail keeps its entries 184 days, the person's query log for good: after a
     purge nothing vouched for a query's row, and deleting it hid the query from the person
@@ -92,6 +107,12 @@ def test_queries_older_than_the_trail_are_still_checked_after_two_purges(long_ag
     assert second.detail["carried_forward"] == first.uid
     assert "query log: 1 recorded rows match." in _verify()
 
+    assert second.detail["compared"] == 2
+    QueryLog.objects.filter(pk=refused.pk).update(institution=disc.bank)  # past the trail: the carried digest
+    with pytest.raises(CommandError, match="no longer say what their purged entries recorded"):
+        _verify()
+    QueryLog.objects.filter(pk=refused.pk).update(institution=refused.institution)
+    assert "query log: 1 recorded rows match." in _verify()
     QueryLog.objects.filter(pk=refused.pk).update(outcome="granted", reason="ok")
     with pytest.raises(CommandError, match="no longer say what their purged entries recorded"):
         _verify()
