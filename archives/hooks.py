@@ -18,6 +18,11 @@ One module for both kinds, so there is one place to look for who reacts to what.
    ``withdrawn``, ``repaired``, ``expired``, ``corrected``; ``current`` is the version
    in force after the transition (the new version of a correction), or None.
 
+3. ``lineage_purged(subject_id, cutoff=…)``: the 5-year retention purge deleted one of
+   the person's record lineages (negative information decided before ``cutoff``), in its
+   transaction. What other apps keep of it goes too (``disclosure`` blanks the stored
+   credit reports that quote it).
+
 With nothing registered nothing happens. Registering the same callback again is a
 no-op (``ready()`` may run more than once, e.g. in tests).
 """
@@ -25,6 +30,7 @@ no-op (``ready()`` may run more than once, e.g. in tests).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -78,3 +84,17 @@ def archive_content_changed(archive_id: int) -> None:
     """Tell every listener that ``archive_id``'s records or findings changed."""
     for listener in _listeners:
         listener(archive_id)
+
+
+# subject id, the retention cutoff → None; called inside the purge's transaction.
+PurgeListener = Callable[..., None]
+
+_purge_listeners: Registry[PurgeListener] = Registry()
+register_lineage_purged = _purge_listeners.register
+
+
+def lineage_purged(subject_id: object, *, cutoff: date) -> None:
+    """Tell every listener that a lineage of ``subject_id``'s negative information decided
+    before ``cutoff`` was deleted (《征信业管理条例》 art. 16)."""
+    for listener in _purge_listeners:
+        listener(subject_id, cutoff=cutoff)

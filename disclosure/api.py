@@ -25,7 +25,7 @@ from disclosure import selectors
 from disclosure.models import CreditReport, Purpose, QueryLog
 from disclosure.permissions import may_query
 from disclosure.services import queries
-from disclosure.services.reports import content_intact, verification_code
+from disclosure.services.reports import content_intact, purged_message, verification_code
 from disclosure.services.verification import Outcome, altered_message, issued_facts, verify_report
 
 # The reasons an API client may see: identity and code failures are one.
@@ -216,9 +216,13 @@ class ReportView(APIView):
     @extend_schema(responses={
         200: ReportSerializer, 404: OpenApiResponse(description="No such report."),
         409: OpenApiResponse(description="The portal's stored copy of the report was changed after it was issued."),
+        410: OpenApiResponse(description="The report's content was deleted: it quoted negative information past "
+                                         "its 5-year retention."),
     }, tags=["disclosure"])
     def get(self, request: Request, number: str) -> Response:
         report = selectors.get_report_for(request.user, number)
+        if report.content_purged_at is not None:  # deleted after the 5-year retention
+            return error_response("purged", purged_message(report), status.HTTP_410_GONE)
         if not content_intact(report, request=request._request, channel="api"):
             return error_response("altered", altered_message(), status.HTTP_409_CONFLICT)
         audit.record_read("disclosure.report.viewed", target=report, subject_ref=str(report.subject_id), request=request._request)
@@ -263,6 +267,8 @@ class VerifyView(APIView):
             404: OpenApiResponse(description="No report matches."),
             409: OpenApiResponse(description="The number and code match, but the portal's stored copy of the report "
                                              "was changed after it was issued: it cannot be confirmed."),
+            410: OpenApiResponse(description="The number and code match a report the portal issued, whose content "
+                                             "was deleted: it quoted negative information past its 5-year retention."),
             429: OpenApiResponse(description="Too many checks."),
         },
         summary="Verify a credit report",
@@ -282,6 +288,8 @@ class VerifyView(APIView):
             return Response({"genuine": False, "detail": checked.message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         if checked.outcome == Outcome.ALTERED:
             return Response({"genuine": False, "detail": checked.message}, status=status.HTTP_409_CONFLICT)
+        if checked.outcome == Outcome.PURGED:
+            return Response({"genuine": False, "purged": True, "detail": checked.message}, status=status.HTTP_410_GONE)
         if checked.report is None:
             return Response({"genuine": False, "detail": checked.message}, status=status.HTTP_404_NOT_FOUND)
         return Response({"genuine": True, **issued_facts(checked.report), "content": checked.report.content})

@@ -23,10 +23,14 @@ class DisclosureConfig(AppConfig):
         if STAFF_WITH_INSTITUTION not in USER_READ_WITH:
             USER_READ_WITH.append(STAFF_WITH_INSTITUTION)
 
-        # The query log people read, checked against the trail (manage.py verify_tables).
+        from archives import hooks
         from credit_portal import trail_checks
         from disclosure.services.log_check import carry_forward_query_logs, check_query_logs
+        from disclosure.services.reports import purge_expired_content
 
+        # The stored reports quoting negative information the 5-year purge deletes.
+        hooks.register_lineage_purged(purge_expired_content)
+        # The query log people read, checked against the trail (manage.py verify_tables).
         trail_checks.register("query log", check_query_logs)
         trail_checks.register_bulk_carry(carry_forward_query_logs)
         city.register_series(statistics.series)

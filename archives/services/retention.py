@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.db.models.fields.files import FileField
 from django.utils import timezone
 
+from archives import hooks
 from archives.events import emit_record_purged
 from archives.models import CreditRecord, Subject
 from archives.services.evidence import delete_files_on_commit
@@ -157,4 +158,6 @@ def _purge_lineage(lineage: object, subject_id: object, *, today: date) -> None:
         # events that carried it out of here is blanked in the outbox.
         emit_record_purged(lineage=str(lineage), record_ids=pks, subject=Subject.objects.get(pk=subject_id),
                            purged_on=today)
+        # What other apps keep of it (the stored credit reports quoting it), in this transaction.
+        hooks.lineage_purged(subject_id, cutoff=retention_cutoff(today))
         delete_files_on_commit(files)

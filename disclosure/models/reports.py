@@ -53,6 +53,10 @@ class CreditReport(models.Model):
     )
     content = models.JSONField(_("content"))
     digest = models.CharField(_("SM3 digest"), max_length=64)
+    # Set when the content was deleted because it quoted negative information past its
+    # 5-year retention (《征信业管理条例》 art. 16; ``services.reports.purge_expired_content``):
+    # the number, the issue and the digest stay, so the verification still recognises it.
+    content_purged_at = models.DateTimeField(_("content deleted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("credit report")

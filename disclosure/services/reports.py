@@ -308,6 +308,44 @@ def content_intact(report: CreditReport, *, request: HttpRequest | None = None, 
     return False
 
 
+def purge_expired_content(subject_id: object, *, cutoff: date) -> int:
+    """Blank the stored content of ``subject_id``'s reports that quote negative information
+    decided before ``cutoff``: 《征信业管理条例》 art. 16 "个人不良信息的保存期限…为5年；超过5年
+    的，应当予以删除" reaches the portal's copy of a report as it reaches the record. The
+    number, the issue time and the digest stay (``content_purged_at`` says when), so the
+    verification still tells a reader the report was issued, and that its content is gone
+    and why. Called by the retention purge (``archives.hooks.lineage_purged``), in its
+    transaction; a person has a handful of reports. Returns how many were blanked."""
+    blanked = 0
+    for report in CreditReport.objects.select_for_update().filter(subject_id=subject_id, content_purged_at=None):
+        if not _quotes_negative_before(report.content, cutoff.isoformat()):
+            continue
+        report.content = {}
+        report.content_purged_at = timezone.now()
+        report.save(update_fields=["content", "content_purged_at"])
+        audit.record("disclosure.report.content_purged", target=report, subject_ref=str(subject_id),
+                     detail={"rule": "art16-5y"})
+        blanked += 1
+    return blanked
+
+
+def _quotes_negative_before(content: dict[str, Any], cutoff: str) -> bool:
+    return any(
+        entry.get("polarity") == "negative" and (entry.get("decided_on") or "9999") < cutoff
+        for archive in content.get("archives", []) for entry in archive.get("records", [])
+    )
+
+
+def purged_message(report: CreditReport) -> str:
+    """What a reader of a report whose content was deleted after the retention is told."""
+    return _(
+        "This report was issued by the portal on %(issued)s. Its content was deleted on %(deleted)s: it quoted "
+        "negative information whose 5-year retention had ended, which must then be deleted (Regulation on the "
+        "Administration of the Credit Reporting Industry, art. 16). It can no longer be shown or relied on."
+    ) % {"issued": timezone.localtime(report.issued_at).date().isoformat(),
+         "deleted": timezone.localtime(report.content_purged_at).date().isoformat()}
+
+
 def new_report_number() -> str:
     # Twelve random digits: with eight, two clashes came in ~10,000 reports of one day
     # (birthday bound); twelve make a clash rare and ``issue_report`` retries one.

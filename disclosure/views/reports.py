@@ -15,7 +15,7 @@ from credit_portal import audit
 from credit_portal.fragments import fragment_context
 from credit_portal.replica import reads_from_replica
 from disclosure import forms, selectors
-from disclosure.services.reports import content_intact, verification_code
+from disclosure.services.reports import content_intact, purged_message, verification_code
 from disclosure.services.verification import altered_message, issued_facts
 from disclosure.services.verification import verify_report as verify_report_service
 from disclosure.views.common import signed_in_view
@@ -27,6 +27,8 @@ class _Altered(Exception):
 
 def _read(request: HttpRequest, number: str):  # -> CreditReport
     report = selectors.get_report_for(request.user, number)
+    if report.content_purged_at is not None:  # deleted after the 5-year retention
+        raise _Altered(purged_message(report))
     # What the page or the PDF would show must be what was issued (the digest recomputed).
     if not content_intact(report, request=request):
         raise _Altered
@@ -36,10 +38,11 @@ def _read(request: HttpRequest, number: str):  # -> CreditReport
     return report
 
 
-def _altered(request: HttpRequest) -> HttpResponse:
+def _altered(request: HttpRequest, exc: _Altered | None = None) -> HttpResponse:
+    purged = bool(exc and exc.args)
     return render(request, "disclosure/message.html", {
-        "title": _("This report cannot be shown"), "text": altered_message(),
-    }, status=409)
+        "title": _("This report cannot be shown"), "text": exc.args[0] if purged else altered_message(),
+    }, status=410 if purged else 409)
 
 
 @signed_in_view
@@ -49,8 +52,8 @@ def report(request: HttpRequest, number: str) -> HttpResponse:
     404 for everyone else."""
     try:
         item = _read(request, number)
-    except _Altered:
-        return _altered(request)
+    except _Altered as exc:
+        return _altered(request, exc)
     # A report is frozen when issued: its number and digest name its whole content.
     return render(request, "disclosure/report.html", {
         "report": item, "content": item.content, "verification_code": verification_code(item),
@@ -65,8 +68,8 @@ def report_pdf(request: HttpRequest, number: str) -> HttpResponse:
 
     try:
         item = _read(request, number)
-    except _Altered:
-        return _altered(request)
+    except _Altered as exc:
+        return _altered(request, exc)
     verify_url = request.build_absolute_uri(reverse("disclosure:verify_report")) + "?" + urlencode({"number": item.number})
     response = HttpResponse(render_report_pdf(item, verify_url=verify_url), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="credit-report-{item.number}.pdf"'
