@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery.result import EagerResult
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -112,7 +113,7 @@ class AuditAnchorAdmin(ReadOnlyAdmin):
         # A task, not this request: at a city's scale the purge takes minutes (credit_portal.tasks).
         # Where tasks run in-process (the embedded profile) its outcome is known at once.
         result = tasks.purge_audit_trail.delay(request.user.pk)
-        if not settings.CELERY_TASK_ALWAYS_EAGER:
+        if not isinstance(result, EagerResult):
             messages.info(request, _(
                 "The purge runs in the background: at a city's scale it takes minutes. When it is done, it appears "
                 "under Retention purges below; if it cannot purge, the reason appears at the top of this page."))

@@ -25,6 +25,15 @@ def _client(user: User) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True)
+def _in_process(monkeypatch) -> None:
+    """The page's purge is a task: run in-process here (as in the embedded profile), so the
+    page gives its outcome at once, whether or not the run has a broker (the PostgreSQL pass)."""
+    from credit_portal.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+
+
 @pytest.fixture
 def auditor() -> User:
     return f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True, role_entries=False)
@@ -144,7 +153,6 @@ def test_with_a_worker_the_purge_runs_as_a_task_and_the_page_shows_its_refusal(
     page, until a purge succeeds."""
     from credit_portal import tasks
 
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     queued: list[int] = []
     monkeypatch.setattr(tasks.purge_audit_trail, "delay", queued.append)
     with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
