@@ -18,10 +18,10 @@ One module for both kinds, so there is one place to look for who reacts to what.
    ``withdrawn``, ``repaired``, ``expired``, ``corrected``; ``current`` is the version
    in force after the transition (the new version of a correction), or None.
 
-3. ``lineage_purged(subject_id, cutoff=…)``: the 5-year retention purge deleted one of
-   the person's record lineages (negative information decided before ``cutoff``), in its
-   transaction. What other apps keep of it goes too (``disclosure`` blanks the stored
-   credit reports that quote it).
+3. ``retention_purged(cutoff=…)``: the nightly 5-year retention purge has deleted the
+   negative information decided before ``cutoff``. What other apps keep of such
+   information goes too, whenever it was quoted (``disclosure`` blanks the stored credit
+   reports that quote it). Called after the purge's own transactions, every night.
 
 With nothing registered nothing happens. Registering the same callback again is a
 no-op (``ready()`` may run more than once, e.g. in tests).
@@ -86,15 +86,15 @@ def archive_content_changed(archive_id: int) -> None:
         listener(archive_id)
 
 
-# subject id, the retention cutoff → None; called inside the purge's transaction.
-PurgeListener = Callable[..., None]
+# the retention cutoff → None; called after the purge.
+PurgeListener = Callable[..., object]
 
 _purge_listeners: Registry[PurgeListener] = Registry()
-register_lineage_purged = _purge_listeners.register
+register_retention_purged = _purge_listeners.register
 
 
-def lineage_purged(subject_id: object, *, cutoff: date) -> None:
-    """Tell every listener that a lineage of ``subject_id``'s negative information decided
-    before ``cutoff`` was deleted (《征信业管理条例》 art. 16)."""
+def retention_purged(*, cutoff: date) -> None:
+    """Tell every listener that negative information decided before ``cutoff`` is past its
+    retention and deleted from the archives (《征信业管理条例》 art. 16)."""
     for listener in _purge_listeners:
-        listener(subject_id, cutoff=cutoff)
+        listener(cutoff=cutoff)

@@ -25,7 +25,7 @@ from disclosure import selectors
 from disclosure.models import CreditReport, Purpose, QueryLog
 from disclosure.permissions import may_query
 from disclosure.services import queries
-from disclosure.services.reports import content_intact, purged_message, verification_code
+from disclosure.services.reports import content_intact, lawfully_purged, purged_message, verification_code
 from disclosure.services.verification import Outcome, altered_message, issued_facts, verify_report
 
 # The reasons an API client may see: identity and code failures are one.
@@ -221,7 +221,7 @@ class ReportView(APIView):
     }, tags=["disclosure"])
     def get(self, request: Request, number: str) -> Response:
         report = selectors.get_report_for(request.user, number)
-        if report.content_purged_at is not None:  # deleted after the 5-year retention
+        if lawfully_purged(report):  # deleted after the 5-year retention (sealed; else it reads as altered)
             return error_response("purged", purged_message(report), status.HTTP_410_GONE)
         if not content_intact(report, request=request._request, channel="api"):
             return error_response("altered", altered_message(), status.HTTP_409_CONFLICT)

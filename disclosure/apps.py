@@ -29,7 +29,7 @@ class DisclosureConfig(AppConfig):
         from disclosure.services.reports import purge_expired_content
 
         # The stored reports quoting negative information the 5-year purge deletes.
-        hooks.register_lineage_purged(purge_expired_content)
+        hooks.register_retention_purged(purge_expired_content)
         # The query log people read, checked against the trail (manage.py verify_tables).
         trail_checks.register("query log", check_query_logs)
         trail_checks.register_bulk_carry(carry_forward_query_logs)

@@ -128,6 +128,9 @@ def purge_expired_negative_information(*, today: date | None = None) -> int:
         except Exception:
             logger.exception("retention: lineage %s could not be purged", lineage)
             failed.append(str(lineage))
+    # What other apps keep of such information goes too (the stored credit reports quoting
+    # it), every night, so what an earlier night deleted is reached as well.
+    hooks.retention_purged(cutoff=cutoff)
     if failed:
         raise PurgeIncomplete(failed)
     return len(lineages)
@@ -158,6 +161,4 @@ def _purge_lineage(lineage: object, subject_id: object, *, today: date) -> None:
         # events that carried it out of here is blanked in the outbox.
         emit_record_purged(lineage=str(lineage), record_ids=pks, subject=Subject.objects.get(pk=subject_id),
                            purged_on=today)
-        # What other apps keep of it (the stored credit reports quoting it), in this transaction.
-        hooks.lineage_purged(subject_id, cutoff=retention_cutoff(today))
         delete_files_on_commit(files)

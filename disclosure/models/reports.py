@@ -57,11 +57,22 @@ class CreditReport(models.Model):
     # 5-year retention (《征信业管理条例》 art. 16; ``services.reports.purge_expired_content``):
     # the number, the issue and the digest stay, so the verification still recognises it.
     content_purged_at = models.DateTimeField(_("content deleted"), null=True, blank=True)
+    # Keyed seal of that deletion (``services.reports.purge_seal``): without it, a report
+    # emptied and marked purged in the database reads as altered.
+    purge_seal = models.CharField(_("seal of the deletion"), max_length=64, blank=True)
+    # The earliest decision date of the negative information the report quotes: the
+    # retention sweep's look-up (index ``report_negative_to_purge``).
+    oldest_negative_on = models.DateField(_("oldest negative decision quoted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("credit report")
         verbose_name_plural = _("credit reports")
         ordering = ["-issued_at"]
+        indexes = [
+            # The retention sweep: reports quoting negative information, not yet blanked.
+            models.Index(fields=["oldest_negative_on"], name="report_negative_to_purge",
+                         condition=models.Q(content_purged_at__isnull=True, oldest_negative_on__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return self.number

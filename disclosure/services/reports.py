@@ -308,32 +308,53 @@ def content_intact(report: CreditReport, *, request: HttpRequest | None = None, 
     return False
 
 
-def purge_expired_content(subject_id: object, *, cutoff: date) -> int:
-    """Blank the stored content of ``subject_id``'s reports that quote negative information
-    decided before ``cutoff``: 《征信业管理条例》 art. 16 "个人不良信息的保存期限…为5年；超过5年
-    的，应当予以删除" reaches the portal's copy of a report as it reaches the record. The
-    number, the issue time and the digest stay (``content_purged_at`` says when), so the
-    verification still tells a reader the report was issued, and that its content is gone
-    and why. Called by the retention purge (``archives.hooks.lineage_purged``), in its
-    transaction; a person has a handful of reports. Returns how many were blanked."""
+def oldest_negative_on(content: dict[str, Any]) -> date | None:
+    """The earliest decision date of the negative information ``content`` quotes, stored
+    with the report (``CreditReport.oldest_negative_on``) so the retention sweep finds the
+    reports to blank through an index instead of reading every report's content."""
+    days = [entry["decided_on"] for archive in content.get("archives", []) for entry in archive.get("records", [])
+            if entry.get("polarity") == "negative" and entry.get("decided_on")]
+    return date.fromisoformat(min(days)) if days else None
+
+
+def purge_seal(report: CreditReport) -> str:
+    """Keyed seal of a blanking (HMAC-SM3 under a key outside the database): a report whose
+    content a database writer emptied and marked purged has no valid seal, so it reads as
+    altered (audited), not as lawfully deleted."""
+    stamp = report.content_purged_at.isoformat() if report.content_purged_at else ""
+    return blind_index(f"{report.number}:{report.digest}:{stamp}", purpose="report_content_purged")
+
+
+def lawfully_purged(report: CreditReport) -> bool:
+    """Whether ``report``'s content was deleted by the retention sweep (sealed), not by hand."""
+    return report.content_purged_at is not None and hmac.compare_digest(report.purge_seal, purge_seal(report))
+
+
+def purge_expired_content(*, cutoff: date, chunk: int = 500) -> int:
+    """Blank the stored content of every report that quotes negative information decided
+    before ``cutoff``: 《征信业管理条例》 art. 16 "个人不良信息的保存期限…为5年；超过5年的，
+    应当予以删除" reaches the portal's copy of a report as it reaches the record. The number,
+    the issue time and the digest stay (``content_purged_at``, sealed), so the verification
+    still tells a reader the report was issued, and that its content is gone and why.
+
+    Run with every retention purge (``archives.hooks.retention_purged``), each chunk in its
+    own transaction; it finds the reports through ``oldest_negative_on`` (a partial index),
+    so a report whose record went on an earlier night is blanked too. Returns how many."""
     blanked = 0
-    for report in CreditReport.objects.select_for_update().filter(subject_id=subject_id, content_purged_at=None):
-        if not _quotes_negative_before(report.content, cutoff.isoformat()):
-            continue
-        report.content = {}
-        report.content_purged_at = timezone.now()
-        report.save(update_fields=["content", "content_purged_at"])
-        audit.record("disclosure.report.content_purged", target=report, subject_ref=str(subject_id),
-                     detail={"rule": "art16-5y"})
-        blanked += 1
-    return blanked
-
-
-def _quotes_negative_before(content: dict[str, Any], cutoff: str) -> bool:
-    return any(
-        entry.get("polarity") == "negative" and (entry.get("decided_on") or "9999") < cutoff
-        for archive in content.get("archives", []) for entry in archive.get("records", [])
-    )
+    while True:
+        with transaction.atomic():
+            reports = list(CreditReport.objects.select_for_update(skip_locked=True).filter(
+                content_purged_at=None, oldest_negative_on__lt=cutoff).order_by("pk")[:chunk])
+            for report in reports:
+                report.content = {}
+                report.content_purged_at = timezone.now()
+                report.purge_seal = purge_seal(report)
+                report.save(update_fields=["content", "content_purged_at", "purge_seal"])
+                audit.record("disclosure.report.content_purged", target=report, subject_ref=str(report.subject_id),
+                             detail={"rule": "art16-5y"})
+        blanked += len(reports)
+        if len(reports) < chunk:
+            return blanked
 
 
 def purged_message(report: CreditReport) -> str:
@@ -396,6 +417,7 @@ def issue_report(
         report = CreditReport(
             number=number, kind=kind, subject=subject, institution=institution, authorization=authorization,
             issued_at=now, issued_to_user=to_user, content=frozen, digest=digest_of(frozen),
+            oldest_negative_on=oldest_negative_on(frozen),
         )
         # ON CONFLICT DO NOTHING: a number (or, never in practice, a random id) already
         # taken writes nothing and raises nothing, so the query's transaction goes on

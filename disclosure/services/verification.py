@@ -29,7 +29,7 @@ from credit_portal import audit, ratelimit
 from disclosure import conf
 from disclosure.models import CreditReport
 from disclosure.selectors import report_by_number
-from disclosure.services.reports import content_intact, purged_message, verification_code
+from disclosure.services.reports import content_intact, lawfully_purged, purged_message, verification_code
 
 # Report numbers: XY, the issue date and 8 (older reports) or 12 random digits.
 NUMBER_PATTERN = re.compile(r"XY\d{16,20}")
@@ -118,7 +118,7 @@ def verify_report(number: str, code: str, *, request: HttpRequest | None = None,
     else:
         expected = verification_code(report).replace("-", "").encode("ascii")
         found = report if hmac.compare_digest(typed, expected) else None
-    if found is not None and found.content_purged_at is not None:
+    if found is not None and lawfully_purged(found):
         return Verification(Outcome.PURGED, message=purged_message(found))
     if found is not None and not content_intact(found, request=request, channel=channel):
         return Verification(Outcome.ALTERED, message=altered_message())

@@ -233,7 +233,10 @@ def my_reports(request: HttpRequest, subject: Subject) -> HttpResponse:
     """Every report issued about the person, to them or to an institution they
     authorized (two queries a page: the count and the rows)."""
     page = Paginator(selectors.own_reports(subject), 50).get_page(request.GET.get("page"))
-    return render(request, "disclosure/my_reports.html", {"page_obj": page, "reports": list(page.object_list)})
+    issued = list(page.object_list)
+    for report in issued:  # deleted after the 5-year retention, sealed (else its page says altered)
+        report.purged = reports.lawfully_purged(report)
+    return render(request, "disclosure/my_reports.html", {"page_obj": page, "reports": issued})
 
 
 # --- authorizations --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from credit_portal import audit
 from credit_portal.fragments import fragment_context
 from credit_portal.replica import reads_from_replica
 from disclosure import forms, selectors
-from disclosure.services.reports import content_intact, purged_message, verification_code
+from disclosure.services.reports import content_intact, lawfully_purged, purged_message, verification_code
 from disclosure.services.verification import altered_message, issued_facts
 from disclosure.services.verification import verify_report as verify_report_service
 from disclosure.views.common import signed_in_view
@@ -27,7 +27,7 @@ class _Altered(Exception):
 
 def _read(request: HttpRequest, number: str):  # -> CreditReport
     report = selectors.get_report_for(request.user, number)
-    if report.content_purged_at is not None:  # deleted after the 5-year retention
+    if lawfully_purged(report):  # deleted after the 5-year retention (sealed; else it reads as altered)
         raise _Altered(purged_message(report))
     # What the page or the PDF would show must be what was issued (the digest recomputed).
     if not content_intact(report, request=request):

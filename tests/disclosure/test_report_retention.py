@@ -79,3 +79,52 @@ def test_a_report_quoting_only_information_still_kept_stays_whole(disc) -> None:
     report.refresh_from_db()
     assert report.content_purged_at is None
     assert disc.negative.title in str(report.content)
+
+
+def test_reports_whose_records_went_on_an_earlier_night_are_blanked_too(disc) -> None:
+    """The sweep runs every night over every report quoting negative information past the
+    cutoff (an index on ``oldest_negative_on``), not only the lineages deleted that night."""
+    from archives import hooks
+    from disclosure.services.reports import purge_expired_content
+
+    report = _issue(disc)
+    assert report.oldest_negative_on == disc.negative.decided_on
+    the_day_after = retention_ends(disc.negative.decided_on) + timedelta(days=1)
+    hooks._purge_listeners.unregister(purge_expired_content)  # a night before the sweep existed
+    try:
+        archive_services.purge_expired_negative_information(today=the_day_after)
+    finally:
+        hooks.register_retention_purged(purge_expired_content)
+    report.refresh_from_db()
+    assert report.content_purged_at is None
+    assert archive_services.purge_expired_negative_information(today=the_day_after + timedelta(days=1)) == 0
+    report.refresh_from_db()
+    assert report.content == {}
+    assert report.content_purged_at is not None
+
+
+def test_a_report_emptied_and_marked_purged_in_the_database_reads_as_altered(disc) -> None:
+    """The insider's way to hide a report behind the law's words: without the keyed seal of
+    a real sweep it is altered, and the reading is audited as such."""
+    from django.utils import timezone
+
+    report = _issue(disc)
+    CreditReport.objects.filter(pk=report.pk).update(content={}, content_purged_at=timezone.now())
+    api = Client().post(reverse("disclosure:api_verify"), {"number": report.number, "code": verification_code(report)},
+                        content_type="application/json")
+    assert api.status_code == 409
+    assert AuditEntry.objects.filter(action="disclosure.report.altered", object_id=str(report.pk)).exists()
+    staff = Client()
+    staff.force_login(disc.employer_staff)
+    assert staff.get(reverse("disclosure:report", args=[report.number])).status_code == 409
+
+
+def test_the_migration_fills_in_the_reports_issued_before(disc) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    report = _issue(disc)
+    CreditReport.objects.filter(pk=report.pk).update(oldest_negative_on=None)
+    importlib.import_module("disclosure.migrations.0008_report_purge_seal_and_sweep").backfill(apps, None)
+    assert CreditReport.objects.get(pk=report.pk).oldest_negative_on == disc.negative.decided_on
