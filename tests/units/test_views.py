@@ -362,3 +362,20 @@ def test_people_page_query_count(world_units, unit, n, django_assert_num_queries
     with django_assert_num_queries(PEOPLE_PAGE):
         page = client.get(reverse("units:people", args=[unit.pk])).content.decode()
     assert page.count(reverse("archives:archive", args=[w.archive.pk])) == n + 1
+
+
+def test_the_unit_page_still_opens_after_the_retention_purge_took_its_records(world_units, unit) -> None:
+    """Five years on, the purge deletes the records of a unit's dishonesty with their links
+    to it (《征信业管理条例》 art. 16); the unit's page still opens."""
+    from datetime import timedelta
+
+    from archives import services as archive_services
+    from archives.services.records.display import retention_ends
+
+    decided = timezone.localdate() - relativedelta(years=4)
+    item = propose(unit, world_units.edu_clerk, decided_on=decided, occurred_on=decided - timedelta(days=20))
+    services.approve_dishonesty(item, by=world_units.edu_reviewer)
+    assert archive_services.purge_expired_negative_information(today=retention_ends(decided) + timedelta(days=1)) >= 1
+    assert not CreditRecord.objects.filter(source=CreditRecord.Source.UNIT_DISHONESTY).exists()
+    response = _client(world_units.edu_clerk).get(reverse("units:unit", args=[unit.pk]))
+    assert response.status_code == 200
