@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -328,6 +328,15 @@ def purge_seal(report: CreditReport) -> str:
 def lawfully_purged(report: CreditReport) -> bool:
     """Whether ``report``'s content was deleted by the retention sweep (sealed), not by hand."""
     return report.content_purged_at is not None and hmac.compare_digest(report.purge_seal, purge_seal(report))
+
+
+def marked(reports: Iterable[CreditReport]) -> list[CreditReport]:
+    """``reports`` for a list, each with ``purged``: deleted after the 5-year retention and
+    sealed (one whose seal is wrong reads as altered on its own page)."""
+    listed = list(reports)
+    for report in listed:
+        report.purged = lawfully_purged(report)
+    return listed
 
 
 def purge_expired_content(*, cutoff: date, chunk: int = 500) -> int:

@@ -233,10 +233,7 @@ def my_reports(request: HttpRequest, subject: Subject) -> HttpResponse:
     """Every report issued about the person, to them or to an institution they
     authorized (two queries a page: the count and the rows)."""
     page = Paginator(selectors.own_reports(subject), 50).get_page(request.GET.get("page"))
-    issued = list(page.object_list)
-    for report in issued:  # deleted after the 5-year retention, sealed (else its page says altered)
-        report.purged = reports.lawfully_purged(report)
-    return render(request, "disclosure/my_reports.html", {"page_obj": page, "reports": issued})
+    return render(request, "disclosure/my_reports.html", {"page_obj": page, "reports": reports.marked(page.object_list)})
 
 
 # --- authorizations --------------------------------------------------------------------------
