@@ -169,3 +169,22 @@ def test_swapping_the_ids_of_a_grant_and_its_revocation_does_not_reorder_them(se
     with pytest.raises(CommandError) as caught:
         _verify()
     assert f"user {friend.pk} (auditor): revoked at" in str(caught.value)
+
+
+def test_put_back_entries_do_not_stop_the_chainer(settings) -> None:
+    """A batch full of entries older than the retention (put back) must not keep the next
+    read from being chained: they are left out of the batch, not skipped inside it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from credit_portal import audit
+    from credit_portal.models import AuditEntry
+
+    stale = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 30)
+    for n in range(3):
+        entry = audit.record_read("test.read", detail={"n": n})
+        AuditEntry.objects.filter(pk=entry.pk).update(created_at=stale)  # as if put back, MAC aside
+    fresh = audit.record_read("test.read", detail={"n": 99})
+    audit.chain_pending(limit=3)
+    assert AuditEntry.objects.get(pk=fresh.pk).sequence is not None
