@@ -176,15 +176,16 @@ def test_put_back_entries_do_not_stop_the_chainer(settings) -> None:
     read from being chained: they are left out of the batch, not skipped inside it."""
     from datetime import timedelta
 
+    import time_machine
     from django.utils import timezone
 
     from credit_portal import audit
     from credit_portal.models import AuditEntry
 
-    stale = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 30)
-    for n in range(3):
-        entry = audit.record_read("test.read", detail={"n": n})
-        AuditEntry.objects.filter(pk=entry.pk).update(created_at=stale)  # as if put back, MAC aside
+    # Written back then and never chained: what a put-back copy looks like (its MAC valid).
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 30)):
+        for n in range(3):
+            audit.record_read("test.read", detail={"n": n})
     fresh = audit.record_read("test.read", detail={"n": 99})
     audit.chain_pending(limit=3)
     assert AuditEntry.objects.get(pk=fresh.pk).sequence is not None
