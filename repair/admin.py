@@ -10,6 +10,8 @@ The deadline rules are configuration the credit office edits, each change audite
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from credit_portal.admin import AuditedAdminMixin
 from credit_portal.admin.base import AuditedReadAdminMixin, ReadOnlyAdmin
@@ -19,9 +21,17 @@ from repair.models import DeadlineRule, Objection, PersonalStatement, Rating, Re
 @admin.register(DeadlineRule)
 class DeadlineRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     audit_values = True  # old and new values in the entry: rules and catalogue, no personal data
-    # The model's clean() refuses a rule without a source (and a database constraint).
+    # The model's clean() refuses a rule without a source (and a database constraint) and
+    # one longer than the law allows (DeadlineRule.BOUNDS).
     list_display = ("key", "days", "unit", "starts_from", "source")
     fields = ("key", "days", "unit", "starts_from", "source")
+    # The form's own minimum was 0 ("greater than or equal to 0" for -1, then "at least one
+    # day" for 0): one message for both, the model's.
+    formfield_overrides = {
+        models.PositiveSmallIntegerField: {
+            "min_value": 1, "error_messages": {"min_value": _("A deadline is at least one day.")},
+        },
+    }
 
 
 @admin.register(Objection)

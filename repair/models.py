@@ -60,14 +60,64 @@ class DeadlineRule(models.Model):
     def __str__(self) -> str:
         return f"{self.get_key_display()}: {self.days} {self.get_unit_display()}"
 
+    # The longest each deadline may run, as the law or the national rules set it:
+    # (days, unit, counted from, the text that sets it). A credit office may set a rule
+    # shorter, never longer (as ``archives.DisplayRule.BOUNDS``); ``clean`` refuses the rest.
+    # A rule in calendar days always ends no later than one of as many working days (a
+    # calendar period ending on a rest day moves to the next working day, which the
+    # working-day count reaches no sooner), and a period counted from the filing no later
+    # than one counted from the acceptance: both are "shorter".
+    BOUNDS = {
+        # 《征信业管理条例》 art. 25: "受理异议的机构应当在收到异议之日起20日内进行核查和处理，
+        # 并将结果书面答复异议人" – a legal maximum: 20 days (日: calendar days, 《民法典》
+        # art. 203 for a last day that is a rest day) from receipt, i.e. the filing.
+        Key.OBJECTION_CONCLUDE: (
+            20, Unit.CALENDAR, Start.FILED, _('《征信业管理条例》 art. 25 ("自收到异议之日起20日内")'),
+        ),
+        # DESIGN §7 and the default's recorded source: NDRC 《信用修复管理办法》 (2026),
+        # "decide within 10 working days of acceptance" – the national rules' maximum.
+        Key.REPAIR_DECIDE: (10, Unit.WORKING, Start.ACCEPTED, _("NDRC 《信用修复管理办法》 (2026)")),
+        # No law or national rule sets a maximum for accepting or refusing: the 2 working
+        # days are DESIGN §7's default for objections, the repair one "as for objections"
+        # (their recorded sources). None is invented. The legal maximum of an objection is
+        # on its answer, counted from the filing however long the acceptance takes.
+        Key.OBJECTION_ACCEPT: None,
+        Key.REPAIR_ACCEPT: None,
+    }
+    # An acceptance deadline is counted from the filing: counted from the acceptance
+    # itself there is no day to count from (the case's accept_due would be empty).
+    ACCEPT_KEYS = (Key.OBJECTION_ACCEPT, Key.REPAIR_ACCEPT)
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
         errors = {}
         if not (self.source or "").strip():
             errors["source"] = _("Name the law or rule that sets this deadline.")
-        if not self.days:
+        if self.days is not None and self.days < 1:
             errors["days"] = _("A deadline is at least one day.")
+        if self.key in self.ACCEPT_KEYS and self.starts_from != self.Start.FILED:
+            errors["starts_from"] = _(
+                "A deadline to accept or refuse a case is counted from the day the case was filed, "
+                "not from the acceptance itself."
+            )
+        bound = self.BOUNDS.get(self.key)
+        if bound is not None:
+            most, unit, starts_from, basis = bound
+            if self.days is not None and self.days > most:
+                errors["days"] = _(
+                    "%(basis)s allows at most %(days)d %(unit)s: this deadline may be set shorter, never longer."
+                ) % {"basis": basis, "days": most, "unit": self.Unit(unit).label}
+            if unit == self.Unit.CALENDAR and self.unit != self.Unit.CALENDAR:
+                errors["unit"] = _(
+                    "%(basis)s counts this deadline in calendar days: counted in working days it would end "
+                    "later than allowed."
+                ) % {"basis": basis}
+            if starts_from == self.Start.FILED and self.starts_from != self.Start.FILED:
+                errors["starts_from"] = _(
+                    "%(basis)s counts this deadline from the day the case was filed: counted from the "
+                    "acceptance it would end later than allowed."
+                ) % {"basis": basis}
         if errors:
             raise ValidationError(errors)
 
