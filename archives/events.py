@@ -124,6 +124,27 @@ def emit_finding_signed(finding: AnnualFinding) -> None:
     archive_content_changed(finding.archive_id)
 
 
+def emit_findings_purged(*, archive_id: int, finding_ids: list[int], subject: Subject, purged_on: date) -> None:
+    """``finding.purged``: the warning or serious versions of an archive's yearly finding
+    past the 5-year retention limit were deleted (《征信业管理条例》 art. 16), as
+    ``record.purged`` for a record. The platform deletes what it holds of those findings;
+    the content of the events that carried them is blanked first. Only ids travel. The
+    archive's credit level is recomputed, as for any change of its findings."""
+    redact(aggregate_type=AnnualFinding._meta.label_lower, aggregate_ids=[str(pk) for pk in finding_ids])
+    emit(
+        "finding.purged",
+        aggregate=("archives.findingpurge", str(min(finding_ids))),
+        payload={
+            "finding_ids": sorted(finding_ids),
+            "rule": "art16-5y",
+            "purged_on": purged_on.isoformat(),
+            "subject_id": str(subject.pk),
+            "subject_index": subject.id_number_index,
+        },
+    )
+    archive_content_changed(archive_id)
+
+
 def emit_record_purged(*, lineage: str, record_ids: list[int], subject: Subject, purged_on: date) -> None:
     """``record.purged``: every version of a record lineage was deleted at the 5-year
     retention limit (《征信业管理条例》 art. 16: "超过5年的，应当予以删除"). The platform

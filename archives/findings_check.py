@@ -20,9 +20,25 @@ from django.db.models import Prefetch
 
 from archives.models import AnnualFinding, Evidence
 from archives.services.findings import seal_for
-from credit_portal.trail_checks import Carry, TableCheck, carried, carry_rows, entries_with_rows, vouched_ids, where
+from credit_portal.models import AuditEntry
+from credit_portal.trail_checks import (
+    CHAIN_ORDER,
+    Carry,
+    CarryChanged,
+    TableCheck,
+    carried,
+    carry_rows,
+    entries_with_rows,
+    entry_problem,
+    vouched_ids,
+    where,
+)
 
 SIGNED = "archives.finding.signed"
+# Findings deleted at the 5-year retention limit (``services.retention``): the entry names
+# the deleted rows and records, for each signed one, the fields this check compares, so
+# that a lawful deletion is told from a database writer's.
+PURGED = "archives.finding.purged"
 # Signed findings whose entries the purge took, carried forward by id with a digest of
 # what cannot change once signed (the seal covers the words and the evidence); the state
 # and is_current change when a later version is signed, so they are checked, not digested.
@@ -49,11 +65,12 @@ def check_findings(chunk_size: int = 2000) -> TableCheck:
     """Every ``archives.finding.signed`` entry and its finding, then the current finding
     of each archive and year those entries signed."""
     result = TableCheck("yearly findings")
+    gone = purged_findings(result)
     last_signed: dict[tuple[int, int], AnnualFinding] = {}  # (archive, year) → the finding signed last
     # Carried findings were signed before every entry still in the trail; within an
     # archive and year, a higher version was signed later.
     earlier: list[AnnualFinding] = []
-    for ids in carried(result, CARRIED, _compared_rows, named="finding"):
+    for ids in carried(result, CARRIED, _compared_rows, named="finding", gone=gone):
         for row in AnnualFinding.objects.filter(pk__in=ids).prefetch_related(_EVIDENCE).order_by("pk"):
             if row.state not in _KEPT:
                 result.problems.append(f"{_named(row)} was signed (carried forward), yet is now {row.state}")
@@ -64,6 +81,7 @@ def check_findings(chunk_size: int = 2000) -> TableCheck:
         last_signed[(row.archive_id, row.year)] = row
     for entry, row in entries_with_rows(
         result, [SIGNED], AnnualFinding.objects.prefetch_related(_EVIDENCE), named="finding", chunk_size=chunk_size,
+        gone=gone,
     ):
         if row.state not in _KEPT:
             result.problems.append(f"{where(entry)}: {_named(row)} was signed, yet is now {row.state}")
@@ -89,6 +107,27 @@ def check_findings(chunk_size: int = 2000) -> TableCheck:
     return result
 
 
+def purged_findings(result: TableCheck) -> dict[int, tuple[object, ...]]:
+    """The findings deleted at their retention limit, by id, with the compared fields their
+    deletion recorded, from the intact ``archives.finding.purged`` entries (an entry that
+    cannot be trusted is a problem in ``result`` and excuses nothing). A deleted finding
+    back in the table is a problem too: the purge took it, a writer put it back.
+
+    Once the audit purge takes a deletion's entry, nothing names its findings any more:
+    ``carry_forward_findings`` drops them from what it carries."""
+    gone: dict[int, tuple[object, ...]] = {}
+    for entry in AuditEntry.objects.filter(action=PURGED).order_by(*CHAIN_ORDER).iterator(chunk_size=500):
+        result.entries += 1
+        if problem := entry_problem(entry):
+            result.problems.append(problem)
+            continue
+        for fields in entry.detail.get("signed", []):
+            gone[int(fields[0])] = tuple(fields)
+    for pk in AnnualFinding.objects.filter(pk__in=list(gone)).values_list("pk", flat=True) if gone else []:
+        result.problems.append(f"finding {pk} was deleted at its retention limit, yet is in the table again")
+    return gone
+
+
 def _compared_rows(ids: list[int], version: int = 1) -> list[tuple[object, ...]]:  # noqa: ARG001 - one version
     return list(AnnualFinding.objects.filter(pk__in=ids).order_by().values_list(*_COMPARED))
 
@@ -100,9 +139,14 @@ def carry_forward_findings(through: int) -> list[Carry]:
     (``trail_checks.register_bulk_carry``)."""
     # Every finding must still be as signed (``vouched_ids`` refuses otherwise): one changed
     # after the table check would lose its only evidence with the entry.
+    check = TableCheck("carry")
+    gone = purged_findings(check)
+    if check.problems:
+        raise CarryChanged(check.problems)
     vouched = vouched_ids(
         [SIGNED], AnnualFinding.objects.prefetch_related(_EVIDENCE), named="finding", through=through,
         differs=lambda _entry, row: (
             None if row.state in _KEPT and _sealed_as_signed(row) else "no longer matches what was signed"),
+        gone=gone,
     )
-    return carry_rows(CARRIED, vouched, _compared_rows, through=through)
+    return carry_rows(CARRIED, vouched, _compared_rows, through=through, gone=gone)

@@ -19,7 +19,7 @@ docs/audit.md says what each covers and what is not checked yet.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
@@ -130,13 +130,14 @@ class CarryChanged(Exception):
 
 
 def vouched_ids(actions: list[str], rows: QuerySet[Model], *, named: str, through: int,
-                differs: Callable[[AuditEntry, Model], str | None]) -> list[int]:
+                differs: Callable[[AuditEntry, Model], str | None], gone: Container[int] = frozenset()) -> list[int]:
     """The ids of ``rows`` that the entries of ``actions`` chained through ``through``
-    vouch for, for a bulk carry; ``CarryChanged`` when any such row is missing or
-    ``differs`` (a reason) from its entry."""
+    vouch for, for a bulk carry; ``CarryChanged`` when any such row is missing (but those
+    lawfully deleted, ``gone``) or ``differs`` (a reason) from its entry."""
     check = TableCheck("carry")
     ids: list[int] = []
-    for entry, row in entries_with_rows(check, actions, rows, named=named, chunk_size=CARRY_CHUNK, through=through):
+    for entry, row in entries_with_rows(check, actions, rows, named=named, chunk_size=CARRY_CHUNK, through=through,
+                                        gone=gone):
         if problem := differs(entry, row):
             check.problems.append(f"{where(entry)}: {named} {row.pk} {problem}")
         else:
@@ -169,11 +170,17 @@ def ids_in(ranges: list[list[int]]) -> list[int]:
 
 
 def carry_rows(action: str, ids: list[int], compared: Callable[..., list[tuple[object, ...]]], *,
-               through: int, version: int = 1) -> list[Carry]:
+               through: int, version: int = 1, gone: Mapping[int, Sequence[object]] | None = None) -> list[Carry]:
     """The ``action`` entries carrying ``ids`` (``compared(ids)`` gives the rows' compared
     fields, id first), then the ``action`` entries chained through ``through`` carried
     again as they are. ``version``: which fields ``compared`` covers, recorded in the entry
-    (as "compared", from 2 on) so that the check reads the same fields later."""
+    (as "compared", from 2 on) so that the check reads the same fields later.
+
+    ``gone``: rows lawfully deleted since (the retention purge), by id, with the compared
+    fields the deletion's own entry recorded. A carried entry naming any of them is
+    verified with those fields standing in for the rows, then carried again without
+    them: once the deletion's entry is purged too, nothing names rows that are not there."""
+    gone = gone or {}
     plan: list[Carry] = []
     for start in range(0, len(ids), CARRY_CHUNK):
         chunk = ids[start:start + CARRY_CHUNK]
@@ -182,15 +189,32 @@ def carry_rows(action: str, ids: list[int], compared: Callable[..., list[tuple[o
     for entry in AuditEntry.objects.filter(action=action, sequence__lte=through).order_by(*CHAIN_ORDER):
         if problem := entry_problem(entry):
             raise CarryChanged([problem])
-        plan.append((action, {**entry.detail, "carried_forward": entry.uid}))
+        carried_ids = ids_in(entry.detail["ranges"]) if gone else []
+        dropped = [pk for pk in carried_ids if pk in gone]
+        if not dropped:
+            plan.append((action, {**entry.detail, "carried_forward": entry.uid}))
+            continue
+        entry_version = entry.detail.get("compared", 1)
+        kept = [pk for pk in carried_ids if pk not in gone]
+        rows = compared(kept, entry_version) if kept else []
+        stand_ins = [tuple(gone[pk]) for pk in dropped]
+        if len(rows) != len(kept) or fingerprint(rows + stand_ins) != entry.detail["digest"]:
+            raise CarryChanged([f"{where(entry)}: the rows it carries changed before their deletion was carried"])
+        if kept:
+            plan.append((action, {"ranges": id_ranges(kept), "count": len(kept), "digest": fingerprint(rows),
+                                  **({"compared": entry_version} if entry_version > 1 else {}),
+                                  "carried_forward": entry.uid}))
     return plan
 
 
 def carried(result: TableCheck, action: str, compared: Callable[..., list[tuple[object, ...]]], *,
-            named: str) -> Iterator[list[int]]:
+            named: str, gone: Mapping[int, Sequence[object]] | None = None) -> Iterator[list[int]]:
     """Each intact ``action`` entry's ids whose rows are all there and say what was
     carried; a missing row (by id) or a changed one (by the entry's range) is a problem in
-    ``result`` and its ids are not yielded."""
+    ``result`` and its ids are not yielded. ``gone``: rows lawfully deleted since, with
+    the compared fields their deletion recorded (``carry_rows``), which stand in for them
+    in the digest and are not yielded."""
+    gone = gone or {}
     for entry in AuditEntry.objects.filter(action=action).order_by(*CHAIN_ORDER).iterator(chunk_size=200):
         result.entries += 1
         if problem := entry_problem(entry):
@@ -199,7 +223,9 @@ def carried(result: TableCheck, action: str, compared: Callable[..., list[tuple[
         ids = ids_in(entry.detail["ranges"])
         version = entry.detail.get("compared", 1)
         rows = compared(ids, version)
-        missing = sorted(set(ids) - {row[0] for row in rows})
+        present = {row[0] for row in rows}
+        rows += [tuple(gone[pk]) for pk in ids if pk in gone and pk not in present]
+        missing = sorted(set(ids) - present - set(gone))
         if missing:
             shown = ", ".join(str(pk) for pk in missing[:10]) + (" …" if len(missing) > 10 else "")
             result.problems.append(f"{where(entry)}: {len(missing)} {named} rows it carries are missing ({shown})")
@@ -209,7 +235,7 @@ def carried(result: TableCheck, action: str, compared: Callable[..., list[tuple[
                 "purged entries recorded"
             )
         else:
-            yield ids
+            yield [pk for pk in ids if pk in present]
 
 
 def last_entries(actions: list[str], object_type: str, key: Callable[[AuditEntry], object], *,
@@ -231,13 +257,14 @@ def batches(entries: Iterator[AuditEntry], size: int) -> Iterator[list[AuditEntr
 
 def entries_with_rows(
     result: TableCheck, actions: list[str], rows: QuerySet[Model], *, named: str, chunk_size: int,
-    through: int | None = None,
+    through: int | None = None, gone: Container[int] = frozenset(),
 ) -> Iterator[tuple[AuditEntry, Model]]:
     """Each intact entry of ``actions`` naming a row of ``rows``' model, oldest first, with
     that row (read ``chunk_size`` at a time from ``rows``), counted in ``result``. An
     entry that cannot be trusted, or whose row is missing (``named`` and its id), is a
-    problem in ``result`` and not yielded. ``through``: only entries chained at or before
-    that sequence (what a purge is about to delete)."""
+    problem in ``result`` and not yielded; a row lawfully deleted since (its id in
+    ``gone``) is not yielded either, and is no problem. ``through``: only entries chained
+    at or before that sequence (what a purge is about to delete)."""
     entries = AuditEntry.objects.filter(action__in=actions, object_type=rows.model._meta.label_lower)
     if through is not None:
         entries = entries.filter(sequence__lte=through)
@@ -251,7 +278,8 @@ def entries_with_rows(
                 continue
             row = found.get(int(entry.object_id)) if entry.object_id.isdigit() else None
             if row is None:
-                result.problems.append(f"{where(entry)}: {named} {entry.object_id} is missing")
+                if not (entry.object_id.isdigit() and int(entry.object_id) in gone):
+                    result.problems.append(f"{where(entry)}: {named} {entry.object_id} is missing")
                 continue
             yield entry, row
 

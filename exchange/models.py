@@ -195,6 +195,10 @@ class PlatformLedgerEntry(models.Model):
                 KeyTransform("lineage", "payload"), name="ledger_lineage",
                 condition=Q(payload__lineage__isnull=False) & ~Q(event_type="record.purged"),
             ),
+            # The signed findings by id: the events a ``finding.purged`` makes the platform
+            # forget (exchange.receiving._forget_findings), one look-up per archive and
+            # year the nightly purge deletes, instead of a scan of the ledger.
+            models.Index(fields=["aggregate_id"], name="ledger_finding_signed", condition=Q(event_type="finding.signed")),
         ]
 
     def __str__(self) -> str:

@@ -119,6 +119,8 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
                 envelope = rows[key].envelope
                 if envelope["event_type"] == "record.purged":
                     _forget(envelope["payload"])
+                elif envelope["event_type"] == "finding.purged":
+                    _forget_findings(envelope["payload"])
                 elif envelope["event_type"].startswith("record.") and envelope["payload"].get("subject_was_minor"):
                     # Rare: then the ledger's events of the lineage are read (``ledger_lineage``).
                     lineages.add(envelope["payload"]["lineage"])
@@ -346,6 +348,18 @@ def _forget(payload: dict[str, Any]) -> int:
     name the record only through ``lineage``, which they require too. Or-ing the
     aggregate condition in, as before, made PostgreSQL scan the whole ledger."""
     entries = list(_lineage_entries(payload["lineage"]))
+    for entry in entries:
+        _blank(entry)
+    return len(entries)
+
+
+def _forget_findings(payload: dict[str, Any]) -> int:
+    """Blank the ledger's copies of the ``finding.signed`` events of purged findings
+    (``finding.purged``), as ``_forget`` does for a record lineage; through the partial
+    index ``ledger_finding_signed`` (on PostgreSQL; SQLite's planner does not match a
+    partial index with a bound value, and its ledger is the embedded profile's)."""
+    entries = list(PlatformLedgerEntry.objects.select_for_update().filter(
+        event_type="finding.signed", aggregate_id__in=[str(pk) for pk in payload["finding_ids"]]))
     for entry in entries:
         _blank(entry)
     return len(entries)

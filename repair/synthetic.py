@@ -23,7 +23,7 @@ from functools import lru_cache
 from archives import validators
 from archives.demo import synthetic_id_number
 from archives.services.findings import seal_for
-from archives.services.records import add_months
+from archives.services.records import add_months, display
 from archives.services.subjects import subject_index_for
 from credit_portal.bulkload import Format as _Format
 from credit_portal.bulkload import copy_text as _copy_text
@@ -72,7 +72,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "archives_annualfinding": (
         "id", "year", "version", "is_current", "status", "basis", "state", "created_at", "signed_at", "seal",
-        "created_by_id", "signed_by_id", "archive_id",
+        "decided_on", "display_until", "created_by_id", "signed_by_id", "archive_id",
     ),
     "disclosure_authorization": (
         "id", "reference", "purpose", "purpose_other", "valid_from", "valid_until", "max_uses", "uses", "state",
@@ -252,10 +252,13 @@ def build_chunk(ctx: Context, offset: int, size: int) -> dict[str, object]:
         finding_id = ctx.bases["archives_annualfinding"] + i
         basis = {"serious": "存在严重失信行为（合成）。", "warning": "存在警示行为（合成）。"}.get(status, "无失信记录（合成）。")
         signed_at = ctx.now
+        # As sign_finding sets them: last year's finding, signed this year.
+        finding_decided = display.finding_decided_on(today.year - 1, today)
         out["archives_annualfinding"].append((
             finding_id, today.year - 1, 1, f.b(True), status, basis, "signed", now, f.ts(signed_at),
             seal_for(archive_id=archive_id, year=today.year - 1, version=1, status=status, basis=basis,
                      signed_by_id=author, signed_at=signed_at.isoformat()),
+            f.d(finding_decided), f.d(display.finding_display_until(status, finding_decided, max_months=ctx.max_months)),
             author, author, archive_id,
         ))
 

@@ -40,6 +40,9 @@ class AnnualFinding(models.Model):
     signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
     # The electronic seal (电子盖章): HMAC-SM3 over the finding's canonical content.
     seal = models.CharField(_("seal"), max_length=64, blank=True)
+    # Set when signed (``services.findings.sign_finding``); see ``decided_on_for``.
+    decided_on = models.DateField(_("decided"), null=True, blank=True)
+    display_until = models.DateField(_("shown in reports until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("yearly finding")
@@ -56,10 +59,25 @@ class AnnualFinding(models.Model):
             # draft_findings_to_sign): a few drafts among a finding per archive and year,
             # which it read by scanning every finding.
             models.Index(fields=["created_at", "id"], name="finding_drafts", condition=Q(state="draft")),
+            # The nightly retention purge's warning and serious findings past their 5 years
+            # (``services.retention.purge_expired_findings``), among one finding per
+            # archive and year that are mostly 守信.
+            models.Index(fields=["decided_on"], name="finding_adverse_by_day",
+                         condition=Q(status__in=["warning", "serious"])),
         ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.get_status_display()}"
+
+    # Which display tier a finding's status follows (DESIGN §7: the seeds' findings "sit
+    # beside" the national tiers). 严重失信行为 is serious information; 警示行为 is adverse
+    # but short of it, so it follows the general tier; 守信 follows positive information.
+    # The tiers' periods are the display rules' (``DisplayRule``), never a second table.
+    TIERS = {Status.TRUSTWORTHY: "positive", Status.WARNING: "general", Status.SERIOUS: "serious"}
+
+    @property
+    def is_adverse(self) -> bool:
+        return self.status != self.Status.TRUSTWORTHY
 
     @property
     def needs_evidence(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from archives import permissions
 from archives.events import emit_finding_signed
 from archives.models import AnnualFinding, Archive
 from archives.services.evidence import delete_files_on_commit
+from archives.services.records import display
 from archives.services.records.common import department_work_changed
 from credit_portal import audit
 from credit_portal.crypto import blind_index
@@ -37,6 +39,7 @@ def draft_finding(archive: Archive, *, year: int, status: str, basis: str, by: U
     this_year = timezone.localdate().year
     if year > this_year or year < 1990:
         raise ValidationError({"year": _("Enter a year between 1990 and %(year)d.") % {"year": this_year}})
+    refuse_past_retention(year, status, decided_on=date(year, 12, 31))
     with transaction.atomic():
         archive = Archive.objects.select_for_update().get(pk=archive.pk)
         if not permissions.can_draft_finding(by, archive):
@@ -51,6 +54,22 @@ def draft_finding(archive: Archive, *, year: int, status: str, basis: str, by: U
         department_work_changed()  # awaiting signature on the reviewers' queues
         audit.record("archives.finding.drafted", actor=by, target=finding, subject_ref=str(archive.subject_id))
     return finding
+
+
+def refuse_past_retention(year: int, status: str, *, decided_on: date) -> None:
+    """A warning or serious finding is negative information: kept 5 years from its
+    decision day and then deleted by the nightly purge (《征信业管理条例》 art. 16: "个人不良
+    信息的保存期限，自不良行为或者事件终止之日起为5年；超过5年的，应当予以删除"). One
+    decided before the cutoff is refused, as a record's decision date is
+    (``services.records.content``): it would be deleted the next night."""
+    if status == AnnualFinding.Status.TRUSTWORTHY:
+        return
+    cutoff = display.retention_cutoff(timezone.localdate())
+    if decided_on < cutoff:
+        raise ValidationError({"year": _(
+            "Negative information is kept for 5 years and must then be deleted (征信业管理条例 art. 16); "
+            "a warning or serious finding for %(year)d can no longer be entered."
+        ) % {"year": year}})
 
 
 def delete_draft_finding(finding: AnnualFinding, *, by: User) -> None:
@@ -119,12 +138,19 @@ def sign_finding(finding: AnnualFinding, *, by: User) -> AnnualFinding:
             previous.is_current = False
             previous.state = AnnualFinding.State.SUPERSEDED
             previous.save(update_fields=["is_current", "state"])
+        now = timezone.now()
+        decided_on = display.finding_decided_on(locked.year, timezone.localdate(now))
+        # A draft of an adverse finding written before its year's retention ran out.
+        refuse_past_retention(locked.year, locked.status, decided_on=decided_on)
         locked.state = AnnualFinding.State.SIGNED
         locked.is_current = True
         locked.signed_by = by
-        locked.signed_at = timezone.now()
+        locked.signed_at = now
+        locked.decided_on = decided_on
+        locked.display_until = display.finding_display_until(locked.status, decided_on)
         locked.seal = seal_of(locked)
-        locked.save(update_fields=["state", "is_current", "signed_by", "signed_at", "seal"])
+        locked.save(update_fields=["state", "is_current", "signed_by", "signed_at", "decided_on", "display_until",
+                                   "seal"])
         Archive.objects.filter(pk=locked.archive_id).update(last_updated_at=timezone.now())
         department_work_changed()
         audit.record("archives.finding.signed", actor=by, target=locked, subject_ref=str(locked.archive.subject_id))

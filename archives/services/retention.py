@@ -15,8 +15,8 @@ from django.db.models.fields.files import FileField
 from django.utils import timezone
 
 from archives import hooks
-from archives.events import emit_record_purged
-from archives.models import CreditRecord, Subject
+from archives.events import emit_findings_purged, emit_record_purged
+from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from archives.services.evidence import delete_files_on_commit
 from archives.services.records.common import expire_if_over
 from archives.services.records.display import retention_cutoff
@@ -104,7 +104,8 @@ def purge_expired_negative_information(*, today: date | None = None) -> int:
     """Delete negative information past the 5-year retention limit from every table
     (art. 16, quoted above), leaving only the audit trail's identifiers: one audit
     entry per record lineage names the lineage, the record ids and how many rows of
-    which tables went. Returns how many lineages were removed. Safe to run twice.
+    which tables went. Returns how many lineages were removed. Safe to run twice. The
+    warning and serious yearly findings past the limit go too (``purge_expired_findings``).
 
     A lineage goes when its current version is negative and the day after its
     retention ended has come (kept on the last day, removed the day after). Each purge
@@ -119,6 +120,7 @@ def purge_expired_negative_information(*, today: date | None = None) -> int:
         .values_list("lineage", "archive__subject_id")
     )
     failed: list[str] = []
+    failed += purge_expired_findings(cutoff=cutoff, today=today)
     for lineage, subject_id in lineages:
         # One lineage that cannot go (a table no one taught the purge) must not keep the
         # rest of the night's lineages past their limit: each in its own transaction, the
@@ -134,6 +136,68 @@ def purge_expired_negative_information(*, today: date | None = None) -> int:
     if failed:
         raise PurgeIncomplete(failed)
     return len(lineages)
+
+
+ADVERSE = [AnnualFinding.Status.WARNING, AnnualFinding.Status.SERIOUS]
+
+
+def purge_expired_findings(*, cutoff: date, today: date) -> list[str]:
+    """Delete the warning and serious yearly findings decided before ``cutoff``: they are
+    negative information (《征信业管理条例》 art. 16, quoted above), kept 5 years from their
+    decision day (``display.finding_decided_on``) as a record is from its decision. Every
+    such version goes, signed, superseded or a draft, with its evidence; when it is the
+    year's finding in force, the year's other versions go with it (``_purge_finding_year``).
+    Returns the (archive, year) pairs that could not be purged, each logged; each pair is
+    purged in its own transaction.
+
+    A draft has no decision day yet: it is taken once its year's last day, the latest its
+    decision day can be, is before the cutoff (``services.findings`` refuses to sign it)."""
+    # Two reads, each through its partial index (``finding_adverse_by_day``,
+    # ``finding_drafts``), rather than one OR that neither serves.
+    decided = AnnualFinding.objects.filter(status__in=ADVERSE, decided_on__lt=cutoff)
+    drafts = AnnualFinding.objects.filter(state=AnnualFinding.State.DRAFT, status__in=ADVERSE, year__lt=cutoff.year)
+    due = sorted({pair for query in (decided, drafts) for pair in query.values_list("archive_id", "year")})
+    failed: list[str] = []
+    for archive_id, year in due:
+        try:
+            _purge_finding_year(archive_id, year, cutoff=cutoff, today=today)
+        except Exception:
+            logger.exception("retention: the findings of archive %s, %s could not be purged", archive_id, year)
+            failed.append(f"findings {archive_id}/{year}")
+    return failed
+
+
+def _purge_finding_year(archive_id: int, year: int, *, cutoff: date, today: date) -> None:
+    with transaction.atomic():
+        versions = list(AnnualFinding.objects.select_for_update().filter(archive_id=archive_id, year=year)
+                        .order_by("pk"))
+        past = [row for row in versions if row.status in ADVERSE and (
+            row.decided_on < cutoff if row.decided_on else row.year < cutoff.year)]
+        if not past:
+            return
+        # As a record lineage goes whole when its current version is negative: when the
+        # year's finding in force is the one past its 5 years, every version of the year
+        # goes (an earlier 守信 version left behind would be a finding no one signed last).
+        # Otherwise (a warning later corrected to 守信) only the adverse versions go, and
+        # the 守信 one signed after them stays in force.
+        rows = versions if any(row.is_current for row in past) else past
+        subject_id = Archive.objects.filter(pk=archive_id).values_list("subject_id", flat=True).get()
+        doomed: dict[type[models.Model], set[object]] = {}
+        _purge_rows(AnnualFinding, [row.pk for row in rows], doomed)
+        counts = {model._meta.label_lower: len(pks) for model, pks in doomed.items()}
+        # What the table check compared of each signed version (``findings_check``): ids, the
+        # year and the seal, an HMAC under a key outside the database; nothing the finding
+        # said. The check reads them to tell this deletion from a database writer's.
+        signed = [[row.pk, row.archive_id, row.year, row.version, row.seal] for row in rows if row.seal]
+        files = _delete_collected(doomed)
+        audit.record(
+            "archives.finding.purged", actor=None, subject_ref=str(subject_id),
+            detail={"archive": archive_id, "year": year, "findings": [row.pk for row in rows], "signed": signed,
+                    "rows": counts, "rule": "art16-5y"},
+        )
+        emit_findings_purged(archive_id=archive_id, finding_ids=[row.pk for row in rows],
+                             subject=Subject.objects.get(pk=subject_id), purged_on=today)
+        delete_files_on_commit(files)
 
 
 class PurgeIncomplete(Exception):

@@ -109,67 +109,84 @@ _ARCHIVES_OF = compiled.CompiledQuery(
 # read with the archives (PostgreSQL): one statement less for the report than
 # ``signed_findings``. One current finding per archive and year (the model's
 # constraint), so both arrays are in the same order.
-_FINDING_YEARS, _FINDING_STATUSES = "report_signed_years", "report_signed_statuses"
+_FINDING_YEARS, _FINDING_STATUSES, _FINDING_DAYS = "report_signed_years", "report_signed_statuses", "report_signed_days"
 
 
-def _archives_with_findings_query(subject_id: uuid.UUID) -> QuerySet[Archive]:
+def _shown(today: date) -> Q:
+    # The current signed findings still within their display period on ``today``
+    # (``display.finding_display_until``): a 2019 serious finding is not in a 2026 report,
+    # as a record past its display period is not (DESIGN §7: "At the maximum, public and
+    # third-party display stops by itself").
+    return Q(is_current=True, state=AnnualFinding.State.SIGNED, display_until__gte=today)
+
+
+def _archives_with_findings_query(subject_id: uuid.UUID, today: date) -> QuerySet[Archive]:
     from django.contrib.postgres.expressions import ArraySubquery
 
-    signed = AnnualFinding.objects.filter(
-        archive_id=OuterRef("pk"), is_current=True, state=AnnualFinding.State.SIGNED
-    ).order_by("-year")
+    signed = AnnualFinding.objects.filter(_shown(today), archive_id=OuterRef("pk")).order_by("-year")
     return _archives_query(subject_id).annotate(**{
         _FINDING_YEARS: ArraySubquery(signed.values("year")),
         _FINDING_STATUSES: ArraySubquery(signed.values("status")),
+        _FINDING_DAYS: ArraySubquery(signed.values("decided_on")),
     })
 
 
+_FINDING_DAY = AnnualFinding._meta.get_field("display_until")
 _ARCHIVES_WITH_FINDINGS = compiled.CompiledQuery(
-    _archives_with_findings_query, fields={"subject_id": Subject._meta.pk}, sentinels={"subject_id": _SUBJECT}
+    _archives_with_findings_query, fields={"subject_id": Subject._meta.pk, "today": _FINDING_DAY},
+    sentinels={"subject_id": _SUBJECT, "today": _DAY},
 )
 
 
-def report_archives(subject: Subject, *, with_findings: bool = False) -> list[Archive]:
+def report_archives(subject: Subject, *, with_findings: bool = False, today: date | None = None) -> list[Archive]:
     """``subject.archives`` with occupation, department and credit level, in the report's
     order, each knowing its person as the related manager's would; ``with_findings``: on
-    PostgreSQL with their signed findings too, for ``findings_of``."""
+    PostgreSQL with their findings shown on ``today`` too, for ``findings_of``."""
     with_findings = with_findings and connections["default"].vendor == "postgresql"
-    archives = (_ARCHIVES_WITH_FINDINGS if with_findings else _ARCHIVES_OF).objects(subject_id=subject.pk)
+    if with_findings:
+        if today is None:
+            raise TypeError("report_archives(with_findings=True) needs the report's day")
+        archives = _ARCHIVES_WITH_FINDINGS.objects(subject_id=subject.pk, today=today)
+    else:
+        archives = _ARCHIVES_OF.objects(subject_id=subject.pk)
     person = Archive._meta.get_field("subject")
     for archive in archives:
         person.set_cached_value(archive, subject)
     return archives
 
 
-def findings_of(archives: list[Archive]) -> list[tuple[int, int, str]]:
-    """``signed_findings`` of these archives, from what ``report_archives(…,
+def findings_of(archives: list[Archive], *, today: date) -> list[tuple[int, int, str, date | None]]:
+    """``signed_findings`` of these archives on ``today``, from what ``report_archives(…,
     with_findings=True)`` read with them when it could (newest first within each
     archive, which is the order a report keeps); else read."""
     if archives and all(hasattr(a, _FINDING_YEARS) for a in archives):
         return [
-            (archive.pk, year, status)
+            (archive.pk, year, status, day)
             for archive in archives
-            for year, status in zip(getattr(archive, _FINDING_YEARS), getattr(archive, _FINDING_STATUSES), strict=True)
+            for year, status, day in zip(
+                getattr(archive, _FINDING_YEARS), getattr(archive, _FINDING_STATUSES), getattr(archive, _FINDING_DAYS),
+                strict=True,
+            )
         ]
-    return signed_findings([a.pk for a in archives])
+    return signed_findings([a.pk for a in archives], today=today)
 
 
-def _findings_query(**ids: int) -> QuerySet[Any]:
-    return AnnualFinding.objects.filter(
-        archive__in=list(ids.values()), is_current=True, state=AnnualFinding.State.SIGNED
-    ).order_by("-year").values_list("archive_id", "year", "status")
+def _findings_query(today: date, **ids: int) -> QuerySet[Any]:
+    return AnnualFinding.objects.filter(_shown(today), archive__in=list(ids.values())).order_by(
+        "-year").values_list("archive_id", "year", "status", "decided_on")
 
 
-def signed_findings(archive_ids: list[int]) -> list[tuple[int, int, str]]:
-    """(archive, year, status) of the current signed findings of the archives, newest year
-    first; no statement for no archive, as the ORM's empty ``IN``."""
+def signed_findings(archive_ids: list[int], *, today: date) -> list[tuple[int, int, str, date | None]]:
+    """(archive, year, status, decision day) of the current signed findings of the archives still shown
+    on ``today``, newest year first; no statement for no archive, as the ORM's empty ``IN``."""
     if not archive_ids:
         return []
     names = compiled.id_sentinels("a", len(archive_ids), base=_ARCHIVES)
     query = compiled.compiled_for(
-        ("report-findings", len(archive_ids)), _findings_query, fields=dict.fromkeys(names, _ID), sentinels=names
+        ("report-findings", len(archive_ids)), _findings_query,
+        fields={"today": _FINDING_DAY, **dict.fromkeys(names, _ID)}, sentinels={"today": _DAY, **names},
     )
-    return query.values(**dict(zip(names, archive_ids, strict=True)))
+    return query.values(today=today, **dict(zip(names, archive_ids, strict=True)))
 
 
 

@@ -69,9 +69,11 @@ def _record_entry(record: Any) -> dict[str, Any]:
 _FINDING_LABELS = dict(AnnualFinding.Status.choices)
 
 
-def _finding_entry(year: int, status: str) -> dict[str, Any]:
-    # The label as ``get_status_display`` gives it.
-    return {"year": year, "status": status, "status_label": str(_FINDING_LABELS.get(status, status))}
+def _finding_entry(year: int, status: str, decided_on: date | None) -> dict[str, Any]:
+    # The label as ``get_status_display`` gives it; the decision day, from which the
+    # 5-year retention of a warning or serious finding counts (``oldest_negative_on``).
+    return {"year": year, "status": status, "status_label": str(_FINDING_LABELS.get(status, status)),
+            "decided_on": decided_on.isoformat() if decided_on else None}
 
 
 def _level_entry(
@@ -179,14 +181,14 @@ def build_content(
         every_negative=mandatory.negative_records, today=today,
     )
     with_findings = category_ids is None or mandatory.latest_finding
-    every_archive = report_reads.report_archives(subject, with_findings=with_findings)
+    every_archive = report_reads.report_archives(subject, with_findings=with_findings, today=today)
     in_scope = [a for a in every_archive if occupation_ids is None or a.occupation_id in occupation_ids]
     findings: dict[int, list[dict[str, Any]]] = {}
     if with_findings:
-        for archive_id, year, status in report_reads.findings_of(in_scope):
+        for archive_id, year, status, decided_on in report_reads.findings_of(in_scope, today=today):
             kept = findings.setdefault(archive_id, [])
             if category_ids is None or not kept:
-                kept.append(_finding_entry(year, status))
+                kept.append(_finding_entry(year, status, decided_on))
     panels = panels_of(level for a in in_scope if (level := getattr(a, "credit_level", None)) is not None)
     assessed = {a.occupation.code for a in in_scope if a.id in panels}
     by_archive: dict[int, list[dict[str, Any]]] = {}
@@ -311,10 +313,22 @@ def content_intact(report: CreditReport, *, request: HttpRequest | None = None, 
 def oldest_negative_on(content: dict[str, Any]) -> date | None:
     """The earliest decision date of the negative information ``content`` quotes, stored
     with the report (``CreditReport.oldest_negative_on``) so the retention sweep finds the
-    reports to blank through an index instead of reading every report's content."""
+    reports to blank through an index instead of reading every report's content.
+
+    Negative information is a negative record or a warning or serious yearly finding
+    (``AnnualFinding.is_adverse``). A finding quoted by a report issued before reports
+    recorded its decision day counts from its year's first day, the earliest that day can
+    be (a finding is drafted in its year at the earliest): such a report is blanked no
+    later than the law requires, at most a year early."""
     days = [entry["decided_on"] for archive in content.get("archives", []) for entry in archive.get("records", [])
             if entry.get("polarity") == "negative" and entry.get("decided_on")]
+    days += [entry.get("decided_on") or f"{int(entry['year']):04d}-01-01"
+             for archive in content.get("archives", []) for entry in archive.get("findings", [])
+             if entry.get("status") in ADVERSE_STATUSES]
     return date.fromisoformat(min(days)) if days else None
+
+
+ADVERSE_STATUSES = frozenset({AnnualFinding.Status.WARNING, AnnualFinding.Status.SERIOUS})
 
 
 def purge_seal(report: CreditReport) -> str:

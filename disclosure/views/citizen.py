@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from archives.levels.points import Points, points_for_person
 from archives.levels.selectors import LevelPanel, level_stamp, loaded_level, panel_of
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
+from archives.services.records import display
 from archives.stamps import content_stamp
 from credit_portal import audit, generations
 from credit_portal.exceptions import TransitionNotAllowed
@@ -204,8 +205,14 @@ def my_archive(request: HttpRequest, subject: Subject, archive: Archive) -> Http
 @citizen_view
 def my_findings(request: HttpRequest, subject: Subject) -> HttpResponse:
     findings = list(selectors.own_findings(subject))
+    for finding in findings:
+        # A warning or serious finding is deleted after its 5 years (art. 16): the person
+        # is told when, as they are told how long reports show it (``display_until``).
+        finding.kept_until = (
+            display.retention_ends(finding.decided_on) if finding.is_adverse and finding.decided_on else None)
     _audit_own_read(request, subject, "findings")
-    return render(request, "disclosure/my_findings.html", {"findings": findings})
+    return render(request, "disclosure/my_findings.html",
+                  {"findings": findings, "today": timezone.localdate()})
 
 
 @citizen_view

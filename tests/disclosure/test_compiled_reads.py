@@ -4,7 +4,7 @@ and related rows, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -71,14 +71,15 @@ def test_findings_and_categories_as_the_querysets(disc) -> None:
     for archive, year, status in [(archives[0], 2024, "warning"), (archives[0], 2025, "trustworthy"),
                                   (archives[1], 2025, "serious")]:
         AnnualFinding.objects.create(archive=archive, year=year, status=status, basis="-", is_current=True,
-                                     state=AnnualFinding.State.SIGNED, created_by=disc.world.edu_clerk)
+                                     state=AnnualFinding.State.SIGNED, created_by=disc.world.edu_clerk,
+                                     display_until=timezone.localdate())
     for ids in ([a.pk for a in archives], [archives[1].pk]):
-        assert report_reads.signed_findings(ids) == list(
+        assert report_reads.signed_findings(ids, today=timezone.localdate()) == list(
             AnnualFinding.objects.filter(archive__in=ids, is_current=True, state=AnnualFinding.State.SIGNED)
-            .order_by("-year").values_list("archive_id", "year", "status")
+            .order_by("-year").values_list("archive_id", "year", "status", "decided_on")
         )
     with CaptureQueriesContext(connection) as captured:
-        assert report_reads.signed_findings([]) == []
+        assert report_reads.signed_findings([], today=timezone.localdate()) == []
     assert len(captured) == 0
     categories = list(RecordCategory.objects.values_list("id", flat=True))
     for chosen, in_scope in [(categories[:1], archives), ([], archives[:1]), (categories, []), ([], [])]:
@@ -133,34 +134,45 @@ def test_no_record_without_published_state_leaks(disc) -> None:
 
 def test_findings_read_with_the_archives_are_the_signed_findings(disc) -> None:
     """``report_archives(…, with_findings=True)`` and ``findings_of``: each archive's
-    current signed findings, newest first, as ``signed_findings`` reads them (drafts,
-    superseded versions and other archives' left out); on PostgreSQL in the archives'
-    statement, no statement of their own; on SQLite read as before."""
+    current signed findings still shown on the day, newest first, as ``signed_findings``
+    reads them (drafts, superseded versions, findings past their display period and other
+    archives' left out); on PostgreSQL in the archives' statement, no statement of their
+    own; on SQLite read as before."""
     from archives.models import AnnualFinding
 
+    today = timezone.localdate()
+    shown, over = today + timedelta(days=1), today - timedelta(days=1)
     archives = list(Archive.objects.filter(subject=disc.subject).order_by("id"))
-    for archive, year, status, current, state in [
-        (archives[0], 2023, "warning", True, AnnualFinding.State.SIGNED),
-        (archives[0], 2025, "trustworthy", True, AnnualFinding.State.SIGNED),
-        (archives[0], 2024, "serious", False, AnnualFinding.State.SIGNED),
-        (archives[0], 2024, "warning", True, AnnualFinding.State.DRAFT),
-        (archives[1], 2025, "serious", True, AnnualFinding.State.SIGNED),
+    for archive, year, status, current, state, until in [
+        (archives[0], 2023, "warning", True, AnnualFinding.State.SIGNED, shown),
+        (archives[0], 2025, "trustworthy", True, AnnualFinding.State.SIGNED, shown),
+        (archives[0], 2024, "serious", False, AnnualFinding.State.SIGNED, shown),
+        (archives[0], 2024, "warning", True, AnnualFinding.State.DRAFT, None),
+        (archives[0], 2022, "serious", True, AnnualFinding.State.SIGNED, over),
+        (archives[1], 2025, "serious", True, AnnualFinding.State.SIGNED, today),
     ]:
         AnnualFinding.objects.create(archive=archive, year=year, status=status, basis="-", is_current=current,
-                                     version=1 if current else 0, state=state, created_by=disc.world.edu_clerk)
+                                     version=1 if current else 0, state=state, created_by=disc.world.edu_clerk,
+                                     display_until=until)
 
-    def grouped(rows: list[tuple[int, int, str]]) -> dict[int, list[tuple[int, str]]]:
+    def grouped(rows: list[tuple[int, int, str, date | None]]) -> dict[int, list[tuple[int, str]]]:
         out: dict[int, list[tuple[int, str]]] = {}
-        for archive_id, year, status in rows:
+        for archive_id, year, status, _day in rows:
             out.setdefault(archive_id, []).append((year, status))
         return out
 
     with CaptureQueriesContext(connection) as captured:
-        read = report_reads.report_archives(disc.subject, with_findings=True)
-        got = report_reads.findings_of(read)
+        read = report_reads.report_archives(disc.subject, with_findings=True, today=today)
+        got = report_reads.findings_of(read, today=today)
     assert len(captured) == (1 if connection.vendor == "postgresql" else 2)
-    assert grouped(got) == grouped(report_reads.signed_findings([a.pk for a in read]))
+    assert grouped(got) == grouped(report_reads.signed_findings([a.pk for a in read], today=today))
     assert grouped(got)[archives[0].pk] == [(2025, "trustworthy"), (2023, "warning")]
+    assert grouped(got)[archives[1].pk] == [(2025, "serious")]  # shown through its last day
     # Some archives only (a narrowed report): theirs only.
-    assert grouped(report_reads.findings_of(read[-1:])) == grouped(report_reads.signed_findings([read[-1].pk]))
-    assert report_reads.findings_of([]) == []
+    assert grouped(report_reads.findings_of(read[-1:], today=today)) == grouped(
+        report_reads.signed_findings([read[-1].pk], today=today))
+    assert report_reads.findings_of([], today=today) == []
+    # The next day the 2025 serious finding is over too; a compiled read gives the new day.
+    later = today + timedelta(days=2)
+    assert grouped(report_reads.findings_of(report_reads.report_archives(
+        disc.subject, with_findings=True, today=later), today=later)).get(archives[1].pk) is None

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from archives.models import AnnualFinding, CreditRecord
+from archives.services.records import display
 from departments.models import RecordCategory
 from disclosure.models import Authorization, MandatoryContent, Purpose
 from disclosure.services import authorizations as auth_services
@@ -38,9 +39,11 @@ def _five_negative_records(disc) -> set[str]:
 
 def _finding(disc, year: int, status: str) -> AnnualFinding:
     w = disc.world
+    decided_on = display.finding_decided_on(year, timezone.localdate())
     return AnnualFinding.objects.create(
         archive=w.archive, year=year, status=status, basis="年度考核", state=AnnualFinding.State.SIGNED,
         created_by=w.edu_clerk, signed_by=w.edu_reviewer, signed_at=timezone.now(),
+        decided_on=decided_on, display_until=display.finding_display_until(status, decided_on),
     )
 
 
@@ -65,8 +68,11 @@ def test_report_holds_every_negative_record_whatever_was_ticked(disc, purpose) -
     the mandatory category the form keeps ticked); the report still shows all five
     negative records and the latest finding, and never says "无不良记录"."""
     negatives = _five_negative_records(disc)
-    _finding(disc, 2024, AnnualFinding.Status.TRUSTWORTHY)
-    _finding(disc, 2025, AnnualFinding.Status.WARNING)
+    # Last year's, within the display period of a warning (general: at most a year from
+    # its year's end), and the year before's.
+    last_year = timezone.localdate().year - 1
+    _finding(disc, last_year - 1, AnnualFinding.Status.TRUSTWORTHY)
+    _finding(disc, last_year, AnnualFinding.Status.WARNING)
     _auth, code = grant(disc, purpose=purpose, occupations=(disc.world.teacher,),
                         categories=(disc.rewards, *_mandatory_ticks()))
     report = queries.query_record(
@@ -77,8 +83,8 @@ def test_report_holds_every_negative_record_whatever_was_ticked(disc, purpose) -
     assert report.content["summary"]["negative"] == 5
     assert report.content["negative_check"] == {"complete": False, "found": 5}
     teacher = report.content["archives"][0]
-    assert [f["year"] for f in teacher["findings"]] == [2025]  # the latest one only
-    assert report.content["summary"]["latest_findings"][0]["year"] == 2025
+    assert [f["year"] for f in teacher["findings"]] == [last_year]  # the latest one only
+    assert report.content["summary"]["latest_findings"][0]["year"] == last_year
     assert report.content["scope"]["mandatory"]
     assert any("其他档案" in item for item in report.content["scope"]["left_out"])
     # The doctor archive was not authorized: its negative record stays out.

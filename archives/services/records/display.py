@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from archives.models import CreditRecord, DisplayRule
+from archives.models import AnnualFinding, CreditRecord, DisplayRule
 
 
 def add_months(day: date, months: int) -> date:
@@ -81,6 +81,35 @@ def retention_cutoff(today: date) -> date:
     while retention_ends(cutoff - timedelta(days=1)) >= today:
         cutoff -= timedelta(days=1)
     return cutoff
+
+
+# The positive tier's default maximum (archives migration 0002: "守信褒扬信息默认展示3年"),
+# for a database whose row for it was deleted.
+POSITIVE_DEFAULT_MONTHS = 36
+
+
+def finding_decided_on(year: int, signed_on: date) -> date:
+    """The decision day of a yearly finding (001 annex: "主管部门年度内对从业人员信用行为认定
+    状况"), from which its display period and its retention count as a record's count from
+    its decision: the day it was signed, but never later than the last day of the year it
+    speaks for. A finding signed after its year (the usual case) or a later version signed
+    to correct it does not move the count past the year's end, which is also the latest day
+    the conduct it finds can have ended (《征信业管理条例》 art. 16: "自不良行为或者事件终止
+    之日起")."""
+    return min(signed_on, date(year, 12, 31))
+
+
+def finding_display_until(status: str, decided_on: date, *, max_months: dict[str, int] | None = None) -> date:
+    """When third parties stop seeing a yearly finding in reports: its decision day plus
+    the maximum display period of the tier its status follows (``AnnualFinding.TIERS``),
+    as a record's ``display_until``. A 2019 serious finding is not in a 2026 report.
+    ``max_months``: the rules' maxima by tier, read once by a caller sealing many; a tier
+    without its row keeps the national maximum."""
+    tier = AnnualFinding.TIERS[status]
+    if max_months is None:
+        max_months = dict(DisplayRule.objects.filter(tier=tier).values_list("tier", "max_months"))
+    months = max_months.get(tier, DisplayRule.BOUNDS.get(tier, (0, POSITIVE_DEFAULT_MONTHS))[1])
+    return add_months(decided_on, months)
 
 
 def display_rule_for(tier: str) -> DisplayRule:
