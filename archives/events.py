@@ -145,6 +145,31 @@ def emit_findings_purged(*, archive_id: int, finding_ids: list[int], subject: Su
     archive_content_changed(archive_id)
 
 
+def emit_versions_purged(*, lineage: str, record_ids: list[int], about: dict[type[Any], set[object]],
+                         archive_id: int, subject: Subject, purged_on: date) -> None:
+    """``record.versions_purged``: the negative versions ``record_ids`` of a lineage whose
+    version in force is not negative were deleted at the 5-year limit (art. 16). The
+    platform deletes what it holds of those versions and keeps the lineage's others.
+    Blanked first: every event whose aggregate is a deleted row (``about``, by model: the
+    versions and their cases), and never by lineage, which would blank the versions
+    that stay."""
+    for model, pks in about.items():
+        redact(aggregate_type=model._meta.label_lower, aggregate_ids=[str(pk) for pk in pks])
+    emit(
+        "record.versions_purged",
+        aggregate=("archives.recordlineage", lineage),
+        payload={
+            "lineage": lineage,
+            "record_ids": sorted(record_ids),
+            "rule": "art16-5y",
+            "purged_on": purged_on.isoformat(),
+            "subject_id": str(subject.pk),
+            "subject_index": subject.id_number_index,
+        },
+    )
+    archive_content_changed(archive_id)
+
+
 def emit_record_purged(*, lineage: str, record_ids: list[int], subject: Subject, purged_on: date) -> None:
     """``record.purged``: every version of a record lineage was deleted at the 5-year
     retention limit (《征信业管理条例》 art. 16: "超过5年的，应当予以删除"). The platform

@@ -121,6 +121,8 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
                     _forget(envelope["payload"])
                 elif envelope["event_type"] == "finding.purged":
                     _forget_findings(envelope["payload"])
+                elif envelope["event_type"] == "record.versions_purged":
+                    _forget_versions(envelope["payload"])
                 elif envelope["event_type"].startswith("record.") and envelope["payload"].get("subject_was_minor"):
                     # Rare: then the ledger's events of the lineage are read (``ledger_lineage``).
                     lineages.add(envelope["payload"]["lineage"])
@@ -348,6 +350,19 @@ def _forget(payload: dict[str, Any]) -> int:
     name the record only through ``lineage``, which they require too. Or-ing the
     aggregate condition in, as before, made PostgreSQL scan the whole ledger."""
     entries = list(_lineage_entries(payload["lineage"]))
+    for entry in entries:
+        _blank(entry)
+    return len(entries)
+
+
+def _forget_versions(payload: dict[str, Any]) -> int:
+    """Blank the ledger's copies of the events about the purged versions of a lineage
+    (``record.versions_purged``): the lineage's events (through ``ledger_lineage``) whose
+    ``record_id`` is one of them, their record events and their cases' steps, which name
+    the record they were filed against. The lineage's other versions keep theirs."""
+    gone = set(payload["record_ids"])
+    entries = [entry for entry in _lineage_entries(payload["lineage"])
+               if entry.payload.get("record_id") in gone and entry.event_type != "record.versions_purged"]
     for entry in entries:
         _blank(entry)
     return len(entries)

@@ -259,6 +259,11 @@ class CreditRecord(models.Model):
                          condition=Q(review_department__isnull=False)),
             models.Index(fields=["review_occupation", "submitted_at", "id"], name="record_review_by_occupation",
                          condition=Q(review_occupation__isnull=False)),
+            # The nightly retention purge's negative versions no longer in force
+            # (services.retention.purge_expired_versions): a few corrected versions among
+            # millions of records, which it would otherwise scan for every night.
+            models.Index(fields=["decided_on"], name="record_replaced_negative",
+                         condition=Q(is_current=False, polarity="negative")),
         ]
 
     def __str__(self) -> str:

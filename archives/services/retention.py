@@ -15,7 +15,7 @@ from django.db.models.fields.files import FileField
 from django.utils import timezone
 
 from archives import hooks
-from archives.events import emit_findings_purged, emit_record_purged
+from archives.events import emit_findings_purged, emit_record_purged, emit_versions_purged
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from archives.services.evidence import delete_files_on_commit
 from archives.services.records.common import expire_if_over
@@ -105,7 +105,9 @@ def purge_expired_negative_information(*, today: date | None = None) -> int:
     (art. 16, quoted above), leaving only the audit trail's identifiers: one audit
     entry per record lineage names the lineage, the record ids and how many rows of
     which tables went. Returns how many lineages were removed. Safe to run twice. The
-    warning and serious yearly findings past the limit go too (``purge_expired_findings``).
+    warning and serious yearly findings past the limit go too (``purge_expired_findings``),
+    and the negative versions of lineages corrected to non-negative information
+    (``purge_expired_versions``).
 
     A lineage goes when its current version is negative and the day after its
     retention ended has come (kept on the last day, removed the day after). Each purge
@@ -121,6 +123,7 @@ def purge_expired_negative_information(*, today: date | None = None) -> int:
     )
     failed: list[str] = []
     failed += purge_expired_findings(cutoff=cutoff, today=today)
+    failed += purge_expired_versions(cutoff=cutoff, today=today)
     for lineage, subject_id in lineages:
         # One lineage that cannot go (a table no one taught the purge) must not keep the
         # rest of the night's lineages past their limit: each in its own transaction, the
@@ -136,6 +139,58 @@ def purge_expired_negative_information(*, today: date | None = None) -> int:
     if failed:
         raise PurgeIncomplete(failed)
     return len(lineages)
+
+
+def purge_expired_versions(*, cutoff: date, today: date) -> list[str]:
+    """Delete the negative versions decided before ``cutoff`` of lineages whose version in
+    force is not negative: an objection upheld and the record corrected to neutral, say.
+    The lineage purge takes a lineage by its current version only, so the negative
+    version it replaced was kept for good, and shown in the person's history. Those
+    versions are negative information like any other (art. 16, quoted above); a lineage
+    whose current version is negative goes whole when that version's 5 years are over
+    (``_purge_lineage``), so its earlier versions wait for it. Returns the lineages that
+    could not be purged, each logged; each lineage in its own transaction."""
+    lineages = sorted(set(
+        CreditRecord.objects.filter(is_current=False, polarity=CreditRecord.Polarity.NEGATIVE, decided_on__lt=cutoff)
+        .values_list("lineage", flat=True)
+    ), key=str)
+    failed: list[str] = []
+    for lineage in lineages:
+        try:
+            _purge_versions(lineage, cutoff=cutoff, today=today)
+        except Exception:
+            logger.exception("retention: the old versions of lineage %s could not be purged", lineage)
+            failed.append(f"versions of {lineage}")
+    return failed
+
+
+def _purge_versions(lineage: object, *, cutoff: date, today: date) -> None:
+    with transaction.atomic():
+        versions = list(CreditRecord.objects.select_for_update().filter(lineage=lineage).order_by("version"))
+        current = next((v for v in versions if v.is_current), None)
+        if current is None or current.is_negative:
+            return
+        pks = [v.pk for v in versions
+               if not v.is_current and v.is_negative and v.decided_on < cutoff]
+        if not pks:
+            return
+        # The versions that stay no longer name a deleted one as the version they replaced
+        # (else the collector would take them too, as rows pointing at a doomed row).
+        CreditRecord.objects.filter(supersedes__in=pks).exclude(pk__in=pks).update(supersedes=None)
+        doomed: dict[type[models.Model], set[object]] = {}
+        _purge_rows(CreditRecord, pks, doomed)
+        counts = {model._meta.label_lower: len(rows) for model, rows in doomed.items()}
+        subject_id = current.archive.subject_id
+        # The events about the deleted rows (the versions' own, and their objection or
+        # repair cases' steps) are blanked before the rows go.
+        emit_versions_purged(lineage=str(lineage), record_ids=pks, about=doomed, archive_id=current.archive_id,
+                             subject=Subject.objects.get(pk=subject_id), purged_on=today)
+        files = _delete_collected(doomed)
+        audit.record(
+            "archives.record.versions_purged", actor=None, subject_ref=str(subject_id),
+            detail={"lineage": str(lineage), "records": sorted(pks), "rows": counts, "rule": "art16-5y"},
+        )
+        delete_files_on_commit(files)
 
 
 ADVERSE = [AnnualFinding.Status.WARNING, AnnualFinding.Status.SERIOUS]
