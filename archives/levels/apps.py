@@ -16,7 +16,8 @@ class LevelsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from archives.hooks import register_archive_listener
-        from archives.levels.services import archive_changed
+        from archives.hooks import register_archive_listener, register_retention_purged
+        from archives.levels.services import archive_changed, purge_expired_history
 
         register_archive_listener(archive_changed)
+        register_retention_purged(purge_expired_history)

@@ -163,6 +163,10 @@ class ArchiveLevelChange(models.Model):
         verbose_name = _("credit level change")
         verbose_name_plural = _("credit level changes")
         ordering = ["-changed_at", "-id"]
+        indexes = [
+            # The nightly retention purge's old changes (services.purge_expired_history).
+            models.Index(fields=["effective_on"], name="level_change_by_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.previous or '—'} → {self.level}"

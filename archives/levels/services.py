@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,6 +147,27 @@ def recompute_level(archive: Archive | int, *, on: date | None = None, rules: li
                          detail={"previous": previous or None, "level": result.level, "on": day.isoformat()})
             emit("level.changed", aggregate=locked, payload=_payload(locked, current, previous))
     return current
+
+
+def purge_expired_history(*, cutoff: date) -> int:
+    """Delete the level history older than the 5-year retention that states a warning or
+    serious level (as the level reached or the one left): it is negative information
+    derived from records and findings the nightly purge deletes at the same limit
+    (《征信业管理条例》 art. 16: "自不良行为或者事件终止之日起为5年；超过5年的，应当予以删除"),
+    and a change is the latest day its level can have ended. Called through
+    ``archives.hooks.retention_purged`` after the purge, every night. Returns how many
+    changes went."""
+    adverse = [Level.WARNING, Level.SERIOUS]
+    doomed = ArchiveLevelChange.objects.filter(effective_on__lt=cutoff).filter(
+        Q(level__in=adverse) | Q(previous__in=adverse))
+    total = 0
+    while ids := list(doomed.values_list("pk", flat=True)[:2000]):
+        with transaction.atomic():
+            total += ArchiveLevelChange.objects.filter(pk__in=ids).delete()[0]
+    if total:
+        audit.record("levels.level_history.purged", actor=None,
+                     detail={"changes": total, "cutoff": cutoff.isoformat(), "rule": "art16-5y"})
+    return total
 
 
 def archive_changed(archive_id: int) -> None:

@@ -265,9 +265,10 @@ class PurgeIncomplete(Exception):
 
 def _purge_lineage(lineage: object, subject_id: object, *, today: date) -> None:
     with transaction.atomic():
-        pks = list(CreditRecord.objects.select_for_update().filter(lineage=lineage).values_list("pk", flat=True))
-        if not pks:
+        rows = list(CreditRecord.objects.select_for_update().filter(lineage=lineage).values_list("pk", "archive_id"))
+        if not rows:
             return
+        pks, archive_id = [pk for pk, _archive in rows], rows[0][1]
         doomed: dict[type[models.Model], set[object]] = {}
         _purge_rows(CreditRecord, pks, doomed)
         counts = {model._meta.label_lower: len(rows) for model, rows in doomed.items()}
@@ -280,4 +281,7 @@ def _purge_lineage(lineage: object, subject_id: object, *, today: date) -> None:
         # events that carried it out of here is blanked in the outbox.
         emit_record_purged(lineage=str(lineage), record_ids=pks, subject=Subject.objects.get(pk=subject_id),
                            purged_on=today)
+        # The credit level no longer rests on it (recomputed after the commit, not at the
+        # next daily refresh).
+        hooks.archive_content_changed(archive_id)
         delete_files_on_commit(files)
