@@ -12,7 +12,7 @@ from django.utils import timezone
 from archives.listing.models import Listing
 from archives.listing.selectors import public_listing_page, public_listings
 from archives.models import CreditRecord, DisplayRule
-from disclosure import conf
+from disclosure import conf, hooks
 
 State = CreditRecord.State
 
@@ -43,18 +43,29 @@ def dishonesty_list(*, name: str = "", today: date | None = None) -> QuerySet[Li
 
 def dishonesty_page(*, name: str = "", today: date | None = None, start: int, stop: int) -> list[Listing]:
     """``dishonesty_list(...)[start:stop]`` as the public page reads it (its SQL compiled
-    once per process: ``public_listing_page``)."""
-    return public_listing_page(name=name, today=today, start=start, stop=stop)
+    once per process: ``public_listing_page``), each basis record still in effect carrying
+    ``personal_statement``: the person's 本人声明 shown with the record (DESIGN §7), None
+    where there is none. Only the basis records the public list names are asked, so the
+    statement of a record no longer on the list is not shown. One query for the page's
+    statements whatever its length (``hooks.personal_statements``), none for an empty page."""
+    listings = public_listing_page(name=name, today=today, start=start, stop=stop)
+    basis = [row for listing in listings for row in listing.basis.all()]
+    statements = hooks.personal_statements(row.lineage for row in basis)
+    for row in basis:
+        row.personal_statement = statements.get(row.lineage)
+    return listings
 
 
 def honour_list(*, name: str = "", today: date | None = None) -> QuerySet[CreditRecord]:
     """The honour list (守信激励名单; 002 §三, 003 item 5): positive records in the
-    honour categories (``DISCLOSURE_HONOUR_CATEGORIES``, see ``disclosure.conf``)."""
+    honour categories (``DISCLOSURE_HONOUR_CATEGORIES``, see ``disclosure.conf``), each
+    with ``statement``, the person's 本人声明 shown with the record (DESIGN §7; NULL where
+    none), read in the same query."""
     today = today or timezone.localdate()
     qs, tiers = _public_base(today)
     qs = qs.filter(
         polarity=CreditRecord.Polarity.POSITIVE, category__code__in=list(conf.get("DISCLOSURE_HONOUR_CATEGORIES"))
-    )
+    ).annotate(statement=hooks.personal_statement_expression())
     if "positive" not in tiers:
         return qs.none()
     if name:

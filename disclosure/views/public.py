@@ -41,6 +41,8 @@ def _rows(records: list[CreditRecord]) -> list[dict[str, object]]:
             "deciding_body": r.deciding_body,
             "decided_on": r.decided_on,
             "display_until": r.display_until,
+            # The person's 本人声明, shown with the record (DESIGN §7): read with it.
+            "statements": [{"title": r.title, "text": r.statement}] if r.statement else [],
         }
         for r in records
     ]
@@ -67,6 +69,12 @@ def _listing_rows(listings: list[Listing]) -> list[dict[str, object]]:
             "deciding_body": listing.department.display_name,
             "decided_on": listing.listed_from,
             "display_until": listing.listed_until,
+            # The person's 本人声明 with each basis record still named (DESIGN §7), read
+            # for the whole page at once (``public_lists.dishonesty_page``); the title says
+            # which record a statement concerns when the listing rests on several.
+            "statements": [{"title": title, "text": b.personal_statement}
+                           for b, (title, _number) in zip(basis, shown, strict=True) if b.personal_statement],
+            "several": len(shown) > 1,
         })
     return rows
 

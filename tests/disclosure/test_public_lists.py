@@ -148,8 +148,9 @@ def test_dishonesty_list_query_count_does_not_grow(client, disc, rows, settings,
     _many_serious(disc.world, rows)
     # 1 page of published listings with subject, department, archive and occupation joined
     # (one row more than a page says whether there is a next one: no COUNT), 1 for their
-    # basis records (prefetched).
-    with django_assert_num_queries(2):
+    # basis records (prefetched), 1 for the personal statements of those basis records
+    # (本人声明 shown with the entry, DESIGN §7: one for the page, whatever its length).
+    with django_assert_num_queries(3):
         response = client.get(reverse("disclosure:dishonesty_list"))
     assert response.content.decode().count("严重") >= rows
 
@@ -233,9 +234,10 @@ def test_a_search_is_never_answered_from_the_cached_page(client, disc, settings,
     _listed(_person(w, "王大明", 11), w.edu_clerk, title="严重失信甲")
     _listed(_person(w, "王小明", 12), w.edu_clerk, title="严重失信乙")
     client.get(reverse("disclosure:dishonesty_list"))
-    # The search reads the list itself (one page, its basis records): no name is put
-    # into a cache key, and the cached whole-list page is not what it shows.
-    with django_assert_num_queries(2):
+    # The search reads the list itself (one page, its basis records, their personal
+    # statements): no name is put into a cache key, and the cached whole-list page is not
+    # what it shows.
+    with django_assert_num_queries(3):
         found = client.post(reverse("disclosure:dishonesty_list"), {"name": "王大明"}).content.decode()
     assert "严重失信甲" in found
     assert "严重失信乙" not in found
