@@ -145,6 +145,15 @@ def emit_findings_purged(*, archive_id: int, finding_ids: list[int], subject: Su
     archive_content_changed(archive_id)
 
 
+def blank_events_about(about: dict[type[Any], set[object]]) -> None:
+    """Blank the content of every outbox event whose aggregate is one of the rows the
+    retention purge deletes (``about``, by model): a case's steps, a listing's
+    publication and removal, its punishment case (``exchange.outbox.redact``)."""
+    for model, pks in about.items():
+        if pks:
+            redact(aggregate_type=model._meta.label_lower, aggregate_ids=[str(pk) for pk in pks])
+
+
 def emit_versions_purged(*, lineage: str, record_ids: list[int], about: dict[type[Any], set[object]],
                          archive_id: int, subject: Subject, purged_on: date) -> None:
     """``record.versions_purged``: the negative versions ``record_ids`` of a lineage whose
@@ -153,8 +162,7 @@ def emit_versions_purged(*, lineage: str, record_ids: list[int], about: dict[typ
     Blanked first: every event whose aggregate is a deleted row (``about``, by model: the
     versions and their cases), and never by lineage, which would blank the versions
     that stay."""
-    for model, pks in about.items():
-        redact(aggregate_type=model._meta.label_lower, aggregate_ids=[str(pk) for pk in pks])
+    blank_events_about(about)
     emit(
         "record.versions_purged",
         aggregate=("archives.recordlineage", lineage),

@@ -174,6 +174,12 @@ class ListingBasis(models.Model):
     lineage = models.UUIDField(db_index=True)
     ended = models.BooleanField(_("no longer in effect"), default=False)
 
+    # When the retention purge deletes a basis record (《征信业管理条例》 art. 16), the
+    # listing goes with it (archives.services.retention._purge_rows): its facts, legal
+    # basis, the person's defence and the decision describe that dishonesty, and were
+    # otherwise kept for good once the record itself was gone.
+    RETENTION_TAKES = ("listing",)
+
     class Meta:
         verbose_name = _("basis record")
         verbose_name_plural = _("basis records")

@@ -15,7 +15,7 @@ from django.db.models.fields.files import FileField
 from django.utils import timezone
 
 from archives import hooks
-from archives.events import emit_findings_purged, emit_record_purged, emit_versions_purged
+from archives.events import blank_events_about, emit_findings_purged, emit_record_purged, emit_versions_purged
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from archives.services.evidence import delete_files_on_commit
 from archives.services.records.common import expire_if_over
@@ -60,6 +60,14 @@ def _purge_rows(model: type[models.Model], pks: list[object], doomed: dict[type[
         )
         if child_pks:
             _purge_rows(related, child_pks, doomed)
+    # A row that names the parent it takes along (``RETENTION_TAKES``: a listing's basis,
+    # whose listing describes the deleted record's dishonesty), declared on the model so
+    # that this module imports no app.
+    for name in getattr(model, "RETENTION_TAKES", ()):
+        field = model._meta.get_field(name)
+        parents = {pk for pk in model._default_manager.filter(pk__in=fresh).values_list(name, flat=True) if pk}
+        if parents:
+            _purge_rows(field.related_model, sorted(parents), doomed)
 
 
 def _delete_collected(doomed: dict[type[models.Model], set[object]]) -> list[str]:
@@ -272,6 +280,9 @@ def _purge_lineage(lineage: object, subject_id: object, *, today: date) -> None:
         doomed: dict[type[models.Model], set[object]] = {}
         _purge_rows(CreditRecord, pks, doomed)
         counts = {model._meta.label_lower: len(rows) for model, rows in doomed.items()}
+        # The events about the other rows that go (a listing and its punishment case, the
+        # cases): the lineage's own are blanked by ``emit_record_purged`` below.
+        blank_events_about({model: rows for model, rows in doomed.items() if model is not CreditRecord})
         files = _delete_collected(doomed)
         audit.record(
             "archives.record.purged", actor=None, subject_ref=str(subject_id),

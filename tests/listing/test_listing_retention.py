@@ -1,0 +1,59 @@
+"""A listing goes with its basis record at the 5-year retention limit.
+
+《征信业管理条例》 art. 16: "超过5年的，应当予以删除". The purge deleted the record and the
+listing's link to it, and kept the listing itself for good: its facts, legal basis, the
+person's defence, the decision and the joint-punishment case all describe the deleted
+record's dishonesty. They go with the record now, and the events that carried them out
+of the portal are blanked; the listing's other basis records stay.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+
+from archives import services as archive_services
+from archives.listing.models import Listing, ListingBasis, PunishmentCase
+from archives.models import CreditRecord
+from credit_portal.models import AuditEntry
+from exchange.models import OutboxEvent
+from tests.listing.conftest import propose, publish, serious
+
+pytestmark = pytest.mark.django_db
+
+
+def _at(day: date) -> time_machine.travel:
+    return time_machine.travel(day.isoformat() + " 10:00 +08:00", tick=False)
+
+
+def test_the_listing_and_its_case_go_with_the_basis_record(world) -> None:
+    with _at(date(2026, 9, 30)):
+        first = serious(world)
+        second = serious(world, title="另一条严重失信", decision_number="示教罚〔2026〕99号")
+        listing = propose(world, [first, second])
+    with _at(date(2026, 10, 14)):
+        listing = publish(world, listing)
+    assert PunishmentCase.objects.filter(listing=listing).exists()
+    published = OutboxEvent.objects.get(event_type="listing.published", aggregate_id=str(listing.pk))
+    assert "subject_id" in published.payload
+
+    # The first record's 5 years are over (its decision day + 5 years + 1 day); the
+    # second was decided later.
+    CreditRecord.objects.filter(pk=second.pk).update(decided_on=first.decided_on.replace(year=first.decided_on.year + 1))
+    day = first.decided_on.replace(year=first.decided_on.year + 5)
+    archive_services.purge_expired_negative_information(today=day)
+    assert Listing.objects.filter(pk=listing.pk).exists()  # the last day
+    archive_services.purge_expired_negative_information(today=day + timedelta(days=1))
+
+    assert not CreditRecord.objects.filter(lineage=first.lineage).exists()
+    assert not Listing.objects.filter(pk=listing.pk).exists()
+    assert not PunishmentCase.objects.filter(listing_id=listing.pk).exists()
+    assert not ListingBasis.objects.filter(listing_id=listing.pk).exists()
+    assert CreditRecord.objects.filter(pk=second.pk).exists()  # its own 5 years run on
+    published.refresh_from_db()
+    assert "subject_id" not in published.payload
+    assert published.payload["listing_id"] == listing.pk
+    (entry,) = AuditEntry.objects.filter(action="archives.record.purged")
+    assert "listing.listing" in entry.detail["rows"]
