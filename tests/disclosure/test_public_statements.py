@@ -209,7 +209,9 @@ def test_the_list_with_statements_looks_right_and_passes_axe(live_server: Any, d
     several = _listed(archive, w.edu_clerk, title="第一项严重失信")
     second = make_record(archive, by=w.edu_clerk, title="第二项严重失信", severity=CreditRecord.Severity.SERIOUS)
     ListingBasis.objects.create(listing=several, record=second, lineage=second.lineage)
-    _state(second, "处罚所依据的检查记录日期与实际不符，详见本人提交的复议申请书。")
+    # A long unbroken address must wrap too (portal-statement: overflow-wrap anywhere).
+    _state(second, "处罚所依据的检查记录日期与实际不符，详见本人提交的复议申请书。https://example.invalid/"
+           + "fuyishenqingshu" * 10)
     _listed(_person(w, "李无声", 31), w.edu_clerk, title="无声明的严重失信")
     _state(disc.positive, "表彰的日期有误，应为去年。")
 
@@ -238,6 +240,8 @@ def test_the_list_with_statements_looks_right_and_passes_axe(live_server: Any, d
             page.set_viewport_size(PHONE)
             page.reload()
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            assert page.evaluate("[...document.querySelectorAll('table')].every(t => t.scrollWidth <= "
+                                 "t.parentElement.clientWidth)")
             assert_no_axe_violations(page)
             screenshot(page, "public-dishonesty-statements-phone")
             page.set_viewport_size({"width": 320, "height": 740})
