@@ -29,6 +29,21 @@ class RepairConfig(AppConfig):
 
         # Open cases' deadlines counted again when a year's official holidays are entered.
         from credit_portal import workdays
+        from repair import case_check
         from repair.services.common import open_deadlines
 
-        workdays.register_deadlines("repair cases", open_deadlines)
+        workdays.register_deadlines(case_check.DEADLINE_SOURCE, open_deadlines)
+
+        # Cases (state, outcome, record, owner, deadlines, timeline) checked against the
+        # trail (manage.py verify_tables), carried past its retention, and their deletion
+        # with their record by the 5-year purge recorded.
+        from django.db.models.signals import pre_delete
+
+        from credit_portal import trail_checks
+        from repair.models import Objection, RepairApplication
+
+        trail_checks.register("repair cases", case_check.check_cases)
+        trail_checks.register_bulk_carry(case_check.carry_forward_concluded_cases)
+        trail_checks.register_carry_forward(case_check.carry_forward_open_cases)
+        for model in (Objection, RepairApplication):
+            pre_delete.connect(case_check.record_deleted, sender=model, dispatch_uid=f"repair.case_check.{model.__name__}")

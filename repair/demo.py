@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import TextIO
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from archives.models import CreditRecord
@@ -20,6 +21,7 @@ from credit_portal.models import User
 from credit_portal.roles import Role
 from repair import case_types, citizens, deadlines, services
 from repair.models import CaseEvent, Objection, RepairApplication
+from repair.services import common
 
 _PDF = b"%PDF-1.4\n% demo proof, generated\n%%EOF\n"
 
@@ -82,13 +84,16 @@ def _backdate(case: Objection, *, days: int) -> None:
     case_type = case_types.of(case)
     accept_due = deadlines.due_from(case_type.accept_rule, filed_on=filed_on)
     decide_due = deadlines.due_from(case_type.decide_rule, filed_on=filed_on)
-    type(case).objects.filter(pk=case.pk).update(filed_at=filed_at, accept_due=accept_due, decide_due=decide_due)
-    events = CaseEvent.objects.filter(**case_types.owner_kwargs(case))
-    for event in events:
-        event.at -= timedelta(days=days)
-        if event.action == "filed":
-            event.due = accept_due
-        event.save(update_fields=["at", "due"])
+    with transaction.atomic():
+        type(case).objects.filter(pk=case.pk).update(filed_at=filed_at, accept_due=accept_due, decide_due=decide_due)
+        events = CaseEvent.objects.filter(**case_types.owner_kwargs(case))
+        for event in events:
+            event.at -= timedelta(days=days)
+            if event.action == "filed":
+                event.due = accept_due
+            event.save(update_fields=["at", "due"])
+        # What the case now says, in the trail: verify_tables checks the case against it.
+        common.restate(type(case).objects.get(pk=case.pk), by=None)
 
 
 def load(stdout: TextIO) -> list[object]:

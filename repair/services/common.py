@@ -30,7 +30,7 @@ from credit_portal.crypto import sm3_hexdigest
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
 from exchange.outbox import emit
-from repair import case_types, deadlines, permissions
+from repair import case_check, case_types, deadlines, permissions
 from repair.models import CaseEvent, CaseFile
 
 Case = case_types.Case
@@ -58,16 +58,31 @@ def step(case: Case, action: str, by: User | None, *, note: str = "", due: date 
     entry and its ``*.updated`` outbox event. Concluding steps also emit
     ``*.concluded`` with the outcome, from the step's service."""
     case_type = case_types.of(case)
+    if action not in case_check.STEPS:  # each step's entry is what ``verify_tables`` checks the case against
+        raise ValueError(f"unknown case step {action!r}: add it to repair.case_check.STEPS")
     at = at or timezone.now()
-    CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         **case_types.owner_kwargs(case), action=action,
         actor=by if getattr(by, "is_authenticated", False) else None, note=note, at=at, due=due,
     )
     audit.record(
         f"repair.{case_type.audit_object}.{action}", actor=by, target=case, subject_ref=str(case.subject_id),
-        detail={"state": case.state, "reference": case.reference, "due": due.isoformat() if due else None},
+        detail={"state": case.state, "reference": case.reference, "due": due.isoformat() if due else None,
+                **case_check.recorded(case, event)},
     )
     emit(f"{case_type.event_prefix}.updated", aggregate=case, payload=_updated_payload(case, action, at))
+
+
+def restate(case: Case, *, by: User | None) -> None:
+    """The entry for a change of ``case`` that is no step of its own (the demo's case moved
+    back in time as a whole, ``repair.demo``), in the caller's transaction: what the case
+    now says, for ``verify_tables`` (``repair.case_check``). No timeline step, no event."""
+    case_type = case_types.of(case)
+    audit.record(
+        f"repair.{case_type.audit_object}.restated", actor=by, target=case,  # case_check.RESTATED
+        subject_ref=str(case.subject_id),
+        detail={"state": case.state, "reference": case.reference, **case_check.recorded(case, None)},
+    )
 
 
 def _updated_payload(case: Case, step_name: str, at: datetime) -> dict[str, Any]:
