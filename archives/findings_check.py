@@ -16,10 +16,12 @@ check's business.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
+from django.utils import timezone
 
-from archives.models import AnnualFinding, Evidence
+from archives.models import AnnualFinding, DisplayRule, Evidence
 from archives.services.findings import seal_for
+from archives.services.records import display
 from credit_portal.models import AuditEntry
 from credit_portal.trail_checks import (
     CHAIN_ORDER,
@@ -57,6 +59,27 @@ def _sealed_as_signed(row: AnnualFinding) -> bool:
     )
 
 
+def _dates_problem(row: AnnualFinding) -> str | None:
+    """The decision day and the display end, which the seal does not cover (they are
+    derived when signing): the day must be the one the signing time gives
+    (``display.finding_decided_on``), which the retention purge counts from; the end
+    within the national bounds of the finding's tier from it (``DisplayRule.BOUNDS``),
+    so a report neither shows it past the law's maximum nor hides it before the minimum.
+    The rules in force at signing may be shorter than the bounds: a change within them
+    is not seen here."""
+    if row.signed_at is None:
+        return None
+    decided_on = display.finding_decided_on(row.year, timezone.localdate(row.signed_at))
+    if row.decided_on != decided_on:
+        return f"its decision day is {row.decided_on}, its signature gives {decided_on}"
+    low, high = DisplayRule.BOUNDS.get(AnnualFinding.TIERS.get(row.status, ""), (0, None))
+    until = row.display_until
+    if until is None or until < display.add_months(decided_on, low) or (
+            high is not None and until > display.add_months(decided_on, high)):
+        return f"it is shown in reports until {until}, outside the rules' bounds from {decided_on}"
+    return None
+
+
 def _named(row: AnnualFinding) -> str:
     return f"finding {row.pk} (archive {row.archive_id}, {row.year}, version {row.version})"
 
@@ -76,6 +99,8 @@ def check_findings(chunk_size: int = 2000) -> TableCheck:
                 result.problems.append(f"{_named(row)} was signed (carried forward), yet is now {row.state}")
             elif not _sealed_as_signed(row):
                 result.problems.append(f"{_named(row)} (carried forward) no longer matches its seal")
+            elif problem := _dates_problem(row):
+                result.problems.append(f"{_named(row)} (carried forward): {problem}")
             earlier.append(row)
     for row in sorted(earlier, key=lambda r: (r.archive_id, r.year, r.version)):
         last_signed[(row.archive_id, row.year)] = row
@@ -87,6 +112,8 @@ def check_findings(chunk_size: int = 2000) -> TableCheck:
             result.problems.append(f"{where(entry)}: {_named(row)} was signed, yet is now {row.state}")
         elif not _sealed_as_signed(row):
             result.problems.append(f"{where(entry)}: {_named(row)} no longer matches its seal")
+        elif problem := _dates_problem(row):
+            result.problems.append(f"{where(entry)}: {_named(row)}: {problem}")
         # Entries are read oldest first, so the last one of an archive and year wins.
         last_signed[(row.archive_id, row.year)] = row
     archive_ids = sorted({archive_id for archive_id, _year in last_signed})
@@ -123,7 +150,11 @@ def purged_findings(result: TableCheck) -> dict[int, tuple[object, ...]]:
             continue
         for fields in entry.detail.get("signed", []):
             gone[int(fields[0])] = tuple(fields)
-    for pk in AnnualFinding.objects.filter(pk__in=list(gone)).values_list("pk", flat=True) if gone else []:
+    # By id, and by seal: a copy put back under a new id carries the seal of the row the
+    # purge deleted (the seal covers the archive, year, version and words, not the id).
+    seals = {str(fields[4]) for fields in gone.values() if fields[4]}
+    back = AnnualFinding.objects.filter(Q(pk__in=list(gone)) | Q(seal__in=sorted(seals))) if gone else None
+    for pk in back.values_list("pk", flat=True) if back is not None else []:
         result.problems.append(f"finding {pk} was deleted at its retention limit, yet is in the table again")
     return gone
 
@@ -146,7 +177,8 @@ def carry_forward_findings(through: int) -> list[Carry]:
     vouched = vouched_ids(
         [SIGNED], AnnualFinding.objects.prefetch_related(_EVIDENCE), named="finding", through=through,
         differs=lambda _entry, row: (
-            None if row.state in _KEPT and _sealed_as_signed(row) else "no longer matches what was signed"),
+            _dates_problem(row) if row.state in _KEPT and _sealed_as_signed(row)
+            else "no longer matches what was signed"),
         gone=gone,
     )
     return carry_rows(CARRIED, vouched, _compared_rows, through=through, gone=gone)

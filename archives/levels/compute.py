@@ -58,6 +58,15 @@ def is_effective(record: CreditRecord, day: date) -> bool:
     )
 
 
+def finding_is_effective(finding: AnnualFinding, day: date) -> bool:
+    """A current signed finding still within its display period on ``day``
+    (``AnnualFinding.display_until``, set at signing): what a report shows of it, so
+    the level, the clean years of the green channel and the points, which are shown to
+    others, rest on nothing a report no longer shows (DESIGN §7: at the maximum period
+    display and use stop by themselves)."""
+    return finding.year <= day.year and finding.display_until is not None and finding.display_until >= day
+
+
 def history_start(archive: Archive) -> date:
     """Where the archive's history begins: the start of practice, or the day the archive
     was opened when that is earlier or the start is not known."""
@@ -102,7 +111,7 @@ def last_disqualifying_event(
         if record.polarity == "negative" and SEVERITY_RANK.get(record.severity, 0) >= floor and is_effective(record, day):
             events.append((record.decided_on, _record_reason(record, None)))
     for finding in findings:
-        if finding.status in ADVERSE_FINDINGS and finding.year <= day.year:
+        if finding.status in ADVERSE_FINDINGS and finding_is_effective(finding, day):
             events.append((date(finding.year, 12, 31), _finding_reason(finding, None)))
     if not events:
         return None
@@ -163,8 +172,9 @@ def compute_level(
                 matched.append((rule.level, _record_reason(record, rule)))
         elif rule.condition == Condition.FINDING:
             for finding in findings:
-                if finding.status != rule.finding_status or finding.year > day.year:
+                if finding.status != rule.finding_status or not finding_is_effective(finding, day):
                     continue
+                when.later(finding.display_until + timedelta(days=1))  # the day it stops counting
                 if rule.years:
                     # "In the last N years": the current year and the N − 1 before it.
                     if finding.year <= day.year - rule.years:

@@ -9,7 +9,8 @@ department makes is ``disclosure.services.green_channel``.
 What counts as a bad record: negative information of any severity that is effective on
 the day (published, current, within its display period: a repaired, withdrawn or
 expired record is no longer used, DESIGN §7), and a signed 警示 or 严重失信 yearly
-finding (its whole year). A correction counts as its current version. The history must
+finding (its whole year) while within its display period (``compute.finding_is_effective``:
+a licensing department is not told of a finding no report would show). A correction counts as its current version. The history must
 itself be long enough: the stretch starts at the earliest start of practice or archive.
 """
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives.levels import permissions
-from archives.levels.compute import is_effective
+from archives.levels.compute import finding_is_effective, is_effective
 from archives.levels.models import PointRule, PointsPilot, Severity
 from archives.levels.services import facts_of, lock_rule_in_force, retire_rule
 from archives.models import Archive
@@ -192,7 +192,7 @@ def compute_points(archive: Archive, *, on: date | None = None, switch: PointsPi
             lines.append(PointLine(fact % {"title": record.title, "date": record.decided_on.isoformat()},
                                    rule.points, rule.source))
     for finding in sorted(findings, key=lambda f: f.year):
-        if finding.year <= day.year - FINDING_YEARS or finding.year > day.year:
+        if finding.year <= day.year - FINDING_YEARS or not finding_is_effective(finding, day):
             continue
         rule = by_fact.get((PointRule.Kind.FINDING, "", finding.status))
         if rule is not None:

@@ -69,7 +69,7 @@ def facts_of(archive: Archive) -> tuple[list[CreditRecord], list[AnnualFinding]]
     )
     findings = list(
         AnnualFinding.objects.filter(archive=archive, is_current=True, state=AnnualFinding.State.SIGNED)
-        .only("id", "archive_id", "year", "status")
+        .only("id", "archive_id", "year", "status", "display_until")
     )
     return records, findings
 

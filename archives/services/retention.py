@@ -19,7 +19,7 @@ from archives.events import blank_events_about, emit_findings_purged, emit_recor
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from archives.services.evidence import delete_files_on_commit
 from archives.services.records.common import expire_if_over
-from archives.services.records.display import retention_cutoff
+from archives.services.records.display import finding_decided_on, retention_cutoff
 from credit_portal import audit
 from credit_portal.batches import in_locked_batches
 
@@ -219,7 +219,10 @@ def purge_expired_findings(*, cutoff: date, today: date) -> list[str]:
     # ``finding_drafts``), rather than one OR that neither serves.
     decided = AnnualFinding.objects.filter(status__in=ADVERSE, decided_on__lt=cutoff)
     drafts = AnnualFinding.objects.filter(state=AnnualFinding.State.DRAFT, status__in=ADVERSE, year__lt=cutoff.year)
-    due = sorted({pair for query in (decided, drafts) for pair in query.values_list("archive_id", "year")})
+    # A signed finding whose decision day a database writer emptied is still reached.
+    blank = AnnualFinding.objects.filter(status__in=ADVERSE, decided_on__isnull=True, signed_at__isnull=False,
+                                         year__lt=cutoff.year + 1)
+    due = sorted({pair for query in (decided, drafts, blank) for pair in query.values_list("archive_id", "year")})
     failed: list[str] = []
     for archive_id, year in due:
         try:
@@ -230,12 +233,25 @@ def purge_expired_findings(*, cutoff: date, today: date) -> list[str]:
     return failed
 
 
+def _past(finding: AnnualFinding, cutoff: date) -> bool:
+    """Whether ``finding``'s 5 years are over, from what its seal covers (the year and the
+    signing time), not from the stored ``decided_on``, which no seal covers: a database
+    writer who moved it back would otherwise have a recent finding deleted as if lawfully.
+    A stored day that differs is logged, and ``verify_tables`` names it
+    (``findings_check``). A draft: once its year's last day is before the cutoff."""
+    if finding.signed_at is None:
+        return finding.year < cutoff.year
+    decided_on = finding_decided_on(finding.year, timezone.localdate(finding.signed_at))
+    if finding.decided_on != decided_on:
+        logger.error("retention: finding %s has a decision day its signature does not give", finding.pk)
+    return decided_on < cutoff
+
+
 def _purge_finding_year(archive_id: int, year: int, *, cutoff: date, today: date) -> None:
     with transaction.atomic():
         versions = list(AnnualFinding.objects.select_for_update().filter(archive_id=archive_id, year=year)
                         .order_by("pk"))
-        past = [row for row in versions if row.status in ADVERSE and (
-            row.decided_on < cutoff if row.decided_on else row.year < cutoff.year)]
+        past = [row for row in versions if row.status in ADVERSE and _past(row, cutoff)]
         if not past:
             return
         # As a record lineage goes whole when its current version is negative: when the

@@ -37,6 +37,10 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
+    # Not atomic: it reads every report's content; each batch commits on its own (a
+    # transaction over the whole table would hold it), and running it again is harmless.
+    atomic = False
+
     dependencies = [
         ('disclosure', '0008_report_purge_seal_and_sweep'),
     ]
