@@ -10,7 +10,10 @@ must say: a check reads the entries and their rows and names every difference.
 
 - ``disclosure``: the query log people read ("Who queried me");
 - ``departments``: department memberships, which open people's records to their holders;
-- ``archives``: yearly findings, which finding of an archive and year is current;
+- ``archives``: yearly findings, which finding of an archive and year is current, and
+  their decision day and display end;
+- ``repair``: objections and repair applications, their state, outcome, deadlines and
+  steps (``repair.case_check``);
 - ``credit_portal``: roles, which open the portal's pages (``credit_portal.role_check``).
 
 docs/audit.md says what each covers and what is not checked yet.

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from archives import services as archive_services
 from archives.models import CreditRecord
+from credit_portal import generations
 from credit_portal.exceptions import TransitionNotAllowed
 from credit_portal.models import User
 from exchange.outbox import emit
@@ -183,4 +184,7 @@ def add_personal_statement(objection: Objection, *, by: User, text: str) -> Pers
             created_at=timezone.now(),
         )
         common.step(case, "statement_added", by)
+        # The public lists show the statement with the record: their cached pages are
+        # keyed by the records' generation, which a statement must move as a record does.
+        generations.advance_on_commit("records")
     return statement

@@ -160,11 +160,6 @@ def test_statements_add_no_query_to_the_honour_list(client, disc, rows, settings
     assert page.count(LABEL) == rows
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "repair.services.objections.add_personal_statement advances no generation, so a cached list page "
-    "shows a new statement only after FRAGMENT_CACHE_SECONDS or the next record/listing event; fixed by "
-    "generations.advance_on_commit('records') there (outside this change)"
-))
 def test_a_statement_added_after_the_page_was_cached_is_shown(
     client, disc, settings, django_capture_on_commit_callbacks,
 ) -> None:

@@ -14,7 +14,8 @@ SHOWN = 20
 
 class Command(BaseCommand):
     help = (
-        "Check the tables people rely on (the query log, department memberships) against the audit entries that "
+        "Check the tables people rely on (the query log, department memberships, yearly findings, roles, "
+        "objections and repair applications) against the audit entries that "
         "recorded their rows: every row an entry names must exist and say what the entry says. Exits 0 when all "
         "match, 1 listing the differences otherwise."
     )
