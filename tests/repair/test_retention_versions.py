@@ -22,6 +22,7 @@ from exchange import delivery, reconcile, schema
 from exchange.models import OutboxEvent, PlatformLedgerEntry
 from repair import services
 from repair.models import CaseEvent, CaseFile, Objection
+from tests.archives.test_findings_check import _verify
 from tests.repair.conftest import answer, pdf, publish
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +73,8 @@ def test_the_replaced_negative_version_and_its_case_go_after_five_years(links, w
     assert kept.payload["title"] == "被更正的记录"
     event = OutboxEvent.objects.get(event_type="record.versions_purged")
     assert schema.problem(schema.envelope_for(event)) is None
+    # The case check (repair.case_check) tells this deletion from a database writer's.
+    assert "Every checked table matches" in _verify()
 
     # The embedded platform forgets the same, and deliveries still reconcile.
     delivery.deliver_pending()
