@@ -117,6 +117,7 @@ def emit_finding_signed(finding: AnnualFinding) -> None:
             "status": finding.status,
             "basis": finding.basis,
             "signed_at": finding.signed_at.isoformat() if finding.signed_at else None,
+            "display_until": finding.display_until.isoformat() if finding.display_until else None,
             "seal": finding.seal,
             **_subject_part(finding),
         },

@@ -98,3 +98,16 @@ def test_a_draft_whose_five_years_ran_out_before_it_was_signed_is_not_signed(wor
         services.sign_finding(draft, by=world.edu_reviewer)
     draft.refresh_from_db()
     assert (draft.state, draft.decided_on, draft.display_until) == (AnnualFinding.State.DRAFT, None, None)
+
+
+def test_the_platform_is_told_until_when_a_finding_may_be_shown(world: World) -> None:
+    """Records carry display_until to the platform, which stops display by itself; a
+    finding's event carries its own (docs/exchange/README.md)."""
+    from exchange import schema
+    from exchange.models import OutboxEvent
+
+    with _at(SIGNED):
+        serious = _sign(world, year=2025, status=AnnualFinding.Status.SERIOUS)
+    event = OutboxEvent.objects.get(event_type="finding.signed", aggregate_id=str(serious.pk))
+    assert event.payload["display_until"] == "2028-12-31"
+    assert schema.problem(schema.envelope_for(event)) is None
