@@ -173,6 +173,25 @@ class AuditChainHead(models.Model):
         return f"audit chain head #{self.sequence}"
 
 
+class UnchainableEntry(models.Model):
+    """An unchained audit entry the chainer found it cannot chain (a wrong content MAC, a
+    retired key), recorded so that its next runs leave it out of their batch: the
+    chainer reads the oldest unchained entries first, and 5,000 such rows (written by
+    someone without the key) stopped all chaining for good. The entry itself stays
+    unchained, and ``verify_audit_chain`` names it; deleting a row here only makes the
+    chainer look at that entry again."""
+
+    entry_id = models.BigIntegerField(primary_key=True)
+    found_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=20)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"unchainable audit entry {self.entry_id} ({self.reason})"
+
+
 class AuditAnchor(models.Model):
     """A signed copy of the chain head at one moment, also delivered to the platform.
 

@@ -27,7 +27,7 @@ from credit_portal.audit.keys import audit_keys, current_key_version
 from credit_portal.http import client_ip
 from credit_portal.inserts import CompiledInsert, insert_together, reserve_pk
 from credit_portal.logging import redact
-from credit_portal.models import AuditChainHead, AuditEntry, User
+from credit_portal.models import AuditChainHead, AuditEntry, UnchainableEntry, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -251,9 +251,19 @@ def chain_pending(*, limit: int = 5000) -> int:
         # batch (where thousands of them would stop the chainer), the verifier and the
         # table checks name it.
         stale = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS)
-        pending = AuditEntry.objects.filter(sequence__isnull=True, created_at__gte=stale).order_by("id")[:limit]
+        # Entries found unchainable before are left out too (``UnchainableEntry``):
+        # otherwise the oldest ones, read first, filled every batch for good.
+        pending = (
+            AuditEntry.objects.filter(sequence__isnull=True, created_at__gte=stale)
+            .exclude(pk__in=UnchainableEntry.objects.values("entry_id")).order_by("id")[:limit]
+        )
+        unchainable: list[UnchainableEntry] = []
         for entry in pending:
             if entry.key_version < head.key_version or entry.key_version not in keys:
+                if entry.key_version < head.key_version:
+                    # A retired key for good; a newer one this process does not know yet
+                    # is chained by a chainer restarted with it.
+                    unchainable.append(UnchainableEntry(entry_id=entry.pk, reason="retired key"))
                 # Written by a process still on a retired key (restart it with the new
                 # one); chaining it would put a retired key's MAC after the rotation.
                 logger.error(
@@ -265,6 +275,7 @@ def chain_pending(*, limit: int = 5000) -> int:
                 continue
             if entry.version != 2 or entry.content_mac != compute_content_mac(entry):
                 logger.error("audit: unchained entry id %s has a wrong content MAC and is left unchained", entry.pk)
+                unchainable.append(UnchainableEntry(entry_id=entry.pk, reason="mac"))
                 continue
             _link(entry, head)
             chained.append(entry)
@@ -278,6 +289,8 @@ def chain_pending(*, limit: int = 5000) -> int:
             AuditEntry.objects.bulk_update(chained, linked)
         if chained:
             head.save(update_fields=["sequence", "last_hash", "mac"])
+        if unchainable:
+            UnchainableEntry.objects.bulk_create(unchainable, ignore_conflicts=True)
     return len(chained)
 
 

@@ -190,6 +190,26 @@ def test_an_entry_forged_without_the_key_is_never_chained_and_is_reported() -> N
     assert (result.ok, result.reason, result.entry_id) == (False, "mac", forged.pk)
 
 
+def test_forged_entries_read_first_do_not_stop_the_chainer_for_good() -> None:
+    """The chainer reads the oldest unchained entries first: a batch's worth written
+    without the key (5,000 by default) used to fill every batch, so nothing was chained
+    again. Each is recorded as unchainable once and left out of the next batches; each
+    is still reported by the verifier."""
+    from credit_portal.models import UnchainableEntry
+
+    for n in range(12):
+        AuditEntry(uid=f"{n:032x}", created_at=timezone.now(), action="archives.subject.viewed", subject_ref="8",
+                   detail={}, content_mac="0" * 64).save(force_insert=True)
+    audit.record_read("archives.subject.viewed", subject_ref="9")
+    genuine = AuditEntry.objects.get(subject_ref="9")
+    runs = [audit.chain_pending(limit=5) for _ in range(3)]
+    assert runs == [0, 0, 1]
+    assert AuditEntry.objects.get(pk=genuine.pk).sequence is not None
+    assert UnchainableEntry.objects.count() == 12
+    result = audit.verify_chain()
+    assert (result.ok, result.reason) == (False, "mac")
+
+
 def test_reads_chain_after_commit_in_the_embedded_profile(django_capture_on_commit_callbacks, settings) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
