@@ -189,6 +189,26 @@ class ListingBasis(models.Model):
         return f"{self.listing_id}: {self.record_id}"
 
 
+class ListingNotice(models.Model):
+    """A notice the listing sent the person (before listing, the decision, the answer to
+    their defence, the removal, the joint punishment lifted), so that it goes with the
+    listing at the 5-year retention limit (``RETENTION_TAKES``): it quotes the facts,
+    the records and the decision. The notice lives in the archives app, which knows no
+    listing."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="+")
+    notice = models.OneToOneField("archives.Notice", on_delete=models.PROTECT, related_name="+")
+
+    RETENTION_TAKES = ("notice",)
+
+    class Meta:
+        verbose_name = _("listing notice")
+        verbose_name_plural = _("listing notices")
+
+    def __str__(self) -> str:
+        return f"{self.listing_id}: {self.notice_id}"
+
+
 def objection_upload_to(instance: ObjectionFile, filename: str) -> str:
     import uuid
 

@@ -16,12 +16,13 @@ from django.utils import timezone
 
 from archives import hooks
 from archives.events import blank_events_about, emit_findings_purged, emit_record_purged, emit_versions_purged
-from archives.models import AnnualFinding, Archive, CreditRecord, Subject
+from archives.models import AnnualFinding, Archive, CreditRecord, Notice, Subject
 from archives.services.evidence import delete_files_on_commit
 from archives.services.records.common import expire_if_over
 from archives.services.records.display import finding_decided_on, retention_cutoff
 from credit_portal import audit
 from credit_portal.batches import in_locked_batches
+from credit_portal.models import SMSMessage
 
 State = CreditRecord.State
 logger = logging.getLogger(__name__)
@@ -74,6 +75,12 @@ def _delete_collected(doomed: dict[type[models.Model], set[object]]) -> list[str
     """Delete what ``_purge_rows`` collected: first cut the links of doomed rows to rows of
     their own model (``supersedes``), then delete them, pointing rows first. Returns the stored
     file names to remove after commit."""
+    # The text messages that told the person of a notice going now (``notice:<id>``, the
+    # notice's title: "You have been listed as seriously dishonest"): the queue keeps
+    # them, number and text, after sending.
+    notices = doomed.get(Notice)
+    if notices:
+        SMSMessage.objects.filter(key__in=[f"notice:{pk}" for pk in notices]).delete()
     files: list[str] = []
     for model, pks in doomed.items():
         # Self-references only: nulling a link to another doomed model could break a

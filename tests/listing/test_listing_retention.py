@@ -16,7 +16,7 @@ import time_machine
 
 from archives import services as archive_services
 from archives.listing.models import Listing, ListingBasis, PunishmentCase
-from archives.models import CreditRecord
+from archives.models import CreditRecord, Notice
 from credit_portal.models import AuditEntry
 from exchange.models import OutboxEvent
 from tests.listing.conftest import propose, publish, serious
@@ -57,3 +57,25 @@ def test_the_listing_and_its_case_go_with_the_basis_record(world) -> None:
     assert published.payload["listing_id"] == listing.pk
     (entry,) = AuditEntry.objects.filter(action="archives.record.purged")
     assert "listing.listing" in entry.detail["rows"]
+
+
+def test_the_notices_the_listing_sent_go_with_it_and_their_text_messages(world) -> None:
+    """Each notice the listing sent the person (before listing: the facts and the records;
+    the decision) went on naming the deleted dishonesty, and the text-message queue kept
+    their titles with the person's number."""
+    from credit_portal.models import SMSMessage
+
+    with _at(date(2026, 9, 30)):
+        first = serious(world)
+        listing = propose(world, [first], facts="伪造学历证明骗取教师资格。")
+    with _at(date(2026, 10, 14)):
+        listing = publish(world, listing)
+    subject = world.archive.subject
+    sent = list(Notice.objects.filter(subject=subject).values_list("pk", flat=True))
+    assert Notice.objects.filter(subject=subject, body__contains="伪造学历证明骗取教师资格").exists()
+    assert SMSMessage.objects.filter(key__in=[f"notice:{pk}" for pk in sent]).exists()
+    archive_services.purge_expired_negative_information(
+        today=first.decided_on.replace(year=first.decided_on.year + 5) + timedelta(days=1))
+    assert not Listing.objects.filter(pk=listing.pk).exists()
+    assert list(Notice.objects.filter(subject=subject).values_list("title", "body")) == []
+    assert not SMSMessage.objects.filter(key__in=[f"notice:{pk}" for pk in sent]).exists()

@@ -27,6 +27,16 @@ def audit_listing(action: str, listing: Listing, by: User | None, **detail: Any)
                  detail=detail or None)
 
 
+def notify_listed_person(listing: Listing, **notice: Any) -> None:
+    """``notify_subject`` for the person ``listing`` concerns, the notice linked to the
+    listing (``ListingNotice``) so that the retention purge takes it with the listing."""
+    from archives.listing.models import ListingNotice
+    from archives.services.notices import notify_subject
+
+    sent = notify_subject(listing.subject, **notice)
+    ListingNotice.objects.create(listing=listing, notice=sent)
+
+
 def new_reference() -> str:
     """``SX`` + date + a random part: unique (the column says so), unguessable, no count of
     how many people are proposed leaks through it."""

@@ -20,10 +20,9 @@ from django.utils.translation import gettext as _
 from archives.listing import permissions, rules, selectors
 from archives.listing.events import emit_listing_event
 from archives.listing.models import Listing, ListingBasis, ListingCategory, ObjectionFile
-from archives.listing.services.common import audit_listing, lock, new_reference
+from archives.listing.services.common import audit_listing, lock, new_reference, notify_listed_person
 from archives.models import Archive, CreditRecord, Notice, Subject
 from archives.services.evidence import check_upload
-from archives.services.notices import notify_subject
 from credit_portal.crypto import sm3_hexdigest
 from credit_portal.exceptions import TransitionNotAllowed
 
@@ -92,8 +91,8 @@ def propose_listing(
 
 def _send_notice(listing: Listing, records: list[CreditRecord]) -> None:
     basis = "；".join(f"{r.title}（{r.decision_number or '—'}，{r.decided_on:%Y-%m-%d}）" for r in records)
-    notify_subject(
-        listing.subject,
+    notify_listed_person(
+        listing,
         kind=Notice.Kind.PRE_PUBLICATION,
         title=_("Notice before listing as seriously dishonest"),
         body=_(
@@ -169,8 +168,8 @@ def answer_objection(listing: Listing, *, by: User, answer: str) -> Listing:
         locked.answer, locked.answered_by, locked.answered_at = answer.strip(), by, timezone.now()
         locked.save(update_fields=["answer", "answered_by", "answered_at"])
         audit_listing("answered", locked, by)
-        notify_subject(
-            locked.subject, kind=Notice.Kind.CASE_UPDATE,
+        notify_listed_person(
+            locked, kind=Notice.Kind.CASE_UPDATE,
             title=_("Your statement on the proposed listing was answered"),
             body=_("%(department)s answered your statement (%(reference)s): %(answer)s") % {
                 "department": locked.department.display_name, "reference": locked.reference, "answer": locked.answer,
@@ -225,8 +224,8 @@ def decide_listing(listing: Listing, *, by: User, publish: bool, reason: str) ->
             from archives.listing.services.punishment import open_case
 
             case = open_case(locked)
-        notify_subject(
-            locked.subject, kind=Notice.Kind.CASE_UPDATE,
+        notify_listed_person(
+            locked, kind=Notice.Kind.CASE_UPDATE,
             title=_("You have been listed as seriously dishonest") if publish else _("You will not be listed"),
             # The time limit to correct the conduct is the person's to know: corrected
             # within it, they are no longer a target of joint punishment (003 item 10:

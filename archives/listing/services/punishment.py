@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from archives.listing import permissions, rules
 from archives.listing.events import emit_case_event
 from archives.listing.models import CaseMeasure, Listing, Measure, PunishmentCase
+from archives.listing.services.common import notify_listed_person
 from archives.models import Notice
-from archives.services.notices import notify_subject
 from credit_portal import audit
 from credit_portal.exceptions import TransitionNotAllowed
 
@@ -98,8 +98,8 @@ def mark_corrected(case: PunishmentCase, *, by: User, outcome: str) -> Punishmen
         lifted = _lift(locked)
         _audit("corrected", locked, by, lifted=lifted)
         emit_case_event(locked, step="corrected")
-        notify_subject(
-            locked.listing.subject, kind=Notice.Kind.CASE_UPDATE, title=_("You are no longer a target of joint punishment"),
+        notify_listed_person(
+            locked.listing, kind=Notice.Kind.CASE_UPDATE, title=_("You are no longer a target of joint punishment"),
             body=_("You corrected the conduct within the time limit (%(reference)s); the joint-punishment measures "
                    "are lifted.") % {"reference": locked.listing.reference},
         )

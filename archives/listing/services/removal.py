@@ -26,9 +26,8 @@ from django.utils.translation import gettext as _
 from archives.listing import permissions, selectors
 from archives.listing.events import emit_listing_event
 from archives.listing.models import Listing, ListingBasis
-from archives.listing.services.common import audit_listing, lock
+from archives.listing.services.common import audit_listing, lock, notify_listed_person
 from archives.models import CreditRecord, Notice
-from archives.services.notices import notify_subject
 from credit_portal.batches import in_locked_batches
 from credit_portal.exceptions import TransitionNotAllowed
 
@@ -45,8 +44,8 @@ def _remove(locked: Listing, *, kind: str, reason: str, by: User | None) -> List
     audit_listing("removed", locked, by, removal=kind)
     emit_listing_event("listing.removed", locked)
     close_case(locked, by=by)
-    notify_subject(
-        locked.subject, kind=Notice.Kind.CASE_UPDATE, title=_("You have been removed from the serious dishonesty list"),
+    notify_listed_person(
+        locked, kind=Notice.Kind.CASE_UPDATE, title=_("You have been removed from the serious dishonesty list"),
         body=_("Listing %(reference)s ended on %(day)s: %(why)s") % {
             "reference": locked.reference, "day": timezone.localdate(), "why": locked.get_removal_display(),
         },
@@ -110,8 +109,8 @@ def basis_record_ended(record: CreditRecord, *, reason: str, current: CreditReco
             locked.state, locked.decision_reason, locked.decided_at = Listing.State.NOT_LISTED, str(text), timezone.now()
             locked.save(update_fields=["state", "decision_reason", "decided_at"])
             audit_listing("not_listed", locked, by, basis_ended=reason)
-            notify_subject(
-                locked.subject, kind=Notice.Kind.CASE_UPDATE, title=_("You will not be listed"),
+            notify_listed_person(
+                locked, kind=Notice.Kind.CASE_UPDATE, title=_("You will not be listed"),
                 body=_("Decision on %(reference)s: not listed. Reasons: %(reason)s") % {
                     "reference": locked.reference, "reason": text,
                 },
