@@ -126,12 +126,13 @@ REDACTION_KEEPS = frozenset({
 })
 
 
-def redact(*, aggregate_type: str, aggregate_ids: Iterable[str], lineage: str | None = None) -> int:
+def redact(*, aggregate_type: str = "", aggregate_ids: Iterable[str] = (), lineage: str | None = None,
+           event_ids: Iterable[str] = ()) -> int:
     """Blank the personal content of every event about purged information: the events
-    whose aggregate is one of ``aggregate_ids`` of ``aggregate_type`` and, with
-    ``lineage``, every event whose payload names that lineage (objection and repair
-    steps of the record). Must run in the purge's transaction. Returns how many events
-    were blanked.
+    whose aggregate is one of ``aggregate_ids`` of ``aggregate_type``, with ``lineage``
+    every event whose payload names that lineage (objection and repair steps of the
+    record), and the events ``event_ids`` (a credit level's changes). Must run in the
+    purge's transaction. Returns how many events were blanked.
 
     Kept, so that deliveries still reconcile (docs/exchange/README.md): the event id
     (the platform's idempotency key), type, schema version, aggregate, creation time
@@ -149,6 +150,8 @@ def redact(*, aggregate_type: str, aggregate_ids: Iterable[str], lineage: str | 
     from exchange.signing import canonical_json
 
     about = models.Q(aggregate_type=aggregate_type, aggregate_id__in=[str(i) for i in aggregate_ids])
+    if event_ids:
+        about |= models.Q(pk__in=list(event_ids))
     if lineage:
         # Only the event types whose payload has a lineage (read from the schema), so the
         # look-up goes through the event type index rather than every payload.

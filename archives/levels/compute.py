@@ -58,6 +58,23 @@ def is_effective(record: CreditRecord, day: date) -> bool:
     )
 
 
+def oldest_fact_on(reasons: Iterable[dict[str, object]]) -> date | None:
+    """The earliest decision day among the negative records and adverse findings
+    ``reasons`` name (a finding's without one: its year's first day, the earliest it can
+    be), or None: the negative information a level change rests on (a level rule
+    counts only negative records; a finding rule may count 守信, which is not)."""
+    days = []
+    for reason in reasons:
+        kind = reason.get("kind")
+        if kind == "finding" and reason.get("status") not in ADVERSE_FINDINGS:
+            continue
+        if kind in ("record", "finding") and reason.get("decided_on"):
+            days.append(date.fromisoformat(str(reason["decided_on"])))
+        elif kind == "finding" and reason.get("year"):
+            days.append(date(int(str(reason["year"])), 1, 1))
+    return min(days, default=None)
+
+
 def finding_is_effective(finding: AnnualFinding, day: date) -> bool:
     """A current signed finding still within its display period on ``day``
     (``AnnualFinding.display_until``, set at signing): what a report shows of it, so
@@ -94,6 +111,7 @@ def _record_reason(record: CreditRecord, rule: LevelRule | None) -> dict[str, ob
 def _finding_reason(finding: AnnualFinding, rule: LevelRule | None) -> dict[str, object]:
     return {
         "kind": "finding", "finding": finding.pk, "year": finding.year, "status": finding.status,
+        "decided_on": finding.decided_on.isoformat() if finding.decided_on else None,
         "rule": rule.pk if rule else None, "rule_level": rule.level if rule else "", "basis": rule.source if rule else "",
         "rule_spec": _spec(rule),
     }

@@ -158,14 +158,26 @@ class ArchiveLevelChange(models.Model):
     reasons = models.JSONField(_("reasons"), default=list)
     effective_on = models.DateField(_("effective from"))
     changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+    # The earliest decision day of the facts the change rests on (its reasons and, for a
+    # change leaving a level, the reasons of the level it left): the change says
+    # something about them, and goes when their 5 years are over
+    # (services.purge_expired_history), even if the change itself is recent.
+    oldest_fact_on = models.DateField(null=True, blank=True)
+    # The ``level.changed`` event it was sent as, blanked when the change goes.
+    event_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("credit level change")
         verbose_name_plural = _("credit level changes")
         ordering = ["-changed_at", "-id"]
         indexes = [
-            # The nightly retention purge's old changes (services.purge_expired_history).
-            models.Index(fields=["effective_on"], name="level_change_by_day"),
+            # The nightly retention purge's look-ups (services.purge_expired_history): only
+            # changes that state an adverse level, a minority (every archive's first
+            # assessment is 一般, never adverse).
+            models.Index(fields=["effective_on"], name="level_change_adverse_by_day",
+                         condition=Q(level__in=["warning", "serious"]) | Q(previous__in=["warning", "serious"])),
+            models.Index(fields=["oldest_fact_on"], name="level_change_by_fact_day",
+                         condition=Q(oldest_fact_on__isnull=False)),
         ]
 
     def __str__(self) -> str:

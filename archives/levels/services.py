@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives.levels import permissions
-from archives.levels.compute import Assessment, compute_level
+from archives.levels.compute import Assessment, compute_level, oldest_fact_on
 from archives.levels.models import (
     LEVEL_RANK,
     SEVERITY_RANK,
@@ -35,7 +35,7 @@ from archives.levels.models import (
 )
 from archives.models import AnnualFinding, Archive, CreditRecord
 from credit_portal import audit
-from exchange.outbox import emit
+from exchange.outbox import emit, redact
 
 if TYPE_CHECKING:
     from credit_portal.models import User
@@ -69,7 +69,7 @@ def facts_of(archive: Archive) -> tuple[list[CreditRecord], list[AnnualFinding]]
     )
     findings = list(
         AnnualFinding.objects.filter(archive=archive, is_current=True, state=AnnualFinding.State.SIGNED)
-        .only("id", "archive_id", "year", "status", "display_until")
+        .only("id", "archive_id", "year", "status", "decided_on", "display_until")
     )
     return records, findings
 
@@ -126,6 +126,7 @@ def recompute_level(archive: Archive | int, *, on: date | None = None, rules: li
             .select_related("subject", "occupation", "department").get(pk=archive_id)
         )
         current = ArchiveLevel.objects.select_for_update().filter(archive=locked).first()
+        left_reasons = list(current.reasons) if current is not None else []
         result = assess(locked, on=day, rules=rules)
         if current is None:
             current = ArchiveLevel(archive=locked, level=result.level, rank=LEVEL_RANK[result.level],
@@ -139,14 +140,23 @@ def recompute_level(archive: Archive | int, *, on: date | None = None, rules: li
             current.level, current.rank, current.reasons = result.level, LEVEL_RANK[result.level], result.reasons
             current.computed_on, current.review_on = day, result.review_on
             current.save(update_fields=["level", "rank", "reasons", "computed_on", "review_on", "updated_at"])
-        if changed or previous == "":
-            ArchiveLevelChange.objects.create(archive=locked, previous=previous, level=result.level,
-                                              reasons=result.reasons, effective_on=day)
+        event = None
         if changed:
             audit.record("levels.level.changed", actor=None, target=locked, subject_ref=str(locked.subject_id),
                          detail={"previous": previous or None, "level": result.level, "on": day.isoformat()})
-            emit("level.changed", aggregate=locked, payload=_payload(locked, current, previous))
+            event = emit("level.changed", aggregate=locked, payload=_payload(locked, current, previous))
+        if changed or previous == "":
+            # A change leaving an adverse level speaks of the facts that level rested on.
+            facts = [*result.reasons, *(left_reasons if previous in ADVERSE_LEVELS else [])]
+            ArchiveLevelChange.objects.create(archive=locked, previous=previous, level=result.level,
+                                              reasons=result.reasons, effective_on=day,
+                                              oldest_fact_on=oldest_fact_on(facts),
+                                              event_id=event.pk if event is not None else None)
     return current
+
+
+# The levels that are negative information about the person (DESIGN §7).
+ADVERSE_LEVELS = (Level.WARNING, Level.SERIOUS)
 
 
 def purge_expired_history(*, cutoff: date) -> int:
@@ -157,13 +167,21 @@ def purge_expired_history(*, cutoff: date) -> int:
     and a change is the latest day its level can have ended. Called through
     ``archives.hooks.retention_purged`` after the purge, every night. Returns how many
     changes went."""
-    adverse = [Level.WARNING, Level.SERIOUS]
-    doomed = ArchiveLevelChange.objects.filter(effective_on__lt=cutoff).filter(
-        Q(level__in=adverse) | Q(previous__in=adverse))
+    adverse = Q(level__in=ADVERSE_LEVELS) | Q(previous__in=ADVERSE_LEVELS)
+    # Two reads, each through its partial index: the adverse changes past their own 5
+    # years, and the changes resting on a fact past its 5 years (a record decided in
+    # 2020 but entered in 2023 put the level to serious in 2023).
+    old = ArchiveLevelChange.objects.filter(adverse, effective_on__lt=cutoff)
+    resting = ArchiveLevelChange.objects.filter(oldest_fact_on__lt=cutoff)
     total = 0
-    while ids := list(doomed.values_list("pk", flat=True)[:2000]):
-        with transaction.atomic():
-            total += ArchiveLevelChange.objects.filter(pk__in=ids).delete()[0]
+    for doomed in (old, resting):
+        while rows := list(doomed.values_list("pk", "event_id")[:2000]):
+            with transaction.atomic():
+                # The level.changed events they were sent as, blanked to their ids.
+                events = [str(event) for _pk, event in rows if event]
+                if events:
+                    redact(event_ids=events)
+                total += ArchiveLevelChange.objects.filter(pk__in=[pk for pk, _event in rows]).delete()[0]
     if total:
         audit.record("levels.level_history.purged", actor=None,
                      detail={"changes": total, "cutoff": cutoff.isoformat(), "rule": "art16-5y"})

@@ -15,7 +15,9 @@ from django.utils import timezone
 from archives import services
 from archives.levels.models import ArchiveLevel, ArchiveLevelChange, Level
 from archives.levels.services import recompute_level
+from archives.models import CreditRecord
 from credit_portal.models import AuditEntry
+from exchange.models import OutboxEvent
 from tests.archives.conftest import World, publish_negative
 
 pytestmark = pytest.mark.django_db
@@ -42,13 +44,41 @@ def test_adverse_level_history_goes_with_the_records_it_rests_on(world: World,
     level = ArchiveLevel.objects.get(archive=world.archive)
     assert level.computed_on == timezone.localdate()
     assert all(reason.get("kind") != "record" for reason in level.reasons)
-    # A change is the portal's own finding on its effective day, kept 5 years from it:
-    # the change into warning (1 July 2020) goes from 2 July 2025.
-    assert ArchiveLevelChange.objects.filter(pk=entered_warning.pk).exists()
-    services.purge_expired_negative_information(today=date(2025, 7, 2))
-    remaining = set(ArchiveLevelChange.objects.filter(archive=world.archive).values_list("pk", flat=True))
-    assert entered_warning.pk not in remaining
-    assert left_warning.pk in remaining  # it names the warning it left: kept to its own 5 years
+    # Both changes rest on the deleted record: the one into warning (its reason), and the
+    # one leaving it (the reasons of the level it left). They go with it.
+    assert entered_warning.pk not in set(ArchiveLevelChange.objects.values_list("pk", flat=True))
+    assert not ArchiveLevelChange.objects.filter(pk=left_warning.pk).exists()
     assert AuditEntry.objects.filter(action="levels.level_history.purged").count() == 1
-    services.purge_expired_negative_information(today=date(2026, 7, 2))
-    assert not ArchiveLevelChange.objects.filter(archive=world.archive, previous=Level.WARNING).exists()
+
+
+def test_a_change_resting_on_a_record_goes_with_it_even_if_the_change_is_recent(
+        world: World, django_capture_on_commit_callbacks) -> None:
+    """A serious penalty decided in June 2020, entered in January 2023 (within its display
+    period): the level became serious that day. The change names the record's decision
+    day and severity: it goes with the record (2025-06-16), not five years after 2023."""
+    with time_machine.travel(date(2023, 1, 10), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            record = publish_negative(world, severity=CreditRecord.Severity.SERIOUS, occurred_on=date(2020, 6, 1),
+                                      decided_on=date(2020, 6, 15))
+    entered = ArchiveLevelChange.objects.get(archive=world.archive, level=Level.SERIOUS)
+    assert entered.oldest_fact_on == date(2020, 6, 15)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.purge_expired_negative_information(today=date(2025, 6, 16))
+    assert not CreditRecord.objects.filter(lineage=record.lineage).exists()
+    assert not [c for c in ArchiveLevelChange.objects.filter(archive=world.archive)
+                if any(r.get("lineage") == str(record.lineage) for r in c.reasons)]
+
+
+def test_the_level_events_go_with_the_history(world: World, django_capture_on_commit_callbacks) -> None:
+    """The level.changed events sent for the deleted changes kept the warning, with the
+    person's index, in the outbox for good: they are blanked to their ids."""
+    with time_machine.travel(date(2020, 7, 1), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            publish_negative(world, occurred_on=date(2020, 6, 1), decided_on=date(2020, 6, 15))
+    recompute_level(world.archive, on=date(2021, 7, 1))
+    assert OutboxEvent.objects.filter(event_type="level.changed").count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        services.purge_expired_negative_information(today=date(2026, 7, 2))
+    for event in OutboxEvent.objects.filter(event_type="level.changed"):
+        assert "subject_index" not in event.payload
+        assert event.purged_at is not None
