@@ -27,6 +27,7 @@ each, like roles (``carry_forward_open_cases``).
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -64,6 +65,14 @@ DELETED = "deleted"  # deleted with its record by the 5-year retention purge
 CARRIED = "carried"  # concluded cases carried forward in bulk
 CALENDAR = "credit_portal.calendar.year_entered"
 DEADLINE_SOURCE = "repair cases"  # the name ``apps.py`` registers the open deadlines under
+# The decision day of the case's record, which nothing seals and from which the 5-year
+# retention purge counts (``archives.services.retention``): a database writer who moved it
+# back would have a recent case deleted with its record as if lawfully. Recorded in every
+# entry written since, and in the deletion entry, so that such a move is named.
+DECIDED_ON = "record_decided_on"
+# Which fields a carried entry's digest covers (its "compared"): 1, the case without its
+# record's decision day (entries carried before it was recorded); 2, with it.
+CARRY_VERSION = 2
 
 # What decides a case, as ``vouched`` records it: the model's attribute under each name.
 _COMMON = (
@@ -93,7 +102,7 @@ _SAID = {
     "assigned_to": "the officer in charge", "accept_due": "the acceptance deadline",
     "decide_due": "the conclusion deadline", "concluded_by": "who concluded it", "texts": "the written texts",
     "resulting_record": "the resulting record", "drafted_by": "who drafted the answer",
-    "proposed_by": "who signed the answer",
+    "proposed_by": "who signed the answer", DECIDED_ON: "the record's decision day",
 }
 
 
@@ -112,16 +121,24 @@ def _text(value: object) -> str:
 
 
 def vouched(case: case_types.Case) -> dict[str, object]:
-    """What an entry records of ``case``: no free text, no ID number or phone."""
+    """What an entry records of ``case``: no free text, no ID number or phone. Its
+    record's decision day too (``DECIDED_ON``): read the cases with
+    ``select_related("record")``."""
     slug = case_types.of(case).slug
     out = {name: _plain(getattr(case, attname)) for name, attname in (*_COMMON, *_OWN[slug])}
     out["texts"] = sm3_hexdigest("\x1f".join(_text(getattr(case, name)) for name in _TEXTS[slug]).encode("utf-8"))
+    record = getattr(case, "record", None)  # None: the record is gone already (no row to read)
+    out[DECIDED_ON] = _plain(record.decided_on) if record is not None else None
     return out
 
 
-def row_digest(case: case_types.Case) -> str:
-    """SM3 of ``vouched(case)``: what a carried entry's digest and a deletion entry cover."""
-    return sm3_hexdigest(json.dumps(vouched(case), sort_keys=True).encode("utf-8"))
+def row_digest(case: case_types.Case, version: int = CARRY_VERSION) -> str:
+    """SM3 of ``vouched(case)``: what a carried entry's digest and a deletion entry cover;
+    ``version`` 1 without the record's decision day (``CARRY_VERSION``)."""
+    fields = vouched(case)
+    if version < 2:
+        del fields[DECIDED_ON]
+    return sm3_hexdigest(json.dumps(fields, sort_keys=True).encode("utf-8"))
 
 
 def recorded(case: case_types.Case, event: CaseEvent | None) -> dict[str, object]:
@@ -137,12 +154,16 @@ def recorded(case: case_types.Case, event: CaseEvent | None) -> dict[str, object
 def record_deleted(sender: type, instance: case_types.Case, **kwargs: Any) -> None:
     """``pre_delete`` of a case: the application deletes one only with its record, past
     the 5-year retention (``archives.services.retention``); the entry says it went, and
-    what it said then (as a digest), for the entries that named it."""
+    what it said then (as a digest of each carry version, for the carried entries that
+    named it) and its record's decision day then, which the check compares with what the
+    case's previous entry recorded: a day moved back to have the purge take the case is named."""
     case_type = case_types.of(instance)
+    fields = vouched(instance)
     audit.record(
         f"repair.{case_type.audit_object}.deleted", actor=None, target=instance,
         subject_ref=str(instance.subject_id),
-        detail={"reference": instance.reference, "record": instance.record_id, "digest": row_digest(instance)},
+        detail={"reference": instance.reference, "record": instance.record_id, DECIDED_ON: fields[DECIDED_ON],
+                "digest": row_digest(instance, 1), "digest_2": row_digest(instance, 2)},
     )
 
 
@@ -201,6 +222,8 @@ def _read(result: TableCheck, entries: QuerySet[AuditEntry], chunk_size: int) ->
             key = (case_type.slug, int(entry.object_id))
             verb = entry.action.rsplit(".", 1)[1]
             detail = entry.detail or {}
+            if verb == DELETED and (moved := _decision_day_moved(expected.get(key), detail)):
+                result.problems.append(f"{where(entry)}: {_named(*key, detail.get('reference'))}: {moved}")
             expected[key] = _Expected(entry, detail.get("case"), detail.get("events"), deleted=verb == DELETED)
             if isinstance(detail.get("event"), int):
                 named[detail["event"]] = (entry, case_type, key[1], verb)
@@ -219,6 +242,20 @@ def _read(result: TableCheck, entries: QuerySet[AuditEntry], chunk_size: int) ->
         if not expected[key].deleted:
             result.problems.extend(problems)
     return expected
+
+
+def _decision_day_moved(previous: _Expected | None, deletion: dict[str, Any]) -> str | None:
+    """Whether the record's decision day a deletion entry recorded differs from the one
+    the case's previous entry recorded: the purge counts its 5 years from that day, which
+    nothing seals. An entry written before entries recorded the day (a step's, or a
+    deletion's), or a case carried in bulk (its digest covers the day from carry version
+    2: ``trail_checks.carried`` names the change), compares nothing here."""
+    if previous is None or previous.case is None or DECIDED_ON not in previous.case or DECIDED_ON not in deletion:
+        return None
+    before, after = previous.case[DECIDED_ON], deletion[DECIDED_ON]
+    if before == after:
+        return None
+    return f"the record's decision day changed from {before} to {after} before the case was deleted"
 
 
 def _differences(expected: _Expected, row: case_types.Case, events: int) -> list[str]:
@@ -245,19 +282,43 @@ class _Scan:
 
 def _gone() -> dict[str, dict[int, tuple[object, ...]]]:
     """The cases deleted with their record, by kind: what stands in for each in a carried
-    digest (id, ``row_digest``), as its deletion entry recorded (``trail_checks.carry_rows``)."""
+    digest (id, ``row_digest`` of the carried entry's version), as its deletion entry
+    recorded (``trail_checks.carry_rows``)."""
     slugs = {f"repair.{t.audit_object}.{DELETED}": t.slug for t in case_types.BY_SLUG.values()}
-    gone: dict[str, dict[int, tuple[object, ...]]] = {slug: {} for slug in slugs.values()}
+    deleted: dict[str, dict[int, dict[int, tuple[object, ...]]]] = {slug: {} for slug in slugs.values()}
     for entry in AuditEntry.objects.filter(action__in=list(slugs)).order_by(*CHAIN_ORDER):
         if entry_problem(entry) is None and entry.object_id.isdigit():
-            gone[slugs[entry.action]][int(entry.object_id)] = (int(entry.object_id), entry.detail.get("digest", ""))
-    return gone
+            pk, detail = int(entry.object_id), entry.detail
+            # A deletion entry written before the second digest: its case was carried, if
+            # at all, by an entry of version 1 (no later carry names a deleted case).
+            deleted[slugs[entry.action]][pk] = {1: (pk, detail.get("digest", "")),
+                                                2: (pk, detail.get("digest_2", detail.get("digest", "")))}
+    return {t.slug: _stand_ins(t, deleted[t.slug]) for t in case_types.BY_SLUG.values()}
+
+
+def _stand_ins(case_type: case_types.CaseType,
+               deleted: dict[int, dict[int, tuple[object, ...]]]) -> dict[int, tuple[object, ...]]:
+    """Each deleted case's stand-in for the version of the carried entry naming it (no
+    query when nothing was deleted)."""
+    if not deleted:
+        return {}
+    pks = sorted(deleted)
+    version_of: dict[int, int] = {}
+    for detail in AuditEntry.objects.filter(action=_carried_action(case_type)).values_list("detail", flat=True):
+        version = (detail or {}).get("compared", 1)
+        for first, last in (detail or {}).get("ranges", []):
+            for pk in pks[bisect_left(pks, first):bisect_right(pks, last)]:
+                version_of[pk] = version
+    return {pk: by_version.get(version_of.get(pk, CARRY_VERSION), by_version[1])
+            for pk, by_version in deleted.items()}
 
 
 def _compared_rows(case_type: case_types.CaseType, ids: list[int],
-                   version: int = 1) -> list[tuple[object, ...]]:  # noqa: ARG001 - one version
-    """Each carried case still there: (id, ``row_digest``)."""
-    return [(row.pk, row_digest(row)) for row in case_type.model.objects.filter(pk__in=ids)]
+                   version: int = CARRY_VERSION) -> list[tuple[object, ...]]:
+    """Each carried case still there: (id, ``row_digest`` of ``version``; ``carry_rows``
+    gives none for the rows it carries anew, and records ``CARRY_VERSION``)."""
+    return [(row.pk, row_digest(row, version))
+            for row in case_type.model.objects.filter(pk__in=ids).select_related("record")]
 
 
 def _carried_action(case_type: case_types.CaseType) -> str:
@@ -276,8 +337,8 @@ def _scan(result: TableCheck, chunk_size: int) -> _Scan:
         keys = sorted(pk for slug, pk in expected if slug == case_type.slug)
         for start in range(0, len(keys), chunk_size):
             chunk = keys[start:start + chunk_size]
-            rows = {row.pk: row for row in case_type.model.objects.filter(pk__in=chunk).annotate(
-                steps=Count("events")).order_by()}
+            rows = {row.pk: row for row in case_type.model.objects.filter(pk__in=chunk).select_related(
+                "record").annotate(steps=Count("events")).order_by()}
             for pk in chunk:
                 known, row = expected[(case_type.slug, pk)], rows.get(pk)
                 if row is None:
@@ -323,32 +384,55 @@ def carry_forward_concluded_cases(through: int) -> list[Carry]:
                      if kind == slug and not known.deleted and (kind, pk) not in scan.open
                      and known.entry.sequence is not None and known.entry.sequence <= through)
         plan += carry_rows(_carried_action(case_type), ids, partial(_compared_rows, case_type), through=through,
-                           gone=scan.gone[slug])
+                           version=CARRY_VERSION, gone=scan.gone[slug])
     return plan
 
 
 def carry_forward_open_cases(through: int, by: object) -> int:
-    """Before the trail's entries through ``through`` are purged: an open case whose last
-    entry is among them, and which that entry still describes, gets a fresh entry naming
-    it as it is (written under the chain's lock: a step between would otherwise be lost)."""
+    """Before the trail's entries through ``through`` are purged: a case the trail knows
+    as open whose last entry is among them gets a fresh entry restating what that entry
+    vouched for (its deadlines as the calendar moved them since), written under the
+    chain's lock: a step between would otherwise be lost.
+
+    What the trail vouches for is carried, not the row as it is now. A row changed after
+    the table check (and the bulk plan) is carried as the trail knew it, so that
+    ``verify_tables`` still names the change once the entries are gone. Roles and seats,
+    carried under the lock too, skip a row their entry no longer explains, and it stays
+    named because their checks read every row ("no audit entry granted it"); this check
+    reads only the cases an entry names, so a case left out would drop out of it for
+    good. Refusing instead (``CarryChanged``) is what the bulk plans do before the lock;
+    here, inside the purge's transaction, nothing turns it into ``PurgeRefused``. The
+    cases are chosen by the state the trail recorded too: one an insider concluded (or
+    deleted) in the meantime was left out of the bulk plan as open and is carried here."""
     written = 0
     for case_type in case_types.BY_SLUG.values():
-        rows = {row.pk: row for row in case_type.model.objects.filter(
-            state__in=case_type.model.OPEN_STATES).annotate(steps=Count("events")).order_by("pk")}
-        if not rows:
+        model, slug = case_type.model, case_type.slug
+        open_states = {str(state) for state in model.OPEN_STATES}
+        candidates = set(model.objects.filter(state__in=open_states).values_list("pk", flat=True))
+        candidates.update(int(pk) for pk in AuditEntry.objects.filter(
+            action__in=_actions(case_type), object_type=model._meta.label_lower, sequence__lte=through,
+            detail__state__in=sorted(open_states)).values_list("object_id", flat=True).distinct() if pk.isdigit())
+        if not candidates:
             continue
-        expected = _read(TableCheck("carry"), _entries({case_type.slug: list(rows)}), CARRY_CHUNK)
-        for pk, row in rows.items():
-            known = expected.get((case_type.slug, pk))
+        expected = _read(TableCheck("carry"), _entries({slug: sorted(candidates)}), CARRY_CHUNK)
+        rows = model.objects.in_bulk(sorted(candidates))
+        for pk in sorted(candidates):
+            known = expected.get((slug, pk))
             if known is None or known.deleted or known.entry.sequence is None or known.entry.sequence > through:
                 continue
-            if _differences(known, row, row.steps):  # only what the trail still vouches for is carried
-                continue
+            detail = known.entry.detail or {}
+            case = known.case
+            state = case.get("state") if case is not None else detail.get("state")
+            if state not in open_states:
+                continue  # concluded as the trail knows it: carried in bulk (``carry_forward_concluded_cases``)
+            reference = (case or {}).get("reference") or detail.get("reference")
+            carry: dict[str, object] = {"state": state, "reference": reference, "events": known.events,
+                                        "carried_forward": known.entry.uid}
+            if case is not None:  # an entry before entries recorded the case vouched for its state only
+                carry["case"] = case
             audit.record(
-                f"repair.{case_type.audit_object}.carried_forward", actor=by, target=row,  # type: ignore[arg-type]
-                subject_ref=str(row.subject_id),
-                detail={"state": row.state, "reference": row.reference, "case": vouched(row), "events": row.steps,
-                        "carried_forward": known.entry.uid},
+                f"repair.{case_type.audit_object}.carried_forward", actor=by,  # type: ignore[arg-type]
+                target=rows.get(pk) or model(pk=pk), subject_ref=known.entry.subject_ref, detail=carry,
             )
             written += 1
     return written

@@ -230,3 +230,134 @@ def test_cases_past_the_trails_retention_are_carried_and_still_checked(long_ago,
                for entry in AuditEntry.objects.filter(action="repair.objection.carried"))
     assert AuditEntry.objects.filter(action="repair.objection.carried_forward").count() == 1  # carried again
     assert "Every checked table matches" in _verify()
+
+
+def _backdate(record) -> None:  # noqa: ANN001
+    """The insider's one UPDATE: the record's decision day (and conduct day) five years
+    back, a column no seal covers and from which the 5-year retention purge counts."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE archives_creditrecord SET decided_on = %s, occurred_on = %s WHERE id = %s",
+                       ["2015-01-05", "2015-01-01", record.pk])
+
+
+def test_a_recent_upheld_objection_purged_through_a_backdated_record_is_named(links, world) -> None:
+    """An insider moved the decision day of a negative version, corrected a month ago by
+    an upheld objection, back five years: the nightly versions purge took the version and
+    the objection with it, and the case's deletion entry passed as lawful. Each entry now
+    records the record's decision day, the deletion entry the one it had when the case
+    went: the move is named while the case is there, and after the purge the deletion
+    names the day changed from what the case's last step recorded."""
+    from archives import services as archive_services
+    from archives.models import CreditRecord
+
+    negative = publish(world, title="被更正的记录")
+    decided = negative.decided_on.isoformat()
+    case = services.file_objection(negative, by=world.citizen, reasons="并非不良行为", files=[pdf()])
+    services.accept_objection(case, by=world.credit_office)
+    answer(world, Objection.objects.get(pk=case.pk), proposal="correct", reason="经核实不属于不良信息",
+           changes={"polarity": "neutral", "severity": "", "is_penalty": False})
+    services.conclude_objection(Objection.objects.get(pk=case.pk), by=world.credit_office, reason="异议成立")
+    assert AuditEntry.objects.filter(action="repair.objection.concluded").latest("sequence").detail["case"][
+        "record_decided_on"] == decided
+    assert "Every checked table matches" in _verify()
+
+    _backdate(negative)
+    assert (f"objection {case.pk} ({case.reference}) differs in the record's decision day "
+            f"(recorded {decided}, now 2015-01-05)") in _problems()
+
+    archive_services.purge_expired_negative_information(today=timezone.localdate())
+    assert not Objection.objects.filter(pk=case.pk).exists()  # the upheld objection, a month old, went
+    assert CreditRecord.objects.filter(lineage=negative.lineage).count() == 1  # the corrected version stays
+    deletion = AuditEntry.objects.get(action="repair.objection.deleted", object_id=str(case.pk))
+    assert deletion.detail["record_decided_on"] == "2015-01-05"
+    assert (f"objection {case.pk} ({case.reference}): the record's decision day changed from {decided} to "
+            "2015-01-05 before the case was deleted") in _problems()
+
+
+def test_a_case_carried_in_bulk_then_purged_through_a_backdated_record_is_named(long_ago, links, world,
+                                                                                settings) -> None:
+    """The same insider, against a concluded case whose entries the trail's purge already
+    replaced by a carried entry (no step entry left to compare with): the carried digest
+    covers the record's decision day from carry version 2, so the moved day is named
+    while the case is there and, through the deletion entry's digest, after the 5-year
+    purge deleted record and case."""
+    from archives import services as archive_services
+    from credit_portal.audit_anchor import purge_expired
+
+    auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
+    with time_machine.travel(date(2020, 11, 2), tick=False):
+        record = publish(world, decided_on=date(2020, 10, 1), title="有异议的记录")
+        dismissed = _dismissed(world, record)
+        audit.chain_pending()
+    long_ago()
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
+        assert purge_expired(by=auditor) is not None
+    (carried,) = AuditEntry.objects.filter(action="repair.objection.carried")
+    assert carried.detail["compared"] == 2
+    assert "Every checked table matches" in _verify()
+
+    _backdate(record)
+    assert "the objection rows it carries (ids" in _problems()
+    assert archive_services.purge_expired_negative_information(today=date(2025, 6, 16)) == 1
+    assert not Objection.objects.filter(pk=dismissed.pk).exists()
+    assert f"the objection rows it carries (ids {dismissed.pk}–{dismissed.pk})" in _problems()
+
+
+def test_an_open_case_changed_after_the_purges_plan_stays_named(long_ago, links, world, settings,
+                                                                monkeypatch) -> None:
+    """An insider moved an open objection's acceptance deadline after the table check and
+    the bulk plan, before the purge's carry: the carry left the case out, its entries
+    were purged and verify_tables no longer checked it. The carry now restates what the
+    trail vouched for, not the row, so the moved deadline is named after the purge."""
+    from credit_portal import trail_checks
+    from credit_portal.audit_anchor import purge_expired
+
+    auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
+    with time_machine.travel(date(2020, 11, 2), tick=False):
+        still_open = services.file_objection(publish(world, decided_on=date(2020, 6, 20), title="另一条记录"),
+                                             by=world.citizen, reasons="不是我", files=[pdf()])
+        audit.chain_pending()
+    long_ago()
+    plan = trail_checks.plan_bulk_carry
+
+    def plan_then_insider(through: int) -> list:
+        planned = plan(through)
+        Objection.objects.filter(pk=still_open.pk).update(accept_due=date(2030, 1, 1))  # after check and plan
+        return planned
+
+    monkeypatch.setattr(trail_checks, "plan_bulk_carry", plan_then_insider)
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
+        assert purge_expired(by=auditor) is not None
+    assert not AuditEntry.objects.filter(action="repair.objection.filed").exists()
+    kept = AuditEntry.objects.get(action="repair.objection.carried_forward")
+    assert kept.detail["case"]["accept_due"] == still_open.accept_due.isoformat()  # what the trail knew
+    assert (f"objection {still_open.pk} ({still_open.reference}) differs in the acceptance deadline "
+            f"(recorded {still_open.accept_due.isoformat()}, now 2030-01-01)") in _problems()
+
+
+def test_an_open_case_concluded_after_the_purges_plan_stays_named(long_ago, links, world, settings,
+                                                                  monkeypatch) -> None:
+    """The insider instead marks the open objection dismissed after the plan (which left
+    it out as open): the carry picks the cases the trail knows as open, not the rows open
+    now, so it is carried as filed and named."""
+    from credit_portal import trail_checks
+    from credit_portal.audit_anchor import purge_expired
+
+    auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
+    with time_machine.travel(date(2020, 11, 2), tick=False):
+        still_open = services.file_objection(publish(world, decided_on=date(2020, 6, 20), title="另一条记录"),
+                                             by=world.citizen, reasons="不是我", files=[pdf()])
+        audit.chain_pending()
+    long_ago()
+    plan = trail_checks.plan_bulk_carry
+
+    def plan_then_insider(through: int) -> list:
+        planned = plan(through)
+        Objection.objects.filter(pk=still_open.pk).update(state=Objection.State.DISMISSED)
+        return planned
+
+    monkeypatch.setattr(trail_checks, "plan_bulk_carry", plan_then_insider)
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
+        assert purge_expired(by=auditor) is not None
+    assert AuditEntry.objects.get(action="repair.objection.carried_forward").object_id == str(still_open.pk)
+    assert f"objection {still_open.pk} ({still_open.reference}) differs in the state" in _problems()
