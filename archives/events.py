@@ -164,18 +164,8 @@ def emit_versions_purged(*, lineage: str, record_ids: list[int], about: dict[typ
     versions and their cases), and never by lineage, which would blank the versions
     that stay."""
     blank_events_about(about)
-    emit(
-        "record.versions_purged",
-        aggregate=("archives.recordlineage", lineage),
-        payload={
-            "lineage": lineage,
-            "record_ids": sorted(record_ids),
-            "rule": "art16-5y",
-            "purged_on": purged_on.isoformat(),
-            "subject_id": str(subject.pk),
-            "subject_index": subject.id_number_index,
-        },
-    )
+    emit("record.versions_purged", aggregate=("archives.recordlineage", lineage),
+         payload=_lineage_purge(lineage, record_ids, subject, purged_on))
     archive_content_changed(archive_id)
 
 
@@ -188,15 +178,17 @@ def emit_record_purged(*, lineage: str, record_ids: list[int], subject: Subject,
     event is written, so it is not blanked itself."""
     redact(aggregate_type=CreditRecord._meta.label_lower, aggregate_ids=[str(pk) for pk in record_ids],
            lineage=lineage)
-    emit(
-        "record.purged",
-        aggregate=("archives.recordlineage", lineage),
-        payload={
-            "lineage": lineage,
-            "record_ids": sorted(record_ids),
-            "rule": "art16-5y",
-            "purged_on": purged_on.isoformat(),
-            "subject_id": str(subject.pk),
-            "subject_index": subject.id_number_index,
-        },
-    )
+    emit("record.purged", aggregate=("archives.recordlineage", lineage),
+         payload=_lineage_purge(lineage, record_ids, subject, purged_on))
+
+
+def _lineage_purge(lineage: str, record_ids: list[int], subject: Subject, purged_on: date) -> dict[str, Any]:
+    """The payload of ``record.purged`` and ``record.versions_purged``: ids only."""
+    return {
+        "lineage": lineage,
+        "record_ids": sorted(record_ids),
+        "rule": "art16-5y",
+        "purged_on": purged_on.isoformat(),
+        "subject_id": str(subject.pk),
+        "subject_index": subject.id_number_index,
+    }

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from archives import services
-from archives.models import Archive, CreditRecord, Subject
+from archives.models import AnnualFinding, Archive, CreditRecord, Subject
 from credit_portal.models import User
 from credit_portal.roles import Role
 from departments.models import Department, Membership, Occupation, RecordCategory
@@ -96,6 +98,21 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def pdf(name: str = "decision.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+def at(day: date) -> time_machine.travel:
+    """The clock at 10:00 local time on ``day``, stopped."""
+    return time_machine.travel(timezone.make_aware(datetime.combine(day, time(10))), tick=False)
+
+
+def sign_finding(world: World, *, year: int, status: str) -> AnnualFinding:
+    """A yearly finding drafted by the clerk (with evidence when adverse) and signed by the
+    reviewer, through the services; its basis names the year ("2019年度认定")."""
+    draft = services.draft_finding(world.archive, year=year, status=status, basis=f"{year}年度认定",
+                                   by=world.edu_clerk)
+    if draft.needs_evidence:
+        services.attach_evidence(pdf("proof.pdf"), by=world.edu_clerk, finding=draft)
+    return services.sign_finding(draft, by=world.edu_reviewer)
 
 
 def draft_negative(world: World, *, archive: Archive | None = None, by: User | None = None,

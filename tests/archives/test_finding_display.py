@@ -11,10 +11,9 @@ one already past that cannot be entered.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -22,22 +21,11 @@ from archives import services
 from archives.models import AnnualFinding
 from disclosure.models import CreditReport
 from disclosure.services.reports import build_content
-from tests.archives.conftest import World, pdf
+from tests.archives.conftest import World, at, pdf, sign_finding
 
 pytestmark = pytest.mark.django_db
 
 SIGNED = date(2026, 3, 10)
-
-
-def _at(day: date) -> time_machine.travel:
-    return time_machine.travel(timezone.make_aware(datetime.combine(day, time(10))), tick=False)
-
-
-def _sign(world: World, *, year: int, status: str) -> AnnualFinding:
-    finding = services.draft_finding(world.archive, year=year, status=status, basis="经查实", by=world.edu_clerk)
-    if status != AnnualFinding.Status.TRUSTWORTHY:
-        services.attach_evidence(pdf(), by=world.edu_clerk, finding=finding)
-    return services.sign_finding(finding, by=world.edu_reviewer)
 
 
 def _report_findings(world: World, day: date) -> list[tuple[int, str]]:
@@ -47,11 +35,11 @@ def _report_findings(world: World, day: date) -> list[tuple[int, str]]:
 
 
 def test_a_finding_is_shown_in_reports_until_its_tier_s_maximum_from_its_decision_day(world: World) -> None:
-    with _at(SIGNED):
-        serious = _sign(world, year=2025, status=AnnualFinding.Status.SERIOUS)
+    with at(SIGNED):
+        serious = sign_finding(world, year=2025, status=AnnualFinding.Status.SERIOUS)
         # Signed within its year: counted from the signing day.
-        warning = _sign(world, year=2026, status=AnnualFinding.Status.WARNING)
-        trustworthy = _sign(world, year=2024, status=AnnualFinding.Status.TRUSTWORTHY)
+        warning = sign_finding(world, year=2026, status=AnnualFinding.Status.WARNING)
+        trustworthy = sign_finding(world, year=2024, status=AnnualFinding.Status.TRUSTWORTHY)
     # Signed after its year: counted from the year's last day, the serious tier's 36 months.
     assert (serious.decided_on, serious.display_until) == (date(2025, 12, 31), date(2028, 12, 31))
     # Warning conduct follows the general tier: at most 12 months.
@@ -67,16 +55,16 @@ def test_a_finding_is_shown_in_reports_until_its_tier_s_maximum_from_its_decisio
 
 
 def test_a_later_version_does_not_restart_the_display_period(world: World) -> None:
-    with _at(SIGNED):
-        _sign(world, year=2025, status=AnnualFinding.Status.SERIOUS)
-    with _at(date(2027, 6, 1)):
-        corrected = _sign(world, year=2025, status=AnnualFinding.Status.SERIOUS)
+    with at(SIGNED):
+        sign_finding(world, year=2025, status=AnnualFinding.Status.SERIOUS)
+    with at(date(2027, 6, 1)):
+        corrected = sign_finding(world, year=2025, status=AnnualFinding.Status.SERIOUS)
     assert corrected.version == 2
     assert (corrected.decided_on, corrected.display_until) == (date(2025, 12, 31), date(2028, 12, 31))
 
 
 def test_an_adverse_finding_past_the_five_years_cannot_be_entered(world: World) -> None:
-    with _at(SIGNED):
+    with at(SIGNED):
         # 2020's last day is before the cutoff (10 March 2021): deleted the next night.
         with pytest.raises(ValidationError) as refused:
             services.draft_finding(world.archive, year=2020, status=AnnualFinding.Status.SERIOUS, basis="经查实",
@@ -84,17 +72,17 @@ def test_an_adverse_finding_past_the_five_years_cannot_be_entered(world: World) 
         assert "5" in str(refused.value.message_dict["year"])
         assert not AnnualFinding.objects.filter(year=2020).exists()
         # 守信 is not negative information: any year may be entered.
-        _sign(world, year=2020, status=AnnualFinding.Status.TRUSTWORTHY)
+        sign_finding(world, year=2020, status=AnnualFinding.Status.TRUSTWORTHY)
         # 2021's conduct ended on 31 December 2021 at the latest: still within the 5 years.
-        _sign(world, year=2021, status=AnnualFinding.Status.WARNING)
+        sign_finding(world, year=2021, status=AnnualFinding.Status.WARNING)
 
 
 def test_a_draft_whose_five_years_ran_out_before_it_was_signed_is_not_signed(world: World) -> None:
-    with _at(date(2025, 6, 1)):
+    with at(date(2025, 6, 1)):
         draft = services.draft_finding(world.archive, year=2020, status=AnnualFinding.Status.WARNING,
                                        basis="经查实", by=world.edu_clerk)
         services.attach_evidence(pdf(), by=world.edu_clerk, finding=draft)
-    with _at(date(2026, 1, 5)), pytest.raises(ValidationError):
+    with at(date(2026, 1, 5)), pytest.raises(ValidationError):
         services.sign_finding(draft, by=world.edu_reviewer)
     draft.refresh_from_db()
     assert (draft.state, draft.decided_on, draft.display_until) == (AnnualFinding.State.DRAFT, None, None)
@@ -106,8 +94,8 @@ def test_the_platform_is_told_until_when_a_finding_may_be_shown(world: World) ->
     from exchange import schema
     from exchange.models import OutboxEvent
 
-    with _at(SIGNED):
-        serious = _sign(world, year=2025, status=AnnualFinding.Status.SERIOUS)
+    with at(SIGNED):
+        serious = sign_finding(world, year=2025, status=AnnualFinding.Status.SERIOUS)
     event = OutboxEvent.objects.get(event_type="finding.signed", aggregate_id=str(serious.pk))
     assert event.payload["display_until"] == "2028-12-31"
     assert schema.problem(schema.envelope_for(event)) is None

@@ -10,35 +10,18 @@ the purge deleted, put back under a new id with its seal, is named too."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 
 import pytest
-import time_machine
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
-from archives import services
 from archives.models import AnnualFinding, Evidence
 from archives.services.retention import purge_expired_negative_information
 from disclosure.models import CreditReport
 from disclosure.services.reports import issue_report
+from tests.archives.conftest import at, sign_finding
 from tests.archives.test_findings_check import _verify
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def _at(day: date) -> time_machine.travel:
-    return time_machine.travel(timezone.make_aware(datetime.combine(day, time(10))), tick=False)
-
-
-def _sign(world, *, year: int, status: str) -> AnnualFinding:  # noqa: ANN001
-    draft = services.draft_finding(world.archive, year=year, status=status, basis=f"{year}年度认定", by=world.edu_clerk)
-    if draft.needs_evidence:
-        services.attach_evidence(SimpleUploadedFile("proof.pdf", PDF, "application/pdf"), finding=draft,
-                                 by=world.edu_clerk)
-    return services.sign_finding(draft, by=world.edu_reviewer)
 
 
 def _verify_problems() -> str:
@@ -49,8 +32,8 @@ def _verify_problems() -> str:
 
 
 def test_rewound_decided_on_makes_the_purge_delete_a_recent_serious_finding(world) -> None:
-    with _at(date(2026, 2, 1)):
-        serious = _sign(world, year=2025, status=AnnualFinding.Status.SERIOUS)
+    with at(date(2026, 2, 1)):
+        serious = sign_finding(world, year=2025, status=AnnualFinding.Status.SERIOUS)
     assert serious.decided_on == date(2025, 12, 31)
     # The insider: one UPDATE of a column the seal does not cover.
     AnnualFinding.objects.filter(pk=serious.pk).update(decided_on=date(2019, 1, 1))
@@ -62,8 +45,8 @@ def test_rewound_decided_on_makes_the_purge_delete_a_recent_serious_finding(worl
 
 
 def test_nulled_decided_on_keeps_a_serious_finding_past_its_five_years(world) -> None:
-    with _at(date(2020, 2, 1)):
-        serious = _sign(world, year=2019, status=AnnualFinding.Status.SERIOUS)
+    with at(date(2020, 2, 1)):
+        serious = sign_finding(world, year=2019, status=AnnualFinding.Status.SERIOUS)
     AnnualFinding.objects.filter(pk=serious.pk).update(decided_on=None)
     purge_expired_negative_information(today=date(2025, 1, 1))
     assert not AnnualFinding.objects.filter(pk=serious.pk).exists(), (
@@ -72,11 +55,11 @@ def test_nulled_decided_on_keeps_a_serious_finding_past_its_five_years(world) ->
 
 
 def test_verify_tables_names_an_extended_display_until(world) -> None:
-    with _at(date(2020, 2, 1)):
-        serious = _sign(world, year=2019, status=AnnualFinding.Status.SERIOUS)
+    with at(date(2020, 2, 1)):
+        serious = sign_finding(world, year=2019, status=AnnualFinding.Status.SERIOUS)
     assert serious.display_until == date(2022, 12, 31)
     AnnualFinding.objects.filter(pk=serious.pk).update(display_until=date(2030, 1, 1))
-    with _at(date(2024, 6, 1)):
+    with at(date(2024, 6, 1)):
         report = issue_report(world.archive.subject, kind=CreditReport.Kind.SELF, to_user=world.edu_clerk)
     years = [f["year"] for a in report.content["archives"] for f in a.get("findings", [])]
     assert 2019 in years  # the harm: shown 18 months past its display period
@@ -84,8 +67,8 @@ def test_verify_tables_names_an_extended_display_until(world) -> None:
 
 
 def test_a_purged_finding_put_back_under_a_new_id_is_named(world) -> None:
-    with _at(date(2020, 2, 1)):
-        serious = _sign(world, year=2019, status=AnnualFinding.Status.SERIOUS)
+    with at(date(2020, 2, 1)):
+        serious = sign_finding(world, year=2019, status=AnnualFinding.Status.SERIOUS)
     row = AnnualFinding.objects.filter(pk=serious.pk).values().get()
     proofs = list(Evidence.objects.filter(finding=serious).values())
     purge_expired_negative_information(today=date(2025, 1, 1))
@@ -100,7 +83,7 @@ def test_a_purged_finding_put_back_under_a_new_id_is_named(world) -> None:
         Evidence.objects.create(**{**proof, "finding_id": back.pk})
     from archives.selectors import finding_seal_intact
     assert finding_seal_intact(back)  # the seal does not bind the id
-    with _at(date(2025, 3, 1)):
+    with at(date(2025, 3, 1)):
         report = issue_report(world.archive.subject, kind=CreditReport.Kind.SELF, to_user=world.edu_clerk)
     assert 2019 in [f["year"] for a in report.content["archives"] for f in a.get("findings", [])]
     assert "PROBLEMS" in _verify_problems(), (

@@ -11,15 +11,13 @@ before and after the audit trail's own purge.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from archives import services
 from archives.findings_check import CARRIED
 from archives.models import AnnualFinding, Evidence
 from archives.services.retention import purge_expired_negative_information
@@ -31,28 +29,15 @@ from disclosure.services.reports import issue_report
 from exchange import schema
 from exchange.models import OutboxEvent
 from tests import factories as f
+from tests.archives.conftest import at, sign_finding
 from tests.archives.test_findings_check import _problems, _verify
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def _at(day: date) -> time_machine.travel:
-    return time_machine.travel(timezone.make_aware(datetime.combine(day, time(10))), tick=False)
-
-
-def _sign(world, *, year: int, status: str) -> AnnualFinding:  # noqa: ANN001
-    draft = services.draft_finding(world.archive, year=year, status=status, basis=f"{year}年度认定", by=world.edu_clerk)
-    if draft.needs_evidence:
-        services.attach_evidence(SimpleUploadedFile("proof.pdf", PDF, "application/pdf"), finding=draft,
-                                 by=world.edu_clerk)
-    return services.sign_finding(draft, by=world.edu_reviewer)
-
 
 def test_a_serious_finding_goes_the_day_after_its_five_years(world, django_capture_on_commit_callbacks) -> None:
-    with _at(date(2020, 2, 1)):
-        serious = _sign(world, year=2019, status=AnnualFinding.Status.SERIOUS)
+    with at(date(2020, 2, 1)):
+        serious = sign_finding(world, year=2019, status=AnnualFinding.Status.SERIOUS)
         report = issue_report(world.archive.subject, kind=CreditReport.Kind.SELF, to_user=world.edu_clerk)
     assert serious.decided_on == date(2019, 12, 31)
     # The report quotes it, so it is blanked when the finding's 5 years are over.
@@ -89,10 +74,10 @@ def test_a_serious_finding_goes_the_day_after_its_five_years(world, django_captu
 
 
 def test_a_warning_corrected_to_trustworthy_leaves_the_trustworthy_version_in_force(world) -> None:
-    with _at(date(2020, 2, 1)):
-        warning = _sign(world, year=2019, status=AnnualFinding.Status.WARNING)
-    with _at(date(2020, 3, 1)):
-        trustworthy = _sign(world, year=2019, status=AnnualFinding.Status.TRUSTWORTHY)
+    with at(date(2020, 2, 1)):
+        warning = sign_finding(world, year=2019, status=AnnualFinding.Status.WARNING)
+    with at(date(2020, 3, 1)):
+        trustworthy = sign_finding(world, year=2019, status=AnnualFinding.Status.TRUSTWORTHY)
     purge_expired_negative_information(today=date(2025, 1, 1))
     assert list(AnnualFinding.objects.filter(archive=world.archive, year=2019)) == [trustworthy]
     trustworthy.refresh_from_db()
@@ -103,10 +88,10 @@ def test_a_warning_corrected_to_trustworthy_leaves_the_trustworthy_version_in_fo
 
 
 def test_a_serious_finding_in_force_takes_the_year_s_earlier_versions_with_it(world) -> None:
-    with _at(date(2020, 1, 10)):
-        first = _sign(world, year=2019, status=AnnualFinding.Status.TRUSTWORTHY)
-        serious = _sign(world, year=2019, status=AnnualFinding.Status.SERIOUS)
-        kept = _sign(world, year=2020, status=AnnualFinding.Status.TRUSTWORTHY)
+    with at(date(2020, 1, 10)):
+        first = sign_finding(world, year=2019, status=AnnualFinding.Status.TRUSTWORTHY)
+        serious = sign_finding(world, year=2019, status=AnnualFinding.Status.SERIOUS)
+        kept = sign_finding(world, year=2020, status=AnnualFinding.Status.TRUSTWORTHY)
     purge_expired_negative_information(today=date(2025, 1, 1))
     assert list(AnnualFinding.objects.filter(archive=world.archive)) == [kept]
     assert sorted(AuditEntry.objects.get(action="archives.finding.purged").detail["findings"]) == [first.pk, serious.pk]
@@ -118,10 +103,10 @@ def test_the_table_check_tells_the_purge_from_a_writer_through_the_trail_s_own_p
     """Signed findings are carried forward by the trail's purge (ids and a digest); one
     later deleted at its retention limit stands in the digest by what its deletion's entry
     recorded, and once that entry is purged too, the carried entry names only the rest."""
-    warning = _sign(world, year=2024, status=AnnualFinding.Status.WARNING)
-    corrected = _sign(world, year=2024, status=AnnualFinding.Status.TRUSTWORTHY)
-    first_2025 = _sign(world, year=2025, status=AnnualFinding.Status.TRUSTWORTHY)
-    serious = _sign(world, year=2025, status=AnnualFinding.Status.SERIOUS)
+    warning = sign_finding(world, year=2024, status=AnnualFinding.Status.WARNING)
+    corrected = sign_finding(world, year=2024, status=AnnualFinding.Status.TRUSTWORTHY)
+    first_2025 = sign_finding(world, year=2025, status=AnnualFinding.Status.TRUSTWORTHY)
+    serious = sign_finding(world, year=2025, status=AnnualFinding.Status.SERIOUS)
     auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
     long_ago()
     with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
@@ -162,9 +147,9 @@ def test_the_platform_forgets_the_purged_findings_and_deliveries_still_reconcile
     from exchange import delivery, reconcile
     from exchange.models import PlatformLedgerEntry
 
-    with _at(date(2020, 2, 1)):
-        serious = _sign(world, year=2019, status=AnnualFinding.Status.SERIOUS)
-        other = _sign(world, year=2020, status=AnnualFinding.Status.TRUSTWORTHY)
+    with at(date(2020, 2, 1)):
+        serious = sign_finding(world, year=2019, status=AnnualFinding.Status.SERIOUS)
+        other = sign_finding(world, year=2020, status=AnnualFinding.Status.TRUSTWORTHY)
     delivery.deliver_pending()
     purge_expired_negative_information(today=date(2025, 1, 1))
     delivery.deliver_pending()
