@@ -131,7 +131,7 @@ def emit_findings_purged(*, archive_id: int, finding_ids: list[int], subject: Su
     ``record.purged`` for a record. The platform deletes what it holds of those findings;
     the content of the events that carried them is blanked first. Only ids travel. The
     archive's credit level is recomputed, as for any change of its findings."""
-    redact(aggregate_type=AnnualFinding._meta.label_lower, aggregate_ids=[str(pk) for pk in finding_ids])
+    blanked = redact(aggregate_type=AnnualFinding._meta.label_lower, aggregate_ids=[str(pk) for pk in finding_ids])
     emit(
         "finding.purged",
         aggregate=("archives.findingpurge", str(min(finding_ids))),
@@ -141,18 +141,22 @@ def emit_findings_purged(*, archive_id: int, finding_ids: list[int], subject: Su
             "purged_on": purged_on.isoformat(),
             "subject_id": str(subject.pk),
             "subject_index": subject.id_number_index,
+            "events": blanked,
         },
     )
     archive_content_changed(archive_id)
 
 
-def blank_events_about(about: dict[type[Any], set[object]]) -> None:
+def blank_events_about(about: dict[type[Any], set[object]]) -> list[str]:
     """Blank the content of every outbox event whose aggregate is one of the rows the
     retention purge deletes (``about``, by model): a case's steps, a listing's
-    publication and removal, its punishment case (``exchange.outbox.redact``)."""
+    publication and removal, its punishment case (``exchange.outbox.redact``). Returns
+    the events' ids."""
+    blanked: list[str] = []
     for model, pks in about.items():
         if pks:
-            redact(aggregate_type=model._meta.label_lower, aggregate_ids=[str(pk) for pk in pks])
+            blanked += redact(aggregate_type=model._meta.label_lower, aggregate_ids=[str(pk) for pk in pks])
+    return blanked
 
 
 def emit_versions_purged(*, lineage: str, record_ids: list[int], about: dict[type[Any], set[object]],
@@ -163,26 +167,30 @@ def emit_versions_purged(*, lineage: str, record_ids: list[int], about: dict[typ
     Blanked first: every event whose aggregate is a deleted row (``about``, by model: the
     versions and their cases), and never by lineage, which would blank the versions
     that stay."""
-    blank_events_about(about)
+    blanked = blank_events_about(about)
     emit("record.versions_purged", aggregate=("archives.recordlineage", lineage),
-         payload=_lineage_purge(lineage, record_ids, subject, purged_on))
+         payload=_lineage_purge(lineage, record_ids, subject, purged_on, blanked))
     archive_content_changed(archive_id)
 
 
-def emit_record_purged(*, lineage: str, record_ids: list[int], subject: Subject, purged_on: date) -> None:
+def emit_record_purged(*, lineage: str, record_ids: list[int], subject: Subject, purged_on: date,
+                       also_blanked: list[str] | None = None) -> None:
     """``record.purged``: every version of a record lineage was deleted at the 5-year
     retention limit (《征信业管理条例》 art. 16: "超过5年的，应当予以删除"). The platform
     deletes what it holds of the lineage. Only ids travel: what the record said is gone.
 
     First the content of the lineage's earlier events is blanked (``redact``), then this
-    event is written, so it is not blanked itself."""
-    redact(aggregate_type=CreditRecord._meta.label_lower, aggregate_ids=[str(pk) for pk in record_ids],
-           lineage=lineage)
+    event is written, so it is not blanked itself. ``also_blanked``: the events about
+    the other rows the purge deleted (``blank_events_about``: a listing's, say), which
+    name no lineage: the event names them all, so the platform blanks exactly those."""
+    blanked = redact(aggregate_type=CreditRecord._meta.label_lower, aggregate_ids=[str(pk) for pk in record_ids],
+                     lineage=lineage)
     emit("record.purged", aggregate=("archives.recordlineage", lineage),
-         payload=_lineage_purge(lineage, record_ids, subject, purged_on))
+         payload=_lineage_purge(lineage, record_ids, subject, purged_on, [*(also_blanked or []), *blanked]))
 
 
-def _lineage_purge(lineage: str, record_ids: list[int], subject: Subject, purged_on: date) -> dict[str, Any]:
+def _lineage_purge(lineage: str, record_ids: list[int], subject: Subject, purged_on: date,
+                   blanked: list[str]) -> dict[str, Any]:
     """The payload of ``record.purged`` and ``record.versions_purged``: ids only."""
     return {
         "lineage": lineage,
@@ -191,4 +199,5 @@ def _lineage_purge(lineage: str, record_ids: list[int], subject: Subject, purged
         "purged_on": purged_on.isoformat(),
         "subject_id": str(subject.pk),
         "subject_index": subject.id_number_index,
+        "events": sorted(set(blanked)),
     }

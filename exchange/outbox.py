@@ -127,12 +127,13 @@ REDACTION_KEEPS = frozenset({
 
 
 def redact(*, aggregate_type: str = "", aggregate_ids: Iterable[str] = (), lineage: str | None = None,
-           event_ids: Iterable[str] = ()) -> int:
+           event_ids: Iterable[str] = ()) -> list[str]:
     """Blank the personal content of every event about purged information: the events
     whose aggregate is one of ``aggregate_ids`` of ``aggregate_type``, with ``lineage``
     every event whose payload names that lineage (objection and repair steps of the
     record), and the events ``event_ids`` (a credit level's changes). Must run in the
-    purge's transaction. Returns how many events were blanked.
+    purge's transaction. Returns the ids of the events blanked, which the purge's own
+    event names, so that the platform blanks exactly those too (``events``).
 
     Kept, so that deliveries still reconcile (docs/exchange/README.md): the event id
     (the platform's idempotency key), type, schema version, aggregate, creation time
@@ -162,7 +163,7 @@ def redact(*, aggregate_type: str = "", aggregate_ids: Iterable[str] = (), linea
         event.original_digest = sm3_hexdigest(canonical_json(schema.envelope_for(event)))
         _blank(event, now=now, unsent="not sent: the information was purged (retention limit)",
                also=["original_digest"])
-    return len(events)
+    return sorted(str(event.pk) for event in events)
 
 
 def _blank(event: OutboxEvent, *, now: datetime, unsent: str, also: list[str] | None = None) -> None:

@@ -117,6 +117,10 @@ def store(events: list[Any], *, source: str) -> list[dict[str, Any]]:
             lineages: set[str] = set()
             for key in inserted:
                 envelope = rows[key].envelope
+                if envelope["event_type"] in PURGE_EVENTS:
+                    # The events the sender blanked with the deletion, by their keys (a
+                    # listing's, a case's, a credit level's), whatever they are about.
+                    _forget_events(envelope["payload"])
                 if envelope["event_type"] == "record.purged":
                     _forget(envelope["payload"])
                 elif envelope["event_type"] == "finding.purged":
@@ -350,6 +354,19 @@ def _forget(payload: dict[str, Any]) -> int:
     name the record only through ``lineage``, which they require too. Or-ing the
     aggregate condition in, as before, made PostgreSQL scan the whole ledger."""
     entries = list(_lineage_entries(payload["lineage"]))
+    for entry in entries:
+        _blank(entry)
+    return len(entries)
+
+
+PURGE_EVENTS = frozenset({"record.purged", "record.versions_purged", "finding.purged", "level.history_purged"})
+
+
+def _forget_events(payload: dict[str, Any]) -> int:
+    """Blank the ledger's copies of the events a purge event names (``events``: the
+    sender's blanked events, by idempotency key, through its unique index)."""
+    entries = list(PlatformLedgerEntry.objects.select_for_update().filter(
+        idempotency_key__in=payload.get("events") or []))
     for entry in entries:
         _blank(entry)
     return len(entries)

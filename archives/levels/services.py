@@ -177,10 +177,14 @@ def purge_expired_history(*, cutoff: date) -> int:
     for doomed in (old, resting):
         while rows := list(doomed.values_list("pk", "event_id")[:2000]):
             with transaction.atomic():
-                # The level.changed events they were sent as, blanked to their ids.
+                # The level.changed events they were sent as, blanked to their ids, and the
+                # platform told which (level.history_purged), so it blanks its copies.
                 events = [str(event) for _pk, event in rows if event]
-                if events:
-                    redact(event_ids=events)
+                blanked = redact(event_ids=events) if events else []
+                for start in range(0, len(blanked), 500):
+                    chunk = blanked[start:start + 500]
+                    emit("level.history_purged", aggregate=("levels.history", chunk[0]), payload={
+                        "events": chunk, "rule": "art16-5y", "purged_on": timezone.localdate().isoformat()})
                 total += ArchiveLevelChange.objects.filter(pk__in=[pk for pk, _event in rows]).delete()[0]
     if total:
         audit.record("levels.level_history.purged", actor=None,

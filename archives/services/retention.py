@@ -305,7 +305,7 @@ def _purge_lineage(lineage: object, subject_id: object, *, today: date) -> None:
         counts = {model._meta.label_lower: len(rows) for model, rows in doomed.items()}
         # The events about the other rows that go (a listing and its punishment case, the
         # cases): the lineage's own are blanked by ``emit_record_purged`` below.
-        blank_events_about({model: rows for model, rows in doomed.items() if model is not CreditRecord})
+        blanked = blank_events_about({model: rows for model, rows in doomed.items() if model is not CreditRecord})
         files = _delete_collected(doomed)
         audit.record(
             "archives.record.purged", actor=None, subject_ref=str(subject_id),
@@ -314,7 +314,7 @@ def _purge_lineage(lineage: object, subject_id: object, *, today: date) -> None:
         # The platform is told to delete the lineage too, and the content of the
         # events that carried it out of here is blanked in the outbox.
         emit_record_purged(lineage=str(lineage), record_ids=pks, subject=Subject.objects.get(pk=subject_id),
-                           purged_on=today)
+                           purged_on=today, also_blanked=blanked)
         # The credit level no longer rests on it (recomputed after the commit, not at the
         # next daily refresh).
         hooks.archive_content_changed(archive_id)

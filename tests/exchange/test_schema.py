@@ -27,7 +27,7 @@ def test_schema_is_valid_draft_2020_12_and_names_every_event_type():
         "record.objection_flagged", "record.objection_cleared", "finding.signed", "objection.concluded",
         "repair.concluded", "objection.updated", "repair.updated", "authorization.granted", "authorization.revoked",
         "audit.anchored", "listing.published", "listing.removed", "level.changed", "punishment.updated",
-        "record.purged", "record.versions_purged", "finding.purged", "subject.renamed",
+        "record.purged", "record.versions_purged", "finding.purged", "level.history_purged", "subject.renamed",
     }
 
 

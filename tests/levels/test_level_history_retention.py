@@ -17,7 +17,8 @@ from archives.levels.models import ArchiveLevel, ArchiveLevelChange, Level
 from archives.levels.services import recompute_level
 from archives.models import CreditRecord
 from credit_portal.models import AuditEntry
-from exchange.models import OutboxEvent
+from exchange import delivery, schema
+from exchange.models import OutboxEvent, PlatformLedgerEntry
 from tests.archives.conftest import World, publish_negative
 
 pytestmark = pytest.mark.django_db
@@ -77,8 +78,17 @@ def test_the_level_events_go_with_the_history(world: World, django_capture_on_co
             publish_negative(world, occurred_on=date(2020, 6, 1), decided_on=date(2020, 6, 15))
     recompute_level(world.archive, on=date(2021, 7, 1))
     assert OutboxEvent.objects.filter(event_type="level.changed").count() == 2
+    delivery.deliver_pending()
     with django_capture_on_commit_callbacks(execute=True):
         services.purge_expired_negative_information(today=date(2026, 7, 2))
-    for event in OutboxEvent.objects.filter(event_type="level.changed"):
+    changed = list(OutboxEvent.objects.filter(event_type="level.changed"))
+    for event in changed:
         assert "subject_index" not in event.payload
         assert event.purged_at is not None
+    # The platform is told which (level.history_purged) and blanks its copies.
+    (told,) = OutboxEvent.objects.filter(event_type="level.history_purged")
+    assert sorted(told.payload["events"]) == sorted(str(e.pk) for e in changed)
+    assert schema.problem(schema.envelope_for(told)) is None
+    delivery.deliver_pending()
+    for entry in PlatformLedgerEntry.objects.filter(event_type="level.changed"):
+        assert "subject_index" not in entry.payload

@@ -18,7 +18,8 @@ from archives import services as archive_services
 from archives.listing.models import Listing, ListingBasis, PunishmentCase
 from archives.models import CreditRecord, Notice
 from credit_portal.models import AuditEntry
-from exchange.models import OutboxEvent
+from exchange import delivery, schema
+from exchange.models import OutboxEvent, PlatformLedgerEntry
 from tests.listing.conftest import propose, publish, serious
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,7 @@ def test_the_listing_and_its_case_go_with_the_basis_record(world) -> None:
     assert PunishmentCase.objects.filter(listing=listing).exists()
     published = OutboxEvent.objects.get(event_type="listing.published", aggregate_id=str(listing.pk))
     assert "subject_id" in published.payload
+    delivery.deliver_pending()  # the platform holds the listing's events
 
     # The first record's 5 years are over (its decision day + 5 years + 1 day); the
     # second was decided later.
@@ -55,6 +57,13 @@ def test_the_listing_and_its_case_go_with_the_basis_record(world) -> None:
     published.refresh_from_db()
     assert "subject_id" not in published.payload
     assert published.payload["listing_id"] == listing.pk
+    # record.purged names the listing's blanked events, and the platform blanks its
+    # copies: they name the lineage only inside basis_lineages, which it cannot reach.
+    purged = OutboxEvent.objects.get(event_type="record.purged")
+    assert str(published.pk) in purged.payload["events"]
+    assert schema.problem(schema.envelope_for(purged)) is None
+    delivery.deliver_pending()
+    assert "subject_id" not in PlatformLedgerEntry.objects.get(idempotency_key=published.pk).payload
     (entry,) = AuditEntry.objects.filter(action="archives.record.purged")
     assert "listing.listing" in entry.detail["rows"]
 
