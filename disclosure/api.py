@@ -25,7 +25,8 @@ from disclosure import selectors
 from disclosure.models import CreditReport, Purpose, QueryLog
 from disclosure.permissions import may_query
 from disclosure.services import queries
-from disclosure.services.reports import content_intact, lawfully_purged, purged_message, verification_code
+from disclosure.services.report_retention import lawfully_purged, purged_message
+from disclosure.services.reports import content_intact, verification_code
 from disclosure.services.verification import Outcome, altered_message, issued_facts, verify_report
 
 # The reasons an API client may see: identity and code failures are one.

@@ -26,7 +26,7 @@ class DisclosureConfig(AppConfig):
         from archives import hooks
         from credit_portal import trail_checks
         from disclosure.services.log_check import carry_forward_query_logs, check_query_logs
-        from disclosure.services.reports import purge_expired_content
+        from disclosure.services.report_retention import purge_expired_content
 
         # The stored reports quoting negative information the 5-year purge deletes.
         hooks.register_retention_purged(purge_expired_content)

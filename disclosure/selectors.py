@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from archives.annotations import personal_statement_expression
 from archives.models import AnnualFinding, Archive, CreditRecord, Notice, Subject
+from archives.services.records import display
 from archives.stamps import with_content_stamp
 from credit_portal.compiled import CompiledQuery
 from credit_portal.exceptions import NotFound
@@ -214,13 +215,20 @@ def own_record_history(subject: Subject, lineage: object) -> QuerySet[CreditReco
     )
 
 
-def own_findings(subject: Subject) -> QuerySet[AnnualFinding]:
-    return (
+def own_findings(subject: Subject) -> list[AnnualFinding]:
+    """The person's signed findings, each knowing until when it is kept (``kept_until``):
+    a warning or serious finding is deleted after its 5 years (art. 16), and the person
+    is told when, as they are told how long reports show it (``display_until``)."""
+    findings = list(
         AnnualFinding.objects.filter(archive__subject=subject)
         .exclude(state=AnnualFinding.State.DRAFT)
         .select_related("archive__occupation", "archive__department")
         .order_by("-year", "-version")
     )
+    for finding in findings:
+        finding.kept_until = (
+            display.retention_ends(finding.decided_on) if finding.is_adverse and finding.decided_on else None)
+    return findings
 
 
 def own_notices(subject: Subject) -> QuerySet[Notice]:

@@ -174,7 +174,7 @@ class PlatformLedgerEntry(models.Model):
         verbose_name_plural = _("platform ledger entries")
         ordering = ["received_at"]
         indexes = [
-            # Versions of conduct before 18 by lineage (exchange.receiving.MINOR_VERSION):
+            # Versions of conduct before 18 by lineage (exchange.forgetting.MINOR_VERSION):
             # each batch asks it whether a late arrival must be blanked. Partial, so it
             # holds only those rare rows and costs the other inserts nothing.
             models.Index(
@@ -182,7 +182,7 @@ class PlatformLedgerEntry(models.Model):
                 condition=Q(event_type__startswith="record.", payload__subject_was_minor=True),
             ),
             # Every event about a record lineage by lineage: the events a ``record.purged``
-            # makes the platform forget (exchange.receiving._forget, once per record the
+            # makes the platform forget (exchange.forgetting._forget, once per record the
             # nightly retention purge deletes) and those a minor's version blanks
             # (_forget_before_minor_version). Without it each was a scan of the whole ledger
             # (556 ms at 1,000,000 rows on PostgreSQL) inside the receiving transaction.
@@ -190,13 +190,13 @@ class PlatformLedgerEntry(models.Model):
             # repair.*, the schema's events that carry one; on PostgreSQL the condition is
             # "payload -> 'lineage' IS NOT NULL", which any equality on it implies), and not
             # the record.purged events themselves, which neither reader wants. On SQLite
-            # the readers spell out this DDL's expressions (receiving._SQLITE_LINEAGE).
+            # the readers spell out this DDL's expressions (forgetting._through_index).
             models.Index(
                 KeyTransform("lineage", "payload"), name="ledger_lineage",
                 condition=Q(payload__lineage__isnull=False) & ~Q(event_type="record.purged"),
             ),
             # The signed findings by id: the events a ``finding.purged`` makes the platform
-            # forget (exchange.receiving._forget_findings), one look-up per archive and
+            # forget (exchange.forgetting._forget_findings), one look-up per archive and
             # year the nightly purge deletes, instead of a scan of the ledger.
             models.Index(fields=["aggregate_id"], name="ledger_finding_signed", condition=Q(event_type="finding.signed")),
         ]

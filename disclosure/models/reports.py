@@ -54,10 +54,10 @@ class CreditReport(models.Model):
     content = models.JSONField(_("content"))
     digest = models.CharField(_("SM3 digest"), max_length=64)
     # Set when the content was deleted because it quoted negative information past its
-    # 5-year retention (《征信业管理条例》 art. 16; ``services.reports.purge_expired_content``):
+    # 5-year retention (《征信业管理条例》 art. 16; ``services.report_retention.purge_expired_content``):
     # the number, the issue and the digest stay, so the verification still recognises it.
     content_purged_at = models.DateTimeField(_("content deleted"), null=True, blank=True)
-    # Keyed seal of that deletion (``services.reports.purge_seal``): without it, a report
+    # Keyed seal of that deletion (``services.report_retention.purge_seal``): without it, a report
     # emptied and marked purged in the database reads as altered.
     purge_seal = models.CharField(_("seal of the deletion"), max_length=64, blank=True)
     # The earliest decision date of the negative information the report quotes: the

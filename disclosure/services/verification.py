@@ -29,7 +29,8 @@ from credit_portal import audit, ratelimit
 from disclosure import conf
 from disclosure.models import CreditReport
 from disclosure.selectors import report_by_number
-from disclosure.services.reports import content_intact, lawfully_purged, purged_message, verification_code
+from disclosure.services.report_retention import lawfully_purged, purged_message
+from disclosure.services.reports import content_intact, verification_code
 
 # Report numbers: XY, the issue date and 8 (older reports) or 12 random digits.
 NUMBER_PATTERN = re.compile(r"XY\d{16,20}")

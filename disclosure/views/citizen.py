@@ -30,7 +30,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from archives.levels.points import Points, points_for_person
 from archives.levels.selectors import LevelPanel, level_stamp, loaded_level, panel_of
 from archives.models import AnnualFinding, Archive, CreditRecord, Subject
-from archives.services.records import display
 from archives.stamps import content_stamp
 from credit_portal import audit, generations
 from credit_portal.exceptions import TransitionNotAllowed
@@ -39,7 +38,7 @@ from credit_portal.fragments import fragment_context
 from disclosure import forms, permissions, selectors
 from disclosure.models import Authorization, Institution
 from disclosure.services import authorizations as auth_services
-from disclosure.services import registration, reports
+from disclosure.services import registration, report_retention, reports
 from disclosure.services.mandatory import mandatory_for
 from disclosure.sso import configured_provider
 from disclosure.views.common import citizen_archive_view, citizen_view, network_allows
@@ -204,15 +203,9 @@ def my_archive(request: HttpRequest, subject: Subject, archive: Archive) -> Http
 
 @citizen_view
 def my_findings(request: HttpRequest, subject: Subject) -> HttpResponse:
-    findings = list(selectors.own_findings(subject))
-    for finding in findings:
-        # A warning or serious finding is deleted after its 5 years (art. 16): the person
-        # is told when, as they are told how long reports show it (``display_until``).
-        finding.kept_until = (
-            display.retention_ends(finding.decided_on) if finding.is_adverse and finding.decided_on else None)
     _audit_own_read(request, subject, "findings")
-    return render(request, "disclosure/my_findings.html",
-                  {"findings": findings, "today": timezone.localdate()})
+    context = {"findings": selectors.own_findings(subject), "today": timezone.localdate()}
+    return render(request, "disclosure/my_findings.html", context)
 
 
 @citizen_view
@@ -240,7 +233,7 @@ def my_reports(request: HttpRequest, subject: Subject) -> HttpResponse:
     """Every report issued about the person, to them or to an institution they
     authorized (two queries a page: the count and the rows)."""
     page = Paginator(selectors.own_reports(subject), 50).get_page(request.GET.get("page"))
-    return render(request, "disclosure/my_reports.html", {"page_obj": page, "reports": reports.marked(page.object_list)})
+    return render(request, "disclosure/my_reports.html", {"page_obj": page, "reports": report_retention.marked(page.object_list)})
 
 
 # --- authorizations --------------------------------------------------------------------------

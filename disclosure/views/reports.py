@@ -15,7 +15,8 @@ from credit_portal import audit
 from credit_portal.fragments import fragment_context
 from credit_portal.replica import reads_from_replica
 from disclosure import forms, selectors
-from disclosure.services.reports import content_intact, lawfully_purged, purged_message, verification_code
+from disclosure.services.report_retention import lawfully_purged, purged_message
+from disclosure.services.reports import content_intact, verification_code
 from disclosure.services.verification import altered_message, issued_facts
 from disclosure.services.verification import verify_report as verify_report_service
 from disclosure.views.common import signed_in_view

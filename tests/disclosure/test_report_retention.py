@@ -85,7 +85,7 @@ def test_reports_whose_records_went_on_an_earlier_night_are_blanked_too(disc) ->
     """The sweep runs every night over every report quoting negative information past the
     cutoff (an index on ``oldest_negative_on``), not only the lineages deleted that night."""
     from archives import hooks
-    from disclosure.services.reports import purge_expired_content
+    from disclosure.services.report_retention import purge_expired_content
 
     report = _issue(disc)
     assert report.oldest_negative_on == disc.negative.decided_on

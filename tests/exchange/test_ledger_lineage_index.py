@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from exchange import receiving
+from exchange import forgetting
 from exchange.models import PlatformLedgerEntry
 from exchange.outbox import REDACTION_KEEPS
 from tests.exchange.conftest import envelope, record_payload, signed_post
@@ -116,7 +116,7 @@ def test_a_purged_lineage_is_forgotten_whole_and_nothing_else(client):
     before = Q(aggregate_type="archives.creditrecord", aggregate_id__in=["11", "12"]) | Q(payload__lineage=lineage)
     former = set(PlatformLedgerEntry.objects.filter(before).exclude(event_type="record.purged")
                  .values_list("pk", flat=True))
-    assert {entry.pk for entry in receiving._lineage_entries(lineage)} == former
+    assert {entry.pk for entry in forgetting._lineage_entries(lineage)} == former
     assert len(former) == 3
 
     purged = envelope("record.purged", {
@@ -166,10 +166,10 @@ def test_the_look_ups_read_the_same_rows_as_the_orm_alone():
     adult, minor = _ledger()
     for lineage in (adult, minor):
         plain = PlatformLedgerEntry.objects.filter(payload__lineage=lineage).exclude(event_type="record.purged")
-        assert {e.pk for e in receiving._lineage_entries(lineage)} == set(plain.values_list("pk", flat=True))
+        assert {e.pk for e in forgetting._lineage_entries(lineage)} == set(plain.values_list("pk", flat=True))
         assert len(plain) == 3
-    assert list(receiving._minor_versions([adult, minor, str(uuid.uuid4())])) == [(minor, 2, 20)]
-    assert list(receiving._minor_versions([adult])) == []
+    assert list(forgetting._minor_versions([adult, minor, str(uuid.uuid4())])) == [(minor, 2, 20)]
+    assert list(forgetting._minor_versions([adult])) == []
 
 
 # --- The plans --------------------------------------------------------------------------
@@ -185,8 +185,8 @@ def _index_sql(name: str) -> str:
 @sqlite_only
 def test_sqlite_reads_each_lineage_look_up_from_its_index():
     adult, minor = _ledger()
-    assert "USING INDEX ledger_lineage (<expr>=?)" in receiving._lineage_entries(adult).explain()
-    assert "USING INDEX ledger_minor_lineage (<expr>=?)" in receiving._minor_versions([adult, minor]).explain()
+    assert "USING INDEX ledger_lineage (<expr>=?)" in forgetting._lineage_entries(adult).explain()
+    assert "USING INDEX ledger_minor_lineage (<expr>=?)" in forgetting._minor_versions([adult, minor]).explain()
     # Without the added term (the ORM alone) SQLite scans: the reason for it.
     plain = PlatformLedgerEntry.objects.filter(payload__lineage=adult).exclude(event_type="record.purged")
     assert "ledger_lineage" not in plain.explain()
@@ -204,11 +204,11 @@ def test_sqlite_index_ddl_is_the_one_the_look_ups_take_apart():
         r""" WHERE \(JSON_TYPE\("payload", '\$\."lineage"'\) IS NOT NULL AND NOT \("event_type" = 'record\.purged'\)\)""",
         ddl,
     ), ddl
-    expression, condition = receiving._expression_and_condition(ddl)
+    expression, condition = forgetting._expression_and_condition(ddl)
     assert re.fullmatch(lineage, expression), expression
     assert condition.startswith("(JSON_TYPE(")
     ddl = _index_sql("ledger_minor_lineage")
-    expression, condition = receiving._expression_and_condition(ddl)
+    expression, condition = forgetting._expression_and_condition(ddl)
     assert re.fullmatch(lineage, expression), expression
     assert condition.startswith("(\"event_type\" LIKE 'record.%%' ESCAPE '\\' AND (CASE WHEN JSON_TYPE(")
 
@@ -225,8 +225,8 @@ def test_sqlite_look_ups_follow_the_index_as_this_database_spelled_it():
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute('DROP INDEX "ledger_lineage"')
             cursor.execute(ddl.replace(listed, ",".join(order)))
-            assert "USING INDEX ledger_lineage (<expr>=?)" in receiving._lineage_entries(adult).explain()
-            assert len(receiving._lineage_entries(adult)) == 3
+            assert "USING INDEX ledger_lineage (<expr>=?)" in forgetting._lineage_entries(adult).explain()
+            assert len(forgetting._lineage_entries(adult)) == 3
             transaction.set_rollback(True)
 
 
@@ -235,13 +235,13 @@ def test_sqlite_without_the_index_the_look_up_still_reads_the_same_rows():
     adult, _minor_lineage = _ledger()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute('DROP INDEX "ledger_lineage"')
-        assert "SCAN" in receiving._lineage_entries(adult).explain()
-        assert len(receiving._lineage_entries(adult)) == 3
+        assert "SCAN" in forgetting._lineage_entries(adult).explain()
+        assert len(forgetting._lineage_entries(adult)) == 3
         transaction.set_rollback(True)
 
 
 def test_an_index_that_is_not_one_expression_with_a_condition_is_not_taken_apart():
-    take_apart = receiving._expression_and_condition
+    take_apart = forgetting._expression_and_condition
     assert take_apart('CREATE INDEX "i" ON "t" ("a", "b") WHERE "a" > 0') is None
     assert take_apart('CREATE INDEX "i" ON "t" ((lower("a")))') is None
     assert take_apart("""CREATE INDEX "i" ON "t" ((f("a", ')(,'))) WHERE "b" LIKE 'x%' ESCAPE '\\'""") == (
@@ -256,7 +256,7 @@ def test_postgresql_reads_each_lineage_look_up_from_its_index():
     adult, minor = _ledger()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        forget = receiving._lineage_entries(adult).explain()
-        minors = receiving._minor_versions([adult, minor]).explain()
+        forget = forgetting._lineage_entries(adult).explain()
+        minors = forgetting._minor_versions([adult, minor]).explain()
     assert "ledger_lineage" in forget, forget
     assert "ledger_minor_lineage" in minors, minors
