@@ -9,8 +9,6 @@ no longer names is not shown.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -175,83 +173,3 @@ def test_a_statement_added_after_the_page_was_cached_is_shown(
     with django_capture_on_commit_callbacks(execute=True):
         repair_services.add_personal_statement(objection, by=w.citizen, text="本人当日在外地出差。")
     assert "本人当日在外地出差。" in client.get(reverse("disclosure:dishonesty_list")).content.decode()
-
-
-# --- in the browser ------------------------------------------------------------------------
-
-@pytest.mark.browser
-def test_the_list_with_statements_looks_right_and_passes_axe(live_server: Any, disc) -> None:
-    from pathlib import Path
-
-    from tests.e2e.conftest import (
-        CHROMIUM,
-        CHROMIUM_ARGS,
-        DESKTOP,
-        PHONE,
-        assert_no_axe_violations,
-        enable_elderly_mode,
-        screenshot,
-    )
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    w = disc.world
-    listing = _listed(_person(w, "王有声", 32), w.edu_clerk, title="严重失信甲")
-    _state(listing.basis.get().record, "本人对该处罚决定不服，已依法申请行政复议，" * 8 + "<b>不是粗体</b>")
-    archive = _person(w, "钱两条", 35)
-    several = _listed(archive, w.edu_clerk, title="第一项严重失信")
-    second = make_record(archive, by=w.edu_clerk, title="第二项严重失信", severity=CreditRecord.Severity.SERIOUS)
-    ListingBasis.objects.create(listing=several, record=second, lineage=second.lineage)
-    # A long unbroken address must wrap too (portal-statement: overflow-wrap anywhere).
-    _state(second, "处罚所依据的检查记录日期与实际不符，详见本人提交的复议申请书。https://example.invalid/"
-           + "fuyishenqingshu" * 10)
-    _listed(_person(w, "李无声", 31), w.edu_clerk, title="无声明的严重失信")
-    _state(disc.positive, "表彰的日期有误，应为去年。")
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(live_server.url + reverse("disclosure:dishonesty_list"))
-            statements = page.locator("td p", has_text=LABEL)
-            assert statements.count() == 2
-            first = statements.filter(has_text="行政复议").first
-            assert first.is_visible()
-            assert "<b>不是粗体</b>" in first.inner_text()  # shown as text, not markup
-            assert page.locator("td b").count() == 0
-            assert "（第二项严重失信）" in statements.filter(has_text="复议申请书").inner_text()
-            assert_no_axe_violations(page)
-            screenshot(page, "public-dishonesty-statements-desktop")
-            # The statements wrap within the table: it does not widen (the portal's script
-            # would then make it scroll in its box, portal-table-wrapper).
-            assert page.evaluate("[...document.querySelectorAll('table')].every(t => t.scrollWidth <= "
-                                 "t.parentElement.clientWidth)")
-            page.set_viewport_size(PHONE)
-            page.reload()
-            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-            assert page.evaluate("[...document.querySelectorAll('table')].every(t => t.scrollWidth <= "
-                                 "t.parentElement.clientWidth)")
-            assert_no_axe_violations(page)
-            screenshot(page, "public-dishonesty-statements-phone")
-            page.set_viewport_size({"width": 320, "height": 740})
-            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-            # 长辈版 too, and the honour list with its statement.
-            page.set_viewport_size(DESKTOP)
-            enable_elderly_mode(page, live_server.url)
-            page.goto(live_server.url + reverse("disclosure:dishonesty_list"))
-            assert page.locator("td p", has_text=LABEL).count() == 2
-            assert_no_axe_violations(page)
-            screenshot(page, "public-dishonesty-statements-elderly")
-            page.goto(live_server.url + reverse("disclosure:honour_list"))
-            assert page.locator("td p", has_text=LABEL).filter(has_text="应为去年").is_visible()
-            assert_no_axe_violations(page)
-            assert not errors, errors
-            context.close()
-        finally:
-            browser.close()
