@@ -81,8 +81,7 @@ class DeadlineRule(models.Model):
         # days are DESIGN §7's default for objections, the repair one "as for objections"
         # (their recorded sources). None is invented. The legal maximum of an objection is
         # on its answer, counted from the filing however long the acceptance takes.
-        Key.OBJECTION_ACCEPT: None,
-        Key.REPAIR_ACCEPT: None,
+        Key.OBJECTION_ACCEPT: None, Key.REPAIR_ACCEPT: None,
     }
     # An acceptance deadline is counted from the filing: counted from the acceptance
     # itself there is no day to count from (the case's accept_due would be empty).

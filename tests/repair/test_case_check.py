@@ -11,7 +11,7 @@ from io import StringIO
 
 import pytest
 import time_machine
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -23,22 +23,11 @@ from repair import services
 from repair.case_check import check_cases
 from repair.models import CaseEvent, Objection, RepairApplication
 from tests import factories as f
+from tests.archives.test_findings_check import _problems, _verify
 from tests.repair.conftest import answer, pdf, publish
 from tests.repair.test_deadlines_law import _file, at
 
 pytestmark = pytest.mark.django_db
-
-
-def _verify() -> str:
-    out = StringIO()
-    call_command("verify_tables", stdout=out)
-    return out.getvalue()
-
-
-def _problems() -> str:
-    with pytest.raises(CommandError) as caught:
-        _verify()
-    return str(caught.value)
 
 
 def _dismissed(world, record) -> Objection:  # noqa: ANN001
@@ -303,12 +292,9 @@ def test_a_case_carried_in_bulk_then_purged_through_a_backdated_record_is_named(
     assert f"the objection rows it carries (ids {dismissed.pk}–{dismissed.pk})" in _problems()
 
 
-def test_an_open_case_changed_after_the_purges_plan_stays_named(long_ago, links, world, settings,
-                                                                monkeypatch) -> None:
-    """An insider moved an open objection's acceptance deadline after the table check and
-    the bulk plan, before the purge's carry: the carry left the case out, its entries
-    were purged and verify_tables no longer checked it. The carry now restates what the
-    trail vouched for, not the row, so the moved deadline is named after the purge."""
+def _open_case_changed_after_the_plan(world, settings, monkeypatch, long_ago, **change: object) -> Objection:  # noqa: ANN001
+    """An objection filed long ago and still open; the trail's purge runs, and after its
+    table check and bulk plan (before the carry) an insider writes ``change`` to the row."""
     from credit_portal import trail_checks
     from credit_portal.audit_anchor import purge_expired
 
@@ -322,12 +308,23 @@ def test_an_open_case_changed_after_the_purges_plan_stays_named(long_ago, links,
 
     def plan_then_insider(through: int) -> list:
         planned = plan(through)
-        Objection.objects.filter(pk=still_open.pk).update(accept_due=date(2030, 1, 1))  # after check and plan
+        Objection.objects.filter(pk=still_open.pk).update(**change)
         return planned
 
     monkeypatch.setattr(trail_checks, "plan_bulk_carry", plan_then_insider)
     with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
         assert purge_expired(by=auditor) is not None
+    return still_open
+
+
+def test_an_open_case_changed_after_the_purges_plan_stays_named(long_ago, links, world, settings,
+                                                                monkeypatch) -> None:
+    """An insider moved an open objection's acceptance deadline after the table check and
+    the bulk plan, before the purge's carry: the carry left the case out, its entries
+    were purged and verify_tables no longer checked it. The carry now restates what the
+    trail vouched for, not the row, so the moved deadline is named after the purge."""
+    still_open = _open_case_changed_after_the_plan(world, settings, monkeypatch, long_ago,
+                                                   accept_due=date(2030, 1, 1))
     assert not AuditEntry.objects.filter(action="repair.objection.filed").exists()
     kept = AuditEntry.objects.get(action="repair.objection.carried_forward")
     assert kept.detail["case"]["accept_due"] == still_open.accept_due.isoformat()  # what the trail knew
@@ -340,24 +337,7 @@ def test_an_open_case_concluded_after_the_purges_plan_stays_named(long_ago, link
     """The insider instead marks the open objection dismissed after the plan (which left
     it out as open): the carry picks the cases the trail knows as open, not the rows open
     now, so it is carried as filed and named."""
-    from credit_portal import trail_checks
-    from credit_portal.audit_anchor import purge_expired
-
-    auditor = f.make_user("the-auditor", roles=(Role.AUDITOR,), is_staff=True)
-    with time_machine.travel(date(2020, 11, 2), tick=False):
-        still_open = services.file_objection(publish(world, decided_on=date(2020, 6, 20), title="另一条记录"),
-                                             by=world.citizen, reasons="不是我", files=[pdf()])
-        audit.chain_pending()
-    long_ago()
-    plan = trail_checks.plan_bulk_carry
-
-    def plan_then_insider(through: int) -> list:
-        planned = plan(through)
-        Objection.objects.filter(pk=still_open.pk).update(state=Objection.State.DISMISSED)
-        return planned
-
-    monkeypatch.setattr(trail_checks, "plan_bulk_carry", plan_then_insider)
-    with time_machine.travel(timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS + 10)):
-        assert purge_expired(by=auditor) is not None
+    still_open = _open_case_changed_after_the_plan(world, settings, monkeypatch, long_ago,
+                                                   state=Objection.State.DISMISSED)
     assert AuditEntry.objects.get(action="repair.objection.carried_forward").object_id == str(still_open.pk)
     assert f"objection {still_open.pk} ({still_open.reference}) differs in the state" in _problems()
